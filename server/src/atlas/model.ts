@@ -1,0 +1,257 @@
+// The vocabulary of the kernel atlas: what one kernel is known to contain, and how an attach point
+// on it is judged. Readers (server/src/kernel) produce KernelFacts; the atlas file format stores
+// them; KernelIndex answers questions over them; assess() turns facts into the public hazard
+// taxonomy. Nothing here knows about LSP, files or the CLI.
+
+/** A function parameter or tracepoint argument. `type` is the C type with the name left out, where
+ *  the name would go marked by `%` when it is not at the end (`void (*%)(int)`, `char %[16]`). */
+export interface Param {
+  name: string;
+  type: string;
+}
+
+/** A C prototype, as BTF (or DepSurf's pahole BTF) gives it. */
+export interface Proto {
+  ret: string;
+  params: Param[];
+  variadic?: boolean;
+}
+
+/** Inline status of a function's calls in one build. `unknown` when no DWARF data was available. */
+export type InlineStatus = 'none' | 'partial' | 'full' | 'unknown';
+
+/** Everything known about one kernel function name in one kernel. Fields that a source cannot
+ *  tell are `null` (unknown), never guessed. */
+export interface FunctionFacts {
+  name: string;
+  /** Text symbols whose base name (text before the first compiler suffix) is `name`, in
+   *  address order: `finish_task_switch.isra.0`, or `name` itself, possibly several times. */
+  symbols: string[];
+  /** Prototype from BTF, when the kernel's BTF (or the source's) has a FUNC of exactly this name. */
+  proto?: Proto;
+  /** The shipped kernel's own BTF has a FUNC of this name (fentry/fexit need it). null: unknown. */
+  inBtf: boolean | null;
+  inline: InlineStatus;
+  /** Inlined call sites that a probe on the symbol misses (self sites excluded when known). */
+  inlinedSites?: number;
+  /** Has an ftrace (mcount/__fentry__) site: fentry/fexit possible. null: unknown. */
+  ftrace: boolean | null;
+  /** In the kprobe blacklist (NOKPROBE_SYMBOL, noinstr, entry text). null: unknown. */
+  kprobeBlacklisted: boolean | null;
+  /** All its code is in .init.text: freed after boot. */
+  initOnly?: boolean;
+  /** Loadable module that holds it; absent for vmlinux. */
+  module?: string;
+  /** Up to a few callers it was inlined into (hint for where to probe instead). */
+  inlinedInto?: string[];
+}
+
+/** One field of a trace event record (what `SEC("tracepoint/…")` ctx and bpftrace `args` read). */
+export interface TraceField {
+  name: string;
+  type: string;
+  /** Byte offsets; undefined when the source gives only types (then never shown as exact). */
+  offset?: number;
+  size?: number;
+  signed?: boolean;
+}
+
+export interface TracepointFacts {
+  /** Event name: `sched_switch`. */
+  name: string;
+  /** Trace system (tracefs category): `sched`. Undefined for raw-only tracepoints. */
+  system?: string;
+  /** Event class / template (`trace_event_raw_<template>` is the ctx struct). */
+  template?: string;
+  /** Record fields after the common header, in order (exact when offsets are present). */
+  fields?: TraceField[];
+  /** TP_PROTO arguments, what raw_tp / tp_btf programs receive (without `void *__data`). */
+  args?: Param[];
+  /** print_fmt of the event. */
+  fmt?: string;
+  /** A trace event exists: `tracepoint/<system>/<name>` can attach. */
+  event: boolean;
+  /** BTF has `btf_trace_<name>`: tp_btf can attach. null: unknown. */
+  btf: boolean | null;
+  module?: string;
+}
+
+export interface SyscallFacts {
+  name: string;
+  nr?: number;
+  args: Param[];
+}
+
+export interface LsmHookFacts {
+  name: string;
+  proto?: Proto;
+}
+
+export type KernelSourceKind = 'bundled' | 'live' | 'file';
+
+/** What a kernel's facts were built from, so hovers can say how sure they are. */
+export interface Coverage {
+  /** Where inline status comes from: DWARF of the same build, or nothing. */
+  inline: 'dwarf' | 'none';
+  /** __mcount_loc / available_filter_functions were read. */
+  ftrace: boolean;
+  /** The kprobe blacklist was read. */
+  blacklist: boolean;
+  /** Module functions and tracepoints are included. */
+  modules: boolean;
+  /** The shipped kernel has BTF (CONFIG_DEBUG_INFO_BTF): fentry, tp_btf and CO-RE work at all. */
+  btf: boolean;
+  /** Trace event record offsets are exact (image walk or tracefs), not recomputed. */
+  exactFieldOffsets: boolean;
+}
+
+export interface KernelMeta {
+  /** Stable id: `debian-12`, `ubuntu-22.04`, `ubuntu-20.04-arm64`, `live`, or a file's own id. */
+  id: string;
+  /** uname -r style release: `6.1.0-56-amd64`. */
+  release: string;
+  /** Upstream major.minor: `6.1`. */
+  version: string;
+  arch: string;
+  distro?: string;
+  /** Distro release name: `bookworm`, `jammy`. */
+  codename?: string;
+  flavor?: string;
+  lts?: boolean;
+  source: KernelSourceKind;
+  /** One line on where the facts come from. */
+  provenance: string;
+  coverage: Coverage;
+  counts: { functions: number; tracepoints: number; syscalls: number; lsmHooks: number };
+}
+
+/** All facts of one kernel as plain data: what readers produce and atlas files store. */
+export interface KernelFacts {
+  meta: KernelMeta;
+  functions: FunctionFacts[];
+  tracepoints: TracepointFacts[];
+  syscalls: SyscallFacts[];
+  lsmHooks: LsmHookFacts[];
+  /** Text symbols that exist only with a compiler suffix or otherwise outside `functions`, for
+   *  exact-name lookups such as `kprobe/finish_task_switch.isra.0`. Optional. */
+  extraSymbols?: string[];
+  /** BPF kfuncs (DECL_TAG bpf_kfunc), names only. */
+  kfuncs?: string[];
+}
+
+// ---- Attach targets and their assessment (the public hazard taxonomy) ----
+
+export type AttachKind =
+  | 'kprobe' | 'kretprobe' | 'kprobe.multi' | 'kretprobe.multi' | 'kprobe.session'
+  | 'ksyscall' | 'kretsyscall'
+  | 'fentry' | 'fexit' | 'fmod_ret' | 'fsession'
+  | 'tracepoint' | 'raw_tp' | 'tp_btf'
+  | 'lsm' | 'iter';
+
+/** A parsed attach target: `kprobe:do_sys_open`, `tracepoint:sched:sched_switch`. */
+export interface AttachTarget {
+  kind: AttachKind;
+  /** Function, event, hook or syscall name (for tracepoints the event name). */
+  name: string;
+  /** Tracepoint system, when given. */
+  system?: string;
+  /** A glob pattern (`kprobe.multi`, bpftrace wildcards). */
+  pattern?: boolean;
+}
+
+/** Public hazard names. They are part of the CLI JSON and diagnostics codes: keep them stable. */
+export type HazardName =
+  | 'absent' | 'fully-inlined' | 'partially-inlined' | 'renamed' | 'clone' | 'duplicate'
+  | 'no-btf' | 'notrace' | 'kprobe-blacklist' | 'init-only'
+  | 'signature-changed' | 'fields-changed' | 'args-changed' | 'no-event' | 'unknown';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface Hazard {
+  name: HazardName;
+  severity: Severity;
+  /** One sentence for a human. */
+  message: string;
+}
+
+/** The answer for one target on one kernel (the element of `lookup --json` results). */
+export interface Assessment {
+  kernel: string;
+  found: boolean;
+  attachable: boolean;
+  hazards: Hazard[];
+  /** The symbol to attach to when it differs from the name (renamed). */
+  attachAs?: string;
+  inlinedSites?: number;
+  /** C prototype, rendered. */
+  proto?: string;
+  fields?: TraceField[];
+  args?: Param[];
+  /** Extra facts for hovers: system, template, fmt, symbols, module. */
+  system?: string;
+  template?: string;
+  fmt?: string;
+  symbols?: string[];
+  module?: string;
+}
+
+export const HAZARD_DOCS: Record<HazardName, string> = {
+  'absent': 'The kernel has no such attach point (removed, renamed in source, or built as a module not covered).',
+  'fully-inlined': 'Every call was inlined by the compiler: there is no symbol to attach to.',
+  'partially-inlined': 'A symbol exists, but some callers run an inlined copy: the probe silently misses those calls.',
+  'renamed': 'Only a compiler-suffixed symbol exists (e.g. .isra.0): attaching by the plain name fails.',
+  'clone': 'A plain symbol and a compiler clone (.isra/.constprop) both exist: calls to the clone are missed.',
+  'duplicate': 'Several static functions share the name: attaching by name is ambiguous.',
+  'no-btf': 'The function is not in the kernel BTF: fentry/fexit and BTF-typed access are impossible.',
+  'notrace': 'The function has no ftrace site (notrace): fentry/fexit cannot attach.',
+  'kprobe-blacklist': 'The function is on the kprobe blacklist: kprobes are refused.',
+  'init-only': 'The function lives in .init.text and is freed after boot.',
+  'signature-changed': 'The prototype differs between target kernels: arguments may be read wrongly.',
+  'fields-changed': 'The tracepoint record fields differ between target kernels.',
+  'args-changed': 'The tracepoint arguments (TP_PROTO) differ between target kernels.',
+  'no-event': 'The tracepoint has no trace event (raw only): use raw_tp or tp_btf, not tracepoint/.',
+  'unknown': 'The atlas cannot tell for this kernel (e.g. no inline data, or module not covered).',
+};
+
+/** Render a parameter as a C declaration: `struct file *file`, `void (*cb)(int)`. */
+export function cDecl(type: string, name: string): string {
+  if (type.includes('%')) return type.replace('%', name);
+  if (!name) return type;
+  return type.endsWith('*') ? `${type}${name}` : `${type} ${name}`;
+}
+
+/** Render a prototype: `ssize_t vfs_read(struct file *file, char *buf, size_t count, loff_t *pos)`. */
+export function renderProto(name: string, proto: Proto): string {
+  const params = proto.params.map((p) => cDecl(p.type, p.name));
+  if (proto.variadic) params.push('...');
+  return `${cDecl(proto.ret, name)}(${params.length ? params.join(', ') : 'void'})`;
+}
+
+// ---- Query interfaces the features use (implemented in atlas/kernelIndex.ts and atlas/atlas.ts) ----
+
+/** Read-only queries over one kernel's facts, with indexes built once. */
+export interface KernelQuery {
+  readonly meta: KernelMeta;
+  fn(name: string): FunctionFacts | undefined;
+  /** Any text symbol with exactly this name (plain or suffixed) exists. */
+  hasSymbol(name: string): boolean;
+  functionNames(): readonly string[];
+  tracepoint(name: string, system?: string): TracepointFacts | undefined;
+  tracepoints(): readonly TracepointFacts[];
+  /** Trace systems with their event names. */
+  systems(): ReadonlyMap<string, readonly string[]>;
+  syscall(name: string): SyscallFacts | undefined;
+  syscalls(): readonly SyscallFacts[];
+  lsmHook(name: string): LsmHookFacts | undefined;
+  lsmHooks(): readonly LsmHookFacts[];
+}
+
+/** Many kernels, loaded lazily by id. */
+export interface AtlasQuery {
+  /** Every known kernel (bundled, live when readable, user files), without loading their facts. */
+  list(): readonly KernelMeta[];
+  /** Resolve an id, a release (`6.1`, `5.15`) or a file path to kernel ids; throws a clear Error when unknown or ambiguous. */
+  resolve(spec: string): string;
+  /** Load (once) and return a kernel; throws a clear Error naming the file on bad data. */
+  get(id: string): KernelQuery;
+}
