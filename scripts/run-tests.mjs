@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// Compiles the TypeScript (tsc -> out/) and runs node's test runner over the compiled test files of
+// the requested layers (default: unit features lsp). Node 20's `node --test` takes paths, not
+// globs, so the file list is collected here. Exit status is the test runner's.
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const layers = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const wanted = layers.length ? layers : ['unit', 'features', 'lsp'];
+const only = process.env.TEST_ONLY; // substring filter on file paths, for quick local loops
+
+console.log('compiling tests (tsc)...');
+try {
+  execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
+} catch {
+  console.error('tsc reported errors: fix them first (npm run typecheck)');
+  process.exit(1);
+}
+
+function collect(dir) {
+  if (!fs.existsSync(dir)) return [];
+  const out = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...collect(p));
+    else if (e.name.endsWith('.test.js')) out.push(p);
+  }
+  return out.sort();
+}
+
+const files = wanted.flatMap((l) => collect(path.join(root, 'out/test', l))).filter((f) => !only || f.includes(only));
+if (!files.length) {
+  console.error(`no test files found for layers: ${wanted.join(', ')}`);
+  process.exit(1);
+}
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit', cwd: root });
+process.exit(r.status ?? 1);
