@@ -386,7 +386,7 @@ class Scanner {
         if (depth === 0) return { end: i + 1, close: i, closed: true };
       } else if ((c === '\n' || c === '\r') && depth > 0 && i + 1 < t.length) {
         const rest = t.slice(i + 1, i + 200);
-        if (PROBE_KEYWORDS_AT_LINE_START.test(rest) && /^[^\n]*\{\s*$|^[^\n]*\{/.test(rest) && this.looksLikeProbeHeader(rest)) {
+        if (PROBE_KEYWORDS_AT_LINE_START.test(rest) && this.looksLikeProbeHeader(rest)) {
           return { end: i + 1, close: i + 1, closed: false };
         }
       }
@@ -394,10 +394,11 @@ class Scanner {
     return { end: t.length, close: t.length, closed: false };
   }
 
-  /** A line at column 0 that looks like `kprobe:x {` or `tracepoint:a:b /pred/ {`. */
-  private looksLikeProbeHeader(line: string): boolean {
-    const first = line.split('\n')[0];
-    return /^[A-Za-z]+(:[^\s{]*)?(\s*,\s*[A-Za-z]+:[^\s{]*)*\s*(\/.*\/\s*)?\{/.test(first);
+  /** Text at column 0 that looks like a probe header: `kprobe:x {`, `tracepoint:a:b /pred/ {`,
+   *  possibly a comma list over lines with the `{` on a following line. */
+  private looksLikeProbeHeader(text: string): boolean {
+    const head = text.split('\n').slice(0, 4).join('\n');
+    return /^[A-Za-z]+(:[^\s{]*)?(\s*,\s*[A-Za-z]+:[^\s{]*)*\s*(\/[^\n]*\/\s*)?\{/.test(head);
   }
 
   private probeItem(): void {
@@ -544,7 +545,8 @@ class Scanner {
           i = q - 1;
           continue;
         }
-        if (c === ':' && !(this.text[i + 1] === ':' || this.text[i - 1] === ':')) {
+        const cppScope = i < end && ((i + 1 < end && this.text[i + 1] === ':') || (i - 1 >= targetStart && this.text[i - 1] === ':'));
+        if (c === ':' && !cppScope) {
           pieces.push({ text: buf, start: pieceStart, end: i });
           buf = '';
           pieceStart = i + 1;
