@@ -1,0 +1,29 @@
+// Extension entry point: builds the context, activates each client feature, starts the server.
+// Nothing else lives here.
+
+import type * as vscode from 'vscode';
+import { Ctx } from './ctx';
+import * as atlasInUse from './atlasInUse';
+import * as buildLiveAtlas from './buildLiveAtlas';
+import * as commands from './commands';
+import * as kernelPicker from './kernelPicker';
+import * as lookup from './lookup';
+import * as statusBar from './statusBar';
+
+let ctx: Ctx | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<Ctx> {
+  ctx = new Ctx(context);
+  for (const feature of [statusBar, kernelPicker, lookup, buildLiveAtlas, atlasInUse, commands]) feature.activate(ctx);
+  try {
+    await ctx.start();
+  } catch (e) {
+    ctx.output.error(`the language server did not start: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return ctx;
+}
+
+export async function deactivate(): Promise<void> {
+  await ctx?.dispose();
+  ctx = undefined;
+}

@@ -1,0 +1,113 @@
+// The custom part of the protocol between the bpf-atlas client and server: request and
+// notification types with their parameter and result shapes. Imported by both sides (the client
+// bundles it too), so it holds types and method names only; no server or vscode code.
+
+import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+import type { Assessment, AttachKind, KernelMeta, KernelSourceKind } from './atlas/model';
+
+/** A kernel as the picker and status bar show it (KernelMeta without the bulky parts). */
+export interface KernelSummary {
+  id: string;
+  release: string;
+  version: string;
+  arch: string;
+  source: KernelSourceKind;
+  distro?: string;
+  codename?: string;
+  lts?: boolean;
+  provenance: string;
+  counts: KernelMeta['counts'];
+}
+
+export function summarizeKernel(meta: KernelMeta): KernelSummary {
+  return {
+    id: meta.id,
+    release: meta.release,
+    version: meta.version,
+    arch: meta.arch,
+    source: meta.source,
+    distro: meta.distro,
+    codename: meta.codename,
+    lts: meta.lts,
+    provenance: meta.provenance,
+    counts: meta.counts,
+  };
+}
+
+export interface ListKernelsResult {
+  /** Every kernel the atlas knows (bundled, live when readable, user atlas files). */
+  kernels: KernelSummary[];
+  /** The resolved target kernel ids in use now. */
+  targets: string[];
+}
+export const ListKernelsRequest = new RequestType<Record<string, never>, ListKernelsResult, void>('bpfAtlas/listKernels');
+
+export interface LookupParams {
+  /** `kprobe:do_sys_open`, `kprobe/do_sys_open`, `tracepoint:sched:sched_switch`, or a bare name. */
+  query: string;
+  /** Kernel ids or releases; default: the current targets. */
+  kernels?: string[];
+}
+export interface LookupResult {
+  /** The target as understood, or undefined when the query could not be parsed. */
+  target?: { kind: AttachKind; name: string; system?: string };
+  assessments: Assessment[];
+  /** A Markdown report for a human (what the lookup command shows). */
+  markdown: string;
+  /** Why there is no answer, when there is none. */
+  error?: string;
+}
+export const LookupRequest = new RequestType<LookupParams, LookupResult, void>('bpfAtlas/lookup');
+
+export interface BuildLiveAtlasResult {
+  ok: boolean;
+  kernel?: KernelSummary;
+  /** Where the atlas was written, when it was written to disk. */
+  file?: string;
+  ms: number;
+  /** What went wrong (unreadable BTF, no permissions...), in one sentence. */
+  error?: string;
+}
+export const BuildLiveAtlasRequest = new RequestType<Record<string, never>, BuildLiveAtlasResult, void>('bpfAtlas/buildLiveAtlas');
+
+export interface AtlasInUseResult {
+  targets: KernelSummary[];
+  /** Kernels that were asked for (settings) but could not be resolved, with the reason. */
+  unresolved: { spec: string; reason: string }[];
+  dataDir: string;
+  /** Current settings problems (wrong types or values that were replaced by defaults). */
+  settingsProblems: string[];
+  /** Whether the client told us the workspace is trusted (atlas files from the workspace are read only then). */
+  workspaceTrusted: boolean;
+}
+export const AtlasInUseRequest = new RequestType<Record<string, never>, AtlasInUseResult, void>('bpfAtlas/atlasInUse');
+
+/** Server → client: what the status bar shows. Sent after startup, on settings changes and while
+ *  the live kernel is being indexed. */
+export interface StatusParams {
+  targets: { id: string; release: string; source: KernelSourceKind }[];
+  /** Set while a long job runs (e.g. "indexing the live kernel"). */
+  busy?: string;
+  /** Set when the atlas could not be loaded at all. */
+  error?: string;
+}
+export const StatusNotification = new NotificationType<StatusParams>('bpfAtlas/status');
+
+/** Server → client: progress of buildLiveAtlas, for the client's progress notification. */
+export interface IndexProgressParams {
+  message: string;
+  /** 0..100 when known. */
+  percent?: number;
+}
+export const IndexProgressNotification = new NotificationType<IndexProgressParams>('bpfAtlas/indexProgress');
+
+/** What the client passes in `initializationOptions`. Other clients (Neovim...) may pass nothing. */
+export interface InitializationOptions {
+  /** VS Code's workspace trust; clients without the notion leave it out (treated as trusted). */
+  workspaceTrusted?: boolean;
+  /** Settings for clients that cannot answer workspace/configuration. */
+  settings?: unknown;
+}
+
+/** Client → server: the user granted trust to the workspace. */
+export const WorkspaceTrustedNotification = new NotificationType<Record<string, never>>('bpfAtlas/workspaceTrusted');
