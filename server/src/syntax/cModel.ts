@@ -1,0 +1,786 @@
+// The libbpf C document model: every BPF program of a *.bpf.c file with its SEC() section, the
+// attach kind and target that section names, the handler (BPF_PROG/BPF_KPROBE/... macro or a plain
+// ctx parameter), its body and the ctx field reads, plus the BPF helper calls of the file.
+//
+// Why two sources: `SEC("...")` in front of a function is not valid C, and tree-sitter's error
+// recovery around it changes with whatever follows (half-typed strings swallow the next line,
+// #if branches split the declaration). So sections and handler headers are read from a small C
+// token stream that never fails, while expressions inside bodies (ctx->field chains,
+// BPF_CORE_READ calls, helper calls) come from the tree-sitter tree, whose recovery is local and
+// reliable there. Nothing here knows about the atlas or LSP requests; positions are LSP-style
+// (0-based line, UTF-16 character), which is also what web-tree-sitter reports for JS strings.
+
+import type { AttachKind } from '../atlas/model';
+import type { SyntaxNode, Tree } from './parser';
+
+export interface Position { line: number; character: number }
+export interface Range { start: Position; end: Position }
+
+/** What the model needs to know about one libbpf section prefix: the subset of
+ *  knowledge/types.ts SectionPrefix, so `knowledge.sectionPrefix` can be passed directly. */
+export interface SectionPrefixInfo {
+  prefix: string;
+  kind?: AttachKind;
+  takesTarget: boolean;
+}
+
+/** Longest matching libbpf prefix for a whole section string (`tp_btf/sched_switch` → tp_btf). */
+export type SectionResolver = (section: string) => SectionPrefixInfo | undefined;
+
+/** The target part of a section, split according to the attach kind. */
+export interface SectionTarget {
+  /** Everything after the prefix and its `/`. */
+  text: string;
+  range: Range;
+  /** Function, event, hook, syscall or iterator name. Tracepoints: the event. */
+  name?: string;
+  nameRange?: Range;
+  /** Tracepoint system (`sched` in `tracepoint/sched/sched_switch`). */
+  system?: string;
+  systemRange?: Range;
+  /** `kprobe/fn+0x10`: the offset text. */
+  offset?: string;
+  /** `fentry/module:function`, `kprobe/module:function`. */
+  module?: string;
+  /** Contains `*` or `?` (multi-attach patterns). */
+  pattern?: boolean;
+  /** uprobe/usdt: the binary path; usdt: the provider. */
+  binary?: string;
+  provider?: string;
+}
+
+export interface Suppression {
+  /** The comment text. */
+  text: string;
+  range: Range;
+  /** Hazard names or codes after `bpf-atlas-ignore:`; empty means everything. */
+  codes: string[];
+  /** Free text after the codes (a reason), if any. */
+  reason?: string;
+}
+
+export type HandlerMacro =
+  | 'BPF_PROG' | 'BPF_PROG2' | 'BPF_KPROBE' | 'BPF_KRETPROBE' | 'BPF_KSYSCALL'
+  | 'BPF_KPROBE_SYSCALL' | 'BPF_UPROBE' | 'BPF_URETPROBE' | 'BPF_USDT';
+
+export const HANDLER_MACROS: readonly HandlerMacro[] = [
+  'BPF_PROG', 'BPF_PROG2', 'BPF_KPROBE', 'BPF_KRETPROBE', 'BPF_KSYSCALL', 'BPF_KPROBE_SYSCALL',
+  'BPF_UPROBE', 'BPF_URETPROBE', 'BPF_USDT',
+];
+
+/** A handler parameter (macro argument after the program name, or a plain C parameter). */
+export interface HandlerParam {
+  /** C type without the name, `struct task_struct *`; empty when only a name was written. */
+  type: string;
+  /** Empty when only a type was written (`void`). */
+  name: string;
+  /** The whole parameter text. */
+  range: Range;
+  nameRange?: Range;
+  typeRange?: Range;
+}
+
+export interface Handler {
+  /** Program name: the macro's first argument, or the function name. */
+  name: string;
+  nameRange: Range;
+  macro?: HandlerMacro;
+  macroRange?: Range;
+  /** Macro arguments after the name, or the plain function's parameters. */
+  params: HandlerParam[];
+  /** From `(` to `)` (to the end of what was typed when unclosed). */
+  paramListRange: Range;
+  /** The parameter list was closed with `)`. */
+  paramsClosed: boolean;
+  /** Return type text before the name (`int`, `int __always_inline`...). */
+  returnType: string;
+  /** Plain handlers: the first parameter (`struct trace_event_raw_sched_switch *ctx`). */
+  ctx?: HandlerParam;
+  /** From the return type to the end of the parameter list. */
+  headerRange: Range;
+}
+
+export interface CtxAccess {
+  /** The variable read from (`ctx`). */
+  base: string;
+  /** First field after the base: `prev_pid` in `ctx->prev_pid`, `args` in `ctx->args[1]`. */
+  field: string;
+  fieldRange: Range;
+  /** All fields of the chain (`ctx->a.b` → [a, b]; `BPF_CORE_READ(ctx, a, b)` → [a, b]). */
+  path: string[];
+  via: 'arrow' | 'core-read';
+  /** The whole expression. */
+  range: Range;
+}
+
+export interface BpfProgram {
+  /** The section string as written (without quotes). */
+  section: string;
+  /** The string content (inside the quotes). */
+  sectionRange: Range;
+  /** The whole `SEC("...")` or `section("...")` expression. */
+  secRange: Range;
+  form: 'SEC' | 'attribute';
+  /** The closing quote was typed. */
+  sectionClosed: boolean;
+  /** Matched libbpf prefix (`kprobe`, `tp_btf`, `fentry.s`...); undefined if unknown. */
+  prefix?: string;
+  prefixRange: Range;
+  /** What the atlas looks up; undefined for prefixes it does not index (uprobe, xdp...). */
+  kind?: AttachKind;
+  /** Absent for target-less sections (`SEC("fentry")`: set at load time). */
+  target?: SectionTarget;
+  handler?: Handler;
+  /** From `{` to `}` (to the end of what was typed when unclosed). */
+  bodyRange?: Range;
+  ctxAccesses: CtxAccess[];
+  suppression?: Suppression;
+  /** Enclosing preprocessor conditions, outermost first (`#ifdef USE_TP_BTF`, `#else`). */
+  conditions: string[];
+}
+
+export interface HelperCall {
+  name: string;
+  range: Range;
+}
+
+export interface CModel {
+  programs: BpfProgram[];
+  /** Calls to `bpf_*` functions anywhere in the file. */
+  helperCalls: HelperCall[];
+  /** Every `bpf-atlas-ignore` comment of the file. */
+  suppressions: Suppression[];
+}
+
+// ---------------------------------------------------------------- offsets and positions
+
+/** Converts UTF-16 offsets of one text to LSP positions and back. */
+export class LineMap {
+  private readonly starts: number[] = [0];
+  constructor(private readonly text: string) {
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
+  }
+  positionAt(offset: number): Position {
+    const o = Math.max(0, Math.min(offset, this.text.length));
+    let lo = 0, hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid] <= o) lo = mid; else hi = mid - 1;
+    }
+    return { line: lo, character: o - this.starts[lo] };
+  }
+  offsetAt(pos: Position): number {
+    if (pos.line < 0) return 0;
+    if (pos.line >= this.starts.length) return this.text.length;
+    const lineEnd = pos.line + 1 < this.starts.length ? this.starts[pos.line + 1] : this.text.length;
+    return Math.max(this.starts[pos.line], Math.min(this.starts[pos.line] + pos.character, lineEnd));
+  }
+  range(start: number, end: number): Range {
+    return { start: this.positionAt(start), end: this.positionAt(end) };
+  }
+}
+
+export function comparePositions(a: Position, b: Position): number {
+  return a.line - b.line || a.character - b.character;
+}
+
+/** `pos` is inside `range`, ends included (a cursor right after a word still touches it). */
+export function rangeContains(range: Range, pos: Position): boolean {
+  return comparePositions(range.start, pos) <= 0 && comparePositions(pos, range.end) <= 0;
+}
+
+// ---------------------------------------------------------------- tokens
+
+type TokenKind = 'ident' | 'number' | 'string' | 'char' | 'punct';
+
+interface Token {
+  kind: TokenKind;
+  text: string;
+  start: number;
+  end: number;
+  /** Strings and chars: the closing quote was found on the same line. */
+  closed?: boolean;
+}
+
+interface Comment { text: string; start: number; end: number }
+
+interface Directive { text: string; start: number; end: number }
+
+interface Lexed { tokens: Token[]; comments: Comment[]; directives: Directive[] }
+
+const PUNCT3 = ['...', '<<=', '>>='];
+const PUNCT2 = ['->', '++', '--', '<<', '>>', '<=', '>=', '==', '!=', '&&', '||', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '##'];
+
+function isIdentStart(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36;
+}
+function isIdentPart(c: number): boolean {
+  return isIdentStart(c) || (c >= 48 && c <= 57);
+}
+
+/** A forgiving C lexer: comments, preprocessor lines (with continuations), strings that may be
+ *  unterminated (they end at the line end), identifiers, numbers and punctuation. */
+function lex(text: string): Lexed {
+  const tokens: Token[] = [];
+  const comments: Comment[] = [];
+  const directives: Directive[] = [];
+  let i = 0;
+  let lineStart = true;
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 10) { lineStart = true; i++; continue; }
+    if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11) { i++; continue; }
+    if (c === 47 && text.charCodeAt(i + 1) === 47) {
+      let j = i;
+      while (j < n && text.charCodeAt(j) !== 10) j++;
+      comments.push({ text: text.slice(i, j), start: i, end: j });
+      i = j;
+      continue;
+    }
+    if (c === 47 && text.charCodeAt(i + 1) === 42) {
+      const close = text.indexOf('*/', i + 2);
+      const j = close < 0 ? n : close + 2;
+      comments.push({ text: text.slice(i, j), start: i, end: j });
+      i = j;
+      continue;
+    }
+    if (c === 35 && lineStart) {
+      // Preprocessor directive: up to an unescaped line end; comments inside are kept as comments.
+      let j = i;
+      while (j < n) {
+        const d = text.charCodeAt(j);
+        if (d === 10) {
+          let k = j - 1;
+          if (k >= i && text.charCodeAt(k) === 13) k--;
+          if (k >= i && text.charCodeAt(k) === 92) { j++; continue; }
+          break;
+        }
+        if (d === 47 && text.charCodeAt(j + 1) === 42) {
+          const close = text.indexOf('*/', j + 2);
+          const e = close < 0 ? n : close + 2;
+          comments.push({ text: text.slice(j, e), start: j, end: e });
+          j = e;
+          continue;
+        }
+        if (d === 47 && text.charCodeAt(j + 1) === 47) {
+          let e = j;
+          while (e < n && text.charCodeAt(e) !== 10) e++;
+          comments.push({ text: text.slice(j, e), start: j, end: e });
+          j = e;
+          break;
+        }
+        j++;
+      }
+      directives.push({ text: text.slice(i, j), start: i, end: j });
+      i = j;
+      continue;
+    }
+    lineStart = false;
+    if (c === 34 || c === 39) {
+      let j = i + 1;
+      let closed = false;
+      while (j < n) {
+        const d = text.charCodeAt(j);
+        if (d === 92) { j += 2; continue; }
+        if (d === 10) break;
+        if (d === c) { closed = true; j++; break; }
+        j++;
+      }
+      if (j > n) j = n;
+      tokens.push({ kind: c === 34 ? 'string' : 'char', text: text.slice(i, j), start: i, end: j, closed });
+      i = j;
+      continue;
+    }
+    if (isIdentStart(c)) {
+      let j = i + 1;
+      while (j < n && isIdentPart(text.charCodeAt(j))) j++;
+      tokens.push({ kind: 'ident', text: text.slice(i, j), start: i, end: j });
+      i = j;
+      continue;
+    }
+    if (c >= 48 && c <= 57) {
+      let j = i + 1;
+      while (j < n && (isIdentPart(text.charCodeAt(j)) || text.charCodeAt(j) === 46)) j++;
+      tokens.push({ kind: 'number', text: text.slice(i, j), start: i, end: j });
+      i = j;
+      continue;
+    }
+    const three = text.substr(i, 3);
+    const two = text.substr(i, 2);
+    const len = PUNCT3.includes(three) ? 3 : PUNCT2.includes(two) ? 2 : 1;
+    tokens.push({ kind: 'punct', text: text.slice(i, i + len), start: i, end: i + len });
+    i += len;
+  }
+  return { tokens, comments, directives };
+}
+
+// ---------------------------------------------------------------- sections
+
+/** Sections that hold data, maps or metadata rather than programs. */
+function isDataSection(section: string): boolean {
+  return /^(\.maps|maps|license|version|\.data|\.rodata|\.bss|\.kconfig|\.ksyms|\.struct_ops|\.addr_space)/.test(section);
+}
+
+/** libbpf's tracing prefixes, used until the knowledge tables (knowledge/load.ts) are passed in.
+ *  Each `prefix` accepts `prefix/<target>` (libbpf section_defs `+` entries). */
+const BUILTIN_PREFIXES: readonly SectionPrefixInfo[] = [
+  ...(['kprobe', 'kretprobe', 'ksyscall', 'kretsyscall', 'kprobe.multi', 'kretprobe.multi', 'kprobe.session'] as const)
+    .map((p) => ({ prefix: p, kind: p as AttachKind, takesTarget: true })),
+  ...['fentry', 'fexit', 'fmod_ret', 'fsession'].flatMap((p) => [
+    { prefix: p, kind: p as AttachKind, takesTarget: true },
+    { prefix: `${p}.s`, kind: p as AttachKind, takesTarget: true },
+  ]),
+  ...['tracepoint', 'tp', 'tracepoint.s', 'tp.s'].map((p) => ({ prefix: p, kind: 'tracepoint' as AttachKind, takesTarget: true })),
+  ...['raw_tracepoint', 'raw_tp', 'raw_tracepoint.s', 'raw_tp.s', 'raw_tracepoint.w', 'raw_tp.w']
+    .map((p) => ({ prefix: p, kind: 'raw_tp' as AttachKind, takesTarget: true })),
+  { prefix: 'tp_btf', kind: 'tp_btf', takesTarget: true },
+  { prefix: 'tp_btf.s', kind: 'tp_btf', takesTarget: true },
+  { prefix: 'lsm', kind: 'lsm', takesTarget: true },
+  { prefix: 'lsm.s', kind: 'lsm', takesTarget: true },
+  { prefix: 'lsm_cgroup', kind: 'lsm', takesTarget: true },
+  { prefix: 'iter', kind: 'iter', takesTarget: true },
+  { prefix: 'iter.s', kind: 'iter', takesTarget: true },
+  ...['uprobe', 'uprobe.s', 'uretprobe', 'uretprobe.s', 'uprobe.multi', 'uretprobe.multi', 'uprobe.multi.s',
+    'uretprobe.multi.s', 'uprobe.session', 'uprobe.session.s', 'usdt', 'usdt.s', 'freplace', 'struct_ops', 'struct_ops.s']
+    .map((p) => ({ prefix: p, takesTarget: true })),
+  { prefix: 'perf_event', takesTarget: false },
+  { prefix: 'syscall', takesTarget: false },
+];
+
+/** Resolves with the built-in tracing table: exact match, else longest `prefix/` match. */
+export const builtinSectionResolver: SectionResolver = (section) => {
+  let best: SectionPrefixInfo | undefined;
+  for (const p of BUILTIN_PREFIXES) {
+    if (section === p.prefix || (p.takesTarget && section.startsWith(p.prefix + '/'))) {
+      if (!best || p.prefix.length > best.prefix.length) best = p;
+    }
+  }
+  return best;
+};
+
+/** Splits a section's target according to the attach kind. `base` is the offset of the first
+ *  target character in the document. */
+export function parseTarget(prefix: string | undefined, kind: AttachKind | undefined, target: string,
+  base: number, lines: LineMap): SectionTarget {
+  const t: SectionTarget = { text: target, range: lines.range(base, base + target.length) };
+  if (/[*?]/.test(target)) t.pattern = true;
+  const setName = (name: string, at: number) => {
+    t.name = name;
+    t.nameRange = lines.range(base + at, base + at + name.length);
+  };
+  if (kind === 'tracepoint') {
+    const slash = target.indexOf('/');
+    if (slash < 0) {
+      t.system = target;
+      t.systemRange = t.range;
+    } else {
+      t.system = target.slice(0, slash);
+      t.systemRange = lines.range(base, base + slash);
+      setName(target.slice(slash + 1), slash + 1);
+    }
+    return t;
+  }
+  if (kind) {
+    // kprobe/[module:]fn[+off], fentry/[module:]fn, raw_tp/event, lsm/hook, ksyscall/name.
+    let name = target;
+    let at = 0;
+    const colon = name.indexOf(':');
+    if (colon >= 0) {
+      t.module = name.slice(0, colon);
+      name = name.slice(colon + 1);
+      at = colon + 1;
+    }
+    const plus = name.indexOf('+');
+    if (plus >= 0 && (kind === 'kprobe' || kind === 'kretprobe')) {
+      t.offset = name.slice(plus + 1);
+      name = name.slice(0, plus);
+    }
+    setName(name, at);
+    return t;
+  }
+  if (prefix && /^(uprobe|uretprobe)/.test(prefix)) {
+    const colon = target.lastIndexOf(':');
+    if (colon >= 0) {
+      t.binary = target.slice(0, colon);
+      let name = target.slice(colon + 1);
+      const plus = name.indexOf('+');
+      if (plus >= 0) { t.offset = name.slice(plus + 1); name = name.slice(0, plus); }
+      setName(name, colon + 1);
+    } else {
+      t.binary = target;
+    }
+  } else if (prefix && prefix.startsWith('usdt')) {
+    const parts = target.split(':');
+    if (parts.length >= 3) {
+      t.binary = parts.slice(0, -2).join(':');
+      t.provider = parts[parts.length - 2];
+      setName(parts[parts.length - 1], target.length - parts[parts.length - 1].length);
+    }
+  }
+  return t;
+}
+
+// ---------------------------------------------------------------- suppression comments
+
+const IGNORE_RE = /bpf-atlas-ignore(?:\s*:\s*([^*\n]*))?/;
+
+function parseSuppression(c: Comment, lines: LineMap): Suppression | undefined {
+  const m = IGNORE_RE.exec(c.text);
+  if (!m) return undefined;
+  const rest = (m[1] ?? '').trim();
+  const codes: string[] = [];
+  let reason: string | undefined;
+  if (rest) {
+    // Codes are hazard-like words (`renamed`, `partially-inlined`, `BPFA001`) separated by commas
+    // or spaces; the first word that is not one starts a free-text reason.
+    const words = rest.split(/[\s,]+/).filter(Boolean);
+    let k = 0;
+    while (k < words.length && /^[a-z][a-z0-9-]*$|^[A-Z]+[0-9]+$/.test(words[k]) &&
+      (words[k].includes('-') || /[0-9]/.test(words[k]) || KNOWN_SINGLE_WORD_CODES.has(words[k]))) {
+      codes.push(words[k]);
+      k++;
+    }
+    if (k < words.length) reason = words.slice(k).join(' ').replace(/^[-–—:]\s*/, '') || undefined;
+  }
+  return { text: c.text, range: lines.range(c.start, c.end), codes, reason };
+}
+
+/** Hazard names without a hyphen (model.ts HazardName), so `bpf-atlas-ignore: renamed` is a code
+ *  and `bpf-atlas-ignore: checked by hand` is a reason. */
+const KNOWN_SINGLE_WORD_CODES = new Set(['absent', 'renamed', 'clone', 'duplicate', 'notrace', 'unknown', 'all']);
+
+// ---------------------------------------------------------------- the model
+
+interface RawSection {
+  form: 'SEC' | 'attribute';
+  tokenIndex: number;
+  /** Index of the first token after the whole SEC(...) / attribute. */
+  afterIndex: number;
+  str: Token;
+  exprStart: number;
+  exprEnd: number;
+}
+
+function matchParen(tokens: Token[], open: number, stopAtBrace: boolean): number {
+  let depth = 0;
+  for (let k = open; k < tokens.length; k++) {
+    const t = tokens[k].text;
+    if (tokens[k].kind !== 'punct') continue;
+    if (t === '(') depth++;
+    else if (t === ')') { depth--; if (depth === 0) return k; }
+    else if (stopAtBrace && (t === '{' || t === ';' || t === '}')) return -1;
+  }
+  return -1;
+}
+
+function findSections(tokens: Token[]): RawSection[] {
+  const out: RawSection[] = [];
+  for (let k = 0; k < tokens.length; k++) {
+    const t = tokens[k];
+    if (t.kind !== 'ident') continue;
+    if ((t.text === 'SEC' || t.text === '__section') && tokens[k + 1]?.text === '(' && tokens[k + 2]?.kind === 'string') {
+      const close = tokens[k + 3]?.text === ')' ? k + 3 : -1;
+      const endTok = close >= 0 ? tokens[close] : tokens[k + 2];
+      out.push({ form: 'SEC', tokenIndex: k, afterIndex: (close >= 0 ? close : k + 2) + 1, str: tokens[k + 2], exprStart: t.start, exprEnd: endTok.end });
+    } else if (t.text === '__attribute__' && tokens[k + 1]?.text === '(') {
+      const close = matchParen(tokens, k + 1, true);
+      const last = close >= 0 ? close : Math.min(tokens.length - 1, k + 12);
+      for (let j = k + 2; j < last; j++) {
+        if (tokens[j].text === 'section' && tokens[j + 1]?.text === '(' && tokens[j + 2]?.kind === 'string') {
+          out.push({ form: 'attribute', tokenIndex: k, afterIndex: last + 1, str: tokens[j + 2], exprStart: tokens[j].start, exprEnd: (tokens[j + 3]?.text === ')' ? tokens[j + 3] : tokens[j + 2]).end });
+          break;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+const NOT_A_HANDLER_NAME = new Set(['__attribute__', '__section', 'SEC', 'sizeof', '__always_inline', '__noinline', 'if', 'while', 'for', 'switch', 'return', '__uint', '__type', '__array']);
+
+const TYPE_WORDS = new Set(['const', 'volatile', 'struct', 'union', 'enum', 'unsigned', 'signed', 'int', 'long', 'short', 'char', 'void', 'bool', '_Bool', 'float', 'double', 'restrict', '__restrict']);
+
+function tokensText(text: string, toks: Token[]): string {
+  return toks.map((t) => t.text).join(' ').replace(/\* \*/g, '**').replace(/\* \*/g, '**').replace(/ \[/g, '[').replace(/\[ /g, '[').replace(/ \]/g, ']');
+}
+
+function parseParam(text: string, toks: Token[], lines: LineMap): HandlerParam | undefined {
+  if (!toks.length) return undefined;
+  const range = lines.range(toks[0].start, toks[toks.length - 1].end);
+  // The name is the last identifier that is not a type word, before any array suffix.
+  let nameIdx = -1;
+  const bracket = toks.findIndex((t) => t.text === '[');
+  const searchEnd = bracket >= 0 ? bracket : toks.length;
+  for (let k = searchEnd - 1; k >= 0; k--) {
+    if (toks[k].kind === 'ident') {
+      if (!TYPE_WORDS.has(toks[k].text) && !(k > 0 && ['struct', 'union', 'enum'].includes(toks[k - 1].text))) nameIdx = k;
+      break;
+    }
+    if (toks[k].text !== ')' && toks[k].text !== '(') break;
+  }
+  if (nameIdx < 0) {
+    return { type: tokensText(text, toks), name: '', range, typeRange: range };
+  }
+  const name = toks[nameIdx];
+  const typeToks = [...toks.slice(0, nameIdx), ...(bracket >= 0 ? toks.slice(bracket) : [])];
+  let type = tokensText(text, typeToks);
+  if (bracket >= 0) type = tokensText(text, toks.slice(0, nameIdx)) + ' %' + tokensText(text, toks.slice(bracket));
+  const typeRange = nameIdx > 0 ? lines.range(toks[0].start, toks[nameIdx - 1].end) : undefined;
+  return { type, name: name.text, range, nameRange: lines.range(name.start, name.end), typeRange };
+}
+
+function splitParams(tokens: Token[], open: number, close: number): Token[][] {
+  const parts: Token[][] = [[]];
+  let depth = 0;
+  for (let k = open + 1; k < close; k++) {
+    const t = tokens[k];
+    if (t.kind === 'punct' && (t.text === '(' || t.text === '[')) depth++;
+    if (t.kind === 'punct' && (t.text === ')' || t.text === ']')) depth--;
+    if (depth === 0 && t.text === ',') { parts.push([]); continue; }
+    parts[parts.length - 1].push(t);
+  }
+  return parts;
+}
+
+interface HeaderScan {
+  handler?: Handler;
+  bodyStart?: number;
+  bodyEnd?: number;
+  /** Raw sections met before the header (they share it: #if/#else alternatives). */
+  sharedSections: number[];
+  variable: boolean;
+}
+
+/** Reads the handler header that follows a section, from the token stream. */
+function scanHeader(text: string, tokens: Token[], from: number, sectionStarts: Set<number>, lines: LineMap): HeaderScan {
+  const res: HeaderScan = { sharedSections: [], variable: false };
+  const first = tokens[from];
+  if (!first || ['=', ';', ',', ')'].includes(first.text)) { res.variable = true; return res; }
+  let k = from;
+  let typeStart = from;
+  const limit = Math.min(tokens.length, from + 80);
+  while (k < limit) {
+    const t = tokens[k];
+    if (sectionStarts.has(k) && k !== from - 1) {
+      res.sharedSections.push(k);
+      // Skip the shared SEC(...) itself.
+      const close = tokens[k + 3]?.text === ')' ? k + 3 : k + 2;
+      k = close + 1;
+      typeStart = k;
+      continue;
+    }
+    if (t.kind === 'punct' && ['{', '}', ';', '='].includes(t.text)) return res;
+    if (t.kind === 'ident' && t.text === '__attribute__' && tokens[k + 1]?.text === '(') {
+      const close = matchParen(tokens, k + 1, true);
+      if (close < 0) return res;
+      k = close + 1;
+      continue;
+    }
+    if (t.kind === 'ident' && tokens[k + 1]?.text === '(' && !NOT_A_HANDLER_NAME.has(t.text)) {
+      break;
+    }
+    k++;
+  }
+  if (k >= limit) return res;
+  const nameTok = tokens[k];
+  let nextSectionToken = tokens.length;
+  for (const s of sectionStarts) if (s > k && s < nextSectionToken) nextSectionToken = s;
+  const open = k + 1;
+  let close = matchParen(tokens, open, true);
+  const paramsClosed = close >= 0;
+  if (!paramsClosed) {
+    // Unclosed list: up to the next `{`, `;`, section or end of line where typing stopped.
+    close = open + 1;
+    while (close < tokens.length && !['{', ';', '}'].includes(tokens[close].text) && close < nextSectionToken) close++;
+  }
+  const macro = (HANDLER_MACROS as readonly string[]).includes(nameTok.text) ? nameTok.text as HandlerMacro : undefined;
+  const parts = splitParams(tokens, open, close);
+  const retToks = tokens.slice(typeStart, k).filter((t) => t.text !== 'static' && t.text !== 'inline');
+  const endOffset = paramsClosed ? tokens[close].end : (tokens[close - 1] ?? tokens[open]).end;
+  let handler: Handler;
+  if (macro) {
+    const nameParts = parts[0] ?? [];
+    const progName = nameParts.length === 1 && nameParts[0].kind === 'ident' ? nameParts[0] : undefined;
+    handler = {
+      name: progName?.text ?? '',
+      nameRange: progName ? lines.range(progName.start, progName.end) : lines.range(tokens[open].end, tokens[open].end),
+      macro,
+      macroRange: lines.range(nameTok.start, nameTok.end),
+      params: parts.slice(1).map((p) => parseParam(text, p, lines)).filter((p): p is HandlerParam => !!p),
+      paramListRange: lines.range(tokens[open].start, endOffset),
+      paramsClosed,
+      returnType: tokensText(text, retToks),
+      headerRange: lines.range((retToks[0] ?? nameTok).start, endOffset),
+    };
+  } else {
+    const params = parts.map((p) => parseParam(text, p, lines)).filter((p): p is HandlerParam => !!p);
+    handler = {
+      name: nameTok.text,
+      nameRange: lines.range(nameTok.start, nameTok.end),
+      params,
+      paramListRange: lines.range(tokens[open].start, endOffset),
+      paramsClosed,
+      returnType: tokensText(text, retToks),
+      ctx: params[0] && params[0].name ? params[0] : undefined,
+      headerRange: lines.range((retToks[0] ?? nameTok).start, endOffset),
+    };
+  }
+  res.handler = handler;
+  const afterHeader = paramsClosed ? close + 1 : close;
+  if (tokens[afterHeader]?.text === '{') {
+    res.bodyStart = tokens[afterHeader].start;
+    let depth = 0;
+    let end = -1;
+    for (let j = afterHeader; j < tokens.length; j++) {
+      if (j >= nextSectionToken) break;
+      if (tokens[j].text === '{') depth++;
+      else if (tokens[j].text === '}') { depth--; if (depth === 0) { end = tokens[j].end; break; } }
+    }
+    if (end < 0) {
+      // Unclosed body (typing in progress): up to the next section or the end of the file.
+      end = nextSectionToken < tokens.length ? tokens[nextSectionToken - 1].end : text.length;
+    }
+    res.bodyEnd = end;
+  }
+  return res;
+}
+
+/** Preprocessor conditions enclosing each offset: a stack walk over the directives. */
+function conditionsAt(directives: Directive[], offset: number): string[] {
+  const stack: string[] = [];
+  for (const d of directives) {
+    if (d.start >= offset) break;
+    const word = /^#\s*(\w+)/.exec(d.text)?.[1];
+    const line = d.text.replace(/\\\r?\n/g, ' ').replace(/\s+/g, ' ').trim();
+    if (word === 'if' || word === 'ifdef' || word === 'ifndef') stack.push(line);
+    else if (word === 'elif' || word === 'else' || word === 'elifdef' || word === 'elifndef') {
+      // Keep the opening condition visible: `#else of #ifdef USE_TP_BTF`.
+      if (stack.length) {
+        const opening = stack[stack.length - 1].replace(/^.* of (?=#)/, '');
+        stack[stack.length - 1] = `${line} of ${opening}`;
+      }
+    } else if (word === 'endif') stack.pop();
+  }
+  return stack;
+}
+
+/** ctx reads inside a body, from the tree: `base->field...` and `BPF_CORE_READ*(base, field...)`. */
+function collectCtxAccesses(tree: Tree | undefined, startOffset: number, endOffset: number, bases: ReadonlySet<string>, lines: LineMap): CtxAccess[] {
+  if (!tree || !bases.size) return [];
+  const out: CtxAccess[] = [];
+  const start = lines.positionAt(startOffset);
+  const end = lines.positionAt(endOffset);
+  const startPoint = { row: start.line, column: start.character };
+  const endPoint = { row: end.line, column: end.character };
+  for (const node of tree.rootNode.descendantsOfType('field_expression', startPoint, endPoint)) {
+    if (!node || node.startIndex < startOffset || node.endIndex > endOffset) continue;
+    const arg = node.childForFieldName('argument');
+    const op = node.childForFieldName('operator');
+    const field = node.childForFieldName('field');
+    if (!arg || !field || arg.type !== 'identifier' || !bases.has(arg.text) || op?.text !== '->') continue;
+    const path = [field.text];
+    let inner: SyntaxNode = node;
+    let outer: SyntaxNode | null = node.parent;
+    while (outer && outer.type === 'field_expression' && outer.childForFieldName('argument')?.id === inner.id) {
+      const f = outer.childForFieldName('field');
+      if (f) path.push(f.text);
+      inner = outer;
+      outer = outer.parent;
+    }
+    out.push({ base: arg.text, field: field.text, fieldRange: lines.range(field.startIndex, field.endIndex), path, via: 'arrow', range: lines.range(node.startIndex, node.endIndex) });
+  }
+  for (const node of tree.rootNode.descendantsOfType('call_expression', startPoint, endPoint)) {
+    if (!node || node.startIndex < startOffset || node.endIndex > endOffset) continue;
+    const fn = node.childForFieldName('function');
+    if (!fn || !/^BPF_CORE_READ/.test(fn.text)) continue;
+    const args = node.childForFieldName('arguments')?.namedChildren.filter((c): c is SyntaxNode => !!c && c.type !== 'comment') ?? [];
+    // BPF_CORE_READ(src, a, b); BPF_CORE_READ_INTO(&dst, src, a, b); *_STR_INTO likewise.
+    const srcIdx = /_INTO$/.test(fn.text) ? 1 : 0;
+    const src = args[srcIdx];
+    const fields = args.slice(srcIdx + 1);
+    if (!src || src.type !== 'identifier' || !bases.has(src.text) || !fields.length || fields[0].type !== 'identifier') continue;
+    out.push({ base: src.text, field: fields[0].text, fieldRange: lines.range(fields[0].startIndex, fields[0].endIndex), path: fields.map((f) => f.text), via: 'core-read', range: lines.range(node.startIndex, node.endIndex) });
+  }
+  out.sort((a, b) => comparePositions(a.fieldRange.start, b.fieldRange.start));
+  return out;
+}
+
+/** Builds the model of one C document. `tree` is the tree-sitter tree of the same text (ctx
+ *  accesses need it; without it they are empty). */
+export function buildCModel(text: string, tree: Tree | undefined, resolve: SectionResolver = builtinSectionResolver): CModel {
+  const lines = new LineMap(text);
+  const { tokens, comments, directives } = lex(text);
+  const suppressions = comments.map((c) => parseSuppression(c, lines)).filter((s): s is Suppression => !!s);
+  const raw = findSections(tokens);
+  const sectionStarts = new Set(raw.map((r) => r.tokenIndex));
+  const programs: BpfProgram[] = [];
+  const headerCache = new Map<number, HeaderScan>();
+  for (let r = 0; r < raw.length; r++) {
+    const sec = raw[r];
+    const strTok = sec.str;
+    const contentStart = strTok.start + 1;
+    const contentEnd = strTok.closed ? strTok.end - 1 : strTok.end;
+    const section = text.slice(contentStart, contentEnd);
+    if (isDataSection(section)) continue;
+    // Sections sharing a header (#if alternatives) reuse one scan.
+    let scan = headerCache.get(r);
+    if (!scan) {
+      scan = scanHeader(text, tokens, sec.afterIndex, sectionStarts, lines);
+      for (const shared of scan.sharedSections) {
+        const idx = raw.findIndex((o) => o.tokenIndex === shared);
+        if (idx >= 0) headerCache.set(idx, scan);
+      }
+    }
+    if (scan.variable) continue;
+    const info = resolve(section);
+    const slash = section.indexOf('/');
+    let prefix = info?.prefix;
+    let prefixLen = prefix ? prefix.length : slash >= 0 ? slash : section.length;
+    const kind = info?.kind;
+    let target: SectionTarget | undefined;
+    if ((info ? info.takesTarget : slash >= 0) && section.length > prefixLen && section[prefixLen] === '/') {
+      target = parseTarget(prefix, kind, section.slice(prefixLen + 1), contentStart + prefixLen + 1, lines);
+    }
+    if (!prefix && slash < 0) prefixLen = section.length;
+    const secLine = lines.positionAt(sec.exprStart).line;
+    const suppression = suppressions.find((s) => s.range.end.line === secLine || s.range.end.line === secLine - 1 ||
+      (s.range.start.line <= secLine && s.range.end.line >= secLine));
+    const bases = new Set<string>();
+    if (scan.handler?.ctx?.name) bases.add(scan.handler.ctx.name);
+    const ctxAccesses = scan.bodyStart !== undefined && scan.bodyEnd !== undefined
+      ? collectCtxAccesses(tree, scan.bodyStart, scan.bodyEnd, bases, lines) : [];
+    programs.push({
+      section,
+      sectionRange: lines.range(contentStart, contentEnd),
+      secRange: lines.range(sec.exprStart, sec.exprEnd),
+      form: sec.form,
+      sectionClosed: !!strTok.closed,
+      prefix,
+      prefixRange: lines.range(contentStart, contentStart + prefixLen),
+      kind,
+      target,
+      handler: scan.handler,
+      bodyRange: scan.bodyStart !== undefined && scan.bodyEnd !== undefined ? lines.range(scan.bodyStart, scan.bodyEnd) : undefined,
+      ctxAccesses,
+      suppression,
+      conditions: conditionsAt(directives, sec.exprStart),
+    });
+    if (!prefix) delete programs[programs.length - 1].prefix;
+  }
+  const helperCalls: HelperCall[] = [];
+  for (let k = 0; k + 1 < tokens.length; k++) {
+    const t = tokens[k];
+    if (t.kind === 'ident' && t.text.startsWith('bpf_') && tokens[k + 1].text === '(' && tokens[k - 1]?.text !== '.' && tokens[k - 1]?.text !== '->') {
+      helperCalls.push({ name: t.text, range: lines.range(t.start, t.end) });
+    }
+  }
+  return { programs, helperCalls, suppressions };
+}
+
+/** The program whose section string, handler or body contains `pos`. */
+export function programAt(model: CModel, pos: Position): BpfProgram | undefined {
+  return model.programs.find((p) => rangeContains(p.secRange, pos)) ??
+    model.programs.find((p) => p.handler && rangeContains(p.handler.headerRange, pos)) ??
+    model.programs.find((p) => p.bodyRange && rangeContains(p.bodyRange, pos));
+}
