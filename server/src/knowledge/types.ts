@@ -12,6 +12,8 @@ export interface SectionPrefix {
   kind?: AttachKind;
   /** Accepts `/<target>`. */
   takesTarget: boolean;
+  /** The target is a glob (`*`, `?`) over many names (`kprobe.multi`, `fentry.multi`). */
+  pattern?: boolean;
   /** `kprobe/<function>[+<offset>]` */
   targetFormat?: string;
   /** One line on what it is for. */
@@ -29,7 +31,13 @@ export interface Equivalent {
   /** Function names this row applies to. */
   functions: string[];
   /** `tracepoint` (system/event) or `lsm`/`ksyscall`... */
-  alternative: { kind: AttachKind; system?: string; name: string }[];
+  alternative: {
+    kind: AttachKind;
+    system?: string;
+    name: string;
+    /** Upstream kernel where this alternative appeared, when it differs per alternative. */
+    since?: string;
+  }[];
   /** `equivalent` (used by real tools) or `related` (approximate semantics). */
   strength: 'equivalent' | 'related';
   /** Upstream/distro kernel where the alternative appeared, e.g. "6.5". */
@@ -50,6 +58,8 @@ export interface Evidence {
   subjects: string[];
   hazard?: string;
   gist: string;
+  /** Where the row comes from, when it is not the report itself (e.g. the DepSurf paper). */
+  source?: string;
 }
 
 export interface HelperDoc {
@@ -63,6 +73,8 @@ export interface HelperDoc {
   id?: number;
   /** Known pitfalls, each with a source. */
   pitfalls?: { text: string; source: string }[];
+  /** Headers the text was taken from (package versions). */
+  source?: string;
 }
 
 export interface VersionFloor {
@@ -77,6 +89,8 @@ export interface BpftraceBuiltin {
   kind: 'variable' | 'function' | 'map-function' | 'probe';
   signature?: string;
   doc: string;
+  /** Documentation page the entry was checked against. */
+  source?: string;
 }
 
 export interface Knowledge {
