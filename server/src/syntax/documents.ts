@@ -1,9 +1,10 @@
 // The document store: the one owner of document texts and their tree-sitter trees. It applies LSP
 // content changes (incremental ranges or full text), re-parses incrementally from the edited old
 // tree, deletes every tree it replaces or closes, and keeps the analysed model of each version
-// (the libbpf C model, or the bpftrace model through an injected parser) ready for features.
+// (the libbpf C model, or the bpftrace model of syntax/bpftrace.ts) ready for features.
 
 import type { TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
+import { parseBpftrace, type BtModel } from './bpftrace';
 import { buildCModel, builtinSectionResolver, LineMap, type CModel, type SectionResolver } from './cModel';
 import type { CParserFactory, Parser, Tree } from './parser';
 
@@ -15,16 +16,15 @@ export interface AnalyzedDocument {
   text: string;
   /** Present for C documents. */
   c?: CModel;
-  /** Present for bpftrace documents when a bpftrace parser is installed. */
-  bt?: unknown;
+  /** Present for bpftrace documents. */
+  bt?: BtModel;
   /** The tree-sitter tree of a C document; owned by the store: never delete or edit it. */
   tree?: Tree;
   lines: LineMap;
 }
 
-/** The bpftrace parser (syntax/bpftrace.ts `parseBpftrace`), injected so this store does not
- *  depend on it being present. */
-export type BpftraceParser = (text: string) => unknown;
+/** The bpftrace parser; syntax/bpftrace.ts `parseBpftrace` unless a test injects another. */
+export type BpftraceParser = (text: string) => BtModel;
 
 export interface DocumentStoreOptions {
   parser: CParserFactory;
@@ -45,20 +45,12 @@ export class DocumentStore {
   private readonly docs = new Map<string, AnalyzedDocument>();
   private readonly parser: Parser;
   private readonly resolveSection: SectionResolver;
-  private parseBpftrace?: BpftraceParser;
+  private parseBpftrace: BpftraceParser;
 
   constructor(options: DocumentStoreOptions) {
     this.parser = options.parser.create();
     this.resolveSection = options.resolveSection ?? builtinSectionResolver;
-    this.parseBpftrace = options.parseBpftrace;
-  }
-
-  /** Installs (or replaces) the bpftrace parser; open bpftrace documents are re-analysed. */
-  setBpftraceParser(parse: BpftraceParser | undefined): void {
-    this.parseBpftrace = parse;
-    for (const doc of this.docs.values()) {
-      if (doc.languageId === 'bpftrace') doc.bt = this.analyseBpftrace(doc.text);
-    }
+    this.parseBpftrace = options.parseBpftrace ?? parseBpftrace;
   }
 
   get(uri: string): AnalyzedDocument | undefined {
@@ -135,12 +127,8 @@ export class DocumentStore {
       return { uri, languageId, version, text, lines, tree, c: buildCModel(text, tree, this.resolveSection) };
     }
     if (languageId === 'bpftrace') {
-      return { uri, languageId, version, text, lines, bt: this.analyseBpftrace(text) };
+      return { uri, languageId, version, text, lines, bt: this.parseBpftrace(text) };
     }
     return { uri, languageId, version, text, lines };
-  }
-
-  private analyseBpftrace(text: string): unknown {
-    return this.parseBpftrace ? this.parseBpftrace(text) : undefined;
   }
 }
