@@ -1,0 +1,386 @@
+// The only module that touches the LSP Connection. It declares the capabilities, keeps the document
+// store in sync (incremental), binds each request to a pure feature through one table, publishes
+// diagnostics (debounced per document, dropped when a newer version arrives), pulls and validates
+// settings, and answers the custom bpfAtlas/* requests. Every handler is guarded: an exception is
+// logged and the request gets an empty answer, so a feature bug never takes the server down.
+// What the features and the atlas are comes in through ServerServices (built by services.ts), so
+// this file knows the protocol and nothing about kernels or C.
+
+import {
+  type CancellationToken,
+  type CodeAction,
+  CodeActionKind,
+  type CodeActionParams,
+  type CompletionItem,
+  type CompletionList,
+  type CompletionParams,
+  type Connection,
+  type Diagnostic,
+  DidChangeConfigurationNotification,
+  type Hover,
+  type HoverParams,
+  type InitializeParams,
+  type InitializeResult,
+  type Position,
+  type Range,
+  type TextDocumentContentChangeEvent,
+  TextDocumentSyncKind,
+} from 'vscode-languageserver';
+import type { AtlasQuery } from './atlas/model';
+import type { FeatureContext } from './features/context';
+import type { Knowledge } from './knowledge/types';
+import {
+  AtlasInUseRequest,
+  BuildLiveAtlasRequest,
+  type BuildLiveAtlasResult,
+  IndexProgressNotification,
+  type IndexProgressParams,
+  type InitializationOptions,
+  ListKernelsRequest,
+  LookupRequest,
+  type LookupResult,
+  StatusNotification,
+  summarizeKernel,
+  WorkspaceTrustedNotification,
+} from './protocol';
+import { DEFAULT_SETTINGS, type Settings, SETTINGS_SECTION, validateSettings } from './settings';
+
+/** The document store as the server needs it (syntax/documents.ts provides it). */
+export interface DocumentStore<D extends VersionedDocument> {
+  open(uri: string, languageId: string, version: number, text: string): D;
+  change(uri: string, version: number, changes: readonly TextDocumentContentChangeEvent[]): D | undefined;
+  close(uri: string): void;
+  get(uri: string): D | undefined;
+}
+
+/** The version is what drops stale diagnostics and out-of-order edits. */
+export interface VersionedDocument {
+  version: number;
+}
+
+/** The pure features, one per LSP method. */
+export interface LanguageFeatures<D> {
+  completion(doc: D, pos: Position, ctx: FeatureContext): CompletionItem[] | CompletionList | null | undefined;
+  hover(doc: D, pos: Position, ctx: FeatureContext): Hover | null | undefined;
+  diagnostics(doc: D, ctx: FeatureContext): Diagnostic[];
+  codeActions(doc: D, range: Range, diagnostics: Diagnostic[], ctx: FeatureContext): CodeAction[];
+}
+
+/** The atlas and targets for the current settings. */
+export interface AtlasState {
+  atlas: AtlasQuery;
+  targets: readonly string[];
+  /** Target specs from the settings that could not be resolved, with the reason. */
+  unresolved: { spec: string; reason: string }[];
+  /** Set when no atlas could be loaded at all. */
+  error?: string;
+}
+
+export interface ServerServices<D extends VersionedDocument> {
+  documents: DocumentStore<D>;
+  features: LanguageFeatures<D>;
+  knowledge: Knowledge;
+  dataDir: string;
+  /** Builds the atlas for the settings. Must not throw: problems go into AtlasState. `trusted`
+   *  false means atlas files named by the workspace must not be read. */
+  configureAtlas(settings: Settings, trusted: boolean): AtlasState;
+  lookup(query: string, kernels: string[] | undefined, ctx: FeatureContext): LookupResult;
+  /** Indexes the running kernel and makes it the `live` atlas of later configureAtlas calls. */
+  buildLiveAtlas(report: (p: IndexProgressParams) => void): Promise<BuildLiveAtlasResult>;
+}
+
+export interface ServerOptions {
+  /** Quiet time after the last edit before diagnostics run, per document. */
+  diagnosticsDelayMs?: number;
+}
+
+const SERVER_NAME = 'bpf-atlas';
+const SERVER_VERSION = '0.1.0';
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? (e.stack ?? e.message) : String(e);
+}
+
+/** Wires the connection to the services. The caller calls connection.listen(). */
+export function startServer<D extends VersionedDocument>(connection: Connection, services: ServerServices<D>, options: ServerOptions = {}): void {
+  const diagnosticsDelayMs = options.diagnosticsDelayMs ?? 200;
+  const log = (message: string) => connection.console.log(message);
+  const logError = (message: string) => connection.console.error(message);
+
+  let canPullConfiguration = false;
+  let canRegisterConfigurationChange = false;
+  let trusted = true;
+  /** Settings a client pushed (initializationOptions or didChangeConfiguration), for clients
+   *  that cannot answer workspace/configuration. */
+  let pushedSettings: unknown;
+  let settings: Settings = DEFAULT_SETTINGS;
+  let settingsProblems: string[] = [];
+  const reportedProblems = new Set<string>();
+  let state: AtlasState | undefined;
+  let busy: string | undefined;
+
+  // Requests wait until the first settings pull has built the atlas.
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+
+  const context = (token?: CancellationToken): FeatureContext => {
+    const current = state ?? services.configureAtlas(settings, trusted);
+    state = current;
+    return {
+      atlas: current.atlas,
+      targets: current.targets,
+      settings,
+      knowledge: services.knowledge,
+      isCancelled: token ? () => token.isCancellationRequested : undefined,
+    };
+  };
+
+  const sendStatus = () => {
+    const targets = (state?.targets ?? []).map((id) => {
+      try {
+        const meta = state!.atlas.list().find((m) => m.id === id);
+        return { id, release: meta?.release ?? id, source: meta?.source ?? ('bundled' as const) };
+      } catch {
+        return { id, release: id, source: 'bundled' as const };
+      }
+    });
+    void connection.sendNotification(StatusNotification, { targets, busy, error: state?.error });
+  };
+
+  // ---- diagnostics: debounced per document, stale versions dropped ----
+
+  const pending = new Map<string, NodeJS.Timeout>();
+  const openUris = new Set<string>();
+
+  const publishDiagnostics = (uri: string) => {
+    pending.delete(uri);
+    const doc = services.documents.get(uri);
+    if (!doc) return;
+    const version = doc.version;
+    const stale = () => services.documents.get(uri)?.version !== version;
+    let diagnostics: Diagnostic[] = [];
+    try {
+      const ctx = context();
+      diagnostics = services.features.diagnostics(doc, { ...ctx, isCancelled: stale });
+    } catch (e) {
+      logError(`diagnostics failed for ${uri}: ${errorText(e)}`);
+    }
+    if (stale()) return; // a newer version has its own run scheduled
+    void connection.sendDiagnostics({ uri, version, diagnostics });
+  };
+
+  const scheduleDiagnostics = (uri: string, delayMs = diagnosticsDelayMs) => {
+    const old = pending.get(uri);
+    if (old) clearTimeout(old);
+    pending.set(uri, setTimeout(() => {
+      void ready.then(() => publishDiagnostics(uri));
+    }, delayMs));
+  };
+
+  // ---- settings ----
+
+  const applySettings = async (why: string) => {
+    let raw: unknown = pushedSettings;
+    if (canPullConfiguration) {
+      try {
+        raw = await connection.workspace.getConfiguration(SETTINGS_SECTION);
+      } catch (e) {
+        logError(`could not read the ${SETTINGS_SECTION} settings: ${errorText(e)}`);
+      }
+    }
+    const validated = validateSettings(raw);
+    settings = validated.settings;
+    settingsProblems = validated.problems;
+    for (const problem of validated.problems) {
+      if (reportedProblems.has(problem)) continue;
+      reportedProblems.add(problem);
+      logError(`settings: ${problem}`);
+      void connection.window.showWarningMessage(`bpf-atlas: ${problem}`);
+    }
+    try {
+      state = services.configureAtlas(settings, trusted);
+    } catch (e) {
+      logError(`atlas configuration failed: ${errorText(e)}`);
+      state = undefined;
+    }
+    for (const u of state?.unresolved ?? []) logError(`target kernel ${JSON.stringify(u.spec)}: ${u.reason}`);
+    if (state?.error) logError(`atlas: ${state.error}`);
+    log(`${why}: target kernels ${state?.targets.join(', ') || '(none)'}`);
+    sendStatus();
+    markReady();
+    for (const uri of openUris) scheduleDiagnostics(uri, 0);
+  };
+
+  // ---- lifecycle ----
+
+  connection.onInitialize((params: InitializeParams): InitializeResult => {
+    const caps = params.capabilities;
+    canPullConfiguration = !!caps.workspace?.configuration;
+    canRegisterConfigurationChange = !!caps.workspace?.didChangeConfiguration?.dynamicRegistration;
+    const init = (params.initializationOptions ?? {}) as InitializationOptions;
+    trusted = init.workspaceTrusted !== false;
+    pushedSettings = init.settings;
+    return {
+      serverInfo: { name: SERVER_NAME, version: SERVER_VERSION },
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        completionProvider: { triggerCharacters: ['"', '/', ':', '.', '>', '*'], resolveProvider: false },
+        hoverProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix], resolveProvider: false },
+      },
+    };
+  });
+
+  connection.onInitialized(() => {
+    if (canPullConfiguration && canRegisterConfigurationChange) {
+      void connection.client.register(DidChangeConfigurationNotification.type, { section: SETTINGS_SECTION });
+    }
+    void applySettings('started');
+  });
+
+  connection.onDidChangeConfiguration((params) => {
+    const pushed = (params.settings as Record<string, unknown> | null | undefined)?.[SETTINGS_SECTION];
+    if (pushed !== undefined) pushedSettings = pushed;
+    void applySettings('settings changed');
+  });
+
+  connection.onNotification(WorkspaceTrustedNotification, () => {
+    trusted = true;
+    void applySettings('workspace trusted');
+  });
+
+  // ---- documents ----
+
+  connection.onDidOpenTextDocument(({ textDocument: t }) => {
+    try {
+      services.documents.open(t.uri, t.languageId, t.version, t.text);
+      openUris.add(t.uri);
+      scheduleDiagnostics(t.uri, 0);
+    } catch (e) {
+      logError(`open ${t.uri} failed: ${errorText(e)}`);
+    }
+  });
+
+  connection.onDidChangeTextDocument(({ textDocument: t, contentChanges }) => {
+    try {
+      const current = services.documents.get(t.uri)?.version;
+      // Versions only grow; a late or duplicated change must not be applied over newer text.
+      if (current !== undefined && t.version !== null && t.version <= current) {
+        logError(`ignored out-of-order change to ${t.uri} (version ${t.version} after ${current})`);
+        return;
+      }
+      services.documents.change(t.uri, t.version, contentChanges);
+      scheduleDiagnostics(t.uri);
+    } catch (e) {
+      logError(`change ${t.uri} failed: ${errorText(e)}`);
+    }
+  });
+
+  connection.onDidCloseTextDocument(({ textDocument: t }) => {
+    const timer = pending.get(t.uri);
+    if (timer) clearTimeout(timer);
+    pending.delete(t.uri);
+    openUris.delete(t.uri);
+    try {
+      services.documents.close(t.uri);
+    } catch (e) {
+      logError(`close ${t.uri} failed: ${errorText(e)}`);
+    }
+    void connection.sendDiagnostics({ uri: t.uri, diagnostics: [] });
+  });
+
+  // ---- requests on documents: one table, every entry guarded ----
+
+  /** Runs a feature on the stored document; any failure or cancellation yields `empty`. */
+  const onDocument = <P extends { textDocument: { uri: string } }, R>(
+    name: string,
+    empty: R,
+    run: (doc: D, params: P, ctx: FeatureContext) => R | null | undefined,
+  ) => async (params: P, token: CancellationToken): Promise<R> => {
+    await ready;
+    if (token.isCancellationRequested) return empty;
+    const doc = services.documents.get(params.textDocument.uri);
+    if (!doc) return empty;
+    try {
+      return run(doc, params, context(token)) ?? empty;
+    } catch (e) {
+      logError(`${name} failed for ${params.textDocument.uri}: ${errorText(e)}`);
+      return empty;
+    }
+  };
+
+  const documentRequests = {
+    completion: onDocument<CompletionParams, CompletionItem[] | CompletionList>('completion', [],
+      (doc, p, ctx) => services.features.completion(doc, p.position, ctx)),
+    hover: onDocument<HoverParams, Hover | null>('hover', null,
+      (doc, p, ctx) => services.features.hover(doc, p.position, ctx)),
+    codeAction: onDocument<CodeActionParams, CodeAction[]>('codeAction', [],
+      (doc, p, ctx) => services.features.codeActions(doc, p.range, p.context.diagnostics, ctx)),
+  };
+  connection.onCompletion(documentRequests.completion);
+  connection.onHover(documentRequests.hover);
+  connection.onCodeAction(documentRequests.codeAction);
+
+  // ---- custom requests ----
+
+  /** Guards a custom request the same way. */
+  const guarded = <P, R>(name: string, empty: () => R, run: (params: P, token: CancellationToken) => R | Promise<R>) =>
+    async (params: P, token: CancellationToken): Promise<R> => {
+      await ready;
+      try {
+        return await run(params, token);
+      } catch (e) {
+        logError(`${name} failed: ${errorText(e)}`);
+        return empty();
+      }
+    };
+
+  connection.onRequest(ListKernelsRequest, guarded('listKernels', () => ({ kernels: [], targets: [] }), () => {
+    const ctx = context();
+    return { kernels: ctx.atlas.list().map(summarizeKernel), targets: [...ctx.targets] };
+  }));
+
+  connection.onRequest(LookupRequest, guarded('lookup',
+    (): LookupResult => ({ assessments: [], markdown: '', error: 'the lookup failed (see the bpf-atlas output)' }),
+    (params, token) => {
+      const query = typeof params?.query === 'string' ? params.query.trim() : '';
+      if (!query) return { assessments: [], markdown: '', error: 'nothing to look up' };
+      const kernels = Array.isArray(params.kernels) ? params.kernels.filter((k) => typeof k === 'string') : undefined;
+      return services.lookup(query, kernels, context(token));
+    }));
+
+  connection.onRequest(AtlasInUseRequest, guarded('atlasInUse',
+    () => ({ targets: [], unresolved: [], dataDir: services.dataDir, settingsProblems, workspaceTrusted: trusted }),
+    () => {
+      const ctx = context();
+      const metas = ctx.atlas.list();
+      return {
+        targets: ctx.targets.flatMap((id) => metas.filter((m) => m.id === id).map(summarizeKernel)),
+        unresolved: state?.unresolved ?? [],
+        dataDir: services.dataDir,
+        settingsProblems,
+        workspaceTrusted: trusted,
+      };
+    }));
+
+  let building: Promise<BuildLiveAtlasResult> | undefined;
+  connection.onRequest(BuildLiveAtlasRequest, guarded('buildLiveAtlas',
+    (): BuildLiveAtlasResult => ({ ok: false, ms: 0, error: 'indexing failed (see the bpf-atlas output)' }),
+    () => {
+      // One build at a time: a second request shares the first one's answer.
+      building ??= (async () => {
+        busy = 'indexing the live kernel';
+        sendStatus();
+        try {
+          const result = await services.buildLiveAtlas((p) => void connection.sendNotification(IndexProgressNotification, p));
+          log(result.ok ? `live kernel indexed in ${result.ms} ms` : `live kernel indexing failed: ${result.error}`);
+          return result;
+        } finally {
+          busy = undefined;
+          building = undefined;
+          await applySettings('live atlas rebuilt');
+        }
+      })();
+      return building;
+    }));
+}
