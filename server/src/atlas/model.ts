@@ -44,6 +44,9 @@ export interface FunctionFacts {
   module?: string;
   /** Up to a few callers it was inlined into (hint for where to probe instead). */
   inlinedInto?: string[];
+  /** The source knows the name but has no facts about it for this kernel (e.g. a DepSurf page
+   *  missing from its snapshot): every question about it is unknown. Optional, added by H2. */
+  noData?: boolean;
 }
 
 /** One field of a trace event record (what `SEC("tracepoint/…")` ctx and bpftrace `args` read). */

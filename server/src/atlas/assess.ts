@@ -1,0 +1,483 @@
+// Turns a kernel's facts into the public hazard taxonomy (model.ts): parse an attach target such
+// as `kprobe:do_sys_open` or `tracepoint:sched:sched_switch`, judge it on one kernel (assess), and
+// compare the judgements of several kernels (compareAcross). Severities: `error` where attaching
+// fails, `warning` where calls are silently missed or read wrongly, `info` otherwise; `unknown`
+// (a fact the kernel's source cannot give) is always `info` and never a guess.
+
+import { renderProto } from './model';
+import type {
+  Assessment, AttachKind, AttachTarget, FunctionFacts, Hazard, HazardName, KernelQuery, Param, Proto,
+  Severity, TraceField, TracepointFacts,
+} from './model';
+
+// ---- target parsing ----
+
+const KIND_ALIASES: Record<string, AttachKind> = {
+  kprobe: 'kprobe', k: 'kprobe', kretprobe: 'kretprobe', kr: 'kretprobe',
+  'kprobe.multi': 'kprobe.multi', 'kretprobe.multi': 'kretprobe.multi', 'kprobe.session': 'kprobe.session',
+  ksyscall: 'ksyscall', kretsyscall: 'kretsyscall',
+  fentry: 'fentry', f: 'fentry', fexit: 'fexit', fr: 'fexit', fmod_ret: 'fmod_ret', fsession: 'fsession',
+  tracepoint: 'tracepoint', tp: 'tracepoint', t: 'tracepoint',
+  raw_tp: 'raw_tp', raw_tracepoint: 'raw_tp', rawtracepoint: 'raw_tp', rt: 'raw_tp',
+  'raw_tp.w': 'raw_tp', 'raw_tracepoint.w': 'raw_tp',
+  tp_btf: 'tp_btf', lsm: 'lsm', 'lsm.s': 'lsm', 'fentry.s': 'fentry', 'fexit.s': 'fexit', 'fmod_ret.s': 'fmod_ret',
+  'kprobe.s': 'kprobe', iter: 'iter', 'iter.s': 'iter',
+};
+
+const TARGET_FORMS = 'kprobe:FN, kretprobe:FN, fentry:FN, fexit:FN, tracepoint:SYSTEM:EVENT, raw_tp:EVENT, tp_btf:EVENT, lsm:HOOK, ksyscall:NAME';
+
+/** Parse `kind:name` (also libbpf's `kind/name` and `tracepoint:SYSTEM/EVENT`). Throws an Error
+ *  saying which forms are accepted. */
+export function parseTarget(text: string): AttachTarget {
+  const t = text.trim();
+  const m = /^([A-Za-z_.]+?)[:/](.*)$/.exec(t);
+  if (!m) throw new Error(`cannot read target "${text}": expected one of ${TARGET_FORMS}`);
+  const kind = KIND_ALIASES[m[1]];
+  if (!kind) throw new Error(`unknown attach kind "${m[1]}" in "${text}": expected one of ${TARGET_FORMS}`);
+  let rest = m[2].trim();
+  if (!rest) throw new Error(`target "${text}" names no ${kind === 'tracepoint' ? 'event' : 'function'}`);
+  const target: AttachTarget = { kind, name: rest };
+  if (kind === 'tracepoint') {
+    const parts = rest.split(/[:/]/).filter(Boolean);
+    if (parts.length > 2) throw new Error(`cannot read tracepoint "${text}": expected tracepoint:SYSTEM:EVENT`);
+    if (parts.length === 2) {
+      target.system = parts[0];
+      target.name = parts[1];
+    } else target.name = parts[0];
+  } else {
+    // bpftrace `kprobe:module:function`; libbpf `kprobe/function+offset`.
+    const parts = rest.split(':');
+    rest = parts[parts.length - 1];
+    target.name = rest.replace(/\+(0x[0-9a-fA-F]+|\d+)$/, '');
+  }
+  if (!target.name) throw new Error(`target "${text}" names no function or event`);
+  if (/[*?[]/.test(target.name)) target.pattern = true;
+  else if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(target.name)) {
+    throw new Error(`target "${text}": "${target.name}" is not a kernel symbol name`);
+  }
+  return target;
+}
+
+/** `tracepoint:sched:sched_switch`, the canonical spelling of a target. */
+export function formatTarget(t: AttachTarget): string {
+  return t.kind === 'tracepoint' && t.system ? `tracepoint:${t.system}:${t.name}` : `${t.kind}:${t.name}`;
+}
+
+export function isFunctionKind(kind: AttachKind): boolean {
+  return ['kprobe', 'kretprobe', 'kprobe.multi', 'kretprobe.multi', 'kprobe.session', 'fentry', 'fexit', 'fmod_ret', 'fsession'].includes(kind);
+}
+
+function isKprobeKind(kind: AttachKind): boolean {
+  return ['kprobe', 'kretprobe', 'kprobe.multi', 'kretprobe.multi', 'kprobe.session', 'ksyscall', 'kretsyscall'].includes(kind);
+}
+
+function isBtfFunctionKind(kind: AttachKind): boolean {
+  return ['fentry', 'fexit', 'fmod_ret', 'fsession', 'iter'].includes(kind);
+}
+
+// ---- symbol suffixes ----
+
+/** Compiler suffixes of a symbol (`foo.isra.0.cold` → ['isra', 'cold']). */
+export function symbolSuffixes(symbol: string): string[] {
+  return symbol.split('.').slice(1).filter((p) => !/^\d+$/.test(p));
+}
+
+/** Suffixes that mark a separately callable copy of the function (not a fragment). */
+const CLONE_SUFFIXES = new Set(['isra', 'constprop', 'part', 'llvm', 'specialized']);
+
+function isFragment(symbol: string): boolean {
+  return symbolSuffixes(symbol).includes('cold');
+}
+
+/** The best symbol to attach to when only suffixed ones exist: no `.cold` fragments, fewest
+ *  suffixes, `.isra`/`.constprop` before `.part`. */
+function bestRenamed(symbols: string[]): string | undefined {
+  const callable = symbols.filter((s) => !isFragment(s));
+  const rank = (s: string) => symbolSuffixes(s).length * 10 + (symbolSuffixes(s).includes('part') ? 1 : 0);
+  return [...callable].sort((a, b) => rank(a) - rank(b))[0];
+}
+
+// ---- assessment ----
+
+class Verdict {
+  readonly hazards: Hazard[] = [];
+  readonly unknowns: string[] = [];
+  add(name: HazardName, severity: Severity, message: string): void {
+    this.hazards.push({ name, severity, message });
+  }
+  unknown(what: string): void {
+    this.unknowns.push(what);
+  }
+  finish(a: Assessment, kernelId: string): Assessment {
+    if (this.unknowns.length) {
+      this.hazards.push({ name: 'unknown', severity: 'info', message: `Not known for ${kernelId}: ${this.unknowns.join('; ')}.` });
+    }
+    a.hazards = this.hazards;
+    return a;
+  }
+}
+
+/** Prototypes of assessments, kept for compareAcross without widening the public JSON. */
+const protoOf = new WeakMap<Assessment, Proto>();
+
+/** Judge one target on one kernel. Never throws for a well-formed target. */
+export function assess(kernel: KernelQuery, target: AttachTarget): Assessment {
+  switch (target.kind) {
+    case 'tracepoint':
+    case 'raw_tp':
+    case 'tp_btf':
+      return assessTracepoint(kernel, target);
+    case 'lsm':
+      return assessLsm(kernel, target);
+    case 'ksyscall':
+    case 'kretsyscall':
+      return assessSyscall(kernel, target);
+    default:
+      return target.pattern ? assessPattern(kernel, target) : assessFunction(kernel, target, target.name);
+  }
+}
+
+function moduleNote(kernel: KernelQuery): string {
+  return kernel.meta.coverage.modules ? '' : ' (loadable modules are not covered for this kernel)';
+}
+
+/** Not found: definite `absent` when modules are covered, otherwise honest `unknown`. */
+function notFound(kernel: KernelQuery, v: Verdict, what: string, a: Assessment, hint = ''): Assessment {
+  const k = kernel.meta.id;
+  if (kernel.meta.coverage.modules) {
+    v.add('absent', 'error', `${what} does not exist on ${k}.${hint}`);
+  } else {
+    v.add('unknown', 'info', `${what} is not in the vmlinux of ${k}; it may live in a loadable module, which this atlas does not cover for ${k}.${hint}`);
+  }
+  return v.finish(a, k);
+}
+
+function assessFunction(kernel: KernelQuery, target: AttachTarget, name: string, attachName = name): Assessment {
+  const k = kernel.meta.id;
+  const a: Assessment = { kernel: k, found: false, attachable: false, hazards: [] };
+  const v = new Verdict();
+  const kprobe = isKprobeKind(target.kind);
+  const btfKind = isBtfFunctionKind(target.kind);
+  const suffixed = name.includes('.');
+  const base = suffixed ? name.slice(0, name.indexOf('.')) : name;
+  const f: FunctionFacts | undefined = kernel.fn(base);
+  const label = `${base}()`;
+
+  if (f?.noData) {
+    a.found = true;
+    a.attachable = true;
+    v.unknown(`the source has no facts about ${label} (its record was not available)`);
+    return v.finish(a, k);
+  }
+
+  if (suffixed) {
+    // An exact compiler-suffixed symbol: kprobes take it as is, BTF never names it.
+    if (!kernel.hasSymbol(name)) {
+      const others = f?.symbols.length ? ` Symbols for ${base}: ${f.symbols.join(', ')}.` : '';
+      if (f) {
+        v.add('absent', 'error', `${k} has no symbol ${name}.${others}`);
+        return v.finish(a, k);
+      }
+      return notFound(kernel, v, `Symbol ${name}`, a);
+    }
+    a.found = true;
+    a.symbols = f?.symbols;
+    if (btfKind) {
+      v.add('no-btf', 'error', `${name} is a compiler-made copy: BTF has no function of that name, so ${target.kind} cannot attach; use kprobe:${name} or ${target.kind}:${base} where BTF has it.`);
+      return v.finish(a, k);
+    }
+    a.attachable = true;
+    return v.finish(a, k);
+  }
+
+  if (!f) {
+    if (kernel.hasSymbol(name)) {
+      a.found = true;
+      a.attachable = !btfKind;
+      if (btfKind) v.add('no-btf', 'error', `${label} has a symbol but no BTF function on ${k}: ${target.kind} cannot attach.`);
+      else v.unknown(`inline status, ftrace site and blacklist of ${label}`);
+      return v.finish(a, k);
+    }
+    return notFound(kernel, v, `Function ${label}`, a);
+  }
+
+  a.found = true;
+  a.symbols = f.symbols;
+  if (f.module) a.module = f.module;
+  if (f.proto) {
+    a.proto = renderProto(base, f.proto);
+    protoOf.set(a, f.proto);
+  }
+
+  const plain = f.symbols.filter((s) => s === base).length;
+  const copies = f.symbols.filter((s) => s !== base && !isFragment(s));
+  let attachable = true;
+
+  if (plain === 0) {
+    attachable = false;
+    const renamedTo = bestRenamed(f.symbols);
+    if (renamedTo) {
+      if (kprobe) a.attachAs = renamedTo;
+      const how = kprobe
+        ? `attach to ${renamedTo} instead (its arguments may differ from the source prototype)`
+        : `${target.kind} by name fails; kprobe:${renamedTo} works`;
+      v.add('renamed', 'error', `${k} has no symbol ${base}, only ${f.symbols.join(', ')}: ${how}.`);
+      if (copies.length > 1) v.add('duplicate', 'warning', `${k} has ${copies.length} compiler copies of ${label} (${copies.join(', ')}): one probe misses calls to the others.`);
+    } else if (f.inline === 'full') {
+      const into = f.inlinedInto?.length ? ` Probe a caller instead: ${f.inlinedInto.slice(0, 5).join(', ')}.` : '';
+      v.add('fully-inlined', 'error', `${label} is inlined into every caller on ${k}: there is no symbol to attach to.${into}`);
+    } else if (f.symbols.length) {
+      v.add('renamed', 'error', `${k} has only fragments of ${label} (${f.symbols.join(', ')}): nothing to attach to by name.`);
+    } else if (f.inline === 'unknown') {
+      v.add('absent', 'error', `${k} has no symbol ${base}${f.inBtf ? ' although BTF lists it' : ''}: it was probably inlined everywhere or discarded, so nothing can attach to it.`);
+    } else {
+      v.add('fully-inlined', 'error', `${label} has no symbol on ${k}: every call was inlined, nothing to attach to.`);
+    }
+  } else {
+    if (plain > 1) {
+      v.add('duplicate', 'warning', `${k} has ${plain} static functions named ${base}: attaching by name is ambiguous (newer kernels refuse it) and a probe sees only one of them.`);
+    }
+    const clones = copies.filter((s) => symbolSuffixes(s).some((x) => CLONE_SUFFIXES.has(x)));
+    if (clones.length) {
+      v.add('clone', 'warning', `${k} also has ${clones.join(', ')}: calls that go to ${clones.length > 1 ? 'these copies' : 'this copy'} are missed by a probe on ${base}.`);
+    }
+    if (f.inline === 'partial') {
+      a.inlinedSites = f.inlinedSites;
+      const sites = f.inlinedSites !== undefined ? `${f.inlinedSites} call site${f.inlinedSites === 1 ? '' : 's'}` : 'some call sites';
+      const into = f.inlinedInto?.length ? ` (inlined into ${f.inlinedInto.slice(0, 5).join(', ')}${f.inlinedInto.length > 5 ? ', ...' : ''})` : '';
+      v.add('partially-inlined', 'warning', `${label} is inlined at ${sites} on ${k}${into}: the probe silently misses those calls.`);
+    } else if (f.inline === 'unknown') {
+      v.unknown(`whether ${label} is inlined at some call sites (no DWARF data)`);
+    }
+  }
+
+  if (f.initOnly) {
+    attachable = false;
+    v.add('init-only', 'error', `${label} is in .init.text on ${k}: its code is freed after boot, so a probe cannot attach.`);
+  }
+
+  if (kprobe && plain > 0) {
+    if (f.kprobeBlacklisted === true) {
+      attachable = false;
+      v.add('kprobe-blacklist', 'error', `${label} is on the kprobe blacklist of ${k}: the kernel refuses kprobes on it.`);
+    } else if (f.kprobeBlacklisted === null) v.unknown('the kprobe blacklist');
+  }
+
+  if (btfKind) {
+    if (!kernel.meta.coverage.btf) {
+      attachable = false;
+      v.add('no-btf', 'error', `${k} ships without BTF (no CONFIG_DEBUG_INFO_BTF): ${target.kind} programs cannot load there; use kprobes.`);
+    } else if (f.inBtf === false) {
+      attachable = false;
+      v.add('no-btf', 'error', `${label} is not in the BTF of ${k}: ${target.kind} cannot attach.`);
+    } else if (f.inBtf === null) v.unknown(`whether ${label} is in the kernel BTF`);
+    if (plain > 0) {
+      if (f.ftrace === false) {
+        attachable = false;
+        v.add('notrace', 'error', `${label} has no ftrace site on ${k} (notrace): ${target.kind} cannot attach; a kprobe still can.`);
+      } else if (f.ftrace === null) v.unknown('ftrace sites (fentry-ability)');
+    }
+  }
+
+  a.attachable = attachable && (plain > 0);
+  if (attachName !== name) a.attachAs = attachName;
+  return v.finish(a, k);
+}
+
+function globRegex(pattern: string): RegExp {
+  const esc = pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${esc}$`);
+}
+
+function assessPattern(kernel: KernelQuery, target: AttachTarget): Assessment {
+  const k = kernel.meta.id;
+  const re = globRegex(target.name);
+  const names = kernel.functionNames().filter((n) => re.test(n));
+  const matched = names.filter((n) => {
+    const f = kernel.fn(n);
+    return !!f && (f.noData || f.symbols.includes(n));
+  });
+  const a: Assessment = { kernel: k, found: matched.length > 0, attachable: matched.length > 0, hazards: [] };
+  const v = new Verdict();
+  if (!matched.length) return notFound(kernel, v, `No function matching ${target.name}`, a);
+  a.symbols = matched.slice(0, 50);
+  const missing = names.length - matched.length;
+  if (missing > 0) v.add('fully-inlined', 'info', `${missing} matching function${missing === 1 ? ' has' : 's have'} no plain symbol on ${k} (inlined or renamed) and will not be attached.`);
+  return v.finish(a, k);
+}
+
+function assessTracepoint(kernel: KernelQuery, target: AttachTarget): Assessment {
+  const k = kernel.meta.id;
+  const a: Assessment = { kernel: k, found: false, attachable: false, hazards: [] };
+  const v = new Verdict();
+  const label = target.system ? `${target.system}:${target.name}` : target.name;
+  const tp: TracepointFacts | undefined = kernel.tracepoint(target.name, target.system);
+  if (!tp) {
+    const other = target.system ? kernel.tracepoint(target.name) : undefined;
+    if (other?.system && target.kind === 'tracepoint') {
+      v.add('absent', 'error', `${k} has no tracepoint ${label}; the event is ${other.system}:${other.name}.`);
+      return v.finish(a, k);
+    }
+    if (other && target.kind !== 'tracepoint') return assessTracepoint(kernel, { ...target, system: undefined });
+    return notFound(kernel, v, `Tracepoint ${label}`, a);
+  }
+  a.found = true;
+  if (tp.system) a.system = tp.system;
+  if (tp.template) a.template = tp.template;
+  if (tp.module) a.module = tp.module;
+  if (tp.args) a.args = tp.args;
+  let attachable = true;
+  if (target.kind === 'tracepoint') {
+    if (!tp.event) {
+      attachable = false;
+      v.add('no-event', 'error', `${tp.name} on ${k} is a raw tracepoint without a trace event: use raw_tp or tp_btf, not tracepoint.`);
+    } else {
+      if (tp.fields) a.fields = tp.fields;
+      if (tp.fmt !== undefined) a.fmt = tp.fmt;
+      if (tp.fields && !kernel.meta.coverage.exactFieldOffsets && tp.fields.some((f) => f.offset === undefined)) {
+        v.unknown('exact record field offsets (the source gives field types only)');
+      }
+    }
+  } else if (target.kind === 'tp_btf') {
+    if (!kernel.meta.coverage.btf) {
+      attachable = false;
+      v.add('no-btf', 'error', `${k} ships without BTF: tp_btf programs cannot load there; use raw_tp or tracepoint.`);
+    } else if (tp.btf === false) {
+      attachable = false;
+      v.add('no-btf', 'error', `${k} has no BTF type btf_trace_${tp.name}: tp_btf cannot attach; use raw_tp.`);
+    } else if (tp.btf === null) v.unknown(`whether BTF has btf_trace_${tp.name} (tp_btf)`);
+  }
+  a.attachable = attachable;
+  return v.finish(a, k);
+}
+
+function assessLsm(kernel: KernelQuery, target: AttachTarget): Assessment {
+  const k = kernel.meta.id;
+  const a: Assessment = { kernel: k, found: false, attachable: false, hazards: [] };
+  const v = new Verdict();
+  const hook = kernel.lsmHook(target.name);
+  if (!hook) {
+    if (kernel.lsmHooks().length === 0) {
+      v.unknown('the LSM hooks (the source lists none)');
+      return v.finish(a, k);
+    }
+    v.add('absent', 'error', `${k} has no LSM hook ${target.name}.`);
+    return v.finish(a, k);
+  }
+  a.found = true;
+  a.attachable = true;
+  if (hook.proto) {
+    a.proto = renderProto(`security_${hook.name}`, hook.proto);
+    protoOf.set(a, hook.proto);
+  }
+  if (!kernel.meta.coverage.btf) {
+    a.attachable = false;
+    v.add('no-btf', 'error', `${k} ships without BTF: BPF LSM programs cannot load there.`);
+  }
+  return v.finish(a, k);
+}
+
+/** Symbols a ksyscall program may attach to, most specific first, per architecture. */
+function syscallSymbols(name: string, arch: string): string[] {
+  const prefix: Record<string, string> = { amd64: '__x64_sys_', x86_64: '__x64_sys_', arm64: '__arm64_sys_', riscv64: '__riscv_sys_', s390x: '__s390x_sys_' };
+  const out: string[] = [];
+  if (prefix[arch]) out.push(prefix[arch] + name);
+  out.push(`__se_sys_${name}`, `sys_${name}`);
+  return out;
+}
+
+function assessSyscall(kernel: KernelQuery, target: AttachTarget): Assessment {
+  const k = kernel.meta.id;
+  const name = target.name.replace(/^(__x64_|__arm64_|__riscv_|__s390x_)?sys_/, '');
+  const sc = kernel.syscall(name);
+  const tableKnown = kernel.syscalls().length > 0;
+  if (!sc && tableKnown) {
+    const v = new Verdict();
+    v.add('absent', 'error', `${k} has no system call ${name} in its syscall table.`);
+    return v.finish({ kernel: k, found: false, attachable: false, hazards: [] }, k);
+  }
+  const symbol = syscallSymbols(name, kernel.meta.arch).find((s) => {
+    const f = kernel.fn(s);
+    return f ? f.symbols.includes(s) : kernel.hasSymbol(s);
+  });
+  if (!symbol) {
+    const v = new Verdict();
+    const a: Assessment = { kernel: k, found: !!sc, attachable: false, hazards: [] };
+    if (sc) v.unknown(`which symbol implements ${name} (none of ${syscallSymbols(name, kernel.meta.arch).join(', ')} is listed)`);
+    else v.unknown(`the syscall table (not recorded) and a symbol for ${name}`);
+    return v.finish(a, k);
+  }
+  const a = assessFunction(kernel, { kind: 'kprobe', name: symbol }, symbol);
+  a.attachAs = symbol;
+  const args = sc?.args.length ? sc.args : kernel.fn(`__do_sys_${name}`)?.proto?.params ?? kernel.fn(`__se_sys_${name}`)?.proto?.params;
+  if (args?.length) a.args = args;
+  return a;
+}
+
+// ---- cross-kernel comparison ----
+
+/** A C type with insignificant spacing removed, for comparisons (`struct request * ` → `struct request*`). */
+export function normalizeType(type: string): string {
+  return type.replace(/\s+/g, ' ').replace(/\s*([*()[\],%])\s*/g, '$1').trim();
+}
+
+function paramTypes(params: readonly Param[]): string {
+  return params.map((p) => normalizeType(p.type)).join(', ');
+}
+
+/** Field shape for comparison; `__data_loc` fields compare equal in their struct and tracefs spellings. */
+function fieldKey(f: TraceField): string {
+  const dataLoc = f.name.startsWith('__data_loc_') || f.type.includes('__data_loc');
+  const name = f.name.replace(/^__data_loc_/, '');
+  return dataLoc ? `${name}:__data_loc` : `${name}:${normalizeType(f.type)}`;
+}
+
+function groupBy(items: Assessment[], key: (a: Assessment) => string | undefined): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const a of items) {
+    const k = key(a);
+    if (k === undefined) continue;
+    const list = m.get(k);
+    if (list) list.push(a.kernel);
+    else m.set(k, [a.kernel]);
+  }
+  return m;
+}
+
+function describeGroups(groups: Map<string, string[]>, show: (key: string) => string): string {
+  return [...groups.entries()].map(([key, kernels]) => `${kernels.join(', ')}: ${show(key)}`).join('; ');
+}
+
+/** Hazards that only show across kernels: the prototype, the record fields or the raw
+ *  arguments differ between the kernels where the target was found. */
+export function compareAcross(assessments: readonly Assessment[]): Hazard[] {
+  const found = assessments.filter((a) => a.found);
+  const out: Hazard[] = [];
+  if (found.length < 2) return out;
+
+  const protoGroups = groupBy(found, (a) => {
+    const p = protoOf.get(a);
+    return p ? `${normalizeType(p.ret)}(${paramTypes(p.params)}${p.variadic ? ', ...' : ''})` : undefined;
+  });
+  if (protoGroups.size > 1) {
+    const shown = new Map([...protoGroups.entries()].map(([key, kernels]) => [key, found.find((a) => a.kernel === kernels[0])!.proto ?? key]));
+    out.push({ name: 'signature-changed', severity: 'warning', message: `The prototype differs between target kernels: ${describeGroups(protoGroups, (key) => shown.get(key)!)}.` });
+  }
+
+  const withFields = found.filter((a) => a.fields);
+  const fieldGroups = groupBy(withFields, (a) => a.fields!.filter((f) => !f.name.startsWith('common_')).map(fieldKey).join(', '));
+  if (fieldGroups.size > 1) {
+    out.push({ name: 'fields-changed', severity: 'warning', message: `The tracepoint record fields differ between target kernels: ${describeGroups(fieldGroups, (key) => `{${key}}`)}.` });
+  } else if (fieldGroups.size === 1) {
+    const offsets = groupBy(withFields.filter((a) => a.fields!.every((f) => f.offset !== undefined)), (a) => a.fields!.map((f) => `${f.name}@${f.offset}`).join(', '));
+    if (offsets.size > 1) {
+      out.push({ name: 'fields-changed', severity: 'warning', message: `The tracepoint record field offsets differ between target kernels: ${describeGroups(offsets, (key) => `{${key}}`)}.` });
+    }
+  }
+
+  const argGroups = groupBy(found.filter((a) => a.args && !protoOf.has(a)), (a) => paramTypes(a.args!));
+  if (argGroups.size > 1) {
+    out.push({ name: 'args-changed', severity: 'warning', message: `The tracepoint arguments differ between target kernels: ${describeGroups(argGroups, (key) => `(${key})`)}.` });
+  }
+  return out;
+}

@@ -1,0 +1,289 @@
+// The Atlas: every kernel bpf-atlas knows (bundled atlases in data/atlas, the running kernel as
+// `live`, and atlas files the user names), loaded lazily by id, plus the resolution of what users
+// type (`debian-12`, `6.1`, `jammy`, `./prod.atlas`) into kernel ids. Built once by server.ts or
+// cli.ts and passed to features; it holds no global state.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { dataDir } from '../dataDir';
+import { AtlasFile, kernelDataFromFacts, type KernelData } from './format';
+import { KernelIndex } from './kernelIndex';
+import type { AtlasQuery, KernelFacts, KernelMeta } from './model';
+
+/** Reads the running kernel's facts. Sync or async; the Atlas caches the result. */
+export type LiveLoader = () => KernelFacts | Promise<KernelFacts>;
+
+export interface AtlasOptions {
+  /** Folder holding `atlas/*.atlas`; default dataDir(). */
+  dataDir?: string;
+  /** Load the bundled atlases (default true). */
+  bundled?: boolean;
+  /** User atlas files to register up front. */
+  files?: string[];
+  /** Offer the running kernel as `live`: false (never), true/undefined (when readable, with the
+   *  default reader), or an explicit loader (tests, other hosts). */
+  live?: boolean | LiveLoader;
+  /** Root under which /sys and /proc are read (tests); default `/`. */
+  sysRoot?: string;
+}
+
+/** Bundled kernels used as targets when none are configured and the running kernel is not
+ *  readable: the newest LTS kernel of each bundled distro family and the one before it. */
+export const DEFAULT_BUNDLED_TARGETS = ['debian-12', 'debian-13', 'ubuntu-22.04', 'ubuntu-24.04'];
+
+interface Entry {
+  meta: KernelMeta;
+  /** Atlas file holding the kernel (bundled or user); undefined for live. */
+  file?: AtlasFile;
+  index?: KernelIndex;
+}
+
+/** Map node's arch names to the Debian/Ubuntu names the atlases use. */
+export function debArch(nodeArch: string = process.arch): string {
+  const m: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'armhf', ppc64: 'ppc64el', riscv64: 'riscv64', s390x: 's390x', ia32: 'i386' };
+  return m[nodeArch] ?? nodeArch;
+}
+
+/** `6.1.0-56-amd64` → `6.1`. */
+export function versionOf(release: string): string {
+  const m = /^(\d+)\.(\d+)/.exec(release);
+  return m ? `${m[1]}.${m[2]}` : release;
+}
+
+/** The default live reader: server/src/kernel/live.ts (factsFromLive) when it is present. */
+function defaultLiveLoader(sysRoot: string | undefined): LiveLoader | undefined {
+  let mod: { factsFromLive?: (opts?: { sysRoot?: string }) => KernelFacts | Promise<KernelFacts> };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    mod = require('../kernel/live');
+  } catch {
+    return undefined;
+  }
+  const fn = mod.factsFromLive;
+  if (typeof fn !== 'function') return undefined;
+  return () => fn(sysRoot ? { sysRoot } : undefined);
+}
+
+export class Atlas implements AtlasQuery {
+  private readonly entries = new Map<string, Entry>();
+  private readonly opts: AtlasOptions;
+  private bundledLoaded = false;
+  private readonly bundleErrors: string[] = [];
+  private liveLoader?: LiveLoader;
+  private liveChecked = false;
+  private livePending?: Promise<KernelIndex>;
+
+  constructor(opts: AtlasOptions = {}) {
+    this.opts = opts;
+    for (const f of opts.files ?? []) this.addFile(f);
+  }
+
+  /** Problems met while opening bundled atlases (a bad file is skipped, not fatal). */
+  get warnings(): readonly string[] {
+    this.ensureBundled();
+    return this.bundleErrors;
+  }
+
+  private ensureBundled(): void {
+    if (this.bundledLoaded) return;
+    this.bundledLoaded = true;
+    if (this.opts.bundled === false) return;
+    const dir = path.join(this.opts.dataDir ?? dataDir(), 'atlas');
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir).filter((n) => n.endsWith('.atlas')).sort();
+    } catch {
+      this.bundleErrors.push(`${dir}: no bundled atlases found`);
+      return;
+    }
+    for (const n of names) {
+      try {
+        const file = AtlasFile.open(path.join(dir, n));
+        for (const meta of file.kernels()) {
+          if (!this.entries.has(meta.id)) this.entries.set(meta.id, { meta: { ...meta, source: 'bundled' }, file });
+        }
+      } catch (e) {
+        this.bundleErrors.push((e as Error).message);
+      }
+    }
+  }
+
+  private sysPath(p: string): string {
+    return path.join(this.opts.sysRoot ?? '/', p);
+  }
+
+  /** Register the running kernel when it is readable (without reading it yet). */
+  private ensureLive(): void {
+    if (this.liveChecked) return;
+    this.liveChecked = true;
+    if (this.opts.live === false) return;
+    const loader = typeof this.opts.live === 'function' ? this.opts.live : defaultLiveLoader(this.opts.sysRoot);
+    if (!loader) return;
+    try {
+      fs.accessSync(this.sysPath('sys/kernel/btf/vmlinux'), fs.constants.R_OK);
+    } catch {
+      if (typeof this.opts.live !== 'function') return;
+    }
+    let release = 'unknown';
+    try {
+      release = fs.readFileSync(this.sysPath('proc/sys/kernel/osrelease'), 'utf8').trim();
+    } catch {
+      /* release stays unknown until the facts are read */
+    }
+    this.liveLoader = loader;
+    this.entries.set('live', {
+      meta: {
+        id: 'live', release, version: versionOf(release), arch: debArch(), source: 'live',
+        provenance: 'the running kernel (read on first use)',
+        coverage: { inline: 'none', ftrace: false, blacklist: false, modules: false, btf: true, exactFieldOffsets: false },
+        counts: { functions: 0, tracepoints: 0, syscalls: 0, lsmHooks: 0 },
+      },
+    });
+  }
+
+  private all(): Map<string, Entry> {
+    this.ensureBundled();
+    this.ensureLive();
+    return this.entries;
+  }
+
+  /** Register the kernels of a user atlas file; returns their ids. A kernel whose id is already
+   *  taken by a different source is registered under the file path instead. */
+  addFile(file: string): string[] {
+    const abs = path.resolve(file);
+    const opened = AtlasFile.open(file);
+    const ids: string[] = [];
+    const metas = opened.kernels();
+    for (const meta of metas) {
+      const existing = this.entries.get(meta.id);
+      let id = meta.id;
+      if (existing && existing.file?.path !== opened.path) id = metas.length === 1 ? abs : `${abs}#${meta.id}`;
+      this.entries.set(id, { meta: { ...meta, id, source: 'file' }, file: opened });
+      this.fileIds.set(id, meta.id);
+      ids.push(id);
+    }
+    this.filePaths.set(abs, ids);
+    return ids;
+  }
+
+  private readonly fileIds = new Map<string, string>();
+  private readonly filePaths = new Map<string, string[]>();
+
+  list(): readonly KernelMeta[] {
+    return [...this.all().values()].map((e) => e.index?.meta ?? e.meta);
+  }
+
+  /** True when the running kernel is offered as `live`. */
+  hasLive(): boolean {
+    return this.all().has('live');
+  }
+
+  resolve(spec: string): string {
+    const s = spec.trim();
+    const entries = this.all();
+    if (!s) throw new Error('empty kernel name: give an id such as debian-12, a release such as 6.1, or an atlas file');
+    if (entries.has(s)) return s;
+    if (looksLikePath(s)) {
+      const abs = path.resolve(s);
+      const ids = this.filePaths.get(abs) ?? this.addFile(s);
+      if (ids.length === 1) return ids[0];
+      throw new Error(`${s} holds ${ids.length} kernels (${ids.join(', ')}): name one of them by id`);
+    }
+    const metas = [...entries.values()].map((e) => e.meta);
+    const byCodename = metas.filter((m) => m.codename === s);
+    const byRelease = metas.filter((m) => m.version === s || m.release === s || m.release.startsWith(`${s}.`) || m.release.startsWith(`${s}-`));
+    for (const candidates of [byRelease, byCodename]) {
+      if (!candidates.length) continue;
+      // Prefer the distro's plain image (amd64, generic flavour) among bundled kernels, then the
+      // rest; only ambiguity inside the preferred tier is an error.
+      const tiers = [
+        candidates.filter((m) => m.source === 'bundled' && isPlainImage(m)),
+        candidates.filter((m) => m.source === 'bundled'),
+        candidates,
+      ];
+      const tier = tiers.find((t) => t.length)!;
+      if (tier.length === 1) return tier[0].id;
+      throw new Error(`kernel "${s}" is ambiguous: it matches ${tier.map((m) => `${m.id} (${m.release}${m.arch ? ` ${m.arch}` : ''})`).join(', ')}; give one of these ids`);
+    }
+    const known = metas.map((m) => m.id);
+    throw new Error(`unknown kernel "${s}": known kernels are ${known.length ? known.join(', ') : '(none)'}; you can also give a release such as 6.1 or the path of an atlas file built with \`bpf-atlas index\``);
+  }
+
+  get(id: string): KernelIndex {
+    const entries = this.all();
+    const e = entries.get(id) ?? entries.get(this.resolve(id));
+    if (!e) throw new Error(`unknown kernel "${id}"`);
+    if (e.index) return e.index;
+    if (e.file) {
+      const data: KernelData = e.file.load(this.fileIds.get(e.meta.id) ?? e.meta.id);
+      e.index = new KernelIndex({ ...data, meta: { ...data.meta, id: e.meta.id, source: e.meta.source } });
+      return e.index;
+    }
+    const facts = this.liveLoader!();
+    if (isPromise(facts)) {
+      throw new Error('the running kernel is still being read: call `await atlas.loadLive()` before using `live`');
+    }
+    return this.setLive(facts);
+  }
+
+  private setLive(facts: KernelFacts): KernelIndex {
+    const e = this.entries.get('live')!;
+    const data = kernelDataFromFacts(facts);
+    e.index = new KernelIndex({ ...data, meta: { ...facts.meta, id: 'live', source: 'live' } });
+    e.meta = e.index.meta;
+    return e.index;
+  }
+
+  /** Read the running kernel (async readers welcome); undefined when it is not offered. */
+  async loadLive(): Promise<KernelIndex | undefined> {
+    const entries = this.all();
+    const e = entries.get('live');
+    if (!e) return undefined;
+    if (e.index) return e.index;
+    if (!this.livePending) {
+      this.livePending = Promise.resolve(this.liveLoader!()).then((facts) => this.setLive(facts));
+      this.livePending.catch(() => { this.livePending = undefined; });
+    }
+    return this.livePending;
+  }
+
+  /** Targets when the user configured none: `live` when readable, else DEFAULT_BUNDLED_TARGETS
+   *  that are present. */
+  defaultTargets(): string[] {
+    const entries = this.all();
+    if (entries.has('live')) return ['live'];
+    return DEFAULT_BUNDLED_TARGETS.filter((id) => entries.has(id));
+  }
+
+  /** Resolve many specs, de-duplicated, keeping order; errors are collected, not thrown. */
+  resolveAll(specs: readonly string[]): { ids: string[]; errors: string[] } {
+    const ids: string[] = [];
+    const errors: string[] = [];
+    for (const s of specs) {
+      try {
+        const id = this.resolve(s);
+        if (!ids.includes(id)) ids.push(id);
+      } catch (e) {
+        errors.push((e as Error).message);
+      }
+    }
+    return { ids, errors };
+  }
+}
+
+function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
+  return !!v && typeof (v as Promise<T>).then === 'function';
+}
+
+function isPlainImage(m: KernelMeta): boolean {
+  return (m.arch === 'amd64' || m.arch === 'x86_64') && (!m.flavor || m.flavor === 'generic' || m.flavor === 'amd64');
+}
+
+function looksLikePath(s: string): boolean {
+  if (s.includes('/') || s.includes(path.sep) || s.endsWith('.atlas')) return true;
+  try {
+    return fs.statSync(s).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,140 @@
+// KernelIndex: read-only queries over one kernel (model.ts KernelQuery), built over KernelData
+// from an atlas file or from in-memory facts. Functions are decoded on first lookup and cached;
+// the name → position map is built on the first by-name lookup, so loading a kernel only to list
+// its function names stays cheap.
+
+import { kernelDataFromFacts, type KernelData } from './format';
+import type {
+  FunctionFacts, KernelFacts, KernelMeta, KernelQuery, LsmHookFacts, SyscallFacts, TracepointFacts,
+} from './model';
+
+/** Base name of a symbol: the text before the first compiler suffix (`finish_task_switch.isra.0`
+ *  → `finish_task_switch`). */
+export function symbolBase(symbol: string): string {
+  const dot = symbol.indexOf('.');
+  return dot > 0 ? symbol.slice(0, dot) : symbol;
+}
+
+export class KernelIndex implements KernelQuery {
+  readonly meta: KernelMeta;
+  private readonly data: KernelData;
+  private positions?: Map<string, number>;
+  private readonly decoded = new Map<number, FunctionFacts>();
+  private extraSet?: Set<string>;
+  private tpByName?: Map<string, TracepointFacts[]>;
+  private systemMap?: Map<string, string[]>;
+  private syscallMap?: Map<string, SyscallFacts>;
+  private lsmMap?: Map<string, LsmHookFacts>;
+
+  constructor(data: KernelData) {
+    this.data = data;
+    this.meta = data.meta;
+  }
+
+  static fromFacts(facts: KernelFacts): KernelIndex {
+    return new KernelIndex(kernelDataFromFacts(facts));
+  }
+
+  private position(name: string): number | undefined {
+    if (!this.positions) {
+      const m = new Map<string, number>();
+      const names = this.data.functionNames;
+      // First occurrence wins: vmlinux sorts before module copies of the same name.
+      for (let i = names.length - 1; i >= 0; i--) m.set(names[i], i);
+      this.positions = m;
+    }
+    return this.positions.get(name);
+  }
+
+  fn(name: string): FunctionFacts | undefined {
+    const i = this.position(name);
+    if (i === undefined) return undefined;
+    let f = this.decoded.get(i);
+    if (!f) {
+      f = this.data.functionAt(i);
+      this.decoded.set(i, f);
+    }
+    return f;
+  }
+
+  /** Every record with this name (vmlinux and module copies). */
+  fnAll(name: string): FunctionFacts[] {
+    const first = this.position(name);
+    if (first === undefined) return [];
+    const out: FunctionFacts[] = [];
+    const names = this.data.functionNames;
+    for (let i = first; i < names.length && names[i] === name; i++) out.push(this.data.functionAt(i));
+    return out;
+  }
+
+  hasSymbol(name: string): boolean {
+    const f = this.fn(symbolBase(name));
+    if (f?.symbols.includes(name)) return true;
+    if (!this.extraSet) this.extraSet = new Set(this.data.extraSymbols);
+    return this.extraSet.has(name);
+  }
+
+  functionNames(): readonly string[] {
+    return this.data.functionNames;
+  }
+
+  extraSymbols(): readonly string[] {
+    return this.data.extraSymbols;
+  }
+
+  kfuncs(): readonly string[] {
+    return this.data.kfuncs;
+  }
+
+  tracepoint(name: string, system?: string): TracepointFacts | undefined {
+    if (!this.tpByName) {
+      const m = new Map<string, TracepointFacts[]>();
+      for (const t of this.data.tracepoints) {
+        const list = m.get(t.name);
+        if (list) list.push(t);
+        else m.set(t.name, [t]);
+      }
+      this.tpByName = m;
+    }
+    const list = this.tpByName.get(name);
+    if (!list) return undefined;
+    if (system === undefined) return list.find((t) => t.event) ?? list[0];
+    return list.find((t) => t.system === system);
+  }
+
+  tracepoints(): readonly TracepointFacts[] {
+    return this.data.tracepoints;
+  }
+
+  systems(): ReadonlyMap<string, readonly string[]> {
+    if (!this.systemMap) {
+      const m = new Map<string, string[]>();
+      for (const t of this.data.tracepoints) {
+        if (!t.system || !t.event) continue;
+        const list = m.get(t.system);
+        if (list) list.push(t.name);
+        else m.set(t.system, [t.name]);
+      }
+      this.systemMap = new Map([...m.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+    }
+    return this.systemMap;
+  }
+
+  syscall(name: string): SyscallFacts | undefined {
+    if (!this.syscallMap) this.syscallMap = new Map(this.data.syscalls.map((s) => [s.name, s]));
+    return this.syscallMap.get(name);
+  }
+
+  syscalls(): readonly SyscallFacts[] {
+    return this.data.syscalls;
+  }
+
+  lsmHook(name: string): LsmHookFacts | undefined {
+    if (!this.lsmMap) this.lsmMap = new Map(this.data.lsmHooks.map((h) => [h.name, h]));
+    return this.lsmMap.get(name);
+  }
+
+  lsmHooks(): readonly LsmHookFacts[] {
+    return this.data.lsmHooks;
+  }
+}
