@@ -1,10 +1,302 @@
-// bpftrace diagnostics: the C hazard taxonomy applied to bpftrace probes.
+// bpftrace diagnostics: syntax problems from the parser, then, per probe, the same hazard taxonomy
+// and codes as the libbpf C diagnostics (the verdicts come from features/attachReport.ts), plus
+// what is particular to bpftrace: wildcard expansion per target kernel, probe lists where a
+// sibling probe covers a kernel, `args` fields missing on some targets, `retval` where the probe
+// has none, and hints towards a stable alternative. Suppression: `// bpf-atlas-ignore` or
+// `// bpf-atlas-ignore: hazard[, hazard]` on the probe's line or the line before it.
 
-import type { Diagnostic } from 'vscode-languageserver';
+import {
+  DiagnosticSeverity, type Diagnostic, type DiagnosticRelatedInformation,
+} from 'vscode-languageserver';
+import type { HazardName } from '../../atlas/model';
+import type { BtBlock, BtModel, BtProbe, BtRange } from '../../syntax/bpftrace';
+import { codeDocsHref, verdictLine, type AttachReport, type Status } from '../attachReport';
 import type { FeatureContext } from '../context';
-import type { BtDocumentLike } from './common';
+import { analyseProbe, type ProbeAnalysis, type WildcardOnKernel } from './analysis';
+import { argsOn, btModelOf, hasRetval, kernelOf, type BtDocumentLike } from './common';
+
+export const BT_SOURCE = 'bpf-atlas';
+
+/** Codes beyond the hazard names, particular to bpftrace. */
+export type BtExtraCode = 'syntax' | 'field-missing' | 'fields-changed' | 'signature-changed' | 'retval-unavailable'
+  | 'pattern-matches' | 'prefer-tracepoint' | 'prefer-fentry';
+
+const TO_LSP: Record<Status | 'hint', DiagnosticSeverity | undefined> = {
+  ok: undefined, error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information, hint: DiagnosticSeverity.Hint,
+};
+
+const OVERRIDE: Record<string, DiagnosticSeverity | null> = {
+  error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning,
+  information: DiagnosticSeverity.Information, hint: DiagnosticSeverity.Hint, off: null,
+};
+
+/** Data attached to probe diagnostics, so code actions can find the probe again. */
+export interface BtDiagnosticData {
+  probe: string;
+  code: string;
+}
+
+// ---- suppression ----
+
+const IGNORE_RE = /bpf-atlas-ignore(?:\s*:\s*([\w\s,.-]+))?/;
+
+/** Codes suppressed per line: '*' for all. A comment applies to its own line and the next one. */
+function suppressions(model: BtModel): Map<number, Set<string>> {
+  const byLine = new Map<number, Set<string>>();
+  for (const c of model.comments) {
+    const m = IGNORE_RE.exec(c.text);
+    if (!m) continue;
+    const codes = m[1] ? m[1].split(/[\s,]+/).map((s) => s.trim()).filter(Boolean) : ['*'];
+    for (const line of [c.range.end.line, c.range.end.line + 1]) {
+      const set = byLine.get(line) ?? new Set<string>();
+      for (const code of codes) set.add(code);
+      byLine.set(line, set);
+    }
+  }
+  return byLine;
+}
+
+function isSuppressed(sup: Map<number, Set<string>>, lines: number[], code: string): boolean {
+  return lines.some((l) => {
+    const set = sup.get(l);
+    return !!set && (set.has('*') || set.has(code));
+  });
+}
+
+// ---- helpers ----
+
+function label(ctx: FeatureContext, id: string): string {
+  const meta = ctx.atlas.list().find((m) => m.id === id);
+  return meta?.version ? `${id} (${meta.version})` : id;
+}
+
+function list(items: readonly string[], max = 6): string {
+  if (items.length <= max) return items.join(', ');
+  return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+}
+
+class Collector {
+  readonly out: Diagnostic[] = [];
+  constructor(private readonly ctx: FeatureContext, private readonly uri: string | undefined,
+    private readonly sup: Map<number, Set<string>>) {}
+
+  add(range: BtRange, severity: Status | 'hint', code: string, message: string, opts: {
+    lines?: number[]; related?: { range: BtRange; message: string }[]; probe?: string;
+  } = {}): void {
+    let lsp = TO_LSP[severity];
+    const override = this.ctx.settings.severity[code as HazardName];
+    if (override !== undefined) lsp = OVERRIDE[override] ?? undefined;
+    if (lsp === undefined) return;
+    const lines = opts.lines ?? [range.start.line];
+    if (isSuppressed(this.sup, lines, code)) return;
+    const d: Diagnostic = { range, severity: lsp, code, source: BT_SOURCE, message };
+    if (code !== 'syntax') d.codeDescription = { href: codeDocsHref(code) };
+    if (this.uri && opts.related?.length) {
+      d.relatedInformation = opts.related.map((r): DiagnosticRelatedInformation => ({ location: { uri: this.uri!, range: r.range }, message: r.message }));
+    }
+    if (opts.probe) d.data = { probe: opts.probe, code } satisfies BtDiagnosticData;
+    this.out.push(d);
+  }
+}
+
+/** Lines where a suppression comment for this probe may sit: the probe's own line, and the line
+ *  before the probe list when the probe continues a list. */
+function probeLines(probe: BtProbe, block: BtBlock): number[] {
+  const lines = new Set([probe.range.start.line, block.probes[0].range.start.line]);
+  return [...lines];
+}
+
+// ---- exact targets ----
+
+const RANK: Record<Status, number> = { ok: 0, info: 1, warning: 2, error: 3 };
+
+/** The hazard that best names a report's problem: the first of the worst severity. */
+function primaryHazard(report: AttachReport, status: Status): HazardName {
+  for (const k of report.kernels) {
+    const h = k.hazards.find((x) => x.severity === status);
+    if (h) return h.name;
+  }
+  return status === 'error' ? 'absent' : 'unknown';
+}
+
+/** Kernels where some other probe of the same list attaches (bpftrace's missing_probes tolerance
+ *  for lists such as `kprobe:blk_account_io_start, kprobe:__blk_account_io_start`). */
+function coveredBySibling(analyses: Map<BtProbe, ProbeAnalysis>, block: BtBlock, probe: BtProbe, kernel: string): boolean {
+  for (const other of block.probes) {
+    if (other === probe) continue;
+    const a = analyses.get(other);
+    if (!a || !a.targets.length) continue;
+    const ok = a.reports.some((r) => r.kernels.some((k) => k.kernel === kernel && k.status !== 'error'))
+      || a.wildcards.some((w) => w.perKernel.some((k) => k.kernel === kernel && k.attachable.length > 0));
+    if (ok) return true;
+  }
+  return false;
+}
+
+function exactDiagnostics(c: Collector, ctx: FeatureContext, analyses: Map<BtProbe, ProbeAnalysis>, block: BtBlock,
+  probe: BtProbe, analysis: ProbeAnalysis, report: AttachReport): void {
+  const lines = probeLines(probe, block);
+  let status: Status = 'ok';
+  const coveredOn: string[] = [];
+  for (const k of report.kernels) {
+    let s = k.status;
+    if (s === 'error' && block.probes.length > 1 && coveredBySibling(analyses, block, probe, k.kernel)) {
+      coveredOn.push(k.kernel);
+      s = 'info';
+    }
+    if (RANK[s] > RANK[status]) status = s;
+  }
+  const related = report.kernels.filter((k) => k.status !== 'ok').map((k) => ({ range: probe.range, message: verdictLine(k) }));
+  if (status !== 'ok') {
+    const code = primaryHazard(report, report.kernels.some((k) => k.status === 'error') ? 'error' : status === 'info' ? 'info' : 'warning');
+    const failing = report.failing.filter((f) => !coveredOn.includes(f.kernel));
+    const parts: string[] = [];
+    if (failing.length) {
+      parts.push(`${probe.raw} does not attach on ${failing.map((f) => `${label(ctx, f.kernel)} (${f.hazards.map((h) => h.name).join(', ') || 'absent'})`).join(', ')}.`);
+    }
+    if (coveredOn.length) parts.push(`${probe.raw} does not attach on ${list(coveredOn.map((k) => label(ctx, k)))}; another probe of this list does, so bpftrace skips it there.`);
+    if (report.degraded.length) {
+      parts.push(`${failing.length || coveredOn.length ? 'It' : probe.raw} attaches but ${report.degraded.map((d) => `${d.hazards.map((h) => h.name).join(', ')} on ${label(ctx, d.kernel)}`).join('; ')}.`);
+    }
+    if (!parts.length && report.unknownOn.length) parts.push(`The atlas cannot fully judge ${probe.raw} on ${list(report.unknownOn)}.`);
+    const detail = report.kernels.filter((k) => k.status !== 'ok' && k.hazards.length).map((k) => `${label(ctx, k.kernel)}: ${k.hazards.map((h) => h.message).join(' ')}`);
+    if (detail.length) parts.push(detail.join(' '));
+    const fix = analysis.rewrites[0];
+    if (fix && status !== 'info') parts.push(fix.reason === 'closest' ? `Closest names: ${report.closest.join(', ')}.` : `Suggested: ${fix.newText}.`);
+    else if (report.partialAlternatives.length) {
+      const p = report.partialAlternatives[0];
+      parts.push(`tracepoint:${p.target.system}:${p.target.name} exists on ${list(p.presentOn)} only.`);
+    }
+    c.add(probe.nameRange ?? probe.range, status, code, parts.join(' '), { lines, related, probe: probe.raw });
+  } else if (analysis.alternatives.length) {
+    const alt = analysis.alternatives[0];
+    const isFentry = alt.alternative.reason === 'fentry' || alt.alternative.reason === 'fexit';
+    if (isFentry || alt.alternative.reason === 'equivalent') {
+      const code = isFentry ? 'prefer-fentry' : 'prefer-tracepoint';
+      c.add(probe.range, 'hint', code, `${alt.probe} works on every target kernel instead of ${probe.raw}: ${alt.alternative.note}${alt.alternative.caveat ? ` Caveat: ${alt.alternative.caveat}` : ''}`, { lines, probe: probe.raw });
+    }
+  }
+}
+
+// ---- wildcards ----
+
+function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, probe: BtProbe, pattern: string, perKernel: WildcardOnKernel[]): void {
+  const lines = probeLines(probe, block);
+  const known = perKernel.filter((k) => k.known);
+  if (!known.length) return;
+  const noun = probe.kind === 'tracepoint' || probe.kind === 'rawtracepoint' ? 'event' : 'function';
+  const counts = known.map((k) => `${k.attachable.length} on ${label(ctx, k.kernel)}`).join(', ');
+  const none = known.filter((k) => k.attachable.length === 0);
+  const range = probe.nameRange ?? probe.range;
+  if (none.length) {
+    c.add(range, 'error', 'absent', `${pattern} matches no ${noun} on ${list(none.map((k) => label(ctx, k.kernel)))} (matches: ${counts}).`, { lines, probe: probe.raw });
+  } else {
+    const clones = [...new Set(known.flatMap((k) => k.clones))];
+    const sample = [...new Set(known.flatMap((k) => k.attachable))];
+    c.add(range, 'info', 'pattern-matches',
+      `${pattern} matches ${counts}${sample.length ? ` (e.g. ${list(sample, 5)})` : ''}.`
+      + (clones.length ? ` Includes compiler-renamed symbols: ${list(clones)}.` : ''), { lines, probe: probe.raw });
+  }
+  for (const hazard of ['kprobe-blacklist', 'notrace', 'no-btf'] as const) {
+    const per = known.map((k) => ({ k, symbols: k.skipped.filter((s) => s.hazard === hazard).map((s) => s.symbol) })).filter((x) => x.symbols.length);
+    if (!per.length) continue;
+    const why = hazard === 'kprobe-blacklist' ? 'are on the kprobe blacklist' : hazard === 'notrace' ? 'have no ftrace site (notrace)' : 'are not in the kernel BTF';
+    const all = [...new Set(per.flatMap((x) => x.symbols))];
+    c.add(range, 'warning', hazard,
+      `${all.length} ${noun}${all.length === 1 ? '' : 's'} matching ${pattern} ${why} and will not be traced: ${list(all)} (${per.map((x) => `${x.symbols.length} on ${label(ctx, x.k.kernel)}`).join(', ')}).`,
+      { lines, probe: probe.raw });
+  }
+}
+
+// ---- args and retval ----
+
+function argsDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, analyses: Map<BtProbe, ProbeAnalysis>): void {
+  if (!block.argsUses.length) return;
+  for (const probe of block.probes) {
+    if (probe.wildcard || !['tracepoint', 'fentry', 'fexit', 'rawtracepoint'].includes(probe.kind)) continue;
+    const analysis = analyses.get(probe);
+    if (!analysis || !analysis.targets.length) continue;
+    // Kernels where the hook exists and its args are known.
+    const perKernel: { kernel: string; args: Map<string, string> }[] = [];
+    for (const id of ctx.targets) {
+      const kernel = kernelOf(ctx, id);
+      const args = kernel ? argsOn(kernel, probe) : undefined;
+      if (args) perKernel.push({ kernel: id, args: new Map(args.map((a) => [a.name, a.type])) });
+    }
+    if (!perKernel.length) continue;
+    const seen = new Set<string>();
+    for (const use of block.argsUses) {
+      if (!use.field) continue;
+      const missing = perKernel.filter((k) => !k.args.has(use.field)).map((k) => k.kernel);
+      const lines = [use.range.start.line, ...probeLines(probe, block)];
+      if (missing.length) {
+        const all = missing.length === perKernel.length;
+        const sample = [...perKernel[0].args.keys()];
+        c.add(use.range, all ? 'error' : 'warning', 'field-missing',
+          `${probe.raw} has no args field \`${use.field}\` on ${list(missing.map((k) => label(ctx, k)))}`
+          + (all ? ` (fields: ${list(sample, 12)}).` : ` (it exists on ${list(perKernel.filter((k) => !missing.includes(k.kernel)).map((k) => label(ctx, k.kernel)))}).`),
+          { lines, probe: probe.raw });
+        continue;
+      }
+      const types = new Map<string, string[]>();
+      for (const k of perKernel) {
+        const t = k.args.get(use.field)!;
+        types.set(t, [...(types.get(t) ?? []), k.kernel]);
+      }
+      const key = `${probe.raw}\0${use.field}`;
+      if (types.size > 1 && !seen.has(key)) {
+        seen.add(key);
+        const code = probe.kind === 'tracepoint' ? 'fields-changed' : probe.kind === 'rawtracepoint' ? 'args-changed' : 'signature-changed';
+        c.add(use.range, 'warning', code,
+          `args.${use.field} of ${probe.raw} changes type between targets: ${[...types].map(([t, ks]) => `${t} on ${list(ks.map((k) => label(ctx, k)))}`).join('; ')}.`,
+          { lines, probe: probe.raw });
+      }
+    }
+  }
+}
+
+function retvalDiagnostics(c: Collector, block: BtBlock): void {
+  if (!block.retvalUses.length) return;
+  const without = block.probes.filter((p) => p.kind !== 'unknown' && !hasRetval(p.kind));
+  if (!without.length) return;
+  for (const r of block.retvalUses) {
+    c.add(r, 'error', 'retval-unavailable',
+      `retval exists only in kretprobe, fexit and uretprobe probes, not in ${list(without.map((p) => p.raw))}.`,
+      { lines: [r.start.line, block.probes[0].range.start.line] });
+  }
+}
+
+// ---- entry point ----
 
 export function diagnosticsBpftrace(doc: BtDocumentLike, ctx: FeatureContext): Diagnostic[] {
-  void doc; void ctx;
-  return [];
+  const model = btModelOf(doc);
+  const c = new Collector(ctx, doc.uri, suppressions(model));
+  for (const e of model.errors) c.add(e.range, 'error', 'syntax', e.message);
+  const analyses = new Map<BtProbe, ProbeAnalysis>();
+  for (const block of model.blocks) {
+    if (ctx.isCancelled?.()) break;
+    for (const probe of block.probes) {
+      if ((probe.kind === 'tracepoint' && (!probe.system || !probe.event))
+        || (['kprobe', 'kretprobe', 'fentry', 'fexit'].includes(probe.kind) && !probe.function)) {
+        c.add(probe.range, 'error', 'syntax', `Incomplete probe ${probe.raw}: expected ${probe.kind === 'tracepoint' ? `${probe.typeText}:system:event` : `${probe.typeText}:function`}.`);
+        continue;
+      }
+      analyses.set(probe, analyseProbe(probe, ctx));
+    }
+  }
+  for (const block of model.blocks) {
+    for (const probe of block.probes) {
+      const analysis = analyses.get(probe);
+      if (!analysis) continue;
+      for (const report of analysis.reports) exactDiagnostics(c, ctx, analyses, block, probe, analysis, report);
+      for (const w of analysis.wildcards) {
+        const pattern = w.target.kind === 'tracepoint' ? `${probe.typeText}:${w.target.system}:${w.target.name}` : `${probe.typeText}:${w.target.name}`;
+        wildcardDiagnostics(c, ctx, block, probe, pattern, w.perKernel);
+      }
+    }
+    argsDiagnostics(c, ctx, block, analyses);
+    retvalDiagnostics(c, block);
+  }
+  return c.out;
 }
