@@ -644,6 +644,21 @@ export class Btf {
     return this.decl(id, name, 0);
   }
 
+  /** Raw parameters of a FUNC_PROTO: names and type ids (a trailing `{'', 0}` means `...`). */
+  params(funcProtoId: number): { name: string; type: number }[] {
+    if (this.kind(funcProtoId) !== BtfKind.FUNC_PROTO) {
+      throw this.error(`type #${funcProtoId} is ${this.kindName(funcProtoId)}, not FUNC_PROTO`);
+    }
+    const { o, at } = this.tail(funcProtoId);
+    const out: { name: string; type: number }[] = [];
+    for (let i = 0; i < this.vlen(funcProtoId); i++) {
+      const type = o.u32(at + 8 * i + 4);
+      this.checkRef(type, funcProtoId);
+      out.push({ name: o.str(o.u32(at + 8 * i)), type });
+    }
+    return out;
+  }
+
   /** The prototype of a FUNC_PROTO (parameter names as BTF records them, possibly empty). */
   proto(funcProtoId: number): Proto {
     if (this.kind(funcProtoId) !== BtfKind.FUNC_PROTO) {
