@@ -1,0 +1,349 @@
+// libbpf C quick fixes for the diagnostics of c/diagnostics.ts: rewrite a program to a hook that
+// works on every target kernel. Each fix is a WorkspaceEdit over the section string and, when the
+// attach type changes, the handler signature:
+//   kprobe → equivalent tracepoint (tp_btf with BPF_PROG(TP_PROTO args) when every target has it,
+//            else tracepoint with `struct trace_event_raw_<class> *ctx`);
+//   kprobe → fentry (kretprobe → fexit) with BPF_PROG and the function's own parameters;
+//   renamed → the real symbol (`kprobe/finish_task_switch.isra.0`) or a kprobe.multi glob;
+//   kprobe on `__x64_sys_*` → ksyscall with BPF_KSYSCALL;
+//   a misspelt target → the closest names that exist on every target.
+// The body is never rewritten: where it uses an argument the new hook does not pass, a marker
+// comment is appended to the line so the author sees what to change. Pure.
+
+import {
+  CodeActionKind, type CodeAction, type Diagnostic, type Range, type TextEdit,
+} from 'vscode-languageserver';
+import { cDecl, type AttachTarget, type KernelQuery, type Param } from '../../atlas/model';
+import type { BpfProgram, Handler } from '../../syntax/cModel';
+import {
+  attachReport, libbpfSection, type AttachReport, type StableAlternative,
+} from '../attachReport';
+import type { FeatureContext } from '../context';
+import { DIAGNOSTIC_SOURCE, programTarget, type CDocumentLike } from './diagnostics';
+
+function before(a: Range['start'], b: Range['start']): boolean {
+  return a.line < b.line || (a.line === b.line && a.character < b.character);
+}
+
+function overlaps(a: Range, b: Range): boolean {
+  return !before(a.end, b.start) && !before(b.end, a.start);
+}
+
+function contains(outer: Range, pos: Range['start']): boolean {
+  return !before(pos, outer.start) && !before(outer.end, pos);
+}
+
+/** The program a diagnostic belongs to: its section string, handler header or body. */
+function programOf(doc: CDocumentLike, d: Diagnostic): BpfProgram | undefined {
+  const programs = doc.c?.programs ?? [];
+  return programs.find((p) => contains(p.sectionRange, d.range.start))
+    ?? programs.find((p) => p.handler && contains(p.handler.headerRange, d.range.start))
+    ?? programs.find((p) => p.bodyRange && contains(p.bodyRange, d.range.start));
+}
+
+function loadKernel(ctx: FeatureContext, id: string): KernelQuery | undefined {
+  try {
+    return ctx.atlas.get(id);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Version `a` >= `b` for dotted upstream versions (`6.1` >= `5.18`). */
+function versionAtLeast(a: string, b: string): boolean {
+  const pa = a.split('.').map((x) => parseInt(x, 10) || 0);
+  const pb = b.split('.').map((x) => parseInt(x, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) > (pb[i] ?? 0);
+  }
+  return true;
+}
+
+/** Every target kernel is at least the section prefix's minimum version (unknown versions pass). */
+function prefixSupportedEverywhere(ctx: FeatureContext, prefix: string): boolean {
+  const since = ctx.knowledge.sectionPrefix(`${prefix}/x`)?.since;
+  if (!since) return true;
+  const metas = ctx.atlas.list();
+  return ctx.targets.every((id) => {
+    const version = metas.find((m) => m.id === id)?.version;
+    return !version || versionAtLeast(version, since);
+  });
+}
+
+function declList(params: readonly Param[]): string {
+  return params.map((p, i) => cDecl(p.type, p.name || `arg${i}`)).join(', ');
+}
+
+// ---- body markers ----
+
+/** The text of each body line with comments and string literals blanked, so identifier searches
+ *  do not match inside them. Block comments spanning lines are handled. */
+function codeLines(text: string, body: Range): { line: number; code: string; raw: string }[] {
+  const lines = text.split('\n');
+  const out: { line: number; code: string; raw: string }[] = [];
+  let inBlock = false;
+  for (let l = body.start.line; l <= body.end.line && l < lines.length; l++) {
+    const raw = lines[l].replace(/\r$/, '');
+    const from = l === body.start.line ? body.start.character : 0;
+    const to = l === body.end.line ? body.end.character : raw.length;
+    let code = '';
+    for (let i = 0; i < raw.length; i++) {
+      const inRange = i >= from && i < to;
+      const ch = raw[i];
+      if (inBlock) {
+        if (ch === '*' && raw[i + 1] === '/') { inBlock = false; code += '  '; i++; } else code += ' ';
+        continue;
+      }
+      if (!inRange) { code += ' '; continue; }
+      if (ch === '/' && raw[i + 1] === '*') { inBlock = true; code += '  '; i++; continue; }
+      if (ch === '/' && raw[i + 1] === '/') { code += ' '.repeat(raw.length - i); break; }
+      if (ch === '"' || ch === '\'') {
+        const quote = ch;
+        code += ' ';
+        i++;
+        while (i < raw.length && raw[i] !== quote) { code += ' '; if (raw[i] === '\\') { i++; code += ' '; } i++; }
+        code += ' ';
+        continue;
+      }
+      code += ch;
+    }
+    out.push({ line: l, code, raw });
+  }
+  return out;
+}
+
+/** Appends `/* bpf-atlas: ... *\/` to every body line that uses one of `names` (or a PT_REGS
+ *  accessor when `ptRegs`), explaining what the new hook passes instead. */
+function bodyMarkers(doc: CDocumentLike, program: BpfProgram, names: readonly string[], ptRegs: boolean,
+  explain: (used: string[]) => string): TextEdit[] {
+  if (!program.bodyRange || (!names.length && !ptRegs)) return [];
+  const edits: TextEdit[] = [];
+  for (const { line, code, raw } of codeLines(doc.text, program.bodyRange)) {
+    const used = names.filter((n) => new RegExp(`(^|[^\\w.>])${n.replace(/\$/g, '\\$')}\\b`).test(code));
+    if (ptRegs && /\bPT_REGS_\w+/.test(code)) used.push('PT_REGS_*');
+    if (!used.length) continue;
+    if (raw.trimEnd().endsWith('\\')) continue;
+    const end = raw.length;
+    edits.push({ range: { start: { line, character: end }, end: { line, character: end } }, newText: ` /* bpf-atlas: ${explain(used)} */` });
+  }
+  return edits;
+}
+
+// ---- handler rewrites ----
+
+/** Replace the macro and its arguments after the program name: `BPF_KPROBE(n, a, b)` → `BPF_PROG(n, x, y)`. */
+function rewriteMacroArgs(handler: Handler, macro: string, args: string): TextEdit[] {
+  const edits: TextEdit[] = [];
+  if (handler.macroRange) edits.push({ range: handler.macroRange, newText: macro });
+  const params = handler.params;
+  if (params.length) {
+    edits.push({ range: { start: params[0].range.start, end: params[params.length - 1].range.end }, newText: args });
+  } else if (args) {
+    edits.push({ range: { start: handler.nameRange.end, end: handler.nameRange.end }, newText: `, ${args}` });
+  }
+  return edits;
+}
+
+/** Turn any handler into `BPF_PROG(name, args)` (or another macro). */
+function toMacroHandler(handler: Handler, macro: string, args: string): TextEdit[] {
+  if (handler.macro) return rewriteMacroArgs(handler, macro, args);
+  return [{ range: { start: handler.nameRange.start, end: handler.paramListRange.end }, newText: `${macro}(${handler.name}${args ? `, ${args}` : ''})` }];
+}
+
+/** Turn any handler into a plain function taking one ctx parameter. */
+function toPlainHandler(handler: Handler, ctxDecl: string): TextEdit[] {
+  if (handler.macro && handler.macroRange) {
+    return [{ range: { start: handler.macroRange.start, end: handler.paramListRange.end }, newText: `${handler.name}(${ctxDecl})` }];
+  }
+  return [{ range: handler.paramListRange, newText: `(${ctxDecl})` }];
+}
+
+/** Argument names the old handler declared (macro arguments, or nothing for a plain ctx). */
+function oldArgNames(handler: Handler | undefined): string[] {
+  if (!handler?.macro) return [];
+  return handler.params.map((p) => p.name).filter((n) => !!n);
+}
+
+function usesPtRegs(handler: Handler | undefined): boolean {
+  return !handler?.macro || handler.macro === 'BPF_KPROBE' || handler.macro === 'BPF_KRETPROBE';
+}
+
+// ---- the fixes ----
+
+interface Fix {
+  title: string;
+  edits: TextEdit[];
+  /** Lower is better; the best fix of a program is marked preferred. */
+  rank: number;
+}
+
+function sectionEdit(program: BpfProgram, section: string): TextEdit {
+  return { range: program.sectionRange, newText: section };
+}
+
+function firstKernelWith<T>(ctx: FeatureContext, get: (k: KernelQuery) => T | undefined): T | undefined {
+  for (const id of ctx.targets) {
+    const k = loadKernel(ctx, id);
+    const v = k && get(k);
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
+
+function tracepointFix(doc: CDocumentLike, program: BpfProgram, alt: StableAlternative, ctx: FeatureContext, rank: number): Fix | undefined {
+  const handler = program.handler;
+  const section = libbpfSection(alt.target);
+  const edits: TextEdit[] = [sectionEdit(program, section)];
+  const oldNames = oldArgNames(handler);
+  const where = alt.perKernel.length === ctx.targets.length ? 'every target' : ctx.targets.join(', ');
+  if (alt.target.kind === 'tp_btf' || alt.target.kind === 'raw_tp') {
+    const args = alt.perKernel.find((a) => a.args)?.args ?? firstKernelWith(ctx, (k) => k.tracepoint(alt.target.name)?.args);
+    if (!args) return undefined;
+    if (handler) {
+      edits.push(...toMacroHandler(handler, 'BPF_PROG', declList(args)));
+      const oldDecl = new Map(handler.params.map((p) => [p.name, p.type.replace(/\s+/g, ' ').trim()]));
+      const stale = oldNames.filter((n) => !args.some((a) => a.name === n && (oldDecl.get(n) ?? '') !== '' && a.type.replace(/\s+/g, ' ').trim() === oldDecl.get(n)));
+      const passes = declList(args);
+      edits.push(...bodyMarkers(doc, program, stale, usesPtRegs(handler), (used) =>
+        `${used.join(', ')} came from ${program.section}; ${section} passes (${passes})`));
+    }
+  } else if (alt.target.kind === 'tracepoint') {
+    const syscall = alt.target.system === 'syscalls' || /^sys_(enter|exit)_/.test(alt.target.name);
+    const template = alt.perKernel.find((a) => a.template)?.template;
+    const struct = syscall ? (alt.target.name.startsWith('sys_exit') ? 'syscall_trace_exit' : 'syscall_trace_enter')
+      : template ? `trace_event_raw_${template}` : undefined;
+    if (!struct) return undefined;
+    if (handler) {
+      const ctxName = handler.macro ? 'ctx' : handler.ctx?.name || 'ctx';
+      edits.push(...toPlainHandler(handler, `struct ${struct} *${ctxName}`));
+      const fields = alt.perKernel.find((a) => a.fields)?.fields ?? [];
+      const fieldList = syscall ? `${ctxName}->args[0..5]` : fields.slice(0, 8).map((f) => `${ctxName}->${f.name}`).join(', ');
+      edits.push(...bodyMarkers(doc, program, oldNames, usesPtRegs(handler), (used) =>
+        `${used.join(', ')} came from ${program.section}; read the ${alt.target.system}:${alt.target.name} record instead${fieldList ? ` (${fieldList})` : ''}`));
+    }
+  } else {
+    return undefined;
+  }
+  return { title: `Use ${section} instead (works on ${where})`, edits, rank };
+}
+
+function fentryFix(doc: CDocumentLike, program: BpfProgram, alt: StableAlternative, ctx: FeatureContext, rank: number): Fix | undefined {
+  const handler = program.handler;
+  const section = libbpfSection(alt.target);
+  const proto = firstKernelWith(ctx, (k) => k.fn(alt.target.name)?.proto);
+  if (!proto) return undefined;
+  const edits: TextEdit[] = [sectionEdit(program, section)];
+  if (handler) {
+    const params = [...proto.params];
+    if (alt.target.kind === 'fexit' && proto.ret !== 'void') {
+      const retName = handler.macro === 'BPF_KRETPROBE' && handler.params[0]?.name ? handler.params[0].name : 'ret';
+      params.push({ name: retName, type: proto.ret });
+    }
+    edits.push(...toMacroHandler(handler, 'BPF_PROG', declList(params)));
+    const stale = oldArgNames(handler).filter((n) => !params.some((p) => p.name === n));
+    edits.push(...bodyMarkers(doc, program, stale, usesPtRegs(handler), (used) =>
+      `${used.join(', ')} came from ${program.section}; ${section} passes (${declList(params)})`));
+  }
+  return { title: `Use ${section} instead (BTF trampoline on every target, lower overhead)`, edits, rank };
+}
+
+function ksyscallFix(doc: CDocumentLike, program: BpfProgram, alt: StableAlternative, ctx: FeatureContext, rank: number): Fix | undefined {
+  const handler = program.handler;
+  const section = libbpfSection(alt.target);
+  const edits: TextEdit[] = [sectionEdit(program, section)];
+  if (handler && alt.target.kind === 'ksyscall') {
+    const args = firstKernelWith(ctx, (k) => k.syscall(alt.target.name)?.args) ?? [];
+    edits.push(...toMacroHandler(handler, 'BPF_KSYSCALL', declList(args)));
+    const stale = oldArgNames(handler).filter((n) => !args.some((a) => a.name === n));
+    edits.push(...bodyMarkers(doc, program, stale, true, (used) =>
+      `${used.join(', ')} came from ${program.section}; BPF_KSYSCALL passes the syscall arguments (${declList(args) || 'none'})`));
+  }
+  return { title: `Use ${section} with BPF_KSYSCALL (portable syscall entry)`, edits, rank };
+}
+
+function fixesFor(doc: CDocumentLike, program: BpfProgram, target: AttachTarget, report: AttachReport, ctx: FeatureContext): Fix[] {
+  const fixes: Fix[] = [];
+  const nameRange = program.target?.nameRange;
+  const renamedEverywhereItFails = report.failing.length > 0
+    && report.failing.every((f) => f.hazards.every((h) => h.name === 'renamed'));
+  const allAbsent = report.kernels.length > 0 && report.kernels.every((v) => !v.assessment.found)
+    && !report.unknownOn.length;
+
+  // Renamed: the exact symbol when every target has it, else a glob for kprobe.multi.
+  if (report.rename && nameRange) {
+    const rename = report.rename;
+    if (rename.exact) {
+      fixes.push({
+        title: `Attach to ${rename.exact} (the symbol on ${ctx.targets.join(', ')})`,
+        edits: [{ range: nameRange, newText: rename.exact }],
+        rank: renamedEverywhereItFails ? 0 : 20,
+      });
+    }
+    const multi = target.kind === 'kretprobe' ? 'kretprobe.multi' : 'kprobe.multi';
+    const everyTargetMatches = rename.patternMatches.every((m) => m.symbols.length > 0);
+    if (!program.target?.offset && !program.target?.module && everyTargetMatches && prefixSupportedEverywhere(ctx, multi)) {
+      const sample = rename.patternMatches.map((m) => `${m.kernel}: ${m.symbols.slice(0, 3).join(', ')}${m.symbols.length > 3 ? ', …' : ''}`).join('; ');
+      fixes.push({
+        title: `Use ${multi}/${rename.pattern} (matches ${sample})`,
+        edits: [sectionEdit(program, `${multi}/${rename.pattern}`)],
+        rank: renamedEverywhereItFails && !rename.exact ? 0 : 21,
+      });
+    }
+  }
+
+  // A misspelt name: the closest names present on every target.
+  if (allAbsent && nameRange) {
+    report.closest.slice(0, 3).forEach((name, i) => {
+      fixes.push({ title: `Change to ${name} (exists on ${ctx.targets.join(', ')})`, edits: [{ range: nameRange, newText: name }], rank: 1 + i });
+    });
+  }
+
+  let altRank = 10;
+  for (const alt of report.alternatives) {
+    let fix: Fix | undefined;
+    if (alt.reason === 'ksyscall') fix = ksyscallFix(doc, program, alt, ctx, 5);
+    else if (alt.target.kind === 'fentry' || alt.target.kind === 'fexit') fix = fentryFix(doc, program, alt, ctx, 15);
+    else if (alt.target.kind === 'tp_btf' || alt.target.kind === 'tracepoint' || alt.target.kind === 'raw_tp') {
+      fix = tracepointFix(doc, program, alt, ctx, alt.reason === 'related' ? altRank + 3 : altRank);
+    }
+    if (fix) {
+      fixes.push(fix);
+      altRank++;
+    }
+  }
+  return fixes;
+}
+
+/** Quick fixes for the bpf-atlas diagnostics of `range` in a C document. */
+export function codeActionsC(doc: CDocumentLike, range: Range, diagnostics: readonly Diagnostic[], ctx: FeatureContext): CodeAction[] {
+  const ours = diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE && overlaps(d.range, range));
+  const byProgram = new Map<BpfProgram, Diagnostic[]>();
+  for (const d of ours) {
+    const program = programOf(doc, d);
+    if (!program) continue;
+    const list = byProgram.get(program) ?? [];
+    list.push(d);
+    byProgram.set(program, list);
+  }
+  const actions: CodeAction[] = [];
+  for (const [program, diags] of byProgram) {
+    if (ctx.isCancelled?.()) break;
+    const target = programTarget(program);
+    if (!target) continue;
+    const report = attachReport(target, ctx);
+    const fixes = fixesFor(doc, program, target, report, ctx).sort((a, b) => a.rank - b.rank);
+    const seen = new Set<string>();
+    fixes.forEach((fix, i) => {
+      if (seen.has(fix.title)) return;
+      seen.add(fix.title);
+      actions.push({
+        title: fix.title,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: diags,
+        isPreferred: i === 0 ? true : undefined,
+        edit: { changes: { [doc.uri]: fix.edits } },
+      });
+    });
+  }
+  return actions;
+}

@@ -1,0 +1,407 @@
+// Completion for libbpf C. Three places are served:
+//  1. inside SEC("…"): the libbpf prefixes with what each is for, then the targets the atlas knows
+//     on the target kernels (tracepoint systems then events, raw/BTF tracepoints, functions, LSM
+//     hooks, syscalls), each saying on how many targets it exists and what hazards it carries,
+//     ranked stable-first; function lists (~60k names) are prefix-filtered before any item is built
+//     and truncated lists are marked incomplete;
+//  2. the line after a known section: the handler signature as a snippet, built from the hook's
+//     prototype on the first target kernel that has it;
+//  3. `ctx->` in a tracepoint handler: the record fields, with their type and offset per kernel.
+
+import type { CompletionItem, CompletionList, Position } from 'vscode-languageserver';
+import { CompletionItemKind, CompletionItemTag, InsertTextFormat, MarkupKind } from 'vscode-languageserver';
+import { cDecl } from '../../atlas/model';
+import type { AttachKind, AttachTarget, Hazard, KernelQuery, Param } from '../../atlas/model';
+import type { SectionPrefix } from '../../knowledge/types';
+import type { AnalyzedDocument } from '../../syntax/documents';
+import { comparePositions, rangeContains, type BpfProgram, type Range } from '../../syntax/cModel';
+import type { FeatureContext } from '../context';
+import { renderArgs, renderFields } from '../render';
+import { assessOnKernel, ctxFieldsOn, expectedCtxType, programTarget, targetKernels } from './hover';
+
+/** Most target items returned at once; the list is marked incomplete beyond it. */
+export const MAX_TARGET_ITEMS = 200;
+
+const EMPTY: CompletionList = { isIncomplete: false, items: [] };
+
+function list(items: CompletionItem[], isIncomplete = false): CompletionList {
+  return { isIncomplete, items };
+}
+
+function replaceRange(start: Position, end: Position): Range {
+  return { start, end };
+}
+
+// ---------------------------------------------------------------- ranking
+
+interface Availability {
+  /** Kernels where the target exists and attaches. */
+  ok: string[];
+  /** Kernels where it exists but has warnings. */
+  degraded: string[];
+  /** Kernels where attaching fails or it is absent. */
+  failing: string[];
+  hazards: Hazard[];
+}
+
+function availability(kernels: readonly KernelQuery[], target: AttachTarget): Availability {
+  const av: Availability = { ok: [], degraded: [], failing: [], hazards: [] };
+  for (const k of kernels) {
+    const a = assessOnKernel(k, target);
+    const hs = a.hazards.filter((h) => h.name !== 'unknown');
+    if (!a.found || !a.attachable || hs.some((h) => h.severity === 'error')) av.failing.push(k.meta.id);
+    else if (hs.some((h) => h.severity === 'warning')) av.degraded.push(k.meta.id);
+    else av.ok.push(k.meta.id);
+    for (const h of hs) if (!av.hazards.some((x) => x.name === h.name)) av.hazards.push(h);
+  }
+  return av;
+}
+
+/** Sort key: everywhere-stable first, then degraded, then failing somewhere; then by name. */
+function sortKey(av: Availability, name: string): string {
+  const grade = av.failing.length ? 2 : av.degraded.length ? 1 : 0;
+  return `${grade}${name}`;
+}
+
+function availabilityLine(av: Availability, total: number): string {
+  const present = av.ok.length + av.degraded.length;
+  const where = present === total ? `on all ${total} targets` : `on ${present}/${total} targets`;
+  const marks = av.hazards.map((h) => h.name);
+  return marks.length ? `${where} · ⚠ ${marks.join(', ')}` : where;
+}
+
+function availabilityDoc(av: Availability): string {
+  const lines: string[] = [];
+  if (av.ok.length) lines.push(`✅ ${av.ok.join(', ')}`);
+  if (av.degraded.length) lines.push(`⚠️ ${av.degraded.join(', ')}`);
+  if (av.failing.length) lines.push(`❌ ${av.failing.join(', ')}`);
+  for (const h of av.hazards) lines.push(`- \`${h.name}\`: ${h.message}`);
+  return lines.join('\n\n');
+}
+
+function targetItem(name: string, target: AttachTarget, kernels: readonly KernelQuery[], range: Range,
+  extra: { insert?: string; detail?: string; doc?: string; retrigger?: boolean } = {}): CompletionItem {
+  const av = availability(kernels, target);
+  const item: CompletionItem = {
+    label: name,
+    kind: target.kind === 'tracepoint' || target.kind === 'raw_tp' || target.kind === 'tp_btf' ? CompletionItemKind.Event : CompletionItemKind.Function,
+    labelDetails: { description: availabilityLine(av, kernels.length) },
+    detail: extra.detail ?? availabilityLine(av, kernels.length),
+    documentation: { kind: MarkupKind.Markdown, value: [extra.doc, availabilityDoc(av)].filter(Boolean).join('\n\n') },
+    sortText: sortKey(av, name),
+    filterText: name,
+    textEdit: { range, newText: extra.insert ?? name },
+  };
+  if (av.failing.length) item.tags = [CompletionItemTag.Deprecated];
+  if (extra.retrigger) item.command = { title: 'next', command: 'editor.action.triggerSuggest' };
+  return item;
+}
+
+// ---------------------------------------------------------------- SEC("…") strings
+
+function prefixItems(ctx: FeatureContext, typed: string, range: Range): CompletionList {
+  const items: CompletionItem[] = [];
+  for (const p of ctx.knowledge.sectionPrefixes()) {
+    if (!p.prefix.startsWith(typed)) continue;
+    const tracing = !!p.kind;
+    items.push({
+      label: p.prefix,
+      kind: tracing ? CompletionItemKind.Module : CompletionItemKind.Keyword,
+      detail: p.summary,
+      labelDetails: { description: p.kind ?? 'not indexed by the atlas' },
+      documentation: {
+        kind: MarkupKind.Markdown,
+        value: [p.summary, p.targetFormat ? `Target: \`${p.targetFormat}\`` : '', p.macro ? `Handler: \`${p.macro}\`` : '',
+          p.since ? `Since Linux ${p.since}` : '', `Source: ${p.source}`].filter(Boolean).join('\n\n'),
+      },
+      // Stable kinds first: BTF tracepoints and tracepoints, then fentry, then kprobes, then the rest.
+      sortText: `${prefixRank(p)}${p.prefix}`,
+      textEdit: { range, newText: p.takesTarget ? `${p.prefix}/` : p.prefix },
+      command: p.takesTarget && p.kind ? { title: 'targets', command: 'editor.action.triggerSuggest' } : undefined,
+    });
+  }
+  return list(items);
+}
+
+function prefixRank(p: SectionPrefix): number {
+  switch (p.kind) {
+    case 'tp_btf': case 'tracepoint': case 'raw_tp': return 0;
+    case 'fentry': case 'fexit': case 'fmod_ret': case 'lsm': case 'ksyscall': case 'kretsyscall': return 1;
+    case 'kprobe': case 'kretprobe': case 'kprobe.multi': case 'kretprobe.multi': return 2;
+    case undefined: return 4;
+    default: return 3;
+  }
+}
+
+/** Names from several kernels: union, prefix-filtered, capped. */
+function unionNames(kernels: readonly KernelQuery[], names: (k: KernelQuery) => Iterable<string>, typed: string, limit: number): { names: string[]; truncated: boolean } {
+  const seen = new Set<string>();
+  for (const k of kernels) {
+    for (const n of names(k)) {
+      if (n.startsWith(typed)) seen.add(n);
+    }
+  }
+  const all = [...seen].sort();
+  return { names: all.slice(0, limit), truncated: all.length > limit };
+}
+
+function tracepointTargets(kernels: readonly KernelQuery[], targetText: string, targetStart: Position): CompletionList {
+  const slash = targetText.indexOf('/');
+  if (slash < 0) {
+    const items: CompletionItem[] = [];
+    const systems = new Map<string, { kernels: string[]; events: number }>();
+    for (const k of kernels) {
+      for (const [sys, events] of k.systems()) {
+        if (!sys.startsWith(targetText)) continue;
+        const e = systems.get(sys) ?? { kernels: [], events: 0 };
+        e.kernels.push(k.meta.id);
+        e.events = Math.max(e.events, events.length);
+        systems.set(sys, e);
+      }
+    }
+    const range = replaceRange(targetStart, { line: targetStart.line, character: targetStart.character + targetText.length });
+    for (const [sys, e] of systems) {
+      const everywhere = e.kernels.length === kernels.length;
+      items.push({
+        label: sys,
+        kind: CompletionItemKind.Folder,
+        detail: `${e.events} events · ${everywhere ? `on all ${kernels.length} targets` : `on ${e.kernels.length}/${kernels.length} targets`}`,
+        sortText: `${everywhere ? 0 : 1}${sys}`,
+        textEdit: { range, newText: `${sys}/` },
+        command: { title: 'events', command: 'editor.action.triggerSuggest' },
+      });
+    }
+    return list(items);
+  }
+  const system = targetText.slice(0, slash);
+  const typed = targetText.slice(slash + 1);
+  const start = { line: targetStart.line, character: targetStart.character + slash + 1 };
+  const range = replaceRange(start, { line: start.line, character: start.character + typed.length });
+  const { names, truncated } = unionNames(kernels, (k) => k.systems().get(system) ?? [], typed, MAX_TARGET_ITEMS);
+  const items = names.map((name) => {
+    const target: AttachTarget = { kind: 'tracepoint', system, name };
+    const tp = kernels.map((k) => k.tracepoint(name, system)).find((t) => t?.fields);
+    const doc = tp?.fields ? `\`struct trace_event_raw_${tp.template ?? name}\`\n\n${renderFields(tp.fields)}` : undefined;
+    return targetItem(name, target, kernels, range, { doc });
+  });
+  return list(items, truncated);
+}
+
+function rawTracepointTargets(kind: AttachKind, kernels: readonly KernelQuery[], typed: string, range: Range): CompletionList {
+  const { names, truncated } = unionNames(kernels, (k) => k.tracepoints().map((t) => t.name), typed, MAX_TARGET_ITEMS);
+  const items = names.map((name) => {
+    const tp = kernels.map((k) => k.tracepoint(name)).find((t) => t?.args);
+    const args = tp?.args ? `(${renderArgs(tp.args)})` : undefined;
+    return targetItem(name, { kind, name }, kernels, range, {
+      detail: args,
+      doc: args ? `\`\`\`c\nBPF_PROG(${name}${tp!.args!.length ? ', ' + renderArgs(tp!.args!) : ''})\n\`\`\`` : undefined,
+    });
+  });
+  return list(items, truncated);
+}
+
+function functionTargets(kind: AttachKind, kernels: readonly KernelQuery[], typed: string, range: Range): CompletionList {
+  // Function names are the big list: filter by prefix on each kernel before building anything.
+  const { names, truncated } = unionNames(kernels, (k) => k.functionNames(), typed, MAX_TARGET_ITEMS);
+  const items = names.map((name) => {
+    const fn = kernels.map((k) => k.fn(name)).find((f) => f?.proto);
+    const proto = fn?.proto ? `${fn.proto.ret} ${name}(${renderArgs(fn.proto.params)})` : undefined;
+    return targetItem(name, { kind, name }, kernels, range, { detail: proto, doc: proto ? '```c\n' + proto + '\n```' : undefined });
+  });
+  return list(items, truncated);
+}
+
+function sectionCompletion(p: BpfProgram, pos: Position, ctx: FeatureContext): CompletionList {
+  const start = p.sectionRange.start;
+  const typed = p.section.slice(0, Math.max(0, pos.character - start.character));
+  const slash = typed.indexOf('/');
+  if (slash < 0) return prefixItems(ctx, typed, replaceRange(start, pos));
+  const prefix = ctx.knowledge.sectionPrefix(typed);
+  if (!prefix?.kind || !prefix.takesTarget || typed[prefix.prefix.length] !== '/') return EMPTY;
+  const targetText = typed.slice(prefix.prefix.length + 1);
+  const targetStart = { line: start.line, character: start.character + prefix.prefix.length + 1 };
+  const range = replaceRange(targetStart, pos);
+  const { kernels } = targetKernels(ctx);
+  if (!kernels.length) return EMPTY;
+  switch (prefix.kind) {
+    case 'tracepoint':
+      return tracepointTargets(kernels, targetText, targetStart);
+    case 'raw_tp': case 'tp_btf':
+      return rawTracepointTargets(prefix.kind, kernels, targetText, range);
+    case 'kprobe': case 'kretprobe': case 'fentry': case 'fexit': case 'fmod_ret': case 'fsession': case 'kprobe.session': {
+      return functionTargets(prefix.kind, kernels, targetText, range);
+    }
+    case 'kprobe.multi': case 'kretprobe.multi':
+      return functionTargets('kprobe', kernels, targetText, range);
+    case 'ksyscall': case 'kretsyscall': {
+      const { names, truncated } = unionNames(kernels, (k) => k.syscalls().map((s) => s.name), targetText, MAX_TARGET_ITEMS);
+      return list(names.map((name) => {
+        const sc = kernels.map((k) => k.syscall(name)).find(Boolean);
+        return targetItem(name, { kind: prefix.kind!, name }, kernels, range, { detail: sc ? `(${renderArgs(sc.args)})` : undefined });
+      }), truncated);
+    }
+    case 'lsm': {
+      const { names, truncated } = unionNames(kernels, (k) => k.lsmHooks().map((h) => h.name), targetText, MAX_TARGET_ITEMS);
+      return list(names.map((name) => {
+        const hook = kernels.map((k) => k.lsmHook(name)).find((h) => h?.proto);
+        return targetItem(name, { kind: 'lsm', name }, kernels, range, { detail: hook?.proto ? `(${renderArgs(hook.proto.params)})` : undefined });
+      }), truncated);
+    }
+    default:
+      return EMPTY;
+  }
+}
+
+// ---------------------------------------------------------------- handler snippets
+
+function snippetEscape(s: string): string {
+  return s.replace(/[\\$}]/g, (c) => `\\${c}`);
+}
+
+function argsList(params: readonly Param[]): string {
+  return params.map((p, i) => snippetEscape(cDecl(p.type, p.name || `arg${i}`))).join(', ');
+}
+
+/** The handler signature snippet for a program's hook, or undefined when nothing is known. */
+export function handlerSnippet(p: BpfProgram, ctx: FeatureContext): { label: string; snippet: string; doc: string } | undefined {
+  const target = programTarget(p);
+  if (!target || !p.kind) return undefined;
+  const { kernels } = targetKernels(ctx);
+  const found = kernels.map((k) => ({ k, a: assessOnKernel(k, target) })).find((x) => x.a.found);
+  const name = target.name.replace(/[^A-Za-z0-9_]/g, '_');
+  const body = ' {\n\t$0\n\treturn 0;\n}';
+  const on = found ? `Arguments as on ${found.k.meta.id}.` : 'The hook was not found on the target kernels.';
+  const params = found?.a.args ?? [];
+  const withArgs = (macro: string, extra: Param[] = []) => {
+    const all = [...params, ...extra];
+    const label = `int ${macro}(${name}${all.length ? ', ' + all.map((x) => cDecl(x.type, x.name)).join(', ') : ''})`;
+    return { label, snippet: `int ${macro}(\${1:${name}}${all.length ? ', ' + argsList(all) : ''})${body}`, doc: on };
+  };
+  switch (p.kind) {
+    case 'tp_btf': case 'raw_tp': case 'fentry': case 'lsm':
+      return withArgs('BPF_PROG');
+    case 'fexit': case 'fmod_ret': {
+      const fn = found ? found.k.fn(target.name) : undefined;
+      const ret = fn?.proto?.ret && fn.proto.ret !== 'void' ? fn.proto.ret : p.kind === 'fmod_ret' ? 'int' : undefined;
+      return withArgs('BPF_PROG', ret ? [{ name: 'ret', type: ret }] : []);
+    }
+    case 'kprobe':
+      return withArgs('BPF_KPROBE');
+    case 'ksyscall':
+      return withArgs('BPF_KSYSCALL');
+    case 'kretprobe': case 'kretsyscall': {
+      const fn = found && p.kind === 'kretprobe' ? found.k.fn(target.name) : undefined;
+      const ret = fn?.proto?.ret && fn.proto.ret !== 'void' ? fn.proto.ret : 'long';
+      const label = `int BPF_KRETPROBE(${name}, ${cDecl(ret, 'ret')})`;
+      return { label, snippet: `int BPF_KRETPROBE(\${1:${name}}, ${snippetEscape(cDecl(ret, 'ret'))})${body}`, doc: on };
+    }
+    case 'tracepoint': {
+      const ctxType = expectedCtxType(p, ctx);
+      if (!ctxType) return undefined;
+      const fname = `handle_${name}`;
+      return {
+        label: `int ${fname}(${ctxType}ctx)`,
+        snippet: `int \${1:${fname}}(${snippetEscape(ctxType)}ctx)${body}`,
+        doc: `The tracepoint record type${found ? ` (as on ${found.k.meta.id})` : ''}.`,
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The program whose handler is being written at `pos`: after its closed section and before its body. */
+function programBeforeHandler(doc: AnalyzedDocument, pos: Position): BpfProgram | undefined {
+  const programs = doc.c?.programs ?? [];
+  let best: BpfProgram | undefined;
+  for (const p of programs) {
+    if (!p.sectionClosed || comparePositions(p.secRange.end, pos) > 0) continue;
+    if (pos.line === p.secRange.end.line && pos.character <= p.secRange.end.character) continue;
+    if (p.bodyRange && comparePositions(p.bodyRange.start, pos) < 0) continue;
+    if (p.handler && p.handler.paramsClosed && comparePositions(p.handler.headerRange.end, pos) < 0) continue;
+    if (pos.line - p.secRange.end.line > 2) continue;
+    if (!best || comparePositions(best.secRange.end, p.secRange.end) < 0) best = p;
+  }
+  return best;
+}
+
+function snippetCompletion(doc: AnalyzedDocument, p: BpfProgram, pos: Position, ctx: FeatureContext): CompletionList {
+  const s = handlerSnippet(p, ctx);
+  if (!s) return EMPTY;
+  const lineStart = doc.lines.offsetAt({ line: pos.line, character: 0 });
+  const before = doc.text.slice(lineStart, doc.lines.offsetAt(pos));
+  const indent = before.length - before.trimStart().length;
+  const lineEnd = doc.text.indexOf('\n', lineStart);
+  const lineText = doc.text.slice(lineStart, lineEnd < 0 ? doc.text.length : lineEnd);
+  // Replace what was typed of the header on this line (e.g. `int BPF_`), up to the line end.
+  const range = replaceRange({ line: pos.line, character: indent }, { line: pos.line, character: lineText.replace(/\r$/, '').length });
+  return list([{
+    label: s.label,
+    kind: CompletionItemKind.Snippet,
+    detail: `handler for SEC("${p.section}")`,
+    documentation: { kind: MarkupKind.Markdown, value: s.doc },
+    insertTextFormat: InsertTextFormat.Snippet,
+    filterText: before.trimStart() || s.label,
+    sortText: '0',
+    preselect: true,
+    textEdit: { range, newText: s.snippet },
+  }]);
+}
+
+// ---------------------------------------------------------------- ctx-> fields
+
+function ctxFieldCompletion(doc: AnalyzedDocument, p: BpfProgram, pos: Position, ctx: FeatureContext): CompletionList | undefined {
+  const ctxName = p.handler?.ctx?.name;
+  if (!ctxName || p.kind !== 'tracepoint') return undefined;
+  const lineStart = doc.lines.offsetAt({ line: pos.line, character: 0 });
+  const before = doc.text.slice(lineStart, doc.lines.offsetAt(pos));
+  const m = /([A-Za-z_]\w*)\s*->\s*(\w*)$/.exec(before);
+  if (!m || m[1] !== ctxName) return undefined;
+  const typed = m[2];
+  const range = replaceRange({ line: pos.line, character: pos.character - typed.length }, pos);
+  const { kernels } = targetKernels(ctx);
+  const byName = new Map<string, { kernel: string; decl: string; offset?: number }[]>();
+  const order: string[] = [];
+  for (const k of kernels) {
+    const rec = ctxFieldsOn(p, k);
+    for (const f of rec?.fields ?? []) {
+      if (f.name.startsWith('common_')) continue;
+      if (!byName.has(f.name)) { byName.set(f.name, []); order.push(f.name); }
+      byName.get(f.name)!.push({ kernel: k.meta.id, decl: cDecl(f.type, f.name), offset: f.offset });
+    }
+  }
+  const items: CompletionItem[] = order.filter((n) => n.startsWith(typed)).map((name, i) => {
+    const on = byName.get(name)!;
+    const everywhere = on.length === kernels.length;
+    const variants = [...new Set(on.map((o) => `${o.decl}${o.offset !== undefined ? ` @${o.offset}` : ''}`))];
+    return {
+      label: name,
+      kind: CompletionItemKind.Field,
+      detail: variants.length === 1 ? variants[0] : `${variants.length} layouts across targets`,
+      labelDetails: { description: everywhere ? '' : `missing on ${kernels.filter((k) => !on.some((o) => o.kernel === k.meta.id)).map((k) => k.meta.id).join(', ')}` },
+      documentation: { kind: MarkupKind.Markdown, value: on.map((o) => `- ${o.kernel}: \`${o.decl}\`${o.offset !== undefined ? ` offset ${o.offset}` : ''}`).join('\n') },
+      sortText: `${everywhere ? 0 : 1}${String(i).padStart(3, '0')}`,
+      tags: everywhere ? undefined : [CompletionItemTag.Deprecated],
+      textEdit: { range, newText: name },
+    };
+  });
+  return list(items);
+}
+
+// ---------------------------------------------------------------- entry
+
+export function completionC(doc: AnalyzedDocument, pos: Position, ctx: FeatureContext): CompletionList {
+  const model = doc.c;
+  if (!model) return EMPTY;
+  for (const p of model.programs) {
+    if (rangeContains(p.sectionRange, pos)) return sectionCompletion(p, pos, ctx);
+  }
+  for (const p of model.programs) {
+    if (p.bodyRange && rangeContains(p.bodyRange, pos)) {
+      return ctxFieldCompletion(doc, p, pos, ctx) ?? EMPTY;
+    }
+  }
+  const p = programBeforeHandler(doc, pos);
+  if (p) return snippetCompletion(doc, p, pos, ctx);
+  return EMPTY;
+}

@@ -1,0 +1,431 @@
+// libbpf C diagnostics: for every BPF program of a document, one diagnostic per attach point that
+// summarises all target kernels (attach failures are errors, silently missed calls warnings), the
+// handler checks (arguments against the hook's prototype, the ctx struct of a tracepoint, the
+// ctx->field reads against each kernel's record), and hints where a stable alternative exists on
+// every target. Pure: the C model and the cross-kernel report in, LSP Diagnostic objects out.
+//
+// Deliberately silent on: programs without a target (`SEC("fentry")`, set at load time), placeholder
+// targets that user space retargets (`kprobe/dummy_*` with bpf_program__set_attach_target),
+// sections the atlas does not index (networking, uprobe, usdt), and programs carrying a
+// `// bpf-atlas-ignore[: codes]` comment on or just above their SEC line. `unknown` facts never
+// raise a warning: they only appear in the per-kernel related information.
+
+import {
+  DiagnosticSeverity, type Diagnostic, type DiagnosticRelatedInformation, type Range,
+} from 'vscode-languageserver';
+import type { AttachTarget, Hazard, HazardName, KernelQuery, Param, TraceField } from '../../atlas/model';
+import type { SeverityOverride } from '../../settings';
+import type { BpfProgram, CModel, HandlerParam } from '../../syntax/cModel';
+import {
+  attachReport, codeDocsHref, diagnosticCodes, libbpfSection, verdictLine, type AttachReport, type KernelVerdict,
+} from '../attachReport';
+import type { FeatureContext } from '../context';
+
+/** What C diagnostics need from a document (the AnalyzedDocument of syntax/documents.ts fits). */
+export interface CDocumentLike {
+  uri: string;
+  text: string;
+  c?: CModel;
+}
+
+export const DIAGNOSTIC_SOURCE = 'bpf-atlas';
+
+/** What a diagnostic carries for the code actions (LSP `data`, echoed back by the client). */
+export interface DiagnosticData {
+  section: string;
+  target: AttachTarget;
+  kernels: string[];
+}
+
+/** The atlas target a program attaches to, or undefined when there is nothing to judge: no
+ *  indexed kind, no target (set at load time), or an unfinished name. */
+export function programTarget(program: BpfProgram): AttachTarget | undefined {
+  if (!program.kind || !program.target?.name) return undefined;
+  const name = program.target.name.trim();
+  if (!name || !/^[\w.*?$]+$/.test(name)) return undefined;
+  if (program.kind === 'tracepoint' && !program.target.system) return undefined;
+  if (program.kind === 'iter') return undefined;
+  const target: AttachTarget = { kind: program.kind, name };
+  if (program.target.system) target.system = program.target.system;
+  if (program.target.pattern) target.pattern = true;
+  return target;
+}
+
+/** Names that libbpf-tools and similar loaders use for programs retargeted at load time with
+ *  bpf_program__set_attach_target() (fsslower's `dummy_file_read`, `dummy_fentry`...). */
+export function isPlaceholderName(name: string): boolean {
+  return /(^|_)(dummy|placeholder|stub)(_|$)/i.test(name) || /^dummy/i.test(name);
+}
+
+// ---- severities ----
+
+const LSP_SEVERITY: Record<Exclude<SeverityOverride, 'off'>, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  information: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
+
+/** The severity a code is shown with after settings.severity; undefined when turned off. */
+export function effectiveSeverity(code: string, ctx: FeatureContext): DiagnosticSeverity | undefined {
+  const override = (ctx.settings.severity as Record<string, SeverityOverride | undefined>)[code];
+  if (override === 'off') return undefined;
+  if (override && LSP_SEVERITY[override]) return LSP_SEVERITY[override];
+  const doc = diagnosticCodes().find((c) => c.code === code);
+  return LSP_SEVERITY[doc?.defaultSeverity ?? 'warning'];
+}
+
+function suppressedCodes(program: BpfProgram): { all: boolean; codes: Set<string> } {
+  const s = program.suppression;
+  if (!s) return { all: false, codes: new Set() };
+  const all = s.codes.length === 0 || s.codes.includes('all');
+  return { all, codes: new Set(s.codes) };
+}
+
+// ---- messages ----
+
+/** A few words for a hazard on one kernel, used in the one-line summary. */
+function hazardPhrase(h: Hazard, v: KernelVerdict): string {
+  const a = v.assessment;
+  switch (h.name) {
+    case 'absent': return 'absent';
+    case 'fully-inlined': return 'fully inlined, no symbol';
+    case 'renamed': return a.attachAs ? `only ${a.attachAs} exists` : 'only a compiler-suffixed symbol exists';
+    case 'kprobe-blacklist': return 'on the kprobe blacklist';
+    case 'no-btf': return 'not in the kernel BTF';
+    case 'notrace': return 'no ftrace site (notrace)';
+    case 'no-event': return 'no trace event (raw tracepoint only)';
+    case 'init-only': return 'init code, freed after boot';
+    case 'partially-inlined':
+      return a.inlinedSites !== undefined ? `partially inlined, ${a.inlinedSites} inlined call site${a.inlinedSites === 1 ? '' : 's'} missed` : 'partially inlined';
+    case 'clone': {
+      const clones = (a.symbols ?? []).filter((s) => s !== a.attachAs && s.includes('.'));
+      return clones.length ? `clone ${clones.slice(0, 2).join(', ')} is missed` : 'a compiler clone is missed';
+    }
+    case 'duplicate': return `${a.symbols?.length ?? 'several'} static functions share the name`;
+    default: return h.name;
+  }
+}
+
+interface KernelEntry { kernel: string; verdict: KernelVerdict; hazards: { hazard: Hazard; severity: DiagnosticSeverity }[] }
+
+/** `debian-12 (fully inlined, no symbol); ubuntu-22.04 (...)`, kernels with the same phrase grouped. */
+function groupedPhrases(entries: readonly KernelEntry[], pick: (e: KernelEntry) => Hazard[]): string {
+  const groups: { phrase: string; kernels: string[] }[] = [];
+  for (const e of entries) {
+    const hs = pick(e);
+    if (!hs.length) continue;
+    const phrase = hs.map((h) => hazardPhrase(h, e.verdict)).join('; ');
+    const g = groups.find((x) => x.phrase === phrase);
+    if (g) g.kernels.push(e.kernel);
+    else groups.push({ phrase, kernels: [e.kernel] });
+  }
+  return groups.map((g) => `${g.kernels.join(', ')} (${g.phrase})`).join(', ');
+}
+
+function alternativesSentence(report: AttachReport): string {
+  if (!report.alternatives.length) return '';
+  const names = report.alternatives.slice(0, 3).map((a) => libbpfSection(a.target));
+  return ` Works on every target: ${names.join(', ')}.`;
+}
+
+function relatedPerKernel(uri: string, range: Range, report: AttachReport): DiagnosticRelatedInformation[] {
+  const out: DiagnosticRelatedInformation[] = report.kernels.map((v) => ({ location: { uri, range }, message: verdictLine(v) }));
+  for (const p of report.partialAlternatives.slice(0, 3)) {
+    const where = `${p.target.system ? `${p.target.system}:` : ''}${p.target.name}`;
+    out.push({ location: { uri, range }, message: `${where} exists on ${p.presentOn.join(', ')} but not on ${p.missingOn.join(', ')}${p.since ? ` (since ${p.since})` : ''}.` });
+  }
+  for (const d of report.differences) out.push({ location: { uri, range }, message: d.message });
+  return out;
+}
+
+function makeDiagnostic(code: string, severity: DiagnosticSeverity, range: Range, message: string, extra: Partial<Diagnostic> = {}): Diagnostic {
+  return { range, severity, code, codeDescription: { href: codeDocsHref(code) }, source: DIAGNOSTIC_SOURCE, message, ...extra };
+}
+
+// ---- the attach diagnostic ----
+
+const RANK: Record<number, number> = { 1: 4, 2: 3, 3: 2, 4: 1 };
+
+function attachDiagnostic(doc: CDocumentLike, program: BpfProgram, target: AttachTarget, report: AttachReport,
+  ctx: FeatureContext, suppressed: Set<string>): Diagnostic | undefined {
+  const entries: KernelEntry[] = report.kernels.map((v) => ({
+    kernel: v.kernel,
+    verdict: v,
+    hazards: v.hazards
+      .filter((h) => h.name !== 'unknown' && !suppressed.has(h.name))
+      .map((h) => ({ hazard: h, severity: effectiveSeverity(h.name, ctx) }))
+      .filter((x): x is { hazard: Hazard; severity: DiagnosticSeverity } => x.severity !== undefined),
+  }));
+  let worst: { code: HazardName; severity: DiagnosticSeverity } | undefined;
+  for (const e of entries) {
+    for (const h of e.hazards) {
+      if (!worst || RANK[h.severity] > RANK[worst.severity]) worst = { code: h.hazard.name, severity: h.severity };
+    }
+  }
+  if (!worst) return undefined;
+  const section = program.section;
+  const failing = groupedPhrases(entries, (e) => e.hazards.filter((h) => h.severity === DiagnosticSeverity.Error).map((h) => h.hazard));
+  const missing = groupedPhrases(entries, (e) => e.hazards.filter((h) => h.severity === DiagnosticSeverity.Warning).map((h) => h.hazard));
+  const notes = groupedPhrases(entries, (e) => e.hazards.filter((h) => h.severity > DiagnosticSeverity.Warning).map((h) => h.hazard));
+  const parts: string[] = [];
+  if (failing) parts.push(`${section} cannot attach on ${failing}.`);
+  if (missing) parts.push(`${failing ? 'It' : section} ${target.kind.startsWith('k') ? 'misses calls or needs care' : 'needs care'} on ${missing}.`);
+  if (notes) parts.push(`${failing || missing ? 'Also' : section}: ${notes}.`);
+  const allAbsent = report.kernels.every((v) => !v.assessment.found);
+  if (allAbsent && report.closest.length) parts.push(`Did you mean ${report.closest.slice(0, 3).join(', ')}?`);
+  const ok = report.kernels.filter((v) => v.status === 'ok').map((v) => v.kernel);
+  if (ok.length && ok.length < report.kernels.length) parts.push(`Fine on ${ok.join(', ')}.`);
+  const message = parts.join(' ') + alternativesSentence(report);
+  const data: DiagnosticData = { section, target, kernels: [...ctx.targets] };
+  return makeDiagnostic(worst.code, worst.severity, program.sectionRange, message, {
+    relatedInformation: relatedPerKernel(doc.uri, program.sectionRange, report),
+    data,
+  });
+}
+
+// ---- hints: a stable alternative on every target ----
+
+function hintDiagnostics(program: BpfProgram, target: AttachTarget, report: AttachReport, ctx: FeatureContext,
+  suppressed: Set<string>, attach: Diagnostic | undefined): Diagnostic[] {
+  // An error or warning already names the alternatives and carries the fixes.
+  if (attach && (attach.severity === DiagnosticSeverity.Error || attach.severity === DiagnosticSeverity.Warning)) return [];
+  const out: Diagnostic[] = [];
+  const data: DiagnosticData = { section: program.section, target, kernels: [...ctx.targets] };
+  const kernels = ctx.targets.join(', ');
+  const tracepoints = report.alternatives.filter((a) => a.reason === 'equivalent' || a.reason === 'related' || a.reason === 'btf-tracepoint');
+  if (tracepoints.length && ctx.settings.hints.preferTracepoints && !suppressed.has('prefer-tracepoint')) {
+    const severity = effectiveSeverity('prefer-tracepoint', ctx);
+    const best = tracepoints[0];
+    if (severity !== undefined) {
+      const others = tracepoints.slice(1, 3).map((a) => libbpfSection(a.target));
+      out.push(makeDiagnostic('prefer-tracepoint', severity, program.sectionRange,
+        `${libbpfSection(best.target)} is a stable alternative to ${program.section} on every target (${kernels})`
+        + `${others.length ? `; also ${others.join(', ')}` : ''}.${best.caveat ? ` Note: ${best.caveat}` : ''}`, { data }));
+    }
+  }
+  const fentry = report.alternatives.find((a) => a.reason === 'fentry' || a.reason === 'fexit');
+  if (fentry && ctx.settings.hints.preferFentry && !suppressed.has('prefer-fentry')) {
+    const severity = effectiveSeverity('prefer-fentry', ctx);
+    if (severity !== undefined) {
+      out.push(makeDiagnostic('prefer-fentry', severity, program.sectionRange,
+        `${libbpfSection(fentry.target)} attaches on every target (${kernels}) through BTF: typed arguments and about 2-5x less overhead than a kprobe.`, { data }));
+    }
+  }
+  const ksyscall = report.alternatives.find((a) => a.reason === 'ksyscall');
+  if (ksyscall && !suppressed.has('prefer-ksyscall')) {
+    const severity = effectiveSeverity('prefer-ksyscall', ctx);
+    if (severity !== undefined) {
+      out.push(makeDiagnostic('prefer-ksyscall', severity, program.sectionRange,
+        `${program.section} names the x86-64 syscall wrapper; ${libbpfSection(ksyscall.target)} with BPF_KSYSCALL works on every architecture and reads the arguments correctly.`, { data }));
+    }
+  }
+  return out;
+}
+
+// ---- handler checks ----
+
+/** `const struct request *` → `struct request*`: qualifiers and spacing dropped for comparison. */
+function normaliseType(type: string): string {
+  return type
+    .replace(/\b(const|volatile|__user|__rcu|__iomem|__percpu|__force|__kernel|restrict|__restrict)\b/g, '')
+    .replace(/\s+/g, ' ')
+    .replace(/\s*\*\s*/g, '*')
+    .trim();
+}
+
+/** Two parameter types that cannot be the same argument: different struct/union/enum tags, or a
+ *  pointer against a non-pointer. Integer widths and typedefs are not judged (they read the same
+ *  register or slot). */
+export function typesConflict(written: string, actual: string): boolean {
+  const a = normaliseType(written);
+  const b = normaliseType(actual);
+  if (!a || !b || a === b) return false;
+  if (a.includes('%') || b.includes('%')) return false;
+  const tag = (t: string) => /\b(struct|union|enum)\s+(\w+)/.exec(t);
+  const ta = tag(a);
+  const tb = tag(b);
+  const ptrA = (a.match(/\*/g) ?? []).length;
+  const ptrB = (b.match(/\*/g) ?? []).length;
+  if (ta && tb && ptrA > 0 && ptrB > 0 && ta[2] !== tb[2]) return true;
+  if (ta && tb && ta[1] === 'struct' && tb[1] === 'struct' && ta[2] !== tb[2] && ptrA === ptrB) return true;
+  if ((ptrA > 0) !== (ptrB > 0) && (ta || tb) && !/^void\*?$/.test(a)) return true;
+  return false;
+}
+
+function loadKernel(ctx: FeatureContext, id: string): KernelQuery | undefined {
+  try {
+    return ctx.atlas.get(id);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The parameters a hook passes on one kernel, as the handler macro sees them. */
+function hookParams(kernel: KernelQuery, target: AttachTarget): Param[] | undefined {
+  switch (target.kind) {
+    case 'kprobe': case 'kprobe.session': case 'fentry': case 'fexit': case 'fmod_ret':
+      return kernel.fn(target.name)?.proto?.params;
+    case 'tp_btf': case 'raw_tp':
+      return kernel.tracepoint(target.name)?.args;
+    case 'ksyscall':
+      return kernel.syscall(target.name)?.args;
+    default:
+      return undefined;
+  }
+}
+
+const MACROS_WITH_ARGS = new Set(['BPF_PROG', 'BPF_PROG2', 'BPF_KPROBE', 'BPF_KSYSCALL', 'BPF_KPROBE_SYSCALL']);
+
+function handlerArgDiagnostics(program: BpfProgram, target: AttachTarget, report: AttachReport, ctx: FeatureContext,
+  suppressed: Set<string>): Diagnostic[] {
+  const handler = program.handler;
+  if (!handler?.macro || !MACROS_WITH_ARGS.has(handler.macro) || target.pattern) return [];
+  const declared = handler.params.filter((p) => p.type || p.name);
+  if (!declared.length) return [];
+  const found = report.kernels.filter((v) => v.assessment.found);
+  const mismatches: { kernel: string; param?: HandlerParam; text: string }[] = [];
+  let judged = 0;
+  for (const v of found) {
+    const kernel = loadKernel(ctx, v.kernel);
+    const params = kernel && hookParams(kernel, target);
+    if (!params) continue;
+    judged++;
+    // fexit: BPF_PROG(name, args..., ret) may carry the return value after the arguments.
+    const allowed = target.kind === 'fexit' ? params.length + 1 : params.length;
+    if (declared.length > allowed) {
+      mismatches.push({ kernel: v.kernel, param: declared[allowed], text: `${v.kernel} passes ${params.length} argument${params.length === 1 ? '' : 's'} (${params.map((p) => p.name || p.type).join(', ') || 'none'})` });
+      continue;
+    }
+    for (let i = 0; i < declared.length && i < params.length; i++) {
+      const d = declared[i];
+      if (d.type && typesConflict(d.type, params[i].type)) {
+        mismatches.push({ kernel: v.kernel, param: d, text: `argument ${i + 1} is \`${params[i].type.includes('%') ? params[i].type.replace('%', params[i].name) : `${params[i].type} ${params[i].name}`.replace('* ', '*')}\` on ${v.kernel}` });
+        break;
+      }
+    }
+  }
+  if (!mismatches.length) return [];
+  const kernels = [...new Set(mismatches.map((m) => m.kernel))];
+  const some = kernels.length < judged;
+  const code = some ? (target.kind === 'tp_btf' || target.kind === 'raw_tp' ? 'args-changed' : 'signature-changed') : 'handler-args';
+  if (suppressed.has(code)) return [];
+  const severity = effectiveSeverity(code, ctx);
+  if (severity === undefined) return [];
+  const range = mismatches[0].param?.range ?? handler.paramListRange;
+  const what = [...new Set(mismatches.map((m) => m.text))].join('; ');
+  const message = some
+    ? `The handler's arguments do not match ${program.section} on ${kernels.join(', ')}: ${what}. They would read the wrong values there.`
+    : `The handler's arguments do not match ${program.section} on any target: ${what}.`;
+  return [makeDiagnostic(code, severity, range, message, { data: { section: program.section, target, kernels: [...ctx.targets] } as DiagnosticData })];
+}
+
+const SYSCALL_CTX_STRUCTS = new Set(['trace_event_raw_sys_enter', 'trace_event_raw_sys_exit', 'syscall_trace_enter', 'syscall_trace_exit']);
+
+function ctxStructName(param: HandlerParam | undefined): string | undefined {
+  if (!param?.type) return undefined;
+  return /\bstruct\s+(\w+)\s*\*/.exec(param.type)?.[1];
+}
+
+function tracepointCtxDiagnostics(doc: CDocumentLike, program: BpfProgram, target: AttachTarget, report: AttachReport,
+  ctx: FeatureContext, suppressed: Set<string>): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  if (target.kind !== 'tracepoint' || target.pattern || program.handler?.macro) return out;
+  const ctxParam = program.handler?.ctx;
+  const structName = ctxStructName(ctxParam);
+  if (!ctxParam || !structName) return out;
+  const found = report.kernels.filter((v) => v.assessment.found);
+  if (!found.length) return out;
+  const isSyscallEvent = target.system === 'syscalls' || /^sys_(enter|exit)_/.test(target.name);
+  const data: DiagnosticData = { section: program.section, target, kernels: [...ctx.targets] };
+
+  // The ctx struct must be the record of the event's class.
+  let typeMatches = true;
+  if (structName.startsWith('trace_event_raw_') || SYSCALL_CTX_STRUCTS.has(structName)) {
+    const wrongOn = found.filter((v) => {
+      const template = v.assessment.template;
+      if (isSyscallEvent) return !SYSCALL_CTX_STRUCTS.has(structName) && structName !== `trace_event_raw_${template ?? ''}`;
+      if (!template) return false;
+      return structName !== `trace_event_raw_${template}`;
+    });
+    if (wrongOn.length) {
+      typeMatches = false;
+      if (!suppressed.has('wrong-ctx-type')) {
+        const severity = effectiveSeverity('wrong-ctx-type', ctx);
+        const expected = [...new Set(wrongOn.map((v) => isSyscallEvent ? (target.name.startsWith('sys_exit') ? 'syscall_trace_exit' : 'syscall_trace_enter') : `trace_event_raw_${v.assessment.template}`))];
+        if (severity !== undefined) {
+          out.push(makeDiagnostic('wrong-ctx-type', severity, ctxParam.typeRange ?? ctxParam.range,
+            `struct ${structName} is not the record of ${target.system}:${target.name}${wrongOn.length < found.length ? ` on ${wrongOn.map((v) => v.kernel).join(', ')}` : ''}: `
+            + `its ctx is struct ${expected.join(' / ')}${isSyscallEvent ? '' : ` (the event's class is ${[...new Set(wrongOn.map((v) => v.assessment.template))].join(' / ')})`}. Field offsets would be wrong.`,
+            { data }));
+        }
+      }
+    }
+  }
+  // Field reads: only against the event's own record struct (syscall structs have args[], not the format fields).
+  if (!typeMatches || !structName.startsWith('trace_event_raw_') || isSyscallEvent) return out;
+  const seen = new Set<string>();
+  for (const access of program.ctxAccesses) {
+    if (access.base !== ctxParam.name || seen.has(access.field)) continue;
+    seen.add(access.field);
+    const field = access.field;
+    if (field === 'ent' || field === '__data' || field.startsWith('common_')) continue;
+    const missingOn: KernelVerdict[] = [];
+    let judged = 0;
+    for (const v of found) {
+      const fields: TraceField[] | undefined = v.assessment.fields;
+      if (!fields) continue;
+      judged++;
+      const has = fields.some((f) => f.name === field || `__data_loc_${f.name}` === field || `__rel_loc_${f.name}` === field);
+      if (!has) missingOn.push(v);
+    }
+    if (!missingOn.length) continue;
+    const some = missingOn.length < judged;
+    const code = some ? 'fields-changed' : 'field-missing';
+    if (suppressed.has(code)) continue;
+    const severity = effectiveSeverity(code, ctx);
+    if (severity === undefined) continue;
+    const kernels = missingOn.map((v) => v.version ? `${v.kernel} (${v.version})` : v.kernel).join(', ');
+    const message = some
+      ? `${target.system}:${target.name} has no field \`${field}\` on ${kernels}: guard the read with bpf_core_field_exists(ctx->${field}) or it fails to load there.`
+      : `${target.system}:${target.name} has no field \`${field}\` on any target (${kernels}).`;
+    const fieldsOf = missingOn[0].assessment.fields ?? [];
+    out.push(makeDiagnostic(code, severity, access.fieldRange, message, {
+      data,
+      relatedInformation: missingOn.slice(0, 4).map((v) => ({
+        location: { uri: doc.uri, range: program.sectionRange },
+        message: `${v.kernel} fields: ${(v.assessment.fields ?? fieldsOf).map((f) => f.name).join(', ')}`,
+      })),
+    }));
+  }
+  return out;
+}
+
+// ---- entry point ----
+
+/** Diagnostics of one program (exported for the check verb and tests). */
+export function programDiagnostics(doc: CDocumentLike, program: BpfProgram, ctx: FeatureContext): Diagnostic[] {
+  const target = programTarget(program);
+  if (!target || !ctx.targets.length) return [];
+  const { all, codes } = suppressedCodes(program);
+  if (all) return [];
+  const report = attachReport(target, ctx);
+  // A placeholder retargeted at load time names no real function on any kernel.
+  if (isPlaceholderName(target.name) && report.kernels.every((v) => !v.assessment.found)) return [];
+  const out: Diagnostic[] = [];
+  const attach = attachDiagnostic(doc, program, target, report, ctx, codes);
+  if (attach) out.push(attach);
+  out.push(...hintDiagnostics(program, target, report, ctx, codes, attach));
+  out.push(...handlerArgDiagnostics(program, target, report, ctx, codes));
+  out.push(...tracepointCtxDiagnostics(doc, program, target, report, ctx, codes));
+  return out;
+}
+
+export function diagnosticsC(doc: CDocumentLike, ctx: FeatureContext): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const program of doc.c?.programs ?? []) {
+    if (ctx.isCancelled?.()) break;
+    out.push(...programDiagnostics(doc, program, ctx));
+  }
+  return out;
+}

@@ -1,0 +1,313 @@
+// Hover for libbpf C: on a SEC() string, the hook on every target kernel (status and hazards,
+// prototype or TP_PROTO arguments, record fields with offsets, print format, evidence, stable
+// alternative); on handler arguments, their type per kernel; on ctx fields, type and offset per
+// kernel; on BPF helpers, their documentation, first kernel and pitfalls.
+//
+// It also owns `assessOnKernel`, the per-kernel reading of the atlas facts for one target that
+// completion shares (hazards for ranking, arguments for snippets).
+
+import type { Hover, Position } from 'vscode-languageserver';
+import { MarkupKind } from 'vscode-languageserver';
+import { HAZARD_DOCS, renderProto } from '../../atlas/model';
+import type {
+  Assessment, AttachTarget, FunctionFacts, Hazard, HazardName, KernelQuery, Param, Severity, TraceField,
+} from '../../atlas/model';
+import type { AnalyzedDocument } from '../../syntax/documents';
+import { rangeContains, type BpfProgram, type CtxAccess, type HandlerParam, type Range } from '../../syntax/cModel';
+import type { FeatureContext } from '../context';
+import { renderArgs, renderAttachPoint, renderFields, recordStruct, type KernelRow } from '../render';
+
+const SEVERITY: Record<HazardName, Severity> = {
+  'absent': 'error', 'fully-inlined': 'error', 'renamed': 'error', 'kprobe-blacklist': 'error', 'no-btf': 'error',
+  'notrace': 'error', 'no-event': 'error', 'init-only': 'error', 'partially-inlined': 'warning', 'clone': 'warning',
+  'duplicate': 'warning', 'signature-changed': 'warning', 'fields-changed': 'warning', 'args-changed': 'warning',
+  'unknown': 'info',
+};
+
+function hazard(name: HazardName, message?: string): Hazard {
+  return { name, severity: SEVERITY[name], message: message ?? HAZARD_DOCS[name] };
+}
+
+const FUNCTION_KINDS = new Set(['kprobe', 'kretprobe', 'fentry', 'fexit', 'fmod_ret', 'fsession', 'kprobe.session']);
+const FENTRY_KINDS = new Set(['fentry', 'fexit', 'fmod_ret', 'fsession']);
+
+/** Hazards of attaching `kind` to a function on one kernel, from its facts alone. */
+export function functionHazards(kind: string, name: string, fn: FunctionFacts | undefined, kernel: KernelQuery): Hazard[] {
+  if (!fn) {
+    if (kernel.hasSymbol(name)) return [];
+    return [hazard('absent', `No function \`${name}\` on ${kernel.meta.id}.`)];
+  }
+  if (fn.noData) return [hazard('unknown')];
+  const out: Hazard[] = [];
+  const exact = fn.symbols.filter((s) => s === name).length;
+  const suffixed = fn.symbols.filter((s) => s !== name);
+  if (!fn.symbols.length) {
+    out.push(fn.inline === 'full' ? hazard('fully-inlined', `\`${name}\` is inlined into every caller on ${kernel.meta.id}.`) : hazard('absent'));
+  } else if (!exact) {
+    out.push(hazard('renamed', `Only \`${suffixed.join('`, `')}\` exists on ${kernel.meta.id}.`));
+  } else {
+    if (exact > 1) out.push(hazard('duplicate', `${exact} functions named \`${name}\` on ${kernel.meta.id}.`));
+    if (suffixed.length) out.push(hazard('clone', `Also \`${suffixed.join('`, `')}\` on ${kernel.meta.id}: calls to it are missed.`));
+    if (fn.inline === 'partial') {
+      out.push(hazard('partially-inlined', `Inlined into ${fn.inlinedSites ?? 'some'} call site(s) on ${kernel.meta.id}: those calls are missed.`));
+    }
+  }
+  if (FENTRY_KINDS.has(kind)) {
+    if (fn.inBtf === false) out.push(hazard('no-btf'));
+    if (fn.ftrace === false) out.push(hazard('notrace'));
+  } else if (fn.kprobeBlacklisted) {
+    out.push(hazard('kprobe-blacklist'));
+  }
+  if (fn.initOnly) out.push(hazard('init-only'));
+  if (fn.inline === 'unknown' && !out.length && !kernel.meta.coverage.inline) out.push(hazard('unknown'));
+  return out;
+}
+
+function syscallProto(name: string, args: readonly Param[]): string {
+  return renderProto(`sys_${name}`, { ret: 'long', params: [...args] });
+}
+
+/** Reads one target on one kernel into an Assessment (found, attachable, hazards, shape). */
+export function assessOnKernel(kernel: KernelQuery, target: AttachTarget): Assessment {
+  const base: Assessment = { kernel: kernel.meta.id, found: false, attachable: false, hazards: [] };
+  const name = target.name;
+  if (FUNCTION_KINDS.has(target.kind)) {
+    const fn = kernel.fn(name);
+    const hazards = functionHazards(target.kind, name, fn, kernel);
+    const failing = hazards.some((h) => h.severity === 'error');
+    const renamed = hazards.find((h) => h.name === 'renamed');
+    return {
+      ...base,
+      found: !!fn || kernel.hasSymbol(name),
+      attachable: !failing,
+      hazards,
+      attachAs: renamed && fn ? fn.symbols[0] : undefined,
+      inlinedSites: fn?.inlinedSites,
+      proto: fn?.proto ? renderProto(name, fn.proto) : undefined,
+      args: fn?.proto?.params,
+      symbols: fn?.symbols,
+      module: fn?.module,
+    };
+  }
+  if (target.kind === 'tracepoint' || target.kind === 'raw_tp' || target.kind === 'tp_btf') {
+    const tp = kernel.tracepoint(name, target.kind === 'tracepoint' ? target.system : undefined);
+    if (!tp) return { ...base, hazards: [hazard('absent', `No tracepoint \`${target.system ? target.system + ':' : ''}${name}\` on ${kernel.meta.id}.`)] };
+    const hazards: Hazard[] = [];
+    if (target.kind === 'tracepoint' && !tp.event) hazards.push(hazard('no-event'));
+    if (target.kind === 'tp_btf' && tp.btf === false) hazards.push(hazard('no-btf', `No \`btf_trace_${name}\` in the BTF of ${kernel.meta.id}.`));
+    if (target.kind === 'tp_btf' && tp.btf === null) hazards.push(hazard('unknown', `The atlas cannot tell whether ${kernel.meta.id} has \`btf_trace_${name}\`.`));
+    return {
+      ...base,
+      found: true,
+      attachable: !hazards.some((h) => h.severity === 'error'),
+      hazards,
+      fields: tp.fields,
+      args: tp.args,
+      fmt: tp.fmt,
+      system: tp.system,
+      template: tp.template,
+      module: tp.module,
+    };
+  }
+  if (target.kind === 'ksyscall' || target.kind === 'kretsyscall') {
+    const sc = kernel.syscall(name);
+    if (!sc) return { ...base, hazards: [hazard('absent', `No syscall \`${name}\` on ${kernel.meta.id}.`)] };
+    return { ...base, found: true, attachable: true, proto: syscallProto(name, sc.args), args: sc.args };
+  }
+  if (target.kind === 'lsm') {
+    const hook = kernel.lsmHook(name);
+    if (!hook) return { ...base, hazards: [hazard('absent', `No LSM hook \`${name}\` on ${kernel.meta.id}.`)] };
+    return { ...base, found: true, attachable: true, proto: hook.proto ? renderProto(name, hook.proto) : undefined, args: hook.proto?.params };
+  }
+  return { ...base, hazards: [hazard('unknown', `The atlas does not index ${target.kind} targets.`)] };
+}
+
+/** The atlas target a program names, when it names one the atlas knows how to look up. */
+export function programTarget(p: BpfProgram): AttachTarget | undefined {
+  if (!p.kind || !p.target?.name) return undefined;
+  return { kind: p.kind, name: p.target.name, system: p.target.system, pattern: p.target.pattern || undefined };
+}
+
+/** The target kernels as loaded queries; kernels that fail to load are reported, not thrown. */
+export function targetKernels(ctx: FeatureContext): { kernels: KernelQuery[]; errors: string[] } {
+  const kernels: KernelQuery[] = [];
+  const errors: string[] = [];
+  for (const id of ctx.targets) {
+    try {
+      kernels.push(ctx.atlas.get(id));
+    } catch (e) {
+      errors.push(`${id}: ${(e as Error).message}`);
+    }
+  }
+  return { kernels, errors };
+}
+
+function rowsFor(kernels: readonly KernelQuery[], target: AttachTarget): KernelRow[] {
+  return kernels.map((k) => ({ kernel: k.meta.id, release: k.meta.release, assessment: assessOnKernel(k, target) }));
+}
+
+function markdown(value: string, range?: Range): Hover {
+  return { contents: { kind: MarkupKind.Markdown, value }, range };
+}
+
+function sectionHover(p: BpfProgram, ctx: FeatureContext): Hover {
+  const prefix = ctx.knowledge.sectionPrefix(p.section);
+  const summary = prefix?.summary;
+  const target = programTarget(p);
+  if (!target) {
+    const lines = [`**SEC("${p.section}")**${summary ? ` — ${summary}` : ''}`];
+    if (prefix?.targetFormat) lines.push('', `Target format: \`${prefix.targetFormat}\``);
+    if (prefix?.takesTarget && !p.target && prefix.kind) {
+      lines.push('', 'No target in the section: it is set at load time (`bpf_program__set_attach_target`), so the atlas has nothing to check here.');
+    }
+    if (!prefix) lines.push('', 'Not a libbpf section prefix known to bpf-atlas.');
+    if (prefix?.since) lines.push('', `Needs Linux ${prefix.since} or newer.`);
+    return markdown(lines.join('\n'), p.sectionRange);
+  }
+  const { kernels, errors } = targetKernels(ctx);
+  const rows = rowsFor(kernels, target);
+  const fnKind = FUNCTION_KINDS.has(target.kind);
+  const equivalents = fnKind ? ctx.knowledge.equivalentsFor(target.name) : [];
+  const alternatives = equivalents.flatMap((eq) => eq.alternative.map((alt) => ({
+    target: { kind: alt.kind, name: alt.name, system: alt.system },
+    note: eq.strength === 'equivalent' ? 'used instead by real tools' : 'related (approximate semantics)',
+    since: alt.since ?? eq.since,
+    caveat: eq.caveat,
+    evidence: eq.evidence,
+  })));
+  const subject = target.kind === 'tracepoint' && target.system ? `${target.system}:${target.name}` : target.name;
+  const evidence = [...ctx.knowledge.evidenceFor(target.name), ...(subject !== target.name ? ctx.knowledge.evidenceFor(subject) : [])];
+  let value = renderAttachPoint({ target, kernels: rows, alternatives, evidence, summary });
+  if (errors.length) value += `\n\nKernels that could not be loaded:\n${errors.map((e) => `- ${e}`).join('\n')}`;
+  return markdown(value, p.sectionRange);
+}
+
+/** The hook's parameters as the handler receives them on one kernel (fexit adds the return value). */
+function hookParams(p: BpfProgram, a: Assessment): Param[] | undefined {
+  if (!a.args) return undefined;
+  return a.args;
+}
+
+function paramHover(p: BpfProgram, param: HandlerParam, index: number, ctx: FeatureContext): Hover | null {
+  const target = programTarget(p);
+  const h = p.handler!;
+  const lines = [`**${param.name || param.type}**: \`${param.type}\` (${h.macro ? `${h.macro} argument` : 'parameter'} ${index + 1})`];
+  if (!target) return markdown(lines.join('\n'), param.range);
+  if (!h.macro && (p.kind === 'tracepoint' || p.kind === 'raw_tp')) {
+    if (p.kind === 'tracepoint') lines.push('', `The tracepoint record: \`${expectedCtxType(p, ctx) ?? 'struct trace_event_raw_<class> *'}\`.`);
+    return markdown(lines.join('\n'), param.range);
+  }
+  const { kernels } = targetKernels(ctx);
+  const table = ['', '| kernel | hook argument |', '|---|---|'];
+  for (const k of kernels) {
+    const a = assessOnKernel(k, target);
+    const params = hookParams(p, a);
+    let cell: string;
+    if (!a.found) cell = 'hook absent';
+    else if (!params) cell = 'unknown (no prototype)';
+    else {
+      const byName = params.findIndex((x) => x.name === param.name);
+      const at = byName >= 0 ? byName : index;
+      const hp = params[at];
+      cell = hp ? `\`${cDeclSafe(hp)}\` (argument ${at + 1}${byName < 0 ? ', by position' : ''})` : `no argument ${index + 1}`;
+    }
+    table.push(`| ${k.meta.id} | ${cell} |`);
+  }
+  return markdown([...lines, ...table].join('\n'), param.range);
+}
+
+function cDeclSafe(p: Param): string {
+  return renderArgs([p]);
+}
+
+/** `struct trace_event_raw_<template> *` (or the syscall record) that a tracepoint handler takes. */
+export function expectedCtxType(p: BpfProgram, ctx: FeatureContext): string | undefined {
+  const t = p.target;
+  if (!t?.name) return undefined;
+  if (t.system === 'syscalls') {
+    if (t.name.startsWith('sys_enter_')) return 'struct syscall_trace_enter *';
+    if (t.name.startsWith('sys_exit_')) return 'struct syscall_trace_exit *';
+  }
+  const { kernels } = targetKernels(ctx);
+  for (const k of kernels) {
+    const tp = k.tracepoint(t.name, t.system);
+    if (tp) return `struct trace_event_raw_${tp.template ?? tp.name} *`;
+  }
+  return undefined;
+}
+
+/** Fields a tracepoint ctx offers on one kernel (the syscall records have their own layout). */
+export function ctxFieldsOn(p: BpfProgram, kernel: KernelQuery): { fields: TraceField[]; struct: string } | undefined {
+  const t = p.target;
+  if (!t?.name) return undefined;
+  const ctxType = p.handler?.ctx?.type ?? '';
+  if (t.system === 'syscalls' && /syscall_trace_(enter|exit)/.test(ctxType)) {
+    // Layouts of kernel/trace/trace.h, identical on every kernel the atlas covers.
+    const enter = t.name.startsWith('sys_enter_');
+    const fields: TraceField[] = enter
+      ? [
+        { name: 'nr', type: 'int', offset: 8, size: 4 },
+        { name: 'args', type: `unsigned long %[6]`, offset: 16, size: 48 },
+      ]
+      : [{ name: 'nr', type: 'long', offset: 8, size: 8 }, { name: 'ret', type: 'long', offset: 16, size: 8 }];
+    return { fields, struct: enter ? 'struct syscall_trace_enter' : 'struct syscall_trace_exit' };
+  }
+  const tp = kernel.tracepoint(t.name, t.system);
+  if (!tp?.fields) return undefined;
+  return { fields: tp.fields, struct: `struct trace_event_raw_${tp.template ?? tp.name}` };
+}
+
+function ctxFieldHover(p: BpfProgram, access: CtxAccess, ctx: FeatureContext): Hover {
+  const lines = [`**${access.base}->${access.field}**`, '', '| kernel | field |', '|---|---|'];
+  const { kernels } = targetKernels(ctx);
+  let syscallNote: string | undefined;
+  for (const k of kernels) {
+    const rec = ctxFieldsOn(p, k);
+    let cell: string;
+    if (!rec) cell = 'tracepoint absent or record unknown';
+    else {
+      const f = rec.fields.find((x) => x.name === access.field);
+      cell = f ? `\`${renderFields([f]).split('\n')[1].replace(/\s+\/\*.*$/, '')}\`${f.offset !== undefined ? ` offset ${f.offset}` : ''}${f.size !== undefined ? `, size ${f.size}` : ''}` : `**no field \`${access.field}\`** in \`${rec.struct}\``;
+      if (access.field === 'args' && p.target?.system === 'syscalls' && !syscallNote) {
+        const sc = k.syscall((p.target.name ?? '').replace(/^sys_(enter|exit)_/, ''));
+        if (sc) syscallNote = `\`args[i]\` of ${sc.name}: ${sc.args.map((a, i) => `\`[${i}]\` ${renderArgs([a])}`).join(', ')}`;
+      }
+    }
+    lines.push(`| ${k.meta.id} | ${cell.replace(/\|/g, '\\|')} |`);
+  }
+  if (syscallNote) lines.push('', syscallNote);
+  return markdown(lines.join('\n'), access.fieldRange);
+}
+
+function helperHover(name: string, range: Range, ctx: FeatureContext): Hover | null {
+  const doc = ctx.knowledge.helper(name);
+  if (!doc) return null;
+  const lines = ['```c', doc.proto, '```', '', doc.description];
+  if (doc.returns) lines.push('', `**Returns** ${doc.returns}`);
+  if (doc.since) lines.push('', `Documented since Linux ${doc.since}${doc.id !== undefined ? ` (helper #${doc.id})` : ''}.`);
+  if (doc.pitfalls?.length) {
+    lines.push('', '**Pitfalls**', '');
+    for (const p of doc.pitfalls) lines.push(`- ${p.text} (${p.source})`);
+  }
+  return markdown(lines.join('\n'), range);
+}
+
+export function hoverC(doc: AnalyzedDocument, pos: Position, ctx: FeatureContext): Hover | null {
+  const model = doc.c;
+  if (!model) return null;
+  for (const p of model.programs) {
+    if (rangeContains(p.sectionRange, pos)) return sectionHover(p, ctx);
+  }
+  for (const p of model.programs) {
+    const h = p.handler;
+    if (!h) continue;
+    const idx = h.params.findIndex((x) => rangeContains(x.range, pos));
+    if (idx >= 0) return paramHover(p, h.params[idx], idx, ctx);
+    const access = p.ctxAccesses.find((a) => rangeContains(a.fieldRange, pos));
+    if (access) return ctxFieldHover(p, access, ctx);
+  }
+  const call = model.helperCalls.find((c) => rangeContains(c.range, pos));
+  if (call) return helperHover(call.name, call.range, ctx);
+  return null;
+}
+
