@@ -1,0 +1,708 @@
+// The cross-kernel report for one attach target: what happens on each target kernel (from the
+// atlas's assess()), the worst outcome, how the hook differs between kernels, the stable
+// alternatives that exist on every target, and the closest real names for a misspelt target.
+// Pure: reads the atlas through the FeatureContext and returns plain data. libbpf C diagnostics,
+// quick fixes, `bpf-atlas check` and the bpftrace features all build on it, so it knows nothing of
+// C or bpftrace syntax.
+
+import { HAZARD_DOCS } from '../atlas/model';
+import type {
+  Assessment, AttachKind, AttachTarget, Hazard, HazardName, KernelQuery, Param, Severity, TraceField,
+} from '../atlas/model';
+import { assess, normalizeType } from '../atlas/assess';
+import type { FeatureContext } from './context';
+
+/** How bad a hazard is for the author, independent of what any one source reported: attach
+ *  failures are errors, silent under-counts and changed shapes are warnings, and `unknown` is
+ *  never more than information (the atlas cannot tell, so it must not alarm). */
+export const HAZARD_SEVERITY: Record<HazardName, Severity> = {
+  'absent': 'error',
+  'fully-inlined': 'error',
+  'renamed': 'error',
+  'kprobe-blacklist': 'error',
+  'no-btf': 'error',
+  'notrace': 'error',
+  'no-event': 'error',
+  'init-only': 'error',
+  'partially-inlined': 'warning',
+  'clone': 'warning',
+  'duplicate': 'warning',
+  'signature-changed': 'warning',
+  'fields-changed': 'warning',
+  'args-changed': 'warning',
+  'unknown': 'info',
+};
+
+export type Status = 'ok' | Severity;
+
+const STATUS_RANK: Record<Status, number> = { ok: 0, info: 1, warning: 2, error: 3 };
+
+export function worse(a: Status, b: Status): Status {
+  return STATUS_RANK[a] >= STATUS_RANK[b] ? a : b;
+}
+
+/** One target kernel's verdict. */
+export interface KernelVerdict {
+  kernel: string;
+  /** uname -r style release, for messages (`6.1.0-56-amd64`). */
+  release?: string;
+  version?: string;
+  assessment: Assessment;
+  /** Hazards that apply to this kind of program, each with the severity of HAZARD_SEVERITY. */
+  hazards: Hazard[];
+  status: Status;
+  /** For glob targets (kprobe.multi, bpftrace wildcards): attachable symbols matched. */
+  matches?: number;
+}
+
+/** A difference of the hook's shape between target kernels (stray reads, not attach failures). */
+export interface ShapeDifference {
+  hazard: 'signature-changed' | 'fields-changed' | 'args-changed';
+  /** One line: what changed, e.g. "parameter `flags` added; `rq` changed type". */
+  message: string;
+  /** Kernels grouped by the variant they carry, in target order. */
+  variants: { kernels: string[]; text: string }[];
+}
+
+export type AlternativeReason = 'equivalent' | 'related' | 'fentry' | 'fexit' | 'ksyscall' | 'btf-tracepoint';
+
+/** A stable hook that can replace the target on every target kernel. */
+export interface StableAlternative {
+  target: AttachTarget;
+  reason: AlternativeReason;
+  /** Why it is offered, one line. */
+  note: string;
+  since?: string;
+  caveat?: string;
+  evidence?: string;
+  source?: string;
+  /** Its assessment on each target kernel, in target order. */
+  perKernel: Assessment[];
+}
+
+/** An equivalent that exists on some targets only (e.g. `block:block_io_start` from 6.5). */
+export interface PartialAlternative {
+  target: AttachTarget;
+  presentOn: string[];
+  missingOn: string[];
+  since?: string;
+  caveat?: string;
+  evidence?: string;
+}
+
+/** Where only compiler-suffixed symbols exist: what to attach to instead. */
+export interface RenameAdvice {
+  /** Kernels that need the suffixed name, with that name. */
+  perKernel: { kernel: string; symbol: string }[];
+  /** One exact symbol that every target has, when there is one. */
+  exact?: string;
+  /** A glob for kprobe.multi that catches the plain name and its clones on every target. */
+  pattern: string;
+  /** Symbols the pattern matches on each target (names, attachable ones only). */
+  patternMatches: { kernel: string; symbols: string[] }[];
+}
+
+export interface AttachReport {
+  target: AttachTarget;
+  kernels: KernelVerdict[];
+  /** Worst status over all target kernels and shape differences. */
+  worst: Status;
+  /** Kernels where attaching fails, with the hazards that make it fail. */
+  failing: { kernel: string; hazards: Hazard[] }[];
+  /** Kernels where it attaches but misses calls or needs care (warnings). */
+  degraded: { kernel: string; hazards: Hazard[] }[];
+  /** Kernels the atlas cannot judge fully (`unknown`). */
+  unknownOn: string[];
+  differences: ShapeDifference[];
+  alternatives: StableAlternative[];
+  partialAlternatives: PartialAlternative[];
+  rename?: RenameAdvice;
+  /** Closest existing names on all targets, for a target absent from at least one. */
+  closest: string[];
+}
+
+export interface ReportOptions {
+  /** Skip the edit-distance search (it scans every name of the kind). */
+  closest?: boolean;
+  /** Maximum closest names. */
+  closestLimit?: number;
+}
+
+const FUNCTION_KINDS: ReadonlySet<AttachKind> = new Set<AttachKind>([
+  'kprobe', 'kretprobe', 'kprobe.multi', 'kretprobe.multi', 'kprobe.session',
+  'fentry', 'fexit', 'fmod_ret', 'fsession',
+]);
+const KPROBE_KINDS: ReadonlySet<AttachKind> = new Set<AttachKind>([
+  'kprobe', 'kretprobe', 'kprobe.multi', 'kretprobe.multi', 'kprobe.session', 'ksyscall', 'kretsyscall',
+]);
+const BTF_KINDS: ReadonlySet<AttachKind> = new Set<AttachKind>(['fentry', 'fexit', 'fmod_ret', 'fsession', 'tp_btf', 'lsm', 'iter']);
+
+export function isFunctionKind(kind: AttachKind): boolean {
+  return FUNCTION_KINDS.has(kind);
+}
+
+/** Hazards that are about a kind of program other than this one are dropped (a kprobe does not
+ *  need BTF or an ftrace site; an fentry is not refused by the kprobe blacklist). assess() sets
+ *  the severities; `unknown` is capped at information whatever its source says. */
+function relevantHazards(kind: AttachKind, hazards: readonly Hazard[]): Hazard[] {
+  const out: Hazard[] = [];
+  for (const h of hazards) {
+    if ((h.name === 'no-btf' || h.name === 'notrace') && !BTF_KINDS.has(kind)) continue;
+    if (h.name === 'notrace' && (kind === 'tp_btf' || kind === 'lsm' || kind === 'iter')) continue;
+    if (h.name === 'kprobe-blacklist' && !KPROBE_KINDS.has(kind)) continue;
+    const severity: Severity = h.name === 'unknown' ? 'info' : h.severity;
+    if (out.some((o) => o.name === h.name)) continue;
+    out.push({ ...h, severity });
+  }
+  return out;
+}
+
+function statusOf(hazards: readonly Hazard[], a: Assessment): Status {
+  let s: Status = 'ok';
+  for (const h of hazards) s = worse(s, h.severity);
+  if (!a.found && s === 'ok' && !hazards.some((h) => h.name === 'unknown')) s = 'error';
+  if (a.found && !a.attachable && s !== 'error' && !hazards.some((h) => h.name === 'unknown')) s = 'error';
+  return s;
+}
+
+// ---- glob targets ----
+
+/** `finish_task_switch*` → /^finish_task_switch.*$/ (libbpf and bpftrace globs: `*`, `?`). */
+export function globToRegExp(glob: string): RegExp {
+  let src = '';
+  for (const ch of glob) {
+    if (ch === '*') src += '.*';
+    else if (ch === '?') src += '.';
+    else src += ch.replace(/[\\^$.|+()[\]{}]/g, '\\$&');
+  }
+  return new RegExp(`^${src}$`);
+}
+
+/** Symbols a function glob attaches to on one kernel. `.cold`/`.part` fragments are not
+ *  functions of their own (they are not in available_filter_functions), so they never count. */
+export function matchFunctionGlob(kernel: KernelQuery, glob: string, limit = Infinity): string[] {
+  const re = globToRegExp(glob);
+  const literalPrefix = glob.split(/[*?]/)[0];
+  const out: string[] = [];
+  for (const name of kernel.functionNames()) {
+    if (literalPrefix && !name.startsWith(literalPrefix) && !literalPrefix.startsWith(name)) continue;
+    const facts = kernel.fn(name);
+    const symbols = facts && facts.symbols.length ? facts.symbols : [];
+    for (const sym of symbols) {
+      if (/\.(cold|part)(\.|$)/.test(sym)) continue;
+      if (re.test(sym) && !out.includes(sym)) out.push(sym);
+    }
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+// ---- the report ----
+
+/** Kernel metadata for messages, tolerating a target the atlas cannot load. */
+function kernelLabel(ctx: FeatureContext, id: string): { release?: string; version?: string } {
+  const meta = ctx.atlas.list().find((m) => m.id === id);
+  return { release: meta?.release, version: meta?.version };
+}
+
+/** Assess a target on one kernel; a kernel that fails to load is reported as `unknown` for it. */
+export function assessOn(ctx: FeatureContext, kernelId: string, target: AttachTarget): Assessment {
+  let kernel: KernelQuery;
+  try {
+    kernel = ctx.atlas.get(kernelId);
+  } catch (err) {
+    return {
+      kernel: kernelId, found: false, attachable: false,
+      hazards: [{ name: 'unknown', severity: 'info', message: `Kernel ${kernelId} could not be loaded: ${(err as Error).message}` }],
+    };
+  }
+  return assess(kernel, target);
+}
+
+function verdictFor(ctx: FeatureContext, kernelId: string, target: AttachTarget): KernelVerdict {
+  const label = kernelLabel(ctx, kernelId);
+  if (target.pattern && isFunctionKind(target.kind)) {
+    let matches: string[] = [];
+    let loadError: string | undefined;
+    try {
+      matches = matchFunctionGlob(ctx.atlas.get(kernelId), target.name);
+    } catch (err) {
+      loadError = (err as Error).message;
+    }
+    const hazards: Hazard[] = loadError
+      ? [{ name: 'unknown', severity: 'info', message: `Kernel ${kernelId} could not be loaded: ${loadError}` }]
+      : matches.length ? [] : [{ name: 'absent', severity: 'error', message: `The pattern ${target.name} matches no function.` }];
+    const assessment: Assessment = {
+      kernel: kernelId, found: matches.length > 0, attachable: matches.length > 0, hazards, symbols: matches.slice(0, 50),
+    };
+    return { kernel: kernelId, ...label, assessment, hazards, status: statusOf(hazards, assessment), matches: matches.length };
+  }
+  const assessment = assessOn(ctx, kernelId, target);
+  const hazards = relevantHazards(target.kind, assessment.hazards);
+  return { kernel: kernelId, ...label, assessment, hazards, status: statusOf(hazards, assessment) };
+}
+
+export function attachReport(target: AttachTarget, ctx: FeatureContext, options: ReportOptions = {}): AttachReport {
+  const kernels = ctx.targets.map((id) => verdictFor(ctx, id, target));
+  const differences = shapeDifferences(target, kernels, ctx);
+  let worst: Status = 'ok';
+  for (const k of kernels) worst = worse(worst, k.status);
+  for (const d of differences) worst = worse(worst, HAZARD_SEVERITY[d.hazard]);
+
+  const failing = kernels.filter((k) => k.status === 'error')
+    .map((k) => ({ kernel: k.kernel, hazards: k.hazards.filter((h) => h.severity === 'error') }));
+  const degraded = kernels.filter((k) => k.status === 'warning')
+    .map((k) => ({ kernel: k.kernel, hazards: k.hazards.filter((h) => h.severity === 'warning') }));
+  const unknownOn = kernels.filter((k) => k.hazards.some((h) => h.name === 'unknown')).map((k) => k.kernel);
+
+  const { alternatives, partialAlternatives } = findAlternatives(target, ctx);
+  const rename = target.pattern ? undefined : renameAdvice(target, ctx, kernels);
+  const absentSomewhere = kernels.some((k) => !k.assessment.found && !k.hazards.some((h) => h.name === 'unknown'));
+  const closest = options.closest !== false && absentSomewhere && !target.pattern && !rename
+    ? closestNames(target, ctx, options.closestLimit ?? 5)
+    : [];
+  return { target, kernels, worst, failing, degraded, unknownOn, differences, alternatives, partialAlternatives, rename, closest };
+}
+
+// ---- shape differences between kernels ----
+
+/** Parameter types only: a renamed parameter reads the same value, a retyped or moved one does not. */
+function paramsText(params: readonly Param[] | undefined): string {
+  return (params ?? []).map((p) => normalizeType(p.type)).join(', ');
+}
+
+/** Record fields by name and type; the common header and `__data_loc` spellings do not count. */
+function fieldsText(fields: readonly TraceField[] | undefined): string {
+  return (fields ?? []).filter((f) => !f.name.startsWith('common_'))
+    .map((f) => {
+      const dataLoc = f.name.startsWith('__data_loc_') || f.type.includes('__data_loc');
+      return `${f.name.replace(/^__data_loc_/, '')}:${dataLoc ? '__data_loc' : normalizeType(f.type)}`;
+    }).join('; ');
+}
+
+function recordFields(fields: readonly TraceField[] | undefined): { name: string; type: string }[] {
+  return (fields ?? []).filter((f) => !f.name.startsWith('common_'))
+    .map((f) => ({ name: f.name.replace(/^__data_loc_/, ''), type: f.type.includes('__data_loc') || f.name.startsWith('__data_loc_') ? '__data_loc' : normalizeType(f.type) }));
+}
+
+/** What changed from one list of named, typed items to another, in a few words. */
+export function describeChange(
+  before: readonly { name: string; type: string }[], after: readonly { name: string; type: string }[], noun: string,
+): string {
+  const parts: string[] = [];
+  const beforeByName = new Map(before.map((p) => [p.name, p]));
+  const afterByName = new Map(after.map((p) => [p.name, p]));
+  for (const p of after) if (!beforeByName.has(p.name)) parts.push(`${noun} \`${p.name}\` added`);
+  for (const p of before) if (!afterByName.has(p.name)) parts.push(`${noun} \`${p.name}\` removed`);
+  for (const p of after) {
+    const old = beforeByName.get(p.name);
+    if (old && normalizeType(old.type) !== normalizeType(p.type)) parts.push(`\`${p.name}\` changed type (${old.type} → ${p.type})`);
+  }
+  if (!parts.length) {
+    const orderBefore = before.map((p) => p.name).join(',');
+    const orderAfter = after.map((p) => p.name).join(',');
+    if (orderBefore !== orderAfter) parts.push(`${noun}s reordered`);
+  }
+  return parts.join('; ');
+}
+
+/** The parameters of a function-like target on one kernel, for signature comparison. */
+function hookParamsOn(ctx: FeatureContext, kernelId: string, target: AttachTarget, a: Assessment): Param[] | undefined {
+  if (a.args) return a.args;
+  let kernel: KernelQuery;
+  try {
+    kernel = ctx.atlas.get(kernelId);
+  } catch {
+    return undefined;
+  }
+  if (target.kind === 'lsm') return kernel.lsmHook(target.name)?.proto?.params;
+  if (isFunctionKind(target.kind)) return kernel.fn(target.name.split('.')[0])?.proto?.params;
+  return undefined;
+}
+
+function shapeDifferences(target: AttachTarget, kernels: readonly KernelVerdict[], ctx: FeatureContext): ShapeDifference[] {
+  const found = kernels.filter((k) => k.assessment.found);
+  if (found.length < 2 || target.pattern) return [];
+  const paramsByKernel = new Map<string, Param[]>();
+  for (const k of found) {
+    const params = hookParamsOn(ctx, k.kernel, target, k.assessment);
+    if (params) paramsByKernel.set(k.kernel, params);
+  }
+  const out: ShapeDifference[] = [];
+  const group = (key: (a: Assessment) => string | undefined) => {
+    const variants: { kernels: string[]; text: string; a: Assessment }[] = [];
+    for (const k of found) {
+      const text = key(k.assessment);
+      if (text === undefined) continue;
+      const v = variants.find((x) => x.text === text);
+      if (v) v.kernels.push(k.kernel);
+      else variants.push({ kernels: [k.kernel], text, a: k.assessment });
+    }
+    return variants;
+  };
+  if (isFunctionKind(target.kind) || target.kind === 'lsm' || target.kind === 'ksyscall' || target.kind === 'kretsyscall') {
+    const variants = group((a) => {
+      const params = paramsByKernel.get(a.kernel);
+      return params ? paramsText(params) : a.proto;
+    });
+    if (variants.length > 1) {
+      const argsOf = (a: Assessment) => paramsByKernel.get(a.kernel) ?? a.args ?? [];
+      const first = variants[0];
+      const changes = variants.slice(1).map((v) => {
+        const what = describeChange(argsOf(first.a), argsOf(v.a), 'parameter');
+        return what ? `${what} on ${v.kernels.join(', ')}` : '';
+      }).filter(Boolean);
+      out.push({
+        hazard: 'signature-changed',
+        message: changes.length ? `The prototype differs between targets: ${changes.join('; ')} (compared with ${first.kernels.join(', ')}).`
+          : 'The prototype differs between targets.',
+        variants: variants.map(({ kernels: ks, text }) => ({ kernels: ks, text })),
+      });
+    }
+  }
+  if (target.kind === 'tracepoint') {
+    const variants = group((a) => (a.fields ? fieldsText(a.fields) : undefined));
+    if (variants.length > 1) {
+      const first = variants[0];
+      const changes = variants.slice(1).map((v) => {
+        const what = describeChange(recordFields(first.a.fields), recordFields(v.a.fields), 'field');
+        return what ? `${what} on ${v.kernels.join(', ')}` : '';
+      }).filter(Boolean);
+      out.push({
+        hazard: 'fields-changed',
+        message: changes.length ? `The record fields differ between targets: ${changes.join('; ')} (compared with ${first.kernels.join(', ')}).`
+          : 'The record fields differ between targets.',
+        variants: variants.map(({ kernels: ks, text }) => ({ kernels: ks, text })),
+      });
+    }
+  }
+  if (target.kind === 'tp_btf' || target.kind === 'raw_tp') {
+    const variants = group((a) => (a.args ? paramsText(a.args) : undefined));
+    if (variants.length > 1) {
+      const first = variants[0];
+      const changes = variants.slice(1).map((v) => {
+        const what = describeChange(first.a.args ?? [], v.a.args ?? [], 'argument');
+        return what ? `${what} on ${v.kernels.join(', ')}` : '';
+      }).filter(Boolean);
+      out.push({
+        hazard: 'args-changed',
+        message: changes.length ? `The tracepoint arguments differ between targets: ${changes.join('; ')} (compared with ${first.kernels.join(', ')}).`
+          : 'The tracepoint arguments differ between targets.',
+        variants: variants.map(({ kernels: ks, text }) => ({ kernels: ks, text })),
+      });
+    }
+  }
+  return out;
+}
+
+// ---- stable alternatives ----
+
+/** Attachable without an error on every target (unknown facts do not disqualify, errors do). */
+function onEveryTarget(ctx: FeatureContext, target: AttachTarget): { ok: boolean; perKernel: Assessment[]; presentOn: string[]; missingOn: string[] } {
+  const perKernel = ctx.targets.map((id) => assessOn(ctx, id, target));
+  const presentOn: string[] = [];
+  const missingOn: string[] = [];
+  perKernel.forEach((a, i) => {
+    const hazards = relevantHazards(target.kind, a.hazards);
+    const fails = !a.found || !a.attachable || hazards.some((h) => h.severity === 'error');
+    (fails ? missingOn : presentOn).push(ctx.targets[i]);
+  });
+  return { ok: missingOn.length === 0 && perKernel.length > 0, perKernel, presentOn, missingOn };
+}
+
+function sameTarget(a: AttachTarget, b: AttachTarget): boolean {
+  return a.kind === b.kind && a.name === b.name && (a.system ?? '') === (b.system ?? '');
+}
+
+/** The tracepoint form that works on every target: tp_btf when all have BTF for it, else the
+ *  classic trace event. */
+function bestTracepointForm(ctx: FeatureContext, name: string, system: string | undefined) {
+  const btf = onEveryTarget(ctx, { kind: 'tp_btf', name });
+  if (btf.ok) return { target: { kind: 'tp_btf' as AttachKind, name }, check: btf };
+  const classic = onEveryTarget(ctx, { kind: 'tracepoint', name, system });
+  if (classic.ok) return { target: { kind: 'tracepoint' as AttachKind, name, system: system ?? classic.perKernel.find((a) => a.system)?.system }, check: classic };
+  return { target: undefined, check: classic };
+}
+
+const SYSCALL_WRAPPER = /^__(?:x64|ia32|arm64|s390x|riscv|powerpc|se)_sys_(\w+)$/;
+
+/** The syscall a kprobe on an arch wrapper (`__x64_sys_openat`) stands for. */
+export function syscallOfWrapper(name: string): string | undefined {
+  return SYSCALL_WRAPPER.exec(name)?.[1];
+}
+
+function findAlternatives(target: AttachTarget, ctx: FeatureContext) {
+  const alternatives: StableAlternative[] = [];
+  const partialAlternatives: PartialAlternative[] = [];
+  if (target.pattern) return { alternatives, partialAlternatives };
+  const add = (alt: StableAlternative) => {
+    if (sameTarget(alt.target, target)) return;
+    if (!alternatives.some((a) => sameTarget(a.target, alt.target))) alternatives.push(alt);
+  };
+  const isEntry = target.kind === 'kprobe' || target.kind === 'fentry' || target.kind === 'kprobe.session';
+
+  // A kprobe on a syscall's arch wrapper: libbpf's ksyscall resolves the wrapper itself.
+  const syscall = (target.kind === 'kprobe' || target.kind === 'kretprobe') ? syscallOfWrapper(target.name) : undefined;
+  if (syscall) {
+    const ks: AttachTarget = { kind: target.kind === 'kprobe' ? 'ksyscall' : 'kretsyscall', name: syscall };
+    const check = onEveryTarget(ctx, ks);
+    if (check.ok) {
+      add({
+        target: ks, reason: 'ksyscall', perKernel: check.perKernel,
+        note: `libbpf resolves the architecture's syscall wrapper (${target.name} on x86-64) and reads the arguments portably with BPF_KSYSCALL.`,
+      });
+    }
+  }
+
+  // Knowledge rows: tracepoints that real tools use instead of this function.
+  if (isEntry && isFunctionKind(target.kind)) {
+    for (const row of ctx.knowledge.equivalentsFor(target.name)) {
+      for (const alt of row.alternative) {
+        if (alt.kind === 'tracepoint' || alt.kind === 'tp_btf' || alt.kind === 'raw_tp') {
+          const best = bestTracepointForm(ctx, alt.name, alt.system);
+          if (best.target) {
+            add({
+              target: best.target, reason: row.strength, perKernel: best.check.perKernel,
+              note: row.strength === 'equivalent'
+                ? `Real tools use the ${alt.system ? `${alt.system}:` : ''}${alt.name} tracepoint instead: ${row.evidence}.`
+                : `Related tracepoint ${alt.system ? `${alt.system}:` : ''}${alt.name} (approximate semantics).`,
+              since: alt.since ?? row.since, caveat: row.caveat, evidence: row.evidence, source: row.source,
+            });
+          } else if (best.check.presentOn.length) {
+            partialAlternatives.push({
+              target: { kind: 'tracepoint', name: alt.name, system: alt.system },
+              presentOn: best.check.presentOn, missingOn: best.check.missingOn,
+              since: alt.since ?? row.since, caveat: row.caveat, evidence: row.evidence,
+            });
+          }
+        } else {
+          const t: AttachTarget = { kind: alt.kind, name: alt.name, system: alt.system };
+          const check = onEveryTarget(ctx, t);
+          if (check.ok) {
+            add({ target: t, reason: row.strength, perKernel: check.perKernel, note: `Real tools use ${alt.kind}/${alt.name} instead: ${row.evidence}.`,
+              since: alt.since ?? row.since, caveat: row.caveat, evidence: row.evidence, source: row.source });
+          }
+        }
+      }
+    }
+  }
+
+  // fentry/fexit instead of kprobe/kretprobe where every target has BTF and an ftrace site.
+  if ((target.kind === 'kprobe' || target.kind === 'kretprobe') && !syscall) {
+    const kind: AttachKind = target.kind === 'kprobe' ? 'fentry' : 'fexit';
+    const t: AttachTarget = { kind, name: target.name };
+    const check = onEveryTarget(ctx, t);
+    const trustworthy = check.ok && check.perKernel.every((a) => !a.hazards.some((h) => h.name === 'unknown'));
+    if (trustworthy) {
+      add({
+        target: t, reason: kind, perKernel: check.perKernel,
+        note: `${kind} attaches through BTF on every target, costs about 2-5x less than a kprobe and gives typed arguments.`,
+      });
+    }
+  }
+
+  // raw_tp → tp_btf where BTF is everywhere (typed arguments, same cost).
+  if (target.kind === 'raw_tp') {
+    const check = onEveryTarget(ctx, { kind: 'tp_btf', name: target.name });
+    if (check.ok) {
+      add({ target: { kind: 'tp_btf', name: target.name }, reason: 'btf-tracepoint', perKernel: check.perKernel,
+        note: 'tp_btf gives the same arguments typed through BTF, and direct pointer access.' });
+    }
+  }
+  return { alternatives, partialAlternatives };
+}
+
+// ---- renamed symbols ----
+
+function renameAdvice(target: AttachTarget, ctx: FeatureContext, kernels: readonly KernelVerdict[]): RenameAdvice | undefined {
+  if (!(target.kind === 'kprobe' || target.kind === 'kretprobe' || target.kind === 'kprobe.session')) return undefined;
+  const renamedOn = kernels.filter((k) => k.hazards.some((h) => h.name === 'renamed'));
+  if (!renamedOn.length) return undefined;
+  const perKernel = renamedOn.map((k) => ({ kernel: k.kernel, symbol: k.assessment.attachAs ?? k.assessment.symbols?.[0] ?? target.name }));
+  const candidates = [...new Set(perKernel.map((p) => p.symbol))];
+  let exact: string | undefined;
+  for (const sym of candidates) {
+    const everywhere = ctx.targets.every((id) => {
+      try {
+        return ctx.atlas.get(id).hasSymbol(sym);
+      } catch {
+        return false;
+      }
+    });
+    if (everywhere) { exact = sym; break; }
+  }
+  const pattern = `${target.name}*`;
+  const patternMatches = ctx.targets.map((id) => {
+    try {
+      return { kernel: id, symbols: matchFunctionGlob(ctx.atlas.get(id), pattern, 20) };
+    } catch {
+      return { kernel: id, symbols: [] };
+    }
+  });
+  return { perKernel, exact, pattern, patternMatches };
+}
+
+// ---- closest names for a misspelt target ----
+
+/** Optimal string alignment distance (Levenshtein plus adjacent transpositions), giving up as
+ *  soon as the distance must exceed `max` (returns max + 1 then). */
+export function editDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  const n = b.length;
+  let prev2 = new Array<number>(n + 1).fill(0);
+  let prev = new Array<number>(n + 1);
+  let cur = new Array<number>(n + 1);
+  for (let j = 0; j <= n; j++) prev[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    cur[0] = i;
+    let rowMin = cur[0];
+    for (let j = 1; j <= n; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, prev2[j - 2] + 1);
+      cur[j] = v;
+      if (v < rowMin) rowMin = v;
+    }
+    if (rowMin > max) return max + 1;
+    [prev2, prev, cur] = [prev, cur, prev2];
+  }
+  return prev[n];
+}
+
+/** Names of the target's kind on one kernel, and whether a name exists there. */
+function namesOfKind(kernel: KernelQuery, target: AttachTarget): { names: () => Iterable<string>; has: (n: string) => boolean } {
+  switch (target.kind) {
+    case 'tracepoint':
+      return {
+        names: () => kernel.tracepoints().filter((t) => t.event).map((t) => t.name),
+        has: (n) => !!kernel.tracepoint(n)?.event,
+      };
+    case 'raw_tp':
+    case 'tp_btf':
+      return { names: () => kernel.tracepoints().map((t) => t.name), has: (n) => !!kernel.tracepoint(n) };
+    case 'ksyscall':
+    case 'kretsyscall':
+      return { names: () => kernel.syscalls().map((s) => s.name), has: (n) => !!kernel.syscall(n) };
+    case 'lsm':
+      return { names: () => kernel.lsmHooks().map((h) => h.name), has: (n) => !!kernel.lsmHook(n) };
+    default:
+      return { names: () => kernel.functionNames(), has: (n) => !!kernel.fn(n) || kernel.hasSymbol(n) };
+  }
+}
+
+/** The closest existing names that exist on every target kernel, nearest first. */
+export function closestNames(target: AttachTarget, ctx: FeatureContext, limit = 5): string[] {
+  const kernels: KernelQuery[] = [];
+  for (const id of ctx.targets) {
+    try {
+      kernels.push(ctx.atlas.get(id));
+    } catch {
+      // A kernel that cannot load cannot vouch for a name; the others still can.
+    }
+  }
+  if (!kernels.length || !target.name) return [];
+  const wanted = target.name;
+  const max = Math.max(1, Math.min(4, Math.floor(wanted.length / 4)));
+  const scored: { name: string; d: number }[] = [];
+  const lookups = kernels.map((k) => namesOfKind(k, target));
+  for (const name of lookups[0].names()) {
+    if (name === wanted) continue;
+    const d = editDistance(wanted, name, max);
+    if (d <= max) scored.push({ name, d });
+  }
+  const onAll = scored.filter((s) => lookups.every((l) => l.has(s.name)));
+  onAll.sort((x, y) => x.d - y.d || commonPrefix(wanted, y.name) - commonPrefix(wanted, x.name) || x.name.localeCompare(y.name));
+  return onAll.slice(0, limit).map((s) => s.name);
+}
+
+function commonPrefix(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
+}
+
+// ---- rendering targets as they are written ----
+
+/** The libbpf SEC() string for a target: `tp_btf/block_rq_issue`, `tracepoint/block/block_rq_issue`. */
+export function libbpfSection(target: AttachTarget): string {
+  if (target.kind === 'tracepoint') return `tracepoint/${target.system ?? '?'}/${target.name}`;
+  return `${target.kind}/${target.name}`;
+}
+
+/** A bpftrace probe for a target, where bpftrace has one. */
+export function bpftraceProbe(target: AttachTarget): string | undefined {
+  switch (target.kind) {
+    case 'kprobe': return `kprobe:${target.name}`;
+    case 'kretprobe': return `kretprobe:${target.name}`;
+    case 'fentry': return `fentry:${target.name}`;
+    case 'fexit': return `fexit:${target.name}`;
+    case 'tracepoint': return `tracepoint:${target.system ?? '*'}:${target.name}`;
+    case 'raw_tp':
+    case 'tp_btf': return `rawtracepoint:${target.name}`;
+    case 'ksyscall': return `tracepoint:syscalls:sys_enter_${target.name}`;
+    case 'kretsyscall': return `tracepoint:syscalls:sys_exit_${target.name}`;
+    case 'lsm': return undefined;
+    default: return undefined;
+  }
+}
+
+/** One line per kernel for relatedInformation and CLI detail: `debian-12 (6.1): fully inlined ...`. */
+export function verdictLine(v: KernelVerdict): string {
+  const label = v.version ? `${v.kernel} (${v.version})` : v.kernel;
+  if (!v.hazards.length) {
+    if (v.matches !== undefined) return `${label}: matches ${v.matches} function${v.matches === 1 ? '' : 's'}.`;
+    return `${label}: attaches${v.assessment.proto ? ` (${v.assessment.proto})` : ''}.`;
+  }
+  const parts = v.hazards.map((h) => {
+    let text = `${h.name}: ${h.message}`;
+    if (h.name === 'partially-inlined' && v.assessment.inlinedSites !== undefined && !h.message.includes(String(v.assessment.inlinedSites))) {
+      text += ` (${v.assessment.inlinedSites} inlined call site${v.assessment.inlinedSites === 1 ? '' : 's'})`;
+    }
+    if (h.name === 'renamed' && v.assessment.attachAs && !h.message.includes(v.assessment.attachAs)) text += ` (attach to ${v.assessment.attachAs})`;
+    return text;
+  });
+  return `${label}: ${parts.join(' ')}`;
+}
+
+// ---- diagnostic codes and their documentation ----
+//
+// The codes bpf-atlas diagnostics emit: the public hazard names plus the handler and hint codes.
+// They are stable: settings.severity, inline suppressions, `check --format json` and SARIF rule ids
+// use them. docs/diagnostics.md has one section per code whose heading is the code itself, so
+// `#<code>` is its anchor.
+
+/** Base of every `codeDescription.href`. One constant so that a fork or mirror changes one line. */
+export const DIAGNOSTICS_DOCS_URL = 'https://github.com/bpf-atlas/bpf-atlas/blob/main/docs/diagnostics.md';
+
+export type CodeSeverity = 'error' | 'warning' | 'information' | 'hint';
+
+export interface DiagnosticCodeDoc {
+  code: string;
+  defaultSeverity: CodeSeverity;
+  summary: string;
+}
+
+/** Codes beyond the hazard taxonomy. */
+const EXTRA_CODES: readonly DiagnosticCodeDoc[] = [
+  { code: 'field-missing', defaultSeverity: 'warning', summary: 'The handler reads a tracepoint record field that some target kernel does not have.' },
+  { code: 'wrong-ctx-type', defaultSeverity: 'warning', summary: 'The handler\'s ctx struct is not the record type of this tracepoint (trace_event_raw_<class>).' },
+  { code: 'handler-args', defaultSeverity: 'warning', summary: 'The handler declares arguments that do not match the hook\'s parameters on some target kernel.' },
+  { code: 'prefer-tracepoint', defaultSeverity: 'hint', summary: 'A tracepoint that real tools use instead of this function exists on every target kernel.' },
+  { code: 'prefer-fentry', defaultSeverity: 'hint', summary: 'fentry/fexit can attach to this function on every target kernel, at lower cost and with typed arguments.' },
+  { code: 'prefer-ksyscall', defaultSeverity: 'hint', summary: 'A kprobe on an architecture\'s syscall wrapper: ksyscall/<name> is portable across architectures.' },
+  { code: 'check-failed', defaultSeverity: 'error', summary: 'bpf-atlas check could not read or analyse a file.' },
+];
+
+const SEVERITY_NAME: Record<string, CodeSeverity> = { error: 'error', warning: 'warning', info: 'information' };
+
+/** Every code with its documentation, hazards first, in a stable order. */
+export function diagnosticCodes(): readonly DiagnosticCodeDoc[] {
+  const hazards = (Object.keys(HAZARD_DOCS) as HazardName[]).map((name) => ({
+    code: name, defaultSeverity: SEVERITY_NAME[HAZARD_SEVERITY[name]], summary: HAZARD_DOCS[name],
+  }));
+  return [...hazards, ...EXTRA_CODES];
+}
+
+export function codeDocsHref(code: string): string {
+  return `${DIAGNOSTICS_DOCS_URL}#${code}`;
+}
