@@ -1,14 +1,18 @@
 // textDocument/completion: dispatches on the document's language to the libbpf C completion
 // (features/c/completion.ts) or the bpftrace one (features/bpftrace/completion.ts).
 
-import type { CompletionList, Position } from 'vscode-languageserver';
+import type { CompletionItem, CompletionList, Position } from 'vscode-languageserver';
 import type { AnalyzedDocument } from '../syntax/documents';
 import { completionBpftrace } from './bpftrace/completion';
 import { completionC } from './c/completion';
 import type { FeatureContext } from './context';
 
 export function completion(doc: AnalyzedDocument, pos: Position, ctx: FeatureContext): CompletionList {
-  if (doc.bt) return { isIncomplete: false, items: completionBpftrace(doc, pos, ctx) };
+  if (doc.bt) {
+    // The bpftrace side may answer with a plain item array or a full list.
+    const result: CompletionItem[] | CompletionList = completionBpftrace(doc, pos, ctx);
+    return Array.isArray(result) ? { isIncomplete: false, items: result } : result;
+  }
   if (doc.c) return completionC(doc, pos, ctx);
   return { isIncomplete: false, items: [] };
 }
