@@ -1,10 +1,316 @@
-// bpftrace completion: probe types, probe targets from the atlas, args fields, builtins.
+// bpftrace completion. Where the cursor is decides what is offered:
+// - at the start of a probe: probe types and their aliases, a line each;
+// - after `type:`: targets from the atlas for the target kernels, filtered wildcard-aware
+//   (`kprobe:tcp_*`): functions for kprobe/fentry (BTF functions for fentry), tracepoint systems
+//   then events, raw tracepoints; each item says on how many targets it exists and its hazards,
+//   and stable hooks sort first;
+// - after `args.` / `args->` in an action block or predicate: the record fields (tracepoint),
+//   parameters (fentry/fexit) or TP_PROTO arguments (rawtracepoint) of the block's probes;
+// - elsewhere in a block or predicate: bpftrace builtins (knowledge), `retval` and `args` where
+//   the block's probes have them.
 
-import type { CompletionItem, Position } from 'vscode-languageserver';
+import {
+  CompletionItemKind, MarkupKind, type CompletionItem, type CompletionList, type Position, type Range,
+} from 'vscode-languageserver';
+import type { AttachTarget, KernelQuery } from '../../atlas/model';
+import {
+  BT_PROBE_TYPES, offsetAt, positionAt, probeTypeInfo, type BtBlock, type BtModel,
+} from '../../syntax/bpftrace';
+import { attachReport, globToRegExp, type AttachReport } from '../attachReport';
 import type { FeatureContext } from '../context';
-import type { BtDocumentLike } from './common';
+import { argsOn, btModelOf, hasRetval, kernelOf, type BtDocumentLike } from './common';
 
-export function completionBpftrace(doc: BtDocumentLike, pos: Position, ctx: FeatureContext): CompletionItem[] {
-  void doc; void pos; void ctx;
-  return [];
+/** Items returned for one request; the list is marked incomplete beyond it. */
+const MAX_ITEMS = 200;
+/** Items given a full cross-kernel report (hazards, ranking); the rest are ranked by presence. */
+const MAX_ASSESSED = 120;
+
+const EMPTY: CompletionList = { isIncomplete: false, items: [] };
+
+export function completionBpftrace(doc: BtDocumentLike, pos: Position, ctx: FeatureContext): CompletionList {
+  const model = btModelOf(doc);
+  const offset = offsetAt(model, pos);
+  const block = model.blocks.find((b) => offset > b.bodyStart && offset <= b.bodyEnd);
+  if (block) return inCode(model, block, offset, ctx);
+  const pred = model.blocks.find((b) => b.predicate && offset > offsetAt(model, b.predicate.range.start) && offset < offsetAt(model, b.predicate.range.end));
+  if (pred) return inCode(model, pred, offset, ctx);
+  if (insideComment(model, pos)) return EMPTY;
+  return inProbeHeader(model, offset, ctx);
+}
+
+function insideComment(model: BtModel, pos: Position): boolean {
+  return model.comments.some((c) => {
+    const s = c.range.start;
+    const e = c.range.end;
+    const after = pos.line > s.line || (pos.line === s.line && pos.character > s.character);
+    const before = pos.line < e.line || (pos.line === e.line && pos.character <= e.character);
+    return after && before;
+  });
+}
+
+function rangeOf(model: BtModel, a: number, b: number): Range {
+  return { start: positionAt(model, a), end: positionAt(model, b) };
+}
+
+// ---- action blocks and predicates ----
+
+function inCode(model: BtModel, block: BtBlock, offset: number, ctx: FeatureContext): CompletionList {
+  const text = model.text;
+  let start = offset;
+  while (start > 0 && /[A-Za-z0-9_]/.test(text[start - 1])) start--;
+  const before = text.slice(Math.max(0, start - 16), start);
+  const range = rangeOf(model, start, offset);
+  const accessor = /\bargs\s*(?:\.|->)\s*$/.exec(before);
+  if (accessor) return { isIncomplete: false, items: argsItems(block, range, ctx) };
+  const prev = text[start - 1];
+  if (prev === '$' || prev === '@' || prev === '.' || (prev === '>' && text[start - 2] === '-')) return EMPTY;
+  return { isIncomplete: false, items: builtinItems(block, range, ctx) };
+}
+
+/** Fields of the block's probes on the targets: one item per name, with its type per kernel. */
+function argsItems(block: BtBlock, range: Range, ctx: FeatureContext): CompletionItem[] {
+  const byName = new Map<string, { types: Map<string, string[]>; order: number }>();
+  let known = 0;
+  let order = 0;
+  for (const probe of block.probes) {
+    if (probe.wildcard) continue;
+    for (const id of ctx.targets) {
+      const kernel = kernelOf(ctx, id);
+      const args = kernel ? argsOn(kernel, probe) : undefined;
+      if (!args) continue;
+      known++;
+      for (const a of args) {
+        const entry = byName.get(a.name) ?? { types: new Map<string, string[]>(), order: order++ };
+        const ks = entry.types.get(a.type) ?? [];
+        if (!ks.includes(id)) ks.push(id);
+        entry.types.set(a.type, ks);
+        byName.set(a.name, entry);
+      }
+    }
+  }
+  const probeKinds = new Set(block.probes.map((p) => p.kind));
+  const kindWord = probeKinds.has('tracepoint') ? 'record field' : probeKinds.has('rawtracepoint') ? 'tracepoint argument' : 'parameter';
+  return [...byName].map(([name, e]) => {
+    const kernelsWith = new Set([...e.types.values()].flat());
+    const types = [...e.types.keys()];
+    const everywhere = kernelsWith.size === new Set(ctx.targets.filter((id) => !!kernelOf(ctx, id))).size;
+    const detail = `${types.join(' | ')}${everywhere ? '' : ` — on ${kernelsWith.size} of ${ctx.targets.length} targets`}`;
+    const docLines = types.length > 1 || !everywhere
+      ? [...e.types].map(([t, ks]) => `- \`${t}\` on ${ks.join(', ')}`)
+      : [`\`${types[0]}\` on every target kernel`];
+    return {
+      label: name, kind: CompletionItemKind.Field, detail,
+      documentation: { kind: MarkupKind.Markdown, value: [`args ${kindWord} \`${name}\``, '', ...docLines].join('\n') },
+      textEdit: { range, newText: name },
+      sortText: `${everywhere ? 0 : 1}${String(e.order).padStart(4, '0')}`,
+    } satisfies CompletionItem;
+  }).filter(() => known > 0);
+}
+
+function builtinItems(block: BtBlock, range: Range, ctx: FeatureContext): CompletionItem[] {
+  const items: CompletionItem[] = [];
+  const kinds = block.probes.map((p) => p.kind);
+  const withRetval = kinds.length > 0 && kinds.every((k) => hasRetval(k));
+  const withArgs = kinds.some((k) => k === 'tracepoint' || k === 'fentry' || k === 'fexit' || k === 'rawtracepoint' || k === 'uprobe' || k === 'usdt');
+  for (const b of ctx.knowledge.bpftraceBuiltins()) {
+    if (b.kind === 'probe') continue;
+    if (b.name === 'retval' && !withRetval) continue;
+    if (b.name === 'args' && !withArgs) continue;
+    items.push({
+      label: b.name,
+      kind: b.kind === 'variable' ? CompletionItemKind.Variable : CompletionItemKind.Function,
+      detail: b.signature ?? b.kind,
+      documentation: { kind: MarkupKind.Markdown, value: b.doc },
+      textEdit: { range, newText: b.name },
+      sortText: `${b.name === 'retval' || b.name === 'args' ? 0 : 1}${b.name}`,
+    });
+  }
+  return items;
+}
+
+// ---- probe headers ----
+
+/** The probe being typed: from the last whitespace or ',' before the cursor. */
+function currentProbeText(model: BtModel, offset: number): { start: number; text: string } | undefined {
+  const t = model.text;
+  let start = offset;
+  let braces = 0;
+  while (start > 0) {
+    const c = t[start - 1];
+    if (c === '}') braces++;
+    else if (c === '{') {
+      if (braces === 0) break;
+      braces--;
+    } else if (braces === 0 && (/\s/.test(c) || c === ',')) break;
+    start--;
+  }
+  const text = t.slice(start, offset);
+  if (text.startsWith('/') || text.startsWith('#')) return undefined;
+  return { start, text };
+}
+
+function inProbeHeader(model: BtModel, offset: number, ctx: FeatureContext): CompletionList {
+  const current = currentProbeText(model, offset);
+  if (!current) return EMPTY;
+  const colon = current.text.indexOf(':');
+  if (colon < 0) return { isIncomplete: false, items: probeTypeItems(rangeOf(model, current.start, offset)) };
+  const typeText = current.text.slice(0, colon);
+  const info = probeTypeInfo(typeText);
+  if (!info) return EMPTY;
+  const rest = current.text.slice(colon + 1);
+  const lastColon = rest.lastIndexOf(':');
+  const typed = rest.slice(lastColon + 1);
+  const nameStart = offset - typed.length;
+  const range = rangeOf(model, nameStart, offset);
+  const parts = rest.split(':');
+  switch (info.kind) {
+    case 'kprobe': case 'kretprobe': case 'fentry': case 'fexit':
+      return functionItems(info.kind, typed, range, ctx);
+    case 'tracepoint':
+      return parts.length === 1 ? systemItems(typed, range, ctx) : parts.length === 2 ? eventItems(parts[0], typed, range, ctx) : EMPTY;
+    case 'rawtracepoint':
+      return rawTracepointItems(typed, range, ctx);
+    default:
+      return EMPTY;
+  }
+}
+
+function probeTypeItems(range: Range): CompletionItem[] {
+  return BT_PROBE_TYPES.map((t, i) => {
+    const bare = t.kind === 'begin' || t.kind === 'end';
+    return {
+      label: t.name,
+      kind: bare ? CompletionItemKind.Event : CompletionItemKind.Keyword,
+      detail: t.aliasOf ? `alias of ${t.aliasOf}` : t.format,
+      documentation: { kind: MarkupKind.Markdown, value: `${t.summary}\n\n\`${t.format}\`` },
+      textEdit: { range, newText: bare ? t.name : `${t.name}:` },
+      // Re-open completion after the colon so targets follow.
+      command: bare ? undefined : { title: 'targets', command: 'editor.action.triggerSuggest' },
+      sortText: `${t.aliasOf ? 1 : 0}${String(i).padStart(3, '0')}`,
+    } satisfies CompletionItem;
+  });
+}
+
+/** Matcher for what is typed: a glob when it has wildcards, else a prefix. */
+function matcher(typed: string): (name: string) => boolean {
+  if (/[*?]/.test(typed)) {
+    const re = globToRegExp(typed.endsWith('*') ? typed : `${typed}*`);
+    return (n) => re.test(n);
+  }
+  return (n) => n.startsWith(typed);
+}
+
+function loadedTargets(ctx: FeatureContext): { id: string; kernel: KernelQuery }[] {
+  const out: { id: string; kernel: KernelQuery }[] = [];
+  for (const id of ctx.targets) {
+    const kernel = kernelOf(ctx, id);
+    if (kernel) out.push({ id, kernel });
+  }
+  return out;
+}
+
+/** Status words for an item's detail, from a cross-kernel report. */
+function describeReport(report: AttachReport, total: number): { detail: string; rank: number } {
+  const present = report.kernels.filter((k) => k.assessment.found).length;
+  const hazards = [...new Set(report.kernels.flatMap((k) => k.hazards.filter((h) => h.name !== 'unknown').map((h) => h.name)))];
+  const rank = report.worst === 'error' ? 3 : report.worst === 'warning' ? 2 : hazards.length ? 1 : 0;
+  const mark = rank === 3 ? '✗' : rank === 2 ? '⚠' : '✓';
+  const detail = `${mark} on ${present}/${total} targets${hazards.length ? ` — ${hazards.join(', ')}` : ''}`;
+  return { detail, rank };
+}
+
+function targetItems(candidates: Map<string, number>, total: number, range: Range, ctx: FeatureContext,
+  toTarget: (name: string) => AttachTarget, kind: CompletionItemKind, suffix = ''): CompletionList {
+  // Presence first, then name: the names most targets have are assessed in full.
+  const sorted = [...candidates].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const incomplete = sorted.length > MAX_ITEMS;
+  const items = sorted.slice(0, MAX_ITEMS).map(([name, count], i): CompletionItem => {
+    let detail = `on ${count}/${total} targets`;
+    let rank = count === total ? 1 : 2;
+    let documentation: CompletionItem['documentation'];
+    if (i < MAX_ASSESSED) {
+      const report = attachReport(toTarget(name), ctx, { closest: false });
+      const d = describeReport(report, total);
+      detail = d.detail;
+      rank = d.rank + (count === total ? 0 : 4);
+      const lines = report.kernels.map((k) => `- ${k.kernel}: ${k.hazards.length ? k.hazards.map((h) => h.name).join(', ') : k.assessment.found ? 'ok' : 'absent'}`);
+      documentation = { kind: MarkupKind.Markdown, value: lines.join('\n') };
+    }
+    return {
+      label: name, kind, detail, documentation,
+      textEdit: { range, newText: name + suffix },
+      filterText: name,
+      sortText: `${rank}${name}`,
+      command: suffix ? { title: 'events', command: 'editor.action.triggerSuggest' } : undefined,
+    };
+  });
+  return { isIncomplete: incomplete, items };
+}
+
+function functionItems(kind: 'kprobe' | 'kretprobe' | 'fentry' | 'fexit', typed: string, range: Range, ctx: FeatureContext): CompletionList {
+  const kernels = loadedTargets(ctx);
+  if (!kernels.length) return EMPTY;
+  const matches = matcher(typed);
+  const counts = new Map<string, number>();
+  for (const { kernel } of kernels) {
+    for (const name of kernel.functionNames()) {
+      if (!matches(name)) continue;
+      if (kind === 'fentry' || kind === 'fexit') {
+        if (kernel.fn(name)?.inBtf === false) continue;
+      }
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+    }
+  }
+  return targetItems(counts, kernels.length, range, ctx, (name) => ({ kind, name }), CompletionItemKind.Function);
+}
+
+function systemItems(typed: string, range: Range, ctx: FeatureContext): CompletionList {
+  const kernels = loadedTargets(ctx);
+  const matches = matcher(typed);
+  const info = new Map<string, { kernels: number; events: Set<string> }>();
+  for (const { kernel } of kernels) {
+    for (const [system, events] of kernel.systems()) {
+      if (!matches(system)) continue;
+      const e = info.get(system) ?? { kernels: 0, events: new Set<string>() };
+      e.kernels++;
+      for (const ev of events) e.events.add(ev);
+      info.set(system, e);
+    }
+  }
+  const items = [...info].sort((a, b) => a[0].localeCompare(b[0])).map(([system, e]): CompletionItem => ({
+    label: system, kind: CompletionItemKind.Module,
+    detail: `${e.events.size} events — on ${e.kernels}/${kernels.length} targets`,
+    textEdit: { range, newText: `${system}:` }, filterText: system,
+    sortText: `${e.kernels === kernels.length ? 0 : 1}${system}`,
+    command: { title: 'events', command: 'editor.action.triggerSuggest' },
+  }));
+  return { isIncomplete: false, items };
+}
+
+function eventItems(system: string, typed: string, range: Range, ctx: FeatureContext): CompletionList {
+  const kernels = loadedTargets(ctx);
+  const sysRe = globToRegExp(system || '*');
+  const matches = matcher(typed);
+  const counts = new Map<string, number>();
+  const systemOf = new Map<string, string>();
+  for (const { kernel } of kernels) {
+    for (const tp of kernel.tracepoints()) {
+      if (!tp.event || !tp.system || !sysRe.test(tp.system) || !matches(tp.name)) continue;
+      counts.set(tp.name, (counts.get(tp.name) ?? 0) + 1);
+      systemOf.set(tp.name, tp.system);
+    }
+  }
+  return targetItems(counts, kernels.length, range, ctx, (name) => ({ kind: 'tracepoint', name, system: systemOf.get(name) }), CompletionItemKind.Event);
+}
+
+function rawTracepointItems(typed: string, range: Range, ctx: FeatureContext): CompletionList {
+  const kernels = loadedTargets(ctx);
+  const matches = matcher(typed);
+  const counts = new Map<string, number>();
+  for (const { kernel } of kernels) {
+    for (const tp of kernel.tracepoints()) {
+      if (matches(tp.name)) counts.set(tp.name, (counts.get(tp.name) ?? 0) + 1);
+    }
+  }
+  return targetItems(counts, kernels.length, range, ctx, (name) => ({ kind: 'raw_tp', name }), CompletionItemKind.Event);
 }
