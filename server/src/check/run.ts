@@ -1,0 +1,139 @@
+// The engine of `bpf-atlas check`: find the BPF sources under the given paths, analyse each with the
+// same document model and diagnostics the editor uses, and collect findings. One file that cannot
+// be read or analysed becomes a `check-failed` finding; it never ends the run.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Diagnostic } from 'vscode-languageserver';
+import { codeActions } from '../features/codeActions';
+import type { FeatureContext } from '../features/context';
+import { diagnostics } from '../features/diagnostics';
+import type { AnalyzedDocument } from '../syntax/documents';
+import { findingForFailure, findingFromDiagnostic, sortFindings, type CheckResult, type Finding } from './findings';
+
+/** Turns a file's text into the analysed document (the DocumentStore in production). The caller
+ *  releases it with `release` when done. */
+export interface DocumentAnalyzer {
+  analyze(uri: string, languageId: 'c' | 'bpftrace', text: string): AnalyzedDocument;
+  release(uri: string): void;
+}
+
+const SKIPPED_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', 'out', 'dist', '.cache']);
+
+/** A C file worth checking: libbpf programs declare sections. */
+function hasSections(text: string): boolean {
+  return /\bSEC\s*\(\s*"/.test(text) || /__attribute__\s*\(\s*\(\s*section\s*\(/.test(text);
+}
+
+export type SourceLanguage = 'c' | 'bpftrace';
+
+export function languageOf(file: string, firstLine = ''): SourceLanguage | undefined {
+  if (file.endsWith('.bt')) return 'bpftrace';
+  if (file.endsWith('.c') || file.endsWith('.h')) return 'c';
+  if (/^#!.*\bbpftrace\b/.test(firstLine)) return 'bpftrace';
+  return undefined;
+}
+
+export interface CollectedFiles {
+  files: string[];
+  /** Paths that do not exist: the CLI treats these as usage errors. */
+  missing: string[];
+}
+
+/** The files to check under `paths`: given files as they are (whatever their name), and under
+ *  folders every *.bpf.c, every *.c containing a SEC(...) and every *.bt, in a stable order. */
+export function collectFiles(paths: readonly string[]): CollectedFiles {
+  const files: string[] = [];
+  const missing: string[] = [];
+  const add = (f: string) => { if (!files.includes(f)) files.push(f); };
+  const walk = (dir: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+    } catch {
+      add(dir);
+      return;
+    }
+    for (const e of entries) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        if (!SKIPPED_DIRS.has(e.name) && !e.name.startsWith('.')) walk(p);
+      } else if (e.isFile()) {
+        if (e.name.endsWith('.bpf.c') || e.name.endsWith('.bt')) add(p);
+        else if (e.name.endsWith('.c')) {
+          try {
+            if (hasSections(fs.readFileSync(p, 'utf8'))) add(p);
+          } catch {
+            add(p);
+          }
+        }
+      }
+    }
+  };
+  for (const given of paths) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(given);
+    } catch {
+      missing.push(given);
+      continue;
+    }
+    if (stat.isDirectory()) walk(given);
+    else add(given);
+  }
+  return { files, missing };
+}
+
+/** A path for output: relative to `cwd` when inside it. */
+export function displayPath(file: string, cwd: string): string {
+  const rel = path.relative(cwd, path.resolve(cwd, file));
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : path.resolve(cwd, file);
+}
+
+function fixTitles(doc: AnalyzedDocument, d: Diagnostic, ctx: FeatureContext): string[] {
+  try {
+    return codeActions(doc, d.range, [d], ctx).map((a) => `${a.title}${a.isPreferred ? ' (preferred)' : ''}`);
+  } catch {
+    return [];
+  }
+}
+
+/** Findings of one file; failures become a finding. */
+export function checkFile(file: string, shownAs: string, ctx: FeatureContext, analyzer: DocumentAnalyzer): Finding[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    return [findingForFailure(shownAs, new Error(`cannot read ${shownAs}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`))];
+  }
+  const language = languageOf(file, text.split('\n', 1)[0]) ?? 'c';
+  const uri = pathToFileURL(path.resolve(file)).toString();
+  try {
+    const doc = analyzer.analyze(uri, language, text);
+    try {
+      return diagnostics(doc, ctx).map((d) => findingFromDiagnostic(shownAs, d, fixTitles(doc, d, ctx)));
+    } finally {
+      analyzer.release(uri);
+    }
+  } catch (err) {
+    return [findingForFailure(shownAs, err)];
+  }
+}
+
+export interface CheckOptions {
+  cwd?: string;
+}
+
+/** Check already collected files against the context's targets. */
+export function checkFiles(files: readonly string[], ctx: FeatureContext, analyzer: DocumentAnalyzer, options: CheckOptions = {}): CheckResult {
+  const cwd = options.cwd ?? process.cwd();
+  const findings: Finding[] = [];
+  const shown: string[] = [];
+  for (const file of files) {
+    const shownAs = displayPath(file, cwd);
+    shown.push(shownAs);
+    findings.push(...checkFile(file, shownAs, ctx, analyzer));
+  }
+  return { kernels: [...ctx.targets], files: shown, findings: sortFindings(findings) };
+}

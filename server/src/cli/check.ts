@@ -1,0 +1,156 @@
+// `bpf-atlas check [--kernel ID]... [--format text|json|sarif] PATH...`: the editor's diagnostics
+// over files and folders, for CI. Exit status: 0 when no error was found, 1 when one was, 2 on a
+// usage error (bad option, unknown kernel, missing path). The thin edge of server/src/check: it
+// builds the atlas, knowledge and document analyser, then prints what check/run.ts finds.
+
+import path from 'node:path';
+import { Atlas } from '../atlas/atlas';
+import { formatResult, OUTPUT_FORMATS, type OutputFormat } from '../check/format';
+import { hasErrors } from '../check/findings';
+import { checkFiles, collectFiles, type DocumentAnalyzer } from '../check/run';
+import { dataDir } from '../dataDir';
+import type { FeatureContext } from '../features/context';
+import { loadKnowledge } from '../knowledge/load';
+import { DEFAULT_SETTINGS, type Settings } from '../settings';
+import { parseBpftrace } from '../syntax/bpftrace';
+import { builtinSectionResolver, type SectionResolver } from '../syntax/cModel';
+import { DocumentStore } from '../syntax/documents';
+import { loadCParser } from '../syntax/parser';
+
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+}
+
+export const CHECK_USAGE = `usage: bpf-atlas check [--kernel ID]... [--format text|json|sarif] [--no-hints] PATH...
+
+Reports, for every BPF program in PATH (files, or folders searched for *.bpf.c, *.c with SEC(...)
+and *.bt), where it fails to attach or silently misses calls on the target kernels, and the stable
+alternative. Exit status: 0 no error, 1 an error was found, 2 usage error.
+
+  --kernel ID      a target kernel: an atlas id (debian-12, ubuntu-22.04), a release (6.1), or an
+                   atlas file from \`bpf-atlas index\`; repeat for several. Default: the running
+                   kernel when readable, else the newest bundled LTS kernels.
+  --format FMT     text (default), json, or sarif (SARIF 2.1.0 for code scanning).
+  --no-hints       leave out hints (stable alternatives for programs that work).
+  --no-live        do not read the running kernel.
+`;
+
+interface CheckArgs {
+  kernels: string[];
+  format: OutputFormat;
+  hints: boolean;
+  live: boolean;
+  paths: string[];
+  help: boolean;
+}
+
+class UsageError extends Error {}
+
+export function parseCheckArgs(argv: readonly string[]): CheckArgs {
+  const args: CheckArgs = { kernels: [], format: 'text', hints: true, live: true, paths: [], help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = (name: string): string => {
+      const eq = a.indexOf('=');
+      if (eq >= 0) return a.slice(eq + 1);
+      const v = argv[++i];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value`);
+      return v;
+    };
+    if (a === '--') { args.paths.push(...argv.slice(i + 1)); break; }
+    if (a === '-h' || a === '--help') args.help = true;
+    else if (a === '--kernel' || a.startsWith('--kernel=') || a === '-k') args.kernels.push(value('--kernel'));
+    else if (a === '--format' || a.startsWith('--format=')) {
+      const f = value('--format');
+      if (!(OUTPUT_FORMATS as readonly string[]).includes(f)) throw new UsageError(`unknown format "${f}": use ${OUTPUT_FORMATS.join(', ')}`);
+      args.format = f as OutputFormat;
+    } else if (a === '--json') args.format = 'json';
+    else if (a === '--sarif') args.format = 'sarif';
+    else if (a === '--no-hints') args.hints = false;
+    else if (a === '--no-live') args.live = false;
+    else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
+    else args.paths.push(a);
+  }
+  return args;
+}
+
+/** Runs the check verb; resolves to the exit status. Never throws. */
+export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  let args: CheckArgs;
+  try {
+    args = parseCheckArgs(argv);
+  } catch (err) {
+    io.stderr.write(`bpf-atlas check: ${(err as Error).message}\n${CHECK_USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    io.stdout.write(CHECK_USAGE);
+    return 0;
+  }
+  if (!args.paths.length) {
+    io.stderr.write(`bpf-atlas check: no PATH given\n${CHECK_USAGE}`);
+    return 2;
+  }
+  const { files, missing } = collectFiles(args.paths);
+  if (missing.length) {
+    io.stderr.write(`bpf-atlas check: no such file or folder: ${missing.join(', ')}\n`);
+    return 2;
+  }
+
+  const dir = dataDir();
+  let atlas: Atlas;
+  let targets: string[];
+  try {
+    atlas = new Atlas({ dataDir: dir, live: args.live });
+    if (args.kernels.length) {
+      const { ids, errors } = atlas.resolveAll(args.kernels);
+      if (errors.length) {
+        io.stderr.write(`bpf-atlas check: ${errors.join('\n')}\n`);
+        return 2;
+      }
+      targets = ids;
+    } else {
+      targets = atlas.defaultTargets();
+    }
+    if (targets.includes('live')) await atlas.loadLive();
+    for (const w of atlas.warnings) io.stderr.write(`bpf-atlas check: warning: ${w}\n`);
+  } catch (err) {
+    io.stderr.write(`bpf-atlas check: cannot open the kernel atlas: ${(err as Error).message}\n`);
+    return 2;
+  }
+  if (!targets.length) {
+    io.stderr.write(`bpf-atlas check: no target kernel: the running kernel is not readable and no bundled atlas was found in ${path.join(dir, 'atlas')}; name one with --kernel\n`);
+    return 2;
+  }
+
+  const knowledge = loadKnowledge(path.join(dir, 'knowledge'));
+  const resolveSection: SectionResolver = (section) => {
+    try {
+      return knowledge.sectionPrefix(section) ?? builtinSectionResolver(section);
+    } catch {
+      return builtinSectionResolver(section);
+    }
+  };
+  let store: DocumentStore;
+  try {
+    store = new DocumentStore({ parser: await loadCParser(), resolveSection, parseBpftrace });
+  } catch (err) {
+    io.stderr.write(`bpf-atlas check: cannot load the C parser: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const analyzer: DocumentAnalyzer = {
+    analyze: (uri, languageId, text) => store.open(uri, languageId, 1, text),
+    release: (uri) => store.close(uri),
+  };
+  const settings: Settings = {
+    ...DEFAULT_SETTINGS,
+    targetKernels: args.kernels,
+    hints: args.hints ? DEFAULT_SETTINGS.hints : { preferTracepoints: false, preferFentry: false },
+    severity: args.hints ? {} : { 'prefer-ksyscall': 'off' } as Settings['severity'],
+  };
+  const ctx: FeatureContext = { atlas, targets, settings, knowledge };
+  const result = checkFiles(files, ctx, analyzer);
+  io.stdout.write(formatResult(result, args.format, { srcRoot: process.cwd() }));
+  return hasErrors(result) ? 1 : 0;
+}
