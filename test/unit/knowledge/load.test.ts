@@ -138,3 +138,15 @@ test('helpers.json.gz is read when the plain file is absent', async () => {
   fs.writeFileSync(path.join(dir, 'helpers.json.gz'), zlib.gzipSync(JSON.stringify(doc)));
   assert.equal(loadKnowledge(dir).helper('bpf_x')?.proto, 'long bpf_x(void)');
 });
+
+test('evidenceFor finds reports by function, clone name, tracepoint and event name', () => {
+  const refs = (s: string) => knowledge.evidenceFor(s).map((e) => e.ref);
+  assert.ok(refs('blk_account_io_start').includes('iovisor/bcc#4261'));
+  assert.ok(refs('finish_task_switch.isra.0').includes('iovisor/bcc#3293'));
+  assert.ok(refs('block:block_rq_issue').includes('iovisor/bcc#3338'));
+  assert.ok(refs('block_rq_issue').includes('iovisor/bcc#3338'));
+  assert.deepEqual(refs('no_such_subject'), []);
+  const report = knowledge.evidenceFor('tcp_drop').find((e) => e.ref === 'bpftrace/bpftrace#2448');
+  assert.equal(report?.url, 'https://github.com/bpftrace/bpftrace/issues/2448');
+  assert.equal(report?.hazard, 'fully-inlined');
+});
