@@ -1,0 +1,287 @@
+// Assembles KernelFacts (atlas/model.ts) for one packaged kernel from its vmlinux: decoded
+// kallsyms, the image's BTF, the data walks of vmlinux.ts, optionally the DWARF inline classes of
+// the same build (made offline from the -dbg package) and module facts from modules.ts. This is
+// where the per-source facts meet: which symbol a name attaches to, whether that symbol has an
+// ftrace site or is blacklisted, and what DWARF says about inlined callers.
+
+import { Btf, BtfKind, parseBtf } from './btf';
+import { ElfFile, parseElf } from './elf';
+import { KernelDataError } from './errors';
+import { KernelSymbol, decodeKallsyms } from './kallsymsImage';
+import { baseName, suffixKinds } from './symbols';
+import { TraceEvent, VmlinuxImage } from './vmlinux';
+import type {
+  Coverage, FunctionFacts, KernelFacts, KernelMeta, LsmHookFacts, SyscallFacts, TracepointFacts,
+} from '../atlas/model';
+
+export type DwarfInlineClass = 'fully_inlined' | 'partially_inlined' | 'out_of_line_only' | 'no_code';
+
+/** One row of the DWARF inline classification (see scripts/debian/README.md). */
+export interface InlineInfo {
+  class: DwarfInlineClass;
+  /** DW_TAG_inlined_subroutine sites of the name, self sites included. */
+  sites: number;
+  /** Sites inside the function's own out-of-line body: a probe on the symbol sees them. */
+  selfSites: number;
+}
+
+/** What modules.ts contributes: functions and tracepoints that live in loadable modules. */
+export interface ModuleContribution {
+  functions: FunctionFacts[];
+  tracepoints: TracepointFacts[];
+}
+
+export interface ImageFactsInput {
+  vmlinux: Uint8Array;
+  /** Names the input in errors. */
+  file: string;
+  /** Parsed already (e.g. to parse module BTF against it); parsed from .BTF otherwise. */
+  btf?: Btf;
+  /** Decoded already; decoded from the image otherwise. */
+  symbols?: KernelSymbol[];
+  inline?: Map<string, InlineInfo>;
+  modules?: ModuleContribution;
+  meta: Omit<KernelMeta, 'coverage' | 'counts'> & { coverage?: Partial<Coverage> };
+}
+
+/** Figures of one build, for reports and tests (not part of KernelFacts). */
+export interface ImageStats {
+  symbols: number;
+  textFunctions: number;
+  mcountEntries: number;
+  mcountFunctions: number;
+  blacklistEntries: number;
+  blacklistFunctions: number;
+  tracepointStructs: number;
+  traceEvents: number;
+  rawTracepoints: number;
+  btfFuncs: number;
+}
+
+/** The vmlinux BTF of an image ELF; throws naming the file when it has none. */
+export function imageBtf(elf: ElfFile): Btf {
+  const s = elf.section('.BTF');
+  if (!s) throw new KernelDataError(elf.file, 'no .BTF section (kernel built without CONFIG_DEBUG_INFO_BTF)');
+  return parseBtf(elf.sectionBytes(s), { file: `${elf.file} .BTF` });
+}
+
+/** bpf_lsm.c helpers that share the bpf_lsm_ prefix but are not LSM_HOOK attach points. */
+const LSM_NON_HOOKS = new Set(['verify_prog', 'find_cgroup_shim', 'is_sleepable_hook', 'is_trusted', 'get_retval_range', 'func_proto']);
+
+/** The name a probe on `base` attaches to among its symbols: the plain one, else the first clone that is not a .cold part. */
+function attachSymbol(base: string, symbols: string[]): string {
+  if (symbols.includes(base)) return base;
+  return symbols.find((s) => !suffixKinds(s).includes('cold')) ?? symbols[0];
+}
+
+function inlineFacts(info: InlineInfo | undefined, haveDwarf: boolean, hasSymbol: boolean): Pick<FunctionFacts, 'inline' | 'inlinedSites'> {
+  if (!haveDwarf) return { inline: 'unknown' };
+  if (!info) return { inline: 'none' }; // no DWARF subprogram: asm or linker-made code, never inlined
+  const missed = info.sites - info.selfSites;
+  switch (info.class) {
+    case 'fully_inlined':
+      // A few names are fully inlined in DWARF yet have a symbol from another definition.
+      return hasSymbol ? { inline: 'partial', inlinedSites: info.sites } : { inline: 'full', inlinedSites: info.sites };
+    case 'partially_inlined':
+      return missed > 0 ? { inline: 'partial', inlinedSites: missed } : { inline: 'none' };
+    default:
+      return { inline: 'none' };
+  }
+}
+
+export interface ImageFactsResult {
+  facts: KernelFacts;
+  stats: ImageStats;
+}
+
+/** vmlinux (+ DWARF classes, + modules) → KernelFacts, with the figures behind them. */
+export function factsFromVmlinux(input: ImageFactsInput): ImageFactsResult {
+  const elf = parseElf(input.vmlinux, input.file);
+  const btf = input.btf ?? imageBtf(elf);
+  const symbols = input.symbols ?? decodeKallsyms(elf).symbols;
+  const img = new VmlinuxImage(elf, btf, symbols);
+  const haveDwarf = !!input.inline;
+
+  const mcount = img.mcount();
+  const blacklist = img.kprobeBlacklist();
+  const btfFuncs = new Set<string>();
+  for (const f of btf.funcs()) btfFuncs.add(f.name);
+
+  // ---- functions: text symbols grouped by base name
+  const byBase = new Map<string, KernelSymbol[]>();
+  for (const s of img.text.functions) {
+    const b = baseName(s.name);
+    const l = byBase.get(b);
+    if (l) l.push(s); else byBase.set(b, [s]);
+  }
+  const functions: FunctionFacts[] = [];
+  const seen = new Set<string>();
+  for (const [name, syms] of byBase) {
+    const symNames = syms.map((s) => s.name);
+    const attach = attachSymbol(name, symNames);
+    const f: FunctionFacts = {
+      name,
+      symbols: symNames,
+      inBtf: btfFuncs.has(name),
+      ...inlineFacts(input.inline?.get(name), haveDwarf, true),
+      ftrace: mcount.functions.has(attach),
+      kprobeBlacklisted: blacklist.functions.has(attach),
+    };
+    const proto = f.inBtf ? btf.funcProto(name) : undefined;
+    if (proto) f.proto = proto;
+    if (syms.every((s) => img.text.inInitText(s.addr))) f.initOnly = true;
+    functions.push(f);
+    seen.add(name);
+  }
+  // Names DWARF knows as fully inlined and that have no symbol: how `fully-inlined` is known.
+  if (input.inline) {
+    for (const [name, info] of input.inline) {
+      if (info.class !== 'fully_inlined' || seen.has(name)) continue;
+      const f: FunctionFacts = {
+        name, symbols: [], inBtf: btfFuncs.has(name), inline: 'full', inlinedSites: info.sites,
+        ftrace: false, kprobeBlacklisted: false,
+      };
+      const proto = f.inBtf ? btf.funcProto(name) : undefined;
+      if (proto) f.proto = proto;
+      functions.push(f);
+      seen.add(name);
+    }
+  }
+  for (const mf of input.modules?.functions ?? []) {
+    if (seen.has(mf.name)) continue;
+    functions.push(mf);
+    seen.add(mf.name);
+  }
+  functions.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+
+  // ---- tracepoints: struct tracepoints ∪ btf_trace_* typedefs, events from _ftrace_events
+  const events = img.traceEvents();
+  const tpEvents = new Map<string, TraceEvent>();
+  for (const e of events) if (e.tracepoint && !tpEvents.has(e.name)) tpEvents.set(e.name, e);
+  const raw = new Map(img.rawTracepoints().map((r) => [r.name, r]));
+  const btfTrace = new Set<string>();
+  for (const id of btf.ids(BtfKind.TYPEDEF)) {
+    const n = btf.name(id);
+    if (n.startsWith('btf_trace_')) btfTrace.add(n.slice('btf_trace_'.length));
+  }
+  const structTps = img.tracepoints();
+  const tpNames = [...new Set([...structTps, ...btfTrace])];
+  const tracepoints: TracepointFacts[] = [];
+  for (const name of tpNames) {
+    const ev = tpEvents.get(name);
+    const template = ev?.template ?? raw.get(name)?.template;
+    const t: TracepointFacts = { name, event: !!ev, btf: btfTrace.has(name) };
+    if (ev) {
+      t.system = ev.system;
+      if (ev.fields) t.fields = ev.fields;
+      if (ev.fmt) t.fmt = ev.fmt;
+    }
+    if (template) t.template = template;
+    if (t.btf) {
+      const args = btf.btfTraceArgs(name, raw.get(name)?.template);
+      if (args) t.args = args;
+    }
+    tracepoints.push(t);
+  }
+  // Events without a struct tracepoint that programs can attach to: syscalls:* (ftrace:* cannot be enabled).
+  for (const e of events) {
+    if (e.tracepoint || e.system === 'ftrace') continue;
+    const t: TracepointFacts = { name: e.name, system: e.system, event: true, btf: false };
+    if (e.template) t.template = e.template;
+    if (e.fields) t.fields = e.fields;
+    if (e.fmt) t.fmt = e.fmt;
+    tracepoints.push(t);
+  }
+  const tpSeen = new Set(tracepoints.map((t) => `${t.system ?? ''}:${t.name}`));
+  const tpNamesSeen = new Set(tracepoints.map((t) => t.name));
+  for (const mt of input.modules?.tracepoints ?? []) {
+    if (tpSeen.has(`${mt.system ?? ''}:${mt.name}`) || (!mt.system && tpNamesSeen.has(mt.name))) continue;
+    tracepoints.push(mt);
+    tpSeen.add(`${mt.system ?? ''}:${mt.name}`);
+  }
+  tracepoints.sort((a, b) => {
+    const ka = `${a.system ?? '~'}:${a.name}`, kb = `${b.system ?? '~'}:${b.name}`;
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+
+  // ---- syscalls, LSM hooks, kfuncs
+  const syscalls: SyscallFacts[] = img.syscalls().map((s) => ({ name: s.name, args: s.args }));
+  syscalls.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const lsmHooks: LsmHookFacts[] = [];
+  for (const name of [...btfFuncs].sort()) {
+    if (!name.startsWith('bpf_lsm_')) continue;
+    const hook = name.slice('bpf_lsm_'.length);
+    if (LSM_NON_HOOKS.has(hook)) continue;
+    const proto = btf.funcProto(name);
+    lsmHooks.push(proto ? { name: hook, proto } : { name: hook });
+  }
+  const kfuncs = btf.declTags('bpf_kfunc').filter((n) => btfFuncs.has(n)).sort();
+
+  const coverage: Coverage = {
+    inline: haveDwarf ? 'dwarf' : 'none',
+    ftrace: true,
+    blacklist: true,
+    modules: !!input.modules && input.modules.functions.length > 0,
+    btf: true,
+    exactFieldOffsets: true,
+    ...input.meta.coverage,
+  };
+  const meta: KernelMeta = {
+    ...input.meta,
+    coverage,
+    counts: { functions: functions.length, tracepoints: tracepoints.length, syscalls: syscalls.length, lsmHooks: lsmHooks.length },
+  };
+  const facts: KernelFacts = { meta, functions, tracepoints, syscalls, lsmHooks };
+  if (kfuncs.length) facts.kfuncs = kfuncs;
+  const stats: ImageStats = {
+    symbols: symbols.length,
+    textFunctions: img.text.functions.length,
+    mcountEntries: mcount.entries,
+    mcountFunctions: mcount.functions.size,
+    blacklistEntries: blacklist.entries,
+    blacklistFunctions: blacklist.functions.size,
+    tracepointStructs: structTps.length,
+    traceEvents: events.length,
+    rawTracepoints: raw.size,
+    btfFuncs: btfFuncs.size,
+  };
+  return { facts, stats };
+}
+
+/**
+ * Parses the DWARF inline classification (`<version>-inline.tsv`: name, class, out_of_line_instances,
+ * inlined_sites, ...) and its self-sites side file (`name`, `self_inlined_sites`), both with a
+ * header line. `file` names the input in errors.
+ */
+export function parseInlineTsv(inlineTsv: string, selfSitesTsv: string | undefined, file: string): Map<string, InlineInfo> {
+  const out = new Map<string, InlineInfo>();
+  const classes = new Set<string>(['fully_inlined', 'partially_inlined', 'out_of_line_only', 'no_code']);
+  const lines = inlineTsv.split('\n');
+  const header = lines[0].split('\t');
+  const col = (n: string) => {
+    const i = header.indexOf(n);
+    if (i < 0) throw new KernelDataError(file, `inline tsv has no column ${n} (header: ${lines[0].slice(0, 120)})`);
+    return i;
+  };
+  const cName = col('name'), cClass = col('class'), cSites = col('inlined_sites');
+  for (let i = 1; i < lines.length; i++) {
+    if (!lines[i]) continue;
+    const f = lines[i].split('\t');
+    const cls = f[cClass];
+    const sites = Number(f[cSites]);
+    if (!classes.has(cls) || !Number.isInteger(sites)) throw new KernelDataError(file, `line ${i + 1}: bad row "${lines[i].slice(0, 80)}"`);
+    out.set(f[cName], { class: cls as DwarfInlineClass, sites, selfSites: 0 });
+  }
+  if (selfSitesTsv) {
+    const sl = selfSitesTsv.split('\n');
+    for (let i = 1; i < sl.length; i++) {
+      if (!sl[i]) continue;
+      const [name, n] = sl[i].split('\t');
+      const row = out.get(name);
+      const v = Number(n);
+      if (!Number.isInteger(v)) throw new KernelDataError(file, `self-sites line ${i + 1}: bad count "${sl[i].slice(0, 80)}"`);
+      if (row) row.selfSites = v;
+    }
+  }
+  return out;
+}
