@@ -28,8 +28,8 @@ export function describeFsError(e: unknown): string {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
     case 'ENOENT': return 'not found';
-    case 'EACCES':
-    case 'EPERM': return 'permission denied (needs root or a readable mount)';
+    case 'EACCES': return 'permission denied (needs root)';
+    case 'EPERM': return 'operation not permitted (the kernel refuses it to this process, even to root under lockdown)';
     case 'EISDIR': return 'is a directory, expected a file';
     case 'ENOTDIR': return 'a parent path is not a directory';
     case 'EINVAL': return 'invalid argument while reading';
