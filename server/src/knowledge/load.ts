@@ -68,8 +68,9 @@ const bool = (key: string, optional = false): FieldCheck => (row) => {
   if (v === undefined && optional) return undefined;
   return typeof v === 'boolean' ? undefined : `"${key}" must be a boolean`;
 };
-const strArray = (key: string): FieldCheck => (row) => {
+const strArray = (key: string, optional = false): FieldCheck => (row) => {
   const v = row[key];
+  if (v === undefined && optional) return undefined;
   return Array.isArray(v) && v.every((x) => typeof x === 'string' && x.length > 0)
     ? undefined : `"${key}" must be an array of non-empty strings`;
 };
@@ -209,7 +210,7 @@ export function loadKnowledge(dir: string): Knowledge {
     const { file, value } = readJsonFile(dir, KNOWLEDGE_FILES.bpftraceBuiltins);
     return rows<BpftraceBuiltin>(file, value, 'builtins', [
       str('name'), oneOf('kind', ['variable', 'function', 'map-function', 'probe']), str('doc'), str('source'),
-      str('signature', true),
+      str('signature', true), strArray('aliases', true),
     ]);
   });
 

@@ -89,6 +89,8 @@ export interface BpftraceBuiltin {
   kind: 'variable' | 'function' | 'map-function' | 'probe';
   signature?: string;
   doc: string;
+  /** Short spellings of a probe type (`k` for kprobe). */
+  aliases?: string[];
   /** Documentation page the entry was checked against. */
   source?: string;
 }

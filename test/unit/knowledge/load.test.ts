@@ -150,3 +150,24 @@ test('evidenceFor finds reports by function, clone name, tracepoint and event na
   assert.equal(report?.url, 'https://github.com/bpftrace/bpftrace/issues/2448');
   assert.equal(report?.hazard, 'fully-inlined');
 });
+
+test('bpftrace builtins: variables, functions, map functions and probe types with aliases', () => {
+  const all = knowledge.bpftraceBuiltins();
+  const byName = new Map(all.map((b) => [`${b.kind}:${b.name}`, b]));
+  for (const name of ['pid', 'tid', 'uid', 'gid', 'nsecs', 'elapsed', 'cpu', 'comm', 'kstack', 'ustack', 'arg0', 'args',
+    'retval', 'func', 'probe', 'curtask', 'rand', 'cgroup']) {
+    assert.ok(byName.has(`variable:${name}`), `variable ${name}`);
+  }
+  for (const name of ['printf', 'time', 'join', 'str', 'buf', 'ksym', 'usym', 'kaddr', 'uaddr', 'reg', 'system', 'exit',
+    'cgroupid', 'ntop', 'kptr', 'uptr', 'macaddr', 'cat', 'signal', 'strncmp', 'override', 'sizeof', 'offsetof', 'print',
+    'clear', 'zero', 'delete']) {
+    assert.ok(byName.has(`function:${name}`), `function ${name}`);
+  }
+  for (const name of ['count', 'sum', 'avg', 'min', 'max', 'stats', 'hist', 'lhist']) {
+    assert.ok(byName.has(`map-function:${name}`), `map function ${name}`);
+  }
+  assert.deepEqual(byName.get('probe:kprobe')?.aliases, ['k']);
+  assert.ok(byName.get('probe:fentry')?.aliases?.includes('kfunc'));
+  assert.match(byName.get('map-function:lhist')?.signature ?? '', /min, int64 max, int64 step/);
+  for (const b of all) assert.ok(b.doc.length > 10 && !b.doc.includes('\n'), `${b.name}: one-line doc`);
+});
