@@ -175,7 +175,7 @@ test('broken.bt: no exception, errors reported, later probes still found', () =>
   const m = parseBpftrace(fixture('broken.bt'));
   const raws = m.probes.map((p) => p.raw);
   for (const want of ['kprobe:do_nanosleep', 'tracepoint:sched:sched_switch', 'bogus:thing', 'kprobe:vfs_read',
-    'kprobe:vfs_write', 'tracepoint:syscalls:', 'uprobe:/bin/bash:readline', 'kprobe:tcp_{sendmsg,recvmsg}']) {
+    'kprobe:vfs_write', 'tracepoint:syscalls:', 'uretprobe:/bin/bash:readline', 'kprobe:tcp_{sendmsg,recvmsg}']) {
     assert.ok(raws.includes(want), `missing ${want} in ${JSON.stringify(raws)}`);
   }
   const msgs = m.errors.map((e) => e.message);
@@ -188,7 +188,7 @@ test('broken.bt: no exception, errors reported, later probes still found', () =>
   const empty = m.probes.find((p) => p.raw === 'tracepoint:syscalls:')!;
   assert.equal(empty.system, 'syscalls');
   assert.equal(empty.event, '');
-  const up = m.probes.find((p) => p.kind === 'uprobe')!;
+  const up = m.probes.find((p) => p.kind === 'uretprobe')!;
   assert.equal(m.blocks[up.block].predicate?.text, 'pid == 42');
   assert.equal(m.blocks[up.block].retvalUses.length, 1);
 });

@@ -1,0 +1,96 @@
+// bpftrace completion over the real bundled atlas: probe types, targets (wildcard-aware, ranked
+// stable-first, with presence and hazards), tracepoint systems then events, args fields and
+// builtins.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { completionBpftrace } from '../../../server/src/features/bpftrace/completion';
+import { BT_PROBE_TYPES } from '../../../server/src/syntax/bpftrace';
+import { context, docAtCursor } from './helpers';
+
+const debian12 = context(['debian-12']);
+
+function complete(text: string, ctx = debian12) {
+  const { doc, pos } = docAtCursor(text);
+  return completionBpftrace(doc, pos, ctx);
+}
+
+function labels(text: string, ctx = debian12): string[] {
+  return complete(text, ctx).items.map((i) => i.label);
+}
+
+test('tracepoint:syscalls:sys_enter_openat { args. completes filename (debian-12)', () => {
+  const list = complete('tracepoint:syscalls:sys_enter_openat { printf("%s", str(args.‸');
+  const filename = list.items.find((i) => i.label === 'filename');
+  assert.ok(filename, JSON.stringify(list.items.map((i) => i.label)));
+  assert.match(String(filename.detail), /char \*/);
+  assert.ok(list.items.some((i) => i.label === 'dfd'));
+  assert.ok(list.items.some((i) => i.label === 'flags'));
+});
+
+test('args-> works too, and fields of every probe in a list are offered', () => {
+  const got = labels('tracepoint:sched:sched_wakeup,\ntracepoint:sched:sched_switch\n{\n  @[args->‸]\n}\n');
+  for (const f of ['pid', 'prio', 'next_pid', 'prev_state']) assert.ok(got.includes(f), f);
+});
+
+test('fentry args are the function parameters (BTF)', () => {
+  const got = labels('fentry:vfs_read { @ = hist(args.‸) }');
+  assert.deepEqual(got.slice().sort(), ['buf', 'count', 'file', 'pos']);
+});
+
+test('probe types at the start of a probe, with aliases and a line each', () => {
+  const list = complete('‸');
+  assert.equal(list.items.length, BT_PROBE_TYPES.length);
+  const k = list.items.find((i) => i.label === 'k')!;
+  assert.equal(k.detail, 'alias of kprobe');
+  const tp = list.items.find((i) => i.label === 'tracepoint')!;
+  assert.equal((tp.textEdit as { newText: string }).newText, 'tracepoint:');
+  assert.ok(list.items.every((i) => typeof i.documentation === 'object'));
+});
+
+test('kprobe:tcp_* is filtered by the wildcard and shows presence and hazards', () => {
+  const list = complete('kprobe:tcp_v4_conn*‸');
+  assert.ok(list.items.length > 0);
+  assert.ok(list.items.every((i) => /^tcp_v4_conn/.test(i.label)), JSON.stringify(list.items.map((i) => i.label)));
+  assert.ok(list.items.some((i) => i.label === 'tcp_v4_connect'));
+  assert.ok(list.items.every((i) => /on 1\/1 targets/.test(String(i.detail))));
+});
+
+test('prefix completion ranks hooks without hazards first', () => {
+  const list = complete('kprobe:blk_account_io‸');
+  const sorted = list.items.slice().sort((a, b) => String(a.sortText).localeCompare(String(b.sortText)));
+  const inlined = sorted.findIndex((i) => i.label === 'blk_account_io_start');
+  assert.ok(inlined >= 0, JSON.stringify(sorted.map((i) => [i.label, i.detail])));
+  assert.match(String(sorted[inlined].detail), /inlined/);
+  const clean = sorted.findIndex((i) => !/—/.test(String(i.detail)));
+  if (clean >= 0) assert.ok(clean < inlined);
+});
+
+test('tracepoint systems, then events of the system', () => {
+  const systems = complete('tracepoint:sch‸');
+  const sched = systems.items.find((i) => i.label === 'sched');
+  assert.ok(sched);
+  assert.equal((sched.textEdit as { newText: string }).newText, 'sched:');
+  const events = labels('tracepoint:sched:sched_sw‸');
+  assert.ok(events.includes('sched_switch'));
+  assert.ok(events.every((e) => e.startsWith('sched_sw')));
+  const aliased = labels('t:block:block_rq_i‸');
+  assert.ok(aliased.includes('block_rq_issue') && aliased.includes('block_rq_insert'));
+});
+
+test('rawtracepoint names', () => {
+  assert.ok(labels('rawtracepoint:sched_sw‸').includes('sched_switch'));
+});
+
+test('builtins in action blocks, retval only where it exists', () => {
+  const inKprobe = complete('kprobe:vfs_read { @[‸] }');
+  const names = inKprobe.items.map((i) => i.label);
+  for (const b of ['pid', 'comm', 'nsecs', 'kstack']) assert.ok(names.includes(b), b);
+  assert.ok(!names.includes('retval'));
+  assert.ok(inKprobe.items.every((i) => i.documentation));
+  assert.ok(labels('kretprobe:vfs_read { @ = hist(re‸) }').includes('retval'));
+});
+
+test('nothing inside comments, strings are not probe headers', () => {
+  assert.equal(complete('// kprobe:tcp_‸\n').items.length, 0);
+});

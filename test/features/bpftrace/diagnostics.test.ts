@@ -1,0 +1,148 @@
+// bpftrace diagnostics over the real bundled atlas: tool-style fixtures, the hazard taxonomy and
+// codes shared with C, wildcards, probe lists, args fields, retval and suppression comments.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
+import { diagnosticsBpftrace } from '../../../server/src/features/bpftrace/diagnostics';
+import { context, docOf, fixtureText } from './helpers';
+
+const debian12 = context(['debian-12']);
+
+function codes(ds: Diagnostic[]): string[] {
+  return ds.map((d) => String(d.code));
+}
+
+function at(ds: Diagnostic[], line: number): Diagnostic[] {
+  return ds.filter((d) => d.range.start.line === line);
+}
+
+test('debian-12: kprobe:blk_account_io_start is an error (fully inlined) suggesting the block tracepoint', () => {
+  const ds = diagnosticsBpftrace(docOf('kprobe:blk_account_io_start\n{\n  @[comm] = count();\n}\n'), debian12);
+  const d = ds.find((x) => x.code === 'fully-inlined' || x.code === 'absent');
+  assert.ok(d, JSON.stringify(ds));
+  assert.equal(d.severity, DiagnosticSeverity.Error);
+  assert.equal(d.code, 'fully-inlined');
+  assert.match(d.message, /debian-12/);
+  assert.match(d.message, /tracepoint:block:block_rq_issue/);
+  assert.deepEqual(d.range, { start: { line: 0, character: 7 }, end: { line: 0, character: 27 } });
+  assert.ok(d.codeDescription?.href.endsWith('#fully-inlined'));
+  assert.ok(d.relatedInformation?.some((r) => /debian-12/.test(r.message)));
+});
+
+test('biosnoop fixture: both accounting kprobes fail on debian-12, BEGIN/END say nothing', () => {
+  const ds = diagnosticsBpftrace(docOf(fixtureText('biosnoop.bt')), debian12);
+  const summary = ds.map((d) => [d.range.start.line, d.code, d.severity]);
+  // The start pair (lines 13, 14): neither attaches on 6.1, so both are errors.
+  assert.deepEqual(at(ds, 13).map((d) => [d.code, d.severity]), [['fully-inlined', DiagnosticSeverity.Error]], JSON.stringify(summary));
+  assert.deepEqual(at(ds, 14).map((d) => [d.code, d.severity]), [['absent', DiagnosticSeverity.Error]]);
+  assert.match(at(ds, 13)[0].message, /tracepoint:block:block_rq_issue/);
+  // The done pair (21, 22): blk_account_io_done attaches (with a hint towards block_rq_complete);
+  // the missing __ twin is only information because its sibling covers debian-12.
+  assert.deepEqual(at(ds, 21).map((d) => [d.code, d.severity]), [['prefer-tracepoint', DiagnosticSeverity.Hint]]);
+  assert.deepEqual(at(ds, 22).map((d) => [d.code, d.severity]), [['absent', DiagnosticSeverity.Information]]);
+  assert.match(at(ds, 22)[0].message, /another probe of this list does/);
+  assert.equal(at(ds, 9).length, 0);
+  assert.ok(!ds.some((d) => d.code === 'syntax'));
+});
+
+test('tcpdrop fixture: kprobe:tcp_drop is absent on debian-12 with tracepoint:skb:kfree_skb suggested', () => {
+  const ds = diagnosticsBpftrace(docOf(fixtureText('tcpdrop.bt')), debian12);
+  const d = ds.find((x) => x.range.start.line === 18);
+  assert.ok(d, JSON.stringify(ds));
+  assert.equal(d.severity, DiagnosticSeverity.Error);
+  assert.match(d.message, /tracepoint:skb:kfree_skb/);
+});
+
+test('stable tool-style scripts are clean on debian-12 (tracepoints, syscalls, fields)', () => {
+  for (const name of ['runqlat.bt', 'opensnoop.bt', 'biosnoop-tp.bt', 'tcpdrop-tp.bt']) {
+    const ds = diagnosticsBpftrace(docOf(fixtureText(name)), debian12);
+    const bad = ds.filter((d) => d.severity === DiagnosticSeverity.Error || d.severity === DiagnosticSeverity.Warning);
+    assert.deepEqual(bad.map((d) => d.message), [], name);
+  }
+});
+
+test('a misspelt function is absent, and the message lists the closest names', () => {
+  const ds = diagnosticsBpftrace(docOf('kprobe:vfs_raed { @ = count(); }'), debian12);
+  const d = ds.find((x) => x.code === 'absent');
+  assert.ok(d, JSON.stringify(ds));
+  assert.match(d.message, /vfs_read/);
+});
+
+test('wildcards: matches counted per target; no match is an error', () => {
+  const ds = diagnosticsBpftrace(docOf('kprobe:vfs_read* { @[func] = count(); }\nkprobe:zzz_no_such_fn_* { }\n'), debian12);
+  const info = ds.find((d) => d.code === 'pattern-matches');
+  assert.ok(info, JSON.stringify(ds));
+  const n = Number(/matches (\d+) on debian-12/.exec(info.message)?.[1]);
+  assert.ok(n >= 2, info.message);
+  const none = ds.find((d) => d.code === 'absent');
+  assert.ok(none);
+  assert.equal(none.range.start.line, 1);
+  assert.match(none.message, /matches no function on debian-12/);
+});
+
+test('wildcards over the kprobe blacklist report the skipped functions', () => {
+  // Syscall entry code and kprobe internals are NOKPROBE: a broad pattern meets some of them.
+  const ds = diagnosticsBpftrace(docOf('kprobe:kprobe_* { @[func] = count(); }'), debian12);
+  const d = ds.find((x) => x.code === 'kprobe-blacklist');
+  assert.ok(d, JSON.stringify(ds.map((x) => x.message)));
+  assert.equal(d.severity, DiagnosticSeverity.Warning);
+  assert.match(d.message, /kprobe blacklist/);
+});
+
+test('args fields: a field the record lacks is an error naming the fields that exist', () => {
+  const ds = diagnosticsBpftrace(docOf('tracepoint:sched:sched_switch { @[args.next_pidd] = count(); @[args.prev_pid] = count(); }'), debian12);
+  const d = ds.filter((x) => x.code === 'field-missing');
+  assert.equal(d.length, 1, JSON.stringify(ds));
+  assert.equal(d[0].severity, DiagnosticSeverity.Error);
+  assert.match(d[0].message, /next_pidd/);
+  assert.match(d[0].message, /next_pid/);
+});
+
+test('fentry parameters are checked as args fields', () => {
+  const text = 'fentry:vfs_read { @ = hist(args.count); @x = args.nope; }';
+  const ds = diagnosticsBpftrace(docOf(text), debian12);
+  const missing = ds.filter((x) => x.code === 'field-missing');
+  assert.deepEqual(missing.map((d) => d.range.start.character), [text.indexOf('nope')]);
+  assert.match(missing[0].message, /fields: file, buf, count, pos/);
+});
+
+test('retval in a probe without a return value is reported', () => {
+  const ds = diagnosticsBpftrace(docOf('kprobe:vfs_read { @ = hist(retval); }\nkretprobe:vfs_read { @r = hist(retval); }\n'), debian12);
+  const d = ds.filter((x) => x.code === 'retval-unavailable');
+  assert.equal(d.length, 1);
+  assert.equal(d[0].range.start.line, 0);
+});
+
+test('a stable probe with an equivalent tracepoint gets a hint', () => {
+  const ds = diagnosticsBpftrace(docOf('kprobe:tcp_retransmit_skb { @ = count(); }'), debian12);
+  const hint = ds.find((d) => d.severity === DiagnosticSeverity.Hint);
+  assert.ok(hint, JSON.stringify(ds));
+  assert.equal(hint.code, 'prefer-tracepoint');
+  assert.match(hint.message, /tracepoint:tcp:tcp_retransmit_skb/);
+});
+
+test('suppression comments silence all or named codes on the next probe', () => {
+  const all = diagnosticsBpftrace(docOf('// bpf-atlas-ignore\nkprobe:blk_account_io_start { }'), debian12);
+  assert.deepEqual(codes(all), []);
+  const named = diagnosticsBpftrace(docOf('kprobe:blk_account_io_start { } // bpf-atlas-ignore: fully-inlined'), debian12);
+  assert.deepEqual(codes(named), []);
+  const other = diagnosticsBpftrace(docOf('// bpf-atlas-ignore: absent\nkprobe:blk_account_io_start { }'), debian12);
+  assert.deepEqual(codes(other), ['fully-inlined']);
+});
+
+test('severity overrides from settings apply to hazard codes', () => {
+  const ctx = context(['debian-12'], { severity: { 'fully-inlined': 'off' } });
+  const ds = diagnosticsBpftrace(docOf('kprobe:blk_account_io_start { }'), ctx);
+  assert.deepEqual(codes(ds), []);
+});
+
+test('broken.bt: syntax errors and atlas findings together, no exception', () => {
+  const ds = diagnosticsBpftrace(docOf(fixtureText('broken.bt')), debian12);
+  assert.ok(ds.some((d) => d.code === 'syntax' && /Unknown probe type 'bogus'/.test(d.message)));
+  assert.ok(ds.some((d) => d.code === 'syntax' && /Incomplete probe tracepoint:syscalls:/.test(d.message)));
+  // The recovered blocks are still analysed: do_nanosleep (line 3) attaches, with the fentry hint.
+  assert.ok(ds.some((d) => d.range.start.line === 3 && d.code === 'prefer-fentry'), JSON.stringify(ds.map((d) => [d.range.start.line, d.code])));
+  // Brace expansion: tcp_sendmsg and tcp_recvmsg both exist, so no error on that line.
+  assert.ok(!ds.some((d) => d.range.start.line === 26 && d.severity === DiagnosticSeverity.Error));
+});
