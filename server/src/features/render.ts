@@ -33,6 +33,8 @@ export interface AttachPointView {
   evidence?: readonly Evidence[];
   /** One line on the hook kind (the section prefix summary). */
   summary?: string;
+  /** How the hook's shape differs between the target kernels. */
+  differences?: readonly { hazard: string; message: string; variants?: readonly { kernels: readonly string[]; text: string }[] }[];
 }
 
 export interface RenderOptions {
@@ -157,6 +159,11 @@ export function renderAttachPoint(view: AttachPointView, options: RenderOptions 
   }
   if (show.fmt) {
     out.push(...renderGroups('Print format', groupBy(view.kernels, (r) => r.assessment.fmt ? '```\n' + r.assessment.fmt + '\n```' : undefined), total));
+  }
+  if (view.differences?.length) {
+    out.push('**Differences between targets**', '');
+    for (const d of view.differences) out.push(`- \`${d.hazard}\`: ${d.message}`);
+    out.push('');
   }
   const seen = new Set<string>();
   const hazardNotes: string[] = [];

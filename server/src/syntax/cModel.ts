@@ -553,7 +553,11 @@ interface HeaderScan {
 }
 
 /** Reads the handler header that follows a section, from the token stream. */
-function scanHeader(text: string, tokens: Token[], from: number, sectionStarts: Set<number>, lines: LineMap): HeaderScan {
+function directiveBetween(directives: readonly Directive[], start: number, end: number): boolean {
+  return directives.some((d) => d.start >= start && d.start < end);
+}
+
+function scanHeader(text: string, tokens: Token[], from: number, sectionStarts: Set<number>, directives: readonly Directive[], lines: LineMap): HeaderScan {
   const res: HeaderScan = { sharedSections: [], variable: false };
   const first = tokens[from];
   if (!first || ['=', ';', ',', ')'].includes(first.text)) { res.variable = true; return res; }
@@ -562,7 +566,10 @@ function scanHeader(text: string, tokens: Token[], from: number, sectionStarts: 
   const limit = Math.min(tokens.length, from + 80);
   while (k < limit) {
     const t = tokens[k];
-    if (sectionStarts.has(k) && k !== from - 1) {
+    if (sectionStarts.has(k)) {
+      // Another section right after this one with only preprocessor lines between: #if/#else
+      // alternatives for the same handler. Otherwise this section has no handler yet.
+      if (k !== typeStart || !directiveBetween(directives, tokens[k - 1]?.end ?? 0, tokens[k].start)) return res;
       res.sharedSections.push(k);
       // Skip the shared SEC(...) itself.
       const close = tokens[k + 3]?.text === ')' ? k + 3 : k + 2;
@@ -726,7 +733,7 @@ export function buildCModel(text: string, tree: Tree | undefined, resolve: Secti
     // Sections sharing a header (#if alternatives) reuse one scan.
     let scan = headerCache.get(r);
     if (!scan) {
-      scan = scanHeader(text, tokens, sec.afterIndex, sectionStarts, lines);
+      scan = scanHeader(text, tokens, sec.afterIndex, sectionStarts, directives, lines);
       for (const shared of scan.sharedSections) {
         const idx = raw.findIndex((o) => o.tokenIndex === shared);
         if (idx >= 0) headerCache.set(idx, scan);

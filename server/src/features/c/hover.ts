@@ -3,123 +3,21 @@
 // alternative); on handler arguments, their type per kernel; on ctx fields, type and offset per
 // kernel; on BPF helpers, their documentation, first kernel and pitfalls.
 //
-// It also owns `assessOnKernel`, the per-kernel reading of the atlas facts for one target that
-// completion shares (hazards for ranking, arguments for snippets).
+// Section hovers render the cross-kernel attachReport (features/attachReport.ts) with render.ts.
 
 import type { Hover, Position } from 'vscode-languageserver';
 import { MarkupKind } from 'vscode-languageserver';
-import { HAZARD_DOCS, renderProto } from '../../atlas/model';
-import type {
-  Assessment, AttachTarget, FunctionFacts, Hazard, HazardName, KernelQuery, Param, Severity, TraceField,
-} from '../../atlas/model';
+import { assess } from '../../atlas/assess';
+import type { Assessment, AttachTarget, KernelQuery, Param, TraceField } from '../../atlas/model';
+import { attachReport } from '../attachReport';
 import type { AnalyzedDocument } from '../../syntax/documents';
 import { rangeContains, type BpfProgram, type CtxAccess, type HandlerParam, type Range } from '../../syntax/cModel';
 import type { FeatureContext } from '../context';
-import { renderArgs, renderAttachPoint, renderFields, recordStruct, type KernelRow } from '../render';
+import { renderArgs, renderAttachPoint, renderFields } from '../render';
 
-const SEVERITY: Record<HazardName, Severity> = {
-  'absent': 'error', 'fully-inlined': 'error', 'renamed': 'error', 'kprobe-blacklist': 'error', 'no-btf': 'error',
-  'notrace': 'error', 'no-event': 'error', 'init-only': 'error', 'partially-inlined': 'warning', 'clone': 'warning',
-  'duplicate': 'warning', 'signature-changed': 'warning', 'fields-changed': 'warning', 'args-changed': 'warning',
-  'unknown': 'info',
-};
-
-function hazard(name: HazardName, message?: string): Hazard {
-  return { name, severity: SEVERITY[name], message: message ?? HAZARD_DOCS[name] };
-}
-
-const FUNCTION_KINDS = new Set(['kprobe', 'kretprobe', 'fentry', 'fexit', 'fmod_ret', 'fsession', 'kprobe.session']);
-const FENTRY_KINDS = new Set(['fentry', 'fexit', 'fmod_ret', 'fsession']);
-
-/** Hazards of attaching `kind` to a function on one kernel, from its facts alone. */
-export function functionHazards(kind: string, name: string, fn: FunctionFacts | undefined, kernel: KernelQuery): Hazard[] {
-  if (!fn) {
-    if (kernel.hasSymbol(name)) return [];
-    return [hazard('absent', `No function \`${name}\` on ${kernel.meta.id}.`)];
-  }
-  if (fn.noData) return [hazard('unknown')];
-  const out: Hazard[] = [];
-  const exact = fn.symbols.filter((s) => s === name).length;
-  const suffixed = fn.symbols.filter((s) => s !== name);
-  if (!fn.symbols.length) {
-    out.push(fn.inline === 'full' ? hazard('fully-inlined', `\`${name}\` is inlined into every caller on ${kernel.meta.id}.`) : hazard('absent'));
-  } else if (!exact) {
-    out.push(hazard('renamed', `Only \`${suffixed.join('`, `')}\` exists on ${kernel.meta.id}.`));
-  } else {
-    if (exact > 1) out.push(hazard('duplicate', `${exact} functions named \`${name}\` on ${kernel.meta.id}.`));
-    if (suffixed.length) out.push(hazard('clone', `Also \`${suffixed.join('`, `')}\` on ${kernel.meta.id}: calls to it are missed.`));
-    if (fn.inline === 'partial') {
-      out.push(hazard('partially-inlined', `Inlined into ${fn.inlinedSites ?? 'some'} call site(s) on ${kernel.meta.id}: those calls are missed.`));
-    }
-  }
-  if (FENTRY_KINDS.has(kind)) {
-    if (fn.inBtf === false) out.push(hazard('no-btf'));
-    if (fn.ftrace === false) out.push(hazard('notrace'));
-  } else if (fn.kprobeBlacklisted) {
-    out.push(hazard('kprobe-blacklist'));
-  }
-  if (fn.initOnly) out.push(hazard('init-only'));
-  if (fn.inline === 'unknown' && !out.length && !kernel.meta.coverage.inline) out.push(hazard('unknown'));
-  return out;
-}
-
-function syscallProto(name: string, args: readonly Param[]): string {
-  return renderProto(`sys_${name}`, { ret: 'long', params: [...args] });
-}
-
-/** Reads one target on one kernel into an Assessment (found, attachable, hazards, shape). */
+/** One target on one kernel, as the atlas judges it (atlas/assess.ts). */
 export function assessOnKernel(kernel: KernelQuery, target: AttachTarget): Assessment {
-  const base: Assessment = { kernel: kernel.meta.id, found: false, attachable: false, hazards: [] };
-  const name = target.name;
-  if (FUNCTION_KINDS.has(target.kind)) {
-    const fn = kernel.fn(name);
-    const hazards = functionHazards(target.kind, name, fn, kernel);
-    const failing = hazards.some((h) => h.severity === 'error');
-    const renamed = hazards.find((h) => h.name === 'renamed');
-    return {
-      ...base,
-      found: !!fn || kernel.hasSymbol(name),
-      attachable: !failing,
-      hazards,
-      attachAs: renamed && fn ? fn.symbols[0] : undefined,
-      inlinedSites: fn?.inlinedSites,
-      proto: fn?.proto ? renderProto(name, fn.proto) : undefined,
-      args: fn?.proto?.params,
-      symbols: fn?.symbols,
-      module: fn?.module,
-    };
-  }
-  if (target.kind === 'tracepoint' || target.kind === 'raw_tp' || target.kind === 'tp_btf') {
-    const tp = kernel.tracepoint(name, target.kind === 'tracepoint' ? target.system : undefined);
-    if (!tp) return { ...base, hazards: [hazard('absent', `No tracepoint \`${target.system ? target.system + ':' : ''}${name}\` on ${kernel.meta.id}.`)] };
-    const hazards: Hazard[] = [];
-    if (target.kind === 'tracepoint' && !tp.event) hazards.push(hazard('no-event'));
-    if (target.kind === 'tp_btf' && tp.btf === false) hazards.push(hazard('no-btf', `No \`btf_trace_${name}\` in the BTF of ${kernel.meta.id}.`));
-    if (target.kind === 'tp_btf' && tp.btf === null) hazards.push(hazard('unknown', `The atlas cannot tell whether ${kernel.meta.id} has \`btf_trace_${name}\`.`));
-    return {
-      ...base,
-      found: true,
-      attachable: !hazards.some((h) => h.severity === 'error'),
-      hazards,
-      fields: tp.fields,
-      args: tp.args,
-      fmt: tp.fmt,
-      system: tp.system,
-      template: tp.template,
-      module: tp.module,
-    };
-  }
-  if (target.kind === 'ksyscall' || target.kind === 'kretsyscall') {
-    const sc = kernel.syscall(name);
-    if (!sc) return { ...base, hazards: [hazard('absent', `No syscall \`${name}\` on ${kernel.meta.id}.`)] };
-    return { ...base, found: true, attachable: true, proto: syscallProto(name, sc.args), args: sc.args };
-  }
-  if (target.kind === 'lsm') {
-    const hook = kernel.lsmHook(name);
-    if (!hook) return { ...base, hazards: [hazard('absent', `No LSM hook \`${name}\` on ${kernel.meta.id}.`)] };
-    return { ...base, found: true, attachable: true, proto: hook.proto ? renderProto(name, hook.proto) : undefined, args: hook.proto?.params };
-  }
-  return { ...base, hazards: [hazard('unknown', `The atlas does not index ${target.kind} targets.`)] };
+  return assess(kernel, target);
 }
 
 /** The atlas target a program names, when it names one the atlas knows how to look up. */
@@ -142,10 +40,6 @@ export function targetKernels(ctx: FeatureContext): { kernels: KernelQuery[]; er
   return { kernels, errors };
 }
 
-function rowsFor(kernels: readonly KernelQuery[], target: AttachTarget): KernelRow[] {
-  return kernels.map((k) => ({ kernel: k.meta.id, release: k.meta.release, assessment: assessOnKernel(k, target) }));
-}
-
 function markdown(value: string, range?: Range): Hover {
   return { contents: { kind: MarkupKind.Markdown, value }, range };
 }
@@ -164,21 +58,17 @@ function sectionHover(p: BpfProgram, ctx: FeatureContext): Hover {
     if (prefix?.since) lines.push('', `Needs Linux ${prefix.since} or newer.`);
     return markdown(lines.join('\n'), p.sectionRange);
   }
-  const { kernels, errors } = targetKernels(ctx);
-  const rows = rowsFor(kernels, target);
-  const fnKind = FUNCTION_KINDS.has(target.kind);
-  const equivalents = fnKind ? ctx.knowledge.equivalentsFor(target.name) : [];
-  const alternatives = equivalents.flatMap((eq) => eq.alternative.map((alt) => ({
-    target: { kind: alt.kind, name: alt.name, system: alt.system },
-    note: eq.strength === 'equivalent' ? 'used instead by real tools' : 'related (approximate semantics)',
-    since: alt.since ?? eq.since,
-    caveat: eq.caveat,
-    evidence: eq.evidence,
-  })));
+  const report = attachReport(target, ctx, { closest: false });
   const subject = target.kind === 'tracepoint' && target.system ? `${target.system}:${target.name}` : target.name;
   const evidence = [...ctx.knowledge.evidenceFor(target.name), ...(subject !== target.name ? ctx.knowledge.evidenceFor(subject) : [])];
-  let value = renderAttachPoint({ target, kernels: rows, alternatives, evidence, summary });
-  if (errors.length) value += `\n\nKernels that could not be loaded:\n${errors.map((e) => `- ${e}`).join('\n')}`;
+  const alternatives = [...report.alternatives, ...report.partialAlternatives.map((alt) => ({
+    target: alt.target,
+    note: `only on ${alt.presentOn.join(', ')}`,
+    since: alt.since,
+    caveat: alt.caveat,
+    evidence: alt.evidence,
+  }))];
+  const value = renderAttachPoint({ target, kernels: report.kernels, alternatives, evidence, summary, differences: report.differences });
   return markdown(value, p.sectionRange);
 }
 

@@ -1,0 +1,99 @@
+// Fixture helper for feature tests: loads a file from test/fixtures, strips its `/*^*/` markers
+// (optionally named: `/*^prev*/`) and records where each stood, analyses it with the real parser
+// and document store, and builds a FeatureContext over the bundled atlas and knowledge.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { Atlas } from '../../server/src/atlas/atlas';
+import type { FeatureContext } from '../../server/src/features/context';
+import { loadKnowledge } from '../../server/src/knowledge/load';
+import type { Knowledge } from '../../server/src/knowledge/types';
+import { DEFAULT_SETTINGS } from '../../server/src/settings';
+import { LineMap, type Position } from '../../server/src/syntax/cModel';
+import { DocumentStore, type AnalyzedDocument } from '../../server/src/syntax/documents';
+import { loadCParser } from '../../server/src/syntax/parser';
+
+/** The repository root (the folder with package.json), from out/test/... or test/... */
+export function repoRoot(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 8; i++) {
+    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'test', 'fixtures'))) return dir;
+    dir = path.dirname(dir);
+  }
+  throw new Error(`cannot find the repository root above ${__dirname}`);
+}
+
+export interface Fixture {
+  /** Path relative to test/fixtures. */
+  name: string;
+  /** Text with the markers removed. */
+  text: string;
+  /** Marker positions in order of appearance. */
+  markers: Position[];
+  /** Named markers (`/*^name*\/`). */
+  named: Map<string, Position>;
+}
+
+const MARKER = /\/\*\^([A-Za-z0-9_.-]*)\*\//g;
+
+/** Removes markers from `source` and returns their positions in the stripped text. */
+export function stripMarkers(source: string, name = '<inline>'): Fixture {
+  let text = '';
+  let last = 0;
+  const offsets: { offset: number; label: string }[] = [];
+  for (const m of source.matchAll(MARKER)) {
+    text += source.slice(last, m.index);
+    offsets.push({ offset: text.length, label: m[1] });
+    last = m.index! + m[0].length;
+  }
+  text += source.slice(last);
+  const lines = new LineMap(text);
+  const markers = offsets.map((o) => lines.positionAt(o.offset));
+  const named = new Map<string, Position>();
+  offsets.forEach((o, i) => { if (o.label) named.set(o.label, markers[i]); });
+  return { name, text, markers, named };
+}
+
+export function loadFixture(relPath: string): Fixture {
+  const file = path.join(repoRoot(), 'test', 'fixtures', relPath);
+  return stripMarkers(fs.readFileSync(file, 'utf8'), relPath);
+}
+
+/** The named marker, or a clear failure naming the fixture. */
+export function marker(f: Fixture, label?: string): Position {
+  const pos = label === undefined ? f.markers[0] : f.named.get(label);
+  if (!pos) throw new Error(`fixture ${f.name} has no marker ${label ?? '(first)'}`);
+  return pos;
+}
+
+let storePromise: Promise<DocumentStore> | undefined;
+
+/** One document store per test process, over the real tree-sitter C parser. */
+export function documentStore(): Promise<DocumentStore> {
+  storePromise ??= loadCParser().then((parser) => new DocumentStore({ parser }));
+  return storePromise;
+}
+
+let version = 0;
+
+/** Opens the fixture as a document (C unless it ends in .bt). */
+export async function openFixture(f: Fixture): Promise<AnalyzedDocument> {
+  const store = await documentStore();
+  const languageId = f.name.endsWith('.bt') ? 'bpftrace' : 'c';
+  return store.open(`file:///fixtures/${f.name}`, languageId, ++version, f.text);
+}
+
+let knowledge: Knowledge | undefined;
+let atlas: Atlas | undefined;
+
+/** The repository's data/ folder (tests never read the shared folders outside the repo). */
+export function repoDataDir(): string {
+  return path.join(repoRoot(), 'data');
+}
+
+/** A FeatureContext over the bundled atlases and knowledge, for the given target kernel ids. */
+export function featureContext(targets: readonly string[]): FeatureContext {
+  knowledge ??= loadKnowledge(path.join(repoDataDir(), 'knowledge'));
+  atlas ??= new Atlas({ dataDir: repoDataDir(), live: false });
+  return { atlas, targets, settings: DEFAULT_SETTINGS, knowledge };
+}
