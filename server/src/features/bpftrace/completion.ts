@@ -219,16 +219,34 @@ function describeReport(report: AttachReport, total: number): { detail: string; 
   return { detail, rank };
 }
 
+/** Plain ordering of identifiers (localeCompare is far slower over a whole kernel's names). */
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Internal names (`__x`, `____bpf_x`) after public ones, unless the user typed the underscore. */
+function internal(name: string): number {
+  return name.startsWith('_') ? 1 : 0;
+}
+
 function targetItems(candidates: Map<string, number>, total: number, range: Range, ctx: FeatureContext,
-  toTarget: (name: string) => AttachTarget, kind: CompletionItemKind, suffix = ''): CompletionList {
-  // Presence first, then name: the names most targets have are assessed in full.
-  const sorted = [...candidates].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  const incomplete = sorted.length > MAX_ITEMS;
-  const items = sorted.slice(0, MAX_ITEMS).map(([name, count], i): CompletionItem => {
+  toTarget: (name: string) => AttachTarget, kind: CompletionItemKind,
+  opts: { keep?: (name: string) => boolean; assess?: boolean } = {}): CompletionList {
+  // Presence first, then public before internal names, then name: the first ones are assessed in
+  // full. `keep` is applied lazily in that order, so costly checks run on what is shown only.
+  const sorted = [...candidates].sort((a, b) => b[1] - a[1] || internal(a[0]) - internal(b[0]) || byCodeUnits(a[0], b[0]));
+  const shown: [string, number][] = [];
+  let incomplete = false;
+  for (const entry of sorted) {
+    if (opts.keep && !opts.keep(entry[0])) continue;
+    if (shown.length === MAX_ITEMS) { incomplete = true; break; }
+    shown.push(entry);
+  }
+  const items = shown.map(([name, count], i): CompletionItem => {
     let detail = `on ${count}/${total} targets`;
     let rank = count === total ? 1 : 2;
     let documentation: CompletionItem['documentation'];
-    if (i < MAX_ASSESSED) {
+    if (opts.assess !== false && i < MAX_ASSESSED) {
       const report = attachReport(toTarget(name), ctx, { closest: false });
       const d = describeReport(report, total);
       detail = d.detail;
@@ -238,10 +256,9 @@ function targetItems(candidates: Map<string, number>, total: number, range: Rang
     }
     return {
       label: name, kind, detail, documentation,
-      textEdit: { range, newText: name + suffix },
+      textEdit: { range, newText: name },
       filterText: name,
-      sortText: `${rank}${name}`,
-      command: suffix ? { title: 'events', command: 'editor.action.triggerSuggest' } : undefined,
+      sortText: `${rank}${internal(name)}${name}`,
     };
   });
   return { isIncomplete: incomplete, items };
@@ -254,14 +271,16 @@ function functionItems(kind: 'kprobe' | 'kretprobe' | 'fentry' | 'fexit', typed:
   const counts = new Map<string, number>();
   for (const { kernel } of kernels) {
     for (const name of kernel.functionNames()) {
-      if (!matches(name)) continue;
-      if (kind === 'fentry' || kind === 'fexit') {
-        if (kernel.fn(name)?.inBtf === false) continue;
-      }
-      counts.set(name, (counts.get(name) ?? 0) + 1);
+      if (matches(name)) counts.set(name, (counts.get(name) ?? 0) + 1);
     }
   }
-  return targetItems(counts, kernels.length, range, ctx, (name) => ({ kind, name }), CompletionItemKind.Function);
+  // fentry/fexit need the function in BTF on some target.
+  const keep = kind === 'fentry' || kind === 'fexit'
+    ? (name: string) => kernels.some(({ kernel }) => kernel.fn(name)?.inBtf !== false)
+    : undefined;
+  // An empty or one-letter prefix matches most of the kernel: list names, assess once narrowed.
+  return targetItems(counts, kernels.length, range, ctx, (name) => ({ kind, name }), CompletionItemKind.Function,
+    { keep, assess: typed.replace(/[*?]/g, '').length >= 2 });
 }
 
 function systemItems(typed: string, range: Range, ctx: FeatureContext): CompletionList {

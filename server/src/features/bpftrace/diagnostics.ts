@@ -162,7 +162,8 @@ function exactDiagnostics(c: Collector, ctx: FeatureContext, analyses: Map<BtPro
     if (!parts.length && report.unknownOn.length) parts.push(`The atlas cannot fully judge ${probe.raw} on ${list(report.unknownOn)}.`);
     const detail = report.kernels.filter((k) => k.status !== 'ok' && k.hazards.length).map((k) => `${label(ctx, k.kernel)}: ${k.hazards.map((h) => h.message).join(' ')}`);
     if (detail.length) parts.push(detail.join(' '));
-    const fix = analysis.rewrites[0];
+    // fentry does not see inlined calls either: offer it for attach failures, not for misses.
+    const fix = analysis.rewrites.find((r) => status === 'error' || !/\b(fentry|fexit):/.test(r.newText));
     if (fix && status !== 'info') parts.push(fix.reason === 'closest' ? `Closest names: ${report.closest.join(', ')}.` : `Suggested: ${fix.newText}.`);
     else if (report.partialAlternatives.length) {
       const p = report.partialAlternatives[0];
