@@ -50,18 +50,25 @@ export function versionOf(release: string): string {
   return m ? `${m[1]}.${m[2]}` : release;
 }
 
-/** The default live reader: server/src/kernel/live.ts (factsFromLive) when it is present. */
-function defaultLiveLoader(sysRoot: string | undefined): LiveLoader | undefined {
-  let mod: { factsFromLive?: (opts?: { sysRoot?: string }) => KernelFacts | Promise<KernelFacts> };
+/** The kernel readers of server/src/kernel/live.ts, looked up at run time so the atlas works
+ *  (without `live`) in builds or tests where that module is absent. */
+export interface LiveReaders {
+  live?: (opts?: { sysRoot?: string; bundledSystems?: ReadonlyMap<string, string>; onProblem?: (m: string) => void }) => KernelFacts | Promise<KernelFacts>;
+  btfFile?: (file: string, opts?: { id?: string; bundledSystems?: ReadonlyMap<string, string>; onProblem?: (m: string) => void }) => KernelFacts | Promise<KernelFacts>;
+}
+
+export function liveReaders(): LiveReaders {
+  let mod: { factsFromLive?: LiveReaders['live']; factsFromBtfFile?: LiveReaders['btfFile'] };
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     mod = require('../kernel/live');
   } catch {
-    return undefined;
+    return {};
   }
-  const fn = mod.factsFromLive;
-  if (typeof fn !== 'function') return undefined;
-  return () => fn(sysRoot ? { sysRoot } : undefined);
+  return {
+    live: typeof mod.factsFromLive === 'function' ? mod.factsFromLive : undefined,
+    btfFile: typeof mod.factsFromBtfFile === 'function' ? mod.factsFromBtfFile : undefined,
+  };
 }
 
 export class Atlas implements AtlasQuery {
@@ -117,7 +124,7 @@ export class Atlas implements AtlasQuery {
     if (this.liveChecked) return;
     this.liveChecked = true;
     if (this.opts.live === false) return;
-    const loader = typeof this.opts.live === 'function' ? this.opts.live : defaultLiveLoader(this.opts.sysRoot);
+    const loader = typeof this.opts.live === 'function' ? this.opts.live : this.defaultLiveLoader();
     if (!loader) return;
     try {
       fs.accessSync(this.sysPath('sys/kernel/btf/vmlinux'), fs.constants.R_OK);
@@ -139,6 +146,36 @@ export class Atlas implements AtlasQuery {
         counts: { functions: 0, tracepoints: 0, syscalls: 0, lsmHooks: 0 },
       },
     });
+  }
+
+  /** Problems met while reading the running kernel (unreadable tracefs, ...). */
+  readonly liveProblems: string[] = [];
+
+  /** factsFromLive with trace systems from the bundled atlases (used when tracefs is unreadable). */
+  private defaultLiveLoader(): LiveLoader | undefined {
+    const read = liveReaders().live;
+    if (!read) return undefined;
+    return () => read({
+      sysRoot: this.opts.sysRoot,
+      bundledSystems: this.bundledSystems(),
+      onProblem: (m) => this.liveProblems.push(m),
+    });
+  }
+
+  /** Event name → trace system over every bundled kernel, newest kernels last so they win. */
+  bundledSystems(): Map<string, string> {
+    this.ensureBundled();
+    const out = new Map<string, string>();
+    const files = new Set<AtlasFile>();
+    for (const e of this.entries.values()) if (e.file && e.meta.source === 'bundled') files.add(e.file);
+    for (const file of files) {
+      try {
+        for (const [name, system] of file.traceSystems()) out.set(name, system);
+      } catch (e) {
+        this.bundleErrors.push((e as Error).message);
+      }
+    }
+    return out;
   }
 
   private all(): Map<string, Entry> {

@@ -592,6 +592,26 @@ export class AtlasFile {
     return { meta: entry.meta, functionNames, functionAt, tracepoints, syscalls, lsmHooks, extraSymbols, kfuncs };
   }
 
+  /** Event name → trace system over every kernel of the file (later kernels win), decoding
+   *  only the string and tracepoint tables. */
+  traceSystems(): Map<string, string> {
+    const strings = this.strings();
+    const t = this.table('tp');
+    const out = new Map<string, string>();
+    this.guard('tp records', () => {
+      for (let i = 0; i < t.offsets.length; i++) {
+        const r = new ByteReader(t.buf, t.offsets[i]);
+        const name = strings[r.uint()];
+        const flags = r.uint();
+        if (flags & TP_SYSTEM) {
+          const system = strings[r.uint()];
+          if (name !== undefined && system !== undefined) out.set(name, system);
+        }
+      }
+    });
+    return out;
+  }
+
   /** Every kernel fully decoded (round trips, `index` re-export). */
   loadFacts(id: string): KernelFacts {
     const d = this.load(id);

@@ -1,0 +1,80 @@
+// The `bpf-atlas` command line: a table of verbs, each a module under cli/ exporting
+// `run(argv, io) → Promise<exit status>`. This file only dispatches; every verb parses its own
+// arguments, prints usage and returns 2 on bad ones, and never lets a stack trace reach the user
+// for a user error. Bin entry of the esbuild bundle (dist/cli.js; the bundler adds the #! line).
+
+import * as check from './cli/check';
+import * as index from './cli/index';
+import * as kernels from './cli/kernels';
+import * as lookup from './cli/lookup';
+import * as lsp from './cli/lsp';
+
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+}
+
+interface Verb {
+  summary: string;
+  run(argv: string[], io: CliIo): Promise<number>;
+}
+
+const VERBS: Record<string, Verb> = {
+  kernels: { summary: 'list every known kernel (bundled, live, atlas files)', run: kernels.run },
+  lookup: { summary: 'what an attach point is on each target kernel, with its hazards', run: lookup.run },
+  check: { summary: 'report attach hazards of BPF programs (files or folders) for CI', run: (a, io) => check.run(a, io) },
+  index: { summary: 'build an atlas file of a kernel (running, BTF file, vmlinux, .deb)', run: index.run },
+  // The server speaks JSON-RPC over the real process streams, whatever io the caller passed.
+  lsp: { summary: 'run the language server (--stdio)', run: (a) => lsp.run(a, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }) },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(VERBS).map((v) => v.length));
+  const lines = Object.entries(VERBS).map(([name, v]) => `  ${name.padEnd(width)}  ${v.summary}`);
+  return `usage: bpf-atlas <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun \`bpf-atlas <command> --help\` for the options of a command.\n`;
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [verb, ...rest] = argv;
+  if (!verb || verb === '--help' || verb === '-h' || verb === 'help') {
+    if (verb === 'help' && rest[0] && VERBS[rest[0]]) return VERBS[rest[0]].run(['--help'], io);
+    (verb ? io.stdout : io.stderr).write(usage());
+    return verb ? 0 : 2;
+  }
+  if (verb === '--version' || verb === '-V') {
+    io.stdout.write(`bpf-atlas ${version()}\n`);
+    return 0;
+  }
+  const v = VERBS[verb];
+  if (!v) {
+    io.stderr.write(`bpf-atlas: unknown command "${verb}"\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await v.run(rest, io);
+  } catch (e) {
+    // A verb should have reported this itself; still no stack trace for the user.
+    io.stderr.write(`bpf-atlas ${verb}: ${(e as Error).message ?? String(e)}\n`);
+    if (process.env.BPF_ATLAS_DEBUG) io.stderr.write(`${(e as Error).stack}\n`);
+    return 1;
+  }
+}
+
+function version(): string {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { dataDir } = require('./dataDir') as typeof import('./dataDir');
+    const path = require('node:path') as typeof import('node:path');
+    const fs = require('node:fs') as typeof import('node:fs');
+    return (JSON.parse(fs.readFileSync(path.join(dataDir(), '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), process).then(
+    (code) => { process.exitCode = code; },
+    (e: Error) => { process.stderr.write(`bpf-atlas: ${e.message}\n`); process.exitCode = 1; },
+  );
+}

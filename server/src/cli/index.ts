@@ -1,0 +1,169 @@
+// `bpf-atlas index [--live | --btf FILE | --vmlinux FILE | --deb FILE...] -o FILE`: read one kernel
+// with the project's readers and write it as a single-kernel atlas file, which every verb (and the
+// editor setting bpfAtlas.targetKernels) then takes as a kernel: `--kernel FILE`. Typical use: run
+// it on a production host (BTF and kallsyms need no root) and ship the file to your editor.
+
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Atlas, liveReaders } from '../atlas/atlas';
+import { AtlasFile, writeAtlasFile } from '../atlas/format';
+import type { KernelFacts, KernelMeta } from '../atlas/model';
+import type { CliIo } from '../cli';
+import { extractVmlinux } from '../kernel/bzimage';
+import { findKernelImage, findModuleDir, unpackDeb } from '../kernel/deb';
+import { parseElf } from '../kernel/elf';
+import { isKernelDataError } from '../kernel/errors';
+import { factsFromVmlinux, imageBtf } from '../kernel/imageFacts';
+import { findModuleFiles, modulesFacts } from '../kernel/modules';
+import { parseArgs, usageError, type ParsedArgs } from './kernels';
+
+export const INDEX_USAGE = `usage: bpf-atlas index (--live | --btf FILE | --vmlinux FILE | --deb FILE...) -o FILE [--id ID] [--small]
+
+Reads one kernel and writes it as an atlas file that every command takes with --kernel FILE.
+
+  --live           the running kernel: /sys/kernel/btf/vmlinux (+ module BTF), /proc/kallsyms,
+                   tracefs when readable (no root needed for BTF and kallsyms)
+  --btf FILE       a raw BTF file (e.g. a copy of /sys/kernel/btf/vmlinux)
+  --vmlinux FILE   a vmlinux ELF or a vmlinuz/bzImage (needs xz or zstd for compressed images)
+  --deb FILE...    Debian/Ubuntu kernel packages (image, and modules when split); needs dpkg-deb
+  -o, --output FILE  the atlas file to write
+  --id ID          the kernel id inside the file (default: the file name without .atlas)
+  --small          compress harder (smaller file, slower to write)
+`;
+
+/** `Linux version 6.1.0-56-amd64 (...)` banner of an image → its release. */
+export function bannerRelease(vmlinux: Uint8Array): string | undefined {
+  const buf = Buffer.from(vmlinux.buffer, vmlinux.byteOffset, vmlinux.byteLength);
+  let at = buf.indexOf('Linux version ', 0, 'latin1');
+  while (at >= 0) {
+    const m = /^Linux version (\d+\.\d+\S*) /.exec(buf.toString('latin1', at, at + 200));
+    if (m) return m[1];
+    at = buf.indexOf('Linux version ', at + 1, 'latin1');
+  }
+  return undefined;
+}
+
+function versionOf(release: string): string {
+  const m = /^(\d+)\.(\d+)/.exec(release);
+  return m ? `${m[1]}.${m[2]}` : release;
+}
+
+function elfArch(vmlinux: Uint8Array): string {
+  const machine = vmlinux[18] | (vmlinux[19] << 8);
+  return ({ 62: 'x86_64', 183: 'arm64', 243: 'riscv64', 21: 'ppc64el', 22: 's390x' } as Record<number, string>)[machine] ?? `elf-machine-${machine}`;
+}
+
+function isElf(b: Uint8Array): boolean {
+  return b.length > 4 && b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
+}
+
+function baseMeta(id: string, release: string, arch: string, provenance: string): Omit<KernelMeta, 'coverage' | 'counts'> {
+  return { id, release, version: versionOf(release), arch, source: 'file', provenance };
+}
+
+function fromVmlinux(file: string, id: string): KernelFacts {
+  let bytes: Uint8Array = fs.readFileSync(file);
+  if (!isElf(bytes)) bytes = extractVmlinux(bytes, file);
+  const release = bannerRelease(bytes) ?? 'unknown';
+  return factsFromVmlinux({
+    vmlinux: bytes, file,
+    meta: baseMeta(id, release, elfArch(bytes), `bpf-atlas index --vmlinux ${path.basename(file)}: kallsyms, BTF, mcount, blacklist and trace events read from the image (no modules, no DWARF inline data)`),
+  }).facts;
+}
+
+function fromDebs(debs: string[], id: string, io: CliIo): KernelFacts {
+  const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'bpf-atlas-index-'));
+  try {
+    for (const deb of debs) unpackDeb(deb, tree, []);
+    const image = findKernelImage(tree);
+    let bytes: Uint8Array = fs.readFileSync(image);
+    if (!isElf(bytes)) bytes = extractVmlinux(bytes, image);
+    const elf = parseElf(bytes, image);
+    const btf = imageBtf(elf);
+    const moduleDir = findModuleDir(tree);
+    let modules;
+    if (moduleDir) {
+      // One xz per core over all modules: far faster than one process per module.
+      spawnSync('bash', ['-c', 'find "$1" -name "*.ko.xz" -print0 | xargs -0 -r -P2 -n 100 xz -d -f', 'bash', moduleDir], { stdio: 'ignore' });
+      modules = modulesFacts(findModuleFiles(moduleDir), btf);
+      if (modules.errors.length) io.stderr.write(`bpf-atlas index: ${modules.errors.length} modules skipped (first: ${modules.errors[0]})\n`);
+    }
+    const release = bannerRelease(bytes) ?? path.basename(image).replace(/^vmlinuz-/, '');
+    return factsFromVmlinux({
+      vmlinux: bytes, file: image, btf, modules,
+      meta: {
+        ...baseMeta(id, release, elfArch(bytes), `bpf-atlas index --deb ${debs.map((d) => path.basename(d)).join(' ')}: image kallsyms, BTF, mcount, blacklist, trace events${modules ? `, split BTF of ${modules.withBtf} modules` : ''} (no DWARF inline data)`),
+        coverage: { modules: !!modules && modules.withBtf > 0 },
+      },
+    }).facts;
+  } finally {
+    fs.rmSync(tree, { recursive: true, force: true });
+  }
+}
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  let args: ParsedArgs;
+  try {
+    args = parseArgs(argv.map((a) => (a === '-o' ? '--output' : a)), ['--live', '--small', '--help', '-h'], ['--btf', '--vmlinux', '--deb', '--output', '--id']);
+  } catch (e) {
+    return usageError(io, 'index', (e as Error).message, INDEX_USAGE);
+  }
+  if (args.flags.has('--help') || args.flags.has('-h')) {
+    io.stdout.write(INDEX_USAGE);
+    return 0;
+  }
+  // `--deb a.deb b.deb`: the packages after --deb arrive as positional arguments.
+  const debs = [...(args.values.get('--deb') ?? []), ...(args.values.has('--deb') ? args.positional : [])];
+  if (!args.values.has('--deb') && args.positional.length) return usageError(io, 'index', `unexpected argument ${args.positional[0]}`, INDEX_USAGE);
+  const sources = [args.flags.has('--live'), args.values.has('--btf'), args.values.has('--vmlinux'), debs.length > 0].filter(Boolean).length;
+  if (sources !== 1) return usageError(io, 'index', sources ? 'give only one of --live, --btf, --vmlinux, --deb' : 'give one of --live, --btf FILE, --vmlinux FILE, --deb FILE...', INDEX_USAGE);
+  const outputs = args.values.get('--output') ?? [];
+  if (outputs.length !== 1) return usageError(io, 'index', 'give the atlas file to write with -o FILE', INDEX_USAGE);
+  const out = outputs[0];
+  const id = args.values.get('--id')?.[0] ?? path.basename(out).replace(/\.atlas$/, '');
+  for (const f of [...(args.values.get('--btf') ?? []), ...(args.values.get('--vmlinux') ?? []), ...debs]) {
+    if (!fs.existsSync(f)) return usageError(io, 'index', `${f}: no such file`, INDEX_USAGE);
+  }
+
+  const t0 = Date.now();
+  let facts: KernelFacts;
+  try {
+    if (args.flags.has('--live') || args.values.has('--btf')) {
+      const readers = liveReaders();
+      // Trace systems come from tracefs when readable, else from the bundled atlases.
+      const bundledSystems = new Atlas({ live: false }).bundledSystems();
+      const onProblem = (m: string) => io.stderr.write(`bpf-atlas index: note: ${m}\n`);
+      if (args.flags.has('--live')) {
+        if (!readers.live) throw new Error('reading the running kernel is not available in this build of bpf-atlas');
+        facts = await readers.live({ bundledSystems, onProblem });
+      } else {
+        const btfFile = args.values.get('--btf')![0];
+        if (!readers.btfFile) throw new Error('indexing a BTF file is not available in this build of bpf-atlas');
+        facts = await readers.btfFile(btfFile, { id, bundledSystems, onProblem });
+      }
+    } else if (args.values.has('--vmlinux')) {
+      facts = fromVmlinux(args.values.get('--vmlinux')![0], id);
+    } else {
+      facts = fromDebs(debs, id, io);
+    }
+  } catch (e) {
+    io.stderr.write(`bpf-atlas index: ${(e as Error).message}\n`);
+    if (!isKernelDataError(e) && process.env.BPF_ATLAS_DEBUG) io.stderr.write(`${(e as Error).stack}\n`);
+    return 1;
+  }
+  facts = { ...facts, meta: { ...facts.meta, id, source: 'file' } };
+  try {
+    fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+    const bytes = writeAtlasFile(out, [facts], { quality: args.flags.has('--small') ? 11 : 6, generator: 'bpf-atlas index' });
+    AtlasFile.open(out).load(id);
+    const m = facts.meta;
+    io.stdout.write(`${out}: kernel ${id} (${m.release} ${m.arch}): ${m.counts.functions} functions, ${m.counts.tracepoints} tracepoints, ${m.counts.syscalls} syscalls, ${m.counts.lsmHooks} LSM hooks; ${(bytes / 1e6).toFixed(2)} MB in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    io.stdout.write(`use it with: bpf-atlas lookup --kernel ${out} TARGET\n`);
+    return 0;
+  } catch (e) {
+    io.stderr.write(`bpf-atlas index: cannot write ${out}: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
