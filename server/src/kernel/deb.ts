@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { extractVmlinux } from './bzimage';
 import { KernelDataError } from './errors';
 
 /** Unpacks the members of a .deb matching the tar wildcards into `dest`. */
@@ -50,4 +51,25 @@ export function findModuleDir(tree: string): string | undefined {
     if (fs.existsSync(k)) return k;
   }
   return undefined;
+}
+
+/**
+ * The vmlinux inside a kernel package, decompressed once and cached at `cacheFile` (written
+ * atomically, so concurrent callers never see half a file). `member` is the tar wildcard of the
+ * vmlinuz (`./boot/vmlinuz-*`, or `./usr/lib/modules/*\/vmlinuz.unsigned` on 7.x).
+ */
+export function vmlinuxFromDeb(deb: string, member: string, cacheFile: string): { bytes: Uint8Array; file: string } {
+  if (fs.existsSync(cacheFile)) return { bytes: fs.readFileSync(cacheFile), file: cacheFile };
+  const tree = `${cacheFile}.unpack-${process.pid}`;
+  try {
+    unpackDeb(deb, tree, [member]);
+    const image = findKernelImage(tree);
+    const bytes = extractVmlinux(fs.readFileSync(image), image);
+    const tmp = `${cacheFile}.tmp-${process.pid}`;
+    fs.writeFileSync(tmp, bytes);
+    fs.renameSync(tmp, cacheFile);
+    return { bytes, file: cacheFile };
+  } finally {
+    fs.rmSync(tree, { recursive: true, force: true });
+  }
 }

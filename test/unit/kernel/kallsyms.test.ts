@@ -1,0 +1,73 @@
+// kallsyms tables decoded from a stripped Debian 12 vmlinux, checked against the System.map the
+// reference decoder produced from the same image (test/fixtures/oracle/README.md).
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { describe, it } from 'node:test';
+import { parseElf } from '../../../server/src/kernel/elf';
+import { isKernelDataError } from '../../../server/src/kernel/errors';
+import { addressHex, decodeKallsyms, formatSystemMap, fromAddress, toAddress } from '../../../server/src/kernel/kallsymsImage';
+import { TextMap, baseName, suffixKinds } from '../../../server/src/kernel/symbols';
+import { debianVmlinux, oracle } from '../../../scripts/debian/testInputs';
+
+interface Oracle { kallsyms: { count: number; sha256: string; sample: string[] } }
+
+describe('decodeKallsyms on the debian-12 vmlinux', () => {
+  const vm = debianVmlinux('debian-12');
+  const elf = parseElf(vm.bytes, vm.file);
+  const decoded = decodeKallsyms(elf);
+  const want = oracle<Oracle>('debian-12.json').kallsyms;
+
+  it('finds every symbol with the ≤6.1 layout (offsets + relative base, absolute percpu)', () => {
+    assert.equal(decoded.layout, 'offsets-before-num-syms');
+    assert.equal(decoded.absolutePercpu, true);
+    // KERNEL-DATA.md: 94,266 of the real System.map's 94,280 lines (14 are linker-absolute).
+    assert.equal(decoded.symbols.length, want.count);
+    assert.equal(decoded.symbols.length, 94_266);
+  });
+
+  it('reproduces the reference System.map byte for byte', () => {
+    const map = formatSystemMap(decoded.symbols);
+    assert.equal(crypto.createHash('sha256').update(map).digest('hex'), want.sha256);
+    const lines = new Set(map.split('\n'));
+    for (const l of want.sample) assert.ok(lines.has(l), l);
+  });
+
+  it('classifies text by address: finish_task_switch exists only as .isra.0, blk_account_io_start not at all', () => {
+    const text = new TextMap(decoded.symbols, vm.file);
+    const names = new Set(text.functions.map((f) => f.name));
+    assert.ok(names.has('finish_task_switch.isra.0'));
+    assert.ok(!names.has('finish_task_switch'));
+    assert.ok(names.has('do_sys_open'));
+    assert.ok(!names.has('blk_account_io_start'));
+    assert.equal(text.functions.length, 49_546); // KERNEL-DATA.md: text symbols in _stext.._etext + init text
+    const inInit = text.functions.filter((f) => text.inInitText(f.addr)).length;
+    assert.equal(inInit, 2_460);
+    const f = text.functions.find((x) => x.name === 'do_sys_open')!;
+    assert.equal(text.functionAt(f.addr + 5)?.name, 'do_sys_open');
+  });
+
+  it('keeps kernel addresses exact as signed numbers', () => {
+    const stext = decoded.symbols.find((s) => s.name === '_stext')!;
+    assert.equal(toAddress(stext.addr), 0xffffffff81000000n);
+    assert.equal(fromAddress(0xffffffff81000000n), stext.addr);
+    assert.equal(addressHex(stext.addr), 'ffffffff81000000');
+  });
+
+  it('reports an image without kallsyms tables, naming the file', () => {
+    const copy = new Uint8Array(vm.bytes);
+    const ro = elf.section('.rodata')!;
+    copy.fill(0, ro.offset, ro.offset + ro.size);
+    assert.throws(() => decodeKallsyms(parseElf(copy, 'wiped-vmlinux')),
+      (e) => isKernelDataError(e) && e.file === 'wiped-vmlinux' && /token table not found/.test(e.message));
+  });
+});
+
+describe('compiler suffixes', () => {
+  it('gives base names and kinds of chained suffixes', () => {
+    assert.equal(baseName('finish_task_switch.isra.0'), 'finish_task_switch');
+    assert.equal(baseName('__clk_lookup_subtree.part.0.isra.0'), '__clk_lookup_subtree');
+    assert.equal(baseName('foo.cold'), 'foo');
+    assert.equal(baseName('vfs_read'), 'vfs_read');
+    assert.deepEqual(suffixKinds('a.constprop.0.isra.0'), ['constprop', 'isra']);
+  });
+});
