@@ -257,8 +257,11 @@ export function attachReport(target: AttachTarget, ctx: FeatureContext, options:
 
   const { alternatives, partialAlternatives } = findAlternatives(target, ctx);
   const rename = target.pattern ? undefined : renameAdvice(target, ctx, kernels);
+  // A name missing somewhere for sure, or missing from every target (even where the atlas cannot
+  // rule out a module), is worth a spelling check.
   const absentSomewhere = kernels.some((k) => !k.assessment.found && !k.hazards.some((h) => h.name === 'unknown'));
-  const closest = options.closest !== false && absentSomewhere && !target.pattern && !rename
+  const missingEverywhere = kernels.length > 0 && kernels.every((k) => !k.assessment.found);
+  const closest = options.closest !== false && (absentSomewhere || missingEverywhere) && !target.pattern && !rename
     ? closestNames(target, ctx, options.closestLimit ?? 5)
     : [];
   return { target, kernels, worst, failing, degraded, unknownOn, differences, alternatives, partialAlternatives, rename, closest };

@@ -136,7 +136,9 @@ function rewriteMacroArgs(handler: Handler, macro: string, args: string): TextEd
   const edits: TextEdit[] = [];
   if (handler.macroRange) edits.push({ range: handler.macroRange, newText: macro });
   const params = handler.params;
-  if (params.length) {
+  if (params.length && !args) {
+    edits.push({ range: { start: handler.nameRange.end, end: params[params.length - 1].range.end }, newText: '' });
+  } else if (params.length) {
     edits.push({ range: { start: params[0].range.start, end: params[params.length - 1].range.end }, newText: args });
   } else if (args) {
     edits.push({ range: { start: handler.nameRange.end, end: handler.nameRange.end }, newText: `, ${args}` });
@@ -252,11 +254,25 @@ function ksyscallFix(doc: CDocumentLike, program: BpfProgram, alt: StableAlterna
   const section = libbpfSection(alt.target);
   const edits: TextEdit[] = [sectionEdit(program, section)];
   if (handler && alt.target.kind === 'ksyscall') {
-    const args = firstKernelWith(ctx, (k) => k.syscall(alt.target.name)?.args) ?? [];
-    edits.push(...toMacroHandler(handler, 'BPF_KSYSCALL', declList(args)));
-    const stale = oldArgNames(handler).filter((n) => !args.some((a) => a.name === n));
+    const args = alt.perKernel.find((a) => a.args?.length)?.args
+      ?? firstKernelWith(ctx, (k) => { const sc = k.syscall(alt.target.name); return sc?.args.length ? sc.args : undefined; });
+    const name = alt.target.name;
+    if (args) {
+      edits.push(...toMacroHandler(handler, 'BPF_KSYSCALL', declList(args)));
+    } else {
+      // The atlas does not record this syscall's arguments: say where to find them.
+      const note = ` /* bpf-atlas: add the arguments of ${name}(2) */`;
+      if (handler.macro && handler.macroRange) {
+        edits.push({ range: handler.macroRange, newText: 'BPF_KSYSCALL' });
+        const last = handler.params[handler.params.length - 1];
+        edits.push({ range: { start: handler.nameRange.end, end: last ? last.range.end : handler.nameRange.end }, newText: note });
+      } else {
+        edits.push({ range: { start: handler.nameRange.start, end: handler.paramListRange.end }, newText: `BPF_KSYSCALL(${handler.name}${note})` });
+      }
+    }
+    const stale = oldArgNames(handler).filter((n) => !args?.some((a) => a.name === n));
     edits.push(...bodyMarkers(doc, program, stale, true, (used) =>
-      `${used.join(', ')} came from ${program.section}; BPF_KSYSCALL passes the syscall arguments (${declList(args) || 'none'})`));
+      `${used.join(', ')} came from ${program.section}; BPF_KSYSCALL passes the arguments of ${name}(2)${args ? ` (${declList(args)})` : ''} directly`));
   }
   return { title: `Use ${section} with BPF_KSYSCALL (portable syscall entry)`, edits, rank };
 }
@@ -266,8 +282,7 @@ function fixesFor(doc: CDocumentLike, program: BpfProgram, target: AttachTarget,
   const nameRange = program.target?.nameRange;
   const renamedEverywhereItFails = report.failing.length > 0
     && report.failing.every((f) => f.hazards.every((h) => h.name === 'renamed'));
-  const allAbsent = report.kernels.length > 0 && report.kernels.every((v) => !v.assessment.found)
-    && !report.unknownOn.length;
+  const allAbsent = report.kernels.length > 0 && report.kernels.every((v) => !v.assessment.found);
 
   // Renamed: the exact symbol when every target has it, else a glob for kprobe.multi.
   if (report.rename && nameRange) {
@@ -314,6 +329,30 @@ function fixesFor(doc: CDocumentLike, program: BpfProgram, target: AttachTarget,
   return fixes;
 }
 
+/** A tracepoint handler whose ctx struct belongs to another event class: the event's own record. */
+function ctxTypeFix(doc: CDocumentLike, program: BpfProgram, report: AttachReport): Fix | undefined {
+  const param = program.handler?.ctx;
+  const typeRange = param?.typeRange ?? param?.range;
+  if (!param || !typeRange || report.target.kind !== 'tracepoint') return undefined;
+  const syscall = report.target.system === 'syscalls' || /^sys_(enter|exit)_/.test(report.target.name);
+  const templates = [...new Set(report.kernels.map((v) => v.assessment.template).filter((t): t is string => !!t))];
+  const expected = syscall ? (report.target.name.startsWith('sys_exit') ? 'syscall_trace_exit' : 'syscall_trace_enter')
+    : templates.length === 1 ? `trace_event_raw_${templates[0]}` : undefined;
+  if (!expected) return undefined;
+  const lines = doc.text.split('\n');
+  if (typeRange.start.line !== typeRange.end.line) return undefined;
+  const lineText = lines[typeRange.start.line] ?? '';
+  const typeText = lineText.slice(typeRange.start.character, typeRange.end.character);
+  const m = /\bstruct\s+(\w+)/.exec(typeText);
+  if (!m || m[1] === expected) return undefined;
+  const at = typeRange.start.character + m.index + m[0].length - m[1].length;
+  return {
+    title: `Use struct ${expected} (the record of ${report.target.system}:${report.target.name})`,
+    edits: [{ range: { start: { line: typeRange.start.line, character: at }, end: { line: typeRange.start.line, character: at + m[1].length } }, newText: expected }],
+    rank: 0,
+  };
+}
+
 /** Quick fixes for the bpf-atlas diagnostics of `range` in a C document. */
 export function codeActionsC(doc: CDocumentLike, range: Range, diagnostics: readonly Diagnostic[], ctx: FeatureContext): CodeAction[] {
   const ours = diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE && overlaps(d.range, range));
@@ -331,7 +370,11 @@ export function codeActionsC(doc: CDocumentLike, range: Range, diagnostics: read
     const target = programTarget(program);
     if (!target) continue;
     const report = attachReport(target, ctx);
-    const fixes = fixesFor(doc, program, target, report, ctx).sort((a, b) => a.rank - b.rank);
+    const fixes: Fix[] = [];
+    const ctxFix = diags.some((d) => d.code === 'wrong-ctx-type') ? ctxTypeFix(doc, program, report) : undefined;
+    if (ctxFix) fixes.push(ctxFix);
+    if (diags.some((d) => d.code !== 'wrong-ctx-type')) fixes.push(...fixesFor(doc, program, target, report, ctx));
+    fixes.sort((a, b) => a.rank - b.rank);
     const seen = new Set<string>();
     fixes.forEach((fix, i) => {
       if (seen.has(fix.title)) return;

@@ -17,7 +17,8 @@ import type { AttachTarget, Hazard, HazardName, KernelQuery, Param, TraceField }
 import type { SeverityOverride } from '../../settings';
 import type { BpfProgram, CModel, HandlerParam } from '../../syntax/cModel';
 import {
-  attachReport, codeDocsHref, diagnosticCodes, libbpfSection, verdictLine, type AttachReport, type KernelVerdict,
+  attachReport, codeDocsHref, diagnosticCodes, libbpfSection, syscallOfWrapper, verdictLine,
+  type AttachReport, type KernelVerdict, type StableAlternative,
 } from '../attachReport';
 import type { FeatureContext } from '../context';
 
@@ -92,7 +93,7 @@ function hazardPhrase(h: Hazard, v: KernelVerdict): string {
     case 'fully-inlined': return 'fully inlined, no symbol';
     case 'renamed': return a.attachAs ? `only ${a.attachAs} exists` : 'only a compiler-suffixed symbol exists';
     case 'kprobe-blacklist': return 'on the kprobe blacklist';
-    case 'no-btf': return 'not in the kernel BTF';
+    case 'no-btf': return 'no BTF for it';
     case 'notrace': return 'no ftrace site (notrace)';
     case 'no-event': return 'no trace event (raw tracepoint only)';
     case 'init-only': return 'init code, freed after boot';
@@ -186,6 +187,22 @@ function attachDiagnostic(doc: CDocumentLike, program: BpfProgram, target: Attac
 
 // ---- hints: a stable alternative on every target ----
 
+/** Which hint family an alternative belongs to: tracepoints (and other stable hooks), BTF
+ *  trampolines, or the portable syscall entry. */
+export function hintCodeFor(alt: StableAlternative): 'prefer-tracepoint' | 'prefer-fentry' | 'prefer-ksyscall' {
+  switch (alt.target.kind) {
+    case 'fentry': case 'fexit': case 'fmod_ret': case 'fsession': return 'prefer-fentry';
+    case 'ksyscall': case 'kretsyscall': return 'prefer-ksyscall';
+    default: return 'prefer-tracepoint';
+  }
+}
+
+function hintEnabled(code: string, ctx: FeatureContext): boolean {
+  if (code === 'prefer-tracepoint') return ctx.settings.hints.preferTracepoints;
+  if (code === 'prefer-fentry') return ctx.settings.hints.preferFentry;
+  return true;
+}
+
 function hintDiagnostics(program: BpfProgram, target: AttachTarget, report: AttachReport, ctx: FeatureContext,
   suppressed: Set<string>, attach: Diagnostic | undefined): Diagnostic[] {
   // An error or warning already names the alternatives and carries the fixes.
@@ -193,34 +210,39 @@ function hintDiagnostics(program: BpfProgram, target: AttachTarget, report: Atta
   const out: Diagnostic[] = [];
   const data: DiagnosticData = { section: program.section, target, kernels: [...ctx.targets] };
   const kernels = ctx.targets.join(', ');
-  const tracepoints = report.alternatives.filter((a) => a.reason === 'equivalent' || a.reason === 'related' || a.reason === 'btf-tracepoint');
-  if (tracepoints.length && ctx.settings.hints.preferTracepoints && !suppressed.has('prefer-tracepoint')) {
-    const severity = effectiveSeverity('prefer-tracepoint', ctx);
-    const best = tracepoints[0];
-    if (severity !== undefined) {
-      const others = tracepoints.slice(1, 3).map((a) => libbpfSection(a.target));
-      out.push(makeDiagnostic('prefer-tracepoint', severity, program.sectionRange,
-        `${libbpfSection(best.target)} is a stable alternative to ${program.section} on every target (${kernels})`
-        + `${others.length ? `; also ${others.join(', ')}` : ''}.${best.caveat ? ` Note: ${best.caveat}` : ''}`, { data }));
+  for (const code of ['prefer-ksyscall', 'prefer-tracepoint', 'prefer-fentry'] as const) {
+    const alts = report.alternatives.filter((a) => hintCodeFor(a) === code);
+    if (!alts.length || !hintEnabled(code, ctx) || suppressed.has(code)) continue;
+    const severity = effectiveSeverity(code, ctx);
+    if (severity === undefined) continue;
+    const best = alts[0];
+    const others = alts.slice(1, 3).map((a) => libbpfSection(a.target));
+    let message: string;
+    if (code === 'prefer-ksyscall' && syscallOfWrapper(target.name)) {
+      message = `${program.section} names an architecture's syscall wrapper; ${libbpfSection(best.target)} with BPF_KSYSCALL works on every architecture and reads the arguments portably.`;
+    } else if (code === 'prefer-fentry' && best.reason !== 'related' && best.reason !== 'equivalent') {
+      message = `${libbpfSection(best.target)} attaches on every target (${kernels}) through BTF: typed arguments and about 2-5x less overhead than a kprobe.`;
+    } else {
+      message = `${libbpfSection(best.target)} is a ${best.reason === 'related' ? 'related, approximate' : 'stable'} alternative to ${program.section} on every target (${kernels})`
+        + `${others.length ? `; also ${others.join(', ')}` : ''}.${best.caveat ? ` Note: ${best.caveat}` : ''}`;
     }
-  }
-  const fentry = report.alternatives.find((a) => a.reason === 'fentry' || a.reason === 'fexit');
-  if (fentry && ctx.settings.hints.preferFentry && !suppressed.has('prefer-fentry')) {
-    const severity = effectiveSeverity('prefer-fentry', ctx);
-    if (severity !== undefined) {
-      out.push(makeDiagnostic('prefer-fentry', severity, program.sectionRange,
-        `${libbpfSection(fentry.target)} attaches on every target (${kernels}) through BTF: typed arguments and about 2-5x less overhead than a kprobe.`, { data }));
-    }
-  }
-  const ksyscall = report.alternatives.find((a) => a.reason === 'ksyscall');
-  if (ksyscall && !suppressed.has('prefer-ksyscall')) {
-    const severity = effectiveSeverity('prefer-ksyscall', ctx);
-    if (severity !== undefined) {
-      out.push(makeDiagnostic('prefer-ksyscall', severity, program.sectionRange,
-        `${program.section} names the x86-64 syscall wrapper; ${libbpfSection(ksyscall.target)} with BPF_KSYSCALL works on every architecture and reads the arguments correctly.`, { data }));
-    }
+    out.push(makeDiagnostic(code, severity, program.sectionRange, message, { data }));
   }
   return out;
+}
+
+/** A name found on no target while the atlas cannot rule out a module: information only, with
+ *  the closest names (the quick fixes offer them). */
+function notFoundAnywhere(doc: CDocumentLike, program: BpfProgram, target: AttachTarget, report: AttachReport,
+  ctx: FeatureContext, suppressed: Set<string>): Diagnostic | undefined {
+  if (!report.closest.length || suppressed.has('unknown')) return undefined;
+  if (!report.kernels.length || report.kernels.some((v) => v.assessment.found)) return undefined;
+  const severity = effectiveSeverity('unknown', ctx);
+  if (severity === undefined) return undefined;
+  const data: DiagnosticData = { section: program.section, target, kernels: [...ctx.targets] };
+  return makeDiagnostic('unknown', severity, program.target?.nameRange ?? program.sectionRange,
+    `${target.name} is not in the kernel image of any target (${ctx.targets.join(', ')}); unless a module provides it, did you mean ${report.closest.slice(0, 3).join(', ')}?`,
+    { data, relatedInformation: relatedPerKernel(doc.uri, program.sectionRange, report) });
 }
 
 // ---- handler checks ----
@@ -413,7 +435,7 @@ export function programDiagnostics(doc: CDocumentLike, program: BpfProgram, ctx:
   // A placeholder retargeted at load time names no real function on any kernel.
   if (isPlaceholderName(target.name) && report.kernels.every((v) => !v.assessment.found)) return [];
   const out: Diagnostic[] = [];
-  const attach = attachDiagnostic(doc, program, target, report, ctx, codes);
+  const attach = attachDiagnostic(doc, program, target, report, ctx, codes) ?? notFoundAnywhere(doc, program, target, report, ctx, codes);
   if (attach) out.push(attach);
   out.push(...hintDiagnostics(program, target, report, ctx, codes, attach));
   out.push(...handlerArgDiagnostics(program, target, report, ctx, codes));
