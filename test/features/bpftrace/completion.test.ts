@@ -94,3 +94,23 @@ test('builtins in action blocks, retval only where it exists', () => {
 test('nothing inside comments, strings are not probe headers', () => {
   assert.equal(complete('// kprobe:tcp_‸\n').items.length, 0);
 });
+
+test('several targets: a field present on some kernels says so', () => {
+  const ctx = context(['ubuntu-22.04', 'debian-12']);
+  const list = complete('tracepoint:skb:kfree_skb { @[args.‸] = count(); }', ctx);
+  const reason = list.items.find((i) => i.label === 'reason');
+  assert.ok(reason);
+  assert.match(String(reason.detail), /on 1 of 2 targets/);
+  const location = list.items.find((i) => i.label === 'location')!;
+  assert.doesNotMatch(String(location.detail), /of 2 targets/);
+  assert.ok(String(location.sortText) < String(reason.sortText));
+});
+
+test('several targets: function targets show presence across kernels', () => {
+  const ctx = context(['ubuntu-22.04', 'debian-12']);
+  const list = complete('kprobe:tcp_drop‸', ctx);
+  const drop = list.items.find((i) => i.label === 'tcp_drop');
+  assert.ok(drop, JSON.stringify(list.items.map((i) => [i.label, i.detail])));
+  assert.match(String(drop.detail), /on 1\/2 targets/);
+  assert.match(String(drop.detail), /fully-inlined|absent/);
+});

@@ -146,3 +146,45 @@ test('broken.bt: syntax errors and atlas findings together, no exception', () =>
   // Brace expansion: tcp_sendmsg and tcp_recvmsg both exist, so no error on that line.
   assert.ok(!ds.some((d) => d.range.start.line === 26 && d.severity === DiagnosticSeverity.Error));
 });
+
+// ---- several target kernels: bundled Ubuntu (DepSurf) and Debian atlases together ----
+
+const mixed = context(['ubuntu-20.04', 'ubuntu-22.04', 'debian-12']);
+
+test('several targets: blk_account_io_start is an error naming debian-12 and a warning for ubuntu-22.04', () => {
+  const ds = diagnosticsBpftrace(docOf('kprobe:blk_account_io_start { @ = count(); }'), mixed);
+  const d = ds.find((x) => x.code === 'fully-inlined');
+  assert.ok(d, JSON.stringify(ds));
+  assert.equal(d.severity, DiagnosticSeverity.Error);
+  assert.match(d.message, /does not attach on debian-12 \(6\.1\) \(fully-inlined\)/);
+  assert.match(d.message, /partially-inlined on ubuntu-22\.04/);
+  assert.ok(d.relatedInformation!.some((r) => /^ubuntu-22\.04/.test(r.message)));
+});
+
+test('several targets: a record field added later is a warning naming the kernels without it', () => {
+  const ds = diagnosticsBpftrace(docOf(fixtureText('tcpdrop-tp.bt')), mixed);
+  const d = ds.filter((x) => x.code === 'field-missing');
+  assert.equal(d.length, 1, JSON.stringify(ds));
+  assert.equal(d[0].severity, DiagnosticSeverity.Warning);
+  assert.match(d[0].message, /`reason` on ubuntu-20\.04 \(5\.4\), ubuntu-22\.04 \(5\.15\) \(it exists on debian-12/);
+});
+
+test('several targets: the same C type spelt two ways is not a change; runqlat stays clean', () => {
+  const ds = diagnosticsBpftrace(docOf(fixtureText('runqlat.bt')), mixed);
+  assert.deepEqual(ds.map((d) => d.message), []);
+});
+
+test('several targets: fentry on a kernel without BTF is an error (no-btf)', () => {
+  const ds = diagnosticsBpftrace(docOf('fentry:vfs_read { @ = hist(args.count); }'), mixed);
+  const d = ds.find((x) => x.code === 'no-btf');
+  assert.ok(d, JSON.stringify(ds));
+  assert.equal(d.severity, DiagnosticSeverity.Error);
+  assert.match(d.message, /ubuntu-20\.04/);
+});
+
+test('several targets: wildcard counts per kernel', () => {
+  const ds = diagnosticsBpftrace(docOf('kprobe:vfs_write* { }'), mixed);
+  const d = ds.find((x) => x.code === 'pattern-matches');
+  assert.ok(d);
+  assert.match(d.message, /matches \d+ on ubuntu-20\.04 \(5\.4\), \d+ on ubuntu-22\.04 \(5\.15\), \d+ on debian-12 \(6\.1\)/);
+});

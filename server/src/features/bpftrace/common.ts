@@ -82,20 +82,43 @@ export function argsOn(kernel: KernelQuery, probe: BtProbe): { name: string; typ
     case 'tracepoint': {
       if (!probe.event || !probe.system) return undefined;
       const tp = kernel.tracepoint(probe.event, probe.system);
-      return tp && tp.event ? tp.fields?.map((f) => ({ name: f.name, type: f.type })) : undefined;
+      // An empty field list means the source did not record fields (DepSurf's syscall events).
+      return tp && tp.event && tp.fields?.length ? tp.fields.map((f) => ({ name: f.name, type: normaliseCType(f.type) })) : undefined;
     }
     case 'fentry': case 'fexit': {
       if (!probe.function) return undefined;
       const fn = kernel.fn(probe.function);
-      return fn?.proto?.params;
+      return fn?.proto?.params.map((p) => ({ name: p.name, type: normaliseCType(p.type) }));
     }
     case 'rawtracepoint': {
       if (!probe.event) return undefined;
-      return kernel.tracepoint(probe.event)?.args;
+      return kernel.tracepoint(probe.event)?.args?.map((p) => ({ name: p.name, type: normaliseCType(p.type) }));
     }
     default:
       return undefined;
   }
+}
+
+const INTEGER_WORDS = new Set(['signed', 'unsigned', 'short', 'long', 'int', 'char']);
+
+/** One spelling per C integer type, so that DWARF/pahole names (`long int`, `short unsigned int`)
+ *  and BTF names (`long`, `unsigned short`) of the same type compare equal. Other types are only
+ *  whitespace-normalised. */
+export function normaliseCType(type: string): string {
+  const t = type.replace(/\s+/g, ' ').trim();
+  const m = /^((?:const |volatile )*)([a-z ]+?)((?: ?[*[(%].*)?)$/.exec(t);
+  if (!m) return t;
+  const words = m[2].trim().split(' ');
+  if (!words.every((w) => INTEGER_WORDS.has(w))) return t;
+  const longs = words.filter((w) => w === 'long').length;
+  const unsigned = words.includes('unsigned');
+  let base: string;
+  if (words.includes('char')) base = `${unsigned ? 'unsigned ' : words.includes('signed') ? 'signed ' : ''}char`;
+  else {
+    const size = words.includes('short') ? 'short' : longs === 2 ? 'long long' : longs === 1 ? 'long' : 'int';
+    base = `${unsigned ? 'unsigned ' : ''}${size}`;
+  }
+  return `${m[1]}${base}${m[3]}`;
 }
 
 /** The probe written out for a target, in bpftrace syntax. */

@@ -70,7 +70,9 @@ function inCode(model: BtModel, block: BtBlock, offset: number, ctx: FeatureCont
 /** Fields of the block's probes on the targets: one item per name, with its type per kernel. */
 function argsItems(block: BtBlock, range: Range, ctx: FeatureContext): CompletionItem[] {
   const byName = new Map<string, { types: Map<string, string[]>; order: number }>();
-  let known = 0;
+  // Kernels where some probe's args are known: presence is judged against these only (a kernel
+  // whose atlas lacks the record says nothing either way).
+  const knownOn = new Set<string>();
   let order = 0;
   for (const probe of block.probes) {
     if (probe.wildcard) continue;
@@ -78,7 +80,7 @@ function argsItems(block: BtBlock, range: Range, ctx: FeatureContext): Completio
       const kernel = kernelOf(ctx, id);
       const args = kernel ? argsOn(kernel, probe) : undefined;
       if (!args) continue;
-      known++;
+      knownOn.add(id);
       for (const a of args) {
         const entry = byName.get(a.name) ?? { types: new Map<string, string[]>(), order: order++ };
         const ks = entry.types.get(a.type) ?? [];
@@ -93,18 +95,22 @@ function argsItems(block: BtBlock, range: Range, ctx: FeatureContext): Completio
   return [...byName].map(([name, e]) => {
     const kernelsWith = new Set([...e.types.values()].flat());
     const types = [...e.types.keys()];
-    const everywhere = kernelsWith.size === new Set(ctx.targets.filter((id) => !!kernelOf(ctx, id))).size;
-    const detail = `${types.join(' | ')}${everywhere ? '' : ` — on ${kernelsWith.size} of ${ctx.targets.length} targets`}`;
+    const everywhere = kernelsWith.size === knownOn.size;
+    const detail = `${types.join(' | ')}${everywhere ? '' : ` — on ${kernelsWith.size} of ${knownOn.size} targets`}`;
     const docLines = types.length > 1 || !everywhere
       ? [...e.types].map(([t, ks]) => `- \`${t}\` on ${ks.join(', ')}`)
-      : [`\`${types[0]}\` on every target kernel`];
+      : [`\`${types[0]}\` on ${knownOn.size === ctx.targets.length ? 'every target kernel' : list(knownOn)}`];
     return {
       label: name, kind: CompletionItemKind.Field, detail,
       documentation: { kind: MarkupKind.Markdown, value: [`args ${kindWord} \`${name}\``, '', ...docLines].join('\n') },
       textEdit: { range, newText: name },
       sortText: `${everywhere ? 0 : 1}${String(e.order).padStart(4, '0')}`,
     } satisfies CompletionItem;
-  }).filter(() => known > 0);
+  });
+}
+
+function list(ids: Iterable<string>): string {
+  return [...ids].join(', ');
 }
 
 function builtinItems(block: BtBlock, range: Range, ctx: FeatureContext): CompletionItem[] {

@@ -148,6 +148,9 @@ function exactDiagnostics(c: Collector, ctx: FeatureContext, analyses: Map<BtPro
     if (RANK[s] > RANK[status]) status = s;
   }
   const related = report.kernels.filter((k) => k.status !== 'ok').map((k) => ({ range: probe.range, message: verdictLine(k) }));
+  // What the atlas cannot tell (exact offsets, a blacklist it did not read) stays in the hover:
+  // as a diagnostic on every probe it would only be noise.
+  if (status === 'info' && !coveredOn.length) status = 'ok';
   if (status !== 'ok') {
     const code = primaryHazard(report, report.kernels.some((k) => k.status === 'error') ? 'error' : status === 'info' ? 'info' : 'warning');
     const failing = report.failing.filter((f) => !coveredOn.includes(f.kernel));
@@ -160,7 +163,10 @@ function exactDiagnostics(c: Collector, ctx: FeatureContext, analyses: Map<BtPro
       parts.push(`${failing.length || coveredOn.length ? 'It' : probe.raw} attaches but ${report.degraded.map((d) => `${d.hazards.map((h) => h.name).join(', ')} on ${label(ctx, d.kernel)}`).join('; ')}.`);
     }
     if (!parts.length && report.unknownOn.length) parts.push(`The atlas cannot fully judge ${probe.raw} on ${list(report.unknownOn)}.`);
-    const detail = report.kernels.filter((k) => k.status !== 'ok' && k.hazards.length).map((k) => `${label(ctx, k.kernel)}: ${k.hazards.map((h) => h.message).join(' ')}`);
+    const detail = report.kernels
+      .map((k) => ({ k, hazards: k.hazards.filter((h) => h.name !== 'unknown') }))
+      .filter(({ k, hazards }) => k.status !== 'ok' && hazards.length)
+      .map(({ k, hazards }) => `${label(ctx, k.kernel)}: ${hazards.map((h) => h.message).join(' ')}`);
     if (detail.length) parts.push(detail.join(' '));
     // fentry does not see inlined calls either: offer it for attach failures, not for misses.
     const fix = analysis.rewrites.find((r) => status === 'error' || !/\b(fentry|fexit):/.test(r.newText));
