@@ -63,6 +63,9 @@ const options = bundles.map((b) => {
     target: 'node20',
     format: 'cjs',
     external: b.external,
+    // web-tree-sitter's ESM build (what esbuild picks for `import`) needs import.meta.url, which a
+    // CommonJS bundle does not have: bundle its CommonJS build instead.
+    alias: { 'web-tree-sitter': path.join(root, 'node_modules/web-tree-sitter/tree-sitter.cjs') },
     sourcemap: 'linked',
     minify,
     logLevel: 'warning',

@@ -81,9 +81,10 @@ export interface ServerServices<D extends VersionedDocument> {
   features: LanguageFeatures<D>;
   knowledge: Knowledge;
   dataDir: string;
-  /** Builds the atlas for the settings. Must not throw: problems go into AtlasState. `trusted`
-   *  false means atlas files named by the workspace must not be read. */
-  configureAtlas(settings: Settings, trusted: boolean): AtlasState;
+  /** Builds the atlas for the settings and reads what the targets need (the live kernel).
+   *  Problems go into AtlasState. `trusted` false means no file named by the workspace may be
+   *  read. `busy` reports a long step (or undefined when it is over) for the status bar. */
+  configureAtlas(settings: Settings, trusted: boolean, busy: (what: string | undefined) => void): Promise<AtlasState>;
   lookup(query: string, kernels: string[] | undefined, ctx: FeatureContext): LookupResult;
   /** Indexes the running kernel and makes it the `live` atlas of later configureAtlas calls. */
   buildLiveAtlas(report: (p: IndexProgressParams) => void): Promise<BuildLiveAtlasResult>;
@@ -124,8 +125,8 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
   const ready = new Promise<void>((resolve) => (markReady = resolve));
 
   const context = (token?: CancellationToken): FeatureContext => {
-    const current = state ?? services.configureAtlas(settings, trusted);
-    state = current;
+    const current = state;
+    if (!current) throw new Error('no atlas is loaded (see the messages above)');
     return {
       atlas: current.atlas,
       targets: current.targets,
@@ -179,7 +180,15 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
 
   // ---- settings ----
 
-  const applySettings = async (why: string) => {
+  // Settings changes are applied one at a time, in order, so a slow live-kernel read cannot let an
+  // older configuration overwrite a newer one.
+  let settingsQueue: Promise<void> = Promise.resolve();
+  const applySettings = (why: string): Promise<void> => {
+    settingsQueue = settingsQueue.then(() => applySettingsNow(why), (e) => logError(errorText(e)));
+    return settingsQueue;
+  };
+
+  const applySettingsNow = async (why: string) => {
     let raw: unknown = pushedSettings;
     if (canPullConfiguration) {
       try {
@@ -198,11 +207,14 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
       void connection.window.showWarningMessage(`bpf-atlas: ${problem}`);
     }
     try {
-      state = services.configureAtlas(settings, trusted);
+      state = await services.configureAtlas(settings, trusted, (what) => {
+        busy = what;
+        sendStatus();
+      });
     } catch (e) {
       logError(`atlas configuration failed: ${errorText(e)}`);
-      state = undefined;
     }
+    busy = undefined;
     for (const u of state?.unresolved ?? []) logError(`target kernel ${JSON.stringify(u.spec)}: ${u.reason}`);
     if (state?.error) logError(`atlas: ${state.error}`);
     log(`${why}: target kernels ${state?.targets.join(', ') || '(none)'}`);

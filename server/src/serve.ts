@@ -1,0 +1,47 @@
+// Starts one language server on a transport: creates the Connection, keeps stdout clean for the
+// protocol (console output goes to the client's log instead), keeps the process alive through
+// stray exceptions, builds the services and wires them with startServer. Shared by dist/server.js
+// (main.ts) and `bpf-atlas lsp` (cli/lsp.ts).
+
+import { type Connection, createConnection, ProposedFeatures } from 'vscode-languageserver/node';
+import { startServer } from './server';
+import { createServices, type ServicesOptions } from './services';
+
+export interface ServeOptions extends ServicesOptions {
+  /** Transport flags as given on the command line (`--stdio`, `--node-ipc`, `--socket=N`). */
+  argv: readonly string[];
+  /** Streams for `--stdio` (default the process's own). */
+  stdin?: NodeJS.ReadableStream;
+  stdout?: NodeJS.WritableStream;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? (e.stack ?? e.message) : String(e);
+}
+
+/** Resolves when the connection is closed by the client (the server process should then end). */
+export async function serve(options: ServeOptions): Promise<void> {
+  const stdio = options.argv.includes('--stdio');
+  let connection: Connection;
+  if (stdio) {
+    connection = createConnection(ProposedFeatures.all, options.stdin ?? process.stdin, options.stdout ?? process.stdout);
+  } else {
+    // vscode-languageserver reads --node-ipc / --socket / --pipe from process.argv.
+    for (const flag of options.argv) if (!process.argv.includes(flag)) process.argv.push(flag);
+    connection = createConnection(ProposedFeatures.all);
+  }
+  // On stdio, anything printed to stdout would corrupt the protocol stream.
+  console.log = (...args: unknown[]) => connection.console.log(args.map(String).join(' '));
+  console.info = console.log;
+  console.warn = (...args: unknown[]) => connection.console.warn(args.map(String).join(' '));
+  console.error = (...args: unknown[]) => connection.console.error(args.map(String).join(' '));
+  // The server must outlive any bug: log it and carry on serving.
+  process.on('uncaughtException', (e) => connection.console.error(`uncaught exception: ${errorText(e)}`));
+  process.on('unhandledRejection', (e) => connection.console.error(`unhandled rejection: ${errorText(e)}`));
+
+  const closed = new Promise<void>((resolve) => connection.onExit(() => resolve()));
+  const services = await createServices(options);
+  startServer(connection, services);
+  connection.listen();
+  await closed;
+}

@@ -1,0 +1,222 @@
+// Builds the collaborators the language server wires to the protocol: the document store (tree-
+// sitter C + the bpftrace parser), the pure features, the knowledge files and the atlas for the
+// current settings (bundled atlases, the live kernel, user atlas files), plus the lookup and
+// live-indexing jobs behind the custom requests. Built once per server process by main.ts or
+// `bpf-atlas lsp`; nothing here touches the Connection.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Atlas } from './atlas/atlas';
+import { writeAtlasFile } from './atlas/format';
+import type { KernelIndex } from './atlas/kernelIndex';
+import type { AttachKind, AttachTarget, KernelFacts } from './atlas/model';
+import { dataDir as defaultDataDir } from './dataDir';
+import { attachReport } from './features/attachReport';
+import { codeActions } from './features/codeActions';
+import { completion } from './features/completion';
+import type { FeatureContext } from './features/context';
+import { diagnostics } from './features/diagnostics';
+import { hover } from './features/hover';
+import { renderAttachPoint } from './features/render';
+import { loadKnowledge } from './knowledge/load';
+import type { Knowledge } from './knowledge/types';
+import { type BuildLiveAtlasResult, type IndexProgressParams, type LookupResult, summarizeKernel } from './protocol';
+import type { AtlasState, ServerServices } from './server';
+import type { Settings } from './settings';
+import { builtinSectionResolver, type SectionResolver } from './syntax/cModel';
+import { type AnalyzedDocument, DocumentStore } from './syntax/documents';
+import { loadCParser } from './syntax/parser';
+
+export interface ServicesOptions {
+  /** The bundled data folder; default dataDir(). */
+  dataDir?: string;
+  /** Root under which /sys and /proc are read (tests); default `/`. */
+  sysRoot?: string;
+  /** Where "build an atlas of this machine's kernel" writes its file; default the user cache. */
+  cacheDir?: string;
+}
+
+/** A spec in targetKernels that names a file rather than a kernel id or release. */
+function looksLikePath(spec: string): boolean {
+  return /[/\\]/.test(spec) || spec.startsWith('.') || spec.startsWith('~') || spec.endsWith('.atlas');
+}
+
+function userCacheDir(): string {
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'bpf-atlas');
+}
+
+const KINDS: readonly AttachKind[] = [
+  'kprobe', 'kretprobe', 'kprobe.multi', 'kretprobe.multi', 'kprobe.session', 'ksyscall', 'kretsyscall',
+  'fentry', 'fexit', 'fmod_ret', 'fsession', 'tracepoint', 'raw_tp', 'tp_btf', 'lsm', 'iter',
+];
+/** Spellings users type for a kind (libbpf section prefixes and bpftrace probe types). */
+const KIND_ALIASES: Record<string, AttachKind> = {
+  tp: 'tracepoint', t: 'tracepoint', raw_tracepoint: 'raw_tp', rawtracepoint: 'raw_tp', k: 'kprobe', kr: 'kretprobe',
+  f: 'fentry', fr: 'fexit', kfunc: 'fentry', kretfunc: 'fexit',
+};
+
+/** Parses what a user types into the lookup box: `kprobe:vfs_read`, `kprobe/vfs_read`,
+ *  `tracepoint:sched:sched_switch`, `tp/sched/sched_switch`, `sched/sched_switch`, `vfs_read`. */
+export function parseLookupQuery(query: string): AttachTarget | undefined {
+  const q = query.trim().replace(/^SEC\(\s*"(.*)"\s*\)$/, '$1');
+  if (!q || /\s/.test(q)) return undefined;
+  const parts = q.split(/[:/]/);
+  const head = parts[0];
+  const kind = (KINDS as readonly string[]).includes(head) ? (head as AttachKind) : KIND_ALIASES[head];
+  const rest = kind ? parts.slice(1) : parts;
+  if (!rest.length || rest.some((p) => !p)) return undefined;
+  const pattern = /[*?]/.test(q) || undefined;
+  if (kind === 'tracepoint' || (!kind && rest.length === 2)) {
+    if (rest.length !== 2) return undefined;
+    return { kind: 'tracepoint', system: rest[0], name: rest[1], pattern };
+  }
+  if (rest.length !== 1) return undefined;
+  return { kind: kind ?? 'kprobe', name: rest[0].replace(/\+.*$/, ''), pattern };
+}
+
+/** All facts of a loaded kernel, back as plain data (to write it as an atlas file). */
+function factsOf(index: KernelIndex): KernelFacts {
+  const names = [...new Set(index.functionNames())];
+  return {
+    meta: index.meta,
+    functions: names.flatMap((n) => index.fnAll(n)),
+    tracepoints: [...index.tracepoints()],
+    syscalls: [...index.syscalls()],
+    lsmHooks: [...index.lsmHooks()],
+    extraSymbols: [...index.extraSymbols()],
+    kfuncs: [...index.kfuncs()],
+  };
+}
+
+export async function createServices(options: ServicesOptions = {}): Promise<ServerServices<AnalyzedDocument>> {
+  const dir = options.dataDir ?? defaultDataDir();
+  const knowledge: Knowledge = loadKnowledge(path.join(dir, 'knowledge'));
+  // Section prefixes come from the knowledge file; a broken file falls back to the built-in table
+  // (its error is reported once by the features that read knowledge).
+  const resolveSection: SectionResolver = (section) => {
+    try {
+      return knowledge.sectionPrefix(section) ?? builtinSectionResolver(section);
+    } catch {
+      return builtinSectionResolver(section);
+    }
+  };
+  const documents = new DocumentStore({ parser: await loadCParser(), resolveSection });
+
+  let atlas: Atlas | undefined;
+  let atlasKey = '';
+  let fileErrors: { spec: string; reason: string }[] = [];
+
+  /** One Atlas per (useLiveKernel, atlasFiles): kept across other settings changes so kernels
+   *  already loaded (and the live kernel already read) are not read again. */
+  const atlasFor = (settings: Settings, trusted: boolean): Atlas => {
+    const files = settings.atlasFiles;
+    const key = JSON.stringify([settings.useLiveKernel, files]);
+    if (atlas && key === atlasKey) return atlas;
+    atlas = new Atlas({ dataDir: dir, live: settings.useLiveKernel, sysRoot: options.sysRoot });
+    atlasKey = key;
+    fileErrors = [];
+    for (const file of files) {
+      try {
+        atlas.addFile(file);
+      } catch (e) {
+        fileErrors.push({ spec: file, reason: (e as Error).message });
+      }
+    }
+    void trusted;
+    return atlas;
+  };
+
+  const configureAtlas = async (settings: Settings, trusted: boolean, busy: (what: string | undefined) => void): Promise<AtlasState> => {
+    const current = atlasFor(settings, trusted);
+    const unresolved = [...fileErrors];
+    for (const w of current.warnings) unresolved.push({ spec: 'bundled atlases', reason: w });
+    // In an untrusted workspace a target may not make the server open a file the workspace chose.
+    const specs = settings.targetKernels.filter((spec) => {
+      if (trusted || !looksLikePath(spec)) return true;
+      unresolved.push({ spec, reason: 'atlas files named by an untrusted workspace are not read' });
+      return false;
+    });
+    let targets: string[] = [];
+    if (specs.length) {
+      const { ids, errors } = current.resolveAll(specs);
+      targets = ids;
+      errors.forEach((reason, i) => unresolved.push({ spec: specs[i] ?? '', reason }));
+    }
+    if (!targets.length) targets = current.defaultTargets();
+    if (targets.includes('live')) {
+      busy('reading the live kernel');
+      try {
+        await current.loadLive();
+      } catch (e) {
+        unresolved.push({ spec: 'live', reason: `the running kernel could not be read: ${(e as Error).message}` });
+        targets = targets.filter((t) => t !== 'live');
+        if (!targets.length) targets = current.list().filter((m) => m.source === 'bundled' && m.lts).map((m) => m.id).slice(-2);
+      } finally {
+        busy(undefined);
+      }
+    }
+    const error = current.list().length ? undefined : `no kernel atlas found in ${path.join(dir, 'atlas')}`;
+    return { atlas: current, targets, unresolved, error };
+  };
+
+  const lookup = (query: string, kernels: string[] | undefined, ctx: FeatureContext): LookupResult => {
+    const target = parseLookupQuery(query);
+    if (!target) {
+      return { assessments: [], markdown: '', error: `cannot read "${query}" as an attach point: try kprobe:vfs_read or tracepoint/sched/sched_switch` };
+    }
+    let targets = ctx.targets;
+    if (kernels?.length) {
+      const { ids, errors } = (ctx.atlas as Atlas).resolveAll(kernels);
+      if (!ids.length) return { target, assessments: [], markdown: '', error: errors.join('; ') };
+      targets = ids;
+    }
+    const report = attachReport(target, { ...ctx, targets });
+    const releases = new Map(ctx.atlas.list().map((m) => [m.id, m.release]));
+    const markdown = renderAttachPoint({
+      target,
+      kernels: report.kernels.map((k) => ({ kernel: k.kernel, release: k.release ?? releases.get(k.kernel), assessment: k.assessment, hazards: k.hazards })),
+      alternatives: report.alternatives.map((a) => ({ target: a.target, note: a.note, since: a.since, caveat: a.caveat, evidence: a.evidence })),
+      evidence: ctx.knowledge.evidenceFor(target.name),
+    });
+    const closest = report.closest.length ? `\n\nDid you mean: ${report.closest.map((n) => `\`${n}\``).join(', ')}?` : '';
+    return { target, assessments: report.kernels.map((k) => k.assessment), markdown: markdown + closest };
+  };
+
+  const buildLiveAtlas = async (report: (p: IndexProgressParams) => void): Promise<BuildLiveAtlasResult> => {
+    const started = Date.now();
+    const live = new Atlas({ dataDir: dir, bundled: false, live: true, sysRoot: options.sysRoot });
+    if (!live.hasLive()) {
+      return { ok: false, ms: 0, error: 'the running kernel is not readable here (/sys/kernel/btf/vmlinux is missing or not readable)' };
+    }
+    report({ message: 'reading BTF, kallsyms and tracefs', percent: 10 });
+    const index = await live.loadLive();
+    if (!index) return { ok: false, ms: Date.now() - started, error: 'the running kernel is not offered' };
+    report({ message: 'writing the atlas file', percent: 80 });
+    const cacheDir = options.cacheDir ?? userCacheDir();
+    let file: string | undefined;
+    try {
+      fs.mkdirSync(cacheDir, { recursive: true });
+      file = path.join(cacheDir, `live-${index.meta.release}.atlas`);
+      writeAtlasFile(file, [factsOf(index)]);
+    } catch (e) {
+      file = undefined;
+      report({ message: `could not write the atlas file: ${(e as Error).message}`, percent: 90 });
+    }
+    // Later configurations read the running kernel afresh, so a module loaded since shows up.
+    atlasKey = '';
+    report({ message: 'done', percent: 100 });
+    return { ok: true, kernel: summarizeKernel(index.meta), file, ms: Date.now() - started };
+  };
+
+  return {
+    documents,
+    features: { completion, hover, diagnostics, codeActions },
+    knowledge,
+    dataDir: dir,
+    configureAtlas,
+    lookup,
+    buildLiveAtlas,
+  };
+}
