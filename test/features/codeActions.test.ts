@@ -1,0 +1,144 @@
+// libbpf C quick fixes over the bundled atlases: each fix is applied to the real-style fixture and
+// the result is analysed again, so a test passes only when the rewritten program is what an
+// author would write and the diagnostic it fixed is gone.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DiagnosticSeverity, type CodeAction, type Diagnostic, type TextEdit } from 'vscode-languageserver';
+import { codeActions } from '../../server/src/features/codeActions';
+import { diagnostics } from '../../server/src/features/diagnostics';
+import type { AnalyzedDocument } from '../../server/src/syntax/documents';
+import { LineMap } from '../../server/src/syntax/cModel';
+import { featureContext, loadFixture, openFixture, stripMarkers } from './fixture';
+
+const TARGET_SETS = [['ubuntu-22.04', 'debian-12'], ['ubuntu-22.04', 'ubuntu-24.04']] as const;
+
+function available(targets: readonly string[]): string | undefined {
+  const ids = featureContext([]).atlas.list().map((m) => m.id);
+  const missing = targets.filter((t) => !ids.includes(t));
+  return missing.length ? `atlas lacks ${missing.join(', ')} (data/atlas not built yet)` : undefined;
+}
+
+/** Applies LSP text edits (non-overlapping, any order) to a text. */
+function applyEdits(text: string, edits: readonly TextEdit[]): string {
+  const lines = new LineMap(text);
+  const sorted = edits
+    .map((e) => ({ start: lines.offsetAt(e.range.start), end: lines.offsetAt(e.range.end), text: e.newText }))
+    .sort((a, b) => b.start - a.start || b.end - a.end);
+  for (let i = 1; i < sorted.length; i++) assert.ok(sorted[i].end <= sorted[i - 1].start, 'edits overlap');
+  let out = text;
+  for (const e of sorted) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  return out;
+}
+
+function lineOf(doc: AnalyzedDocument, needle: string): number {
+  const line = doc.text.split('\n').findIndex((l) => l.includes(needle));
+  assert.ok(line >= 0, `fixture has no ${needle}`);
+  return line;
+}
+
+async function actionsFor(file: string, targets: readonly string[], sectionNeedle: string) {
+  const doc = await openFixture(loadFixture(file));
+  const ctx = featureContext(targets);
+  const line = lineOf(doc, sectionNeedle);
+  const diags = diagnostics(doc, ctx).filter((d) => d.range.start.line === line);
+  assert.ok(diags.length, `no diagnostic on ${sectionNeedle}`);
+  const actions = codeActions(doc, diags[0].range, diags, ctx);
+  return { doc, ctx, diags, actions };
+}
+
+function edited(doc: AnalyzedDocument, action: CodeAction): string {
+  const edits = action.edit?.changes?.[doc.uri];
+  assert.ok(edits?.length, `action "${action.title}" has edits for the document`);
+  return applyEdits(doc.text, edits);
+}
+
+async function reanalyse(name: string, text: string, targets: readonly string[]): Promise<{ doc: AnalyzedDocument; diags: Diagnostic[] }> {
+  const doc = await openFixture(stripMarkers(text, name));
+  return { doc, diags: diagnostics(doc, featureContext(targets)) };
+}
+
+function preferred(actions: CodeAction[]): CodeAction {
+  const p = actions.filter((a) => a.isPreferred);
+  assert.equal(p.length, 1, `exactly one preferred fix among: ${actions.map((a) => a.title).join(' | ')}`);
+  assert.equal(p[0].kind, 'quickfix');
+  return p[0];
+}
+
+for (const targets of TARGET_SETS) {
+  describe(`C quick fixes, targets ${targets.join(' + ')}`, { skip: available(targets) }, () => {
+    it('kprobe/blk_account_io_start → a block tracepoint on every target, handler rewritten, body kept', async () => {
+      const { doc, actions, diags } = await actionsFor('check/tools/biosnoop.bpf.c', targets, 'SEC("kprobe/blk_account_io_start")');
+      const fix = preferred(actions);
+      assert.match(fix.title, /^Use (tp_btf|tracepoint)\/(block\/)?block_rq_\w+ instead/);
+      assert.deepEqual(fix.diagnostics, diags);
+      const text = edited(doc, fix);
+      const section = /Use (\S+) instead/.exec(fix.title)![1];
+      assert.ok(text.includes(`SEC("${section}")`), text);
+      if (section.startsWith('tp_btf/')) assert.match(text, /int BPF_PROG\(account_start, struct request \*rq\)/);
+      else assert.match(text, /int account_start\(struct trace_event_raw_block_rq \*ctx\)/);
+      // The body is untouched apart from marker comments.
+      const body = (t: string) => t.slice(t.indexOf('struct start_info info = {};'), t.indexOf('SEC("kprobe/blk_account_io_done")')).replace(/ \/\* bpf-atlas: [^*]*\*\//g, '');
+      assert.equal(body(text), body(doc.text));
+      // Round trip: the program now attaches on every target.
+      const again = await reanalyse('check/tools/biosnoop.fixed.bpf.c', text, targets);
+      const line = again.doc.text.split('\n').findIndex((l) => l.includes(`SEC("${section}")`));
+      assert.deepEqual(again.diags.filter((d) => d.range.start.line === line && d.severity! <= DiagnosticSeverity.Warning).map((d) => d.message), []);
+    });
+
+    it('a tracepoint rewrite marks the body lines that use the old kprobe arguments', async () => {
+      const { doc, actions } = await actionsFor('check/tools/biosnoop.bpf.c', targets, 'SEC("kprobe/blk_account_io_start")');
+      const toBio = actions.find((a) => a.title.includes('block_bio_queue'));
+      assert.ok(toBio, actions.map((a) => a.title).join(' | '));
+      const text = edited(doc, toBio);
+      const marked = text.split('\n').filter((l) => l.includes('/* bpf-atlas:'));
+      assert.equal(marked.length, 1, marked.join('\n'));
+      assert.match(marked[0], /bpf_map_update_elem\(&starts, &rq, &info, BPF_ANY\); \/\* bpf-atlas: rq came from kprobe\/blk_account_io_start; \S+block_bio_queue passes/);
+    });
+
+    it('kprobe/finish_task_switch → the suffixed symbol (preferred), or sched_switch', async () => {
+      const { doc, actions } = await actionsFor('check/tools/offcputime.bpf.c', targets, 'SEC("kprobe/finish_task_switch")');
+      const fix = preferred(actions);
+      assert.match(fix.title, /^Attach to finish_task_switch\.isra\.\d+ /);
+      const text = edited(doc, fix);
+      assert.match(text, /SEC\("kprobe\/finish_task_switch\.isra\.\d+"\)\nint BPF_KPROBE\(oncpu, struct task_struct \*prev\)/);
+      const again = await reanalyse('check/tools/offcputime.fixed.bpf.c', text, targets);
+      assert.ok(!again.diags.some((d) => d.severity === DiagnosticSeverity.Error), again.diags.map((d) => d.message).join('\n'));
+      assert.ok(actions.some((a) => /sched_switch/.test(a.title)), 'the tracepoint is offered too');
+    });
+
+    it('kprobe/__x64_sys_openat → ksyscall/openat with BPF_KSYSCALL', async () => {
+      const { doc, actions } = await actionsFor('check/tools/opensnoop_kprobe.bpf.c', targets, 'SEC("kprobe/__x64_sys_openat")');
+      const fix = preferred(actions);
+      assert.match(fix.title, /ksyscall\/openat with BPF_KSYSCALL/);
+      const text = edited(doc, fix);
+      assert.ok(text.includes('SEC("ksyscall/openat")'));
+      assert.match(text, /int BPF_KSYSCALL\(openat_entry[,\s/]/);
+      assert.ok(!/BPF_KSYSCALL\(openat_entry[^)]*struct pt_regs/.test(text), 'the pt_regs parameter is gone');
+      // The PT_REGS read of the old wrapper argument is marked for the author.
+      assert.match(text, /PT_REGS_PARM2_CORE\(regs\);.*\/\* bpf-atlas: regs, PT_REGS_\* came from kprobe\/__x64_sys_openat/);
+    });
+
+    it('a misspelt target → the closest names on every target', async () => {
+      const { doc, actions } = await actionsFor('check/tools/biotypo.bpf.c', targets, 'SEC("kprobe/vfs_raed")');
+      const fix = preferred(actions);
+      assert.equal(fix.title.split(' (')[0], 'Change to vfs_read');
+      assert.ok(edited(doc, fix).includes('SEC("kprobe/vfs_read")'));
+      assert.ok(actions.length >= 2 && actions.length <= 3);
+    });
+
+    it('a wrong ctx struct → the event class\'s record struct', async () => {
+      const { doc, actions } = await actionsFor('check/tools/biotypo.bpf.c', targets, 'int handle_issue(');
+      const fix = preferred(actions);
+      const text = edited(doc, fix);
+      assert.ok(text.includes('int handle_issue(struct trace_event_raw_block_rq *ctx)'), text);
+    });
+
+    it('kprobe/tcp_drop → skb tracepoint; no fix offered for unrelated ranges', async () => {
+      const { doc, ctx, actions } = await actionsFor('check/tools/tcpdrop.bpf.c', targets, 'SEC("kprobe/tcp_drop")');
+      assert.match(preferred(actions).title, /kfree_skb/);
+      const far = { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } };
+      assert.deepEqual(codeActions(doc, far, [], ctx), []);
+    });
+  });
+}
