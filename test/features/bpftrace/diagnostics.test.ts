@@ -188,3 +188,19 @@ test('several targets: wildcard counts per kernel', () => {
   assert.ok(d);
   assert.match(d.message, /matches \d+ on ubuntu-20\.04 \(5\.4\), \d+ on ubuntu-22\.04 \(5\.15\), \d+ on debian-12 \(6\.1\)/);
 });
+
+test('wildcard tracepoints: args must exist in every matched event', () => {
+  const ok = diagnosticsBpftrace(docOf(fixtureText('execsnoop.bt')), debian12);
+  assert.ok(!ok.some((d) => d.code === 'field-missing'), JSON.stringify(ok));
+  const ds = diagnosticsBpftrace(docOf('tracepoint:syscalls:sys_enter_open* { @[str(args.filename)] = count(); }'), debian12);
+  const d = ds.find((x) => x.code === 'field-missing');
+  assert.ok(d, JSON.stringify(ds));
+  assert.match(d.message, /: sys_enter_open_by_handle_at on debian-12\.$/);
+});
+
+test('a tracepoint under the wrong system gets the right one as a fix in the message', () => {
+  const ds = diagnosticsBpftrace(docOf('tracepoint:syscalls:sched_switch { }'), debian12);
+  const d = ds.find((x) => x.severity === DiagnosticSeverity.Error);
+  assert.ok(d, JSON.stringify(ds));
+  assert.match(d.message, /tracepoint:sched:sched_switch/);
+});

@@ -172,6 +172,15 @@ export function analyseProbe(probe: BtProbe, ctx: FeatureContext, options: { clo
       analysis.rewrites.push({ title: `Replace with ${prefix}${report.rename.exact} (the symbol on every target)`, newText: `${prefix}${report.rename.exact}`, reason: 'rename' });
     }
   }
+  // A tracepoint filed under the wrong system: the event exists, under one system, everywhere.
+  if (probe.kind === 'tracepoint' && probe.event && report.worst === 'error') {
+    const systems = new Set(ctx.targets.map((id) => kernelOf(ctx, id)?.tracepoint(probe.event!)?.system));
+    const [system] = [...systems];
+    if (systems.size === 1 && system && system !== probe.system) {
+      const text = `${probe.typeText}:${system}:${probe.event}`;
+      analysis.rewrites.push({ title: `Did you mean ${text}? (${probe.event} is in system ${system})`, newText: text, reason: 'closest', preferred: true });
+    }
+  }
   for (const name of report.closest) {
     const text = probe.kind === 'tracepoint'
       ? closestTracepointText(ctx, probe, name)

@@ -170,7 +170,11 @@ function exactDiagnostics(c: Collector, ctx: FeatureContext, analyses: Map<BtPro
     if (detail.length) parts.push(detail.join(' '));
     // fentry does not see inlined calls either: offer it for attach failures, not for misses.
     const fix = analysis.rewrites.find((r) => status === 'error' || !/\b(fentry|fexit):/.test(r.newText));
-    if (fix && status !== 'info') parts.push(fix.reason === 'closest' ? `Closest names: ${report.closest.join(', ')}.` : `Suggested: ${fix.newText}.`);
+    if (fix && status !== 'info') {
+      parts.push(fix.reason === 'closest'
+        ? `Did you mean ${list(analysis.rewrites.filter((r) => r.reason === 'closest').map((r) => r.newText))}?`
+        : `Suggested: ${fix.newText}.`);
+    }
     else if (report.partialAlternatives.length) {
       const p = report.partialAlternatives[0];
       parts.push(`tracepoint:${p.target.system}:${p.target.name} exists on ${list(p.presentOn)} only.`);
@@ -218,9 +222,41 @@ function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, 
 
 // ---- args and retval ----
 
+/** A wildcard tracepoint's `args` must exist in every event it matches (bpftrace builds one
+ *  record type for them all): fields missing from some matched events are reported. */
+function wildcardArgsDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, probe: BtProbe, analysis: ProbeAnalysis): void {
+  for (const w of analysis.wildcards) {
+    if (w.target.kind !== 'tracepoint') continue;
+    for (const use of uniqueFields(block)) {
+      const gaps: string[] = [];
+      for (const k of w.perKernel) {
+        const kernel = k.known ? kernelOf(ctx, k.kernel) : undefined;
+        if (!kernel) continue;
+        for (const qualified of k.attachable) {
+          const [system, event] = qualified.split(':');
+          const fields = kernel.tracepoint(event, system)?.fields;
+          if (fields?.length && !fields.some((f) => f.name === use.field)) gaps.push(`${event} on ${k.kernel}`);
+        }
+      }
+      if (gaps.length) {
+        c.add(use.range, 'error', 'field-missing',
+          `${probe.raw} matches events without args field \`${use.field}\`: ${list([...new Set(gaps)])}.`,
+          { lines: [use.range.start.line, ...probeLines(probe, block)], probe: probe.raw });
+      }
+    }
+  }
+}
+
+function uniqueFields(block: BtBlock): BtBlock['argsUses'] {
+  const seen = new Set<string>();
+  return block.argsUses.filter((u) => u.field && !seen.has(u.field) && !!seen.add(u.field));
+}
+
 function argsDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, analyses: Map<BtProbe, ProbeAnalysis>): void {
   if (!block.argsUses.length) return;
   for (const probe of block.probes) {
+    const wildcard = analyses.get(probe);
+    if (probe.wildcard && wildcard) wildcardArgsDiagnostics(c, ctx, block, probe, wildcard);
     if (probe.wildcard || !['tracepoint', 'fentry', 'fexit', 'rawtracepoint'].includes(probe.kind)) continue;
     const analysis = analyses.get(probe);
     if (!analysis || !analysis.targets.length) continue;
