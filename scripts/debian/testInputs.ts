@@ -5,7 +5,8 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { vmlinuxFromDeb } from '../../server/src/kernel/deb';
+import { unpackDeb, vmlinuxFromDeb } from '../../server/src/kernel/deb';
+import { findModuleFiles } from '../../server/src/kernel/modules';
 import { DEBIAN_KERNELS, DebianKernel, debFileName } from './kernels';
 
 /** The repository root, from either the sources or the compiled out/ tree. */
@@ -45,4 +46,23 @@ export function debianVmlinux(id: string): { bytes: Uint8Array; file: string } {
 /** A committed oracle file (test/fixtures/oracle). */
 export function oracle<T>(name: string): T {
   return JSON.parse(fs.readFileSync(path.join(repoRoot(), 'test', 'fixtures', 'oracle', name), 'utf8')) as T;
+}
+
+/** One module file of a kernel's image package (tar wildcard, e.g. `*\/fs/ext4/ext4.ko`), cached. */
+export function debianModule(id: string, member: string, cacheName: string): string {
+  const deb = debianImageDeb(id);
+  const cacheDir = path.join(repoRoot(), '.cache', 'test-vmlinux', id);
+  fs.mkdirSync(cacheDir, { recursive: true });
+  const cached = path.join(cacheDir, cacheName);
+  if (fs.existsSync(cached)) return cached;
+  const tree = `${cached}.unpack-${process.pid}`;
+  try {
+    unpackDeb(deb, tree, [member]);
+    const found = findModuleFiles(tree)[0];
+    if (!found) throw new Error(`${member} not found in ${deb}`);
+    fs.renameSync(found, cached);
+    return cached;
+  } finally {
+    fs.rmSync(tree, { recursive: true, force: true });
+  }
 }

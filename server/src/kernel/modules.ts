@@ -55,7 +55,10 @@ export function readModuleBytes(file: string): Uint8Array {
 /** Relocation-aware view of a module object. */
 class ModuleObject {
   readonly symbols: ElfSymbol[];
+  /** RELA sections by the section they patch; parsed on first use (most patch .text, never read here). */
+  private readonly relaFor = new Map<number, ElfSection[]>();
   private readonly relocs = new Map<number, Map<number, { symbol: number; addend: number }>>();
+  private symbolAt: Map<string, string> | undefined;
   /** FUNC symbols per executable section, sorted by offset. */
   private readonly funcsBySection = new Map<number, ElfSymbol[]>();
 
@@ -63,10 +66,8 @@ class ModuleObject {
     this.symbols = elf.symbols();
     for (const s of elf.sections) {
       if (s.type !== SHT_RELA) continue;
-      const m = new Map<number, { symbol: number; addend: number }>();
-      for (const r of elf.relocations(s)) m.set(Number(r.offset), { symbol: r.symbol, addend: Number(r.addend) });
-      const prev = this.relocs.get(s.info);
-      if (prev) for (const [k, v] of m) prev.set(k, v); else this.relocs.set(s.info, m);
+      const l = this.relaFor.get(s.info);
+      if (l) l.push(s); else this.relaFor.set(s.info, [s]);
     }
     for (const sym of this.symbols) {
       if (sym.type !== STT_FUNC || sym.shndx === 0 || sym.shndx >= elf.sections.length) continue;
@@ -89,18 +90,33 @@ class ModuleObject {
     return out;
   }
 
-  /** The function containing a location in an executable section. */
+  /** The function containing a location in an executable section (binary search). */
   functionAt(loc: Loc): ElfSymbol | undefined {
     const l = this.funcsBySection.get(loc.sec);
     if (!l) return undefined;
-    let found: ElfSymbol | undefined;
-    for (const s of l) { if (Number(s.value) <= loc.off) found = s; else break; }
-    return found;
+    let lo = 0, hi = l.length - 1, found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (Number(l[mid].value) <= loc.off) { found = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    return found >= 0 ? l[found] : undefined;
+  }
+
+  private relocsOf(sec: number): Map<number, { symbol: number; addend: number }> {
+    let m = this.relocs.get(sec);
+    if (!m) {
+      m = new Map();
+      for (const rs of this.relaFor.get(sec) ?? []) {
+        for (const r of this.elf.relocations(rs)) m.set(Number(r.offset), { symbol: r.symbol, addend: Number(r.addend) });
+      }
+      this.relocs.set(sec, m);
+    }
+    return m;
   }
 
   /** Where the pointer stored at `at` points, from its relocation; undefined when none or external. */
   ptr(at: Loc): Loc | undefined {
-    const r = this.relocs.get(at.sec)?.get(at.off);
+    const r = this.relocsOf(at.sec).get(at.off);
     if (!r) return undefined;
     const sym = this.symbols[r.symbol];
     if (!sym || sym.shndx === 0 || sym.shndx >= 0xff00) return undefined;
@@ -109,7 +125,7 @@ class ModuleObject {
 
   /** The symbol name a pointer at `at` refers to (externals included). */
   ptrSymbolName(at: Loc): string | undefined {
-    const r = this.relocs.get(at.sec)?.get(at.off);
+    const r = this.relocsOf(at.sec).get(at.off);
     if (!r) return undefined;
     const sym = this.symbols[r.symbol];
     if (!sym) return undefined;
@@ -120,7 +136,15 @@ class ModuleObject {
   }
 
   namedSymbolAt(loc: Loc): string | undefined {
-    return this.symbols.find((s) => s.shndx === loc.sec && Number(s.value) === loc.off && s.name && s.type !== STT_SECTION)?.name;
+    if (!this.symbolAt) {
+      this.symbolAt = new Map();
+      for (const s of this.symbols) {
+        if (!s.name || s.type === STT_SECTION) continue;
+        const key = `${s.shndx}:${s.value}`;
+        if (!this.symbolAt.has(key)) this.symbolAt.set(key, s.name);
+      }
+    }
+    return this.symbolAt.get(`${loc.sec}:${loc.off}`);
   }
 
   str(loc: Loc | undefined): string | undefined {
