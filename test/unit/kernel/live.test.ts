@@ -15,6 +15,7 @@ import { parseEventFormat } from '../../../server/src/kernel/tracefs';
 import { KernelDataError } from '../../../server/src/kernel/errors';
 import { renderProto } from '../../../server/src/atlas/model';
 import type { KernelFacts } from '../../../server/src/atlas/model';
+import { debian61Ext4 } from './debian61';
 
 const LIVE_BTF = '/sys/kernel/btf/vmlinux';
 const SCHED_SWITCH = '/sys/kernel/tracing/events/sched/sched_switch/format';
@@ -223,4 +224,32 @@ test('bare BTF file: prototypes, raw tracepoints and hooks; symbols stand for th
     fs.rmSync(tmp, { force: true });
   }
   assert.throws(() => factsFromBtfFile('/nonexistent/x.btf'), /\/nonexistent\/x\.btf: cannot read BTF file: not found/);
+});
+
+test('module BTF under /sys/kernel/btf: Debian 6.1 ext4 on its vmlinux, a broken module reported', (t) => {
+  const pair = debian61Ext4();
+  if (typeof pair === 'string') {
+    t.skip(pair);
+    return;
+  }
+  const root = fakeSysRoot({ 'sys/kernel/btf/broken_mod': 'garbage' }, false);
+  try {
+    fs.symlinkSync(pair.baseFile, path.join(root, 'sys/kernel/btf/vmlinux'));
+    fs.symlinkSync(pair.moduleFile, path.join(root, 'sys/kernel/btf/ext4'));
+    const { facts, problems } = readLive({ sysRoot: root });
+    assert.ok(problems.some((p) => p.startsWith(path.join(root, 'sys/kernel/btf/broken_mod') + ': ')), problems.join('\n'));
+    assert.ok(problems.some((p) => p.includes(path.join(root, 'proc/kallsyms'))));
+    const f = fn(facts, 'ext4_file_read_iter');
+    assert.equal(f?.module, 'ext4');
+    assert.equal(f?.inBtf, true);
+    assert.equal(renderProto('ext4_file_read_iter', f!.proto!), 'ssize_t ext4_file_read_iter(struct kiocb *iocb, struct iov_iter *to)');
+    assert.equal(fn(facts, 'vfs_read')?.module, undefined);
+    const wp = tp(facts, 'ext4_da_write_pages');
+    assert.equal(wp?.module, 'ext4');
+    assert.equal(wp?.btf, true);
+    assert.ok(wp?.args?.some((a) => a.name === 'wbc'));
+    assert.ok(wp?.fields?.some((x) => x.name === 'first_page'), 'fields from the module trace_event_raw_ struct');
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
 });
