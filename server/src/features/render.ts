@@ -46,7 +46,22 @@ export interface RenderOptions {
   title?: boolean;
 }
 
+/** Print formats of some events run to kilobytes of flag tables: hovers show the start. */
+const MAX_FMT = 400;
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
 const STATUS_MARK = { ok: '✅', info: 'ℹ️', warning: '⚠️', error: '❌' } as const;
+
+/** A declaration from a type and a name, also for array types written `char[16]` (DepSurf style)
+ *  as well as with the `%` placeholder of model.ts. */
+export function declOf(type: string, name: string): string {
+  const array = /^([^%]*?)\s*((?:\[[^\]]*\])+)$/.exec(type);
+  if (array && name) return `${array[1]} ${name}${array[2]}`;
+  return cDecl(type, name);
+}
 
 /** `tracepoint sched/sched_switch`, `kprobe do_sys_open`. */
 export function targetLabel(t: AttachTarget): string {
@@ -88,7 +103,7 @@ export function renderStatusTable(rows: readonly KernelRow[]): string {
   for (const row of rows) {
     const status = rowStatus(row);
     const a = row.assessment;
-    const word = !a.found ? 'absent' : !a.attachable ? 'cannot attach' : status === 'ok' ? 'attachable' : 'attachable, with hazards';
+    const word = !a.found ? 'not found' : !a.attachable ? 'cannot attach' : status === 'ok' || status === 'info' ? 'attachable' : 'attachable, with hazards';
     const hs = hazardsOf(row).map((h) => `\`${h.name}\`: ${h.message}`).join('<br>');
     const extra = a.attachAs ? ` (as \`${a.attachAs}\`)` : '';
     out.push(`| ${escapeCell(kernelName(row))} | ${STATUS_MARK[status]} ${word}${extra} | ${escapeCell(hs)} |`);
@@ -99,7 +114,7 @@ export function renderStatusTable(rows: readonly KernelRow[]): string {
 /** Record fields as C declarations with their offsets and sizes. */
 export function renderFields(fields: readonly TraceField[]): string {
   const lines = fields.map((f) => {
-    const decl = `${cDecl(f.type, f.name)};`;
+    const decl = `${declOf(f.type, f.name)};`;
     const where = f.offset !== undefined ? `offset ${f.offset}${f.size !== undefined ? `, size ${f.size}` : ''}` : '';
     return where ? `${decl.padEnd(40)} /* ${where} */` : decl;
   });
@@ -107,7 +122,7 @@ export function renderFields(fields: readonly TraceField[]): string {
 }
 
 export function renderArgs(args: readonly Param[]): string {
-  return args.length ? args.map((p) => cDecl(p.type, p.name)).join(', ') : 'void';
+  return args.length ? args.map((p) => declOf(p.type, p.name)).join(', ') : 'void';
 }
 
 /** Groups kernels whose rendered text is identical, keeping target order. */
@@ -158,7 +173,7 @@ export function renderAttachPoint(view: AttachPointView, options: RenderOptions 
       ? `\`${recordStruct(r.assessment, t.name)}\`\n\n${renderFields(r.assessment.fields)}` : undefined), total));
   }
   if (show.fmt) {
-    out.push(...renderGroups('Print format', groupBy(view.kernels, (r) => r.assessment.fmt ? '```\n' + r.assessment.fmt + '\n```' : undefined), total));
+    out.push(...renderGroups('Print format', groupBy(view.kernels, (r) => r.assessment.fmt ? '```\n' + clip(r.assessment.fmt, MAX_FMT) + '\n```' : undefined), total));
   }
   if (view.differences?.length) {
     out.push('**Differences between targets**', '');
@@ -169,7 +184,7 @@ export function renderAttachPoint(view: AttachPointView, options: RenderOptions 
   const hazardNotes: string[] = [];
   for (const row of view.kernels) {
     for (const h of hazardsOf(row)) {
-      if (seen.has(h.name)) continue;
+      if (seen.has(h.name) || h.severity === 'info') continue;
       seen.add(h.name);
       hazardNotes.push(`- \`${h.name}\`: ${HAZARD_DOCS[h.name]}`);
     }
@@ -177,14 +192,16 @@ export function renderAttachPoint(view: AttachPointView, options: RenderOptions 
   if (hazardNotes.length) out.push('**Hazards**', '', ...hazardNotes, '');
   if (view.evidence?.length) {
     out.push('**Seen in the wild**', '');
-    for (const e of view.evidence) out.push(`- [${e.ref}](${e.url}): ${e.title}. ${e.gist}`);
+    const refs = new Set<string>();
+    for (const e of view.evidence) if (!refs.has(e.ref) && refs.add(e.ref)) out.push(`- [${e.ref}](${e.url}): ${e.title}. ${e.gist}`);
     out.push('');
   }
   if (view.alternatives?.length) {
     out.push('**Stable alternative**', '');
     for (const alt of view.alternatives) {
       const bits = [alt.note, alt.since ? `since ${alt.since}` : undefined, alt.caveat].filter(Boolean).join('; ');
-      out.push(`- \`SEC("${sectionOf(alt.target)}")\`${bits ? `: ${bits}` : ''}${alt.evidence ? ` (used by ${alt.evidence})` : ''}`);
+      const usedBy = alt.evidence && !(alt.note ?? '').includes(alt.evidence) ? ` (used by ${alt.evidence})` : '';
+      out.push(`- \`SEC("${sectionOf(alt.target)}")\`${bits ? `: ${bits}` : ''}${usedBy}`);
     }
     out.push('');
   }

@@ -560,7 +560,8 @@ function directiveBetween(directives: readonly Directive[], start: number, end: 
 function scanHeader(text: string, tokens: Token[], from: number, sectionStarts: Set<number>, directives: readonly Directive[], lines: LineMap): HeaderScan {
   const res: HeaderScan = { sharedSections: [], variable: false };
   const first = tokens[from];
-  if (!first || ['=', ';', ',', ')'].includes(first.text)) { res.variable = true; return res; }
+  if (!first) return res;
+  if (['=', ';', ',', ')'].includes(first.text)) { res.variable = true; return res; }
   let k = from;
   let typeStart = from;
   const limit = Math.min(tokens.length, from + 80);

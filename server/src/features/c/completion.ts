@@ -10,14 +10,13 @@
 
 import type { CompletionItem, CompletionList, Position } from 'vscode-languageserver';
 import { CompletionItemKind, CompletionItemTag, InsertTextFormat, MarkupKind } from 'vscode-languageserver';
-import { cDecl } from '../../atlas/model';
 import type { AttachKind, AttachTarget, Hazard, KernelQuery, Param } from '../../atlas/model';
 import type { SectionPrefix } from '../../knowledge/types';
 import type { AnalyzedDocument } from '../../syntax/documents';
 import { comparePositions, rangeContains, type BpfProgram, type Range } from '../../syntax/cModel';
 import type { FeatureContext } from '../context';
-import { renderArgs, renderFields } from '../render';
-import { assessOnKernel, ctxFieldsOn, expectedCtxType, programTarget, targetKernels } from './hover';
+import { declOf, renderArgs, renderFields } from '../render';
+import { assessOnKernel, ctxFieldsOn, expectedCtxType, hookArgs, programTarget, targetKernels } from './hover';
 
 /** Most target items returned at once; the list is marked incomplete beyond it. */
 export const MAX_TARGET_ITEMS = 200;
@@ -35,46 +34,52 @@ function replaceRange(start: Position, end: Position): Range {
 // ---------------------------------------------------------------- ranking
 
 interface Availability {
-  /** Kernels where the target exists and attaches. */
+  /** Kernels where the target attaches without hazards. */
   ok: string[];
-  /** Kernels where it exists but has warnings. */
+  /** Kernels where it attaches with warnings (calls missed, shape differences). */
   degraded: string[];
-  /** Kernels where attaching fails or it is absent. */
+  /** Kernels where it exists but attaching fails. */
   failing: string[];
+  /** Kernels where the atlas does not find it (absent, or in a module it does not cover). */
+  missing: string[];
   hazards: Hazard[];
 }
 
 function availability(kernels: readonly KernelQuery[], target: AttachTarget): Availability {
-  const av: Availability = { ok: [], degraded: [], failing: [], hazards: [] };
+  const av: Availability = { ok: [], degraded: [], failing: [], missing: [], hazards: [] };
   for (const k of kernels) {
     const a = assessOnKernel(k, target);
-    const hs = a.hazards.filter((h) => h.name !== 'unknown');
-    if (!a.found || !a.attachable || hs.some((h) => h.severity === 'error')) av.failing.push(k.meta.id);
-    else if (hs.some((h) => h.severity === 'warning')) av.degraded.push(k.meta.id);
+    const hs = a.hazards.filter((h) => h.severity !== 'info');
+    if (!a.found) av.missing.push(k.meta.id);
+    else if (!a.attachable || hs.some((h) => h.severity === 'error')) av.failing.push(k.meta.id);
+    else if (hs.length) av.degraded.push(k.meta.id);
     else av.ok.push(k.meta.id);
     for (const h of hs) if (!av.hazards.some((x) => x.name === h.name)) av.hazards.push(h);
   }
   return av;
 }
 
-/** Sort key: everywhere-stable first, then degraded, then failing somewhere; then by name. */
+/** Sort key: attachable everywhere first, then by how many targets fail or lack it, then by how
+ *  many carry warnings; then by name. */
 function sortKey(av: Availability, name: string): string {
-  const grade = av.failing.length ? 2 : av.degraded.length ? 1 : 0;
-  return `${grade}${name}`;
+  const bad = av.failing.length + av.missing.length;
+  return `${String(bad).padStart(2, '0')}${String(av.degraded.length).padStart(2, '0')}${name}`;
 }
 
 function availabilityLine(av: Availability, total: number): string {
-  const present = av.ok.length + av.degraded.length;
-  const where = present === total ? `on all ${total} targets` : `on ${present}/${total} targets`;
-  const marks = av.hazards.map((h) => h.name);
+  const attaches = av.ok.length + av.degraded.length;
+  const where = attaches === total ? `all ${total} targets` : `${attaches}/${total} targets`;
+  const marks: string[] = av.hazards.map((h) => h.name);
+  if (av.missing.length && !marks.includes('absent')) marks.unshift(`missing on ${av.missing.length}`);
   return marks.length ? `${where} · ⚠ ${marks.join(', ')}` : where;
 }
 
 function availabilityDoc(av: Availability): string {
   const lines: string[] = [];
-  if (av.ok.length) lines.push(`✅ ${av.ok.join(', ')}`);
-  if (av.degraded.length) lines.push(`⚠️ ${av.degraded.join(', ')}`);
-  if (av.failing.length) lines.push(`❌ ${av.failing.join(', ')}`);
+  if (av.ok.length) lines.push(`✅ attaches: ${av.ok.join(', ')}`);
+  if (av.degraded.length) lines.push(`⚠️ attaches with hazards: ${av.degraded.join(', ')}`);
+  if (av.failing.length) lines.push(`❌ fails: ${av.failing.join(', ')}`);
+  if (av.missing.length) lines.push(`❌ not found: ${av.missing.join(', ')}`);
   for (const h of av.hazards) lines.push(`- \`${h.name}\`: ${h.message}`);
   return lines.join('\n\n');
 }
@@ -92,7 +97,7 @@ function targetItem(name: string, target: AttachTarget, kernels: readonly Kernel
     filterText: name,
     textEdit: { range, newText: extra.insert ?? name },
   };
-  if (av.failing.length) item.tags = [CompletionItemTag.Deprecated];
+  if (av.failing.length || av.missing.length) item.tags = [CompletionItemTag.Deprecated];
   if (extra.retrigger) item.command = { title: 'next', command: 'editor.action.triggerSuggest' };
   return item;
 }
@@ -259,7 +264,7 @@ function snippetEscape(s: string): string {
 }
 
 function argsList(params: readonly Param[]): string {
-  return params.map((p, i) => snippetEscape(cDecl(p.type, p.name || `arg${i}`))).join(', ');
+  return params.map((p, i) => snippetEscape(declOf(p.type, p.name || `arg${i}`))).join(', ');
 }
 
 /** The handler signature snippet for a program's hook, or undefined when nothing is known. */
@@ -267,14 +272,15 @@ export function handlerSnippet(p: BpfProgram, ctx: FeatureContext): { label: str
   const target = programTarget(p);
   if (!target || !p.kind) return undefined;
   const { kernels } = targetKernels(ctx);
-  const found = kernels.map((k) => ({ k, a: assessOnKernel(k, target) })).find((x) => x.a.found);
+  const found = kernels.map((k) => ({ k, a: assessOnKernel(k, target), args: hookArgs(k, target) })).find((x) => x.a.found && x.args)
+    ?? kernels.map((k) => ({ k, a: assessOnKernel(k, target), args: undefined })).find((x) => x.a.found);
   const name = target.name.replace(/[^A-Za-z0-9_]/g, '_');
   const body = ' {\n\t$0\n\treturn 0;\n}';
   const on = found ? `Arguments as on ${found.k.meta.id}.` : 'The hook was not found on the target kernels.';
-  const params = found?.a.args ?? [];
+  const params = found?.args ?? [];
   const withArgs = (macro: string, extra: Param[] = []) => {
     const all = [...params, ...extra];
-    const label = `int ${macro}(${name}${all.length ? ', ' + all.map((x) => cDecl(x.type, x.name)).join(', ') : ''})`;
+    const label = `int ${macro}(${name}${all.length ? ', ' + all.map((x) => declOf(x.type, x.name)).join(', ') : ''})`;
     return { label, snippet: `int ${macro}(\${1:${name}}${all.length ? ', ' + argsList(all) : ''})${body}`, doc: on };
   };
   switch (p.kind) {
@@ -292,8 +298,8 @@ export function handlerSnippet(p: BpfProgram, ctx: FeatureContext): { label: str
     case 'kretprobe': case 'kretsyscall': {
       const fn = found && p.kind === 'kretprobe' ? found.k.fn(target.name) : undefined;
       const ret = fn?.proto?.ret && fn.proto.ret !== 'void' ? fn.proto.ret : 'long';
-      const label = `int BPF_KRETPROBE(${name}, ${cDecl(ret, 'ret')})`;
-      return { label, snippet: `int BPF_KRETPROBE(\${1:${name}}, ${snippetEscape(cDecl(ret, 'ret'))})${body}`, doc: on };
+      const label = `int BPF_KRETPROBE(${name}, ${declOf(ret, 'ret')})`;
+      return { label, snippet: `int BPF_KRETPROBE(\${1:${name}}, ${snippetEscape(declOf(ret, 'ret'))})${body}`, doc: on };
     }
     case 'tracepoint': {
       const ctxType = expectedCtxType(p, ctx);
@@ -367,7 +373,7 @@ function ctxFieldCompletion(doc: AnalyzedDocument, p: BpfProgram, pos: Position,
     for (const f of rec?.fields ?? []) {
       if (f.name.startsWith('common_')) continue;
       if (!byName.has(f.name)) { byName.set(f.name, []); order.push(f.name); }
-      byName.get(f.name)!.push({ kernel: k.meta.id, decl: cDecl(f.type, f.name), offset: f.offset });
+      byName.get(f.name)!.push({ kernel: k.meta.id, decl: declOf(f.type, f.name), offset: f.offset });
     }
   }
   const items: CompletionItem[] = order.filter((n) => n.startsWith(typed)).map((name, i) => {

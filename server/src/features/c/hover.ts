@@ -13,7 +13,7 @@ import { attachReport } from '../attachReport';
 import type { AnalyzedDocument } from '../../syntax/documents';
 import { rangeContains, type BpfProgram, type CtxAccess, type HandlerParam, type Range } from '../../syntax/cModel';
 import type { FeatureContext } from '../context';
-import { renderArgs, renderAttachPoint, renderFields } from '../render';
+import { declOf, renderArgs, renderAttachPoint, renderFields } from '../render';
 
 /** One target on one kernel, as the atlas judges it (atlas/assess.ts). */
 export function assessOnKernel(kernel: KernelQuery, target: AttachTarget): Assessment {
@@ -72,10 +72,23 @@ function sectionHover(p: BpfProgram, ctx: FeatureContext): Hover {
   return markdown(value, p.sectionRange);
 }
 
-/** The hook's parameters as the handler receives them on one kernel (fexit adds the return value). */
-function hookParams(p: BpfProgram, a: Assessment): Param[] | undefined {
-  if (!a.args) return undefined;
-  return a.args;
+/** The hook's arguments on one kernel: function or LSM hook parameters, TP_PROTO arguments, or
+ *  the syscall's own arguments for ksyscall (not the pt_regs wrapper). */
+export function hookArgs(kernel: KernelQuery, target: AttachTarget): Param[] | undefined {
+  switch (target.kind) {
+    case 'tracepoint': case 'raw_tp': case 'tp_btf':
+      return kernel.tracepoint(target.name, target.kind === 'tracepoint' ? target.system : undefined)?.args;
+    case 'ksyscall': case 'kretsyscall': {
+      // Syscall metadata when the source has it, else the prototype of the syscall's body.
+      const args = kernel.syscall(target.name)?.args;
+      if (args?.length) return args;
+      return kernel.fn(`__do_sys_${target.name}`)?.proto?.params ?? kernel.fn(`__se_sys_${target.name}`)?.proto?.params ?? args;
+    }
+    case 'lsm':
+      return kernel.lsmHook(target.name)?.proto?.params;
+    default:
+      return kernel.fn(target.name)?.proto?.params;
+  }
 }
 
 function paramHover(p: BpfProgram, param: HandlerParam, index: number, ctx: FeatureContext): Hover | null {
@@ -91,7 +104,7 @@ function paramHover(p: BpfProgram, param: HandlerParam, index: number, ctx: Feat
   const table = ['', '| kernel | hook argument |', '|---|---|'];
   for (const k of kernels) {
     const a = assessOnKernel(k, target);
-    const params = hookParams(p, a);
+    const params = hookArgs(k, target);
     let cell: string;
     if (!a.found) cell = 'hook absent';
     else if (!params) cell = 'unknown (no prototype)';
@@ -99,11 +112,18 @@ function paramHover(p: BpfProgram, param: HandlerParam, index: number, ctx: Feat
       const byName = params.findIndex((x) => x.name === param.name);
       const at = byName >= 0 ? byName : index;
       const hp = params[at];
-      cell = hp ? `\`${cDeclSafe(hp)}\` (argument ${at + 1}${byName < 0 ? ', by position' : ''})` : `no argument ${index + 1}`;
+      const mismatch = hp && param.type && sameType(hp.type, param.type) === false ? ` ⚠ the handler declares \`${param.type}\`` : '';
+      cell = hp ? `\`${cDeclSafe(hp)}\` (argument ${at + 1}${byName < 0 ? ', by position' : ''})${mismatch}` : `no argument ${index + 1}`;
     }
     table.push(`| ${k.meta.id} | ${cell} |`);
   }
   return markdown([...lines, ...table].join('\n'), param.range);
+}
+
+/** Types compared without spacing and qualifiers that do not change what is read. */
+function sameType(a: string, b: string): boolean {
+  const norm = (t: string) => t.replace(/\b(const|volatile|restrict|__restrict)\b/g, '').replace(/\bint\b(?=.*\b(long|short)\b)|(?<=\b(long|short|unsigned|signed)\b.*)\bint\b/g, '').replace(/\s+/g, '');
+  return norm(a) === norm(b);
 }
 
 function cDeclSafe(p: Param): string {
@@ -159,8 +179,9 @@ function ctxFieldHover(p: BpfProgram, access: CtxAccess, ctx: FeatureContext): H
       const f = rec.fields.find((x) => x.name === access.field);
       cell = f ? `\`${renderFields([f]).split('\n')[1].replace(/\s+\/\*.*$/, '')}\`${f.offset !== undefined ? ` offset ${f.offset}` : ''}${f.size !== undefined ? `, size ${f.size}` : ''}` : `**no field \`${access.field}\`** in \`${rec.struct}\``;
       if (access.field === 'args' && p.target?.system === 'syscalls' && !syscallNote) {
-        const sc = k.syscall((p.target.name ?? '').replace(/^sys_(enter|exit)_/, ''));
-        if (sc) syscallNote = `\`args[i]\` of ${sc.name}: ${sc.args.map((a, i) => `\`[${i}]\` ${renderArgs([a])}`).join(', ')}`;
+        const syscall = (p.target.name ?? '').replace(/^sys_(enter|exit)_/, '');
+        const args = hookArgs(k, { kind: 'ksyscall', name: syscall });
+        if (args?.length) syscallNote = `\`args[i]\` of ${syscall}() on ${k.meta.id}: ${args.map((a, i) => `\`[${i}]\` ${renderArgs([a])}`).join(', ')}`;
       }
     }
     lines.push(`| ${k.meta.id} | ${cell.replace(/\|/g, '\\|')} |`);
