@@ -23,6 +23,9 @@ export interface WildcardOnKernel {
   skipped: { symbol: string; hazard: 'kprobe-blacklist' | 'notrace' | 'no-btf' }[];
   /** Attachable matches that carry a compiler suffix (`.isra.0`, `.constprop.0`). */
   clones: string[];
+  /** Nothing matched, but the kernel's atlas does not cover modules (nor, for DepSurf data,
+   *  syscall events): absence there proves nothing, as assess() says `unknown` for one name. */
+  inconclusive?: boolean;
 }
 
 /** A rewrite of the probe text. */
@@ -89,16 +92,23 @@ export function expandTracepointGlob(kernel: KernelQuery, kernelId: string, syst
 }
 
 function expandOn(ctx: FeatureContext, target: AttachTarget): WildcardOnKernel[] {
+  const metas = ctx.atlas.list();
   return ctx.targets.map((id) => {
-    const kernel = kernelOf(ctx, id);
-    if (!kernel) return { kernel: id, known: false, attachable: [], skipped: [], clones: [] };
-    if (target.kind === 'tracepoint') return expandTracepointGlob(kernel, id, target.system ?? '*', target.name);
-    if (target.kind === 'raw_tp') {
-      const re = globToRegExp(target.name);
-      return { kernel: id, known: true, attachable: kernel.tracepoints().filter((t) => re.test(t.name)).map((t) => t.name), skipped: [], clones: [] };
-    }
-    return expandFunctionGlob(kernel, id, target.kind, target.name);
+    const result = expandOnKernel(ctx, id, target);
+    if (result.known && !result.attachable.length && metas.find((m) => m.id === id)?.coverage.modules === false) result.inconclusive = true;
+    return result;
   });
+}
+
+function expandOnKernel(ctx: FeatureContext, id: string, target: AttachTarget): WildcardOnKernel {
+  const kernel = kernelOf(ctx, id);
+  if (!kernel) return { kernel: id, known: false, attachable: [], skipped: [], clones: [] };
+  if (target.kind === 'tracepoint') return expandTracepointGlob(kernel, id, target.system ?? '*', target.name);
+  if (target.kind === 'raw_tp') {
+    const re = globToRegExp(target.name);
+    return { kernel: id, known: true, attachable: kernel.tracepoints().filter((t) => re.test(t.name)).map((t) => t.name), skipped: [], clones: [] };
+  }
+  return expandFunctionGlob(kernel, id, target.kind, target.name);
 }
 
 /** bpftrace has no tp_btf probe: an alternative the atlas phrases as tp_btf becomes the classic

@@ -197,8 +197,8 @@ function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, 
   const known = perKernel.filter((k) => k.known);
   if (!known.length) return;
   const noun = probe.kind === 'tracepoint' || probe.kind === 'rawtracepoint' ? 'event' : 'function';
-  const counts = known.map((k) => `${k.attachable.length} on ${label(ctx, k.kernel)}`).join(', ');
-  const none = known.filter((k) => k.attachable.length === 0);
+  const counts = known.map((k) => `${k.inconclusive ? '0 known' : k.attachable.length} on ${label(ctx, k.kernel)}`).join(', ');
+  const none = known.filter((k) => k.attachable.length === 0 && !k.inconclusive);
   const range = probe.nameRange ?? probe.range;
   if (none.length) {
     c.add(range, 'error', 'absent', `${pattern} matches no ${noun} on ${list(none.map((k) => label(ctx, k.kernel)))} (matches: ${counts}).`, { lines, probe: probe.raw });
