@@ -273,12 +273,8 @@ function toBigEndian(le: Uint8Array): Uint8Array {
 
 // ---- split BTF: a Debian 6.1 module on top of that image's vmlinux BTF
 
-test('split BTF: Debian 6.1 ext4.ko on top of the image vmlinux BTF', (t) => {
+test('split BTF: Debian 6.1 ext4.ko on top of the image vmlinux BTF', () => {
   const pair = debian61Ext4();
-  if (typeof pair === 'string') {
-    t.skip(pair);
-    return;
-  }
   const base = parseBtf(pair.base, { file: pair.baseFile });
   const mod = parseBtf(pair.module, { file: pair.moduleFile, base });
   assert.equal(mod.firstId, base.count + 1);

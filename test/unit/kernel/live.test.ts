@@ -226,12 +226,8 @@ test('bare BTF file: prototypes, raw tracepoints and hooks; symbols stand for th
   assert.throws(() => factsFromBtfFile('/nonexistent/x.btf'), /\/nonexistent\/x\.btf: cannot read BTF file: not found/);
 });
 
-test('module BTF under /sys/kernel/btf: Debian 6.1 ext4 on its vmlinux, a broken module reported', (t) => {
+test('module BTF under /sys/kernel/btf: Debian 6.1 ext4 on its vmlinux, a broken module reported', () => {
   const pair = debian61Ext4();
-  if (typeof pair === 'string') {
-    t.skip(pair);
-    return;
-  }
   const root = fakeSysRoot({ 'sys/kernel/btf/broken_mod': 'garbage' }, false);
   try {
     fs.symlinkSync(pair.baseFile, path.join(root, 'sys/kernel/btf/vmlinux'));
