@@ -124,7 +124,8 @@ for (const targets of TARGET_SETS) {
       const fix = preferred(actions);
       assert.equal(fix.title.split(' (')[0], 'Change to vfs_read');
       assert.ok(edited(doc, fix).includes('SEC("kprobe/vfs_read")'));
-      assert.ok(actions.length >= 2 && actions.length <= 3);
+      const renames = actions.filter((a) => a.title.startsWith('Change to '));
+      assert.ok(renames.length >= 2 && renames.length <= 3);
     });
 
     it('a wrong ctx struct → the event class\'s record struct', async () => {
@@ -142,3 +143,17 @@ for (const targets of TARGET_SETS) {
     });
   });
 }
+
+describe('C quick fixes: suppression', { skip: available(['ubuntu-22.04', 'ubuntu-24.04']) }, () => {
+  it('offers a bpf-atlas-ignore comment for the reported codes, which silences them', async () => {
+    const targets = ['ubuntu-22.04', 'ubuntu-24.04'];
+    const { doc, actions } = await actionsFor('check/tools/offcputime.bpf.c', targets, 'SEC("kprobe/finish_task_switch")');
+    const ignore = actions.find((a) => a.title.startsWith('Ignore renamed'));
+    assert.ok(ignore, actions.map((a) => a.title).join(' | '));
+    assert.ok(!ignore.isPreferred);
+    const text = edited(doc, ignore);
+    assert.match(text, /\/\/ bpf-atlas-ignore: renamed\nSEC\("kprobe\/finish_task_switch"\)/);
+    const again = await reanalyse('check/tools/offcputime.ignored.bpf.c', text, targets);
+    assert.ok(!again.diags.some((d) => d.code === 'renamed'));
+  });
+});

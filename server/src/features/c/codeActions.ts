@@ -375,6 +375,17 @@ export function codeActionsC(doc: CDocumentLike, range: Range, diagnostics: read
     if (ctxFix) fixes.push(ctxFix);
     if (diags.some((d) => d.code !== 'wrong-ctx-type')) fixes.push(...fixesFor(doc, program, target, report, ctx));
     fixes.sort((a, b) => a.rank - b.rank);
+    // Last resort, never preferred: silence the reported codes for this program.
+    const codes = [...new Set(diags.map((d) => String(d.code)).filter((c) => c && c !== 'undefined'))];
+    if (codes.length && !program.suppression) {
+      const line = program.secRange.start.line;
+      const indent = /^[ \t]*/.exec(doc.text.split('\n')[line] ?? '')?.[0] ?? '';
+      fixes.push({
+        title: `Ignore ${codes.join(', ')} for this program (// bpf-atlas-ignore: ${codes.join(' ')})`,
+        edits: [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: `${indent}// bpf-atlas-ignore: ${codes.join(' ')}\n` }],
+        rank: 1000,
+      });
+    }
     const seen = new Set<string>();
     fixes.forEach((fix, i) => {
       if (seen.has(fix.title)) return;
@@ -383,7 +394,7 @@ export function codeActionsC(doc: CDocumentLike, range: Range, diagnostics: read
         title: fix.title,
         kind: CodeActionKind.QuickFix,
         diagnostics: diags,
-        isPreferred: i === 0 ? true : undefined,
+        isPreferred: i === 0 && fix.rank < 1000 ? true : undefined,
         edit: { changes: { [doc.uri]: fix.edits } },
       });
     });
