@@ -408,6 +408,7 @@ class Scanner {
     const probes: BtProbe[] = [];
     let expectProbe = true;
     let predicate: BtBlock['predicate'];
+    let predicateOffsets: [number, number] | undefined;
     for (;;) {
       this.skipTrivia();
       if (this.pos >= t.length) break;
@@ -420,7 +421,9 @@ class Scanner {
         continue;
       }
       if (c === '/' && probes.length > 0 && !expectProbe) {
+        const predStart = this.pos;
         predicate = this.predicateAt(this.pos);
+        predicateOffsets = [predStart + 1, Math.max(predStart + 1, this.pos - 1)];
         continue;
       }
       if (c === '}' || c === ';') {
@@ -470,7 +473,8 @@ class Scanner {
       bodyRange: this.range(bodyStart, Math.min(bodyEnd + (closed ? 1 : 0), t.length)),
       argsUses: [], retvalUses: [], argNUses: [],
     };
-    if (bodyEnd > bodyStart) this.scanBody(block);
+    if (predicateOffsets) this.scanUses(block, predicateOffsets[0], predicateOffsets[1]);
+    if (bodyEnd > bodyStart) this.scanUses(block, bodyStart + 1, bodyEnd);
     for (const p of probes) p.argsUsed = block.argsUses;
     this.model.blocks.push(block);
     this.model.probes.push(...probes);
@@ -628,11 +632,12 @@ class Scanner {
     return t.length;
   }
 
-  /** Finds `args.x`, `args->x`, `retval`, `argN` in the action block (strings and comments skipped). */
-  private scanBody(block: BtBlock): void {
+  /** Finds `args.x`, `args->x`, `retval`, `argN` between two offsets of the predicate or the
+   *  action block (strings and comments skipped). */
+  private scanUses(block: BtBlock, from: number, to: number): void {
     const t = this.text;
-    const end = Math.min(block.bodyEnd, t.length);
-    for (let i = block.bodyStart + 1; i < end; i++) {
+    const end = Math.min(to, t.length);
+    for (let i = from; i < end; i++) {
       const c = t[i];
       if (c === '"' || c === "'") { i = this.skipQuotedQuiet2(i, end) - 1; continue; }
       if (c === '/' && t[i + 1] === '/') { i = this.lineEnd(i) - 1; continue; }

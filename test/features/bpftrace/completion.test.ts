@@ -114,3 +114,8 @@ test('several targets: function targets show presence across kernels', () => {
   assert.match(String(drop.detail), /on 1\/2 targets/);
   assert.match(String(drop.detail), /fully-inlined|absent/);
 });
+
+test('args fields in a predicate, closed or still being typed', () => {
+  assert.ok(labels('tracepoint:skb:kfree_skb /args.pro‸ == 0x0800/ { @ = count(); }').includes('protocol'));
+  assert.ok(labels('tracepoint:skb:kfree_skb /args.‸').includes('protocol'));
+});

@@ -62,7 +62,7 @@ test('runqlat: tracepoint system/event and args fields attributed to every probe
   assert.equal(textOf(m, use.fullRange), `args.${use.field}`);
 });
 
-test('opensnoop and execsnoop: syscall tracepoints, wildcard event, args in predicates ignored', () => {
+test('opensnoop and execsnoop: syscall tracepoints, wildcard event', () => {
   const m = parseBpftrace(fixture('opensnoop.bt'));
   assert.deepEqual(m.errors, []);
   assert.deepEqual(m.probes.filter((p) => p.kind === 'tracepoint').map((p) => p.event),
@@ -90,11 +90,12 @@ test('vfsstat: wildcards in comma lists, fentry/fexit args and retval, interval'
   assert.deepEqual(iv.parts, ['s', '1']);
 });
 
-test('tcpdrop-tp: args in predicate are not body uses; args.x in the body are', () => {
+test('tcpdrop-tp: args uses in the predicate and in the body, in text order', () => {
   const m = parseBpftrace(fixture('tcpdrop-tp.bt'));
   assert.deepEqual(m.errors, []);
   assert.equal(m.blocks[0].predicate?.text, 'args.protocol == 0x0800 || args.protocol == 0x86DD');
-  assert.deepEqual(m.blocks[0].argsUses.map((u) => u.field), ['reason', 'location']);
+  assert.deepEqual(m.blocks[0].argsUses.map((u) => u.field), ['protocol', 'protocol', 'reason', 'location']);
+  assert.equal(textOf(m, m.blocks[0].argsUses[1].fullRange), 'args.protocol');
 });
 
 test('every probe type spelling and alias normalises', () => {

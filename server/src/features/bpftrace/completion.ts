@@ -32,7 +32,8 @@ export function completionBpftrace(doc: BtDocumentLike, pos: Position, ctx: Feat
   const offset = offsetAt(model, pos);
   const block = model.blocks.find((b) => offset > b.bodyStart && offset <= b.bodyEnd);
   if (block) return inCode(model, block, offset, ctx);
-  const pred = model.blocks.find((b) => b.predicate && offset > offsetAt(model, b.predicate.range.start) && offset < offsetAt(model, b.predicate.range.end));
+  const pred = model.blocks.find((b) => b.predicate && offset > offsetAt(model, b.predicate.range.start)
+    && (offset < offsetAt(model, b.predicate.range.end) || (offset === model.text.length && !b.predicate.text.endsWith('/'))));
   if (pred) return inCode(model, pred, offset, ctx);
   if (insideComment(model, pos)) return EMPTY;
   return inProbeHeader(model, offset, ctx);
