@@ -163,3 +163,13 @@ test('language configuration: comments, brackets, auto-closing pairs', () => {
   assert.match('  }', new RegExp(conf.indentationRules.decreaseIndentPattern));
   assert.match('kprobe:x {', new RegExp(conf.indentationRules.increaseIndentPattern));
 });
+
+test('an unterminated string ends with its line; 1e6 and duration literals are numbers', () => {
+  const typing = ['kprobe:f { printf("oops', '  @x = elapsed / 1e6; $t = 100ms; }', 'kprobe:g { }'];
+  const t = tokenizer.tokenize(typing.join('\n'));
+  has(scopesOf(typing, t, 0, 'oops'), 'string.quoted.double');
+  has(scopesOf(typing, t, 1, '@x'), 'variable.other.map');
+  has(scopesOf(typing, t, 1, '1e6'), 'constant.numeric');
+  has(scopesOf(typing, t, 1, '100ms'), 'constant.numeric');
+  has(scopesOf(typing, t, 2, 'kprobe'), 'storage.type.probe');
+});

@@ -86,3 +86,12 @@ test('only the section string is taken over: the handler after it and look-alike
   assert.deepEqual(scope(9, 'SECONDS'), ['bpf-atlas.sec.injection']);
   assert.deepEqual(scope(9, 'kprobe'), ['bpf-atlas.sec.injection']);
 });
+
+test('an unterminated section string (while typing) ends at the end of its line', () => {
+  const typing = ['SEC("tp_btf/sched_', 'int BPF_PROG(on_switch)', 'char LICENSE[] SEC("license") = "GPL";'];
+  const t = tokenizer.tokenize(typing.join('\n'));
+  has(scopesOf(typing, t, 0, 'sched_'), TARGET);
+  assert.deepEqual(scopesOf(typing, t, 1, 'BPF_PROG'), ['bpf-atlas.sec.injection']);
+  has(scopesOf(typing, t, 2, 'license'), PREFIX);
+  assert.deepEqual(scopesOf(typing, t, 2, 'GPL'), ['bpf-atlas.sec.injection']);
+});
