@@ -241,21 +241,27 @@ function buildFacts(input: BuildInput): KernelFacts {
   return facts;
 }
 
+interface TextRanges {
+  inText(a: bigint): boolean;
+  inInit(a: bigint): boolean;
+}
+
 /** Address ranges of vmlinux text, from the boundary symbols (undefined when addresses are hidden). */
-function textRanges(k: KallsymsTable): { inText(a: bigint): boolean; inInit(a: bigint): boolean } | undefined {
+function textRanges(k: KallsymsTable): TextRanges | undefined {
   if (k.addressesZeroed) return undefined;
-  const at = new Map<string, bigint>();
-  for (const s of k.symbols) if (!s.module && !at.has(s.name)) at.set(s.name, s.addr);
-  const stext = at.get('_stext'), etext = at.get('_etext');
+  const wanted: Record<string, bigint | undefined> = { _stext: undefined, _etext: undefined, _sinittext: undefined, _einittext: undefined };
+  for (const s of k.symbols) {
+    if (s.module || !(s.name in wanted) || wanted[s.name] !== undefined) continue;
+    wanted[s.name] = s.addr;
+  }
+  const { _stext: stext, _etext: etext, _sinittext: sinit, _einittext: einit } = wanted;
   if (stext === undefined || etext === undefined) return undefined;
-  const sinit = at.get('_sinittext'), einit = at.get('_einittext');
   const inInit = (a: bigint) => sinit !== undefined && einit !== undefined && a >= sinit && a < einit;
   return { inText: (a) => (a >= stext && a < etext) || inInit(a), inInit };
 }
 
 /** Kernel text symbols (no padding labels, no `.L`-style local labels), grouped by base name. */
-function textSymbolsByBase(k: KallsymsTable): Map<string, TextSymbol[]> {
-  const ranges = textRanges(k);
+function textSymbolsByBase(k: KallsymsTable, ranges: TextRanges | undefined): Map<string, TextSymbol[]> {
   const byBase = new Map<string, TextSymbol[]>();
   for (const s of k.symbols) {
     if (!isTextType(s.type) || isPaddingSymbol(s.name) || s.name.startsWith('.')) continue;
@@ -305,7 +311,7 @@ function buildFunctions(input: BuildInput): FunctionFacts[] {
   const functions: FunctionFacts[] = [];
   const seen = new Set<string>();
   if (kallsyms) {
-    for (const [name, syms] of textSymbolsByBase(kallsyms)) {
+    for (const [name, syms] of textSymbolsByBase(kallsyms, ranges)) {
       const names = syms.map((s) => s.name);
       const attach = attachSymbol(name, names);
       const f: FunctionFacts = {
@@ -318,9 +324,9 @@ function buildFunctions(input: BuildInput): FunctionFacts[] {
       };
       const proto = protoOf(name);
       if (proto) f.proto = proto;
-      const modules = new Set(syms.map((s) => s.module));
-      if (modules.size === 1 && !modules.has(undefined)) f.module = syms[0].module;
-      if (ranges && syms.every((s) => !s.module && ranges.inInit(s.addr))) f.initOnly = true;
+      const module = syms[0].module;
+      if (module !== undefined && syms.every((s) => s.module === module)) f.module = module;
+      if (ranges && module === undefined && syms.every((s) => !s.module && ranges.inInit(s.addr))) f.initOnly = true;
       functions.push(f);
       seen.add(name);
     }
