@@ -74,6 +74,9 @@ interface AtlasHeader {
   protos: SectionRef;
   tables: Record<RecordKind, SectionRef & { count: number }>;
   kernels: KernelEntry[];
+  /** Trace event name → system over all kernels (later kernels win): lets the live reader name
+   *  systems when tracefs is unreadable without decoding any kernel. */
+  systems?: Record<string, string>;
 }
 
 export interface EncodeOptions {
@@ -350,6 +353,9 @@ export function encodeAtlas(kernels: KernelFacts[], opts: EncodeOptions = {}): B
     header.kernels.push(entry);
   });
 
+  const systems: Record<string, string> = {};
+  for (const kf of kernels) for (const t of kf.tracepoints) if (t.system && t.event) systems[t.name] = t.system;
+  header.systems = systems;
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const prefix = Buffer.alloc(PREFIX_BYTES);
   prefix.write(ATLAS_MAGIC, 0, 'latin1');
@@ -400,9 +406,9 @@ export class AtlasFile {
   private readonly header: AtlasHeader;
   private readonly dataStart: number;
   private readonly fileSize: number;
-  private stringsCache?: string[];
-  private protoTable?: { buf: Uint8Array; offsets: Uint32Array };
-  private readonly tableCache = new Map<RecordKind, { buf: Uint8Array; offsets: Uint32Array }>();
+  private stringsCache?: LazyStrings;
+  private protoTable?: RecordIndex;
+  private readonly tableCache = new Map<RecordKind, RecordIndex>();
 
   private constructor(readonly path: string, header: AtlasHeader, dataStart: number, fileSize: number) {
     this.header = header;
@@ -482,7 +488,7 @@ export class AtlasFile {
     }
     let raw: Buffer;
     try {
-      raw = zlib.brotliDecompressSync(data);
+      raw = zlib.brotliDecompressSync(data, { chunkSize: Math.max(64 * 1024, ref.raw) });
     } catch {
       throw new AtlasFileError(this.path, `corrupt atlas file (${what} does not decompress); ${REBUILD_HINT}`);
     }
@@ -502,31 +508,29 @@ export class AtlasFile {
     }
   }
 
-  private strings(): string[] {
+  private strings(): LazyStrings {
     if (!this.stringsCache) {
       const raw = this.section(this.header.strings, 'string table');
-      const text = Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString('utf8');
-      this.stringsCache = text.length ? text.split('\0') : [];
+      this.stringsCache = new LazyStrings(Buffer.from(raw.buffer, raw.byteOffset, raw.length));
     }
     return this.stringsCache;
   }
 
-  private table(kind: RecordKind): { buf: Uint8Array; offsets: Uint32Array } {
+  private table(kind: RecordKind): RecordIndex {
     let t = this.tableCache.get(kind);
     if (!t) {
       const ref = this.header.tables[kind];
       const buf = this.section(ref, `${kind} records`);
-      const offsets = this.guard(`${kind} records`, () => indexRecords(buf, ref.count, SKIPPERS[kind]));
-      t = { buf, offsets };
+      t = this.guard(`${kind} records`, () => (kind === 'fn' ? indexFnRecords(buf, ref.count) : indexRecords(buf, ref.count, SKIPPERS[kind])));
       this.tableCache.set(kind, t);
     }
     return t;
   }
 
-  private protos(): { buf: Uint8Array; offsets: Uint32Array } {
+  private protos(): RecordIndex {
     if (!this.protoTable) {
       const buf = this.section(this.header.protos, 'prototype table');
-      this.protoTable = { buf, offsets: this.guard('prototype table', () => indexRecords(buf, -1, skipProto)) };
+      this.protoTable = this.guard('prototype table', () => indexRecords(buf, -1, skipProto));
     }
     return this.protoTable;
   }
@@ -537,7 +541,7 @@ export class AtlasFile {
     if (!entry) throw new AtlasFileError(this.path, `has no kernel "${id}" (it has: ${this.header.kernels.map((k) => k.meta.id).join(', ')})`);
     const strings = this.strings();
     const str = (i: number): string => {
-      const s = strings[i];
+      const s = strings.get(i);
       if (s === undefined) throw new ByteFormatError(`string ${i} out of range`);
       return s;
     };
@@ -568,7 +572,13 @@ export class AtlasFile {
 
     const fnTable = this.table('fn');
     const fnIds = list('fn');
-    const functionNames = this.guard(`${id} functions`, () => Array.from(fnIds, (rid) => str(new ByteReader(fnTable.buf, fnTable.offsets[rid]).uint())));
+    const nameIds = fnTable.nameIds!;
+    const functionNames: string[] = new Array(fnIds.length);
+    for (let i = 0; i < fnIds.length; i++) {
+      const s = strings.get(nameIds[fnIds[i]]);
+      if (s === undefined) throw new AtlasFileError(this.path, `corrupt atlas file (${id} function name out of range); ${REBUILD_HINT}`);
+      functionNames[i] = s;
+    }
     const functionAt = (i: number): FunctionFacts => this.guard(`${id} function ${functionNames[i]}`, () => decodeFn(new ByteReader(fnTable.buf, fnTable.offsets[fnIds[i]]), str, proto));
 
     const decodeAll = <T>(kind: RecordKind, decode: (r: ByteReader) => T): T[] => {
@@ -595,16 +605,17 @@ export class AtlasFile {
   /** Event name → trace system over every kernel of the file (later kernels win), decoding
    *  only the string and tracepoint tables. */
   traceSystems(): Map<string, string> {
+    if (this.header.systems && typeof this.header.systems === 'object') return new Map(Object.entries(this.header.systems));
     const strings = this.strings();
     const t = this.table('tp');
     const out = new Map<string, string>();
     this.guard('tp records', () => {
       for (let i = 0; i < t.offsets.length; i++) {
         const r = new ByteReader(t.buf, t.offsets[i]);
-        const name = strings[r.uint()];
+        const name = strings.get(r.uint());
         const flags = r.uint();
         if (flags & TP_SYSTEM) {
-          const system = strings[r.uint()];
+          const system = strings.get(r.uint());
           if (name !== undefined && system !== undefined) out.set(name, system);
         }
       }
@@ -625,6 +636,35 @@ export class AtlasFile {
     if (d.extraSymbols.length) facts.extraSymbols = [...d.extraSymbols];
     if (d.kfuncs.length) facts.kfuncs = [...d.kfuncs];
     return facts;
+  }
+}
+
+/** The NUL-separated string table, decoded one string at a time on first use: a kernel load
+ *  touches only its own names, and kernels of the same file share the decoded strings. */
+class LazyStrings {
+  private readonly starts: Uint32Array;
+  private readonly decoded: (string | undefined)[];
+
+  constructor(private readonly raw: Buffer) {
+    const starts: number[] = raw.length ? [0] : [];
+    for (let p = raw.indexOf(0); p >= 0; p = raw.indexOf(0, p + 1)) starts.push(p + 1);
+    if (raw.length) starts.push(raw.length + 1);
+    this.starts = Uint32Array.from(starts);
+    this.decoded = new Array(Math.max(0, this.starts.length - 1));
+  }
+
+  get count(): number {
+    return this.decoded.length;
+  }
+
+  get(i: number): string | undefined {
+    if (!(i >= 0 && i < this.decoded.length)) return undefined;
+    let s = this.decoded[i];
+    if (s === undefined) {
+      s = this.raw.toString('utf8', this.starts[i], this.starts[i + 1] - 1);
+      this.decoded[i] = s;
+    }
+    return s;
   }
 }
 
@@ -656,8 +696,15 @@ function validateHeader(file: string, h: AtlasHeader, dataBytes: number): void {
 
 type Skipper = (r: ByteReader) => void;
 
+/** Where each record of a table starts; for functions also each record's name string id. */
+interface RecordIndex {
+  buf: Uint8Array;
+  offsets: Uint32Array;
+  nameIds?: Uint32Array;
+}
+
 /** Offsets of consecutive records; count -1 means "until the end". */
-function indexRecords(buf: Uint8Array, count: number, skip: Skipper): Uint32Array {
+function indexRecords(buf: Uint8Array, count: number, skip: Skipper): RecordIndex {
   const r = new ByteReader(buf);
   if (count >= 0) {
     const out = new Uint32Array(count);
@@ -665,14 +712,46 @@ function indexRecords(buf: Uint8Array, count: number, skip: Skipper): Uint32Arra
       out[i] = r.pos;
       skip(r);
     }
-    return out;
+    return { buf, offsets: out };
   }
   const out: number[] = [];
   while (!r.done) {
     out.push(r.pos);
     skip(r);
   }
-  return Uint32Array.from(out);
+  return { buf, offsets: Uint32Array.from(out) };
+}
+
+/** The function table is the one scanned at every load (hundreds of thousands of records):
+ *  a tight loop with inline varints and no allocation, equivalent to SKIPPERS.fn. */
+function indexFnRecords(buf: Uint8Array, count: number): RecordIndex {
+  const offsets = new Uint32Array(count);
+  const nameIds = new Uint32Array(count);
+  const end = buf.length;
+  let pos = 0;
+  const next = (): number => {
+    let result = 0;
+    let scale = 1;
+    for (;;) {
+      if (pos >= end) throw new ByteFormatError('data ends inside a number');
+      const b = buf[pos++];
+      result += (b & 0x7f) * scale;
+      if (b < 0x80) return result;
+      scale *= 0x80;
+      if (scale > 2 ** 56) throw new ByteFormatError('number longer than 8 bytes');
+    }
+  };
+  for (let i = 0; i < count; i++) {
+    offsets[i] = pos;
+    nameIds[i] = next();
+    const flags = next();
+    if (flags & FN_PROTO) next();
+    if (flags & FN_SITES) next();
+    for (let n = next(); n > 0; n--) next();
+    if (flags & FN_MODULE) next();
+    if (flags & FN_INLINED_INTO) for (let n = next(); n > 0; n--) next();
+  }
+  return { buf, offsets, nameIds };
 }
 
 function skipN(r: ByteReader, n: number): void {

@@ -1,7 +1,6 @@
 // KernelIndex: read-only queries over one kernel (model.ts KernelQuery), built over KernelData
 // from an atlas file or from in-memory facts. Functions are decoded on first lookup and cached;
-// the name → position map is built on the first by-name lookup, so loading a kernel only to list
-// its function names stays cheap.
+// by-name lookups binary-search the name list, which KernelData keeps sorted (code-unit order).
 
 import { kernelDataFromFacts, type KernelData } from './format';
 import type {
@@ -18,7 +17,6 @@ export function symbolBase(symbol: string): string {
 export class KernelIndex implements KernelQuery {
   readonly meta: KernelMeta;
   private readonly data: KernelData;
-  private positions?: Map<string, number>;
   private readonly decoded = new Map<number, FunctionFacts>();
   private extraSet?: Set<string>;
   private tpByName?: Map<string, TracepointFacts[]>;
@@ -35,15 +33,18 @@ export class KernelIndex implements KernelQuery {
     return new KernelIndex(kernelDataFromFacts(facts));
   }
 
+  /** Position of the first function with this name: binary search over the sorted names (a
+   *  Map over 300k names costs more to build than every lookup of a session together). */
   private position(name: string): number | undefined {
-    if (!this.positions) {
-      const m = new Map<string, number>();
-      const names = this.data.functionNames;
-      // First occurrence wins: vmlinux sorts before module copies of the same name.
-      for (let i = names.length - 1; i >= 0; i--) m.set(names[i], i);
-      this.positions = m;
+    const names = this.data.functionNames;
+    let lo = 0;
+    let hi = names.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (names[mid] < name) lo = mid + 1;
+      else hi = mid;
     }
-    return this.positions.get(name);
+    return lo < names.length && names[lo] === name ? lo : undefined;
   }
 
   fn(name: string): FunctionFacts | undefined {
