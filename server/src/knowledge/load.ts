@@ -133,6 +133,7 @@ function lazy<T>(build: () => T): () => T {
 
 interface SectionData {
   prefixes: SectionPrefix[];
+  longestFirst: SectionPrefix[];
   floors: VersionFloor[];
 }
 
@@ -150,9 +151,10 @@ export function loadKnowledge(dir: string): Knowledge {
       str('targetFormat', true), str('macro', true), str('since', true), bool('sleepable', true), bool('pattern', true),
     ]);
     const floors = rows<VersionFloor>(file, value, 'versionFloors', [str('feature'), str('minKernel'), str('source')]);
-    // Longest prefix first, so the first match is the most specific one.
-    prefixes.sort((a, b) => b.prefix.length - a.prefix.length);
-    return { prefixes, floors };
+    // Matching tries the longest prefix first, so the first match is the most specific one;
+    // the table order (tracing first, as libbpf lists them) is kept for completion lists.
+    const longestFirst = [...prefixes].sort((a, b) => b.prefix.length - a.prefix.length);
+    return { prefixes, longestFirst, floors };
   });
 
   const equivalents = lazy((): EquivalentIndex => {
@@ -216,11 +218,20 @@ export function loadKnowledge(dir: string): Knowledge {
 
   return {
     sectionPrefixes: () => sections().prefixes,
-    sectionPrefix: (section) => matchSectionPrefix(sections().prefixes, section),
+    sectionPrefix: (section) => matchSectionPrefix(sections().longestFirst, section),
     equivalentsFor: (functionName) => findEquivalents(equivalents(), functionName),
     evidenceFor: (subject) => {
       const index = evidence();
-      return index.get(subject) ?? index.get(baseFunctionName(subject)) ?? [];
+      // Accepts `block:block_rq_issue`, libbpf's `block/block_rq_issue`, bpftrace's
+      // `tracepoint:block:block_rq_issue`, an event or function name, or a clone name.
+      const colons = subject.replace(/\//g, ':');
+      const last = colons.slice(colons.lastIndexOf(':') + 1);
+      const lastTwo = colons.split(':').slice(-2).join(':');
+      for (const key of [subject, colons, lastTwo, last, baseFunctionName(last)]) {
+        const found = index.get(key);
+        if (found) return found;
+      }
+      return [];
     },
     helper: (name) => helpers().get(name),
     helpers: () => [...helpers().values()],

@@ -182,3 +182,16 @@ test('name helpers: compiler clone suffixes and globs', async () => {
   assert.ok(globToRegExp('tcp_?et').test('tcp_get'));
   assert.ok(!globToRegExp('tcp.*').test('tcpX'), 'dots are literal');
 });
+
+test('sectionPrefixes keeps the table order (tracing prefixes first) for completion lists', () => {
+  const order = knowledge.sectionPrefixes().map((p) => p.prefix);
+  assert.equal(order[0], 'kprobe');
+  assert.ok(order.indexOf('tracepoint') < order.indexOf('xdp'));
+});
+
+test('evidenceFor accepts libbpf and bpftrace spellings of a tracepoint', () => {
+  for (const s of ['block/block_rq_issue', 'tracepoint:block:block_rq_issue', 'tp_btf:block_rq_issue']) {
+    assert.ok(knowledge.evidenceFor(s).some((e) => e.ref === 'iovisor/bcc#3338'), s);
+  }
+  assert.ok(knowledge.evidenceFor('kprobe:tcp_drop').some((e) => e.ref === 'bpftrace/bpftrace#2448'));
+});
