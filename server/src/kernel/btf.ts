@@ -444,18 +444,13 @@ export class Btf {
       this.checkRef(type, structId);
       const off = o.u32(p + 8);
       out[i] = {
-        name: o.strAt(o.u32(p)),
+        name: o.str(o.u32(p)),
         type,
         bitOffset: bitfields ? off & 0xffffff : off,
         bitSize: bitfields ? off >>> 24 : 0,
       };
     }
     return out;
-  }
-
-  /** A string by offset, failing with the file name (not a RangeError) when out of range. */
-  private strAt(off: number): string {
-    return this.str(off);
   }
 
   /** Look a struct/union up by name (struct first, then union). */

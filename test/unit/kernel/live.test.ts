@@ -117,10 +117,16 @@ test('live with tracefs: sched_switch fields equal the format file, args named f
   const openat = facts.syscalls.find((s) => s.name === 'openat');
   assert.deepEqual(openat?.args.map((a) => a.name), ['dfd', 'filename', 'flags', 'mode']);
   // Raw-only tracepoints (in BTF, no event in tracefs) are marked so.
-  for (const r of facts.tracepoints.filter((x) => !x.event)) {
+  const systems = fs.readdirSync('/sys/kernel/tracing/events', { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  const rawOnly = facts.tracepoints.filter((x) => !x.event);
+  for (const r of rawOnly) {
     assert.equal(r.btf, true, r.name);
-    assert.ok(!fs.existsSync(path.join('/sys/kernel/tracing/events', r.system ?? '', r.name)));
+    assert.equal(r.system, undefined, r.name);
+    assert.ok(!systems.some((s) => fs.existsSync(path.join('/sys/kernel/tracing/events', s, r.name))), `${r.name} has no event directory`);
   }
+  assert.equal(facts.tracepoints.filter((x) => x.event).length,
+    systems.filter((s) => s !== 'ftrace').flatMap((s) => fs.readdirSync(path.join('/sys/kernel/tracing/events', s), { withFileTypes: true }).filter((d) => d.isDirectory())).length,
+    'one tracepoint per event directory (ftrace:* excluded)');
   // DEFINE_EVENT instances get their template's argument names when it is provable.
   const wakeup = tp(facts, 'sched_wakeup');
   if (wakeup?.template) assert.ok(wakeup.args?.every((a, i) => a.name !== `arg${i}`));
