@@ -195,12 +195,18 @@ function tracepointTargets(kernels: readonly KernelQuery[], targetText: string, 
 function rawTracepointTargets(kind: AttachKind, kernels: readonly KernelQuery[], typed: string, range: Range): CompletionList {
   const { names, truncated } = unionNames(kernels, (k) => k.tracepoints().map((t) => t.name), typed, MAX_TARGET_ITEMS);
   const items = names.map((name) => {
-    const tp = kernels.map((k) => k.tracepoint(name)).find((t) => t?.args);
-    const args = tp?.args ? `(${renderArgs(tp.args)})` : undefined;
-    return targetItem(name, { kind, name }, kernels, range, {
-      detail: args,
-      doc: args ? `\`\`\`c\nBPF_PROG(${name}${tp!.args!.length ? ', ' + renderArgs(tp!.args!) : ''})\n\`\`\`` : undefined,
-    });
+    // TP_PROTO arguments per kernel, grouped: they do change (sched_switch gained prev_state).
+    const variants = new Map<string, string[]>();
+    for (const k of kernels) {
+      const args = k.tracepoint(name)?.args;
+      if (!args) continue;
+      const text = renderArgs(args);
+      variants.set(text, [...(variants.get(text) ?? []), k.meta.id]);
+    }
+    const texts = [...variants.keys()];
+    const detail = texts.length ? `(${texts[0]})${texts.length > 1 ? ` · differs on ${texts.slice(1).flatMap((t) => variants.get(t)!).join(', ')}` : ''}` : undefined;
+    const doc = texts.map((t) => `\`\`\`c\nBPF_PROG(${name}${t === 'void' ? '' : ', ' + t})\n\`\`\`\n${texts.length > 1 ? `on ${variants.get(t)!.join(', ')}` : ''}`).join('\n');
+    return targetItem(name, { kind, name }, kernels, range, { detail, doc: doc || undefined });
   });
   return list(items, truncated);
 }
@@ -272,8 +278,10 @@ export function handlerSnippet(p: BpfProgram, ctx: FeatureContext): { label: str
   const target = programTarget(p);
   if (!target || !p.kind) return undefined;
   const { kernels } = targetKernels(ctx);
-  const found = kernels.map((k) => ({ k, a: assessOnKernel(k, target), args: hookArgs(k, target) })).find((x) => x.a.found && x.args)
-    ?? kernels.map((k) => ({ k, a: assessOnKernel(k, target), args: undefined })).find((x) => x.a.found);
+  // The first target kernel that gives arguments; sources without them (DepSurf has no syscall
+  // metadata) give an empty list, so a non-empty one wins.
+  const candidates = kernels.map((k) => ({ k, a: assessOnKernel(k, target), args: hookArgs(k, target) })).filter((x) => x.a.found);
+  const found = candidates.find((x) => x.args?.length) ?? candidates.find((x) => x.args) ?? candidates[0];
   const name = target.name.replace(/[^A-Za-z0-9_]/g, '_');
   const body = ' {\n\t$0\n\treturn 0;\n}';
   const on = found ? `Arguments as on ${found.k.meta.id}.` : 'The hook was not found on the target kernels.';

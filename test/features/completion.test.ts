@@ -1,0 +1,154 @@
+// libbpf C completion on fixtures, over the bundled atlases (ubuntu-22.04 from DepSurf, debian-12
+// from the Debian image) and the knowledge tables.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { CompletionItem, CompletionList, Position, TextEdit } from 'vscode-languageserver';
+import { CompletionItemTag } from 'vscode-languageserver';
+import { completion } from '../../server/src/features/completion';
+import { MAX_TARGET_ITEMS } from '../../server/src/features/c/completion';
+import { featureContext, loadFixture, marker, openFixture } from './fixture';
+
+const TARGETS = ['ubuntu-22.04', 'debian-12'];
+
+async function complete(fixture: string, label?: string, targets = TARGETS): Promise<CompletionList> {
+  const f = loadFixture(fixture);
+  const doc = await openFixture(f);
+  return completion(doc, marker(f, label), featureContext(targets));
+}
+
+function item(list: CompletionList, label: string): CompletionItem {
+  const found = list.items.find((i) => i.label === label);
+  assert.ok(found, `completion ${label} among ${list.items.map((i) => i.label).slice(0, 30).join(', ')}`);
+  return found;
+}
+
+function edit(i: CompletionItem): TextEdit {
+  assert.ok(i.textEdit && 'range' in i.textEdit, `${i.label} has a text edit`);
+  return i.textEdit;
+}
+
+function doc(i: CompletionItem): string {
+  const d = i.documentation;
+  return typeof d === 'string' ? d : d?.value ?? '';
+}
+
+function at(line: number, character: number): Position {
+  return { line, character };
+}
+
+describe('completion in SEC("…")', () => {
+  it('offers section prefixes with what each is for, BTF tracepoints before kprobes', async () => {
+    const list = await complete('c/completion/sec-prefix.bpf.c');
+    const tpBtf = item(list, 'tp_btf');
+    assert.match(String(tpBtf.detail), /BTF/);
+    assert.equal(edit(tpBtf).newText, 'tp_btf/');
+    assert.deepEqual(edit(tpBtf).range, { start: at(3, 5), end: at(3, 8) });
+    assert.ok(list.items.every((i) => String(i.label).startsWith('tp_')), 'prefix-filtered');
+  });
+
+  it('tp_btf/sched_ lists sched_switch with its TP_PROTO arguments', async () => {
+    const list = await complete('c/completion/tp-btf-target.bpf.c');
+    assert.ok(list.items.length > 10 && list.items.every((i) => String(i.label).startsWith('sched_')));
+    const sw = item(list, 'sched_switch');
+    assert.match(String(sw.detail), /^\(bool preempt, struct task_struct \*prev, struct task_struct \*next/);
+    // prev_state joined the arguments in 5.18: debian-12 (6.1) has it, ubuntu-22.04 (5.15) not.
+    assert.match(String(sw.detail), /differs on debian-12/);
+    assert.match(doc(sw), /unsigned int prev_state/);
+    assert.equal(sw.labelDetails?.description, 'all 2 targets');
+    assert.deepEqual(edit(sw).range, { start: at(3, 12), end: at(3, 18) });
+    assert.equal(edit(sw).newText, 'sched_switch');
+  });
+
+  it('tracepoint/: systems first, then the events of a system with their record', async () => {
+    const systems = await complete('c/completion/tracepoint-target.bpf.c', 'system');
+    const sched = item(systems, 'sched');
+    assert.equal(edit(sched).newText, 'sched/');
+    assert.match(String(sched.detail), /on all 2 targets/);
+    const events = await complete('c/completion/tracepoint-target.bpf.c', 'event');
+    const sw = item(events, 'sched_switch');
+    assert.match(doc(sw), /struct trace_event_raw_sched_switch/);
+    assert.match(doc(sw), /pid_t prev_pid;/);
+    assert.deepEqual(edit(sw).range, { start: at(5, 22), end: at(5, 30) });
+  });
+
+  it('kprobe/: functions filtered by prefix, stable ones ranked first, failing ones marked', async () => {
+    const list = await complete('c/completion/kprobe-target.bpf.c');
+    assert.ok(list.items.every((i) => String(i.label).startsWith('vfs_r')));
+    const read = item(list, 'vfs_read');
+    assert.match(String(read.detail), /vfs_read\(struct file \*file, char \*buf, size_t count, loff_t \*pos\)/);
+    const sorted = [...list.items].sort((a, b) => String(a.sortText).localeCompare(String(b.sortText)));
+    const firstMarked = sorted.findIndex((i) => i.tags?.includes(CompletionItemTag.Deprecated));
+    if (firstMarked >= 0) {
+      assert.ok(sorted.slice(firstMarked).every((i) => i.tags?.includes(CompletionItemTag.Deprecated)), 'marked items sort last');
+    }
+  });
+
+  it('an inlined function shows its hazards per kernel and sorts after stable names', async () => {
+    const f = loadFixture('c/completion/kprobe-target.bpf.c');
+    const doc0 = await openFixture({ ...f, text: f.text.replace('SEC("kprobe/vfs_r")', 'SEC("kprobe/blk_account_io_")') });
+    const pos = { line: marker(f).line, character: 'SEC("kprobe/blk_account_io_'.length };
+    const list = completion(doc0, pos, featureContext(TARGETS));
+    const start = item(list, 'blk_account_io_start');
+    assert.match(String(start.labelDetails?.description), /1\/2 targets · ⚠ .*(fully-inlined|partially-inlined)/);
+    assert.ok(start.tags?.includes(CompletionItemTag.Deprecated));
+    assert.match(doc(start), /❌ fails: debian-12/);
+    assert.match(doc(start), /partially-inlined/);
+  });
+
+  it('an empty kprobe target is truncated and marked incomplete', async () => {
+    const list = await complete('c/completion/kprobe-target.bpf.c', 'empty');
+    assert.equal(list.isIncomplete, true);
+    assert.equal(list.items.length, MAX_TARGET_ITEMS);
+  });
+});
+
+describe('completion of handler signatures', () => {
+  async function snippet(label: string): Promise<CompletionItem> {
+    const list = await complete('c/completion/handler-snippet.bpf.c', label);
+    assert.equal(list.items.length, 1, `one snippet for ${label}`);
+    return list.items[0];
+  }
+
+  it('tp_btf: BPF_PROG with the TP_PROTO arguments', async () => {
+    const s = await snippet('tp_btf');
+    assert.match(edit(s).newText, /^int BPF_PROG\(\$\{1:sched_switch\}, bool preempt, struct task_struct \*prev, struct task_struct \*next/);
+    assert.equal(s.insertTextFormat, 2);
+  });
+
+  it('tracepoint: the event class record, not the event name', async () => {
+    const s = await snippet('tracepoint');
+    assert.match(edit(s).newText, /\(struct trace_event_raw_sched_process_template \*ctx\)/);
+    assert.deepEqual(edit(s).range, { start: at(7, 0), end: at(7, 4) });
+  });
+
+  it('syscall tracepoint: struct syscall_trace_enter', async () => {
+    const s = await snippet('syscall');
+    assert.match(edit(s).newText, /\(struct syscall_trace_enter \*ctx\)/);
+  });
+
+  it('kprobe, kretprobe and ksyscall macros with the function and syscall arguments', async () => {
+    const kp = await snippet('kprobe');
+    assert.match(edit(kp).newText, /^int BPF_KPROBE\(\$\{1:vfs_read\}, struct file \*file, char \*buf, size_t count, loff_t \*pos\)/);
+    assert.deepEqual(edit(kp).range, { start: at(13, 0), end: at(13, 8) });
+    const kr = await snippet('kretprobe');
+    assert.match(edit(kr).newText, /^int BPF_KRETPROBE\(\$\{1:vfs_read\}, ssize_t ret\)/);
+    const ks = await snippet('ksyscall');
+    assert.match(edit(ks).newText, /^int BPF_KSYSCALL\(\$\{1:openat\}, int dfd, const char \*filename, int flags, umode_t mode\)/);
+  });
+});
+
+describe('completion of ctx-> fields', () => {
+  it('tracepoint record fields, filtered by what was typed', async () => {
+    const list = await complete('c/completion/ctx-fields.bpf.c', 'prev');
+    assert.deepEqual(list.items.map((i) => i.label), ['prev_comm', 'prev_pid', 'prev_prio', 'prev_state']);
+    const pid = item(list, 'prev_pid');
+    assert.match(doc(pid), /debian-12: `pid_t prev_pid` offset 24/);
+    assert.match(doc(pid), /ubuntu-22.04: `pid_t prev_pid`/);
+  });
+
+  it('syscall records offer nr and args', async () => {
+    const list = await complete('c/completion/ctx-fields.bpf.c', 'syscall');
+    assert.deepEqual(list.items.map((i) => i.label), ['nr', 'args']);
+  });
+});
