@@ -469,13 +469,13 @@ export class Btf {
     let cur = sid;
     let base = 0;
     let found: BtfMember | undefined;
-    for (const part of path) {
-      found = this.findMember(cur, part, base, 0);
+    for (let i = 0; i < path.length; i++) {
+      found = this.findMember(cur, path[i], base, 0);
       if (!found) return undefined;
       base = found.bitOffset;
       cur = this.resolve(found.type);
       const k = cur === 0 ? 0 : this.kind(cur);
-      if (part !== path[path.length - 1] && k !== BtfKind.STRUCT && k !== BtfKind.UNION) return undefined;
+      if (i < path.length - 1 && k !== BtfKind.STRUCT && k !== BtfKind.UNION) return undefined;
     }
     return found;
   }

@@ -235,6 +235,12 @@ test('live BTF: raw tracepoint args, trace event struct, enum, kfunc tags', { sk
   assert.ok(call, 'trace_event_call.tp sits in an anonymous union');
   const direct = b.members(b.structId('trace_event_call')!).find((m) => m.name === 'tp');
   assert.equal(direct, undefined, 'tp is not a direct member');
+  // A dotted path walks into named members and sums their offsets.
+  const list = b.member('trace_event_call', 'list');
+  const next = b.member('trace_event_call', 'list.next');
+  assert.ok(list && next);
+  assert.equal(next.bitOffset, list.bitOffset + b.member('list_head', 'next')!.bitOffset);
+  assert.equal(b.member('trace_event_call', 'list.no_such_member'), undefined);
 
   // kfuncs: every tagged name is a FUNC.
   const kfuncs = b.declTags('bpf_kfunc');
