@@ -178,21 +178,60 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${src}$`);
 }
 
+const sortedCache = new WeakMap<readonly string[], boolean>();
+
+/** Whether a name list is in code-unit order (KernelIndex keeps it so; checked once per list). */
+function isSorted(names: readonly string[]): boolean {
+  let known = sortedCache.get(names);
+  if (known === undefined) {
+    known = true;
+    for (let i = 1; i < names.length; i++) if (names[i - 1] > names[i]) { known = false; break; }
+    sortedCache.set(names, known);
+  }
+  return known;
+}
+
+/** Index of the first name >= `prefix` in a sorted list. */
+function lowerBound(names: readonly string[], prefix: string): number {
+  let lo = 0;
+  let hi = names.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (names[mid] < prefix) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Symbols a function glob attaches to on one kernel. `.cold`/`.part` fragments are not
- *  functions of their own (they are not in available_filter_functions), so they never count. */
+ *  functions of their own (they are not in available_filter_functions), so they never count.
+ *  A glob with a literal head only visits the names that can match it. */
 export function matchFunctionGlob(kernel: KernelQuery, glob: string, limit = Infinity): string[] {
   const re = globToRegExp(glob);
   const literalPrefix = glob.split(/[*?]/)[0];
   const out: string[] = [];
-  for (const name of kernel.functionNames()) {
-    if (literalPrefix && !name.startsWith(literalPrefix) && !literalPrefix.startsWith(name)) continue;
+  const visit = (name: string): boolean => {
     const facts = kernel.fn(name);
-    const symbols = facts && facts.symbols.length ? facts.symbols : [];
-    for (const sym of symbols) {
+    for (const sym of facts?.symbols ?? []) {
       if (/\.(cold|part)(\.|$)/.test(sym)) continue;
       if (re.test(sym) && !out.includes(sym)) out.push(sym);
     }
-    if (out.length >= limit) break;
+    return out.length < limit;
+  };
+  const names = kernel.functionNames();
+  const dot = literalPrefix.indexOf('.');
+  if (dot > 0) {
+    // `name.isra*`: only the base name before the suffix can own matching symbols.
+    visit(literalPrefix.slice(0, dot));
+  } else if (literalPrefix && isSorted(names)) {
+    for (let i = lowerBound(names, literalPrefix); i < names.length && names[i].startsWith(literalPrefix); i++) {
+      if (!visit(names[i])) break;
+    }
+  } else {
+    for (const name of names) {
+      if (literalPrefix && !name.startsWith(literalPrefix)) continue;
+      if (!visit(name)) break;
+    }
   }
   return out;
 }
