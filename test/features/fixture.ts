@@ -68,9 +68,10 @@ export function marker(f: Fixture, label?: string): Position {
 
 let storePromise: Promise<DocumentStore> | undefined;
 
-/** One document store per test process, over the real tree-sitter C parser. */
+/** One document store per test process, over the real tree-sitter C parser and the bundled
+ *  libbpf section table, as the server builds it. */
 export function documentStore(): Promise<DocumentStore> {
-  storePromise ??= loadCParser().then((parser) => new DocumentStore({ parser }));
+  storePromise ??= loadCParser().then((parser) => new DocumentStore({ parser, resolveSection: bundledKnowledge().sectionPrefix }));
   return storePromise;
 }
 
@@ -91,9 +92,14 @@ export function repoDataDir(): string {
   return path.join(repoRoot(), 'data');
 }
 
+/** The knowledge tables of data/knowledge, loaded once. */
+export function bundledKnowledge(): Knowledge {
+  knowledge ??= loadKnowledge(path.join(repoDataDir(), 'knowledge'));
+  return knowledge;
+}
+
 /** A FeatureContext over the bundled atlases and knowledge, for the given target kernel ids. */
 export function featureContext(targets: readonly string[]): FeatureContext {
-  knowledge ??= loadKnowledge(path.join(repoDataDir(), 'knowledge'));
   atlas ??= new Atlas({ dataDir: repoDataDir(), live: false });
-  return { atlas, targets, settings: DEFAULT_SETTINGS, knowledge };
+  return { atlas, targets, settings: DEFAULT_SETTINGS, knowledge: bundledKnowledge() };
 }

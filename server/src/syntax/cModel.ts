@@ -322,8 +322,9 @@ function isDataSection(section: string): boolean {
   return /^(\.maps|maps|license|version|\.data|\.rodata|\.bss|\.kconfig|\.ksyms|\.struct_ops|\.addr_space)/.test(section);
 }
 
-/** libbpf's tracing prefixes, used until the knowledge tables (knowledge/load.ts) are passed in.
- *  Each `prefix` accepts `prefix/<target>` (libbpf section_defs `+` entries). */
+/** libbpf's tracing prefixes (section_defs `+` entries, FIELD-NOTES §4.1): the fallback when the
+ *  knowledge tables (data/knowledge/sections.json through knowledge/load.ts) cannot be loaded, so
+ *  a damaged install still finds programs. The server and CLI pass `knowledge.sectionPrefix`. */
 const BUILTIN_PREFIXES: readonly SectionPrefixInfo[] = [
   ...(['kprobe', 'kretprobe', 'ksyscall', 'kretsyscall', 'kprobe.multi', 'kretprobe.multi', 'kprobe.session'] as const)
     .map((p) => ({ prefix: p, kind: p as AttachKind, takesTarget: true })),

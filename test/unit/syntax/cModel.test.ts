@@ -165,8 +165,10 @@ describe('cModel: broken and unusual shapes', () => {
     assert.equal(usdt.target?.provider, 'libc');
     assert.equal(usdt.target?.name, 'setjmp');
     assert.equal(usdt.handler?.macro, 'BPF_USDT');
+    // A networking prefix: known to libbpf (and the knowledge table), not indexed by the atlas.
     assert.equal(xdp.kind, undefined);
-    assert.equal(xdp.prefix, undefined);
+    assert.equal(xdp.prefix, 'xdp');
+    assert.equal(xdp.target, undefined);
     assert.equal(xdp.handler?.name, 'x');
   });
 
