@@ -213,3 +213,13 @@ test('several targets: a wildcard with no match on an atlas without module or sy
   assert.ok(info);
   assert.match(info.message, /0 known on ubuntu-22\.04 \(5\.15\), 2 on debian-12/);
 });
+
+test('several targets: argN of a kprobe whose parameter changed type is a signature-changed warning', () => {
+  // mem_cgroup_migrate took pages on 5.15 and folios on 6.1.
+  const ctx = context(['ubuntu-22.04', 'debian-12']);
+  const ds = diagnosticsBpftrace(docOf('kprobe:mem_cgroup_migrate { @[arg0] = count(); }\nkprobe:vfs_read { @[arg0] = count(); }\n'), ctx);
+  const d = ds.filter((x) => x.code === 'signature-changed');
+  assert.equal(d.length, 1, JSON.stringify(ds));
+  assert.equal(d[0].range.start.line, 0);
+  assert.match(d[0].message, /struct page \* on ubuntu-22\.04 \(5\.15\); struct folio \* on debian-12 \(6\.1\)/);
+});

@@ -55,3 +55,8 @@ test('builtin documentation', () => {
   assert.ok(v.length > 10);
   assert.match(v, /nsecs/);
 });
+
+test('argN of a kprobe names the parameter type per kernel', () => {
+  const v = hoverText('kprobe:vfs_read { @[arg0] = count(); }', 'arg0', 1);
+  assert.match(v, /`kprobe:vfs_read`: `struct file \*` on every target kernel/);
+});

@@ -136,3 +136,18 @@ export function probeText(target: AttachTarget, module?: string): string | undef
     default: return undefined;
   }
 }
+
+/** The type of a function's parameter at `index` on each target, grouped by type. Names and
+ *  qualifiers are not compared: `argN` reads a register by position, so a renamed or
+ *  const-qualified parameter reads the same thing. */
+export function paramPerKernel(fn: string, index: number, ctx: FeatureContext): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const id of ctx.targets) {
+    const proto = kernelOf(ctx, id)?.fn(fn)?.proto;
+    if (!proto) continue;
+    const p = proto.params[index];
+    const key = p ? normaliseCType(p.type.replace(/\b(?:const|volatile)\b\s*/g, '').trim()) : `(none: ${fn} takes ${proto.params.length} parameter${proto.params.length === 1 ? '' : 's'})`;
+    out.set(key, [...(out.get(key) ?? []), id]);
+  }
+  return out;
+}

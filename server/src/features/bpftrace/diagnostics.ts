@@ -13,7 +13,7 @@ import type { BtBlock, BtModel, BtProbe, BtRange } from '../../syntax/bpftrace';
 import { codeDocsHref, verdictLine, type AttachReport, type Status } from '../attachReport';
 import type { FeatureContext } from '../context';
 import { analyseProbe, type ProbeAnalysis, type WildcardOnKernel } from './analysis';
-import { argsOn, btModelOf, hasRetval, kernelOf, type BtDocumentLike } from './common';
+import { argsOn, btModelOf, hasRetval, kernelOf, paramPerKernel, type BtDocumentLike } from './common';
 
 export const BT_SOURCE = 'bpf-atlas';
 
@@ -299,6 +299,23 @@ function argsDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, anal
   }
 }
 
+/** `argN` in a kprobe reads the N-th parameter by register: where the prototype differs at that
+ *  position between targets, the same script reads different things. */
+function argNDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock): void {
+  const indexes = [...new Set(block.argNUses.map((u) => u.index))];
+  for (const probe of block.probes) {
+    if (probe.kind !== 'kprobe' || !probe.function || probe.wildcard) continue;
+    for (const index of indexes) {
+      const variants = paramPerKernel(probe.function, index, ctx);
+      if (variants.size < 2) continue;
+      const first = block.argNUses.find((u) => u.index === index)!;
+      c.add(first.range, 'warning', 'signature-changed',
+        `arg${index} of ${probe.raw} differs between targets: ${[...variants].map(([d, ks]) => `${d} on ${list(ks.map((k) => label(ctx, k)))}`).join('; ')}.`,
+        { lines: [first.range.start.line, ...probeLines(probe, block)], probe: probe.raw });
+    }
+  }
+}
+
 function retvalDiagnostics(c: Collector, block: BtBlock): void {
   if (!block.retvalUses.length) return;
   const without = block.probes.filter((p) => p.kind !== 'unknown' && !hasRetval(p.kind));
@@ -339,6 +356,7 @@ export function diagnosticsBpftrace(doc: BtDocumentLike, ctx: FeatureContext): D
       }
     }
     argsDiagnostics(c, ctx, block, analyses);
+    argNDiagnostics(c, ctx, block);
     retvalDiagnostics(c, block);
   }
   return c.out;

@@ -10,7 +10,7 @@ import {
 import { renderAttachPoint } from '../render';
 import type { FeatureContext } from '../context';
 import { analyseProbe } from './analysis';
-import { argsOn, btModelOf, kernelOf, type BtDocumentLike } from './common';
+import { argsOn, btModelOf, kernelOf, paramPerKernel, type BtDocumentLike } from './common';
 
 function markdown(value: string, range?: Hover['range']): Hover {
   return { contents: { kind: MarkupKind.Markdown, value }, range };
@@ -30,6 +30,8 @@ export function hoverBpftrace(doc: BtDocumentLike, pos: Position, ctx: FeatureCo
     if (use && use.field) return argsFieldHover(block, use.field, ctx, use.fullRange);
     const rv = block.retvalUses.find((r) => rangeContains(r, pos));
     if (rv) return retvalHover(block, ctx, rv);
+    const argN = block.argNUses.find((u) => rangeContains(u.range, pos));
+    if (argN) return argNHover(block, argN.index, ctx, argN.range);
   }
   return builtinHover(model, pos, ctx);
 }
@@ -109,6 +111,20 @@ function retvalHover(block: BtBlock, ctx: FeatureContext, range: Hover['range'])
   const builtin = ctx.knowledge.bpftraceBuiltins().find((b) => b.name === 'retval');
   if (!lines.length && !builtin) return null;
   return markdown(['**retval**', '', ...(builtin ? [builtin.doc, ''] : []), ...lines].join('\n'), range);
+}
+
+/** `argN` of a kprobe is the N-th parameter of the function: show which one, per kernel. */
+function argNHover(block: BtBlock, index: number, ctx: FeatureContext, range: Hover['range']): Hover | null {
+  const lines: string[] = [];
+  for (const probe of block.probes) {
+    if (!probe.function || probe.wildcard || probe.kind !== 'kprobe') continue;
+    for (const [decl, ks] of paramPerKernel(probe.function, index, ctx)) {
+      lines.push(`- \`${probe.raw}\`: \`${decl}\` on ${ks.length === ctx.targets.length ? 'every target kernel' : ks.join(', ')}`);
+    }
+  }
+  const builtin = ctx.knowledge.bpftraceBuiltins().find((b) => b.name === `arg${index}` || b.name === 'argN' || b.name === 'arg0');
+  if (!lines.length && !builtin) return null;
+  return markdown([`**arg${index}**`, '', ...(builtin ? [builtin.doc, ''] : []), ...lines].join('\n'), range);
 }
 
 function builtinHover(model: BtModel, pos: Position, ctx: FeatureContext): Hover | null {
