@@ -157,3 +157,34 @@ describe('C quick fixes: suppression', { skip: available(['ubuntu-22.04', 'ubunt
     assert.ok(!again.diags.some((d) => d.code === 'renamed'));
   });
 });
+
+describe('C quick fixes: kprobe → fentry, kretprobe → fexit', { skip: available(['debian-12', 'debian-13']) }, () => {
+  // The Debian atlases know ftrace sites and BTF for every function, which fentry needs.
+  const targets = ['debian-12', 'debian-13'];
+
+  async function fentryAction(needle: string) {
+    const doc = await openFixture(loadFixture('check/tools/tcpconnect.bpf.c'));
+    const ctx = featureContext(targets);
+    const line = lineOf(doc, needle);
+    const hint = diagnostics(doc, ctx).find((d) => d.range.start.line === line && d.code === 'prefer-fentry');
+    assert.ok(hint, `prefer-fentry on ${needle}`);
+    assert.equal(hint.severity, DiagnosticSeverity.Hint);
+    return { doc, action: preferred(codeActions(doc, hint.range, [hint], ctx)) };
+  }
+
+  it('rewrites the section and BPF_KPROBE into BPF_PROG with the function\'s BTF parameters', async () => {
+    const { doc, action } = await fentryAction('SEC("kprobe/tcp_v4_connect")');
+    const text = edited(doc, action);
+    assert.match(text, /SEC\("fentry\/tcp_v4_connect"\)\nint BPF_PROG\(tcp_v4_connect, struct sock \*sk, struct sockaddr \*uaddr, int addr_len\)/);
+    assert.ok(!text.includes('/* bpf-atlas:'), 'sk keeps its name and type: nothing to mark');
+  });
+
+  it('a kretprobe becomes fexit with the arguments and the return value last', async () => {
+    const { doc, action } = await fentryAction('SEC("kretprobe/tcp_v4_connect")');
+    const text = edited(doc, action);
+    assert.match(text, /SEC\("fexit\/tcp_v4_connect"\)\nint BPF_PROG\(tcp_v4_connect_ret, struct sock \*sk, struct sockaddr \*uaddr, int addr_len, int ret\)/);
+    const again = await reanalyse('check/tools/tcpconnect.fixed.bpf.c', text, targets);
+    const line = again.doc.text.split('\n').findIndex((l) => l.includes('SEC("fexit/tcp_v4_connect")'));
+    assert.deepEqual(again.diags.filter((d) => d.range.start.line === line).map((d) => d.code), []);
+  });
+});

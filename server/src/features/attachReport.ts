@@ -439,14 +439,15 @@ function shapeDifferences(target: AttachTarget, kernels: readonly KernelVerdict[
 
 // ---- stable alternatives ----
 
-/** Attachable without an error on every target (unknown facts do not disqualify, errors do). */
+/** Attachable without an error or warning on every target (unknown facts do not disqualify). */
 function onEveryTarget(ctx: FeatureContext, target: AttachTarget): { ok: boolean; perKernel: Assessment[]; presentOn: string[]; missingOn: string[] } {
   const perKernel = ctx.targets.map((id) => assessOn(ctx, id, target));
   const presentOn: string[] = [];
   const missingOn: string[] = [];
   perKernel.forEach((a, i) => {
     const hazards = relevantHazards(target.kind, a.hazards);
-    const fails = !a.found || !a.attachable || hazards.some((h) => h.severity === 'error');
+    // A replacement that silently misses calls (partially inlined, clones) is no better.
+    const fails = !a.found || !a.attachable || hazards.some((h) => h.severity === 'error' || h.severity === 'warning');
     (fails ? missingOn : presentOn).push(ctx.targets[i]);
   });
   return { ok: missingOn.length === 0 && perKernel.length > 0, perKernel, presentOn, missingOn };

@@ -172,12 +172,30 @@ function usesPtRegs(handler: Handler | undefined): boolean {
 
 // ---- the fixes ----
 
+type FixFamily = 'rename' | 'typo' | 'ksyscall' | 'tracepoint' | 'fentry' | 'ctx-type' | 'ignore';
+
 interface Fix {
   title: string;
   edits: TextEdit[];
-  /** Lower is better; the best fix of a program is marked preferred. */
+  /** Lower is better; the best fix for a diagnostic is marked preferred. */
   rank: number;
+  family: FixFamily;
 }
+
+/** The fixes that answer a diagnostic code; undefined: every rewrite of the attach point. */
+const FAMILIES_FOR_CODE: Record<string, FixFamily[] | undefined> = {
+  'prefer-tracepoint': ['tracepoint'],
+  'prefer-fentry': ['fentry'],
+  'prefer-ksyscall': ['ksyscall'],
+  'wrong-ctx-type': ['ctx-type'],
+  'renamed': ['rename', 'tracepoint', 'fentry'],
+  'unknown': ['typo'],
+  'field-missing': [],
+  'fields-changed': [],
+  'signature-changed': [],
+  'args-changed': [],
+  'handler-args': [],
+};
 
 function sectionEdit(program: BpfProgram, section: string): TextEdit {
   return { range: program.sectionRange, newText: section };
@@ -226,7 +244,7 @@ function tracepointFix(doc: CDocumentLike, program: BpfProgram, alt: StableAlter
   } else {
     return undefined;
   }
-  return { title: `Use ${section} instead (works on ${where})`, edits, rank };
+  return { title: `Use ${section} instead (works on ${where})`, edits, rank, family: 'tracepoint' };
 }
 
 function fentryFix(doc: CDocumentLike, program: BpfProgram, alt: StableAlternative, ctx: FeatureContext, rank: number): Fix | undefined {
@@ -246,7 +264,7 @@ function fentryFix(doc: CDocumentLike, program: BpfProgram, alt: StableAlternati
     edits.push(...bodyMarkers(doc, program, stale, usesPtRegs(handler), (used) =>
       `${used.join(', ')} came from ${program.section}; ${section} passes (${declList(params)})`));
   }
-  return { title: `Use ${section} instead (BTF trampoline on every target, lower overhead)`, edits, rank };
+  return { title: `Use ${section} instead (BTF trampoline on every target, lower overhead)`, edits, rank, family: 'fentry' };
 }
 
 function ksyscallFix(doc: CDocumentLike, program: BpfProgram, alt: StableAlternative, ctx: FeatureContext, rank: number): Fix | undefined {
@@ -274,7 +292,7 @@ function ksyscallFix(doc: CDocumentLike, program: BpfProgram, alt: StableAlterna
     edits.push(...bodyMarkers(doc, program, stale, true, (used) =>
       `${used.join(', ')} came from ${program.section}; BPF_KSYSCALL passes the arguments of ${name}(2)${args ? ` (${declList(args)})` : ''} directly`));
   }
-  return { title: `Use ${section} with BPF_KSYSCALL (portable syscall entry)`, edits, rank };
+  return { title: `Use ${section} with BPF_KSYSCALL (portable syscall entry)`, edits, rank, family: 'ksyscall' };
 }
 
 function fixesFor(doc: CDocumentLike, program: BpfProgram, target: AttachTarget, report: AttachReport, ctx: FeatureContext): Fix[] {
@@ -292,6 +310,7 @@ function fixesFor(doc: CDocumentLike, program: BpfProgram, target: AttachTarget,
         title: `Attach to ${rename.exact} (the symbol on ${ctx.targets.join(', ')})`,
         edits: [{ range: nameRange, newText: rename.exact }],
         rank: renamedEverywhereItFails ? 0 : 20,
+        family: 'rename',
       });
     }
     const multi = target.kind === 'kretprobe' ? 'kretprobe.multi' : 'kprobe.multi';
@@ -302,6 +321,7 @@ function fixesFor(doc: CDocumentLike, program: BpfProgram, target: AttachTarget,
         title: `Use ${multi}/${rename.pattern} (matches ${sample})`,
         edits: [sectionEdit(program, `${multi}/${rename.pattern}`)],
         rank: renamedEverywhereItFails && !rename.exact ? 0 : 21,
+        family: 'rename',
       });
     }
   }
@@ -309,7 +329,7 @@ function fixesFor(doc: CDocumentLike, program: BpfProgram, target: AttachTarget,
   // A misspelt name: the closest names present on every target.
   if (allAbsent && nameRange) {
     report.closest.slice(0, 3).forEach((name, i) => {
-      fixes.push({ title: `Change to ${name} (exists on ${ctx.targets.join(', ')})`, edits: [{ range: nameRange, newText: name }], rank: 1 + i });
+      fixes.push({ title: `Change to ${name} (exists on ${ctx.targets.join(', ')})`, edits: [{ range: nameRange, newText: name }], rank: 1 + i, family: 'typo' });
     });
   }
 
@@ -319,7 +339,7 @@ function fixesFor(doc: CDocumentLike, program: BpfProgram, target: AttachTarget,
     if (alt.reason === 'ksyscall') fix = ksyscallFix(doc, program, alt, ctx, 5);
     else if (alt.target.kind === 'fentry' || alt.target.kind === 'fexit') fix = fentryFix(doc, program, alt, ctx, 15);
     else if (alt.target.kind === 'tp_btf' || alt.target.kind === 'tracepoint' || alt.target.kind === 'raw_tp') {
-      fix = tracepointFix(doc, program, alt, ctx, alt.reason === 'related' ? altRank + 3 : altRank);
+      fix = tracepointFix(doc, program, alt, ctx, alt.reason === 'related' ? altRank + 20 : altRank);
     }
     if (fix) {
       fixes.push(fix);
@@ -350,6 +370,7 @@ function ctxTypeFix(doc: CDocumentLike, program: BpfProgram, report: AttachRepor
     title: `Use struct ${expected} (the record of ${report.target.system}:${report.target.name})`,
     edits: [{ range: { start: { line: typeRange.start.line, character: at }, end: { line: typeRange.start.line, character: at + m[1].length } }, newText: expected }],
     rank: 0,
+    family: 'ctx-type',
   };
 }
 
@@ -375,29 +396,37 @@ export function codeActionsC(doc: CDocumentLike, range: Range, diagnostics: read
     if (ctxFix) fixes.push(ctxFix);
     if (diags.some((d) => d.code !== 'wrong-ctx-type')) fixes.push(...fixesFor(doc, program, target, report, ctx));
     fixes.sort((a, b) => a.rank - b.rank);
-    // Last resort, never preferred: silence the reported codes for this program.
-    const codes = [...new Set(diags.map((d) => String(d.code)).filter((c) => c && c !== 'undefined'))];
-    if (codes.length && !program.suppression) {
-      const line = program.secRange.start.line;
-      const indent = /^[ \t]*/.exec(doc.text.split('\n')[line] ?? '')?.[0] ?? '';
-      fixes.push({
-        title: `Ignore ${codes.join(', ')} for this program (// bpf-atlas-ignore: ${codes.join(' ')})`,
-        edits: [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: `${indent}// bpf-atlas-ignore: ${codes.join(' ')}\n` }],
-        rank: 1000,
+    // One action per fix, listing every diagnostic it answers; preferred when it is the best
+    // answer to one of them. Suppression comes last and is never preferred.
+    const byTitle = new Map<string, CodeAction>();
+    for (const d of diags) {
+      const families = FAMILIES_FOR_CODE[String(d.code)];
+      const answers = fixes.filter((f) => !families || families.includes(f.family));
+      if (!program.suppression && d.code !== undefined) {
+        const code = String(d.code);
+        const line = program.secRange.start.line;
+        const indent = /^[ \t]*/.exec(doc.text.split('\n')[line] ?? '')?.[0] ?? '';
+        answers.push({
+          title: `Ignore ${code} for this program (// bpf-atlas-ignore: ${code})`,
+          edits: [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: `${indent}// bpf-atlas-ignore: ${code}\n` }],
+          rank: 1000,
+          family: 'ignore',
+        });
+      }
+      answers.forEach((fix, i) => {
+        let action = byTitle.get(fix.title);
+        if (!action) {
+          action = { title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [], edit: { changes: { [doc.uri]: fix.edits } } };
+          byTitle.set(fix.title, action);
+        }
+        action.diagnostics!.push(d);
+        if (i === 0 && fix.family !== 'ignore') action.isPreferred = true;
       });
     }
-    const seen = new Set<string>();
-    fixes.forEach((fix, i) => {
-      if (seen.has(fix.title)) return;
-      seen.add(fix.title);
-      actions.push({
-        title: fix.title,
-        kind: CodeActionKind.QuickFix,
-        diagnostics: diags,
-        isPreferred: i === 0 && fix.rank < 1000 ? true : undefined,
-        edit: { changes: { [doc.uri]: fix.edits } },
-      });
-    });
+    // Preferred fixes first, then by rank.
+    const rankOf = new Map(fixes.map((f) => [f.title, f.rank]));
+    actions.push(...[...byTitle.values()].sort((a, b) => Number(!!b.isPreferred) - Number(!!a.isPreferred)
+      || (rankOf.get(a.title) ?? 1000) - (rankOf.get(b.title) ?? 1000)));
   }
   return actions;
 }

@@ -220,7 +220,7 @@ function hintDiagnostics(program: BpfProgram, target: AttachTarget, report: Atta
     let message: string;
     if (code === 'prefer-ksyscall' && syscallOfWrapper(target.name)) {
       message = `${program.section} names an architecture's syscall wrapper; ${libbpfSection(best.target)} with BPF_KSYSCALL works on every architecture and reads the arguments portably.`;
-    } else if (code === 'prefer-fentry' && best.reason !== 'related' && best.reason !== 'equivalent') {
+    } else if (code === 'prefer-fentry' && best.target.name === target.name) {
       message = `${libbpfSection(best.target)} attaches on every target (${kernels}) through BTF: typed arguments and about 2-5x less overhead than a kprobe.`;
     } else {
       message = `${libbpfSection(best.target)} is a ${best.reason === 'related' ? 'related, approximate' : 'stable'} alternative to ${program.section} on every target (${kernels})`
