@@ -418,7 +418,20 @@ function assessSyscall(kernel: KernelQuery, target: AttachTarget): Assessment {
 
 /** A C type with insignificant spacing removed, for comparisons (`struct request * ` → `struct request*`). */
 export function normalizeType(type: string): string {
-  return type.replace(/\s+/g, ' ').replace(/\s*([*()[\],%])\s*/g, '$1').trim();
+  return type
+    .replace(/\b(?:(?:signed|unsigned|short|long|int|char)\s+)*(?:signed|unsigned|short|long|int|char)\b/g, canonicalInteger)
+    .replace(/\s+/g, ' ').replace(/\s*([*()[\],%])\s*/g, '$1').trim();
+}
+
+/** One spelling per C integer type: DWARF says `long int`, `long unsigned int`; source and
+ *  tracefs say `long`, `unsigned long`. */
+function canonicalInteger(words: string): string {
+  const w = words.split(/\s+/);
+  const longs = w.filter((x) => x === 'long').length;
+  const sign = w.includes('unsigned') ? 'unsigned ' : '';
+  if (w.includes('char')) return `${sign || (w.includes('signed') ? 'signed ' : '')}char`;
+  const base = w.includes('short') ? 'short' : longs >= 2 ? 'long long' : longs === 1 ? 'long' : 'int';
+  return `${sign}${base}`;
 }
 
 function paramTypes(params: readonly Param[]): string {

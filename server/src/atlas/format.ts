@@ -426,7 +426,9 @@ export class AtlasFile {
       throw new AtlasFileError(file, code === 'ENOENT' ? 'no such atlas file' : code === 'EISDIR' ? 'is a directory, expected an atlas file' : `cannot read: ${(e as Error).message}`);
     }
     try {
-      const size = fs.fstatSync(fd).size;
+      const stat = fs.fstatSync(fd);
+      if (stat.isDirectory()) throw new AtlasFileError(file, 'is a directory, expected an atlas file');
+      const size = stat.size;
       const prefix = Buffer.alloc(PREFIX_BYTES);
       const got = fs.readSync(fd, prefix, 0, PREFIX_BYTES, 0);
       if (got < 8 || prefix.toString('latin1', 0, 8) !== ATLAS_MAGIC) {

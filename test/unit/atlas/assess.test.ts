@@ -1,0 +1,195 @@
+// The hazard taxonomy on real bundled kernels: Ubuntu (DepSurf) and Debian (own readers). The
+// expected facts are the ones documented for these kernels (DepSurf spot checks, KERNEL-DATA.md
+// §4-5), not values read back from the atlas.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { Atlas } from '../../../server/src/atlas/atlas';
+import { assess, compareAcross, parseTarget } from '../../../server/src/atlas/assess';
+import { dataDir } from '../../../server/src/dataDir';
+import type { Assessment, HazardName } from '../../../server/src/atlas/model';
+
+const atlas = new Atlas({ live: false });
+const hasDebian = fs.existsSync(path.join(dataDir(), 'atlas', 'debian.atlas'));
+
+function look(kernel: string, target: string): Assessment {
+  return assess(atlas.get(kernel), parseTarget(target));
+}
+
+function names(a: Assessment): HazardName[] {
+  return a.hazards.map((h) => h.name);
+}
+
+describe('parseTarget', () => {
+  it('reads every documented form', () => {
+    assert.deepEqual(parseTarget('kprobe:do_sys_open'), { kind: 'kprobe', name: 'do_sys_open' });
+    assert.deepEqual(parseTarget('kretprobe/do_sys_open+0x10'), { kind: 'kretprobe', name: 'do_sys_open' });
+    assert.deepEqual(parseTarget('fentry:vfs_read'), { kind: 'fentry', name: 'vfs_read' });
+    assert.deepEqual(parseTarget('fexit.s:vfs_read'), { kind: 'fexit', name: 'vfs_read' });
+    assert.deepEqual(parseTarget('tracepoint:sched:sched_switch'), { kind: 'tracepoint', name: 'sched_switch', system: 'sched' });
+    assert.deepEqual(parseTarget('tracepoint:sched/sched_switch'), { kind: 'tracepoint', name: 'sched_switch', system: 'sched' });
+    assert.deepEqual(parseTarget('tp/sched/sched_switch'), { kind: 'tracepoint', name: 'sched_switch', system: 'sched' });
+    assert.deepEqual(parseTarget('raw_tp:sched_switch'), { kind: 'raw_tp', name: 'sched_switch' });
+    assert.deepEqual(parseTarget('tp_btf:sched_switch'), { kind: 'tp_btf', name: 'sched_switch' });
+    assert.deepEqual(parseTarget('lsm:file_open'), { kind: 'lsm', name: 'file_open' });
+    assert.deepEqual(parseTarget('ksyscall:openat'), { kind: 'ksyscall', name: 'openat' });
+    assert.deepEqual(parseTarget('kprobe.multi:vfs_*'), { kind: 'kprobe.multi', name: 'vfs_*', pattern: true });
+    assert.deepEqual(parseTarget('kprobe:finish_task_switch.isra.0'), { kind: 'kprobe', name: 'finish_task_switch.isra.0' });
+  });
+
+  it('refuses what it cannot read, saying which forms exist', () => {
+    assert.throws(() => parseTarget('vfs_read'), /expected one of kprobe:FN/);
+    assert.throws(() => parseTarget('uprobe:/bin/sh:main'), /unknown attach kind "uprobe"/);
+    assert.throws(() => parseTarget('kprobe:'), /names no function/);
+    assert.throws(() => parseTarget('kprobe:do sys'), /not a kernel symbol name/);
+    assert.throws(() => parseTarget('tracepoint:a:b:c'), /tracepoint:SYSTEM:EVENT/);
+  });
+});
+
+describe('assess on Ubuntu (DepSurf)', () => {
+  it('blk_account_io_start: partially inlined on 22.04, fully inlined on 22.10', () => {
+    const jammy = look('ubuntu-22.04', 'kprobe:blk_account_io_start');
+    assert.equal(jammy.found, true);
+    assert.equal(jammy.attachable, true);
+    assert.ok(names(jammy).includes('partially-inlined'));
+    assert.equal(jammy.hazards.find((h) => h.name === 'partially-inlined')!.severity, 'warning');
+    const kinetic = look('ubuntu-22.10', 'kprobe:blk_account_io_start');
+    assert.equal(kinetic.attachable, false);
+    assert.deepEqual(names(kinetic), ['fully-inlined']);
+    assert.equal(kinetic.hazards[0].severity, 'error');
+    // Up to 5.11 it was an ordinary function.
+    assert.ok(!names(look('ubuntu-20.04', 'kprobe:blk_account_io_start')).some((n) => n.endsWith('inlined')));
+  });
+
+  it('finish_task_switch: renamed to .isra.0 from 5.11, plain before', () => {
+    const a = look('ubuntu-22.04', 'kprobe:finish_task_switch');
+    assert.equal(a.found, true);
+    assert.equal(a.attachable, false);
+    assert.ok(names(a).includes('renamed'));
+    assert.equal(a.attachAs, 'finish_task_switch.isra.0');
+    assert.equal(look('ubuntu-20.10', 'kprobe:finish_task_switch').attachable, true);
+    const exact = look('ubuntu-22.04', 'kprobe:finish_task_switch.isra.0');
+    assert.equal(exact.attachable, true);
+    assert.deepEqual(names(look('ubuntu-22.04', 'fentry:finish_task_switch.isra.0')), ['no-btf']);
+  });
+
+  it('vfs_read: selectively inlined 4.8-5.4; fentry needs the BTF 5.4 did not ship', () => {
+    assert.ok(names(look('ubuntu-20.04', 'kprobe:vfs_read')).includes('partially-inlined'));
+    assert.ok(!names(look('ubuntu-20.10', 'kprobe:vfs_read')).includes('partially-inlined'));
+    const fentry54 = look('ubuntu-20.04', 'fentry:vfs_read');
+    assert.equal(fentry54.attachable, false);
+    assert.ok(names(fentry54).includes('no-btf'));
+    const fentry68 = look('ubuntu-24.04', 'fentry:vfs_read');
+    assert.equal(fentry68.attachable, true);
+    assert.equal(fentry68.proto, 'ssize_t vfs_read(struct file *file, char *buf, size_t count, loff_t *pos)');
+    // DepSurf has no ftrace data: said as unknown, never guessed.
+    assert.ok(names(fentry68).includes('unknown'));
+  });
+
+  it('tcp_drop: fully inlined from 5.8 (DepSurf spot check 3)', () => {
+    assert.equal(look('ubuntu-20.04', 'kprobe:tcp_drop').attachable, true);
+    assert.deepEqual(names(look('ubuntu-20.10', 'kprobe:tcp_drop')), ['fully-inlined']);
+    assert.deepEqual(names(look('ubuntu-20.04-riscv64', 'kprobe:tcp_drop')), ['fully-inlined']);
+  });
+
+  it('tcp4_proc_init lives in .init.text', () => {
+    const a = look('ubuntu-22.04', 'kprobe:tcp4_proc_init');
+    assert.ok(names(a).includes('init-only'));
+    assert.equal(a.attachable, false);
+  });
+
+  it('s_next: five static functions share the name on 5.15', () => {
+    assert.ok(names(look('ubuntu-22.04', 'kprobe:s_next')).includes('duplicate'));
+  });
+
+  it('a function missing from vmlinux is unknown, not absent, when modules are not covered', () => {
+    const a = look('ubuntu-22.04', 'kprobe:no_such_function_anywhere');
+    assert.equal(a.found, false);
+    assert.deepEqual(names(a), ['unknown']);
+    assert.match(a.hazards[0].message, /module/);
+  });
+
+  it('names whose DepSurf page is missing are unknown', () => {
+    const a = look('ubuntu-22.04', 'kprobe:kfree');
+    assert.ok(names(a).includes('unknown'));
+    assert.match(a.hazards[0].message, /no facts about kfree/);
+  });
+
+  it('tracepoints: fields and args; args-changed across 5.15 → 5.19 (sched_switch gained prev_state)', () => {
+    const a = look('ubuntu-22.04', 'tracepoint:sched:sched_switch');
+    const b = look('ubuntu-22.10', 'tracepoint:sched:sched_switch');
+    assert.equal(a.attachable, true);
+    assert.deepEqual(a.fields!.map((f) => f.name), ['prev_comm', 'prev_pid', 'prev_prio', 'prev_state', 'next_comm', 'next_pid', 'next_prio']);
+    assert.equal(a.fields![0].type, 'char[16]');
+    assert.equal(a.fields![0].offset, undefined);
+    assert.deepEqual(b.args!.map((p) => p.name), ['preempt', 'prev', 'next', 'prev_state']);
+    assert.deepEqual(compareAcross([a, b]).map((h) => h.name), ['args-changed']);
+    assert.deepEqual(names(look('ubuntu-22.04', 'tracepoint:sched:no_such_event')), ['unknown']);
+    const wrongSystem = look('ubuntu-22.04', 'tracepoint:block:sched_switch');
+    assert.deepEqual(names(wrongSystem), ['absent']);
+    assert.match(wrongSystem.hazards[0].message, /sched:sched_switch/);
+  });
+
+  it('tp_btf and lsm need BTF; the LSM prototype changed in 5.0 (file_open lost cred)', () => {
+    assert.ok(names(look('ubuntu-18.04', 'tp_btf:sched_switch')).includes('no-btf'));
+    assert.equal(look('ubuntu-22.04', 'tp_btf:sched_switch').attachable, true);
+    const old = look('ubuntu-16.04', 'lsm:file_open');
+    const jammy = look('ubuntu-22.04', 'lsm:file_open');
+    assert.equal(jammy.proto, 'int security_file_open(struct file *file)');
+    assert.ok(names(old).includes('no-btf'));
+    assert.deepEqual(compareAcross([old, jammy]).map((h) => h.name), ['signature-changed']);
+  });
+
+  it('ksyscall resolves the arch wrapper', () => {
+    const a = look('ubuntu-22.04', 'ksyscall:openat');
+    assert.equal(a.attachAs, '__x64_sys_openat');
+    assert.equal(a.attachable, true);
+    assert.deepEqual(names(look('ubuntu-22.04', 'ksyscall:no_such_call')), ['absent']);
+  });
+
+  it('kprobe.multi patterns count the attachable matches', () => {
+    const a = look('ubuntu-22.04', 'kprobe.multi:vfs_rea*');
+    assert.equal(a.found, true);
+    assert.ok(a.symbols!.includes('vfs_read'));
+  });
+});
+
+describe('assess on Debian (own readers)', { skip: !hasDebian && 'data/atlas/debian.atlas not built' }, () => {
+  it('debian-12: blk_account_io_start fully inlined', () => {
+    const a = look('debian-12', 'kprobe:blk_account_io_start');
+    assert.equal(a.attachable, false);
+    assert.ok(names(a).includes('fully-inlined'));
+  });
+
+  it('debian-12: finish_task_switch renamed to finish_task_switch.isra.0', () => {
+    const a = look('debian-12', 'kprobe:finish_task_switch');
+    assert.ok(names(a).includes('renamed'));
+    assert.equal(a.attachAs, 'finish_task_switch.isra.0');
+  });
+
+  it('debian-12: do_sys_open partially inlined at 10 call sites', () => {
+    const a = look('debian-12', 'kprobe:do_sys_open');
+    assert.ok(names(a).includes('partially-inlined'));
+    assert.equal(a.inlinedSites, 10);
+    assert.equal(a.attachable, true);
+  });
+
+  it('debian-12: exact tracepoint offsets and a definite absent (modules covered)', () => {
+    const a = look('debian-12', 'tracepoint:sched:sched_switch');
+    assert.equal(a.fields![0].name, 'prev_comm');
+    assert.equal(a.fields![0].offset, 8);
+    assert.equal(a.fields![0].size, 16);
+    const gone = look('debian-12', 'kprobe:no_such_function_anywhere');
+    assert.deepEqual(names(gone), ['absent']);
+    assert.equal(gone.hazards[0].severity, 'error');
+  });
+
+  it('debian-12 vs ubuntu-22.04: shapes compared across sources', () => {
+    const a = look('debian-12', 'tracepoint:sched:sched_switch');
+    const b = look('ubuntu-22.04', 'tracepoint:sched:sched_switch');
+    // Same record fields in both spellings; 6.1 passes prev_state as a fourth argument.
+    assert.deepEqual(compareAcross([a, b]).map((h) => h.name), ['args-changed']);
+  });
+});

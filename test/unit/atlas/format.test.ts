@@ -1,0 +1,147 @@
+// The atlas file format over real bundled data: round trips (many kernels sharing records, and a
+// single-kernel user file), lazy listing, and clear refusals of foreign, old, truncated and
+// corrupt files (the message names the file and says how to rebuild).
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { dataDir } from '../../../server/src/dataDir';
+import { ATLAS_FORMAT_VERSION, AtlasFile, AtlasFileError, encodeAtlas, writeAtlasFile } from '../../../server/src/atlas/format';
+import type { KernelFacts } from '../../../server/src/atlas/model';
+
+const ubuntuAtlas = path.join(dataDir(), 'atlas', 'ubuntu.atlas');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bpf-atlas-format-'));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** A real kernel cut down to a slice of its functions (plus the well-known hazard examples), so
+ *  round trips stay quick while covering every record shape. */
+function sliceOf(facts: KernelFacts, every: number): KernelFacts {
+  const keep = new Set(['finish_task_switch', 'blk_account_io_start', 'do_sys_open', 'tcp4_proc_init', 'kfree', 's_next']);
+  return {
+    ...facts,
+    functions: facts.functions.filter((f, i) => i % every === 0 || keep.has(f.name) || f.symbols.length > 1),
+  };
+}
+
+function refusal(file: string): AtlasFileError {
+  try {
+    const f = AtlasFile.open(file);
+    for (const m of f.kernels()) f.load(m.id);
+  } catch (e) {
+    assert.ok(e instanceof AtlasFileError, `expected AtlasFileError, got ${(e as Error).stack}`);
+    return e;
+  }
+  assert.fail(`${file} was accepted`);
+}
+
+describe('atlas format', () => {
+  const bundle = AtlasFile.open(ubuntuAtlas);
+
+  it('lists kernels from the header alone', () => {
+    const ids = bundle.kernels().map((k) => k.id);
+    assert.equal(ids.length, 25);
+    for (const id of ['ubuntu-16.04', 'ubuntu-22.04', 'ubuntu-24.04', 'ubuntu-20.04-arm64', 'ubuntu-20.04-aws']) assert.ok(ids.includes(id), id);
+  });
+
+  it('round-trips several real kernels sharing one file', () => {
+    const kernels = ['ubuntu-22.04', 'ubuntu-22.10', 'ubuntu-20.04-riscv64'].map((id) => sliceOf(bundle.loadFacts(id), 25));
+    const file = path.join(tmp, 'three.atlas');
+    writeAtlasFile(file, kernels, { quality: 1 });
+    const back = AtlasFile.open(file);
+    assert.deepEqual(back.kernels().map((k) => k.id), kernels.map((k) => k.meta.id));
+    for (const k of kernels) {
+      const got = back.loadFacts(k.meta.id);
+      assert.deepEqual(got.meta, k.meta);
+      assert.deepEqual(got.functions, [...k.functions].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
+      assert.deepEqual(got.tracepoints, k.tracepoints);
+      assert.deepEqual(got.syscalls, k.syscalls);
+      assert.deepEqual(got.lsmHooks, k.lsmHooks);
+    }
+  });
+
+  it('stores records shared by kernels once', () => {
+    const a = sliceOf(bundle.loadFacts('ubuntu-20.04'), 10);
+    const b = sliceOf(bundle.loadFacts('ubuntu-20.04-lowlatency'), 10);
+    const one = encodeAtlas([a], { quality: 5 }).length;
+    const two = encodeAtlas([a, b], { quality: 5 }).length;
+    // Two near-identical kernels cost far less than twice one.
+    assert.ok(two < one * 1.3, `two kernels ${two} B vs one ${one} B`);
+  });
+
+  it('round-trips every optional field of a single-kernel user file', () => {
+    const facts: KernelFacts = {
+      ...sliceOf(bundle.loadFacts('ubuntu-24.04'), 200),
+      extraSymbols: ['finish_task_switch.isra.0', '__pfx_vfs_read'],
+      kfuncs: ['bpf_task_acquire'],
+    };
+    facts.tracepoints = facts.tracepoints.slice(0, 3).map((t, i) => ({
+      ...t,
+      module: i === 0 ? 'ext4' : undefined,
+      fields: t.fields?.map((f, j) => ({ ...f, offset: 8 + 4 * j, size: 4, signed: j % 2 === 0 })),
+    }));
+    facts.tracepoints.forEach((t) => { if (t.module === undefined) delete t.module; });
+    const file = path.join(tmp, 'one.atlas');
+    writeAtlasFile(file, [facts], { quality: 1 });
+    const got = AtlasFile.open(file).loadFacts(facts.meta.id);
+    assert.deepEqual(got.extraSymbols, facts.extraSymbols);
+    assert.deepEqual(got.kfuncs, facts.kfuncs);
+    assert.deepEqual(got.tracepoints, facts.tracepoints);
+  });
+
+  it('refuses a file that is not an atlas, naming it', () => {
+    const file = path.join(tmp, 'random.atlas');
+    fs.writeFileSync(file, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251)));
+    const e = refusal(file);
+    assert.match(e.message, /random\.atlas: not a bpf-atlas atlas file/);
+    assert.match(e.message, /bpf-atlas index/);
+  });
+
+  it('refuses an empty file and a missing one', () => {
+    const empty = path.join(tmp, 'empty.atlas');
+    fs.writeFileSync(empty, '');
+    assert.match(refusal(empty).message, /empty\.atlas: not a bpf-atlas atlas file/);
+    assert.match(refusal(path.join(tmp, 'nope.atlas')).message, /nope\.atlas: no such atlas file/);
+    assert.match(refusal(tmp).message, /is a directory/);
+  });
+
+  it('refuses another format version with what to do', () => {
+    const file = path.join(tmp, 'old.atlas');
+    const bytes = Buffer.from(fs.readFileSync(ubuntuAtlas));
+    bytes.writeUInt32LE(ATLAS_FORMAT_VERSION + 1, 8);
+    fs.writeFileSync(file, bytes);
+    const e = refusal(file);
+    assert.match(e.message, new RegExp(`old\\.atlas: atlas format version ${ATLAS_FORMAT_VERSION + 1}, but this bpf-atlas reads version ${ATLAS_FORMAT_VERSION}`));
+    bytes.writeUInt32LE(0, 8);
+    fs.writeFileSync(file, bytes);
+    assert.match(refusal(file).message, /rebuild it with `bpf-atlas index/);
+  });
+
+  it('refuses truncated files', () => {
+    const whole = fs.readFileSync(ubuntuAtlas);
+    for (const cut of [12, 200, Math.floor(whole.length / 2), whole.length - 1]) {
+      const file = path.join(tmp, `cut-${cut}.atlas`);
+      fs.writeFileSync(file, whole.subarray(0, cut));
+      assert.match(refusal(file).message, new RegExp(`cut-${cut}\\.atlas: (truncated|corrupt)`), `cut at ${cut}`);
+    }
+  });
+
+  it('refuses a corrupt section (checksum) and a corrupt header', () => {
+    const whole = Buffer.from(fs.readFileSync(ubuntuAtlas));
+    const file = path.join(tmp, 'flipped.atlas');
+    const flipped = Buffer.from(whole);
+    flipped[whole.length - 100] ^= 0x55;
+    fs.writeFileSync(file, flipped);
+    assert.match(refusal(file).message, /flipped\.atlas: corrupt atlas file \(checksum mismatch/);
+    const header = Buffer.from(whole);
+    header[16] = 0x5d; // the JSON header now starts with `]`
+    const hfile = path.join(tmp, 'header.atlas');
+    fs.writeFileSync(hfile, header);
+    assert.match(refusal(hfile).message, /header\.atlas: corrupt atlas header/);
+  });
+
+  it('says which kernels a file has when asked for another', () => {
+    assert.throws(() => bundle.load('debian-12'), /ubuntu\.atlas: has no kernel "debian-12" \(it has: ubuntu-16\.04/);
+  });
+});
