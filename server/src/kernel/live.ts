@@ -80,11 +80,7 @@ export function readLive(opts: LiveOptions = {}): FactsResult {
   }
 
   const tracefsRoots = opts.tracefsRoot ? [opts.tracefsRoot] : [sys('sys/kernel/tracing'), sys('sys/kernel/debug/tracing')];
-  let tracefs: TracefsData = { events: [], problems: [] };
-  for (const root of tracefsRoots) {
-    tracefs = readTracefs(root, { debugfs: opts.debugfsRoot ?? sys('sys/kernel/debug') });
-    if (tracefs.root) break;
-  }
+  const tracefs = readTracefs(tracefsRoots, { debugfs: opts.debugfsRoot ?? sys('sys/kernel/debug') });
   for (const p of tracefs.problems) problems.add(p);
 
   const facts = buildFacts({
@@ -472,8 +468,8 @@ function buildTracepoints(input: BuildInput): TracepointFacts[] {
     }
   } else if (btfOf.size) {
     input.problems.add(bundledSystems?.size
-      ? 'tracefs unreadable: trace systems come from the bundled atlases and record fields from same-named trace_event_raw_* structs; raw tracepoints the bundled atlases do not know are listed without an event'
-      : 'tracefs unreadable and no bundled systems given: tracepoint systems unknown, raw tracepoints listed without an event');
+      ? 'tracefs unreadable: trace systems come from the bundled atlases and record fields from same-named trace_event_raw_* structs; a raw tracepoint neither of them knows is listed without an event'
+      : 'tracefs unreadable and no bundled systems given: tracepoint systems unknown; only raw tracepoints with a same-named trace_event_raw_* struct are known to have an event');
   }
   for (const [name, src] of btfOf) {
     if (withEvent.has(name)) continue;

@@ -150,11 +150,12 @@ export const TRACEFS_ROOTS = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'
 
 /**
  * Read what a tracefs offers without needing root: every event format, available_filter_functions
- * and the kprobe blacklist. With `root` only that folder is tried, else the usual mount points.
+ * and the kprobe blacklist. With `root` only that folder (or those, first readable wins) is tried,
+ * else the usual mount points.
  */
-export function readTracefs(root?: string, opts: ReadTracefsOptions = {}): TracefsData {
+export function readTracefs(root?: string | string[], opts: ReadTracefsOptions = {}): TracefsData {
   const problems: string[] = [];
-  const candidates = root ? [root] : TRACEFS_ROOTS;
+  const candidates = root === undefined ? TRACEFS_ROOTS : typeof root === 'string' ? [root] : root;
   const found = findEventsRoot(candidates, problems);
   const data: TracefsData = { events: [], problems };
   if (found) {
@@ -166,7 +167,7 @@ export function readTracefs(root?: string, opts: ReadTracefsOptions = {}): Trace
       if (text !== undefined) data.filterFunctions = parseAvailableFilterFunctions(text);
     }
   }
-  const debugfs = opts.debugfs ?? (root ? undefined : '/sys/kernel/debug');
+  const debugfs = opts.debugfs ?? (root === undefined ? '/sys/kernel/debug' : undefined);
   if (debugfs) {
     const file = path.join(debugfs, 'kprobes', 'blacklist');
     const text = readText(file, problems, 'kprobe blacklist unknown (debugfs not mounted, or a kernel without CONFIG_KPROBES)');
@@ -177,16 +178,22 @@ export function readTracefs(root?: string, opts: ReadTracefsOptions = {}): Trace
 
 function findEventsRoot(candidates: string[], problems: string[]): string | undefined {
   const tried: string[] = [];
+  let denied = false;
   for (const c of candidates) {
     const events = path.join(c, 'events');
     try {
       fs.readdirSync(events);
       return c;
     } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM') denied = true;
       tried.push(`${events}: ${describeFsError(e)}`);
     }
   }
-  problems.push(`tracefs is not readable (${tried.join('; ')}); tracepoint systems and exact record offsets need it: as root, mount -t tracefs nodev /sys/kernel/tracing`);
+  const hint = denied
+    ? 'it is mounted but readable by root only: run as root, or build an atlas as root on the host (bpf-atlas index --live)'
+    : 'as root, mount -t tracefs nodev /sys/kernel/tracing';
+  problems.push(`tracefs is not readable (${tried.join('; ')}); tracepoint systems and exact record offsets need it: ${hint}`);
   return undefined;
 }
 

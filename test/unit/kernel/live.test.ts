@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { factsFromLive, readLive, readBtfFile, factsFromBtfFile } from '../../../server/src/kernel/live';
 import { parseBtf } from '../../../server/src/kernel/btf';
 import { parseEventFormat } from '../../../server/src/kernel/tracefs';
@@ -253,5 +254,25 @@ test('module BTF under /sys/kernel/btf: Debian 6.1 ext4 on its vmlinux, a broken
     assert.ok(wp?.fields?.some((x) => x.name === 'first_page'), 'fields from the module trace_event_raw_ struct');
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+// The real non-root case: the same reader run as user nobody (root runs the tests; setpriv drops
+// privileges). BTF stays readable, kallsyms addresses are hidden, a root-only tracefs is reported.
+const asNobody = process.getuid?.() === 0 && !spawnSync('setpriv', ['--version']).error;
+test('live as a non-root user: facts still built, each missing source explained', { skip: btfSkip || (asNobody ? false : 'needs root and setpriv to drop to nobody') }, () => {
+  const live = path.join(__dirname, '../../../server/src/kernel/live.js');
+  const script = `const r = require(${JSON.stringify(live)}).readLive();
+    const f = r.facts.functions.find((x) => x.name === 'vfs_read');
+    process.stdout.write(JSON.stringify({ problems: r.problems, proto: f && f.proto, coverage: r.facts.meta.coverage }));`;
+  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', script], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { problems: string[]; proto: unknown; coverage: KernelFacts['meta']['coverage'] };
+  const btf = parseBtf(fs.readFileSync(LIVE_BTF), { file: LIVE_BTF });
+  assert.deepEqual(out.proto, btf.funcProto('vfs_read'));
+  assert.ok(out.problems.some((p) => p.includes('/proc/kallsyms: addresses are hidden')), out.problems.join('\n'));
+  if (readable(SCHED_SWITCH)) {
+    assert.ok(out.problems.some((p) => p.includes('tracefs is not readable') && p.includes('root only')), out.problems.join('\n'));
+    assert.equal(out.coverage.exactFieldOffsets, false);
   }
 });
