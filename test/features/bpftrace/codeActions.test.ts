@@ -77,3 +77,22 @@ test('suppression action inserts an ignore comment that silences the diagnostic'
   assert.equal(fixed, '  // bpf-atlas-ignore: fully-inlined\n  kprobe:blk_account_io_start { }\n');
   assert.deepEqual(diagnosticsBpftrace(docOf(fixed), debian12).filter((d) => d.code === 'fully-inlined'), []);
 });
+
+test('a probe list naming one hook twice is replaced as a whole', () => {
+  const text = 'kprobe:blk_account_io_start,\nkprobe:__blk_account_io_start\n{\n  @start[arg0] = nsecs;\n}\n';
+  const actions = actionsFor(text);
+  const whole = actions.find((a) => a.title === 'Replace the probe list with tracepoint:block:block_rq_issue');
+  assert.ok(whole, JSON.stringify(actions.map((a) => a.title)));
+  assert.equal(apply(text, whole), 'tracepoint:block:block_rq_issue\n{\n  @start[arg0] = nsecs;\n}\n');
+});
+
+test('when the list already holds the replacement, the fix removes the probe', () => {
+  const text = 'kprobe:tcp_drop, tracepoint:skb:kfree_skb { @ = count(); }\n';
+  const actions = actionsFor(text);
+  const remove = actions.find((a) => /^Remove kprobe:tcp_drop/.test(a.title));
+  assert.ok(remove, JSON.stringify(actions.map((a) => a.title)));
+  assert.equal(apply(text, remove), 'tracepoint:skb:kfree_skb { @ = count(); }\n');
+  const last = 'tracepoint:skb:kfree_skb,\n  kprobe:tcp_drop { @ = count(); }\n';
+  const removeLast = actionsFor(last, 1).find((a) => /^Remove kprobe:tcp_drop/.test(a.title))!;
+  assert.equal(apply(last, removeLast), 'tracepoint:skb:kfree_skb { @ = count(); }\n');
+});

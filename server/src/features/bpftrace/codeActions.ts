@@ -5,7 +5,7 @@
 // analysis as the diagnostics, recomputed here so no state travels with the diagnostic.
 
 import { CodeActionKind, type CodeAction, type Diagnostic, type Range } from 'vscode-languageserver';
-import { rangeContains, type BtRange } from '../../syntax/bpftrace';
+import { rangeContains, type BtBlock, type BtProbe, type BtRange } from '../../syntax/bpftrace';
 import type { FeatureContext } from '../context';
 import { analyseProbe } from './analysis';
 import { btModelOf, type BtDocumentLike } from './common';
@@ -13,6 +13,14 @@ import { BT_SOURCE } from './diagnostics';
 
 function overlaps(a: BtRange, b: BtRange): boolean {
   return rangeContains(a, b.start) || rangeContains(a, b.end) || rangeContains(b, a.start);
+}
+
+/** The edit that removes one probe of a list with its separating comma. */
+function removeFromList(block: BtBlock, probe: BtProbe): { range: BtRange; newText: string } {
+  const i = block.probes.indexOf(probe);
+  // Up to the next probe; for the last one, from the end of the previous one (comma included).
+  if (i < block.probes.length - 1) return { range: { start: probe.range.start, end: block.probes[i + 1].range.start }, newText: '' };
+  return { range: { start: block.probes[i - 1].range.end, end: probe.range.end }, newText: '' };
 }
 
 export function codeActionsBpftrace(doc: BtDocumentLike, range: Range, diagnostics: Diagnostic[], ctx: FeatureContext): CodeAction[] {
@@ -23,15 +31,37 @@ export function codeActionsBpftrace(doc: BtDocumentLike, range: Range, diagnosti
     if (!overlaps(probe.range, range)) continue;
     const related = diagnostics.filter((d) => d.source === BT_SOURCE && overlaps(probe.range, d.range) && d.code !== 'syntax');
     const analysis = analyseProbe(probe, ctx);
+    const fixes = related.filter((d) => d.code !== 'pattern-matches');
+    const block = model.blocks[probe.block];
+    const siblings = block ? block.probes.filter((p) => p !== probe).map((p) => p.raw) : [];
     for (const rewrite of analysis.rewrites) {
-      const fixes = related.filter((d) => d.code !== 'pattern-matches');
+      const kind = fixes.length ? CodeActionKind.QuickFix : CodeActionKind.RefactorRewrite;
+      if (siblings.includes(rewrite.newText)) {
+        // The list already has the replacement: drop this probe instead of duplicating it.
+        actions.push({
+          title: `Remove ${probe.raw} (${rewrite.newText} is already in the list)`, kind,
+          diagnostics: fixes.length ? fixes : undefined, isPreferred: rewrite.preferred || undefined,
+          edit: { changes: { [uri]: [removeFromList(block!, probe)] } },
+        });
+        continue;
+      }
       actions.push({
-        title: rewrite.title,
-        kind: fixes.length ? CodeActionKind.QuickFix : CodeActionKind.RefactorRewrite,
+        title: rewrite.title, kind,
         diagnostics: fixes.length ? fixes : undefined,
         isPreferred: rewrite.preferred || undefined,
         edit: { changes: { [uri]: [{ range: probe.range, newText: rewrite.newText }] } },
       });
+      if (block && block.probes.length > 1 && rewrite.reason === 'alternative') {
+        // Lists such as `kprobe:blk_account_io_start, kprobe:__blk_account_io_start` name one
+        // hook by its several names: one tracepoint replaces them all.
+        const first = block.probes[0].range.start;
+        const last = block.probes[block.probes.length - 1].range.end;
+        actions.push({
+          title: `Replace the probe list with ${rewrite.newText}`, kind,
+          diagnostics: fixes.length ? fixes : undefined,
+          edit: { changes: { [uri]: [{ range: { start: first, end: last }, newText: rewrite.newText }] } },
+        });
+      }
     }
     // Suppression, for probes the author keeps on purpose.
     const ignored = new Set<string>();
