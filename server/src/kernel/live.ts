@@ -57,7 +57,8 @@ export function readLive(opts: LiveOptions = {}): FactsResult {
   const problems = problemSink(opts.onProblem);
 
   const btfFile = sys('sys/kernel/btf/vmlinux');
-  const btf = readBtf(btfFile, undefined, 'the running kernel exposes no BTF (CONFIG_DEBUG_INFO_BTF) or /sys is not mounted');
+  const btf = readBtf(btfFile, undefined, 'the kernel BTF',
+    'the running kernel was built without CONFIG_DEBUG_INFO_BTF, or /sys is not mounted; without BTF there are no facts to read');
 
   let release = 'unknown';
   try {
@@ -141,12 +142,15 @@ function problemSink(onProblem?: (message: string) => void): ProblemSink {
   };
 }
 
-function readBtf(file: string, base: Btf | undefined, what: string): Btf {
+function readBtf(file: string, base: Btf | undefined, what: string, hint?: string): Btf {
   let bytes: Uint8Array;
   try {
     bytes = fs.readFileSync(file);
   } catch (e) {
-    throw new KernelDataError(file, `cannot read ${what}: ${describeFsError(e)}`, { cause: e });
+    throw new KernelDataError(file, `cannot read ${what}: ${describeFsError(e)}${hint ? `; ${hint}` : ''}`, { cause: e });
+  }
+  if (bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46) {
+    throw new KernelDataError(file, 'is an ELF file (a vmlinux or module), not raw BTF: read its .BTF section instead (bpf-atlas index --vmlinux FILE)');
   }
   return parseBtf(bytes, { file, base });
 }

@@ -231,6 +231,7 @@ test('bare BTF file: prototypes, raw tracepoints and hooks; symbols stand for th
     fs.rmSync(tmp, { force: true });
   }
   assert.throws(() => factsFromBtfFile('/nonexistent/x.btf'), /\/nonexistent\/x\.btf: cannot read BTF file: not found/);
+  assert.throws(() => factsFromBtfFile(process.execPath), /is an ELF file .*not raw BTF/);
 });
 
 test('module BTF under /sys/kernel/btf: Debian 6.1 ext4 on its vmlinux, a broken module reported', () => {
