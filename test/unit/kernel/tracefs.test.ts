@@ -118,6 +118,16 @@ test('text that is not a format file gives KernelDataError naming the file', () 
   assert.throws(() => parseEventFormat('', 'x/format'), (e: unknown) => e instanceof KernelDataError && e.file === 'x/format');
   assert.throws(() => parseEventFormat('name: foo\nID: 3\n', 'y/format'), /y\/format: .*no "format:"/);
   assert.throws(() => parseEventFormat(fs.readFileSync('/proc/self/status', 'utf8'), '/proc/self/status'), KernelDataError);
+  // Cut a real file anywhere: either it still parses (fewer fields) or it is a KernelDataError.
+  const real = fs.readFileSync(fmt('block/block_rq_issue'), 'utf8');
+  for (let cut = 0; cut < real.length; cut += 7) {
+    try {
+      const ev = parseEventFormat(real.slice(0, cut), 'cut/format');
+      assert.ok(ev.fields.length <= 12);
+    } catch (e) {
+      assert.ok(e instanceof KernelDataError, `cut at ${cut}: ${String(e)}`);
+    }
+  }
 });
 
 // The kernel prints these with `%ps` (+ ` [module]` for module text): kernel/trace/ftrace.c t_show()
