@@ -143,6 +143,16 @@ for (const [label, targets] of [['ubuntu-22.04 + debian-12', ISSUE_TARGETS], ['u
       assert.match(d.message, /passes 1 argument \(rq\)/);
     });
 
+    it('a program type newer than a target kernel: kprobe.multi on 5.15', async () => {
+      const { doc, diags } = await diagnose('check/tools/vfsstat_multi.bpf.c', targets);
+      const [d, ...rest] = onSection(doc, diags, 'kprobe.multi/vfs_*');
+      assert.equal(rest.length, 0, JSON.stringify(rest.map((x) => x.message)));
+      assertWellFormed(d);
+      assert.equal(d.code, 'kernel-too-old');
+      assert.equal(d.severity, DiagnosticSeverity.Error);
+      assert.equal(d.message, 'kprobe.multi programs need Linux 5.18 or newer: ubuntu-22.04 (5.15) cannot load them.');
+    });
+
     it('well-formed programs on stable hooks get no error or warning', async () => {
       for (const file of ['check/tools/runqlat.bpf.c', 'check/tools/opensnoop.bpf.c']) {
         const { diags } = await diagnose(file, targets);

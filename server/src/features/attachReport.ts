@@ -521,7 +521,9 @@ function findAlternatives(target: AttachTarget, ctx: FeatureContext) {
         } else {
           const t: AttachTarget = { kind: alt.kind, name: alt.name, system: alt.system };
           const check = onEveryTarget(ctx, t);
-          if (check.ok) {
+          // A BTF trampoline is only promised where the atlas knows the ftrace site and BTF.
+          const needsCertainty = t.kind === 'fentry' || t.kind === 'fexit';
+          if (check.ok && (!needsCertainty || check.perKernel.every((a) => !a.hazards.some((h) => h.name === 'unknown')))) {
             add({ target: t, reason: row.strength, perKernel: check.perKernel, note: `Real tools use ${alt.kind}/${alt.name} instead: ${row.evidence}.`,
               since: alt.since ?? row.since, caveat: row.caveat, evidence: row.evidence, source: row.source });
           }
@@ -730,6 +732,7 @@ const EXTRA_CODES: readonly DiagnosticCodeDoc[] = [
   { code: 'field-missing', defaultSeverity: 'warning', summary: 'The handler reads a tracepoint record field that some target kernel does not have.' },
   { code: 'wrong-ctx-type', defaultSeverity: 'warning', summary: 'The handler\'s ctx struct is not the record type of this tracepoint (trace_event_raw_<class>).' },
   { code: 'handler-args', defaultSeverity: 'warning', summary: 'The handler declares arguments that do not match the hook\'s parameters on some target kernel.' },
+  { code: 'kernel-too-old', defaultSeverity: 'error', summary: 'The program type needs a newer kernel than some target runs (kprobe.multi needs 5.18, fentry and tp_btf 5.5).' },
   { code: 'prefer-tracepoint', defaultSeverity: 'hint', summary: 'A tracepoint that real tools use instead of this function exists on every target kernel.' },
   { code: 'prefer-fentry', defaultSeverity: 'hint', summary: 'fentry/fexit can attach to this function on every target kernel, at lower cost and with typed arguments.' },
   { code: 'prefer-ksyscall', defaultSeverity: 'hint', summary: 'A kprobe on an architecture\'s syscall wrapper: ksyscall/<name> is portable across architectures.' },

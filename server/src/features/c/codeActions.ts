@@ -19,7 +19,7 @@ import {
   attachReport, libbpfSection, type AttachReport, type StableAlternative,
 } from '../attachReport';
 import type { FeatureContext } from '../context';
-import { DIAGNOSTIC_SOURCE, programTarget, type CDocumentLike } from './diagnostics';
+import { DIAGNOSTIC_SOURCE, programTarget, versionAtLeast, type CDocumentLike } from './diagnostics';
 
 function before(a: Range['start'], b: Range['start']): boolean {
   return a.line < b.line || (a.line === b.line && a.character < b.character);
@@ -47,16 +47,6 @@ function loadKernel(ctx: FeatureContext, id: string): KernelQuery | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Version `a` >= `b` for dotted upstream versions (`6.1` >= `5.18`). */
-function versionAtLeast(a: string, b: string): boolean {
-  const pa = a.split('.').map((x) => parseInt(x, 10) || 0);
-  const pb = b.split('.').map((x) => parseInt(x, 10) || 0);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) > (pb[i] ?? 0);
-  }
-  return true;
 }
 
 /** Every target kernel is at least the section prefix's minimum version (unknown versions pass). */
@@ -334,9 +324,11 @@ function fixesFor(doc: CDocumentLike, program: BpfProgram, target: AttachTarget,
   }
 
   let altRank = 10;
-  for (const alt of report.alternatives) {
+  // `kprobe/fn+0x10` probes one instruction: no other hook attaches there.
+  const alternatives = program.target?.offset ? [] : report.alternatives;
+  for (const alt of alternatives) {
     let fix: Fix | undefined;
-    if (alt.reason === 'ksyscall') fix = ksyscallFix(doc, program, alt, ctx, 5);
+    if (alt.target.kind === 'ksyscall' || alt.target.kind === 'kretsyscall') fix = ksyscallFix(doc, program, alt, ctx, alt.reason === 'ksyscall' ? 5 : altRank);
     else if (alt.target.kind === 'fentry' || alt.target.kind === 'fexit') fix = fentryFix(doc, program, alt, ctx, 15);
     else if (alt.target.kind === 'tp_btf' || alt.target.kind === 'tracepoint' || alt.target.kind === 'raw_tp') {
       fix = tracepointFix(doc, program, alt, ctx, alt.reason === 'related' ? altRank + 20 : altRank);

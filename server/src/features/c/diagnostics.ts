@@ -205,8 +205,10 @@ function hintEnabled(code: string, ctx: FeatureContext): boolean {
 
 function hintDiagnostics(program: BpfProgram, target: AttachTarget, report: AttachReport, ctx: FeatureContext,
   suppressed: Set<string>, attach: Diagnostic | undefined): Diagnostic[] {
-  // An error or warning already names the alternatives and carries the fixes.
+  // An error or warning already names the alternatives and carries the fixes; a probe at an
+  // instruction offset has no alternative.
   if (attach && (attach.severity === DiagnosticSeverity.Error || attach.severity === DiagnosticSeverity.Warning)) return [];
+  if (program.target?.offset) return [];
   const out: Diagnostic[] = [];
   const data: DiagnosticData = { section: program.section, target, kernels: [...ctx.targets] };
   const kernels = ctx.targets.join(', ');
@@ -290,8 +292,11 @@ function hookParams(kernel: KernelQuery, target: AttachTarget): Param[] | undefi
       return kernel.fn(target.name)?.proto?.params;
     case 'tp_btf': case 'raw_tp':
       return kernel.tracepoint(target.name)?.args;
-    case 'ksyscall':
-      return kernel.syscall(target.name)?.args;
+    case 'ksyscall': {
+      // An empty list means the source did not record the arguments, not a syscall without any.
+      const args = kernel.syscall(target.name)?.args;
+      return args?.length ? args : undefined;
+    }
     default:
       return undefined;
   }
@@ -423,6 +428,43 @@ function tracepointCtxDiagnostics(doc: CDocumentLike, program: BpfProgram, targe
   return out;
 }
 
+// ---- program type version floors ----
+
+/** Version `a` >= `b` for dotted upstream versions (`6.1` >= `5.18`). */
+export function versionAtLeast(a: string, b: string): boolean {
+  const pa = a.split('.').map((x) => parseInt(x, 10) || 0);
+  const pb = b.split('.').map((x) => parseInt(x, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) > (pb[i] ?? 0);
+  }
+  return true;
+}
+
+/** A program type newer than some target kernel (kprobe.multi on 5.15): it cannot load there. */
+function versionFloorDiagnostic(program: BpfProgram, target: AttachTarget, ctx: FeatureContext, suppressed: Set<string>): Diagnostic | undefined {
+  if (suppressed.has('kernel-too-old')) return undefined;
+  let since: string | undefined;
+  let prefix: string | undefined;
+  try {
+    const p = ctx.knowledge.sectionPrefix(program.section);
+    since = p?.since;
+    prefix = p?.prefix;
+  } catch {
+    return undefined;
+  }
+  if (!since || !prefix) return undefined;
+  const metas = ctx.atlas.list();
+  const older = ctx.targets
+    .map((id) => ({ id, version: metas.find((m) => m.id === id)?.version }))
+    .filter((k): k is { id: string; version: string } => !!k.version && /^\d+\.\d+/.test(k.version) && !versionAtLeast(k.version, since!));
+  if (!older.length) return undefined;
+  const severity = effectiveSeverity('kernel-too-old', ctx);
+  if (severity === undefined) return undefined;
+  const data: DiagnosticData = { section: program.section, target, kernels: [...ctx.targets] };
+  return makeDiagnostic('kernel-too-old', severity, program.prefixRange,
+    `${prefix} programs need Linux ${since} or newer: ${older.map((k) => `${k.id} (${k.version})`).join(', ')} cannot load them.`, { data });
+}
+
 // ---- entry point ----
 
 /** Diagnostics of one program (exported for the check verb and tests). */
@@ -435,6 +477,8 @@ export function programDiagnostics(doc: CDocumentLike, program: BpfProgram, ctx:
   // A placeholder retargeted at load time names no real function on any kernel.
   if (isPlaceholderName(target.name) && report.kernels.every((v) => !v.assessment.found)) return [];
   const out: Diagnostic[] = [];
+  const floor = versionFloorDiagnostic(program, target, ctx, codes);
+  if (floor) out.push(floor);
   const attach = attachDiagnostic(doc, program, target, report, ctx, codes) ?? notFoundAnywhere(doc, program, target, report, ctx, codes);
   if (attach) out.push(attach);
   out.push(...hintDiagnostics(program, target, report, ctx, codes, attach));
