@@ -253,7 +253,7 @@ export class Atlas implements AtlasQuery {
     if (e.index) return e.index;
     if (e.file) {
       const data: KernelData = e.file.load(this.fileIds.get(e.meta.id) ?? e.meta.id);
-      e.index = new KernelIndex({ ...data, meta: { ...data.meta, id: e.meta.id, source: e.meta.source } });
+      e.index = new KernelIndex(data, { ...data.meta, id: e.meta.id, source: e.meta.source });
       return e.index;
     }
     const facts = this.liveLoader!();
@@ -266,7 +266,7 @@ export class Atlas implements AtlasQuery {
   private setLive(facts: KernelFacts): KernelIndex {
     const e = this.entries.get('live')!;
     const data = kernelDataFromFacts(facts);
-    e.index = new KernelIndex({ ...data, meta: { ...facts.meta, id: 'live', source: 'live' } });
+    e.index = new KernelIndex(data, { ...facts.meta, id: 'live', source: 'live' });
     e.meta = e.index.meta;
     return e.index;
   }

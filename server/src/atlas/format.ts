@@ -370,7 +370,12 @@ export function encodeAtlas(kernels: KernelFacts[], opts: EncodeOptions = {}): B
  *  KernelIndex wraps this (and the same shape built from in-memory KernelFacts). */
 export interface KernelData {
   readonly meta: KernelMeta;
-  /** Function names in the kernel, in name order (a name may repeat for module copies). */
+  /** Number of functions (records; a name may repeat for module copies). */
+  readonly functionCount: number;
+  /** Name of the function at a position, in name order (code-unit order), without building
+   *  the whole list: by-name lookups binary-search with it. */
+  nameAt(i: number): string;
+  /** All function names, in name order (built on first use). */
   readonly functionNames: readonly string[];
   /** Decode the function at a position of functionNames. */
   functionAt(i: number): FunctionFacts;
@@ -386,6 +391,8 @@ export function kernelDataFromFacts(facts: KernelFacts): KernelData {
   const fns = [...facts.functions].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return {
     meta: facts.meta,
+    functionCount: fns.length,
+    nameAt: (i) => fns[i].name,
     functionNames: fns.map((f) => f.name),
     functionAt: (i) => fns[i],
     tracepoints: facts.tracepoints,
@@ -468,7 +475,8 @@ export class AtlasFile {
     return this.header.kernels.map((k) => k.meta);
   }
 
-  private section(ref: SectionRef, what: string): Uint8Array {
+  /** The compressed bytes of a section, bounds- and CRC-checked. */
+  private readChecked(ref: SectionRef, what: string): Buffer {
     if (this.dataStart + ref.off + ref.len > this.fileSize) {
       throw new AtlasFileError(this.path, `truncated atlas file (${what} runs past the end); ${REBUILD_HINT}`);
     }
@@ -488,6 +496,12 @@ export class AtlasFile {
     if (zlib.crc32(data) !== ref.crc) {
       throw new AtlasFileError(this.path, `corrupt atlas file (checksum mismatch in ${what}); ${REBUILD_HINT}`);
     }
+    return data;
+  }
+
+  /** A section read, checked and decompressed. */
+  private section(ref: SectionRef, what: string): Uint8Array {
+    const data = this.readChecked(ref, what);
     let raw: Buffer;
     try {
       raw = zlib.brotliDecompressSync(data, { chunkSize: Math.max(64 * 1024, ref.raw) });
@@ -496,6 +510,15 @@ export class AtlasFile {
     }
     if (raw.length !== ref.raw) throw new AtlasFileError(this.path, `corrupt atlas file (${what} has the wrong size); ${REBUILD_HINT}`);
     return raw;
+  }
+
+  private readonly verified = new Set<number>();
+
+  /** Read a section and check its CRC without decompressing it. */
+  private verify(ref: SectionRef, what: string): void {
+    if (this.verified.has(ref.off)) return;
+    this.readChecked(ref, what);
+    this.verified.add(ref.off);
   }
 
   /** Run a decoding step, turning malformed bytes into an AtlasFileError naming the file. */
@@ -537,10 +560,18 @@ export class AtlasFile {
     return this.protoTable;
   }
 
-  /** Load one kernel by id: shared tables (once per file) plus the kernel's own lists. */
+  /** Load one kernel by id. Every section the kernel can touch is checksummed now, so a bad
+   *  file is refused at load; the function table and names are decoded now, prototypes,
+   *  tracepoints, syscalls, LSM hooks and symbol lists on first use. */
   load(id: string): KernelData {
     const entry = this.header.kernels.find((k) => k.meta.id === id);
     if (!entry) throw new AtlasFileError(this.path, `has no kernel "${id}" (it has: ${this.header.kernels.map((k) => k.meta.id).join(', ')})`);
+    const h = this.header;
+    for (const [ref, what] of [
+      [h.strings, 'string table'], [h.protos, 'prototype table'], ...RECORD_KINDS.map((k) => [h.tables[k], `${k} records`]),
+      ...RECORD_KINDS.map((k) => [entry.lists[k], `${id} ${k} list`]), [entry.misc, `${id} symbols`],
+    ] as [SectionRef, string][]) this.verify(ref, what);
+
     const strings = this.strings();
     const str = (i: number): string => {
       const s = strings.get(i);
@@ -561,8 +592,8 @@ export class AtlasFile {
         return out;
       });
     };
-    const protoTable = this.protos();
     const proto = (i: number): Proto => {
+      const protoTable = this.protos();
       if (i >= protoTable.offsets.length) throw new ByteFormatError(`prototype ${i} out of range`);
       const r = new ByteReader(protoTable.buf, protoTable.offsets[i]);
       const ret = str(r.uint());
@@ -575,33 +606,45 @@ export class AtlasFile {
     const fnTable = this.table('fn');
     const fnIds = list('fn');
     const nameIds = fnTable.nameIds!;
-    const functionNames: string[] = new Array(fnIds.length);
-    for (let i = 0; i < fnIds.length; i++) {
+    const nameAt = (i: number): string => {
       const s = strings.get(nameIds[fnIds[i]]);
       if (s === undefined) throw new AtlasFileError(this.path, `corrupt atlas file (${id} function name out of range); ${REBUILD_HINT}`);
-      functionNames[i] = s;
-    }
-    const functionAt = (i: number): FunctionFacts => this.guard(`${id} function ${functionNames[i]}`, () => decodeFn(new ByteReader(fnTable.buf, fnTable.offsets[fnIds[i]]), str, proto));
-
+      return s;
+    };
+    const functionAt = (i: number): FunctionFacts => this.guard(`${id} function ${nameAt(i)}`, () => decodeFn(new ByteReader(fnTable.buf, fnTable.offsets[fnIds[i]]), str, proto));
     const decodeAll = <T>(kind: RecordKind, decode: (r: ByteReader) => T): T[] => {
       const table = this.table(kind);
       const ids = list(kind);
       return this.guard(`${id} ${kind} records`, () => Array.from(ids, (rid) => decode(new ByteReader(table.buf, table.offsets[rid]))));
     };
-    const tracepoints = decodeAll('tp', (r) => decodeTp(r, str));
-    const syscalls = decodeAll('sc', (r) => ({ name: str(r.uint()), ...optNr(r.uint()), args: readParams(r, str) }));
-    const lsmHooks = decodeAll('lsm', (r) => {
+    const misc = once(() => {
+      const miscRaw = this.section(entry.misc, `${id} symbols`);
+      return this.guard(`${id} symbols`, () => {
+        const r = new ByteReader(miscRaw);
+        const read = () => Array.from({ length: r.uint() }, () => str(r.uint()));
+        return { extraSymbols: read(), kfuncs: read() };
+      });
+    });
+    const names = once(() => Array.from({ length: fnIds.length }, (_, i) => nameAt(i)));
+    const tracepoints = once(() => decodeAll('tp', (r) => decodeTp(r, str)));
+    const syscalls = once(() => decodeAll('sc', (r) => ({ name: str(r.uint()), ...optNr(r.uint()), args: readParams(r, str) })));
+    const lsmHooks = once(() => decodeAll('lsm', (r) => {
       const name = str(r.uint());
       const p = r.uint();
       return p ? { name, proto: proto(p - 1) } : { name };
-    });
-    const miscRaw = this.section(entry.misc, `${id} symbols`);
-    const [extraSymbols, kfuncs] = this.guard(`${id} symbols`, () => {
-      const r = new ByteReader(miscRaw);
-      const read = () => Array.from({ length: r.uint() }, () => str(r.uint()));
-      return [read(), read()];
-    });
-    return { meta: entry.meta, functionNames, functionAt, tracepoints, syscalls, lsmHooks, extraSymbols, kfuncs };
+    }));
+    return {
+      meta: entry.meta,
+      functionCount: fnIds.length,
+      nameAt,
+      get functionNames() { return names(); },
+      functionAt,
+      get tracepoints() { return tracepoints(); },
+      get syscalls() { return syscalls(); },
+      get lsmHooks() { return lsmHooks(); },
+      get extraSymbols() { return misc().extraSymbols; },
+      get kfuncs() { return misc().kfuncs; },
+    };
   }
 
   /** Event name → trace system over every kernel of the file (later kernels win), decoding
@@ -668,6 +711,19 @@ class LazyStrings {
     }
     return s;
   }
+}
+
+/** A value computed on first use. */
+function once<T>(make: () => T): () => T {
+  let done = false;
+  let value: T;
+  return () => {
+    if (!done) {
+      value = make();
+      done = true;
+    }
+    return value;
+  };
 }
 
 function optNr(v: number): { nr?: number } {

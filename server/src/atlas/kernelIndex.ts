@@ -24,9 +24,11 @@ export class KernelIndex implements KernelQuery {
   private syscallMap?: Map<string, SyscallFacts>;
   private lsmMap?: Map<string, LsmHookFacts>;
 
-  constructor(data: KernelData) {
+  /** `meta` overrides the stored metadata (the Atlas sets id and source) without touching the
+   *  lazily decoded parts of `data`. */
+  constructor(data: KernelData, meta: KernelMeta = data.meta) {
     this.data = data;
-    this.meta = data.meta;
+    this.meta = meta;
   }
 
   static fromFacts(facts: KernelFacts): KernelIndex {
@@ -36,15 +38,15 @@ export class KernelIndex implements KernelQuery {
   /** Position of the first function with this name: binary search over the sorted names (a
    *  Map over 300k names costs more to build than every lookup of a session together). */
   private position(name: string): number | undefined {
-    const names = this.data.functionNames;
+    const data = this.data;
     let lo = 0;
-    let hi = names.length;
+    let hi = data.functionCount;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (names[mid] < name) lo = mid + 1;
+      if (data.nameAt(mid) < name) lo = mid + 1;
       else hi = mid;
     }
-    return lo < names.length && names[lo] === name ? lo : undefined;
+    return lo < data.functionCount && data.nameAt(lo) === name ? lo : undefined;
   }
 
   fn(name: string): FunctionFacts | undefined {
@@ -63,8 +65,7 @@ export class KernelIndex implements KernelQuery {
     const first = this.position(name);
     if (first === undefined) return [];
     const out: FunctionFacts[] = [];
-    const names = this.data.functionNames;
-    for (let i = first; i < names.length && names[i] === name; i++) out.push(this.data.functionAt(i));
+    for (let i = first; i < this.data.functionCount && this.data.nameAt(i) === name; i++) out.push(this.data.functionAt(i));
     return out;
   }
 
