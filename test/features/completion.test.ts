@@ -7,6 +7,7 @@ import type { CompletionItem, CompletionList, Position, TextEdit } from 'vscode-
 import { CompletionItemTag } from 'vscode-languageserver';
 import { completion } from '../../server/src/features/completion';
 import { MAX_TARGET_ITEMS } from '../../server/src/features/c/completion';
+import { hover } from '../../server/src/features/hover';
 import { featureContext, loadFixture, marker, openFixture } from './fixture';
 
 const TARGETS = ['ubuntu-22.04', 'debian-12'];
@@ -150,5 +151,42 @@ describe('completion of ctx-> fields', () => {
   it('syscall records offer nr and args', async () => {
     const list = await complete('c/completion/ctx-fields.bpf.c', 'syscall');
     assert.deepEqual(list.items.map((i) => i.label), ['nr', 'args']);
+  });
+});
+
+describe('completion and hover on broken code', () => {
+  it('answer at every position of half-typed and tool-style programs without throwing', async () => {
+    const ctx = featureContext(TARGETS);
+    for (const name of ['c/broken.bpf.c', 'c/biosnoop.bpf.c', 'c/completion/handler-snippet.bpf.c']) {
+      const f = loadFixture(name);
+      const d = await openFixture(f);
+      const lines = f.text.split('\n');
+      let answered = 0;
+      lines.forEach((line, n) => {
+        for (let c = 0; c <= line.length; c += 3) {
+          const list = completion(d, { line: n, character: c }, ctx);
+          assert.ok(Array.isArray(list.items));
+          if (list.items.length) answered++;
+          hover(d, { line: n, character: c }, ctx);
+        }
+      });
+      assert.ok(answered > 0, `${name}: some positions get completions`);
+    }
+  });
+
+  it('the broken fixture still yields its programs and completes inside them', async () => {
+    const f = loadFixture('c/broken.bpf.c');
+    const d = await openFixture(f);
+    assert.deepEqual(d.c!.programs.map((p) => p.section), ['kprobe/do_sys_op', 'tracepoint/sched/', '', 'tp_btf/sched_switch', 'fexit/vfs_read']);
+    const ctx = featureContext(TARGETS);
+    const kp = completion(d, { line: 5, character: 'SEC("kprobe/do_sys_op'.length }, ctx);
+    item(kp, 'do_sys_open');
+    const events = completion(d, { line: 8, character: 'SEC("tracepoint/sched/'.length }, ctx);
+    item(events, 'sched_switch');
+    // The event is not named yet: no record to offer fields from, and no guess.
+    const fields = completion(d, { line: 10, character: '\tu32 pid = ctx->'.length }, ctx);
+    assert.deepEqual(fields.items, []);
+    const exit = d.c!.programs[4];
+    assert.equal(exit.handler?.params.at(-1)?.name, 'ret');
   });
 });
