@@ -251,7 +251,8 @@ function textRanges(k: KallsymsTable): TextRanges | undefined {
   if (k.addressesZeroed) return undefined;
   const wanted: Record<string, bigint | undefined> = { _stext: undefined, _etext: undefined, _sinittext: undefined, _einittext: undefined };
   for (const s of k.symbols) {
-    if (s.module || !(s.name in wanted) || wanted[s.name] !== undefined) continue;
+    // Every boundary name starts with '_': skip the rest without hashing their names.
+    if (s.module || s.name.charCodeAt(0) !== 95 || !(s.name in wanted) || wanted[s.name] !== undefined) continue;
     wanted[s.name] = s.addr;
   }
   const { _stext: stext, _etext: etext, _sinittext: sinit, _einittext: einit } = wanted;
@@ -364,21 +365,14 @@ function buildLsmHooks(btf: Btf): LsmHookFacts[] {
     if (out.some((h) => h.name === hook)) continue;
     out.push({ name: hook, proto: btf.proto(f.protoId) });
   }
-  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return sortByName(out);
 }
 
 /** bpf_lsm.c helpers, for kernels whose BTF lacks union security_list_options. */
 const NON_HOOKS = new Set(['verify_prog', 'find_cgroup_shim', 'is_sleepable_hook', 'is_trusted', 'get_retval_range', 'func_proto', 'init', 'hook_returns_errno', 'has_d_inode_locked']);
 
-/** Sort by name through the engine's default string sort (much faster than a comparator here). */
 function sortByName<T extends { name: string }>(items: T[]): T[] {
-  const byName = new Map<string, T[]>();
-  for (const it of items) {
-    const l = byName.get(it.name);
-    if (l) l.push(it);
-    else byName.set(it.name, [it]);
-  }
-  return [...byName.keys()].sort().flatMap((n) => byName.get(n)!);
+  return items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 // ---------------------------------------------------------------- tracepoints
@@ -510,5 +504,5 @@ function syscallsFromTracefs(events: EventFormat[]): SyscallFacts[] {
     const args = ev.fields.filter((f) => !f.common && f.name !== '__syscall_nr').map((f) => ({ name: f.name, type: f.type }));
     out.push({ name: ev.name.slice('sys_enter_'.length), args });
   }
-  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return sortByName(out);
 }
