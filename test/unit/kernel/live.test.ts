@@ -277,3 +277,38 @@ test('live as a non-root user: facts still built, each missing source explained'
     assert.equal(out.coverage.exactFieldOffsets, false);
   }
 });
+
+// This machine refuses available_filter_functions (EPERM) and has no kprobes, so the two lists are
+// written here in the kernel's documented line formats (`name [module]`, `0xstart-0xend\tname`)
+// to check how they are merged: per attach symbol, module symbols grouped under their module.
+test('ftrace list, kprobe blacklist and module symbols are merged per function', { skip: btfSkip }, () => {
+  const kallsyms = fs.readFileSync(path.join(FIXTURES, 'kallsyms/proc-kallsyms-root.txt'), 'utf8')
+    + 'ffffffffc0a01000 t demo_mod_read\t[demo_mod]\nffffffffc0a01100 t demo_mod_read.cold\t[demo_mod]\n';
+  const root = fakeSysRoot({
+    'proc/kallsyms': kallsyms,
+    'tracing/available_filter_functions': 'vfs_read\nfinish_task_switch.isra.0\ndemo_mod_read [demo_mod]\n',
+    'debug/kprobes/blacklist': '0xffffffff816b5580-0xffffffff816b5600\tdo_sys_open\n',
+  });
+  try {
+    fs.cpSync(path.join(FIXTURES, 'tracefs/events'), path.join(root, 'tracing/events'), { recursive: true });
+    const { facts, problems } = readLive({ sysRoot: root, tracefsRoot: path.join(root, 'tracing'), debugfsRoot: path.join(root, 'debug') });
+    assert.ok(!problems.some((p) => p.includes('available_filter_functions') || p.includes('blacklist')), problems.join('\n'));
+    assert.equal(facts.meta.coverage.ftrace, true);
+    assert.equal(facts.meta.coverage.blacklist, true);
+    assert.equal(facts.meta.coverage.modules, true);
+    assert.equal(fn(facts, 'vfs_read')?.ftrace, true);
+    assert.equal(fn(facts, 'vfs_read')?.kprobeBlacklisted, false);
+    // A renamed function is judged by the symbol a probe attaches to.
+    assert.equal(fn(facts, 'finish_task_switch')?.ftrace, true);
+    assert.equal(fn(facts, 'do_sys_open')?.ftrace, false);
+    assert.equal(fn(facts, 'do_sys_open')?.kprobeBlacklisted, true);
+    const mod = fn(facts, 'demo_mod_read');
+    assert.deepEqual(mod && { symbols: mod.symbols, module: mod.module, ftrace: mod.ftrace, inBtf: mod.inBtf },
+      { symbols: ['demo_mod_read', 'demo_mod_read.cold'], module: 'demo_mod', ftrace: true, inBtf: false });
+    // The captured format files became the tracepoints, with their systems.
+    assert.equal(tp(facts, 'block_rq_issue')?.system, 'block');
+    assert.equal(facts.syscalls.find((s) => s.name === 'openat')?.args.length, 4);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
