@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { type AtlasInUseResult, AtlasInUseRequest } from '../../server/src/protocol';
 import type { Ctx } from './ctx';
+import type { ReportView } from './reportView';
 
 /** The report shown to the user. Exported for tests. */
 export function atlasReport(r: AtlasInUseResult): string {
@@ -30,14 +31,13 @@ export function atlasReport(r: AtlasInUseResult): string {
   return lines.join('\n') + '\n';
 }
 
-export function activate(ctx: Ctx): void {
+export function activate(ctx: Ctx, reports: ReportView): void {
   ctx.push(
     vscode.commands.registerCommand('bpfAtlas.showAtlasInUse', async () => {
       const client = ctx.runningClient();
       if (!client) return;
       const result = await client.sendRequest(AtlasInUseRequest, {});
-      const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: atlasReport(result) });
-      await vscode.window.showTextDocument(doc, { preview: true });
+      await reports.show('atlas in use', atlasReport(result));
       return result;
     }),
   );

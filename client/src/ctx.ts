@@ -103,7 +103,14 @@ export class Ctx implements vscode.Disposable {
     this.client = undefined;
     for (const d of this.clientDisposables.splice(0)) d.dispose();
     this.clientChanged.fire(undefined);
-    if (client) await client.dispose();
+    if (!client) return;
+    // A client whose server never started cannot be stopped (vscode-languageclient throws), and a
+    // hung server must not hold up deactivation: bounded stop, errors logged.
+    try {
+      if (client.needsStop()) await client.stop(3000);
+    } catch (e) {
+      this.output.warn(`stopping the language server: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   async restart(): Promise<void> {

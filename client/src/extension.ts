@@ -8,13 +8,17 @@ import * as buildLiveAtlas from './buildLiveAtlas';
 import * as commands from './commands';
 import * as kernelPicker from './kernelPicker';
 import * as lookup from './lookup';
+import * as reportView from './reportView';
 import * as statusBar from './statusBar';
 
 let ctx: Ctx | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<Ctx> {
   ctx = new Ctx(context);
-  for (const feature of [statusBar, kernelPicker, lookup, buildLiveAtlas, atlasInUse, commands]) feature.activate(ctx);
+  const reports = reportView.activate(ctx);
+  for (const feature of [statusBar, kernelPicker, buildLiveAtlas, commands]) feature.activate(ctx);
+  lookup.activate(ctx, reports);
+  atlasInUse.activate(ctx, reports);
   try {
     await ctx.start();
   } catch (e) {

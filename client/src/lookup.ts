@@ -5,8 +5,9 @@
 import * as vscode from 'vscode';
 import { LookupRequest } from '../../server/src/protocol';
 import type { Ctx } from './ctx';
+import type { ReportView } from './reportView';
 
-export function activate(ctx: Ctx): void {
+export function activate(ctx: Ctx, reports: ReportView): void {
   ctx.push(
     vscode.commands.registerCommand('bpfAtlas.lookup', async (query?: string) => {
       const client = ctx.runningClient();
@@ -26,8 +27,7 @@ export function activate(ctx: Ctx): void {
         void vscode.window.showWarningMessage(`bpf-atlas: ${result.error}`);
         return;
       }
-      const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: result.markdown });
-      await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+      await reports.show(`lookup ${query.replace(/[^\w.:-]+/g, '_')}`, result.markdown, vscode.ViewColumn.Beside);
       return result;
     }),
   );

@@ -1,0 +1,159 @@
+// Extension tests inside a real VS Code extension host (code-server's), over the vscode API, on the
+// real programs in test/e2e/workspace: activation, language registration, completion, hover,
+// diagnostics, a quick fix that rewrites the hook, and the custom commands. No sleeps: each step
+// waits for the event it needs (diagnostics change, a provider answer) with a deadline.
+
+import assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+
+const EXTENSION_ID = 'bpf-atlas.bpf-atlas';
+
+function workspaceFile(name: string): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the tests need test/e2e/workspace opened as the folder');
+  return vscode.Uri.joinPath(folder.uri, name);
+}
+
+/** Position just after the first occurrence of `marker` (plus `offset` characters). */
+function after(doc: vscode.TextDocument, marker: string, offset = 0): vscode.Position {
+  const i = doc.getText().indexOf(marker);
+  assert.ok(i >= 0, `marker ${JSON.stringify(marker)} not found in ${doc.uri.fsPath}`);
+  return doc.positionAt(i + marker.length + offset);
+}
+
+/** Waits until `pick` finds something in the document's diagnostics (event driven). */
+function waitForDiagnostics(uri: vscode.Uri, pick: (d: readonly vscode.Diagnostic[]) => boolean, ms = 30_000): Promise<readonly vscode.Diagnostic[]> {
+  const now = vscode.languages.getDiagnostics(uri);
+  if (pick(now)) return Promise.resolve(now);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`diagnostics for ${uri.fsPath} never matched; last: ${JSON.stringify(vscode.languages.getDiagnostics(uri).map((d) => d.message))}`));
+    }, ms);
+    const sub = vscode.languages.onDidChangeDiagnostics((e) => {
+      if (!e.uris.some((u) => u.toString() === uri.toString())) return;
+      const ds = vscode.languages.getDiagnostics(uri);
+      if (!pick(ds)) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(ds);
+    });
+  });
+}
+
+/** Retries a provider command until it answers with something `ok` accepts (the server may still be
+ *  starting); each retry is triggered by the previous answer, not a timer. */
+async function until<T>(what: string, ask: () => Thenable<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: T;
+  do {
+    last = await ask();
+    if (ok(last)) return last;
+    await new Promise((r) => setImmediate(r));
+  } while (Date.now() < deadline);
+  assert.fail(`${what}: no matching answer within ${ms} ms; last: ${JSON.stringify(last).slice(0, 500)}`);
+}
+
+function hoverText(hovers: vscode.Hover[]): string {
+  return hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n');
+}
+
+suite('bpf-atlas extension in a real VS Code extension host', () => {
+  let doc: vscode.TextDocument;
+
+  suiteSetup(async () => {
+    doc = await vscode.workspace.openTextDocument(workspaceFile('probes.bpf.c'));
+    await vscode.window.showTextDocument(doc);
+  });
+
+  teardown(async () => {
+    // Leave the fixture as it was on disk: nothing is ever saved.
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+  });
+
+  test('activates on a C file and starts the language server', async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext, `${EXTENSION_ID} is loaded`);
+    assert.equal(doc.languageId, 'c');
+    await ext.activate();
+    assert.ok(ext.isActive);
+    const commands = await vscode.commands.getCommands(true);
+    for (const c of ['bpfAtlas.pickTargetKernels', 'bpfAtlas.lookup', 'bpfAtlas.buildLiveAtlas', 'bpfAtlas.showAtlasInUse', 'bpfAtlas.restartServer']) {
+      assert.ok(commands.includes(c), `command ${c} registered`);
+    }
+  });
+
+  test('a .bt file is bpftrace', async () => {
+    const bt = await vscode.workspace.openTextDocument(workspaceFile('drops.bt'));
+    assert.equal(bt.languageId, 'bpftrace');
+  });
+
+  test('completion inside SEC("tracepoint/sched/ offers sched_switch', async () => {
+    const pos = after(doc, 'SEC("tracepoint/sched/');
+    const list = await until('completion', () => vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, pos),
+      (l) => l.items.some((i) => (typeof i.label === 'string' ? i.label : i.label.label) === 'sched_switch'));
+    const labels = list.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+    assert.ok(labels.includes('sched_wakeup'), 'other sched events are offered too');
+    assert.ok(!labels.includes('kfree_skb'), 'events of other systems are not offered');
+  });
+
+  test('hover on the tracepoint shows its record fields', async () => {
+    const pos = after(doc, 'SEC("tracepoint/sched/sched_sw');
+    const hovers = await until('hover', () => vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, pos), (h) => h.length > 0);
+    const text = hoverText(hovers);
+    assert.match(text, /sched_switch/);
+    assert.match(text, /next_pid/);
+  });
+
+  test('with no setting the targets are the defaults (the running kernel when readable)', async () => {
+    const inUse = await vscode.commands.executeCommand<{ targets: { id: string }[]; unresolved: unknown[] }>('bpfAtlas.showAtlasInUse');
+    assert.ok(inUse.targets.length >= 1, 'at least one default target kernel');
+    assert.deepEqual(inUse.unresolved, []);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  test('the kprobe on kfree_skb is an error on Debian 12, and its quick fix rewrites the hook', async () => {
+    // Debian 12's atlas carries DWARF inline data: there kfree_skb is known to be fully inlined.
+    // (On the running kernel alone there is no DWARF, so it can only be "not found".) The user
+    // settings of this run's fresh profile are changed, as the kernel picker would.
+    await vscode.workspace.getConfiguration('bpfAtlas').update('targetKernels', ['debian-12', 'live'], vscode.ConfigurationTarget.Global);
+    await vscode.window.showTextDocument(doc);
+    const line = after(doc, 'SEC("kprobe/kfree_skb').line;
+    const diags = await waitForDiagnostics(doc.uri, (ds) => ds.some((d) => d.range.start.line === line && d.severity === vscode.DiagnosticSeverity.Error));
+    const diag = diags.find((d) => d.range.start.line === line && d.severity === vscode.DiagnosticSeverity.Error)!;
+    assert.match(diag.message, /kfree_skb/);
+    assert.equal(typeof diag.code === 'object' ? diag.code.value : diag.code, 'fully-inlined');
+    assert.ok(!diags.some((d) => d.range.start.line === after(doc, 'SEC("tracepoint/sched/sched_switch').line && d.severity === vscode.DiagnosticSeverity.Error),
+      'the sched_switch tracepoint is not an error');
+
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, diag.range, vscode.CodeActionKind.QuickFix.value);
+    const fix = actions.find((a) => a.edit && /(tp_btf|raw_tp|tracepoint|tp)\/(skb\/)?kfree_skb/.test(a.title));
+    assert.ok(fix, `a quick fix to a kfree_skb tracepoint; got ${JSON.stringify(actions.map((a) => a.title))}`);
+    assert.ok(await vscode.workspace.applyEdit(fix.edit!));
+    assert.match(doc.getText(), /SEC\("(tp_btf|raw_tp|tracepoint|tp)\/(skb\/)?kfree_skb"\)/);
+    assert.doesNotMatch(doc.getText(), /SEC\("kprobe\/kfree_skb"\)/);
+    // The error goes away once the server has re-checked the edited text.
+    await waitForDiagnostics(doc.uri, (ds) => !ds.some((d) => d.severity === vscode.DiagnosticSeverity.Error && d.range.start.line === line));
+  });
+
+  test('lookup and atlas-in-use commands answer from the server', async () => {
+    const lookup = await vscode.commands.executeCommand<{ assessments: unknown[]; markdown: string; error?: string }>('bpfAtlas.lookup', 'tracepoint:sched:sched_switch');
+    assert.ok(lookup, 'lookup returned a result');
+    assert.equal(lookup.error, undefined);
+    assert.ok(lookup.assessments.length >= 1);
+    assert.match(lookup.markdown, /sched_switch/);
+    const inUse = await vscode.commands.executeCommand<{ targets: { id: string }[]; workspaceTrusted: boolean }>('bpfAtlas.showAtlasInUse');
+    assert.ok(inUse.targets.length >= 1, 'at least one target kernel');
+    assert.equal(inUse.workspaceTrusted, true);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  test('restart brings the server back with the same answers', async () => {
+    await vscode.commands.executeCommand('bpfAtlas.restartServer');
+    doc = await vscode.workspace.openTextDocument(workspaceFile('probes.bpf.c'));
+    await vscode.window.showTextDocument(doc);
+    const pos = after(doc, 'SEC("tracepoint/sched/');
+    await until('completion after restart', () => vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, pos),
+      (l) => l.items.some((i) => (typeof i.label === 'string' ? i.label : i.label.label) === 'sched_switch'));
+  });
+});
