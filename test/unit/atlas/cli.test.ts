@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { main } from '../../../server/src/cli';
+import { debianVmlinux } from '../../../scripts/debian/testInputs';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bpf-atlas-cli-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -124,5 +125,21 @@ describe('bpf-atlas index', () => {
     assert.equal(res.kernel, 'host');
     assert.equal(res.found, true);
     assert.match(res.proto, /^ssize_t vfs_read\(struct file \*file, char \*buf, size_t count, loff_t \*pos\)$/);
+  });
+
+  it('indexes a Debian vmlinux into the same facts as the bundled kernel', async () => {
+    const vmlinux = debianVmlinux('debian-11').file;
+    const out = path.join(tmp, 'bullseye.atlas');
+    const r = await cli('index', '--vmlinux', vmlinux, '-o', out);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /kernel bullseye \(5\.10\.0-46-amd64 x86_64\)/);
+    const l = await cli('lookup', '--no-live', '--json', '--kernel', out, '--kernel', 'debian-11', 'kprobe:do_sys_open');
+    const [mine, bundled] = JSON.parse(l.out).results;
+    assert.equal(mine.kernel, 'bullseye');
+    assert.equal(mine.release, bundled.release);
+    assert.equal(mine.proto, bundled.proto);
+    // No DWARF in a vmlinux: the inline status is unknown, never guessed.
+    assert.ok(mine.hazards.includes('unknown'));
+    assert.ok(!mine.hazards.includes('partially-inlined'));
   });
 });
