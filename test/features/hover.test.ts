@@ -15,6 +15,14 @@ async function hoverAt(fixture: string, label?: string, targets = TARGETS): Prom
   return hover(doc, marker(f, label), featureContext(targets));
 }
 
+/** Hover on the first handler macro of a fixture. */
+async function hoverAtMacro(fixture: string): Promise<Hover | null> {
+  const f = loadFixture(fixture);
+  const doc = await openFixture(f);
+  const p = doc.c!.programs.find((x) => x.handler?.macroRange)!;
+  return hover(doc, p.handler!.macroRange!.start, featureContext(TARGETS));
+}
+
 function text(h: Hover | null): string {
   assert.ok(h, 'a hover');
   const c = h.contents;
@@ -99,6 +107,14 @@ describe('hover on handlers, ctx fields and helpers', () => {
     assert.match(md, /```c\nlong bpf_probe_read\(void \*dst, u32 size, const void \*unsafe_ptr\)\n```/);
     assert.match(md, /\*\*Pitfalls\*\*/);
     assert.match(md, /bpf_probe_read_kernel/);
+  });
+
+  it('a handler macro: what it does, and the macro the section expects when it differs', async () => {
+    const md = text(await hoverAt('c/hover-sections.bpf.c', 'wrong_macro'));
+    assert.match(md, /^\*\*BPF_KPROBE\*\* — Reads the arguments from `struct pt_regs`/);
+    assert.match(md, /⚠ `SEC\("tp_btf\/sched_wakeup"\)` programs use `BPF_PROG`/);
+    const ok = text(await hoverAtMacro('c/runqlat.bpf.c'));
+    assert.doesNotMatch(ok, /⚠/);
   });
 
   it('nothing to say outside programs and known helpers', async () => {

@@ -322,8 +322,11 @@ export function handlerSnippet(p: BpfProgram, ctx: FeatureContext): { label: str
     return { label, snippet: `int ${macro}(\${1:${name}}${all.length ? ', ' + argsList(all) : ''})${body}`, doc: on };
   };
   switch (p.kind) {
-    case 'tp_btf': case 'raw_tp': case 'fentry': case 'lsm':
+    case 'tp_btf': case 'raw_tp': case 'fentry':
       return withArgs('BPF_PROG');
+    case 'lsm':
+      // LSM programs also receive the return value of the previous program in the chain.
+      return withArgs('BPF_PROG', [{ name: 'ret', type: 'int' }]);
     case 'fexit': case 'fmod_ret': {
       const fn = found ? found.k.fn(target.name) : undefined;
       const ret = fn?.proto?.ret && fn.proto.ret !== 'void' ? fn.proto.ret : p.kind === 'fmod_ret' ? 'int' : undefined;

@@ -11,7 +11,7 @@ import { assess } from '../../atlas/assess';
 import type { Assessment, AttachTarget, KernelQuery, Param, TraceField } from '../../atlas/model';
 import { attachReport } from '../attachReport';
 import type { AnalyzedDocument } from '../../syntax/documents';
-import { rangeContains, type BpfProgram, type CtxAccess, type HandlerParam, type Range } from '../../syntax/cModel';
+import { rangeContains, type BpfProgram, type CtxAccess, type HandlerMacro, type HandlerParam, type Range } from '../../syntax/cModel';
 import type { FeatureContext } from '../context';
 import { declOf, renderArgs, renderAttachPoint, renderFields } from '../render';
 
@@ -203,6 +203,30 @@ function helperHover(name: string, range: Range, ctx: FeatureContext): Hover | n
   return markdown(lines.join('\n'), range);
 }
 
+/** What each handler macro does (libbpf src/bpf_tracing.h and usdt.bpf.h; FIELD-NOTES §4.2). */
+const MACRO_DOCS: Record<HandlerMacro, { doc: string; sameAs: HandlerMacro }> = {
+  BPF_PROG: { doc: 'Unpacks the `u64 *ctx` array of a BTF-typed program (tp_btf, fentry/fexit, raw_tp, lsm, iter) into typed, named arguments; `ctx` stays available.', sameAs: 'BPF_PROG' },
+  BPF_PROG2: { doc: 'Like BPF_PROG, and also handles arguments that are not u64-sized, such as structs passed by value.', sameAs: 'BPF_PROG' },
+  BPF_KPROBE: { doc: 'Reads the arguments from `struct pt_regs` (PT_REGS_PARMn) portably across architectures; `ctx` is the pt_regs.', sameAs: 'BPF_KPROBE' },
+  BPF_UPROBE: { doc: 'Alias of BPF_KPROBE for uprobes.', sameAs: 'BPF_KPROBE' },
+  BPF_KRETPROBE: { doc: 'Gives the return value only: the input arguments are clobbered by the time a return probe runs.', sameAs: 'BPF_KRETPROBE' },
+  BPF_URETPROBE: { doc: 'Alias of BPF_KRETPROBE for uretprobes.', sameAs: 'BPF_KRETPROBE' },
+  BPF_KSYSCALL: { doc: 'For ksyscall: reads the syscall arguments from the inner pt_regs when the architecture wraps syscalls (LINUX_HAS_SYSCALL_WRAPPER), with CO-RE.', sameAs: 'BPF_KSYSCALL' },
+  BPF_KPROBE_SYSCALL: { doc: 'Older name of BPF_KSYSCALL.', sameAs: 'BPF_KSYSCALL' },
+  BPF_USDT: { doc: 'Fetches USDT probe arguments by their position as described by the probe note (usdt.bpf.h).', sameAs: 'BPF_USDT' },
+};
+
+function macroHover(p: BpfProgram, ctx: FeatureContext): Hover | null {
+  const h = p.handler!;
+  const macro = h.macro!;
+  const lines = [`**${macro}** — ${MACRO_DOCS[macro].doc}`];
+  const expected = ctx.knowledge.sectionPrefix(p.section)?.macro as HandlerMacro | undefined;
+  if (expected && MACRO_DOCS[expected] && MACRO_DOCS[expected].sameAs !== MACRO_DOCS[macro].sameAs) {
+    lines.push('', `⚠ \`SEC("${p.section}")\` programs use \`${expected}\`: ${MACRO_DOCS[expected].doc}`);
+  }
+  return markdown(lines.join('\n'), h.macroRange);
+}
+
 export function hoverC(doc: AnalyzedDocument, pos: Position, ctx: FeatureContext): Hover | null {
   const model = doc.c;
   if (!model) return null;
@@ -212,6 +236,7 @@ export function hoverC(doc: AnalyzedDocument, pos: Position, ctx: FeatureContext
   for (const p of model.programs) {
     const h = p.handler;
     if (!h) continue;
+    if (h.macro && h.macroRange && rangeContains(h.macroRange, pos)) return macroHover(p, ctx);
     const idx = h.params.findIndex((x) => rangeContains(x.range, pos));
     if (idx >= 0) return paramHover(p, h.params[idx], idx, ctx);
     const access = p.ctxAccesses.find((a) => rangeContains(a.fieldRange, pos));
