@@ -93,7 +93,10 @@ export function displayPath(file: string, cwd: string): string {
 
 function fixTitles(doc: AnalyzedDocument, d: Diagnostic, ctx: FeatureContext): string[] {
   try {
-    return codeActions(doc, d.range, [d], ctx).map((a) => `${a.title}${a.isPreferred ? ' (preferred)' : ''}`);
+    // The suppression comment fix is an editor convenience; a CI log lists real rewrites only.
+    return codeActions(doc, d.range, [d], ctx)
+      .filter((a) => !/\(\/\/ bpf-atlas-ignore\b/.test(a.title))
+      .map((a) => `${a.title}${a.isPreferred ? ' (preferred)' : ''}`);
   } catch {
     return [];
   }

@@ -10,6 +10,7 @@ import type {
   Assessment, AttachKind, AttachTarget, Hazard, HazardName, KernelQuery, Param, Severity, TraceField,
 } from '../atlas/model';
 import { assess, normalizeType } from '../atlas/assess';
+import type { Equivalent } from '../knowledge/types';
 import type { FeatureContext } from './context';
 
 /** How bad a hazard is for the author, independent of what any one source reported: attach
@@ -467,6 +468,16 @@ function bestTracepointForm(ctx: FeatureContext, name: string, system: string | 
   return { target: undefined, check: classic };
 }
 
+/** Knowledge rows for a function; a broken knowledge file (reported by its loader elsewhere)
+ *  leaves the report without them rather than failing it. */
+function equivalentsOf(ctx: FeatureContext, name: string): readonly Equivalent[] {
+  try {
+    return ctx.knowledge.equivalentsFor(name);
+  } catch {
+    return [];
+  }
+}
+
 const SYSCALL_WRAPPER = /^__(?:x64|ia32|arm64|s390x|riscv|powerpc|se)_sys_(\w+)$/;
 
 /** The syscall a kprobe on an arch wrapper (`__x64_sys_openat`) stands for. */
@@ -499,7 +510,7 @@ function findAlternatives(target: AttachTarget, ctx: FeatureContext) {
 
   // Knowledge rows: tracepoints that real tools use instead of this function.
   if (isEntry && isFunctionKind(target.kind)) {
-    for (const row of ctx.knowledge.equivalentsFor(target.name)) {
+    for (const row of equivalentsOf(ctx, target.name)) {
       for (const alt of row.alternative) {
         if (alt.kind === 'tracepoint' || alt.kind === 'tp_btf' || alt.kind === 'raw_tp') {
           const best = bestTracepointForm(ctx, alt.name, alt.system);

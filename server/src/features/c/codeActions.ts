@@ -51,7 +51,12 @@ function loadKernel(ctx: FeatureContext, id: string): KernelQuery | undefined {
 
 /** Every target kernel is at least the section prefix's minimum version (unknown versions pass). */
 function prefixSupportedEverywhere(ctx: FeatureContext, prefix: string): boolean {
-  const since = ctx.knowledge.sectionPrefix(`${prefix}/x`)?.since;
+  let since: string | undefined;
+  try {
+    since = ctx.knowledge.sectionPrefix(`${prefix}/x`)?.since;
+  } catch {
+    return false;
+  }
   if (!since) return true;
   const metas = ctx.atlas.list();
   return ctx.targets.every((id) => {
