@@ -23,7 +23,7 @@ import { argsOn, btModelOf, hasRetval, kernelOf, type BtDocumentLike } from './c
 /** Items returned for one request; the list is marked incomplete beyond it. */
 const MAX_ITEMS = 200;
 /** Items given a full cross-kernel report (hazards, ranking); the rest are ranked by presence. */
-const MAX_ASSESSED = 120;
+const MAX_ASSESSED = 60;
 
 const EMPTY: CompletionList = { isIncomplete: false, items: [] };
 
@@ -216,6 +216,30 @@ function loadedTargets(ctx: FeatureContext): { id: string; kernel: KernelQuery }
   return out;
 }
 
+// Completion asks about the same names again and again as the user types (`tcp_`, `tcp_s`,
+// `tcp_se`); the verdict of a name on a set of targets never changes for a loaded atlas, so it is
+// memoised per atlas (bounded).
+const verdictMemo = new WeakMap<FeatureContext['atlas'], Map<string, { detail: string; rank: number; doc: string }>>();
+const VERDICT_MEMO_LIMIT = 5000;
+
+function verdictFor(target: AttachTarget, total: number, ctx: FeatureContext): { detail: string; rank: number; doc: string } {
+  const key = `${target.kind}|${target.system ?? ''}|${target.name}|${ctx.targets.join(',')}`;
+  let memo = verdictMemo.get(ctx.atlas);
+  const hit = memo?.get(key);
+  if (hit) return hit;
+  const report = attachReport(target, ctx, { closest: false });
+  const d = describeReport(report, total);
+  const doc = report.kernels.map((k) => `- ${k.kernel}: ${k.hazards.length ? k.hazards.map((h) => h.name).join(', ') : k.assessment.found ? 'ok' : 'absent'}`).join('\n');
+  const verdict = { ...d, doc };
+  if (!memo) {
+    memo = new Map();
+    verdictMemo.set(ctx.atlas, memo);
+  }
+  if (memo.size >= VERDICT_MEMO_LIMIT) memo.clear();
+  memo.set(key, verdict);
+  return verdict;
+}
+
 /** Status words for an item's detail, from a cross-kernel report. */
 function describeReport(report: AttachReport, total: number): { detail: string; rank: number } {
   const present = report.kernels.filter((k) => k.assessment.found).length;
@@ -254,12 +278,10 @@ function targetItems(candidates: Map<string, number>, total: number, range: Rang
     let rank = count === total ? 1 : 2;
     let documentation: CompletionItem['documentation'];
     if (opts.assess !== false && i < MAX_ASSESSED) {
-      const report = attachReport(toTarget(name), ctx, { closest: false });
-      const d = describeReport(report, total);
-      detail = d.detail;
-      rank = d.rank + (count === total ? 0 : 4);
-      const lines = report.kernels.map((k) => `- ${k.kernel}: ${k.hazards.length ? k.hazards.map((h) => h.name).join(', ') : k.assessment.found ? 'ok' : 'absent'}`);
-      documentation = { kind: MarkupKind.Markdown, value: lines.join('\n') };
+      const v = verdictFor(toTarget(name), total, ctx);
+      detail = v.detail;
+      rank = v.rank + (count === total ? 0 : 4);
+      documentation = { kind: MarkupKind.Markdown, value: v.doc };
     }
     return {
       label: name, kind, detail, documentation,
@@ -271,13 +293,56 @@ function targetItems(candidates: Map<string, number>, total: number, range: Rang
   return { isIncomplete: incomplete, items };
 }
 
+/** Function names of a kernel that start with `prefix`: a binary-searched slice when the list is
+ *  sorted (atlas files keep it sorted; checked once per kernel), else a filtered scan. */
+const sortedNames = new WeakMap<KernelQuery, boolean>();
+
+function namesWithPrefix(kernel: KernelQuery, prefix: string): readonly string[] {
+  const names = kernel.functionNames();
+  let sorted = sortedNames.get(kernel);
+  if (sorted === undefined) {
+    sorted = true;
+    for (let i = 1; i < names.length && sorted; i++) if (names[i - 1] > names[i]) sorted = false;
+    sortedNames.set(kernel, sorted);
+  }
+  if (!prefix) return names;
+  if (!sorted) return names.filter((n) => n.startsWith(prefix));
+  const lower = (key: string) => {
+    let lo = 0;
+    let hi = names.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (names[mid] < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const start = lower(prefix);
+  let end = start;
+  while (end < names.length && names[end].startsWith(prefix)) end++;
+  return names.slice(start, end);
+}
+
 function functionItems(kind: 'kprobe' | 'kretprobe' | 'fentry' | 'fexit', typed: string, range: Range, ctx: FeatureContext): CompletionList {
   const kernels = loadedTargets(ctx);
   if (!kernels.length) return EMPTY;
   const matches = matcher(typed);
+  const prefix = typed.split(/[*?]/)[0];
   const counts = new Map<string, number>();
+  if (!/[*?]/.test(typed) && prefix.length < 2) {
+    // Nearly nothing typed: a whole kernel matches. Offer the first public names of the first
+    // target with their presence elsewhere, and let the client ask again as the user types.
+    const others = kernels.slice(1);
+    for (const name of namesWithPrefix(kernels[0].kernel, prefix)) {
+      if (!prefix.startsWith('_') && name.startsWith('_')) continue;
+      counts.set(name, 1 + others.filter(({ kernel }) => !!kernel.fn(name)).length);
+      if (counts.size === MAX_ITEMS) break;
+    }
+    const list = targetItems(counts, kernels.length, range, ctx, (name) => ({ kind, name }), CompletionItemKind.Function, { assess: false });
+    return { isIncomplete: true, items: list.items };
+  }
   for (const { kernel } of kernels) {
-    for (const name of kernel.functionNames()) {
+    for (const name of namesWithPrefix(kernel, prefix)) {
       if (matches(name)) counts.set(name, (counts.get(name) ?? 0) + 1);
     }
   }
@@ -285,9 +350,7 @@ function functionItems(kind: 'kprobe' | 'kretprobe' | 'fentry' | 'fexit', typed:
   const keep = kind === 'fentry' || kind === 'fexit'
     ? (name: string) => kernels.some(({ kernel }) => kernel.fn(name)?.inBtf !== false)
     : undefined;
-  // An empty or one-letter prefix matches most of the kernel: list names, assess once narrowed.
-  return targetItems(counts, kernels.length, range, ctx, (name) => ({ kind, name }), CompletionItemKind.Function,
-    { keep, assess: typed.replace(/[*?]/g, '').length >= 2 });
+  return targetItems(counts, kernels.length, range, ctx, (name) => ({ kind, name }), CompletionItemKind.Function, { keep });
 }
 
 function systemItems(typed: string, range: Range, ctx: FeatureContext): CompletionList {
