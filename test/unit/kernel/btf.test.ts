@@ -14,6 +14,8 @@ import { parseBtf, BtfKind, Btf } from '../../../server/src/kernel/btf';
 import { KernelDataError } from '../../../server/src/kernel/errors';
 import { renderProto } from '../../../server/src/atlas/model';
 import { debian61Ext4 } from './debian61';
+import { debianVmlinux } from '../../../scripts/debian/testInputs';
+import { parseElf } from '../../../server/src/kernel/elf';
 
 const LIVE = '/sys/kernel/btf/vmlinux';
 
@@ -296,6 +298,7 @@ test('split BTF: Debian 6.1 ext4.ko on top of the image vmlinux BTF', () => {
   const tool = bpftool();
   const oracleFile = path.join(ORACLE_DIR, 'debian-6.1-ext4-oracle.json');
   if (tool) {
+    compareWithDump(base, bpftoolDump(tool, pair.baseFile));
     const dump = bpftoolDump(tool, pair.moduleFile, pair.baseFile);
     compareWithDump(mod, dump);
     if (process.env.BTF_ORACLE_WRITE) writeOracle(oracleFile, tool, pair.module, mod, dump);
@@ -303,6 +306,35 @@ test('split BTF: Debian 6.1 ext4.ko on top of the image vmlinux BTF', () => {
     checkOracle(mod, JSON.parse(fs.readFileSync(oracleFile, 'utf8')) as Oracle);
   }
 });
+
+// ---- every Debian kernel's vmlinux BTF (5.10 has no ENUM64/DECL_TAG; 7.2 adds TYPE_TAG)
+
+for (const id of ['debian-11', 'debian-13', 'debian-sid']) {
+  test(`${id} vmlinux BTF equals bpftool type by type`, (t) => {
+    const vm = debianVmlinux(id);
+    const elf = parseElf(vm.bytes, vm.file);
+    const section = elf.section('.BTF');
+    assert.ok(section, `${vm.file} has .BTF`);
+    const bytes = elf.sectionBytes(section);
+    const b = parseBtf(bytes, { file: `${vm.file} .BTF` });
+    const vfsRead = b.funcProto('vfs_read');
+    assert.ok(vfsRead);
+    assert.equal(renderProto('vfs_read', vfsRead), 'ssize_t vfs_read(struct file *file, char *buf, size_t count, loff_t *pos)');
+    const tool = bpftool();
+    if (!tool) {
+      t.skip('bpftool is not installed: the type-by-type comparison needs it');
+      return;
+    }
+    const dir = path.join(ROOT, '.cache', 'test-kernel', id);
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'vmlinux.btf');
+    if (!fs.existsSync(file)) {
+      fs.writeFileSync(`${file}.${process.pid}`, bytes);
+      fs.renameSync(`${file}.${process.pid}`, file);
+    }
+    compareWithDump(b, bpftoolDump(tool, file));
+  });
+}
 
 // ---- bad input: always a KernelDataError naming the file
 
