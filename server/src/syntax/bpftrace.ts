@@ -232,6 +232,10 @@ const IDENT_START = /[A-Za-z_]/;
 const IDENT = /[A-Za-z0-9_]/;
 const WILDCARD = /[*?]|\{[^}]*,[^}]*\}/;
 
+function isLetter(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+}
+
 // ---- the scanner ----
 
 class Scanner {
@@ -384,7 +388,8 @@ class Scanner {
       else if (c === '}') {
         depth--;
         if (depth === 0) return { end: i + 1, close: i, closed: true };
-      } else if ((c === '\n' || c === '\r') && depth > 0 && i + 1 < t.length) {
+      } else if ((c === '\n' || c === '\r') && depth > 0 && i + 1 < t.length && isLetter(t.charCodeAt(i + 1))) {
+        // Only a line starting with a letter at column 0 can start a probe (bodies are indented).
         const rest = t.slice(i + 1, i + 200);
         if (PROBE_KEYWORDS_AT_LINE_START.test(rest) && this.looksLikeProbeHeader(rest)) {
           return { end: i + 1, close: i + 1, closed: false };
