@@ -243,7 +243,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: Error) => {
-  console.error(`build ubuntu facts: ${e.message}`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((e: Error) => {
+    console.error(`build ubuntu facts: ${e.message}`);
+    process.exit(1);
+  });
+}

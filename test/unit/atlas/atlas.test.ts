@@ -114,3 +114,26 @@ describe('Atlas', () => {
     assert.equal(systems.get('block_rq_issue'), 'block');
   });
 });
+
+describe('Ubuntu ids (scripts/ubuntu/build.ts)', () => {
+  const atlasForCounts = new Atlas({ live: false });
+
+  it('names DepSurf images naturally', async () => {
+    const { ubuntuId } = await import('../../../scripts/ubuntu/build');
+    assert.equal(ubuntuId({ ubuntu: '22.04', arch: 'amd64', flavor: 'generic', group: 'Regular' }), 'ubuntu-22.04');
+    assert.equal(ubuntuId({ ubuntu: '20.04', arch: 'arm64', flavor: 'generic', group: 'Arch' }), 'ubuntu-20.04-arm64');
+    assert.equal(ubuntuId({ ubuntu: '20.04', arch: 'amd64', flavor: 'aws', group: 'Flavor' }), 'ubuntu-20.04-aws');
+  });
+
+  it('the bundle carries the documented counts of the DepSurf images', () => {
+    const counts = (id: string) => atlasForCounts.list().find((m) => m.id === id)!.counts;
+    assert.deepEqual(counts('ubuntu-16.04'), { functions: 41056, tracepoints: 502, syscalls: 317, lsmHooks: 168 });
+    assert.equal(counts('ubuntu-24.04').functions, 68053);
+    assert.equal(counts('ubuntu-24.04').tracepoints, 932);
+    assert.equal(counts('ubuntu-20.04-riscv64').functions, 41868);
+    const btf = (id: string) => atlasForCounts.list().find((m) => m.id === id)!.coverage.btf;
+    assert.equal(btf('ubuntu-20.04'), false);
+    assert.equal(btf('ubuntu-20.10'), true);
+  });
+});
+
