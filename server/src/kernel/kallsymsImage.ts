@@ -152,7 +152,7 @@ export function decodeKallsyms(elf: ElfFile): DecodedKallsyms {
 
   const KERNEL_BASE = -0x80000000; // 0xffffffff80000000 as a signed number
   const roAddr = fromAddress(ro.addr);
-  const before = fromAddress(r.readBigUInt64LE(numPos - 8));
+  const before = numPos >= 8 ? fromAddress(r.readBigUInt64LE(numPos - 8)) : 0;
   let layout: KallsymsLayout;
   let offStart: number;
   let relBase = 0;

@@ -165,6 +165,8 @@ class ModuleObject {
   int(at: Loc, struct: string, name: string): number {
     const m = this.member(struct, name);
     const s = this.elf.sections[at.sec];
+    const end = at.off + Math.ceil((m.bitOffset + Math.max(m.bitSize, 8 * this.btf.sizeOf(m.type))) / 8);
+    if (!s || at.off < 0 || end > s.size) throw new KernelDataError(this.file, `${struct}.${name} at ${s?.name ?? `section ${at.sec}`}+${at.off} lies outside the section`);
     const base = s.offset + at.off;
     const bytes = this.elf.bytes;
     if (m.bitSize) {
@@ -254,6 +256,17 @@ function rawTemplates(mod: ModuleObject): Map<string, string> {
 
 /** Facts of one module object against the vmlinux BTF. */
 export function moduleFacts(bytes: Uint8Array, file: string, vmlinuxBtf: Btf): ModuleFacts {
+  try {
+    return readModule(bytes, file, vmlinuxBtf);
+  } catch (e) {
+    // Bounds are checked where offsets come from the file; anything that still slips through a
+    // malformed object is reported against the file rather than crashing the whole build.
+    if (e instanceof RangeError) throw new KernelDataError(file, `malformed module object: ${e.message}`, { cause: e });
+    throw e;
+  }
+}
+
+function readModule(bytes: Uint8Array, file: string, vmlinuxBtf: Btf): ModuleFacts {
   const elf = parseElf(bytes, file);
   const name = moduleName(file);
   const btfSec = elf.section('.BTF');
