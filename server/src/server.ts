@@ -22,7 +22,9 @@ import {
   type InitializeParams,
   type InitializeResult,
   type Position,
+  MessageType,
   type Range,
+  ShowMessageNotification,
   type TextDocumentContentChangeEvent,
   TextDocumentSyncKind,
 } from 'vscode-languageserver';
@@ -204,7 +206,8 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
       if (reportedProblems.has(problem)) continue;
       reportedProblems.add(problem);
       logError(`settings: ${problem}`);
-      void connection.window.showWarningMessage(`bpf-atlas: ${problem}`);
+      // A notification, not window/showMessageRequest: nothing to answer, and every client shows it.
+      void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message: `bpf-atlas: ${problem}` });
     }
     try {
       state = await services.configureAtlas(settings, trusted, (what) => {

@@ -139,10 +139,13 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
       return false;
     });
     let targets: string[] = [];
-    if (specs.length) {
-      const { ids, errors } = current.resolveAll(specs);
-      targets = ids;
-      errors.forEach((reason, i) => unresolved.push({ spec: specs[i] ?? '', reason }));
+    for (const spec of specs) {
+      try {
+        const id = current.resolve(spec);
+        if (!targets.includes(id)) targets.push(id);
+      } catch (e) {
+        unresolved.push({ spec, reason: (e as Error).message });
+      }
     }
     if (!targets.length) targets = current.defaultTargets();
     if (targets.includes('live')) {
