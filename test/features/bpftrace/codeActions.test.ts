@@ -96,3 +96,13 @@ test('when the list already holds the replacement, the fix removes the probe', (
   const removeLast = actionsFor(last, 1).find((a) => /^Remove kprobe:tcp_drop/.test(a.title))!;
   assert.equal(apply(last, removeLast), 'tracepoint:skb:kfree_skb { @ = count(); }\n');
 });
+
+test('a misspelt probe type is corrected', () => {
+  const text = 'kprboe:vfs_read { @ = count(); }\n';
+  const actions = actionsFor(text);
+  const fix = actions.find((a) => a.title === 'Change probe type to kprobe');
+  assert.ok(fix, JSON.stringify(actions.map((a) => a.title)));
+  assert.ok(fix.diagnostics?.some((d) => d.code === 'syntax'));
+  assert.equal(apply(text, fix), 'kprobe:vfs_read { @ = count(); }\n');
+  assert.ok(actionsFor('tracepiont:sched:sched_switch { }').some((a) => a.title === 'Change probe type to tracepoint'));
+});

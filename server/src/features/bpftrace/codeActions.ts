@@ -5,7 +5,8 @@
 // analysis as the diagnostics, recomputed here so no state travels with the diagnostic.
 
 import { CodeActionKind, type CodeAction, type Diagnostic, type Range } from 'vscode-languageserver';
-import { rangeContains, type BtBlock, type BtProbe, type BtRange } from '../../syntax/bpftrace';
+import { BT_PROBE_TYPES, rangeContains, type BtBlock, type BtProbe, type BtRange } from '../../syntax/bpftrace';
+import { editDistance } from '../attachReport';
 import type { FeatureContext } from '../context';
 import { analyseProbe } from './analysis';
 import { btModelOf, type BtDocumentLike } from './common';
@@ -13,6 +14,17 @@ import { BT_SOURCE } from './diagnostics';
 
 function overlaps(a: BtRange, b: BtRange): boolean {
   return rangeContains(a, b.start) || rangeContains(a, b.end) || rangeContains(b, a.start);
+}
+
+/** Probe type spellings within two edits of a misspelt one (`kprboe` → `kprobe`). */
+function closestProbeTypes(typed: string): string[] {
+  return BT_PROBE_TYPES
+    .filter((t) => !t.aliasOf && t.name.length > 2)
+    .map((t) => ({ name: t.name, d: editDistance(typed.toLowerCase(), t.name.toLowerCase(), 2) }))
+    .filter((x) => x.d <= 2)
+    .sort((a, b) => a.d - b.d)
+    .slice(0, 3)
+    .map((x) => x.name);
 }
 
 /** The edit that removes one probe of a list with its separating comma. */
@@ -29,6 +41,17 @@ export function codeActionsBpftrace(doc: BtDocumentLike, range: Range, diagnosti
   const actions: CodeAction[] = [];
   for (const probe of model.probes) {
     if (!overlaps(probe.range, range)) continue;
+    if (probe.kind === 'unknown' && probe.typeText) {
+      const syntax = diagnostics.filter((d) => d.source === BT_SOURCE && d.code === 'syntax' && overlaps(probe.typeRange, d.range));
+      for (const type of closestProbeTypes(probe.typeText)) {
+        actions.push({
+          title: `Change probe type to ${type}`, kind: CodeActionKind.QuickFix,
+          diagnostics: syntax.length ? syntax : undefined,
+          edit: { changes: { [uri]: [{ range: probe.typeRange, newText: type }] } },
+        });
+      }
+      continue;
+    }
     const related = diagnostics.filter((d) => d.source === BT_SOURCE && overlaps(probe.range, d.range) && d.code !== 'syntax');
     const analysis = analyseProbe(probe, ctx);
     const fixes = related.filter((d) => d.code !== 'pattern-matches');
