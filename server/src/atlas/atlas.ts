@@ -194,7 +194,8 @@ export class Atlas implements AtlasQuery {
     for (const meta of metas) {
       const existing = this.entries.get(meta.id);
       let id = meta.id;
-      if (existing && existing.file?.path !== opened.path) id = metas.length === 1 ? abs : `${abs}#${meta.id}`;
+      // `live` is reserved for the running kernel; other clashes keep the bundled kernel's id.
+      if (id === 'live' || (existing && existing.file?.path !== opened.path)) id = metas.length === 1 ? abs : `${abs}#${meta.id}`;
       this.entries.set(id, { meta: { ...meta, id, source: 'file' }, file: opened });
       this.fileIds.set(id, meta.id);
       ids.push(id);
@@ -256,7 +257,8 @@ export class Atlas implements AtlasQuery {
       e.index = new KernelIndex(data, { ...data.meta, id: e.meta.id, source: e.meta.source });
       return e.index;
     }
-    const facts = this.liveLoader!();
+    if (!this.liveLoader) throw new Error(`kernel "${id}" has no facts source`);
+    const facts = this.liveLoader();
     if (isPromise(facts)) {
       throw new Error('the running kernel is still being read: call `await atlas.loadLive()` before using `live`');
     }
@@ -275,7 +277,7 @@ export class Atlas implements AtlasQuery {
   async loadLive(): Promise<KernelIndex | undefined> {
     const entries = this.all();
     const e = entries.get('live');
-    if (!e) return undefined;
+    if (!e || !this.liveLoader) return undefined;
     if (e.index) return e.index;
     if (!this.livePending) {
       this.livePending = Promise.resolve(this.liveLoader!()).then((facts) => this.setLive(facts));

@@ -77,6 +77,16 @@ describe('Atlas', () => {
     assert.throws(() => a.resolve(path.join(tmp, 'missing.atlas')), /missing\.atlas: no such atlas file/);
   });
 
+  it('never lets a file take the id of the running kernel', async () => {
+    const file = path.join(tmp, 'live.atlas');
+    writeAtlasFile(file, [userKernel('live', '9.8.1-custom')], { quality: 1 });
+    const a = new Atlas({ live: false });
+    const id = a.resolve(file);
+    assert.equal(id, path.resolve(file));
+    assert.equal(await a.loadLive(), undefined);
+    assert.equal(a.get(id).meta.source, 'file');
+  });
+
   it('serves an injected live kernel and makes it the default target', async () => {
     const sysRoot = path.join(tmp, 'root');
     fs.mkdirSync(path.join(sysRoot, 'sys/kernel/btf'), { recursive: true });
