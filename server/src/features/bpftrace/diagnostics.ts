@@ -10,16 +10,16 @@ import {
 } from 'vscode-languageserver';
 import type { HazardName } from '../../atlas/model';
 import type { BtBlock, BtModel, BtProbe, BtRange } from '../../syntax/bpftrace';
-import { codeDocsHref, verdictLine, type AttachReport, type Status } from '../attachReport';
+import { codeDocsHref, diagnosticCodes, verdictLine, type AttachReport, type Status } from '../attachReport';
 import type { FeatureContext } from '../context';
 import { analyseProbe, type ProbeAnalysis, type WildcardOnKernel } from './analysis';
 import { argsOn, btModelOf, hasRetval, kernelOf, paramPerKernel, type BtDocumentLike } from './common';
 
 export const BT_SOURCE = 'bpf-atlas';
 
-/** Codes beyond the hazard names, particular to bpftrace. */
-export type BtExtraCode = 'syntax' | 'field-missing' | 'fields-changed' | 'signature-changed' | 'retval-unavailable'
-  | 'pattern-matches' | 'prefer-tracepoint' | 'prefer-fentry';
+// Codes: the hazard names (as C), C's `field-missing`, `prefer-tracepoint` and `prefer-fentry`,
+// and three of bpftrace's own: `syntax` (parser errors), `retval-unavailable` and
+// `pattern-matches` (the information on what a wildcard expands to).
 
 const TO_LSP: Record<Status | 'hint', DiagnosticSeverity | undefined> = {
   ok: undefined, error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning,
@@ -30,6 +30,9 @@ const OVERRIDE: Record<string, DiagnosticSeverity | null> = {
   error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning,
   information: DiagnosticSeverity.Information, hint: DiagnosticSeverity.Hint, off: null,
 };
+
+/** Codes with a section in docs/diagnostics.md: only these get a documentation link. */
+const DOCUMENTED: ReadonlySet<string> = new Set(diagnosticCodes().map((c) => c.code));
 
 /** Data attached to probe diagnostics, so code actions can find the probe again. */
 export interface BtDiagnosticData {
@@ -91,7 +94,7 @@ class Collector {
     const lines = opts.lines ?? [range.start.line];
     if (isSuppressed(this.sup, lines, code)) return;
     const d: Diagnostic = { range, severity: lsp, code, source: BT_SOURCE, message };
-    if (code !== 'syntax') d.codeDescription = { href: codeDocsHref(code) };
+    if (DOCUMENTED.has(code)) d.codeDescription = { href: codeDocsHref(code) };
     if (this.uri && opts.related?.length) {
       d.relatedInformation = opts.related.map((r): DiagnosticRelatedInformation => ({ location: { uri: this.uri!, range: r.range }, message: r.message }));
     }
