@@ -50,3 +50,17 @@ describe('bzImage (debian-12 vmlinuz, xz)', () => {
     assert.throws(() => extractVmlinux(bad, 'corrupt-vmlinuz'), (e) => isKernelDataError(e) && e.file === 'corrupt-vmlinuz');
   });
 });
+
+describe('bzImage (debian-sid vmlinuz.unsigned, zstd)', () => {
+  const z = vmlinuz('debian-sid');
+
+  it('finds a zstd payload and decompresses it', () => {
+    const p = locatePayload(z.bytes, z.file);
+    assert.equal(p.compression, 'zstd');
+    assert.equal(z.bytes.length, 14_545_408);
+    const vm = extractVmlinux(z.bytes, z.file);
+    assert.equal(vm.length, p.uncompressedSize);
+    assert.equal(vm.length, 62_173_500);
+    assert.deepEqual([...vm.subarray(0, 4)], [0x7f, 0x45, 0x4c, 0x46]);
+  });
+});

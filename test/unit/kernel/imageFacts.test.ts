@@ -114,6 +114,26 @@ describe('factsFromVmlinux on debian-12', () => {
   });
 });
 
+describe('modules of debian-13: .ko.xz and 6.12 layouts', () => {
+  it('reads ext4.ko.xz against the image BTF', () => {
+    const vm = debianVmlinux('debian-13');
+    const btf = imageBtf(parseElf(vm.bytes, vm.file));
+    const file = debianModule('debian-13', '*/kernel/fs/ext4/ext4.ko.xz', 'ext4.ko.xz');
+    const m = moduleFacts(readModuleBytes(file), file, btf);
+    assert.equal(m.name, 'ext4');
+    assert.equal(m.hasBtf, true);
+    const open = m.functions.find((f) => f.name === 'ext4_file_open');
+    assert.equal(open?.ftrace, true);
+    assert.deepEqual(open?.proto?.params.map((p) => p.type), ['struct inode *', 'struct file *']);
+    assert.ok(m.functions.every((f) => f.module === 'ext4' && f.inline === 'unknown'));
+    assert.ok(!m.functions.some((f) => f.name.startsWith('__pfx_') || f.name.startsWith('__cfi_')));
+    const ev = m.tracepoints.find((t) => t.name === 'ext4_da_write_begin');
+    assert.equal(ev?.system, 'ext4');
+    assert.equal(ev?.event, true);
+    assert.ok(m.tracepoints.every((t) => t.system === 'ext4' || !t.event));
+  });
+});
+
 describe('bad inputs name the file', () => {
   it('garbage instead of a vmlinux', () => {
     assert.throws(() => factsFromVmlinux({ vmlinux: new Uint8Array(5000).fill(7), file: 'garbage.vmlinux', meta }),

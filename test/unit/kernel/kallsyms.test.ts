@@ -62,6 +62,41 @@ describe('decodeKallsyms on the debian-12 vmlinux', () => {
   });
 });
 
+// KERNEL-DATA.md table: symbols total, text symbols in the text ranges, __pfx_/__cfi_ labels among them.
+const OTHER_LAYOUTS = [
+  { id: 'debian-13', layout: 'offsets-after-token-index', symbols: 166_692, text: 110_556, padding: 51_610 },
+  { id: 'debian-sid', layout: 'pc-relative', symbols: 199_097, text: 125_512, padding: 57_366 },
+] as const;
+
+for (const k of OTHER_LAYOUTS) {
+  describe(`decodeKallsyms on the ${k.id} vmlinux (${k.layout})`, () => {
+    const vm = debianVmlinux(k.id);
+    const decoded = decodeKallsyms(parseElf(vm.bytes, vm.file));
+
+    it('finds every symbol, in address order', () => {
+      assert.equal(decoded.layout, k.layout);
+      assert.equal(decoded.symbols.length, k.symbols);
+      const kernel = decoded.symbols.filter((s) => s.addr < 0);
+      for (let i = 1; i < kernel.length; i++) assert.ok(kernel[i - 1].addr <= kernel[i].addr, `sorted at ${kernel[i].name}`);
+      assert.equal(addressHex(decoded.symbols.find((s) => s.name === '_stext')!.addr), 'ffffffff81000000');
+    });
+
+    it('classifies text by address range, not by type letter, and drops padding labels', () => {
+      const text = new TextMap(decoded.symbols, vm.file);
+      const r = text.ranges;
+      const inRange = decoded.symbols.filter((s) => 'tTwW'.includes(s.type) && text.inText(s.addr) && !s.name.startsWith('.'));
+      assert.equal(inRange.length, k.text);
+      assert.equal(inRange.length - text.functions.length, k.padding);
+      assert.ok(text.functions.every((f) => (f.addr >= r.stext && f.addr < r.etext) || (f.addr >= r.sinittext && f.addr < r.einittext)));
+      const lettersSayText = decoded.symbols.filter((s) => 'tT'.includes(s.type) && !text.inText(s.addr));
+      if (k.id === 'debian-sid') {
+        // 7.2's .data is WAX: data symbols such as __tracepoint_* carry t/T letters.
+        assert.ok(lettersSayText.some((s) => s.name === '__tracepoint_sched_switch'));
+      }
+    });
+  });
+}
+
 describe('compiler suffixes', () => {
   it('gives base names and kinds of chained suffixes', () => {
     assert.equal(baseName('finish_task_switch.isra.0'), 'finish_task_switch');
