@@ -188,3 +188,24 @@ describe('C quick fixes: kprobe → fentry, kretprobe → fexit', { skip: availa
     assert.deepEqual(again.diags.filter((d) => d.range.start.line === line).map((d) => d.code), []);
   });
 });
+
+describe('C quick fixes: handler macro', { skip: available(['ubuntu-22.04', 'debian-12']) }, () => {
+  it('swaps in the macro of the program type and keeps the arguments', async () => {
+    const targets = ['ubuntu-22.04', 'debian-12'];
+    const doc = await openFixture(loadFixture('check/tools/macro_mixup.bpf.c'));
+    const ctx = featureContext(targets);
+    const diags = diagnostics(doc, ctx).filter((d) => d.code === 'handler-macro');
+    let text = doc.text;
+    const all: TextEdit[] = [];
+    for (const d of diags) {
+      const fix = preferred(codeActions(doc, d.range, [d], ctx));
+      all.push(...fix.edit!.changes![doc.uri]);
+    }
+    text = applyEdits(text, all);
+    assert.match(text, /SEC\("fentry\/vfs_write"\)\nint BPF_PROG\(write_entry, struct file \*file, const char \*buf, size_t count\)/);
+    assert.match(text, /SEC\("ksyscall\/unlinkat"\)\nint BPF_KSYSCALL\(unlinkat_entry, int dfd, const char \*pathname\)/);
+    assert.match(text, /SEC\("kprobe\/vfs_unlink"\)\nint BPF_KPROBE\(unlink_entry, /);
+    const again = await reanalyse('check/tools/macro_mixup.fixed.bpf.c', text, targets);
+    assert.ok(!again.diags.some((d) => d.code === 'handler-macro'));
+  });
+});

@@ -153,6 +153,29 @@ for (const [label, targets] of [['ubuntu-22.04 + debian-12', ISSUE_TARGETS], ['u
       assert.equal(d.message, 'kprobe.multi programs need Linux 5.18 or newer: ubuntu-22.04 (5.15) cannot load them.');
     });
 
+    it('handler macros of another program type', async () => {
+      const { doc, diags } = await diagnose('check/tools/macro_mixup.bpf.c', targets);
+      const macro = diags.filter((d) => d.code === 'handler-macro');
+      assert.deepEqual(macro.map((d) => doc.text.split('\n')[d.range.start.line].slice(d.range.start.character, d.range.end.character)), ['BPF_KPROBE', 'BPF_KPROBE', 'BPF_PROG']);
+      for (const d of macro) {
+        assertWellFormed(d);
+        assert.equal(d.severity, DiagnosticSeverity.Warning);
+      }
+      assert.match(macro[0].message, /a fentry program gets a u64 array of BTF-typed arguments: use BPF_PROG\.$/);
+      assert.match(macro[1].message, /use BPF_KSYSCALL\.$/);
+      assert.match(macro[2].message, /a kprobe program gets struct pt_regs: use BPF_KPROBE\.$/);
+    });
+
+    it('vfs_unlink\'s first parameter changed type in 6.3: the handler written for 6.3+ is flagged', async () => {
+      const { doc, diags } = await diagnose('check/tools/macro_mixup.bpf.c', targets);
+      // Wrong everywhere when no target is 6.3+ (handler-args), wrong on the older ones otherwise.
+      const d = diags.find((x) => x.code === (failing === 'ubuntu-24.04' ? 'signature-changed' : 'handler-args'));
+      assert.ok(d, JSON.stringify(diags.map((x) => x.code)));
+      assert.equal(doc.text.split('\n')[d.range.start.line].slice(d.range.start.character, d.range.end.character), 'struct mnt_idmap *idmap');
+      assert.ok(!d.message.includes(failing === 'ubuntu-24.04' ? 'on ubuntu-24.04' : '\u0000'));
+      assert.match(d.message, /argument 1 is `struct user_namespace \*mnt_userns` on ubuntu-22\.04/);
+    });
+
     it('well-formed programs on stable hooks get no error or warning', async () => {
       for (const file of ['check/tools/runqlat.bpf.c', 'check/tools/opensnoop.bpf.c']) {
         const { diags } = await diagnose(file, targets);

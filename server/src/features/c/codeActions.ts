@@ -19,7 +19,7 @@ import {
   attachReport, libbpfSection, type AttachReport, type StableAlternative,
 } from '../attachReport';
 import type { FeatureContext } from '../context';
-import { DIAGNOSTIC_SOURCE, programTarget, versionAtLeast, type CDocumentLike } from './diagnostics';
+import { DIAGNOSTIC_SOURCE, macrosFor, programTarget, versionAtLeast, type CDocumentLike } from './diagnostics';
 
 function before(a: Range['start'], b: Range['start']): boolean {
   return a.line < b.line || (a.line === b.line && a.character < b.character);
@@ -167,7 +167,7 @@ function usesPtRegs(handler: Handler | undefined): boolean {
 
 // ---- the fixes ----
 
-type FixFamily = 'rename' | 'typo' | 'ksyscall' | 'tracepoint' | 'fentry' | 'ctx-type' | 'ignore';
+type FixFamily = 'rename' | 'typo' | 'ksyscall' | 'tracepoint' | 'fentry' | 'ctx-type' | 'macro' | 'ignore';
 
 interface Fix {
   title: string;
@@ -183,6 +183,7 @@ const FAMILIES_FOR_CODE: Record<string, FixFamily[] | undefined> = {
   'prefer-fentry': ['fentry'],
   'prefer-ksyscall': ['ksyscall'],
   'wrong-ctx-type': ['ctx-type'],
+  'handler-macro': ['macro'],
   'renamed': ['rename', 'tracepoint', 'fentry'],
   'unknown': ['typo'],
   'field-missing': [],
@@ -391,7 +392,11 @@ export function codeActionsC(doc: CDocumentLike, range: Range, diagnostics: read
     const fixes: Fix[] = [];
     const ctxFix = diags.some((d) => d.code === 'wrong-ctx-type') ? ctxTypeFix(doc, program, report) : undefined;
     if (ctxFix) fixes.push(ctxFix);
-    if (diags.some((d) => d.code !== 'wrong-ctx-type')) fixes.push(...fixesFor(doc, program, target, report, ctx));
+    const macro = program.handler?.macroRange && macrosFor(target.kind)?.[0];
+    if (macro && diags.some((d) => d.code === 'handler-macro') && target.kind !== 'tracepoint') {
+      fixes.push({ title: `Use ${macro} (the ${target.kind} handler macro)`, edits: [{ range: program.handler!.macroRange!, newText: macro }], rank: 0, family: 'macro' });
+    }
+    if (diags.some((d) => d.code !== 'wrong-ctx-type' && d.code !== 'handler-macro')) fixes.push(...fixesFor(doc, program, target, report, ctx));
     fixes.sort((a, b) => a.rank - b.rank);
     // One action per fix, listing every diagnostic it answers; preferred when it is the best
     // answer to one of them. Suppression comes last and is never preferred.

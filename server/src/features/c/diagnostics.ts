@@ -213,7 +213,9 @@ function hintDiagnostics(program: BpfProgram, target: AttachTarget, report: Atta
   const data: DiagnosticData = { section: program.section, target, kernels: [...ctx.targets] };
   const kernels = ctx.targets.join(', ');
   for (const code of ['prefer-ksyscall', 'prefer-tracepoint', 'prefer-fentry'] as const) {
-    const alts = report.alternatives.filter((a) => hintCodeFor(a) === code);
+    // fentry/fexit are already cheap and BTF-typed: only an equivalent tracepoint is worth a hint.
+    const btfProgram = target.kind === 'fentry' || target.kind === 'fexit' || target.kind === 'fmod_ret';
+    const alts = report.alternatives.filter((a) => hintCodeFor(a) === code && !(btfProgram && a.reason === 'related'));
     if (!alts.length || !hintEnabled(code, ctx) || suppressed.has(code)) continue;
     const severity = effectiveSeverity(code, ctx);
     if (severity === undefined) continue;
@@ -428,6 +430,55 @@ function tracepointCtxDiagnostics(doc: CDocumentLike, program: BpfProgram, targe
   return out;
 }
 
+// ---- the handler macro must fit the program type ----
+
+/** Handler macros that read a program type's context correctly, the first being the usual one. */
+export function macrosFor(kind: AttachTarget['kind']): readonly string[] | undefined {
+  switch (kind) {
+    case 'kprobe': case 'kprobe.multi': case 'kprobe.session': return ['BPF_KPROBE'];
+    case 'kretprobe': case 'kretprobe.multi': return ['BPF_KRETPROBE'];
+    case 'ksyscall': return ['BPF_KSYSCALL', 'BPF_KPROBE_SYSCALL'];
+    case 'kretsyscall': return ['BPF_KRETPROBE'];
+    case 'fentry': case 'fexit': case 'fmod_ret': case 'fsession': case 'tp_btf': case 'raw_tp': case 'lsm': case 'iter':
+      return ['BPF_PROG', 'BPF_PROG2'];
+    default: return undefined;
+  }
+}
+
+const MACRO_READS: Record<string, string> = {
+  BPF_PROG: 'an array of u64 arguments', BPF_PROG2: 'an array of u64 arguments',
+  BPF_KPROBE: 'the registers of struct pt_regs', BPF_KRETPROBE: 'the return register of struct pt_regs',
+  BPF_KSYSCALL: 'the syscall wrapper\'s inner struct pt_regs', BPF_KPROBE_SYSCALL: 'the syscall wrapper\'s inner struct pt_regs',
+  BPF_UPROBE: 'the registers of struct pt_regs', BPF_URETPROBE: 'the return register of struct pt_regs',
+  BPF_USDT: 'USDT argument specs',
+};
+
+function handlerMacroDiagnostic(program: BpfProgram, target: AttachTarget, ctx: FeatureContext, suppressed: Set<string>): Diagnostic | undefined {
+  const handler = program.handler;
+  if (!handler?.macro || !handler.macroRange || suppressed.has('handler-macro')) return undefined;
+  const fits = macrosFor(target.kind);
+  // Tracepoint programs take the record struct; no macro reads it.
+  if (target.kind === 'tracepoint') {
+    if (handler.macro === 'BPF_PROG' || handler.macro === 'BPF_PROG2') return undefined;
+  } else if (!fits || fits.includes(handler.macro)) {
+    return undefined;
+  }
+  const severity = effectiveSeverity('handler-macro', ctx);
+  if (severity === undefined) return undefined;
+  const expected = target.kind === 'tracepoint' ? 'a plain function taking struct trace_event_raw_<class> *ctx' : fits![0];
+  const data: DiagnosticData = { section: program.section, target, kernels: [...ctx.targets] };
+  return makeDiagnostic('handler-macro', severity, handler.macroRange,
+    `${handler.macro} reads ${MACRO_READS[handler.macro] ?? 'another context'}, but a ${target.kind} program gets ${CONTEXT_OF[target.kind] ?? 'another context'}: use ${expected}.`, { data });
+}
+
+const CONTEXT_OF: Partial<Record<AttachTarget['kind'], string>> = {
+  'kprobe': 'struct pt_regs', 'kretprobe': 'struct pt_regs', 'kprobe.multi': 'struct pt_regs', 'kretprobe.multi': 'struct pt_regs',
+  'kprobe.session': 'struct pt_regs', 'ksyscall': 'the syscall wrapper\'s struct pt_regs', 'kretsyscall': 'struct pt_regs',
+  'fentry': 'a u64 array of BTF-typed arguments', 'fexit': 'a u64 array of BTF-typed arguments', 'fmod_ret': 'a u64 array of BTF-typed arguments',
+  'tp_btf': 'a u64 array of TP_PROTO arguments', 'raw_tp': 'a u64 array of TP_PROTO arguments', 'lsm': 'a u64 array of hook arguments',
+  'iter': 'an iterator context', 'tracepoint': 'the trace event record',
+};
+
 // ---- program type version floors ----
 
 /** Version `a` >= `b` for dotted upstream versions (`6.1` >= `5.18`). */
@@ -479,6 +530,8 @@ export function programDiagnostics(doc: CDocumentLike, program: BpfProgram, ctx:
   const out: Diagnostic[] = [];
   const floor = versionFloorDiagnostic(program, target, ctx, codes);
   if (floor) out.push(floor);
+  const macro = handlerMacroDiagnostic(program, target, ctx, codes);
+  if (macro) out.push(macro);
   const attach = attachDiagnostic(doc, program, target, report, ctx, codes) ?? notFoundAnywhere(doc, program, target, report, ctx, codes);
   if (attach) out.push(attach);
   out.push(...hintDiagnostics(program, target, report, ctx, codes, attach));
