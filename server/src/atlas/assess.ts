@@ -311,7 +311,15 @@ function assessTracepoint(kernel: KernelQuery, target: AttachTarget): Assessment
   const a: Assessment = { kernel: k, found: false, attachable: false, hazards: [] };
   const v = new Verdict();
   const label = target.system ? `${target.system}:${target.name}` : target.name;
-  const tp: TracepointFacts | undefined = kernel.tracepoint(target.name, target.system);
+  let tp: TracepointFacts | undefined = kernel.tracepoint(target.name, target.system);
+  if (!tp && target.system) {
+    // The event exists but its system is not known for this kernel: take it, and say so.
+    const unsystemed = kernel.tracepoint(target.name);
+    if (unsystemed && unsystemed.system === undefined) {
+      tp = unsystemed;
+      v.unknown(`which trace system ${target.name} belongs to (assumed ${target.system})`);
+    }
+  }
   if (!tp) {
     const other = target.system ? kernel.tracepoint(target.name) : undefined;
     if (other?.system && target.kind === 'tracepoint') {

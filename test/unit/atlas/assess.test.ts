@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Atlas } from '../../../server/src/atlas/atlas';
+import { AtlasFile } from '../../../server/src/atlas/format';
+import { KernelIndex } from '../../../server/src/atlas/kernelIndex';
 import { assess, compareAcross, parseTarget } from '../../../server/src/atlas/assess';
 import { dataDir } from '../../../server/src/dataDir';
 import type { Assessment, HazardName } from '../../../server/src/atlas/model';
@@ -130,6 +132,15 @@ describe('assess on Ubuntu (DepSurf)', () => {
     const wrongSystem = look('ubuntu-22.04', 'tracepoint:block:sched_switch');
     assert.deepEqual(names(wrongSystem), ['absent']);
     assert.match(wrongSystem.hazards[0].message, /sched:sched_switch/);
+  });
+
+  it('an event whose system is not known still matches, with the system said unknown', () => {
+    const facts = AtlasFile.open(path.join(dataDir(), 'atlas', 'ubuntu.atlas')).loadFacts('ubuntu-22.04');
+    facts.tracepoints = facts.tracepoints.map((t) => ({ ...t, system: undefined }));
+    const a = assess(KernelIndex.fromFacts(facts), parseTarget('tracepoint:sched:sched_switch'));
+    assert.equal(a.attachable, true);
+    assert.deepEqual(names(a), ['unknown']);
+    assert.match(a.hazards[0].message, /which trace system sched_switch belongs to/);
   });
 
   it('tp_btf and lsm need BTF; the LSM prototype changed in 5.0 (file_open lost cred)', () => {
