@@ -56,7 +56,7 @@ class InlineCounter {
       const m = HEADER.exec(l);
       if (!m) return;
       this.flush();
-      this.dies++;
+      if (m[3] !== 'NULL') this.dies++;
       const depth = (m[2].length - 1) >> 1;
       const tag = m[3];
       if (depth <= 1 && tag !== 'DW_TAG_subprogram') this.top = undefined;
