@@ -749,9 +749,13 @@ export class Btf {
         return this.decl(a.elem, `${d}[${a.nelems}]`, depth + 1);
       }
       case BtfKind.FUNC_PROTO: {
-        const p = this.proto(id);
-        const params = p.params.map((x) => cDeclOf(x.type, x.name));
-        if (p.variadic) params.push('...');
+        // Parameters are rendered at this depth too, so a corrupt proto that reaches itself
+        // through a parameter stops at MAX_CHAIN instead of overflowing the stack.
+        const raw = this.params(id);
+        const variadic = raw.length > 0 && raw[raw.length - 1].type === 0 && raw[raw.length - 1].name === '';
+        const params = (variadic ? raw.slice(0, -1) : raw)
+          .map((x) => cDeclOf(stripTrailingPlaceholder(this.decl(x.type, '%', depth + 1)), x.name));
+        if (variadic) params.push('...');
         return this.decl(this.refType(id), `${d}(${params.length ? params.join(', ') : 'void'})`, depth + 1);
       }
       case BtfKind.FUNC:

@@ -338,13 +338,18 @@ for (const id of ['debian-11', 'debian-13', 'debian-sid']) {
 
 // ---- bad input: always a KernelDataError naming the file
 
-/** A tiny hand-built BTF: int, a typedef to it, and a typedef that names itself (a cycle). */
+/**
+ * A tiny hand-built BTF: int, a typedef to it, a typedef that can name itself (a cycle), and a
+ * function prototype whose only parameter can point back to the prototype itself.
+ */
 function tinyBtf(opts: { cycle?: boolean } = {}): Uint8Array {
   const strings = '\0int\0my_int\0loop\0';
   const words: number[] = [
     1, (BtfKind.INT << 24), 4, (1 << 24) | 32, // [1] INT 'int' size 4 signed 32 bits
     5, (BtfKind.TYPEDEF << 24), 1, // [2] TYPEDEF 'my_int' -> 1
     12, (BtfKind.TYPEDEF << 24), opts.cycle ? 3 : 2, // [3] TYPEDEF 'loop' -> itself
+    0, (BtfKind.FUNC_PROTO << 24) | 1, 1, 0, opts.cycle ? 5 : 2, // [4] int (*)(param -> [5] or my_int)
+    0, (BtfKind.PTR << 24), 4, // [5] PTR -> [4]
   ];
   const typeLen = words.length * 4;
   const buf = new Uint8Array(24 + typeLen + strings.length);
@@ -373,7 +378,8 @@ function assertKde(fn: () => unknown, file: string, what: RegExp): void {
 
 test('hand-built BTF reads; a typedef cycle is reported, not looped on', () => {
   const ok = parseBtf(tinyBtf(), { file: 'tiny.btf' });
-  assert.equal(ok.count, 3);
+  assert.equal(ok.count, 5);
+  assert.equal(ok.typeName(5), 'int (*%)(my_int)');
   assert.equal(ok.typeName(3), 'loop');
   assert.equal(ok.resolve(3), 1);
   assert.equal(ok.sizeOf(3), 4);
@@ -382,6 +388,8 @@ test('hand-built BTF reads; a typedef cycle is reported, not looped on', () => {
   assertKde(() => bad.resolve(3), 'cycle.btf', /does not end/);
   assertKde(() => bad.sizeOf(3), 'cycle.btf', /does not end/);
   assertKde(() => bad.kind(99), 'cycle.btf', /out of range/);
+  assertKde(() => bad.typeName(5), 'cycle.btf', /does not end/);
+  assertKde(() => bad.proto(4), 'cycle.btf', /does not end/);
 });
 
 test('truncated, wrong-magic and garbage BTF give KernelDataError naming the file', () => {
