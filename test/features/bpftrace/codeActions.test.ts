@@ -106,3 +106,15 @@ test('a misspelt probe type is corrected', () => {
   assert.equal(apply(text, fix), 'kprobe:vfs_read { @ = count(); }\n');
   assert.ok(actionsFor('tracepiont:sched:sched_switch { }').some((a) => a.title === 'Change probe type to tracepoint'));
 });
+
+test('a misspelt args field is corrected to the record field', () => {
+  const text = 'tracepoint:sched:sched_switch { @[args.next_pidd] = count(); }\n';
+  const doc = docOf(text, URI);
+  const ds = diagnosticsBpftrace(doc, debian12);
+  const at = text.indexOf('next_pidd');
+  const range = { start: { line: 0, character: at }, end: { line: 0, character: at } };
+  const actions = codeActionsBpftrace(doc, range, ds, debian12);
+  const fix = actions.find((a) => a.title === 'Change args.next_pidd to args.next_pid');
+  assert.ok(fix, JSON.stringify(actions.map((a) => a.title)));
+  assert.equal(apply(text, fix), 'tracepoint:sched:sched_switch { @[args.next_pid] = count(); }\n');
+});

@@ -1,15 +1,17 @@
 // bpftrace quick fixes: rewrite a probe to one that attaches on every target kernel — the stable
 // tracepoint real tools switched to (`kprobe:tcp_drop` → `tracepoint:skb:kfree_skb`), fentry
 // instead of kprobe, a wildcard that also catches a compiler clone (`kprobe:finish_task_switch*`),
-// or the closest existing names for a misspelt target. The candidates come from the same probe
-// analysis as the diagnostics, recomputed here so no state travels with the diagnostic.
+// or the closest existing names for a misspelt target — and replace a whole probe list by its
+// tracepoint; also a misspelt probe type or args field, and suppression comments. The candidates
+// come from the same probe analysis as the diagnostics, recomputed here so that no state travels
+// with a diagnostic.
 
 import { CodeActionKind, type CodeAction, type Diagnostic, type Range } from 'vscode-languageserver';
-import { BT_PROBE_TYPES, rangeContains, type BtBlock, type BtProbe, type BtRange } from '../../syntax/bpftrace';
+import { BT_PROBE_TYPES, rangeContains, type BtBlock, type BtModel, type BtProbe, type BtRange } from '../../syntax/bpftrace';
 import { editDistance } from '../attachReport';
 import type { FeatureContext } from '../context';
 import { analyseProbe } from './analysis';
-import { btModelOf, type BtDocumentLike } from './common';
+import { argsOn, btModelOf, kernelOf, type BtDocumentLike } from './common';
 import { BT_SOURCE } from './diagnostics';
 
 function overlaps(a: BtRange, b: BtRange): boolean {
@@ -101,5 +103,42 @@ export function codeActionsBpftrace(doc: BtDocumentLike, range: Range, diagnosti
       });
     }
   }
+  actions.push(...fieldFixes(model, range, diagnostics, ctx, uri));
   return actions;
+}
+
+/** `args.next_pidd` → the record fields (or parameters) within two edits that every target has. */
+function fieldFixes(model: BtModel, range: Range, diagnostics: Diagnostic[], ctx: FeatureContext, uri: string): CodeAction[] {
+  const out: CodeAction[] = [];
+  for (const block of model.blocks) {
+    for (const use of block.argsUses) {
+      if (!use.field || !overlaps(use.range, range)) continue;
+      const related = diagnostics.filter((d) => d.source === BT_SOURCE && d.code === 'field-missing' && overlaps(use.range, d.range));
+      if (!related.length) continue;
+      // Fields present on every target kernel where some probe of the block has known args.
+      let common: Set<string> | undefined;
+      for (const probe of block.probes) {
+        for (const id of ctx.targets) {
+          const kernel = kernelOf(ctx, id);
+          const args = kernel ? argsOn(kernel, probe) : undefined;
+          if (!args) continue;
+          const names = new Set(args.map((a) => a.name));
+          common = common ? new Set([...common].filter((n) => names.has(n))) : names;
+        }
+      }
+      const candidates = [...(common ?? [])]
+        .map((name) => ({ name, d: editDistance(use.field, name, 2) }))
+        .filter((x) => x.d <= 2 && x.name !== use.field)
+        .sort((a, b) => a.d - b.d)
+        .slice(0, 3);
+      for (const c of candidates) {
+        out.push({
+          title: `Change args.${use.field} to args.${c.name}`, kind: CodeActionKind.QuickFix, diagnostics: related,
+          isPreferred: candidates.length === 1 || undefined,
+          edit: { changes: { [uri]: [{ range: use.range, newText: c.name }] } },
+        });
+      }
+    }
+  }
+  return out;
 }
