@@ -67,6 +67,8 @@ for (const [label, targets] of [['ubuntu-22.04 + debian-12', ISSUE_TARGETS], ['u
       assert.deepEqual(perKernel.map((r) => r.message.split(' ')[0]), [...targets]);
       assert.match(perKernel[0].message, /partially-inlined/);
       assert.match(perKernel[1].message, /fully-inlined/);
+      // The real breakage report is cited (data/knowledge/evidence.json).
+      assert.ok(d.relatedInformation!.some((r) => /^Reported: iovisor\/bcc#4261 /.test(r.message)));
       // The stable alternative is named: a block tracepoint that exists on both.
       assert.match(d.message, /Works on every target: (tp_btf|tracepoint)\/(block\/)?block_rq_/);
     });

@@ -14,6 +14,7 @@ import {
   DiagnosticSeverity, type Diagnostic, type DiagnosticRelatedInformation, type Range,
 } from 'vscode-languageserver';
 import type { AttachTarget, Hazard, HazardName, KernelQuery, Param, TraceField } from '../../atlas/model';
+import type { Evidence } from '../../knowledge/types';
 import type { SeverityOverride } from '../../settings';
 import type { BpfProgram, CModel, HandlerParam } from '../../syntax/cModel';
 import {
@@ -144,6 +145,15 @@ function makeDiagnostic(code: string, severity: DiagnosticSeverity, range: Range
   return { range, severity, code, codeDescription: { href: codeDocsHref(code) }, source: DIAGNOSTIC_SOURCE, message, ...extra };
 }
 
+/** Real breakage reports about a hook (FIELD-NOTES §2 via data/knowledge/evidence.json). */
+function evidenceFor(ctx: FeatureContext, subject: string): readonly Evidence[] {
+  try {
+    return ctx.knowledge.evidenceFor(subject);
+  } catch {
+    return [];
+  }
+}
+
 // ---- the attach diagnostic ----
 
 const RANK: Record<number, number> = { 1: 4, 2: 3, 3: 2, 4: 1 };
@@ -179,10 +189,11 @@ function attachDiagnostic(doc: CDocumentLike, program: BpfProgram, target: Attac
   if (ok.length && ok.length < report.kernels.length) parts.push(`Fine on ${ok.join(', ')}.`);
   const message = parts.join(' ') + alternativesSentence(report);
   const data: DiagnosticData = { section, target, kernels: [...ctx.targets] };
-  return makeDiagnostic(worst.code, worst.severity, program.sectionRange, message, {
-    relatedInformation: relatedPerKernel(doc.uri, program.sectionRange, report),
-    data,
-  });
+  const related = relatedPerKernel(doc.uri, program.sectionRange, report);
+  for (const e of evidenceFor(ctx, target.name).slice(0, 2)) {
+    related.push({ location: { uri: doc.uri, range: program.sectionRange }, message: `Reported: ${e.ref} "${e.title}" (${e.url})` });
+  }
+  return makeDiagnostic(worst.code, worst.severity, program.sectionRange, message, { relatedInformation: related, data });
 }
 
 // ---- hints: a stable alternative on every target ----
