@@ -2,7 +2,7 @@
 // for code-scanning services. Pure: a CheckResult in, a string out.
 
 import path from 'node:path';
-import { diagnosticCodes } from '../features/attachReport';
+import { codeDocsHref, diagnosticCodes } from '../features/attachReport';
 import type { CheckResult, Finding, FindingSeverity } from './findings';
 
 export type OutputFormat = 'text' | 'json' | 'sarif';
@@ -66,12 +66,12 @@ export function formatSarif(result: CheckResult, options: SarifOptions = {}): st
   for (const f of result.findings) if (!ruleIds.includes(f.code)) ruleIds.push(f.code);
   const rules = ruleIds.map((id) => {
     const doc = codes.find((c) => c.code === id);
-    const docs = result.findings.find((f) => f.code === id && f.docs)?.docs;
+    const docs = doc ? codeDocsHref(id) : result.findings.find((f) => f.code === id && f.docs)?.docs;
     return {
       id,
       name: id.replace(/(^|-)(\w)/g, (_m, _d, ch: string) => ch.toUpperCase()),
       shortDescription: { text: doc?.summary ?? id },
-      ...(docs ? { helpUri: docs.split('#')[0] + `#${id}` } : {}),
+      ...(docs ? { helpUri: docs } : {}),
       defaultConfiguration: { level: SARIF_LEVEL[doc?.defaultSeverity ?? 'warning'] },
     };
   });

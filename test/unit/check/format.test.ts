@@ -96,6 +96,7 @@ describe('SARIF 2.1.0 format', () => {
       assert.ok(['error', 'warning', 'note', 'none'].includes(r.defaultConfiguration.level), r.id);
     }
     assert.equal(rules.find((r) => r.id === 'fully-inlined')!.defaultConfiguration.level, 'error');
+    for (const r of rules as unknown as { id: string; helpUri: string }[]) assert.equal(r.helpUri, codeDocsHref(r.id));
     assert.equal(rules.find((r) => r.id === 'unknown')!.defaultConfiguration.level, 'note');
   });
 
