@@ -549,8 +549,9 @@ class Scanner {
       for (let i = targetStart; i <= end; i++) {
         const c = i < end ? this.text[i] : ':';
         if (c === '"') {
-          const q = Math.min(this.skipQuotedQuiet(i), end);
-          buf += this.text.slice(i + 1, Math.max(i + 1, q - 1));
+          const q = this.endOfQuoted(i, end);
+          const closed = q - 1 > i && this.text[q - 1] === '"';
+          buf += this.text.slice(i + 1, closed ? q - 1 : q);
           i = q - 1;
           continue;
         }
@@ -626,15 +627,18 @@ class Scanner {
     return probe;
   }
 
-  private skipQuotedQuiet(o: number): number {
+  /** Offset after the string or char literal at `o` (escapes honoured), without reporting
+   *  anything: parsing already reported unterminated literals. Stops at `end` and at a newline. */
+  private endOfQuoted(o: number, end: number): number {
     const t = this.text;
+    const q = t[o];
     let i = o + 1;
-    while (i < t.length) {
+    while (i < end) {
       if (t[i] === '\\') { i += 2; continue; }
-      if (t[i] === '"') return i + 1;
+      if (t[i] === q || t[i] === '\n') return Math.min(i + 1, end);
       i++;
     }
-    return t.length;
+    return end;
   }
 
   /** Finds `args.x`, `args->x`, `retval`, `argN` between two offsets of the predicate or the
@@ -644,7 +648,7 @@ class Scanner {
     const end = Math.min(to, t.length);
     for (let i = from; i < end; i++) {
       const c = t[i];
-      if (c === '"' || c === "'") { i = this.skipQuotedQuiet2(i, end) - 1; continue; }
+      if (c === '"' || c === "'") { i = this.endOfQuoted(i, end) - 1; continue; }
       if (c === '/' && t[i + 1] === '/') { i = this.lineEnd(i) - 1; continue; }
       if (c === '/' && t[i + 1] === '*') { const e = t.indexOf('*/', i + 2); i = (e < 0 ? end : e + 2) - 1; continue; }
       if (!IDENT_START.test(c) || (i > 0 && (IDENT.test(t[i - 1]) || t[i - 1] === '$' || t[i - 1] === '@' || t[i - 1] === '.' || (t[i - 1] === '>' && t[i - 2] === '-')))) continue;
@@ -670,18 +674,6 @@ class Scanner {
       }
       i = j - 1;
     }
-  }
-
-  private skipQuotedQuiet2(o: number, end: number): number {
-    const t = this.text;
-    const q = t[o];
-    let i = o + 1;
-    while (i < end) {
-      if (t[i] === '\\') { i += 2; continue; }
-      if (t[i] === q || t[i] === '\n') return i + 1;
-      i++;
-    }
-    return end;
   }
 }
 

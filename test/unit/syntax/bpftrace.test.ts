@@ -225,3 +225,10 @@ test('positions: CRLF text, positionAt/offsetAt round trip, probeAt', () => {
     assert.equal(offsetAt(m, pos), o);
   }
 });
+
+test('quoted probe parts: closed, and unterminated while typing', () => {
+  const m = parseBpftrace('uprobe:"/opt/app":"ns::fn(int)" { }\nuprobe:"/opt/ap');
+  assert.deepEqual(m.probes[0].parts, ['/opt/app', 'ns::fn(int)']);
+  assert.equal(m.probes[0].function, 'ns::fn(int)');
+  assert.deepEqual(m.probes[1].parts, ['/opt/ap']);
+});
