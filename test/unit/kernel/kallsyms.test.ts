@@ -81,6 +81,12 @@ for (const k of OTHER_LAYOUTS) {
       assert.equal(addressHex(decoded.symbols.find((s) => s.name === '_stext')!.addr), 'ffffffff81000000');
     });
 
+    it('reproduces the reference System.map byte for byte', () => {
+      const want = oracle<Record<string, { count: number; sha256: string }>>('kallsyms-other.json')[k.id];
+      assert.equal(decoded.symbols.length, want.count);
+      assert.equal(crypto.createHash('sha256').update(formatSystemMap(decoded.symbols)).digest('hex'), want.sha256);
+    });
+
     it('classifies text by address range, not by type letter, and drops padding labels', () => {
       const text = new TextMap(decoded.symbols, vm.file);
       const r = text.ranges;
