@@ -337,6 +337,8 @@ export function diagnosticsBpftrace(doc: BtDocumentLike, ctx: FeatureContext): D
   const c = new Collector(ctx, doc.uri, suppressions(model));
   for (const e of model.errors) c.add(e.range, 'error', 'syntax', e.message);
   const analyses = new Map<BtProbe, ProbeAnalysis>();
+  // Scripts repeat probes (copies of a tool, BEGIN/END): one analysis per distinct probe text.
+  const byText = new Map<string, ProbeAnalysis>();
   for (const block of model.blocks) {
     if (ctx.isCancelled?.()) break;
     for (const probe of block.probes) {
@@ -345,7 +347,12 @@ export function diagnosticsBpftrace(doc: BtDocumentLike, ctx: FeatureContext): D
         c.add(probe.range, 'error', 'syntax', `Incomplete probe ${probe.raw}: expected ${probe.kind === 'tracepoint' ? `${probe.typeText}:system:event` : `${probe.typeText}:function`}.`);
         continue;
       }
-      analyses.set(probe, analyseProbe(probe, ctx));
+      let analysis = byText.get(probe.raw);
+      if (!analysis) {
+        analysis = analyseProbe(probe, ctx);
+        byText.set(probe.raw, analysis);
+      }
+      analyses.set(probe, analysis);
     }
   }
   for (const block of model.blocks) {
