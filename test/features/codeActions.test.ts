@@ -209,3 +209,14 @@ describe('C quick fixes: handler macro', { skip: available(['ubuntu-22.04', 'deb
     assert.ok(!again.diags.some((d) => d.code === 'handler-macro'));
   });
 });
+
+describe('C quick fixes: a suffixed symbol another build numbers differently', { skip: available(['ubuntu-22.04', 'debian-12']) }, () => {
+  it('kprobe/finish_task_switch.isra.1 → the suffixed symbol every target has', async () => {
+    const targets = ['ubuntu-22.04', 'debian-12'];
+    const { doc, diags, actions } = await actionsFor('check/tools/offcputime_isra.bpf.c', targets, 'SEC("kprobe/finish_task_switch.isra.1")');
+    assert.equal(diags[0].code, 'absent');
+    const fix = preferred(actions);
+    assert.match(fix.title, /^Attach to finish_task_switch\.isra\.0 /);
+    assert.ok(edited(doc, fix).includes('SEC("kprobe/finish_task_switch.isra.0")'));
+  });
+});

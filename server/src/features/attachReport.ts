@@ -570,12 +570,35 @@ function findAlternatives(target: AttachTarget, ctx: FeatureContext) {
 
 // ---- renamed symbols ----
 
+/** The symbol a kernel has for a function whose exact name it lacks: the plain name, else the
+ *  callable compiler copy with the fewest suffixes (never a `.cold` fragment). */
+function bestSymbolFor(kernel: KernelQuery, base: string): string | undefined {
+  const symbols = (kernel.fn(base)?.symbols ?? []).filter((sym) => !/\.cold(\.|$)/.test(sym));
+  if (symbols.includes(base)) return base;
+  return [...symbols].sort((a, b) => a.split('.').length - b.split('.').length || a.localeCompare(b))[0];
+}
+
 function renameAdvice(target: AttachTarget, ctx: FeatureContext, kernels: readonly KernelVerdict[]): RenameAdvice | undefined {
   if (!(target.kind === 'kprobe' || target.kind === 'kretprobe' || target.kind === 'kprobe.session')) return undefined;
-  const renamedOn = kernels.filter((k) => k.hazards.some((h) => h.name === 'renamed'));
-  if (!renamedOn.length) return undefined;
-  const perKernel = renamedOn.map((k) => ({ kernel: k.kernel, symbol: k.assessment.attachAs ?? k.assessment.symbols?.[0] ?? target.name }));
-  const candidates = [...new Set(perKernel.map((p) => p.symbol))];
+  const dot = target.name.indexOf('.');
+  const base = dot > 0 ? target.name.slice(0, dot) : target.name;
+  const perKernel: { kernel: string; symbol: string }[] = [];
+  for (const k of kernels) {
+    if (k.hazards.some((h) => h.name === 'renamed')) {
+      perKernel.push({ kernel: k.kernel, symbol: k.assessment.attachAs ?? k.assessment.symbols?.[0] ?? target.name });
+    } else if (dot > 0 && !k.assessment.found) {
+      // `kprobe/name.isra.0` on a kernel whose compiler made another (or no) copy.
+      let sym: string | undefined;
+      try {
+        sym = bestSymbolFor(ctx.atlas.get(k.kernel), base);
+      } catch {
+        sym = undefined;
+      }
+      if (sym) perKernel.push({ kernel: k.kernel, symbol: sym });
+    }
+  }
+  if (!perKernel.length) return undefined;
+  const candidates = [...new Set([...perKernel.map((p) => p.symbol), base])].filter((sym) => sym !== target.name);
   let exact: string | undefined;
   for (const sym of candidates) {
     const everywhere = ctx.targets.every((id) => {
@@ -587,7 +610,7 @@ function renameAdvice(target: AttachTarget, ctx: FeatureContext, kernels: readon
     });
     if (everywhere) { exact = sym; break; }
   }
-  const pattern = `${target.name}*`;
+  const pattern = `${base}*`;
   const patternMatches = ctx.targets.map((id) => {
     try {
       return { kernel: id, symbols: matchFunctionGlob(ctx.atlas.get(id), pattern, 20) };

@@ -294,8 +294,11 @@ function ksyscallFix(doc: CDocumentLike, program: BpfProgram, alt: StableAlterna
 function fixesFor(doc: CDocumentLike, program: BpfProgram, target: AttachTarget, report: AttachReport, ctx: FeatureContext): Fix[] {
   const fixes: Fix[] = [];
   const nameRange = program.target?.nameRange;
+  // The failure is only about the symbol's name: plain name gone (renamed), or an exact
+  // compiler-suffixed name that another build numbered differently.
+  const suffixed = target.name.includes('.');
   const renamedEverywhereItFails = report.failing.length > 0
-    && report.failing.every((f) => f.hazards.every((h) => h.name === 'renamed'));
+    && report.failing.every((f) => f.hazards.every((h) => h.name === 'renamed' || (suffixed && h.name === 'absent')));
   const allAbsent = report.kernels.length > 0 && report.kernels.every((v) => !v.assessment.found);
 
   // Renamed: the exact symbol when every target has it, else a glob for kprobe.multi.
