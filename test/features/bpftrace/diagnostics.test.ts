@@ -223,3 +223,17 @@ test('several targets: argN of a kprobe whose parameter changed type is a signat
   assert.equal(d[0].range.start.line, 0);
   assert.match(d[0].message, /struct page \* on ubuntu-22\.04 \(5\.15\); struct folio \* on debian-12 \(6\.1\)/);
 });
+
+test('wildcards: compiler clones are named, notrace matches are reported', () => {
+  const clone = diagnosticsBpftrace(docOf('kprobe:finish_task_switch* { @ = count(); }'), debian12);
+  assert.deepEqual(codes(clone), ['pattern-matches']);
+  assert.match(clone[0].message, /Includes compiler-renamed symbols: finish_task_switch\.isra\.0/);
+  const notrace = diagnosticsBpftrace(docOf('kprobe:rcu_* { @[func] = count(); }'), debian12).find((d) => d.code === 'notrace');
+  assert.ok(notrace);
+  assert.equal(notrace.severity, DiagnosticSeverity.Warning);
+  assert.match(notrace.message, /have no ftrace site \(notrace\) and will not be traced: .*rcu_is_watching/);
+  // fentry attaches by BTF name: the clone's base function is not in BTF on debian-12.
+  const fentry = diagnosticsBpftrace(docOf('fentry:finish_task_switch* { }'), debian12);
+  assert.deepEqual(codes(fentry).sort(), ['absent', 'no-btf']);
+  assert.match(fentry.find((d) => d.code === 'no-btf')!.message, /^1 function matching fentry:finish_task_switch\* is not in the kernel BTF/);
+});

@@ -215,8 +215,10 @@ function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, 
   for (const hazard of ['kprobe-blacklist', 'notrace', 'no-btf'] as const) {
     const per = known.map((k) => ({ k, symbols: k.skipped.filter((s) => s.hazard === hazard).map((s) => s.symbol) })).filter((x) => x.symbols.length);
     if (!per.length) continue;
-    const why = hazard === 'kprobe-blacklist' ? 'are on the kprobe blacklist' : hazard === 'notrace' ? 'have no ftrace site (notrace)' : 'are not in the kernel BTF';
     const all = [...new Set(per.flatMap((x) => x.symbols))];
+    const one = all.length === 1;
+    const why = hazard === 'kprobe-blacklist' ? `${one ? 'is' : 'are'} on the kprobe blacklist`
+      : hazard === 'notrace' ? `${one ? 'has' : 'have'} no ftrace site (notrace)` : `${one ? 'is' : 'are'} not in the kernel BTF`;
     c.add(range, 'warning', hazard,
       `${all.length} ${noun}${all.length === 1 ? '' : 's'} matching ${pattern} ${why} and will not be traced: ${list(all)} (${per.map((x) => `${x.symbols.length} on ${label(ctx, x.k.kernel)}`).join(', ')}).`,
       { lines, probe: probe.raw });
