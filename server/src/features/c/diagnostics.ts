@@ -13,7 +13,7 @@
 import {
   DiagnosticSeverity, type Diagnostic, type DiagnosticRelatedInformation, type Range,
 } from 'vscode-languageserver';
-import type { AttachTarget, Hazard, HazardName, KernelQuery, Param, TraceField } from '../../atlas/model';
+import type { AttachTarget, Hazard, HazardName, KernelQuery, Param, Severity, TraceField } from '../../atlas/model';
 import type { Evidence } from '../../knowledge/types';
 import type { SeverityOverride } from '../../settings';
 import type { BpfProgram, CModel, HandlerParam } from '../../syntax/cModel';
@@ -68,11 +68,17 @@ const LSP_SEVERITY: Record<Exclude<SeverityOverride, 'off'>, DiagnosticSeverity>
   hint: DiagnosticSeverity.Hint,
 };
 
-/** The severity a code is shown with after settings.severity; undefined when turned off. */
-export function effectiveSeverity(code: string, ctx: FeatureContext): DiagnosticSeverity | undefined {
+const FROM_HAZARD_SEVERITY: Record<Severity, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information,
+};
+
+/** The severity a code is shown with after settings.severity; undefined when turned off. Without
+ *  an override: the severity the atlas gave this hazard (`given`), else the code's default. */
+export function effectiveSeverity(code: string, ctx: FeatureContext, given?: Severity): DiagnosticSeverity | undefined {
   const override = (ctx.settings.severity as Record<string, SeverityOverride | undefined>)[code];
   if (override === 'off') return undefined;
   if (override && LSP_SEVERITY[override]) return LSP_SEVERITY[override];
+  if (given) return FROM_HAZARD_SEVERITY[given];
   const doc = diagnosticCodes().find((c) => c.code === code);
   return LSP_SEVERITY[doc?.defaultSeverity ?? 'warning'];
 }
@@ -165,7 +171,7 @@ function attachDiagnostic(doc: CDocumentLike, program: BpfProgram, target: Attac
     verdict: v,
     hazards: v.hazards
       .filter((h) => h.name !== 'unknown' && !suppressed.has(h.name))
-      .map((h) => ({ hazard: h, severity: effectiveSeverity(h.name, ctx) }))
+      .map((h) => ({ hazard: h, severity: effectiveSeverity(h.name, ctx, h.severity) }))
       .filter((x): x is { hazard: Hazard; severity: DiagnosticSeverity } => x.severity !== undefined),
   }));
   let worst: { code: HazardName; severity: DiagnosticSeverity } | undefined;
