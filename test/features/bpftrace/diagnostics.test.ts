@@ -237,3 +237,12 @@ test('wildcards: compiler clones are named, notrace matches are reported', () =>
   assert.deepEqual(codes(fentry).sort(), ['absent', 'no-btf']);
   assert.match(fentry.find((d) => d.code === 'no-btf')!.message, /^1 function matching fentry:finish_task_switch\* is not in the kernel BTF/);
 });
+
+test('config missing_probes = "error": a sibling no longer covers a missing probe', () => {
+  const list = 'kprobe:blk_account_io_done,\nkprobe:__blk_account_io_done\n{ @ = count(); }\n';
+  const tolerant = diagnosticsBpftrace(docOf(list), debian12).find((d) => d.range.start.line === 1)!;
+  assert.equal(tolerant.severity, DiagnosticSeverity.Information);
+  const strict = diagnosticsBpftrace(docOf('config = { missing_probes = "error" }\n' + list), debian12).find((d) => d.range.start.line === 2)!;
+  assert.equal(strict.severity, DiagnosticSeverity.Error);
+  assert.equal(strict.code, 'absent');
+});

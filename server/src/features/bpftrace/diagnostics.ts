@@ -9,7 +9,7 @@ import {
   DiagnosticSeverity, type Diagnostic, type DiagnosticRelatedInformation,
 } from 'vscode-languageserver';
 import type { HazardName } from '../../atlas/model';
-import type { BtBlock, BtModel, BtProbe, BtRange } from '../../syntax/bpftrace';
+import { offsetAt, type BtBlock, type BtModel, type BtProbe, type BtRange } from '../../syntax/bpftrace';
 import { codeDocsHref, diagnosticCodes, verdictLine, type AttachReport, type Status } from '../attachReport';
 import type { FeatureContext } from '../context';
 import { analyseProbe, type ProbeAnalysis, type WildcardOnKernel } from './analysis';
@@ -123,6 +123,18 @@ function primaryHazard(report: AttachReport, status: Status): HazardName {
   return status === 'error' ? 'absent' : 'unknown';
 }
 
+/** `config = { missing_probes = "error" }` turns bpftrace's default (warn and skip a probe that
+ *  cannot attach, bpftrace/bpftrace#3246) into a failure: then a sibling covers nothing. */
+export function missingProbesMode(model: BtModel): 'error' | 'warn' | 'ignore' {
+  for (const item of model.others) {
+    if (item.keyword !== 'config') continue;
+    const text = model.text.slice(offsetAt(model, item.range.start), offsetAt(model, item.range.end));
+    const m = /\bmissing_probes\s*=\s*"?(error|warn|ignore)"?/.exec(text);
+    if (m) return m[1] as 'error' | 'warn' | 'ignore';
+  }
+  return 'warn';
+}
+
 /** Kernels where some other probe of the same list attaches (bpftrace's missing_probes tolerance
  *  for lists such as `kprobe:blk_account_io_start, kprobe:__blk_account_io_start`). */
 function coveredBySibling(analyses: Map<BtProbe, ProbeAnalysis>, block: BtBlock, probe: BtProbe, kernel: string): boolean {
@@ -138,13 +150,13 @@ function coveredBySibling(analyses: Map<BtProbe, ProbeAnalysis>, block: BtBlock,
 }
 
 function exactDiagnostics(c: Collector, ctx: FeatureContext, analyses: Map<BtProbe, ProbeAnalysis>, block: BtBlock,
-  probe: BtProbe, analysis: ProbeAnalysis, report: AttachReport): void {
+  probe: BtProbe, analysis: ProbeAnalysis, report: AttachReport, tolerateMissing: boolean): void {
   const lines = probeLines(probe, block);
   let status: Status = 'ok';
   const coveredOn: string[] = [];
   for (const k of report.kernels) {
     let s = k.status;
-    if (s === 'error' && block.probes.length > 1 && coveredBySibling(analyses, block, probe, k.kernel)) {
+    if (s === 'error' && tolerateMissing && block.probes.length > 1 && coveredBySibling(analyses, block, probe, k.kernel)) {
       coveredOn.push(k.kernel);
       s = 'info';
     }
@@ -161,7 +173,7 @@ function exactDiagnostics(c: Collector, ctx: FeatureContext, analyses: Map<BtPro
     if (failing.length) {
       parts.push(`${probe.raw} does not attach on ${failing.map((f) => `${label(ctx, f.kernel)} (${f.hazards.map((h) => h.name).join(', ') || 'absent'})`).join(', ')}.`);
     }
-    if (coveredOn.length) parts.push(`${probe.raw} does not attach on ${list(coveredOn.map((k) => label(ctx, k)))}; another probe of this list does, so bpftrace skips it there.`);
+    if (coveredOn.length) parts.push(`${probe.raw} does not attach on ${list(coveredOn.map((k) => label(ctx, k)))}; another probe of this list does, so bpftrace warns and skips it there (missing_probes).`);
     if (report.degraded.length) {
       parts.push(`${failing.length || coveredOn.length ? 'It' : probe.raw} attaches but ${report.degraded.map((d) => `${d.hazards.map((h) => h.name).join(', ')} on ${label(ctx, d.kernel)}`).join('; ')}.`);
     }
@@ -338,6 +350,7 @@ export function diagnosticsBpftrace(doc: BtDocumentLike, ctx: FeatureContext): D
   const model = btModelOf(doc);
   const c = new Collector(ctx, doc.uri, suppressions(model));
   for (const e of model.errors) c.add(e.range, 'error', 'syntax', e.message);
+  const tolerateMissing = missingProbesMode(model) !== 'error';
   const analyses = new Map<BtProbe, ProbeAnalysis>();
   // Scripts repeat probes (copies of a tool, BEGIN/END): one analysis per distinct probe text.
   const byText = new Map<string, ProbeAnalysis>();
@@ -361,7 +374,7 @@ export function diagnosticsBpftrace(doc: BtDocumentLike, ctx: FeatureContext): D
     for (const probe of block.probes) {
       const analysis = analyses.get(probe);
       if (!analysis) continue;
-      for (const report of analysis.reports) exactDiagnostics(c, ctx, analyses, block, probe, analysis, report);
+      for (const report of analysis.reports) exactDiagnostics(c, ctx, analyses, block, probe, analysis, report, tolerateMissing);
       for (const w of analysis.wildcards) {
         const pattern = w.target.kind === 'tracepoint' ? `${probe.typeText}:${w.target.system}:${w.target.name}` : `${probe.typeText}:${w.target.name}`;
         wildcardDiagnostics(c, ctx, block, probe, pattern, w.perKernel);
