@@ -13,9 +13,10 @@ import { assess, normalizeType } from '../atlas/assess';
 import type { Equivalent } from '../knowledge/types';
 import type { FeatureContext } from './context';
 
-/** How bad a hazard is for the author, independent of what any one source reported: attach
- *  failures are errors, silent under-counts and changed shapes are warnings, and `unknown` is
- *  never more than information (the atlas cannot tell, so it must not alarm). */
+/** The usual severity of each hazard, for documentation, SARIF rule levels and cross-kernel
+ *  differences: attach failures are errors, silent under-counts and changed shapes are warnings,
+ *  and `unknown` is never more than information (the atlas cannot tell, so it must not alarm).
+ *  Per-kernel verdicts keep the severity assess() gave. */
 export const HAZARD_SEVERITY: Record<HazardName, Severity> = {
   'absent': 'error',
   'fully-inlined': 'error',
@@ -49,7 +50,7 @@ export interface KernelVerdict {
   release?: string;
   version?: string;
   assessment: Assessment;
-  /** Hazards that apply to this kind of program, each with the severity of HAZARD_SEVERITY. */
+  /** Hazards that apply to this kind of program, with the severities assess() gave (`unknown` capped at info). */
   hazards: Hazard[];
   status: Status;
   /** For glob targets (kprobe.multi, bpftrace wildcards): attachable symbols matched. */
@@ -522,7 +523,7 @@ function findAlternatives(target: AttachTarget, ctx: FeatureContext) {
                 : `Related tracepoint ${alt.system ? `${alt.system}:` : ''}${alt.name} (approximate semantics).`,
               since: alt.since ?? row.since, caveat: row.caveat, evidence: row.evidence, source: row.source,
             });
-          } else if (best.check.presentOn.length) {
+          } else if (best.check.presentOn.length && !partialAlternatives.some((p) => p.target.name === alt.name && p.target.system === alt.system)) {
             partialAlternatives.push({
               target: { kind: 'tracepoint', name: alt.name, system: alt.system },
               presentOn: best.check.presentOn, missingOn: best.check.missingOn,
