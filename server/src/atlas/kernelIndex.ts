@@ -80,6 +80,24 @@ export class KernelIndex implements KernelQuery {
     return this.data.functionNames;
   }
 
+  functionNamesWithPrefix(prefix: string, limit: number): string[] {
+    const data = this.data;
+    let lo = 0;
+    let hi = data.functionCount;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (data.nameAt(mid) < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: string[] = [];
+    for (let i = lo; i < data.functionCount && out.length < limit; i++) {
+      const name = data.nameAt(i);
+      if (!name.startsWith(prefix)) break;
+      if (out[out.length - 1] !== name) out.push(name);
+    }
+    return out;
+  }
+
   extraSymbols(): readonly string[] {
     return this.data.extraSymbols;
   }

@@ -239,6 +239,9 @@ export interface KernelQuery {
   /** Any text symbol with exactly this name (plain or suffixed) exists. */
   hasSymbol(name: string): boolean;
   functionNames(): readonly string[];
+  /** Up to `limit` distinct function names starting with `prefix`, in name order, without
+   *  building the whole name list (completion on a cold kernel). Optional, added by H2. */
+  functionNamesWithPrefix?(prefix: string, limit: number): string[];
   tracepoint(name: string, system?: string): TracepointFacts | undefined;
   tracepoints(): readonly TracepointFacts[];
   /** Trace systems with their event names. */

@@ -53,6 +53,16 @@ describe('Atlas', () => {
     }
   });
 
+  it('lists names by prefix without building the whole list', () => {
+    const k = new Atlas({ live: false }).get('ubuntu-22.04');
+    const some = k.functionNamesWithPrefix('vfs_rea', 10);
+    assert.ok(some.includes('vfs_read'));
+    assert.ok(some.every((n) => n.startsWith('vfs_rea')));
+    assert.deepEqual(some, k.functionNames().filter((n) => n.startsWith('vfs_rea')).slice(0, 10));
+    assert.equal(k.functionNamesWithPrefix('vfs_', 3).length, 3);
+    assert.deepEqual(k.functionNamesWithPrefix('zzzz_no_such_prefix', 5), []);
+  });
+
   it('explains unknown and ambiguous names', () => {
     assert.throws(() => atlas.resolve('9.99'), /unknown kernel "9\.99": known kernels are .*ubuntu-22\.04/);
     assert.throws(() => atlas.resolve(''), /empty kernel name/);
