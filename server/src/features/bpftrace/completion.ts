@@ -14,7 +14,7 @@ import {
 } from 'vscode-languageserver';
 import type { AttachTarget, KernelQuery } from '../../atlas/model';
 import {
-  BT_PROBE_TYPES, offsetAt, positionAt, probeTypeInfo, type BtBlock, type BtModel,
+  BT_PROBE_TYPES, blockAtOffset, offsetAt, positionAt, probeTypeInfo, type BtBlock, type BtModel,
 } from '../../syntax/bpftrace';
 import { attachReport, globToRegExp, type AttachReport } from '../attachReport';
 import type { FeatureContext } from '../context';
@@ -30,7 +30,7 @@ const EMPTY: CompletionList = { isIncomplete: false, items: [] };
 export function completionBpftrace(doc: BtDocumentLike, pos: Position, ctx: FeatureContext): CompletionList {
   const model = btModelOf(doc);
   const offset = offsetAt(model, pos);
-  const block = model.blocks.find((b) => offset > b.bodyStart && offset <= b.bodyEnd);
+  const block = blockAtOffset(model, offset);
   if (block) return inCode(model, block, offset, ctx);
   const pred = model.blocks.find((b) => b.predicate && offset > offsetAt(model, b.predicate.range.start)
     && (offset < offsetAt(model, b.predicate.range.end) || (offset === model.text.length && !b.predicate.text.endsWith('/'))));

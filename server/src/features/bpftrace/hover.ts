@@ -5,7 +5,7 @@
 
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
 import {
-  offsetAt, positionAt, probeTypeInfo, rangeContains, type BtBlock, type BtModel, type BtProbe,
+  blockAtOffset, offsetAt, positionAt, probeTypeInfo, rangeContains, type BtBlock, type BtModel, type BtProbe,
 } from '../../syntax/bpftrace';
 import { renderAttachPoint } from '../render';
 import type { FeatureContext } from '../context';
@@ -129,8 +129,7 @@ function argNHover(block: BtBlock, index: number, ctx: FeatureContext, range: Ho
 
 function builtinHover(model: BtModel, pos: Position, ctx: FeatureContext): Hover | null {
   const offset = offsetAt(model, pos);
-  const inside = model.blocks.some((b) => (offset > b.bodyStart && offset <= b.bodyEnd)
-    || (b.predicate && rangeContains(b.predicate.range, pos)));
+  const inside = !!blockAtOffset(model, offset) || model.blocks.some((b) => b.predicate && rangeContains(b.predicate.range, pos));
   if (!inside) return null;
   const t = model.text;
   let a = offset;
