@@ -29,8 +29,9 @@ and *.bt), where it fails to attach or silently misses calls on the target kerne
 alternative. Exit status: 0 no error, 1 an error was found, 2 usage error.
 
   --kernel ID      a target kernel: an atlas id (debian-12, ubuntu-22.04), a release (6.1), or an
-                   atlas file from \`bpf-atlas index\`; repeat for several. Default: the running
-                   kernel when readable, else the newest bundled LTS kernels.
+                   atlas file from \`bpf-atlas index\`; repeat (or separate with commas) for
+                   several. Default: the running kernel when readable, else the
+                   newest bundled LTS kernels.
   --format FMT     text (default), json, or sarif (SARIF 2.1.0 for code scanning).
   --no-hints       leave out hints (stable alternatives for programs that work).
   --no-live        do not read the running kernel.
@@ -60,7 +61,7 @@ export function parseCheckArgs(argv: readonly string[]): CheckArgs {
     };
     if (a === '--') { args.paths.push(...argv.slice(i + 1)); break; }
     if (a === '-h' || a === '--help') args.help = true;
-    else if (a === '--kernel' || a.startsWith('--kernel=') || a === '-k') args.kernels.push(value('--kernel'));
+    else if (a === '--kernel' || a.startsWith('--kernel=') || a === '-k') args.kernels.push(...value('--kernel').split(',').map((k) => k.trim()).filter(Boolean));
     else if (a === '--format' || a.startsWith('--format=')) {
       const f = value('--format');
       if (!(OUTPUT_FORMATS as readonly string[]).includes(f)) throw new UsageError(`unknown format "${f}": use ${OUTPUT_FORMATS.join(', ')}`);
