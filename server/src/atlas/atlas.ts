@@ -273,6 +273,18 @@ export class Atlas implements AtlasQuery {
     return e.index;
   }
 
+  /** Decompress what the given kernels need in the background (thread pool), e.g. while the
+   *  server parses the first document; get() afterwards is mostly decoding. Never throws: load
+   *  problems are reported by get(). Resolves when the data is ready. */
+  async preload(ids: readonly string[]): Promise<void> {
+    const entries = this.all();
+    await Promise.all(ids.map(async (id) => {
+      const e = entries.get(id);
+      if (!e?.file || e.index) return;
+      await e.file.prefetch(this.fileIds.get(e.meta.id) ?? e.meta.id);
+    }));
+  }
+
   /** Read the running kernel (async readers welcome); undefined when it is not offered. */
   async loadLive(): Promise<KernelIndex | undefined> {
     const entries = this.all();

@@ -500,7 +500,46 @@ export class AtlasFile {
   }
 
   /** A section read, checked and decompressed. */
+  /** Sections decompressed ahead of use by prefetch(), by offset; taken (once) by section(). */
+  private readonly prefetched = new Map<number, Buffer>();
+
+  /** Decompress the big shared sections and a kernel's lists on libuv's thread pool, so that
+   *  several kernels (and other start-up work) proceed in parallel; load() then finds them
+   *  ready. Errors are left for load() to report. */
+  async prefetch(id: string): Promise<void> {
+    const entry = this.header.kernels.find((k) => k.meta.id === id);
+    if (!entry) return;
+    const refs: SectionRef[] = [entry.lists.fn];
+    if (!this.stringsCache) refs.push(this.header.strings);
+    if (!this.tableCache.has('fn')) refs.push(this.header.tables.fn);
+    await Promise.all(refs.map((ref) => {
+      let job = this.inflight.get(ref.off);
+      if (!job) {
+        job = (async () => {
+          try {
+            const data = this.readChecked(ref, 'section');
+            const raw = await new Promise<Buffer>((resolve, reject) => {
+              zlib.brotliDecompress(data, { chunkSize: Math.max(64 * 1024, ref.raw) }, (err, out) => (err ? reject(err) : resolve(out)));
+            });
+            if (raw.length === ref.raw) this.prefetched.set(ref.off, raw);
+          } catch {
+            /* load() reads the section again and reports the problem */
+          }
+        })();
+        this.inflight.set(ref.off, job);
+      }
+      return job;
+    }));
+  }
+
+  private readonly inflight = new Map<number, Promise<void>>();
+
   private section(ref: SectionRef, what: string): Uint8Array {
+    const ready = this.prefetched.get(ref.off);
+    if (ready) {
+      this.prefetched.delete(ref.off);
+      return ready;
+    }
     const data = this.readChecked(ref, what);
     let raw: Buffer;
     try {

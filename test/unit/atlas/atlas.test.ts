@@ -63,6 +63,16 @@ describe('Atlas', () => {
     assert.deepEqual(k.functionNamesWithPrefix('zzzz_no_such_prefix', 5), []);
   });
 
+  it('preloads kernels in the background with the same result as a direct load', async () => {
+    const a = new Atlas({ live: false });
+    await a.preload(['ubuntu-22.04', 'ubuntu-24.04', 'no-such-kernel']);
+    const b = new Atlas({ live: false });
+    for (const id of ['ubuntu-22.04', 'ubuntu-24.04']) {
+      assert.deepEqual(a.get(id).functionNames(), b.get(id).functionNames());
+      assert.deepEqual(a.get(id).fn('finish_task_switch'), b.get(id).fn('finish_task_switch'));
+    }
+  });
+
   it('explains unknown and ambiguous names', () => {
     assert.throws(() => atlas.resolve('9.99'), /unknown kernel "9\.99": known kernels are .*ubuntu-22\.04/);
     assert.throws(() => atlas.resolve(''), /empty kernel name/);
