@@ -99,6 +99,7 @@ function text(target: AttachTarget, assessments: Assessment[], releases: Map<str
     const rel = releases.get(a.kernel);
     lines.push('', `  ${a.kernel}${rel ? ` (${rel})` : ''}: ${verdict(a)}`);
     if (a.proto) lines.push(`    ${a.proto}`);
+    if (target.pattern && a.symbols?.length) lines.push(`    matches: ${a.symbols.slice(0, 12).join(', ')}${a.symbols.length > 12 ? ', ...' : ''}`);
     if (a.system && target.kind !== 'tracepoint') lines.push(`    event ${a.system}:${target.name}`);
     if (a.args?.length && !a.proto) lines.push(`    args: ${a.args.map((p) => cDecl(p.type, p.name)).join(', ')}`);
     if (a.fields?.length) {
