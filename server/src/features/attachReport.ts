@@ -92,7 +92,8 @@ export interface PartialAlternative {
   evidence?: string;
 }
 
-/** Where only compiler-suffixed symbols exist: what to attach to instead. */
+/** Where only compiler-suffixed symbols exist, or clones sit beside the plain symbol: what to
+ *  attach to instead. */
 export interface RenameAdvice {
   /** Kernels that need the suffixed name, with that name. */
   perKernel: { kernel: string; symbol: string }[];
@@ -598,7 +599,10 @@ function renameAdvice(target: AttachTarget, ctx: FeatureContext, kernels: readon
       if (sym) perKernel.push({ kernel: k.kernel, symbol: sym });
     }
   }
-  if (!perKernel.length) return undefined;
+  // Plain symbol plus clones (`should_failslab` + `.constprop.0`): no single symbol covers both,
+  // only a glob does.
+  const clonedOn = kernels.filter((k) => k.hazards.some((h) => h.name === 'clone'));
+  if (!perKernel.length && !clonedOn.length) return undefined;
   const candidates = [...new Set([...perKernel.map((p) => p.symbol), base])].filter((sym) => sym !== target.name);
   let exact: string | undefined;
   for (const sym of candidates) {
@@ -611,6 +615,7 @@ function renameAdvice(target: AttachTarget, ctx: FeatureContext, kernels: readon
     });
     if (everywhere) { exact = sym; break; }
   }
+  if (!perKernel.length) exact = undefined;
   const pattern = `${base}*`;
   const patternMatches = ctx.targets.map((id) => {
     try {

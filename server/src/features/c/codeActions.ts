@@ -185,6 +185,7 @@ const FAMILIES_FOR_CODE: Record<string, FixFamily[] | undefined> = {
   'wrong-ctx-type': ['ctx-type'],
   'handler-macro': ['macro'],
   'renamed': ['rename', 'tracepoint', 'fentry'],
+  'clone': ['rename', 'tracepoint'],
   'unknown': ['typo'],
   'field-missing': [],
   'fields-changed': [],
