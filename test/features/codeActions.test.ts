@@ -220,3 +220,24 @@ describe('C quick fixes: a suffixed symbol another build numbers differently', {
     assert.ok(edited(doc, fix).includes('SEC("kprobe/finish_task_switch.isra.0")'));
   });
 });
+
+describe('C quick fixes: a clone beside the plain symbol', { skip: available(['debian-12', 'debian-13']) }, () => {
+  it('kprobe/vfs_statfs → kprobe.multi/vfs_statfs*, which also attaches to the clone', async () => {
+    // kprobe.multi needs 5.18: both Debian targets have it.
+    const targets = ['debian-12', 'debian-13'];
+    const { doc, diags, actions } = await actionsFor('check/tools/statfs_clone.bpf.c', targets, 'SEC("kprobe/vfs_statfs")');
+    assert.equal(diags[0].code, 'clone');
+    assert.equal(diags[0].severity, DiagnosticSeverity.Warning);
+    const fix = preferred(actions);
+    assert.match(fix.title, /^Use kprobe\.multi\/vfs_statfs\* \(matches debian-12: vfs_statfs\.\S+, vfs_statfs;/);
+    const text = edited(doc, fix);
+    assert.ok(text.includes('SEC("kprobe.multi/vfs_statfs*")'));
+    const again = await reanalyse('check/tools/statfs_clone.fixed.bpf.c', text, targets);
+    assert.ok(!again.diags.some((d) => d.code === 'clone'), again.diags.map((d) => d.message).join('\n'));
+  });
+
+  it('is not offered where a target is older than 5.18', async () => {
+    const { actions } = await actionsFor('check/tools/statfs_clone.bpf.c', ['ubuntu-22.04', 'debian-12'], 'SEC("kprobe/vfs_statfs")');
+    assert.ok(!actions.some((a) => a.title.includes('kprobe.multi')), actions.map((a) => a.title).join(' | '));
+  });
+});

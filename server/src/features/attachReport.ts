@@ -206,8 +206,9 @@ function lowerBound(names: readonly string[], prefix: string): number {
   return lo;
 }
 
-/** Symbols a function glob attaches to on one kernel. `.cold`/`.part` fragments are not
- *  functions of their own (they are not in available_filter_functions), so they never count.
+/** Symbols a function glob attaches to on one kernel. `.cold` fragments are not functions of
+ *  their own (no ftrace site, not in available_filter_functions), so they never count; `.part`
+ *  copies are real functions and do.
  *  A glob with a literal head only visits the names that can match it. */
 export function matchFunctionGlob(kernel: KernelQuery, glob: string, limit = Infinity): string[] {
   const re = globToRegExp(glob);
@@ -216,7 +217,7 @@ export function matchFunctionGlob(kernel: KernelQuery, glob: string, limit = Inf
   const visit = (name: string): boolean => {
     const facts = kernel.fn(name);
     for (const sym of facts?.symbols ?? []) {
-      if (/\.(cold|part)(\.|$)/.test(sym)) continue;
+      if (/\.cold(\.|$)/.test(sym)) continue;
       if (re.test(sym) && !out.includes(sym)) out.push(sym);
     }
     return out.length < limit;
