@@ -115,6 +115,16 @@ for (const [label, targets] of [['ubuntu-22.04 + debian-12', ISSUE_TARGETS], ['u
       assert.match(doc.text.split('\n')[d.range.start.line], /int handle_issue\(struct trace_event_raw_sched_switch \*ctx\)/);
     });
 
+    it('a record struct whose event class was renamed between the targets', async () => {
+      const { doc, diags } = await diagnose('check/tools/biolatency_tp.bpf.c', targets);
+      const d = diags.find((x) => x.code === 'wrong-ctx-type');
+      assert.ok(d, JSON.stringify(diags.map((x) => x.code)));
+      assert.match(d.message, /^struct trace_event_raw_block_rq_completion is not the record of block:block_rq_complete on ubuntu-22\.04: its ctx is struct trace_event_raw_block_rq_complete/);
+      assert.ok(!d.message.includes(failing), `the newer target ${failing} has the struct`);
+      assert.match(d.message, /named differently across the targets/);
+      assert.equal(doc.text.split('\n')[d.range.start.line].slice(d.range.start.character, d.range.end.character).trim(), 'struct trace_event_raw_block_rq_completion *');
+    });
+
     it('ctx->reason of skb:kfree_skb is missing on ubuntu-22.04 only (added in 5.17)', async () => {
       const { doc, diags } = await diagnose('check/tools/tcpdrop.bpf.c', targets);
       const reason = diags.filter((d) => doc.text.split('\n')[d.range.start.line].slice(d.range.start.character, d.range.end.character) === 'reason');

@@ -402,7 +402,11 @@ function tracepointCtxDiagnostics(doc: CDocumentLike, program: BpfProgram, targe
         if (severity !== undefined) {
           out.push(makeDiagnostic('wrong-ctx-type', severity, ctxParam.typeRange ?? ctxParam.range,
             `struct ${structName} is not the record of ${target.system}:${target.name}${wrongOn.length < found.length ? ` on ${wrongOn.map((v) => v.kernel).join(', ')}` : ''}: `
-            + `its ctx is struct ${expected.join(' / ')}${isSyscallEvent ? '' : ` (the event's class is ${[...new Set(wrongOn.map((v) => v.assessment.template))].join(' / ')})`}. Field offsets would be wrong.`,
+            + `its ctx is struct ${expected.join(' / ')}${isSyscallEvent ? '' : ` (the event's class is ${[...new Set(wrongOn.map((v) => v.assessment.template))].join(' / ')})`}. `
+            + (wrongOn.length < found.length && !isSyscallEvent
+              // The class was renamed between targets: one struct name cannot fit all of them.
+              ? 'The record struct is named differently across the targets: use tp_btf, or read the fields through CO-RE flavours (struct trace_event_raw_<class>___<suffix>) checked with bpf_core_type_exists().'
+              : 'Field offsets would be wrong.'),
             { data }));
         }
       }
