@@ -33,6 +33,8 @@ export interface SoakServerOptions {
   /** argv prefix run before `node dist/server.js --stdio` (e.g. ['unshare', '-m', ...]); the
    *  wrapper must exec the server so the spawned pid is the server's. */
   wrapper?: string[];
+  /** node options for the server process (e.g. --heapsnapshot-signal=SIGUSR2). */
+  nodeArgs?: string[];
   env?: NodeJS.ProcessEnv;
   cwd?: string;
 }
@@ -56,6 +58,7 @@ export class SoakServer {
   cancelled = 0;
   exitCode: number | null | undefined;
   settings: unknown;
+  cwd = ROOT;
 
   private constructor(readonly proc: ChildProcess, readonly connection: MessageConnection, settings: unknown) {
     this.settings = settings;
@@ -71,7 +74,7 @@ export class SoakServer {
 
   static async start(options: SoakServerOptions = {}): Promise<SoakServer> {
     if (!fs.existsSync(SERVER)) throw new Error(`${SERVER} is missing: run npm run build first`);
-    const argv = [...(options.wrapper ?? []), process.execPath, SERVER, '--stdio'];
+    const argv = [...(options.wrapper ?? []), process.execPath, ...(options.nodeArgs ?? []), SERVER, '--stdio'];
     const proc = spawn(argv[0], argv.slice(1), {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, ...options.env },
@@ -79,6 +82,7 @@ export class SoakServer {
     });
     const connection = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
     const server = new SoakServer(proc, connection, options.settings);
+    server.cwd = options.cwd ?? ROOT;
     proc.on('exit', (code) => (server.exitCode = code));
     proc.stderr!.on('data', (d: Buffer) => server.stderr.push(String(d)));
     connection.onRequest('workspace/configuration', (params: { items: { section?: string }[] }) =>
@@ -198,6 +202,30 @@ export class SoakServer {
     const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
     if (!m) throw new Error(`no VmRSS in /proc/${this.pid}/status`);
     return Number(m[1]);
+  }
+
+  /** Live V8 heap of the server in MB: sends SIGUSR2 (the server must run with
+   *  --heapsnapshot-signal=SIGUSR2 and a cwd of its own), which makes V8 collect garbage and write a
+   *  heap snapshot; sums the snapshot's self sizes and deletes the file. */
+  async liveHeapMb(ms = 30_000): Promise<number> {
+    const before = new Set(fs.readdirSync(this.cwd));
+    process.kill(this.pid, 'SIGUSR2');
+    const deadline = Date.now() + ms;
+    let file: string | undefined;
+    while (!(file = fs.readdirSync(this.cwd).find((n) => n.endsWith('.heapsnapshot') && !before.has(n)))) {
+      if (Date.now() > deadline) throw new Error(`no heap snapshot from ${this.pid} within ${ms} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // The snapshot is written on the main thread: once a request is answered the file is complete.
+    await this.request('bpfAtlas/listKernels', {}, ms);
+    const full = path.join(this.cwd, file);
+    const snapshot = JSON.parse(fs.readFileSync(full, 'utf8')) as { snapshot: { meta: { node_fields: string[] } }; nodes: number[] };
+    fs.rmSync(full);
+    const fields = snapshot.snapshot.meta.node_fields;
+    const selfSize = fields.indexOf('self_size');
+    let sum = 0;
+    for (let i = selfSize; i < snapshot.nodes.length; i += fields.length) sum += snapshot.nodes[i];
+    return sum / 1048576;
   }
 
   /** shutdown + exit; resolves with the exit code (null when it had to be killed). */
