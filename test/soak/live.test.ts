@@ -1,0 +1,169 @@
+// The live kernel read by the built server when /sys, BTF, tracefs or kallsyms are unreadable, and
+// when the kernel changes while the server runs (issue 7). The server has no option or variable
+// that moves its /sys root (ServicesOptions.sysRoot exists but main.ts and `bpf-atlas lsp` never
+// set it), so each case runs the server in a private mount namespace (`unshare -m --propagation
+// private`: mounts made there vanish with the process, nothing on the host changes) and, where it
+// matters, as user nobody (`setpriv`): tracefs is then unreadable and /proc/kallsyms addresses are
+// hidden, as for an ordinary user. Checked: the server starts, answers from the bundled atlases,
+// says why `live` is missing or partial, and never crashes. Skipped when unshare is not permitted.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Rng } from '../fuzz/rng';
+import { fixturePrograms, positionAt, SoakServer } from './server';
+
+const SEED = Number(process.env.SOAK_SEED ?? 7_2026_1121) >>> 0;
+const AS_NOBODY = 'setpriv --reuid=65534 --regid=65534 --clear-groups';
+
+function canUnshare(): boolean {
+  try {
+    execFileSync('unshare', ['-m', '--propagation', 'private', 'true'], { stdio: 'ignore' });
+    execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Kernels {
+  kernels: { id: string; release: string }[];
+  targets: string[];
+}
+
+const skip = canUnshare() ? false : 'unshare -m / setpriv not permitted here';
+
+describe(`unreadable and changing live kernel sources (SOAK_SEED=${SEED})`, { skip }, () => {
+  let dir: string;
+  const program = fixturePrograms().find((p) => p.name === 'opensnoop.bpf.c')!;
+
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bpf-atlas-soak-live-'));
+    fs.chmodSync(dir, 0o755);
+  });
+
+  after(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Starts the server after `setup` (shell commands run as root in the new mount namespace). */
+  function start(setup: string, settings: unknown = {}): Promise<SoakServer> {
+    return SoakServer.start({ settings, wrapper: ['unshare', '-m', '--propagation', 'private', 'sh', '-c', `set -e; ${setup}; exec ${'"$0" "$@"'}`] });
+  }
+
+  /** The server answers from some atlas: kernels listed, targets set, completion on a program. */
+  async function serves(server: SoakServer, label: string): Promise<Kernels> {
+    const kernels = await server.request<Kernels>('bpfAtlas/listKernels', {}, 60_000);
+    assert.ok(kernels.targets.length > 0, `${label}: targets in use`);
+    await server.open(program.uri, program.text, 'c');
+    await server.waitForDiagnostics(program.uri, () => true, 30_000);
+    const at = positionAt(program.text, program.text.indexOf('SEC("tracepoint/') + 16);
+    const items = await server.request<unknown[] | { items: unknown[] }>('textDocument/completion', { textDocument: { uri: program.uri }, position: at });
+    assert.ok((Array.isArray(items) ? items : items.items).length > 0, `${label}: completion offers trace systems`);
+    assert.ok(server.alive, `${label}: alive`);
+    assert.equal(server.stderr.join(''), '', `${label}: nothing on stderr`);
+    assert.ok(!server.logs.some((l) => /uncaught exception|unhandled rejection/.test(l)), `${label}: no uncaught exception`);
+    return kernels;
+  }
+
+  /** Everything the user can read about the live kernel: log lines and shown messages. */
+  function said(server: SoakServer): string {
+    return [...server.logs, ...server.messages.map((m) => m.message)].join('\n');
+  }
+
+  const scenarios: { label: string; setup: () => string; expectLive: boolean; mentions: RegExp }[] = [
+    { label: 'run as nobody: tracefs unreadable, kallsyms addresses hidden', setup: () => `exec ${AS_NOBODY} "$0" "$@"`, expectLive: true, mentions: /tracing|tracefs/ },
+    {
+      label: 'BTF unreadable (0600 root file over /sys/kernel/btf/vmlinux, run as nobody)',
+      setup: () => {
+        const f = path.join(dir, 'unreadable');
+        fs.writeFileSync(f, '');
+        fs.chmodSync(f, 0o600);
+        return `mount --bind ${f} /sys/kernel/btf/vmlinux; exec ${AS_NOBODY} "$0" "$@"`;
+      },
+      expectLive: false,
+      mentions: /\/sys\/kernel\/btf\/vmlinux/,
+    },
+    { label: '/sys not mounted (empty tmpfs over /sys)', setup: () => 'mount -t tmpfs none /sys', expectLive: false, mentions: /\/sys\/kernel\/btf\/vmlinux/ },
+    {
+      label: 'BTF corrupted (random bytes over /sys/kernel/btf/vmlinux)',
+      setup: () => {
+        const f = path.join(dir, 'junk.btf');
+        fs.writeFileSync(f, new Rng(SEED).bytes(64 * 1024));
+        return `mount --bind ${f} /sys/kernel/btf/vmlinux`;
+      },
+      expectLive: false,
+      mentions: /\/sys\/kernel\/btf\/vmlinux/,
+    },
+  ];
+
+  const reports: { label: string; server: string; ok: boolean }[] = [];
+
+  for (const s of scenarios) {
+    it(`${s.label}: starts, answers from the bundled atlases, never crashes`, async (t) => {
+      // `exec` in setup replaces the shell before the trailing exec; both forms run the server.
+      const server = await start(s.setup());
+      try {
+        const kernels = await serves(server, s.label);
+        assert.equal(kernels.targets.includes('live'), s.expectLive, `${s.label}: live in targets ${kernels.targets.join(', ')}`);
+        const text = said(server);
+        reports.push({ label: s.label, server: text.split('\n').filter((l) => /live|sys|trac|kallsyms|BTF/i.test(l)).join(' | ') || '(nothing about the live kernel)', ok: s.mentions.test(text) });
+        t.diagnostic(`targets ${kernels.targets.join(', ')}; the server said: ${reports.at(-1)!.server}`);
+      } finally {
+        await server.stop();
+      }
+    });
+  }
+
+  // Missing guard (docs/robustness.md): Atlas.liveProblems (unreadable tracefs, hidden kallsyms
+  // addresses) is collected but never logged or shown, and an unreadable or absent
+  // /sys/kernel/btf/vmlinux makes `live` vanish without a word. Only corrupt BTF is reported.
+  it('each of those cases tells the user why live is missing or partial, naming the file', { todo: 'live-read problems are not reported (Atlas.liveProblems unused; missing BTF silent)' }, () => {
+    const silent = reports.filter((r) => !r.ok).map((r) => `${r.label}: ${r.server}`);
+    assert.deepEqual(silent, [], 'cases where the server did not say what it could not read');
+  });
+
+  it('the live kernel changes while the server runs: re-read on bpfAtlas/buildLiveAtlas, never before', async (t) => {
+    // /proc/sys/kernel/osrelease and /sys/kernel/btf come from files this test changes while the
+    // server runs, as a kernel update or a module load changes them.
+    const release = path.join(dir, 'osrelease');
+    fs.writeFileSync(release, `${os.release()}\n`);
+    const btfDir = path.join(dir, 'btf');
+    fs.mkdirSync(btfDir);
+    fs.copyFileSync('/sys/kernel/btf/vmlinux', path.join(btfDir, 'vmlinux'));
+    const server = await SoakServer.start({
+      settings: { targetKernels: ['live'] },
+      env: { XDG_CACHE_HOME: dir },
+      wrapper: ['unshare', '-m', '--propagation', 'private', 'sh', '-c',
+        `set -e; mount --bind ${release} /proc/sys/kernel/osrelease; mount --bind ${btfDir} /sys/kernel/btf; exec "$0" "$@"`],
+    });
+    try {
+      const first = await serves(server, 'live before the change');
+      assert.equal(first.kernels.find((k) => k.id === 'live')?.release, os.release());
+      // The "module load": a new module BTF file (here unreadable garbage, as a half-written or
+      // foreign file would be) and a new release string.
+      fs.writeFileSync(release, '9.99.0-soak-changed\n');
+      fs.writeFileSync(path.join(btfDir, 'soakmod'), new Rng(SEED).bytes(4096));
+      await server.notify('workspace/didChangeConfiguration', { settings: null });
+      await new Promise((r) => setTimeout(r, 500));
+      const unchanged = await server.request<Kernels>('bpfAtlas/listKernels', {});
+      assert.equal(unchanged.kernels.find((k) => k.id === 'live')?.release, os.release(), 'live is not re-read without the trigger');
+      const build = await server.request<{ ok: boolean; kernel?: { release: string }; error?: string; ms: number }>('bpfAtlas/buildLiveAtlas', {}, 60_000);
+      assert.ok(build.ok, `buildLiveAtlas: ${build.error}`);
+      let after: Kernels;
+      const deadline = Date.now() + 20_000;
+      do {
+        await new Promise((r) => setTimeout(r, 200));
+        after = await server.request<Kernels>('bpfAtlas/listKernels', {});
+      } while (after.kernels.find((k) => k.id === 'live')?.release !== '9.99.0-soak-changed' && Date.now() < deadline);
+      assert.equal(after.kernels.find((k) => k.id === 'live')?.release, '9.99.0-soak-changed', 'the re-read sees the changed kernel');
+      await serves(server, 'live after the change');
+      t.diagnostic(`before the trigger live is still ${unchanged.kernels.find((k) => k.id === 'live')?.release} (no automatic re-read on a settings change or module load); buildLiveAtlas took ${build.ms} ms and the re-read live kernel is ${after.kernels.find((k) => k.id === 'live')?.release}; junk module BTF: ${said(server).includes('soakmod') ? 'reported' : 'not reported'}`);
+    } finally {
+      await server.stop();
+    }
+  });
+});
