@@ -6,6 +6,9 @@
 // machine; the e2e layer covers the default settings.
 
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type {
   CodeAction,
@@ -282,6 +285,34 @@ describe('settings over the protocol', () => {
       assert.match(inUse.unresolved[0].reason, /unknown kernel "no-such-kernel"/);
     } finally {
       await client.stop();
+    }
+  });
+});
+
+describe('building an atlas of the running kernel', () => {
+  test('bpfAtlas/buildLiveAtlas reads the running kernel with progress and writes an atlas file, or says why not', async () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'bpf-atlas-lsp-'));
+    const progress: { message: string; percent?: number }[] = [];
+    const client = await TestClient.start({ settings: DEBIAN_12, env: { XDG_CACHE_HOME: cache } });
+    client.connection.onNotification('bpfAtlas/indexProgress', (p: { message: string; percent?: number }) => progress.push(p));
+    try {
+      const result = await client.request<{ ok: boolean; kernel?: { id: string; release: string; counts: { functions: number } }; file?: string; error?: string }>(
+        'bpfAtlas/buildLiveAtlas', {});
+      if (fs.existsSync('/sys/kernel/btf/vmlinux')) {
+        assert.equal(result.ok, true, result.error);
+        assert.equal(result.kernel?.id, 'live');
+        assert.equal(result.kernel?.release, fs.readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim());
+        assert.ok((result.kernel?.counts.functions ?? 0) > 1000);
+        assert.ok(result.file && result.file.startsWith(path.join(cache, 'bpf-atlas')), `written under the user cache: ${result.file}`);
+        assert.ok(fs.statSync(result.file!).size > 100_000);
+        assert.deepEqual(progress.map((p) => p.percent), [10, 80, 100]);
+      } else {
+        assert.equal(result.ok, false);
+        assert.match(result.error ?? '', /not readable/);
+      }
+    } finally {
+      await client.stop();
+      fs.rmSync(cache, { recursive: true, force: true });
     }
   });
 });
