@@ -33,6 +33,8 @@ export interface StartOptions {
   initializationOptions?: unknown;
   args?: string[];
   env?: NodeJS.ProcessEnv;
+  /** Script and arguments to run with node instead of `dist/server.js --stdio`. */
+  command?: string[];
 }
 
 export class TestClient {
@@ -51,7 +53,8 @@ export class TestClient {
 
   static async start(options: StartOptions = {}): Promise<TestClient> {
     if (!fs.existsSync(SERVER)) throw new Error(`${SERVER} is missing: run npm run build first`);
-    const proc = spawn(process.execPath, [SERVER, '--stdio', ...(options.args ?? [])], {
+    const argv = options.command ?? [SERVER, '--stdio', ...(options.args ?? [])];
+    const proc = spawn(process.execPath, argv, {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, ...options.env },
     });
