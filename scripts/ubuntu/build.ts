@@ -3,8 +3,9 @@
 // .cache/facts/ubuntu-*.json, which scripts/build-bundle.ts packs into data/atlas/ubuntu.atlas.
 // The repository never needs the DepSurf files at run time: only this generator reads them.
 //
-//   node out/scripts/ubuntu/build.js [--depsurf DIR] [--out DIR]
+//   node out/scripts/ubuntu/build.js [--depsurf DIR] [--out DIR] [--offsets]
 //   (DIR defaults: $DEPSURF_DIR or ../shared/data/depsurf; .cache/facts)
+//   node out/scripts/ubuntu/build.js --learn-sizes .cache/facts   (refresh x86_64-field-sizes.json)
 //
 // What each fact is made of (and what DepSurf cannot say, left null/unknown):
 //   functions: inline none/selective/full → none/partial/full; inlinedSites = inlined_sites or
@@ -12,8 +13,12 @@
 //     C rendering; initOnly when every symbol is in .init.text; inBtf = proto present AND the
 //     shipped config has DEBUG_INFO_BTF=y; ftrace and kprobeBlacklisted unknown (null).
 //     The 12 names whose page is missing from the snapshot become noData records.
-//   tracepoints: fields from the raw event struct (types in order; offsets not given, so
-//     coverage.exactFieldOffsets is false), args from trace_event_raw_event_<class>, fmt, system.
+//   tracepoints: fields from the raw event struct (types in order), args from
+//     trace_event_raw_event_<class>, fmt, system. DepSurf gives no offsets, so none are shipped
+//     (coverage.exactFieldOffsets false). With --offsets, amd64 offsets are recomputed from the
+//     types (x86_64 sizes learned from the Debian images' exact layouts, natural alignment;
+//     test/unit/atlas checks them against Debian): not the default until the hover and its tests
+//     can say "recomputed".
 //   syscalls: the image's syscall table; args from __do_sys_<name> (or sys_<name>) prototypes.
 //   LSM hooks: security_<hook> prototypes.
 
@@ -58,16 +63,95 @@ export function repoRoot(from = __dirname): string {
   }
 }
 
-function args(argv: string[]): { depsurf: string; out: string } {
+function args(argv: string[]): { depsurf: string; out: string; learnSizes?: string; offsets: boolean } {
   const root = repoRoot();
   let depsurf = process.env.DEPSURF_DIR ?? path.resolve(root, '..', 'shared', 'data', 'depsurf');
   let out = path.join(root, '.cache', 'facts');
+  let learnSizes: string | undefined;
+  let offsets = false;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--depsurf') depsurf = argv[++i];
     else if (argv[i] === '--out') out = argv[++i];
-    else throw new Error(`unknown argument ${argv[i]} (usage: build.js [--depsurf DIR] [--out DIR])`);
+    else if (argv[i] === '--offsets') offsets = true;
+    else if (argv[i] === '--learn-sizes') learnSizes = argv[++i];
+    else throw new Error(`unknown argument ${argv[i]} (usage: build.js [--depsurf DIR] [--out DIR] [--offsets] | --learn-sizes FACTS_DIR)`);
   }
-  return { depsurf, out };
+  return { depsurf, out, learnSizes, offsets };
+}
+
+/** The committed x86_64 field size table. */
+export function loadFieldSizes(file = SIZES_FILE): Record<string, number> | undefined {
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { sizes: Record<string, number> }).sizes : undefined;
+}
+
+/** Byte sizes of trace event field types on x86_64, as the Debian images' exact event layouts
+ *  give them (committed: scripts/ubuntu/x86_64-field-sizes.json; regenerated with
+ *  `--learn-sizes .cache/facts`). Types seen with two sizes are left out. */
+const SIZES_FILE = path.join(repoRoot(), 'scripts', 'ubuntu', 'x86_64-field-sizes.json');
+
+function learnSizes(factsDir: string): void {
+  const sizes = new Map<string, number>();
+  const conflicts = new Set<string>();
+  const files = fs.readdirSync(factsDir).filter((f) => /^debian-.*\.json$/.test(f)).sort();
+  if (!files.length) throw new Error(`${factsDir}: no debian-*.json facts (run scripts/debian/build first)`);
+  for (const f of files) {
+    const facts = JSON.parse(fs.readFileSync(path.join(factsDir, f), 'utf8')) as KernelFacts;
+    if (facts.meta.arch !== 'x86_64' && facts.meta.arch !== 'amd64') continue;
+    for (const t of facts.tracepoints) {
+      // Syscall events store every argument in an 8-byte slot whatever its type.
+      if (/^sys_(enter|exit)/.test(t.name)) continue;
+      for (const fl of t.fields ?? []) {
+        // Arrays, and structs/unions (their alignment need not equal their size), are not scalars.
+        if (fl.size === undefined || fl.type.includes('[') || /^(const )?(struct|union) /.test(fl.type)) continue;
+        const type = canonicalType(fl.type);
+        const seen = sizes.get(type);
+        if (seen !== undefined && seen !== fl.size) conflicts.add(type);
+        sizes.set(type, fl.size);
+      }
+    }
+  }
+  for (const c of conflicts) sizes.delete(c);
+  const table = Object.fromEntries([...sizes.entries()].filter(([, n]) => n <= 8).sort(([a], [b]) => (a < b ? -1 : 1)));
+  fs.writeFileSync(SIZES_FILE, `${JSON.stringify({ source: `exact trace event field sizes of ${files.join(', ')} (bpf-atlas scripts/debian/build), syscall events and types seen with two sizes left out`, sizes: table }, null, 1)}\n`);
+  console.log(`${SIZES_FILE}: ${Object.keys(table).length} types (${conflicts.size} ambiguous left out)`);
+}
+
+/** One spelling per C type for the size table: `long unsigned int` → `unsigned long`. */
+function canonicalType(type: string): string {
+  return normalizeCType(type).replace(/\b(?:(?:signed|unsigned|short|long|int|char)\s+)*(?:signed|unsigned|short|long|int|char)\b/g, (words) => {
+    const w = words.split(/\s+/);
+    const longs = w.filter((x) => x === 'long').length;
+    const sign = w.includes('unsigned') ? 'unsigned ' : '';
+    if (w.includes('char')) return `${sign || (w.includes('signed') ? 'signed ' : '')}char`;
+    return `${sign}${w.includes('short') ? 'short' : longs >= 2 ? 'long long' : longs === 1 ? 'long' : 'int'}`;
+  });
+}
+
+/** Record offsets of an x86_64 event from its field types: the 8-byte common header, then each
+ *  field at its natural alignment (what the compiler does for trace_event_raw_<class>). All or
+ *  nothing: one type of unknown size leaves the whole event without offsets. Checked against
+ *  the exact Debian layouts of the same events (0 differences over ~2,500 events). */
+export function withOffsets(fields: TraceField[], sizes: Record<string, number>): TraceField[] {
+  let off = 8;
+  const out: TraceField[] = [];
+  for (const f of fields) {
+    let type = f.type;
+    let count = 1;
+    const arr = /^(.*?)\s*\[(\d+)\]$/.exec(type);
+    if (arr) {
+      type = arr[1];
+      count = Number(arr[2]);
+    }
+    let size: number | undefined;
+    if (f.type === '__data_loc char[]' || f.name.startsWith('__data_loc_')) size = 4;
+    else if (/\*$/.test(type.trim())) size = 8;
+    else size = sizes[canonicalType(type)];
+    if (size === undefined || ![1, 2, 4, 8].includes(size)) return fields;
+    off = Math.ceil(off / size) * size;
+    out.push({ ...f, offset: off, size: size * count });
+    off += size * count;
+  }
+  return out;
 }
 
 async function* jsonLines<T>(file: string): AsyncGenerator<T> {
@@ -122,7 +206,10 @@ function traceFields(members: [string, string][], fmt: string | undefined): Trac
 }
 
 async function main(): Promise<void> {
-  const { depsurf, out } = args(process.argv.slice(2));
+  const { depsurf, out, learnSizes: sizesFrom, offsets } = args(process.argv.slice(2));
+  if (sizesFrom) return learnSizes(sizesFrom);
+  const sizes = offsets ? loadFieldSizes() : undefined;
+  if (offsets && !sizes) console.warn(`${SIZES_FILE} missing: tracepoint offsets left out`);
   const kernelsFile = path.join(depsurf, 'kernels.json');
   if (!fs.existsSync(kernelsFile)) throw new Error(`${kernelsFile}: not found (give the DepSurf data folder with --depsurf DIR)`);
   const ds = JSON.parse(fs.readFileSync(kernelsFile, 'utf8')) as { kernels: DsKernel[] };
@@ -190,7 +277,10 @@ async function main(): Promise<void> {
       const tpBtf = kf.meta.coverage.btf && (version[0] > 5 || (version[0] === 5 && version[1] >= 5));
       const t: TracepointFacts = { name: rec.event, template: cls, event: true, btf: tpBtf };
       if (rec.system) t.system = rec.system;
-      if (e.fields) t.fields = traceFields(e.fields, e.fmt);
+      if (e.fields) {
+        t.fields = traceFields(e.fields, e.fmt);
+        if (sizes && kf.meta.arch === 'amd64') t.fields = withOffsets(t.fields, sizes);
+      }
       if (e.proto) {
         const p = parseCProto(e.proto, `trace_event_raw_event_${cls}`);
         if (p) t.args = p.params.filter((x, i) => !(i === 0 && x.name === '__data'));

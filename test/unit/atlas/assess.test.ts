@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { Atlas } from '../../../server/src/atlas/atlas';
 import { AtlasFile } from '../../../server/src/atlas/format';
 import { KernelIndex } from '../../../server/src/atlas/kernelIndex';
-import { assess, compareAcross, parseTarget } from '../../../server/src/atlas/assess';
+import { assess, compareAcross, normalizeType, parseTarget } from '../../../server/src/atlas/assess';
 import { dataDir } from '../../../server/src/dataDir';
 import type { Assessment, HazardName } from '../../../server/src/atlas/model';
 
@@ -125,7 +125,9 @@ describe('assess on Ubuntu (DepSurf)', () => {
     assert.equal(a.attachable, true);
     assert.deepEqual(a.fields!.map((f) => f.name), ['prev_comm', 'prev_pid', 'prev_prio', 'prev_state', 'next_comm', 'next_pid', 'next_prio']);
     assert.equal(a.fields![0].type, 'char[16]');
+    // DepSurf has types only: no offsets, and the atlas says it does not know them.
     assert.equal(a.fields![0].offset, undefined);
+    assert.ok(names(a).includes('unknown'));
     assert.deepEqual(b.args!.map((p) => p.name), ['preempt', 'prev', 'next', 'prev_state']);
     assert.deepEqual(compareAcross([a, b]).map((h) => h.name), ['args-changed']);
     assert.deepEqual(names(look('ubuntu-22.04', 'tracepoint:sched:no_such_event')), ['unknown']);
@@ -164,6 +166,30 @@ describe('assess on Ubuntu (DepSurf)', () => {
     const a = look('ubuntu-22.04', 'kprobe.multi:vfs_rea*');
     assert.equal(a.found, true);
     assert.ok(a.symbols!.includes('vfs_read'));
+  });
+});
+
+describe('recomputed Ubuntu record offsets (scripts/ubuntu/build.ts --offsets)', { skip: !hasDebian && 'data/atlas/debian.atlas not built' }, () => {
+  it('equal the exact Debian offsets wherever both kernels have the same fields', async () => {
+    const { loadFieldSizes, withOffsets } = await import('../../../scripts/ubuntu/build');
+    const sizes = loadFieldSizes()!;
+    assert.ok(sizes, 'scripts/ubuntu/x86_64-field-sizes.json is committed');
+    let compared = 0;
+    for (const [ubuntu, debian] of [['ubuntu-24.04', 'debian-13'], ['ubuntu-23.04', 'debian-12'], ['ubuntu-21.04', 'debian-11']]) {
+      const u = atlas.get(ubuntu);
+      const d = atlas.get(debian);
+      for (const t of u.tracepoints()) {
+        const other = d.tracepoint(t.name, t.system);
+        if (!t.fields || !other?.fields) continue;
+        const fields = withOffsets(t.fields, sizes);
+        if (fields.some((f) => f.offset === undefined)) continue;
+        const shape = (fs: { name: string; type: string }[]) => fs.map((f) => `${f.name}:${normalizeType(f.type)}`).join(',');
+        if (shape(fields) !== shape(other.fields)) continue;
+        compared++;
+        assert.deepEqual(fields.map((f) => [f.name, f.offset, f.size]), other.fields.map((f) => [f.name, f.offset, f.size]), `${ubuntu} vs ${debian}: ${t.system}:${t.name}`);
+      }
+    }
+    assert.ok(compared > 1000, `only ${compared} events compared`);
   });
 });
 

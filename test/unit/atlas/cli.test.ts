@@ -60,7 +60,7 @@ describe('bpf-atlas lookup', () => {
     assert.ok(Array.isArray(j.across));
   });
 
-  it('gives tracepoint fields with null offsets where the source has none', async () => {
+  it('gives tracepoint fields, with null offsets where the source has none', async () => {
     const r = await cli('lookup', '--no-live', '--json', '--kernel', 'ubuntu-22.04', 'tracepoint:sched/sched_switch');
     const res = JSON.parse(r.out).results[0];
     assert.deepEqual(res.fields[0], { name: 'prev_comm', type: 'char[16]', offset: null, size: null });
