@@ -93,8 +93,9 @@ function factsOf(index: KernelIndex): KernelFacts {
 export async function createServices(options: ServicesOptions = {}): Promise<ServerServices<AnalyzedDocument>> {
   const dir = options.dataDir ?? defaultDataDir();
   const knowledge: Knowledge = loadKnowledge(path.join(dir, 'knowledge'));
-  // Section prefixes come from the knowledge file; a broken file falls back to the built-in table
-  // (its error is reported once by the features that read knowledge).
+  // Section prefixes come from the knowledge file; when it cannot be read, the document model uses
+  // the built-in table (features that read knowledge themselves fail in their guarded handlers and
+  // the error is logged there).
   const resolveSection: SectionResolver = (section) => {
     try {
       return knowledge.sectionPrefix(section) ?? builtinSectionResolver(section);
@@ -110,7 +111,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
 
   /** One Atlas per (useLiveKernel, atlasFiles): kept across other settings changes so kernels
    *  already loaded (and the live kernel already read) are not read again. */
-  const atlasFor = (settings: Settings, trusted: boolean): Atlas => {
+  const atlasFor = (settings: Settings): Atlas => {
     const files = settings.atlasFiles;
     const key = JSON.stringify([settings.useLiveKernel, files]);
     if (atlas && key === atlasKey) return atlas;
@@ -124,12 +125,11 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
         fileErrors.push({ spec: file, reason: (e as Error).message });
       }
     }
-    void trusted;
     return atlas;
   };
 
   const configureAtlas = async (settings: Settings, trusted: boolean, busy: (what: string | undefined) => void): Promise<AtlasState> => {
-    const current = atlasFor(settings, trusted);
+    const current = atlasFor(settings);
     const unresolved = [...fileErrors];
     for (const w of current.warnings) unresolved.push({ spec: 'bundled atlases', reason: w });
     // In an untrusted workspace a target may not make the server open a file the workspace chose.

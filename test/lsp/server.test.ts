@@ -276,6 +276,19 @@ describe('settings over the protocol', () => {
     }
   });
 
+  test('an unreadable atlas file is reported with its path, and the server carries on', async () => {
+    const missing = path.join(os.tmpdir(), 'bpf-atlas-no-such-dir', 'prod.atlas');
+    const client = await TestClient.start({ settings: { targetKernels: ['debian-12'], useLiveKernel: false, atlasFiles: [missing] } });
+    try {
+      const inUse = await client.request<{ targets: { id: string }[]; unresolved: { spec: string; reason: string }[] }>('bpfAtlas/atlasInUse', {});
+      assert.deepEqual(inUse.targets.map((t) => t.id), ['debian-12']);
+      assert.equal(inUse.unresolved[0]?.spec, missing);
+      assert.ok(inUse.unresolved[0].reason.includes(missing), inUse.unresolved[0].reason);
+    } finally {
+      await client.stop();
+    }
+  });
+
   test('an unknown target kernel is reported and the known ones are used', async () => {
     const client = await TestClient.start({ settings: { targetKernels: ['debian-12', 'no-such-kernel'], useLiveKernel: false } });
     try {
