@@ -73,6 +73,13 @@ function version(): string {
 }
 
 if (require.main === module) {
+  // `bpf-atlas kernels | head`: a closed pipe ends the output quietly, not with a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
   main(process.argv.slice(2), process).then(
     (code) => { process.exitCode = code; },
     (e: Error) => { process.stderr.write(`bpf-atlas: ${e.message}\n`); process.exitCode = 1; },
