@@ -108,6 +108,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (atlas.hasLive()) {
     try {
       await atlas.loadLive();
+      for (const p of atlas.liveProblems) io.stderr.write(`bpf-atlas kernels: note (live): ${p}\n`);
     } catch (e) {
       io.stderr.write(`bpf-atlas kernels: warning: the running kernel could not be read: ${(e as Error).message}\n`);
     }
