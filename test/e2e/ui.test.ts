@@ -45,6 +45,7 @@ test('the packaged extension in the real VS Code workbench: complete, hover, pic
   assert.equal(missing, undefined, missing);
   assert.ok(fs.existsSync(VSIX), `${VSIX} missing: run npm run package`);
   fs.mkdirSync(ARTIFACTS, { recursive: true });
+  fs.rmSync(path.join(ARTIFACTS, 'failure.png'), { force: true });
   const timings: Record<string, number> = {};
   let t = Date.now();
   const mark = (step: string) => {
