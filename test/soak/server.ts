@@ -33,6 +33,10 @@ export interface SoakServerOptions {
   /** argv prefix run before `node dist/server.js --stdio` (e.g. ['unshare', '-m', ...]); the
    *  wrapper must exec the server so the spawned pid is the server's. */
   wrapper?: string[];
+  /** processId sent in initialize (default this process's pid; null: none). vscode-languageserver
+   *  exits the server when `kill(processId, 0)` fails, which it also does with EPERM when the
+   *  server runs as another user. */
+  processId?: number | null;
   /** node options for the server process (e.g. --heapsnapshot-signal=SIGUSR2). */
   nodeArgs?: string[];
   env?: NodeJS.ProcessEnv;
@@ -100,7 +104,7 @@ export class SoakServer {
     connection.onError(() => undefined);
     connection.listen();
     await server.request('initialize', {
-      processId: process.pid,
+      processId: options.processId === undefined ? process.pid : options.processId,
       rootUri: null,
       capabilities: {
         workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } },
