@@ -126,12 +126,12 @@ export function readBtfFile(file: string, opts: BtfFileOptions = {}): FactsResul
 
 // ---------------------------------------------------------------- reading
 
-interface ProblemSink {
+export interface ProblemSink {
   list: string[];
   add(message: string): void;
 }
 
-function problemSink(onProblem?: (message: string) => void): ProblemSink {
+export function problemSink(onProblem?: (message: string) => void): ProblemSink {
   const list: string[] = [];
   return {
     list,
@@ -142,7 +142,7 @@ function problemSink(onProblem?: (message: string) => void): ProblemSink {
   };
 }
 
-function readBtf(file: string, base: Btf | undefined, what: string, hint?: string): Btf {
+export function readBtf(file: string, base: Btf | undefined, what: string, hint?: string): Btf {
   let bytes: Uint8Array;
   try {
     bytes = fs.readFileSync(file);
@@ -288,7 +288,7 @@ function extraSymbols(k: KallsymsTable | undefined): string[] {
 }
 
 /** The symbol a probe on `base` attaches to: the plain one, else the first clone that is not a .cold part. */
-function attachSymbol(base: string, symbols: string[]): string {
+export function attachSymbol(base: string, symbols: string[]): string {
   if (symbols.includes(base)) return base;
   return symbols.find((s) => !symbolSuffixes(s).includes('cold')) ?? symbols[0];
 }
@@ -352,7 +352,7 @@ function buildFunctions(input: BuildInput): FunctionFacts[] {
   return sortByName(functions);
 }
 
-function buildLsmHooks(btf: Btf): LsmHookFacts[] {
+export function buildLsmHooks(btf: Btf): LsmHookFacts[] {
   // The LSM hook list is the member list of union security_list_options; bpf_lsm_<hook> is the
   // BPF attach stub. bpf_lsm.c also has helpers with the prefix (bpf_lsm_verify_prog, ...).
   const union = btf.findByName(BtfKind.UNION, 'security_list_options');
@@ -378,7 +378,7 @@ function sortByName<T extends { name: string }>(items: T[]): T[] {
 // ---------------------------------------------------------------- tracepoints
 
 /** Raw tracepoints (btf_trace_<tp>) of one BTF blob. */
-function btfTracepoints(btf: Btf): string[] {
+export function btfTracepoints(btf: Btf): string[] {
   const out: string[] = [];
   for (const id of btf.ids(BtfKind.TYPEDEF)) {
     const n = btf.name(id);
@@ -411,13 +411,19 @@ function sameLayout(a: TraceField[], b: TraceField[]): boolean {
   return a.length === b.length && a.every((f, i) => f.name === b[i].name && f.offset === b[i].offset && f.size === b[i].size);
 }
 
-function buildTracepoints(input: BuildInput): TracepointFacts[] {
-  const { btf, moduleBtfs, tracefs, bundledSystems } = input;
-  const btfOf = new Map<string, { btf: Btf; module?: string }>();
-  for (const tp of btfTracepoints(btf)) btfOf.set(tp, { btf });
-  for (const [module, m] of moduleBtfs) {
-    for (const tp of btfTracepoints(m)) if (!btfOf.has(tp)) btfOf.set(tp, { btf: m, module });
-  }
+/** Where a raw tracepoint's `btf_trace_<name>` typedef lives. */
+export interface RawTracepointSource {
+  btf: Btf;
+  module?: string;
+}
+
+/**
+ * Args and, when it can be proven, the template of a raw tracepoint: names from the same-named
+ * `__bpf_trace_<name>` FUNC, else from the templates sharing its TP_PROTO signature (narrowed by
+ * the record layout when `fields` are known). The signature index is built once per BTF.
+ */
+export function tracepointArgsResolver(sourceOf: (name: string) => RawTracepointSource | undefined):
+  (name: string, fields?: TraceField[]) => { args?: Param[]; template?: string } {
   const signatures = new Map<Btf, Map<string, { template: string; names: string[] }[]>>();
   const sigIndex = (b: Btf) => {
     let s = signatures.get(b);
@@ -425,9 +431,8 @@ function buildTracepoints(input: BuildInput): TracepointFacts[] {
     return s;
   };
 
-  /** Args and, when it can be proven, the template of a raw tracepoint. */
-  const argsOf = (name: string, fields?: TraceField[]): { args?: Param[]; template?: string } => {
-    const src = btfOf.get(name);
+  return (name: string, fields?: TraceField[]): { args?: Param[]; template?: string } => {
+    const src = sourceOf(name);
     if (!src) return {};
     const args = src.btf.btfTraceArgs(name);
     if (!args) return {};
@@ -446,6 +451,16 @@ function buildTracepoints(input: BuildInput): TracepointFacts[] {
     const named = agree ? args.map((a, i) => ({ type: a.type, name: chosen[0].names[i] || a.name })) : args;
     return { args: named, template: byLayout.length === 1 ? byLayout[0].template : undefined };
   };
+}
+
+function buildTracepoints(input: BuildInput): TracepointFacts[] {
+  const { btf, moduleBtfs, tracefs, bundledSystems } = input;
+  const btfOf = new Map<string, { btf: Btf; module?: string }>();
+  for (const tp of btfTracepoints(btf)) btfOf.set(tp, { btf });
+  for (const [module, m] of moduleBtfs) {
+    for (const tp of btfTracepoints(m)) if (!btfOf.has(tp)) btfOf.set(tp, { btf: m, module });
+  }
+  const argsOf = tracepointArgsResolver((name) => btfOf.get(name));
 
   const out: TracepointFacts[] = [];
   const withEvent = new Set<string>();
@@ -491,7 +506,7 @@ function buildTracepoints(input: BuildInput): TracepointFacts[] {
   return out;
 }
 
-function stripCommonFlag(f: TraceField & { common?: boolean }): TraceField {
+export function stripCommonFlag(f: TraceField & { common?: boolean }): TraceField {
   const { common: _common, ...rest } = f;
   return rest;
 }

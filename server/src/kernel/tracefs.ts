@@ -163,20 +163,21 @@ export function readTracefs(root?: string | string[], opts: ReadTracefsOptions =
     data.events = readEvents(path.join(found, 'events'), problems);
     if (opts.filterFunctions !== false) {
       const file = path.join(found, 'available_filter_functions');
-      const text = readText(file, problems, 'ftrace-able functions unknown');
+      const text = readText(file, problems, FILTER_FUNCTIONS_UNKNOWN);
       if (text !== undefined) data.filterFunctions = parseAvailableFilterFunctions(text);
     }
   }
   const debugfs = opts.debugfs ?? (root === undefined ? '/sys/kernel/debug' : undefined);
   if (debugfs) {
     const file = path.join(debugfs, 'kprobes', 'blacklist');
-    const text = readText(file, problems, 'kprobe blacklist unknown (debugfs not mounted, or a kernel without CONFIG_KPROBES)');
+    const text = readText(file, problems, BLACKLIST_UNKNOWN);
     if (text !== undefined) data.blacklist = parseKprobeBlacklist(text);
   }
   return data;
 }
 
-function findEventsRoot(candidates: string[], problems: string[]): string | undefined {
+/** The first candidate whose `events/` folder can be listed; otherwise a problem saying why. */
+export function findEventsRoot(candidates: string[], problems: string[]): string | undefined {
   const tried: string[] = [];
   let denied = false;
   for (const c of candidates) {
@@ -247,3 +248,66 @@ function readText(file: string, problems: string[], consequence: string): string
     return undefined;
   }
 }
+
+/**
+ * Names only: `events/<system>/<event>` folders, system → event names (directory order), for
+ * readers that parse a format file the first time its event is asked for. Unlistable folders
+ * become problems.
+ */
+export function listEventDirs(eventsDir: string, problems: string[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  let systems: fs.Dirent[];
+  try {
+    systems = fs.readdirSync(eventsDir, { withFileTypes: true });
+  } catch (e) {
+    problems.push(`${eventsDir}: ${describeFsError(e)}`);
+    return out;
+  }
+  for (const sys of systems) {
+    if (!sys.isDirectory()) continue;
+    const sysDir = path.join(eventsDir, sys.name);
+    let events: fs.Dirent[];
+    try {
+      events = fs.readdirSync(sysDir, { withFileTypes: true });
+    } catch (e) {
+      problems.push(`${sysDir}: ${describeFsError(e)}`);
+      continue;
+    }
+    const names: string[] = [];
+    for (const ev of events) if (ev.isDirectory()) names.push(ev.name);
+    out.set(sys.name, names);
+  }
+  return out;
+}
+
+/** Read and parse `events/<system>/<event>/format`; a read or parse failure is a problem, not a throw. */
+export function readEventFormat(eventsDir: string, system: string, event: string, problems: string[]): EventFormat | undefined {
+  const file = path.join(eventsDir, system, event, 'format');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    problems.push(`event format file unreadable: ${file}: ${describeFsError(e)}`);
+    return undefined;
+  }
+  try {
+    return parseEventFormat(text, file);
+  } catch (e) {
+    problems.push(e instanceof Error ? e.message : String(e));
+    return undefined;
+  }
+}
+
+/** Whether a file can be opened for reading, without reading it (a few MB for
+ *  available_filter_functions): undefined when it can, else the problem sentence readTracefs gives. */
+export function probeReadable(file: string, consequence: string): string | undefined {
+  try {
+    fs.closeSync(fs.openSync(file, 'r'));
+    return undefined;
+  } catch (e) {
+    return `${file}: ${describeFsError(e)}; ${consequence}`;
+  }
+}
+
+export const FILTER_FUNCTIONS_UNKNOWN = 'ftrace-able functions unknown';
+export const BLACKLIST_UNKNOWN = 'kprobe blacklist unknown (debugfs not mounted, or a kernel without CONFIG_KPROBES)';
