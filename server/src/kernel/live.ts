@@ -143,6 +143,11 @@ export function problemSink(onProblem?: (message: string) => void): ProblemSink 
 }
 
 export function readBtf(file: string, base: Btf | undefined, what: string, hint?: string): Btf {
+  return readBtfBytes(file, base, what, hint).btf;
+}
+
+/** readBtf, also handing back the bytes it parsed (for scans the Btf API does not offer). */
+export function readBtfBytes(file: string, base: Btf | undefined, what: string, hint?: string): { btf: Btf; bytes: Uint8Array } {
   let bytes: Uint8Array;
   try {
     bytes = fs.readFileSync(file);
@@ -152,7 +157,7 @@ export function readBtf(file: string, base: Btf | undefined, what: string, hint?
   if (bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46) {
     throw new KernelDataError(file, 'is an ELF file (a vmlinux or module), not raw BTF: read its .BTF section instead (bpf-atlas index --vmlinux FILE)');
   }
-  return parseBtf(bytes, { file, base });
+  return { btf: parseBtf(bytes, { file, base }), bytes };
 }
 
 /** /sys/kernel/btf/<module>: split BTF of each loaded module that has it. */

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { Btf, BtfKind, parseBtf } from './btf';
 import { KernelDataError, describeFsError } from './errors';
 import {
-  LiveOptions, ProblemSink, RawTracepointSource, attachSymbol, buildLsmHooks, kernelArch, problemSink, readBtf,
+  LiveOptions, ProblemSink, RawTracepointSource, attachSymbol, buildLsmHooks, kernelArch, problemSink, readBtfBytes,
   stripCommonFlag, tracepointArgsResolver, versionOf,
 } from './live';
 import { TextSymbolScan, scanKallsymsText, symbolBaseName } from './procKallsyms';
@@ -59,6 +59,7 @@ export class LiveKernel implements KernelQuery {
   private readonly opts: LiveOptions;
   private readonly problems: ProblemSink;
   private readonly btf: Btf;
+  private readonly btfBytes: Uint8Array;
   private readonly btfDir: string;
   private readonly release: string;
   private readonly symbols?: SymbolIndex;
@@ -98,8 +99,10 @@ export class LiveKernel implements KernelQuery {
     const sys = (p: string) => path.join(opts.sysRoot ?? '/', p);
 
     const btfFile = sys('sys/kernel/btf/vmlinux');
-    this.btf = readBtf(btfFile, undefined, 'the kernel BTF',
+    const read = readBtfBytes(btfFile, undefined, 'the kernel BTF',
       'the running kernel was built without CONFIG_DEBUG_INFO_BTF, or /sys is not mounted; without BTF there are no facts to read');
+    this.btf = read.btf;
+    this.btfBytes = read.bytes;
     this.btfDir = path.dirname(btfFile);
 
     let release = 'unknown';
@@ -209,9 +212,7 @@ export class LiveKernel implements KernelQuery {
 
   private vmlinuxFunctions(): Map<string, number> {
     if (!this.vmlinuxFuncs) {
-      const m = new Map<string, number>();
-      for (const f of this.btf.funcs()) if (!m.has(f.name)) m.set(f.name, f.protoId);
-      this.vmlinuxFuncs = m;
+      this.vmlinuxFuncs = funcProtoIds(this.btfBytes, this.btf);
     }
     return this.vmlinuxFuncs;
   }
@@ -628,3 +629,40 @@ function binarySearch(sorted: readonly string[], key: string): number {
   const i = lowerBound(sorted, key);
   return i < sorted.length && sorted[i] === key ? i : -1;
 }
+
+/**
+ * FUNC name → its FUNC_PROTO id (first FUNC of a name wins), read straight off the type section
+ * of bytes `btf` has already parsed and checked. Btf.funcs() gives the same through its general
+ * name cache; this pass decodes only FUNC names, the one list every live lookup needs, which is
+ * about half the cost of making the running kernel usable after the kallsyms read.
+ */
+function funcProtoIds(bytes: Uint8Array, btf: Btf): Map<string, number> {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const le = btf.littleEndian;
+  const hdrLen = dv.getUint32(4, le);
+  const typeStart = hdrLen + dv.getUint32(8, le);
+  const typeEnd = typeStart + dv.getUint32(12, le);
+  const strStart = hdrLen + dv.getUint32(16, le);
+  const strLen = dv.getUint32(20, le);
+  const strings = Buffer.from(bytes.buffer, bytes.byteOffset + strStart, strLen).toString('latin1');
+  // Names are latin1 slices unless the section has a non-ASCII byte; then Btf decodes them.
+  const ascii = !/[^\x00-\x7f]/.test(strings);
+  const out = new Map<string, number>();
+  let id = btf.firstId;
+  for (let p = typeStart; p < typeEnd; id++) {
+    const info = dv.getUint32(p + 4, le);
+    const kind = (info >>> 24) & 0x1f;
+    const vlen = info & 0xffff;
+    if (kind === BtfKind.FUNC) {
+      const off = dv.getUint32(p, le);
+      const name = off === 0 ? '' : ascii ? strings.slice(off, strings.indexOf('\0', off)) : btf.name(id);
+      if (!out.has(name)) out.set(name, dv.getUint32(p + 8, le));
+    }
+    p += 12 + TAIL_BYTES[kind] + vlen * VLEN_BYTES[kind];
+  }
+  return out;
+}
+
+/** Per BTF kind (index): fixed bytes after the 12-byte header, and bytes per vlen entry. */
+const TAIL_BYTES = [0, 4, 0, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 4, 0, 0];
+const VLEN_BYTES = [0, 0, 0, 0, 12, 12, 8, 0, 0, 0, 0, 0, 0, 8, 0, 12, 0, 0, 0, 12];
