@@ -59,9 +59,14 @@ export function makeDirs(prefix: string): RunDirs {
   return dirs;
 }
 
-/** Removes a run folder (after a passing run; failing runs keep it for the logs). */
+/** Removes a run folder (after a passing run; failing runs keep it for the logs). Children that
+ *  are still exiting may write a last cache file meanwhile: retried, and never a test failure. */
 export function removeDirs(dirs: RunDirs): void {
-  fs.rmSync(dirs.tmp, { recursive: true, force: true });
+  try {
+    fs.rmSync(dirs.tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  } catch (e) {
+    console.warn(`could not remove ${dirs.tmp}: ${(e as Error).message}`);
+  }
 }
 
 /** Environment that keeps code-server's, chromium's and neovim's own files inside the run folder. */
@@ -113,7 +118,8 @@ export async function startCodeServer(dirs: RunDirs, extraArgs: string[] = [], f
   const args = [CS_ENTRY, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
     '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened', ...codeServerArgs(dirs), ...extraArgs];
   if (folder) args.push(folder);
-  const proc = spawn(CS_NODE, args, { stdio: ['ignore', 'pipe', 'pipe'], env: isolatedEnv(dirs) });
+  // Its own process group, so that stopping it also stops the extension host and language server.
+  const proc = spawn(CS_NODE, args, { stdio: ['ignore', 'pipe', 'pipe'], env: isolatedEnv(dirs), detached: true });
   const log = path.join(dirs.tmp, 'code-server.log');
   const out = fs.createWriteStream(log);
   proc.stdout!.pipe(out);
@@ -144,15 +150,27 @@ export async function launchBrowser(dirs: RunDirs): Promise<BrowserContext> {
   });
 }
 
-/** Stops code-server and waits for it to go (its extension host and language server with it). */
+/** Signals code-server's whole process group (extension host, language server, watchers). */
+function signalGroup(server: CodeServer, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-server.proc.pid!, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+/** Stops code-server with its extension host and language server, and waits for it to go. */
 export async function stopCodeServer(server: CodeServer | undefined): Promise<void> {
-  if (!server || server.proc.exitCode !== null) return;
-  const exited = new Promise<void>((resolve) => server.proc.once('exit', () => resolve()));
-  server.proc.kill('SIGTERM');
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([exited, new Promise<void>((resolve) => { timer = setTimeout(resolve, 10_000); })]);
-  clearTimeout(timer);
-  if (server.proc.exitCode === null) server.proc.kill('SIGKILL');
+  if (!server) return;
+  if (server.proc.exitCode === null) {
+    const exited = new Promise<void>((resolve) => server.proc.once('exit', () => resolve()));
+    signalGroup(server, 'SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise<void>((resolve) => { timer = setTimeout(resolve, 10_000); })]);
+    clearTimeout(timer);
+  }
+  // Whatever of the group outlived code-server itself.
+  signalGroup(server, 'SIGKILL');
 }
 
 /** Rejects after `ms` with `what` unless `p` settles first; the timer never outlives the race. */
