@@ -427,7 +427,15 @@ export interface RawTracepointSource {
  * `__bpf_trace_<name>` FUNC, else from the templates sharing its TP_PROTO signature (narrowed by
  * the record layout when `fields` are known). The signature index is built once per BTF.
  */
-export function tracepointArgsResolver(sourceOf: (name: string) => RawTracepointSource | undefined):
+/** Name lookups a caller can answer faster than a Btf's general name index (LiveKernel does
+ *  for vmlinux); each returns undefined to defer to the Btf. */
+export interface TracepointLookups {
+  traceArgs(btf: Btf, name: string): Param[] | undefined | null;
+  hasFunc(btf: Btf, name: string): boolean | undefined;
+  hasStruct(btf: Btf, name: string): boolean | undefined;
+}
+
+export function tracepointArgsResolver(sourceOf: (name: string) => RawTracepointSource | undefined, lookups?: TracepointLookups):
   (name: string, fields?: TraceField[]) => { args?: Param[]; template?: string } {
   const signatures = new Map<Btf, Map<string, { template: string; names: string[] }[]>>();
   const sigIndex = (b: Btf) => {
@@ -439,11 +447,13 @@ export function tracepointArgsResolver(sourceOf: (name: string) => RawTracepoint
   return (name: string, fields?: TraceField[]): { args?: Param[]; template?: string } => {
     const src = sourceOf(name);
     if (!src) return {};
-    const args = src.btf.btfTraceArgs(name);
+    const fast = lookups?.traceArgs(src.btf, name);
+    const args = fast === null ? undefined : fast ?? src.btf.btfTraceArgs(name);
     if (!args) return {};
-    const sameName = src.btf.findByName(BtfKind.FUNC, `__bpf_trace_${name}`) !== undefined
-      && args.every((a, i) => a.name !== `arg${i}`);
-    if (sameName) return { args, template: src.btf.findByName(BtfKind.STRUCT, `trace_event_raw_${name}`) !== undefined ? name : undefined };
+    const hasFunc = lookups?.hasFunc(src.btf, `__bpf_trace_${name}`) ?? src.btf.findByName(BtfKind.FUNC, `__bpf_trace_${name}`) !== undefined;
+    const sameName = hasFunc && args.every((a, i) => a.name !== `arg${i}`);
+    const hasStruct = () => lookups?.hasStruct(src.btf, `trace_event_raw_${name}`) ?? src.btf.findByName(BtfKind.STRUCT, `trace_event_raw_${name}`) !== undefined;
+    if (sameName) return { args, template: hasStruct() ? name : undefined };
     const candidates = sigIndex(src.btf).get(args.map((a) => a.type).join(',')) ?? [];
     const byLayout = fields
       ? candidates.filter((c) => {

@@ -75,6 +75,7 @@ export class LiveKernel implements KernelQuery {
   private metaCache?: KernelMeta;
   private modules?: [string, Btf][];
   private vmlinuxFuncs?: Map<string, number>;
+  private scannedNames?: VmlinuxNames;
   private moduleFuncs?: Map<string, { btf: Btf; protoId: number; module: string }>;
   private names?: string[];
   private readonly fnCache = new Map<string, FunctionFacts | null>();
@@ -210,9 +211,14 @@ export class LiveKernel implements KernelQuery {
     return this.modules;
   }
 
+  private vmlinuxNames(): VmlinuxNames {
+    if (!this.scannedNames) this.scannedNames = scanVmlinuxNames(this.btfBytes, this.btf);
+    return this.scannedNames;
+  }
+
   private vmlinuxFunctions(): Map<string, number> {
     if (!this.vmlinuxFuncs) {
-      this.vmlinuxFuncs = funcProtoIds(this.btfBytes, this.btf);
+      this.vmlinuxFuncs = this.vmlinuxNames().funcs;
     }
     return this.vmlinuxFuncs;
   }
@@ -370,7 +376,7 @@ export class LiveKernel implements KernelQuery {
   // ---------------------------------------------------------------- tracepoints
 
   private vmlinuxRawTracepoints(): Set<string> {
-    if (!this.vmlinuxRawTps) this.vmlinuxRawTps = rawTracepointNames(this.btf);
+    if (!this.vmlinuxRawTps) this.vmlinuxRawTps = new Set(this.vmlinuxNames().traceTypedefs.keys());
     return this.vmlinuxRawTps;
   }
 
@@ -413,7 +419,14 @@ export class LiveKernel implements KernelQuery {
     let list = this.tpCache.get(name);
     if (list) return list;
     list = [];
-    if (!this.argsOf) this.argsOf = tracepointArgsResolver((n) => this.rawTracepointSource(n));
+    if (!this.argsOf) {
+      const vmlinux = this.btf;
+      this.argsOf = tracepointArgsResolver((n) => this.rawTracepointSource(n), {
+        traceArgs: (b, tp) => (b === vmlinux ? traceArgsFromNames(b, this.vmlinuxNames(), tp) : undefined),
+        hasFunc: (b, fn) => (b === vmlinux ? this.vmlinuxNames().funcs.has(fn) : undefined),
+        hasStruct: (b, st) => (b === vmlinux ? this.vmlinuxNames().rawStructs.has(st) : undefined),
+      });
+    }
     const argsOf = this.argsOf;
     const raw = this.rawTracepointSource(name);
     if (this.eventsDir) {
@@ -636,7 +649,16 @@ function binarySearch(sorted: readonly string[], key: string): number {
  * name cache; this pass decodes only FUNC names, the one list every live lookup needs, which is
  * about half the cost of making the running kernel usable after the kallsyms read.
  */
-function funcProtoIds(bytes: Uint8Array, btf: Btf): Map<string, number> {
+interface VmlinuxNames {
+  /** FUNC name → FUNC_PROTO id (first FUNC of a name). */
+  funcs: Map<string, number>;
+  /** Raw tracepoint name → id of its `btf_trace_<name>` typedef (first of a name). */
+  traceTypedefs: Map<string, number>;
+  /** Names of `trace_event_raw_*` structs. */
+  rawStructs: Set<string>;
+}
+
+function scanVmlinuxNames(bytes: Uint8Array, btf: Btf): VmlinuxNames {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const le = btf.littleEndian;
   const hdrLen = dv.getUint32(4, le);
@@ -647,20 +669,49 @@ function funcProtoIds(bytes: Uint8Array, btf: Btf): Map<string, number> {
   const strings = Buffer.from(bytes.buffer, bytes.byteOffset + strStart, strLen).toString('latin1');
   // Names are latin1 slices unless the section has a non-ASCII byte; then Btf decodes them.
   const ascii = !/[^\x00-\x7f]/.test(strings);
-  const out = new Map<string, number>();
+  const out: VmlinuxNames = { funcs: new Map(), traceTypedefs: new Map(), rawStructs: new Set() };
+  const nameOf = (off: number, id: number) => (off === 0 ? '' : ascii ? strings.slice(off, strings.indexOf('\0', off)) : btf.name(id));
   let id = btf.firstId;
   for (let p = typeStart; p < typeEnd; id++) {
     const info = dv.getUint32(p + 4, le);
     const kind = (info >>> 24) & 0x1f;
     const vlen = info & 0xffff;
     if (kind === BtfKind.FUNC) {
+      const name = nameOf(dv.getUint32(p, le), id);
+      if (!out.funcs.has(name)) out.funcs.set(name, dv.getUint32(p + 8, le));
+    } else if (kind === BtfKind.TYPEDEF) {
       const off = dv.getUint32(p, le);
-      const name = off === 0 ? '' : ascii ? strings.slice(off, strings.indexOf('\0', off)) : btf.name(id);
-      if (!out.has(name)) out.set(name, dv.getUint32(p + 8, le));
+      if (off !== 0 && strings.startsWith('btf_trace_', off)) {
+        const tp = nameOf(off, id).slice('btf_trace_'.length);
+        if (!out.traceTypedefs.has(tp)) out.traceTypedefs.set(tp, id);
+      }
+    } else if (kind === BtfKind.STRUCT) {
+      const off = dv.getUint32(p, le);
+      if (off !== 0 && strings.startsWith('trace_event_raw_', off)) out.rawStructs.add(nameOf(off, id));
     }
     p += 12 + TAIL_BYTES[kind] + vlen * VLEN_BYTES[kind];
   }
   return out;
+}
+
+/** Btf.btfTraceArgs over the scanned names: typedef btf_trace_<tp> → PTR → FUNC_PROTO, names
+ *  from the same-named __bpf_trace_<tp> FUNC when its parameter types match. null: no args. */
+function traceArgsFromNames(btf: Btf, names: VmlinuxNames, tp: string): Param[] | null {
+  const td = names.traceTypedefs.get(tp);
+  if (td === undefined) return null;
+  const ptr = btf.refType(td);
+  if (ptr === 0 || btf.kind(ptr) !== BtfKind.PTR) return null;
+  const fp = btf.refType(ptr);
+  if (fp === 0 || btf.kind(fp) !== BtfKind.FUNC_PROTO) return null;
+  const args = btf.proto(fp).params.slice(1);
+  let named: string[] | undefined;
+  const protoId = names.funcs.get(`__bpf_trace_${tp}`);
+  if (protoId !== undefined) {
+    if (btf.kind(protoId) !== BtfKind.FUNC_PROTO) return btf.btfTraceArgs(tp) ?? null; // let Btf report the corrupt FUNC
+    const params = btf.proto(protoId).params.slice(1);
+    if (params.length === args.length && params.every((p, i) => p.type === args[i].type)) named = params.map((p) => p.name);
+  }
+  return args.map((a, i) => ({ type: a.type, name: named?.[i] || a.name || `arg${i}` }));
 }
 
 /** Per BTF kind (index): fixed bytes after the 12-byte header, and bytes per vlen entry. */
