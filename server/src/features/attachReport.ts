@@ -7,7 +7,7 @@
 
 import { HAZARD_DOCS } from '../atlas/model';
 import type {
-  Assessment, AttachKind, AttachTarget, Hazard, HazardName, KernelQuery, Param, Severity, TraceField,
+  Assessment, AtlasQuery, AttachKind, AttachTarget, Hazard, HazardName, KernelQuery, Param, Severity, TraceField,
 } from '../atlas/model';
 import { assess, normalizeType } from '../atlas/assess';
 import type { Equivalent } from '../knowledge/types';
@@ -285,7 +285,97 @@ function verdictFor(ctx: FeatureContext, kernelId: string, target: AttachTarget)
   return { kernel: kernelId, ...label, assessment, hazards, status: statusOf(hazards, assessment) };
 }
 
+// ---- memo ----
+//
+// A report depends only on the target, the target kernels' facts and the knowledge tables, all
+// immutable once loaded, and diagnostics rerun on every edit. So reports and spelling searches are
+// memoised in a WeakMap keyed by the AtlasQuery (a new Atlas, e.g. after the live kernel changes,
+// starts fresh) and then by the Knowledge; keys name each target kernel's KernelQuery instance, so
+// a kernel reloaded in place misses too. Each memo is bounded (least recently used goes first).
+
+const MEMO_LIMIT = 4000;
+
+interface FeatureMemo {
+  reports: Map<string, AttachReport>;
+  closest: Map<string, string[]>;
+}
+
+const memos = new WeakMap<AtlasQuery, WeakMap<object, FeatureMemo>>();
+const instanceIds = new WeakMap<object, number>();
+let nextInstanceId = 1;
+
+function instanceId(o: object): number {
+  let id = instanceIds.get(o);
+  if (id === undefined) {
+    id = nextInstanceId++;
+    instanceIds.set(o, id);
+  }
+  return id;
+}
+
+function memoOf(ctx: FeatureContext): FeatureMemo {
+  let byKnowledge = memos.get(ctx.atlas);
+  if (!byKnowledge) {
+    byKnowledge = new WeakMap();
+    memos.set(ctx.atlas, byKnowledge);
+  }
+  let memo = byKnowledge.get(ctx.knowledge);
+  if (!memo) {
+    memo = { reports: new Map(), closest: new Map() };
+    byKnowledge.set(ctx.knowledge, memo);
+  }
+  return memo;
+}
+
+/** The target kernels as loaded now: ids with their KernelQuery instances (`!` when unloadable). */
+function kernelsKey(ctx: FeatureContext): string {
+  return ctx.targets.map((id) => {
+    try {
+      return `${id}#${instanceId(ctx.atlas.get(id))}`;
+    } catch {
+      return `${id}#!`;
+    }
+  }).join(',');
+}
+
+function targetKey(target: AttachTarget): string {
+  return `${target.kind}|${target.system ?? ''}|${target.pattern ? '*' : ''}|${target.name}`;
+}
+
+function remember<T>(map: Map<string, T>, key: string, compute: () => T): T {
+  const hit = map.get(key);
+  if (hit !== undefined) {
+    map.delete(key);
+    map.set(key, hit);
+    return hit;
+  }
+  const value = compute();
+  if (map.size >= MEMO_LIMIT) map.delete(map.keys().next().value as string);
+  map.set(key, value);
+  return value;
+}
+
+/** Whether a report's target deserves a spelling check: missing somewhere for sure, or missing
+ *  from every target (even where the atlas cannot rule out a module), and no renamed symbol
+ *  explains it. */
+export function wantsClosestNames(report: AttachReport): boolean {
+  if (report.target.pattern || report.rename) return false;
+  const absentSomewhere = report.kernels.some((k) => !k.assessment.found && !k.hazards.some((h) => h.name === 'unknown'));
+  const missingEverywhere = report.kernels.length > 0 && report.kernels.every((k) => !k.assessment.found);
+  return absentSomewhere || missingEverywhere;
+}
+
+/** The cross-kernel report of one target, memoised (see above). Reports are shared between
+ *  requests: callers must not modify them. */
 export function attachReport(target: AttachTarget, ctx: FeatureContext, options: ReportOptions = {}): AttachReport {
+  const memo = memoOf(ctx);
+  const report = remember(memo.reports, `${targetKey(target)}@${kernelsKey(ctx)}`, () => computeReport(target, ctx));
+  if (options.closest === false || !wantsClosestNames(report)) return report;
+  const closest = closestNames(target, ctx, options.closestLimit ?? 5);
+  return closest.length ? { ...report, closest } : report;
+}
+
+function computeReport(target: AttachTarget, ctx: FeatureContext): AttachReport {
   const kernels = ctx.targets.map((id) => verdictFor(ctx, id, target));
   const differences = shapeDifferences(target, kernels, ctx);
   let worst: Status = 'ok';
@@ -300,14 +390,7 @@ export function attachReport(target: AttachTarget, ctx: FeatureContext, options:
 
   const { alternatives, partialAlternatives } = findAlternatives(target, ctx);
   const rename = target.pattern ? undefined : renameAdvice(target, ctx, kernels);
-  // A name missing somewhere for sure, or missing from every target (even where the atlas cannot
-  // rule out a module), is worth a spelling check.
-  const absentSomewhere = kernels.some((k) => !k.assessment.found && !k.hazards.some((h) => h.name === 'unknown'));
-  const missingEverywhere = kernels.length > 0 && kernels.every((k) => !k.assessment.found);
-  const closest = options.closest !== false && (absentSomewhere || missingEverywhere) && !target.pattern && !rename
-    ? closestNames(target, ctx, options.closestLimit ?? 5)
-    : [];
-  return { target, kernels, worst, failing, degraded, unknownOn, differences, alternatives, partialAlternatives, rename, closest };
+  return { target, kernels, worst, failing, degraded, unknownOn, differences, alternatives, partialAlternatives, rename, closest: [] };
 }
 
 // ---- shape differences between kernels ----
@@ -630,27 +713,44 @@ function renameAdvice(target: AttachTarget, ctx: FeatureContext, kernels: readon
 
 // ---- closest names for a misspelt target ----
 
+// Rows of editDistance(), grown on demand and reused: the search below calls it for thousands of
+// names per request.
+let rowPrev2 = new Int32Array(64);
+let rowPrev = new Int32Array(64);
+let rowCur = new Int32Array(64);
+
 /** Optimal string alignment distance (Levenshtein plus adjacent transpositions), giving up as
  *  soon as the distance must exceed `max` (returns max + 1 then). */
 export function editDistance(a: string, b: string, max: number): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
   const n = b.length;
-  let prev2 = new Array<number>(n + 1).fill(0);
-  let prev = new Array<number>(n + 1);
-  let cur = new Array<number>(n + 1);
+  if (rowPrev.length <= n) {
+    rowPrev2 = new Int32Array(n + 1);
+    rowPrev = new Int32Array(n + 1);
+    rowCur = new Int32Array(n + 1);
+  }
+  let prev2 = rowPrev2;
+  let prev = rowPrev;
+  let cur = rowCur;
   for (let j = 0; j <= n; j++) prev[j] = j;
   for (let i = 1; i <= a.length; i++) {
     cur[0] = i;
-    let rowMin = cur[0];
+    let rowMin = i;
+    const ai = a.charCodeAt(i - 1);
     for (let j = 1; j <= n; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, prev2[j - 2] + 1);
+      const bj = b.charCodeAt(j - 1);
+      let v = prev[j - 1] + (ai === bj ? 0 : 1);
+      if (prev[j] + 1 < v) v = prev[j] + 1;
+      if (cur[j - 1] + 1 < v) v = cur[j - 1] + 1;
+      if (i > 1 && j > 1 && ai === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === bj && prev2[j - 2] + 1 < v) v = prev2[j - 2] + 1;
       cur[j] = v;
       if (v < rowMin) rowMin = v;
     }
     if (rowMin > max) return max + 1;
-    [prev2, prev, cur] = [prev, cur, prev2];
+    const t = prev2;
+    prev2 = prev;
+    prev = cur;
+    cur = t;
   }
   return prev[n];
 }
@@ -676,8 +776,40 @@ function namesOfKind(kernel: KernelQuery, target: AttachTarget): { names: () => 
   }
 }
 
-/** The closest existing names that exist on every target kernel, nearest first. */
+/** Character counts of a name (code units folded into 128 buckets), for the cheap lower bound. */
+function charCounts(name: string): Int32Array {
+  const counts = new Int32Array(128);
+  for (let i = 0; i < name.length; i++) counts[name.charCodeAt(i) & 127]++;
+  return counts;
+}
+
+/** A lower bound of the edit distance from the counts alone: characters one side has and the
+ *  other lacks each cost at least one edit. Linear, so most names are dismissed before the
+ *  quadratic alignment. */
+function countsBound(wanted: Int32Array, wantedLength: number, scratch: Int32Array, name: string): number {
+  scratch.set(wanted);
+  let extra = 0;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i) & 127;
+    if (scratch[c] > 0) scratch[c]--;
+    else extra++;
+  }
+  const missing = wantedLength - (name.length - extra);
+  return extra > missing ? extra : missing;
+}
+
+/** The closest existing names that exist on every target kernel, nearest first (then the longest
+ *  common prefix, then by name). The one spelling search of the features (libbpf C and bpftrace):
+ *  it scans every name of the kind on the first target, dismissing most by length and character
+ *  counts before aligning, and is memoised per atlas, knowledge and target kernels. */
 export function closestNames(target: AttachTarget, ctx: FeatureContext, limit = 5): string[] {
+  if (!target.name) return [];
+  const memo = memoOf(ctx);
+  const key = `${target.kind}|${target.name}|${limit}@${kernelsKey(ctx)}`;
+  return remember(memo.closest, key, () => searchClosest(target, ctx, limit));
+}
+
+function searchClosest(target: AttachTarget, ctx: FeatureContext, limit: number): string[] {
   const kernels: KernelQuery[] = [];
   for (const id of ctx.targets) {
     try {
@@ -686,19 +818,26 @@ export function closestNames(target: AttachTarget, ctx: FeatureContext, limit = 
       // A kernel that cannot load cannot vouch for a name; the others still can.
     }
   }
-  if (!kernels.length || !target.name) return [];
+  if (!kernels.length) return [];
   const wanted = target.name;
   const max = Math.max(1, Math.min(4, Math.floor(wanted.length / 4)));
+  const wantedCounts = charCounts(wanted);
+  const scratch = new Int32Array(128);
   const scored: { name: string; d: number }[] = [];
   const lookups = kernels.map((k) => namesOfKind(k, target));
   for (const name of lookups[0].names()) {
-    if (name === wanted) continue;
+    if (name === wanted || Math.abs(name.length - wanted.length) > max) continue;
+    if (countsBound(wantedCounts, wanted.length, scratch, name) > max) continue;
     const d = editDistance(wanted, name, max);
     if (d <= max) scored.push({ name, d });
   }
-  const onAll = scored.filter((s) => lookups.every((l) => l.has(s.name)));
-  onAll.sort((x, y) => x.d - y.d || commonPrefix(wanted, y.name) - commonPrefix(wanted, x.name) || x.name.localeCompare(y.name));
-  return onAll.slice(0, limit).map((s) => s.name);
+  scored.sort((x, y) => x.d - y.d || commonPrefix(wanted, y.name) - commonPrefix(wanted, x.name) || x.name.localeCompare(y.name));
+  const out: string[] = [];
+  for (const s of scored) {
+    if (out.length === limit) break;
+    if (lookups.every((l) => l.has(s.name))) out.push(s.name);
+  }
+  return out;
 }
 
 function commonPrefix(a: string, b: string): number {

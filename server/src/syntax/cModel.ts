@@ -558,7 +558,27 @@ function directiveBetween(directives: readonly Directive[], start: number, end: 
   return directives.some((d) => d.start >= start && d.start < end);
 }
 
-function scanHeader(text: string, tokens: Token[], from: number, sectionStarts: Set<number>, directives: readonly Directive[], lines: LineMap): HeaderScan {
+/** The first section start after token `k` (section starts are in token order: a binary search,
+ *  since every program asks and a long file has hundreds). */
+function nextSectionAfter(sectionStarts: SectionStarts, k: number, none: number): number {
+  const order = sectionStarts.order;
+  let lo = 0;
+  let hi = order.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (order[mid] <= k) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < order.length ? order[lo] : none;
+}
+
+/** Token indexes of the SEC() starts: a set for membership and the ascending list. */
+interface SectionStarts {
+  has(index: number): boolean;
+  order: readonly number[];
+}
+
+function scanHeader(text: string, tokens: Token[], from: number, sectionStarts: SectionStarts, directives: readonly Directive[], lines: LineMap): HeaderScan {
   const res: HeaderScan = { sharedSections: [], variable: false };
   const first = tokens[from];
   if (!first) return res;
@@ -593,8 +613,7 @@ function scanHeader(text: string, tokens: Token[], from: number, sectionStarts: 
   }
   if (k >= limit) return res;
   const nameTok = tokens[k];
-  let nextSectionToken = tokens.length;
-  for (const s of sectionStarts) if (s > k && s < nextSectionToken) nextSectionToken = s;
+  const nextSectionToken = nextSectionAfter(sectionStarts, k, tokens.length);
   const open = k + 1;
   let close = matchParen(tokens, open, true);
   const paramsClosed = close >= 0;
@@ -675,14 +694,21 @@ function conditionsAt(directives: Directive[], offset: number): string[] {
 }
 
 /** ctx reads inside a body, from the tree: `base->field...` and `BPF_CORE_READ*(base, field...)`. */
-function collectCtxAccesses(tree: Tree | undefined, startOffset: number, endOffset: number, bases: ReadonlySet<string>, lines: LineMap): CtxAccess[] {
+function collectCtxAccesses(text: string, tree: Tree | undefined, startOffset: number, endOffset: number, bases: ReadonlySet<string>, lines: LineMap): CtxAccess[] {
   if (!tree || !bases.size) return [];
+  // Walking the tree costs far more than reading the body's text: a body that never names a base,
+  // or has neither `->` nor a BPF_CORE_READ call, has no ctx read to find (most bodies, on every edit).
+  const body = text.slice(startOffset, endOffset);
+  if (![...bases].some((b) => body.includes(b))) return [];
+  const arrows = body.includes('->');
+  const coreReads = body.includes('BPF_CORE_READ');
+  if (!arrows && !coreReads) return [];
   const out: CtxAccess[] = [];
   const start = lines.positionAt(startOffset);
   const end = lines.positionAt(endOffset);
   const startPoint = { row: start.line, column: start.character };
   const endPoint = { row: end.line, column: end.character };
-  for (const node of tree.rootNode.descendantsOfType('field_expression', startPoint, endPoint)) {
+  for (const node of arrows ? tree.rootNode.descendantsOfType('field_expression', startPoint, endPoint) : []) {
     if (!node || node.startIndex < startOffset || node.endIndex > endOffset) continue;
     const arg = node.childForFieldName('argument');
     const op = node.childForFieldName('operator');
@@ -699,7 +725,7 @@ function collectCtxAccesses(tree: Tree | undefined, startOffset: number, endOffs
     }
     out.push({ base: arg.text, field: field.text, fieldRange: lines.range(field.startIndex, field.endIndex), path, via: 'arrow', range: lines.range(node.startIndex, node.endIndex) });
   }
-  for (const node of tree.rootNode.descendantsOfType('call_expression', startPoint, endPoint)) {
+  for (const node of coreReads ? tree.rootNode.descendantsOfType('call_expression', startPoint, endPoint) : []) {
     if (!node || node.startIndex < startOffset || node.endIndex > endOffset) continue;
     const fn = node.childForFieldName('function');
     if (!fn || !/^BPF_CORE_READ/.test(fn.text)) continue;
@@ -722,7 +748,8 @@ export function buildCModel(text: string, tree: Tree | undefined, resolve: Secti
   const { tokens, comments, directives } = lex(text);
   const suppressions = comments.map((c) => parseSuppression(c, lines)).filter((s): s is Suppression => !!s);
   const raw = findSections(tokens);
-  const sectionStarts = new Set(raw.map((r) => r.tokenIndex));
+  const startSet = new Set(raw.map((r) => r.tokenIndex));
+  const sectionStarts: SectionStarts = { has: (i) => startSet.has(i), order: [...startSet].sort((a, b) => a - b) };
   const programs: BpfProgram[] = [];
   const headerCache = new Map<number, HeaderScan>();
   for (let r = 0; r < raw.length; r++) {
@@ -758,7 +785,7 @@ export function buildCModel(text: string, tree: Tree | undefined, resolve: Secti
     const bases = new Set<string>();
     if (scan.handler?.ctx?.name) bases.add(scan.handler.ctx.name);
     const ctxAccesses = scan.bodyStart !== undefined && scan.bodyEnd !== undefined
-      ? collectCtxAccesses(tree, scan.bodyStart, scan.bodyEnd, bases, lines) : [];
+      ? collectCtxAccesses(text, tree, scan.bodyStart, scan.bodyEnd, bases, lines) : [];
     programs.push({
       section,
       sectionRange: lines.range(contentStart, contentEnd),

@@ -3,11 +3,11 @@
 // taxonomy is decided there, not here), wildcard expansion per kernel the way bpftrace expands it,
 // and the rewrites worth offering, written as bpftrace probes.
 
-import type { AtlasQuery, AttachTarget, KernelQuery } from '../../atlas/model';
+import type { AttachTarget, KernelQuery } from '../../atlas/model';
 import { symbolBase } from '../../atlas/kernelIndex';
 import type { BtProbe } from '../../syntax/bpftrace';
 import {
-  attachReport, editDistance, globToRegExp, matchFunctionGlob, type AttachReport, type StableAlternative,
+  attachReport, globToRegExp, matchFunctionGlob, type AttachReport, type StableAlternative,
 } from '../attachReport';
 import type { FeatureContext } from '../context';
 import { attachTargetsOf, kernelOf, probeText } from './common';
@@ -138,83 +138,10 @@ function asBpftraceAlternative(ctx: FeatureContext, alt: StableAlternative): str
   return probeText(t);
 }
 
-// ---- closest names, fast enough to run on every keystroke ----
-//
-// attachReport's closestNames() scans every name of every target (about a second over a kernel
-// with modules), too slow for diagnostics that rerun on each edit. Here candidates come from the
-// names that share the first character (a sorted slice of the function list), are scored with the
-// same editDistance(), and must exist on every target. Results are memoised per atlas: the atlas
-// is immutable once loaded, so the memo can never go stale.
-
-const closestMemo = new WeakMap<AtlasQuery, Map<string, string[]>>();
-const CLOSEST_MEMO_LIMIT = 2000;
-
-function lowerBound(names: readonly string[], key: string): number {
-  let lo = 0;
-  let hi = names.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (names[mid] < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function candidateNames(kernel: KernelQuery, target: AttachTarget): Iterable<string> {
-  if (target.kind === 'tracepoint') return kernel.tracepoints().filter((t) => t.event).map((t) => t.name);
-  if (target.kind === 'raw_tp') return kernel.tracepoints().map((t) => t.name);
-  const names = kernel.functionNames();
-  const first = target.name[0] ?? '';
-  const next = String.fromCharCode(first.charCodeAt(0) + 1);
-  return names.slice(lowerBound(names, first), lowerBound(names, next));
-}
-
-function existsOn(kernel: KernelQuery, target: AttachTarget, name: string): boolean {
-  if (target.kind === 'tracepoint') return !!kernel.tracepoint(name)?.event;
-  if (target.kind === 'raw_tp') return !!kernel.tracepoint(name);
-  return !!kernel.fn(name) || kernel.hasSymbol(name);
-}
-
-/** The closest names to a missing target that exist on every target kernel, nearest first. */
-export function closestTargetNames(target: AttachTarget, ctx: FeatureContext, limit = 5): string[] {
-  const key = `${target.kind}|${target.name}|${ctx.targets.join(',')}`;
-  let memo = closestMemo.get(ctx.atlas);
-  const hit = memo?.get(key);
-  if (hit) return hit;
-  const kernels = ctx.targets.map((id) => kernelOf(ctx, id)).filter((k): k is KernelQuery => !!k);
-  const result: string[] = [];
-  if (kernels.length && target.name) {
-    const max = Math.max(1, Math.min(4, Math.floor(target.name.length / 4)));
-    const scored: { name: string; d: number }[] = [];
-    for (const name of candidateNames(kernels[0], target)) {
-      if (name === target.name) continue;
-      const d = editDistance(target.name, name, max);
-      if (d <= max) scored.push({ name, d });
-    }
-    scored.sort((a, b) => a.d - b.d || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const s of scored) {
-      if (result.length === limit) break;
-      if (kernels.every((k) => existsOn(k, target, s.name))) result.push(s.name);
-    }
-  }
-  if (!memo) {
-    memo = new Map();
-    closestMemo.set(ctx.atlas, memo);
-  }
-  if (memo.size >= CLOSEST_MEMO_LIMIT) memo.clear();
-  memo.set(key, result);
-  return result;
-}
-
-/** attachReport without its slow spelling search, completed with closestTargetNames() under the
- *  same condition: the name is surely absent somewhere, or absent from every target, and no
- *  renamed symbol explains it. */
+/** The attach report, with the closest names (attachReport's memoised spelling search) unless
+ *  the caller does not need them (hover). */
 function reportFor(target: AttachTarget, ctx: FeatureContext, withClosest: boolean): AttachReport {
-  const report = attachReport(target, ctx, { closest: false });
-  if (!withClosest || report.rename) return report;
-  const absentSomewhere = report.kernels.some((k) => !k.assessment.found && !k.hazards.some((h) => h.name === 'unknown'));
-  const missingEverywhere = report.kernels.length > 0 && report.kernels.every((k) => !k.assessment.found);
-  return absentSomewhere || missingEverywhere ? { ...report, closest: closestTargetNames(target, ctx) } : report;
+  return attachReport(target, ctx, { closest: withClosest });
 }
 
 /** Analyse one probe over the target kernels. Probes the atlas does not index give empty results. */
