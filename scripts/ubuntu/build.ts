@@ -317,6 +317,7 @@ async function main(): Promise<void> {
       list.push({ name, nr: Number(nr), args: protos?.get(name) ?? [] });
     }
     kf.syscalls = list;
+    kf.tracepoints.push(...syscallEvents(kf, list, new Set(protos?.keys() ?? [])));
   }
 
   fs.mkdirSync(out, { recursive: true });
@@ -331,6 +332,31 @@ async function main(): Promise<void> {
     fs.writeFileSync(file, JSON.stringify(kf));
     console.log(`${file}: ${kf.meta.counts.functions} functions, ${kf.meta.counts.tracepoints} tracepoints, ${kf.meta.counts.syscalls} syscalls, ${kf.meta.counts.lsmHooks} LSM hooks`);
   }
+}
+
+/** The `syscalls:sys_enter_<name>` / `sys_exit_<name>` trace events of an image. DepSurf does not
+ *  record them, but they follow from the syscall table on kernels built with FTRACE_SYSCALLS (all
+ *  25 images): one pair per SYSCALL_DEFINE'd table entry (`ni_syscall` has none). The record
+ *  layout is fixed by the kernel (struct syscall_trace_enter/exit: `int __syscall_nr` after the
+ *  8-byte common header, then one unsigned long slot per argument, or `long ret`), so offsets are
+ *  exact on 64-bit images; argument names and types are only known where the image kept a
+ *  `__do_sys_`/`sys_` prototype, and otherwise the enter record's fields stay unknown. */
+function syscallEvents(kf: KernelFacts, syscalls: SyscallFacts[], argsKnown: ReadonlySet<string>): TracepointFacts[] {
+  const wide = kf.meta.arch !== 'armhf'; // 32-bit: 4-byte slots; leave offsets out rather than guess
+  const slot = (i: number) => (wide ? { offset: 16 + 8 * i, size: 8 } : {});
+  const nr: TraceField = { name: '__syscall_nr', type: 'int', ...(wide ? { offset: 8, size: 4 } : {}), signed: true };
+  const events: TracepointFacts[] = [];
+  for (const sc of syscalls) {
+    if (sc.name === 'ni_syscall') continue;
+    const enter: TracepointFacts = { name: `sys_enter_${sc.name}`, system: 'syscalls', template: 'syscall_enter', event: true, btf: false };
+    if (argsKnown.has(sc.name)) enter.fields = [nr, ...sc.args.map((a, i) => ({ name: a.name, type: a.type.replace('%', '').trim(), ...slot(i) }))];
+    const exit: TracepointFacts = {
+      name: `sys_exit_${sc.name}`, system: 'syscalls', template: 'syscall_exit', event: true, btf: false,
+      fields: [nr, { name: 'ret', type: 'long', ...(wide ? { offset: 16, size: 8 } : {}), signed: true }],
+    };
+    events.push(enter, exit);
+  }
+  return events;
 }
 
 if (require.main === module) {

@@ -25,7 +25,7 @@ describe('bpf-atlas kernels', () => {
     const text = await cli('kernels', '--no-live');
     assert.equal(text.code, 0);
     assert.match(text.out, /^ID\s+RELEASE\s+ARCH\s+SOURCE/);
-    assert.match(text.out, /ubuntu-22\.04\s+5\.15\.0-25-generic\s+amd64\s+bundled\s+60501\s+818\s+345\s+203/);
+    assert.match(text.out, /ubuntu-22\.04\s+5\.15\.0-25-generic\s+amd64\s+bundled\s+60501\s+1506\s+345\s+203/);
     const json = await cli('kernels', '--no-live', '--json');
     const parsed = JSON.parse(json.out) as { kernels: { id: string; source: string; counts: { functions: number } }[] };
     const jammy = parsed.kernels.find((k) => k.id === 'ubuntu-22.04')!;
