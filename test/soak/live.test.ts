@@ -210,7 +210,7 @@ describe(`unreadable and changing live kernel sources (SOAK_SEED=${SEED})`, { sk
       assert.equal(unchanged.kernels.find((k) => k.id === 'live')?.release, os.release(), 'live is not re-read without the trigger');
       const stillAbsent = await lookup();
 
-      const build = await server.request<{ ok: boolean; kernel?: { release: string }; error?: string; ms: number }>('bpfAtlas/buildLiveAtlas', {}, 60_000);
+      const build = await server.request<{ ok: boolean; kernel?: { release: string }; error?: string; ms: number }>('bpfAtlas/buildLiveAtlas', {}, 120_000);
       assert.ok(build.ok, `buildLiveAtlas: ${build.error}`);
       let after: Kernels;
       const deadline = Date.now() + 20_000;

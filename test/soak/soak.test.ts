@@ -20,21 +20,22 @@ import { Rng } from '../fuzz/rng';
 import { fixturePrograms, positionAt, SoakServer } from './server';
 
 const SEED = Number(process.env.SOAK_SEED ?? 7_2026_1121) >>> 0;
-const EDITS = Number(process.env.SOAK_EDITS ?? 4000);
-const WARMUP_EDITS = Math.min(800, Math.floor(EDITS / 4));
+const EDITS = Number(process.env.SOAK_EDITS ?? 3000);
+const WARMUP_EDITS = Math.min(750, Math.floor(EDITS / 4));
 /** Wall-clock budget for the edit loop; the run stops early (and says so) rather than run long. */
-const BUDGET_MS = Number(process.env.SOAK_BUDGET_MS ?? 70_000);
+const BUDGET_MS = Number(process.env.SOAK_BUDGET_MS ?? 60_000);
 /** Growth allowed between the warm-up and the end, both measured right after a full garbage
- *  collection. The 16 documents weigh ~40 kB and the server keeps one text, tree and model per
- *  document, so the steady state needs no growth at all. The live heap is ~40 MB; a leak of one
- *  copy of an edited text (~2.5 kB) or its line map per edit is ~8 MB over 3200 edits, so the heap
- *  bound is 8 MB. The snapshot counts ArrayBuffer backing stores too, so the tree-sitter wasm
- *  memory (one ~32 MB buffer that never shrinks) is inside that bound: a leaked tree per edit
- *  would grow it. VmRSS is reported before and after each collection; without the forced
- *  collection it follows V8's lazy heap growth (40 MB over 3200 edits was seen with a flat live
- *  heap), so the RSS bound is checked after it; writing the snapshot itself leaves ~500 MB resident
- *  in the server, equally at both points, which the RSS figures include. */
-const HEAP_GROWTH_MB = Number(process.env.SOAK_HEAP_GROWTH_MB ?? 8);
+ *  collection. The 17 documents weigh ~40 kB and the server keeps one text, tree and model per
+ *  document, so the steady state needs no growth at all (0.2-0.7 MB was seen). The live heap is
+ *  ~107 MB; a leak of one copy of an edited text (~2.5 k characters) per edit is over 5.6 MB
+ *  across the 2250 measured edits, so the heap bound is 5 MB. The snapshot counts ArrayBuffer
+ *  backing stores too, so the tree-sitter wasm memory (one ~32 MB buffer that never shrinks) is
+ *  inside that bound: a leaked tree per edit would grow it. VmRSS is reported before and after
+ *  each collection; without the forced collection it follows V8's lazy heap growth (40 MB over
+ *  3200 edits was seen with a flat live heap), so the RSS bound (30 MB) is checked after it;
+ *  writing the snapshot itself leaves ~540 MB resident in the server, equally at both points,
+ *  which the RSS figures include. */
+const HEAP_GROWTH_MB = Number(process.env.SOAK_HEAP_GROWTH_MB ?? 5);
 const RSS_GROWTH_MB = Number(process.env.SOAK_RSS_GROWTH_MB ?? 30);
 
 /** What a typist inserts: identifiers, section openers, punctuation that opens or closes scopes,
