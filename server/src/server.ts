@@ -30,6 +30,7 @@ import {
 } from 'vscode-languageserver';
 import type { AtlasQuery } from './atlas/model';
 import type { FeatureContext } from './features/context';
+import { DEFAULT_WORK_BUDGET } from './features/workBudget';
 import type { Knowledge } from './knowledge/types';
 import {
   AtlasInUseRequest,
@@ -95,7 +96,12 @@ export interface ServerServices<D extends VersionedDocument> {
 export interface ServerOptions {
   /** Quiet time after the last edit before diagnostics run, per document. */
   diagnosticsDelayMs?: number;
+  /** A diagnostics run at least this long may have stopped early and is followed by another. */
+  diagnosticsBudgetMs?: number;
 }
+
+/** Follow-up diagnostics runs per document version after runs that spent their time budget. */
+const MAX_FOLLOW_UPS = 3;
 
 const SERVER_NAME = 'bpf-atlas';
 const SERVER_VERSION = '0.1.0';
@@ -155,6 +161,9 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
   const pending = new Map<string, NodeJS.Timeout>();
   const openUris = new Set<string>();
 
+  /** Follow-up runs already made for a document version (see below). */
+  const followUps = new Map<string, { version: number; count: number }>();
+
   const publishDiagnostics = (uri: string) => {
     pending.delete(uri);
     const doc = services.documents.get(uri);
@@ -162,6 +171,7 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
     const version = doc.version;
     const stale = () => services.documents.get(uri)?.version !== version;
     let diagnostics: Diagnostic[] = [];
+    const started = Date.now();
     try {
       const ctx = context();
       diagnostics = services.features.diagnostics(doc, { ...ctx, isCancelled: stale });
@@ -170,6 +180,17 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
     }
     if (stale()) return; // a newer version has its own run scheduled
     void connection.sendDiagnostics({ uri, version, diagnostics });
+    // A run that used up its time budget (typically the first one, which loads kernels) may have
+    // stopped early; the features memoise what they analysed, so run again for the same version
+    // rather than wait for the next edit. Bounded, so a file that is always slow is not re-run forever.
+    if (Date.now() - started >= (options.diagnosticsBudgetMs ?? DEFAULT_WORK_BUDGET.maxMs)) {
+      const seen = followUps.get(uri);
+      const count = seen?.version === version ? seen.count : 0;
+      if (count < MAX_FOLLOW_UPS) {
+        followUps.set(uri, { version, count: count + 1 });
+        scheduleDiagnostics(uri, 0);
+      }
+    }
   };
 
   const scheduleDiagnostics = (uri: string, delayMs = diagnosticsDelayMs) => {
@@ -296,6 +317,7 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
     if (timer) clearTimeout(timer);
     pending.delete(t.uri);
     openUris.delete(t.uri);
+    followUps.delete(t.uri);
     try {
       services.documents.close(t.uri);
     } catch (e) {

@@ -62,10 +62,6 @@ local ok, err = pcall(function()
   vim.lsp.buf_attach_client(bufnr, client_id)
   assert(vim.wait(timeout, function() return initialized end, 20), 'server did not initialize in time')
   assert(vim.wait(timeout, function() return diagnostics ~= nil end, 20), 'no diagnostics published in time')
-  out.diagnostics = {}
-  for _, d in ipairs(diagnostics) do
-    table.insert(out.diagnostics, { line = d.range.start.line, severity = d.severity, code = d.code, message = d.message })
-  end
 
   local client = vim.lsp.get_client_by_id(client_id)
   local uri = vim.uri_from_bufnr(bufnr)
@@ -84,6 +80,11 @@ local ok, err = pcall(function()
   end
   local h = request('textDocument/hover', pos(env('HOVER_POS', '0,0')))
   out.hover = h.result or { error = h.error }
+  -- The latest diagnostics (a first run that loads kernels may be followed by a fuller one).
+  out.diagnostics = {}
+  for _, d in ipairs(diagnostics) do
+    table.insert(out.diagnostics, { line = d.range.start.line, severity = d.severity, code = d.code, message = d.message })
+  end
 end)
 if not ok then
   out.error = tostring(err)
