@@ -26,7 +26,7 @@ const WARMUP_EDITS = Math.min(750, Math.floor(EDITS / 4));
 const BUDGET_MS = Number(process.env.SOAK_BUDGET_MS ?? 60_000);
 /** Growth allowed between the warm-up and the end, both measured right after a full garbage
  *  collection. The 17 documents weigh ~40 kB and the server keeps one text, tree and model per
- *  document, so the steady state needs no growth at all (0.2-0.7 MB was seen). The live heap is
+ *  document, so the steady state needs no growth at all (0.2-1.3 MB was seen). The live heap is
  *  ~107 MB; a leak of one copy of an edited text (~2.5 k characters) per edit is over 5.6 MB
  *  across the 2250 measured edits, so the heap bound is 5 MB. The snapshot counts ArrayBuffer
  *  backing stores too, so the tree-sitter wasm memory (one ~32 MB buffer that never shrinks) is
