@@ -345,8 +345,18 @@ export class LiveKernel implements KernelQuery {
     return this.names;
   }
 
+  /** Before the full list is sorted, only the names with the prefix are collected and sorted,
+   *  so a first completion on a cold kernel does not pay for sorting 60k names. */
   functionNamesWithPrefix(prefix: string, limit: number): string[] {
-    const names = this.functionNames();
+    if (!this.names) {
+      const byBase = this.symbols?.byBase;
+      const found: string[] = [];
+      if (byBase) for (const n of byBase.keys()) if (n.startsWith(prefix)) found.push(n);
+      for (const n of this.vmlinuxFunctions().keys()) if (n.startsWith(prefix) && !byBase?.has(n)) found.push(n);
+      if (this.moduleNames.length) for (const n of this.moduleFunctions().keys()) if (n.startsWith(prefix) && !byBase?.has(n)) found.push(n);
+      return found.sort().slice(0, limit);
+    }
+    const names = this.names;
     const out: string[] = [];
     for (let i = lowerBound(names, prefix); i < names.length && out.length < limit && names[i].startsWith(prefix); i++) out.push(names[i]);
     return out;

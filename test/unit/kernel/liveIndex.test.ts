@@ -73,6 +73,10 @@ function spread(names: readonly string[], count: number): string[] {
 /** Asks every question for `fnNames` and the given tracepoints first (the lazy paths), then
  *  compares the whole lists. */
 function assertSameAnswers(lazy: LiveKernel, eager: KernelIndex, fnNames: string[], tpNames: string[]): void {
+  // before the name list exists (the cold path), then again after it is sorted
+  for (const prefix of ['vfs_', 'do_sys', 'ext4_', '', 'zzz_none']) {
+    assert.deepEqual(lazy.functionNamesWithPrefix(prefix, 25), eager.functionNamesWithPrefix(prefix, 25), `prefix ${prefix}`);
+  }
   for (const name of fnNames) {
     assert.deepEqual(lazy.fn(name), eager.fn(name), `fn(${name})`);
     for (const s of eager.fn(name)?.symbols ?? [name]) assert.equal(lazy.hasSymbol(s), eager.hasSymbol(s), `hasSymbol(${s})`);
@@ -83,7 +87,9 @@ function assertSameAnswers(lazy: LiveKernel, eager: KernelIndex, fnNames: string
     if (sys) assert.deepEqual(lazy.tracepoint(name, sys), eager.tracepoint(name, sys), `tracepoint(${name}, ${sys})`);
   }
   assert.deepEqual(lazy.functionNames(), eager.functionNames(), 'functionNames()');
-  assert.deepEqual(lazy.functionNamesWithPrefix('vfs_', 20), eager.functionNamesWithPrefix('vfs_', 20));
+  for (const prefix of ['vfs_', 'do_sys', 'ext4_', '', 'zzz_none']) {
+    assert.deepEqual(lazy.functionNamesWithPrefix(prefix, 25), eager.functionNamesWithPrefix(prefix, 25), `prefix ${prefix}`);
+  }
   assert.deepEqual(new Map(lazy.systems()), new Map(eager.systems()), 'systems()');
   assert.deepEqual(lazy.tracepoints(), eager.tracepoints(), 'tracepoints()');
   assert.deepEqual(lazy.syscalls(), eager.syscalls(), 'syscalls()');
