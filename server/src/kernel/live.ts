@@ -22,8 +22,10 @@ export interface LiveOptions {
   tracefsRoot?: string;
   /** debugfs mount holding kprobes/blacklist; default <sysRoot>/sys/kernel/debug. */
   debugfsRoot?: string;
-  /** Event name → trace system, from the bundled atlases, used when tracefs is unreadable. */
-  bundledSystems?: ReadonlyMap<string, string>;
+  /** Event name → trace system, from the bundled atlases, used when tracefs is unreadable. A
+   *  function is called only then (LiveKernel: opening the bundled atlases is not paid for when
+   *  tracefs answers). */
+  bundledSystems?: ReadonlyMap<string, string> | (() => ReadonlyMap<string, string>);
   /** Called once per problem (unreadable file, missing mount) as it is found. */
   onProblem?: (message: string) => void;
 }
@@ -86,7 +88,8 @@ export function readLive(opts: LiveOptions = {}): FactsResult {
 
   const facts = buildFacts({
     btf, moduleBtfs, kallsyms, tracefs: tracefs.root ? tracefs : undefined,
-    bundledSystems: opts.bundledSystems, problems,
+    bundledSystems: !tracefs.root && typeof opts.bundledSystems === 'function' ? opts.bundledSystems() : opts.bundledSystems as ReadonlyMap<string, string> | undefined,
+    problems,
     meta: {
       id: 'live', release, version: versionOf(release), arch: kernelArch(), source: 'live',
       provenance: `running kernel ${release}: ${btfFile}${moduleBtfs.size ? ` + ${moduleBtfs.size} module BTF` : ''}`

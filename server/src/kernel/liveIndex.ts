@@ -152,7 +152,7 @@ export class LiveKernel implements KernelQuery {
     for (const p of tracefsProblems) problems.add(p);
     if (!this.tracefsRoot) {
       if (this.vmlinuxRawTracepoints().size || (this.moduleNames.length && this.moduleRawTracepoints().size)) {
-        problems.add(opts.bundledSystems?.size
+        problems.add(this.bundledSystems()?.size
           ? 'tracefs unreadable: trace systems come from the bundled atlases and record fields from same-named trace_event_raw_* structs; a raw tracepoint neither of them knows is listed without an event'
           : 'tracefs unreadable and no bundled systems given: tracepoint systems unknown; only raw tracepoints with a same-named trace_event_raw_* struct are known to have an event');
       }
@@ -168,6 +168,17 @@ export class LiveKernel implements KernelQuery {
       exactFieldOffsets: !!this.tracefsRoot,
     };
     this.btfFile = btfFile;
+  }
+
+  private bundledMap?: ReadonlyMap<string, string> | null;
+
+  /** The caller's event → system map (resolved once, only when tracefs is unreadable). */
+  private bundledSystems(): ReadonlyMap<string, string> | undefined {
+    if (this.bundledMap === undefined) {
+      const given = this.opts.bundledSystems;
+      this.bundledMap = (typeof given === 'function' ? given() : given) ?? null;
+    }
+    return this.bundledMap ?? undefined;
   }
 
   /** Metadata; the counts are computed on first read (they need the full name lists). */
@@ -457,7 +468,7 @@ export class LiveKernel implements KernelQuery {
     }
     if (!list.length && raw) {
       const tracefs = !!this.eventsDir;
-      const system = tracefs ? undefined : this.opts.bundledSystems?.get(name);
+      const system = tracefs ? undefined : this.bundledSystems()?.get(name);
       const fields = tracefs ? undefined : raw.btf.structFields(`trace_event_raw_${name}`);
       const t: TracepointFacts = { name, event: !tracefs && (system !== undefined || fields !== undefined), btf: true };
       if (system) t.system = system;
@@ -528,7 +539,7 @@ export class LiveKernel implements KernelQuery {
         for (const [system, events] of this.eventDirs) if (system !== 'ftrace') for (const ev of events) add(system, ev);
       } else {
         for (const name of this.tracepointNames()) {
-          const system = this.opts.bundledSystems?.get(name);
+          const system = this.bundledSystems()?.get(name);
           if (system) add(system, name);
         }
       }

@@ -115,6 +115,10 @@ test('LiveKernel answers what the eager facts answer on the running kernel', { s
   const renamed = eager.functionNames().map((n) => eager.fn(n)!).find((f) => f.symbols.length && !f.symbols.includes(f.name));
   if (renamed) assert.equal(lazy.hasSymbol(renamed.symbols[0]), true);
   assert.deepEqual([...lazyProblems].sort(), [...eagerProblems].sort());
+  // With tracefs readable, a bundled-systems function is never called.
+  const { kernel } = openLiveKernel({ bundledSystems: () => { throw new Error('bundled systems read although tracefs answers'); } });
+  assert.equal(kernel.tracepoint('sched_switch')?.system, 'sched');
+  assert.ok(kernel.systems().get('sched')?.includes('sched_switch'));
 });
 
 test('LiveKernel over module symbols, ftrace list and kprobe blacklist', { skip: btfSkip }, () => {
@@ -171,7 +175,7 @@ test('LiveKernel without tracefs: systems from the bundled map, same answers as 
     fs.mkdirSync(path.join(root, 'proc'));
     fs.symlinkSync('/proc/kallsyms', path.join(root, 'proc/kallsyms'));
     const bundledSystems = new Map([['sched_switch', 'sched'], ['sched_wakeup', 'sched'], ['block_rq_issue', 'block']]);
-    const { lazy, eager, lazyProblems, eagerProblems } = both({ sysRoot: root, bundledSystems });
+    const { lazy, eager, lazyProblems, eagerProblems } = both({ sysRoot: root, bundledSystems: () => bundledSystems });
     assert.equal(lazy.tracepoint('sched_switch')?.system, 'sched');
     assert.ok(lazyProblems.some((p) => p.includes('tracefs is not readable')), lazyProblems.join('\n'));
     assertSameAnswers(lazy, eager, [...spread(eager.functionNames(), 100), 'vfs_read'], ['sched_switch', 'block_rq_issue', 'sched_waking']);
