@@ -5,6 +5,7 @@
 import type { AtlasQuery } from '../atlas/model';
 import type { Knowledge } from '../knowledge/types';
 import type { Settings } from '../settings';
+import type { WorkBudget } from './workBudget';
 
 export interface FeatureContext {
   atlas: AtlasQuery;
@@ -14,4 +15,6 @@ export interface FeatureContext {
   knowledge: Knowledge;
   /** Cooperative cancellation for long requests. */
   isCancelled?: () => boolean;
+  /** Limits of one diagnostics run (features/workBudget.ts DEFAULT_WORK_BUDGET when absent). */
+  budget?: Partial<WorkBudget>;
 }

@@ -674,23 +674,37 @@ function scanHeader(text: string, tokens: Token[], from: number, sectionStarts: 
   return res;
 }
 
-/** Preprocessor conditions enclosing each offset: a stack walk over the directives. */
-function conditionsAt(directives: Directive[], offset: number): string[] {
+/** Preprocessor conditions enclosing each offset: a stack walk over the directives. Asked in
+ *  increasing offsets (one per program), so the walk resumes where the previous question left it:
+ *  linear in the directives for the whole file rather than per program. */
+function conditionTracker(directives: readonly Directive[]): (offset: number) => string[] {
   const stack: string[] = [];
-  for (const d of directives) {
-    if (d.start >= offset) break;
-    const word = /^#\s*(\w+)/.exec(d.text)?.[1];
-    const line = d.text.replace(/\\\r?\n/g, ' ').replace(/\s+/g, ' ').trim();
-    if (word === 'if' || word === 'ifdef' || word === 'ifndef') stack.push(line);
-    else if (word === 'elif' || word === 'else' || word === 'elifdef' || word === 'elifndef') {
-      // Keep the opening condition visible: `#else of #ifdef USE_TP_BTF`.
-      if (stack.length) {
-        const opening = stack[stack.length - 1].replace(/^.* of (?=#)/, '');
-        stack[stack.length - 1] = `${line} of ${opening}`;
-      }
-    } else if (word === 'endif') stack.pop();
-  }
-  return stack;
+  let next = 0;
+  let lastOffset = -1;
+  return (offset: number) => {
+    if (offset < lastOffset) {
+      stack.length = 0;
+      next = 0;
+    }
+    lastOffset = offset;
+    for (; next < directives.length && directives[next].start < offset; next++) {
+      const d = directives[next];
+      const word = /^#\s*(\w+)/.exec(d.text)?.[1];
+      if (word === 'if' || word === 'ifdef' || word === 'ifndef') stack.push(directiveLine(d));
+      else if (word === 'elif' || word === 'else' || word === 'elifdef' || word === 'elifndef') {
+        // Keep the opening condition visible: `#else of #ifdef USE_TP_BTF`.
+        if (stack.length) {
+          const opening = stack[stack.length - 1].replace(/^.* of (?=#)/, '');
+          stack[stack.length - 1] = `${directiveLine(d)} of ${opening}`;
+        }
+      } else if (word === 'endif') stack.pop();
+    }
+    return [...stack];
+  };
+}
+
+function directiveLine(d: Directive): string {
+  return d.text.replace(/\\\r?\n/g, ' ').replace(/\s+/g, ' ').trim();
 }
 
 /** ctx reads inside a body, from the tree: `base->field...` and `BPF_CORE_READ*(base, field...)`. */
@@ -752,6 +766,7 @@ export function buildCModel(text: string, tree: Tree | undefined, resolve: Secti
   const sectionStarts: SectionStarts = { has: (i) => startSet.has(i), order: [...startSet].sort((a, b) => a - b) };
   const programs: BpfProgram[] = [];
   const headerCache = new Map<number, HeaderScan>();
+  const conditionsAt = conditionTracker(directives);
   for (let r = 0; r < raw.length; r++) {
     const sec = raw[r];
     const strTok = sec.str;
@@ -800,7 +815,7 @@ export function buildCModel(text: string, tree: Tree | undefined, resolve: Secti
       bodyRange: scan.bodyStart !== undefined && scan.bodyEnd !== undefined ? lines.range(scan.bodyStart, scan.bodyEnd) : undefined,
       ctxAccesses,
       suppression,
-      conditions: conditionsAt(directives, sec.exprStart),
+      conditions: conditionsAt(sec.exprStart),
     });
     if (!prefix) delete programs[programs.length - 1].prefix;
   }

@@ -41,8 +41,24 @@ export function isCDocument(uri: string, languageId: string): boolean {
   return C_LANGUAGE_IDS.has(languageId) || /\.(c|h)$/i.test(uri);
 }
 
+const SEC_CALL = /\bSEC\s*\(\s*"(?:[^"\\\n]|\\.)*"\s*\)/g;
+
+/** The text tree-sitter parses: every complete `SEC("...")` replaced by as many spaces (lines and
+ *  offsets unchanged). tree-sitter-c reads `SEC("x") int f(...)` as an expression statement
+ *  missing its `;`, and subtrees holding errors are never reused, so each edit re-ran error
+ *  recovery at every program of the file; blanked, the file parses cleanly and incrementally.
+ *  The tree serves the handler bodies (ctx reads); sections come from the token scan. */
+export function maskSections(text: string): string {
+  return text.replace(SEC_CALL, (m) => m.replace(/[^\n]/g, ' '));
+}
+
+/** Largest C document parsed with tree-sitter (characters). */
+export const MAX_TREE_CHARS = 2_000_000;
+
 export class DocumentStore {
   private readonly docs = new Map<string, AnalyzedDocument>();
+  /** The (masked) text each C document's tree was parsed from. */
+  private readonly parsedTexts = new Map<string, string>();
   private readonly parser: Parser;
   private readonly resolveSection: SectionResolver;
   private parseBpftrace: BpftraceParser;
@@ -74,40 +90,59 @@ export class DocumentStore {
     const old = this.docs.get(uri);
     if (!old) return undefined;
     let text = old.text;
-    let tree = old.tree;
-    let incremental = !!tree;
     for (const change of changes) {
       if (!('range' in change) || !change.range) {
         text = change.text;
-        incremental = false;
         continue;
       }
       const lines = new LineMap(text);
       const startIndex = lines.offsetAt(change.range.start);
       const oldEndIndex = Math.max(startIndex, lines.offsetAt(change.range.end));
-      const newText = text.slice(0, startIndex) + change.text + text.slice(oldEndIndex);
-      if (incremental && tree) {
-        const startPosition = lines.positionAt(startIndex);
-        const oldEndPosition = lines.positionAt(oldEndIndex);
-        const newEndPosition = new LineMap(newText).positionAt(startIndex + change.text.length);
-        tree.edit({
-          startIndex,
-          oldEndIndex,
-          newEndIndex: startIndex + change.text.length,
-          startPosition: { row: startPosition.line, column: startPosition.character },
-          oldEndPosition: { row: oldEndPosition.line, column: oldEndPosition.character },
-          newEndPosition: { row: newEndPosition.line, column: newEndPosition.character },
-        });
-      }
-      text = newText;
+      text = text.slice(0, startIndex) + change.text + text.slice(oldEndIndex);
     }
-    const doc = this.analyse(uri, old.languageId, version, text, incremental ? tree : undefined);
+    const doc = this.analyse(uri, old.languageId, version, text, old.tree);
     old.tree?.delete();
     this.docs.set(uri, doc);
     return doc;
   }
 
+  /** Parses the C text with SEC() annotations blanked out (see maskSections), reusing the old
+   *  tree where it has one: the edit given to tree-sitter is the span where the blanked texts
+   *  differ, so a change that completes or breaks a SEC() is described exactly. */
+  private parseC(uri: string, text: string, oldTree: Tree | undefined): Tree | undefined {
+    const masked = maskSections(text);
+    const before = this.parsedTexts.get(uri);
+    let reuse: Tree | undefined;
+    if (oldTree && before !== undefined) {
+      const limit = Math.min(before.length, masked.length);
+      let prefix = 0;
+      while (prefix < limit && before.charCodeAt(prefix) === masked.charCodeAt(prefix)) prefix++;
+      let suffix = 0;
+      while (suffix < limit - prefix && before.charCodeAt(before.length - 1 - suffix) === masked.charCodeAt(masked.length - 1 - suffix)) suffix++;
+      const oldLines = new LineMap(before);
+      const newLines = new LineMap(masked);
+      const point = (lines: LineMap, offset: number) => {
+        const p = lines.positionAt(offset);
+        return { row: p.line, column: p.character };
+      };
+      oldTree.edit({
+        startIndex: prefix,
+        oldEndIndex: before.length - suffix,
+        newEndIndex: masked.length - suffix,
+        startPosition: point(oldLines, prefix),
+        oldEndPosition: point(oldLines, before.length - suffix),
+        newEndPosition: point(newLines, masked.length - suffix),
+      });
+      reuse = oldTree;
+    }
+    const tree = this.parser.parse(masked, reuse) ?? undefined;
+    if (tree) this.parsedTexts.set(uri, masked);
+    else this.parsedTexts.delete(uri);
+    return tree;
+  }
+
   close(uri: string): void {
+    this.parsedTexts.delete(uri);
     const doc = this.docs.get(uri);
     if (!doc) return;
     doc.tree?.delete();
@@ -123,7 +158,10 @@ export class DocumentStore {
   private analyse(uri: string, languageId: string, version: number, text: string, oldTree: Tree | undefined): AnalyzedDocument {
     const lines = new LineMap(text);
     if (isCDocument(uri, languageId)) {
-      const tree = this.parser.parse(text, oldTree) ?? undefined;
+      // Past MAX_TREE_CHARS the tree-sitter parse alone takes seconds; the model then comes from
+      // the token scan only (programs, sections, handlers), without the ctx reads the tree gives.
+      if (text.length > MAX_TREE_CHARS) this.parsedTexts.delete(uri);
+      const tree = text.length <= MAX_TREE_CHARS ? this.parseC(uri, text, oldTree) : undefined;
       return { uri, languageId, version, text, lines, tree, c: buildCModel(text, tree, this.resolveSection) };
     }
     if (languageId === 'bpftrace') {

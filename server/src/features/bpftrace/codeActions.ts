@@ -10,6 +10,7 @@ import { CodeActionKind, type CodeAction, type Diagnostic, type Range } from 'vs
 import { BT_PROBE_TYPES, rangeContains, type BtBlock, type BtModel, type BtProbe, type BtRange } from '../../syntax/bpftrace';
 import { editDistance } from '../attachReport';
 import type { FeatureContext } from '../context';
+import { WorkMeter } from '../workBudget';
 import { analyseProbe } from './analysis';
 import { argsOn, btModelOf, kernelOf, type BtDocumentLike } from './common';
 import { BT_SOURCE } from './diagnostics';
@@ -37,14 +38,39 @@ function removeFromList(block: BtBlock, probe: BtProbe): { range: BtRange; newTe
   return { range: { start: block.probes[i - 1].range.end, end: probe.range.end }, newText: '' };
 }
 
+/** Diagnostics indexed by the lines they cover, so that each probe looks at its own lines only
+ *  (a large script has thousands of probes and diagnostics; filtering them all per probe was
+ *  quadratic). Results keep the order of the diagnostics list. */
+function diagnosticsByLine(diagnostics: readonly Diagnostic[]): (r: BtRange) => Diagnostic[] {
+  const WIDE = 200;
+  const byLine = new Map<number, number[]>();
+  const wide: number[] = [];
+  diagnostics.forEach((d, i) => {
+    if (d.range.end.line - d.range.start.line > WIDE) { wide.push(i); return; }
+    for (let line = d.range.start.line; line <= d.range.end.line; line++) {
+      const list = byLine.get(line);
+      if (list) list.push(i);
+      else byLine.set(line, [i]);
+    }
+  });
+  return (r) => {
+    const found = new Set<number>(wide);
+    for (let line = r.start.line; line <= r.end.line; line++) for (const i of byLine.get(line) ?? []) found.add(i);
+    return [...found].sort((a, b) => a - b).map((i) => diagnostics[i]).filter((d) => overlaps(r, d.range));
+  };
+}
+
 export function codeActionsBpftrace(doc: BtDocumentLike, range: Range, diagnostics: Diagnostic[], ctx: FeatureContext): CodeAction[] {
   const model = btModelOf(doc);
   const uri = doc.uri ?? '';
   const actions: CodeAction[] = [];
+  const near = diagnosticsByLine(diagnostics);
+  const meter = new WorkMeter(ctx);
   for (const probe of model.probes) {
     if (!overlaps(probe.range, range)) continue;
+    if (!meter.next()) break;
     if (probe.kind === 'unknown' && probe.typeText) {
-      const syntax = diagnostics.filter((d) => d.source === BT_SOURCE && d.code === 'syntax' && overlaps(probe.typeRange, d.range));
+      const syntax = near(probe.typeRange).filter((d) => d.source === BT_SOURCE && d.code === 'syntax');
       for (const type of closestProbeTypes(probe.typeText)) {
         actions.push({
           title: `Change probe type to ${type}`, kind: CodeActionKind.QuickFix,
@@ -54,7 +80,7 @@ export function codeActionsBpftrace(doc: BtDocumentLike, range: Range, diagnosti
       }
       continue;
     }
-    const related = diagnostics.filter((d) => d.source === BT_SOURCE && overlaps(probe.range, d.range) && d.code !== 'syntax');
+    const related = near(probe.range).filter((d) => d.source === BT_SOURCE && d.code !== 'syntax');
     const analysis = analyseProbe(probe, ctx);
     const fixes = related.filter((d) => d.code !== 'pattern-matches');
     const block = model.blocks[probe.block];

@@ -12,6 +12,8 @@ import type { HazardName } from '../../atlas/model';
 import { offsetAt, type BtBlock, type BtModel, type BtProbe, type BtRange } from '../../syntax/bpftrace';
 import { codeDocsHref, diagnosticCodes, verdictLine, type AttachReport, type Status } from '../attachReport';
 import type { FeatureContext } from '../context';
+import { canonicalCType } from '../cTypes';
+import { WorkMeter } from '../workBudget';
 import { analyseProbe, type ProbeAnalysis, type WildcardOnKernel } from './analysis';
 import { argsOn, btModelOf, hasRetval, kernelOf, paramPerKernel, type BtDocumentLike } from './common';
 
@@ -299,17 +301,21 @@ function argsDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, anal
           { lines, probe: probe.raw });
         continue;
       }
+      // Grouped by canonical spelling (cTypes.ts), shown as the first kernel spells it.
       const types = new Map<string, string[]>();
+      const shown = new Map<string, string>();
       for (const k of perKernel) {
         const t = k.args.get(use.field)!;
-        types.set(t, [...(types.get(t) ?? []), k.kernel]);
+        const canonical = canonicalCType(t);
+        if (!shown.has(canonical)) shown.set(canonical, t);
+        types.set(canonical, [...(types.get(canonical) ?? []), k.kernel]);
       }
       const key = `${probe.raw}\0${use.field}`;
       if (types.size > 1 && !seen.has(key)) {
         seen.add(key);
         const code = probe.kind === 'tracepoint' ? 'fields-changed' : probe.kind === 'rawtracepoint' ? 'args-changed' : 'signature-changed';
         c.add(use.range, 'warning', code,
-          `args.${use.field} of ${probe.raw} changes type between targets: ${[...types].map(([t, ks]) => `${t} on ${list(ks.map((k) => label(ctx, k)))}`).join('; ')}.`,
+          `args.${use.field} of ${probe.raw} changes type between targets: ${[...types].map(([t, ks]) => `${shown.get(t)} on ${list(ks.map((k) => label(ctx, k)))}`).join('; ')}.`,
           { lines, probe: probe.raw });
       }
     }
@@ -354,8 +360,9 @@ export function diagnosticsBpftrace(doc: BtDocumentLike, ctx: FeatureContext): D
   const analyses = new Map<BtProbe, ProbeAnalysis>();
   // Scripts repeat probes (copies of a tool, BEGIN/END): one analysis per distinct probe text.
   const byText = new Map<string, ProbeAnalysis>();
-  for (const block of model.blocks) {
-    if (ctx.isCancelled?.()) break;
+  const meter = new WorkMeter(ctx);
+  const probeCount = model.blocks.reduce((n, b) => n + b.probes.length, 0);
+  analyse: for (const block of model.blocks) {
     for (const probe of block.probes) {
       if ((probe.kind === 'tracepoint' && (!probe.system || !probe.event))
         || (['kprobe', 'kretprobe', 'fentry', 'fexit'].includes(probe.kind) && !probe.function)) {
@@ -364,6 +371,10 @@ export function diagnosticsBpftrace(doc: BtDocumentLike, ctx: FeatureContext): D
       }
       let analysis = byText.get(probe.raw);
       if (!analysis) {
+        if (!meter.next()) {
+          if (meter.exhausted) c.out.push({ range: probe.range, severity: DiagnosticSeverity.Information, source: BT_SOURCE, message: meter.message(probeCount) });
+          break analyse;
+        }
         analysis = analyseProbe(probe, ctx);
         byText.set(probe.raw, analysis);
       }

@@ -22,6 +22,7 @@ import {
   type AttachReport, type KernelVerdict, type StableAlternative,
 } from '../attachReport';
 import type { FeatureContext } from '../context';
+import { WorkMeter } from '../workBudget';
 
 /** What C diagnostics need from a document (the AnalyzedDocument of syntax/documents.ts fits). */
 export interface CDocumentLike {
@@ -563,8 +564,15 @@ export function programDiagnostics(doc: CDocumentLike, program: BpfProgram, ctx:
 
 export function diagnosticsC(doc: CDocumentLike, ctx: FeatureContext): Diagnostic[] {
   const out: Diagnostic[] = [];
-  for (const program of doc.c?.programs ?? []) {
-    if (ctx.isCancelled?.()) break;
+  const programs = doc.c?.programs ?? [];
+  const meter = new WorkMeter(ctx);
+  for (const program of programs) {
+    if (!meter.next()) {
+      if (meter.exhausted) {
+        out.push({ range: program.secRange, severity: DiagnosticSeverity.Information, source: DIAGNOSTIC_SOURCE, message: meter.message(programs.length) });
+      }
+      break;
+    }
     out.push(...programDiagnostics(doc, program, ctx));
   }
   return out;

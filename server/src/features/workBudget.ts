@@ -1,0 +1,56 @@
+// How much work one diagnostics run may do. A 10 MB file or thousands of attach points must not
+// hold the server for seconds: the dialects' diagnostics count the attach points they analyse and
+// watch the clock, stop when either limit is reached (or the request is cancelled), and end with
+// one information diagnostic saying how far they got and why. Reports are memoised
+// (attachReport.ts), so the next run over the same document gets further.
+
+import { performance } from 'node:perf_hooks';
+import type { FeatureContext } from './context';
+
+export interface WorkBudget {
+  /** Attach points (programs, bpftrace probes) analysed per run. */
+  maxAttachPoints: number;
+  /** Milliseconds per run, checked between attach points once `minAttachPoints` are done. */
+  maxMs: number;
+  /** Attach points always analysed whatever the clock says, so that ordinary files (and tests)
+   *  get the same answer on a slow or busy machine, and loading a kernel on the first request
+   *  does not cut it short. */
+  minAttachPoints: number;
+}
+
+export const DEFAULT_WORK_BUDGET: WorkBudget = { maxAttachPoints: 1000, maxMs: 500, minAttachPoints: 100 };
+
+export class WorkMeter {
+  private readonly started = performance.now();
+  private readonly limits: WorkBudget;
+  /** Attach points analysed so far. */
+  analysed = 0;
+  /** Why the run stopped early, once it has. */
+  stoppedBecause?: string;
+
+  constructor(private readonly ctx: FeatureContext) {
+    this.limits = { ...DEFAULT_WORK_BUDGET, ...ctx.budget };
+  }
+
+  /** False when the run must stop before the next attach point (cancelled or over budget). */
+  next(): boolean {
+    if (this.stoppedBecause) return false;
+    if (this.ctx.isCancelled?.()) this.stoppedBecause = 'the request was cancelled';
+    else if (this.analysed >= this.limits.maxAttachPoints) this.stoppedBecause = `the limit is ${this.limits.maxAttachPoints} attach points per run`;
+    else if (this.analysed >= this.limits.minAttachPoints && performance.now() - this.started > this.limits.maxMs) this.stoppedBecause = `the time budget of ${this.limits.maxMs} ms per run was spent`;
+    if (this.stoppedBecause) return false;
+    this.analysed++;
+    return true;
+  }
+
+  /** Whether the stop deserves a diagnostic (a cancelled run is discarded, not shown). */
+  get exhausted(): boolean {
+    return !!this.stoppedBecause && !this.ctx.isCancelled?.();
+  }
+
+  /** The information message for a run that stopped early. */
+  message(total: number): string {
+    return `bpf-atlas analysis stopped after ${this.analysed} of ${total} attach points: ${this.stoppedBecause}. `
+      + 'The rest of the file is not checked; the next run continues from memoised results.';
+  }
+}
