@@ -9,7 +9,8 @@ import { HAZARD_DOCS } from '../atlas/model';
 import type {
   Assessment, AtlasQuery, AttachKind, AttachTarget, Hazard, HazardName, KernelQuery, Param, Severity, TraceField,
 } from '../atlas/model';
-import { assess, normalizeType } from '../atlas/assess';
+import { assess } from '../atlas/assess';
+import { canonicalCType } from './cTypes';
 import type { Equivalent } from '../knowledge/types';
 import type { FeatureContext } from './context';
 
@@ -397,7 +398,7 @@ function computeReport(target: AttachTarget, ctx: FeatureContext): AttachReport 
 
 /** Parameter types only: a renamed parameter reads the same value, a retyped or moved one does not. */
 function paramsText(params: readonly Param[] | undefined): string {
-  return (params ?? []).map((p) => normalizeType(p.type)).join(', ');
+  return (params ?? []).map((p) => canonicalCType(p.type)).join(', ');
 }
 
 /** Record fields by name and type; the common header and `__data_loc` spellings do not count. */
@@ -405,13 +406,13 @@ function fieldsText(fields: readonly TraceField[] | undefined): string {
   return (fields ?? []).filter((f) => !f.name.startsWith('common_'))
     .map((f) => {
       const dataLoc = f.name.startsWith('__data_loc_') || f.type.includes('__data_loc');
-      return `${f.name.replace(/^__data_loc_/, '')}:${dataLoc ? '__data_loc' : normalizeType(f.type)}`;
+      return `${f.name.replace(/^__data_loc_/, '')}:${dataLoc ? '__data_loc' : canonicalCType(f.type)}`;
     }).join('; ');
 }
 
 function recordFields(fields: readonly TraceField[] | undefined): { name: string; type: string }[] {
   return (fields ?? []).filter((f) => !f.name.startsWith('common_'))
-    .map((f) => ({ name: f.name.replace(/^__data_loc_/, ''), type: f.type.includes('__data_loc') || f.name.startsWith('__data_loc_') ? '__data_loc' : normalizeType(f.type) }));
+    .map((f) => ({ name: f.name.replace(/^__data_loc_/, ''), type: f.type.includes('__data_loc') || f.name.startsWith('__data_loc_') ? '__data_loc' : canonicalCType(f.type) }));
 }
 
 /** What changed from one list of named, typed items to another, in a few words. */
@@ -425,7 +426,7 @@ export function describeChange(
   for (const p of before) if (!afterByName.has(p.name)) parts.push(`${noun} \`${p.name}\` removed`);
   for (const p of after) {
     const old = beforeByName.get(p.name);
-    if (old && normalizeType(old.type) !== normalizeType(p.type)) parts.push(`\`${p.name}\` changed type (${old.type} → ${p.type})`);
+    if (old && canonicalCType(old.type) !== canonicalCType(p.type)) parts.push(`\`${p.name}\` changed type (${old.type} → ${p.type})`);
   }
   if (!parts.length) {
     const orderBefore = before.map((p) => p.name).join(',');

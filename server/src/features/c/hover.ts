@@ -10,6 +10,7 @@ import { MarkupKind } from 'vscode-languageserver';
 import { assess } from '../../atlas/assess';
 import type { Assessment, AttachTarget, KernelQuery, Param, TraceField } from '../../atlas/model';
 import { attachReport } from '../attachReport';
+import { sameCType } from '../cTypes';
 import type { AnalyzedDocument } from '../../syntax/documents';
 import { rangeContains, type BpfProgram, type CtxAccess, type HandlerMacro, type HandlerParam, type Range } from '../../syntax/cModel';
 import type { FeatureContext } from '../context';
@@ -112,18 +113,12 @@ function paramHover(p: BpfProgram, param: HandlerParam, index: number, ctx: Feat
       const byName = params.findIndex((x) => x.name === param.name);
       const at = byName >= 0 ? byName : index;
       const hp = params[at];
-      const mismatch = hp && param.type && sameType(hp.type, param.type) === false ? ` ⚠ the handler declares \`${param.type}\`` : '';
+      const mismatch = hp && param.type && !sameCType(hp.type, param.type) ? ` ⚠ the handler declares \`${param.type}\`` : '';
       cell = hp ? `\`${cDeclSafe(hp)}\` (argument ${at + 1}${byName < 0 ? ', by position' : ''})${mismatch}` : `no argument ${index + 1}`;
     }
     table.push(`| ${k.meta.id} | ${cell} |`);
   }
   return markdown([...lines, ...table].join('\n'), param.range);
-}
-
-/** Types compared without spacing and qualifiers that do not change what is read. */
-function sameType(a: string, b: string): boolean {
-  const norm = (t: string) => t.replace(/\b(const|volatile|restrict|__restrict)\b/g, '').replace(/\bint\b(?=.*\b(long|short)\b)|(?<=\b(long|short|unsigned|signed)\b.*)\bint\b/g, '').replace(/\s+/g, '');
-  return norm(a) === norm(b);
 }
 
 function cDeclSafe(p: Param): string {
