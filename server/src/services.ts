@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Atlas } from './atlas/atlas';
 import { writeAtlasFile } from './atlas/format';
-import type { KernelIndex } from './atlas/kernelIndex';
+import type { IndexedKernel } from './atlas/atlas';
 import type { AttachKind, AttachTarget, KernelFacts } from './atlas/model';
 import { dataDir as defaultDataDir } from './dataDir';
 import { attachReport } from './features/attachReport';
@@ -77,7 +77,7 @@ export function parseLookupQuery(query: string): AttachTarget | undefined {
 }
 
 /** All facts of a loaded kernel, back as plain data (to write it as an atlas file). */
-function factsOf(index: KernelIndex): KernelFacts {
+function factsOf(index: IndexedKernel): KernelFacts {
   const names = [...new Set(index.functionNames())];
   return {
     meta: index.meta,

@@ -8,10 +8,17 @@ import path from 'node:path';
 import { dataDir } from '../dataDir';
 import { AtlasFile, kernelDataFromFacts, type KernelData } from './format';
 import { KernelIndex } from './kernelIndex';
-import type { AtlasQuery, KernelFacts, KernelMeta } from './model';
+import type { AtlasQuery, KernelFacts, KernelMeta, KernelQuery } from './model';
 
 /** Reads the running kernel's facts. Sync or async; the Atlas caches the result. */
-export type LiveLoader = () => KernelFacts | Promise<KernelFacts>;
+/** Reads the running kernel: eager facts, or a lazy KernelQuery (server/src/kernel/liveIndex.ts). */
+export type LiveLoader = () => KernelFacts | LiveQuery | Promise<KernelFacts | LiveQuery>;
+
+/** A lazily indexed kernel: KernelQuery plus the extras KernelIndex offers. */
+export type LiveQuery = KernelQuery & Pick<KernelIndex, 'fnAll' | 'extraSymbols' | 'kfuncs' | 'functionNamesWithPrefix'>;
+
+/** What get() returns: a bundled/file kernel's index or the running kernel's lazy index. */
+export type IndexedKernel = KernelIndex | LiveQuery;
 
 export interface AtlasOptions {
   /** Folder holding `atlas/*.atlas`; default dataDir(). */
@@ -35,7 +42,7 @@ interface Entry {
   meta: KernelMeta;
   /** Atlas file holding the kernel (bundled or user); undefined for live. */
   file?: AtlasFile;
-  index?: KernelIndex;
+  index?: IndexedKernel;
 }
 
 /** Map node's arch names to the Debian/Ubuntu names the atlases use. */
@@ -53,6 +60,8 @@ export function versionOf(release: string): string {
 /** The kernel readers of server/src/kernel/live.ts, looked up at run time so the atlas works
  *  (without `live`) in builds or tests where that module is absent. */
 export interface LiveReaders {
+  /** The lazy index of the running kernel (preferred: usable in about bpftool's time). */
+  openLive?: (opts?: { sysRoot?: string; bundledSystems?: ReadonlyMap<string, string> | (() => ReadonlyMap<string, string>); onProblem?: (m: string) => void }) => { kernel: LiveQuery };
   live?: (opts?: { sysRoot?: string; bundledSystems?: ReadonlyMap<string, string>; onProblem?: (m: string) => void }) => KernelFacts | Promise<KernelFacts>;
   btfFile?: (file: string, opts?: { id?: string; bundledSystems?: ReadonlyMap<string, string>; onProblem?: (m: string) => void }) => KernelFacts | Promise<KernelFacts>;
 }
@@ -68,7 +77,18 @@ export function liveReaders(): LiveReaders {
   return {
     live: typeof mod.factsFromLive === 'function' ? mod.factsFromLive : undefined,
     btfFile: typeof mod.factsFromBtfFile === 'function' ? mod.factsFromBtfFile : undefined,
+    openLive: lazyLiveReader(),
   };
+}
+
+function lazyLiveReader(): LiveReaders['openLive'] {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require('../kernel/liveIndex') as { openLiveKernel?: LiveReaders['openLive'] };
+    return typeof mod.openLiveKernel === 'function' ? mod.openLiveKernel : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export class Atlas implements AtlasQuery {
@@ -78,7 +98,7 @@ export class Atlas implements AtlasQuery {
   private readonly bundleErrors: string[] = [];
   private liveLoader?: LiveLoader;
   private liveChecked = false;
-  private livePending?: Promise<KernelIndex>;
+  private livePending?: Promise<IndexedKernel>;
 
   constructor(opts: AtlasOptions = {}) {
     this.opts = opts;
@@ -153,7 +173,13 @@ export class Atlas implements AtlasQuery {
 
   /** factsFromLive with trace systems from the bundled atlases (used when tracefs is unreadable). */
   private defaultLiveLoader(): LiveLoader | undefined {
-    const read = liveReaders().live;
+    const readers = liveReaders();
+    if (readers.openLive) {
+      const open = readers.openLive;
+      // The bundled atlases are opened only if tracefs is unreadable (a function, called lazily).
+      return () => open({ sysRoot: this.opts.sysRoot, bundledSystems: () => this.bundledSystems(), onProblem: (m) => this.liveProblems.push(m) }).kernel;
+    }
+    const read = readers.live;
     if (!read) return undefined;
     return () => read({
       sysRoot: this.opts.sysRoot,
@@ -247,7 +273,7 @@ export class Atlas implements AtlasQuery {
     throw new Error(`unknown kernel "${s}": known kernels are ${known.length ? known.join(', ') : '(none)'}; you can also give a release such as 6.1 or the path of an atlas file built with \`bpf-atlas index\``);
   }
 
-  get(id: string): KernelIndex {
+  get(id: string): IndexedKernel {
     const entries = this.all();
     const e = entries.get(id) ?? entries.get(this.resolve(id));
     if (!e) throw new Error(`unknown kernel "${id}"`);
@@ -265,8 +291,14 @@ export class Atlas implements AtlasQuery {
     return this.setLive(facts);
   }
 
-  private setLive(facts: KernelFacts): KernelIndex {
+  private setLive(loaded: KernelFacts | LiveQuery): IndexedKernel {
     const e = this.entries.get('live')!;
+    if (!('functions' in loaded)) {
+      // A lazy index: its meta (counts) is computed when listed, not now (that sorts every name).
+      e.index = loaded;
+      return loaded;
+    }
+    const facts = loaded;
     const data = kernelDataFromFacts(facts);
     e.index = new KernelIndex(data, { ...facts.meta, id: 'live', source: 'live' });
     e.meta = e.index.meta;
@@ -286,7 +318,7 @@ export class Atlas implements AtlasQuery {
   }
 
   /** Read the running kernel (async readers welcome); undefined when it is not offered. */
-  async loadLive(): Promise<KernelIndex | undefined> {
+  async loadLive(): Promise<IndexedKernel | undefined> {
     const entries = this.all();
     const e = entries.get('live');
     if (!e || !this.liveLoader) return undefined;
