@@ -147,7 +147,12 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
         unresolved.push({ spec, reason: (e as Error).message });
       }
     }
-    if (!targets.length) targets = current.defaultTargets();
+    if (!targets.length) {
+      targets = current.defaultTargets();
+      if (settings.useLiveKernel && !current.hasLive()) {
+        unresolved.push({ spec: 'live', reason: 'the running kernel is not offered: /sys/kernel/btf/vmlinux is not readable (a kernel without CONFIG_DEBUG_INFO_BTF, or /sys not mounted); using the bundled atlases' });
+      }
+    }
     if (targets.includes('live')) {
       busy('reading the live kernel');
       try {
@@ -158,6 +163,9 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
         if (!targets.length) targets = current.list().filter((m) => m.source === 'bundled' && m.lts).map((m) => m.id).slice(-2);
       } finally {
         busy(undefined);
+        // What could not be read (tracefs, hidden kallsyms addresses, broken module BTF) lowers
+        // what `live` can say: log it, once per reading of the running kernel.
+        for (const p of current.liveProblems.splice(0)) unresolved.push({ spec: 'live', reason: p });
       }
     }
     const error = current.list().length ? undefined : `no kernel atlas found in ${path.join(dir, 'atlas')}`;

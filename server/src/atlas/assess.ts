@@ -285,7 +285,9 @@ function assessFunction(kernel: KernelQuery, target: AttachTarget, name: string,
 }
 
 function globRegex(pattern: string): RegExp {
-  const esc = pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  // Only * and ? are wildcards (libbpf and kprobe.multi globs); everything else is literal,
+  // including the [ ] a user may type half-way.
+  const esc = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
   return new RegExp(`^${esc}$`);
 }
 

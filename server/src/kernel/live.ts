@@ -88,6 +88,7 @@ export function readLive(opts: LiveOptions = {}): FactsResult {
 
   const facts = buildFacts({
     btf, moduleBtfs, kallsyms, tracefs: tracefs.root ? tracefs : undefined,
+    noModuleSupport: !fs.existsSync(sys('proc/modules')),
     bundledSystems: !tracefs.root && typeof opts.bundledSystems === 'function' ? opts.bundledSystems() : opts.bundledSystems as ReadonlyMap<string, string> | undefined,
     problems,
     meta: {
@@ -202,12 +203,23 @@ export function kernelArch(nodeArch: string = process.arch): string {
 
 // ---------------------------------------------------------------- assembling
 
+/** Whether a name missing from the running kernel is known to be missing (coverage.modules):
+ *  kallsyms lists every loaded module's symbols, so with kallsyms read and either some module
+ *  loaded or no module support at all, a function not found cannot be attached by that name now.
+ *  A kernel that supports modules but has none loaded stays uncovered (an unloaded module could
+ *  provide the name). */
+export function liveModulesCovered(kallsymsRead: boolean, anyModuleSymbol: boolean, noModuleSupport: boolean): boolean {
+  return kallsymsRead && (anyModuleSymbol || noModuleSupport);
+}
+
 interface BuildInput {
   btf: Btf;
   moduleBtfs: Map<string, Btf>;
   /** Absent when no symbol table was read: then BTF FUNCs stand for their own symbols. */
   kallsyms?: KallsymsTable;
   tracefs?: TracefsData;
+  /** The kernel cannot load modules (no /proc/modules): kallsyms is then the whole kernel. */
+  noModuleSupport?: boolean;
   bundledSystems?: ReadonlyMap<string, string>;
   problems: ProblemSink;
   meta: Omit<KernelMeta, 'coverage' | 'counts'>;
@@ -233,7 +245,7 @@ function buildFacts(input: BuildInput): KernelFacts {
     inline: 'none',
     ftrace: !!tracefs?.filterFunctions,
     blacklist: !!tracefs?.blacklist,
-    modules: !!kallsyms && kallsyms.symbols.some((s) => s.module !== undefined),
+    modules: liveModulesCovered(!!kallsyms, !!kallsyms && kallsyms.symbols.some((s) => s.module !== undefined), !!input.noModuleSupport),
     btf: true,
     exactFieldOffsets: !!tracefs,
   };

@@ -14,7 +14,7 @@ import { Btf, BtfKind, parseBtf } from './btf';
 import { KernelDataError, describeFsError } from './errors';
 import {
   LiveOptions, ProblemSink, RawTracepointSource, attachSymbol, buildLsmHooks, kernelArch, problemSink, readBtfBytes,
-  stripCommonFlag, tracepointArgsResolver, versionOf,
+  stripCommonFlag, tracepointArgsResolver, versionOf, liveModulesCovered,
 } from './live';
 import { TextSymbolScan, scanKallsymsText, symbolBaseName } from './procKallsyms';
 import {
@@ -163,7 +163,7 @@ export class LiveKernel implements KernelQuery {
       inline: 'none',
       ftrace: !!this.filterFunctionsFile,
       blacklist: !!this.blacklistFile,
-      modules: !!this.symbols?.scan.hasModules,
+      modules: liveModulesCovered(!!this.symbols, !!this.symbols?.scan.hasModules, !fs.existsSync(sys('proc/modules'))),
       btf: true,
       exactFieldOffsets: !!this.tracefsRoot,
     };
