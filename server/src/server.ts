@@ -94,7 +94,8 @@ export interface ServerServices<D extends VersionedDocument> {
 }
 
 export interface ServerOptions {
-  /** Quiet time after the last edit before diagnostics run, per document. */
+  /** Longest quiet time after an edit before diagnostics run (the wait adapts to how long the
+   *  document's last run took). */
   diagnosticsDelayMs?: number;
   /** A diagnostics run at least this long may have stopped early and is followed by another. */
   diagnosticsBudgetMs?: number;
@@ -178,6 +179,7 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
     } catch (e) {
       logError(`diagnostics failed for ${uri}: ${errorText(e)}`);
     }
+    lastCostMs.set(uri, Date.now() - started);
     if (stale()) return; // a newer version has its own run scheduled
     void connection.sendDiagnostics({ uri, version, diagnostics });
     // A run that used up its time budget (typically the first one, which loads kernels) may have
@@ -193,12 +195,20 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
     }
   };
 
-  const scheduleDiagnostics = (uri: string, delayMs = diagnosticsDelayMs) => {
+  /** How long the last diagnostics run of each document took. */
+  const lastCostMs = new Map<string, number>();
+
+  /** Debounce that adapts to the document: wait about as long as its last run took (at most
+   *  diagnosticsDelayMs). A typical program (a few ms) updates on the next tick after each
+   *  keystroke, while edits already queued in the same tick are coalesced; a huge file whose run
+   *  takes hundreds of ms leaves the server that long to answer other requests between runs. */
+  const scheduleDiagnostics = (uri: string, delayMs?: number) => {
     const old = pending.get(uri);
     if (old) clearTimeout(old);
+    const delay = delayMs ?? Math.min(diagnosticsDelayMs, lastCostMs.get(uri) ?? diagnosticsDelayMs);
     pending.set(uri, setTimeout(() => {
       void ready.then(() => publishDiagnostics(uri));
-    }, delayMs));
+    }, delay));
   };
 
   // ---- settings ----
@@ -317,6 +327,7 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
     if (timer) clearTimeout(timer);
     pending.delete(t.uri);
     openUris.delete(t.uri);
+    lastCostMs.delete(t.uri);
     followUps.delete(t.uri);
     try {
       services.documents.close(t.uri);

@@ -40,7 +40,7 @@ function exercise(doc: AnalyzedDocument, ctx: FeatureContext, rng: Rng, label: s
 
 /** Loads the target kernels once up front, so cold loading is not charged to one fuzz input. */
 function warmContext(): FeatureContext {
-  const ctx = warmContext();
+  const ctx = featureContext(TARGETS);
   for (const id of ctx.targets) ctx.atlas.get(id);
   return ctx;
 }
