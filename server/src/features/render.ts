@@ -57,6 +57,12 @@ const STATUS_MARK = { ok: '✅', info: 'ℹ️', warning: '⚠️', error: '❌'
 
 /** A declaration from a type and a name, also for array types written `char[16]` (DepSurf style)
  *  as well as with the `%` placeholder of model.ts. */
+/** Prose from data files (section summaries) can hold C such as `trace_event_raw_<class>`:
+ *  markdown renderers would take `<class>` for HTML and drop it. */
+export function escapeMarkdownText(text: string): string {
+  return text.replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'));
+}
+
 export function declOf(type: string, name: string): string {
   const array = /^([^%]*?)\s*((?:\[[^\]]*\])+)$/.exec(type);
   if (array && name) return `${array[1]} ${name}${array[2]}`;
@@ -158,7 +164,7 @@ export function renderAttachPoint(view: AttachPointView, options: RenderOptions 
   const t = view.target;
   const out: string[] = [];
   if (show.title) {
-    out.push(`**${t.kind}** \`${t.kind === 'tracepoint' && t.system ? `${t.system}/${t.name}` : t.name}\`` + (view.summary ? ` — ${view.summary}` : ''), '');
+    out.push(`**${t.kind}** \`${t.kind === 'tracepoint' && t.system ? `${t.system}/${t.name}` : t.name}\`` + (view.summary ? ` — ${escapeMarkdownText(view.summary)}` : ''), '');
   }
   out.push(renderStatusTable(view.kernels), '');
   const total = view.kernels.length;

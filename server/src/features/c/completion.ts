@@ -68,7 +68,7 @@ function sortKey(av: Availability, name: string): string {
 
 function availabilityLine(av: Availability, total: number): string {
   const attaches = av.ok.length + av.degraded.length;
-  const where = attaches === total ? `all ${total} targets` : `${attaches}/${total} targets`;
+  const where = attaches === total ? (total === 1 ? 'on the target' : `all ${total} targets`) : `${attaches}/${total} targets`;
   const marks: string[] = av.hazards.map((h) => h.name);
   if (av.missing.length && !marks.includes('absent')) marks.unshift(`missing on ${av.missing.length}`);
   return marks.length ? `${where} · ⚠ ${marks.join(', ')}` : where;
@@ -200,7 +200,7 @@ function tracepointTargets(kernels: readonly KernelQuery[], targetText: string, 
       items.push({
         label: sys,
         kind: CompletionItemKind.Folder,
-        detail: `${e.events} events · ${everywhere ? `on all ${kernels.length} targets` : `on ${e.kernels.length}/${kernels.length} targets`}`,
+        detail: `${e.events} events · ${everywhere ? (kernels.length === 1 ? 'on the target' : `on all ${kernels.length} targets`) : `on ${e.kernels.length}/${kernels.length} targets`}`,
         sortText: `${everywhere ? 0 : 1}${sys}`,
         textEdit: { range, newText: `${sys}/` },
         command: { title: 'events', command: 'editor.action.triggerSuggest' },

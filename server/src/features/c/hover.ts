@@ -14,7 +14,7 @@ import { sameCType } from '../cTypes';
 import type { AnalyzedDocument } from '../../syntax/documents';
 import { rangeContains, type BpfProgram, type CtxAccess, type HandlerMacro, type HandlerParam, type Range } from '../../syntax/cModel';
 import type { FeatureContext } from '../context';
-import { declOf, renderArgs, renderAttachPoint, renderFields } from '../render';
+import { declOf, escapeMarkdownText, renderArgs, renderAttachPoint, renderFields } from '../render';
 
 /** One target on one kernel, as the atlas judges it (atlas/assess.ts). */
 export function assessOnKernel(kernel: KernelQuery, target: AttachTarget): Assessment {
@@ -50,7 +50,7 @@ function sectionHover(p: BpfProgram, ctx: FeatureContext): Hover {
   const summary = prefix?.summary;
   const target = programTarget(p);
   if (!target) {
-    const lines = [`**SEC("${p.section}")**${summary ? ` — ${summary}` : ''}`];
+    const lines = [`**SEC("${p.section}")**${summary ? ` — ${escapeMarkdownText(summary)}` : ''}`];
     if (prefix?.targetFormat) lines.push('', `Target format: \`${prefix.targetFormat}\``);
     if (prefix?.takesTarget && !p.target && prefix.kind) {
       lines.push('', 'No target in the section: it is set at load time (`bpf_program__set_attach_target`), so the atlas has nothing to check here.');
