@@ -19,8 +19,25 @@ function errorText(e: unknown): string {
   return e instanceof Error ? (e.stack ?? e.message) : String(e);
 }
 
+/** vscode-languageserver watches the editor's process with `process.kill(pid, 0)` every few
+ *  seconds and exits on any error. EPERM means the process exists but belongs to another user,
+ *  which is the normal case when the server runs through sudo to read tracefs: treat that as
+ *  alive instead of exiting. Only the existence probe (signal 0) is affected. */
+function toleratePermissionErrorsInParentWatch(): void {
+  const kill = process.kill.bind(process);
+  process.kill = ((pid: number, signal?: string | number) => {
+    try {
+      return kill(pid, signal);
+    } catch (e) {
+      if (signal === 0 && (e as NodeJS.ErrnoException).code === 'EPERM') return true;
+      throw e;
+    }
+  }) as typeof process.kill;
+}
+
 /** Resolves when the connection is closed by the client (the server process should then end). */
 export async function serve(options: ServeOptions): Promise<void> {
+  toleratePermissionErrorsInParentWatch();
   const stdio = options.argv.includes('--stdio');
   let connection: Connection;
   if (stdio) {

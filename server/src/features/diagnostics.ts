@@ -2,15 +2,36 @@
 // speak the same codes (features/attachReport.ts diagnosticCodes) and build on the same
 // cross-kernel attach report. Pure: server.ts publishes the result, the check verb prints it.
 
-import type { Diagnostic } from 'vscode-languageserver';
+import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import type { AnalyzedDocument } from '../syntax/documents';
 import { diagnosticsBpftrace } from './bpftrace/diagnostics';
 import type { BtDocumentLike } from './bpftrace/common';
 import { diagnosticsC } from './c/diagnostics';
 import type { FeatureContext } from './context';
 
+/** At most this many diagnostics per document: past it, a client's Problems list is no help and
+ *  sending them costs more than computing them. */
+export const MAX_DIAGNOSTICS = 1000;
+
 export function diagnostics(doc: AnalyzedDocument, ctx: FeatureContext): Diagnostic[] {
-  if (doc.c) return diagnosticsC(doc, ctx);
-  if (doc.bt !== undefined) return diagnosticsBpftrace(doc as BtDocumentLike, ctx);
-  return [];
+  let out: Diagnostic[];
+  if (doc.c) out = diagnosticsC(doc, ctx);
+  else if (doc.bt !== undefined) out = diagnosticsBpftrace(doc as BtDocumentLike, ctx);
+  else return [];
+  const notes: Diagnostic[] = [];
+  if (out.length > MAX_DIAGNOSTICS) {
+    const last = out[MAX_DIAGNOSTICS - 1].range.end;
+    notes.push(note(last, `bpf-atlas shows the first ${MAX_DIAGNOSTICS} of ${out.length} findings in this document.`));
+    out = out.slice(0, MAX_DIAGNOSTICS);
+  }
+  if (doc.analysedLength !== undefined) {
+    const end = doc.lines.positionAt(doc.analysedLength);
+    const mb = (n: number) => (n / 1e6).toFixed(1);
+    notes.push(note(end, `bpf-atlas analyses the first ${mb(doc.analysedLength)} MB of this ${mb(doc.text.length)} MB document: attach points after line ${end.line + 1} are not checked.`));
+  }
+  return notes.length ? [...out, ...notes] : out;
+}
+
+function note(at: { line: number; character: number }, message: string): Diagnostic {
+  return { range: { start: at, end: at }, severity: DiagnosticSeverity.Information, source: 'bpf-atlas', code: 'analysis-limit', message };
 }

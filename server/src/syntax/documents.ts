@@ -18,6 +18,8 @@ export interface AnalyzedDocument {
   c?: CModel;
   /** Present for bpftrace documents. */
   bt?: BtModel;
+  /** Set when only a prefix of the text was analysed (see MAX_ANALYSED_CHARS): its length. */
+  analysedLength?: number;
   /** The tree-sitter tree of a C document; owned by the store: never delete or edit it. */
   tree?: Tree;
   lines: LineMap;
@@ -54,6 +56,22 @@ export function maskSections(text: string): string {
 
 /** Largest C document parsed with tree-sitter (characters). */
 export const MAX_TREE_CHARS = 2_000_000;
+
+/** The part of a document that is analysed. Real BPF programs and bpftrace scripts are far
+ *  smaller; past this, parsing alone would take seconds per keystroke, so the model covers the
+ *  text up to the last line break before the limit and the features say so. The document's text
+ *  itself is always kept whole: edits anywhere are applied and nothing is lost. */
+export const MAX_ANALYSED_CHARS = 1_000_000;
+
+/** The analysed prefix of a text: all of it, or up to a line break within the limit. */
+export function analysedPrefix(text: string): string {
+  if (text.length <= MAX_ANALYSED_CHARS) return text;
+  // Prefer a blank line (between functions or probe blocks), so no block is cut in half.
+  const blank = text.lastIndexOf('\n\n', MAX_ANALYSED_CHARS - 2);
+  if (blank > MAX_ANALYSED_CHARS / 2) return text.slice(0, blank + 2);
+  const cut = text.lastIndexOf('\n', MAX_ANALYSED_CHARS - 1);
+  return text.slice(0, cut > 0 ? cut + 1 : MAX_ANALYSED_CHARS);
+}
 
 export class DocumentStore {
   private readonly docs = new Map<string, AnalyzedDocument>();
@@ -157,15 +175,17 @@ export class DocumentStore {
 
   private analyse(uri: string, languageId: string, version: number, text: string, oldTree: Tree | undefined): AnalyzedDocument {
     const lines = new LineMap(text);
+    const analysed = analysedPrefix(text);
+    const limited = analysed.length < text.length ? { analysedLength: analysed.length } : {};
     if (isCDocument(uri, languageId)) {
       // Past MAX_TREE_CHARS the tree-sitter parse alone takes seconds; the model then comes from
       // the token scan only (programs, sections, handlers), without the ctx reads the tree gives.
-      if (text.length > MAX_TREE_CHARS) this.parsedTexts.delete(uri);
-      const tree = text.length <= MAX_TREE_CHARS ? this.parseC(uri, text, oldTree) : undefined;
-      return { uri, languageId, version, text, lines, tree, c: buildCModel(text, tree, this.resolveSection) };
+      if (analysed.length > MAX_TREE_CHARS) this.parsedTexts.delete(uri);
+      const tree = analysed.length <= MAX_TREE_CHARS ? this.parseC(uri, analysed, oldTree) : undefined;
+      return { uri, languageId, version, text, lines, tree, c: buildCModel(analysed, tree, this.resolveSection), ...limited };
     }
     if (languageId === 'bpftrace') {
-      return { uri, languageId, version, text, lines, bt: this.parseBpftrace(text) };
+      return { uri, languageId, version, text, lines, bt: this.parseBpftrace(analysed), ...limited };
     }
     return { uri, languageId, version, text, lines };
   }
