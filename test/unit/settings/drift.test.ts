@@ -64,6 +64,8 @@ test('package.json defaults, types, scopes and descriptions match SETTINGS', () 
     assert.deepEqual(p.default, s.default, `default of ${fullKey(s)}`);
     assert.equal(p.markdownDescription, s.description, `description of ${fullKey(s)}`);
     assert.equal(p.scope, s.scope, `scope of ${fullKey(s)}`);
+    // VS Code itself ignores a workspace value of a restricted setting in Restricted Mode.
+    assert.equal(p.restricted === true, s.restricted === true, `restricted of ${fullKey(s)}`);
     switch (s.kind.type) {
       case 'boolean': assert.equal(p.type, 'boolean'); break;
       case 'string-array': assert.equal(p.type, 'array'); assert.deepEqual(p.items, { type: 'string' }); break;
