@@ -116,13 +116,18 @@ function probeLines(probe: BtProbe, block: BtBlock): number[] {
 
 const RANK: Record<Status, number> = { ok: 0, info: 1, warning: 2, error: 3 };
 
-/** The hazard that best names a report's problem: the first of the worst severity. */
+/** The hazard that best names a report's problem: the first of the worst severity, preferring
+ *  one that says why (fully-inlined, renamed...) over a bare `absent` from another kernel. */
 function primaryHazard(report: AttachReport, status: Status): HazardName {
+  let first: HazardName | undefined;
   for (const k of report.kernels) {
-    const h = k.hazards.find((x) => x.severity === status);
-    if (h) return h.name;
+    for (const h of k.hazards) {
+      if (h.severity !== status) continue;
+      if (h.name !== 'absent') return h.name;
+      first ??= h.name;
+    }
   }
-  return status === 'error' ? 'absent' : 'unknown';
+  return first ?? (status === 'error' ? 'absent' : 'unknown');
 }
 
 /** `config = { missing_probes = "error" }` turns bpftrace's default (warn and skip a probe that

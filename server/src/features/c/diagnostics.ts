@@ -178,7 +178,12 @@ function attachDiagnostic(doc: CDocumentLike, program: BpfProgram, target: Attac
   let worst: { code: HazardName; severity: DiagnosticSeverity } | undefined;
   for (const e of entries) {
     for (const h of e.hazards) {
-      if (!worst || RANK[h.severity] > RANK[worst.severity]) worst = { code: h.hazard.name, severity: h.severity };
+      // Worst severity first; among equals the hazard that says why (fully-inlined, renamed...)
+      // names the diagnostic rather than a bare `absent` from another kernel.
+      if (!worst || RANK[h.severity] > RANK[worst.severity]
+        || (RANK[h.severity] === RANK[worst.severity] && worst.code === 'absent' && h.hazard.name !== 'absent')) {
+        worst = { code: h.hazard.name, severity: h.severity };
+      }
     }
   }
   if (!worst) return undefined;
