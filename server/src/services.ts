@@ -168,6 +168,9 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
         for (const p of current.liveProblems.splice(0)) unresolved.push({ spec: 'live', reason: p });
       }
     }
+    // Decompress what the target kernels need on the thread pool (both cores) before the first
+    // request, instead of synchronously inside it.
+    await current.preload(targets.filter((t) => t !== 'live'));
     const error = current.list().length ? undefined : `no kernel atlas found in ${path.join(dir, 'atlas')}`;
     return { atlas: current, targets, unresolved, error };
   };

@@ -172,10 +172,19 @@ function firstMatches(names: readonly string[], typed: string, limit: number): s
 
 /** Names from several kernels: union, prefix-filtered, capped; `truncated` when more exist. */
 function unionNames(kernels: readonly KernelQuery[], names: (k: KernelQuery) => readonly string[], typed: string, limit: number): { names: string[]; truncated: boolean } {
+  return unionMatches(kernels, (k) => firstMatches(names(k), typed, limit), limit);
+}
+
+/** Function names: a kernel that can search its sorted table by prefix never builds its full
+ *  name list (hundreds of thousands of names with modules), which made the first completion
+ *  after startup cost hundreds of ms. */
+function unionFunctionNames(kernels: readonly KernelQuery[], typed: string, limit: number): { names: string[]; truncated: boolean } {
+  return unionMatches(kernels, (k) => (k.functionNamesWithPrefix ? k.functionNamesWithPrefix(typed, limit + 1) : firstMatches(k.functionNames(), typed, limit)), limit);
+}
+
+function unionMatches(kernels: readonly KernelQuery[], matches: (k: KernelQuery) => readonly string[], limit: number): { names: string[]; truncated: boolean } {
   const seen = new Set<string>();
-  for (const k of kernels) {
-    for (const n of firstMatches(names(k), typed, limit)) seen.add(n);
-  }
+  for (const k of kernels) for (const n of matches(k)) seen.add(n);
   const all = [...seen].sort();
   return { names: all.slice(0, limit), truncated: all.length > limit };
 }
@@ -243,7 +252,7 @@ function rawTracepointTargets(kind: AttachKind, kernels: readonly KernelQuery[],
 
 function functionTargets(kind: AttachKind, kernels: readonly KernelQuery[], typed: string, range: Range): CompletionList {
   // Function names are the big list: filter by prefix on each kernel before building anything.
-  const { names, truncated } = unionNames(kernels, (k) => k.functionNames(), typed, MAX_TARGET_ITEMS);
+  const { names, truncated } = unionFunctionNames(kernels, typed, MAX_TARGET_ITEMS);
   const items = names.map((name) => {
     const fn = kernels.map((k) => k.fn(name)).find((f) => f?.proto);
     const proto = fn?.proto ? `${fn.proto.ret} ${name}(${renderArgs(fn.proto.params)})` : undefined;
