@@ -236,7 +236,7 @@ async function latencyAndMemory(targets) {
 function bigProgram(attachPoints, lines) {
   const hooks = ['kprobe/vfs_read', 'tracepoint/sched/sched_switch', 'kprobe/do_sys_open', 'tp_btf/sched_wakeup', 'kprobe/blk_account_io_start', 'fentry/tcp_v4_connect', 'kprobe/finish_task_switch', 'raw_tp/sched_switch', 'kprobe/tcp_drop', 'lsm/file_open'];
   const out = ['#include "vmlinux.h"', '#include <bpf/bpf_helpers.h>', '#include <bpf/bpf_tracing.h>', ''];
-  const per = Math.floor((lines - 4) / attachPoints);
+  const per = Math.ceil((lines - 4) / attachPoints);
   for (let i = 0; i < attachPoints; i++) {
     const hook = hooks[i % hooks.length];
     out.push(`SEC("${hook}")`, `int prog_${i}(void *ctx)`, '{');

@@ -195,6 +195,9 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
     }
   };
 
+  /** A run this cheap is simply repeated after every edit (edits queued in the same tick still
+   *  coalesce); costlier documents wait about as long as their last run took. */
+  const CHEAP_RUN_MS = 50;
   /** How long the last diagnostics run of each document took. */
   const lastCostMs = new Map<string, number>();
 
@@ -205,7 +208,8 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
   const scheduleDiagnostics = (uri: string, delayMs?: number) => {
     const old = pending.get(uri);
     if (old) clearTimeout(old);
-    const delay = delayMs ?? Math.min(diagnosticsDelayMs, lastCostMs.get(uri) ?? diagnosticsDelayMs);
+    const cost = lastCostMs.get(uri);
+    const delay = delayMs ?? (cost === undefined ? diagnosticsDelayMs : cost <= CHEAP_RUN_MS ? 0 : Math.min(diagnosticsDelayMs, cost));
     pending.set(uri, setTimeout(() => {
       void ready.then(() => publishDiagnostics(uri));
     }, delay));

@@ -571,14 +571,51 @@ export function diagnosticsC(doc: CDocumentLike, ctx: FeatureContext): Diagnosti
   const out: Diagnostic[] = [];
   const programs = doc.c?.programs ?? [];
   const meter = new WorkMeter(ctx);
+  const memo = programMemo(ctx);
+  const configKey = `${doc.uri}|${ctx.targets.join(',')}|${JSON.stringify(ctx.settings.hints)}|${JSON.stringify(ctx.settings.severity)}`;
   for (const program of programs) {
+    const key = programKey(doc, program, configKey);
+    const known = key === undefined ? undefined : memo.get(key);
+    if (known) {
+      out.push(...known);
+      continue;
+    }
     if (!meter.next()) {
       if (meter.exhausted) {
         out.push({ range: program.secRange, severity: DiagnosticSeverity.Information, source: DIAGNOSTIC_SOURCE, message: meter.message(programs.length) });
       }
       break;
     }
-    out.push(...programDiagnostics(doc, program, ctx));
+    const found = programDiagnostics(doc, program, ctx);
+    if (key !== undefined) {
+      if (memo.size >= PROGRAM_MEMO_LIMIT) memo.clear();
+      memo.set(key, found);
+    }
+    out.push(...found);
   }
   return out;
+}
+
+// Per-program memo: an edit touches one program of a file, so the diagnostics of the others are
+// reused as they were (same text at the same place, same targets and settings). Held per Atlas
+// instance, like the attach-report memo, so a re-read kernel starts afresh. Cached diagnostics
+// are shared: nothing may modify them.
+const PROGRAM_MEMO_LIMIT = 5000;
+const programMemos = new WeakMap<object, Map<string, Diagnostic[]>>();
+
+function programMemo(ctx: FeatureContext): Map<string, Diagnostic[]> {
+  let memo = programMemos.get(ctx.atlas);
+  if (!memo) programMemos.set(ctx.atlas, (memo = new Map()));
+  return memo;
+}
+
+/** The program's own text with its position; undefined when the document has no line map. */
+function programKey(doc: CDocumentLike, program: BpfProgram, configKey: string): string | undefined {
+  const lines = (doc as { lines?: { offsetAt(p: { line: number; character: number }): number } }).lines;
+  const text = (doc as { text?: string }).text;
+  if (!lines || text === undefined) return undefined;
+  // From the line before SEC (where a suppression comment may stand) to the end of the body.
+  const start = { line: Math.max(0, program.secRange.start.line - 1), character: 0 };
+  const end = program.bodyRange?.end ?? program.handler?.headerRange.end ?? program.secRange.end;
+  return `${configKey}|${start.line}|${program.conditions.join('\u0001')}|${text.slice(lines.offsetAt(start), lines.offsetAt(end))}`;
 }
