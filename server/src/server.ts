@@ -91,12 +91,18 @@ export interface ServerServices<D extends VersionedDocument> {
   lookup(query: string, kernels: string[] | undefined, ctx: FeatureContext): LookupResult;
   /** Indexes the running kernel and makes it the `live` atlas of later configureAtlas calls. */
   buildLiveAtlas(report: (p: IndexProgressParams) => void): Promise<BuildLiveAtlasResult>;
+  /** True when the running kernel's modules changed since the last call (the next
+   *  configureAtlas then reads it afresh). Optional: servers without a live kernel omit it. */
+  liveKernelChanged?(): boolean;
 }
 
 export interface ServerOptions {
   /** Longest quiet time after an edit before diagnostics run (the wait adapts to how long the
    *  document's last run took). */
   diagnosticsDelayMs?: number;
+  /** How often to check whether the running kernel's modules changed (default 10 s, or
+   *  BPF_ATLAS_LIVE_WATCH_MS). */
+  liveWatchMs?: number;
   /** A diagnostics run at least this long may have stopped early and is followed by another. */
   diagnosticsBudgetMs?: number;
 }
@@ -258,7 +264,21 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
     log(`${why}: target kernels ${state?.targets.join(', ') || '(none)'}`);
     sendStatus();
     markReady();
+    watchLiveKernel();
     for (const uri of openUris) scheduleDiagnostics(uri, 0);
+  };
+
+  // A module loaded or removed while the server runs changes what `live` holds: check now and
+  // then (one directory listing) and re-read the running kernel when it changed.
+  let liveWatch: NodeJS.Timeout | undefined;
+  const watchLiveKernel = () => {
+    if (liveWatch || !services.liveKernelChanged) return;
+    services.liveKernelChanged();
+    liveWatch = setInterval(() => {
+      if (!settings.useLiveKernel || !state?.targets.includes('live')) return;
+      if (services.liveKernelChanged?.()) void applySettings('the running kernel changed (a module was loaded or removed)');
+    }, options.liveWatchMs ?? (Number(process.env.BPF_ATLAS_LIVE_WATCH_MS) || 10_000));
+    liveWatch.unref();
   };
 
   // ---- lifecycle ----

@@ -224,6 +224,25 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     return { ok: true, kernel: summarizeKernel(index.meta), file, ms: Date.now() - started };
   };
 
+  /** What the running kernel's module set looks like: each module with BTF has an entry in
+   *  /sys/kernel/btf, so one directory listing tells a module load or unload. */
+  const liveSignature = (): string => {
+    try {
+      return fs.readdirSync(path.join(options.sysRoot ?? '/', 'sys/kernel/btf')).sort().join(',');
+    } catch {
+      return '';
+    }
+  };
+  let seenSignature: string | undefined;
+  const liveKernelChanged = (): boolean => {
+    const now = liveSignature();
+    const changed = seenSignature !== undefined && now !== seenSignature;
+    seenSignature = now;
+    // The next configureAtlas reads the running kernel afresh.
+    if (changed) atlasKey = '';
+    return changed;
+  };
+
   return {
     documents,
     features: { completion, hover, diagnostics, codeActions },
@@ -232,5 +251,6 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     configureAtlas,
     lookup,
     buildLiveAtlas,
+    liveKernelChanged,
   };
 }
