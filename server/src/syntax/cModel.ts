@@ -158,7 +158,8 @@ export interface CModel {
 export class LineMap {
   private readonly starts: number[] = [0];
   constructor(private readonly text: string) {
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
+    // indexOf is native and many times faster than a per-character loop on large documents.
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
   }
   positionAt(offset: number): Position {
     const o = Math.max(0, Math.min(offset, this.text.length));

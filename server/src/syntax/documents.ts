@@ -61,7 +61,7 @@ export const MAX_TREE_CHARS = 2_000_000;
  *  smaller; past this, parsing alone would take seconds per keystroke, so the model covers the
  *  text up to the last line break before the limit and the features say so. The document's text
  *  itself is always kept whole: edits anywhere are applied and nothing is lost. */
-export const MAX_ANALYSED_CHARS = 1_000_000;
+export const MAX_ANALYSED_CHARS = 512 * 1024;
 
 /** The analysed prefix of a text: all of it, or up to a line break within the limit. */
 export function analysedPrefix(text: string): string {
