@@ -19,7 +19,7 @@ import { declOf, renderArgs, renderFields } from '../render';
 import { assessOnKernel, ctxFieldsOn, expectedCtxType, hookArgs, programTarget, targetKernels } from './hover';
 
 /** Most target items returned at once; the list is marked incomplete beyond it. */
-export const MAX_TARGET_ITEMS = 200;
+export const MAX_TARGET_ITEMS = 100;
 
 const EMPTY: CompletionList = { isIncomplete: false, items: [] };
 
