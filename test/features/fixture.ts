@@ -12,16 +12,9 @@ import { DEFAULT_SETTINGS } from '../../server/src/settings';
 import { LineMap, type Position } from '../../server/src/syntax/cModel';
 import { DocumentStore, type AnalyzedDocument } from '../../server/src/syntax/documents';
 import { loadCParser } from '../../server/src/syntax/parser';
+import { repoRoot } from '../repoRoot';
+export { repoRoot };
 
-/** The repository root (the folder with package.json), from out/test/... or test/... */
-export function repoRoot(): string {
-  let dir = __dirname;
-  for (let i = 0; i < 8; i++) {
-    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'test', 'fixtures'))) return dir;
-    dir = path.dirname(dir);
-  }
-  throw new Error(`cannot find the repository root above ${__dirname}`);
-}
 
 export interface Fixture {
   /** Path relative to test/fixtures. */

@@ -12,16 +12,9 @@ import { DEFAULT_SETTINGS, type Settings } from '../../../server/src/settings';
 import type { FeatureContext } from '../../../server/src/features/context';
 import { parseBpftrace, positionAt, type BtPosition } from '../../../server/src/syntax/bpftrace';
 import type { BtDocumentLike } from '../../../server/src/features/bpftrace/common';
+import { repoRoot } from '../../repoRoot';
+export { repoRoot };
 
-export function repoRoot(): string {
-  let d = __dirname;
-  while (!(fs.existsSync(path.join(d, 'package.json')) && fs.existsSync(path.join(d, 'data')))) {
-    const up = path.dirname(d);
-    if (up === d) throw new Error('repository root not found from ' + __dirname);
-    d = up;
-  }
-  return d;
-}
 
 const root = repoRoot();
 const atlas = new Atlas({ dataDir: dataDir(), live: false });

@@ -6,12 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { codeDocsHref, diagnosticCodes, DIAGNOSTICS_DOCS_URL } from '../../../server/src/features/attachReport';
+import { repoRoot } from '../../repoRoot';
 
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
-  return dir;
-}
 
 describe('docs/diagnostics.md', () => {
   const text = fs.readFileSync(path.join(repoRoot(), 'docs', 'diagnostics.md'), 'utf8');

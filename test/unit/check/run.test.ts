@@ -12,12 +12,8 @@ import { checkFiles, collectFiles, type DocumentAnalyzer } from '../../../server
 import { run } from '../../../server/src/cli/check';
 import { loadKnowledge } from '../../../server/src/knowledge/load';
 import { DEFAULT_SETTINGS } from '../../../server/src/settings';
+import { repoRoot } from '../../repoRoot';
 
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
-  return dir;
-}
 
 const root = repoRoot();
 const fixtures = path.join(root, 'test', 'fixtures', 'check');

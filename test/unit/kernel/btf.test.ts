@@ -16,18 +16,10 @@ import { renderProto } from '../../../server/src/atlas/model';
 import { debian61Ext4 } from './debian61';
 import { debianVmlinux } from '../../../scripts/debian/testInputs';
 import { parseElf } from '../../../server/src/kernel/elf';
+import { repoRoot } from '../../repoRoot';
 
 const LIVE = '/sys/kernel/btf/vmlinux';
 
-function repoRoot(): string {
-  let d = __dirname;
-  while (!fs.existsSync(path.join(d, 'package.json')) || !fs.existsSync(path.join(d, 'test', 'fixtures'))) {
-    const up = path.dirname(d);
-    if (up === d) throw new Error('repository root not found from ' + __dirname);
-    d = up;
-  }
-  return d;
-}
 const ROOT = repoRoot();
 const ORACLE_DIR = path.join(ROOT, 'test/fixtures/kernel/btf');
 

@@ -17,19 +17,11 @@ import { KernelDataError } from '../../../server/src/kernel/errors';
 import { renderProto } from '../../../server/src/atlas/model';
 import type { KernelFacts } from '../../../server/src/atlas/model';
 import { debian61Ext4 } from './debian61';
+import { repoRoot } from '../../repoRoot';
 
 const LIVE_BTF = '/sys/kernel/btf/vmlinux';
 const SCHED_SWITCH = '/sys/kernel/tracing/events/sched/sched_switch/format';
 
-function repoRoot(): string {
-  let d = __dirname;
-  while (!fs.existsSync(path.join(d, 'package.json')) || !fs.existsSync(path.join(d, 'test', 'fixtures'))) {
-    const up = path.dirname(d);
-    if (up === d) throw new Error('repository root not found from ' + __dirname);
-    d = up;
-  }
-  return d;
-}
 const FIXTURES = path.join(repoRoot(), 'test/fixtures/kernel');
 
 function readable(file: string): boolean {

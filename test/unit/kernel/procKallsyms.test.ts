@@ -10,16 +10,8 @@ import {
   parseKallsyms, symbolBaseName, symbolSuffixes, isPaddingSymbol, isTextType,
 } from '../../../server/src/kernel/procKallsyms';
 import { KernelDataError } from '../../../server/src/kernel/errors';
+import { repoRoot } from '../../repoRoot';
 
-function repoRoot(): string {
-  let d = __dirname;
-  while (!fs.existsSync(path.join(d, 'package.json')) || !fs.existsSync(path.join(d, 'test', 'fixtures'))) {
-    const up = path.dirname(d);
-    if (up === d) throw new Error('repository root not found from ' + __dirname);
-    d = up;
-  }
-  return d;
-}
 const DIR = path.join(repoRoot(), 'test/fixtures/kernel/kallsyms');
 const read = (f: string) => fs.readFileSync(path.join(DIR, f), 'utf8');
 

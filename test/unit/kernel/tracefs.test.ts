@@ -11,16 +11,8 @@ import {
   parseEventFormat, parseAvailableFilterFunctions, parseKprobeBlacklist, readTracefs, splitFieldDecl,
 } from '../../../server/src/kernel/tracefs';
 import { KernelDataError } from '../../../server/src/kernel/errors';
+import { repoRoot } from '../../repoRoot';
 
-function repoRoot(): string {
-  let d = __dirname;
-  while (!fs.existsSync(path.join(d, 'package.json')) || !fs.existsSync(path.join(d, 'test', 'fixtures'))) {
-    const up = path.dirname(d);
-    if (up === d) throw new Error('repository root not found from ' + __dirname);
-    d = up;
-  }
-  return d;
-}
 const FIXTURE = path.join(repoRoot(), 'test/fixtures/kernel/tracefs');
 const fmt = (sysEvent: string) => path.join(FIXTURE, 'events', sysEvent, 'format');
 const parseFixture = (sysEvent: string) => parseEventFormat(fs.readFileSync(fmt(sysEvent), 'utf8'), fmt(sysEvent));

@@ -6,16 +6,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BT_PROBE_TYPES, parseBpftrace, offsetAt, positionAt, probeAt, type BtModel, type BtRange } from '../../../server/src/syntax/bpftrace';
+import { repoRoot } from '../../repoRoot';
 
-function repoRoot(): string {
-  let d = __dirname;
-  while (!fs.existsSync(path.join(d, 'package.json')) || !fs.existsSync(path.join(d, 'test', 'fixtures'))) {
-    const up = path.dirname(d);
-    if (up === d) throw new Error('repository root not found from ' + __dirname);
-    d = up;
-  }
-  return d;
-}
 const fixtureDir = path.join(repoRoot(), 'test', 'fixtures', 'bt');
 const fixture = (name: string) => fs.readFileSync(path.join(fixtureDir, name), 'utf8');
 
