@@ -4,9 +4,14 @@
 //
 //   node out/scripts/build-bundle.js [--facts DIR] [--out DIR] [--quality 0-11] [FAMILY...]
 //   FAMILY defaults to every family with facts present (ubuntu, debian).
+//
+//   node out/scripts/build-bundle.js --from-atlas FILE [--out DIR] [--quality 0-11]
+//   re-encodes an existing bundle with this version's writer (same facts, e.g. after the file
+//   format gained a section), without the inputs it was first built from.
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { AtlasFile, writeAtlasFile } from '../server/src/atlas/format';
 import type { KernelFacts } from '../server/src/atlas/model';
 
@@ -40,14 +45,26 @@ function main(): void {
   let outDir = path.join(root, 'data', 'atlas');
   let quality = 11;
   const families: string[] = [];
+  const fromAtlas: string[] = [];
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--facts') factsDir = argv[++i];
+    else if (a === '--from-atlas') fromAtlas.push(argv[++i]);
     else if (a === '--out') outDir = argv[++i];
     else if (a === '--quality') quality = Number(argv[++i]);
     else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
     else families.push(a);
+  }
+  if (fromAtlas.length) {
+    fs.mkdirSync(outDir, { recursive: true });
+    for (const file of fromAtlas) {
+      const source = AtlasFile.open(file);
+      const kernels = source.kernels().map((m) => source.loadFacts(m.id));
+      const family = path.basename(file, '.atlas');
+      writeChecked(path.join(outDir, `${family}.atlas`), kernels, quality, `${source.generator}, re-encoded`);
+    }
+    return;
   }
   const files = fs.existsSync(factsDir) ? fs.readdirSync(factsDir).filter((f) => f.endsWith('.json')) : [];
   const present = [...new Set(files.map((f) => f.split('-')[0]))].sort();
@@ -63,17 +80,23 @@ function main(): void {
       if (!facts?.meta?.id || !Array.isArray(facts.functions)) throw new Error(`${file}: not a KernelFacts JSON file`);
       return facts;
     }).sort(kernelOrder);
-    const out = path.join(outDir, `${family}.atlas`);
-    const t0 = Date.now();
-    const bytes = writeAtlasFile(out, kernels, { quality, generator: `bpf-atlas scripts/build-bundle (${family})` });
-    // Read it back: a bundle that does not load must never be shipped.
-    const check = AtlasFile.open(out);
-    for (const k of kernels) {
-      const d = check.load(k.meta.id);
-      if (d.functionNames.length !== k.functions.length) throw new Error(`${out}: ${k.meta.id} read back with ${d.functionNames.length} functions, wrote ${k.functions.length}`);
-    }
-    console.log(`${out}: ${kernels.length} kernels, ${(bytes / 1e6).toFixed(2)} MB, ${Date.now() - t0} ms`);
+    writeChecked(path.join(outDir, `${family}.atlas`), kernels, quality, `bpf-atlas scripts/build-bundle (${family})`);
   }
+}
+
+/** Write a bundle, then read every kernel back: a bundle that does not load the facts it was
+ *  given must never be shipped. */
+function writeChecked(out: string, kernels: KernelFacts[], quality: number, generator: string): void {
+  const t0 = Date.now();
+  const tmp = `${out}.new`;
+  const bytes = writeAtlasFile(tmp, kernels, { quality, generator });
+  const check = AtlasFile.open(tmp);
+  for (const k of kernels) {
+    const back = check.loadFacts(k.meta.id);
+    if (!isDeepStrictEqual(back, k)) throw new Error(`${out}: ${k.meta.id} does not read back as written`);
+  }
+  fs.renameSync(tmp, out);
+  console.log(`${out}: ${kernels.length} kernels, ${(bytes / 1e6).toFixed(2)} MB, ${Date.now() - t0} ms`);
 }
 
 try {

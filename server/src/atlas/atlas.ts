@@ -306,14 +306,20 @@ export class Atlas implements AtlasQuery {
   }
 
   /** Decompress what the given kernels need in the background (thread pool), e.g. while the
-   *  server parses the first document; get() afterwards is mostly decoding. Never throws: load
-   *  problems are reported by get(). Resolves when the data is ready. */
+   *  server parses the first document, and decode each kernel as soon as its data is ready.
+   *  Never throws: load problems are reported by get(). Resolves when all are loaded. */
   async preload(ids: readonly string[]): Promise<void> {
     const entries = this.all();
     await Promise.all(ids.map(async (id) => {
       const e = entries.get(id);
       if (!e?.file || e.index) return;
       await e.file.prefetch(this.fileIds.get(e.meta.id) ?? e.meta.id);
+      // Decode this kernel now, while the others may still be decompressing.
+      try {
+        this.get(id);
+      } catch {
+        /* the next get() reports it */
+      }
     }));
   }
 

@@ -17,7 +17,14 @@
 //             once, whatever number of kernels share it (a function unchanged across 20 kernels
 //             costs one record). Records are numbered in name order.
 // Per-kernel sections: for each record kind the sorted, delta-coded list of record numbers the
-// kernel has, plus its extra symbols and kfuncs. Listing kernels reads the header only; loading
+// kernel has, plus its extra symbols and kfuncs.
+// Index sections (format 2; without them a reader scans): where each string and each record
+// starts, as fixed-width arrays a reader uses in place, so a load does not walk megabytes of
+// varints before its first answer. A string index is u32 block starts (every 64th string) then
+// u16 byte lengths; a record index (prototypes and each record table) is u32 first numbers (every
+// record starts with its name's string id, so function names binary-search without touching the
+// records), u32 block offsets, then u16 record lengths. All little endian. A table with a string
+// or record longer than 65,535 bytes has no index. Listing kernels reads the header only; loading
 // one kernel decompresses the shared tables plus that kernel's lists, and function records are
 // turned into objects only when asked for.
 
@@ -30,7 +37,9 @@ import type {
 } from './model';
 
 export const ATLAS_MAGIC = 'BPFATLAS';
-export const ATLAS_FORMAT_VERSION = 1;
+/** The version written. Version 1 files (no index sections, no chunks) are still read. */
+export const ATLAS_FORMAT_VERSION = 2;
+const OLDEST_READABLE_VERSION = 1;
 const PREFIX_BYTES = 16;
 /** Header lengths beyond this are corruption, not a real atlas. */
 const MAX_HEADER_BYTES = 64 << 20;
@@ -52,8 +61,15 @@ interface SectionRef {
   len: number;
   /** Decompressed length. */
   raw: number;
+  /** CRC-32 of the compressed bytes. */
   crc: number;
+  /** A big section is compressed in independent pieces, [compressed, decompressed] length each,
+   *  so that its decompression spreads over the thread pool. Absent: one piece. */
+  chunks?: [number, number][];
 }
+
+/** Sections bigger than this are compressed in pieces of this size (format 2). */
+const CHUNK_BYTES = 2 << 20;
 
 type RecordKind = 'fn' | 'tp' | 'sc' | 'lsm';
 const RECORD_KINDS: RecordKind[] = ['fn', 'tp', 'sc', 'lsm'];
@@ -77,6 +93,12 @@ interface AtlasHeader {
   /** Trace event name → system over all kernels (later kernels win): lets the live reader name
    *  systems when tracefs is unreadable without decoding any kernel. */
   systems?: Record<string, string>;
+  /** Positions of strings and records (see the layout above); absent in format 1 files. */
+  index?: {
+    strings?: SectionRef & { count: number };
+    protos?: SectionRef & { count: number };
+    tables: Partial<Record<RecordKind, SectionRef>>;
+  };
 }
 
 export interface EncodeOptions {
@@ -131,6 +153,8 @@ class StringTable {
 /** Deduplicating table of encoded records: identical bytes get one number. */
 class RecordTable {
   readonly out = new ByteWriter(1 << 16);
+  private readonly lengths: number[] = [];
+  private readonly firsts: number[] = [];
   private readonly ids = new Map<string, number>();
   count = 0;
   add(bytes: Uint8Array): number {
@@ -140,9 +164,46 @@ class RecordTable {
       id = this.count++;
       this.ids.set(key, id);
       this.out.bytes(bytes);
+      this.lengths.push(bytes.length);
+      this.firsts.push(new ByteReader(bytes).uint());
     }
     return id;
   }
+
+  /** The index section of this table, or null when a record is too long for it. */
+  indexBytes(): Uint8Array | null {
+    const n = this.count;
+    if (this.lengths.some((l) => l > 0xffff) || this.firsts.some((f) => f > 0xffffffff)) return null;
+    const blocks = Math.ceil(n / INDEX_BLOCK);
+    const out = Buffer.alloc(4 * n + 4 * blocks + 2 * n);
+    let off = 0;
+    for (let i = 0; i < n; i++) {
+      if (i % INDEX_BLOCK === 0) out.writeUInt32LE(off, 4 * n + 4 * (i / INDEX_BLOCK));
+      out.writeUInt32LE(this.firsts[i], 4 * i);
+      out.writeUInt16LE(this.lengths[i], 4 * n + 4 * blocks + 2 * i);
+      off += this.lengths[i];
+    }
+    return out;
+  }
+}
+
+/** Entries per block of an index: a position is a block start plus at most 63 lengths. */
+const INDEX_BLOCK = 64;
+
+/** The string table's index section, or null when a string is too long for it. */
+function stringIndexBytes(list: readonly string[]): Uint8Array | null {
+  const n = list.length;
+  const blocks = Math.ceil(n / INDEX_BLOCK);
+  const out = Buffer.alloc(4 * blocks + 2 * n);
+  let start = 0;
+  for (let i = 0; i < n; i++) {
+    const len = Buffer.byteLength(list[i], 'utf8');
+    if (len > 0xffff) return null;
+    if (i % INDEX_BLOCK === 0) out.writeUInt32LE(start, 4 * (i / INDEX_BLOCK));
+    out.writeUInt16LE(len, 4 * blocks + 2 * i);
+    start += len + 1;
+  }
+  return out;
 }
 
 class Encoder {
@@ -250,15 +311,68 @@ class Encoder {
   }
 }
 
-function compress(raw: Uint8Array, quality: number): { data: Buffer; raw: number; crc: number } {
-  const data = zlib.brotliCompressSync(raw, {
+function compress(raw: Uint8Array, quality: number): { data: Buffer; raw: number; crc: number; chunks?: [number, number][] } {
+  const one = (piece: Uint8Array) => zlib.brotliCompressSync(piece, {
     params: {
       [zlib.constants.BROTLI_PARAM_QUALITY]: quality,
       [zlib.constants.BROTLI_PARAM_LGWIN]: 24,
-      [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length,
+      [zlib.constants.BROTLI_PARAM_SIZE_HINT]: piece.length,
     },
   });
-  return { data, raw: raw.length, crc: zlib.crc32(data) };
+  if (raw.length <= CHUNK_BYTES) {
+    const data = one(raw);
+    return { data, raw: raw.length, crc: zlib.crc32(data) };
+  }
+  const pieces: Buffer[] = [];
+  const chunks: [number, number][] = [];
+  for (let at = 0; at < raw.length; at += CHUNK_BYTES) {
+    const piece = raw.subarray(at, Math.min(raw.length, at + CHUNK_BYTES));
+    const data = one(piece);
+    pieces.push(data);
+    chunks.push([data.length, piece.length]);
+  }
+  const data = Buffer.concat(pieces);
+  return { data, raw: raw.length, crc: zlib.crc32(data), chunks };
+}
+
+/** Decompress a section's bytes, piece by piece when it has pieces; null when they do not
+ *  decompress to the sizes the header gives. */
+function decompressSync(data: Buffer, ref: SectionRef): Buffer | null {
+  try {
+    if (!ref.chunks) {
+      const out = zlib.brotliDecompressSync(data, { chunkSize: Math.max(64 * 1024, ref.raw + 1) });
+      return out.length === ref.raw ? out : null;
+    }
+    const out = Buffer.allocUnsafe(ref.raw);
+    let at = 0;
+    let to = 0;
+    for (const [len, raw] of ref.chunks) {
+      const piece = zlib.brotliDecompressSync(data.subarray(at, at + len), { chunkSize: Math.max(64 * 1024, raw + 1) });
+      if (piece.length !== raw) return null;
+      piece.copy(out, to);
+      at += len;
+      to += raw;
+    }
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+/** decompressSync on libuv's thread pool, the pieces of a section in parallel. */
+async function decompressAsync(data: Buffer, ref: SectionRef): Promise<Buffer | null> {
+  const one = (piece: Buffer, raw: number) => new Promise<Buffer | null>((resolve) => {
+    zlib.brotliDecompress(piece, { chunkSize: Math.max(64 * 1024, raw + 1) }, (err, out) => resolve(err || out.length !== raw ? null : out));
+  });
+  if (!ref.chunks) return one(data, ref.raw);
+  let at = 0;
+  const parts = await Promise.all(ref.chunks.map(([len, raw]) => {
+    const piece = data.subarray(at, at + len);
+    at += len;
+    return one(piece, raw);
+  }));
+  if (parts.some((p) => p === null)) return null;
+  return Buffer.concat(parts as Buffer[], ref.raw);
 }
 
 function sortedIdList(ids: number[]): Uint8Array {
@@ -323,7 +437,8 @@ export function encodeAtlas(kernels: KernelFacts[], opts: EncodeOptions = {}): B
   let offset = 0;
   const section = (raw: Uint8Array): SectionRef => {
     const c = compress(raw, quality);
-    const ref = { off: offset, len: c.data.length, raw: c.raw, crc: c.crc };
+    const ref: SectionRef = { off: offset, len: c.data.length, raw: c.raw, crc: c.crc };
+    if (c.chunks) ref.chunks = c.chunks;
     chunks.push(c.data);
     offset += c.data.length;
     return ref;
@@ -356,6 +471,16 @@ export function encodeAtlas(kernels: KernelFacts[], opts: EncodeOptions = {}): B
   const systems: Record<string, string> = {};
   for (const kf of kernels) for (const t of kf.tracepoints) if (t.system && t.event) systems[t.name] = t.system;
   header.systems = systems;
+  const index: NonNullable<AtlasHeader['index']> = { tables: {} };
+  const stringIndex = stringIndexBytes(enc.strings.list);
+  if (stringIndex) index.strings = { ...section(stringIndex), count: enc.strings.list.length };
+  const protoIndex = enc.protos.indexBytes();
+  if (protoIndex) index.protos = { ...section(protoIndex), count: enc.protos.count };
+  for (const kind of RECORD_KINDS) {
+    const bytes = enc.tables[kind].indexBytes();
+    if (bytes) index.tables[kind] = section(bytes);
+  }
+  header.index = index;
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const prefix = Buffer.alloc(PREFIX_BYTES);
   prefix.write(ATLAS_MAGIC, 0, 'latin1');
@@ -380,6 +505,9 @@ export interface KernelData {
   /** Decode the function at a position of functionNames. */
   functionAt(i: number): FunctionFacts;
   readonly tracepoints: readonly TracepointFacts[];
+  /** The tracepoint records with this event name (one per system), in table order, decoding
+   *  only those: a diagnostic on one tracepoint does not pay for the other thousands. */
+  tracepointsNamed(name: string): readonly TracepointFacts[];
   readonly syscalls: readonly SyscallFacts[];
   readonly lsmHooks: readonly LsmHookFacts[];
   readonly extraSymbols: readonly string[];
@@ -389,6 +517,15 @@ export interface KernelData {
 /** KernelData over facts already in memory (live kernel, freshly indexed files). */
 export function kernelDataFromFacts(facts: KernelFacts): KernelData {
   const fns = [...facts.functions].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const tpByName = once(() => {
+    const m = new Map<string, TracepointFacts[]>();
+    for (const t of facts.tracepoints) {
+      const list = m.get(t.name);
+      if (list) list.push(t);
+      else m.set(t.name, [t]);
+    }
+    return m;
+  });
   return {
     meta: facts.meta,
     functionCount: fns.length,
@@ -396,6 +533,7 @@ export function kernelDataFromFacts(facts: KernelFacts): KernelData {
     functionNames: fns.map((f) => f.name),
     functionAt: (i) => fns[i],
     tracepoints: facts.tracepoints,
+    tracepointsNamed: (name) => tpByName().get(name) ?? [],
     syscalls: facts.syscalls,
     lsmHooks: facts.lsmHooks,
     extraSymbols: facts.extraSymbols ?? [],
@@ -405,7 +543,17 @@ export function kernelDataFromFacts(facts: KernelFacts): KernelData {
 
 function isSectionRef(v: unknown): v is SectionRef {
   const s = v as SectionRef;
-  return !!s && typeof s === 'object' && [s.off, s.len, s.raw, s.crc].every((n) => Number.isInteger(n) && n >= 0);
+  if (!s || typeof s !== 'object' || ![s.off, s.len, s.raw, s.crc].every((n) => Number.isInteger(n) && n >= 0)) return false;
+  if (s.chunks === undefined) return true;
+  if (!Array.isArray(s.chunks)) return false;
+  let len = 0;
+  let raw = 0;
+  for (const c of s.chunks) {
+    if (!Array.isArray(c) || c.length !== 2 || !c.every((n) => Number.isInteger(n) && n > 0)) return false;
+    len += c[0];
+    raw += c[1];
+  }
+  return len === s.len && raw === s.raw;
 }
 
 /** An opened atlas file: the header is read at open, everything else on demand. */
@@ -443,8 +591,8 @@ export class AtlasFile {
       }
       if (got < PREFIX_BYTES) throw new AtlasFileError(file, `truncated atlas file (${size} bytes); ${REBUILD_HINT}`);
       const version = prefix.readUInt32LE(8);
-      if (version !== ATLAS_FORMAT_VERSION) {
-        throw new AtlasFileError(file, `atlas format version ${version}, but this bpf-atlas reads version ${ATLAS_FORMAT_VERSION}; ${version < ATLAS_FORMAT_VERSION ? REBUILD_HINT : 'update bpf-atlas or rebuild the file with this version'}`);
+      if (version < OLDEST_READABLE_VERSION || version > ATLAS_FORMAT_VERSION) {
+        throw new AtlasFileError(file, `atlas format version ${version}, but this bpf-atlas reads versions ${OLDEST_READABLE_VERSION} to ${ATLAS_FORMAT_VERSION}; ${version < ATLAS_FORMAT_VERSION ? REBUILD_HINT : 'update bpf-atlas or rebuild the file with this version'}`);
       }
       const headerLen = prefix.readUInt32LE(12);
       if (headerLen > MAX_HEADER_BYTES || PREFIX_BYTES + headerLen > size) {
@@ -499,55 +647,62 @@ export class AtlasFile {
     return data;
   }
 
-  /** A section read, checked and decompressed. */
   /** Sections decompressed ahead of use by prefetch(), by offset; taken (once) by section(). */
   private readonly prefetched = new Map<number, Buffer>();
+  private readonly inflight = new Map<number, Promise<void>>();
 
-  /** Decompress the big shared sections and a kernel's lists on libuv's thread pool, so that
-   *  several kernels (and other start-up work) proceed in parallel; load() then finds them
-   *  ready. Errors are left for load() to report. */
+  /** Read and decompress, on libuv's thread pool, every section a first load() of this kernel
+   *  needs (the shared tables with their indexes, the kernel's function list), so several
+   *  kernels and the server's own start-up proceed in parallel; load() then finds them ready.
+   *  Checksums are checked here too. Errors are left for load() to report. */
   async prefetch(id: string): Promise<void> {
     const entry = this.header.kernels.find((k) => k.meta.id === id);
     if (!entry) return;
+    const h = this.header;
     const refs: SectionRef[] = [entry.lists.fn];
-    if (!this.stringsCache) refs.push(this.header.strings);
-    if (!this.tableCache.has('fn')) refs.push(this.header.tables.fn);
+    if (!this.stringsCache) refs.push(h.strings, ...(h.index?.strings ? [h.index.strings] : []));
+    if (!this.tableCache.has('fn')) refs.push(h.tables.fn, ...(h.index?.tables.fn ? [h.index.tables.fn] : []));
+    if (!this.protoTable) refs.push(h.protos, ...(h.index?.protos ? [h.index.protos] : []));
     await Promise.all(refs.map((ref) => {
       let job = this.inflight.get(ref.off);
       if (!job) {
-        job = (async () => {
-          try {
-            const data = this.readChecked(ref, 'section');
-            const raw = await new Promise<Buffer>((resolve, reject) => {
-              zlib.brotliDecompress(data, { chunkSize: Math.max(64 * 1024, ref.raw) }, (err, out) => (err ? reject(err) : resolve(out)));
-            });
-            if (raw.length === ref.raw) this.prefetched.set(ref.off, raw);
-          } catch {
-            /* load() reads the section again and reports the problem */
-          }
-        })();
+        job = this.readCheckedAsync(ref).then(async (data) => {
+          if (!data) return;
+          this.verified.add(ref.off);
+          const raw = await decompressAsync(data, ref);
+          if (raw) this.prefetched.set(ref.off, raw);
+        });
         this.inflight.set(ref.off, job);
       }
       return job;
     }));
   }
 
-  private readonly inflight = new Map<number, Promise<void>>();
+  /** readChecked off the main thread; null on any problem (the synchronous path reports it). */
+  private async readCheckedAsync(ref: SectionRef): Promise<Buffer | null> {
+    if (this.dataStart + ref.off + ref.len > this.fileSize) return null;
+    let handle: fs.promises.FileHandle | undefined;
+    try {
+      handle = await fs.promises.open(this.path, 'r');
+      const data = Buffer.allocUnsafe(ref.len);
+      const { bytesRead } = await handle.read(data, 0, ref.len, this.dataStart + ref.off);
+      return bytesRead === ref.len && zlib.crc32(data) === ref.crc ? data : null;
+    } catch {
+      return null;
+    } finally {
+      await handle?.close().catch(() => undefined);
+    }
+  }
 
+  /** A section read, checked and decompressed (or taken from what prefetch() made ready). */
   private section(ref: SectionRef, what: string): Uint8Array {
     const ready = this.prefetched.get(ref.off);
     if (ready) {
       this.prefetched.delete(ref.off);
       return ready;
     }
-    const data = this.readChecked(ref, what);
-    let raw: Buffer;
-    try {
-      raw = zlib.brotliDecompressSync(data, { chunkSize: Math.max(64 * 1024, ref.raw) });
-    } catch {
-      throw new AtlasFileError(this.path, `corrupt atlas file (${what} does not decompress); ${REBUILD_HINT}`);
-    }
-    if (raw.length !== ref.raw) throw new AtlasFileError(this.path, `corrupt atlas file (${what} has the wrong size); ${REBUILD_HINT}`);
+    const raw = decompressSync(this.readChecked(ref, what), ref);
+    if (!raw) throw new AtlasFileError(this.path, `corrupt atlas file (${what} does not decompress to its size); ${REBUILD_HINT}`);
     return raw;
   }
 
@@ -575,7 +730,11 @@ export class AtlasFile {
   private strings(): LazyStrings {
     if (!this.stringsCache) {
       const raw = this.section(this.header.strings, 'string table');
-      this.stringsCache = new LazyStrings(Buffer.from(raw.buffer, raw.byteOffset, raw.length));
+      const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
+      const index = this.header.index?.strings;
+      this.stringsCache = index
+        ? this.guard('string index', () => LazyStrings.fromIndex(bytes, this.section(index, 'string index'), index.count))
+        : LazyStrings.byScan(bytes);
     }
     return this.stringsCache;
   }
@@ -585,7 +744,10 @@ export class AtlasFile {
     if (!t) {
       const ref = this.header.tables[kind];
       const buf = this.section(ref, `${kind} records`);
-      t = this.guard(`${kind} records`, () => (kind === 'fn' ? indexFnRecords(buf, ref.count) : indexRecords(buf, ref.count, SKIPPERS[kind])));
+      const index = this.header.index?.tables[kind];
+      t = index
+        ? this.guard(`${kind} index`, () => recordsFromIndex(buf, this.section(index, `${kind} index`), ref.count))
+        : this.guard(`${kind} records`, () => (kind === 'fn' ? indexFnRecords(buf, ref.count) : indexRecords(buf, ref.count, SKIPPERS[kind])));
       this.tableCache.set(kind, t);
     }
     return t;
@@ -594,7 +756,10 @@ export class AtlasFile {
   private protos(): RecordIndex {
     if (!this.protoTable) {
       const buf = this.section(this.header.protos, 'prototype table');
-      this.protoTable = this.guard('prototype table', () => indexRecords(buf, -1, skipProto));
+      const index = this.header.index?.protos;
+      this.protoTable = index
+        ? this.guard('prototype index', () => recordsFromIndex(buf, this.section(index, 'prototype index'), index.count))
+        : this.guard('prototype table', () => indexRecords(buf, -1, skipProto));
     }
     return this.protoTable;
   }
@@ -609,7 +774,8 @@ export class AtlasFile {
     for (const [ref, what] of [
       [h.strings, 'string table'], [h.protos, 'prototype table'], ...RECORD_KINDS.map((k) => [h.tables[k], `${k} records`]),
       ...RECORD_KINDS.map((k) => [entry.lists[k], `${id} ${k} list`]), [entry.misc, `${id} symbols`],
-    ] as [SectionRef, string][]) this.verify(ref, what);
+      [h.index?.strings, 'string index'], [h.index?.protos, 'prototype index'], ...RECORD_KINDS.map((k) => [h.index?.tables[k], `${k} index`]),
+    ] as [SectionRef | undefined, string][]) if (ref) this.verify(ref, what);
 
     const strings = this.strings();
     const str = (i: number): string => {
@@ -633,8 +799,8 @@ export class AtlasFile {
     };
     const proto = (i: number): Proto => {
       const protoTable = this.protos();
-      if (i >= protoTable.offsets.length) throw new ByteFormatError(`prototype ${i} out of range`);
-      const r = new ByteReader(protoTable.buf, protoTable.offsets[i]);
+      if (i >= protoTable.count) throw new ByteFormatError(`prototype ${i} out of range`);
+      const r = new ByteReader(protoTable.buf, protoTable.offset(i));
       const ret = str(r.uint());
       const variadic = r.uint() === 1;
       const p: Proto = { ret, params: readParams(r, str) };
@@ -650,11 +816,11 @@ export class AtlasFile {
       if (s === undefined) throw new AtlasFileError(this.path, `corrupt atlas file (${id} function name out of range); ${REBUILD_HINT}`);
       return s;
     };
-    const functionAt = (i: number): FunctionFacts => this.guard(`${id} function ${nameAt(i)}`, () => decodeFn(new ByteReader(fnTable.buf, fnTable.offsets[fnIds[i]]), str, proto));
+    const functionAt = (i: number): FunctionFacts => this.guard(`${id} function ${nameAt(i)}`, () => decodeFn(new ByteReader(fnTable.buf, fnTable.offset(fnIds[i])), str, proto));
     const decodeAll = <T>(kind: RecordKind, decode: (r: ByteReader) => T): T[] => {
       const table = this.table(kind);
       const ids = list(kind);
-      return this.guard(`${id} ${kind} records`, () => Array.from(ids, (rid) => decode(new ByteReader(table.buf, table.offsets[rid]))));
+      return this.guard(`${id} ${kind} records`, () => Array.from(ids, (rid) => decode(new ByteReader(table.buf, table.offset(rid)))));
     };
     const misc = once(() => {
       const miscRaw = this.section(entry.misc, `${id} symbols`);
@@ -666,6 +832,24 @@ export class AtlasFile {
     });
     const names = once(() => Array.from({ length: fnIds.length }, (_, i) => nameAt(i)));
     const tracepoints = once(() => decodeAll('tp', (r) => decodeTp(r, str)));
+    // Event name → this kernel's tp record numbers: one name read per record, nothing decoded.
+    const tpRecordsByName = once(() => {
+      const table = this.table('tp');
+      const m = new Map<string, number[]>();
+      for (const rid of list('tp')) {
+        const name = this.guard(`${id} tp records`, () => str(new ByteReader(table.buf, table.offset(rid)).uint()));
+        const ids = m.get(name);
+        if (ids) ids.push(rid);
+        else m.set(name, [rid]);
+      }
+      return m;
+    });
+    const tracepointsNamed = (name: string): TracepointFacts[] => {
+      const rids = tpRecordsByName().get(name);
+      if (!rids) return [];
+      const table = this.table('tp');
+      return this.guard(`${id} tracepoint ${name}`, () => rids.map((rid) => decodeTp(new ByteReader(table.buf, table.offset(rid)), str)));
+    };
     const syscalls = once(() => decodeAll('sc', (r) => ({ name: str(r.uint()), ...optNr(r.uint()), args: readParams(r, str) })));
     const lsmHooks = once(() => decodeAll('lsm', (r) => {
       const name = str(r.uint());
@@ -679,6 +863,7 @@ export class AtlasFile {
       get functionNames() { return names(); },
       functionAt,
       get tracepoints() { return tracepoints(); },
+      tracepointsNamed,
       get syscalls() { return syscalls(); },
       get lsmHooks() { return lsmHooks(); },
       get extraSymbols() { return misc().extraSymbols; },
@@ -694,8 +879,8 @@ export class AtlasFile {
     const t = this.table('tp');
     const out = new Map<string, string>();
     this.guard('tp records', () => {
-      for (let i = 0; i < t.offsets.length; i++) {
-        const r = new ByteReader(t.buf, t.offsets[i]);
+      for (let i = 0; i < t.count; i++) {
+        const r = new ByteReader(t.buf, t.offset(i));
         const name = strings.get(r.uint());
         const flags = r.uint();
         if (flags & TP_SYSTEM) {
@@ -726,15 +911,41 @@ export class AtlasFile {
 /** The NUL-separated string table, decoded one string at a time on first use: a kernel load
  *  touches only its own names, and kernels of the same file share the decoded strings. */
 class LazyStrings {
-  private readonly starts: Uint32Array;
   private readonly decoded: (string | undefined)[];
 
-  constructor(private readonly raw: Buffer) {
+  /** String i is `length(i)` bytes from `start(i)`. */
+  private constructor(private readonly raw: Buffer, count: number, private readonly start: (i: number) => number, private readonly length: (i: number) => number) {
+    this.decoded = new Array(count);
+  }
+
+  /** Find the strings by their NUL separators (format 1 files). */
+  static byScan(raw: Buffer): LazyStrings {
     const starts: number[] = raw.length ? [0] : [];
     for (let p = raw.indexOf(0); p >= 0; p = raw.indexOf(0, p + 1)) starts.push(p + 1);
     if (raw.length) starts.push(raw.length + 1);
-    this.starts = Uint32Array.from(starts);
-    this.decoded = new Array(Math.max(0, this.starts.length - 1));
+    const at = Uint32Array.from(starts);
+    return new LazyStrings(raw, Math.max(0, at.length - 1), (i) => at[i], (i) => at[i + 1] - 1 - at[i]);
+  }
+
+  /** Place the strings by the index section (format 2), after one pass that checks every
+   *  string ends in a NUL (the last one at the end) and the block starts agree. */
+  static fromIndex(raw: Buffer, index: Uint8Array, count: number): LazyStrings {
+    const blocks = Math.ceil(count / INDEX_BLOCK);
+    if (index.length !== 4 * blocks + 2 * count) throw new ByteFormatError(`string index of ${index.length} bytes for ${count} strings`);
+    const blockStarts = u32s(index, 0, blocks);
+    const lengths = u16s(index, 4 * blocks, count);
+    let pos = 0;
+    for (let i = 0; i < count; i++) {
+      if ((i & (INDEX_BLOCK - 1)) === 0 && blockStarts[i / INDEX_BLOCK] !== pos) throw new ByteFormatError(`string index block ${i / INDEX_BLOCK} is misplaced`);
+      pos += lengths[i] + 1;
+      if (pos <= raw.length ? raw[pos - 1] !== 0 : pos !== raw.length + 1) throw new ByteFormatError(`string ${i} does not end where the index says`);
+    }
+    if (count ? pos !== raw.length + 1 : raw.length !== 0) throw new ByteFormatError('string index does not cover the string table');
+    return new LazyStrings(raw, count, (i) => {
+      let at = blockStarts[i >>> 6];
+      for (let j = i & ~(INDEX_BLOCK - 1); j < i; j++) at += lengths[j] + 1;
+      return at;
+    }, (i) => lengths[i]);
   }
 
   get count(): number {
@@ -745,7 +956,8 @@ class LazyStrings {
     if (!(i >= 0 && i < this.decoded.length)) return undefined;
     let s = this.decoded[i];
     if (s === undefined) {
-      s = this.raw.toString('utf8', this.starts[i], this.starts[i + 1] - 1);
+      const from = this.start(i);
+      s = this.raw.toString('utf8', from, from + this.length(i));
       this.decoded[i] = s;
     }
     return s;
@@ -783,6 +995,16 @@ function validateHeader(file: string, h: AtlasHeader, dataBytes: number): void {
     if (!k?.meta || typeof k.meta.id !== 'string' || !k.lists || !k.counts) throw bad('a kernel entry has no id or lists');
     refs.push(k.misc, ...RECORD_KINDS.map((kind) => k.lists[kind]));
   }
+  if (h.index !== undefined) {
+    const x = h.index;
+    if (!x || typeof x !== 'object' || !x.tables || typeof x.tables !== 'object') throw bad('malformed index');
+    for (const counted of [x.strings, x.protos]) {
+      if (counted === undefined) continue;
+      if (!Number.isInteger(counted?.count) || counted.count < 0) throw bad('malformed index');
+      refs.push(counted);
+    }
+    for (const kind of RECORD_KINDS) if (x.tables[kind] !== undefined) refs.push(x.tables[kind]!);
+  }
   for (const r of refs) {
     if (!isSectionRef(r)) throw bad('a section reference is malformed');
     if (r.off + r.len > dataBytes) {
@@ -796,8 +1018,53 @@ type Skipper = (r: ByteReader) => void;
 /** Where each record of a table starts; for functions also each record's name string id. */
 interface RecordIndex {
   buf: Uint8Array;
-  offsets: Uint32Array;
+  count: number;
+  offset(record: number): number;
   nameIds?: Uint32Array;
+}
+
+/** A RecordIndex over offsets found by scanning (format 1 files). */
+function scannedIndex(buf: Uint8Array, offsets: Uint32Array, nameIds?: Uint32Array): RecordIndex {
+  return { buf, count: offsets.length, offset: (i) => offsets[i], nameIds };
+}
+
+/** The u32 array at `at` of a little-endian section, in place when aligned. */
+function u32s(bytes: Uint8Array, at: number, n: number): Uint32Array {
+  const start = bytes.byteOffset + at;
+  if (start % 4 === 0) return new Uint32Array(bytes.buffer, start, n);
+  return new Uint32Array(Uint8Array.prototype.slice.call(bytes, at, at + 4 * n).buffer);
+}
+
+function u16s(bytes: Uint8Array, at: number, n: number): Uint16Array {
+  const start = bytes.byteOffset + at;
+  if (start % 2 === 0) return new Uint16Array(bytes.buffer, start, n);
+  return new Uint16Array(Uint8Array.prototype.slice.call(bytes, at, at + 2 * n).buffer);
+}
+
+/** A table's index section (format 2), used in place after one pass that checks the lengths
+ *  tile the table and agree with the block offsets. */
+function recordsFromIndex(buf: Uint8Array, index: Uint8Array, count: number): RecordIndex {
+  const blocks = Math.ceil(count / INDEX_BLOCK);
+  if (index.length !== 4 * count + 4 * blocks + 2 * count) throw new ByteFormatError(`index of ${index.length} bytes for ${count} records`);
+  const nameIds = u32s(index, 0, count);
+  const blockOffsets = u32s(index, 4 * count, blocks);
+  const lengths = u16s(index, 4 * count + 4 * blocks, count);
+  let pos = 0;
+  for (let i = 0; i < count; i++) {
+    if ((i & (INDEX_BLOCK - 1)) === 0 && blockOffsets[i / INDEX_BLOCK] !== pos) throw new ByteFormatError(`index block ${i / INDEX_BLOCK} is misplaced`);
+    pos += lengths[i];
+  }
+  if (pos !== buf.length) throw new ByteFormatError('index does not cover its table');
+  return {
+    buf,
+    count,
+    nameIds,
+    offset(i: number): number {
+      let off = blockOffsets[i >>> 6];
+      for (let j = i & ~(INDEX_BLOCK - 1); j < i; j++) off += lengths[j];
+      return off;
+    },
+  };
 }
 
 /** Offsets of consecutive records; count -1 means "until the end". */
@@ -809,14 +1076,14 @@ function indexRecords(buf: Uint8Array, count: number, skip: Skipper): RecordInde
       out[i] = r.pos;
       skip(r);
     }
-    return { buf, offsets: out };
+    return scannedIndex(buf, out);
   }
   const out: number[] = [];
   while (!r.done) {
     out.push(r.pos);
     skip(r);
   }
-  return { buf, offsets: Uint32Array.from(out) };
+  return scannedIndex(buf, Uint32Array.from(out));
 }
 
 /** The function table is the one scanned at every load (hundreds of thousands of records):
@@ -848,7 +1115,7 @@ function indexFnRecords(buf: Uint8Array, count: number): RecordIndex {
     if (flags & FN_MODULE) next();
     if (flags & FN_INLINED_INTO) for (let n = next(); n > 0; n--) next();
   }
-  return { buf, offsets, nameIds };
+  return scannedIndex(buf, offsets, nameIds);
 }
 
 function skipN(r: ByteReader, n: number): void {

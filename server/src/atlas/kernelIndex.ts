@@ -19,7 +19,7 @@ export class KernelIndex implements KernelQuery {
   private readonly data: KernelData;
   private readonly decoded = new Map<number, FunctionFacts>();
   private extraSet?: Set<string>;
-  private tpByName?: Map<string, TracepointFacts[]>;
+  private readonly tpByName = new Map<string, readonly TracepointFacts[]>();
   private systemMap?: Map<string, string[]>;
   private syscallMap?: Map<string, SyscallFacts>;
   private lsmMap?: Map<string, LsmHookFacts>;
@@ -107,17 +107,12 @@ export class KernelIndex implements KernelQuery {
   }
 
   tracepoint(name: string, system?: string): TracepointFacts | undefined {
-    if (!this.tpByName) {
-      const m = new Map<string, TracepointFacts[]>();
-      for (const t of this.data.tracepoints) {
-        const list = m.get(t.name);
-        if (list) list.push(t);
-        else m.set(t.name, [t]);
-      }
-      this.tpByName = m;
+    let list = this.tpByName.get(name);
+    if (!list) {
+      list = this.data.tracepointsNamed(name);
+      if (list.length) this.tpByName.set(name, list); // absent names are cheap to ask again
     }
-    const list = this.tpByName.get(name);
-    if (!list) return undefined;
+    if (!list.length) return undefined;
     if (system === undefined) return list.find((t) => t.event) ?? list[0];
     return list.find((t) => t.system === system);
   }

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { after, describe, it } from 'node:test';
 import { dataDir } from '../../../server/src/dataDir';
 import { ATLAS_FORMAT_VERSION, AtlasFile, AtlasFileError, encodeAtlas, writeAtlasFile } from '../../../server/src/atlas/format';
@@ -34,6 +35,32 @@ function refusal(file: string): AtlasFileError {
     return e;
   }
   assert.fail(`${file} was accepted`);
+}
+
+/** The same file with its JSON header edited (the sections stay where they are). */
+function rewriteHeader(bytes: Buffer, edit: (header: any) => void): Buffer {
+  const len = bytes.readUInt32LE(12);
+  const header = JSON.parse(bytes.toString('utf8', 16, 16 + len));
+  edit(header);
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const prefix = Buffer.from(bytes.subarray(0, 16));
+  prefix.writeUInt32LE(json.length, 12);
+  return Buffer.concat([prefix, json, bytes.subarray(16 + len)]);
+}
+
+/** The same file with one (single-piece) section decompressed, edited, recompressed and
+ *  appended, its reference (and checksum) updated: bytes that pass the checksum but lie. */
+function replaceSection(bytes: Buffer, pick: (header: any) => any, edit: (raw: Buffer) => void): Buffer {
+  const len = bytes.readUInt32LE(12);
+  const dataStart = 16 + len;
+  const header = JSON.parse(bytes.toString('utf8', 16, dataStart));
+  const ref = pick(header);
+  assert.equal(ref.chunks, undefined, 'a section of one piece');
+  const raw = Buffer.from(zlib.brotliDecompressSync(bytes.subarray(dataStart + ref.off, dataStart + ref.off + ref.len)));
+  edit(raw);
+  const packed = zlib.brotliCompressSync(raw);
+  Object.assign(ref, { off: bytes.length - dataStart, len: packed.length, raw: raw.length, crc: zlib.crc32(packed) });
+  return rewriteHeader(Buffer.concat([bytes, packed]), (h) => Object.assign(pick(h), ref));
 }
 
 describe('atlas format', () => {
@@ -112,7 +139,7 @@ describe('atlas format', () => {
     bytes.writeUInt32LE(ATLAS_FORMAT_VERSION + 1, 8);
     fs.writeFileSync(file, bytes);
     const e = refusal(file);
-    assert.match(e.message, new RegExp(`old\\.atlas: atlas format version ${ATLAS_FORMAT_VERSION + 1}, but this bpf-atlas reads version ${ATLAS_FORMAT_VERSION}`));
+    assert.match(e.message, new RegExp(`old\\.atlas: atlas format version ${ATLAS_FORMAT_VERSION + 1}, but this bpf-atlas reads versions 1 to ${ATLAS_FORMAT_VERSION}`));
     bytes.writeUInt32LE(0, 8);
     fs.writeFileSync(file, bytes);
     assert.match(refusal(file).message, /rebuild it with `bpf-atlas index/);
@@ -139,6 +166,66 @@ describe('atlas format', () => {
     const hfile = path.join(tmp, 'header.atlas');
     fs.writeFileSync(hfile, header);
     assert.match(refusal(hfile).message, /header\.atlas: corrupt atlas header/);
+  });
+
+  it('reads a format 1 file (no index sections) exactly as a format 2 one', () => {
+    const kernels = ['ubuntu-22.04', 'ubuntu-24.04'].map((id) => sliceOf(bundle.loadFacts(id), 40));
+    const indexed = encodeAtlas(kernels, { quality: 1 });
+    // What format 1 wrote: no index sections (and no pieces, which a small file has none of).
+    const plain = rewriteHeader(indexed, (h) => { delete h.index; });
+    plain.writeUInt32LE(1, 8);
+    const a = path.join(tmp, 'indexed.atlas');
+    const b = path.join(tmp, 'plain.atlas');
+    fs.writeFileSync(a, indexed);
+    fs.writeFileSync(b, plain);
+    const fa = AtlasFile.open(a);
+    const fb = AtlasFile.open(b);
+    for (const k of kernels) {
+      assert.deepEqual(fa.loadFacts(k.meta.id), fb.loadFacts(k.meta.id));
+      const [da, db] = [fa.load(k.meta.id), fb.load(k.meta.id)];
+      for (let i = 0; i < da.functionCount; i += 97) assert.equal(da.nameAt(i), db.nameAt(i));
+    }
+  });
+
+  it('refuses an index that does not describe its table', () => {
+    const bytes = encodeAtlas([sliceOf(bundle.loadFacts('ubuntu-22.04'), 40)], { quality: 1 });
+    const file = path.join(tmp, 'badindex.atlas');
+    // Point the function index at the tracepoint index: its checksum is right, its size is not.
+    fs.writeFileSync(file, rewriteHeader(bytes, (h) => { h.index.tables.fn = h.index.tables.tp; }));
+    assert.match(refusal(file).message, /badindex\.atlas: corrupt atlas file \(fn index: index of \d+ bytes for \d+ records\)/);
+    // Right size and checksum, wrong content: one record length off by one.
+    fs.writeFileSync(file, replaceSection(bytes, (h) => h.index.tables.fn, (raw) => { raw.writeUInt16LE(raw.readUInt16LE(raw.length - 2) + 1, raw.length - 2); }));
+    assert.match(refusal(file).message, /badindex\.atlas: corrupt atlas file \(fn index: index does not cover its table\)/);
+    fs.writeFileSync(file, replaceSection(bytes, (h) => h.index.strings, (raw) => { raw.writeUInt16LE(raw.readUInt16LE(raw.length - 2) + 1, raw.length - 2); }));
+    assert.match(refusal(file).message, /badindex\.atlas: corrupt atlas file \(string index: string \d+ does not end where the index says\)/);
+    fs.writeFileSync(file, rewriteHeader(bytes, (h) => { h.index.strings.count += 1; }));
+    assert.match(refusal(file).message, /badindex\.atlas: corrupt atlas file \(string index: string index of \d+ bytes for \d+ strings\)/);
+  });
+
+  it('splits big sections into pieces, read back whole whether prefetched or not', async () => {
+    const bytes = fs.readFileSync(ubuntuAtlas);
+    const header = JSON.parse(bytes.toString('utf8', 16, 16 + bytes.readUInt32LE(12)));
+    assert.ok(header.strings.chunks?.length >= 2, 'the bundled string table is in pieces');
+    const plain = AtlasFile.open(ubuntuAtlas);
+    const warm = AtlasFile.open(ubuntuAtlas);
+    await Promise.all([warm.prefetch('ubuntu-22.04'), warm.prefetch('ubuntu-24.04')]);
+    for (const id of ['ubuntu-22.04', 'ubuntu-24.04']) assert.deepEqual(warm.loadFacts(id), plain.loadFacts(id), id);
+  });
+
+  it('refuses pieces that do not add up to their section', () => {
+    const file = path.join(tmp, 'pieces.atlas');
+    fs.writeFileSync(file, rewriteHeader(fs.readFileSync(ubuntuAtlas), (h) => { h.strings.chunks[0][1] += 1; }));
+    assert.match(refusal(file).message, /pieces\.atlas: corrupt atlas header \(a section reference is malformed\)/);
+  });
+
+  it('finds a tracepoint by name without decoding the others, equal to the full list', () => {
+    const d = bundle.load('ubuntu-24.04');
+    const all = d.tracepoints;
+    const names = [...new Set(all.map((t) => t.name))];
+    const twice = names.filter((n) => all.filter((t) => t.name === n).length > 1);
+    for (const name of [...names.filter((_, i) => i % 50 === 0), ...twice.slice(0, 20), 'sched_switch', 'no_such_event']) {
+      assert.deepEqual(d.tracepointsNamed(name), all.filter((t) => t.name === name), name);
+    }
   });
 
   it('says which kernels a file has when asked for another', () => {
