@@ -302,7 +302,9 @@ function assessPattern(kernel: KernelQuery, target: AttachTarget): Assessment {
   const a: Assessment = { kernel: k, found: matched.length > 0, attachable: matched.length > 0, hazards: [] };
   const v = new Verdict();
   if (!matched.length) return notFound(kernel, v, `No function matching ${target.name}`, a);
-  a.symbols = matched.slice(0, 50);
+  // functionNames() of the running kernel is in no set order: the symbols shown are the first
+  // 50 in name order all the same.
+  a.symbols = matched.sort().slice(0, 50);
   const missing = names.length - matched.length;
   if (missing > 0) v.add('fully-inlined', 'info', `${missing} matching function${missing === 1 ? ' has' : 's have'} no plain symbol on ${k} (inlined or renamed) and will not be attached.`);
   return v.finish(a, k);

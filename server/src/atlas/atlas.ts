@@ -61,10 +61,14 @@ export function versionOf(release: string): string {
  *  (without `live`) in builds or tests where that module is absent. */
 export interface LiveReaders {
   /** The lazy index of the running kernel (preferred: usable in about bpftool's time). */
-  openLive?: (opts?: { sysRoot?: string; bundledSystems?: ReadonlyMap<string, string> | (() => ReadonlyMap<string, string>); onProblem?: (m: string) => void }) => { kernel: LiveQuery };
+  openLive?: (opts?: LiveOpenOptions) => { kernel: LiveQuery };
+  /** openLive that lets the event loop run while /proc/kallsyms is read (what loadLive uses). */
+  openLiveAsync?: (opts?: LiveOpenOptions) => Promise<{ kernel: LiveQuery }>;
   live?: (opts?: { sysRoot?: string; bundledSystems?: ReadonlyMap<string, string>; onProblem?: (m: string) => void }) => KernelFacts | Promise<KernelFacts>;
   btfFile?: (file: string, opts?: { id?: string; bundledSystems?: ReadonlyMap<string, string>; onProblem?: (m: string) => void }) => KernelFacts | Promise<KernelFacts>;
 }
+
+type LiveOpenOptions = { sysRoot?: string; bundledSystems?: ReadonlyMap<string, string> | (() => ReadonlyMap<string, string>); onProblem?: (m: string) => void };
 
 export function liveReaders(): LiveReaders {
   let mod: { factsFromLive?: LiveReaders['live']; factsFromBtfFile?: LiveReaders['btfFile'] };
@@ -77,17 +81,20 @@ export function liveReaders(): LiveReaders {
   return {
     live: typeof mod.factsFromLive === 'function' ? mod.factsFromLive : undefined,
     btfFile: typeof mod.factsFromBtfFile === 'function' ? mod.factsFromBtfFile : undefined,
-    openLive: lazyLiveReader(),
+    ...lazyLiveReaders(),
   };
 }
 
-function lazyLiveReader(): LiveReaders['openLive'] {
+function lazyLiveReaders(): Pick<LiveReaders, 'openLive' | 'openLiveAsync'> {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require('../kernel/liveIndex') as { openLiveKernel?: LiveReaders['openLive'] };
-    return typeof mod.openLiveKernel === 'function' ? mod.openLiveKernel : undefined;
+    const mod = require('../kernel/liveIndex') as { openLiveKernel?: LiveReaders['openLive']; openLiveKernelAsync?: LiveReaders['openLiveAsync'] };
+    return {
+      openLive: typeof mod.openLiveKernel === 'function' ? mod.openLiveKernel : undefined,
+      openLiveAsync: typeof mod.openLiveKernelAsync === 'function' ? mod.openLiveKernelAsync : undefined,
+    };
   } catch {
-    return undefined;
+    return {};
   }
 }
 
@@ -97,6 +104,8 @@ export class Atlas implements AtlasQuery {
   private bundledLoaded = false;
   private readonly bundleErrors: string[] = [];
   private liveLoader?: LiveLoader;
+  /** The default reader's async open, preferred by loadLive(). */
+  private liveLoaderAsync?: () => Promise<LiveQuery>;
   private liveChecked = false;
   private livePending?: Promise<IndexedKernel>;
 
@@ -177,7 +186,10 @@ export class Atlas implements AtlasQuery {
     if (readers.openLive) {
       const open = readers.openLive;
       // The bundled atlases are opened only if tracefs is unreadable (a function, called lazily).
-      return () => open({ sysRoot: this.opts.sysRoot, bundledSystems: () => this.bundledSystems(), onProblem: (m) => this.liveProblems.push(m) }).kernel;
+      const opts = (): LiveOpenOptions => ({ sysRoot: this.opts.sysRoot, bundledSystems: () => this.bundledSystems(), onProblem: (m) => this.liveProblems.push(m) });
+      const openAsync = readers.openLiveAsync;
+      if (openAsync) this.liveLoaderAsync = async () => (await openAsync(opts())).kernel;
+      return () => open(opts()).kernel;
     }
     const read = readers.live;
     if (!read) return undefined;
@@ -330,7 +342,7 @@ export class Atlas implements AtlasQuery {
     if (!e || !this.liveLoader) return undefined;
     if (e.index) return e.index;
     if (!this.livePending) {
-      this.livePending = Promise.resolve(this.liveLoader!()).then((facts) => this.setLive(facts));
+      this.livePending = Promise.resolve((this.liveLoaderAsync ?? this.liveLoader)()).then((facts) => this.setLive(facts));
       this.livePending.catch(() => { this.livePending = undefined; });
     }
     return this.livePending;

@@ -238,6 +238,9 @@ export interface KernelQuery {
   fn(name: string): FunctionFacts | undefined;
   /** Any text symbol with exactly this name (plain or suffixed) exists. */
   hasSymbol(name: string): boolean;
+  /** Every function name, each once. Atlas kernels (KernelIndex) give them in name order; the
+   *  running kernel (LiveKernel) in no set order, as sorting 60k names would cost more than
+   *  opening it: callers that show names sort what they keep. */
   functionNames(): readonly string[];
   /** Up to `limit` distinct function names starting with `prefix`, in name order, without
    *  building the whole name list (completion on a cold kernel). Optional, added by H2. */

@@ -1,12 +1,15 @@
 // LiveKernel: the running kernel as a KernelQuery, indexed lazily so it is usable sooner than
 // `bpftool btf dump` can print the BTF (issue 6). The eager part is only what every question
-// needs: the vmlinux BTF parse, one hand-rolled scan of /proc/kallsyms that keeps code symbols
-// grouped by base name, and the names of the tracefs event folders. FunctionFacts and
-// TracepointFacts are built the first time a name is asked for, then cached; module BTF under
-// /sys/kernel/btf/<module> is parsed on the first question vmlinux BTF cannot answer; a format
-// file is read the first time its event is asked for. Answers are the ones live.ts's eager
-// factsFromLive gives (test/unit/kernel/liveIndex.test.ts checks that on the running kernel),
-// with the same honesty: unreadable sources leave facts null/unknown and become problems.
+// needs: the vmlinux BTF parse and its FUNC names, /proc/kallsyms's code symbols grouped by base
+// name, and the names of the tracefs event folders. kallsyms is the slow one (the kernel formats
+// it 4 KB per read), so a worker thread reads it while this thread parses the BTF, and its
+// chunks are scanned as they arrive (kallsymsReader.ts). Names are kept as byte ranges in hash
+// tables (nameTable.ts), not Maps of strings. FunctionFacts and TracepointFacts are built the
+// first time a name is asked for, then cached; module BTF under /sys/kernel/btf/<module> is
+// parsed on the first question vmlinux BTF cannot answer; a format file is read the first time
+// its event is asked for. Answers are the ones live.ts's eager factsFromLive gives
+// (test/unit/kernel/liveIndex.test.ts checks that on the running kernel), with the same honesty:
+// unreadable sources leave facts null/unknown and become problems.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,7 +19,9 @@ import {
   LiveOptions, ProblemSink, RawTracepointSource, attachSymbol, buildLsmHooks, kernelArch, problemSink, readBtfBytes,
   stripCommonFlag, tracepointArgsResolver, versionOf, liveModulesCovered,
 } from './live';
-import { TextSymbolScan, scanKallsymsText, symbolBaseName } from './procKallsyms';
+import { KallsymsIndex, symbolBaseName } from './procKallsyms';
+import { FNV_OFFSET, FNV_PRIME, NameTable } from './nameTable';
+import { KallsymsRead, KallsymsReadOptions, startKallsymsRead } from './kallsymsReader';
 import {
   BLACKLIST_UNKNOWN, EventFormat, FILTER_FUNCTIONS_UNKNOWN, findEventsRoot, listEventDirs, parseAvailableFilterFunctions,
   parseKprobeBlacklist, probeReadable, readEventFormat,
@@ -31,26 +36,54 @@ export interface OpenLiveResult {
   problems: string[];
 }
 
-/** Open the running kernel for queries. Throws KernelDataError only when its BTF is unreadable. */
-export function openLiveKernel(opts: LiveOptions = {}): OpenLiveResult {
-  const problems = problemSink(opts.onProblem);
-  const kernel = new LiveKernel(opts, problems);
+export interface LiveIndexOptions extends LiveOptions {
+  /** How /proc/kallsyms is read (default: on a worker thread while the BTF is parsed). */
+  kallsyms?: KallsymsReadOptions;
+}
+
+/**
+ * Open the running kernel for queries. Throws KernelDataError only when its BTF is unreadable.
+ * /proc/kallsyms is read on a worker thread meanwhile; this waits for it without running the
+ * event loop (openLiveKernelAsync lets it run).
+ */
+export function openLiveKernel(opts: LiveIndexOptions = {}): OpenLiveResult {
+  const { kernel, problems, read, kallsymsFile } = startOpen(opts);
+  kernel.attachSymbols(kallsymsFile, () => read.indexSync());
   return { kernel, problems: problems.list };
 }
 
-/** Code symbols of /proc/kallsyms grouped by base name (indexes into the scan's arrays). */
-interface SymbolIndex {
-  scan: TextSymbolScan;
-  byBase: Map<string, number | number[]>;
-  ranges?: { stext: Addr; etext: Addr; sinit?: Addr; einit?: Addr };
-  /** Text symbols whose name starts with '.' (local asm labels), sorted and unique. */
-  extra: string[];
+/** openLiveKernel that awaits the kallsyms read, so the event loop runs while it finishes. */
+export async function openLiveKernelAsync(opts: LiveIndexOptions = {}): Promise<OpenLiveResult> {
+  const { kernel, problems, read, kallsymsFile } = startOpen(opts);
+  let index: KallsymsIndex | undefined;
+  let error: unknown;
+  try {
+    index = await read.index();
+  } catch (e) {
+    error = e;
+  }
+  kernel.attachSymbols(kallsymsFile, () => {
+    if (!index) throw error;
+    return index;
+  });
+  return { kernel, problems: problems.list };
 }
 
-type Addr = [number, number];
-
-function addrLess(hiA: number, loA: number, hiB: number, loB: number): boolean {
-  return hiA < hiB || (hiA === hiB && loA < loB);
+/** Starts the kallsyms read, then does the synchronous part of opening while it runs. */
+function startOpen(opts: LiveIndexOptions): { kernel: LiveKernel; problems: ProblemSink; read: KallsymsRead; kallsymsFile: string } {
+  const problems = problemSink(opts.onProblem);
+  const kallsymsFile = path.join(opts.sysRoot ?? '/', 'proc/kallsyms');
+  const read = startKallsymsRead(kallsymsFile, opts.kallsyms);
+  let kernel: LiveKernel;
+  try {
+    kernel = new LiveKernel(opts, problems);
+  } catch (e) {
+    read.cancel();
+    throw e;
+  }
+  // Every question needs the BTF FUNC names; scan them while the worker still reads.
+  kernel.prepare();
+  return { kernel, problems, read, kallsymsFile };
 }
 
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -62,19 +95,19 @@ export class LiveKernel implements KernelQuery {
   private readonly btfBytes: Uint8Array;
   private readonly btfDir: string;
   private readonly release: string;
-  private readonly symbols?: SymbolIndex;
+  private symbols?: KallsymsIndex;
   private readonly eventsDir?: string;
   private readonly tracefsRoot?: string;
   private readonly eventDirs?: Map<string, string[]>;
   private readonly filterFunctionsFile?: string;
   private readonly blacklistFile?: string;
   private readonly moduleNames: string[];
-  private readonly coverage: Coverage;
+  private coverage?: Coverage;
+  private readonly noModuleSupport: boolean;
   private readonly btfFile: string;
 
   private metaCache?: KernelMeta;
   private modules?: [string, Btf][];
-  private vmlinuxFuncs?: Map<string, number>;
   private scannedNames?: VmlinuxNames;
   private moduleFuncs?: Map<string, { btf: Btf; protoId: number; module: string }>;
   private names?: string[];
@@ -94,6 +127,7 @@ export class LiveKernel implements KernelQuery {
   private lsmMap?: Map<string, LsmHookFacts>;
   private kfuncList?: string[];
 
+  /** The synchronous part of opening; openLiveKernel(Async) then attaches the symbols. */
   constructor(opts: LiveOptions, problems: ProblemSink) {
     this.opts = opts;
     this.problems = problems;
@@ -122,17 +156,6 @@ export class LiveKernel implements KernelQuery {
       problems.add(`${this.btfDir}: ${describeFsError(e)}; module BTF not read`);
     }
 
-    const kallsymsFile = sys('proc/kallsyms');
-    try {
-      const scan = scanKallsymsText(fs.readFileSync(kallsymsFile), kallsymsFile);
-      if (scan.addressesZeroed) {
-        problems.add(`${kallsymsFile}: addresses are hidden (kptr_restrict, not root); init-only functions cannot be told apart`);
-      }
-      this.symbols = indexSymbols(scan);
-    } catch (e) {
-      problems.add(e instanceof KernelDataError ? e.message : `${kallsymsFile}: ${describeFsError(e)}; symbols (renamed/duplicate functions) unknown`);
-    }
-
     // tracefs: event folder names only; format files, filter functions and blacklist on demand.
     const roots = opts.tracefsRoot ? [opts.tracefsRoot] : [sys('sys/kernel/tracing'), sys('sys/kernel/debug/tracing')];
     const tracefsProblems: string[] = [];
@@ -159,15 +182,34 @@ export class LiveKernel implements KernelQuery {
       problems.add('syscall arguments unknown: they come from tracefs syscalls/sys_enter_* formats');
     }
 
+    this.noModuleSupport = !fs.existsSync(sys('proc/modules'));
+    this.btfFile = btfFile;
+  }
+
+  /** Work every question needs, done while the kallsyms read is still running. */
+  prepare(): void {
+    this.vmlinuxNames();
+  }
+
+  /** Takes the kallsyms index (or the reason there is none, thrown by `read`) as a problem. */
+  attachSymbols(kallsymsFile: string, read: () => KallsymsIndex): void {
+    try {
+      const index = read();
+      if (index.addressesZeroed) {
+        this.problems.add(`${kallsymsFile}: addresses are hidden (kptr_restrict, not root); init-only functions cannot be told apart`);
+      }
+      this.symbols = index;
+    } catch (e) {
+      this.problems.add(e instanceof KernelDataError ? e.message : `${kallsymsFile}: ${describeFsError(e)}; symbols (renamed/duplicate functions) unknown`);
+    }
     this.coverage = {
       inline: 'none',
       ftrace: !!this.filterFunctionsFile,
       blacklist: !!this.blacklistFile,
-      modules: liveModulesCovered(!!this.symbols, !!this.symbols?.scan.hasModules, !fs.existsSync(sys('proc/modules'))),
+      modules: liveModulesCovered(!!this.symbols, !!this.symbols?.hasModules, this.noModuleSupport),
       btf: true,
       exactFieldOffsets: !!this.tracefsRoot,
     };
-    this.btfFile = btfFile;
   }
 
   private bundledMap?: ReadonlyMap<string, string> | null;
@@ -187,7 +229,7 @@ export class LiveKernel implements KernelQuery {
       this.metaCache = {
         id: 'live', release: this.release, version: versionOf(this.release), arch: kernelArch(), source: 'live',
         provenance: this.provenance(),
-        coverage: this.coverage,
+        coverage: this.coverage!,
         counts: {
           functions: this.functionNames().length,
           tracepoints: this.tracepointCount(),
@@ -227,11 +269,8 @@ export class LiveKernel implements KernelQuery {
     return this.scannedNames;
   }
 
-  private vmlinuxFunctions(): Map<string, number> {
-    if (!this.vmlinuxFuncs) {
-      this.vmlinuxFuncs = this.vmlinuxNames().funcs;
-    }
-    return this.vmlinuxFuncs;
+  private vmlinuxFunctions(): FuncNames {
+    return this.vmlinuxNames().funcs;
   }
 
   /** FUNCs of module BTF that vmlinux BTF lacks, first module (in name order) wins. */
@@ -268,13 +307,10 @@ export class LiveKernel implements KernelQuery {
     const src = this.btfFunc(name);
     const proto = src && src.btf.kind(src.protoId) === BtfKind.FUNC_PROTO ? src.btf.proto(src.protoId) : undefined;
     const k = this.symbols;
-    const entry = k?.byBase.get(name);
-    if (k && entry !== undefined) {
-      const idx = typeof entry === 'number' ? [entry] : [...entry];
-      const { scan, ranges } = k;
-      if (ranges) idx.sort((a, b) => (addrLess(scan.addrHi[a], scan.addrLo[a], scan.addrHi[b], scan.addrLo[b]) ? -1
-        : addrLess(scan.addrHi[b], scan.addrLo[b], scan.addrHi[a], scan.addrLo[a]) ? 1 : 0));
-      const names = idx.map((i) => scan.names[i]);
+    const entry = k ? k.bases.find(name) : -1;
+    if (k && entry >= 0) {
+      const idx = k.symbolsOf(entry);
+      const names = idx.map((i) => k.symbolName(i));
       const attach = attachSymbol(name, names);
       const f: FunctionFacts = {
         name,
@@ -285,9 +321,9 @@ export class LiveKernel implements KernelQuery {
         kprobeBlacklisted: this.blacklistSet()?.has(attach) ?? null,
       };
       if (proto) f.proto = proto;
-      const module = scan.moduleOf[idx[0]];
-      if (module >= 0 && idx.every((i) => scan.moduleOf[i] === module)) f.module = scan.modules[module];
-      if (ranges && module < 0 && idx.every((i) => scan.moduleOf[i] < 0 && inInit(ranges, scan.addrHi[i], scan.addrLo[i]))) f.initOnly = true;
+      const module = k.moduleOf(idx[0]);
+      if (module !== undefined && idx.every((i) => k.moduleOf(i) === module)) f.module = module;
+      if (module === undefined && idx.every((i) => k.isInit(i))) f.initOnly = true;
       return f;
     }
     if (!src) return undefined;
@@ -344,33 +380,40 @@ export class LiveKernel implements KernelQuery {
     return binarySearch(k.extra, name) >= 0;
   }
 
-  /** The sorted union of kallsyms base names and BTF FUNC names (sorted once, on first call). */
+  /** The union of BTF FUNC names and kallsyms base names, each once, in no set order (KernelQuery
+   *  allows that for the running kernel: sorting 60k names would cost more than the rest of
+   *  opening it). Built on first call. */
   functionNames(): readonly string[] {
     if (!this.names) {
-      const byBase = this.symbols?.byBase;
-      const names = byBase ? [...byBase.keys()] : [];
-      for (const n of this.vmlinuxFunctions().keys()) if (!byBase?.has(n)) names.push(n);
-      if (this.moduleNames.length) for (const n of this.moduleFunctions().keys()) if (!byBase?.has(n)) names.push(n);
-      this.names = sortNames(names, 0);
+      const k = this.symbols?.bases;
+      const funcs = this.vmlinuxFunctions();
+      const names = funcs.names();
+      if (k) {
+        // kallsyms base names BTF lacks, found by hash and characters: no string for the others
+        for (let e = 0; e < k.size; e++) {
+          if (funcs.table.findRange(k.text, k.offset(e), k.length(e), k.hash(e)) >= 0) continue;
+          const n = k.name(e);
+          if (!funcs.other.has(n)) names.push(n);
+        }
+      }
+      if (this.moduleNames.length) for (const n of this.moduleFunctions().keys()) if (!k?.has(n)) names.push(n);
+      this.names = names;
     }
     return this.names;
   }
 
-  /** Before the full list is sorted, only the names with the prefix are collected and sorted,
-   *  so a first completion on a cold kernel does not pay for sorting 60k names. */
+  /** The first `limit` names with the prefix in name order: one pass over the names, keeping
+   *  the smallest `limit` matches, so even an empty prefix sorts no more than `limit` names. */
   functionNamesWithPrefix(prefix: string, limit: number): string[] {
-    if (!this.names) {
-      const byBase = this.symbols?.byBase;
-      const found: string[] = [];
-      if (byBase) for (const n of byBase.keys()) if (n.startsWith(prefix)) found.push(n);
-      for (const n of this.vmlinuxFunctions().keys()) if (n.startsWith(prefix) && !byBase?.has(n)) found.push(n);
-      if (this.moduleNames.length) for (const n of this.moduleFunctions().keys()) if (n.startsWith(prefix) && !byBase?.has(n)) found.push(n);
-      return found.sort().slice(0, limit);
-    }
-    const names = this.names;
-    const out: string[] = [];
-    for (let i = lowerBound(names, prefix); i < names.length && out.length < limit && names[i].startsWith(prefix); i++) out.push(names[i]);
-    return out;
+    // SmallestNames drops repeats, so a name both kallsyms and BTF hold needs no lookup.
+    const smallest = new SmallestNames(limit);
+    const k = this.symbols?.bases;
+    if (k) for (const e of k.withPrefix(prefix)) smallest.offer(k.name(e));
+    const funcs = this.vmlinuxFunctions();
+    for (const e of funcs.table.withPrefix(prefix)) smallest.offer(funcs.table.name(e));
+    for (const n of funcs.other.keys()) if (n.startsWith(prefix)) smallest.offer(n);
+    if (this.moduleNames.length) for (const n of this.moduleFunctions().keys()) if (n.startsWith(prefix)) smallest.offer(n);
+    return smallest.names;
   }
 
   /** Local asm labels (`.E_copy`): text, but no function; kept for exact-name lookups. */
@@ -597,42 +640,6 @@ export class LiveKernel implements KernelQuery {
 
 // ---------------------------------------------------------------- helpers
 
-/** Group the scanned code symbols by base name, dropping vmlinux symbols outside the kernel text
- *  (the type letter is not trusted there: 7.x kernels mark some data `t`). */
-function indexSymbols(scan: TextSymbolScan): SymbolIndex {
-  const b = scan.boundaries;
-  const stext = b.get('_stext');
-  const etext = b.get('_etext');
-  const ranges = !scan.addressesZeroed && stext && etext
-    ? { stext, etext, sinit: b.get('_sinittext'), einit: b.get('_einittext') }
-    : undefined;
-  const byBase = new Map<string, number | number[]>();
-  const extra = new Set<string>();
-  const { names, addrHi, addrLo, moduleOf, baseOf } = scan;
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i];
-    if (name.charCodeAt(0) === 46) {
-      extra.add(name);
-      continue;
-    }
-    if (ranges && moduleOf[i] < 0 && !inText(ranges, addrHi[i], addrLo[i])) continue;
-    const base = baseOf[i] ?? name;
-    const prev = byBase.get(base);
-    if (prev === undefined) byBase.set(base, i);
-    else if (typeof prev === 'number') byBase.set(base, [prev, i]);
-    else prev.push(i);
-  }
-  return { scan, byBase, ranges, extra: [...extra].sort() };
-}
-
-function inInit(r: NonNullable<SymbolIndex['ranges']>, hi: number, lo: number): boolean {
-  return !!r.sinit && !!r.einit && !addrLess(hi, lo, r.sinit[0], r.sinit[1]) && addrLess(hi, lo, r.einit[0], r.einit[1]);
-}
-
-function inText(r: NonNullable<SymbolIndex['ranges']>, hi: number, lo: number): boolean {
-  return (!addrLess(hi, lo, r.stext[0], r.stext[1]) && addrLess(hi, lo, r.etext[0], r.etext[1])) || inInit(r, hi, lo);
-}
-
 /** `btf_trace_<tp>` typedef names of one BTF blob (its own types only). */
 function rawTracepointNames(btf: Btf): Set<string> {
   const out = new Set<string>();
@@ -648,7 +655,7 @@ function byTracepointKey(a: TracepointFacts, b: TracepointFacts): number {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
-function lowerBound(sorted: readonly string[], key: string): number {
+function binarySearch(sorted: readonly string[], key: string): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
@@ -656,23 +663,69 @@ function lowerBound(sorted: readonly string[], key: string): number {
     if (sorted[mid] < key) lo = mid + 1;
     else hi = mid;
   }
-  return lo;
+  return lo < sorted.length && sorted[lo] === key ? lo : -1;
 }
 
-function binarySearch(sorted: readonly string[], key: string): number {
-  const i = lowerBound(sorted, key);
-  return i < sorted.length && sorted[i] === key ? i : -1;
+/** The `limit` smallest distinct names offered, in code-unit order: names larger than the
+ *  largest kept one are turned away with one comparison, the others inserted in place. */
+class SmallestNames {
+  readonly names: string[] = [];
+  private readonly limit: number;
+
+  constructor(limit: number) {
+    this.limit = Math.max(0, limit);
+  }
+
+  offer(name: string): void {
+    const kept = this.names;
+    if (kept.length === this.limit && (this.limit === 0 || name >= kept[kept.length - 1])) return;
+    let lo = 0;
+    let hi = kept.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (kept[mid] < name) lo = mid + 1;
+      else hi = mid;
+    }
+    if (kept[lo] === name) return;
+    kept.splice(lo, 0, name);
+    if (kept.length > this.limit) kept.pop();
+  }
 }
 
 /**
- * FUNC name → its FUNC_PROTO id (first FUNC of a name wins), read straight off the type section
- * of bytes `btf` has already parsed and checked. Btf.funcs() gives the same through its general
- * name cache; this pass decodes only FUNC names, the one list every live lookup needs, which is
- * about half the cost of making the running kernel usable after the kallsyms read.
+ * FUNC names of vmlinux BTF with their FUNC_PROTO ids (first FUNC of a name wins): ASCII names
+ * (all of them in practice) as a NameTable over the string section, any other name decoded by
+ * Btf in `other`. Every live lookup needs them, so they are read straight off the type section
+ * of bytes `btf` has already parsed and checked, hashing the name bytes, with no string made.
  */
+class FuncNames {
+  readonly table: NameTable;
+  readonly protoIds: number[] = [];
+  readonly other = new Map<string, number>();
+
+  constructor(strings: string) {
+    this.table = new NameTable(strings, 65536);
+  }
+
+  get(name: string): number | undefined {
+    const e = this.table.find(name);
+    return e >= 0 ? this.protoIds[e] : this.other.get(name);
+  }
+
+  has(name: string): boolean {
+    return this.table.find(name) >= 0 || this.other.has(name);
+  }
+
+  /** Every name, each once, in no set order. */
+  names(): string[] {
+    const out = this.table.names();
+    for (const n of this.other.keys()) out.push(n);
+    return out;
+  }
+}
+
 interface VmlinuxNames {
-  /** FUNC name → FUNC_PROTO id (first FUNC of a name). */
-  funcs: Map<string, number>;
+  funcs: FuncNames;
   /** Raw tracepoint name → id of its `btf_trace_<name>` typedef (first of a name). */
   traceTypedefs: Map<string, number>;
   /** Names of `trace_event_raw_*` structs. */
@@ -687,28 +740,41 @@ function scanVmlinuxNames(bytes: Uint8Array, btf: Btf): VmlinuxNames {
   const typeEnd = typeStart + dv.getUint32(12, le);
   const strStart = hdrLen + dv.getUint32(16, le);
   const strLen = dv.getUint32(20, le);
-  const strings = Buffer.from(bytes.buffer, bytes.byteOffset + strStart, strLen).toString('latin1');
-  // Names are latin1 slices unless the section has a non-ASCII byte; then Btf decodes them.
-  const ascii = !/[^\x00-\x7f]/.test(strings);
-  const out: VmlinuxNames = { funcs: new Map(), traceTypedefs: new Map(), rawStructs: new Set() };
-  const nameOf = (off: number, id: number) => (off === 0 ? '' : ascii ? strings.slice(off, strings.indexOf('\0', off)) : btf.name(id));
+  const str = bytes.subarray(strStart, strStart + strLen);
+  const strings = Buffer.from(str.buffer, str.byteOffset, strLen).toString('latin1');
+  const funcs = new FuncNames(strings);
+  const out: VmlinuxNames = { funcs, traceTypedefs: new Map(), rawStructs: new Set() };
   let id = btf.firstId;
   for (let p = typeStart; p < typeEnd; id++) {
     const info = dv.getUint32(p + 4, le);
     const kind = (info >>> 24) & 0x1f;
     const vlen = info & 0xffff;
     if (kind === BtfKind.FUNC) {
-      const name = nameOf(dv.getUint32(p, le), id);
-      if (!out.funcs.has(name)) out.funcs.set(name, dv.getUint32(p + 8, le));
+      const off = dv.getUint32(p, le);
+      let h = FNV_OFFSET;
+      let ascii = true;
+      let q = off;
+      for (let c = str[q]; c !== 0; c = str[++q]) {
+        if (c > 127) ascii = false;
+        h = Math.imul(h ^ c, FNV_PRIME);
+      }
+      const protoId = dv.getUint32(p + 8, le);
+      if (ascii) {
+        const size = funcs.table.size;
+        if (funcs.table.add(off, q - off, h) === size) funcs.protoIds.push(protoId);
+      } else {
+        const name = btf.name(id);
+        if (!funcs.other.has(name)) funcs.other.set(name, protoId);
+      }
     } else if (kind === BtfKind.TYPEDEF) {
       const off = dv.getUint32(p, le);
       if (off !== 0 && strings.startsWith('btf_trace_', off)) {
-        const tp = nameOf(off, id).slice('btf_trace_'.length);
+        const tp = btf.name(id).slice('btf_trace_'.length);
         if (!out.traceTypedefs.has(tp)) out.traceTypedefs.set(tp, id);
       }
     } else if (kind === BtfKind.STRUCT) {
       const off = dv.getUint32(p, le);
-      if (off !== 0 && strings.startsWith('trace_event_raw_', off)) out.rawStructs.add(nameOf(off, id));
+      if (off !== 0 && strings.startsWith('trace_event_raw_', off)) out.rawStructs.add(btf.name(id));
     }
     p += 12 + TAIL_BYTES[kind] + vlen * VLEN_BYTES[kind];
   }
@@ -738,48 +804,3 @@ function traceArgsFromNames(btf: Btf, names: VmlinuxNames, tp: string): Param[] 
 /** Per BTF kind (index): fixed bytes after the 12-byte header, and bytes per vlen entry. */
 const TAIL_BYTES = [0, 4, 0, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 4, 0, 0];
 const VLEN_BYTES = [0, 0, 0, 0, 12, 12, 8, 0, 0, 0, 0, 0, 0, 8, 0, 12, 0, 0, 0, 12];
-
-const INDEX_SPAN = 131072; // 2^17 names at most per packed sort
-const PACKED_CHARS = 5; // 5 x 7 bits + 17 bits of index = 52 bits: exact in a double
-
-/**
- * Distinct names in code-unit order (what Array.prototype.sort gives), for the 60k-name list of
- * the running kernel at about half the cost: each name's next five (ASCII) characters and its
- * position are packed into one double, a Float64Array sort orders them natively, and only the
- * runs sharing those characters are sorted again on the following five. Non-ASCII names or
- * very long lists fall back to the plain sort.
- */
-function sortNames(names: string[], from: number): string[] {
-  const n = names.length;
-  if (n < 32 || n >= INDEX_SPAN) return names.sort();
-  const keys = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const s = names[i];
-    let k = 0;
-    for (let j = from; j < from + PACKED_CHARS; j++) {
-      const c = j < s.length ? s.charCodeAt(j) : 0;
-      if (c > 127) return names.sort();
-      k = k * 128 + c;
-    }
-    keys[i] = k * INDEX_SPAN + i;
-  }
-  keys.sort();
-  const out = new Array<string>(n);
-  let i = 0;
-  while (i < n) {
-    const prefix = Math.floor(keys[i] / INDEX_SPAN);
-    let j = i + 1;
-    while (j < n && Math.floor(keys[j] / INDEX_SPAN) === prefix) j++;
-    if (j - i === 1) {
-      out[i] = names[keys[i] % INDEX_SPAN];
-    } else {
-      const group: string[] = [];
-      for (let g = i; g < j; g++) group.push(names[keys[g] % INDEX_SPAN]);
-      // A run sharing the packed characters ends at most one name that is exactly that long.
-      const sorted = sortNames(group, from + PACKED_CHARS);
-      for (let g = 0; g < sorted.length; g++) out[i + g] = sorted[g];
-    }
-    i = j;
-  }
-  return out;
-}

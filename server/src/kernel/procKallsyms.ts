@@ -5,6 +5,7 @@
 // /proc/kallsyms sees them all as zero, which is tolerated (names and types still count).
 
 import { KernelDataError } from './errors';
+import { FNV_OFFSET, FNV_PRIME, NameTable, hashBytes } from './nameTable';
 
 export interface KernelSymbol {
   addr: bigint;
@@ -91,131 +92,374 @@ export function symbolSuffixes(name: string): string[] {
   return out;
 }
 
-/**
- * Only the code symbols of a /proc/kallsyms text, for indexing the running kernel without the
- * cost of a record (and a BigInt) per line: parallel arrays, one entry per text symbol that is
- * not a `__pfx_`/`__cfi_` padding label. Addresses are split into their high and low 32 bits.
- */
-export interface TextSymbolScan {
-  names: string[];
-  addrHi: number[];
-  addrLo: number[];
-  /** Index into `modules`, or -1 for vmlinux. */
-  moduleOf: number[];
-  modules: string[];
-  /** Base name (symbolBaseName) where it differs from the name; undefined entries otherwise. */
-  baseOf: (string | undefined)[];
-  /** Every address is zero (kptr_restrict for a non-root reader). */
-  addressesZeroed: boolean;
-  /** Some line (of any type) names a module. */
-  hasModules: boolean;
-  /** First vmlinux `_stext`, `_etext`, `_sinittext`, `_einittext`, as [hi, lo]. */
-  boundaries: Map<string, [number, number]>;
+/** A 64-bit kallsyms address as its high and low 32 bits. */
+type Addr = [number, number];
+
+/** The vmlinux text ranges (`_stext`.. `_etext`, `_sinittext`.. `_einittext`) read from kallsyms. */
+export interface TextRanges {
+  stext: Addr;
+  etext: Addr;
+  sinit?: Addr;
+  einit?: Addr;
 }
 
-const BOUNDARY_NAMES = new Set(['_stext', '_etext', '_sinittext', '_einittext']);
+/**
+ * The code symbols of a /proc/kallsyms text, read as it arrives (in chunks from a reader thread,
+ * or all at once) without a string or record per line: each text symbol that is not a
+ * `__pfx_`/`__cfi_` padding label has its name bytes copied into one arena, its address split
+ * into 32-bit halves, its module as an id, and a hash of its base name (symbolBaseName).
+ * Lines are checked as parseKallsyms checks them (every address has the width of the first
+ * line's); a text with no symbol, or with more malformed lines than a stray one, is a
+ * KernelDataError naming the file when finish() is called.
+ */
+export class KallsymsScanner {
+  private carry?: Uint8Array;
+  private width = -1;
+  private lineNo = 0;
+  private wellFormed = 0;
+  private bad = 0;
+  private firstBad = '';
+  private addressesZeroed = true;
+  private hasModules = false;
+  private readonly boundaries = new Map<string, Addr>();
+  private readonly modules: string[] = [];
+  private readonly moduleIds = new Map<string, number>();
+  private lastModule = '';
+  private lastModuleId = -1;
+  private count = 0;
+  private nameOff = new Int32Array(1 << 16);
+  private nameLen = new Int32Array(1 << 16);
+  /** Length of the base name (a prefix of the name); -1 for a local label (`.L...`). */
+  private baseLen = new Int32Array(1 << 16);
+  private hash = new Int32Array(1 << 16);
+  private addrHi = new Uint32Array(1 << 16);
+  private addrLo = new Uint32Array(1 << 16);
+  private moduleOf = new Int32Array(1 << 16);
+  private arena = new Uint8Array(1 << 21);
+  private used = 0;
+
+  /** Scans the complete lines of `chunk` (with what was left over from the previous one). */
+  push(chunk: Uint8Array): void {
+    let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.carry) {
+      buf = Buffer.concat([this.carry, buf]);
+      this.carry = undefined;
+    }
+    const last = buf.lastIndexOf(10);
+    if (last + 1 < buf.length) this.carry = Buffer.from(buf.subarray(last + 1));
+    if (last >= 0) this.scan(buf, last + 1);
+  }
+
+  /** Scans the last (unterminated) line and builds the index. */
+  finish(file: string): KallsymsIndex {
+    if (this.carry) {
+      const rest = this.carry;
+      this.carry = undefined;
+      this.scan(Buffer.from(rest), rest.length);
+    }
+    if (this.wellFormed === 0 || this.bad > this.wellFormed / 100 + 10) {
+      throw new KernelDataError(file, this.wellFormed === 0 && this.bad === 0
+        ? 'no symbols (empty file)'
+        : `not a kallsyms / System.map table: ${this.bad} malformed line(s), first at ${this.firstBad || 'start'}`);
+    }
+    const b = this.boundaries;
+    const stext = b.get('_stext');
+    const etext = b.get('_etext');
+    const ranges = !this.addressesZeroed && stext && etext
+      ? { stext, etext, sinit: b.get('_sinittext'), einit: b.get('_einittext') }
+      : undefined;
+    const n = this.count;
+    return new KallsymsIndex({
+      text: Buffer.from(this.arena.buffer, this.arena.byteOffset, this.used).toString('latin1'),
+      count: n,
+      nameOff: this.nameOff.subarray(0, n),
+      nameLen: this.nameLen.subarray(0, n),
+      baseLen: this.baseLen.subarray(0, n),
+      hash: this.hash.subarray(0, n),
+      addrHi: this.addrHi.subarray(0, n),
+      addrLo: this.addrLo.subarray(0, n),
+      moduleOf: this.moduleOf.subarray(0, n),
+      modules: this.modules,
+      addressesZeroed: this.addressesZeroed,
+      hasModules: this.hasModules,
+      ranges,
+    });
+  }
+
+  /** The lines of buf[0, limit). */
+  private scan(buf: Buffer, limit: number): void {
+    if (this.width < 0) {
+      let w = 0;
+      while (w < limit && isHex(buf[w])) w++;
+      this.width = w;
+    }
+    const width = this.width;
+    let lineNo = this.lineNo;
+    let zeroed = this.addressesZeroed;
+    let p = 0;
+    while (p < limit) {
+      const lineStart = p;
+      lineNo++;
+      let eol = buf.indexOf(10, p);
+      if (eol < 0 || eol > limit) eol = limit;
+      p = eol + 1;
+      let end = eol;
+      while (end > lineStart && (buf[end - 1] === 13 || isSpace(buf[end - 1]))) end--;
+      if (end === lineStart) continue; // blank line
+      const t = lineStart + width;
+      if (width === 0 || t + 3 >= end || !isSpace(buf[t]) || !isLetterOrQ(buf[t + 1]) || !isSpace(buf[t + 2]) || isSpace(buf[t + 3])
+        || !isHex(buf[lineStart]) || !isHex(buf[t - 1])) {
+        if (this.bad++ === 0) this.firstBad = `line ${lineNo}: ${JSON.stringify(buf.toString('latin1', lineStart, Math.min(eol, lineStart + 100)))}`;
+        continue;
+      }
+      this.wellFormed++;
+      const type = buf[t + 1];
+      const nameStart = t + 3;
+      let nameEnd = end;
+      let module = -1;
+      if (buf[end - 1] === 93) { // `name\t[module]`
+        let open = end - 2;
+        while (open > nameStart + 1 && buf[open] !== 91) open--;
+        if (open > nameStart + 1 && isSpace(buf[open - 1])) {
+          nameEnd = open - 1;
+          while (nameEnd > nameStart && isSpace(buf[nameEnd - 1])) nameEnd--;
+          this.hasModules = true;
+          module = this.moduleId(buf, open + 1, end - 1);
+        }
+      }
+      const isText = type === 116 || type === 84 || type === 119 || type === 87; // t T w W
+      const nameLen = nameEnd - nameStart;
+      const boundary = module < 0 && buf[nameStart] === 95 && nameLen >= 6 && nameLen <= 10;
+      if (!isText && !boundary) {
+        if (zeroed && !allZero(buf, lineStart, t)) zeroed = false;
+        continue;
+      }
+      let hi = 0;
+      let lo = 0;
+      for (let q = lineStart; q < t; q++) {
+        const c = buf[q];
+        const d = c <= 57 ? c - 48 : (c | 32) - 87;
+        hi = ((hi * 16) + (lo >>> 28)) >>> 0;
+        lo = ((lo << 4) | d) >>> 0;
+      }
+      if (hi !== 0 || lo !== 0) zeroed = false;
+      if (boundary && (nameLen === 6 || nameLen === 10)) {
+        const name = boundaryName(buf, nameStart, nameLen);
+        if (name && !this.boundaries.has(name)) this.boundaries.set(name, [hi, lo]);
+      }
+      if (!isText) continue;
+      if (buf[nameStart] === 95 && buf[nameStart + 1] === 95 && nameLen >= 6 && buf[nameStart + 5] === 95
+        && ((buf[nameStart + 2] === 112 && buf[nameStart + 3] === 102 && buf[nameStart + 4] === 120) // __pfx_
+          || (buf[nameStart + 2] === 99 && buf[nameStart + 3] === 102 && buf[nameStart + 4] === 105))) { // __cfi_
+        continue;
+      }
+      this.keep(buf, nameStart, nameEnd, hi, lo, module);
+    }
+    this.lineNo = lineNo;
+    this.addressesZeroed = zeroed;
+  }
+
+  /** Module id of the name in buf[start, end); consecutive lines mostly share one. */
+  private moduleId(buf: Buffer, start: number, end: number): number {
+    const last = this.lastModule;
+    if (this.lastModuleId >= 0 && last.length === end - start) {
+      let same = true;
+      for (let i = 0; i < last.length && same; i++) same = last.charCodeAt(i) === buf[start + i];
+      if (same) return this.lastModuleId;
+    }
+    const name = buf.toString('latin1', start, end);
+    let id = this.moduleIds.get(name);
+    if (id === undefined) {
+      id = this.modules.length;
+      this.modules.push(name);
+      this.moduleIds.set(name, id);
+    }
+    this.lastModule = name;
+    this.lastModuleId = id;
+    return id;
+  }
+
+  private keep(buf: Buffer, start: number, end: number, hi: number, lo: number, module: number): void {
+    const i = this.count++;
+    if (i === this.nameOff.length) this.growSymbols();
+    const len = end - start;
+    if (this.used + len > this.arena.length) {
+      const bigger = new Uint8Array(Math.max(this.arena.length * 2, this.used + len));
+      bigger.set(this.arena.subarray(0, this.used));
+      this.arena = bigger;
+    }
+    const arena = this.arena;
+    const off = this.used;
+    let h = FNV_OFFSET;
+    let dot = -1;
+    for (let q = start, o = off; q < end; q++, o++) {
+      const c = buf[q];
+      arena[o] = c;
+      h = Math.imul(h ^ c, FNV_PRIME);
+      if (c === 46 && dot < 0) dot = q - start;
+    }
+    let base = len;
+    if (dot === 0) {
+      base = -1;
+    } else if (dot > 0) {
+      base = symbolBaseName(buf.toString('latin1', start, end)).length;
+      if (base !== len) h = hashBytes(arena, off, base);
+    }
+    this.used += len;
+    this.nameOff[i] = off;
+    this.nameLen[i] = len;
+    this.baseLen[i] = base;
+    this.hash[i] = h;
+    this.addrHi[i] = hi;
+    this.addrLo[i] = lo;
+    this.moduleOf[i] = module;
+  }
+
+  private growSymbols(): void {
+    const n = this.nameOff.length * 2;
+    const i32 = (a: Int32Array) => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    const u32 = (a: Uint32Array) => {
+      const b = new Uint32Array(n);
+      b.set(a);
+      return b;
+    };
+    this.nameOff = i32(this.nameOff);
+    this.nameLen = i32(this.nameLen);
+    this.baseLen = i32(this.baseLen);
+    this.hash = i32(this.hash);
+    this.addrHi = u32(this.addrHi);
+    this.addrLo = u32(this.addrLo);
+    this.moduleOf = i32(this.moduleOf);
+  }
+}
+
+/** `_stext`, `_etext`, `_sinittext` or `_einittext` when buf[start, start + len) is one of them. */
+function boundaryName(buf: Buffer, start: number, len: number): string | undefined {
+  const c = buf[start + 1];
+  if (c !== 115 && c !== 101) return undefined; // s e
+  const name = buf.toString('latin1', start, start + len);
+  return name === '_stext' || name === '_etext' || name === '_sinittext' || name === '_einittext' ? name : undefined;
+}
+
+/** Scan a whole kallsyms text at once (see KallsymsScanner). */
+export function scanKallsyms(bytes: Uint8Array, file: string): KallsymsIndex {
+  const scanner = new KallsymsScanner();
+  scanner.push(bytes);
+  return scanner.finish(file);
+}
+
+interface KallsymsIndexParts {
+  text: string;
+  count: number;
+  nameOff: Int32Array;
+  nameLen: Int32Array;
+  baseLen: Int32Array;
+  hash: Int32Array;
+  addrHi: Uint32Array;
+  addrLo: Uint32Array;
+  moduleOf: Int32Array;
+  modules: string[];
+  addressesZeroed: boolean;
+  hasModules: boolean;
+  ranges?: TextRanges;
+}
 
 /**
- * Scan /proc/kallsyms bytes by hand (no regex or string per line): non-text lines are skipped
- * after their type letter unless they might be a text-range boundary. The same lines
- * parseKallsyms rejects count as malformed, with the same tolerance; too many is a
- * KernelDataError naming `file`.
+ * The code symbols of the running kernel grouped by base name: a NameTable over the kept names
+ * (one latin1 string holds them all), so a lookup or the list of base names makes strings only
+ * for what is asked. vmlinux symbols outside the kernel text ranges are left out (the type letter
+ * is not trusted there: 7.x kernels mark some data `t`); local labels (`.L...`) are kept apart,
+ * as `extra`.
  */
-export function scanKallsymsText(bytes: Uint8Array, file: string): TextSymbolScan {
-  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  // One latin1 decode of the whole text; names are slices of it (kallsyms names are ASCII).
-  const text = buf.toString('latin1');
-  const out: TextSymbolScan = {
-    names: [], addrHi: [], addrLo: [], moduleOf: [], modules: [], baseOf: [],
-    addressesZeroed: true, hasModules: false, boundaries: new Map(),
-  };
-  const moduleIds = new Map<string, number>();
-  const len = buf.length;
-  // Every address has the same width (%px: 16 hex digits on 64-bit): find it once, then only
-  // check each line's separators at the fixed places; memchr (indexOf) finds the line ends.
-  let width = 0;
-  while (width < len && isHex(buf[width])) width++;
-  let symbols = 0;
-  let bad = 0;
-  let firstBad = '';
-  let lineNo = 0;
-  let p = 0;
-  while (p < len) {
-    const lineStart = p;
-    lineNo++;
-    let eol = buf.indexOf(10, p);
-    if (eol < 0) eol = len;
-    p = eol + 1;
-    let end = eol;
-    while (end > lineStart && (buf[end - 1] === 13 || isSpace(buf[end - 1]))) end--;
-    if (end === lineStart) continue; // blank line
-    const t = lineStart + width;
-    if (width === 0 || !isSpace(buf[t]) || !isLetterOrQ(buf[t + 1]) || !isSpace(buf[t + 2]) || t + 3 >= end || isSpace(buf[t + 3])
-      || !isHex(buf[lineStart]) || !isHex(buf[t - 1])) {
-      if (bad++ === 0) firstBad = `line ${lineNo}: ${JSON.stringify(text.slice(lineStart, Math.min(eol, lineStart + 100)))}`;
-      continue;
-    }
-    symbols++;
-    const type = buf[t + 1];
-    const nameStart = t + 3;
-    let nameEnd = end;
-    let module = -1;
-    if (buf[end - 1] === 93) { // `name\t[module]`
-      const open = buf.lastIndexOf(91, end - 1);
-      if (open > nameStart + 1 && isSpace(buf[open - 1])) {
-        nameEnd = open - 1;
-        while (nameEnd > nameStart && isSpace(buf[nameEnd - 1])) nameEnd--;
-        const m = text.slice(open + 1, end - 1);
-        out.hasModules = true;
-        let id = moduleIds.get(m);
-        if (id === undefined) {
-          id = out.modules.length;
-          out.modules.push(m);
-          moduleIds.set(m, id);
-        }
-        module = id;
+export class KallsymsIndex {
+  /** Every address is zero (kptr_restrict for a non-root reader): ranges cannot be used. */
+  readonly addressesZeroed: boolean;
+  /** Some line (of any type) names a module. */
+  readonly hasModules: boolean;
+  readonly ranges?: TextRanges;
+  /** Text symbols whose name starts with '.' (local asm labels), sorted and unique. */
+  readonly extra: readonly string[];
+  /** Base names; entry e's symbols are first[e], then next[...] in kallsyms order. */
+  readonly bases: NameTable;
+  private readonly p: KallsymsIndexParts;
+  private readonly first: Int32Array;
+  private readonly next: Int32Array;
+
+  constructor(parts: KallsymsIndexParts) {
+    this.p = parts;
+    this.addressesZeroed = parts.addressesZeroed;
+    this.hasModules = parts.hasModules;
+    this.ranges = parts.ranges;
+    const { count, text, nameOff, nameLen, baseLen, hash, addrHi, addrLo, moduleOf, ranges } = parts;
+    const bases = new NameTable(text, count);
+    const first = new Int32Array(count);
+    const lastOf = new Int32Array(count);
+    const next = new Int32Array(count).fill(-1);
+    const extra = new Set<string>();
+    for (let i = 0; i < count; i++) {
+      const len = baseLen[i];
+      if (len < 0) {
+        extra.add(text.slice(nameOff[i], nameOff[i] + nameLen[i]));
+        continue;
       }
+      if (ranges && moduleOf[i] < 0 && !inText(ranges, addrHi[i], addrLo[i])) continue;
+      const size = bases.size;
+      const e = bases.add(nameOff[i], len, hash[i]);
+      if (e === size) first[e] = i;
+      else next[lastOf[e]] = i;
+      lastOf[e] = i;
     }
-    const text_ = type === 116 || type === 84 || type === 119 || type === 87; // t T w W
-    const nameLen = nameEnd - nameStart;
-    const boundary = module < 0 && buf[nameStart] === 95 && nameLen >= 6 && nameLen <= 10;
-    if (!text_ && !boundary) {
-      if (out.addressesZeroed && !allZero(buf, lineStart, t)) out.addressesZeroed = false;
-      continue;
-    }
-    // address, into two 32-bit halves
-    let hi = 0;
-    let lo = 0;
-    for (let q = lineStart; q < t; q++) {
-      const c = buf[q];
-      const d = c <= 57 ? c - 48 : (c | 32) - 87;
-      hi = ((hi * 16) + (lo >>> 28)) >>> 0;
-      lo = ((lo << 4) | d) >>> 0;
-    }
-    if (hi !== 0 || lo !== 0) out.addressesZeroed = false;
-    if (boundary) {
-      const n = text.slice(nameStart, nameEnd);
-      if (BOUNDARY_NAMES.has(n) && !out.boundaries.has(n)) out.boundaries.set(n, [hi, lo]);
-    }
-    if (!text_) continue;
-    if (buf[nameStart] === 95 && buf[nameStart + 1] === 95 && nameLen >= 6 && buf[nameStart + 5] === 95
-      && ((buf[nameStart + 2] === 112 && buf[nameStart + 3] === 102 && buf[nameStart + 4] === 120) // __pfx_
-        || (buf[nameStart + 2] === 99 && buf[nameStart + 3] === 102 && buf[nameStart + 4] === 105))) { // __cfi_
-      continue;
-    }
-    const name = text.slice(nameStart, nameEnd);
-    out.names.push(name);
-    out.addrHi.push(hi);
-    out.addrLo.push(lo);
-    out.moduleOf.push(module);
-    out.baseOf.push(name.indexOf('.') > 0 ? symbolBaseName(name) : undefined);
+    this.bases = bases;
+    this.first = first;
+    this.next = next;
+    this.extra = [...extra].sort();
   }
-  if (symbols === 0 || bad > symbols / 100 + 10) {
-    throw new KernelDataError(file, symbols === 0 && bad === 0
-      ? 'no symbols (empty file)'
-      : `not a kallsyms / System.map table: ${bad} malformed line(s), first at ${firstBad || 'start'}`);
+
+  /** The symbols of a base-name entry (indexes), in address order when the text ranges are
+   *  known, else in kallsyms order. */
+  symbolsOf(entry: number): number[] {
+    const out: number[] = [];
+    for (let i = this.first[entry]; i >= 0; i = this.next[i]) out.push(i);
+    if (this.ranges && out.length > 1) {
+      const { addrHi, addrLo } = this.p;
+      out.sort((a, b) => (addrLess(addrHi[a], addrLo[a], addrHi[b], addrLo[b]) ? -1
+        : addrLess(addrHi[b], addrLo[b], addrHi[a], addrLo[a]) ? 1 : 0));
+    }
+    return out;
   }
-  return out;
+
+  symbolName(i: number): string {
+    const off = this.p.nameOff[i];
+    return this.p.text.slice(off, off + this.p.nameLen[i]);
+  }
+
+  /** Module of a symbol, undefined for vmlinux. */
+  moduleOf(i: number): string | undefined {
+    const m = this.p.moduleOf[i];
+    return m < 0 ? undefined : this.p.modules[m];
+  }
+
+  /** A vmlinux symbol inside `_sinittext`.. `_einittext`. */
+  isInit(i: number): boolean {
+    const r = this.ranges;
+    return !!r && this.p.moduleOf[i] < 0 && inInit(r, this.p.addrHi[i], this.p.addrLo[i]);
+  }
+}
+
+function addrLess(hiA: number, loA: number, hiB: number, loB: number): boolean {
+  return hiA < hiB || (hiA === hiB && loA < loB);
+}
+
+function inInit(r: TextRanges, hi: number, lo: number): boolean {
+  return !!r.sinit && !!r.einit && !addrLess(hi, lo, r.sinit[0], r.sinit[1]) && addrLess(hi, lo, r.einit[0], r.einit[1]);
+}
+
+function inText(r: TextRanges, hi: number, lo: number): boolean {
+  return (!addrLess(hi, lo, r.stext[0], r.stext[1]) && addrLess(hi, lo, r.etext[0], r.etext[1])) || inInit(r, hi, lo);
 }
 
 function isHex(c: number): boolean {

@@ -4,13 +4,14 @@
 // (300 functions spread over the alphabet, the issue's named functions, every sched/ event),
 // on sysRoots with module symbols, ftrace and blacklist lists, on Debian 6.1 vmlinux + ext4
 // split BTF, and without tracefs; an unreadable sysRoot gives a clear message, never a crash.
+// The async open (kallsyms awaited) and a failing kallsyms worker give the same answers.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openLiveKernel, LiveKernel } from '../../../server/src/kernel/liveIndex';
+import { openLiveKernel, openLiveKernelAsync, LiveKernel } from '../../../server/src/kernel/liveIndex';
 import { readLive, LiveOptions } from '../../../server/src/kernel/live';
 import { KernelDataError } from '../../../server/src/kernel/errors';
 import { KernelIndex } from '../../../server/src/atlas/kernelIndex';
@@ -65,7 +66,7 @@ function spread(names: readonly string[], count: number): string[] {
 /** Asks every question for `fnNames` and the given tracepoints first (the lazy paths), then
  *  compares the whole lists. */
 function assertSameAnswers(lazy: LiveKernel, eager: KernelIndex, fnNames: string[], tpNames: string[]): void {
-  // before the name list exists (the cold path), then again after it is sorted
+  // before the name list exists, then again after it is built
   for (const prefix of ['vfs_', 'do_sys', 'ext4_', '', 'zzz_none']) {
     assert.deepEqual(lazy.functionNamesWithPrefix(prefix, 25), eager.functionNamesWithPrefix(prefix, 25), `prefix ${prefix}`);
   }
@@ -78,7 +79,10 @@ function assertSameAnswers(lazy: LiveKernel, eager: KernelIndex, fnNames: string
     const sys = eager.tracepoint(name)?.system;
     if (sys) assert.deepEqual(lazy.tracepoint(name, sys), eager.tracepoint(name, sys), `tracepoint(${name}, ${sys})`);
   }
-  assert.deepEqual(lazy.functionNames(), eager.functionNames(), 'functionNames()');
+  // The running kernel's names come in no set order (KernelQuery): the same names, each once.
+  const lazyNames = lazy.functionNames();
+  assert.equal(new Set(lazyNames).size, lazyNames.length, 'functionNames() has no repeats');
+  assert.deepEqual([...lazyNames].sort(), eager.functionNames(), 'functionNames()');
   for (const prefix of ['vfs_', 'do_sys', 'ext4_', '', 'zzz_none']) {
     assert.deepEqual(lazy.functionNamesWithPrefix(prefix, 25), eager.functionNamesWithPrefix(prefix, 25), `prefix ${prefix}`);
   }
@@ -202,5 +206,62 @@ test('LiveKernel with unreadable kallsyms and tracefs: BTF-only answers, each ga
     assert.deepEqual(kernel.syscalls(), []);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+/** What a LiveKernel answers to the questions the editor asks first, as plain data. */
+function firstAnswers(k: LiveKernel) {
+  const names = [...k.functionNames()].sort();
+  const sample = [...spread(names, 200), 'vfs_read', 'finish_task_switch', 'do_sys_open'];
+  return {
+    names,
+    fns: sample.map((n) => k.fn(n)),
+    symbols: sample.flatMap((n) => k.fn(n)?.symbols ?? []).map((s) => k.hasSymbol(s)),
+    prefix: k.functionNamesWithPrefix('vfs_', 30),
+    tracepoint: k.tracepoint('sched_switch', 'sched'),
+    extra: k.extraSymbols(),
+    meta: k.meta,
+  };
+}
+
+test('openLiveKernelAsync answers what openLiveKernel answers on the running kernel', { skip: btfSkip }, async () => {
+  const sync = openLiveKernel({});
+  const async_ = await openLiveKernelAsync({});
+  assert.deepEqual(firstAnswers(async_.kernel), firstAnswers(sync.kernel));
+  assert.deepEqual([...async_.problems].sort(), [...sync.problems].sort());
+});
+
+test('a kallsyms worker that fails: both opens read synchronously, same answers and problems', { skip: btfSkip }, async () => {
+  const reference = openLiveKernel({ kallsyms: { worker: false } });
+  for (const workerSource of ['throw new Error("no reader here")', '']) {
+    const sync = openLiveKernel({ kallsyms: { workerSource, stallMs: 200 } });
+    const async_ = await openLiveKernelAsync({ kallsyms: { workerSource } });
+    for (const opened of [sync, async_]) {
+      assert.deepEqual(firstAnswers(opened.kernel), firstAnswers(reference.kernel));
+      assert.deepEqual([...opened.problems].sort(), [...reference.problems].sort());
+    }
+  }
+});
+
+test('openLiveKernelAsync over a sysRoot: kallsyms problems as the sync open reports them', { skip: btfSkip }, async () => {
+  for (const kallsyms of ['this is not a symbol table\n'.repeat(50), undefined]) {
+    const root = fakeSysRoot(kallsyms === undefined ? {} : { 'proc/kallsyms': kallsyms });
+    try {
+      const sync = openLiveKernel({ sysRoot: root });
+      const async_ = await openLiveKernelAsync({ sysRoot: root });
+      assert.deepEqual([...async_.problems].sort(), [...sync.problems].sort());
+      assert.ok(async_.problems.some((p) => p.startsWith(path.join(root, 'proc/kallsyms') + ': ')), async_.problems.join('\n'));
+      assert.deepEqual(async_.kernel.fn('vfs_read'), sync.kernel.fn('vfs_read'));
+      assert.deepEqual(async_.kernel.meta, sync.kernel.meta);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  }
+  const missing = fs.mkdtempSync(path.join(os.tmpdir(), 'sysroot-'));
+  try {
+    await assert.rejects(openLiveKernelAsync({ sysRoot: missing }), (e: unknown) =>
+      e instanceof KernelDataError && e.file === path.join(missing, 'sys/kernel/btf/vmlinux'));
+  } finally {
+    fs.rmSync(missing, { recursive: true, force: true });
   }
 });

@@ -1,13 +1,16 @@
 // kallsyms / System.map text tests: real excerpts of /proc/kallsyms read as root and as nobody
 // (zeroed addresses), the live /proc/kallsyms when readable, Debian's placeholder System.map, the
-// module column, and the compiler-suffix naming rules.
+// module column, and the compiler-suffix naming rules. The running-kernel index's byte scan
+// (KallsymsScanner) is checked against the grouping parseKallsyms's records imply, on the same
+// texts, whole and cut into pieces anywhere.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  parseKallsyms, symbolBaseName, symbolSuffixes, isPaddingSymbol, isTextType,
+  KallsymsIndex, KallsymsScanner, KallsymsTable, KernelSymbol, parseKallsyms, scanKallsyms, symbolBaseName, symbolSuffixes,
+  isPaddingSymbol, isTextType,
 } from '../../../server/src/kernel/procKallsyms';
 import { KernelDataError } from '../../../server/src/kernel/errors';
 import { repoRoot } from '../../repoRoot';
@@ -75,4 +78,128 @@ test('live /proc/kallsyms parses completely', { skip: fs.existsSync(LIVE) ? fals
   const t = parseKallsyms(text, LIVE);
   assert.equal(t.symbols.length, text.split('\n').filter((l) => l.trim()).length, 'every line is a symbol');
   assert.ok(t.symbols.some((s) => s.name === 'vfs_read' && isTextType(s.type)));
+});
+
+// ---- KallsymsScanner / KallsymsIndex: the running-kernel index's scan, checked against what
+// parseKallsyms's records say the grouping must be.
+
+type Grouped = Map<string, [string, string, boolean][]>;
+
+/** Base name → [symbol, module, init-only] of its code symbols, from an index. */
+function grouped(index: KallsymsIndex): Grouped {
+  const out: Grouped = new Map();
+  for (let e = 0; e < index.bases.size; e++) {
+    out.set(index.bases.name(e), index.symbolsOf(e).map((i) => [index.symbolName(i), index.moduleOf(i) ?? '', index.isInit(i)]));
+  }
+  return out;
+}
+
+/** The same grouping computed from parseKallsyms's records (BigInt addresses, regex lines):
+ *  code symbols that are not padding, `.`-labels apart, vmlinux symbols outside the text
+ *  ranges dropped, address order within a base when the ranges are known. */
+function expectedGroups(t: KallsymsTable): { groups: Grouped; extra: string[]; ranged: boolean } {
+  const first = (n: string) => t.symbols.find((s) => s.name === n && !s.module)?.addr;
+  const [stext, etext, sinit, einit] = ['_stext', '_etext', '_sinittext', '_einittext'].map(first);
+  const ranged = !t.addressesZeroed && stext !== undefined && etext !== undefined;
+  const init = (a: bigint) => sinit !== undefined && einit !== undefined && a >= sinit && a < einit;
+  const inText = (a: bigint) => (a >= stext! && a < etext!) || init(a);
+  const extra = new Set<string>();
+  const bySymbol = new Map<string, KernelSymbol[]>();
+  for (const s of t.symbols) {
+    if (!isTextType(s.type) || isPaddingSymbol(s.name)) continue;
+    if (s.name.startsWith('.')) {
+      extra.add(s.name);
+      continue;
+    }
+    if (ranged && !s.module && !inText(s.addr)) continue;
+    const base = symbolBaseName(s.name);
+    const list = bySymbol.get(base);
+    if (list) list.push(s);
+    else bySymbol.set(base, [s]);
+  }
+  const groups: Grouped = new Map();
+  for (const [base, list] of bySymbol) {
+    if (ranged) list.sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0));
+    groups.set(base, list.map((s) => [s.name, s.module ?? '', ranged && !s.module && init(s.addr)]));
+  }
+  return { groups, extra: [...extra].sort(), ranged };
+}
+
+function assertSameAsRecords(index: KallsymsIndex, t: KallsymsTable): void {
+  const want = expectedGroups(t);
+  assert.deepEqual(grouped(index), want.groups);
+  assert.deepEqual(index.extra, want.extra);
+  assert.equal(index.addressesZeroed, t.addressesZeroed);
+  assert.equal(!!index.ranges, want.ranged);
+  assert.equal(index.hasModules, t.symbols.some((s) => s.module));
+}
+
+/** `text` pushed in pieces cut at the given offsets (mid-line as often as not). */
+function scanInPieces(bytes: Uint8Array, cuts: number[], file: string): KallsymsIndex {
+  const scanner = new KallsymsScanner();
+  let at = 0;
+  for (const c of [...cuts, bytes.length]) {
+    scanner.push(bytes.subarray(at, c));
+    at = c;
+  }
+  return scanner.finish(file);
+}
+
+test('scanKallsyms groups the real excerpts as the parsed records say (root and nobody views)', () => {
+  for (const f of ['proc-kallsyms-root.txt', 'proc-kallsyms-nobody.txt']) {
+    const text = read(f);
+    const index = scanKallsyms(Buffer.from(text, 'latin1'), f);
+    assertSameAsRecords(index, parseKallsyms(text, f));
+    assert.ok(index.bases.find('finish_task_switch') >= 0, f);
+    assert.equal(index.bases.find('__pfx_vfs_read'), -1, 'padding labels are not functions');
+  }
+  const root = scanKallsyms(Buffer.from(read('proc-kallsyms-root.txt'), 'latin1'), 'root');
+  assert.ok(root.ranges, 'the root excerpt has _stext/_etext');
+  assert.deepEqual(root.symbolsOf(root.bases.find('finish_task_switch')).map((i) => root.symbolName(i)), ['finish_task_switch.isra.0']);
+});
+
+test('scanKallsyms: modules, weak symbols, local labels, CRLF and blank lines', () => {
+  const text = 'ffffffff81000000 T _stext\r\n\nffffffff81001000 W arch_foo\nffffffff81001100 t .L_local\n'
+    + 'ffffffff81001200 t foo.cold\nffffffff81001300 t foo\nffffffff81001400 d foo_data\nffffffff82000000 T _etext\n'
+    + 'ffffffffc0a01000 t ext4_file_read_iter\t[ext4]\nffffffffc0a01100 t ext4_file_read_iter.cold\t[ext4]\n'
+    + 'ffffffffc0b01000 t demo_read\t[demo]\nffffffff81002000 t foo\t[demo]';
+  const index = scanKallsyms(Buffer.from(text), 'mixed');
+  assertSameAsRecords(index, parseKallsyms(text, 'mixed'));
+  const foo = grouped(index).get('foo');
+  assert.deepEqual(foo, [['foo.cold', '', false], ['foo', '', false], ['foo', 'demo', false]]);
+  assert.deepEqual(index.extra, ['.L_local']);
+  assert.equal(index.bases.find('foo_data'), -1, 'data is not code');
+});
+
+test('scanKallsyms: the errors and the tolerance parseKallsyms has', () => {
+  const garbage = fs.readFileSync(__filename);
+  assert.throws(() => scanKallsyms(garbage, __filename), (e: unknown) => {
+    assert.ok(e instanceof KernelDataError);
+    assert.throws(() => parseKallsyms(garbage.toString('latin1'), __filename), { message: (e as Error).message });
+    return true;
+  });
+  assert.throws(() => scanKallsyms(new Uint8Array(0), 'empty.map'), /empty\.map: no symbols \(empty file\)/);
+  // A stray line in a real table is tolerated.
+  const text = read('proc-kallsyms-root.txt') + 'not a symbol line\n';
+  assertSameAsRecords(scanKallsyms(Buffer.from(text, 'latin1'), 'stray'), parseKallsyms(text, 'stray'));
+});
+
+test('live /proc/kallsyms: the scan groups as the parsed records say, whole or in pieces', { skip: fs.existsSync(LIVE) ? false : 'no /proc/kallsyms' }, () => {
+  const bytes = fs.readFileSync(LIVE);
+  const whole = scanKallsyms(bytes, LIVE);
+  assertSameAsRecords(whole, parseKallsyms(bytes.toString('latin1'), LIVE));
+  assert.ok(whole.bases.find('vfs_read') >= 0);
+  // Pieces cut anywhere (a reader thread hands over line-aligned chunks, but the scanner must
+  // not depend on it): tiny ones, one-byte ones, and large ones.
+  const cuts: number[] = [];
+  let x = 12345;
+  for (let at = 1, k = 0; at < bytes.length; k++) {
+    cuts.push(at);
+    x = (x * 1103515245 + 12345) % 2147483648;
+    at += k % 3 === 0 ? 1 + (x % 40) : 1 + (x % 200000);
+  }
+  const pieces = scanInPieces(bytes, cuts, LIVE);
+  assert.deepEqual(grouped(pieces), grouped(whole));
+  assert.deepEqual(pieces.extra, whole.extra);
+  assert.deepEqual(pieces.ranges, whole.ranges);
 });
