@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import { MessageChannel, MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { KallsymsIndex, KallsymsScanner, scanKallsyms } from './procKallsyms';
+import type { NameTable } from './nameTable';
 
 const WORKER_SOURCE = `'use strict';
 const fs = require('fs');
@@ -85,6 +86,7 @@ export class KallsymsRead {
   private exited = false;
   private onExit?: () => void;
   private outcome?: Outcome;
+  private known?: NameTable;
 
   constructor(file: string, opts: KallsymsReadOptions = {}) {
     this.file = file;
@@ -112,6 +114,12 @@ export class KallsymsRead {
     } catch {
       this.worker = undefined;
     }
+  }
+
+  /** Names to look each symbol's base name up in as it is scanned (KallsymsIndex.isKnown). */
+  setKnown(names: NameTable): void {
+    this.known = names;
+    this.scanner.setKnown(names);
   }
 
   /** Blocks until the file is read and scanned. */
@@ -214,7 +222,7 @@ export class KallsymsRead {
     this.stop();
     this.via = 'sync';
     try {
-      this.outcome = { index: scanKallsyms(fs.readFileSync(this.file), this.file) };
+      this.outcome = { index: scanKallsyms(fs.readFileSync(this.file), this.file, this.known) };
     } catch (e) {
       this.outcome = { error: e };
     }

@@ -81,8 +81,9 @@ function startOpen(opts: LiveIndexOptions): { kernel: LiveKernel; problems: Prob
     read.cancel();
     throw e;
   }
-  // Every question needs the BTF FUNC names; scan them while the worker still reads.
-  kernel.prepare();
+  // Every question needs the BTF FUNC names; scan them while the worker still reads, then look
+  // each kallsyms base name up in them as its chunk arrives (for functionNames()).
+  read.setKnown(kernel.prepare());
   return { kernel, problems, read, kallsymsFile };
 }
 
@@ -186,9 +187,12 @@ export class LiveKernel implements KernelQuery {
     this.btfFile = btfFile;
   }
 
-  /** Work every question needs, done while the kallsyms read is still running. */
-  prepare(): void {
-    this.vmlinuxNames();
+  /** Work every question needs, done while the kallsyms read is still running; gives the BTF
+   *  FUNC names, for the kallsyms scan to look its base names up in. */
+  prepare(): NameTable {
+    const funcs = this.vmlinuxFunctions();
+    funcs.names();
+    return funcs.table;
   }
 
   /** Takes the kallsyms index (or the reason there is none, thrown by `read`) as a problem. */
@@ -387,11 +391,14 @@ export class LiveKernel implements KernelQuery {
     if (!this.names) {
       const k = this.symbols?.bases;
       const funcs = this.vmlinuxFunctions();
-      const names = funcs.names();
-      if (k) {
-        // kallsyms base names BTF lacks, found by hash and characters: no string for the others
+      const names = funcs.names().slice();
+      const index = this.symbols;
+      if (index && k) {
+        // kallsyms base names BTF lacks (looked up as kallsyms was scanned, or by hash and
+        // characters now): no string is made for the others
         for (let e = 0; e < k.size; e++) {
-          if (funcs.table.findRange(k.text, k.offset(e), k.length(e), k.hash(e)) >= 0) continue;
+          const inBtf = index.isKnown(e) ?? funcs.table.findRange(k.text, k.offset(e), k.length(e), k.hash(e)) >= 0;
+          if (inBtf) continue;
           const n = k.name(e);
           if (!funcs.other.has(n)) names.push(n);
         }
@@ -716,11 +723,15 @@ class FuncNames {
     return this.table.find(name) >= 0 || this.other.has(name);
   }
 
-  /** Every name, each once, in no set order. */
-  names(): string[] {
-    const out = this.table.names();
-    for (const n of this.other.keys()) out.push(n);
-    return out;
+  private list?: string[];
+
+  /** Every name, each once, in no set order (made once). */
+  names(): readonly string[] {
+    if (!this.list) {
+      this.list = this.table.names();
+      for (const n of this.other.keys()) this.list.push(n);
+    }
+    return this.list;
   }
 }
 

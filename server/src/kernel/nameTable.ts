@@ -89,6 +89,17 @@ export class NameTable {
     }
   }
 
+  /** The entry named by bytes[off, off + len) (hash `h`), latin1; or -1. */
+  findBytes(bytes: Uint8Array, off: number, len: number, h: number): number {
+    const text = this.text;
+    for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
+      const slot = this.slots[s];
+      if (slot === 0) return -1;
+      const e = slot - 1;
+      if (this.hashes[e] === h && this.len[e] === len && sameBytes(text, this.off[e], bytes, off, len)) return e;
+    }
+  }
+
   has(name: string): boolean {
     return this.find(name) >= 0;
   }
@@ -162,5 +173,10 @@ export class NameTable {
 
 function sameRange(a: string, aOff: number, b: string, bOff: number, len: number): boolean {
   for (let k = 0; k < len; k++) if (a.charCodeAt(aOff + k) !== b.charCodeAt(bOff + k)) return false;
+  return true;
+}
+
+function sameBytes(a: string, aOff: number, b: Uint8Array, bOff: number, len: number): boolean {
+  for (let k = 0; k < len; k++) if (a.charCodeAt(aOff + k) !== b[bOff + k]) return false;
   return true;
 }

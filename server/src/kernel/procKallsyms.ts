@@ -137,6 +137,17 @@ export class KallsymsScanner {
   private moduleOf = new Int32Array(1 << 16);
   private arena = new Uint8Array(1 << 21);
   private used = 0;
+  /** Names looked up as the symbols arrive (setKnown), and per symbol whether its base is one. */
+  private known?: NameTable;
+  private knownFrom = 0;
+  private inKnown = new Uint8Array(1 << 16);
+
+  /** Look every symbol's base name up in `names` while scanning (the caller has the table ready
+   *  before the last chunks arrive; finish() looks up what was scanned before). */
+  setKnown(names: NameTable): void {
+    this.known = names;
+    this.knownFrom = this.count;
+  }
 
   /** Scans the complete lines of `chunk` (with what was left over from the previous one). */
   push(chunk: Uint8Array): void {
@@ -169,6 +180,13 @@ export class KallsymsScanner {
       ? { stext, etext, sinit: b.get('_sinittext'), einit: b.get('_einittext') }
       : undefined;
     const n = this.count;
+    const known = this.known;
+    if (known) {
+      for (let i = 0; i < this.knownFrom; i++) {
+        const len = this.baseLen[i];
+        if (len >= 0) this.inKnown[i] = known.findBytes(this.arena, this.nameOff[i], len, this.hash[i]) >= 0 ? 1 : 0;
+      }
+    }
     return new KallsymsIndex({
       text: Buffer.from(this.arena.buffer, this.arena.byteOffset, this.used).toString('latin1'),
       count: n,
@@ -179,6 +197,7 @@ export class KallsymsScanner {
       addrHi: this.addrHi.subarray(0, n),
       addrLo: this.addrLo.subarray(0, n),
       moduleOf: this.moduleOf.subarray(0, n),
+      inKnown: known ? this.inKnown.subarray(0, n) : undefined,
       modules: this.modules,
       addressesZeroed: this.addressesZeroed,
       hasModules: this.hasModules,
@@ -313,6 +332,7 @@ export class KallsymsScanner {
     this.addrHi[i] = hi;
     this.addrLo[i] = lo;
     this.moduleOf[i] = module;
+    if (this.known && base >= 0) this.inKnown[i] = this.known.findBytes(arena, off, base, h) >= 0 ? 1 : 0;
   }
 
   private growSymbols(): void {
@@ -334,6 +354,9 @@ export class KallsymsScanner {
     this.addrHi = u32(this.addrHi);
     this.addrLo = u32(this.addrLo);
     this.moduleOf = i32(this.moduleOf);
+    const inKnown = new Uint8Array(n);
+    inKnown.set(this.inKnown);
+    this.inKnown = inKnown;
   }
 }
 
@@ -346,8 +369,9 @@ function boundaryName(buf: Buffer, start: number, len: number): string | undefin
 }
 
 /** Scan a whole kallsyms text at once (see KallsymsScanner). */
-export function scanKallsyms(bytes: Uint8Array, file: string): KallsymsIndex {
+export function scanKallsyms(bytes: Uint8Array, file: string, known?: NameTable): KallsymsIndex {
   const scanner = new KallsymsScanner();
+  if (known) scanner.setKnown(known);
   scanner.push(bytes);
   return scanner.finish(file);
 }
@@ -362,6 +386,8 @@ interface KallsymsIndexParts {
   addrHi: Uint32Array;
   addrLo: Uint32Array;
   moduleOf: Int32Array;
+  /** Per symbol, 1 when its base name is in the scanner's known names (setKnown). */
+  inKnown?: Uint8Array;
   modules: string[];
   addressesZeroed: boolean;
   hasModules: boolean;
@@ -441,6 +467,13 @@ export class KallsymsIndex {
   moduleOf(i: number): string | undefined {
     const m = this.p.moduleOf[i];
     return m < 0 ? undefined : this.p.modules[m];
+  }
+
+  /** Whether a base name is among the names given to the scanner's setKnown (undefined: none
+   *  were given). */
+  isKnown(entry: number): boolean | undefined {
+    const inKnown = this.p.inKnown;
+    return inKnown ? inKnown[this.first[entry]] === 1 : undefined;
   }
 
   /** A vmlinux symbol inside `_sinittext`.. `_einittext`. */

@@ -13,6 +13,7 @@ import {
   isPaddingSymbol, isTextType,
 } from '../../../server/src/kernel/procKallsyms';
 import { KernelDataError } from '../../../server/src/kernel/errors';
+import { NameTable, hashBytes } from '../../../server/src/kernel/nameTable';
 import { repoRoot } from '../../repoRoot';
 
 const DIR = path.join(repoRoot(), 'test/fixtures/kernel/kallsyms');
@@ -202,4 +203,31 @@ test('live /proc/kallsyms: the scan groups as the parsed records say, whole or i
   assert.deepEqual(grouped(pieces), grouped(whole));
   assert.deepEqual(pieces.extra, whole.extra);
   assert.deepEqual(pieces.ranges, whole.ranges);
+});
+
+test('base names are looked up in known names as they are scanned, or at the end for earlier chunks', () => {
+  const text = read('proc-kallsyms-root.txt');
+  const bytes = Buffer.from(text, 'latin1');
+  // Known names: every other base name of the excerpt, plus names it lacks.
+  const all = grouped(scanKallsyms(bytes, 'root'));
+  const chosen = [...all.keys()].filter((_, i) => i % 2 === 0);
+  const knownText = [...chosen, 'not_in_kallsyms', 'vfs_read_not'].join('\0');
+  const known = new NameTable(knownText);
+  let at = 0;
+  for (const name of knownText.split('\0')) {
+    known.add(at, name.length, hashBytes(Buffer.from(name, 'latin1'), 0, name.length));
+    at += name.length + 1;
+  }
+  const half = bytes.indexOf(10, bytes.length >> 1) + 1;
+  const early = new KallsymsScanner();
+  early.setKnown(known);
+  early.push(bytes);
+  const late = new KallsymsScanner();
+  late.push(bytes.subarray(0, half));
+  late.setKnown(known);
+  late.push(bytes.subarray(half));
+  for (const index of [early.finish('early'), late.finish('late'), scanKallsyms(bytes, 'whole', known)]) {
+    for (let e = 0; e < index.bases.size; e++) assert.equal(index.isKnown(e), chosen.includes(index.bases.name(e)), index.bases.name(e));
+  }
+  assert.equal(scanKallsyms(bytes, 'none').isKnown(0), undefined, 'no known names given');
 });
