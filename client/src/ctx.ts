@@ -66,7 +66,14 @@ export class Ctx implements vscode.Disposable {
       // "attach to server" in .vscode/launch.json connects to this port.
       debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
     };
-    const initializationOptions: InitializationOptions = { workspaceTrusted: vscode.workspace.isTrusted };
+    // The settings go along too, so the server starts reading the target kernels before it gets
+    // to ask for them (it still asks, and that answer wins).
+    const trusted = vscode.workspace.isTrusted;
+    const initializationOptions: InitializationOptions = {
+      workspaceTrusted: trusted,
+      settings: restrictForTrust(vscode.workspace.getConfiguration().get<Record<string, unknown>>(SETTINGS_SECTION), trusted, (key) =>
+        vscode.workspace.getConfiguration(SETTINGS_SECTION).inspect(key)),
+    };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [
         { language: 'c', scheme: 'file' },

@@ -88,6 +88,10 @@ export interface ServerServices<D extends VersionedDocument> {
    *  Problems go into AtlasState. `trusted` false means no file named by the workspace may be
    *  read. `busy` reports a long step (or undefined when it is over) for the status bar. */
   configureAtlas(settings: Settings, trusted: boolean, busy: (what: string | undefined) => void): Promise<AtlasState>;
+  /** Starts reading what these settings will need, without waiting and without reporting (the
+   *  settings a client pushes at initialize, before it is asked for them): configureAtlas then
+   *  finds the work under way or done. Optional. */
+  warmUp?(settings: Settings, trusted: boolean): void;
   lookup(query: string, kernels: string[] | undefined, ctx: FeatureContext): LookupResult;
   /** Indexes the running kernel and makes it the `live` atlas of later configureAtlas calls. */
   buildLiveAtlas(report: (p: IndexProgressParams) => void): Promise<BuildLiveAtlasResult>;
@@ -290,6 +294,9 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
     const init = (params.initializationOptions ?? {}) as InitializationOptions;
     trusted = init.workspaceTrusted !== false;
     pushedSettings = init.settings;
+    // Start decompressing the target kernels now, while the client finishes its handshake and
+    // opens documents; problems are reported when the settings are applied.
+    if (pushedSettings !== undefined) services.warmUp?.(validateSettings(pushedSettings).settings, trusted);
     return {
       serverInfo: { name: SERVER_NAME, version: SERVER_VERSION },
       capabilities: {

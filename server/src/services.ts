@@ -175,6 +175,26 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     return { atlas: current, targets, unresolved, error };
   };
 
+  const warmUp = (settings: Settings, trusted: boolean): void => {
+    try {
+      const current = atlasFor(settings);
+      const ids: string[] = [];
+      for (const spec of settings.targetKernels) {
+        if (!trusted && looksLikePath(spec)) continue;
+        try {
+          ids.push(current.resolve(spec));
+        } catch {
+          /* configureAtlas reports it */
+        }
+      }
+      const targets = ids.length ? ids : current.defaultTargets();
+      if (targets.includes('live')) current.loadLive().catch(() => undefined);
+      void current.preload(targets.filter((t) => t !== 'live'));
+    } catch {
+      /* configureAtlas reports it */
+    }
+  };
+
   const lookup = (query: string, kernels: string[] | undefined, ctx: FeatureContext): LookupResult => {
     const target = parseLookupQuery(query);
     if (!target) {
@@ -249,6 +269,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     knowledge,
     dataDir: dir,
     configureAtlas,
+    warmUp,
     lookup,
     buildLiveAtlas,
     liveKernelChanged,

@@ -125,11 +125,15 @@ describe('bpf-atlas language server over stdio (dist/server.js)', () => {
   test('rapid edits are debounced: diagnostics come for the last version only', async () => {
     const before = client.published(uri).length;
     const line = positionAfter(text, 'int handle_sched_switch').line;
+    // Type a comment one character at a time at the end of a line, as fast as an editor sends
+    // keystrokes that arrive together (sent back to back, not one per turn of this process, which
+    // on a loaded machine can leave the server idle between two of them).
+    const sent: Promise<void>[] = [];
     for (let v = 4; v < 24; v++) {
-      // Type a comment one character at a time at the end of a line.
       const character = text.split('\n')[line].length + (v - 4);
-      await client.change(uri, [{ range: { start: { line, character }, end: { line, character } }, text: v === 4 ? '/' : 'x' }], v);
+      sent.push(client.change(uri, [{ range: { start: { line, character }, end: { line, character } }, text: v === 4 ? '/' : 'x' }], v));
     }
+    await Promise.all(sent);
     const last = await client.waitForDiagnostics(uri, (p) => p.version === 23);
     const during = client.published(uri).slice(before);
     assert.ok(during.length <= 3, `at most a few publishes for 20 quick edits, got ${during.length}`);

@@ -785,17 +785,7 @@ export class AtlasFile {
     };
     const list = (kind: RecordKind): Uint32Array => {
       const raw = this.section(entry.lists[kind], `${id} ${kind} list`);
-      return this.guard(`${id} ${kind} list`, () => {
-        const out = new Uint32Array(entry.counts[kind]);
-        const r = new ByteReader(raw);
-        let prev = 0;
-        for (let i = 0; i < out.length; i++) {
-          prev += r.uint();
-          if (prev >= this.header.tables[kind].count) throw new ByteFormatError(`record ${prev} out of range`);
-          out[i] = prev;
-        }
-        return out;
-      });
+      return this.guard(`${id} ${kind} list`, () => decodeIdList(raw, entry.counts[kind], this.header.tables[kind].count));
     };
     const proto = (i: number): Proto => {
       const protoTable = this.protos();
@@ -1116,6 +1106,31 @@ function indexFnRecords(buf: Uint8Array, count: number): RecordIndex {
     if (flags & FN_INLINED_INTO) for (let n = next(); n > 0; n--) next();
   }
   return scannedIndex(buf, offsets, nameIds);
+}
+
+/** A kernel's list of record numbers (ascending, delta-coded varints): a tight loop, since the
+ *  function list of a kernel with modules has 300k entries and is decoded at every load. */
+function decodeIdList(raw: Uint8Array, count: number, records: number): Uint32Array {
+  const out = new Uint32Array(count);
+  const end = raw.length;
+  let pos = 0;
+  let prev = 0;
+  for (let i = 0; i < count; i++) {
+    let delta = 0;
+    let scale = 1;
+    for (;;) {
+      if (pos >= end) throw new ByteFormatError('data ends inside a number');
+      const b = raw[pos++];
+      delta += (b & 0x7f) * scale;
+      if (b < 0x80) break;
+      scale *= 0x80;
+      if (scale > 2 ** 28) throw new ByteFormatError('record number too large');
+    }
+    prev += delta;
+    if (prev >= records) throw new ByteFormatError(`record ${prev} out of range`);
+    out[i] = prev;
+  }
+  return out;
 }
 
 function skipN(r: ByteReader, n: number): void {
