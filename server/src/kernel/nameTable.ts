@@ -17,8 +17,9 @@ export function hashBytes(bytes: Uint8Array, start: number, len: number): number
 }
 
 export class NameTable {
-  /** The text every entry is a range of. */
-  readonly text: string;
+  /** The text every entry is a range of (a table built from bytes gets it when they are all in:
+   *  setText). */
+  text: string;
   /** Number of distinct names. */
   size = 0;
   private off: Int32Array;
@@ -58,6 +59,31 @@ export class NameTable {
       const e = slot - 1;
       if (this.hashes[e] === h && this.len[e] === len && sameRange(text, this.off[e], text, off, len)) return e;
     }
+  }
+
+  /** add() for a table still being built from bytes (the text is not made yet): the name is
+   *  bytes[off, off + len), and every entry is a range of the same `bytes`. */
+  addBytes(bytes: Uint8Array, off: number, len: number, h: number): number {
+    for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
+      const slot = this.slots[s];
+      if (slot === 0) {
+        const e = this.size++;
+        if (e === this.off.length) this.growEntries();
+        this.off[e] = off;
+        this.len[e] = len;
+        this.hashes[e] = h;
+        this.slots[s] = e + 1;
+        if (this.size * 2 > this.slots.length) this.rehash();
+        return e;
+      }
+      const e = slot - 1;
+      if (this.hashes[e] === h && this.len[e] === len && sameByteRanges(bytes, this.off[e], off, len)) return e;
+    }
+  }
+
+  /** The latin1 text of the bytes a table was built from with addBytes(). */
+  setText(text: string): void {
+    this.text = text;
   }
 
   /** The entry named `name`, or -1. */
@@ -178,5 +204,10 @@ function sameRange(a: string, aOff: number, b: string, bOff: number, len: number
 
 function sameBytes(a: string, aOff: number, b: Uint8Array, bOff: number, len: number): boolean {
   for (let k = 0; k < len; k++) if (a.charCodeAt(aOff + k) !== b[bOff + k]) return false;
+  return true;
+}
+
+function sameByteRanges(bytes: Uint8Array, a: number, b: number, len: number): boolean {
+  for (let k = 0; k < len; k++) if (bytes[a + k] !== bytes[b + k]) return false;
   return true;
 }

@@ -141,6 +141,19 @@ export class KallsymsScanner {
   private known?: NameTable;
   private knownFrom = 0;
   private inKnown = new Uint8Array(1 << 16);
+  /** Base names grouped as the symbols arrive, guessing which vmlinux symbols are inside the text
+   *  ranges from the boundaries seen so far (kallsyms lists vmlinux in address order, so the
+   *  guess is right unless the text is odd); finish() checks every guess and regroups when one
+   *  was wrong. Per entry its first symbol; per symbol the next one and whether it was grouped. */
+  private readonly bases = new NameTable('', 1 << 16);
+  private first = new Int32Array(1 << 16);
+  private lastOf = new Int32Array(1 << 16);
+  private next = new Int32Array(1 << 16);
+  private grouped = new Uint8Array(1 << 16);
+  private stext?: Addr;
+  private etext?: Addr;
+  private sinit?: Addr;
+  private einit?: Addr;
 
   /** Look every symbol's base name up in `names` while scanning (the caller has the table ready
    *  before the last chunks arrive; finish() looks up what was scanned before). */
@@ -187,8 +200,9 @@ export class KallsymsScanner {
         if (len >= 0) this.inKnown[i] = known.findBytes(this.arena, this.nameOff[i], len, this.hash[i]) >= 0 ? 1 : 0;
       }
     }
+    const text = Buffer.from(this.arena.buffer, this.arena.byteOffset, this.used).toString('latin1');
     return new KallsymsIndex({
-      text: Buffer.from(this.arena.buffer, this.arena.byteOffset, this.used).toString('latin1'),
+      text,
       count: n,
       nameOff: this.nameOff.subarray(0, n),
       nameLen: this.nameLen.subarray(0, n),
@@ -202,7 +216,50 @@ export class KallsymsScanner {
       addressesZeroed: this.addressesZeroed,
       hasModules: this.hasModules,
       ranges,
-    });
+    }, this.checkedGrouping(text, ranges));
+  }
+
+  /** The grouping made while scanning, with the symbols it left out wrongly (listed before the
+   *  boundary that puts them inside the ranges) put in; undefined when it holds one it must not
+   *  (removing a name from the table is not worth having: the index is then grouped afresh). */
+  private checkedGrouping(text: string, ranges: TextRanges | undefined): Grouping | undefined {
+    const { baseLen, moduleOf, addrHi, addrLo, grouped, nameOff, nameLen } = this;
+    const extra = new Set<string>();
+    const missed: number[] = [];
+    for (let i = 0; i < this.count; i++) {
+      if (baseLen[i] < 0) {
+        extra.add(text.slice(nameOff[i], nameOff[i] + nameLen[i]));
+        continue;
+      }
+      const wanted = !ranges || moduleOf[i] >= 0 || inText(ranges, addrHi[i], addrLo[i]);
+      if (wanted === (grouped[i] === 1)) continue;
+      if (!wanted) return undefined;
+      missed.push(i);
+    }
+    for (const i of missed) this.group(i);
+    this.bases.setText(text);
+    return { bases: this.bases, first: this.first.subarray(0, this.bases.size), next: this.next.subarray(0, this.count), extra: [...extra].sort() };
+  }
+
+  /** Adds symbol i to its base name's symbols, which stay in kallsyms order. */
+  private group(i: number): void {
+    const size = this.bases.size;
+    const e = this.bases.addBytes(this.arena, this.nameOff[i], this.baseLen[i], this.hash[i]);
+    const { first, next } = this;
+    if (e === size) {
+      first[e] = i;
+      next[i] = -1;
+    } else if (i < first[e]) {
+      next[i] = first[e];
+      first[e] = i;
+    } else {
+      let j = first[e];
+      while (next[j] >= 0 && next[j] < i) j = next[j];
+      next[i] = next[j];
+      next[j] = i;
+    }
+    if (next[i] < 0) this.lastOf[e] = i;
+    this.grouped[i] = 1;
   }
 
   /** The lines of buf[0, limit). */
@@ -264,7 +321,7 @@ export class KallsymsScanner {
       if (hi !== 0 || lo !== 0) zeroed = false;
       if (boundary && (nameLen === 6 || nameLen === 10)) {
         const name = boundaryName(buf, nameStart, nameLen);
-        if (name && !this.boundaries.has(name)) this.boundaries.set(name, [hi, lo]);
+        if (name && !this.boundaries.has(name)) this.noteBoundary(name, [hi, lo]);
       }
       if (!isText) continue;
       if (buf[nameStart] === 95 && buf[nameStart + 1] === 95 && nameLen >= 6 && buf[nameStart + 5] === 95
@@ -276,6 +333,23 @@ export class KallsymsScanner {
     }
     this.lineNo = lineNo;
     this.addressesZeroed = zeroed;
+  }
+
+  private noteBoundary(name: string, at: Addr): void {
+    this.boundaries.set(name, at);
+    if (name === '_stext') this.stext = at;
+    else if (name === '_etext') this.etext = at;
+    else if (name === '_sinittext') this.sinit = at;
+    else this.einit = at;
+  }
+
+  /** Inside the text ranges as far as the boundaries seen so far tell (an end not seen yet is
+   *  taken as still ahead). */
+  private inTextSoFar(hi: number, lo: number): boolean {
+    const st = this.stext;
+    if (st && !addrLess(hi, lo, st[0], st[1]) && (!this.etext || addrLess(hi, lo, this.etext[0], this.etext[1]))) return true;
+    const si = this.sinit;
+    return !!si && !addrLess(hi, lo, si[0], si[1]) && (!this.einit || addrLess(hi, lo, this.einit[0], this.einit[1]));
   }
 
   /** Module id of the name in buf[start, end); consecutive lines mostly share one. */
@@ -333,6 +407,17 @@ export class KallsymsScanner {
     this.addrLo[i] = lo;
     this.moduleOf[i] = module;
     if (this.known && base >= 0) this.inKnown[i] = this.known.findBytes(arena, off, base, h) >= 0 ? 1 : 0;
+    if (base >= 0 && (module >= 0 || this.inTextSoFar(hi, lo))) {
+      const size = this.bases.size;
+      const e = this.bases.addBytes(arena, off, base, h);
+      if (e === size) this.first[e] = i;
+      else this.next[this.lastOf[e]] = i;
+      this.lastOf[e] = i;
+      this.next[i] = -1;
+      this.grouped[i] = 1;
+    } else {
+      this.grouped[i] = 0;
+    }
   }
 
   private growSymbols(): void {
@@ -354,9 +439,16 @@ export class KallsymsScanner {
     this.addrHi = u32(this.addrHi);
     this.addrLo = u32(this.addrLo);
     this.moduleOf = i32(this.moduleOf);
-    const inKnown = new Uint8Array(n);
-    inKnown.set(this.inKnown);
-    this.inKnown = inKnown;
+    this.first = i32(this.first);
+    this.lastOf = i32(this.lastOf);
+    this.next = i32(this.next);
+    const u8 = (a: Uint8Array) => {
+      const b = new Uint8Array(n);
+      b.set(a);
+      return b;
+    };
+    this.inKnown = u8(this.inKnown);
+    this.grouped = u8(this.grouped);
   }
 }
 
@@ -374,6 +466,14 @@ export function scanKallsyms(bytes: Uint8Array, file: string, known?: NameTable)
   if (known) scanner.setKnown(known);
   scanner.push(bytes);
   return scanner.finish(file);
+}
+
+/** Base names grouped: entry e's symbols are first[e], then next[...]; and the local labels. */
+interface Grouping {
+  bases: NameTable;
+  first: Int32Array;
+  next: Int32Array;
+  extra: string[];
 }
 
 interface KallsymsIndexParts {
@@ -415,11 +515,18 @@ export class KallsymsIndex {
   private readonly first: Int32Array;
   private readonly next: Int32Array;
 
-  constructor(parts: KallsymsIndexParts) {
+  constructor(parts: KallsymsIndexParts, grouping?: Grouping) {
     this.p = parts;
     this.addressesZeroed = parts.addressesZeroed;
     this.hasModules = parts.hasModules;
     this.ranges = parts.ranges;
+    if (grouping) {
+      this.bases = grouping.bases;
+      this.first = grouping.first;
+      this.next = grouping.next;
+      this.extra = grouping.extra;
+      return;
+    }
     const { count, text, nameOff, nameLen, baseLen, hash, addrHi, addrLo, moduleOf, ranges } = parts;
     const bases = new NameTable(text, count);
     const first = new Int32Array(count);

@@ -172,6 +172,29 @@ test('scanKallsyms: modules, weak symbols, local labels, CRLF and blank lines', 
   assert.equal(index.bases.find('foo_data'), -1, 'data is not code');
 });
 
+test('scanKallsyms: text out of address order is grouped as the records say all the same', () => {
+  // The scan groups base names as lines arrive, guessing from the boundaries seen so far; a
+  // vmlinux function listed before _stext, or a data symbol typed `t` between the ranges, must
+  // still end up where the final ranges put it.
+  const text = 'ffffffff81001000 t early_fn\nffffffff81000000 T _stext\nffffffff81001100 t early_fn.cold\n'
+    + 'ffffffff81002000 T _etext\nffffffff81003000 t data_typed_t\nffffffff81004000 T _sinittext\n'
+    + 'ffffffff81004100 t init_fn\nffffffff81005000 T _einittext\nffffffff81000800 t late_listed\n';
+  const index = scanKallsyms(Buffer.from(text), 'odd order');
+  assertSameAsRecords(index, parseKallsyms(text, 'odd order'));
+  const groups = grouped(index);
+  assert.deepEqual(groups.get('early_fn'), [['early_fn', '', false], ['early_fn.cold', '', false]]);
+  assert.deepEqual(groups.get('init_fn'), [['init_fn', '', true]]);
+  assert.equal(groups.has('data_typed_t'), false, 'outside the text ranges');
+  assert.equal(groups.has('late_listed'), true);
+  // An init range that never ends (no _einittext): what the scan took for init text is not.
+  const noEnd = 'ffffffff81000000 T _stext\nffffffff81001000 t fn\nffffffff81002000 T _etext\n'
+    + 'ffffffff81004000 T _sinittext\nffffffff81004100 t init_fn\nffffffff81004200 t init_fn.cold\n';
+  const unended = scanKallsyms(Buffer.from(noEnd), 'no end');
+  assertSameAsRecords(unended, parseKallsyms(noEnd, 'no end'));
+  assert.equal(unended.bases.find('init_fn'), -1);
+  assert.ok(unended.bases.find('fn') >= 0);
+});
+
 test('scanKallsyms: the errors and the tolerance parseKallsyms has', () => {
   const garbage = fs.readFileSync(__filename);
   assert.throws(() => scanKallsyms(garbage, __filename), (e: unknown) => {
