@@ -17,13 +17,16 @@ import {
   type Connection,
   type Diagnostic,
   DidChangeConfigurationNotification,
+  ErrorCodes,
   type Hover,
   type HoverParams,
   type InitializeParams,
   type InitializeResult,
+  LSPErrorCodes,
   type Position,
   MessageType,
   type Range,
+  ResponseError,
   ShowMessageNotification,
   type TextDocumentContentChangeEvent,
   TextDocumentSyncKind,
@@ -263,7 +266,16 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
       logError(`atlas configuration failed: ${errorText(e)}`);
     }
     busy = undefined;
-    for (const u of state?.unresolved ?? []) logError(`target kernel ${JSON.stringify(u.spec)}: ${u.reason}`);
+    for (const u of state?.unresolved ?? []) {
+      const text = u.spec === 'live' ? `running kernel: ${u.reason}` : `target kernel ${JSON.stringify(u.spec)}: ${u.reason}`;
+      logError(text);
+      // A kernel id or atlas file the user named and that cannot be used is shown, once per
+      // problem; what the running kernel does not let a non-root reader see is only logged
+      // (expected, and the status bar says what `live` covers).
+      if (u.spec === 'live' || reportedProblems.has(text)) continue;
+      reportedProblems.add(text);
+      void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message: `bpf-atlas: ${text}` });
+    }
     if (state?.error) logError(`atlas: ${state.error}`);
     log(`${why}: target kernels ${state?.targets.join(', ') || '(none)'}`);
     sendStatus();
@@ -370,15 +382,19 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
 
   // ---- requests on documents: one table, every entry guarded ----
 
-  /** Runs a feature on the stored document; any failure or cancellation yields `empty`. */
+  /** Runs a feature on the stored document. A feature failure yields `empty` (and a log line);
+   *  a request cancelled before it ran gets RequestCancelled, one without a document
+   *  InvalidParams. */
   const onDocument = <P extends { textDocument: { uri: string } }, R>(
     name: string,
     empty: R,
     run: (doc: D, params: P, ctx: FeatureContext) => R | null | undefined,
   ) => async (params: P, token: CancellationToken): Promise<R> => {
+    const uri = (params as { textDocument?: { uri?: unknown } } | null)?.textDocument?.uri;
+    if (typeof uri !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, `${name}: params.textDocument.uri is missing`);
     await ready;
-    if (token.isCancellationRequested) return empty;
-    const doc = services.documents.get(params.textDocument.uri);
+    if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, `${name} cancelled`);
+    const doc = services.documents.get(uri);
     if (!doc) return empty;
     try {
       return run(doc, params, context(token)) ?? empty;

@@ -152,6 +152,18 @@ describe('bpf-atlas language server over stdio (dist/server.js)', () => {
     assert.ok(client.logs.some((l) => /ignored out-of-order change/.test(l)));
   });
 
+  test('a document request without a document is refused with InvalidParams, and the server goes on', async () => {
+    for (const method of ['textDocument/completion', 'textDocument/hover', 'textDocument/codeAction']) {
+      await assert.rejects(client.request(method, { position: { line: 0, character: 0 } }), (e: { code?: number; message?: string }) => {
+        assert.equal(e.code, -32602, `${method}: ${e.message}`);
+        assert.match(e.message ?? '', /textDocument\.uri is missing/);
+        return true;
+      });
+    }
+    const h = await client.request<Hover>('textDocument/hover', { textDocument: { uri }, position: positionAfter(text, 'SEC("tracepoint/sched/sched_sw') });
+    assert.match(hoverValue(h), /sched_switch/);
+  });
+
   test('bpftrace documents get diagnostics and completion too', async () => {
     const bt = await client.openFixture('opensnoop.bt', 'bpftrace');
     const published = await client.waitForDiagnostics(bt.uri);
@@ -300,6 +312,10 @@ describe('settings over the protocol', () => {
       assert.deepEqual(inUse.targets.map((t) => t.id), ['debian-12']);
       assert.equal(inUse.unresolved.length, 1);
       assert.match(inUse.unresolved[0].reason, /unknown kernel "no-such-kernel"/);
+      // Shown to the user, not only logged: a typo in a kernel id should not go unnoticed.
+      const deadline = Date.now() + 5000;
+      while (!client.messages.some((m) => m.message.includes('no-such-kernel')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(client.messages.filter((m) => m.message.includes('no-such-kernel')).map((m) => m.type), [2], 'one warning naming the kernel');
     } finally {
       await client.stop();
     }
