@@ -109,16 +109,23 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
   let atlasKey = '';
   let fileErrors: { spec: string; reason: string }[] = [];
 
-  /** One Atlas per (useLiveKernel, atlasFiles): kept across other settings changes so kernels
-   *  already loaded (and the live kernel already read) are not read again. */
-  const atlasFor = (settings: Settings): Atlas => {
+  /** One Atlas per (useLiveKernel, atlasFiles, trust): kept across other settings changes so
+   *  kernels already loaded (and the live kernel already read) are not read again. In an
+   *  untrusted session no atlas file named by settings is read: the server cannot tell a
+   *  user-level value from one the workspace chose (VS Code drops workspace values of this
+   *  restricted setting, other clients may not), so it does not rely on the client. */
+  const atlasFor = (settings: Settings, trusted: boolean): Atlas => {
     const files = settings.atlasFiles;
-    const key = JSON.stringify([settings.useLiveKernel, files]);
+    const key = JSON.stringify([settings.useLiveKernel, files, trusted]);
     if (atlas && key === atlasKey) return atlas;
     atlas = new Atlas({ dataDir: dir, live: settings.useLiveKernel, sysRoot: options.sysRoot });
     atlasKey = key;
     fileErrors = [];
     for (const file of files) {
+      if (!trusted) {
+        fileErrors.push({ spec: file, reason: 'not read: atlas files named by settings are read in trusted workspaces only (trust this workspace to use it)' });
+        continue;
+      }
       try {
         atlas.addFile(file);
       } catch (e) {
@@ -129,7 +136,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
   };
 
   const configureAtlas = async (settings: Settings, trusted: boolean, busy: (what: string | undefined) => void): Promise<AtlasState> => {
-    const current = atlasFor(settings);
+    const current = atlasFor(settings, trusted);
     const unresolved = [...fileErrors];
     for (const w of current.warnings) unresolved.push({ spec: 'bundled atlases', reason: w });
     // In an untrusted workspace a target may not make the server open a file the workspace chose.
@@ -177,7 +184,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
 
   const warmUp = (settings: Settings, trusted: boolean): void => {
     try {
-      const current = atlasFor(settings);
+      const current = atlasFor(settings, trusted);
       const ids: string[] = [];
       for (const spec of settings.targetKernels) {
         if (!trusted && looksLikePath(spec)) continue;

@@ -77,7 +77,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     default: DEFAULT_SETTINGS.atlasFiles,
     restricted: true,
     scope: 'machine-overridable',
-    description: 'Extra atlas files built with `bpf-atlas index`. Ignored when set by an untrusted workspace.',
+    description: 'Extra atlas files built with `bpf-atlas index`. Read in trusted workspaces only.',
   },
   {
     key: 'hints.preferTracepoints',

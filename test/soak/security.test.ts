@@ -130,15 +130,17 @@ describe('security over a real connection', () => {
     }
   });
 
-  // Missing guard (docs/robustness.md): services.ts configureAtlas receives `trusted` but adds
-  // settings.atlasFiles unconditionally (`void trusted`), so an untrusted session is protected only
-  // by the VS Code client's filter; a client that reports an untrusted workspace but forwards the
-  // workspace's atlasFiles makes the server read them. Kept as todo until the server guards too.
-  it('untrusted session, atlasFiles forwarded unfiltered: the server itself does not read them', { todo: 'server reads atlasFiles in an untrusted session (services.ts: `void trusted`)' }, async () => {
+  // A client that reports an untrusted workspace but forwards the workspace's atlasFiles
+  // unfiltered (VS Code filters; other clients may not): the server guards by itself and reads
+  // no atlas file named by settings, and says so (shown once, naming the file).
+  it('untrusted session, atlasFiles forwarded unfiltered: the server itself does not read them', async () => {
     const server = await SoakServer.start({ settings: workspaceSettings(), initializationOptions: { workspaceTrusted: false } });
     try {
       const ids = await kernelIds(server);
       assert.ok(!ids.includes(CANARY), `the server read ${canaryFile} in an untrusted session: ${ids.join(', ')}`);
+      const inUse = await server.request<{ unresolved: { spec: string; reason: string }[] }>('bpfAtlas/atlasInUse', {});
+      assert.ok(inUse.unresolved.some((u) => u.spec === canaryFile && /trusted workspaces only/.test(u.reason)), `reported: ${JSON.stringify(inUse.unresolved)}`);
+      assert.equal(server.messages.filter((m) => m.message.includes(path.basename(canaryFile))).length, 1, 'shown once');
     } finally {
       await server.stop();
     }
