@@ -169,7 +169,13 @@ export class KallsymsRead {
       }
       const slice = Math.min(100, this.stallMs - idle);
       const t = Date.now();
-      Atomics.wait(posted, 0, seen, slice);
+      try {
+        Atomics.wait(posted, 0, seen, slice);
+      } catch {
+        // A host that forbids blocking this thread: read here instead.
+        this.readSync();
+        break;
+      }
       idle += Math.max(1, Date.now() - t);
     }
   }
