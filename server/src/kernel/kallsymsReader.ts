@@ -87,6 +87,7 @@ export class KallsymsRead {
   private onExit?: () => void;
   private outcome?: Outcome;
   private known?: NameTable;
+  private waiting?: Promise<void>;
 
   constructor(file: string, opts: KallsymsReadOptions = {}) {
     this.file = file;
@@ -136,7 +137,7 @@ export class KallsymsRead {
     if (!this.outcome) {
       const port = this.port;
       if (!this.worker || !port) this.readSync();
-      else await this.waitAsync(port);
+      else await (this.waiting ??= this.waitAsync(port));
     }
     return this.result();
   }

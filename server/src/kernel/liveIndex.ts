@@ -77,13 +77,13 @@ function startOpen(opts: LiveIndexOptions): { kernel: LiveKernel; problems: Prob
   let kernel: LiveKernel;
   try {
     kernel = new LiveKernel(opts, problems);
+    // Every question needs the BTF FUNC names; scan them while the worker still reads, then look
+    // each kallsyms base name up in them as its chunk arrives (for functionNames()).
+    read.setKnown(kernel.prepare());
   } catch (e) {
     read.cancel();
     throw e;
   }
-  // Every question needs the BTF FUNC names; scan them while the worker still reads, then look
-  // each kallsyms base name up in them as its chunk arrives (for functionNames()).
-  read.setKnown(kernel.prepare());
   return { kernel, problems, read, kallsymsFile };
 }
 
