@@ -184,6 +184,22 @@ export function globToRegExp(glob: string): RegExp {
 
 const sortedCache = new WeakMap<readonly string[], boolean>();
 
+/** A kernel's function names in code-unit order: the list itself when the kernel keeps it
+ *  sorted (atlas files), else a sorted copy made once per list (the running kernel gives its
+ *  names in no set order, and wildcard matches should not depend on kallsyms order). */
+const sortedCopies = new WeakMap<readonly string[], readonly string[]>();
+
+export function sortedFunctionNames(kernel: KernelQuery): readonly string[] {
+  const names = kernel.functionNames();
+  if (isSorted(names)) return names;
+  let copy = sortedCopies.get(names);
+  if (!copy) {
+    copy = [...names].sort();
+    sortedCopies.set(names, copy);
+  }
+  return copy;
+}
+
 /** Whether a name list is in code-unit order (KernelIndex keeps it so; checked once per list). */
 function isSorted(names: readonly string[]): boolean {
   let known = sortedCache.get(names);
@@ -223,20 +239,16 @@ export function matchFunctionGlob(kernel: KernelQuery, glob: string, limit = Inf
     }
     return out.length < limit;
   };
-  const names = kernel.functionNames();
   const dot = literalPrefix.indexOf('.');
   if (dot > 0) {
     // `name.isra*`: only the base name before the suffix can own matching symbols.
     visit(literalPrefix.slice(0, dot));
-  } else if (literalPrefix && isSorted(names)) {
-    for (let i = lowerBound(names, literalPrefix); i < names.length && names[i].startsWith(literalPrefix); i++) {
-      if (!visit(names[i])) break;
-    }
-  } else {
-    for (const name of names) {
-      if (literalPrefix && !name.startsWith(literalPrefix)) continue;
-      if (!visit(name)) break;
-    }
+    return out;
+  }
+  // In name order, so that a limit keeps the same (first) matches on every kernel.
+  const names = sortedFunctionNames(kernel);
+  for (let i = lowerBound(names, literalPrefix); i < names.length && names[i].startsWith(literalPrefix); i++) {
+    if (!visit(names[i])) break;
   }
   return out;
 }

@@ -4,6 +4,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { KernelQuery } from '../../../server/src/atlas/model';
+import { matchFunctionGlob } from '../../../server/src/features/attachReport';
 import { completionBpftrace } from '../../../server/src/features/bpftrace/completion';
 import { BT_PROBE_TYPES } from '../../../server/src/syntax/bpftrace';
 import { context, docAtCursor } from './helpers';
@@ -118,4 +120,47 @@ test('several targets: function targets show presence across kernels', () => {
 test('args fields in a predicate, closed or still being typed', () => {
   assert.ok(labels('tracepoint:skb:kfree_skb /args.pro‸ == 0x0800/ { @ = count(); }').includes('protocol'));
   assert.ok(labels('tracepoint:skb:kfree_skb /args.‸').includes('protocol'));
+});
+
+// The running kernel lists its function names in no set order (kallsyms order); answers must not
+// depend on it. A bundled kernel whose name list is handed out shuffled stands in for it.
+function shuffledNamesContext(targets: string[]) {
+  const real = context(targets);
+  const shuffled = new Map<string, KernelQuery>();
+  const atlas = new Proxy(real.atlas, {
+    get(target, prop, receiver) {
+      if (prop !== 'get') return Reflect.get(target, prop, receiver);
+      return (id: string) => {
+        let k = shuffled.get(id);
+        if (!k) {
+          const kernel = target.get(id);
+          const names = [...kernel.functionNames()];
+          for (let i = names.length - 1; i > 0; i--) {
+            const j = (i * 7919 + 13) % (i + 1);
+            [names[i], names[j]] = [names[j], names[i]];
+          }
+          k = new Proxy(kernel, {
+            get: (t, p, r) => (p === 'functionNames' ? () => names : p === 'functionNamesWithPrefix' ? undefined : Reflect.get(t, p, r)),
+          });
+          shuffled.set(id, k);
+        }
+        return k;
+      };
+    },
+  });
+  return { ...real, atlas };
+}
+
+test('kernels with unsorted name lists (the running kernel) give the same completions and glob matches', () => {
+  const sorted = context(['debian-12', 'ubuntu-22.04']);
+  const unsorted = shuffledNamesContext(['debian-12', 'ubuntu-22.04']);
+  assert.notDeepEqual(unsorted.atlas.get('debian-12').functionNames().slice(0, 50), sorted.atlas.get('debian-12').functionNames().slice(0, 50));
+  for (const text of ['kprobe:‸', 'kprobe:v‸', 'kprobe:vfs_r‸', 'kprobe:tcp_*‸', 'fentry:do_sys‸']) {
+    assert.deepEqual(labels(text, unsorted), labels(text, sorted), text);
+  }
+  for (const glob of ['vfs_*', '*_open', 'tcp_v4_*', 'finish_task_switch*']) {
+    for (const id of ['debian-12', 'ubuntu-22.04']) {
+      assert.deepEqual(matchFunctionGlob(unsorted.atlas.get(id), glob, 20), matchFunctionGlob(sorted.atlas.get(id), glob, 20), `${glob} on ${id}`);
+    }
+  }
 });

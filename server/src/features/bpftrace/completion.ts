@@ -16,7 +16,7 @@ import type { AttachTarget, KernelQuery } from '../../atlas/model';
 import {
   BT_PROBE_TYPES, blockAtOffset, offsetAt, positionAt, probeTypeInfo, type BtBlock, type BtModel,
 } from '../../syntax/bpftrace';
-import { attachReport, globToRegExp, type AttachReport } from '../attachReport';
+import { attachReport, globToRegExp, sortedFunctionNames, type AttachReport } from '../attachReport';
 import type { FeatureContext } from '../context';
 import { argsOn, btModelOf, hasRetval, kernelOf, type BtDocumentLike } from './common';
 
@@ -293,34 +293,21 @@ function targetItems(candidates: Map<string, number>, total: number, range: Rang
   return { isIncomplete: incomplete, items };
 }
 
-/** Function names of a kernel that start with `prefix`: a binary-searched slice when the list is
- *  sorted (atlas files keep it sorted; checked once per kernel), else a filtered scan. */
-const sortedNames = new WeakMap<KernelQuery, boolean>();
-
+/** Function names of a kernel that start with `prefix`, in name order: a binary-searched slice
+ *  of the sorted list (the running kernel's is sorted once, on first need). */
 function namesWithPrefix(kernel: KernelQuery, prefix: string): readonly string[] {
-  const names = kernel.functionNames();
-  let sorted = sortedNames.get(kernel);
-  if (sorted === undefined) {
-    sorted = true;
-    for (let i = 1; i < names.length && sorted; i++) if (names[i - 1] > names[i]) sorted = false;
-    sortedNames.set(kernel, sorted);
-  }
+  const names = sortedFunctionNames(kernel);
   if (!prefix) return names;
-  if (!sorted) return names.filter((n) => n.startsWith(prefix));
-  const lower = (key: string) => {
-    let lo = 0;
-    let hi = names.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (names[mid] < key) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-  const start = lower(prefix);
-  let end = start;
+  let lo = 0;
+  let hi = names.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (names[mid] < prefix) lo = mid + 1;
+    else hi = mid;
+  }
+  let end = lo;
   while (end < names.length && names[end].startsWith(prefix)) end++;
-  return names.slice(start, end);
+  return names.slice(lo, end);
 }
 
 function functionItems(kind: 'kprobe' | 'kretprobe' | 'fentry' | 'fexit', typed: string, range: Range, ctx: FeatureContext): CompletionList {
