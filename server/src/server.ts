@@ -143,8 +143,13 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
   let busy: string | undefined;
 
   // Requests wait until the first settings pull has built the atlas.
-  let markReady!: () => void;
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  let resolveReady!: () => void;
+  let isReady = false;
+  const ready = new Promise<void>((resolve) => (resolveReady = resolve));
+  const markReady = () => {
+    isReady = true;
+    resolveReady();
+  };
 
   const context = (token?: CancellationToken): FeatureContext => {
     const current = state;
@@ -224,7 +229,10 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
     const cost = lastCostMs.get(uri);
     const delay = delayMs ?? (cost === undefined ? diagnosticsDelayMs : cost <= CHEAP_RUN_MS ? 0 : Math.min(diagnosticsDelayMs, cost));
     pending.set(uri, setTimeout(() => {
-      void ready.then(() => publishDiagnostics(uri));
+      // Before the first settings are applied there is nothing to run on; applying them
+      // schedules every open document again, after the requests that were waiting (a first
+      // completion should not wait behind a first diagnostics run).
+      if (isReady) publishDiagnostics(uri);
     }, delay));
   };
 
