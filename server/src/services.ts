@@ -135,18 +135,17 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     return atlas;
   };
 
-  const configureAtlas = async (settings: Settings, trusted: boolean, busy: (what: string | undefined) => void): Promise<AtlasState> => {
-    const current = atlasFor(settings, trusted);
-    const unresolved = [...fileErrors];
-    for (const w of current.warnings) unresolved.push({ spec: 'bundled atlases', reason: w });
-    // In an untrusted workspace a target may not make the server open a file the workspace chose.
-    const specs = settings.targetKernels.filter((spec) => {
-      if (trusted || !looksLikePath(spec)) return true;
-      unresolved.push({ spec, reason: 'atlas files named by an untrusted workspace are not read' });
-      return false;
-    });
-    let targets: string[] = [];
-    for (const spec of specs) {
+  /** The kernel ids the settings' targetKernels name (de-duplicated, in order), and why the
+   *  others cannot be used. In an untrusted workspace a target may not make the server open a
+   *  file the workspace chose. */
+  const resolveTargets = (current: Atlas, settings: Settings, trusted: boolean): { targets: string[]; unresolved: { spec: string; reason: string }[] } => {
+    const targets: string[] = [];
+    const unresolved: { spec: string; reason: string }[] = [];
+    for (const spec of settings.targetKernels) {
+      if (!trusted && looksLikePath(spec)) {
+        unresolved.push({ spec, reason: 'atlas files named by an untrusted workspace are not read' });
+        continue;
+      }
       try {
         const id = current.resolve(spec);
         if (!targets.includes(id)) targets.push(id);
@@ -154,6 +153,16 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
         unresolved.push({ spec, reason: (e as Error).message });
       }
     }
+    return { targets, unresolved };
+  };
+
+  const configureAtlas = async (settings: Settings, trusted: boolean, busy: (what: string | undefined) => void): Promise<AtlasState> => {
+    const current = atlasFor(settings, trusted);
+    const unresolved = [...fileErrors];
+    for (const w of current.warnings) unresolved.push({ spec: 'bundled atlases', reason: w });
+    const resolved = resolveTargets(current, settings, trusted);
+    unresolved.push(...resolved.unresolved);
+    let targets = resolved.targets;
     if (!targets.length) {
       targets = current.defaultTargets();
       if (settings.useLiveKernel && !current.hasLive()) {
@@ -185,15 +194,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
   const warmUp = (settings: Settings, trusted: boolean): void => {
     try {
       const current = atlasFor(settings, trusted);
-      const ids: string[] = [];
-      for (const spec of settings.targetKernels) {
-        if (!trusted && looksLikePath(spec)) continue;
-        try {
-          ids.push(current.resolve(spec));
-        } catch {
-          /* configureAtlas reports it */
-        }
-      }
+      const ids = resolveTargets(current, settings, trusted).targets;
       const targets = ids.length ? ids : current.defaultTargets();
       if (targets.includes('live')) current.loadLive().catch(() => undefined);
       void current.preload(targets.filter((t) => t !== 'live'));
