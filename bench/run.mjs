@@ -22,7 +22,8 @@
 //
 // Environment: BENCH_QUICK=1 fewer repetitions (a smoke run); BENCH_ONLY=group,group (groups:
 // index-live lookup default targets30 doc30k check vsix debian-index scale); BENCH_JSON=file also
-// writes the JSON there; BPF_ATLAS_DEB_DIR: Debian kernel packages (debian-index).
+// writes the JSON there; BENCH_PROFILE=dir: CPU profiles of every bpf-atlas process there;
+// BPF_ATLAS_DEB_DIR: Debian kernel packages (debian-index).
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -42,6 +43,10 @@ const want = (group) => !ONLY || ONLY.has(group);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bpf-atlas-bench-'));
 const CLI = path.join(root, 'dist/cli.js');
 const SERVER = path.join(root, 'dist/server.js');
+// BENCH_PROFILE=DIR: every bpf-atlas process (CLI and server) writes a CPU profile there.
+const NODE_ARGS = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : [];
+/** Arguments of `node` running the CLI with `args`. */
+const cli = (...args) => [...NODE_ARGS, CLI, ...args];
 const SETTINGS_SECTION = 'bpfAtlas';
 const FOUR = ['debian-12', 'debian-13', 'ubuntu-22.04', 'ubuntu-24.04'];
 
@@ -183,7 +188,7 @@ const libbpfHeaders = readable('/usr/include/bpf/bpf_helpers.h');
 /** Settings as the VS Code client sends them: every key, defaults unless given. */
 const settingsWith = (targetKernels) => ({ targetKernels, useLiveKernel: true, atlasFiles: [], hints: { preferTracepoints: true, preferFentry: true }, severity: {}, trace: { server: 'off' } });
 
-const ours = (settings, cwd) => startLsp({ command: process.execPath, args: [SERVER, '--stdio'], cwd, settings, settingsSection: SETTINGS_SECTION, rootUri: cwd ? `file://${cwd}` : null });
+const ours = (settings, cwd) => startLsp({ command: process.execPath, args: [...NODE_ARGS, SERVER, '--stdio'], cwd, settings, settingsSection: SETTINGS_SECTION, rootUri: cwd ? `file://${cwd}` : null });
 const clangd = (dir) => startLsp({ command: tools.clangd, args: ['--log=error'], cwd: dir, rootUri: `file://${dir}` });
 
 /** A clangd session on `name` (opened with `text`, its first diagnostics awaited) for `fn`. */
@@ -242,7 +247,7 @@ ${LICENSE}`;
 let thirty;
 function thirtyTargets() {
   if (thirty) return thirty;
-  const listing = runProcess(process.execPath, [CLI, 'kernels', '--json']);
+  const listing = runProcess(process.execPath, cli('kernels', '--json'));
   let kernels;
   try {
     kernels = JSON.parse(listing.stdout).kernels;
@@ -318,7 +323,7 @@ async function typeAndComplete(s, uri, snippets, triggerChars) {
 async function indexLive() {
   const reps = QUICK ? 3 : 7;
   const out = path.join(tmp, 'live.atlas');
-  const oursRun = () => runProcess(process.execPath, [CLI, 'index', '--live', '-o', out]);
+  const oursRun = () => runProcess(process.execPath, cli('index', '--live', '-o', out));
   const peerArgs = ['btf', 'dump', 'file', '/sys/kernel/btf/vmlinux', 'format', 'raw'];
   const probe = oursRun();
   let peerUnavailable = !tools.bpftool ? 'bpftool is not installed (apt-get install bpftool)' : undefined;
@@ -332,7 +337,7 @@ async function indexLive() {
     return;
   }
   const [a, b] = sideBySide(reps, () => oursRun().ms, peerUnavailable ? undefined : () => runProcess(tools.bpftool, peerArgs, { devnull: true }).ms);
-  const oursRss = peakRssMb(process.execPath, [CLI, 'index', '--live', '-o', out]);
+  const oursRss = peakRssMb(process.execPath, cli('index', '--live', '-o', out));
   const peerRss = peerUnavailable ? undefined : peakRssMb(tools.bpftool, peerArgs);
   record({
     name: 'index --live (whole process)', unit: 'ms', ours: median(a), runs: a.map((x) => round(x)),
@@ -346,7 +351,7 @@ async function indexLive() {
 async function lookup() {
   const reps = QUICK ? 3 : 7;
   const target = 'tracepoint:sched:sched_switch';
-  const oursRun = () => runProcess(process.execPath, [CLI, 'lookup', target]);
+  const oursRun = () => runProcess(process.execPath, cli('lookup', target));
   const probe = oursRun();
   const how = `whole processes, default settings, median of runs alternating: \`node dist/cli.js lookup ${target}\` vs \`bpftrace -l ${target}\``;
   let peerUnavailable;
@@ -366,7 +371,7 @@ async function lookup() {
     name: 'lookup of one tracepoint (whole process)', unit: 'ms', ours: median(a), runs: a.map((x) => round(x)),
     peer: peerUnavailable ? { tool: 'bpftrace -l', unavailable: peerUnavailable } : { tool: 'bpftrace -l', value: median(b), runs: b.map((x) => round(x)) },
     budget: { max: 2.0, on: 'ratio', text: '≤ 2.0× bpftrace -l' },
-    detail: { peakRssMb: round(peakRssMb(process.execPath, [CLI, 'lookup', target])), kernels: (probe.stdout.match(/^\S+.*$/m) ?? [''])[0].slice(0, 120) },
+    detail: { peakRssMb: round(peakRssMb(process.execPath, cli('lookup', target))), kernels: (probe.stdout.match(/^\S+.*$/m) ?? [''])[0].slice(0, 120) },
     how,
   });
 }
@@ -617,7 +622,7 @@ async function check() {
     all.slice(0, count).forEach((h, i) => fs.writeFileSync(path.join(d, `p${i}.bpf.c`), programFile([h], 6, `h${i}`)));
     dirs[count] = d;
   }
-  const args = (d) => [CLI, 'check', ...FOUR.flatMap((k) => ['--kernel', k]), '--format', 'json', d];
+  const args = (d) => cli('check', ...FOUR.flatMap((k) => ['--kernel', k]), '--format', 'json', d);
   const times = {};
   let findings = null;
   for (const [count, d] of Object.entries(dirs)) {
@@ -656,7 +661,7 @@ function debianIndex() {
     return;
   }
   const out = path.join(tmp, 'debian-12.atlas');
-  const r = runProcess(process.execPath, [CLI, 'index', '--deb', path.join(debDir, deb), '-o', out]);
+  const r = runProcess(process.execPath, cli('index', '--deb', path.join(debDir, deb), '-o', out));
   record({ name: 'index a Debian 6.1 image package', unit: 'ms', ours: r.status === 0 ? r.ms : null, reason: r.status === 0 ? undefined : firstLine(r.stderr), detail: { deb, atlasBytes: fs.existsSync(out) ? fs.statSync(out).size : null }, how: '`node dist/cli.js index --deb IMAGE.deb -o FILE` (vmlinuz → atlas file, modules included), whole process' });
 }
 
@@ -667,7 +672,8 @@ function table() {
   const fmt = (v, unit) => (typeof v === 'number' ? `${v.toLocaleString('en')} ${unit}` : '–');
   for (const r of results) {
     const peer = !r.peer ? '' : typeof r.peer.value === 'number' ? `${r.peer.tool}: ${fmt(r.peer.value, r.unit)}` : `${r.peer.tool}: unavailable`;
-    rows.push([r.name, fmt(r.ours, r.unit ?? ''), peer, typeof r.ratio === 'number' ? `${r.ratio}×` : '', r.budget?.text ?? '', r.status + (r.reason ? ` (${r.reason})` : '')]);
+    const why = r.reason ?? (r.status === 'unavailable' && r.peer?.unavailable ? `${r.peer.tool}: ${r.peer.unavailable}` : undefined);
+    rows.push([r.name, fmt(r.ours, r.unit ?? ''), peer, typeof r.ratio === 'number' ? `${r.ratio}×` : '', r.budget?.text ?? '', r.status + (why ? ` (${why})` : '')]);
   }
   const width = rows[0].map((_, c) => Math.min(70, Math.max(...rows.map((row) => String(row[c]).length))));
   const line = (row) => row.map((cell, c) => String(cell).slice(0, 200).padEnd(width[c])).join(' | ');
