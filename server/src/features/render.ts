@@ -63,6 +63,15 @@ export function escapeMarkdownText(text: string): string {
   return text.replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'));
 }
 
+/** Plain text built from kernel facts (hazard messages, kernel names and releases) as markdown
+ *  that shows exactly that text: every character markdown or HTML would act on is escaped. Such
+ *  text holds C types (`struct file *`, whose stars would turn into emphasis), Rust symbols
+ *  (`<T as Trait>`, which would be taken for HTML) and whatever an atlas file someone else built
+ *  puts in a name. */
+export function escapeMarkdownPlain(text: string): string {
+  return text.replace(/[\\`*_[\]<>|~&]/g, '\\$&').replace(/\n/g, ' ');
+}
+
 export function declOf(type: string, name: string): string {
   const array = /^([^%]*?)\s*((?:\[[^\]]*\])+)$/.exec(type);
   if (array && name) return `${array[1]} ${name}${array[2]}`;
@@ -98,10 +107,6 @@ function kernelName(row: KernelRow): string {
   return row.release ? `${row.kernel} (${row.release})` : row.kernel;
 }
 
-function escapeCell(s: string): string {
-  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
-
 /** The per-kernel status table. */
 export function renderStatusTable(rows: readonly KernelRow[]): string {
   if (!rows.length) return '_No target kernels selected._';
@@ -110,9 +115,9 @@ export function renderStatusTable(rows: readonly KernelRow[]): string {
     const status = rowStatus(row);
     const a = row.assessment;
     const word = !a.found ? 'not found' : !a.attachable ? 'cannot attach' : status === 'ok' || status === 'info' ? 'attachable' : 'attachable, with hazards';
-    const hs = hazardsOf(row).map((h) => `\`${h.name}\`: ${h.message}`).join('<br>');
+    const hs = hazardsOf(row).map((h) => `\`${h.name}\`: ${escapeMarkdownPlain(h.message)}`).join('<br>');
     const extra = a.attachAs ? ` (as \`${a.attachAs}\`)` : '';
-    out.push(`| ${escapeCell(kernelName(row))} | ${STATUS_MARK[status]} ${word}${extra} | ${escapeCell(hs)} |`);
+    out.push(`| ${escapeMarkdownPlain(kernelName(row))} | ${STATUS_MARK[status]} ${word}${extra} | ${hs} |`);
   }
   return out.join('\n');
 }
@@ -183,7 +188,7 @@ export function renderAttachPoint(view: AttachPointView, options: RenderOptions 
   }
   if (view.differences?.length) {
     out.push('**Differences between targets**', '');
-    for (const d of view.differences) out.push(`- \`${d.hazard}\`: ${d.message}`);
+    for (const d of view.differences) out.push(`- \`${d.hazard}\`: ${escapeMarkdownPlain(d.message)}`);
     out.push('');
   }
   const seen = new Set<string>();
