@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { decodeLiteral, literalPrefix } from '../../../server/src/syntax/bcc/pyStrings';
 import { expand, flatText, formatStr, IdSource, lit, mergeStrs, render, replaceStr, type Str } from '../../../server/src/syntax/bcc/symText';
 import type { BccCondition } from '../../../server/src/syntax/bcc/types';
+import { compilePythonRegex } from '../../../server/src/syntax/bcc/pyRegex';
 
 function decode(literal: string) {
   const open = /^[A-Za-z]*("""|'''|"|')/.exec(literal)!;
@@ -108,5 +109,34 @@ describe('symText', () => {
     ], ids, anyOf);
     const r = render(merged, 1000);
     assert.match(r.text, /^\/\* opened\n \*\/int kprobe__f/);
+  });
+});
+
+describe('pyRegex', () => {
+  it('fullmatch as bcc does for event_re: the .isra alternation, and no prefix matches', () => {
+    const r = compilePythonRegex(String.raw`^finish_task_switch$|^finish_task_switch\.isra\.\d$`);
+    assert.ok(r.ok);
+    assert.equal(r.pattern.test('finish_task_switch'), true);
+    assert.equal(r.pattern.test('finish_task_switch.isra.0'), true);
+    assert.equal(r.pattern.test('finish_task_switch.isra.10'), false);
+    assert.equal(r.pattern.test('finish_task_switch2'), false);
+    const vfs = compilePythonRegex('vfs_');
+    assert.ok(vfs.ok && !vfs.pattern.test('vfs_read'));
+    const tp = compilePythonRegex('sched:.*', 'match');
+    assert.ok(tp.ok && tp.pattern.test('sched:sched_switch'));
+  });
+
+  it('translates what differs from JavaScript and refuses what JavaScript cannot do', () => {
+    const named = compilePythonRegex(String.raw`(?P<fn>tcp_\w+)\.(?P=fn)\Z`);
+    assert.ok(named.ok && named.pattern.test('tcp_x.tcp_x') && !named.pattern.test('tcp_x.tcp_y'));
+    const ci = compilePythonRegex('(?i)VFS_READ');
+    assert.ok(ci.ok && ci.pattern.test('vfs_read'));
+    const cls = compilePythonRegex(String.raw`[(?P<x>]+`);
+    assert.ok(cls.ok && cls.pattern.test('(?P<'));
+    for (const bad of ['a++', '(?>a)', 'a(?i)b', '(?x) a', '(', 'a\\']) {
+      const r = compilePythonRegex(bad);
+      assert.equal(r.ok, false, bad);
+      assert.ok(!r.ok && r.error.length > 0);
+    }
   });
 });
