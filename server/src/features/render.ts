@@ -5,6 +5,7 @@
 // grouped so a hover over six kernels shows each variant once. Pure string building.
 
 import { cDecl, HAZARD_DOCS } from '../atlas/model';
+import { sectionOf } from '../model/targets';
 import type { Assessment, AttachTarget, Hazard, Param, TraceField } from '../atlas/model';
 import type { Evidence } from '../knowledge/types';
 
@@ -55,8 +56,6 @@ function clip(text: string, max: number): string {
 
 const STATUS_MARK = { ok: '✅', info: 'ℹ️', warning: '⚠️', error: '❌' } as const;
 
-/** A declaration from a type and a name, also for array types written `char[16]` (DepSurf style)
- *  as well as with the `%` placeholder of model.ts. */
 /** Prose from data files (section summaries) can hold C such as `trace_event_raw_<class>`:
  *  markdown renderers would take `<class>` for HTML and drop it. */
 export function escapeMarkdownText(text: string): string {
@@ -70,24 +69,6 @@ export function escapeMarkdownText(text: string): string {
  *  puts in a name. */
 export function escapeMarkdownPlain(text: string): string {
   return text.replace(/[\\`*_[\]<>|~&]/g, '\\$&').replace(/\n/g, ' ');
-}
-
-export function declOf(type: string, name: string): string {
-  const array = /^([^%]*?)\s*((?:\[[^\]]*\])+)$/.exec(type);
-  if (array && name) return `${array[1]} ${name}${array[2]}`;
-  return cDecl(type, name);
-}
-
-/** `tracepoint sched/sched_switch`, `kprobe do_sys_open`. */
-export function targetLabel(t: AttachTarget): string {
-  if (t.kind === 'tracepoint') return `tracepoint ${t.system ? `${t.system}/` : ''}${t.name}`;
-  return `${t.kind} ${t.name}`;
-}
-
-/** The libbpf section string for a target: `tracepoint/sched/sched_switch`. */
-export function sectionOf(t: AttachTarget): string {
-  if (t.kind === 'tracepoint') return `tracepoint/${t.system ?? ''}${t.system ? '/' : ''}${t.name}`;
-  return `${t.kind}/${t.name}`;
 }
 
 function hazardsOf(row: KernelRow): readonly Hazard[] {
@@ -125,7 +106,7 @@ export function renderStatusTable(rows: readonly KernelRow[]): string {
 /** Record fields as C declarations with their offsets and sizes. */
 export function renderFields(fields: readonly TraceField[]): string {
   const lines = fields.map((f) => {
-    const decl = `${declOf(f.type, f.name)};`;
+    const decl = `${cDecl(f.type, f.name)};`;
     const where = f.offset !== undefined ? `offset ${f.offset}${f.size !== undefined ? `, size ${f.size}` : ''}` : '';
     return where ? `${decl.padEnd(40)} /* ${where} */` : decl;
   });
@@ -133,7 +114,7 @@ export function renderFields(fields: readonly TraceField[]): string {
 }
 
 export function renderArgs(args: readonly Param[]): string {
-  return args.length ? args.map((p) => declOf(p.type, p.name)).join(', ') : 'void';
+  return args.length ? args.map((p) => cDecl(p.type, p.name)).join(', ') : 'void';
 }
 
 /** Groups kernels whose rendered text is identical, keeping target order. */

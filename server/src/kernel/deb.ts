@@ -20,7 +20,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tar from 'tar';
-import { globToRegExp } from '../knowledge/names';
+import { compileGlob } from '../model/glob';
 import { extractVmlinux } from './bzimage';
 import { KernelDataError } from './errors';
 
@@ -117,7 +117,7 @@ export function unpackDeb(deb: string, dest: string, wildcards: string[], limits
     if (r.status !== 0 && fs.statSync(tarFile).size >= Math.ceil(maxTar / 1024) * 1024) throw new KernelDataError(deb, `the package's data archive unpacks to more than ${maxTar} bytes (the largest real kernel package: 411 MB): refusing it`);
     if (r.status !== 0) throw new KernelDataError(deb, `dpkg-deb failed: ${r.stderr.trim().slice(0, 300) || `exit status ${r.status ?? r.signal}`}`);
 
-    const patterns = wildcards.map((w) => globToRegExp(w));
+    const patterns = wildcards.map((w) => compileGlob(w, 'libbpf'));
     const wanted = (p: string) => !patterns.length || patterns.some((re) => re.test(p));
     const take = new Set<string>();
     for (const m of listMembers(tarFile, deb, limits.maxMembers ?? MAX_MEMBERS)) {
