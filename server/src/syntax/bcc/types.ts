@@ -94,7 +94,18 @@ export interface BccAttachPoint {
   intent: BccIntent;
   /** Index into BccModel.programs of the program the handler belongs to, when known. */
   program?: number;
+  /** For `via: 'call'`: the arguments as written, by bcc's parameter name (quick fixes edit them). */
+  args?: Record<string, BccCallArg>;
   suppression?: Suppression;
+}
+
+export interface BccCallArg {
+  /** The whole argument: `event="tcp_drop"`, or the positional value. */
+  range: Range;
+  valueRange: Range;
+  keyword: boolean;
+  /** The value is one plain string literal: where its content is and what it says. */
+  literal?: { contentRange: Range; text: string; prefix: string; quote: string };
 }
 
 /** BCC's probe macros (src/cc/export/helpers.h). */
