@@ -10,19 +10,17 @@
 // reliable there. Nothing here knows about the atlas or LSP requests; positions are LSP-style
 // (0-based line, UTF-16 character), which is also what web-tree-sitter reports for JS strings.
 
-import type { AttachKind } from '../atlas/model';
+import { hasWildcard } from '../model/glob';
+import { HAZARD_DOCS } from '../model/hazards';
+import { builtinSectionPrefix, type AttachKind, type SectionPrefixInfo } from '../model/programKinds';
 import type { SyntaxNode, Tree } from './parser';
 
 export interface Position { line: number; character: number }
 export interface Range { start: Position; end: Position }
 
-/** What the model needs to know about one libbpf section prefix: the subset of
- *  knowledge/types.ts SectionPrefix, so `knowledge.sectionPrefix` can be passed directly. */
-export interface SectionPrefixInfo {
-  prefix: string;
-  kind?: AttachKind;
-  takesTarget: boolean;
-}
+/** What the model needs to know about one libbpf section prefix (model/programKinds.ts): the
+ *  subset of knowledge/types.ts SectionPrefix, so `knowledge.sectionPrefix` can be passed directly. */
+export type { SectionPrefixInfo };
 
 /** Longest matching libbpf prefix for a whole section string (`tp_btf/sched_switch` → tp_btf). */
 export type SectionResolver = (section: string) => SectionPrefixInfo | undefined;
@@ -323,50 +321,16 @@ function isDataSection(section: string): boolean {
   return /^(\.maps|maps|license|version|\.data|\.rodata|\.bss|\.kconfig|\.ksyms|\.struct_ops|\.addr_space)/.test(section);
 }
 
-/** libbpf's tracing prefixes (section_defs `+` entries, FIELD-NOTES §4.1): the fallback when the
- *  knowledge tables (data/knowledge/sections.json through knowledge/load.ts) cannot be loaded, so
- *  a damaged install still finds programs. The server and CLI pass `knowledge.sectionPrefix`. */
-const BUILTIN_PREFIXES: readonly SectionPrefixInfo[] = [
-  ...(['kprobe', 'kretprobe', 'ksyscall', 'kretsyscall', 'kprobe.multi', 'kretprobe.multi', 'kprobe.session'] as const)
-    .map((p) => ({ prefix: p, kind: p as AttachKind, takesTarget: true })),
-  ...['fentry', 'fexit', 'fmod_ret', 'fsession'].flatMap((p) => [
-    { prefix: p, kind: p as AttachKind, takesTarget: true },
-    { prefix: `${p}.s`, kind: p as AttachKind, takesTarget: true },
-  ]),
-  ...['tracepoint', 'tp', 'tracepoint.s', 'tp.s'].map((p) => ({ prefix: p, kind: 'tracepoint' as AttachKind, takesTarget: true })),
-  ...['raw_tracepoint', 'raw_tp', 'raw_tracepoint.s', 'raw_tp.s', 'raw_tracepoint.w', 'raw_tp.w']
-    .map((p) => ({ prefix: p, kind: 'raw_tp' as AttachKind, takesTarget: true })),
-  { prefix: 'tp_btf', kind: 'tp_btf', takesTarget: true },
-  { prefix: 'tp_btf.s', kind: 'tp_btf', takesTarget: true },
-  { prefix: 'lsm', kind: 'lsm', takesTarget: true },
-  { prefix: 'lsm.s', kind: 'lsm', takesTarget: true },
-  { prefix: 'lsm_cgroup', kind: 'lsm', takesTarget: true },
-  { prefix: 'iter', kind: 'iter', takesTarget: true },
-  { prefix: 'iter.s', kind: 'iter', takesTarget: true },
-  ...['uprobe', 'uprobe.s', 'uretprobe', 'uretprobe.s', 'uprobe.multi', 'uretprobe.multi', 'uprobe.multi.s',
-    'uretprobe.multi.s', 'uprobe.session', 'uprobe.session.s', 'usdt', 'usdt.s', 'freplace', 'struct_ops', 'struct_ops.s']
-    .map((p) => ({ prefix: p, takesTarget: true })),
-  { prefix: 'perf_event', takesTarget: false },
-  { prefix: 'syscall', takesTarget: false },
-];
-
-/** Resolves with the built-in tracing table: exact match, else longest `prefix/` match. */
-export const builtinSectionResolver: SectionResolver = (section) => {
-  let best: SectionPrefixInfo | undefined;
-  for (const p of BUILTIN_PREFIXES) {
-    if (section === p.prefix || (p.takesTarget && section.startsWith(p.prefix + '/'))) {
-      if (!best || p.prefix.length > best.prefix.length) best = p;
-    }
-  }
-  return best;
-};
+/** Resolves with the built-in tracing table (model/programKinds.ts), the fallback when the
+ *  knowledge tables cannot be loaded; the server and CLI pass `knowledge.sectionPrefix`. */
+export const builtinSectionResolver: SectionResolver = builtinSectionPrefix;
 
 /** Splits a section's target according to the attach kind. `base` is the offset of the first
  *  target character in the document. */
 export function parseTarget(prefix: string | undefined, kind: AttachKind | undefined, target: string,
   base: number, lines: LineMap): SectionTarget {
   const t: SectionTarget = { text: target, range: lines.range(base, base + target.length) };
-  if (/[*?]/.test(target)) t.pattern = true;
+  if (hasWildcard(target, 'libbpf')) t.pattern = true;
   const setName = (name: string, at: number) => {
     t.name = name;
     t.nameRange = lines.range(base + at, base + at + name.length);
@@ -448,9 +412,9 @@ export function parseSuppression(c: Comment, lines: LineMap): Suppression | unde
   return { text: c.text, range: lines.range(c.start, c.end), codes, reason };
 }
 
-/** Hazard names without a hyphen (model.ts HazardName), so `bpf-atlas-ignore: renamed` is a code
+/** Hazard names without a hyphen (model/hazards.ts), so `bpf-atlas-ignore: renamed` is a code
  *  and `bpf-atlas-ignore: checked by hand` is a reason. */
-const KNOWN_SINGLE_WORD_CODES = new Set(['absent', 'renamed', 'clone', 'duplicate', 'notrace', 'unknown', 'all']);
+const KNOWN_SINGLE_WORD_CODES = new Set([...Object.keys(HAZARD_DOCS).filter((name) => !name.includes('-')), 'all']);
 
 // ---------------------------------------------------------------- the model
 
