@@ -155,7 +155,9 @@ describe('bcc model: choices made at run time', () => {
       'auto fexit syscall:open runtime-chosen kretfunc__vmlinux__sys_open',
     ]);
     const [, , stat, , tried, exec, fexitA, fexitB] = m.attachPoints;
-    assert.ok(stat.conditions.some((c) => c.expr.op === 'guard' && c.expr.guard.check === 'ksymname'));
+    const ksym = stat.conditions.map((c) => c.expr).find((e) => e.op === 'guard' && e.guard.check === 'ksymname');
+    assert.ok(ksym && ksym.op === 'guard');
+    assert.deepEqual([ksym.guard.args, ksym.guard.syscallArg], [['newstat'], 0]);
     assert.deepEqual(tried.conditions.map((c) => c.kind), ['try']);
     assert.deepEqual(exec.conditions.map((c) => c.kind), ['exit']);
     // Two headers in #if/#else share one body: each is a definition with its own #if.

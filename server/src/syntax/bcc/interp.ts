@@ -893,6 +893,14 @@ export class Interp {
           text: node.text.replace(/\s+/g, ' '),
           range: this.lines.range(node.startIndex, node.endIndex),
         };
+        // `ksymname(b.get_syscall_fnname("stat"))`: the name after the kernel's syscall prefix.
+        args.positional.forEach((a, k) => {
+          if (a.v.t !== 'str' || a.v.s[0]?.k !== 'syscall') return;
+          const rest = constText(a.v.s.slice(1));
+          if (rest === undefined) return;
+          guard.args[k] = rest;
+          guard.syscallArg = k;
+        });
         return { t: 'guard', expr: { op: 'guard', guard }, check: method };
       }
       if (method === 'get_syscall_fnname' || method === 'get_syscall_prefix' || method === 'fix_syscall_fnname') {
@@ -1019,6 +1027,10 @@ export class Interp {
       const after = this.env;
       this.env = savedEnv;
       for (const g of globals) { const v = after.get(g); if (v) this.env.set(g, v); }
+      // Methods walked on their own (nobody in the file calls them with what it fixes) share the
+      // object's attributes in file order: `self.program` built in one method is what
+      // `BPF(text=self.program)` compiles in the next (trace.py, argdist.py).
+      if (uncalled) for (const [k, v] of after) if (k.startsWith('self.') && savedEnv.get(k) !== v) this.env.set(k, v);
     } finally {
       this.depth--;
       this.active.delete(fn.node.id);

@@ -14,6 +14,9 @@ export interface BccGuard {
   /** Its arguments where they are constants of the file (undefined otherwise). Bytes literals
    *  (`b"tcp_drop"`) are given as text. */
   args: (string | undefined)[];
+  /** The argument at this index is a syscall name the tool prefixed with the kernel's syscall
+   *  prefix (`ksymname(b.get_syscall_fnname("stat"))`): `args[k]` is the name without it. */
+  syscallArg?: number;
   /** The check's source text. */
   text: string;
   range: Range;
