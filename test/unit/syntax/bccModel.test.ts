@@ -11,6 +11,7 @@ import { cSlotAt, pythonSlotAt } from '../../../server/src/syntax/bcc/slots';
 import type { BccAttachPoint, BccModel } from '../../../server/src/syntax/bcc/types';
 import { LineMap, type Range } from '../../../server/src/syntax/cModel';
 import { loadCParser, loadPythonParser } from '../../../server/src/syntax/parser';
+import { DocumentStore } from '../../../server/src/syntax/documents';
 import { repoRoot } from '../../repoRoot';
 
 const fixtureDir = path.join(repoRoot(), 'test', 'fixtures', 'bcc');
@@ -281,5 +282,22 @@ describe('bcc model: what quick fixes and completion need', () => {
     assert.deepEqual(cSlotAt('KFUNC_PROBE(vfs_'), { kind: 'macro', head: 'KFUNC_PROBE', arg: 0, before: [], prefix: 'vfs_' });
     assert.deepEqual(cSlotAt('int kprobe__tcp_dr'), { kind: 'name', head: 'kprobe__', arg: 0, before: [], prefix: 'tcp_dr' });
     assert.equal(cSlotAt('TRACEPOINT_PROBE(sched, sched_switch) {\n  u32 x = '), undefined);
+  });
+});
+
+describe('bcc model: in the document store', () => {
+  it('Python tools that import bcc get a model, other Python files none; edits rebuild it', async () => {
+    const store = new DocumentStore({ parser: await loadCParser(), pythonParser: await loadPythonParser() });
+    try {
+      const tool = store.open('file:///t/iolatency.py', 'python', 1, readFixture('iolatency.py'));
+      assert.equal(tool.bcc?.attachPoints.length, 7);
+      assert.equal(tool.c, undefined);
+      const plain = store.open('file:///t/plot.py', 'python', 1, 'import numpy\nprint("kprobe__x")\n');
+      assert.equal(plain.bcc, undefined);
+      const edited = store.change('file:///t/iolatency.py', 2, [{ text: 'from bcc import BPF\nBPF(text="int kprobe__vfs_read(void *ctx) { return 0; }")\n' }]);
+      assert.deepEqual(edited?.bcc?.attachPoints.map(summary), ['auto kprobe vfs_read always kprobe__vfs_read']);
+    } finally {
+      store.dispose();
+    }
   });
 });
