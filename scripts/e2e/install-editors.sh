@@ -43,8 +43,11 @@ if ! cs_version | grep -q "^$CODE_SERVER_VERSION"; then
   mkdir -p "$tools/code-server"
   printf '{"private":true,"dependencies":{"code-server":"%s"}}\n' "$CODE_SERVER_VERSION" > "$tools/code-server/package.json"
   # npm must run under node 24 (code-server's postinstall checks the version) and node-gyp must use
-  # node 24's headers (a ~/.npmrc may set nodedir to the system node's).
-  (cd "$tools/code-server" && PATH="$N24/bin:$PATH" npm_config_nodedir="$N24" JOBS=2 \
+  # node 24's headers (a ~/.npmrc may set nodedir to the system node's). Under `npm run
+  # e2e:install` the outer npm exports npm_config_user_agent ("npm/... node/v20 ..."); the inner
+  # npm would take it as its own config and pass it on to the postinstall, which reads the node
+  # version from it and stops: drop it so the inner npm names its own node.
+  (cd "$tools/code-server" && unset npm_config_user_agent && PATH="$N24/bin:$PATH" npm_config_nodedir="$N24" JOBS=2 \
     npm install --no-audit --no-fund --loglevel=error)
 fi
 echo "code-server $(cs_version)"
