@@ -27,7 +27,7 @@ export function activate(ctx: Ctx, reports: ReportView): void {
         void vscode.window.showWarningMessage(`bpf-atlas: ${result.error}`);
         return;
       }
-      await reports.show(`lookup ${query}`, result.markdown, vscode.ViewColumn.Beside);
+      await reports.show(`bpf-atlas lookup ${query}`, result.markdown, vscode.ViewColumn.Beside);
       return result;
     }),
   );

@@ -10,9 +10,10 @@ import type { Ctx } from './ctx';
 
 export const REPORT_SCHEME = 'bpf-atlas';
 
-/** The virtual document for a report titled `name` (the name becomes the tab title). */
+/** The virtual document for a report titled `name` (the name becomes the tab title; the `.md`
+ *  makes it a Markdown document, which the preview needs). */
 export function reportUri(name: string): vscode.Uri {
-  return vscode.Uri.from({ scheme: REPORT_SCHEME, path: `/${name.replace(/[^\w.:-]+/g, '_')}.md` });
+  return vscode.Uri.from({ scheme: REPORT_SCHEME, path: `/${name.replace(/[^\w.:@ -]+/g, '_')}.md` });
 }
 
 export class ReportView implements vscode.TextDocumentContentProvider {

