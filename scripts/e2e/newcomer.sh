@@ -28,10 +28,10 @@ done
 
 work=$(mktemp -d /tmp/newcomer.XXXXXX)
 git clone -q "$root" "$work/repo"
+echo "newcomer: $(git -C "$work/repo" log --oneline -1) in $work/repo, as nobody, HOME=$work/home"
 mkdir "$work/home"
 chown -R nobody "$work"
 chmod 755 "$work"
-echo "newcomer: $(git -C "$work/repo" log --oneline -1) in $work/repo, as nobody, HOME=$work/home"
 
 pids=""
 cleanup() {
