@@ -5,12 +5,10 @@
 // `bpf-atlas lsp`; nothing here touches the Connection.
 
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Atlas } from './atlas/atlas';
-import { writeAtlasFile } from './atlas/format';
-import type { IndexedKernel } from './atlas/atlas';
-import type { AttachKind, AttachTarget, KernelFacts } from './atlas/model';
+import { liveCacheDir, userCacheDir } from './atlas/liveCache';
+import type { AttachKind, AttachTarget } from './atlas/model';
 import { dataDir as defaultDataDir } from './dataDir';
 import { attachReport } from './features/attachReport';
 import { codeActions } from './features/codeActions';
@@ -42,11 +40,6 @@ function looksLikePath(spec: string): boolean {
   return /[/\\]/.test(spec) || spec.startsWith('.') || spec.startsWith('~') || spec.endsWith('.atlas');
 }
 
-function userCacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(base, 'bpf-atlas');
-}
-
 const KINDS: readonly AttachKind[] = [
   'kprobe', 'kretprobe', 'kprobe.multi', 'kretprobe.multi', 'kprobe.session', 'ksyscall', 'kretsyscall',
   'fentry', 'fexit', 'fmod_ret', 'fsession', 'tracepoint', 'raw_tp', 'tp_btf', 'lsm', 'iter',
@@ -74,20 +67,6 @@ export function parseLookupQuery(query: string): AttachTarget | undefined {
   }
   if (rest.length !== 1) return undefined;
   return { kind: kind ?? 'kprobe', name: rest[0].replace(/\+.*$/, ''), pattern };
-}
-
-/** All facts of a loaded kernel, back as plain data (to write it as an atlas file). */
-function factsOf(index: IndexedKernel): KernelFacts {
-  const names = [...new Set(index.functionNames())];
-  return {
-    meta: index.meta,
-    functions: names.flatMap((n) => index.fnAll(n)),
-    tracepoints: [...index.tracepoints()],
-    syscalls: [...index.syscalls()],
-    lsmHooks: [...index.lsmHooks()],
-    extraSymbols: [...index.extraSymbols()],
-    kfuncs: [...index.kfuncs()],
-  };
 }
 
 export async function createServices(options: ServicesOptions = {}): Promise<ServerServices<AnalyzedDocument>> {
@@ -118,7 +97,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     const files = settings.atlasFiles;
     const key = JSON.stringify([settings.useLiveKernel, files, trusted]);
     if (atlas && key === atlasKey) return atlas;
-    atlas = new Atlas({ dataDir: dir, live: settings.useLiveKernel, sysRoot: options.sysRoot });
+    atlas = new Atlas({ dataDir: dir, live: settings.useLiveKernel, sysRoot: options.sysRoot, liveCacheDir: options.cacheDir ?? liveCacheDir(), prefetchLiveSymbols: true });
     atlasKey = key;
     fileErrors = [];
     for (const file of files) {
@@ -228,7 +207,8 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
 
   const buildLiveAtlas = async (report: (p: IndexProgressParams) => void): Promise<BuildLiveAtlasResult> => {
     const started = Date.now();
-    const live = new Atlas({ dataDir: dir, bundled: false, live: true, sysRoot: options.sysRoot });
+    // The same cached live atlas the CLI reads and writes (atlas/liveCache.ts).
+    const live = new Atlas({ dataDir: dir, live: true, sysRoot: options.sysRoot, liveCacheDir: options.cacheDir ?? userCacheDir() });
     if (!live.hasLive()) {
       return { ok: false, ms: 0, error: 'the running kernel is not readable here (/sys/kernel/btf/vmlinux is missing or not readable)' };
     }
@@ -236,15 +216,11 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     const index = await live.loadLive();
     if (!index) return { ok: false, ms: Date.now() - started, error: 'the running kernel is not offered' };
     report({ message: 'writing the atlas file', percent: 80 });
-    const cacheDir = options.cacheDir ?? userCacheDir();
-    let file: string | undefined;
-    try {
-      fs.mkdirSync(cacheDir, { recursive: true });
-      file = path.join(cacheDir, `live-${index.meta.release}.atlas`);
-      writeAtlasFile(file, [factsOf(index)]);
-    } catch (e) {
-      file = undefined;
-      report({ message: `could not write the atlas file: ${(e as Error).message}`, percent: 90 });
+    let file = live.saveLiveCache();
+    if (!file) {
+      const cached = live.liveCachePath();
+      if (cached && fs.existsSync(cached)) file = cached;
+      else report({ message: `could not write the atlas file to ${options.cacheDir ?? userCacheDir()}`, percent: 90 });
     }
     // Later configurations read the running kernel afresh, so a module loaded since shows up.
     atlasKey = '';

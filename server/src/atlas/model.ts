@@ -1,146 +1,15 @@
-// The vocabulary of the kernel atlas: what one kernel is known to contain, and how an attach point
-// on it is judged. Readers (server/src/kernel) produce KernelFacts; the atlas file format stores
-// them; KernelIndex answers questions over them; assess() turns facts into the public hazard
-// taxonomy. Nothing here knows about LSP, files or the CLI.
+// The vocabulary of the kernel atlas: how an attach point is named and judged. What one kernel is
+// known to contain (KernelFacts, KernelQuery) is defined with its readers in kernel/facts.ts and
+// re-exported here; the atlas file format stores those facts; KernelIndex answers questions over
+// them; assess() turns them into the public hazard taxonomy. Nothing here knows about LSP, files
+// or the CLI.
 
-/** A function parameter or tracepoint argument. `type` is the C type with the name left out, where
- *  the name would go marked by `%` when it is not at the end (`void (*%)(int)`, `char %[16]`). */
-export interface Param {
-  name: string;
-  type: string;
-}
+import type { KernelMeta, KernelQuery, Param, Proto, TraceField } from '../kernel/facts';
 
-/** A C prototype, as BTF (or DepSurf's pahole BTF) gives it. */
-export interface Proto {
-  ret: string;
-  params: Param[];
-  variadic?: boolean;
-}
-
-/** Inline status of a function's calls in one build. `unknown` when no DWARF data was available. */
-export type InlineStatus = 'none' | 'partial' | 'full' | 'unknown';
-
-/** Everything known about one kernel function name in one kernel. Fields that a source cannot
- *  tell are `null` (unknown), never guessed. */
-export interface FunctionFacts {
-  name: string;
-  /** Text symbols whose base name (text before the first compiler suffix) is `name`, in
-   *  address order: `finish_task_switch.isra.0`, or `name` itself, possibly several times. */
-  symbols: string[];
-  /** Prototype from BTF, when the kernel's BTF (or the source's) has a FUNC of exactly this name. */
-  proto?: Proto;
-  /** The shipped kernel's own BTF has a FUNC of this name (fentry/fexit need it). null: unknown. */
-  inBtf: boolean | null;
-  inline: InlineStatus;
-  /** Inlined call sites that a probe on the symbol misses (self sites excluded when known). */
-  inlinedSites?: number;
-  /** Has an ftrace (mcount/__fentry__) site: fentry/fexit possible. null: unknown. */
-  ftrace: boolean | null;
-  /** In the kprobe blacklist (NOKPROBE_SYMBOL, noinstr, entry text). null: unknown. */
-  kprobeBlacklisted: boolean | null;
-  /** All its code is in .init.text: freed after boot. */
-  initOnly?: boolean;
-  /** Loadable module that holds it; absent for vmlinux. */
-  module?: string;
-  /** Up to a few callers it was inlined into (hint for where to probe instead). */
-  inlinedInto?: string[];
-  /** The source knows the name but has no facts about it for this kernel (e.g. a DepSurf page
-   *  missing from its snapshot): every question about it is unknown. Optional, added by H2. */
-  noData?: boolean;
-}
-
-/** One field of a trace event record (what `SEC("tracepoint/…")` ctx and bpftrace `args` read). */
-export interface TraceField {
-  name: string;
-  type: string;
-  /** Byte offsets; undefined when the source gives only types (then never shown as exact). */
-  offset?: number;
-  size?: number;
-  signed?: boolean;
-}
-
-export interface TracepointFacts {
-  /** Event name: `sched_switch`. */
-  name: string;
-  /** Trace system (tracefs category): `sched`. Undefined for raw-only tracepoints. */
-  system?: string;
-  /** Event class / template (`trace_event_raw_<template>` is the ctx struct). */
-  template?: string;
-  /** Record fields after the common header, in order (exact when offsets are present). */
-  fields?: TraceField[];
-  /** TP_PROTO arguments, what raw_tp / tp_btf programs receive (without `void *__data`). */
-  args?: Param[];
-  /** print_fmt of the event. */
-  fmt?: string;
-  /** A trace event exists: `tracepoint/<system>/<name>` can attach. */
-  event: boolean;
-  /** BTF has `btf_trace_<name>`: tp_btf can attach. null: unknown. */
-  btf: boolean | null;
-  module?: string;
-}
-
-export interface SyscallFacts {
-  name: string;
-  nr?: number;
-  args: Param[];
-}
-
-export interface LsmHookFacts {
-  name: string;
-  proto?: Proto;
-}
-
-export type KernelSourceKind = 'bundled' | 'live' | 'file';
-
-/** What a kernel's facts were built from, so hovers can say how sure they are. */
-export interface Coverage {
-  /** Where inline status comes from: DWARF of the same build, or nothing. */
-  inline: 'dwarf' | 'none';
-  /** __mcount_loc / available_filter_functions were read. */
-  ftrace: boolean;
-  /** The kprobe blacklist was read. */
-  blacklist: boolean;
-  /** Module functions and tracepoints are included. */
-  modules: boolean;
-  /** The shipped kernel has BTF (CONFIG_DEBUG_INFO_BTF): fentry, tp_btf and CO-RE work at all. */
-  btf: boolean;
-  /** Trace event record offsets are exact (image walk or tracefs), not recomputed. */
-  exactFieldOffsets: boolean;
-}
-
-export interface KernelMeta {
-  /** Stable id: `debian-12`, `ubuntu-22.04`, `ubuntu-20.04-arm64`, `live`, or a file's own id. */
-  id: string;
-  /** uname -r style release: `6.1.0-56-amd64`. */
-  release: string;
-  /** Upstream major.minor: `6.1`. */
-  version: string;
-  arch: string;
-  distro?: string;
-  /** Distro release name: `bookworm`, `jammy`. */
-  codename?: string;
-  flavor?: string;
-  lts?: boolean;
-  source: KernelSourceKind;
-  /** One line on where the facts come from. */
-  provenance: string;
-  coverage: Coverage;
-  counts: { functions: number; tracepoints: number; syscalls: number; lsmHooks: number };
-}
-
-/** All facts of one kernel as plain data: what readers produce and atlas files store. */
-export interface KernelFacts {
-  meta: KernelMeta;
-  functions: FunctionFacts[];
-  tracepoints: TracepointFacts[];
-  syscalls: SyscallFacts[];
-  lsmHooks: LsmHookFacts[];
-  /** Text symbols that exist only with a compiler suffix or otherwise outside `functions`, for
-   *  exact-name lookups such as `kprobe/finish_task_switch.isra.0`. Optional. */
-  extraSymbols?: string[];
-  /** BPF kfuncs (DECL_TAG bpf_kfunc), names only. */
-  kfuncs?: string[];
-}
+export type {
+  Capability, CapabilityName, Coverage, FunctionFacts, InlineStatus, KernelCapabilities, KernelFacts, KernelMeta, KernelQuery, KernelSourceKind,
+  LsmHookFacts, Param, Proto, SyscallFacts, TraceField, TracepointFacts, Tri,
+} from '../kernel/facts';
 
 // ---- Attach targets and their assessment (the public hazard taxonomy) ----
 
@@ -165,7 +34,7 @@ export interface AttachTarget {
 /** Public hazard names. They are part of the CLI JSON and diagnostics codes: keep them stable. */
 export type HazardName =
   | 'absent' | 'fully-inlined' | 'partially-inlined' | 'renamed' | 'clone' | 'duplicate'
-  | 'no-btf' | 'notrace' | 'kprobe-blacklist' | 'init-only'
+  | 'no-btf' | 'notrace' | 'kprobe-blacklist' | 'init-only' | 'kernel-config'
   | 'signature-changed' | 'fields-changed' | 'args-changed' | 'no-event' | 'unknown';
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -208,7 +77,8 @@ export const HAZARD_DOCS: Record<HazardName, string> = {
   'no-btf': 'The function is not in the kernel BTF: fentry/fexit and BTF-typed access are impossible.',
   'notrace': 'The function has no ftrace site (notrace): fentry/fexit cannot attach.',
   'kprobe-blacklist': 'The function is on the kprobe blacklist: kprobes are refused.',
-  'init-only': 'The function lives in .init.text and is freed after boot.',
+  'init-only': 'The function lives in .init.text (or is built-in exit code in .exit.text): its code is freed after boot.',
+  'kernel-config': 'The kernel is built without what this kind of program needs (CONFIG_KPROBES, CONFIG_FPROBE, CONFIG_BPF_EVENTS, CONFIG_FTRACE_SYSCALLS, CONFIG_BPF_LSM and bpf in the active LSMs): nothing of this kind attaches, whatever the target.',
   'signature-changed': 'The prototype differs between target kernels: arguments may be read wrongly.',
   'fields-changed': 'The tracepoint record fields differ between target kernels.',
   'args-changed': 'The tracepoint arguments (TP_PROTO) differ between target kernels.',
@@ -230,30 +100,7 @@ export function renderProto(name: string, proto: Proto): string {
   return `${cDecl(proto.ret, name)}(${params.length ? params.join(', ') : 'void'})`;
 }
 
-// ---- Query interfaces the features use (implemented in atlas/kernelIndex.ts and atlas/atlas.ts) ----
-
-/** Read-only queries over one kernel's facts, with indexes built once. */
-export interface KernelQuery {
-  readonly meta: KernelMeta;
-  fn(name: string): FunctionFacts | undefined;
-  /** Any text symbol with exactly this name (plain or suffixed) exists. */
-  hasSymbol(name: string): boolean;
-  /** Every function name, each once. Atlas kernels (KernelIndex) give them in name order; the
-   *  running kernel (LiveKernel) in no set order, as sorting 60k names would cost more than
-   *  opening it: callers that show names sort what they keep. */
-  functionNames(): readonly string[];
-  /** Up to `limit` distinct function names starting with `prefix`, in name order, without
-   *  building the whole name list (completion on a cold kernel). Optional, added by H2. */
-  functionNamesWithPrefix?(prefix: string, limit: number): string[];
-  tracepoint(name: string, system?: string): TracepointFacts | undefined;
-  tracepoints(): readonly TracepointFacts[];
-  /** Trace systems with their event names. */
-  systems(): ReadonlyMap<string, readonly string[]>;
-  syscall(name: string): SyscallFacts | undefined;
-  syscalls(): readonly SyscallFacts[];
-  lsmHook(name: string): LsmHookFacts | undefined;
-  lsmHooks(): readonly LsmHookFacts[];
-}
+// ---- Many kernels ----
 
 /** Many kernels, loaded lazily by id. */
 export interface AtlasQuery {

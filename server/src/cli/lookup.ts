@@ -179,5 +179,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const releases = new Map(atlas.list().map((m) => [m.id, m.release]));
   if (args.flags.has('--json')) io.stdout.write(`${JSON.stringify(lookupJson(target, assessments, releases), null, 2)}\n`);
   else io.stdout.write(text(target, assessments, releases));
+  // The running kernel, once read, is kept for the next run (atlas/liveCache.ts).
+  atlas.saveLiveCache();
   return 0;
 }

@@ -27,6 +27,7 @@ export const HAZARD_SEVERITY: Record<HazardName, Severity> = {
   'notrace': 'error',
   'no-event': 'error',
   'init-only': 'error',
+  'kernel-config': 'error',
   'partially-inlined': 'warning',
   'clone': 'warning',
   'duplicate': 'warning',

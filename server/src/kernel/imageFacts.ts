@@ -8,11 +8,12 @@ import { Btf, BtfKind, parseBtf } from './btf';
 import { ElfFile, parseElf } from './elf';
 import { KernelDataError } from './errors';
 import { KernelSymbol, decodeKallsyms } from './kallsymsImage';
+import { lsmHooksOf } from './lsm';
 import { baseName, suffixKinds } from './symbols';
 import { TraceEvent, VmlinuxImage } from './vmlinux';
 import type {
-  Coverage, FunctionFacts, KernelFacts, KernelMeta, LsmHookFacts, SyscallFacts, TracepointFacts,
-} from '../atlas/model';
+  Coverage, FunctionFacts, KernelFacts, KernelMeta, SyscallFacts, TracepointFacts,
+} from './facts';
 
 export type DwarfInlineClass = 'fully_inlined' | 'partially_inlined' | 'out_of_line_only' | 'no_code';
 
@@ -64,9 +65,6 @@ export function imageBtf(elf: ElfFile): Btf {
   if (!s) throw new KernelDataError(elf.file, 'no .BTF section (kernel built without CONFIG_DEBUG_INFO_BTF)');
   return parseBtf(elf.sectionBytes(s), { file: `${elf.file} .BTF` });
 }
-
-/** bpf_lsm.c helpers that share the bpf_lsm_ prefix but are not LSM_HOOK attach points. */
-const LSM_NON_HOOKS = new Set(['verify_prog', 'find_cgroup_shim', 'is_sleepable_hook', 'is_trusted', 'get_retval_range', 'func_proto']);
 
 /** The name a probe on `base` attaches to among its symbols: the plain one, else the first clone that is not a .cold part. */
 function attachSymbol(base: string, symbols: string[]): string {
@@ -207,14 +205,7 @@ export function factsFromVmlinux(input: ImageFactsInput): ImageFactsResult {
   // ---- syscalls, LSM hooks, kfuncs
   const syscalls: SyscallFacts[] = img.syscalls().map((s) => ({ name: s.name, args: s.args }));
   syscalls.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const lsmHooks: LsmHookFacts[] = [];
-  for (const name of [...btfFuncs].sort()) {
-    if (!name.startsWith('bpf_lsm_')) continue;
-    const hook = name.slice('bpf_lsm_'.length);
-    if (LSM_NON_HOOKS.has(hook)) continue;
-    const proto = btf.funcProto(name);
-    lsmHooks.push(proto ? { name: hook, proto } : { name: hook });
-  }
+  const lsmHooks = lsmHooksOf(btf);
   const kfuncs = btf.declTags('bpf_kfunc').filter((n) => btfFuncs.has(n)).sort();
 
   const coverage: Coverage = {

@@ -14,7 +14,7 @@ import { Btf, BtfKind, parseBtf } from './btf';
 import { ElfFile, ElfSection, ElfSymbol, SHT_RELA, parseElf, cString } from './elf';
 import { KernelDataError } from './errors';
 import { baseName, suffixKinds } from './symbols';
-import type { FunctionFacts, TraceField, TracepointFacts } from '../atlas/model';
+import type { FunctionFacts, TraceField, TracepointFacts } from './facts';
 import type { ModuleContribution } from './imageFacts';
 
 const STT_FUNC = 2;

@@ -6,7 +6,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import type { TraceField } from '../atlas/model';
+import type { TraceField } from './facts';
 import { KernelDataError, describeFsError } from './errors';
 
 /** A record field as a format file lists it; `common` marks the shared `common_*` header. */

@@ -16,7 +16,8 @@ import { ElfFile, SHT_NOBITS, cString } from './elf';
 import { KernelDataError } from './errors';
 import { KernelSymbol, fromAddress } from './kallsymsImage';
 import { TextMap } from './symbols';
-import type { Param, TraceField } from '../atlas/model';
+import { syscallEventRecord } from './syscallEvents';
+import type { Param, TraceField } from './facts';
 
 export interface TraceEvent {
   system: string;
@@ -321,16 +322,7 @@ export class VmlinuxImage {
       let fields: TraceField[] | undefined;
       let fmt = this.str(this.ptrField(call, C, 'print_fmt'));
       if (sc) {
-        const nr: TraceField = { name: '__syscall_nr', type: 'int', offset: 8, size: 4, signed: true };
-        if (sc.kind === 'enter') {
-          fields = [nr, ...sc.meta.args.map((x, j): TraceField => ({ name: x.name, type: x.type, offset: 16 + 8 * j, size: 8, signed: false }))];
-          // kernel/trace/trace_syscalls.c __set_enter_print_fmt(), done at boot.
-          const names = sc.meta.args.map((x) => x.name);
-          fmt = `"${names.map((x) => `${x}: 0x%08lx`).join(', ')}"${names.map((x) => `, ((unsigned long)(REC->${x}))`).join('')}`;
-        } else {
-          fields = [nr, { name: 'ret', type: 'long', offset: 16, size: 8, signed: true }];
-          fmt = '"0x%lx", REC->ret';
-        }
+        ({ fields, fmt } = syscallEventRecord(sc.kind, sc.meta.args));
       } else {
         const fa = this.ptrField(cls, K, 'fields_array');
         fields = fa ? this.classFields(fa) : undefined;

@@ -1,0 +1,31 @@
+// The LSM hooks a kernel offers BPF LSM programs, from its BTF: one rule for every reader (the
+// running kernel, packaged images, module-less BTF files), so `lsm/<hook>` gets the same verdict on
+// every kernel. A hook is a member of `union security_list_options` (the LSM_HOOK list) that has
+// its `bpf_lsm_<hook>` attach stub; kernels whose BTF lacks the union fall back to the stubs minus
+// the bpf_lsm.c functions that share the prefix without being hooks.
+
+import { Btf, BtfKind } from './btf';
+import type { LsmHookFacts } from './facts';
+
+/** bpf_lsm.c / security/bpf functions named `bpf_lsm_*` that are no LSM hook (5.7 … 7.x). */
+const NON_HOOKS = new Set([
+  'verify_prog', 'find_cgroup_shim', 'is_sleepable_hook', 'is_trusted', 'get_retval_range', 'func_proto', 'init',
+  'hook_returns_errno', 'has_d_inode_locked',
+]);
+
+/** Every BPF LSM hook of a BTF (its own FUNCs), with the prototype of its attach stub, by name. */
+export function lsmHooksOf(btf: Btf): LsmHookFacts[] {
+  const union = btf.findByName(BtfKind.UNION, 'security_list_options');
+  const hooks = union !== undefined ? new Set(btf.members(union).map((m) => m.name)) : undefined;
+  const seen = new Set<string>();
+  const out: LsmHookFacts[] = [];
+  for (const f of btf.funcs()) {
+    if (!f.name.startsWith('bpf_lsm_')) continue;
+    const hook = f.name.slice('bpf_lsm_'.length);
+    if (hooks ? !hooks.has(hook) : NON_HOOKS.has(hook)) continue;
+    if (seen.has(hook)) continue;
+    seen.add(hook);
+    out.push(btf.kind(f.protoId) === BtfKind.FUNC_PROTO ? { name: hook, proto: btf.proto(f.protoId) } : { name: hook });
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
