@@ -6,8 +6,8 @@
 // them where the evidence allows.
 
 import { Btf, BtfKind } from './btf';
-import type { Param, TraceField } from './facts';
-import { normalizeCType } from './tracefs';
+import type { Param, TraceField } from '../model/facts';
+import { normalizeCType } from '../model/cTypes';
 
 /** Where a raw tracepoint's `btf_trace_<name>` typedef lives. */
 export interface RawTracepointSource {

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { describeFsError } from './errors';
-import type { Capability, KernelCapabilities, Tri } from './facts';
+import type { Capability, KernelCapabilities, Tri } from '../model/facts';
 
 /** Options of one configuration, without the `CONFIG_` prefix: a value (`y`, `m`, a string with
  *  its quotes removed), or null for `# CONFIG_X is not set`. */

@@ -25,8 +25,9 @@ import { KernelDataError, describeFsError } from './errors';
 import type {
   Coverage, FunctionFacts, KernelCapabilities, KernelMeta, KernelQuery, KernelSourceKind, LsmHookFacts, Param, SyscallFacts,
   TraceField, TracepointFacts,
-} from './facts';
-import { KallsymsIndex, symbolBaseName, symbolSuffixes } from './procKallsyms';
+} from '../model/facts';
+import { baseName as symbolBaseName, preferredSymbol } from '../model/symbols';
+import { KallsymsIndex } from './procKallsyms';
 import { FNV_OFFSET, FNV_PRIME, NameTable } from './nameTable';
 import { KallsymsRead, KallsymsReadOptions, startKallsymsRead } from './kallsymsReader';
 import { lsmHooksOf } from './lsm';
@@ -211,10 +212,9 @@ export function liveModulesCovered(kallsymsRead: boolean, anyModuleSymbol: boole
   return kallsymsRead && (anyModuleSymbol || noModuleSupport);
 }
 
-/** The symbol a probe on `base` attaches to: the plain one, else the first clone that is not a .cold part. */
+/** The symbol a probe on `base` attaches to (model/symbols.ts preferredSymbol). */
 export function attachSymbol(base: string, symbols: string[]): string {
-  if (symbols.includes(base)) return base;
-  return symbols.find((s) => !symbolSuffixes(s).includes('cold')) ?? symbols[0];
+  return preferredSymbol(base, symbols) ?? symbols[0];
 }
 
 function stripCommonFlag(f: TraceField & { common?: boolean }): TraceField {

@@ -5,7 +5,7 @@
 // the bpf_lsm.c functions that share the prefix without being hooks.
 
 import { Btf, BtfKind } from './btf';
-import type { LsmHookFacts } from './facts';
+import type { LsmHookFacts } from '../model/facts';
 
 /** bpf_lsm.c / security/bpf functions named `bpf_lsm_*` that are no LSM hook (5.7 … 7.x). */
 const NON_HOOKS = new Set([

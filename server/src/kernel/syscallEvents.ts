@@ -3,8 +3,8 @@
 // record layout for every syscall, so it is written here once for every reader (packaged images
 // read the metadata, the running kernel without tracefs takes the arguments from elsewhere).
 
-import type { Param, TraceField } from './facts';
-import { normalizeCType } from './tracefs';
+import type { Param, TraceField } from '../model/facts';
+import { normalizeCType } from '../model/cTypes';
 
 /** Record fields and print format of a syscall event: `__syscall_nr`, then each argument in an
  *  8-byte slot (sys_enter, types spelled as tracefs format files print them), or the return value (sys_exit). The enter format is the one

@@ -17,7 +17,7 @@ import { KernelDataError } from './errors';
 import { KernelSymbol, fromAddress } from './kallsymsImage';
 import { TextMap } from './symbols';
 import { syscallEventRecord } from './syscallEvents';
-import type { Param, TraceField } from './facts';
+import type { Param, TraceField } from '../model/facts';
 
 export interface TraceEvent {
   system: string;

@@ -1,8 +1,10 @@
-// The facts a kernel reader produces about one kernel, and the read-only questions any source of
-// them answers (KernelQuery): what a kernel contains (functions, tracepoints, syscalls, LSM hooks),
-// what its sources could tell (coverage), and its build options that decide which program kinds can
-// work at all (capabilities). Readers (this folder) produce these; the atlas stores and indexes
-// them; features ask questions through KernelQuery. Nothing here imports anything of ours.
+// The facts of one kernel as plain data: what the readers (server/src/kernel) produce, the atlas
+// file format stores and the atlas answers questions over (KernelQuery). Types and two small
+// renderers only; imports nothing of ours, so every layer may use it.
+
+import type { KernelCapabilities } from './capabilities';
+
+export type { Capability, CapabilityName, KernelCapabilities, Tri } from './capabilities';
 
 /** A function parameter or tracepoint argument. `type` is the C type with the name left out, where
  *  the name would go marked by `%` when it is not at the end (`void (*%)(int)`, `char %[16]`). */
@@ -136,42 +138,6 @@ export interface KernelMeta {
   capabilities?: KernelCapabilities;
 }
 
-/** Known true, known false, or null when the source cannot tell. */
-export type Tri = boolean | null;
-
-/** One capability of a kernel and the evidence for it, in a phrase a message can quote
- *  (`# CONFIG_KPROBES is not set in /proc/config.gz`). */
-export interface Capability {
-  value: Tri;
-  evidence: string;
-}
-
-/** Build options (and the active LSM list) that decide whether a kind of program can work at all
- *  on a kernel, whatever its hooks. */
-export interface KernelCapabilities {
-  /** Where the build configuration was read (`/proc/config.gz`, `/boot/config-6.1.0-56-amd64 of
-   *  linux-image-…deb`); absent when none was. */
-  config?: string;
-  /** CONFIG_KPROBES: kprobe, kretprobe, ksyscall and every kprobe.multi kind. */
-  kprobes: Capability;
-  /** CONFIG_FPROBE: kprobe.multi, kretprobe.multi, kprobe.session (5.18+). */
-  kprobeMulti: Capability;
-  /** CONFIG_BPF_EVENTS: BPF programs on kprobes, tracepoints and raw tracepoints. */
-  bpfEvents: Capability;
-  /** CONFIG_FTRACE_SYSCALLS: the syscalls:sys_enter_* / sys_exit_* trace events. */
-  ftraceSyscalls: Capability;
-  /** CONFIG_DEBUG_INFO_BTF: the kernel ships BTF (fentry, tp_btf, lsm, CO-RE). */
-  debugInfoBtf: Capability;
-  /** CONFIG_BPF_LSM built in: lsm/ programs can load. */
-  bpfLsmBuilt: Capability;
-  /** BPF LSM built in and `bpf` in the active LSM list: lsm/ programs run. */
-  bpfLsm: Capability;
-  /** The active LSMs in order, when known, and where the list came from. */
-  lsms?: { list: string[]; source: string };
-}
-
-export type CapabilityName = Exclude<keyof KernelCapabilities, 'config' | 'lsms'>;
-
 /** All facts of one kernel as plain data: what readers produce and atlas files store. */
 export interface KernelFacts {
   meta: KernelMeta;
@@ -186,7 +152,26 @@ export interface KernelFacts {
   kfuncs?: string[];
 }
 
-/** Read-only queries over one kernel's facts, with indexes built once. */
+/** Render a parameter as a C declaration: `struct file *file`, `void (*cb)(int)`, and arrays
+ *  spelt either way (`char %[16]` with the marker, or `char[16]` as DepSurf and tracefs write
+ *  them) as `char comm[16]`. */
+export function cDecl(type: string, name: string): string {
+  if (type.includes('%')) return type.replace('%', name);
+  if (!name) return type;
+  const array = /^(.*?)\s*((?:\[[^\]]*\])+)$/.exec(type);
+  if (array) return `${array[1]} ${name}${array[2]}`;
+  return type.endsWith('*') ? `${type}${name}` : `${type} ${name}`;
+}
+
+/** Render a prototype: `ssize_t vfs_read(struct file *file, char *buf, size_t count, loff_t *pos)`. */
+export function renderProto(name: string, proto: Proto): string {
+  const params = proto.params.map((p) => cDecl(p.type, p.name));
+  if (proto.variadic) params.push('...');
+  return `${cDecl(proto.ret, name)}(${params.length ? params.join(', ') : 'void'})`;
+}
+
+/** Read-only queries over one kernel's facts, with indexes built once (atlas/kernelIndex.ts for
+ *  atlas files, kernel/liveIndex.ts for the running kernel). */
 export interface KernelQuery {
   readonly meta: KernelMeta;
   fn(name: string): FunctionFacts | undefined;
@@ -208,4 +193,3 @@ export interface KernelQuery {
   lsmHook(name: string): LsmHookFacts | undefined;
   lsmHooks(): readonly LsmHookFacts[];
 }
-
