@@ -20,7 +20,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tar from 'tar';
-import { globToRegExp } from '../knowledge/names';
+import { compileGlob } from '../model/glob';
 import { extractVmlinux } from './bzimage';
 import { KernelDataError } from './errors';
 
@@ -102,7 +102,7 @@ export function unpackDeb(deb: string, dest: string, wildcards: string[]): void 
     if (r.error) throw new KernelDataError(deb, `cannot run dpkg-deb: ${r.error.message}`);
     if (r.status !== 0) throw new KernelDataError(deb, `dpkg-deb failed: ${r.stderr.trim().slice(0, 300)}`);
 
-    const patterns = wildcards.map((w) => globToRegExp(w));
+    const patterns = wildcards.map((w) => compileGlob(w, 'libbpf'));
     const wanted = (p: string) => !patterns.length || patterns.some((re) => re.test(p));
     const take = new Set<string>();
     for (const m of listMembers(tarFile, deb)) {
