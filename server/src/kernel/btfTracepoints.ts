@@ -7,7 +7,7 @@
 
 import { Btf, BtfKind } from './btf';
 import type { Param, TraceField } from '../model/facts';
-import { normalizeCType } from '../model/cTypes';
+import { cTypeKey, normalizeCType } from '../model/cTypes';
 
 /** Where a raw tracepoint's `btf_trace_<name>` typedef lives. */
 export interface RawTracepointSource {
@@ -100,28 +100,17 @@ export function namesFromClass(btf: Btf, cls: string, args: Param[]): Param[] | 
   return args.map((a, i) => ({ type: a.type, name: params[i].name || a.name }));
 }
 
-/** BTF's spelling of C integer types (`long unsigned int`) as kernel sources and tracefs write
- *  them (`unsigned long`). */
-const INT_SPELLING: Record<string, string> = {
-  'long int': 'long',
-  'long unsigned int': 'unsigned long',
-  'short int': 'short',
-  'short unsigned int': 'unsigned short',
-  'long long int': 'long long',
-  'long long unsigned int': 'unsigned long long',
-  '_Bool': 'bool',
-};
-const INT_WORDS = new RegExp(`\\b(?:${Object.keys(INT_SPELLING).sort((a, b) => b.length - a.length).join('|')})\\b`, 'g');
-
-/** A BTF type rendering in the spelling tracefs format files use for the same C type. */
+/** A BTF type rendering in the spelling tracefs format files use for the same C type: integer
+ *  words as sources write them (`long unsigned int` → `unsigned long`), `_Bool` as `bool`. */
 export function tracefsSpelling(btfType: string): string {
-  return btfType.replace(INT_WORDS, (w) => INT_SPELLING[w]);
+  return normalizeCType(btfType.replace(/\b_Bool\b/g, 'bool'), { integers: 'canonical' });
 }
 
-/** `unsigned` → `unsigned int`, `signed` → `int`: one spelling per C integer type for comparing. */
-function canonicalCType(t: string): string {
-  // x86's per-CPU address space shows in tracefs (`void __seg_gs *`), not in BTF.
-  return normalizeCType(tracefsSpelling(t).replace(/\b__seg_[gf]s\b/g, '')).replace(/\bunsigned(?!\s+(?:char|short|int|long))\b/g, 'unsigned int').replace(/\bsigned\s+int\b|^signed$/g, 'int');
+/** Two spellings of one C type? x86's per-CPU address space shows in tracefs (`void __seg_gs *`)
+ *  and not in BTF, so it does not count. */
+function sameSpelledType(a: string, b: string): boolean {
+  const key = (t: string) => cTypeKey(tracefsSpelling(t.replace(/\b__seg_[gf]s\b/g, '')));
+  return key(a) === key(b);
 }
 
 /**
@@ -150,8 +139,8 @@ export function classRecord(btf: Btf, cls: string, reference?: readonly TraceFie
       out.push({ ...f, type: ref.type });
       continue;
     }
-    const type = normalizeCType(tracefsSpelling(f.type));
-    const sameType = ref && (ref.size === undefined || ref.size === f.size) && canonicalCType(ref.type) === canonicalCType(type);
+    const type = tracefsSpelling(f.type);
+    const sameType = ref && (ref.size === undefined || ref.size === f.size) && sameSpelledType(ref.type, type);
     out.push({ ...f, type: sameType ? normalizeCType(ref!.type) : type });
   }
   return out;

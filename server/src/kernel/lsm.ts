@@ -2,16 +2,11 @@
 // running kernel, packaged images, module-less BTF files), so `lsm/<hook>` gets the same verdict on
 // every kernel. A hook is a member of `union security_list_options` (the LSM_HOOK list) that has
 // its `bpf_lsm_<hook>` attach stub; kernels whose BTF lacks the union fall back to the stubs minus
-// the bpf_lsm.c functions that share the prefix without being hooks.
+// the functions that share the prefix without being hooks (model/symbols.ts isLsmHookName).
 
 import { Btf, BtfKind } from './btf';
 import type { LsmHookFacts } from '../model/facts';
-
-/** bpf_lsm.c / security/bpf functions named `bpf_lsm_*` that are no LSM hook (5.7 … 7.x). */
-const NON_HOOKS = new Set([
-  'verify_prog', 'find_cgroup_shim', 'is_sleepable_hook', 'is_trusted', 'get_retval_range', 'func_proto', 'init',
-  'hook_returns_errno', 'has_d_inode_locked',
-]);
+import { LSM_STUB_PREFIX, isLsmHookName } from '../model/symbols';
 
 /** Every BPF LSM hook of a BTF (its own FUNCs), with the prototype of its attach stub, by name. */
 export function lsmHooksOf(btf: Btf): LsmHookFacts[] {
@@ -20,9 +15,9 @@ export function lsmHooksOf(btf: Btf): LsmHookFacts[] {
   const seen = new Set<string>();
   const out: LsmHookFacts[] = [];
   for (const f of btf.funcs()) {
-    if (!f.name.startsWith('bpf_lsm_')) continue;
-    const hook = f.name.slice('bpf_lsm_'.length);
-    if (hooks ? !hooks.has(hook) : NON_HOOKS.has(hook)) continue;
+    if (!f.name.startsWith(LSM_STUB_PREFIX)) continue;
+    const hook = f.name.slice(LSM_STUB_PREFIX.length);
+    if (hooks ? !hooks.has(hook) : !isLsmHookName(hook)) continue;
     if (seen.has(hook)) continue;
     seen.add(hook);
     out.push(btf.kind(f.protoId) === BtfKind.FUNC_PROTO ? { name: hook, proto: btf.proto(f.protoId) } : { name: hook });
