@@ -90,6 +90,12 @@ export class Atlas implements AtlasQuery {
     return this.bundleErrors;
   }
 
+  /** The same problems, for a caller that may not have needed the bundled atlases at all (they
+   *  are then not opened just to be checked). */
+  warningsSoFar(): readonly string[] {
+    return this.bundleErrors;
+  }
+
   private ensureBundled(): void {
     if (this.bundledLoaded) return;
     this.bundledLoaded = true;
@@ -314,7 +320,9 @@ export class Atlas implements AtlasQuery {
   }
 
   get(id: string): IndexedKernel {
-    const entries = this.all();
+    // `live` (or a kernel already loaded) needs no bundled atlas opened.
+    if (id === 'live') this.ensureLive();
+    const entries = this.entries.has(id) ? this.entries : this.all();
     const e = entries.get(id) ?? entries.get(this.resolve(id));
     if (!e) throw new Error(`unknown kernel "${id}"`);
     if (e.index) return e.index;
@@ -370,8 +378,8 @@ export class Atlas implements AtlasQuery {
   /** Read the running kernel (from the cache when it matches; async readers welcome);
    *  undefined when it is not offered. */
   async loadLive(): Promise<IndexedKernel | undefined> {
-    const entries = this.all();
-    const e = entries.get('live');
+    this.ensureLive();
+    const e = this.entries.get('live');
     if (!e || !this.liveLoader) return undefined;
     if (e.index) return e.index;
     if (!this.livePending) {
@@ -387,8 +395,10 @@ export class Atlas implements AtlasQuery {
   /** Targets when the user configured none: `live` when readable, else DEFAULT_BUNDLED_TARGETS
    *  that are present. */
   defaultTargets(): string[] {
+    // The running kernel first: a CLI run on `live` alone never opens the bundled atlases.
+    this.ensureLive();
+    if (this.entries.has('live')) return ['live'];
     const entries = this.all();
-    if (entries.has('live')) return ['live'];
     return DEFAULT_BUNDLED_TARGETS.filter((id) => entries.has(id));
   }
 

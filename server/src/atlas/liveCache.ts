@@ -1,8 +1,8 @@
 // The running kernel, read once per boot and module set: an atlas file of `live` in the user's
 // cache folder, named by a key over everything its facts depend on, which the CLI and the server
-// both reuse (one mechanism). The key is cheap to compute (a few small reads and a checksum of
-// the kernel BTF): the kernel release, the BTF's size and CRC-32 (its identity: a rebuilt kernel
-// of the same release differs), the loaded modules (/proc/modules, /sys/kernel/btf), what this
+// both reuse (one mechanism). The key is cheap to compute (a few small reads): the kernel release,
+// the BTF's identity (size and checksums of its ends: a rebuilt kernel of the same release
+// differs), the loaded modules (/proc/modules, /sys/kernel/btf), what this
 // user can read (tracefs, kallsyms addresses, ftrace list, kprobe blacklist, configuration, LSM
 // list and command line), the bundled atlases the facts fall back on, and the reader's version.
 // A kernel that changes any of these gets a new file; the previous ones of the folder are removed
@@ -31,6 +31,27 @@ export function liveCacheDir(): string | undefined {
 
 const PREFIX = 'live-';
 
+/** The identity of a BTF file without reading all of it: its size and the CRC-32 of its first and
+ *  last 256 KB (the header with the section sizes, the first types and the last strings). Two
+ *  builds that agree on all of that are not told apart, which no two real builds do. */
+function btfIdentity(file: string): string {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const size = fs.fstatSync(fd).size;
+    const piece = Math.min(size, 256 * 1024);
+    const head = Buffer.alloc(piece);
+    const tail = Buffer.alloc(piece);
+    fs.readSync(fd, head, 0, piece, 0);
+    fs.readSync(fd, tail, 0, piece, size - piece);
+    return `${size} ${zlib.crc32(head)} ${zlib.crc32(tail)}`;
+  } catch {
+    return '-';
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
 /** Where the cached atlas of the running kernel (as this user sees it now) is, or would be. */
 export function liveCacheFile(cacheDir: string, sysRoot: string, dataDir: string): string {
   const sys = (p: string) => path.join(sysRoot, p);
@@ -52,12 +73,7 @@ export function liveCacheFile(cacheDir: string, sysRoot: string, dataDir: string
   };
   const release = text('proc/sys/kernel/osrelease').trim();
   parts.push(`release ${release}`);
-  try {
-    const btf = fs.readFileSync(sys('sys/kernel/btf/vmlinux'));
-    parts.push(`btf ${btf.length} ${zlib.crc32(btf)}`);
-  } catch {
-    parts.push('btf -');
-  }
+  parts.push(`btf ${btfIdentity(sys('sys/kernel/btf/vmlinux'))}`);
   try {
     parts.push(`btf modules ${fs.readdirSync(sys('sys/kernel/btf')).sort().join(',')}`);
   } catch {
