@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Atlas } from './atlas/atlas';
-import { liveCacheDir, userCacheDir } from './atlas/liveCache';
+import { liveCacheDir, liveKernelKey, userCacheDir } from './atlas/liveCache';
 import type { AttachTarget } from './atlas/model';
 import { parseTarget } from './model/targets';
 import { dataDir as defaultDataDir } from './dataDir';
@@ -212,15 +212,10 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     return { ok: true, kernel: summarizeKernel(index.meta), file, ms: Date.now() - started };
   };
 
-  /** What the running kernel's module set looks like: each module with BTF has an entry in
-   *  /sys/kernel/btf, so one directory listing tells a module load or unload. */
-  const liveSignature = (): string => {
-    try {
-      return fs.readdirSync(path.join(options.sysRoot ?? '/', 'sys/kernel/btf')).sort().join(',');
-    } catch {
-      return '';
-    }
-  };
+  /** The running kernel as this user sees it: the key of its cached atlas (atlas/liveCache.ts:
+   *  release, BTF, loaded modules, readable sources), so a module load or unload, or tracefs
+   *  becoming readable, makes the server read it afresh. */
+  const liveSignature = (): string => liveKernelKey(options.sysRoot ?? '/', dir).hash;
   let seenSignature: string | undefined;
   const liveKernelChanged = (): boolean => {
     const now = liveSignature();

@@ -54,6 +54,14 @@ function btfIdentity(file: string): string {
 
 /** Where the cached atlas of the running kernel (as this user sees it now) is, or would be. */
 export function liveCacheFile(cacheDir: string, sysRoot: string, dataDir: string): string {
+  const { release, hash } = liveKernelKey(sysRoot, dataDir);
+  const safeRelease = release.replace(/[^A-Za-z0-9._+-]/g, '_').slice(0, 80) || 'unknown';
+  return path.join(cacheDir, `${PREFIX}${safeRelease}-${hash}.atlas`);
+}
+
+/** The key over everything the running kernel's facts depend on, as this user sees it now: a new
+ *  key means a kernel read afresh (the server's watcher polls it to notice module loads). */
+export function liveKernelKey(sysRoot: string, dataDir: string): { release: string; hash: string } {
   const sys = (p: string) => path.join(sysRoot, p);
   const parts: string[] = [`reader ${LIVE_READER_VERSION}`];
   const text = (p: string) => {
@@ -119,9 +127,7 @@ export function liveCacheFile(cacheDir: string, sysRoot: string, dataDir: string
   } catch {
     parts.push('bundled -');
   }
-  const hash = crypto.createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 20);
-  const safeRelease = release.replace(/[^A-Za-z0-9._+-]/g, '_').slice(0, 80) || 'unknown';
-  return path.join(cacheDir, `${PREFIX}${safeRelease}-${hash}.atlas`);
+  return { release, hash: crypto.createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 20) };
 }
 
 /** Write the running kernel's facts to its cache file and remove the folder's other cached
