@@ -26,7 +26,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import zlib from 'node:zlib';
-import { parseCProto, normalizeCType } from '../../server/src/atlas/cproto';
+import { parseCProto } from '../../server/src/atlas/cproto';
+import { normalizeCType } from '../../server/src/model/cTypes';
 import type {
   FunctionFacts, KernelFacts, KernelMeta, LsmHookFacts, Param, SyscallFacts, TraceField, TracepointFacts,
 } from '../../server/src/atlas/model';

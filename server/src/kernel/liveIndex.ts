@@ -19,7 +19,8 @@ import {
   LiveOptions, ProblemSink, RawTracepointSource, attachSymbol, buildLsmHooks, kernelArch, problemSink, readBtfBytes,
   stripCommonFlag, tracepointArgsResolver, versionOf, liveModulesCovered,
 } from './live';
-import { KallsymsIndex, symbolBaseName } from './procKallsyms';
+import { KallsymsIndex } from './procKallsyms';
+import { baseName as symbolBaseName } from '../model/symbols';
 import { FNV_OFFSET, FNV_PRIME, NameTable } from './nameTable';
 import { KallsymsRead, KallsymsReadOptions, startKallsymsRead } from './kallsymsReader';
 import {
@@ -28,7 +29,7 @@ import {
 } from './tracefs';
 import type {
   Coverage, FunctionFacts, KernelMeta, KernelQuery, LsmHookFacts, Param, SyscallFacts, TraceField, TracepointFacts,
-} from '../atlas/model';
+} from '../model/facts';
 
 export interface OpenLiveResult {
   kernel: LiveKernel;

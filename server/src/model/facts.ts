@@ -1,0 +1,184 @@
+// The facts of one kernel as plain data: what the readers (server/src/kernel) produce, the atlas
+// file format stores and the atlas answers questions over (KernelQuery). Types and two small
+// renderers only; imports nothing of ours, so every layer may use it.
+
+/** A function parameter or tracepoint argument. `type` is the C type with the name left out, where
+ *  the name would go marked by `%` when it is not at the end (`void (*%)(int)`, `char %[16]`). */
+export interface Param {
+  name: string;
+  type: string;
+}
+
+/** A C prototype, as BTF (or DepSurf's pahole BTF) gives it. */
+export interface Proto {
+  ret: string;
+  params: Param[];
+  variadic?: boolean;
+}
+
+/** Inline status of a function's calls in one build. `unknown` when no DWARF data was available. */
+export type InlineStatus = 'none' | 'partial' | 'full' | 'unknown';
+
+/** Everything known about one kernel function name in one kernel. Fields that a source cannot
+ *  tell are `null` (unknown), never guessed. */
+export interface FunctionFacts {
+  name: string;
+  /** Text symbols whose base name (text before the first compiler suffix) is `name`, in
+   *  address order: `finish_task_switch.isra.0`, or `name` itself, possibly several times. */
+  symbols: string[];
+  /** Prototype from BTF, when the kernel's BTF (or the source's) has a FUNC of exactly this name. */
+  proto?: Proto;
+  /** The shipped kernel's own BTF has a FUNC of this name (fentry/fexit need it). null: unknown. */
+  inBtf: boolean | null;
+  inline: InlineStatus;
+  /** Inlined call sites that a probe on the symbol misses (self sites excluded when known). */
+  inlinedSites?: number;
+  /** Has an ftrace (mcount/__fentry__) site: fentry/fexit possible. null: unknown. */
+  ftrace: boolean | null;
+  /** In the kprobe blacklist (NOKPROBE_SYMBOL, noinstr, entry text). null: unknown. */
+  kprobeBlacklisted: boolean | null;
+  /** All its code is in .init.text: freed after boot. */
+  initOnly?: boolean;
+  /** Loadable module that holds it; absent for vmlinux. */
+  module?: string;
+  /** Up to a few callers it was inlined into (hint for where to probe instead). */
+  inlinedInto?: string[];
+  /** The source knows the name but has no facts about it for this kernel (e.g. a DepSurf page
+   *  missing from its snapshot): every question about it is unknown. Optional, added by H2. */
+  noData?: boolean;
+}
+
+/** One field of a trace event record (what `SEC("tracepoint/…")` ctx and bpftrace `args` read). */
+export interface TraceField {
+  name: string;
+  type: string;
+  /** Byte offsets; undefined when the source gives only types (then never shown as exact). */
+  offset?: number;
+  size?: number;
+  signed?: boolean;
+}
+
+export interface TracepointFacts {
+  /** Event name: `sched_switch`. */
+  name: string;
+  /** Trace system (tracefs category): `sched`. Undefined for raw-only tracepoints. */
+  system?: string;
+  /** Event class / template (`trace_event_raw_<template>` is the ctx struct). */
+  template?: string;
+  /** Record fields after the common header, in order (exact when offsets are present). */
+  fields?: TraceField[];
+  /** TP_PROTO arguments, what raw_tp / tp_btf programs receive (without `void *__data`). */
+  args?: Param[];
+  /** print_fmt of the event. */
+  fmt?: string;
+  /** A trace event exists: `tracepoint/<system>/<name>` can attach. */
+  event: boolean;
+  /** BTF has `btf_trace_<name>`: tp_btf can attach. null: unknown. */
+  btf: boolean | null;
+  module?: string;
+}
+
+export interface SyscallFacts {
+  name: string;
+  nr?: number;
+  args: Param[];
+}
+
+export interface LsmHookFacts {
+  name: string;
+  proto?: Proto;
+}
+
+export type KernelSourceKind = 'bundled' | 'live' | 'file';
+
+/** What a kernel's facts were built from, so hovers can say how sure they are. */
+export interface Coverage {
+  /** Where inline status comes from: DWARF of the same build, or nothing. */
+  inline: 'dwarf' | 'none';
+  /** __mcount_loc / available_filter_functions were read. */
+  ftrace: boolean;
+  /** The kprobe blacklist was read. */
+  blacklist: boolean;
+  /** Module functions and tracepoints are included. */
+  modules: boolean;
+  /** The shipped kernel has BTF (CONFIG_DEBUG_INFO_BTF): fentry, tp_btf and CO-RE work at all. */
+  btf: boolean;
+  /** Trace event record offsets are exact (image walk or tracefs), not recomputed. */
+  exactFieldOffsets: boolean;
+}
+
+export interface KernelMeta {
+  /** Stable id: `debian-12`, `ubuntu-22.04`, `ubuntu-20.04-arm64`, `live`, or a file's own id. */
+  id: string;
+  /** uname -r style release: `6.1.0-56-amd64`. */
+  release: string;
+  /** Upstream major.minor: `6.1`. */
+  version: string;
+  arch: string;
+  distro?: string;
+  /** Distro release name: `bookworm`, `jammy`. */
+  codename?: string;
+  flavor?: string;
+  lts?: boolean;
+  source: KernelSourceKind;
+  /** One line on where the facts come from. */
+  provenance: string;
+  coverage: Coverage;
+  counts: { functions: number; tracepoints: number; syscalls: number; lsmHooks: number };
+}
+
+/** All facts of one kernel as plain data: what readers produce and atlas files store. */
+export interface KernelFacts {
+  meta: KernelMeta;
+  functions: FunctionFacts[];
+  tracepoints: TracepointFacts[];
+  syscalls: SyscallFacts[];
+  lsmHooks: LsmHookFacts[];
+  /** Text symbols that exist only with a compiler suffix or otherwise outside `functions`, for
+   *  exact-name lookups such as `kprobe/finish_task_switch.isra.0`. Optional. */
+  extraSymbols?: string[];
+  /** BPF kfuncs (DECL_TAG bpf_kfunc), names only. */
+  kfuncs?: string[];
+}
+
+/** Render a parameter as a C declaration: `struct file *file`, `void (*cb)(int)`, and arrays
+ *  spelt either way (`char %[16]` with the marker, or `char[16]` as DepSurf and tracefs write
+ *  them) as `char comm[16]`. */
+export function cDecl(type: string, name: string): string {
+  if (type.includes('%')) return type.replace('%', name);
+  if (!name) return type;
+  const array = /^(.*?)\s*((?:\[[^\]]*\])+)$/.exec(type);
+  if (array) return `${array[1]} ${name}${array[2]}`;
+  return type.endsWith('*') ? `${type}${name}` : `${type} ${name}`;
+}
+
+/** Render a prototype: `ssize_t vfs_read(struct file *file, char *buf, size_t count, loff_t *pos)`. */
+export function renderProto(name: string, proto: Proto): string {
+  const params = proto.params.map((p) => cDecl(p.type, p.name));
+  if (proto.variadic) params.push('...');
+  return `${cDecl(proto.ret, name)}(${params.length ? params.join(', ') : 'void'})`;
+}
+
+/** Read-only queries over one kernel's facts, with indexes built once (atlas/kernelIndex.ts for
+ *  atlas files, kernel/liveIndex.ts for the running kernel). */
+export interface KernelQuery {
+  readonly meta: KernelMeta;
+  fn(name: string): FunctionFacts | undefined;
+  /** Any text symbol with exactly this name (plain or suffixed) exists. */
+  hasSymbol(name: string): boolean;
+  /** Every function name, each once. Atlas kernels (KernelIndex) give them in name order; the
+   *  running kernel (LiveKernel) in no set order, as sorting 60k names would cost more than
+   *  opening it: callers that show names sort what they keep. */
+  functionNames(): readonly string[];
+  /** Up to `limit` distinct function names starting with `prefix`, in name order, without
+   *  building the whole name list (completion on a cold kernel). Optional, added by H2. */
+  functionNamesWithPrefix?(prefix: string, limit: number): string[];
+  tracepoint(name: string, system?: string): TracepointFacts | undefined;
+  tracepoints(): readonly TracepointFacts[];
+  /** Trace systems with their event names. */
+  systems(): ReadonlyMap<string, readonly string[]>;
+  syscall(name: string): SyscallFacts | undefined;
+  syscalls(): readonly SyscallFacts[];
+  lsmHook(name: string): LsmHookFacts | undefined;
+  lsmHooks(): readonly LsmHookFacts[];
+}
