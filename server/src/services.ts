@@ -7,19 +7,20 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { AnalysisCache } from './analysis/cache';
 import { Atlas } from './atlas/atlas';
 import { writeAtlasFile } from './atlas/format';
 import type { IndexedKernel } from './atlas/atlas';
 import type { AttachTarget, KernelFacts } from './atlas/model';
 import { parseTarget } from './model/targets';
 import { dataDir as defaultDataDir } from './dataDir';
-import { attachReport } from './features/attachReport';
+import { attachReport } from './analysis/report';
 import { codeActions } from './features/codeActions';
 import { completion } from './features/completion';
-import type { FeatureContext } from './features/context';
+import type { FeatureContext } from './features/shared/context';
 import { diagnostics } from './features/diagnostics';
 import { hover } from './features/hover';
-import { renderAttachPoint } from './features/render';
+import { renderAttachPoint } from './features/shared/render';
 import { loadKnowledge } from './knowledge/load';
 import type { Knowledge } from './knowledge/types';
 import { type BuildLiveAtlasResult, type IndexProgressParams, type LookupResult, summarizeKernel } from './protocol';
@@ -90,6 +91,8 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
   const documents = new DocumentStore({ parser: await loadCParser(), resolveSection });
 
   let atlas: Atlas | undefined;
+  /** The analysis cache of `atlas`: a new atlas starts with a new cache. */
+  let cache = new AnalysisCache();
   let atlasKey = '';
   let fileErrors: { spec: string; reason: string }[] = [];
 
@@ -103,6 +106,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     const key = JSON.stringify([settings.useLiveKernel, files, trusted]);
     if (atlas && key === atlasKey) return atlas;
     atlas = new Atlas({ dataDir: dir, live: settings.useLiveKernel, sysRoot: options.sysRoot });
+    cache = new AnalysisCache();
     atlasKey = key;
     fileErrors = [];
     for (const file of files) {
@@ -172,7 +176,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     // request, instead of synchronously inside it.
     await current.preload(targets.filter((t) => t !== 'live'));
     const error = current.list().length ? undefined : `no kernel atlas found in ${path.join(dir, 'atlas')}`;
-    return { atlas: current, targets, unresolved, error };
+    return { atlas: current, cache, targets, unresolved, error };
   };
 
   const warmUp = (settings: Settings, trusted: boolean): void => {
