@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { dataDir } from './dataDir';
+import { escapeUnsafeText } from './atlas/safeText';
 import * as check from './cli/check';
 import type { CliIo } from './cli/io';
 import * as index from './cli/index';
@@ -35,7 +36,19 @@ function usage(): string {
   return `usage: bpf-atlas <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun \`bpf-atlas <command> --help\` for the options of a command.\n`;
 }
 
-export async function main(argv: string[], io: CliIo): Promise<number> {
+/** The terminal sink: every verb writes through this, so no kernel id, name or message that came
+ *  from a file (an atlas, a package, a program) puts a control character on the user's terminal
+ *  (ESC would start an escape sequence: clear the screen, set the title, write the clipboard).
+ *  Tabs and newlines pass; the rest is written as a visible \uXXXX escape. */
+function terminalSafe(io: CliIo): CliIo {
+  return {
+    stdout: { write: (text: string) => io.stdout.write(escapeUnsafeText(text)) },
+    stderr: { write: (text: string) => io.stderr.write(escapeUnsafeText(text)) },
+  };
+}
+
+export async function main(argv: string[], rawIo: CliIo): Promise<number> {
+  const io = terminalSafe(rawIo);
   const [verb, ...rest] = argv;
   if (!verb || verb === '--help' || verb === '-h' || verb === 'help') {
     if (verb === 'help' && rest[0] && VERBS[rest[0]]) return VERBS[rest[0]].run(['--help'], io);
@@ -79,6 +92,6 @@ if (require.main === module) {
   }
   main(process.argv.slice(2), process).then(
     (code) => { process.exitCode = code; },
-    (e: Error) => { process.stderr.write(`bpf-atlas: ${e.message}\n`); process.exitCode = 1; },
+    (e: Error) => { process.stderr.write(escapeUnsafeText(`bpf-atlas: ${e.message}\n`)); process.exitCode = 1; },
   );
 }

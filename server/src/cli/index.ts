@@ -12,7 +12,7 @@ import { AtlasFile, writeAtlasFile } from '../atlas/format';
 import type { KernelFacts, KernelMeta } from '../atlas/model';
 import type { CliIo } from './io';
 import { extractVmlinux } from '../kernel/bzimage';
-import { findKernelImage, findModuleDir, unpackDeb } from '../kernel/deb';
+import { findKernelImage, findModuleDir, KERNEL_MEMBERS, unpackDeb } from '../kernel/deb';
 import { parseElf } from '../kernel/elf';
 import { isKernelDataError } from '../kernel/errors';
 import { factsFromVmlinux, imageBtf } from '../kernel/imageFacts';
@@ -77,17 +77,24 @@ function fromVmlinux(file: string, id: string): KernelFacts {
 function fromDebs(debs: string[], id: string, io: CliIo): KernelFacts {
   const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'bpf-atlas-index-'));
   try {
-    for (const deb of debs) unpackDeb(deb, tree, []);
-    const image = findKernelImage(tree);
+    // Each package in a folder of its own (one package's files never meet another's), only the
+    // image and the modules taken from it.
+    const trees = debs.map((deb, i) => {
+      const dir = path.join(tree, `package-${i}`);
+      unpackDeb(deb, dir, KERNEL_MEMBERS);
+      return dir;
+    });
+    const image = findKernelImage(...trees);
     let bytes: Uint8Array = fs.readFileSync(image);
     if (!isElf(bytes)) bytes = extractVmlinux(bytes, image);
     const elf = parseElf(bytes, image);
     const btf = imageBtf(elf);
-    const moduleDir = findModuleDir(tree);
+    const moduleDir = findModuleDir(...trees);
     let modules;
     if (moduleDir) {
-      // One xz per core over all modules: far faster than one process per module.
-      spawnSync('bash', ['-c', 'find "$1" -name "*.ko.xz" -print0 | xargs -0 -r -P2 -n 100 xz -d -f', 'bash', moduleDir], { stdio: 'ignore' });
+      // One xz per core over all modules: far faster than one process per module. A module
+      // that inflates past 1 GiB (real ones stay under 20 MB) is a bomb: ulimit -f stops xz.
+      spawnSync('bash', ['-c', 'ulimit -f 1048576 && find "$1" -name "*.ko.xz" -print0 | xargs -0 -r -P2 -n 100 xz -d -f', 'bash', moduleDir], { stdio: 'ignore' });
       modules = modulesFacts(findModuleFiles(moduleDir), btf);
       if (modules.errors.length) io.stderr.write(`bpf-atlas index: ${modules.errors.length} modules skipped (first: ${modules.errors[0]})\n`);
     }
@@ -124,8 +131,16 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (outputs.length !== 1) return usageError(io, 'index', 'give the atlas file to write with -o FILE', INDEX_USAGE);
   const out = outputs[0];
   const id = args.values.get('--id')?.[0] ?? path.basename(out).replace(/\.atlas$/, '');
+  // Inputs are read whole: a FIFO or a device would block or never end, so regular files only
+  // (stat does not open, so it cannot block).
   for (const f of [...(args.values.get('--btf') ?? []), ...(args.values.get('--vmlinux') ?? []), ...debs]) {
-    if (!fs.existsSync(f)) return usageError(io, 'index', `${f}: no such file`, INDEX_USAGE);
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(f);
+    } catch {
+      return usageError(io, 'index', `${f}: no such file`, INDEX_USAGE);
+    }
+    if (!st.isFile()) return usageError(io, 'index', `${f}: not a regular file (${st.isFIFO() ? 'a FIFO' : st.isDirectory() ? 'a directory' : 'a device or socket'})`, INDEX_USAGE);
   }
 
   const t0 = Date.now();

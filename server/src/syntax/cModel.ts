@@ -190,9 +190,9 @@ export function rangeContains(range: Range, pos: Position): boolean {
 
 // ---------------------------------------------------------------- tokens
 
-type TokenKind = 'ident' | 'number' | 'string' | 'char' | 'punct';
+export type TokenKind = 'ident' | 'number' | 'string' | 'char' | 'punct';
 
-interface Token {
+export interface Token {
   kind: TokenKind;
   text: string;
   start: number;
@@ -201,11 +201,11 @@ interface Token {
   closed?: boolean;
 }
 
-interface Comment { text: string; start: number; end: number }
+export interface Comment { text: string; start: number; end: number }
 
-interface Directive { text: string; start: number; end: number }
+export interface Directive { text: string; start: number; end: number }
 
-interface Lexed { tokens: Token[]; comments: Comment[]; directives: Directive[] }
+export interface Lexed { tokens: Token[]; comments: Comment[]; directives: Directive[] }
 
 const PUNCT3 = ['...', '<<=', '>>='];
 const PUNCT2 = ['->', '++', '--', '<<', '>>', '<=', '>=', '==', '!=', '&&', '||', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '##'];
@@ -219,7 +219,7 @@ function isIdentPart(c: number): boolean {
 
 /** A forgiving C lexer: comments, preprocessor lines (with continuations), strings that may be
  *  unterminated (they end at the line end), identifiers, numbers and punctuation. */
-function lex(text: string): Lexed {
+export function lex(text: string): Lexed {
   const tokens: Token[] = [];
   const comments: Comment[] = [];
   const directives: Directive[] = [];
@@ -391,7 +391,7 @@ export function parseTarget(prefix: string | undefined, kind: AttachKind | undef
 
 const IGNORE_RE = /bpf-atlas-ignore(?:\s*:\s*([^*\n]*))?/;
 
-function parseSuppression(c: Comment, lines: LineMap): Suppression | undefined {
+export function parseSuppression(c: Comment, lines: LineMap): Suppression | undefined {
   const m = IGNORE_RE.exec(c.text);
   if (!m) return undefined;
   const rest = (m[1] ?? '').trim();
@@ -428,7 +428,7 @@ interface RawSection {
   exprEnd: number;
 }
 
-function matchParen(tokens: Token[], open: number, stopAtBrace: boolean): number {
+export function matchParen(tokens: Token[], open: number, stopAtBrace: boolean): number {
   let depth = 0;
   for (let k = open; k < tokens.length; k++) {
     const t = tokens[k].text;
@@ -467,11 +467,11 @@ const NOT_A_HANDLER_NAME = new Set(['__attribute__', '__section', 'SEC', 'sizeof
 
 const TYPE_WORDS = new Set(['const', 'volatile', 'struct', 'union', 'enum', 'unsigned', 'signed', 'int', 'long', 'short', 'char', 'void', 'bool', '_Bool', 'float', 'double', 'restrict', '__restrict']);
 
-function tokensText(text: string, toks: Token[]): string {
+export function tokensText(text: string, toks: Token[]): string {
   return toks.map((t) => t.text).join(' ').replace(/\* \*/g, '**').replace(/\* \*/g, '**').replace(/ \[/g, '[').replace(/\[ /g, '[').replace(/ \]/g, ']');
 }
 
-function parseParam(text: string, toks: Token[], lines: LineMap): HandlerParam | undefined {
+export function parseParam(text: string, toks: Token[], lines: LineMap): HandlerParam | undefined {
   if (!toks.length) return undefined;
   const range = lines.range(toks[0].start, toks[toks.length - 1].end);
   // The name is the last identifier that is not a type word, before any array suffix.
@@ -496,7 +496,7 @@ function parseParam(text: string, toks: Token[], lines: LineMap): HandlerParam |
   return { type, name: name.text, range, nameRange: lines.range(name.start, name.end), typeRange };
 }
 
-function splitParams(tokens: Token[], open: number, close: number): Token[][] {
+export function splitParams(tokens: Token[], open: number, close: number): Token[][] {
   const parts: Token[][] = [[]];
   let depth = 0;
   for (let k = open + 1; k < close; k++) {
@@ -642,7 +642,7 @@ function scanHeader(text: string, tokens: Token[], from: number, sectionStarts: 
 /** Preprocessor conditions enclosing each offset: a stack walk over the directives. Asked in
  *  increasing offsets (one per program), so the walk resumes where the previous question left it:
  *  linear in the directives for the whole file rather than per program. */
-function conditionTracker(directives: readonly Directive[]): (offset: number) => string[] {
+export function conditionTracker(directives: readonly Directive[]): (offset: number) => string[] {
   const stack: string[] = [];
   let next = 0;
   let lastOffset = -1;
@@ -673,7 +673,7 @@ function directiveLine(d: Directive): string {
 }
 
 /** ctx reads inside a body, from the tree: `base->field...` and `BPF_CORE_READ*(base, field...)`. */
-function collectCtxAccesses(text: string, tree: Tree | undefined, startOffset: number, endOffset: number, bases: ReadonlySet<string>, lines: LineMap): CtxAccess[] {
+export function collectCtxAccesses(text: string, tree: Tree | undefined, startOffset: number, endOffset: number, bases: ReadonlySet<string>, lines: LineMap): CtxAccess[] {
   if (!tree || !bases.size) return [];
   // Walking the tree costs far more than reading the body's text: a body that never names a base,
   // or has neither `->` nor a BPF_CORE_READ call, has no ctx read to find (most bodies, on every edit).

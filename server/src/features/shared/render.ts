@@ -62,6 +62,15 @@ export function escapeMarkdownText(text: string): string {
   return text.replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'));
 }
 
+/** Plain text built from kernel facts (hazard messages, kernel names and releases) as markdown
+ *  that shows exactly that text: every character markdown or HTML would act on is escaped. Such
+ *  text holds C types (`struct file *`, whose stars would turn into emphasis), Rust symbols
+ *  (`<T as Trait>`, which would be taken for HTML) and whatever an atlas file someone else built
+ *  puts in a name. */
+export function escapeMarkdownPlain(text: string): string {
+  return text.replace(/[\\`*_[\]<>|~&]/g, '\\$&').replace(/\n/g, ' ');
+}
+
 function hazardsOf(row: KernelRow): readonly Hazard[] {
   return row.hazards ?? row.assessment.hazards;
 }
@@ -79,10 +88,6 @@ function kernelName(row: KernelRow): string {
   return row.release ? `${row.kernel} (${row.release})` : row.kernel;
 }
 
-function escapeCell(s: string): string {
-  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
-
 /** The per-kernel status table. */
 export function renderStatusTable(rows: readonly KernelRow[]): string {
   if (!rows.length) return '_No target kernels selected._';
@@ -91,9 +96,9 @@ export function renderStatusTable(rows: readonly KernelRow[]): string {
     const status = rowStatus(row);
     const a = row.assessment;
     const word = !a.found ? 'not found' : !a.attachable ? 'cannot attach' : status === 'ok' || status === 'info' ? 'attachable' : 'attachable, with hazards';
-    const hs = hazardsOf(row).map((h) => `\`${h.name}\`: ${h.message}`).join('<br>');
+    const hs = hazardsOf(row).map((h) => `\`${h.name}\`: ${escapeMarkdownPlain(h.message)}`).join('<br>');
     const extra = a.attachAs ? ` (as \`${a.attachAs}\`)` : '';
-    out.push(`| ${escapeCell(kernelName(row))} | ${STATUS_MARK[status]} ${word}${extra} | ${escapeCell(hs)} |`);
+    out.push(`| ${escapeMarkdownPlain(kernelName(row))} | ${STATUS_MARK[status]} ${word}${extra} | ${hs} |`);
   }
   return out.join('\n');
 }
@@ -164,7 +169,7 @@ export function renderAttachPoint(view: AttachPointView, options: RenderOptions 
   }
   if (view.differences?.length) {
     out.push('**Differences between targets**', '');
-    for (const d of view.differences) out.push(`- \`${d.hazard}\`: ${d.message}`);
+    for (const d of view.differences) out.push(`- \`${d.hazard}\`: ${escapeMarkdownPlain(d.message)}`);
     out.push('');
   }
   const seen = new Set<string>();
