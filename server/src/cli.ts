@@ -3,12 +3,13 @@
 // arguments, prints usage and returns 2 on bad ones, and never lets a stack trace reach the user
 // for a user error. Bin entry of the esbuild bundle (dist/cli.js; the bundler adds the #! line).
 
+import fs from 'node:fs';
+import path from 'node:path';
+import { dataDir } from './dataDir';
 import { escapeUnsafeText } from './atlas/safeText';
+import type { CliIo } from './cli/io';
 
-export interface CliIo {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-}
+export type { CliIo };
 
 interface Verb {
   summary: string;
@@ -70,10 +71,6 @@ export async function main(argv: string[], rawIo: CliIo): Promise<number> {
 
 function version(): string {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { dataDir } = require('./dataDir') as typeof import('./dataDir');
-    const path = require('node:path') as typeof import('node:path');
-    const fs = require('node:fs') as typeof import('node:fs');
     return (JSON.parse(fs.readFileSync(path.join(dataDir(), '..', 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return 'unknown';

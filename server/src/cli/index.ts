@@ -12,7 +12,7 @@ import { AtlasFile, copyKernelAtlasFile, writeAtlasFile } from '../atlas/format'
 import { writeKernelAtlas } from '../atlas/kernelAtlas';
 import { liveCacheDir } from '../atlas/liveCache';
 import type { KernelFacts, KernelMeta } from '../atlas/model';
-import type { CliIo } from '../cli';
+import type { CliIo } from './io';
 import { extractVmlinux } from '../kernel/bzimage';
 import { findKernelImage, findModuleDir, KERNEL_MEMBERS, unpackDeb } from '../kernel/deb';
 import { parseElf } from '../kernel/elf';
@@ -20,7 +20,8 @@ import { isKernelDataError } from '../kernel/errors';
 import { factsFromVmlinux, imageBtf } from '../kernel/imageFacts';
 import { openBtfFileKernel } from '../kernel/liveIndex';
 import { findModuleFiles, modulesFacts } from '../kernel/modules';
-import { parseArgs, usageError, type ParsedArgs } from './kernels';
+import { parseArgs, type ParsedArgs } from './args';
+import { usageError } from './kernels';
 
 export const INDEX_USAGE = `usage: bpf-atlas index (--live | --btf FILE | --vmlinux FILE | --deb FILE...) -o FILE [--id ID] [--small]
 
@@ -116,7 +117,7 @@ function fromDebs(debs: string[], id: string, io: CliIo): KernelFacts {
 export async function run(argv: string[], io: CliIo): Promise<number> {
   let args: ParsedArgs;
   try {
-    args = parseArgs(argv.map((a) => (a === '-o' ? '--output' : a)), ['--live', '--small', '--help', '-h'], ['--btf', '--vmlinux', '--deb', '--output', '--id']);
+    args = parseArgs(argv, ['--live', '--small', '--help', '-h'], ['--btf', '--vmlinux', '--deb', '--output', '-o', '--id']);
   } catch (e) {
     return usageError(io, 'index', (e as Error).message, INDEX_USAGE);
   }
