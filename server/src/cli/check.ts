@@ -5,6 +5,7 @@
 
 import path from 'node:path';
 import { Atlas } from '../atlas/atlas';
+import { liveCacheDir } from '../atlas/liveCache';
 import { formatResult, OUTPUT_FORMATS, type OutputFormat } from '../check/format';
 import { hasErrors } from '../check/findings';
 import { checkFiles, collectFiles, type DocumentAnalyzer } from '../check/run';
@@ -103,7 +104,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   let atlas: Atlas;
   let targets: string[];
   try {
-    atlas = new Atlas({ dataDir: dir, live: args.live });
+    atlas = new Atlas({ dataDir: dir, live: args.live, liveCacheDir: liveCacheDir() });
     if (args.kernels.length) {
       const { ids, errors } = atlas.resolveAll(args.kernels);
       if (errors.length) {
@@ -153,5 +154,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const ctx: FeatureContext = { atlas, targets, settings, knowledge };
   const result = checkFiles(files, ctx, analyzer);
   io.stdout.write(formatResult(result, args.format, { srcRoot: process.cwd() }));
+  // The running kernel, once read, is kept for the next run (atlas/liveCache.ts).
+  atlas.saveLiveCache();
   return hasErrors(result) ? 1 : 0;
 }

@@ -148,7 +148,6 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   } catch (e) {
     return usageError(io, 'lookup', (e as Error).message, LOOKUP_USAGE);
   }
-  for (const w of atlas.warnings) io.stderr.write(`bpf-atlas lookup: warning: ${w}\n`);
   if (!ids.length) {
     io.stderr.write('bpf-atlas lookup: no kernels to look in (no bundled atlas found and the running kernel is not readable); give --kernel FILE\n');
     return 2;
@@ -171,8 +170,11 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       return 1;
     }
   }
-  const releases = new Map(atlas.list().map((m) => [m.id, m.release]));
+  for (const w of atlas.warningsSoFar()) io.stderr.write(`bpf-atlas lookup: warning: ${w}\n`);
+  const releases = new Map(ids.map((id) => [id, atlas.get(id).meta.release]));
   if (args.flags.has('--json')) io.stdout.write(`${JSON.stringify(lookupJson(target, assessments, releases), null, 2)}\n`);
   else io.stdout.write(text(target, assessments, releases));
+  // The running kernel, once read, is kept for the next run (atlas/liveCache.ts).
+  atlas.saveLiveCache();
   return 0;
 }
