@@ -217,7 +217,15 @@ export class LoadKnowledge {
   /** May `program` call helper `name` on `kernel`. */
   mayCallHelper(kernel: KernelFeatures, program: ProgramFacts, name: string): CallAnswer {
     const present = this.helper(kernel, name);
-    if (present.value === 'absent') return { value: 'no', rule: 'helper-absent', evidence: present.evidence };
+    if (present.value === 'absent') {
+      // libbpf swaps some helpers for older ones on kernels that lack them.
+      const fb = this.programTypes.libbpfFallbacks.find((f) => f.helper === name);
+      if (fb) {
+        const via = this.mayCallHelper(kernel, program, fb.fallback);
+        return { ...via, evidence: `${present.evidence}; libbpf loads it as ${fb.fallback} there (${fb.source}): ${via.evidence}` };
+      }
+      return { value: 'no', rule: 'helper-absent', evidence: present.evidence };
+    }
     const pt = this.progType(kernel, program.progType);
     if (pt.value === 'absent') return { value: 'no', rule: 'prog-type-absent', evidence: pt.evidence };
     const b = brackets(this.programTypes.kernels, kernel);
