@@ -7,21 +7,26 @@
 //
 // Guards. libbpf and the verifier drop code a CO-RE check rules out, so a call under
 //   if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_loop)) { bpf_loop(...); }
-//   if (!bpf_ksym_exists(bpf_task_acquire)) return 0; ... bpf_task_acquire(t);
-// never reaches a kernel without it: `exact`. A call under some other CO-RE existence check
-// (bpf_core_type_exists(struct bpf_ringbuf), bpf_core_field_exists(...)) is `core`: the check may
-// or may not be about this call, so it is never an error (the verdict says unknown).
+//   if (!bpf_ksym_exists(bpf_task_from_pid)) return 0; ... bpf_task_release(t);
+// is dead code on every kernel where the checked helper or kfunc is missing, and live where it is
+// there (where it is then judged like any call: present, allowed for the program type). Such
+// `helper` / `ksym` guards are recorded by name; any other CO-RE check (bpf_core_type_exists,
+// bpf_core_field_exists, ...) is a `core` guard: it may or may not rule the call out, so the call
+// is never an error (the verdict says unknown where it would fail).
 
 import type { Node as SyntaxNode, Tree } from 'web-tree-sitter';
 import type { BpfProgram, LineMap, Range } from '../syntax/cModel';
 
-export type GuardKind = 'exact' | 'core';
+/** A condition a call sits under: a helper or kfunc that must exist, or another CO-RE check. */
+export type Guard =
+  | { kind: 'helper'; name: string; text: string }
+  | { kind: 'ksym'; name: string; text: string }
+  | { kind: 'core'; text: string };
 
 export interface CallSite {
   range: Range;
-  guard?: GuardKind;
-  /** The guard's condition text, when guarded. */
-  guardText?: string;
+  /** Every guard around the call (empty: unguarded). */
+  guards: Guard[];
 }
 
 export interface FunctionNeed {
@@ -157,7 +162,7 @@ function scanBody(body: SyntaxNode, bodies: Map<string, SyntaxNode>, vocab: Need
     const fn = call.childForFieldName('function');
     if (fn?.type === 'identifier') {
       const name = fn.text;
-      const site = (): CallSite => ({ range: lines.range(fn.startIndex, fn.endIndex), ...guardOf(call, name, body) });
+      const site = (): CallSite => ({ range: lines.range(fn.startIndex, fn.endIndex), guards: guardsOf(call, body) });
       if (externs.has(name) || (vocab.isKfunc(name) && !vocab.isHelper(name))) push(res.kfuncs, name, site());
       else if (vocab.isHelper(name)) push(res.helpers, name, site());
       else if (bodies.has(name)) res.calls.add(name);
@@ -177,40 +182,54 @@ function push(m: Map<string, CallSite[]>, name: string, site: CallSite): void {
   else m.set(name, [site]);
 }
 
-/** The guard a call sits under, searching up to the function body. */
-function guardOf(call: SyntaxNode, name: string, stop: SyntaxNode): { guard?: GuardKind; guardText?: string } {
-  const plain = name.replace(/^bpf_/, '');
-  const exact = (cond: string) =>
-    new RegExp(`bpf_core_enum_value_exists\\s*\\(\\s*enum\\s+bpf_func_id\\s*,\\s*BPF_FUNC_${plain}\\s*\\)`).test(cond) ||
-    new RegExp(`bpf_ksym_exists\\s*\\(\\s*${name}\\s*\\)`).test(cond);
-  let found: { guard?: GuardKind; guardText?: string } = {};
-  const note = (cond: string) => {
-    if (exact(cond)) found = { guard: 'exact', guardText: cond };
-    else if (!found.guard && CORE_CHECK.test(cond)) found = { guard: 'core', guardText: cond };
+/** The CO-RE checks a call sits under, searching up to the function body: `if`, `?:` and `&&`
+ *  conditions on the path to it, and `if (!check) return/goto` statements before it in a block. */
+function guardsOf(call: SyntaxNode, stop: SyntaxNode): Guard[] {
+  const out: Guard[] = [];
+  const note = (cond: string, negated: boolean) => {
+    const text = cond.replace(/\s+/g, ' ');
+    // A negated check guards the `else` side only; we read guards of the `then` side and of early
+    // returns, where a positive (or, for early returns, negated) check is what keeps the code alive.
+    if (negated) return;
+    let named = false;
+    for (const m of text.matchAll(/bpf_core_enum_value_exists\s*\(\s*enum\s+bpf_func_id\s*,\s*BPF_FUNC_(\w+)\s*\)/g)) {
+      out.push({ kind: 'helper', name: `bpf_${m[1]}`, text });
+      named = true;
+    }
+    for (const m of text.matchAll(/bpf_ksym_exists\s*\(\s*(\w+)\s*\)/g)) {
+      out.push({ kind: 'ksym', name: m[1], text });
+      named = true;
+    }
+    if (!named && CORE_CHECK.test(text)) out.push({ kind: 'core', text });
   };
   let child: SyntaxNode = call;
   for (let node = call.parent; node && node.id !== stop.parent?.id; child = node, node = node.parent) {
     if (node.type === 'if_statement' || node.type === 'conditional_expression') {
       const cond = node.childForFieldName('condition');
-      if (cond && cond.id !== child.id) note(cond.text.replace(/\s+/g, ' '));
+      const alt = node.childForFieldName('alternative');
+      // Inside the condition itself, or on the else side: the check does not keep it alive.
+      if (cond && cond.id !== child.id && alt?.id !== child.id) note(cond.text, startsNegated(cond.text));
     } else if (node.type === 'binary_expression' && node.childForFieldName('operator')?.text === '&&') {
       const left = node.childForFieldName('left');
-      if (left && left.id !== child.id) note(left.text.replace(/\s+/g, ' '));
+      if (left && left.id !== child.id) note(left.text, startsNegated(left.text));
     }
     if (node.type === 'compound_statement') {
-      // `if (!check) return ...;` earlier in the block guards what follows.
       for (const s of node.namedChildren) {
         if (!s || s.startIndex >= child.startIndex) break;
         if (s.type !== 'if_statement') continue;
         const cons = s.childForFieldName('consequence');
-        const exits = cons && /^\{?\s*(return|goto)\b/.test(cons.text.trim().replace(/^\{\s*/, ''));
-        const cond = s.childForFieldName('condition')?.text.replace(/\s+/g, ' ') ?? '';
-        if (exits && /^\(\s*!/.test(cond)) note(cond);
+        const exits = cons && /^(return|goto)\b/.test(cons.text.trim().replace(/^\{\s*/, ''));
+        const cond = s.childForFieldName('condition')?.text ?? '';
+        if (exits && startsNegated(cond)) note(cond.replace(/^\(\s*!/, '('), false);
       }
     }
-    if (found.guard === 'exact') break;
   }
-  return found;
+  return out;
+}
+
+/** `(!bpf_ksym_exists(x))`: the condition is a negation. */
+function startsNegated(cond: string): boolean {
+  return /^\(?\s*!/.test(cond.trim());
 }
 
 function functionName(fn: SyntaxNode): string | undefined {

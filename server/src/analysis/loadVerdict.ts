@@ -135,12 +135,51 @@ function groupAnswers(
   return [...groups.values()];
 }
 
-/** The sites that matter: unguarded ones; when all are guarded, the first guarded one. */
-function siteOf(need: FunctionNeed): { range: Range; guarded: 'exact' | 'core' | undefined } {
-  const open = need.sites.find((s) => !s.guard);
-  if (open) return { range: open.range, guarded: undefined };
-  const core = need.sites.find((s) => s.guard === 'core');
-  return core ? { range: core.range, guarded: 'core' } : { range: need.sites[0].range, guarded: 'exact' };
+/** How the calls of one need stand on one kernel: `live` (some call reaches the kernel: judge it),
+ *  `dead` (every call is ruled out by a check of a helper or kfunc the kernel lacks), or
+ *  `unknown` (a call depends on a check the data cannot settle). The range is the call to report. */
+function liveness(need: FunctionNeed, k: KernelFeatures, lk: LoadKnowledge): { state: 'live' | 'dead' | 'unknown'; range: Range; guard?: string } {
+  let unknown: { range: Range; guard: string } | undefined;
+  for (const site of need.sites) {
+    let state: 'live' | 'dead' | 'unknown' = 'live';
+    let why = '';
+    for (const g of site.guards) {
+      const v = g.kind === 'helper' ? lk.helper(k, g.name).value : g.kind === 'ksym' ? lk.kfunc(k, g.name).value : 'unknown';
+      if (v === 'absent') {
+        state = 'dead';
+        break;
+      }
+      if (v === 'unknown') {
+        state = 'unknown';
+        why = g.text;
+      }
+    }
+    if (state === 'live') return { state, range: site.range };
+    if (state === 'unknown' && !unknown) unknown = { range: site.range, guard: why };
+  }
+  return unknown ? { state: 'unknown', range: unknown.range, guard: unknown.guard } : { state: 'dead', range: need.sites[0].range };
+}
+
+/** The call sites to judge on each kernel, grouped with their per-kernel answers. */
+function judgeCalls(
+  need: FunctionNeed, kernels: readonly KernelFeatures[], lk: LoadKnowledge,
+  answer: (k: KernelFeatures) => { value: 'yes' | 'no' | 'unknown'; rule?: string; evidence: string },
+): { effect: 'fails' | 'unknown'; rule?: string; kernels: KernelFeatures[]; evidence: string; range: Range; guard?: string }[] {
+  const live = new Map<string, { range: Range; guard?: string; unknown: boolean }>();
+  for (const k of kernels) {
+    const l = liveness(need, k, lk);
+    if (l.state !== 'dead') live.set(k.id, { range: l.range, guard: l.guard, unknown: l.state === 'unknown' });
+  }
+  const groups = groupAnswers(kernels.filter((k) => live.has(k.id)), (k) => {
+    const a = answer(k);
+    const l = live.get(k.id)!;
+    // A call behind a check the data cannot settle is never an error.
+    return l.unknown && a.value === 'no' ? { value: 'unknown', rule: `guarded:${a.rule ?? ''}`, evidence: a.evidence } : a;
+  });
+  return groups.map((g) => {
+    const l = live.get(g.kernels[0].id)!;
+    return { ...g, rule: g.rule?.replace(/^guarded:/, '') || undefined, range: l.range, guard: g.rule?.startsWith('guarded:') ? l.guard : undefined };
+  });
 }
 
 const ARTICLE = (progType: string) => progType.replace(/^BPF_PROG_TYPE_/, '').toLowerCase();
@@ -153,11 +192,9 @@ export function helperProvider(lk: LoadKnowledge, knowledge: Knowledge): ReasonP
       const out: LoadReason[] = [];
       const facts = program.facts && { ...program.facts, gplCompatible: program.file.gplCompatible };
       for (const need of program.needs.helpers) {
-        const { range, guarded } = siteOf(need);
-        if (guarded === 'exact') continue;
         const since = knowledge.helper(need.name)?.since;
-        for (const g of groupAnswers(kernels, (k) => (facts ? lk.mayCallHelper(k, facts, need.name) : unknownType(lk, k, need.name)))) {
-          const effect = guarded === 'core' ? 'unknown' : g.effect;
+        for (const g of judgeCalls(need, kernels, lk, (k) => (facts ? lk.mayCallHelper(k, facts, need.name) : unknownType(lk, k, need.name)))) {
+          const { effect, range } = g;
           let message: string;
           if (g.rule === 'helper-absent') {
             message = `${need.name} does not exist on ${kernelList(g.kernels)}${since ? ` (first in Linux ${since})` : ''}`;
@@ -166,14 +203,14 @@ export function helperProvider(lk: LoadKnowledge, knowledge: Knowledge): ReasonP
           } else {
             message = `whether ${facts ? ARTICLE(facts.progType) : 'this'} programs may call ${need.name} on ${kernelList(g.kernels)} is not known`;
           }
-          if (guarded === 'core') message += ` (the call is under a CO-RE check, ${need.sites.find((s) => s.guard === 'core')?.guardText}, which may exclude it there)`;
+          if (g.guard) message += ` (the call is under a check, ${g.guard}, that may rule it out there)`;
           out.push({ kind: 'helpers', effect, kernels: g.kernels.map((k) => k.id), subject: need.name, message, range, evidence: g.evidence, since });
         }
       }
       return out;
     },
     requirements(program) {
-      return program.needs.helpers.filter((n) => siteOf(n).guarded === undefined).flatMap((n) => {
+      return program.needs.helpers.filter(unguarded).flatMap((n) => {
         const h = knowledge.helper(n.name);
         const viaFallback = lk.fallbackOf(n.name);
         if (!h?.since || viaFallback) return [];
@@ -181,6 +218,11 @@ export function helperProvider(lk: LoadKnowledge, knowledge: Knowledge): ReasonP
       });
     },
   };
+}
+
+/** Some call of the need sits under no check at all: its first version is a hard requirement. */
+function unguarded(need: FunctionNeed): boolean {
+  return need.sites.some((s) => !s.guards.length);
 }
 
 function unknownType(lk: LoadKnowledge, k: KernelFeatures, helper: string): { value: 'yes' | 'no' | 'unknown'; rule?: string; evidence: string } {
@@ -209,25 +251,23 @@ export function kfuncProvider(lk: LoadKnowledge, kfuncSince: (name: string) => {
     reasons(program, kernels) {
       const out: LoadReason[] = [];
       for (const need of program.needs.kfuncs) {
-        const { range, guarded } = siteOf(need);
-        if (guarded === 'exact') continue;
         const since = kfuncSince(need.name);
-        for (const g of groupAnswers(kernels, (k) => (program.facts ? lk.mayCallKfunc(k, program.facts, need.name) : lk.kfunc(k, need.name).value === 'absent'
+        for (const g of judgeCalls(need, kernels, lk, (k) => (program.facts ? lk.mayCallKfunc(k, program.facts, need.name) : lk.kfunc(k, need.name).value === 'absent'
           ? { value: 'no', rule: 'kfunc-absent', evidence: lk.kfunc(k, need.name).evidence } : { value: 'unknown', evidence: 'program type not known' }))) {
-          const effect = guarded === 'core' ? 'unknown' : g.effect;
+          const { effect, range } = g;
           const what = need.weak ? `${need.name} (declared __ksym __weak, called without a bpf_ksym_exists() check)` : need.name;
           const message = g.rule === 'kfunc-absent' || g.rule === 'no-kfunc-support'
             ? `kfunc ${what} does not exist on ${kernelList(g.kernels)}${since ? ` (${since.note})` : ''}`
             : g.effect === 'fails'
               ? `${program.facts ? ARTICLE(program.facts.progType) : 'this'} programs may not call kfunc ${need.name} on ${kernelList(g.kernels)}`
               : `whether kfunc ${need.name} can be called on ${kernelList(g.kernels)} is not known`;
-          out.push({ kind: 'kfuncs', effect, kernels: g.kernels.map((k) => k.id), subject: need.name, message, range: need.declRange && g.rule === 'kfunc-absent' && !need.weak ? need.declRange : range, evidence: g.evidence, since: since?.since });
+          out.push({ kind: 'kfuncs', effect, kernels: g.kernels.map((k) => k.id), subject: need.name, message: g.guard ? `${message} (the call is under a check, ${g.guard}, that may rule it out there)` : message, range, evidence: g.evidence, since: since?.since });
         }
       }
       return out;
     },
     requirements(program) {
-      return program.needs.kfuncs.filter((n) => siteOf(n).guarded === undefined).flatMap((n) => {
+      return program.needs.kfuncs.filter(unguarded).flatMap((n) => {
         const s = kfuncSince(n.name);
         return s ? [{ kind: 'kfuncs' as const, subject: n.name, since: s.since, note: s.note }] : [];
       });
