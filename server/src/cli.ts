@@ -7,12 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { dataDir } from './dataDir';
 import { escapeUnsafeText } from './atlas/safeText';
-import * as check from './cli/check';
 import type { CliIo } from './cli/io';
-import * as index from './cli/index';
-import * as kernels from './cli/kernels';
-import * as lookup from './cli/lookup';
-import * as lsp from './cli/lsp';
 
 export type { CliIo };
 
@@ -22,12 +17,12 @@ interface Verb {
 }
 
 const VERBS: Record<string, Verb> = {
-  kernels: { summary: 'list every known kernel (bundled, live, atlas files)', run: kernels.run },
-  lookup: { summary: 'what an attach point is on each target kernel, with its hazards', run: lookup.run },
-  check: { summary: 'report attach hazards of BPF programs (files or folders) for CI', run: (a, io) => check.run(a, io) },
-  index: { summary: 'build an atlas file of a kernel (running, BTF file, vmlinux, .deb)', run: index.run },
+  kernels: { summary: 'list every known kernel (bundled, live, atlas files)', run: async (a, io) => (await import('./cli/kernels')).run(a, io) },
+  lookup: { summary: 'what an attach point is on each target kernel, with its hazards', run: async (a, io) => (await import('./cli/lookup')).run(a, io) },
+  check: { summary: 'report attach hazards of BPF programs (files or folders) for CI', run: async (a, io) => (await import('./cli/check')).run(a, io) },
+  index: { summary: 'build an atlas file of a kernel (running, BTF file, vmlinux, .deb)', run: async (a, io) => (await import('./cli/index')).run(a, io) },
   // The server speaks JSON-RPC over the real process streams, whatever io the caller passed.
-  lsp: { summary: 'run the language server (--stdio)', run: (a) => lsp.run(a, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }) },
+  lsp: { summary: 'run the language server (--stdio)', run: async (a) => (await import('./cli/lsp')).run(a, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }) },
 };
 
 function usage(): string {

@@ -1,9 +1,12 @@
 // Turns a kernel's facts into the public hazard taxonomy (model/hazards.ts): judge an attach
 // target such as `kprobe:do_sys_open` or `tracepoint:sched:sched_switch` on one kernel. How the
-// verdicts of several kernels compare is the analysis layer's (analysis/verdicts.ts, shapes.ts). Severities: `error` where attaching
-// fails, `warning` where calls are silently missed or read wrongly, `info` otherwise; `unknown`
-// (a fact the kernel's source cannot give) is always `info` and never a guess.
+// verdicts of several kernels compare is the analysis layer's (analysis/verdicts.ts, shapes.ts).
+// Severities: `error` where attaching fails, `warning` where calls are silently missed or read
+// wrongly, `info` otherwise; `unknown` (a fact the kernel's source cannot give) is always `info`
+// and never a guess.
 
+import { syscallWrapperPrefix } from '../kernel/syscallEvents';
+import { withKernelConfig } from './kernelConfig';
 import { renderProto } from './model';
 import type {
   Assessment, AttachTarget, FunctionFacts, Hazard, HazardName, KernelQuery, Param, Proto,
@@ -35,6 +38,11 @@ class Verdict {
 /** Judge one exact target on one kernel (globs: analysis/globs.ts). Never throws for a
  *  well-formed target. */
 export function assess(kernel: KernelQuery, target: AttachTarget): Assessment {
+  return withKernelConfig(assessHook(kernel, target), kernel.meta, target);
+}
+
+/** The verdict from the hook's own facts (assess() then applies the kernel's configuration). */
+function assessHook(kernel: KernelQuery, target: AttachTarget): Assessment {
   switch (target.kind) {
     case 'tracepoint':
     case 'raw_tp':
@@ -165,8 +173,10 @@ function judgeNoPlainSymbol(c: FunctionCase, f: FunctionFacts): boolean {
     v.add('fully-inlined', 'error', `${label} is inlined into every caller on ${k}: there is no symbol to attach to.${into}`);
   } else if (f.symbols.length) {
     v.add('renamed', 'error', `${k} has only fragments of ${label} (${f.symbols.join(', ')}): nothing to attach to by name.`);
+  } else if (f.exitOnly) {
+    v.add('init-only', 'error', `${label} is built-in exit code (.exit.text) on ${k}: it never runs and its code is discarded after boot, so nothing can attach to it.`);
   } else if (f.inline === 'unknown') {
-    v.add('absent', 'error', `${k} has no symbol ${base}${f.inBtf ? ' although BTF lists it' : ''}: it was probably inlined everywhere or discarded, so nothing can attach to it.`);
+    v.add('absent', 'error', `${k} has no symbol ${base}${f.inBtf ? ' although BTF lists it' : ''}: it was inlined everywhere or is built-in exit code (.exit.text) discarded after boot, so nothing can attach to it.`);
   } else {
     v.add('fully-inlined', 'error', `${label} has no symbol on ${k}: every call was inlined, nothing to attach to.`);
   }
@@ -253,11 +263,14 @@ function assessTracepoint(kernel: KernelQuery, target: AttachTarget): Assessment
   if (tp.args) a.args = tp.args;
   let attachable = true;
   if (target.kind === 'tracepoint') {
-    if (!tp.event) {
+    if (tp.event === null) {
+      v.unknown(`whether ${tp.name} has a trace event (tracefs is not readable and no other source settles it)`);
+    } else if (!tp.event) {
       attachable = false;
       v.add('no-event', 'error', `${tp.name} on ${k} is a raw tracepoint without a trace event: use raw_tp or tp_btf, not tracepoint.`);
     } else {
       if (tp.fields) a.fields = tp.fields;
+      else v.unknown(`the record fields of ${tp.name}`);
       if (tp.fmt !== undefined) a.fmt = tp.fmt;
       if (tp.fields && !kernel.meta.coverage.exactFieldOffsets && tp.fields.some((f) => f.offset === undefined)) {
         v.unknown('exact record field offsets (the source gives field types only)');
@@ -303,9 +316,9 @@ function assessLsm(kernel: KernelQuery, target: AttachTarget): Assessment {
 
 /** Symbols a ksyscall program may attach to, most specific first, per architecture. */
 function syscallSymbols(name: string, arch: string): string[] {
-  const prefix: Record<string, string> = { amd64: '__x64_sys_', x86_64: '__x64_sys_', arm64: '__arm64_sys_', riscv64: '__riscv_sys_', s390x: '__s390x_sys_' };
+  const prefix = syscallWrapperPrefix(arch);
   const out: string[] = [];
-  if (prefix[arch]) out.push(prefix[arch] + name);
+  if (prefix !== 'sys_') out.push(prefix + name);
   out.push(`__se_sys_${name}`, `sys_${name}`);
   return out;
 }
@@ -314,12 +327,7 @@ function assessSyscall(kernel: KernelQuery, target: AttachTarget): Assessment {
   const k = kernel.meta.id;
   const name = target.name.replace(/^(__x64_|__arm64_|__riscv_|__s390x_)?sys_/, '');
   const sc = kernel.syscall(name);
-  const tableKnown = kernel.syscalls().length > 0;
-  if (!sc && tableKnown) {
-    const v = new Verdict();
-    v.add('absent', 'error', `${k} has no system call ${name} in its syscall table.`);
-    return v.finish({ kernel: k, found: false, attachable: false, hazards: [] }, k);
-  }
+  // ksyscall attaches a kprobe to the syscall's entry wrapper: it is that symbol that decides.
   const symbol = syscallSymbols(name, kernel.meta.arch).find((s) => {
     const f = kernel.fn(s);
     return f ? f.symbols.includes(s) : kernel.hasSymbol(s);
@@ -327,7 +335,9 @@ function assessSyscall(kernel: KernelQuery, target: AttachTarget): Assessment {
   if (!symbol) {
     const v = new Verdict();
     const a: Assessment = { kernel: k, found: !!sc, attachable: false, hazards: [] };
-    if (sc) v.unknown(`which symbol implements ${name} (none of ${syscallSymbols(name, kernel.meta.arch).join(', ')} is listed)`);
+    if (!sc && kernel.syscalls().length > 0) {
+      v.add('absent', 'error', `${k} has no system call ${name}: neither its syscall table nor a symbol ${syscallSymbols(name, kernel.meta.arch).join(', ')} has it.`);
+    } else if (sc) v.unknown(`which symbol implements ${name} (none of ${syscallSymbols(name, kernel.meta.arch).join(', ')} is listed)`);
     else v.unknown(`the syscall table (not recorded) and a symbol for ${name}`);
     return v.finish(a, k);
   }

@@ -8,6 +8,7 @@ import { parseArgs, UsageError } from './args';
 import type { CliIo } from './io';
 import { AnalysisCache } from '../analysis/cache';
 import { Atlas } from '../atlas/atlas';
+import { liveCacheDir } from '../atlas/liveCache';
 import { formatResult, OUTPUT_FORMATS, type OutputFormat } from '../check/format';
 import { hasErrors } from '../check/findings';
 import { checkFiles, collectFiles, type DocumentAnalyzer } from '../check/run';
@@ -92,7 +93,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   let atlas: Atlas;
   let targets: string[];
   try {
-    atlas = new Atlas({ dataDir: dir, live: args.live });
+    atlas = new Atlas({ dataDir: dir, live: args.live, liveCacheDir: liveCacheDir() });
     if (args.kernels.length) {
       const { ids, errors } = atlas.resolveAll(args.kernels);
       if (errors.length) {
@@ -142,5 +143,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const ctx: FeatureContext = { atlas, targets, settings, knowledge, cache: new AnalysisCache() };
   const result = checkFiles(files, ctx, analyzer);
   io.stdout.write(formatResult(result, args.format, { srcRoot: process.cwd() }));
+  // The running kernel, once read, is kept for the next run (atlas/liveCache.ts).
+  atlas.saveLiveCache();
   return hasErrors(result) ? 1 : 0;
 }

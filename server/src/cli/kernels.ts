@@ -3,6 +3,7 @@
 // and atlas helpers the atlas verbs (kernels, lookup, index) share.
 
 import { Atlas } from '../atlas/atlas';
+import { liveCacheDir } from '../atlas/liveCache';
 import type { KernelMeta } from '../atlas/model';
 import { parseArgs, type ParsedArgs } from './args';
 import type { CliIo } from './io';
@@ -26,7 +27,7 @@ export function usageError(io: CliIo, verb: string, message: string, usage: stri
 /** The Atlas for a CLI run: bundled atlases, live unless --no-live, and atlas files named by
  *  --kernel (those are registered so their ids resolve). */
 export function cliAtlas(opts: { live: boolean; files?: string[] }): Atlas {
-  const atlas = new Atlas({ live: opts.live });
+  const atlas = new Atlas({ live: opts.live, liveCacheDir: liveCacheDir() });
   for (const f of opts.files ?? []) atlas.addFile(f);
   return atlas;
 }
@@ -80,6 +81,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       id: m.id, release: m.release, version: m.version, arch: m.arch, distro: m.distro, codename: m.codename,
       flavor: m.flavor, lts: m.lts, source: m.source, provenance: m.provenance, coverage: m.coverage, counts: m.counts,
     })) }, null, 2)}\n`);
+    atlas.saveLiveCache();
     return 0;
   }
   const rows = [['ID', 'RELEASE', 'ARCH', 'SOURCE', 'FUNCS', 'TPS', 'SYSCALLS', 'LSM', 'COVERAGE']];
@@ -88,5 +90,6 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   for (const r of rows) io.stdout.write(`${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')}\n`);
+  atlas.saveLiveCache();
   return 0;
 }

@@ -160,7 +160,6 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   } catch (e) {
     return usageError(io, 'lookup', (e as Error).message, LOOKUP_USAGE);
   }
-  for (const w of atlas.warnings) io.stderr.write(`bpf-atlas lookup: warning: ${w}\n`);
   if (!ids.length) {
     io.stderr.write('bpf-atlas lookup: no kernels to look in (no bundled atlas found and the running kernel is not readable); give --kernel FILE\n');
     return 2;
@@ -182,10 +181,13 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       return 1;
     }
   }
+  for (const w of atlas.warningsSoFar()) io.stderr.write(`bpf-atlas lookup: warning: ${w}\n`);
   const knowledge = loadKnowledge(path.join(dataDir(), 'knowledge'));
   const verdicts = attachVerdicts(target, { atlas, targets: ids, knowledge, cache: new AnalysisCache() });
-  const releases = new Map(atlas.list().map((m) => [m.id, m.release]));
+  const releases = new Map(ids.map((id) => [id, atlas.get(id).meta.release]));
   if (args.flags.has('--json')) io.stdout.write(`${JSON.stringify(lookupJson(target, verdicts, releases), null, 2)}\n`);
   else io.stdout.write(text(target, verdicts, releases));
+  // The running kernel, once read, is kept for the next run (atlas/liveCache.ts).
+  atlas.saveLiveCache();
   return 0;
 }

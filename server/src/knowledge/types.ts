@@ -159,6 +159,8 @@ export interface ProgramTypeSource extends SourceRow {
   funcProtos: Record<string, Record<string, HelperRule[]>>;
   protos: Record<string, HelperProtoFacts>;
   sets: Record<string, { where: string; members: [string, Formula][] }>;
+  /** ALLOW_ERROR_INJECTION functions, and the syscall stub prefixes the arch marks. */
+  errorInjection: { functions: string[]; syscallPrefixes: string[] };
 }
 
 export interface ProgramTypesData {

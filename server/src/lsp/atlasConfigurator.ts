@@ -7,11 +7,10 @@
 // chose (VS Code drops workspace values of this restricted setting, other clients may not).
 
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { AnalysisCache } from '../analysis/cache';
 import { Atlas } from '../atlas/atlas';
-import { writeKernelAtlas } from '../atlas/export';
+import { liveCacheDir, liveKernelKey, userCacheDir } from '../atlas/liveCache';
 import { type BuildLiveAtlasResult, type IndexProgressParams, summarizeKernel } from '../protocol';
 import type { Settings } from '../settings';
 import type { AtlasState } from './types';
@@ -32,11 +31,6 @@ function looksLikePath(spec: string): boolean {
   return /[/\\]/.test(spec) || spec.startsWith('.') || spec.startsWith('~') || spec.endsWith('.atlas');
 }
 
-function userCacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(base, 'bpf-atlas');
-}
-
 export class AtlasConfigurator {
   private atlas?: Atlas;
   /** The analysis cache of `atlas`: a new atlas starts with a new cache. */
@@ -51,7 +45,10 @@ export class AtlasConfigurator {
     const files = settings.atlasFiles;
     const key = JSON.stringify([settings.useLiveKernel, files, trusted]);
     if (this.atlas && key === this.atlasKey) return this.atlas;
-    const atlas = new Atlas({ dataDir: this.options.dataDir, live: settings.useLiveKernel, sysRoot: this.options.sysRoot });
+    const atlas = new Atlas({
+      dataDir: this.options.dataDir, live: settings.useLiveKernel, sysRoot: this.options.sysRoot,
+      liveCacheDir: this.options.cacheDir ?? liveCacheDir(), prefetchLiveSymbols: true,
+    });
     this.atlas = atlas;
     this.cache = new AnalysisCache();
     this.atlasKey = key;
@@ -149,7 +146,8 @@ export class AtlasConfigurator {
   /** Indexes the running kernel into an atlas file in the user cache. */
   async buildLiveAtlas(report: (p: IndexProgressParams) => void): Promise<BuildLiveAtlasResult> {
     const started = Date.now();
-    const live = new Atlas({ dataDir: this.options.dataDir, bundled: false, live: true, sysRoot: this.options.sysRoot });
+    // The same cached live atlas the CLI reads and writes (atlas/liveCache.ts).
+    const live = new Atlas({ dataDir: this.options.dataDir, live: true, sysRoot: this.options.sysRoot, liveCacheDir: this.options.cacheDir ?? userCacheDir() });
     if (!live.hasLive()) {
       return { ok: false, ms: 0, error: 'the running kernel is not readable here (/sys/kernel/btf/vmlinux is missing or not readable)' };
     }
@@ -157,15 +155,11 @@ export class AtlasConfigurator {
     const index = await live.loadLive();
     if (!index) return { ok: false, ms: Date.now() - started, error: 'the running kernel is not offered' };
     report({ message: 'writing the atlas file', percent: 80 });
-    const cacheDir = this.options.cacheDir ?? userCacheDir();
-    let file: string | undefined;
-    try {
-      fs.mkdirSync(cacheDir, { recursive: true });
-      file = path.join(cacheDir, `live-${index.meta.release}.atlas`);
-      writeKernelAtlas(file, index);
-    } catch (e) {
-      file = undefined;
-      report({ message: `could not write the atlas file: ${(e as Error).message}`, percent: 90 });
+    let file = live.saveLiveCache();
+    if (!file) {
+      const cached = live.liveCachePath();
+      if (cached && fs.existsSync(cached)) file = cached;
+      else report({ message: `could not write the atlas file to ${this.options.cacheDir ?? userCacheDir()}`, percent: 90 });
     }
     // Later configurations read the running kernel afresh, so a module loaded since shows up.
     this.atlasKey = '';
@@ -173,16 +167,12 @@ export class AtlasConfigurator {
     return { ok: true, kernel: summarizeKernel(index.meta), file, ms: Date.now() - started };
   }
 
-  /** True when the running kernel's module set changed since the last call: each module with BTF
-   *  has an entry in /sys/kernel/btf, so one directory listing tells a load or unload. The next
-   *  configure() then reads the running kernel afresh. */
+  /** True when the running kernel as this user sees it changed since the last call: the key of
+   *  its cached atlas (atlas/liveCache.ts: release, BTF, loaded modules, readable sources), so a
+   *  module load or unload, or tracefs becoming readable, makes the next configure() read it
+   *  afresh. */
   liveKernelChanged(): boolean {
-    let now = '';
-    try {
-      now = fs.readdirSync(path.join(this.options.sysRoot ?? '/', 'sys/kernel/btf')).sort().join(',');
-    } catch {
-      /* unreadable: nothing to compare */
-    }
+    const now = liveKernelKey(this.options.sysRoot ?? '/', this.options.dataDir).hash;
     const changed = this.seenSignature !== undefined && now !== this.seenSignature;
     this.seenSignature = now;
     if (changed) this.atlasKey = '';

@@ -3,7 +3,8 @@
 // taxonomy is decided there, not here), wildcard expansion per kernel the way bpftrace expands it,
 // and the rewrites worth offering, written as bpftrace probes.
 
-import type { AttachTarget, KernelQuery } from '../../atlas/model';
+import { kernelConfigHazard } from '../../atlas/kernelConfig';
+import type { AttachTarget, Hazard, KernelQuery } from '../../atlas/model';
 import { baseName } from '../../model/symbols';
 import type { BtProbe } from '../../syntax/bpftrace';
 import { compileGlob } from '../../model/glob';
@@ -31,6 +32,9 @@ export interface WildcardOnKernel {
   /** Nothing matched, but the kernel's atlas does not cover modules (nor, for DepSurf data,
    *  syscall events): absence there proves nothing, as assess() says `unknown` for one name. */
   inconclusive?: boolean;
+  /** The kernel's configuration refuses this kind of probe altogether (atlas/kernelConfig.ts):
+   *  nothing attaches, whatever matches. */
+  refused?: Hazard;
 }
 
 /** A rewrite of the probe text. */
@@ -108,6 +112,8 @@ function expandOn(ctx: FeatureContext, target: AttachTarget): WildcardOnKernel[]
 function expandOnKernel(ctx: FeatureContext, id: string, target: AttachTarget): WildcardOnKernel {
   const kernel = kernelOf(ctx, id);
   if (!kernel) return { kernel: id, known: false, attachable: [], skipped: [], clones: [] };
+  const refused = kernelConfigHazard(kernel.meta, target);
+  if (refused?.severity === 'error') return { kernel: id, known: true, attachable: [], skipped: [], clones: [], refused };
   if (target.kind === 'tracepoint') return expandTracepointGlob(kernel, id, target.system ?? '*', target.name);
   if (target.kind === 'raw_tp') {
     const glob = compileGlob(target.name, 'bpftrace');

@@ -217,12 +217,16 @@ function exactDiagnostics(c: Collector, ctx: FeatureContext, analyses: Map<BtPro
 
 function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, probe: BtProbe, pattern: string, perKernel: WildcardOnKernel[]): void {
   const lines = probeLines(probe, block);
-  const known = perKernel.filter((k) => k.known);
+  const range = probe.nameRange ?? probe.range;
+  const refused = perKernel.filter((k) => k.known && k.refused);
+  if (refused.length) {
+    c.add(range, 'error', 'kernel-config', `${pattern} cannot attach on ${list(refused.map((k) => label(ctx, k.kernel)))}: ${refused.map((k) => k.refused!.message).join(' ')}`, { lines, probe: probe.raw });
+  }
+  const known = perKernel.filter((k) => k.known && !k.refused);
   if (!known.length) return;
   const noun = probe.kind === 'tracepoint' || probe.kind === 'rawtracepoint' ? 'event' : 'function';
   const counts = known.map((k) => `${k.inconclusive ? '0 known' : k.attachable.length} on ${label(ctx, k.kernel)}`).join(', ');
   const none = known.filter((k) => k.attachable.length === 0 && !k.inconclusive);
-  const range = probe.nameRange ?? probe.range;
   if (none.length) {
     c.add(range, 'error', 'absent', `${pattern} matches no ${noun} on ${list(none.map((k) => label(ctx, k.kernel)))} (matches: ${counts}).`, { lines, probe: probe.raw });
   } else {

@@ -96,7 +96,8 @@ function hazardPhrase(h: Hazard, v: KernelVerdict): string {
     case 'no-btf': return 'no BTF for it';
     case 'notrace': return 'no ftrace site (notrace)';
     case 'no-event': return 'no trace event (raw tracepoint only)';
-    case 'init-only': return 'init code, freed after boot';
+    case 'init-only': return 'init or exit code, freed after boot';
+    case 'kernel-config': return h.message.replace(/^.*?: /, '').replace(/\.$/, '');
     case 'partially-inlined':
       return a.inlinedSites !== undefined ? `partially inlined, ${a.inlinedSites} inlined call site${a.inlinedSites === 1 ? '' : 's'} missed` : 'partially inlined';
     case 'clone': {
