@@ -31,7 +31,7 @@
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { ByteFormatError, ByteReader, ByteWriter } from './bytes';
-import { hasUnsafeText, sanitiseFileText } from './safeText';
+import { escapeUnsafeText, hasUnsafeText, sanitiseFileText } from './safeText';
 import type {
   FunctionFacts, InlineStatus, KernelFacts, KernelMeta, LsmHookFacts, Param, Proto, SyscallFacts,
   TraceField, TracepointFacts,
@@ -1060,8 +1060,10 @@ class HeaderCheck {
     throw new AtlasFileError(this.file, `corrupt atlas header (${field} ${problem}); ${REBUILD_HINT}`);
   }
 
+  /** A value as the message shows it: JSON, cut short, with no control character left raw
+   *  (JSON.stringify escapes C0 but leaves C1 and bidi controls as they are). */
   private shown(v: unknown): string {
-    const json = JSON.stringify(v) ?? String(v);
+    const json = escapeUnsafeText(JSON.stringify(v) ?? String(v));
     return json.length > 40 ? `${json.slice(0, 40)}…` : json;
   }
 

@@ -94,8 +94,9 @@ function fromDebs(debs: string[], id: string, io: CliIo): KernelFacts {
     const moduleDir = findModuleDir(...trees);
     let modules;
     if (moduleDir) {
-      // One xz per core over all modules: far faster than one process per module.
-      spawnSync('bash', ['-c', 'find "$1" -name "*.ko.xz" -print0 | xargs -0 -r -P2 -n 100 xz -d -f', 'bash', moduleDir], { stdio: 'ignore' });
+      // One xz per core over all modules: far faster than one process per module. A module
+      // that inflates past 1 GiB (real ones stay under 20 MB) is a bomb: ulimit -f stops xz.
+      spawnSync('bash', ['-c', 'ulimit -f 1048576 && find "$1" -name "*.ko.xz" -print0 | xargs -0 -r -P2 -n 100 xz -d -f', 'bash', moduleDir], { stdio: 'ignore' });
       modules = modulesFacts(findModuleFiles(moduleDir), btf);
       if (modules.errors.length) io.stderr.write(`bpf-atlas index: ${modules.errors.length} modules skipped (first: ${modules.errors[0]})\n`);
     }

@@ -15,7 +15,7 @@ import { macroFunctionName, scanBccC, type CTextSource } from './cText';
 import { dependsOnKernel, Interp, SYSCALL_PREFIXES, type RawAttach, type Value } from './interp';
 import { constText, expand, render, SYSCALL_PREFIX_TEXT, writtenRange, type Piece, type Str } from './symText';
 import type {
-  BccAttachPoint, BccCondition, BccFunction, BccIntent, BccModel, BccProgram, BccTarget, EmbeddedC,
+  BccAttachPoint, BccCallArg, BccCondition, BccFunction, BccIntent, BccModel, BccProgram, BccTarget, EmbeddedC,
 } from './types';
 
 /** A Python file uses bcc: `from bcc import ...`, `import bcc`, `from bcc.xxx import ...`. */
@@ -213,7 +213,8 @@ function callAttachPoints(a: RawAttach, programs: readonly BccProgram[], lines: 
   const range = lines.range(a.node.startIndex, a.node.endIndex);
   const fnArg = a.args.get('fn_name');
   const fnName = fnArg?.v.t === 'str' ? constText(fnArg.v.s) : undefined;
-  const base = (conds: BccCondition[]) => ({ via: 'call' as const, method: a.method, range, handler: fnName, conditions: conds, intent: intentOf(conds) });
+  const args = callArgs(a, lines);
+  const base = (conds: BccCondition[]) => ({ via: 'call' as const, method: a.method, range, handler: fnName, conditions: conds, intent: intentOf(conds), args });
   const withHandler = (ap: BccAttachPoint, cName = fnName): BccAttachPoint => {
     const found = cName ? findFunction(programs, a.program, cName) : undefined;
     if (found) { ap.handlerFunction = found.fn; ap.program = found.program; } else if (a.program !== undefined) ap.program = a.program;
@@ -287,6 +288,29 @@ function callAttachPoints(a: RawAttach, programs: readonly BccProgram[], lines: 
     default:
       return [withHandler({ kind: 'perf_event', ...base([...a.conds]) })];
   }
+}
+
+/** The arguments of an attach call as written. */
+function callArgs(a: RawAttach, lines: LineMap): Record<string, BccCallArg> {
+  const out: Record<string, BccCallArg> = {};
+  for (const [name, arg] of a.args) {
+    const r = (n: SyntaxNode) => lines.range(n.startIndex, n.endIndex);
+    const entry: BccCallArg = { range: r(arg.whole), valueRange: r(arg.node), keyword: arg.keyword };
+    const lit = arg.node.type === 'string' ? plainLiteral(arg.node) : undefined;
+    if (lit) entry.literal = { contentRange: lines.range(lit.start, lit.end), text: lit.text, prefix: lit.prefix, quote: lit.quote };
+    out[name] = entry;
+  }
+  return out;
+}
+
+/** A string literal without interpolation: its content span, text (as written) and delimiters. */
+function plainLiteral(node: SyntaxNode): { start: number; end: number; text: string; prefix: string; quote: string } | undefined {
+  if (node.namedChildren.some((c) => c?.type === 'interpolation')) return undefined;
+  const open = node.children.find((c) => c?.type === 'string_start');
+  const close = node.children.find((c) => c?.type === 'string_end');
+  if (!open || !close) return undefined;
+  const m = /^([A-Za-z]*)(.*)$/s.exec(open.text)!;
+  return { start: open.endIndex, end: close.startIndex, text: node.text.slice(open.endIndex - node.startIndex, close.startIndex - node.startIndex), prefix: m[1], quote: m[2] };
 }
 
 /** bcc's autoload (`BPF._trace_autoload`): functions whose names start with kprobe__,

@@ -36,10 +36,13 @@ export type Value =
 export interface Item { v: Value; conds: BccCondition[] }
 
 /** One `attach_*` (or USDT enable_probe) call as evaluated: its arguments by parameter name. */
+/** An evaluated call argument: its value, the value's node and the whole argument (`event="x"`). */
+export interface RawArg { v: Value; node: SyntaxNode; whole: SyntaxNode; keyword: boolean }
+
 export interface RawAttach {
   method: string;
   node: SyntaxNode;
-  args: Map<string, { v: Value; node: SyntaxNode }>;
+  args: Map<string, RawArg>;
   conds: BccCondition[];
   /** The BPF object it was called on, when the file shows it. */
   program?: number;
@@ -844,27 +847,27 @@ export class Interp {
 
   // ------------------------------------------------------------ calls
 
-  private evalArgs(call: SyntaxNode): { positional: { v: Value; node: SyntaxNode }[]; keywords: Map<string, { v: Value; node: SyntaxNode }> } {
-    const positional: { v: Value; node: SyntaxNode }[] = [];
-    const keywords = new Map<string, { v: Value; node: SyntaxNode }>();
+  private evalArgs(call: SyntaxNode): { positional: RawArg[]; keywords: Map<string, RawArg> } {
+    const positional: RawArg[] = [];
+    const keywords = new Map<string, RawArg>();
     const argList = call.childForFieldName('arguments');
     for (const a of argList?.namedChildren ?? []) {
       if (!a || a.type === 'comment') continue;
       if (a.type === 'keyword_argument') {
         const name = a.childForFieldName('name')?.text;
         const value = a.childForFieldName('value');
-        if (name && value) keywords.set(name, { v: this.evalExpr(value), node: value });
+        if (name && value) keywords.set(name, { v: this.evalExpr(value), node: value, whole: a, keyword: true });
       } else if (a.type === 'list_splat' || a.type === 'dictionary_splat') {
         this.evalSubtreeCalls(a);
       } else {
-        positional.push({ v: this.evalExpr(a), node: a });
+        positional.push({ v: this.evalExpr(a), node: a, whole: a, keyword: false });
       }
     }
     return { positional, keywords };
   }
 
-  private bindSignature(sig: readonly string[], args: ReturnType<Interp['evalArgs']>): Map<string, { v: Value; node: SyntaxNode }> {
-    const out = new Map<string, { v: Value; node: SyntaxNode }>();
+  private bindSignature(sig: readonly string[], args: ReturnType<Interp['evalArgs']>): Map<string, RawArg> {
+    const out = new Map<string, RawArg>();
     args.positional.forEach((a, k) => { if (k < sig.length) out.set(sig[k], a); });
     for (const [k, v] of args.keywords) out.set(k, v);
     return out;
@@ -890,6 +893,14 @@ export class Interp {
           text: node.text.replace(/\s+/g, ' '),
           range: this.lines.range(node.startIndex, node.endIndex),
         };
+        // `ksymname(b.get_syscall_fnname("stat"))`: the name after the kernel's syscall prefix.
+        args.positional.forEach((a, k) => {
+          if (a.v.t !== 'str' || a.v.s[0]?.k !== 'syscall') return;
+          const rest = constText(a.v.s.slice(1));
+          if (rest === undefined) return;
+          guard.args[k] = rest;
+          guard.syscallArg = k;
+        });
         return { t: 'guard', expr: { op: 'guard', guard }, check: method };
       }
       if (method === 'get_syscall_fnname' || method === 'get_syscall_prefix' || method === 'fix_syscall_fnname') {
@@ -979,8 +990,8 @@ export class Interp {
     return this.bounded({ t: 'str', s: replaceStr(s, old, rep, this.ids) }, node);
   }
 
-  private callFunction(fn: Extract<Value, { t: 'func' }>, positional: { v: Value; node: SyntaxNode }[],
-    keywords: Map<string, { v: Value; node: SyntaxNode }> | undefined, uncalled: boolean): Value {
+  private callFunction(fn: Extract<Value, { t: 'func' }>, positional: RawArg[],
+    keywords: Map<string, RawArg> | undefined, uncalled: boolean): Value {
     if (this.depth >= MAX_CALL_DEPTH || this.active.has(fn.node.id)) return this.unknown(fn.node);
     this.evaluatedFunctions.add(fn.node.id);
     const params = fn.node.childForFieldName('parameters')?.namedChildren.filter((p): p is SyntaxNode => !!p && p.type !== 'comment') ?? [];
@@ -1016,6 +1027,10 @@ export class Interp {
       const after = this.env;
       this.env = savedEnv;
       for (const g of globals) { const v = after.get(g); if (v) this.env.set(g, v); }
+      // Methods walked on their own (nobody in the file calls them with what it fixes) share the
+      // object's attributes in file order: `self.program` built in one method is what
+      // `BPF(text=self.program)` compiles in the next (trace.py, argdist.py).
+      if (uncalled) for (const [k, v] of after) if (k.startsWith('self.') && savedEnv.get(k) !== v) this.env.set(k, v);
     } finally {
       this.depth--;
       this.active.delete(fn.node.id);
