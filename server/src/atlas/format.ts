@@ -844,6 +844,24 @@ export class AtlasFile {
     return this.protoTable;
   }
 
+  /** Check the checksum of every section a kernel can touch, decompressing nothing: what a copy
+   *  of an atlas file needs (its sections are not decoded by the copy). Throws AtlasFileError. */
+  checkKernel(id: string): void {
+    const entry = this.header.kernels.find((k) => k.meta.id === id);
+    if (!entry) throw new AtlasFileError(this.path, `has no kernel "${id}" (it has: ${this.header.kernels.map((k) => k.meta.id).join(', ')})`);
+    this.verifyKernel(entry);
+  }
+
+  private verifyKernel(entry: KernelEntry): void {
+    const h = this.header;
+    const id = entry.meta.id;
+    for (const [ref, what] of [
+      [h.strings, 'string table'], [h.protos, 'prototype table'], ...RECORD_KINDS.map((k) => [h.tables[k], `${k} records`]),
+      ...RECORD_KINDS.map((k) => [entry.lists[k], `${id} ${k} list`]), [entry.misc, `${id} symbols`],
+      [h.index?.strings, 'string index'], [h.index?.protos, 'prototype index'], ...RECORD_KINDS.map((k) => [h.index?.tables[k], `${k} index`]),
+    ] as [SectionRef | undefined, string][]) if (ref) this.verify(ref, what);
+  }
+
   /** Load one kernel by id. Every section the kernel can touch is checksummed now, so a bad
    *  file is refused at load; the function table and names are decoded now, prototypes,
    *  tracepoints, syscalls, LSM hooks and symbol lists on first use. */
@@ -851,11 +869,7 @@ export class AtlasFile {
     const entry = this.header.kernels.find((k) => k.meta.id === id);
     if (!entry) throw new AtlasFileError(this.path, `has no kernel "${id}" (it has: ${this.header.kernels.map((k) => k.meta.id).join(', ')})`);
     const h = this.header;
-    for (const [ref, what] of [
-      [h.strings, 'string table'], [h.protos, 'prototype table'], ...RECORD_KINDS.map((k) => [h.tables[k], `${k} records`]),
-      ...RECORD_KINDS.map((k) => [entry.lists[k], `${id} ${k} list`]), [entry.misc, `${id} symbols`],
-      [h.index?.strings, 'string index'], [h.index?.protos, 'prototype index'], ...RECORD_KINDS.map((k) => [h.index?.tables[k], `${k} index`]),
-    ] as [SectionRef | undefined, string][]) if (ref) this.verify(ref, what);
+    this.verifyKernel(entry);
 
     const strings = this.strings();
     const str = (i: number): string => {
@@ -1490,12 +1504,12 @@ function decodeTp(r: ByteReader, str: (i: number) => string): TracepointFacts {
 
 /** Copy a single-kernel atlas file with its kernel's metadata changed (a new id, source, ...):
  *  the sections are copied as they are, only the header is rewritten (atomically, like
- *  writeAtlasFile). Throws AtlasFileError when `src` is not a valid single-kernel atlas. */
+ *  writeAtlasFile). Throws AtlasFileError when `src`'s header is not that of a single-kernel
+ *  atlas; load the copy to check its sections. */
 export function copyKernelAtlasFile(src: string, dest: string, meta: Partial<KernelMeta>): number {
-  const opened = AtlasFile.open(src);
-  const kernels = opened.kernels();
+  const kernels = AtlasFile.open(src).kernels();
   if (kernels.length !== 1) throw new AtlasFileError(src, `holds ${kernels.length} kernels, expected one`);
-  opened.load(kernels[0].id);
+  // The sections are copied unread: the caller loads the copy (checking every section) once.
   const bytes = fs.readFileSync(src);
   const headerLen = bytes.readUInt32LE(12);
   const header = JSON.parse(bytes.toString('utf8', PREFIX_BYTES, PREFIX_BYTES + headerLen)) as AtlasHeader;
