@@ -4,12 +4,13 @@
 // for a user error. Bundled as dist/cli-main.js, which the bin entry dist/cli.js (cliEntry.ts) runs
 // through V8's code cache (runAsMain).
 
+import fs from 'node:fs';
+import path from 'node:path';
+import { dataDir } from './dataDir';
 import { escapeUnsafeText } from './atlas/safeText';
+import type { CliIo } from './cli/io';
 
-export interface CliIo {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-}
+export type { CliIo };
 
 interface Verb {
   summary: string;
@@ -71,10 +72,6 @@ export async function main(argv: string[], rawIo: CliIo): Promise<number> {
 
 function version(): string {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { dataDir } = require('./dataDir') as typeof import('./dataDir');
-    const path = require('node:path') as typeof import('node:path');
-    const fs = require('node:fs') as typeof import('node:fs');
     return (JSON.parse(fs.readFileSync(path.join(dataDir(), '..', 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return 'unknown';

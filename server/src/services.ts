@@ -6,18 +6,19 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { AnalysisCache } from './analysis/cache';
 import { Atlas } from './atlas/atlas';
 import { liveCacheDir, liveKernelKey, userCacheDir } from './atlas/liveCache';
 import type { AttachTarget } from './atlas/model';
 import { parseTarget } from './model/targets';
 import { dataDir as defaultDataDir } from './dataDir';
-import { attachReport } from './features/attachReport';
+import { attachReport } from './analysis/report';
 import { codeActions } from './features/codeActions';
 import { completion } from './features/completion';
-import type { FeatureContext } from './features/context';
+import type { FeatureContext } from './features/shared/context';
 import { diagnostics } from './features/diagnostics';
 import { hover } from './features/hover';
-import { renderAttachPoint } from './features/render';
+import { renderAttachPoint } from './features/shared/render';
 import { loadKnowledge } from './knowledge/load';
 import type { Knowledge } from './knowledge/types';
 import { type BuildLiveAtlasResult, type IndexProgressParams, type LookupResult, summarizeKernel } from './protocol';
@@ -69,6 +70,8 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
   const documents = new DocumentStore({ parser: await loadCParser(), resolveSection });
 
   let atlas: Atlas | undefined;
+  /** The analysis cache of `atlas`: a new atlas starts with a new cache. */
+  let cache = new AnalysisCache();
   let atlasKey = '';
   let fileErrors: { spec: string; reason: string }[] = [];
 
@@ -82,6 +85,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     const key = JSON.stringify([settings.useLiveKernel, files, trusted]);
     if (atlas && key === atlasKey) return atlas;
     atlas = new Atlas({ dataDir: dir, live: settings.useLiveKernel, sysRoot: options.sysRoot, liveCacheDir: options.cacheDir ?? liveCacheDir(), prefetchLiveSymbols: true });
+    cache = new AnalysisCache();
     atlasKey = key;
     fileErrors = [];
     for (const file of files) {
@@ -151,7 +155,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     // request, instead of synchronously inside it.
     await current.preload(targets.filter((t) => t !== 'live'));
     const error = current.list().length ? undefined : `no kernel atlas found in ${path.join(dir, 'atlas')}`;
-    return { atlas: current, targets, unresolved, error };
+    return { atlas: current, cache, targets, unresolved, error };
   };
 
   const warmUp = (settings: Settings, trusted: boolean): void => {

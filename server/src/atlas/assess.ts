@@ -1,6 +1,6 @@
 // Turns a kernel's facts into the public hazard taxonomy (model/hazards.ts): judge an attach
-// target such as `kprobe:do_sys_open` or `tracepoint:sched:sched_switch` on one kernel (assess),
-// and compare the judgements of several kernels (compareAcross). Severities: `error` where attaching
+// target such as `kprobe:do_sys_open` or `tracepoint:sched:sched_switch` on one kernel. How the
+// verdicts of several kernels compare is the analysis layer's (analysis/verdicts.ts, shapes.ts). Severities: `error` where attaching
 // fails, `warning` where calls are silently missed or read wrongly, `info` otherwise; `unknown`
 // (a fact the kernel's source cannot give) is always `info` and never a guess.
 
@@ -11,8 +11,6 @@ import type {
   Assessment, AttachTarget, FunctionFacts, Hazard, HazardName, KernelQuery, Param, Proto,
   Severity, TraceField, TracepointFacts,
 } from './model';
-import { cTypeKey } from '../model/cTypes';
-import { compileGlob, matchNames } from '../model/glob';
 import { isKprobeKind, needsBtf } from '../model/programKinds';
 import { baseName, hasCompilerSuffix, isClone, isFragment, preferredSymbol } from '../model/symbols';
 
@@ -36,10 +34,8 @@ class Verdict {
   }
 }
 
-/** Prototypes of assessments, kept for compareAcross without widening the public JSON. */
-const protoOf = new WeakMap<Assessment, Proto>();
-
-/** Judge one target on one kernel. Never throws for a well-formed target. */
+/** Judge one exact target on one kernel (globs: analysis/globs.ts). Never throws for a
+ *  well-formed target. */
 export function assess(kernel: KernelQuery, target: AttachTarget): Assessment {
   return withKernelConfig(assessHook(kernel, target), kernel.meta, target);
 }
@@ -57,7 +53,7 @@ function assessHook(kernel: KernelQuery, target: AttachTarget): Assessment {
     case 'kretsyscall':
       return assessSyscall(kernel, target);
     default:
-      return target.pattern ? assessPattern(kernel, target) : assessFunction(kernel, target, target.name);
+      return assessFunction(kernel, target, target.name);
   }
 }
 
@@ -131,7 +127,6 @@ function assessFunction(kernel: KernelQuery, target: AttachTarget, name: string,
   if (f.module) a.module = f.module;
   if (f.proto) {
     a.proto = renderProto(base, f.proto);
-    protoOf.set(a, f.proto);
   }
 
   const plain = f.symbols.filter((s) => s === base).length;
@@ -211,24 +206,6 @@ function assessFunction(kernel: KernelQuery, target: AttachTarget, name: string,
   return v.finish(a, k);
 }
 
-function assessPattern(kernel: KernelQuery, target: AttachTarget): Assessment {
-  const k = kernel.meta.id;
-  const names = matchNames(kernel.functionNames(), compileGlob(target.name, 'libbpf')).names;
-  const matched = names.filter((n) => {
-    const f = kernel.fn(n);
-    return !!f && (f.noData || f.symbols.includes(n));
-  });
-  const a: Assessment = { kernel: k, found: matched.length > 0, attachable: matched.length > 0, hazards: [] };
-  const v = new Verdict();
-  if (!matched.length) return notFound(kernel, v, `No function matching ${target.name}`, a);
-  // functionNames() of the running kernel is in no set order: the symbols shown are the first
-  // 50 in name order all the same.
-  a.symbols = matched.sort().slice(0, 50);
-  const missing = names.length - matched.length;
-  if (missing > 0) v.add('fully-inlined', 'info', `${missing} matching function${missing === 1 ? ' has' : 's have'} no plain symbol on ${k} (inlined or renamed) and will not be attached.`);
-  return v.finish(a, k);
-}
-
 function assessTracepoint(kernel: KernelQuery, target: AttachTarget): Assessment {
   const k = kernel.meta.id;
   const a: Assessment = { kernel: k, found: false, attachable: false, hazards: [] };
@@ -302,7 +279,6 @@ function assessLsm(kernel: KernelQuery, target: AttachTarget): Assessment {
   a.attachable = true;
   if (hook.proto) {
     a.proto = renderProto(`security_${hook.name}`, hook.proto);
-    protoOf.set(a, hook.proto);
   }
   if (!kernel.meta.coverage.btf) {
     a.attachable = false;
@@ -343,67 +319,4 @@ function assessSyscall(kernel: KernelQuery, target: AttachTarget): Assessment {
   const args = sc?.args.length ? sc.args : kernel.fn(`__do_sys_${name}`)?.proto?.params ?? kernel.fn(`__se_sys_${name}`)?.proto?.params;
   if (args?.length) a.args = args;
   return a;
-}
-
-// ---- cross-kernel comparison ----
-
-function paramTypes(params: readonly Param[]): string {
-  return params.map((p) => cTypeKey(p.type)).join(', ');
-}
-
-/** Field shape for comparison; `__data_loc` fields compare equal in their struct and tracefs spellings. */
-function fieldKey(f: TraceField): string {
-  const dataLoc = f.name.startsWith('__data_loc_') || f.type.includes('__data_loc');
-  const name = f.name.replace(/^__data_loc_/, '');
-  return dataLoc ? `${name}:__data_loc` : `${name}:${cTypeKey(f.type)}`;
-}
-
-function groupBy(items: Assessment[], key: (a: Assessment) => string | undefined): Map<string, string[]> {
-  const m = new Map<string, string[]>();
-  for (const a of items) {
-    const k = key(a);
-    if (k === undefined) continue;
-    const list = m.get(k);
-    if (list) list.push(a.kernel);
-    else m.set(k, [a.kernel]);
-  }
-  return m;
-}
-
-function describeGroups(groups: Map<string, string[]>, show: (key: string) => string): string {
-  return [...groups.entries()].map(([key, kernels]) => `${kernels.join(', ')}: ${show(key)}`).join('; ');
-}
-
-/** Hazards that only show across kernels: the prototype, the record fields or the raw
- *  arguments differ between the kernels where the target was found. */
-export function compareAcross(assessments: readonly Assessment[]): Hazard[] {
-  const found = assessments.filter((a) => a.found);
-  const out: Hazard[] = [];
-  if (found.length < 2) return out;
-
-  const protoGroups = groupBy(found, (a) => {
-    const p = protoOf.get(a);
-    return p ? `${cTypeKey(p.ret)}(${paramTypes(p.params)}${p.variadic ? ', ...' : ''})` : undefined;
-  });
-  if (protoGroups.size > 1) {
-    const shown = new Map([...protoGroups.entries()].map(([key, kernels]) => [key, found.find((a) => a.kernel === kernels[0])!.proto ?? key]));
-    out.push({ name: 'signature-changed', severity: 'warning', message: `The prototype differs between target kernels: ${describeGroups(protoGroups, (key) => shown.get(key)!)}.` });
-  }
-
-  const withFields = found.filter((a) => a.fields);
-  const fieldGroups = groupBy(withFields, (a) => a.fields!.filter((f) => !f.name.startsWith('common_')).map(fieldKey).join(', '));
-  if (fieldGroups.size > 1) {
-    out.push({ name: 'fields-changed', severity: 'warning', message: `The tracepoint record fields differ between target kernels: ${describeGroups(fieldGroups, (key) => `{${key}}`)}.` });
-  } else if (fieldGroups.size === 1) {
-    const offsets = groupBy(withFields.filter((a) => a.fields!.every((f) => f.offset !== undefined)), (a) => a.fields!.map((f) => `${f.name}@${f.offset}`).join(', '));
-    if (offsets.size > 1) {
-      out.push({ name: 'fields-changed', severity: 'warning', message: `The tracepoint record field offsets differ between target kernels: ${describeGroups(offsets, (key) => `{${key}}`)}.` });
-    }
-  }
-
-  const argGroups = groupBy(found.filter((a) => a.args && !protoOf.has(a)), (a) => paramTypes(a.args!));
-  if (argGroups.size > 1) {
-    out.push({ name: 'args-changed', severity: 'warning', message: `The tracepoint arguments differ between target kernels: ${describeGroups(argGroups, (key) => `(${key})`)}.` });
-  }
-  return out;
 }

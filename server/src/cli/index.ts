@@ -10,10 +10,11 @@ import { AtlasFile, copyKernelAtlasFile, writeAtlasFile } from '../atlas/format'
 import { writeKernelAtlas } from '../atlas/kernelAtlas';
 import { liveCacheDir } from '../atlas/liveCache';
 import type { KernelFacts, KernelMeta } from '../atlas/model';
-import type { CliIo } from '../cli';
+import type { CliIo } from './io';
 import { isKernelDataError } from '../kernel/errors';
 import { openBtfFileKernel } from '../kernel/liveIndex';
-import { parseArgs, usageError, type ParsedArgs } from './kernels';
+import { parseArgs, type ParsedArgs } from './args';
+import { usageError } from './kernels';
 
 export const INDEX_USAGE = `usage: bpf-atlas index (--live | --btf FILE | --vmlinux FILE | --deb FILE...) -o FILE [--id ID] [--small]
 
@@ -32,7 +33,7 @@ Reads one kernel and writes it as an atlas file that every command takes with --
 export async function run(argv: string[], io: CliIo): Promise<number> {
   let args: ParsedArgs;
   try {
-    args = parseArgs(argv.map((a) => (a === '-o' ? '--output' : a)), ['--live', '--small', '--help', '-h'], ['--btf', '--vmlinux', '--deb', '--output', '--id']);
+    args = parseArgs(argv, ['--live', '--small', '--help', '-h'], ['--btf', '--vmlinux', '--deb', '--output', '-o', '--id']);
   } catch (e) {
     return usageError(io, 'index', (e as Error).message, INDEX_USAGE);
   }

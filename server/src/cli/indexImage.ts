@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { KernelFacts, KernelMeta } from '../atlas/model';
-import type { CliIo } from '../cli';
+import type { CliIo } from './io';
 import { extractVmlinux } from '../kernel/bzimage';
 import { findKernelImage, findModuleDir, KERNEL_MEMBERS, unpackDeb } from '../kernel/deb';
 import { parseElf } from '../kernel/elf';

@@ -5,7 +5,8 @@
 import { Atlas } from '../atlas/atlas';
 import { liveCacheDir } from '../atlas/liveCache';
 import type { KernelMeta } from '../atlas/model';
-import type { CliIo } from '../cli';
+import { parseArgs, type ParsedArgs } from './args';
+import type { CliIo } from './io';
 
 export const KERNELS_USAGE = `usage: bpf-atlas kernels [--json] [--kernel FILE]... [--no-live]
 
@@ -16,46 +17,6 @@ Lists every kernel bpf-atlas knows: the bundled atlases (Debian, Ubuntu), the ru
   --kernel FILE   also list the kernels of an atlas file built with \`bpf-atlas index\`
   --no-live       do not offer the running kernel
 `;
-
-/** A user error: printed as one line with the verb's usage, exit status 2. */
-export class UsageError extends Error {}
-
-export interface ParsedArgs {
-  flags: Set<string>;
-  values: Map<string, string[]>;
-  positional: string[];
-}
-
-/** Parse `--flag`, `--opt VALUE` / `--opt=VALUE` (repeatable) and positional arguments. */
-export function parseArgs(argv: readonly string[], flags: readonly string[], options: readonly string[]): ParsedArgs {
-  const out: ParsedArgs = { flags: new Set(), values: new Map(), positional: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') {
-      out.positional.push(...argv.slice(i + 1));
-      break;
-    }
-    if (a.startsWith('-') && a !== '-') {
-      const eq = a.indexOf('=');
-      const name = eq > 0 ? a.slice(0, eq) : a;
-      if (flags.includes(name) && eq < 0) {
-        out.flags.add(name);
-        continue;
-      }
-      if (options.includes(name)) {
-        const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
-        if (value === undefined || value === '') throw new UsageError(`${name} needs a value`);
-        const list = out.values.get(name) ?? [];
-        list.push(value);
-        out.values.set(name, list);
-        continue;
-      }
-      throw new UsageError(`unknown option ${a}`);
-    }
-    out.positional.push(a);
-  }
-  return out;
-}
 
 /** Report a usage error the way every atlas verb does. */
 export function usageError(io: CliIo, verb: string, message: string, usage: string): number {

@@ -2,7 +2,7 @@
 // equivalents, version floors, BPF helper documentation, breakage evidence, bpftrace builtins.
 // Every row carries its source. Loaded from data/knowledge/ by knowledge/load.ts.
 
-import type { AttachKind } from '../atlas/model';
+import type { AttachKind } from '../model/programKinds';
 import type { Formula } from './formula';
 
 /** One libbpf SEC() prefix (libbpf section_defs) and what an editor should do with it. */
@@ -159,10 +159,15 @@ export interface ProgramTypeSource extends SourceRow {
   funcProtos: Record<string, Record<string, HelperRule[]>>;
   protos: Record<string, HelperProtoFacts>;
   sets: Record<string, { where: string; members: [string, Formula][] }>;
+  /** ALLOW_ERROR_INJECTION functions, and the syscall stub prefixes the arch marks. */
+  errorInjection: { functions: string[]; syscallPrefixes: string[] };
 }
 
 export interface ProgramTypesData {
   sections: SectionProgType[];
+  /** Helpers libbpf replaces with an older one when the kernel lacks them (probe_read_kernel →
+   *  probe_read): a program using them still loads there through libbpf. */
+  libbpfFallbacks: { helper: string; fallback: string; source: string }[];
   /** Oldest first. */
   kernels: ProgramTypeSource[];
 }

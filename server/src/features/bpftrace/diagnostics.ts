@@ -10,10 +10,14 @@ import {
 } from 'vscode-languageserver';
 import type { HazardName } from '../../atlas/model';
 import { offsetAt, type BtBlock, type BtModel, type BtProbe, type BtRange } from '../../syntax/bpftrace';
-import { codeDocsHref, diagnosticCodes, verdictLine, type AttachReport, type Status } from '../attachReport';
-import type { FeatureContext } from '../context';
+import type { AttachReport } from '../../analysis/report';
+import { kernelLabel } from '../../analysis/kernels';
+import { verdictLine } from '../../analysis/verdicts';
+import type { Status } from '../../model/hazards';
+import { codeDocsHref, diagnosticCodes } from '../shared/diagnosticCodes';
+import type { FeatureContext } from '../shared/context';
 import { cTypeKey } from '../../model/cTypes';
-import { WorkMeter } from '../workBudget';
+import { WorkMeter } from '../shared/workBudget';
 import { analyseProbe, type ProbeAnalysis, type WildcardOnKernel } from './analysis';
 import { argsOn, btModelOf, hasRetval, kernelOf, paramPerKernel, type BtDocumentLike } from './common';
 
@@ -71,10 +75,7 @@ function isSuppressed(sup: Map<number, Set<string>>, lines: number[], code: stri
 
 // ---- helpers ----
 
-function label(ctx: FeatureContext, id: string): string {
-  const meta = ctx.atlas.list().find((m) => m.id === id);
-  return meta?.version ? `${id} (${meta.version})` : id;
-}
+const label = kernelLabel;
 
 function list(items: readonly string[], max = 6): string {
   if (items.length <= max) return items.join(', ');
