@@ -8,7 +8,7 @@ import { attachVerdicts } from '../analysis/verdicts';
 import { formatTarget } from '../model/targets';
 import type { BccAttachPoint } from '../syntax/bcc/types';
 import type { AnalyzedDocument } from '../syntax/documents';
-import { atlasTargets, reachedKernels } from './bcc/diagnostics';
+import { atlasTargets, isJudgedKind, reachedKernels } from './bcc/diagnostics';
 import type { FeatureContext } from './shared/context';
 
 export type AttachIntent = 'always' | 'optional' | 'alternative' | 'runtime-chosen' | 'not-attached-by-section';
@@ -72,7 +72,7 @@ function bccEntry(ap: BccAttachPoint, file: string, ctx: FeatureContext): Attach
   const entry: AttachPointEntry = { file, line: at.line + 1, column: at.character + 1, dialect: 'bcc', kind: ap.kind, target: written, intent: ap.intent, kernels: {} };
   if (ap.unresolved) entry.unresolved = ap.unresolved;
   for (const id of ctx.targets) entry.kernels[id] = { attachable: null, hazards: [] };
-  if (!t || t.regex) return entry;
+  if (!t || t.regex || !isJudgedKind(ap.kind)) return entry;
   const reached = reachedKernels(ap, ctx);
   for (const group of atlasTargets(ap, reached, ctx)) Object.assign(entry.kernels, judge(group.target, { ...ctx, targets: group.kernels }));
   return entry;

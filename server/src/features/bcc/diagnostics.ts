@@ -29,8 +29,12 @@ export interface BccDocumentLike {
   bcc?: BccModel;
 }
 
-/** Attach kinds the atlas judges. */
+/** Attach kinds the atlas judges (uprobes, USDT and perf events are not kernel hooks). */
 const JUDGED: ReadonlySet<string> = new Set(['kprobe', 'kretprobe', 'ksyscall', 'kretsyscall', 'tracepoint', 'raw_tp', 'fentry', 'fexit', 'fmod_ret', 'lsm']);
+
+export function isJudgedKind(kind: string): boolean {
+  return JUDGED.has(kind);
+}
 
 /** The answer of one kernel to one of the tool's checks, memoised in the analysis cache (a regex
  *  check walks every function name of the kernel). */
