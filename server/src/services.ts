@@ -26,7 +26,7 @@ import type { AtlasState, ServerServices } from './server';
 import type { Settings } from './settings';
 import { builtinSectionResolver, type SectionResolver } from './syntax/cModel';
 import { type AnalyzedDocument, DocumentStore } from './syntax/documents';
-import { loadCParser } from './syntax/parser';
+import { loadCParser, loadPythonParser } from './syntax/parser';
 
 export interface ServicesOptions {
   /** The bundled data folder; default dataDir(). */
@@ -67,7 +67,8 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
       return builtinSectionResolver(section);
     }
   };
-  const documents = new DocumentStore({ parser: await loadCParser(), resolveSection });
+  // Python documents: only tools that import bcc get a model (and so diagnostics or hovers).
+  const documents = new DocumentStore({ parser: await loadCParser(), pythonParser: await loadPythonParser(), resolveSection });
 
   let atlas: Atlas | undefined;
   /** The analysis cache of `atlas`: a new atlas starts with a new cache. */

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { diagnostics } from '../../../server/src/features/diagnostics';
+import { hover } from '../../../server/src/features/hover';
 import { LineMap } from '../../../server/src/syntax/cModel';
 import { featureContext, loadFixture, openFixture } from '../fixture';
 
@@ -51,5 +52,20 @@ describe('bcc diagnostics', () => {
     const doc = await openFixture({ name: 'plain.py', text: 'import os\nkprobe__tcp_drop = 1\n', markers: [], named: new Map() });
     assert.equal(doc.bcc, undefined);
     assert.deepEqual(diagnostics(doc, featureContext(['debian-12'])), []);
+  });
+});
+
+describe('bcc hover', () => {
+  it('on an event string: the same attach point content as a libbpf section', async () => {
+    const f = loadFixture('bcc/iolatency.py');
+    const doc = await openFixture(f);
+    const lines = new LineMap(f.text);
+    const at = lines.positionAt(f.text.indexOf('blk_account_io_start"') + 3);
+    const h = hover(doc, at, featureContext(['debian-12', 'ubuntu-22.04']));
+    assert.ok(h);
+    const value = (h.contents as { value: string }).value;
+    assert.match(value, /\*\*kprobe\*\* `blk_account_io_start`/);
+    assert.match(value, /debian-12/);
+    assert.equal(hover(doc, lines.positionAt(f.text.indexOf('argparse.ArgumentParser')), featureContext(['debian-12'])), null);
   });
 });
