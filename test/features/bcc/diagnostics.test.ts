@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { diagnostics } from '../../../server/src/features/diagnostics';
 import { hover } from '../../../server/src/features/hover';
+import { completion } from '../../../server/src/features/completion';
 import { LineMap } from '../../../server/src/syntax/cModel';
 import { featureContext, loadFixture, openFixture } from '../fixture';
 
@@ -67,5 +68,25 @@ describe('bcc hover', () => {
     assert.match(value, /\*\*kprobe\*\* `blk_account_io_start`/);
     assert.match(value, /debian-12/);
     assert.equal(hover(doc, lines.positionAt(f.text.indexOf('argparse.ArgumentParser')), featureContext(['debian-12'])), null);
+  });
+});
+
+describe('bcc completion', () => {
+  async function complete(text: string, targets = ['debian-12']) {
+    const at = text.indexOf('|');
+    const clean = text.replace('|', '');
+    const doc = await openFixture({ name: 'typing.py', text: clean, markers: [], named: new Map() });
+    return completion(doc, new LineMap(clean).positionAt(at), featureContext(targets)).items.map((i) => i.label);
+  }
+
+  it('kernel functions in event="...", tracepoints in tp="...", fields after args->', async () => {
+    const head = 'from bcc import BPF\nb = BPF(text="")\n';
+    assert.ok((await complete(`${head}b.attach_kprobe(event="blk_account_io_|`)).includes('blk_account_io_done'));
+    assert.ok((await complete(`${head}b.attach_tracepoint(tp="sch|`)).includes('sched'));
+    assert.ok((await complete(`${head}b.attach_tracepoint(tp="sched:sched_sw|`)).includes('sched_switch'));
+    assert.ok((await complete(`${head}if BPF.tracepoint_exists("block", "block_io|`, ['debian-13'])).includes('block_io_start'));
+    const fields = await complete('from bcc import BPF\nb = BPF(text="""\nTRACEPOINT_PROBE(sched, sched_switch)\n{\n    u32 p = args->prev_p|;\n    return 0;\n}\n""")\n');
+    assert.deepEqual(fields, ['prev_pid', 'prev_prio']);
+    assert.deepEqual(await complete('import os\nx = "blk_|"\n'), []);
   });
 });
