@@ -29,6 +29,8 @@ describe('bcc diagnostics', () => {
     const drop = on('tcp_drop');
     assert.equal(drop.length, 1);
     assert.match(drop[0].message, /tcp_drop cannot attach on/);
+    // bcc has no tp_btf: the stable alternative is offered as a raw tracepoint.
+    assert.match(drop[0].message, /Works on every target: raw_tp\/kfree_skb/);
     const field = on('no_such_field');
     assert.equal(field.length, 1);
     assert.equal(field[0].code, 'field-missing');

@@ -13,7 +13,7 @@ import type { Diagnostic } from 'vscode-languageserver';
 import type { AttachKind, AttachTarget, KernelQuery } from '../../atlas/model';
 import { kernelCheckAnswer, syscallPrefix } from '../../analysis/bccChecks';
 import { kernelOf } from '../../analysis/kernels';
-import { attachReport } from '../../analysis/report';
+import { attachReport, type AttachReport } from '../../analysis/report';
 import { assessOn } from '../../analysis/verdicts';
 import { sectionOf } from '../../model/targets';
 import { conditionsHold, type Tri } from '../../syntax/bcc/conditions';
@@ -99,7 +99,7 @@ export function diagnosticsBcc(doc: BccDocumentLike, ctx: FeatureContext): Diagn
     }
     for (const group of atlasTargets(ap, reached, ctx)) {
       const sub: FeatureContext = { ...ctx, targets: group.kernels };
-      const report = attachReport(group.target, sub);
+      const report = forBcc(attachReport(group.target, sub));
       const site = { section: sectionOf(group.target), sectionRange: range };
       const d = attachDiagnostic(doc, site, group.target, report, sub, suppressed.codes);
       if (d) {
@@ -114,6 +114,17 @@ export function diagnosticsBcc(doc: BccDocumentLike, ctx: FeatureContext): Diagn
     }
   }
   return out;
+}
+
+/** bcc has no tp_btf programs: a BTF tracepoint alternative is offered as the raw tracepoint of
+ *  the same event (RAW_TRACEPOINT_PROBE, the same TP_PROTO arguments, no BTF needed). */
+function forBcc(report: AttachReport): AttachReport {
+  if (!report.alternatives.some((a) => a.target.kind === 'tp_btf')) return report;
+  const seen = new Set<string>();
+  const alternatives = report.alternatives
+    .map((a) => (a.target.kind === 'tp_btf' ? { ...a, target: { kind: 'raw_tp' as const, name: a.target.name } } : a))
+    .filter((a) => { const k = `${a.target.kind}/${a.target.name}`; if (seen.has(k)) return false; seen.add(k); return true; });
+  return { ...report, alternatives };
 }
 
 /** `event_re=`: bcc attaches every symbol the regex fully matches, and fails when none attaches. */
