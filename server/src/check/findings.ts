@@ -4,6 +4,7 @@
 // file is reported rather than ending the run.
 
 import type { Diagnostic, DiagnosticRelatedInformation } from 'vscode-languageserver';
+import type { AttachPointEntry } from '../features/attachPoints';
 
 export type FindingSeverity = 'error' | 'warning' | 'information' | 'hint';
 
@@ -33,6 +34,8 @@ export interface CheckResult {
   /** Files that were read (with or without findings). */
   files: string[];
   findings: Finding[];
+  /** Every attach point found, in every dialect, with its per-kernel verdict. */
+  attachPoints?: AttachPointEntry[];
 }
 
 const SEVERITY_BY_LSP: Record<number, FindingSeverity> = { 1: 'error', 2: 'warning', 3: 'information', 4: 'hint' };

@@ -43,6 +43,7 @@ export function formatJson(result: CheckResult): string {
     files: result.files,
     summary: counts(result.findings),
     findings: result.findings,
+    attachPoints: result.attachPoints ?? [],
   }, null, 2) + '\n';
 }
 

@@ -19,7 +19,7 @@ import { DEFAULT_SETTINGS, type Settings } from '../settings';
 import { parseBpftrace } from '../syntax/bpftrace';
 import { builtinSectionResolver, type SectionResolver } from '../syntax/cModel';
 import { DocumentStore } from '../syntax/documents';
-import { loadCParser } from '../syntax/parser';
+import { loadCParser, loadPythonParser } from '../syntax/parser';
 
 
 export const CHECK_USAGE = `usage: bpf-atlas check [--kernel ID]... [--format text|json|sarif] [--no-hints] PATH...
@@ -125,7 +125,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   };
   let store: DocumentStore;
   try {
-    store = new DocumentStore({ parser: await loadCParser(), resolveSection, parseBpftrace });
+    store = new DocumentStore({ parser: await loadCParser(), pythonParser: await loadPythonParser(), resolveSection, parseBpftrace });
   } catch (err) {
     io.stderr.write(`bpf-atlas check: cannot load the C parser: ${(err as Error).message}\n`);
     return 2;

@@ -1,9 +1,10 @@
-// The diagnostics feature: routes a document to its dialect (libbpf C or bpftrace). Both dialects
-// speak the same codes (shared/diagnosticCodes.ts) and build on the same
+// The diagnostics feature: routes a document to its dialect (libbpf C, bpftrace or BCC). The
+// dialects speak the same codes (shared/diagnosticCodes.ts) and build on the same
 // cross-kernel attach report. Pure: server.ts publishes the result, the check verb prints it.
 
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import type { AnalyzedDocument } from '../syntax/documents';
+import { diagnosticsBcc } from './bcc/diagnostics';
 import { diagnosticsBpftrace } from './bpftrace/diagnostics';
 import type { BtDocumentLike } from './bpftrace/common';
 import { diagnosticsC } from './c/diagnostics';
@@ -17,6 +18,7 @@ export function diagnostics(doc: AnalyzedDocument, ctx: FeatureContext): Diagnos
   let out: Diagnostic[];
   if (doc.c) out = diagnosticsC(doc, ctx);
   else if (doc.bt !== undefined) out = diagnosticsBpftrace(doc as BtDocumentLike, ctx);
+  else if (doc.bcc) out = diagnosticsBcc(doc, ctx);
   else return [];
   const notes: Diagnostic[] = [];
   if (out.length > MAX_DIAGNOSTICS) {

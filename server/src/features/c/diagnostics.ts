@@ -19,7 +19,7 @@ import { hasCompilerSuffix } from '../../model/symbols';
 import { sectionOf } from '../../model/targets';
 import type { Evidence } from '../../knowledge/types';
 import type { SeverityOverride } from '../../settings';
-import type { BpfProgram, CModel, HandlerParam } from '../../syntax/cModel';
+import type { BpfProgram, CModel, CtxAccess, HandlerParam } from '../../syntax/cModel';
 import { syscallOfWrapper, type StableAlternative } from '../../analysis/alternatives';
 import { hookParams } from '../../analysis/hooks';
 import { kernelOf } from '../../analysis/kernels';
@@ -158,7 +158,16 @@ function evidenceFor(ctx: FeatureContext, subject: string): readonly Evidence[] 
 
 const RANK: Record<number, number> = { 1: 4, 2: 3, 3: 2, 4: 1 };
 
-function attachDiagnostic(doc: CDocumentLike, program: BpfProgram, target: AttachTarget, report: AttachReport,
+/** Where an attach point is written, for its diagnostic: the section-style name the message
+ *  speaks of (`kprobe/vfs_read`) and the range it lands on. A BpfProgram is one; the BCC dialect
+ *  makes one for each of its attach points. */
+export interface AttachSite {
+  section: string;
+  sectionRange: Range;
+}
+
+/** The one diagnostic of an attach point over the target kernels (libbpf C, BCC). */
+export function attachDiagnostic(doc: { uri: string }, program: AttachSite, target: AttachTarget, report: AttachReport,
   ctx: FeatureContext, suppressed: Set<string>): Diagnostic | undefined {
   const entries: KernelEntry[] = report.kernels.map((v) => ({
     kernel: v.kernel,
@@ -397,9 +406,20 @@ function tracepointCtxDiagnostics(doc: CDocumentLike, program: BpfProgram, targe
   }
   // Field reads: only against the event's own record struct (syscall structs have args[], not the format fields).
   if (!typeMatches || !structName.startsWith('trace_event_raw_') || isSyscallEvent) return out;
+  out.push(...recordFieldDiagnostics(doc, program, program.ctxAccesses, ctxParam.name, target, report, ctx, suppressed));
+  return out;
+}
+
+/** Reads of a tracepoint's record (`ctx->prev_pid`, BCC's `args->prev_pid`) checked against each
+ *  kernel's record fields: missing everywhere is an error, on some targets a warning. */
+export function recordFieldDiagnostics(doc: { uri: string }, program: AttachSite, accesses: readonly CtxAccess[], base: string,
+  target: AttachTarget, report: AttachReport, ctx: FeatureContext, suppressed: Set<string>): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const found = report.kernels.filter((v) => v.assessment.found);
+  const data: DiagnosticData = { section: program.section, target, kernels: [...ctx.targets] };
   const seen = new Set<string>();
-  for (const access of program.ctxAccesses) {
-    if (access.base !== ctxParam.name || seen.has(access.field)) continue;
+  for (const access of accesses) {
+    if (access.base !== base || seen.has(access.field)) continue;
     seen.add(access.field);
     const field = access.field;
     if (field === 'ent' || field === '__data' || field.startsWith('common_')) continue;
@@ -420,7 +440,7 @@ function tracepointCtxDiagnostics(doc: CDocumentLike, program: BpfProgram, targe
     if (severity === undefined) continue;
     const kernels = missingOn.map((v) => v.version ? `${v.kernel} (${v.version})` : v.kernel).join(', ');
     const message = some
-      ? `${target.system}:${target.name} has no field \`${field}\` on ${kernels}: guard the read with bpf_core_field_exists(ctx->${field}) or it fails to load there.`
+      ? `${target.system}:${target.name} has no field \`${field}\` on ${kernels}: guard the read with bpf_core_field_exists(${base}->${field}) or it fails to load there.`
       : `${target.system}:${target.name} has no field \`${field}\` on any target (${kernels}).`;
     const fieldsOf = missingOn[0].assessment.fields ?? [];
     out.push(makeDiagnostic(code, severity, access.fieldRange, message, {

@@ -37,6 +37,11 @@ function sectionHover(p: BpfProgram, ctx: FeatureContext): Hover {
     if (prefix?.since) lines.push('', `Needs Linux ${prefix.since} or newer.`);
     return markdown(lines.join('\n'), p.sectionRange);
   }
+  return targetHover(target, p.sectionRange, ctx, summary);
+}
+
+/** The hover of one attach target over the target kernels (libbpf C sections, BCC attach points). */
+export function targetHover(target: AttachTarget, range: Range, ctx: FeatureContext, summary?: string): Hover {
   const report = attachReport(target, ctx, { closest: false });
   const subject = target.kind === 'tracepoint' && target.system ? `${target.system}:${target.name}` : target.name;
   const evidence = [...ctx.knowledge.evidenceFor(target.name), ...(subject !== target.name ? ctx.knowledge.evidenceFor(subject) : [])];
@@ -48,7 +53,7 @@ function sectionHover(p: BpfProgram, ctx: FeatureContext): Hover {
     evidence: alt.evidence,
   }))];
   const value = renderAttachPoint({ target, kernels: report.kernels, alternatives, evidence, summary, differences: report.differences });
-  return markdown(value, p.sectionRange);
+  return markdown(value, range);
 }
 
 function paramHover(p: BpfProgram, param: HandlerParam, index: number, ctx: FeatureContext): Hover | null {
