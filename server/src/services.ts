@@ -12,7 +12,7 @@ import { liveCacheDir, liveKernelKey, userCacheDir } from './atlas/liveCache';
 import type { AttachTarget } from './atlas/model';
 import { parseTarget } from './model/targets';
 import { dataDir as defaultDataDir } from './dataDir';
-import { attachReport } from './analysis/report';
+import { attachReport, suggestedNames } from './analysis/report';
 import { codeActions } from './features/codeActions';
 import { completion } from './features/completion';
 import type { FeatureContext } from './features/shared/context';
@@ -189,7 +189,8 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
       alternatives: report.alternatives.map((a) => ({ target: a.target, note: a.note, since: a.since, caveat: a.caveat, evidence: a.evidence })),
       evidence: ctx.knowledge.evidenceFor(target.name),
     });
-    const closest = report.closest.length ? `\n\nDid you mean: ${report.closest.map((n) => `\`${n}\``).join(', ')}?` : '';
+    const names = suggestedNames(report, { ...ctx, targets });
+    const closest = names.length ? `\n\nDid you mean: ${names.map((n) => `\`${n}\``).join(', ')}?` : '';
     return { target, assessments: report.kernels.map((k) => k.assessment), markdown: markdown + closest };
   };
 

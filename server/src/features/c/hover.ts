@@ -37,7 +37,7 @@ function sectionHover(p: BpfProgram, ctx: FeatureContext): Hover {
     if (prefix?.since) lines.push('', `Needs Linux ${prefix.since} or newer.`);
     return markdown(lines.join('\n'), p.sectionRange);
   }
-  const report = attachReport(target, ctx, { closest: false });
+  const report = attachReport(target, ctx);
   const subject = target.kind === 'tracepoint' && target.system ? `${target.system}:${target.name}` : target.name;
   const evidence = [...ctx.knowledge.evidenceFor(target.name), ...(subject !== target.name ? ctx.knowledge.evidenceFor(subject) : [])];
   const alternatives = [...report.alternatives, ...report.partialAlternatives.map((alt) => ({
