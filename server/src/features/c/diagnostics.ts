@@ -23,7 +23,7 @@ import type { BpfProgram, CModel, CtxAccess, HandlerParam } from '../../syntax/c
 import { syscallOfWrapper, type StableAlternative } from '../../analysis/alternatives';
 import { hookParams } from '../../analysis/hooks';
 import { kernelOf } from '../../analysis/kernels';
-import { attachReport, type AttachReport } from '../../analysis/report';
+import { attachReport, missingEverywhere, suggestedNames, type AttachReport } from '../../analysis/report';
 import { programTarget } from '../../analysis/targets';
 import { verdictLine, type KernelVerdict } from '../../analysis/verdicts';
 import { codeDocsHref, diagnosticCodes } from '../shared/diagnosticCodes';
@@ -197,8 +197,9 @@ export function attachDiagnostic(doc: { uri: string }, program: AttachSite, targ
   if (failing) parts.push(`${section} cannot attach on ${failing}.`);
   if (missing) parts.push(`${failing ? 'It' : section} ${target.kind.startsWith('k') ? 'misses calls or needs care' : 'needs care'} on ${missing}.`);
   if (notes) parts.push(`${failing || missing ? 'Also' : section}: ${notes}.`);
-  const allAbsent = report.kernels.every((v) => !v.assessment.found);
-  if (allAbsent && report.closest.length) parts.push(`Did you mean ${report.closest.slice(0, 3).join(', ')}?`);
+  // Names are suggested only for a target found on no target kernel (elsewhere it is not misspelt).
+  const closest = missingEverywhere(report) ? suggestedNames(report, ctx) : [];
+  if (closest.length) parts.push(`Did you mean ${closest.slice(0, 3).join(', ')}?`);
   const ok = report.kernels.filter((v) => v.status === 'ok').map((v) => v.kernel);
   if (ok.length && ok.length < report.kernels.length) parts.push(`Fine on ${ok.join(', ')}.`);
   const message = parts.join(' ') + alternativesSentence(report);
@@ -264,13 +265,14 @@ function hintDiagnostics(program: BpfProgram, target: AttachTarget, report: Atta
  *  the closest names (the quick fixes offer them). */
 function notFoundAnywhere(doc: CDocumentLike, program: BpfProgram, target: AttachTarget, report: AttachReport,
   ctx: FeatureContext, suppressed: Set<string>): Diagnostic | undefined {
-  if (!report.closest.length || suppressed.has('unknown')) return undefined;
-  if (!report.kernels.length || report.kernels.some((v) => v.assessment.found)) return undefined;
+  if (suppressed.has('unknown') || !missingEverywhere(report)) return undefined;
   const severity = effectiveSeverity('unknown', ctx);
   if (severity === undefined) return undefined;
+  const closest = suggestedNames(report, ctx);
+  if (!closest.length) return undefined;
   const data: DiagnosticData = { section: program.section, target, kernels: [...ctx.targets] };
   return makeDiagnostic('unknown', severity, program.target?.nameRange ?? program.sectionRange,
-    `${target.name} is not in the kernel image of any target (${ctx.targets.join(', ')}); unless a module provides it, did you mean ${report.closest.slice(0, 3).join(', ')}?`,
+    `${target.name} is not in the kernel image of any target (${ctx.targets.join(', ')}); unless a module provides it, did you mean ${closest.slice(0, 3).join(', ')}?`,
     { data, relatedInformation: relatedPerKernel(doc.uri, program.sectionRange, report) });
 }
 

@@ -42,7 +42,7 @@ function sectionHover(p: BpfProgram, ctx: FeatureContext): Hover {
 
 /** The hover of one attach target over the target kernels (libbpf C sections, BCC attach points). */
 export function targetHover(target: AttachTarget, range: Range, ctx: FeatureContext, summary?: string): Hover {
-  const report = attachReport(target, ctx, { closest: false });
+  const report = attachReport(target, ctx);
   const subject = target.kind === 'tracepoint' && target.system ? `${target.system}:${target.name}` : target.name;
   const evidence = [...ctx.knowledge.evidenceFor(target.name), ...(subject !== target.name ? ctx.knowledge.evidenceFor(subject) : [])];
   const alternatives = [...report.alternatives, ...report.partialAlternatives.map((alt) => ({
