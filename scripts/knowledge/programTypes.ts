@@ -80,6 +80,7 @@ export function renderProgramTypes(
       funcProtos: sortKeys(funcProtos),
       protos: sortKeys(facts.protos),
       sets: sortKeys(facts.sets),
+      errorInjection: facts.errorInjection,
     };
   });
   const doc = {

@@ -44,6 +44,9 @@ export interface SourceFacts {
   progTypes: ProgTypeFacts[];
   protos: Record<string, HelperProtoFacts>;
   sets: Record<string, { where: string; members: [name: string, guard: Formula][] }>;
+  /** Functions on the error-injection list (ALLOW_ERROR_INJECTION): bpf_override_return can only
+   *  be attached to these, and syscalls through the arch's wrapper prefixes. */
+  errorInjection: { functions: string[]; syscallPrefixes: string[] };
   /** Parse problems and unknown conditions met, for the build log. */
   problems: string[];
 }
@@ -186,7 +189,24 @@ export function readSourceFacts(tree: string, parser: Parser): SourceFacts {
   }
   for (const s of usedSets) if (!sets[s]) problems.push(`BTF set ${s} not found`);
   problems.push(...new Set(index.problems), ...[...unknownAtoms].sort().map((a) => `condition not understood: ${a}`));
-  return { helperIds, progTypes, protos, sets, problems };
+  return { helperIds, progTypes, protos, sets, errorInjection: readErrorInjection(tree), problems };
+}
+
+/** `ALLOW_ERROR_INJECTION(fn, TYPE)` across the tree, and the x86 syscall wrappers that mark every
+ *  `__x64_sys_*` / `__ia32_sys_*` stub (arch/x86/include/asm/syscall_wrapper.h). */
+export function readErrorInjection(tree: string): SourceFacts['errorInjection'] {
+  let out = '';
+  try {
+    out = execFileSync('grep', ['-rhoE', '--include=*.c', '--include=*.h', '--exclude-dir=tools', '--exclude-dir=Documentation',
+      'ALLOW_ERROR_INJECTION\\(\\s*[A-Za-z_][A-Za-z0-9_]*\\s*,', '.'], { cwd: tree, encoding: 'utf8', maxBuffer: 16 << 20 });
+  } catch (err) {
+    if ((err as { status?: number }).status !== 1) throw err;
+  }
+  const functions = [...new Set(out.split('\n').map((l) => /\(\s*(\w+)/.exec(l)?.[1]).filter((n): n is string => !!n && n !== 'fname'))].sort();
+  const wrapper = path.join(tree, 'arch/x86/include/asm/syscall_wrapper.h');
+  const syscallPrefixes = fs.existsSync(wrapper) && /ALLOW_ERROR_INJECTION\(__##abi##_##name/.test(fs.readFileSync(wrapper, 'utf8'))
+    ? ['__x64_sys_', '__ia32_sys_'] : [];
+  return { functions, syscallPrefixes };
 }
 
 /** Outcomes into rules: equal results merged (their conditions or-ed). NULL outcomes are left out

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { codeActions } from '../../server/src/features/codeActions';
 import { completion } from '../../server/src/features/completion';
-import type { FeatureContext } from '../../server/src/features/context';
+import type { FeatureContext } from '../../server/src/features/shared/context';
 import { diagnostics } from '../../server/src/features/diagnostics';
 import { hover } from '../../server/src/features/hover';
 import type { AnalyzedDocument } from '../../server/src/syntax/documents';

@@ -5,7 +5,7 @@
 // enum question is unknown) is passed in.
 
 import type { Btf } from '../kernel/btf';
-import type { FunctionFacts, KernelMeta } from '../atlas/model';
+import type { FunctionFacts, KernelMeta } from '../model/facts';
 import type { KernelFeatures } from './loadability';
 
 /** Enum membership of one kernel. */

@@ -321,6 +321,21 @@ export class LoadKnowledge {
     }
   }
 
+  /** bpf_override_return attaches only to functions on the error-injection list
+   *  (perf_event_attach_bpf_prog: trace_kprobe_error_injectable); is `fn` on it for `kernel`. */
+  errorInjectable(kernel: KernelFeatures, fn: string): CallAnswer {
+    const b = brackets(this.programTypes.kernels, kernel);
+    const on = (src: ProgramTypeSource) => src.errorInjection.functions.includes(fn) ||
+      src.errorInjection.syscallPrefixes.some((p) => fn.startsWith(p));
+    const say = (src: ProgramTypeSource, yes: boolean): SourceAnswer => (yes
+      ? { value: 'yes', evidence: `${fn} is marked ALLOW_ERROR_INJECTION in ${src.source}` }
+      : { value: 'no', rule: 'condition', evidence: `${fn} is not on the error-injection list of ${src.source}: bpf_override_return cannot attach to it` });
+    const one = b.exact ?? b.same;
+    if (one) return say(one, on(one));
+    if (!b.lo || !b.hi) return { value: 'unknown', evidence: `no kernel source bundled around ${kernel.version || kernel.id} to say whether ${fn} allows error injection` };
+    return combine(say(b.lo, on(b.lo)), say(b.hi, on(b.hi)), b.lo, b.hi, kernel);
+  }
+
   /** May `program` call kfunc `name` on `kernel`. */
   mayCallKfunc(kernel: KernelFeatures, program: ProgramFacts, name: string): CallAnswer {
     const present = this.kfunc(kernel, name);

@@ -2,7 +2,7 @@
 // equivalents, version floors, BPF helper documentation, breakage evidence, bpftrace builtins.
 // Every row carries its source. Loaded from data/knowledge/ by knowledge/load.ts.
 
-import type { AttachKind } from '../atlas/model';
+import type { AttachKind } from '../model/programKinds';
 import type { Formula } from './formula';
 
 /** One libbpf SEC() prefix (libbpf section_defs) and what an editor should do with it. */
@@ -159,6 +159,8 @@ export interface ProgramTypeSource extends SourceRow {
   funcProtos: Record<string, Record<string, HelperRule[]>>;
   protos: Record<string, HelperProtoFacts>;
   sets: Record<string, { where: string; members: [string, Formula][] }>;
+  /** ALLOW_ERROR_INJECTION functions, and the syscall stub prefixes the arch marks. */
+  errorInjection: { functions: string[]; syscallPrefixes: string[] };
 }
 
 export interface ProgramTypesData {

@@ -5,7 +5,7 @@
 // that imports bcc, syntax/bcc/) ready for features. Python files that do not import bcc get no
 // model: features say nothing about them.
 
-import type { TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
+import { TextDocument, type TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import { buildBccModel, usesBcc } from './bcc/bccModel';
 import type { BccModel } from './bcc/types';
 import { parseBpftrace, type BtModel } from './bpftrace';
@@ -117,22 +117,13 @@ export class DocumentStore {
     return doc;
   }
 
-  /** Applies content changes in order (LSP semantics: each range refers to the text after the
-   *  previous change). Unknown uri: undefined. */
+  /** Applies content changes in order, by vscode-languageserver-textdocument's TextDocument.update
+   *  (LSP semantics: each range refers to the text after the previous change; a position past the
+   *  end of a line is that line's end, before its `\n` or `\r\n`). Unknown uri: undefined. */
   change(uri: string, version: number, changes: readonly TextDocumentContentChangeEvent[]): AnalyzedDocument | undefined {
     const old = this.docs.get(uri);
     if (!old) return undefined;
-    let text = old.text;
-    for (const change of changes) {
-      if (!('range' in change) || !change.range) {
-        text = change.text;
-        continue;
-      }
-      const lines = new LineMap(text);
-      const startIndex = lines.offsetAt(change.range.start);
-      const oldEndIndex = Math.max(startIndex, lines.offsetAt(change.range.end));
-      text = text.slice(0, startIndex) + change.text + text.slice(oldEndIndex);
-    }
+    const text = TextDocument.update(TextDocument.create(uri, old.languageId, old.version, old.text), [...changes], version).getText();
     const doc = this.analyse(uri, old.languageId, version, text, old.tree);
     old.tree?.delete();
     this.docs.set(uri, doc);

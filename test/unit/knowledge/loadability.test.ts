@@ -184,6 +184,14 @@ test('every helper each program type may call, source by source, only grows (5.1
   }
 });
 
+test('bpf_override_return attaches only to functions that allow error injection', () => {
+  // mm/page_alloc.c ALLOW_ERROR_INJECTION(should_fail_alloc_page, TRUE); syscall stubs through
+  // arch/x86/include/asm/syscall_wrapper.h; do_unlinkat has no such mark.
+  assert.equal(lk.errorInjectable(debian('debian-12'), 'should_fail_alloc_page').value, 'yes');
+  assert.equal(lk.errorInjectable(debian('debian-12'), '__x64_sys_openat').value, 'yes');
+  assert.equal(lk.errorInjectable(debian('debian-12'), 'do_unlinkat').value, 'no');
+});
+
 test('libbpf sections load as the program types libbpf gives them', () => {
   assert.deepEqual(pick(lk.sectionProgram('kprobe/do_unlinkat')), ['BPF_PROG_TYPE_KPROBE', null, false]);
   assert.deepEqual(pick(lk.sectionProgram('kprobe.multi/vfs_*')), ['BPF_PROG_TYPE_KPROBE', 'BPF_TRACE_KPROBE_MULTI', false]);

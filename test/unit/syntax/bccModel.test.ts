@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { buildBccCModel, buildBccModel, usesBcc } from '../../../server/src/syntax/bcc/bccModel';
 import { cSlotAt, pythonSlotAt } from '../../../server/src/syntax/bcc/slots';
-import type { BccAttachPoint, BccModel } from '../../../server/src/syntax/bcc/types';
+import type { BccAttachPoint, BccGuard, BccModel } from '../../../server/src/syntax/bcc/types';
+import { conditionsHold, type Tri } from '../../../server/src/syntax/bcc/conditions';
 import { LineMap, type Range } from '../../../server/src/syntax/cModel';
 import { loadCParser, loadPythonParser } from '../../../server/src/syntax/parser';
 import { DocumentStore } from '../../../server/src/syntax/documents';
@@ -299,5 +300,35 @@ describe('bcc model: in the document store', () => {
     } finally {
       store.dispose();
     }
+  });
+});
+
+describe('bcc conditions per kernel', () => {
+  it('the kprobe fallback of a raw tracepoint check: attached only where the check fails', async () => {
+    const m = await build(readFixture('schedlat.py'));
+    const [kprobe, , raw] = m.attachPoints;
+    const answer = (supported: Tri) => (g: BccGuard): Tri => (g.check === 'support_raw_tracepoint' ? supported : undefined);
+    assert.equal(conditionsHold(kprobe.conditions, answer(true)), false);
+    assert.equal(conditionsHold(kprobe.conditions, answer(false)), true);
+    assert.equal(conditionsHold(kprobe.conditions, answer(undefined)), undefined);
+    assert.equal(conditionsHold(raw.conditions, answer(true)), true);
+  });
+
+  it('exit() after failed checks, command-line options, try blocks and else chains', async () => {
+    const m = await build(readFixture('filesnoop.py'));
+    const exec = m.attachPoints.find((a) => a.target?.name === 'sched_process_exec')!;
+    const tp = (present: Tri) => (g: BccGuard): Tri => (g.check === 'tracepoint_exists' ? present : undefined);
+    assert.equal(conditionsHold(exec.conditions, tp(true)), true);
+    assert.equal(conditionsHold(exec.conditions, tp(false)), false);
+    const tried = m.attachPoints.find((a) => a.target?.name === 'do_sys_openat2')!;
+    assert.equal(conditionsHold(tried.conditions, () => true), undefined);
+    const bio = await build(readFixture('biostart.py'));
+    const mq = bio.attachPoints.find((a) => a.target?.name === 'blk_mq_start_request')!;
+    assert.equal(conditionsHold(mq.conditions, () => undefined), true, 'a command-line option is taken as given');
+    const queue = bio.attachPoints.find((a) => a.target?.name === 'block_bio_queue')!;
+    const kernel = (present: Set<string>) => (g: BccGuard): Tri => present.has(`${g.check}:${g.args.join(':')}`);
+    assert.equal(conditionsHold(queue.conditions, kernel(new Set())), true);
+    assert.equal(conditionsHold(queue.conditions, kernel(new Set(['tracepoint_exists:block:block_io_start']))), false);
+    assert.equal(conditionsHold(queue.conditions, kernel(new Set(['get_kprobe_functions:blk_account_io_start']))), false);
   });
 });

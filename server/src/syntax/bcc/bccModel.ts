@@ -182,6 +182,14 @@ function textAlternatives(v: Value | undefined): TextAlt[] {
   });
 }
 
+/** Alternatives other than the empty name (a default that some branch replaces); all of them
+ *  when every one is empty, so the attach is still listed, unresolved. */
+function nonEmpty(alts: TextAlt[]): TextAlt[] {
+  const named = alts.filter((a) => a.text !== '' || a.syscall);
+  if (named.length) return named;
+  return alts.map((a) => (a.text === '' ? { ...a, text: undefined, unresolved: 'the name is empty' } : a));
+}
+
 function intentOf(conds: readonly BccCondition[]): BccIntent {
   return conds.some((c) => c.kind === 'try' || c.kind === 'except' || dependsOnKernel(c.expr)) ? 'runtime-chosen' : 'always';
 }
@@ -221,7 +229,7 @@ function callAttachPoints(a: RawAttach, programs: readonly BccProgram[], lines: 
     return ap;
   };
   const fromText = (kind: BccAttachPoint['kind'], v: Value | undefined, make: (t: string, alt: TextAlt) => BccTarget | undefined, syscallKind?: BccAttachPoint['kind']): BccAttachPoint[] =>
-    textAlternatives(v).map((alt) => {
+    nonEmpty(textAlternatives(v)).map((alt) => {
       const conds = uniqueConds(a.conds, alt.conds);
       const ap: BccAttachPoint = { kind: alt.syscall && syscallKind ? syscallKind : kind, ...base(conds) };
       if (alt.text === undefined) ap.unresolved = alt.unresolved;
@@ -318,12 +326,13 @@ function plainLiteral(node: SyntaxNode): { start: number; end: number; text: str
  *  the program loads; the probe macros expand to such names. */
 function autoAttachPoints(p: BccProgram, index: number, lines: LineMap): BccAttachPoint[] {
   const out: BccAttachPoint[] = [];
+  const twinned = preprocessorTwins(p.functions);
   for (const fn of p.functions) {
     const spellings: NonNullable<BccFunction['alternatives']> = fn.alternatives?.length ? fn.alternatives : [{ macroArgs: fn.macroArgs ?? [], name: fn.name, syscall: fn.syscall, conditions: [] }];
     for (const s of spellings) {
       const hook = autoHook(fn, s.name, s.macroArgs, !!s.syscall);
       if (!hook) continue;
-      const conds = uniqueConds(p.conditions, fn.conditions, s.conditions);
+      const conds = uniqueConds(p.conditions, fn.conditions, s.conditions).filter((c) => !twinned.has(c));
       const ap: BccAttachPoint = {
         kind: hook.kind,
         via: 'auto',
@@ -350,6 +359,25 @@ function macroTargetRange(fn: BccFunction): Range {
   const header = fn.headerRange;
   const inside = fn.nameRange.start.line >= header.start.line && fn.nameRange.end.line <= header.end.line;
   return inside || !fn.macroRange ? fn.nameRange : fn.macroRange;
+}
+
+/** Preprocessor conditions that do not decide whether a hook is attached: the same function is
+ *  defined under `#if X` and under its `#else` (opensnoop's two KRETFUNC_PROBE headers for
+ *  kernels with and without syscall wrappers), so one of them is compiled whatever X is. */
+function preprocessorTwins(functions: readonly BccFunction[]): Set<BccCondition> {
+  const out = new Set<BccCondition>();
+  const byName = new Map<string, BccFunction[]>();
+  for (const f of functions) byName.set(f.name, [...(byName.get(f.name) ?? []), f]);
+  for (const group of byName.values()) {
+    if (group.length < 2) continue;
+    const conds = group.flatMap((f) => f.conditions.filter((c) => c.kind === 'preprocessor'));
+    for (const c of conds) {
+      const opening = c.text.replace(/^#(else|elif.*?) of (?=#)/, '');
+      const partner = conds.find((d) => d !== c && d.text.replace(/^#(else|elif.*?) of (?=#)/, '') === opening && d.text !== c.text);
+      if (partner) { out.add(c); out.add(partner); }
+    }
+  }
+  return out;
 }
 
 function nameTail(range: Range, name: string, prefix: string, lines: LineMap): Range {

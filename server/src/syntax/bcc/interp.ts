@@ -97,6 +97,9 @@ const GUARD_CHECKS = new Set([
   'get_user_functions', 'find_library',
 ]);
 
+/** File checks that tools use to probe the kernel's interfaces (tracefs events, /proc, /sys). */
+const PATH_CHECKS = new Set(['os.path.exists', 'os.path.isdir', 'os.path.isfile', 'path.exists', 'path.isdir', 'os.access']);
+
 /** Calls that leave the program. */
 const EXIT_CALLS = new Set(['exit', 'quit', 'sys.exit', 'os._exit', 'os.abort']);
 
@@ -903,6 +906,12 @@ export class Interp {
         });
         return { t: 'guard', expr: { op: 'guard', guard }, check: method };
       }
+      if (PATH_CHECKS.has(`${recvNode?.text ?? ''}.${method}`)) {
+        const args = this.evalArgs(node);
+        const guard = this.pathGuard(node, args.positional[0]?.v);
+        if (guard) return { t: 'guard', expr: { op: 'guard', guard }, check: guard.check };
+        return this.unknown(node, args.positional.map((a) => a.v));
+      }
       if (method === 'get_syscall_fnname' || method === 'get_syscall_prefix' || method === 'fix_syscall_fnname') {
         const args = this.evalArgs(node);
         const prefix: Piece = { k: 'syscall', from: node.startIndex, to: node.endIndex };
@@ -971,6 +980,19 @@ export class Interp {
     }
     this.evalArgs(node);
     return this.unknown(node);
+  }
+
+  /** `os.path.exists(path)` of a kernel interface: a trace event directory is tracepoint_exists;
+   *  any other path under /sys, /proc or tracefs is a kernel check the facts cannot answer. */
+  private pathGuard(node: SyntaxNode, v: Value | undefined): BccGuard | undefined {
+    if (!v || v.t !== 'str') return undefined;
+    const known = v.s.map((p) => (p.k === 'lit' ? p.text : '\u0000')).join('');
+    const range = this.lines.range(node.startIndex, node.endIndex);
+    const text = node.text.replace(/\s+/g, ' ');
+    const event = /(?:^|\/)events\/(\w+)\/(\w+)\/?$/.exec(known);
+    if (event) return { check: 'tracepoint_exists', args: [event[1], event[2]], text, range };
+    if (/\/sys\/|\/proc\/|tracing\/|debug\/|kernel/.test(known)) return { check: 'path_exists', args: [known.includes('\u0000') ? undefined : known], text, range };
+    return undefined;
   }
 
   private replace(recv: Value, node: SyntaxNode): Value {

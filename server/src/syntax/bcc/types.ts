@@ -3,7 +3,7 @@
 // the C functions and probe macros of that text. Every range is in the document the user edits:
 // the Python file for C text held in Python strings, the .c file for `BPF(src_file=...)`.
 
-import type { AttachKind } from '../../atlas/model';
+import type { AttachKind } from '../../model/programKinds';
 import type { CtxAccess, HandlerParam, Range, Suppression } from '../cModel';
 
 /** A kernel check bcc offers (or a plain runtime check of the kernel) that a tool branches on. */
