@@ -9,6 +9,15 @@
 import {
   type CancellationToken,
   type CodeAction,
+  type CodeLens,
+  CodeLensRefreshRequest,
+  type CodeLensParams,
+  type DefinitionParams,
+  type DocumentSymbol,
+  type DocumentSymbolParams,
+  type Location,
+  type SymbolInformation,
+  type TypeDefinitionParams,
   CodeActionKind,
   type CodeActionParams,
   type CompletionItem,
@@ -33,6 +42,7 @@ import {
 } from 'vscode-languageserver';
 import type { AnalysisCache } from './analysis/cache';
 import type { AtlasQuery } from './atlas/model';
+import type { DefinitionResult } from './features/definition';
 import type { FeatureContext } from './features/shared/context';
 import { DEFAULT_WORK_BUDGET } from './features/shared/workBudget';
 import type { Knowledge } from './knowledge/types';
@@ -71,6 +81,11 @@ export interface LanguageFeatures<D> {
   hover(doc: D, pos: Position, ctx: FeatureContext): Hover | null | undefined;
   diagnostics(doc: D, ctx: FeatureContext): Diagnostic[];
   codeActions(doc: D, range: Range, diagnostics: Diagnostic[], ctx: FeatureContext): CodeAction[];
+  documentSymbols(doc: D, ctx: FeatureContext): DocumentSymbol[];
+  /** Unresolved lenses (range and data); resolveCodeLens gives each its title and command. */
+  codeLenses(doc: D, ctx: FeatureContext): CodeLens[];
+  resolveCodeLens(lens: CodeLens, ctx: FeatureContext): CodeLens;
+  definition(doc: D, pos: Position, ctx: FeatureContext, mode: 'definition' | 'typeDefinition'): DefinitionResult | undefined;
 }
 
 /** The atlas and targets for the current settings. */
@@ -104,6 +119,9 @@ export interface ServerServices<D extends VersionedDocument> {
   /** True when the running kernel's modules changed since the last call (the next
    *  configureAtlas then reads it afresh). Optional: servers without a live kernel omit it. */
   liveKernelChanged?(): boolean;
+  /** Writes a definition's generated headers (read-only files in the user's cache) and returns
+   *  where to land in each. */
+  headerLocations(result: DefinitionResult): Location[];
 }
 
 export interface ServerOptions {
@@ -123,6 +141,14 @@ const MAX_FOLLOW_UPS = 3;
 const SERVER_NAME = 'bpf-atlas';
 const SERVER_VERSION = '0.1.0';
 
+/** DocumentSymbol trees as the flat SymbolInformation list of clients without hierarchy. */
+function flattenSymbols(uri: string, symbols: readonly DocumentSymbol[], container?: string): SymbolInformation[] {
+  return symbols.flatMap((s) => [
+    { name: s.name, kind: s.kind, location: { uri, range: s.range }, ...(container ? { containerName: container } : {}) },
+    ...flattenSymbols(uri, s.children ?? [], s.name),
+  ]);
+}
+
 function errorText(e: unknown): string {
   return e instanceof Error ? (e.stack ?? e.message) : String(e);
 }
@@ -135,6 +161,10 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
 
   let canPullConfiguration = false;
   let canRegisterConfigurationChange = false;
+  /** The client takes DocumentSymbol trees (else flat SymbolInformation). */
+  let hierarchicalSymbols = false;
+  /** The client re-asks for code lenses on workspace/codeLens/refresh (titles follow the targets). */
+  let canRefreshCodeLenses = false;
   let trusted = true;
   /** Settings a client pushed (initializationOptions or didChangeConfiguration), for clients
    *  that cannot answer workspace/configuration. */
@@ -299,6 +329,8 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
     markReady();
     watchLiveKernel();
     for (const uri of openUris) scheduleDiagnostics(uri, 0);
+    // The lenses say where programs attach on the targets: ask the client for fresh ones.
+    if (canRefreshCodeLenses && openUris.size) void connection.sendRequest(CodeLensRefreshRequest.type).catch((e) => logError(`codeLens refresh: ${errorText(e)}`));
   };
 
   // A module loaded or removed while the server runs changes what `live` holds: check now and
@@ -320,6 +352,8 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
     initialized = true;
     const caps = params.capabilities ?? {};
     canPullConfiguration = !!caps.workspace?.configuration;
+    hierarchicalSymbols = !!caps.textDocument?.documentSymbol?.hierarchicalDocumentSymbolSupport;
+    canRefreshCodeLenses = !!caps.workspace?.codeLens?.refreshSupport;
     canRegisterConfigurationChange = !!caps.workspace?.didChangeConfiguration?.dynamicRegistration;
     const init = (params.initializationOptions ?? {}) as InitializationOptions;
     trusted = init.workspaceTrusted !== false;
@@ -334,6 +368,10 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
         completionProvider: { triggerCharacters: ['"', '/', ':', '.', '>', '*'], resolveProvider: false },
         hoverProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix], resolveProvider: false },
+        documentSymbolProvider: { label: 'bpf-atlas' },
+        codeLensProvider: { resolveProvider: true },
+        definitionProvider: true,
+        typeDefinitionProvider: true,
       },
     };
   });
@@ -434,6 +472,31 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
   connection.onCompletion(documentRequests.completion);
   connection.onHover(documentRequests.hover);
   connection.onCodeAction(documentRequests.codeAction);
+
+  connection.onDocumentSymbol(onDocument<DocumentSymbolParams, DocumentSymbol[] | SymbolInformation[]>('documentSymbol', [],
+    (doc, p, ctx) => {
+      const symbols = services.features.documentSymbols(doc, ctx);
+      return hierarchicalSymbols ? symbols : flattenSymbols(p.textDocument.uri, symbols);
+    }));
+  connection.onCodeLens(onDocument<CodeLensParams, CodeLens[]>('codeLens', [], (doc, _p, ctx) => services.features.codeLenses(doc, ctx)));
+  connection.onCodeLensResolve(async (lens: CodeLens, token: CancellationToken): Promise<CodeLens> => {
+    requireInitialized('codeLens/resolve');
+    await ready;
+    if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'codeLens/resolve cancelled');
+    try {
+      return services.features.resolveCodeLens(lens, context(token));
+    } catch (e) {
+      logError(`codeLens/resolve failed: ${errorText(e)}`);
+      return lens;
+    }
+  });
+  const definitionRequest = (mode: 'definition' | 'typeDefinition') =>
+    onDocument<DefinitionParams | TypeDefinitionParams, Location[] | null>(mode, null, (doc, p, ctx) => {
+      const result = services.features.definition(doc, p.position, ctx, mode);
+      return result ? services.headerLocations(result) : null;
+    });
+  connection.onDefinition(definitionRequest('definition'));
+  connection.onTypeDefinition(definitionRequest('typeDefinition'));
 
   // ---- custom requests ----
 

@@ -6,6 +6,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { AnalysisCache } from './analysis/cache';
 import { Atlas } from './atlas/atlas';
 import { liveCacheDir, liveKernelKey, userCacheDir } from './atlas/liveCache';
@@ -14,7 +15,10 @@ import { parseTarget } from './model/targets';
 import { dataDir as defaultDataDir } from './dataDir';
 import { attachReport } from './analysis/report';
 import { codeActions } from './features/codeActions';
+import { codeLenses, resolveCodeLens } from './features/codeLens';
 import { completion } from './features/completion';
+import { definition, type DefinitionResult, spotIn } from './features/definition';
+import { documentSymbols } from './features/documentSymbol';
 import type { FeatureContext } from './features/shared/context';
 import { diagnostics } from './features/diagnostics';
 import { hover } from './features/hover';
@@ -22,6 +26,7 @@ import { renderAttachPoint } from './features/shared/render';
 import { loadKnowledge } from './knowledge/load';
 import type { Knowledge } from './knowledge/types';
 import { type BuildLiveAtlasResult, type IndexProgressParams, type LookupResult, summarizeKernel } from './protocol';
+import type { Location } from 'vscode-languageserver';
 import type { AtlasState, ServerServices } from './server';
 import type { Settings } from './settings';
 import { builtinSectionResolver, type SectionResolver } from './syntax/cModel';
@@ -52,6 +57,22 @@ export function parseLookupQuery(query: string): AttachTarget | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Writes `text` to `file` unless it already holds exactly that, as a read-only file (the user
+ *  reads a kernel's declaration there; an edit would be lost the next time it is generated).
+ *  Written to a temporary name and renamed, so a concurrent reader never sees half a header. */
+function writeReadOnly(file: string, text: string): string {
+  try {
+    if (fs.readFileSync(file, 'utf8') === text) return file;
+  } catch {
+    // Not there yet.
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, text, { mode: 0o444 });
+  fs.renameSync(tmp, file);
+  return file;
 }
 
 export async function createServices(options: ServicesOptions = {}): Promise<ServerServices<AnalyzedDocument>> {
@@ -230,9 +251,18 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     return changed;
   };
 
+  const headersDir = options.cacheDir ? path.join(options.cacheDir, 'headers') : path.join(userCacheDir(), 'headers');
+  const headerLocations = (result: DefinitionResult): Location[] => result.headers.map((header) => {
+    const file = writeReadOnly(path.join(headersDir, result.subject.kind, header.fileName), header.text);
+    const at = spotIn(header, result.spot);
+    const word = /^\w+/.exec(header.text.split('\n')[at.line]?.slice(at.character) ?? '')?.[0] ?? '';
+    return { uri: pathToFileURL(file).href, range: { start: at, end: { line: at.line, character: at.character + word.length } } };
+  });
+
   return {
+    headerLocations,
     documents,
-    features: { completion, hover, diagnostics, codeActions },
+    features: { completion, hover, diagnostics, codeActions, documentSymbols, codeLenses: (doc) => codeLenses(doc), resolveCodeLens, definition },
     knowledge,
     dataDir: dir,
     configureAtlas,
