@@ -6,12 +6,16 @@
 import path from 'node:path';
 import { dataDir as defaultDataDir } from './dataDir';
 import { codeActions } from './features/codeActions';
+import { codeLenses, resolveCodeLens } from './features/codeLens';
 import { completion } from './features/completion';
+import { definition } from './features/definition';
+import { documentSymbols } from './features/documentSymbol';
 import { diagnostics } from './features/diagnostics';
 import { hover } from './features/hover';
 import { lookup } from './features/lookup';
 import { loadKnowledge } from './knowledge/load';
 import { AtlasConfigurator } from './lsp/atlasConfigurator';
+import { headerLocations } from './lsp/headerFiles';
 import type { ServerServices } from './lsp/types';
 import type { Knowledge } from './knowledge/types';
 import { builtinSectionResolver, type SectionResolver } from './syntax/cModel';
@@ -47,7 +51,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
 
   return {
     documents,
-    features: { completion, hover, diagnostics, codeActions },
+    features: { completion, hover, diagnostics, codeActions, documentSymbols, codeLenses, resolveCodeLens, definition },
     knowledge,
     dataDir: dir,
     configureAtlas: (settings, trusted, busy) => atlases.configure(settings, trusted, busy),
@@ -55,5 +59,6 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     lookup,
     buildLiveAtlas: (report) => atlases.buildLiveAtlas(report),
     liveKernelChanged: () => atlases.liveKernelChanged(),
+    headerLocations: (result) => headerLocations(result, options.cacheDir),
   };
 }

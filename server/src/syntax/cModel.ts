@@ -142,8 +142,25 @@ export interface HelperCall {
   range: Range;
 }
 
+/** A global placed in a data section: a map (`SEC(".maps")`, legacy `SEC("maps")`), the licence
+ *  (`SEC("license")`), a global of `.data`/`.rodata`/`.bss` named with SEC. */
+export interface DataDeclaration {
+  section: string;
+  /** The declared name (`switches`, `LICENSE`). */
+  name: string;
+  nameRange: Range;
+  /** The declaration, from its first token to its `;` (or as far as was typed). */
+  range: Range;
+  /** The string a licence is initialised with (`GPL`). */
+  value?: string;
+  /** Maps: the type, from `__uint(type, BPF_MAP_TYPE_HASH)` or a legacy `.type = ...`. */
+  mapType?: string;
+}
+
 export interface CModel {
   programs: BpfProgram[];
+  /** Maps, the licence and other globals with a data section, in document order. */
+  data: DataDeclaration[];
   /** Calls to `bpf_*` functions anywhere in the file. */
   helperCalls: HelperCall[];
   /** Every `bpf-atlas-ignore` comment of the file. */
@@ -329,6 +346,66 @@ export function lex(text: string): Lexed {
 }
 
 // ---------------------------------------------------------------- sections
+
+/** The declaration a data section's SEC belongs to: `struct {...} name SEC(".maps");`,
+ *  `char LICENSE[] SEC("license") = "GPL";`, or the legacy `struct bpf_map_def SEC("maps") name = {...};`.
+ *  Undefined when no declared name is found (the user is still typing). */
+function dataDeclaration(tokens: Token[], sec: RawSection, section: string, lines: LineMap): DataDeclaration | undefined {
+  let nameIdx = -1;
+  if (tokens[sec.afterIndex]?.kind === 'ident') {
+    nameIdx = sec.afterIndex;
+  } else {
+    let k = sec.tokenIndex - 1;
+    if (tokens[k]?.text === ']') {
+      while (k >= 0 && tokens[k].text !== '[') k--;
+      k--;
+    }
+    if (tokens[k]?.kind === 'ident') nameIdx = k;
+  }
+  if (nameIdx < 0) return undefined;
+  // Backwards from the name (or from SEC in the legacy form) over the type: `*`, words, one
+  // struct body.
+  let first = Math.min(nameIdx, sec.tokenIndex);
+  let k = first - 1;
+  while (k >= 0 && tokens[k].text === '*') k--;
+  if (tokens[k]?.text === '}') {
+    let depth = 0;
+    for (; k >= 0; k--) {
+      if (tokens[k].text === '}') depth++;
+      else if (tokens[k].text === '{' && --depth === 0) break;
+    }
+    k--;
+  }
+  while (k >= 0 && tokens[k].kind === 'ident' && !NOT_A_HANDLER_NAME.has(tokens[k].text)) k--;
+  first = k + 1;
+  // Forwards to the `;` that ends it, over an initialiser's braces.
+  let end = Math.max(nameIdx, sec.afterIndex - 1);
+  let depth = 0;
+  for (let j = end + 1; j < tokens.length; j++) {
+    const t = tokens[j].text;
+    if (t === '{' || t === '(') depth++;
+    else if (t === '}' || t === ')') depth--;
+    end = j;
+    if ((t === ';' && depth <= 0) || depth < 0) break;
+  }
+  const decl: DataDeclaration = {
+    section,
+    name: tokens[nameIdx].text,
+    nameRange: lines.range(tokens[nameIdx].start, tokens[nameIdx].end),
+    range: lines.range(tokens[first].start, tokens[end].end),
+  };
+  for (let j = first; j <= end; j++) {
+    const t = tokens[j];
+    if (t.text === '=' && tokens[j + 1]?.kind === 'string' && /^license$/.test(section)) {
+      decl.value = tokens[j + 1].text.replace(/^"|"$/g, '');
+    }
+    // `__uint(type, BPF_MAP_TYPE_X)` (BTF-defined maps) or `.type = BPF_MAP_TYPE_X` (legacy).
+    if (t.text === 'type' && tokens[j + 2]?.kind === 'ident' && ((tokens[j - 1]?.text === '(' && tokens[j + 1]?.text === ',') || (tokens[j - 1]?.text === '.' && tokens[j + 1]?.text === '='))) {
+      decl.mapType = tokens[j + 2].text;
+    }
+  }
+  return decl;
+}
 
 /** Sections that hold data, maps or metadata rather than programs. */
 function isDataSection(section: string): boolean {
@@ -751,6 +828,7 @@ export function buildCModel(text: string, tree: Tree | undefined, resolve: Secti
   const startSet = new Set(raw.map((r) => r.tokenIndex));
   const sectionStarts: SectionStarts = { has: (i) => startSet.has(i), order: [...startSet].sort((a, b) => a - b) };
   const programs: BpfProgram[] = [];
+  const data: DataDeclaration[] = [];
   const headerCache = new Map<number, HeaderScan>();
   const conditionsAt = conditionTracker(directives);
   for (let r = 0; r < raw.length; r++) {
@@ -759,7 +837,11 @@ export function buildCModel(text: string, tree: Tree | undefined, resolve: Secti
     const contentStart = strTok.start + 1;
     const contentEnd = strTok.closed ? strTok.end - 1 : strTok.end;
     const section = text.slice(contentStart, contentEnd);
-    if (isDataSection(section)) continue;
+    if (isDataSection(section)) {
+      const decl = dataDeclaration(tokens, sec, section, lines);
+      if (decl) data.push(decl);
+      continue;
+    }
     // Sections sharing a header (#if alternatives) reuse one scan.
     let scan = headerCache.get(r);
     if (!scan) {
@@ -812,7 +894,7 @@ export function buildCModel(text: string, tree: Tree | undefined, resolve: Secti
       helperCalls.push({ name: t.text, range: lines.range(t.start, t.end) });
     }
   }
-  return { programs, helperCalls, suppressions };
+  return { programs, data, helperCalls, suppressions };
 }
 
 /** The program whose section string, handler or body contains `pos`. */

@@ -27,6 +27,7 @@ import { attachReport, missingEverywhere, suggestedNames, type AttachReport } fr
 import { programTarget } from '../../analysis/targets';
 import { verdictLine, type KernelVerdict } from '../../analysis/verdicts';
 import { codeDocsHref, diagnosticCodes } from '../shared/diagnosticCodes';
+import { hazardPhrase } from '../shared/phrases';
 import type { FeatureContext } from '../shared/context';
 import { WorkMeter } from '../shared/workBudget';
 
@@ -84,30 +85,6 @@ function suppressedCodes(program: BpfProgram): { all: boolean; codes: Set<string
 }
 
 // ---- messages ----
-
-/** A few words for a hazard on one kernel, used in the one-line summary. */
-function hazardPhrase(h: Hazard, v: KernelVerdict): string {
-  const a = v.assessment;
-  switch (h.name) {
-    case 'absent': return 'absent';
-    case 'fully-inlined': return 'fully inlined, no symbol';
-    case 'renamed': return a.attachAs ? `only ${a.attachAs} exists` : 'only a compiler-suffixed symbol exists';
-    case 'kprobe-blacklist': return 'on the kprobe blacklist';
-    case 'no-btf': return 'no BTF for it';
-    case 'notrace': return 'no ftrace site (notrace)';
-    case 'no-event': return 'no trace event (raw tracepoint only)';
-    case 'init-only': return 'init or exit code, freed after boot';
-    case 'kernel-config': return h.message.replace(/^.*?: /, '').replace(/\.$/, '');
-    case 'partially-inlined':
-      return a.inlinedSites !== undefined ? `partially inlined, ${a.inlinedSites} inlined call site${a.inlinedSites === 1 ? '' : 's'} missed` : 'partially inlined';
-    case 'clone': {
-      const clones = (a.symbols ?? []).filter((s) => s !== a.attachAs && hasCompilerSuffix(s));
-      return clones.length ? `clone ${clones.slice(0, 2).join(', ')} is missed` : 'a compiler clone is missed';
-    }
-    case 'duplicate': return `${a.symbols?.length ?? 'several'} static functions share the name`;
-    default: return h.name;
-  }
-}
 
 interface KernelEntry { kernel: string; verdict: KernelVerdict; hazards: { hazard: Hazard; severity: DiagnosticSeverity }[] }
 
