@@ -2,7 +2,7 @@
 // equivalents, version floors, BPF helper documentation, breakage evidence, bpftrace builtins.
 // Every row carries its source. Loaded from data/knowledge/ by knowledge/load.ts.
 
-import type { AttachKind } from '../atlas/model';
+import type { AttachKind } from '../model/programKinds';
 import type { Formula } from './formula';
 
 /** One libbpf SEC() prefix (libbpf section_defs) and what an editor should do with it. */
