@@ -10,7 +10,8 @@ import { codeActions } from '../features/codeActions';
 import type { FeatureContext } from '../features/shared/context';
 import { diagnostics } from '../features/diagnostics';
 import type { AnalyzedDocument } from '../syntax/documents';
-import { findingForFailure, findingFromDiagnostic, sortFindings, type CheckResult, type Finding } from './findings';
+import { fileLoadCheck } from '../analysis/loadCheck';
+import { findingForFailure, findingFromDiagnostic, sortFindings, type CheckResult, type Finding, type ProgramRow } from './findings';
 
 /** Turns a file's text into the analysed document (the DocumentStore in production). The caller
  *  releases it with `release` when done. */
@@ -102,25 +103,45 @@ function fixTitles(doc: AnalyzedDocument, d: Diagnostic, ctx: FeatureContext): s
   }
 }
 
-/** Findings of one file; failures become a finding. */
-export function checkFile(file: string, shownAs: string, ctx: FeatureContext, analyzer: DocumentAnalyzer): Finding[] {
+/** The load verdict of every program of a C document. */
+function programRows(doc: AnalyzedDocument, shownAs: string, ctx: FeatureContext): ProgramRow[] {
+  if (!doc.c?.programs.length || !ctx.targets.length) return [];
+  const check = fileLoadCheck(doc, ctx);
+  return doc.c.programs.flatMap((p) => {
+    const v = check.byProgram.get(p);
+    if (!v) return [];
+    return [{
+      file: shownAs, line: p.secRange.start.line + 1, name: v.name, section: v.section, kernels: v.kernels,
+      reasons: v.reasons.map((r) => ({
+        kind: r.kind, effect: r.effect, subject: r.subject, kernels: r.kernels, message: r.message,
+        line: r.range ? r.range.start.line + 1 : undefined, evidence: r.evidence, since: r.since,
+      })),
+      minKernel: v.minKernel,
+      needs: v.requirements.map((r) => ({ kind: r.kind, subject: r.subject, since: r.since, note: r.note })),
+    }];
+  });
+}
+
+/** Findings and program verdicts of one file; failures become a finding. */
+export function checkFile(file: string, shownAs: string, ctx: FeatureContext, analyzer: DocumentAnalyzer): { findings: Finding[]; programs: ProgramRow[] } {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    return [findingForFailure(shownAs, new Error(`cannot read ${shownAs}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`))];
+    return { findings: [findingForFailure(shownAs, new Error(`cannot read ${shownAs}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`))], programs: [] };
   }
   const language = languageOf(file, text.split('\n', 1)[0]) ?? 'c';
   const uri = pathToFileURL(path.resolve(file)).toString();
   try {
     const doc = analyzer.analyze(uri, language, text);
     try {
-      return diagnostics(doc, ctx).map((d) => findingFromDiagnostic(shownAs, d, fixTitles(doc, d, ctx)));
+      const findings = diagnostics(doc, ctx).map((d) => findingFromDiagnostic(shownAs, d, fixTitles(doc, d, ctx)));
+      return { findings, programs: programRows(doc, shownAs, ctx) };
     } finally {
       analyzer.release(uri);
     }
   } catch (err) {
-    return [findingForFailure(shownAs, err)];
+    return { findings: [findingForFailure(shownAs, err)], programs: [] };
   }
 }
 
@@ -132,11 +153,14 @@ export interface CheckOptions {
 export function checkFiles(files: readonly string[], ctx: FeatureContext, analyzer: DocumentAnalyzer, options: CheckOptions = {}): CheckResult {
   const cwd = options.cwd ?? process.cwd();
   const findings: Finding[] = [];
+  const programs: ProgramRow[] = [];
   const shown: string[] = [];
   for (const file of files) {
     const shownAs = displayPath(file, cwd);
     shown.push(shownAs);
-    findings.push(...checkFile(file, shownAs, ctx, analyzer));
+    const r = checkFile(file, shownAs, ctx, analyzer);
+    findings.push(...r.findings);
+    programs.push(...r.programs);
   }
-  return { kernels: [...ctx.targets], files: shown, findings: sortFindings(findings) };
+  return { kernels: [...ctx.targets], files: shown, findings: sortFindings(findings), programs };
 }
