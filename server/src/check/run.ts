@@ -12,7 +12,8 @@ import { attachPoints, type AttachPointEntry } from '../features/attachPoints';
 import { diagnostics } from '../features/diagnostics';
 import { usesBcc } from '../syntax/bcc/bccModel';
 import type { AnalyzedDocument } from '../syntax/documents';
-import { findingForFailure, findingFromDiagnostic, sortFindings, type CheckResult, type Finding } from './findings';
+import { fileLoadCheck } from '../analysis/loadCheck';
+import { findingForFailure, findingFromDiagnostic, sortFindings, type CheckResult, type Finding, type ProgramRow } from './findings';
 
 /** Turns a file's text into the analysed document (the DocumentStore in production). The caller
  *  releases it with `release` when done. */
@@ -114,13 +115,32 @@ function fixTitles(doc: AnalyzedDocument, d: Diagnostic, ctx: FeatureContext): s
   }
 }
 
-/** Findings of one file; failures become a finding. Its attach points go to `points`. */
-export function checkFile(file: string, shownAs: string, ctx: FeatureContext, analyzer: DocumentAnalyzer, points: AttachPointEntry[] = []): Finding[] {
+/** The load verdict of every program of a C document. */
+function programRows(doc: AnalyzedDocument, shownAs: string, ctx: FeatureContext): ProgramRow[] {
+  if (!doc.c?.programs.length || !ctx.targets.length) return [];
+  const check = fileLoadCheck(doc, ctx);
+  return doc.c.programs.flatMap((p) => {
+    const v = check.byProgram.get(p);
+    if (!v) return [];
+    return [{
+      file: shownAs, line: p.secRange.start.line + 1, name: v.name, section: v.section, kernels: v.kernels,
+      reasons: v.reasons.map((r) => ({
+        kind: r.kind, effect: r.effect, subject: r.subject, kernels: r.kernels, message: r.message,
+        line: r.range ? r.range.start.line + 1 : undefined, evidence: r.evidence, since: r.since,
+      })),
+      minKernel: v.minKernel,
+      needs: v.requirements.map((r) => ({ kind: r.kind, subject: r.subject, since: r.since, note: r.note })),
+    }];
+  });
+}
+
+/** Findings and program verdicts of one file; failures become a finding. Its attach points go to `points`. */
+export function checkFile(file: string, shownAs: string, ctx: FeatureContext, analyzer: DocumentAnalyzer, points: AttachPointEntry[] = []): { findings: Finding[]; programs: ProgramRow[] } {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    return [findingForFailure(shownAs, new Error(`cannot read ${shownAs}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`))];
+    return { findings: [findingForFailure(shownAs, new Error(`cannot read ${shownAs}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`))], programs: [] };
   }
   const language = languageOf(file, text.split('\n', 1)[0]) ?? 'c';
   const uri = pathToFileURL(path.resolve(file)).toString();
@@ -129,12 +149,12 @@ export function checkFile(file: string, shownAs: string, ctx: FeatureContext, an
     try {
       const findings = diagnostics(doc, ctx).map((d) => findingFromDiagnostic(shownAs, d, fixTitles(doc, d, ctx)));
       points.push(...attachPoints(doc, shownAs, ctx));
-      return findings;
+      return { findings, programs: programRows(doc, shownAs, ctx) };
     } finally {
       analyzer.release(uri);
     }
   } catch (err) {
-    return [findingForFailure(shownAs, err)];
+    return { findings: [findingForFailure(shownAs, err)], programs: [] };
   }
 }
 
@@ -146,12 +166,15 @@ export interface CheckOptions {
 export function checkFiles(files: readonly string[], ctx: FeatureContext, analyzer: DocumentAnalyzer, options: CheckOptions = {}): CheckResult {
   const cwd = options.cwd ?? process.cwd();
   const findings: Finding[] = [];
+  const programs: ProgramRow[] = [];
   const shown: string[] = [];
   const points: AttachPointEntry[] = [];
   for (const file of files) {
     const shownAs = displayPath(file, cwd);
     shown.push(shownAs);
-    findings.push(...checkFile(file, shownAs, ctx, analyzer, points));
+    const r = checkFile(file, shownAs, ctx, analyzer, points);
+    findings.push(...r.findings);
+    programs.push(...r.programs);
   }
-  return { kernels: [...ctx.targets], files: shown, findings: sortFindings(findings), attachPoints: points };
+  return { kernels: [...ctx.targets], files: shown, findings: sortFindings(findings), attachPoints: points, programs };
 }

@@ -8,6 +8,7 @@ import { diagnosticsBcc } from './bcc/diagnostics';
 import { diagnosticsBpftrace } from './bpftrace/diagnostics';
 import type { BtDocumentLike } from './bpftrace/common';
 import { diagnosticsC } from './c/diagnostics';
+import { loadDiagnostics } from './c/loadDiagnostics';
 import type { FeatureContext } from './shared/context';
 
 /** At most this many diagnostics per document: past it, a client's Problems list is no help and
@@ -16,7 +17,8 @@ export const MAX_DIAGNOSTICS = 1000;
 
 export function diagnostics(doc: AnalyzedDocument, ctx: FeatureContext): Diagnostic[] {
   let out: Diagnostic[];
-  if (doc.c) out = diagnosticsC(doc, ctx);
+  // C: the attach points (diagnostics.ts), then what the programs need from the kernel.
+  if (doc.c) out = [...diagnosticsC(doc, ctx), ...loadDiagnostics(doc, ctx)];
   else if (doc.bt !== undefined) out = diagnosticsBpftrace(doc as BtDocumentLike, ctx);
   else if (doc.bcc) out = diagnosticsBcc(doc, ctx);
   else return [];

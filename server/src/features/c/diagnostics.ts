@@ -24,7 +24,7 @@ import { syscallOfWrapper, type StableAlternative } from '../../analysis/alterna
 import { hookParams } from '../../analysis/hooks';
 import { kernelOf } from '../../analysis/kernels';
 import { attachReport, missingEverywhere, suggestedNames, type AttachReport } from '../../analysis/report';
-import { programTarget } from '../../analysis/targets';
+import { isPlaceholderName, programTarget } from '../../analysis/targets';
 import { verdictLine, type KernelVerdict } from '../../analysis/verdicts';
 import { codeDocsHref, diagnosticCodes } from '../shared/diagnosticCodes';
 import { hazardPhrase } from '../shared/phrases';
@@ -47,11 +47,6 @@ export interface DiagnosticData {
   kernels: string[];
 }
 
-/** Names that libbpf-tools and similar loaders use for programs retargeted at load time with
- *  bpf_program__set_attach_target() (fsslower's `dummy_file_read`, `dummy_fentry`...). */
-export function isPlaceholderName(name: string): boolean {
-  return /(^|_)(dummy|placeholder|stub)(_|$)/i.test(name) || /^dummy/i.test(name);
-}
 
 // ---- severities ----
 
