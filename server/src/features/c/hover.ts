@@ -204,7 +204,7 @@ function kfuncHover(name: string, range: Range, ctx: FeatureContext, program?: B
   if (proto) lines.push('```c', renderProto(name, proto), '```', '');
   const newest = sets[sets.length - 1];
   const flags = newest.s.members.find((m) => m.name === name)?.flags ?? [];
-  lines.push(`**kfunc** in \`${newest.s.name}\` (${newest.s.file}, ${newest.k.source})${flags.length ? `, flags ${flags.join(' | ')}` : ''}; registered for ${[...new Set(newest.s.registrations.map((r) => r.progType.replace(/^BPF_PROG_TYPE_/, '')))].join(', ') || 'no program type'}.`);
+  lines.push(`**kfunc** in \`${newest.s.name}\` (${newest.s.file}, ${newest.k.source})${flags.length ? `, flags ${flags.join(' | ')}` : ''}; registered for ${registeredFor(newest.s.registrations)}.`);
   const facts = program && programFacts(lk, program);
   const rows = ['| target | |', '|---|---|'];
   for (const k of targetFeatures(ctx)) {
@@ -218,6 +218,14 @@ function kfuncHover(name: string, range: Range, ctx: FeatureContext, program?: B
   }
   if (rows.length > 2) lines.push('', ...rows);
   return markdown(lines.join('\n'), range);
+}
+
+/** The program types a kfunc set is registered for; BPF_PROG_TYPE_UNSPEC is the common hook
+ *  (register_btf_kfunc_id_set: BTF_KFUNC_HOOK_COMMON), open to every program type. */
+function registeredFor(registrations: readonly { progType: string }[]): string {
+  const types = [...new Set(registrations.map((r) => r.progType))];
+  if (types.includes('BPF_PROG_TYPE_UNSPEC')) return 'every program type (the common hook)';
+  return types.map((t) => t.replace(/^BPF_PROG_TYPE_/, '')).join(', ') || 'no program type';
 }
 
 /** Per target kernel: whether it has the helper (its own enum), and whether the program this call
