@@ -377,9 +377,9 @@ function dataDeclaration(tokens: Token[], sec: RawSection, section: string, line
     k--;
   }
   while (k >= 0 && tokens[k].kind === 'ident' && !NOT_A_HANDLER_NAME.has(tokens[k].text)) k--;
-  first = k + 1;
+  first = Math.max(0, k + 1);
   // Forwards to the `;` that ends it, over an initialiser's braces.
-  let end = Math.max(nameIdx, sec.afterIndex - 1);
+  let end = Math.min(Math.max(nameIdx, sec.afterIndex - 1), tokens.length - 1);
   let depth = 0;
   for (let j = end + 1; j < tokens.length; j++) {
     const t = tokens[j].text;
