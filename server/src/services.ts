@@ -16,6 +16,7 @@ import type { ServerServices } from './lsp/types';
 import type { Knowledge } from './knowledge/types';
 import { builtinSectionResolver, type SectionResolver } from './syntax/cModel';
 import { type AnalyzedDocument, DocumentStore } from './syntax/documents';
+import { readCompanions } from './syntax/companions';
 import { loadCParser } from './syntax/parser';
 
 export interface ServicesOptions {
@@ -40,7 +41,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
       return builtinSectionResolver(section);
     }
   };
-  const documents = new DocumentStore({ parser: await loadCParser(), resolveSection });
+  const documents = new DocumentStore({ parser: await loadCParser(), resolveSection, companions: readCompanions });
 
   const atlases = new AtlasConfigurator({ dataDir: dir, sysRoot: options.sysRoot, cacheDir: options.cacheDir });
 
