@@ -73,8 +73,9 @@ export function programStandings(programs: readonly BpfProgram[], intents: Inten
 /** A path through one of the loader's choices that switches `i` off and loads only programs that
  *  attach on kernel `ki`; the programs it loads instead. */
 function coverOf(i: number, ki: number, choices: readonly ProgramChoice[], attaches: (i: number, ki: number) => boolean): { by: number[]; site?: LoaderSite } | undefined {
-  // Among the choices that can switch `i` off, the first viable path (innermost choices are
-  // listed first by the loader reader, so the nearest decision names the alternative).
+  // Among the choices that can switch `i` off, a viable path that attaches something instead
+  // (names the alternative), else one that only switches it off.
+  let fallback: { by: number[]; site?: LoaderSite } | undefined;
   for (const c of choices) {
     if (!c.members.includes(i)) continue;
     for (const off of c.configs) {
@@ -82,11 +83,13 @@ function coverOf(i: number, ki: number, choices: readonly ProgramChoice[], attac
       const loaded = c.members.filter((m) => !off.includes(m));
       // Other failures in the same path are excused only by another choice: judged on their own.
       if (loaded.every((m) => attaches(m, ki) || (m !== i && switchedOffSomewhere(m, ki, choices, attaches, new Set([i]))))) {
-        return { by: loaded.filter((m) => attaches(m, ki)), site: c.site };
+        const by = loaded.filter((m) => attaches(m, ki));
+        if (by.length) return { by, site: c.site };
+        fallback ??= { by, site: c.site };
       }
     }
   }
-  return undefined;
+  return fallback;
 }
 
 /** `m` can be switched off on kernel `ki` by a choice not involving the programs in `seen`. */

@@ -108,7 +108,7 @@ function hazardPhrase(h: Hazard, v: KernelVerdict): string {
   }
 }
 
-interface KernelEntry { kernel: string; verdict: KernelVerdict; hazards: { hazard: Hazard; severity: DiagnosticSeverity }[] }
+interface KernelEntry { kernel: string; verdict: KernelVerdict; hazards: { hazard: Hazard; severity: DiagnosticSeverity; optional?: boolean }[] }
 
 /** How the tool uses the program (syntax/intent.ts) and where it stands on each kernel
  *  (analysis/intent.ts), for the attach diagnostic; absent: judged by its section alone. */
@@ -211,7 +211,7 @@ function attachDiagnostic(doc: CDocumentLike, program: BpfProgram, target: Attac
       e.hazards = [];
     } else if (optional) {
       // `SEC("?...")`: loaded only where user space switches it on.
-      e.hazards = e.hazards.map((h) => h.severity === DiagnosticSeverity.Error ? { ...h, severity: DiagnosticSeverity.Warning } : h);
+      e.hazards = e.hazards.map((h) => h.severity === DiagnosticSeverity.Error ? { ...h, severity: DiagnosticSeverity.Warning, optional: true } : h);
     }
   }
   let worst: { code: HazardName; severity: DiagnosticSeverity } | undefined;
@@ -234,8 +234,8 @@ function attachDiagnostic(doc: CDocumentLike, program: BpfProgram, target: Attac
   }
   if (!worst) return undefined;
   const section = program.section;
-  const failing = groupedPhrases(entries, (e) => e.hazards.filter((h) => h.severity === DiagnosticSeverity.Error).map((h) => h.hazard));
-  const missing = groupedPhrases(entries, (e) => e.hazards.filter((h) => h.severity === DiagnosticSeverity.Warning).map((h) => h.hazard));
+  const failing = groupedPhrases(entries, (e) => e.hazards.filter((h) => h.severity === DiagnosticSeverity.Error || h.optional).map((h) => h.hazard));
+  const missing = groupedPhrases(entries, (e) => e.hazards.filter((h) => h.severity === DiagnosticSeverity.Warning && !h.optional).map((h) => h.hazard));
   const notes = groupedPhrases(entries, (e) => e.hazards.filter((h) => h.severity > DiagnosticSeverity.Warning).map((h) => h.hazard));
   const parts: string[] = [];
   if (failing) parts.push(`${section} cannot attach on ${failing}.`);
