@@ -26,11 +26,6 @@ export interface KernelStanding {
 
 export type ProgramStandings = Map<string, KernelStanding>;
 
-/** Placeholder names in sections that user space retargets (ksnoop's `kprobe/foo`, `dummy_*`). */
-export function isPlaceholderName(name: string): boolean {
-  return /(^|_)(dummy|placeholder|stub)(_|$)/i.test(name) || /^dummy/i.test(name) || /^(foo|bar|baz|qux|xxx|placeholder)$/i.test(name);
-}
-
 function attachesOn(target: AttachTarget, kernel: string, ctx: AnalysisContext): boolean {
   const v = attachVerdicts(target, ctx).kernels.find((k) => k.kernel === kernel);
   // A kernel the facts cannot judge is not held against the program.
