@@ -30,7 +30,7 @@ export interface ReportOptions {
  *  from every target (even where the atlas cannot rule out a module), and no renamed symbol
  *  explains it. */
 export function wantsClosestNames(report: AttachReport): boolean {
-  if (report.target.pattern || report.rename) return false;
+  if (report.target.pattern || report.target.unexpandedGlob || report.rename) return false;
   const absentSomewhere = report.kernels.some((k) => !k.assessment.found && !k.hazards.some((h) => h.name === 'unknown'));
   const missingEverywhere = report.kernels.length > 0 && report.kernels.every((k) => !k.assessment.found);
   return absentSomewhere || missingEverywhere;
@@ -48,6 +48,6 @@ export function attachReport(target: AttachTarget, ctx: AnalysisContext, options
 function computeReport(target: AttachTarget, ctx: AnalysisContext): AttachReport {
   const verdicts = attachVerdicts(target, ctx);
   const { alternatives, partialAlternatives } = findAlternatives(target, ctx);
-  const rename = target.pattern ? undefined : renameAdvice(target, ctx, verdicts.kernels);
+  const rename = target.pattern || target.unexpandedGlob ? undefined : renameAdvice(target, ctx, verdicts.kernels);
   return { ...verdicts, alternatives, partialAlternatives, rename, closest: [] };
 }

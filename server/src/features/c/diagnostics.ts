@@ -25,6 +25,7 @@ import { hookParams } from '../../analysis/hooks';
 import { kernelOf } from '../../analysis/kernels';
 import { attachReport, type AttachReport } from '../../analysis/report';
 import { programTarget } from '../../analysis/targets';
+import { kprobeMultiLimit } from '../../analysis/probeLimits';
 import { verdictLine, type KernelVerdict } from '../../analysis/verdicts';
 import { codeDocsHref, diagnosticCodes } from '../shared/diagnosticCodes';
 import type { FeatureContext } from '../shared/context';
@@ -520,6 +521,37 @@ function versionFloorDiagnostic(program: BpfProgram, target: AttachTarget, ctx: 
     `${prefix} programs need Linux ${since} or newer: ${older.map((k) => `${k.id} (${k.version})`).join(', ')} cannot load them.`, { data });
 }
 
+// ---- glob targets: what a pattern matches, and the kernel's limit ----
+
+/** `61234 functions on debian-12 (6.1), at least 475 on ubuntu-22.04 (5.15)`. */
+function matchCounts(report: AttachReport): string {
+  return report.kernels.filter((v) => v.matches !== undefined)
+    .map((v, i) => `${v.matchesTruncated ? 'at least ' : ''}${v.matches}${i ? '' : ` function${v.matches === 1 ? '' : 's'}`} on ${v.version ? `${v.kernel} (${v.version})` : v.kernel}`).join(', ');
+}
+
+/** A kprobe.multi pattern says how many functions it attaches to on each target (one link each),
+ *  and where the kernel's limit on one link refuses it: a `*` is not attached in silence. */
+function patternDiagnostics(program: BpfProgram, target: AttachTarget, report: AttachReport, ctx: FeatureContext,
+  suppressed: Set<string>, attach: Diagnostic | undefined): Diagnostic[] {
+  if (!target.pattern || !report.kernels.some((v) => v.matches)) return [];
+  const out: Diagnostic[] = [];
+  const data: DiagnosticData = { section: program.section, target, kernels: [...ctx.targets] };
+  const over = report.kernels.map((v) => ({ v, limit: kprobeMultiLimit(v.matches ?? 0) })).filter((x) => x.limit);
+  const limitSeverity = suppressed.has('probe-limit') ? undefined : effectiveSeverity('probe-limit', ctx, over[0]?.limit?.severity);
+  if (over.length && limitSeverity !== undefined) {
+    out.push(makeDiagnostic('probe-limit', limitSeverity, program.sectionRange,
+      `${program.section} matches ${matchCounts(report)}: ${over[0].limit!.why} (${over.map((x) => x.v.kernel).join(', ')}).`, { data }));
+  }
+  const infoSeverity = suppressed.has('pattern-matches') ? undefined : effectiveSeverity('pattern-matches', ctx);
+  // An error or warning on the same section already carries the per-kernel counts.
+  if (infoSeverity !== undefined && !out.length && !(attach && attach.severity! <= DiagnosticSeverity.Warning)) {
+    const sample = [...new Set(report.kernels.flatMap((v) => v.assessment.symbols ?? []))].slice(0, 5);
+    out.push(makeDiagnostic('pattern-matches', infoSeverity, program.sectionRange,
+      `${program.section} matches ${matchCounts(report)}${sample.length ? ` (e.g. ${sample.join(', ')})` : ''}, counted by name (libbpf skips those without an ftrace site); one ${target.kind} link attaches them all on each kernel.`, { data }));
+  }
+  return out;
+}
+
 // ---- entry point ----
 
 /** Diagnostics of one program (exported for the check verb and tests). */
@@ -538,6 +570,7 @@ export function programDiagnostics(doc: CDocumentLike, program: BpfProgram, ctx:
   if (macro) out.push(macro);
   const attach = attachDiagnostic(doc, program, target, report, ctx, codes) ?? notFoundAnywhere(doc, program, target, report, ctx, codes);
   if (attach) out.push(attach);
+  out.push(...patternDiagnostics(program, target, report, ctx, codes, attach));
   out.push(...hintDiagnostics(program, target, report, ctx, codes, attach));
   out.push(...handlerArgDiagnostics(program, target, report, ctx, codes));
   out.push(...tracepointCtxDiagnostics(doc, program, target, report, ctx, codes));
