@@ -97,10 +97,20 @@ function countsBound(wanted: Int32Array, wantedLength: number, scratch: Int32Arr
  *  common prefix, then by name). The one spelling search of the features (libbpf C and bpftrace):
  *  it scans every name of the kind on the first target, dismissing most by length and character
  *  counts before aligning, and is memoised per atlas, knowledge and target kernels. */
-export function closestNames(target: AttachTarget, ctx: AnalysisContext, limit = 5): string[] {
+export function closestNames(target: AttachTarget, ctx: AnalysisContext, limit?: number): string[];
+/** ... or undefined when the search is not memoised yet and `mayRun` (a caller's budget of
+ *  searches) refuses it. */
+export function closestNames(target: AttachTarget, ctx: AnalysisContext, limit: number | undefined, mayRun: () => boolean): string[] | undefined;
+export function closestNames(target: AttachTarget, ctx: AnalysisContext, limit = 5, mayRun?: () => boolean): string[] | undefined {
   if (!target.name) return [];
   const key = `${target.kind}|${target.name}|${limit}@${ctx.cache.kernelsKey(ctx.atlas, ctx.targets)}`;
-  return ctx.cache.remember('closest', key, () => searchClosest(target, ctx, limit));
+  const table = ctx.cache.table<string[]>('closest');
+  const known = table.get(key);
+  if (known) return known;
+  if (mayRun && !mayRun()) return undefined;
+  const found = searchClosest(target, ctx, limit);
+  table.set(key, found);
+  return found;
 }
 
 function searchClosest(target: AttachTarget, ctx: AnalysisContext, limit: number): string[] {

@@ -17,11 +17,14 @@ export interface AttachReport extends AttachVerdicts {
   rename?: RenameAdvice;
   /** Closest existing names on all targets, for a target absent from at least one. */
   closest: string[];
+  /** The spelling search was wanted but not run (the caller's budget): `closest` is empty for now. */
+  closestSkipped?: boolean;
 }
 
 export interface ReportOptions {
-  /** Skip the edit-distance search (it scans every name of the kind). */
-  closest?: boolean;
+  /** Skip the edit-distance search (it scans every name of the kind), or run it only while a
+   *  budget allows (a function asked before each search not memoised yet; see WorkMeter). */
+  closest?: boolean | (() => boolean);
   /** Maximum closest names. */
   closestLimit?: number;
 }
@@ -41,7 +44,10 @@ export function wantsClosestNames(report: AttachReport): boolean {
 export function attachReport(target: AttachTarget, ctx: AnalysisContext, options: ReportOptions = {}): AttachReport {
   const report = ctx.cache.remember('reports', `${targetKey(target)}@${ctx.cache.kernelsKey(ctx.atlas, ctx.targets)}`, () => computeReport(target, ctx));
   if (options.closest === false || !wantsClosestNames(report)) return report;
-  const closest = closestNames(target, ctx, options.closestLimit ?? 5);
+  const closest = typeof options.closest === 'function'
+    ? closestNames(target, ctx, options.closestLimit ?? 5, options.closest)
+    : closestNames(target, ctx, options.closestLimit ?? 5);
+  if (!closest) return { ...report, closestSkipped: true };
   return closest.length ? { ...report, closest } : report;
 }
 

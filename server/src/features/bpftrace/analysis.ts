@@ -166,19 +166,20 @@ function asBpftraceAlternative(ctx: FeatureContext, alt: StableAlternative): str
 
 /** The attach report, with the closest names (attachReport's memoised spelling search) unless
  *  the caller does not need them (hover). */
-function reportFor(target: AttachTarget, ctx: FeatureContext, withClosest: boolean): AttachReport {
+function reportFor(target: AttachTarget, ctx: FeatureContext, withClosest: boolean | (() => boolean)): AttachReport {
   return attachReport(target, ctx, { closest: withClosest });
 }
 
-/** Analyse one probe over the target kernels. Probes the atlas does not index give empty results. */
-export function analyseProbe(probe: BtProbe, ctx: FeatureContext, options: { closest?: boolean } = {}): ProbeAnalysis {
+/** Analyse one probe over the target kernels. Probes the atlas does not index give empty results.
+ *  `closest`: false for none, or a budget asked before each spelling search (WorkMeter). */
+export function analyseProbe(probe: BtProbe, ctx: FeatureContext, options: { closest?: boolean | (() => boolean) } = {}): ProbeAnalysis {
   const targets = probeTargets(probe);
   const analysis: ProbeAnalysis = { probe, targets, reports: [], wildcards: [], alternatives: [], rewrites: [] };
   if (!targets.length || !ctx.targets.length) return analysis;
   if (probe.module && probe.module !== 'vmlinux' && !moduleCovered(ctx)) return analysis;
   for (const target of targets) {
     if (target.pattern) analysis.wildcards.push({ target, perKernel: expandOn(ctx, target) });
-    else analysis.reports.push(reportFor(target, ctx, options.closest !== false));
+    else analysis.reports.push(reportFor(target, ctx, options.closest ?? true));
   }
   // Rewrites only make sense for a probe that names one exact target.
   if (analysis.reports.length !== 1 || targets.length !== 1) return analysis;

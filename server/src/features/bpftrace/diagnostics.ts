@@ -404,7 +404,7 @@ export function diagnosticsBpftrace(doc: BtDocumentLike, ctx: FeatureContext): D
           if (meter.exhausted) c.out.push({ range: probe.range, severity: DiagnosticSeverity.Information, source: BT_SOURCE, message: meter.message(probeCount) });
           break analyse;
         }
-        analysis = analyseProbe(probe, ctx);
+        analysis = analyseProbe(probe, ctx, { closest: () => meter.spelling() });
         byText.set(probe.raw, analysis);
       }
       analyses.set(probe, analysis);

@@ -555,12 +555,12 @@ function patternDiagnostics(program: BpfProgram, target: AttachTarget, report: A
 // ---- entry point ----
 
 /** Diagnostics of one program (exported for the check verb and tests). */
-export function programDiagnostics(doc: CDocumentLike, program: BpfProgram, ctx: FeatureContext): Diagnostic[] {
+export function programDiagnostics(doc: CDocumentLike, program: BpfProgram, ctx: FeatureContext, meter?: WorkMeter): Diagnostic[] {
   const target = programTarget(program);
   if (!target || !ctx.targets.length) return [];
   const { all, codes } = suppressedCodes(program);
   if (all) return [];
-  const report = attachReport(target, ctx);
+  const report = attachReport(target, ctx, { closest: meter ? () => meter.spelling() : true });
   // A placeholder retargeted at load time names no real function on any kernel.
   if (isPlaceholderName(target.name) && report.kernels.every((v) => !v.assessment.found)) return [];
   const out: Diagnostic[] = [];
@@ -599,12 +599,17 @@ export function diagnosticsC(doc: CDocumentLike, ctx: FeatureContext): Diagnosti
       }
       break;
     }
-    const found = programDiagnostics(doc, program, ctx);
-    if (key !== undefined) memo.set(key, found);
+    const skipped = meter.spellingSkipped;
+    const found = programDiagnostics(doc, program, ctx, meter);
+    // Without its spelling suggestions (the run's budget) the result is not final: not memoised.
+    if (key !== undefined && meter.spellingSkipped === skipped) memo.set(key, found);
     out.push(...found);
   }
   return out;
 }
+
+/** Characters of program text a memo key holds at most (real programs: a few kB). */
+const MAX_PROGRAM_KEY = 64 * 1024;
 
 /** The program's own text with its position; undefined when the document has no line map. */
 function programKey(doc: CDocumentLike, program: BpfProgram, configKey: string): string | undefined {
@@ -614,5 +619,10 @@ function programKey(doc: CDocumentLike, program: BpfProgram, configKey: string):
   // From the line before SEC (where a suppression comment may stand) to the end of the body.
   const start = { line: Math.max(0, program.secRange.start.line - 1), character: 0 };
   const end = program.bodyRange?.end ?? program.handler?.headerRange.end ?? program.secRange.end;
-  return `${configKey}|${start.line}|${program.conditions.join('\u0001')}|${text.slice(lines.offsetAt(start), lines.offsetAt(end))}`;
+  const from = lines.offsetAt(start);
+  const to = lines.offsetAt(end);
+  // A key is hashed on every lookup: one that spans a huge line (100,000 SEC() on one line share
+  // one handler) would make each run quadratic. Such programs are simply not memoised.
+  if (to - from > MAX_PROGRAM_KEY) return undefined;
+  return `${configKey}|${start.line}|${program.conditions.join('\u0001')}|${text.slice(from, to)}`;
 }
