@@ -237,12 +237,36 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
     if (old) clearTimeout(old);
     const cost = lastCostMs.get(uri);
     const delay = delayMs ?? (cost === undefined ? diagnosticsDelayMs : cost <= CHEAP_RUN_MS ? 0 : Math.min(diagnosticsDelayMs, cost));
-    pending.set(uri, setTimeout(() => {
+    const generation = (generations.get(uri) ?? 0) + 1;
+    generations.set(uri, generation);
+    pending.set(uri, setTimeout(() => whenQuiet(() => {
       // Before the first settings are applied there is nothing to run on; applying them
       // schedules every open document again, after the requests that were waiting (a first
       // completion should not wait behind a first diagnostics run).
-      if (isReady) publishDiagnostics(uri);
-    }, delay));
+      if (isReady && generations.get(uri) === generation) publishDiagnostics(uri);
+    }), delay));
+  };
+  /** The latest scheduling of each document's diagnostics (a run waiting in whenQuiet for an
+   *  older one is dropped). */
+  const generations = new Map<string, number>();
+
+  /** Requests and notifications handled so far (see whenQuiet). */
+  let handledMessages = 0;
+  /** Runs `run` once the messages already received are handled: vscode-jsonrpc hands them to the
+   *  handlers one per setImmediate, and a timer that is due runs before the next one. So a
+   *  diagnostics pass (hundreds of milliseconds on a huge file) would run ahead of a completion
+   *  sent with the edit; each hop here lets the next message through, until a hop sees none. */
+  const whenQuiet = (run: () => void) => {
+    let seen = -1;
+    const hop = () => {
+      if (seen === handledMessages) {
+        run();
+        return;
+      }
+      seen = handledMessages;
+      setImmediate(hop);
+    };
+    hop();
   };
 
   // ---- settings ----
@@ -359,9 +383,12 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
   // ---- documents ----
 
   connection.onDidOpenTextDocument(({ textDocument: t }) => {
+    handledMessages++;
     try {
       services.documents.open(t.uri, t.languageId, t.version, t.text);
       openUris.add(t.uri);
+      // At once, but after the requests that came with the open (whenQuiet): a completion sent
+      // into a huge file waits for the document model, not for its diagnostics.
       scheduleDiagnostics(t.uri, 0);
     } catch (e) {
       logError(`open ${t.uri} failed: ${errorText(e)}`);
@@ -369,6 +396,7 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
   });
 
   connection.onDidChangeTextDocument(({ textDocument: t, contentChanges }) => {
+    handledMessages++;
     try {
       const current = services.documents.get(t.uri)?.version;
       // Versions only grow; a late or duplicated change must not be applied over newer text.
@@ -408,6 +436,7 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
     empty: R,
     run: (doc: D, params: P, ctx: FeatureContext) => R | null | undefined,
   ) => async (params: P, token: CancellationToken): Promise<R> => {
+    handledMessages++;
     requireInitialized(name);
     const uri = (params as { textDocument?: { uri?: unknown } } | null)?.textDocument?.uri;
     if (typeof uri !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, `${name}: params.textDocument.uri is missing`);
@@ -440,6 +469,7 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
   /** Guards a custom request the same way. */
   const guarded = <P, R>(name: string, empty: () => R, run: (params: P, token: CancellationToken) => R | Promise<R>) =>
     async (params: P, token: CancellationToken): Promise<R> => {
+      handledMessages++;
       requireInitialized(name);
       await ready;
       try {

@@ -122,20 +122,26 @@ describe('wildcards over whole kernels', { timeout: 5 * HANG }, () => {
       await server.waitForDiagnostics(plain, (p) => p.version === 1, HANG);
       const wildBt = pathToFileURL(path.join(tmp, 'wild.bt')).href;
       const wildC = pathToFileURL(path.join(tmp, 'wild.bpf.c')).href;
-      await server.open(wildBt, BT, 'bpftrace');
-      await server.open(wildC, C, 'c');
-      // Requests sent right behind the opens, on the documents being analysed and on another.
+      // The opens and the requests go out together, as an editor sends them: the requests must
+      // be answered first, not behind the diagnostics passes the opens start (server.ts whenQuiet).
+      const order: string[] = [];
+      const opened = [server.open(wildBt, BT, 'bpftrace'), server.open(wildC, C, 'c')];
+      const diagnosed = [
+        server.waitForDiagnostics(wildBt, (p) => p.version === 1, HANG).then((p) => { order.push('diagnostics'); return p; }),
+        server.waitForDiagnostics(wildC, (p) => p.version === 1, HANG).then((p) => { order.push('diagnostics'); return p; }),
+      ];
       const asked = [
         server.request<Hover | null>('textDocument/hover', { textDocument: { uri: plain }, position: { line: 0, character: 9 } }, HANG),
         server.request<Hover | null>('textDocument/hover', { textDocument: { uri: wildBt }, position: { line: 0, character: 8 } }, HANG),
         server.request('textDocument/completion', { textDocument: { uri: wildBt }, position: { line: 2, character: 10 } }, HANG),
         server.request<Hover | null>('textDocument/hover', { textDocument: { uri: wildC }, position: { line: 9, character: 12 } }, HANG),
         server.request('bpfAtlas/listKernels', {}, HANG),
-      ];
+      ].map((p) => p.then((r) => { order.push('answer'); return r; }));
+      await Promise.all(opened);
       const answers = await Promise.all(asked);
       assert.match(JSON.stringify(answers[0]), /vfs_read/, 'the other document hovers as usual');
-      const bt = await server.waitForDiagnostics(wildBt, (p) => p.version === 1, HANG);
-      const c = await server.waitForDiagnostics(wildC, (p) => p.version === 1, HANG);
+      const [bt, c] = await Promise.all(diagnosed);
+      assert.deepEqual(order, [...asked.map(() => 'answer'), 'diagnostics', 'diagnostics'], 'every request answered before the wildcard documents were analysed');
       const codes = (ds: Diagnostic[]) => ds.map((d) => d.code);
       assert.ok(codes(bt.diagnostics).includes('pattern-matches') && codes(bt.diagnostics).includes('probe-limit'), JSON.stringify(bt.diagnostics.map((d) => d.message)));
       assert.ok(codes(c.diagnostics).includes('absent') && codes(c.diagnostics).includes('pattern-matches'), JSON.stringify(c.diagnostics.map((d) => d.message)));
