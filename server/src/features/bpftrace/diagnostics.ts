@@ -1,5 +1,5 @@
 // bpftrace diagnostics: syntax problems from the parser, then, per probe, the same hazard taxonomy
-// and codes as the libbpf C diagnostics (the verdicts come from features/attachReport.ts), plus
+// and codes as the libbpf C diagnostics (the verdicts come from analysis/verdicts.ts), plus
 // what is particular to bpftrace: wildcard expansion per target kernel, probe lists where a
 // sibling probe covers a kernel, `args` fields missing on some targets, `retval` where the probe
 // has none, and hints towards a stable alternative. Suppression: `// bpf-atlas-ignore` or
@@ -20,7 +20,7 @@ import { codeDocsHref, diagnosticCodes } from '../shared/diagnosticCodes';
 import type { FeatureContext } from '../shared/context';
 import { cTypeKey } from '../../model/cTypes';
 import { WorkMeter } from '../shared/workBudget';
-import { analyseProbe, type ProbeAnalysis, type WildcardOnKernel } from './analysis';
+import { analyseProbe, closestRewrites, type ProbeAnalysis, type WildcardOnKernel } from './analysis';
 import { argsOn, btModelOf, hasRetval, kernelOf, paramPerKernel, type BtDocumentLike } from './common';
 
 export const BT_SOURCE = 'bpf-atlas';
@@ -194,10 +194,17 @@ function exactDiagnostics(c: Collector, ctx: FeatureContext, analyses: Map<BtPro
       .map(({ k, hazards }) => `${label(ctx, k.kernel)}: ${hazards.map((h) => h.message).join(' ')}`);
     if (detail.length) parts.push(detail.join(' '));
     // fentry does not see inlined calls either: offer it for attach failures, not for misses.
-    const fix = analysis.rewrites.find((r) => status === 'error' || !/\b(fentry|fexit):/.test(r.newText));
+    const usable = (r: { newText: string }) => status === 'error' || !/\b(fentry|fexit):/.test(r.newText);
+    let rewrites = analysis.rewrites;
+    let fix = rewrites.find(usable);
+    // The closest names come last: searched only when the message would name them.
+    if (status !== 'info' && (!fix || fix.reason === 'closest')) {
+      rewrites = [...rewrites, ...closestRewrites(analysis, ctx)];
+      fix = rewrites.find(usable);
+    }
     if (fix && status !== 'info') {
       parts.push(fix.reason === 'closest'
-        ? `Did you mean ${list(analysis.rewrites.filter((r) => r.reason === 'closest').map((r) => r.newText))}?`
+        ? `Did you mean ${list(rewrites.filter((r) => r.reason === 'closest').map((r) => r.newText))}?`
         : `Suggested: ${fix.newText}.`);
     }
     else if (report.partialAlternatives.length) {
@@ -404,7 +411,7 @@ export function diagnosticsBpftrace(doc: BtDocumentLike, ctx: FeatureContext): D
           if (meter.exhausted) c.out.push({ range: probe.range, severity: DiagnosticSeverity.Information, source: BT_SOURCE, message: meter.message(probeCount) });
           break analyse;
         }
-        analysis = analyseProbe(probe, ctx, { closest: () => meter.spelling() });
+        analysis = analyseProbe(probe, ctx);
         byText.set(probe.raw, analysis);
       }
       analyses.set(probe, analysis);

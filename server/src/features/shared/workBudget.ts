@@ -2,7 +2,7 @@
 // hold the server for seconds: the dialects' diagnostics count the attach points they analyse and
 // watch the clock, stop when either limit is reached (or the request is cancelled), and end with
 // one information diagnostic saying how far they got and why. Reports are memoised
-// (attachReport.ts), so the next run over the same document gets further.
+// (analysis/report.ts, in the one cache), so the next run over the same document gets further.
 
 import { performance } from 'node:perf_hooks';
 
@@ -15,15 +15,9 @@ export interface WorkBudget {
    *  get the same answer on a slow or busy machine, and loading a kernel on the first request
    *  does not cut it short. */
   minAttachPoints: number;
-  /** Spelling searches always run (analysis/closest.ts: an edit-distance scan of every name of a
-   *  kind, ~25 ms over a 275,000-function kernel); more run only while the run is within maxMs.
-   *  Past that a name missing everywhere is reported without suggestions, which a later run adds
-   *  (a run that spent its time is followed by another). Keeps a file of thousands of misspelt
-   *  names from spending seconds in one run even within minAttachPoints. */
-  minSpellingSearches: number;
 }
 
-export const DEFAULT_WORK_BUDGET: WorkBudget = { maxAttachPoints: 1000, maxMs: 500, minAttachPoints: 100, minSpellingSearches: 5 };
+export const DEFAULT_WORK_BUDGET: WorkBudget = { maxAttachPoints: 1000, maxMs: 500, minAttachPoints: 100 };
 
 export class WorkMeter {
   private readonly started = performance.now();
@@ -46,21 +40,6 @@ export class WorkMeter {
     if (this.stoppedBecause) return false;
     this.analysed++;
     return true;
-  }
-
-  /** Spelling searches run, and those refused for the budget (results then lack suggestions and
-   *  must not be memoised as final). */
-  spellingSearches = 0;
-  spellingSkipped = 0;
-
-  /** Whether one more spelling search fits in this run. */
-  spelling(): boolean {
-    if (this.spellingSearches < this.limits.minSpellingSearches || performance.now() - this.started <= this.limits.maxMs) {
-      this.spellingSearches++;
-      return true;
-    }
-    this.spellingSkipped++;
-    return false;
   }
 
   /** Whether the stop deserves a diagnostic (a cancelled run is discarded, not shown). */
