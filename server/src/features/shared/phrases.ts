@@ -45,13 +45,61 @@ export function groupByPhrase<T>(items: readonly T[], phraseOf: (item: T) => str
   return groups;
 }
 
-/** `a`, `a and b`, `a, b and c`; past `max` names, `a, b and 3 more`. */
+/** `a`, `a and b`, `a, b and c`; more than one past `max` names: `a, b and 3 more`. */
 export function kernelList(kernels: readonly string[], max = 3): string {
-  const shown = kernels.length > max ? [...kernels.slice(0, max - 1), `${kernels.length - (max - 1)} more`] : [...kernels];
+  const shown = kernels.length > max + 1 ? [...kernels.slice(0, Math.max(1, max)), `${kernels.length - Math.max(1, max)} more`] : [...kernels];
   return shown.length <= 1 ? shown.join('') : `${shown.slice(0, -1).join(', ')} and ${shown[shown.length - 1]}`;
 }
 
 /** `debian-12 (fully inlined)`, `debian-11 and debian-13 (absent)`: groups, each kernel once. */
 export function groupedKernels(groups: readonly { phrase: string; kernels: string[] }[], max = 3): string {
   return groups.map((g) => (g.phrase ? `${kernelList(g.kernels, max)} (${g.phrase})` : kernelList(g.kernels, max))).join(', ');
+}
+
+// ---- diagnostic messages ----
+
+/** A diagnostic message is one plain sentence of at most this many characters; what does not fit
+ *  (per-kernel detail, notes, reports) goes to related information and the hover. */
+export const MAX_MESSAGE = 200;
+
+/** The first variant that fits MAX_MESSAGE, the variants going from the most to the least detailed;
+ *  the last one is cut at a word when even it is too long (a pathological name). */
+export function fitMessage(...variants: string[]): string {
+  for (const v of variants) if (v.length <= MAX_MESSAGE) return v;
+  const last = variants[variants.length - 1] ?? '';
+  const cut = last.slice(0, MAX_MESSAGE - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${space > MAX_MESSAGE / 2 ? cut.slice(0, space) : cut}…`;
+}
+
+/** What happens on some kernels, grouped by why: `cannot attach on` + [{phrase, kernels}]. */
+export interface AttachClause {
+  verb: string;
+  groups: { phrase: string; kernels: string[] }[];
+}
+
+function joinClauses(parts: readonly string[]): string {
+  return parts.length <= 1 ? parts.join('') : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
+}
+
+/**
+ * One sentence on an attach point over the target kernels: `kprobe/x cannot attach on debian-12
+ * (fully inlined) and misses calls on ubuntu-22.04 (partially inlined); tp_btf/y works on every
+ * target.` Each kernel must be in one clause only (the caller puts it where its worst hazard is).
+ * Shorter forms are used when it does not fit: fewer kernel names, no tail, then counts only.
+ */
+export function attachMessage(subject: string, clauses: readonly AttachClause[], total: number, tail?: string): string {
+  const named = (max: number) => clauses.map((c) => `${c.verb} ${groupedKernels(c.groups, max)}`);
+  const counted = clauses.map((c) => {
+    const n = c.groups.reduce((sum, g) => sum + g.kernels.length, 0);
+    return `${c.verb} ${n} of ${total} target${total === 1 ? '' : 's'}`;
+  });
+  const sentence = (parts: readonly string[], withTail: boolean) => `${subject} ${joinClauses(parts)}${withTail && tail ? `; ${tail}` : ''}.`;
+  return fitMessage(
+    sentence(named(3), true),
+    sentence(named(3), false),
+    sentence(named(1), true),
+    sentence(named(1), false),
+    sentence(counted, false),
+  );
 }
