@@ -20,7 +20,7 @@ import type { ServerServices } from './lsp/types';
 import type { Knowledge } from './knowledge/types';
 import { builtinSectionResolver, type SectionResolver } from './syntax/cModel';
 import { type AnalyzedDocument, DocumentStore } from './syntax/documents';
-import { loadCParser } from './syntax/parser';
+import { loadCParser, loadPythonParser } from './syntax/parser';
 
 export interface ServicesOptions {
   /** The bundled data folder; default dataDir(). */
@@ -44,7 +44,8 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
       return builtinSectionResolver(section);
     }
   };
-  const documents = new DocumentStore({ parser: await loadCParser(), resolveSection });
+  // Python documents: only tools that import bcc get a model (and so diagnostics or hovers).
+  const documents = new DocumentStore({ parser: await loadCParser(), pythonParser: await loadPythonParser(), resolveSection });
 
   const atlases = new AtlasConfigurator({ dataDir: dir, sysRoot: options.sysRoot, cacheDir: options.cacheDir });
 

@@ -1,5 +1,6 @@
-// The house rule for diagnostic messages, checked over every diagnostic the fixtures produce: every
-// C, bpftrace and BCC fixture the feature and check tests use, on the target sets users pick (one
+// The house rule for diagnostic messages, checked over every diagnostic the fixtures produce from
+// all four producers (C attach points, C load checks, bpftrace probes, BCC attach calls): every C,
+// bpftrace and BCC fixture the feature and check tests use, on the target sets users pick (one
 // kernel, the Debian kernels, the Ubuntu LTS kernels, and every bundled kernel at once, which makes
 // the longest kernel lists). A message is one plain sentence of at most 200 characters and names
 // each kernel at most once; the per-kernel detail is in the related information.
@@ -10,7 +11,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import type { Diagnostic } from 'vscode-languageserver';
 import { diagnostics } from '../../server/src/features/diagnostics';
-import { MAX_MESSAGE } from '../../server/src/features/shared/phrases';
+import { MAX_MESSAGE, namesEachOnce } from '../../server/src/features/shared/phrases';
 import { featureContext, openFixture, repoRoot, stripMarkers } from './fixture';
 
 const FIXTURE_DIRS = ['c', 'bt', 'bcc', 'check/tools', 'check/broken'];
@@ -24,13 +25,18 @@ function fixtureFiles(): string[] {
   });
 }
 
-/** How often each kernel id stands in `message` as a whole name (`ubuntu-20.04` is not counted in
- *  `ubuntu-20.04-arm64`). */
+/** The kernel ids `message` names more than once (as whole names: `ubuntu-20.04` is not counted
+ *  in `ubuntu-20.04-arm64`). */
 function namedTwice(message: string, ids: readonly string[]): string[] {
-  return ids.filter((id) => {
-    const re = new RegExp(`(?<![\\w.-])${id.replace(/[.]/g, '\\.')}(?![\\w-]|\\.\\d)`, 'g');
-    return (message.match(re) ?? []).length > 1;
-  });
+  return ids.filter((id) => !namesEachOnce(message, [id]));
+}
+
+/** Which producer a diagnostic comes from: the four families the rule must hold for. */
+const LOAD_CODES = new Set(['helper-unavailable', 'helper-not-allowed', 'kfunc-unavailable', 'kfunc-not-allowed', 'map-type-unavailable', 'prog-type-unavailable']);
+function family(file: string, code: unknown): string {
+  if (file.endsWith('.bt')) return 'bpftrace';
+  if (file.endsWith('.py')) return 'bcc';
+  return LOAD_CODES.has(String(code)) ? 'load' : 'c';
 }
 
 /** One sentence: no sentence end followed by another sentence inside it. */
@@ -49,6 +55,7 @@ test('every diagnostic of the fixtures: one sentence, at most 200 characters, ea
   const problems: string[] = [];
   let checked = 0;
   const seen = new Set<string>();
+  const families = new Map<string, number>();
   for (const file of fixtureFiles()) {
     const source = fs.readFileSync(path.join(repoRoot(), 'test/fixtures', file), 'latin1');
     const doc = await openFixture(stripMarkers(Buffer.from(source, 'latin1').toString('utf8'), file));
@@ -62,6 +69,8 @@ test('every diagnostic of the fixtures: one sentence, at most 200 characters, ea
       }
       for (const d of found) {
         checked++;
+        const fam = family(file, d.code);
+        families.set(fam, (families.get(fam) ?? 0) + 1);
         if (seen.has(d.message)) continue;
         seen.add(d.message);
         const where = `${file} [${d.code}] on ${targets.length === all.length ? 'every kernel' : targets.join(',')}`;
@@ -73,6 +82,8 @@ test('every diagnostic of the fixtures: one sentence, at most 200 characters, ea
     }
   }
   assert.ok(checked > 100, `enough diagnostics to judge (${checked})`);
+  // The rule holds for every producer: C attach points, load checks, bpftrace and BCC.
+  for (const fam of ['c', 'load', 'bpftrace', 'bcc']) assert.ok((families.get(fam) ?? 0) > 0, `${fam} diagnostics judged: ${JSON.stringify([...families])}`);
   assert.deepEqual(problems, []);
 });
 

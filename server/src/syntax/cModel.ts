@@ -234,6 +234,64 @@ function isIdentPart(c: number): boolean {
   return isIdentStart(c) || (c >= 48 && c <= 57);
 }
 
+/** Records the `//` or `/*` comment at `i` (an unclosed block comment runs to the end); returns
+ *  the offset after it. */
+function lexComment(text: string, i: number, comments: Comment[]): number {
+  let j: number;
+  if (text.charCodeAt(i + 1) === 42) {
+    const close = text.indexOf('*/', i + 2);
+    j = close < 0 ? text.length : close + 2;
+  } else {
+    j = i;
+    while (j < text.length && text.charCodeAt(j) !== 10) j++;
+  }
+  comments.push({ text: text.slice(i, j), start: i, end: j });
+  return j;
+}
+
+/** The end of the preprocessor directive at `i`: up to an unescaped line end. Comments inside are
+ *  kept as comments. */
+function lexDirective(text: string, i: number, comments: Comment[]): number {
+  const n = text.length;
+  let j = i;
+  while (j < n) {
+    const d = text.charCodeAt(j);
+    if (d === 10) {
+      let k = j - 1;
+      if (k >= i && text.charCodeAt(k) === 13) k--;
+      if (k >= i && text.charCodeAt(k) === 92) { j++; continue; }
+      break;
+    }
+    if (d === 47 && text.charCodeAt(j + 1) === 42) {
+      j = lexComment(text, j, comments);
+      continue;
+    }
+    if (d === 47 && text.charCodeAt(j + 1) === 47) {
+      j = lexComment(text, j, comments);
+      break;
+    }
+    j++;
+  }
+  return j;
+}
+
+/** The string or char literal at `i`, ending at its closing quote or (unterminated) the line end. */
+function lexQuoted(text: string, i: number): Token {
+  const n = text.length;
+  const c = text.charCodeAt(i);
+  let j = i + 1;
+  let closed = false;
+  while (j < n) {
+    const d = text.charCodeAt(j);
+    if (d === 92) { j += 2; continue; }
+    if (d === 10) break;
+    if (d === c) { closed = true; j++; break; }
+    j++;
+  }
+  if (j > n) j = n;
+  return { kind: c === 34 ? 'string' : 'char', text: text.slice(i, j), start: i, end: j, closed };
+}
+
 /** A forgiving C lexer: comments, preprocessor lines (with continuations), strings that may be
  *  unterminated (they end at the line end), identifiers, numbers and punctuation. */
 export function lex(text: string): Lexed {
@@ -247,65 +305,21 @@ export function lex(text: string): Lexed {
     const c = text.charCodeAt(i);
     if (c === 10) { lineStart = true; i++; continue; }
     if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11) { i++; continue; }
-    if (c === 47 && text.charCodeAt(i + 1) === 47) {
-      let j = i;
-      while (j < n && text.charCodeAt(j) !== 10) j++;
-      comments.push({ text: text.slice(i, j), start: i, end: j });
-      i = j;
-      continue;
-    }
-    if (c === 47 && text.charCodeAt(i + 1) === 42) {
-      const close = text.indexOf('*/', i + 2);
-      const j = close < 0 ? n : close + 2;
-      comments.push({ text: text.slice(i, j), start: i, end: j });
-      i = j;
+    if (c === 47 && (text.charCodeAt(i + 1) === 47 || text.charCodeAt(i + 1) === 42)) {
+      i = lexComment(text, i, comments);
       continue;
     }
     if (c === 35 && lineStart) {
-      // Preprocessor directive: up to an unescaped line end; comments inside are kept as comments.
-      let j = i;
-      while (j < n) {
-        const d = text.charCodeAt(j);
-        if (d === 10) {
-          let k = j - 1;
-          if (k >= i && text.charCodeAt(k) === 13) k--;
-          if (k >= i && text.charCodeAt(k) === 92) { j++; continue; }
-          break;
-        }
-        if (d === 47 && text.charCodeAt(j + 1) === 42) {
-          const close = text.indexOf('*/', j + 2);
-          const e = close < 0 ? n : close + 2;
-          comments.push({ text: text.slice(j, e), start: j, end: e });
-          j = e;
-          continue;
-        }
-        if (d === 47 && text.charCodeAt(j + 1) === 47) {
-          let e = j;
-          while (e < n && text.charCodeAt(e) !== 10) e++;
-          comments.push({ text: text.slice(j, e), start: j, end: e });
-          j = e;
-          break;
-        }
-        j++;
-      }
+      const j = lexDirective(text, i, comments);
       directives.push({ text: text.slice(i, j), start: i, end: j });
       i = j;
       continue;
     }
     lineStart = false;
     if (c === 34 || c === 39) {
-      let j = i + 1;
-      let closed = false;
-      while (j < n) {
-        const d = text.charCodeAt(j);
-        if (d === 92) { j += 2; continue; }
-        if (d === 10) break;
-        if (d === c) { closed = true; j++; break; }
-        j++;
-      }
-      if (j > n) j = n;
-      tokens.push({ kind: c === 34 ? 'string' : 'char', text: text.slice(i, j), start: i, end: j, closed });
-      i = j;
+      const token = lexQuoted(text, i);
+      tokens.push(token);
+      i = token.end;
       continue;
     }
     if (isIdentStart(c)) {
@@ -363,9 +377,9 @@ function dataDeclaration(tokens: Token[], sec: RawSection, section: string, line
     k--;
   }
   while (k >= 0 && tokens[k].kind === 'ident' && !NOT_A_HANDLER_NAME.has(tokens[k].text)) k--;
-  first = k + 1;
+  first = Math.max(0, k + 1);
   // Forwards to the `;` that ends it, over an initialiser's braces.
-  let end = Math.max(nameIdx, sec.afterIndex - 1);
+  let end = Math.min(Math.max(nameIdx, sec.afterIndex - 1), tokens.length - 1);
   let depth = 0;
   for (let j = end + 1; j < tokens.length; j++) {
     const t = tokens[j].text;
@@ -664,9 +678,22 @@ function scanHeader(text: string, tokens: Token[], from: number, sectionStarts: 
     close = open + 1;
     while (close < tokens.length && !['{', ';', '}'].includes(tokens[close].text) && close < nextSectionToken) close++;
   }
+  const retToks = tokens.slice(typeStart, k).filter((t) => t.text !== 'static' && t.text !== 'inline');
+  res.handler = buildHandler(text, tokens, { nameTok, open, close, paramsClosed, retToks }, lines);
+  const afterHeader = paramsClosed ? close + 1 : close;
+  if (tokens[afterHeader]?.text === '{') {
+    res.bodyStart = tokens[afterHeader].start;
+    res.bodyEnd = bodyEnd(text, tokens, afterHeader, nextSectionToken);
+  }
+  return res;
+}
+
+/** The handler from its header tokens: a macro (`BPF_PROG(name, args...)`) or a plain function. */
+function buildHandler(text: string, tokens: Token[], h: { nameTok: Token; open: number; close: number; paramsClosed: boolean; retToks: Token[] },
+  lines: LineMap): Handler {
+  const { nameTok, open, close, paramsClosed, retToks } = h;
   const macro = (HANDLER_MACROS as readonly string[]).includes(nameTok.text) ? nameTok.text as HandlerMacro : undefined;
   const parts = splitParams(tokens, open, close);
-  const retToks = tokens.slice(typeStart, k).filter((t) => t.text !== 'static' && t.text !== 'inline');
   const endOffset = paramsClosed ? tokens[close].end : (tokens[close - 1] ?? tokens[open]).end;
   let handler: Handler;
   if (macro) {
@@ -696,24 +723,18 @@ function scanHeader(text: string, tokens: Token[], from: number, sectionStarts: 
       headerRange: lines.range((retToks[0] ?? nameTok).start, endOffset),
     };
   }
-  res.handler = handler;
-  const afterHeader = paramsClosed ? close + 1 : close;
-  if (tokens[afterHeader]?.text === '{') {
-    res.bodyStart = tokens[afterHeader].start;
-    let depth = 0;
-    let end = -1;
-    for (let j = afterHeader; j < tokens.length; j++) {
-      if (j >= nextSectionToken) break;
-      if (tokens[j].text === '{') depth++;
-      else if (tokens[j].text === '}') { depth--; if (depth === 0) { end = tokens[j].end; break; } }
-    }
-    if (end < 0) {
-      // Unclosed body (typing in progress): up to the next section or the end of the file.
-      end = nextSectionToken < tokens.length ? tokens[nextSectionToken - 1].end : text.length;
-    }
-    res.bodyEnd = end;
+  return handler;
+}
+
+/** The end offset of the body whose `{` is token `open`: its matching `}`, or, unclosed (typing in
+ *  progress), up to the next section or the end of the file. */
+function bodyEnd(text: string, tokens: Token[], open: number, nextSectionToken: number): number {
+  let depth = 0;
+  for (let j = open; j < tokens.length && j < nextSectionToken; j++) {
+    if (tokens[j].text === '{') depth++;
+    else if (tokens[j].text === '}') { depth--; if (depth === 0) return tokens[j].end; }
   }
-  return res;
+  return nextSectionToken < tokens.length ? tokens[nextSectionToken - 1].end : text.length;
 }
 
 /** Preprocessor conditions enclosing each offset: a stack walk over the directives. Asked in

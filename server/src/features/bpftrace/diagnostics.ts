@@ -19,7 +19,7 @@ import type { FeatureContext } from '../shared/context';
 import { cTypeKey } from '../../model/cTypes';
 import { type AttachClause, attachMessage, fitMessage, groupByPhrase, hazardPhrase, kernelList } from '../shared/phrases';
 import { WorkMeter } from '../shared/workBudget';
-import { analyseProbe, type ProbeAnalysis, type WildcardOnKernel } from './analysis';
+import { analyseProbe, closestRewrites, type ProbeAnalysis, type WildcardOnKernel } from './analysis';
 import { argsOn, btModelOf, hasRetval, kernelOf, paramPerKernel, type BtDocumentLike } from './common';
 
 export const BT_SOURCE = 'bpf-atlas';
@@ -189,10 +189,17 @@ function exactDiagnostics(c: Collector, ctx: FeatureContext, analyses: Map<BtPro
     ].filter((x) => x.groups.length);
     if (!clauses.length && report.unknownOn.length) clauses.push({ verb: 'cannot be fully judged on', groups: [{ phrase: '', kernels: report.unknownOn }] });
     // fentry does not see inlined calls either: offer it for attach failures, not for misses.
-    const fix = analysis.rewrites.find((r) => status === 'error' || !/\b(fentry|fexit):/.test(r.newText));
+    const usable = (r: { newText: string }) => status === 'error' || !/\b(fentry|fexit):/.test(r.newText);
+    let rewrites = analysis.rewrites;
+    let fix = rewrites.find(usable);
+    // The closest names come last: searched only when the message would name them.
+    if (status !== 'info' && (!fix || fix.reason === 'closest')) {
+      rewrites = [...rewrites, ...closestRewrites(analysis, ctx)];
+      fix = rewrites.find(usable);
+    }
     let tail: string | undefined;
     if (fix && status !== 'info') {
-      const closest = analysis.rewrites.filter((r) => r.reason === 'closest').map((r) => r.newText);
+      const closest = rewrites.filter((r) => r.reason === 'closest').map((r) => r.newText);
       tail = fix.reason === 'closest' ? `did you mean ${list(closest, 3)}?` : `use ${fix.newText}`;
     } else if (report.partialAlternatives.length) {
       const p = report.partialAlternatives[0];

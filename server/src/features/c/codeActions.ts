@@ -20,7 +20,7 @@ import { sectionOf } from '../../model/targets';
 import type { BpfProgram, Handler } from '../../syntax/cModel';
 import type { StableAlternative } from '../../analysis/alternatives';
 import { firstKernelWith } from '../../analysis/kernels';
-import { attachReport, type AttachReport } from '../../analysis/report';
+import { attachReport, suggestedNames, type AttachReport } from '../../analysis/report';
 import { programTarget } from '../../analysis/targets';
 import type { FeatureContext } from '../shared/context';
 import { DIAGNOSTIC_SOURCE, macrosFor, versionAtLeast, type CDocumentLike } from './diagnostics';
@@ -315,7 +315,7 @@ function fixesFor(doc: CDocumentLike, program: BpfProgram, target: AttachTarget,
 
   // A misspelt name: the closest names present on every target.
   if (allAbsent && nameRange) {
-    report.closest.slice(0, 3).forEach((name, i) => {
+    suggestedNames(report, ctx).slice(0, 3).forEach((name, i) => {
       fixes.push({ title: `Change to ${name} (exists on ${ctx.targets.join(', ')})`, edits: [{ range: nameRange, newText: name }], rank: 1 + i, family: 'typo' });
     });
   }

@@ -19,12 +19,12 @@ import { hasCompilerSuffix } from '../../model/symbols';
 import { sectionOf } from '../../model/targets';
 import type { Evidence } from '../../knowledge/types';
 import type { SeverityOverride } from '../../settings';
-import type { BpfProgram, CModel, HandlerParam } from '../../syntax/cModel';
+import type { BpfProgram, CModel, CtxAccess, HandlerParam } from '../../syntax/cModel';
 import { syscallOfWrapper, type StableAlternative } from '../../analysis/alternatives';
 import { hookParams } from '../../analysis/hooks';
 import { kernelOf } from '../../analysis/kernels';
-import { attachReport, type AttachReport } from '../../analysis/report';
-import { programTarget } from '../../analysis/targets';
+import { attachReport, missingEverywhere, suggestedNames, type AttachReport } from '../../analysis/report';
+import { isPlaceholderName, programTarget } from '../../analysis/targets';
 import { verdictLine, type KernelVerdict } from '../../analysis/verdicts';
 import { codeDocsHref, diagnosticCodes } from '../shared/diagnosticCodes';
 import { type AttachClause, attachMessage, fitMessage, groupByPhrase, hazardPhrase, kernelList } from '../shared/phrases';
@@ -47,11 +47,6 @@ export interface DiagnosticData {
   kernels: string[];
 }
 
-/** Names that libbpf-tools and similar loaders use for programs retargeted at load time with
- *  bpf_program__set_attach_target() (fsslower's `dummy_file_read`, `dummy_fentry`...). */
-export function isPlaceholderName(name: string): boolean {
-  return /(^|_)(dummy|placeholder|stub)(_|$)/i.test(name) || /^dummy/i.test(name);
-}
 
 // ---- severities ----
 
@@ -131,7 +126,16 @@ function evidenceFor(ctx: FeatureContext, subject: string): readonly Evidence[] 
 
 const RANK: Record<number, number> = { 1: 4, 2: 3, 3: 2, 4: 1 };
 
-function attachDiagnostic(doc: CDocumentLike, program: BpfProgram, target: AttachTarget, report: AttachReport,
+/** Where an attach point is written, for its diagnostic: the section-style name the message
+ *  speaks of (`kprobe/vfs_read`) and the range it lands on. A BpfProgram is one; the BCC dialect
+ *  makes one for each of its attach points. */
+export interface AttachSite {
+  section: string;
+  sectionRange: Range;
+}
+
+/** The one diagnostic of an attach point over the target kernels (libbpf C, BCC). */
+export function attachDiagnostic(doc: { uri: string }, program: AttachSite, target: AttachTarget, report: AttachReport,
   ctx: FeatureContext, suppressed: Set<string>): Diagnostic | undefined {
   const entries: KernelEntry[] = report.kernels.map((v) => ({
     kernel: v.kernel,
@@ -159,8 +163,9 @@ function attachDiagnostic(doc: CDocumentLike, program: BpfProgram, target: Attac
     { verb: target.kind.startsWith('k') ? 'misses calls on' : 'needs care on', groups: clauseGroups(entries, DiagnosticSeverity.Warning) },
     { verb: 'has notes on', groups: [...clauseGroups(entries, DiagnosticSeverity.Information), ...clauseGroups(entries, DiagnosticSeverity.Hint)] },
   ].filter((c) => c.groups.length);
-  const allAbsent = report.kernels.every((v) => !v.assessment.found);
-  const tail = allAbsent && report.closest.length ? `did you mean ${report.closest.slice(0, 3).join(', ')}?` : alternativeClause(report);
+  // Names are suggested only for a target found on no target kernel (elsewhere it is not misspelt).
+  const closest = missingEverywhere(report) ? suggestedNames(report, ctx) : [];
+  const tail = closest.length ? `did you mean ${closest.slice(0, 3).join(', ')}?` : alternativeClause(report);
   const message = attachMessage(section, clauses, report.kernels.length, tail).replace(/\?\.$/, '?');
   const data: DiagnosticData = { section, target, kernels: [...ctx.targets] };
   const related = relatedPerKernel(doc.uri, program.sectionRange, report);
@@ -232,15 +237,16 @@ function hintDiagnostics(doc: CDocumentLike, program: BpfProgram, target: Attach
  *  the closest names (the quick fixes offer them). */
 function notFoundAnywhere(doc: CDocumentLike, program: BpfProgram, target: AttachTarget, report: AttachReport,
   ctx: FeatureContext, suppressed: Set<string>): Diagnostic | undefined {
-  if (!report.closest.length || suppressed.has('unknown')) return undefined;
-  if (!report.kernels.length || report.kernels.some((v) => v.assessment.found)) return undefined;
+  if (suppressed.has('unknown') || !missingEverywhere(report)) return undefined;
   const severity = effectiveSeverity('unknown', ctx);
   if (severity === undefined) return undefined;
+  const closest = suggestedNames(report, ctx);
+  if (!closest.length) return undefined;
   const data: DiagnosticData = { section: program.section, target, kernels: [...ctx.targets] };
   return makeDiagnostic('unknown', severity, program.target?.nameRange ?? program.sectionRange,
     fitMessage(
-      `${target.name} is in no target kernel's image; unless a module provides it, did you mean ${report.closest.slice(0, 3).join(', ')}?`,
-      `${target.name} is in no target kernel's image; unless a module provides it, did you mean ${report.closest[0]}?`,
+      `${target.name} is in no target kernel's image; unless a module provides it, did you mean ${closest.slice(0, 3).join(', ')}?`,
+      `${target.name} is in no target kernel's image; unless a module provides it, did you mean ${closest[0]}?`,
       `${target.name} is in no target kernel's image.`),
     { data, relatedInformation: relatedPerKernel(doc.uri, program.sectionRange, report) });
 }
@@ -397,9 +403,20 @@ function tracepointCtxDiagnostics(doc: CDocumentLike, program: BpfProgram, targe
   }
   // Field reads: only against the event's own record struct (syscall structs have args[], not the format fields).
   if (!typeMatches || !structName.startsWith('trace_event_raw_') || isSyscallEvent) return out;
+  out.push(...recordFieldDiagnostics(doc, program, program.ctxAccesses, ctxParam.name, target, report, ctx, suppressed));
+  return out;
+}
+
+/** Reads of a tracepoint's record (`ctx->prev_pid`, BCC's `args->prev_pid`) checked against each
+ *  kernel's record fields: missing everywhere is an error, on some targets a warning. */
+export function recordFieldDiagnostics(doc: { uri: string }, program: AttachSite, accesses: readonly CtxAccess[], base: string,
+  target: AttachTarget, report: AttachReport, ctx: FeatureContext, suppressed: Set<string>): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const found = report.kernels.filter((v) => v.assessment.found);
+  const data: DiagnosticData = { section: program.section, target, kernels: [...ctx.targets] };
   const seen = new Set<string>();
-  for (const access of program.ctxAccesses) {
-    if (access.base !== ctxParam.name || seen.has(access.field)) continue;
+  for (const access of accesses) {
+    if (access.base !== base || seen.has(access.field)) continue;
     seen.add(access.field);
     const field = access.field;
     if (field === 'ent' || field === '__data' || field.startsWith('common_')) continue;
@@ -422,7 +439,7 @@ function tracepointCtxDiagnostics(doc: CDocumentLike, program: BpfProgram, targe
     const event = `${target.system}:${target.name}`;
     const message = some
       ? fitMessage(
-        `${event} has no field \`${field}\` on ${kernels(3)}: guard the read with bpf_core_field_exists(ctx->${field}) or it fails to load there.`,
+        `${event} has no field \`${field}\` on ${kernels(3)}: guard the read with bpf_core_field_exists(${base}->${field}) or it fails to load there.`,
         `${event} has no field \`${field}\` on ${kernels(1)}: guard the read with bpf_core_field_exists().`,
         `${event} has no field \`${field}\` on ${missingOn.length} of ${judged} targets.`)
       : fitMessage(`${event} has no field \`${field}\` on any target.`, `The record has no field \`${field}\` on any target.`);

@@ -62,6 +62,18 @@ export function groupedKernels(groups: readonly { phrase: string; kernels: strin
  *  (per-kernel detail, notes, reports) goes to related information and the hover. */
 export const MAX_MESSAGE = 200;
 
+/** Whether `message` names each of `kernels` at most once (as a whole id: `ubuntu-20.04` is not
+ *  counted inside `ubuntu-20.04-arm64`). */
+export function namesEachOnce(message: string, kernels: readonly string[]): boolean {
+  return kernels.every((id) => (message.match(new RegExp(`(?<![\\w.-])${id.replace(/[.]/g, '\\.')}(?![\\w-]|\\.\\d)`, 'g')) ?? []).length <= 1);
+}
+
+/** Like fitMessage, for texts built elsewhere: the first variant that fits and names each of
+ *  `kernels` at most once. */
+export function fitMessageNaming(kernels: readonly string[], ...variants: string[]): string {
+  return fitMessage(...variants.filter((v, i) => i === variants.length - 1 || namesEachOnce(v, kernels)));
+}
+
 /** The first variant that fits MAX_MESSAGE, the variants going from the most to the least detailed;
  *  the last one is cut at a word when even it is too long (a pathological name). */
 export function fitMessage(...variants: string[]): string {
