@@ -111,12 +111,18 @@ export function diagnosticsBcc(doc: BccDocumentLike, ctx: FeatureContext): Diagn
       }
       const fn = ap.handlerFunction;
       if (group.target.kind === 'tracepoint' && fn) {
-        const base = fn.macro === 'TRACEPOINT_PROBE' ? 'args' : /^struct tracepoint__/.test(fn.params[0]?.type ?? '') ? fn.params[0].name : undefined;
+        const base = recordBase(fn);
         if (base) out.push(...recordFieldDiagnostics(doc, site, fn.argAccesses, base, group.target, report, sub, suppressed.codes));
       }
     }
   }
   return out;
+}
+
+/** The name a tracepoint handler reads the record through: `args` in a TRACEPOINT_PROBE, else a
+ *  `struct tracepoint__<system>__<event> *` first parameter. */
+export function recordBase(fn: NonNullable<BccAttachPoint['handlerFunction']>): string | undefined {
+  return fn.macro === 'TRACEPOINT_PROBE' ? 'args' : /^struct tracepoint__/.test(fn.params[0]?.type ?? '') ? fn.params[0].name : undefined;
 }
 
 /** bcc has no tp_btf programs: a BTF tracepoint alternative is offered as the raw tracepoint of

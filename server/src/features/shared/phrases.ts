@@ -4,7 +4,7 @@
 // is called the same everywhere.
 
 import type { Hazard } from '../../atlas/model';
-import type { KernelVerdict } from '../../analysis/verdicts';
+import type { AttachVerdicts, KernelVerdict } from '../../analysis/verdicts';
 import { hasCompilerSuffix } from '../../model/symbols';
 
 /** A few words for a hazard on one kernel. */
@@ -54,6 +54,53 @@ export function kernelList(kernels: readonly string[], max = 3): string {
 /** `debian-12 (fully inlined)`, `debian-11 and debian-13 (absent)`: groups, each kernel once. */
 export function groupedKernels(groups: readonly { phrase: string; kernels: string[] }[], max = 3): string {
   return groups.map((g) => (g.phrase ? `${kernelList(g.kernels, max)} (${g.phrase})` : kernelList(g.kernels, max))).join(', ');
+}
+
+// ---- availability over the targets ----
+
+/** A kernel attaches when the program can attach there: not an error, and the atlas says so
+ *  (a name the atlas cannot find but cannot rule out either is `unknown`, not attaching). */
+function attaches(k: KernelVerdict): boolean {
+  return k.status !== 'error' && k.assessment.attachable;
+}
+
+/** Why a kernel lands where it does, in a few words: its worst hazards of `severity`. */
+function reasons(k: KernelVerdict, severity: 'error' | 'warning'): string | undefined {
+  const hs = k.hazards.filter((h) => h.severity === severity);
+  return hs.length ? hs.map((h) => hazardPhrase(h, k)).join(', ') : undefined;
+}
+
+const DIFFERENCE_PHRASE: Partial<Record<string, string>> = {
+  'args-changed': 'arguments differ',
+  'fields-changed': 'record fields differ',
+  'signature-changed': 'the prototype differs',
+};
+
+/** Where a target attaches over the target kernels, in one line, each kernel named once: the
+ *  code lens title and a resolved completion item's detail (`attaches on 2/4 targets · fails on
+ *  debian-12 (fully inlined) · misses calls on ubuntu-22.04 (partially inlined)`). */
+export function availabilityTitle(v: AttachVerdicts): string {
+  const n = v.kernels.length;
+  if (!n) return 'no target kernel';
+  const ok = v.kernels.filter(attaches);
+  const failing = v.kernels.filter((k) => k.status === 'error');
+  const unknown = v.kernels.filter((k) => k.status !== 'error' && !k.assessment.attachable);
+  const degraded = ok.filter((k) => k.status === 'warning');
+  const failGroups = groupByPhrase(failing, (k) => reasons(k, 'error') ?? 'fails', (k) => k.kernel);
+  let head: string;
+  if (n === 1) {
+    const only = v.kernels[0].kernel;
+    head = ok.length ? `attaches on ${only}` : failing.length ? `does not attach on ${only} (${failGroups[0].phrase})` : `unknown on ${only}`;
+  } else {
+    head = ok.length === n ? `attaches on all ${n} targets` : `attaches on ${ok.length}/${n} targets`;
+  }
+  const parts = [head];
+  if (n > 1 && failing.length) parts.push(`fails on ${groupedKernels(failGroups, 2)}`);
+  if (degraded.length) parts.push(`misses calls on ${groupedKernels(groupByPhrase(degraded, (k) => reasons(k, 'warning') ?? '', (k) => k.kernel), 2)}`);
+  const difference = v.differences[0];
+  if (difference) parts.push(`${DIFFERENCE_PHRASE[difference.hazard] ?? 'the hook differs'} between targets`);
+  if (n > 1 && unknown.length) parts.push(`unknown on ${groupedKernels([{ phrase: '', kernels: unknown.map((k) => k.kernel) }], 2)}`);
+  return parts.join(' · ');
 }
 
 // ---- diagnostic messages ----
