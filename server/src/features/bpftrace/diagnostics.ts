@@ -8,10 +8,12 @@
 import {
   DiagnosticSeverity, type Diagnostic, type DiagnosticRelatedInformation,
 } from 'vscode-languageserver';
-import type { HazardName } from '../../atlas/model';
+import type { AttachKind, HazardName } from '../../atlas/model';
 import { offsetAt, type BtBlock, type BtModel, type BtProbe, type BtRange } from '../../syntax/bpftrace';
 import type { AttachReport } from '../../analysis/report';
-import { kernelLabel } from '../../analysis/kernels';
+import { GLOB_MATCH_LIMIT } from '../../analysis/globs';
+import { kernelLabel, kernelMeta } from '../../analysis/kernels';
+import { bpftraceProbeLimit } from '../../analysis/probeLimits';
 import { verdictLine } from '../../analysis/verdicts';
 import type { Status } from '../../model/hazards';
 import { codeDocsHref, diagnosticCodes } from '../shared/diagnosticCodes';
@@ -221,7 +223,7 @@ function exactDiagnostics(c: Collector, ctx: FeatureContext, analyses: Map<BtPro
 
 // ---- wildcards ----
 
-function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, probe: BtProbe, pattern: string, perKernel: WildcardOnKernel[]): void {
+function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, probe: BtProbe, pattern: string, kind: AttachKind, perKernel: WildcardOnKernel[]): void {
   const lines = probeLines(probe, block);
   const range = probe.nameRange ?? probe.range;
   const refused = perKernel.filter((k) => k.known && k.refused);
@@ -232,14 +234,33 @@ function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, 
   const known = perKernel.filter((k) => k.known && !k.refused);
   if (!known.length) return;
   const noun = probe.kind === 'tracepoint' || probe.kind === 'rawtracepoint' ? 'event' : 'function';
-  const countsRelated = known.map((k) => ({ range, message: `${label(ctx, k.kernel)}: ${k.inconclusive ? 'no match known' : `${k.attachable.length} matching ${noun}${k.attachable.length === 1 ? '' : 's'}`}.` }));
+  // What bpftrace attaches where the expansion went to the end; the count of matching functions
+  // (by name) where it stopped at GLOB_MATCH_LIMIT.
+  const countOf = (k: WildcardOnKernel) => (k.inconclusive ? '0 known'
+    : k.truncated ? `${k.functionsAtLeast ? 'at least ' : ''}${k.functions ?? k.attachable.length} functions`
+      : `${k.functionsAtLeast ? 'at least ' : ''}${k.attachable.length}`);
+  const countsRelated = known.map((k) => ({ range, message: `${label(ctx, k.kernel)}: ${k.inconclusive ? 'no match known' : `matches ${countOf(k)}`}.` }));
+  const byName = known.filter((k) => k.truncated);
+  if (byName.length) {
+    countsRelated.push({ range, message: `On ${list(byName.map((k) => label(ctx, k.kernel)))} the functions are counted by name (notrace and blacklisted ones, which bpftrace skips, included) and the first ${GLOB_MATCH_LIMIT} expanded.` });
+  }
+  for (const k of known) {
+    // The attachable matches counted (all of them, or the first GLOB_MATCH_LIMIT: then the
+    // count is a lower bound, and a limit it passes is passed for sure).
+    const limit = bpftraceProbeLimit(kind, k.attachable.length, kernelMeta(ctx, k.kernel));
+    if (!limit) continue;
+    const atLeast = k.truncated || k.functionsAtLeast ? 'at least ' : '';
+    c.add(range, limit.severity, 'probe-limit', fitMessage(
+      `${pattern} attaches ${atLeast}${k.attachable.length} ${noun}s on ${k.kernel}: ${limit.why.replace(/\.$/, '')}.`,
+      `${pattern} attaches ${atLeast}${k.attachable.length} ${noun}s on ${k.kernel}, past what bpftrace allows there.`), { lines, probe: probe.raw });
+  }
   const none = known.filter((k) => k.attachable.length === 0 && !k.inconclusive);
   if (none.length) {
     c.add(range, 'error', 'absent', fitMessage(`${pattern} matches no ${noun} on ${list(none.map((k) => k.kernel), 3)}.`, `${pattern} matches no ${noun} on ${none.length} of ${known.length} targets.`),
       { lines, probe: probe.raw, related: countsRelated });
   } else {
     // Counts grouped: `42 functions on debian-11 and debian-12, 40 on debian-13`.
-    const groups = groupByPhrase(known, (k) => (k.inconclusive ? 'none known' : String(k.attachable.length)), (k) => k.kernel);
+    const groups = groupByPhrase(known, (k) => (k.inconclusive ? 'none known' : countOf(k)), (k) => k.kernel);
     const counts = (max: number) => groups.map((g) => `${g.phrase} on ${list(g.kernels, max)}`).join(', ');
     const clones = [...new Set(known.flatMap((k) => k.clones))];
     const sample = [...new Set(known.flatMap((k) => k.attachable))];
@@ -261,7 +282,7 @@ function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, 
     c.add(range, 'warning', hazard, fitMessage(
       `${all.length} ${noun}${all.length === 1 ? '' : 's'} matching ${pattern} ${why} and will not be traced: ${list(all, 3)}.`,
       `${all.length} ${noun}${all.length === 1 ? '' : 's'} matching ${pattern} ${why} and will not be traced.`),
-      { lines, probe: probe.raw, related: per.map((x) => ({ range, message: `${label(ctx, x.k.kernel)}: ${list(x.symbols, 10)}.` })) });
+      { lines, probe: probe.raw, related: per.map((x) => ({ range, message: `${label(ctx, x.k.kernel)}: ${list(x.symbols, 10)}${x.k.truncated ? ` (among the first ${GLOB_MATCH_LIMIT})` : ''}.` })) });
   }
 }
 
@@ -428,7 +449,7 @@ export function diagnosticsBpftrace(doc: BtDocumentLike, ctx: FeatureContext): D
       for (const report of analysis.reports) exactDiagnostics(c, ctx, analyses, block, probe, analysis, report, tolerateMissing);
       for (const w of analysis.wildcards) {
         const pattern = w.target.kind === 'tracepoint' ? `${probe.typeText}:${w.target.system}:${w.target.name}` : `${probe.typeText}:${w.target.name}`;
-        wildcardDiagnostics(c, ctx, block, probe, pattern, w.perKernel);
+        wildcardDiagnostics(c, ctx, block, probe, pattern, w.target.kind, w.perKernel);
       }
     }
     argsDiagnostics(c, ctx, block, analyses);
