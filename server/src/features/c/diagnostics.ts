@@ -231,14 +231,16 @@ export function attachDiagnostic(doc: { uri: string }, program: AttachSite, targ
   const closest = missingEverywhere(report) && covered.size < report.kernels.length ? suggestedNames(report, ctx) : [];
   const tail = closest.length ? `did you mean ${closest.slice(0, 3).join(', ')}?` : alternativeClause(report);
   // Kernels where another program of the file does the work: said in one clause, detailed below.
+  const coverGroups = groupByPhrase([...covered], ([, why]) => why, ([k]) => k);
   const message = clauses.length
     ? attachMessage(section, clauses, report.kernels.length, tail).replace(/\?\.$/, '?')
     : fitMessage(
       `${section} is not needed where it cannot attach: ${coverNotes.join('; ')}.`,
+      ...(coverGroups.length === 1 ? [`${section} is not needed on ${kernelList(coverGroups[0].kernels, 3)}: ${coverGroups[0].phrase}.`] : []),
       `${section} is not needed on ${kernelList([...covered.keys()], 3)}, where another program of this file covers it.`,
       `${section} is not needed on ${covered.size} of ${report.kernels.length} targets, where another program of this file covers it.`);
   const notes: string[] = [];
-  if (clauses.length && coverNotes.length) notes.push(`Elsewhere: ${coverNotes.join('; ')}.`);
+  if (coverNotes.length) notes.push(`${clauses.length ? 'Elsewhere' : 'Where it is not needed'}: ${coverNotes.join('; ')}.`);
   if (optional && clauses.some((c) => c.verb.includes('cannot attach'))) notes.push('It is optional (SEC("?...")): user space must leave it off there.');
   const ok = report.kernels.filter((v) => v.status === 'ok' && !covered.has(v.kernel)).map((v) => v.kernel);
   if (ok.length && ok.length < report.kernels.length) notes.push(`Fine on ${ok.join(', ')}.`);
