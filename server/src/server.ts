@@ -210,7 +210,7 @@ class LanguageServer<D extends VersionedDocument> {
         serverInfo: { name: SERVER_NAME, version: SERVER_VERSION },
         capabilities: {
           textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
-          completionProvider: { triggerCharacters: ['"', '/', ':', '.', '>', '*'], resolveProvider: false },
+          completionProvider: { triggerCharacters: ['"', '/', ':', '.', '>', '*'], resolveProvider: true },
           hoverProvider: true,
           codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix], resolveProvider: false },
           documentSymbolProvider: { label: 'bpf-atlas' },
@@ -337,6 +337,14 @@ class LanguageServer<D extends VersionedDocument> {
         return services.features.resolveCodeLens(l, this.context(token));
       });
       return resolve(lens, token);
+    });
+    // Like a lens, a target item carries its target: resolving it needs only the targets in use.
+    connection.onCompletionResolve(async (item: CompletionItem, token: CancellationToken) => {
+      const resolve = this.guarded<CompletionItem, CompletionItem>('completionItem/resolve', () => item, (i) => {
+        if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'completionItem/resolve cancelled');
+        return services.features.resolveCompletion(i, this.context(token));
+      });
+      return resolve(item, token);
     });
     const definition = (mode: 'definition' | 'typeDefinition') =>
       this.onDocument<DefinitionParams | TypeDefinitionParams, Location[] | null>(mode, null, (doc, p, ctx) => {
