@@ -150,7 +150,11 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     hints: args.hints ? DEFAULT_SETTINGS.hints : { preferTracepoints: false, preferFentry: false },
     severity: args.hints ? {} : { 'prefer-ksyscall': 'off' } as Settings['severity'],
   };
-  const ctx: FeatureContext = { atlas, targets, settings, knowledge, cache: new AnalysisCache() };
+  // No work budget: the editor's (500 ms and 1,000 attach points per diagnostics run, then a
+  // later run goes on) would make a CI run's findings depend on the machine's speed and stop at
+  // a point no later run continues from. Each attach point's work is bounded by design instead.
+  const budget = { maxMs: Infinity, maxAttachPoints: Infinity };
+  const ctx: FeatureContext = { atlas, targets, settings, knowledge, cache: new AnalysisCache(), budget };
   const result = checkFiles(files, ctx, analyzer);
   io.stdout.write(formatResult(result, args.format, { srcRoot: process.cwd() }));
   // The running kernel, once read, is kept for the next run (atlas/liveCache.ts).

@@ -224,6 +224,11 @@ function exactDiagnostics(c: Collector, ctx: FeatureContext, analyses: Map<BtPro
 
 // ---- wildcards ----
 
+/** No match on the kernel, but the search for compiler copies stopped at its limit. */
+function unsearched(k: WildcardOnKernel): boolean {
+  return !!k.functionsAtLeast && !k.functions && !k.attachable.length;
+}
+
 function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, probe: BtProbe, pattern: string, kind: AttachKind, perKernel: WildcardOnKernel[]): void {
   const lines = probeLines(probe, block);
   const range = probe.nameRange ?? probe.range;
@@ -237,6 +242,7 @@ function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, 
   // What bpftrace attaches where the expansion went to the end; the count of matching functions
   // (by name) where it stopped at GLOB_MATCH_LIMIT.
   const countOf = (k: WildcardOnKernel) => (k.inconclusive ? '0 known'
+    : unsearched(k) ? 'no function by name (compiler copies not searched to the end)'
     : k.truncated ? `${k.functionsAtLeast ? 'at least ' : ''}${k.functions ?? k.attachable.length} functions`
       : `${k.functionsAtLeast ? 'at least ' : ''}${k.attachable.length}`);
   const counts = known.map((k) => `${countOf(k)} on ${label(ctx, k.kernel)}`).join(', ');
@@ -250,9 +256,11 @@ function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, 
     const limit = bpftraceProbeLimit(kind, k.attachable.length, kernelMeta(ctx, k.kernel));
     if (!limit) continue;
     c.add(range, limit.severity, 'probe-limit',
-      `${pattern} attaches ${k.truncated || k.functionsAtLeast ? 'at least ' : ''}${k.attachable.length} ${noun}s on ${label(ctx, k.kernel)}: ${limit.why}.`, { lines, probe: probe.raw });
+      `${pattern} attaches ${k.truncated || k.functionsAtLeast ? 'at least ' : ''}${k.attachable.length} ${noun}s on ${label(ctx, k.kernel)}${k.truncated && k.functions ? ` (the first ${GLOB_MATCH_LIMIT} expanded of ${k.functionsAtLeast ? 'at least ' : ''}${k.functions} that match by name)` : ''}: ${limit.why}.`, { lines, probe: probe.raw });
   }
-  const none = known.filter((k) => k.attachable.length === 0 && !k.inconclusive);
+  // No match, where the search for suffixed copies stopped short, is not "none" (verdicts.ts
+  // says `unknown` for the same case of a libbpf pattern).
+  const none = known.filter((k) => k.attachable.length === 0 && !k.inconclusive && !unsearched(k));
   if (none.length) {
     c.add(range, 'error', 'absent', `${pattern} matches no ${noun} on ${list(none.map((k) => label(ctx, k.kernel)))} (matches: ${counts}).`, { lines, probe: probe.raw });
   } else {
