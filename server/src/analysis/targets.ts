@@ -27,9 +27,10 @@ export function programTarget(program: BpfProgram): AttachTarget | undefined {
 }
 
 /** Names that libbpf-tools and similar loaders use for programs retargeted at load time with
- *  bpf_program__set_attach_target() (fsslower's `dummy_file_read`, `dummy_fentry`...). */
+ *  bpf_program__set_attach_target() (fsslower's `dummy_file_read`, `dummy_fentry`...) or attach by
+ *  name (ksnoop's `kprobe/foo`). */
 export function isPlaceholderName(name: string): boolean {
-  return /(^|_)(dummy|placeholder|stub)(_|$)/i.test(name) || /^dummy/i.test(name);
+  return /(^|_)(dummy|placeholder|stub)(_|$)/i.test(name) || /^dummy/i.test(name) || /^(foo|bar|baz|qux|xxx)$/i.test(name);
 }
 
 /** The atlas target a bpftrace probe names (bpftrace has no brace expansion: its documentation

@@ -451,6 +451,17 @@ function byKey<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
   return m;
 }
 
+/** Whether items are sorted by key (code-unit order, ties allowed). */
+function inKeyOrder<T>(items: readonly T[], key: (t: T) => string): boolean {
+  let prev = '';
+  for (const item of items) {
+    const k = key(item);
+    if (k < prev) return false;
+    prev = k;
+  }
+  return true;
+}
+
 /** Encode kernels into one atlas file (bytes). Records are numbered in name order across all
  *  kernels, so each kernel's list of record numbers is ascending and delta-codes to small numbers. */
 export function encodeAtlas(kernels: KernelFacts[], opts: EncodeOptions = {}): Buffer {
@@ -465,6 +476,12 @@ export function encodeAtlas(kernels: KernelFacts[], opts: EncodeOptions = {}): B
 
   // Visit every record kind in name order across kernels so record numbers follow names.
   const visit = <T>(kind: RecordKind, get: (k: KernelFacts) => T[], key: (t: T) => string, add: (t: T) => number) => {
+    // One kernel whose records are in name order already (what every reader writes): encode
+    // them as they come, without a second, grouped copy of all of them.
+    if (kernels.length === 1 && inKeyOrder(get(kernels[0]), key)) {
+      for (const item of get(kernels[0])) lists[0][kind].push(add(item));
+      return;
+    }
     const all: { k: number; item: T }[] = [];
     kernels.forEach((kf, k) => { for (const item of get(kf)) all.push({ k, item }); });
     const groups = byKey(all, (e) => key(e.item));
