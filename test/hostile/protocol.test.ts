@@ -86,7 +86,9 @@ describe('broken message streams', () => {
   it('a body that is not JSON gets a parse error, and the messages after it are served', async () => {
     const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { processId: null, rootUri: null, capabilities: {} } };
     const { code, stderr, messages } = await feed(Buffer.concat([
-      frame('{{{{{'), frame('\u001b[2J not json'), frame(init),
+      frame('{{{{{'), frame('\u001b[2J not json'),
+      // Two header lines, as some clients send them (the guard must read past the CRLF).
+      Buffer.concat([Buffer.from(`Content-Length: ${JSON.stringify(init).length}\r\nContent-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n`), Buffer.from(JSON.stringify(init))]),
       frame({ jsonrpc: '2.0', id: 3, method: 'textDocument/hover', params: null }),
       frame({ jsonrpc: '2.0', id: 2, method: 'shutdown' }), frame({ jsonrpc: '2.0', method: 'exit' }),
     ]));

@@ -20,11 +20,19 @@ export const MAX_HEADER_BYTES = 64 * 1024;
 
 const END = Buffer.from('\r\n\r\n');
 
+/** The Content-Length value of a header block (lines end in CRLF), as sent, or undefined. */
+function contentLength(header: string): string | undefined {
+  for (const line of header.split('\r\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === 'content-length') return line.slice(colon + 1).trim();
+  }
+  return undefined;
+}
+
 /** Why a header block breaks the limits, or undefined. */
 export function headerProblem(header: string): string | undefined {
-  const m = /^content-length:[ \t]*(.*?)[ \t]*$/im.exec(header);
-  if (!m) return undefined;
-  const value = m[1];
+  const value = contentLength(header);
+  if (value === undefined) return undefined;
   if (!/^\d+$/.test(value)) return `Content-Length ${JSON.stringify(value)} is not a byte count`;
   const length = Number(value);
   if (length > MAX_MESSAGE_BYTES) return `Content-Length ${value} exceeds the largest message the server accepts (${MAX_MESSAGE_BYTES} bytes)`;
@@ -67,9 +75,10 @@ export function guardFraming(broken: (reason: string) => void): Transform {
           held = held ? Buffer.concat([held, chunk.subarray(at)]) : Buffer.from(chunk.subarray(at));
           break;
         }
-        const problem = headerProblem(text.toString('ascii', from, end));
+        const header = text.toString('ascii', from, end);
+        const problem = headerProblem(header);
         if (problem) return fail(at, problem);
-        body = Number(/^content-length:[ \t]*(\d+)/im.exec(text.toString('ascii', from, end))?.[1] ?? 0);
+        body = Number(contentLength(header) ?? 0);
         at = held ? at + end + END.length - begun : end + END.length;
         held = undefined;
       }
