@@ -223,6 +223,11 @@ function exactDiagnostics(c: Collector, ctx: FeatureContext, analyses: Map<BtPro
 
 // ---- wildcards ----
 
+/** No match on the kernel, but the search for compiler copies stopped at its limit. */
+function unsearched(k: WildcardOnKernel): boolean {
+  return !!k.functionsAtLeast && !k.functions && !k.attachable.length;
+}
+
 function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, probe: BtProbe, pattern: string, kind: AttachKind, perKernel: WildcardOnKernel[]): void {
   const lines = probeLines(probe, block);
   const range = probe.nameRange ?? probe.range;
@@ -237,6 +242,7 @@ function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, 
   // What bpftrace attaches where the expansion went to the end; the count of matching functions
   // (by name) where it stopped at GLOB_MATCH_LIMIT.
   const countOf = (k: WildcardOnKernel) => (k.inconclusive ? '0 known'
+    : unsearched(k) ? 'no function by name (compiler copies not searched to the end)'
     : k.truncated ? `${k.functionsAtLeast ? 'at least ' : ''}${k.functions ?? k.attachable.length} functions`
       : `${k.functionsAtLeast ? 'at least ' : ''}${k.attachable.length}`);
   const countsRelated = known.map((k) => ({ range, message: `${label(ctx, k.kernel)}: ${k.inconclusive ? 'no match known' : `matches ${countOf(k)}`}.` }));
@@ -250,11 +256,17 @@ function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, 
     const limit = bpftraceProbeLimit(kind, k.attachable.length, kernelMeta(ctx, k.kernel));
     if (!limit) continue;
     const atLeast = k.truncated || k.functionsAtLeast ? 'at least ' : '';
+    const byNameNote = k.truncated && k.functions
+      ? ` (the first ${GLOB_MATCH_LIMIT} expanded of ${k.functionsAtLeast ? 'at least ' : ''}${k.functions} that match by name)` : '';
+    const why = limit.why.replace(/\.$/, '');
     c.add(range, limit.severity, 'probe-limit', fitMessage(
-      `${pattern} attaches ${atLeast}${k.attachable.length} ${noun}s on ${k.kernel}: ${limit.why.replace(/\.$/, '')}.`,
+      `${pattern} attaches ${atLeast}${k.attachable.length} ${noun}s on ${k.kernel}${byNameNote}: ${why}.`,
+      `${pattern} attaches ${atLeast}${k.attachable.length} ${noun}s on ${k.kernel}: ${why}.`,
       `${pattern} attaches ${atLeast}${k.attachable.length} ${noun}s on ${k.kernel}, past what bpftrace allows there.`), { lines, probe: probe.raw });
   }
-  const none = known.filter((k) => k.attachable.length === 0 && !k.inconclusive);
+  // No match, where the search for suffixed copies stopped short, is not "none" (verdicts.ts
+  // says `unknown` for the same case of a libbpf pattern).
+  const none = known.filter((k) => k.attachable.length === 0 && !k.inconclusive && !unsearched(k));
   if (none.length) {
     c.add(range, 'error', 'absent', fitMessage(`${pattern} matches no ${noun} on ${list(none.map((k) => k.kernel), 3)}.`, `${pattern} matches no ${noun} on ${none.length} of ${known.length} targets.`),
       { lines, probe: probe.raw, related: countsRelated });
