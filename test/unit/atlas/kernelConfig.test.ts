@@ -145,4 +145,13 @@ describe('bundled kernels carry their configuration (scripts/debian, scripts/ubu
     assert.equal(k.tracepoint('sys_enter_chown16'), undefined);
     assert.ok(k.tracepoint('sys_enter_openat', 'syscalls')?.event);
   });
+
+  it('debian-11: built-in exit code that its BTF does not list is found and not attachable, for kprobe and fentry', () => {
+    const k = atlas.get('debian-11');
+    for (const target of ['kprobe:cryptomgr_exit', 'fentry:exit_elf_binfmt']) {
+      const exit = assess(k, parseTarget(target));
+      assert.deepEqual([exit.found, exit.attachable], [true, false], target);
+      assert.ok(exit.hazards.some((h) => h.name === 'init-only' && /\.exit\.text/.test(h.message)), target);
+    }
+  });
 });
