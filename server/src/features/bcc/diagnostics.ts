@@ -14,8 +14,9 @@ import type { AttachKind, AttachTarget, KernelQuery } from '../../atlas/model';
 import { kernelCheckAnswer, syscallPrefix } from '../../analysis/bccChecks';
 import { kernelConfigHazard } from '../../atlas/kernelConfig';
 import { kernelOf } from '../../analysis/kernels';
+import type { StableAlternative } from '../../analysis/alternatives';
 import { attachReport, type AttachReport } from '../../analysis/report';
-import { assessOn } from '../../analysis/verdicts';
+import { assessOn, attachVerdicts } from '../../analysis/verdicts';
 import { sectionOf } from '../../model/targets';
 import { conditionsHold, type Tri } from '../../syntax/bcc/conditions';
 import { compilePythonRegex } from '../../syntax/bcc/pyRegex';
@@ -100,7 +101,7 @@ export function diagnosticsBcc(doc: BccDocumentLike, ctx: FeatureContext): Diagn
     }
     for (const group of atlasTargets(ap, reached, ctx)) {
       const sub: FeatureContext = { ...ctx, targets: group.kernels };
-      const report = forBcc(attachReport(group.target, sub));
+      const report = bccReport(group.target, sub);
       const site = { section: sectionOf(group.target), sectionRange: range };
       const d = attachDiagnostic(doc, site, group.target, report, sub, suppressed.codes);
       if (d) {
@@ -117,15 +118,30 @@ export function diagnosticsBcc(doc: BccDocumentLike, ctx: FeatureContext): Diagn
   return out;
 }
 
-/** bcc has no tp_btf programs: a BTF tracepoint alternative is offered as the raw tracepoint of
- *  the same event (RAW_TRACEPOINT_PROBE, the same TP_PROTO arguments, no BTF needed). */
-function forBcc(report: AttachReport): AttachReport {
+/** The attach report of a target as bcc can act on it. bcc has no tp_btf programs: a BTF
+ *  tracepoint alternative is offered as the classic trace event of the same tracepoint
+ *  (TRACEPOINT_PROBE, `args->` fields) where that attaches on every target without an error or a
+ *  warning, else as its raw tracepoint (RAW_TRACEPOINT_PROBE, the same TP_PROTO arguments, no BTF
+ *  needed). Diagnostics and quick fixes both read it, so a fix offers what the message names. */
+export function bccReport(target: AttachTarget, ctx: FeatureContext): AttachReport {
+  const report = attachReport(target, ctx);
   if (!report.alternatives.some((a) => a.target.kind === 'tp_btf')) return report;
   const seen = new Set<string>();
   const alternatives = report.alternatives
-    .map((a) => (a.target.kind === 'tp_btf' ? { ...a, target: { kind: 'raw_tp' as const, name: a.target.name } } : a))
-    .filter((a) => { const k = `${a.target.kind}/${a.target.name}`; if (seen.has(k)) return false; seen.add(k); return true; });
+    .map((a) => (a.target.kind === 'tp_btf' ? classicOrRaw(a, ctx) : a))
+    .filter((a) => { const k = sectionOf(a.target); if (seen.has(k)) return false; seen.add(k); return true; });
   return { ...report, alternatives };
+}
+
+function classicOrRaw(alt: StableAlternative, ctx: FeatureContext): StableAlternative {
+  const system = alt.perKernel.find((a) => a.system)?.system;
+  if (system) {
+    const classic = attachVerdicts({ kind: 'tracepoint', name: alt.target.name, system }, ctx);
+    if (classic.kernels.length && !classic.failing.length && !classic.degraded.length) {
+      return { ...alt, target: classic.target, perKernel: classic.kernels.map((k) => k.assessment) };
+    }
+  }
+  return { ...alt, target: { kind: 'raw_tp', name: alt.target.name } };
 }
 
 /** `event_re=`: bcc attaches every symbol the regex fully matches, and fails when none attaches. */
