@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import { checkFiles, type DocumentAnalyzer } from '../../../server/src/check/run';
 import { diagnostics } from '../../../server/src/features/diagnostics';
+import { completion } from '../../../server/src/features/completion';
 import { hover } from '../../../server/src/features/hover';
 import { loaderCandidates } from '../../../server/src/syntax/bcc/srcFile';
 import { DocumentStore } from '../../../server/src/syntax/documents';
@@ -75,8 +76,12 @@ describe('bcc: a C file loaded with BPF(src_file=...)', () => {
     s.change('file:///project/tool/prog.py', 2, [{ text: 'from bcc import BPF\nb = BPF(src_file="prog.c")\nb.attach_kprobe(event="vfs_read", fn_name="on_start")\n' }]);
     const changed = s.change(cUri, 2, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '// edited\n' }])!;
     assert.deepEqual(changed.bcc?.attachPoints.map((ap) => `${ap.handler} ${ap.target?.name}`), ['kprobe__tcp_drop tcp_drop', 'on_start vfs_read']);
+    // Completion of hook names in the C file, as in a Python string.
+    const typing = s.change(cUri, 3, [{ range: { start: { line: 9, character: 0 }, end: { line: 9, character: 0 } }, text: 'int kretprobe__vfs_rea' }])!;
+    const items = completion(typing, { line: 9, character: 'int kretprobe__vfs_rea'.length }, featureContext(TARGETS)).items;
+    assert.equal(items.find((i) => i.label === 'vfs_read')?.labelDetails?.description, 'all 2 targets');
     // A C file with libbpf sections is never read as bcc, whoever mentions it.
-    const libbpf = s.open(cUri, 'c', 3, 'SEC("kprobe/tcp_drop")\nint BPF_KPROBE(on_drop)\n{\n    return 0;\n}\n');
+    const libbpf = s.open(cUri, 'c', 4, 'SEC("kprobe/tcp_drop")\nint BPF_KPROBE(on_drop)\n{\n    return 0;\n}\n');
     assert.equal(libbpf.bcc, undefined);
     assert.equal(libbpf.c?.programs.length, 1);
     s.dispose();
