@@ -20,6 +20,7 @@ import type { ServerServices } from './lsp/types';
 import type { Knowledge } from './knowledge/types';
 import { builtinSectionResolver, type SectionResolver } from './syntax/cModel';
 import { type AnalyzedDocument, DocumentStore } from './syntax/documents';
+import { readCompanions } from './syntax/companions';
 import { loadCParser, loadPythonParser } from './syntax/parser';
 import { loaderCandidates } from './syntax/bcc/srcFile';
 
@@ -48,7 +49,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
   // Python documents: only tools that import bcc get a model (and so diagnostics or hovers); a C
   // file one of them loads with BPF(src_file=...) is read as bcc C.
   const documents = new DocumentStore({
-    parser: await loadCParser(), pythonParser: await loadPythonParser(), resolveSection, bccLoaders: loaderCandidates,
+    parser: await loadCParser(), pythonParser: await loadPythonParser(), resolveSection, companions: readCompanions, bccLoaders: loaderCandidates,
   });
 
   const atlases = new AtlasConfigurator({ dataDir: dir, sysRoot: options.sysRoot, cacheDir: options.cacheDir });

@@ -12,6 +12,7 @@
 import type { Diagnostic } from 'vscode-languageserver';
 import type { AttachKind, AttachTarget, KernelQuery } from '../../atlas/model';
 import { kernelCheckAnswer, syscallPrefix } from '../../analysis/bccChecks';
+import { kernelConfigHazard } from '../../atlas/kernelConfig';
 import { kernelOf } from '../../analysis/kernels';
 import type { StableAlternative } from '../../analysis/alternatives';
 import { attachReport, type AttachReport } from '../../analysis/report';
@@ -160,12 +161,19 @@ function regexDiagnostic(doc: BccDocumentLike, ap: BccAttachPoint, regex: string
     const attachable = matches.some((s) => assessOn(ctx, id, { kind: ap.kind as AttachKind, name: s }).attachable);
     if (!attachable) failing.push(id);
   }
-  if (!failing.length || suppressed.has('absent')) return undefined;
-  const severity = effectiveSeverity('absent', ctx, 'error');
+  if (!failing.length) return undefined;
+  // A kernel that refuses the kind altogether (no CONFIG_KPROBES) fails for that one reason.
+  const target: AttachTarget = { kind: ap.kind as AttachKind, name: regex, pattern: true };
+  const refusals = failing.map((id) => kernelConfigHazard(kernelOf(ctx, id)!.meta, target)).filter((h) => h?.severity === 'error');
+  const code = refusals.length === failing.length ? 'kernel-config' : 'absent';
+  if (suppressed.has(code)) return undefined;
+  const severity = effectiveSeverity(code, ctx, 'error');
   if (severity === undefined) return undefined;
   return {
-    range, severity, code: 'absent', codeDescription: { href: codeDocsHref('absent') }, source: DIAGNOSTIC_SOURCE,
-    message: `${ap.kind} event_re ${regex} matches no attachable function on ${failing.join(', ')}: bcc's attach fails there.${reachNote(ap)}`,
-    data: { section: `${ap.kind}/${regex}`, target: { kind: ap.kind, name: regex, pattern: true }, kernels: [...ctx.targets] },
+    range, severity, code, codeDescription: { href: codeDocsHref(code) }, source: DIAGNOSTIC_SOURCE,
+    message: code === 'kernel-config'
+      ? `${ap.kind} event_re ${regex} cannot attach on ${failing.join(', ')}: ${refusals.map((h) => h!.message).join(' ')}${reachNote(ap)}`
+      : `${ap.kind} event_re ${regex} matches no attachable function on ${failing.join(', ')}: bcc's attach fails there.${reachNote(ap)}`,
+    data: { section: `${ap.kind}/${regex}`, target, kernels: [...ctx.targets] },
   };
 }

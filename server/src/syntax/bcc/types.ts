@@ -3,6 +3,7 @@
 // the C functions and probe macros of that text. Every range is in the document the user edits:
 // the Python file for C text held in Python strings, the .c file for `BPF(src_file=...)`.
 
+import type { AttachIntent } from '../intent';
 import type { AttachKind } from '../../model/programKinds';
 import type { CtxAccess, HandlerParam, Range, Suppression } from '../cModel';
 
@@ -46,7 +47,8 @@ export interface BccCondition {
 }
 
 /** Issue 12's intent values, shared by every dialect's attach points. */
-export type BccIntent = 'always' | 'optional' | 'alternative' | 'runtime-chosen' | 'not-attached-by-section';
+/** The one intent vocabulary of every dialect (syntax/intent.ts). */
+export type BccIntent = AttachIntent;
 
 /** Attach kinds of bcc that the atlas does not index (user space, perf events). */
 export type BccOtherKind = 'uprobe' | 'uretprobe' | 'usdt' | 'perf_event';
