@@ -146,7 +146,25 @@ export class LoadKnowledge {
   // ---- presence on a kernel ----
 
   helper(kernel: KernelFeatures, name: string): PresenceAnswer {
-    return this.enumPresence(kernel, 'bpf_func_id', `BPF_FUNC_${name.replace(/^bpf_/, '')}`, name);
+    const enumerator = `BPF_FUNC_${name.replace(/^bpf_/, '')}`;
+    const own = this.enumPresence(kernel, 'bpf_func_id', enumerator, name);
+    return own.value === 'unknown' ? this.helperFromSources(kernel, name, enumerator) ?? own : own;
+  }
+
+  /** When the atlas carries no enum bpf_func_id for a kernel: the enum of its own Debian source
+   *  (the build it is) says present or absent; a kernel at least as new as a source that has the
+   *  helper has it too (UAPI enum values are never removed). Nothing else is called absent. */
+  private helperFromSources(kernel: KernelFeatures, name: string, enumerator: string): PresenceAnswer | undefined {
+    const sources = this.programTypes.kernels;
+    const exact = sources.find((s) => s.kernel === kernel.id && s.version === kernel.version);
+    if (exact) {
+      return exact.helperIds[name] === undefined
+        ? { value: 'absent', evidence: `enum bpf_func_id of ${exact.source} (${kernel.id} is that build) has no ${enumerator}` }
+        : { value: 'present', evidence: `${name} is ${enumerator} = ${exact.helperIds[name]} in enum bpf_func_id of ${exact.source} (${kernel.id} is that build)` };
+    }
+    if (!/^\d+\.\d+/.test(kernel.version)) return undefined;
+    const older = sources.find((s) => s.helperIds[name] !== undefined && compareKernelVersions(s.version, kernel.version) <= 0);
+    return older && { value: 'present', evidence: `${enumerator} is in enum bpf_func_id of ${older.source}, and ${kernel.id} (${kernel.version}) is not older (UAPI enum values are never removed)` };
   }
 
   mapType(kernel: KernelFeatures, name: string): PresenceAnswer {
