@@ -139,8 +139,11 @@ describe('load diagnostics at the call', () => {
     assert.equal(more.length, 0);
     assert.match(xdp.message, /^xdp programs may not call bpf_get_current_pid_tgid on /);
     assert.match(xdp.relatedInformation![0].message, /net\/core\/filter\.c:xdp_func_proto .* does not return bpf_get_current_pid_tgid/);
-    // 6.10 opened it to every program type behind a capability check the file cannot settle: not an error there.
+    // From 6.10 bpf_base_func_proto returns it to every program type (before its CAP_BPF check).
     assert.deepEqual(kernelsIn(xdp).filter((k) => k === 'debian-13' || k === 'debian-sid'), []);
+    const md = await hoverAt('c/taskguard.bpf.c', 'pidInXdp');
+    for (const k of ['debian-13', 'debian-sid']) assert.equal(cell(md, k), 'has it', k);
+    assert.match(cell(md, 'debian-12'), /^✗ net\/core\/filter\.c:xdp_func_proto/);
   });
 
   it('guarded calls are never errors: bpf_core_enum_value_exists (helper) and bpf_ksym_exists (__weak kfunc)', async () => {
