@@ -14,7 +14,7 @@ import { kernelOf } from './kernels';
 import { fileNeeds, type FileNeeds, type ProgramNeeds } from './loadNeeds';
 import {
   fileVerdict, helperProvider, kfuncProvider, kfuncSinceFrom, mapProvider, programVerdict, progTypeProvider,
-  type FileVerdict, type LoadReason, type ProgramUnderCheck, type ProgramVerdict, type ReasonProvider,
+  type FileVerdict, type KfuncSince, type LoadReason, type ProgramUnderCheck, type ProgramVerdict, type ReasonProvider,
 } from './loadVerdict';
 import { isPlaceholderName, programTarget } from './targets';
 import { attachVerdicts } from './verdicts';
@@ -123,10 +123,10 @@ function vocabulary(knowledge: Knowledge, ctx: AnalysisContext): { isHelper(n: s
 }
 
 /** First kernel of each kfunc over every bundled kernel (not only the targets). */
-function kfuncSinceOf(lk: LoadKnowledge, ctx: AnalysisContext): (name: string) => { since: string; note: string } | undefined {
+function kfuncSinceOf(lk: LoadKnowledge, ctx: AnalysisContext): (name: string) => KfuncSince | undefined {
   const bundled = ctx.atlas.list().filter((m) => m.source === 'bundled').map((m) => m.id);
-  const table = ctx.cache.table<{ v?: { since: string; note: string } }>('kfunc-since');
-  let since: ((name: string) => { since: string; note: string } | undefined) | undefined;
+  const table = ctx.cache.table<{ v?: KfuncSince }>('kfunc-since');
+  let since: ((name: string) => KfuncSince | undefined) | undefined;
   return (name) => {
     const hit = table.get(name);
     if (hit) return hit.v;

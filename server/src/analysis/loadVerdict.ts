@@ -270,7 +270,7 @@ function ruleText(rule: string | undefined): string {
 }
 
 /** kfuncs: missing (and not a guarded __weak declaration), or not registered for the program's type. */
-export function kfuncProvider(lk: LoadKnowledge, kfuncSince: (name: string) => { since: string; note: string } | undefined): ReasonProvider {
+export function kfuncProvider(lk: LoadKnowledge, kfuncSince: (name: string) => KfuncSince | undefined): ReasonProvider {
   const answers = new Map<string, CallAnswer>();
   return {
     kind: 'kfuncs',
@@ -288,8 +288,11 @@ export function kfuncProvider(lk: LoadKnowledge, kfuncSince: (name: string) => {
         for (const g of judgeCalls(need, kernels, lk, answer)) {
           const { effect, range } = g;
           const what = need.weak ? `${need.name} (declared __ksym __weak, called without a bpf_ksym_exists() check)` : need.name;
+          // The kernel the first version is inferred from is named once: when it is among the
+          // kernels listed, `not before 6.2` alone (the message rule: each kernel named once).
+          const sinceNote = since && (g.kernels.some((k) => k.id === since.absentOn) ? `not before ${since.since}` : since.note);
           const message = g.rule === 'kfunc-absent' || g.rule === 'no-kfunc-support'
-            ? `kfunc ${what} does not exist on ${kernelList(g.kernels)}${since ? ` (${since.note})` : ''}`
+            ? `kfunc ${what} does not exist on ${kernelList(g.kernels)}${sinceNote ? ` (${sinceNote})` : ''}`
             : g.effect === 'fails'
               ? `${program.facts ? ARTICLE(program.facts.progType) : 'this'} programs may not call kfunc ${need.name} on ${kernelList(g.kernels)}`
               : `whether kfunc ${need.name} can be called on ${kernelList(g.kernels)} is not known`;
@@ -402,17 +405,24 @@ export function progTypeProvider(lk: LoadKnowledge, knowledge: Knowledge): Reaso
   };
 }
 
+/** A kfunc's first version as a lower bound, and the bundled kernel it is inferred from. */
+export interface KfuncSince {
+  since: string;
+  note: string;
+  absentOn: string;
+}
+
 /** First kernel of a kfunc from the bundled kernels: the one after the newest kernel that lacks it
  *  (`not before 6.2: absent on debian-12 (6.1)`); undefined when no bundled kernel lacks it. */
-export function kfuncSinceFrom(lk: LoadKnowledge, bundled: readonly KernelFeatures[]): (name: string) => { since: string; note: string } | undefined {
+export function kfuncSinceFrom(lk: LoadKnowledge, bundled: readonly KernelFeatures[]): (name: string) => KfuncSince | undefined {
   const sorted = [...bundled].filter((k) => /^\d+\.\d+/.test(k.version)).sort((a, b) => compareKernelVersions(a.version, b.version));
-  const memo = new Map<string, { since: string; note: string } | undefined>();
+  const memo = new Map<string, KfuncSince | undefined>();
   return (name) => {
     if (memo.has(name)) return memo.get(name);
     let lastAbsent: KernelFeatures | undefined;
     for (const k of sorted) if (lk.kfunc(k, name).value === 'absent') lastAbsent = k;
     const next = lastAbsent && sorted.find((k) => compareKernelVersions(k.version, lastAbsent!.version) > 0);
-    const res = lastAbsent && next ? { since: next.version, note: `not before ${next.version}: absent on ${lastAbsent.id} (${lastAbsent.version})` } : undefined;
+    const res = lastAbsent && next ? { since: next.version, note: `not before ${next.version}: absent on ${lastAbsent.id} (${lastAbsent.version})`, absentOn: lastAbsent.id } : undefined;
     memo.set(name, res);
     return res;
   };

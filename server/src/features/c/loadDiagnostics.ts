@@ -7,6 +7,7 @@
 import type { Diagnostic } from 'vscode-languageserver';
 import { fileLoadCheck } from '../../analysis/loadCheck';
 import type { LoadReason, ProgramVerdict } from '../../analysis/loadVerdict';
+import { kernelLabel } from '../../analysis/kernels';
 import { compareKernelVersions } from '../../knowledge/loadability';
 import type { BpfProgram } from '../../syntax/cModel';
 import type { AnalyzedDocument } from '../../syntax/documents';
@@ -52,16 +53,19 @@ export function loadDiagnostics(doc: LoadDocument, ctx: FeatureContext): Diagnos
       const key = `${code}|${r.range.start.line}:${r.range.start.character}|${r.message}`;
       if (seen.has(key)) continue;
       seen.add(key);
+      const message = loadMessage(r, code, kernels, kernels.map((k) => kernelLabel(ctx, k)), ctx.targets.length);
       out.push({
         range: r.range,
         severity,
         code,
         codeDescription: { href: codeDocsHref(code) },
         source: DIAGNOSTIC_SOURCE,
-        message: loadMessage(r, code, kernels, ctx.targets.length),
+        message,
+        // The evidence first (every diagnostic names it); the reason's own words after it only
+        // when the message had to be shorter than them, never the message twice.
         relatedInformation: [
-          { location: { uri: doc.uri, range: program.secRange }, message: `${r.message}.` },
           { location: { uri: doc.uri, range: program.secRange }, message: `${v.name} (SEC("${v.section}")): ${r.evidence}` },
+          ...(message === `${r.message}.` ? [] : [{ location: { uri: doc.uri, range: program.secRange }, message: `${r.message}.` }]),
         ],
       });
     }
@@ -85,13 +89,14 @@ function loadPhrase(r: LoadReason, code: string): string {
 /** The diagnostic's sentence: the reason's own words when they fit the rules (one sentence of
  *  at most 200 characters, each kernel named once), else the short form with the kernels, else
  *  with a count; the reason's own words are then in the related information. */
-function loadMessage(r: LoadReason, code: string, kernels: readonly string[], targets: number): string {
+function loadMessage(r: LoadReason, code: string, kernels: readonly string[], labels: readonly string[], targets: number): string {
   const phrase = loadPhrase(r, code);
-  const since = r.since ? ` (first in Linux ${r.since})` : '';
+  // A kfunc's first version is inferred from the newest bundled kernel without it: a bound.
+  const since = r.since ? (r.kind === 'kfuncs' ? ` (not before ${r.since})` : ` (first in Linux ${r.since})`) : '';
   return fitMessageNaming(kernels,
     `${r.message}.`,
-    `${phrase} on ${kernelList(kernels, 3)}${since}.`,
-    `${phrase} on ${kernelList(kernels, 1)}${since}.`,
+    `${phrase} on ${kernelList(labels, 3)}${since}.`,
+    `${phrase} on ${kernelList(labels, 1)}${since}.`,
     `${phrase} on ${kernels.length} of ${targets} targets${since}.`);
 }
 
