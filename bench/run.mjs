@@ -206,7 +206,7 @@ async function withClangd(dir, name, text, fn) {
 
 /** bpf-atlas's note that a diagnostics run did not cover the whole document: it stopped at its
  *  work budget, or the document is longer than what is analysed. */
-const partialNote = (p) => p.diagnostics.find((d) => /analysis stopped|analyses the first/i.test(d.message))?.message;
+const partialNote = (p) => p.diagnostics.find((d) => /attach points before it stopped|analyses the first/i.test(d.message))?.message;
 const stoppedEarly = (p) => partialNote(p) !== undefined;
 /** Published diagnostics that cover the whole document (no such note). */
 const complete = (p) => !stoppedEarly(p);
