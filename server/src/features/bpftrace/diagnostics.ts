@@ -258,30 +258,44 @@ function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, 
     const atLeast = k.truncated || k.functionsAtLeast ? 'at least ' : '';
     const byNameNote = k.truncated && k.functions
       ? ` (the first ${GLOB_MATCH_LIMIT} expanded of ${k.functionsAtLeast ? 'at least ' : ''}${k.functions} that match by name)` : '';
+    // The loader's rule is longer than a message may be: it is the related information.
     const why = limit.why.replace(/\.$/, '');
     c.add(range, limit.severity, 'probe-limit', fitMessage(
-      `${pattern} attaches ${atLeast}${k.attachable.length} ${noun}s on ${k.kernel}${byNameNote}: ${why}.`,
-      `${pattern} attaches ${atLeast}${k.attachable.length} ${noun}s on ${k.kernel}: ${why}.`,
-      `${pattern} attaches ${atLeast}${k.attachable.length} ${noun}s on ${k.kernel}, past what bpftrace allows there.`), { lines, probe: probe.raw });
+      `${pattern} attaches ${atLeast}${k.attachable.length} ${noun}s on ${label(ctx, k.kernel)}${byNameNote}, past what bpftrace allows there.`,
+      `${pattern} attaches ${atLeast}${k.attachable.length} ${noun}s on ${label(ctx, k.kernel)}, past what bpftrace allows there.`,
+      `${pattern} attaches ${atLeast}${k.attachable.length} ${noun}s on ${k.kernel}, past what bpftrace allows there.`),
+      { lines, probe: probe.raw, related: [{ range, message: `${label(ctx, k.kernel)}: ${why}.` }] });
   }
   // No match, where the search for suffixed copies stopped short, is not "none" (verdicts.ts
   // says `unknown` for the same case of a libbpf pattern).
   const none = known.filter((k) => k.attachable.length === 0 && !k.inconclusive && !unsearched(k));
+  // Counts grouped, each kernel named once with its version (the evidence is the count):
+  // `42 on debian-11 (5.10) and debian-12 (6.1), 40 on debian-13 (6.12)`.
+  const countsOver = (ks: readonly WildcardOnKernel[], max: number, named: (k: WildcardOnKernel) => string) =>
+    groupByPhrase(ks, (k) => (k.inconclusive ? 'none known' : countOf(k)), named).map((g) => `${g.phrase} on ${list(g.kernels, max)}`).join(', ');
+  const labelled = (k: WildcardOnKernel) => label(ctx, k.kernel);
   if (none.length) {
-    c.add(range, 'error', 'absent', fitMessage(`${pattern} matches no ${noun} on ${list(none.map((k) => k.kernel), 3)}.`, `${pattern} matches no ${noun} on ${none.length} of ${known.length} targets.`),
+    // A "none" is a count that went to the end: the message says so, and what the others match.
+    const exact = none.every((k) => !k.functionsAtLeast) ? ' (every name searched)' : '';
+    const others = known.filter((k) => !none.includes(k));
+    const rest = (max: number, named: (k: WildcardOnKernel) => string) => (others.length ? `; ${countsOver(others, max, named)}` : '');
+    c.add(range, 'error', 'absent', fitMessage(
+      `${pattern} matches no ${noun} on ${list(none.map(labelled), 3)}${exact}${rest(3, labelled)}.`,
+      `${pattern} matches no ${noun} on ${list(none.map(labelled), 3)}${exact}.`,
+      `${pattern} matches no ${noun} on ${list(none.map((k) => k.kernel), 3)}${exact}.`,
+      `${pattern} matches no ${noun} on ${none.length} of ${known.length} targets${exact}.`),
       { lines, probe: probe.raw, related: countsRelated });
   } else {
-    // Counts grouped: `42 functions on debian-11 and debian-12, 40 on debian-13`.
-    const groups = groupByPhrase(known, (k) => (k.inconclusive ? 'none known' : countOf(k)), (k) => k.kernel);
-    const counts = (max: number) => groups.map((g) => `${g.phrase} on ${list(g.kernels, max)}`).join(', ');
+    const counts = (max: number, named: (k: WildcardOnKernel) => string = labelled) => countsOver(known, max, named);
     const clones = [...new Set(known.flatMap((k) => k.clones))];
     const sample = [...new Set(known.flatMap((k) => k.attachable))];
     const related = [...countsRelated];
     if (sample.length) related.push({ range, message: `Matches include ${list(sample, 8)}.` });
     if (clones.length) related.push({ range, message: `Compiler-renamed symbols among them: ${list(clones)}.` });
     c.add(range, 'info', 'pattern-matches', fitMessage(
-      `${pattern} matches ${noun}s: ${counts(3)}${clones.length ? ', some compiler-renamed' : ''}.`,
-      `${pattern} matches ${noun}s: ${counts(1)}.`,
+      `${pattern} matches ${counts(3)}${clones.length ? ', some compiler-renamed' : ''}.`,
+      `${pattern} matches ${counts(1)}.`,
+      `${pattern} matches ${counts(1, (k) => k.kernel)}.`,
       `${pattern} matches ${noun}s on every target.`), { lines, probe: probe.raw, related });
   }
   for (const hazard of ['kprobe-blacklist', 'notrace', 'no-btf'] as const) {
