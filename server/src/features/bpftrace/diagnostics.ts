@@ -269,10 +269,12 @@ function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, 
   // No match, where the search for suffixed copies stopped short, is not "none" (verdicts.ts
   // says `unknown` for the same case of a libbpf pattern).
   const none = known.filter((k) => k.attachable.length === 0 && !k.inconclusive && !unsearched(k));
+  // A count in a message says of what: `2 events`, `1847 functions` (countOf's by-name forms do).
+  const counted = (k: WildcardOnKernel) => (k.truncated || unsearched(k) ? countOf(k) : `${countOf(k)} ${noun}${k.attachable.length === 1 && !k.functionsAtLeast ? '' : 's'}`);
   // Counts grouped, each kernel named once with its version (the evidence is the count):
   // `42 on debian-11 (5.10) and debian-12 (6.1), 40 on debian-13 (6.12)`.
   const countsOver = (ks: readonly WildcardOnKernel[], max: number, named: (k: WildcardOnKernel) => string) =>
-    groupByPhrase(ks, (k) => (k.inconclusive ? 'none known' : countOf(k)), named).map((g) => `${g.phrase} on ${list(g.kernels, max)}`).join(', ');
+    groupByPhrase(ks, (k) => (k.inconclusive ? 'none known' : counted(k)), named).map((g) => `${g.phrase} on ${list(g.kernels, max)}`).join(', ');
   const labelled = (k: WildcardOnKernel) => label(ctx, k.kernel);
   if (none.length) {
     // A "none" is a count that went to the end: the message says so, and what the others match.
