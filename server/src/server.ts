@@ -179,7 +179,7 @@ class LanguageServer<D extends VersionedDocument> {
         serverInfo: { name: SERVER_NAME, version: SERVER_VERSION },
         capabilities: {
           textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
-          completionProvider: { triggerCharacters: ['"', '/', ':', '.', '>', '*'], resolveProvider: false },
+          completionProvider: { triggerCharacters: ['"', '/', ':', '.', '>', '*'], resolveProvider: !!this.services.features.completionResolve },
           hoverProvider: true,
           codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix], resolveProvider: false },
         },
@@ -281,6 +281,19 @@ class LanguageServer<D extends VersionedDocument> {
     const { connection, services } = this;
     connection.onCompletion(this.onDocument<CompletionParams, CompletionItem[] | CompletionList>('completion', [],
       (doc, p, ctx) => services.features.completion(doc, p.position, ctx)));
+    // The item comes back as the client got it; a failure answers with it unchanged.
+    connection.onCompletionResolve(async (item: CompletionItem, token: CancellationToken): Promise<CompletionItem> => {
+      this.requireInitialized('completionItem/resolve');
+      await this.ready;
+      const resolve = services.features.completionResolve;
+      if (!resolve || !item || typeof item !== 'object') return item;
+      try {
+        return resolve(item, this.context(token));
+      } catch (e) {
+        this.logError(`completionItem/resolve failed for ${JSON.stringify(item.label)}: ${errorText(e)}`);
+        return item;
+      }
+    });
     connection.onHover(this.onDocument<HoverParams, Hover | null>('hover', null,
       (doc, p, ctx) => services.features.hover(doc, p.position, ctx)));
     connection.onCodeAction(this.onDocument<CodeActionParams, CodeAction[]>('codeAction', [],

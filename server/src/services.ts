@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { dataDir as defaultDataDir } from './dataDir';
 import { codeActions } from './features/codeActions';
-import { completion } from './features/completion';
+import { completion, completionResolve } from './features/completion';
 import { diagnostics } from './features/diagnostics';
 import { hover } from './features/hover';
 import { lookup } from './features/lookup';
@@ -46,7 +46,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
 
   return {
     documents,
-    features: { completion, hover, diagnostics, codeActions },
+    features: { completion, completionResolve, hover, diagnostics, codeActions },
     knowledge,
     dataDir: dir,
     configureAtlas: (settings, trusted, busy) => atlases.configure(settings, trusted, busy),

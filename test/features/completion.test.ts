@@ -1,21 +1,27 @@
 // libbpf C completion on fixtures, over the bundled atlases (ubuntu-22.04 from DepSurf, debian-12
-// from the Debian image) and the knowledge tables.
+// from the Debian image) and the knowledge tables. Items are resolved as an editor does when it
+// shows them (completionItem/resolve gives the detail and documentation of target items).
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CompletionItem, CompletionList, Position, TextEdit } from 'vscode-languageserver';
 import { CompletionItemTag } from 'vscode-languageserver';
-import { completion } from '../../server/src/features/completion';
+import { completion, completionResolve } from '../../server/src/features/completion';
 import { MAX_TARGET_ITEMS } from '../../server/src/features/c/completion';
 import { hover } from '../../server/src/features/hover';
 import { featureContext, loadFixture, marker, openFixture } from './fixture';
 
 const TARGETS = ['ubuntu-22.04', 'debian-12'];
 
+/** The list with every item resolved, as the editor shows it. */
+function resolved(list: CompletionList, targets = TARGETS): CompletionList {
+  return { ...list, items: list.items.map((i) => completionResolve(i, featureContext(targets))) };
+}
+
 async function complete(fixture: string, label?: string, targets = TARGETS): Promise<CompletionList> {
   const f = loadFixture(fixture);
   const doc = await openFixture(f);
-  return completion(doc, marker(f, label), featureContext(targets));
+  return resolved(completion(doc, marker(f, label), featureContext(targets)), targets);
 }
 
 function item(list: CompletionList, label: string): CompletionItem {
@@ -90,12 +96,33 @@ describe('completion in SEC("…")', () => {
     const f = loadFixture('c/completion/kprobe-target.bpf.c');
     const doc0 = await openFixture({ ...f, text: f.text.replace('SEC("kprobe/vfs_r")', 'SEC("kprobe/blk_account_io_")') });
     const pos = { line: marker(f).line, character: 'SEC("kprobe/blk_account_io_'.length };
-    const list = completion(doc0, pos, featureContext(TARGETS));
+    const list = resolved(completion(doc0, pos, featureContext(TARGETS)));
     const start = item(list, 'blk_account_io_start');
     assert.match(String(start.labelDetails?.description), /1\/2 targets · ⚠ .*(fully-inlined|partially-inlined)/);
     assert.ok(start.tags?.includes(CompletionItemTag.Deprecated));
     assert.match(doc(start), /❌ fails: debian-12/);
     assert.match(doc(start), /partially-inlined/);
+  });
+
+  it('sends target items without details, computes each list once, resolves details on request', async () => {
+    const f = loadFixture('c/completion/kprobe-target.bpf.c');
+    const doc0 = await openFixture(f);
+    const first = completion(doc0, marker(f), featureContext(TARGETS));
+    const read = item(first, 'vfs_read');
+    assert.equal(read.detail, undefined);
+    assert.equal(read.documentation, undefined);
+    assert.match(String(read.labelDetails?.description), /targets/);
+    // The same text again: the cached list, with its own text edits (a client may change them).
+    const again = completion(doc0, marker(f), featureContext(TARGETS));
+    assert.deepEqual(again, first);
+    assert.notEqual(item(again, 'vfs_read').textEdit, read.textEdit);
+    assert.equal(item(again, 'vfs_read').data, read.data);
+    // Resolve fills in what the list left out; an item from elsewhere comes back unchanged.
+    const full = completionResolve(JSON.parse(JSON.stringify(read)), featureContext(TARGETS));
+    assert.match(String(full.detail), /vfs_read\(struct file \*file/);
+    assert.match(doc(full), /✅ attaches: ubuntu-22.04, debian-12/);
+    const other = { label: 'x', data: { something: 1 } };
+    assert.equal(completionResolve(other, featureContext(TARGETS)), other);
   });
 
   it('an empty kprobe target is truncated and marked incomplete', async () => {

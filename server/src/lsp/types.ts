@@ -27,6 +27,9 @@ export interface VersionedDocument {
 /** The pure features, one per LSP method. */
 export interface LanguageFeatures<D> {
   completion(doc: D, pos: Position, ctx: FeatureContext): CompletionItem[] | CompletionList | null | undefined;
+  /** completionItem/resolve: the item with its detail and documentation (optional: without it
+   *  the server does not offer resolve, and completion must give them up front). */
+  completionResolve?(item: CompletionItem, ctx: FeatureContext): CompletionItem;
   hover(doc: D, pos: Position, ctx: FeatureContext): Hover | null | undefined;
   diagnostics(doc: D, ctx: FeatureContext): Diagnostic[];
   codeActions(doc: D, range: Range, diagnostics: Diagnostic[], ctx: FeatureContext): CodeAction[];

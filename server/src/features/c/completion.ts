@@ -94,23 +94,81 @@ function availabilityDoc(av: Availability): string {
   return lines.join('\n\n');
 }
 
-function targetItem(name: string, target: AttachTarget, ctx: FeatureContext, range: Range,
-  extra: { insert?: string; detail?: string; doc?: string; retrigger?: boolean } = {}): CompletionItem {
+/** What a target item carries for completionItem/resolve: the target it names. */
+export interface TargetItemData {
+  bpfAtlas: 'c-target';
+  target: AttachTarget;
+}
+
+/** A target item as first sent: what ranks and marks it (the verdicts over the target kernels,
+ *  shared with diagnostics) and what it inserts. Its detail and documentation (prototypes, record
+ *  fields, per-kernel availability) come from resolveTargetItem() when the editor shows it. */
+function targetItem(name: string, target: AttachTarget, ctx: FeatureContext): { item: CompletionItem; newText: string } {
   const av = availability(ctx, target);
-  const total = ctx.targets.length;
   const item: CompletionItem = {
     label: name,
     kind: target.kind === 'tracepoint' || target.kind === 'raw_tp' || target.kind === 'tp_btf' ? CompletionItemKind.Event : CompletionItemKind.Function,
-    labelDetails: { description: availabilityLine(av, total) },
-    detail: extra.detail ?? availabilityLine(av, total),
-    documentation: { kind: MarkupKind.Markdown, value: [extra.doc, availabilityDoc(av)].filter(Boolean).join('\n\n') },
+    labelDetails: { description: availabilityLine(av, ctx.targets.length) },
     sortText: sortKey(av, name),
     filterText: name,
-    textEdit: { range, newText: extra.insert ?? name },
+    data: { bpfAtlas: 'c-target', target } satisfies TargetItemData,
   };
   if (av.failing.length || av.missing.length) item.tags = [CompletionItemTag.Deprecated];
-  if (extra.retrigger) item.command = { title: 'next', command: 'editor.action.triggerSuggest' };
-  return item;
+  return { item, newText: name };
+}
+
+/** Detail and documentation of a target: what it carries on the target kernels. */
+function targetDetails(target: AttachTarget, kernels: readonly KernelQuery[]): { detail?: string; doc?: string } {
+  const name = target.name;
+  switch (target.kind) {
+    case 'tracepoint': {
+      const tp = kernels.map((k) => k.tracepoint(name, target.system)).find((t) => t?.fields);
+      return { doc: tp?.fields ? `\`struct trace_event_raw_${tp.template ?? name}\`\n\n${renderFields(tp.fields)}` : undefined };
+    }
+    case 'raw_tp': case 'tp_btf': {
+      // TP_PROTO arguments per kernel, grouped: they do change (sched_switch gained prev_state).
+      const variants = new Map<string, string[]>();
+      for (const k of kernels) {
+        const args = k.tracepoint(name)?.args;
+        if (!args) continue;
+        const text = renderArgs(args);
+        variants.set(text, [...(variants.get(text) ?? []), k.meta.id]);
+      }
+      const texts = [...variants.keys()];
+      const detail = texts.length ? `(${texts[0]})${texts.length > 1 ? ` · differs on ${texts.slice(1).flatMap((t) => variants.get(t)!).join(', ')}` : ''}` : undefined;
+      const doc = texts.map((t) => `\`\`\`c\nBPF_PROG(${name}${t === 'void' ? '' : ', ' + t})\n\`\`\`\n${texts.length > 1 ? `on ${variants.get(t)!.join(', ')}` : ''}`).join('\n');
+      return { detail, doc: doc || undefined };
+    }
+    case 'ksyscall': case 'kretsyscall': {
+      const sc = kernels.map((k) => k.syscall(name)).find(Boolean);
+      return { detail: sc ? `(${renderArgs(sc.args)})` : undefined };
+    }
+    case 'lsm': {
+      const hook = kernels.map((k) => k.lsmHook(name)).find((h) => h?.proto);
+      return { detail: hook?.proto ? `(${renderArgs(hook.proto.params)})` : undefined };
+    }
+    default: {
+      const fn = kernels.map((k) => k.fn(name)).find((f) => f?.proto);
+      const proto = fn?.proto ? `${fn.proto.ret} ${name}(${renderArgs(fn.proto.params)})` : undefined;
+      return { detail: proto, doc: proto ? '```c\n' + proto + '\n```' : undefined };
+    }
+  }
+}
+
+/** completionItem/resolve for a target item: its detail and documentation on the current target
+ *  kernels. Other items come back as they are. */
+export function resolveCompletionC(item: CompletionItem, ctx: FeatureContext): CompletionItem {
+  const data = item.data as Partial<TargetItemData> | undefined;
+  if (data?.bpfAtlas !== 'c-target' || !data.target || typeof data.target.name !== 'string') return item;
+  const target = data.target;
+  const { kernels } = targetKernels(ctx);
+  const av = availability(ctx, target);
+  const { detail, doc } = targetDetails(target, kernels);
+  return {
+    ...item,
+    detail: detail ?? availabilityLine(av, ctx.targets.length),
+    documentation: { kind: MarkupKind.Markdown, value: [doc, availabilityDoc(av)].filter(Boolean).join('\n\n') },
+  };
 }
 
 // ---------------------------------------------------------------- SEC("…") strings
@@ -149,18 +207,7 @@ function prefixRank(p: SectionPrefix): number {
   }
 }
 
-/** Names from several kernels: union, prefix-filtered, capped; `truncated` when more exist. */
-function unionNames(ctx: FeatureContext, kernels: readonly KernelQuery[], names: (k: KernelQuery) => readonly string[], typed: string, limit: number): { names: string[]; truncated: boolean } {
-  return unionMatches(kernels, (k) => namesWithPrefix(sortedNames(ctx, names(k)), typed, limit + 1), limit);
-}
-
-/** Function names: a kernel that can search its sorted table by prefix never builds its full
- *  name list (hundreds of thousands of names with modules), which made the first completion
- *  after startup cost hundreds of ms. */
-function unionFunctionNames(ctx: FeatureContext, kernels: readonly KernelQuery[], typed: string, limit: number): { names: string[]; truncated: boolean } {
-  return unionMatches(kernels, (k) => functionNamesWithPrefix(ctx, k, typed, limit + 1), limit);
-}
-
+/** Names from several kernels: union, capped; `truncated` when more exist. */
 function unionMatches(kernels: readonly KernelQuery[], matches: (k: KernelQuery) => readonly string[], limit: number): { names: string[]; truncated: boolean } {
   const seen = new Set<string>();
   for (const k of kernels) for (const n of matches(k)) seen.add(n);
@@ -168,77 +215,75 @@ function unionMatches(kernels: readonly KernelQuery[], matches: (k: KernelQuery)
   return { names: all.slice(0, limit), truncated: all.length > limit };
 }
 
-function tracepointTargets(ctx: FeatureContext, kernels: readonly KernelQuery[], targetText: string, targetStart: Position): CompletionList {
-  const slash = targetText.indexOf('/');
-  if (slash < 0) {
-    const items: CompletionItem[] = [];
-    const systems = new Map<string, { kernels: string[]; events: number }>();
-    for (const k of kernels) {
-      for (const [sys, events] of k.systems()) {
-        if (!sys.startsWith(targetText)) continue;
-        const e = systems.get(sys) ?? { kernels: [], events: 0 };
-        e.kernels.push(k.meta.id);
-        e.events = Math.max(e.events, events.length);
-        systems.set(sys, e);
-      }
+/** A completion list as computed once per target kernels, kind and typed text (cached): items
+ *  without their text edit, which depends on where the text is. */
+interface TargetList {
+  isIncomplete: boolean;
+  entries: { item: CompletionItem; newText: string }[];
+}
+
+function tracepointSystems(kernels: readonly KernelQuery[], typed: string): TargetList {
+  const systems = new Map<string, { kernels: string[]; events: number }>();
+  for (const k of kernels) {
+    for (const [sys, events] of k.systems()) {
+      if (!sys.startsWith(typed)) continue;
+      const e = systems.get(sys) ?? { kernels: [], events: 0 };
+      e.kernels.push(k.meta.id);
+      e.events = Math.max(e.events, events.length);
+      systems.set(sys, e);
     }
-    const range = replaceRange(targetStart, { line: targetStart.line, character: targetStart.character + targetText.length });
-    for (const [sys, e] of systems) {
-      const everywhere = e.kernels.length === kernels.length;
-      items.push({
-        label: sys,
-        kind: CompletionItemKind.Folder,
-        detail: `${e.events} events · ${everywhere ? (kernels.length === 1 ? 'on the target' : `on all ${kernels.length} targets`) : `on ${e.kernels.length}/${kernels.length} targets`}`,
-        sortText: `${everywhere ? 0 : 1}${sys}`,
-        textEdit: { range, newText: `${sys}/` },
-        command: { title: 'events', command: 'editor.action.triggerSuggest' },
-      });
-    }
-    return list(items);
   }
-  const system = targetText.slice(0, slash);
-  const typed = targetText.slice(slash + 1);
-  const start = { line: targetStart.line, character: targetStart.character + slash + 1 };
-  const range = replaceRange(start, { line: start.line, character: start.character + typed.length });
-  const { names, truncated } = unionNames(ctx, kernels, (k) => k.systems().get(system) ?? [], typed, MAX_TARGET_ITEMS);
-  const items = names.map((name) => {
-    const target: AttachTarget = { kind: 'tracepoint', system, name };
-    const tp = kernels.map((k) => k.tracepoint(name, system)).find((t) => t?.fields);
-    const doc = tp?.fields ? `\`struct trace_event_raw_${tp.template ?? name}\`\n\n${renderFields(tp.fields)}` : undefined;
-    return targetItem(name, target, ctx, range, { doc });
+  const entries = [...systems].map(([sys, e]) => {
+    const everywhere = e.kernels.length === kernels.length;
+    const item: CompletionItem = {
+      label: sys,
+      kind: CompletionItemKind.Folder,
+      detail: `${e.events} events · ${everywhere ? (kernels.length === 1 ? 'on the target' : `on all ${kernels.length} targets`) : `on ${e.kernels.length}/${kernels.length} targets`}`,
+      sortText: `${everywhere ? 0 : 1}${sys}`,
+      command: { title: 'events', command: 'editor.action.triggerSuggest' },
+    };
+    return { item, newText: `${sys}/` };
   });
-  return list(items, truncated);
+  return { isIncomplete: false, entries };
 }
 
-function rawTracepointTargets(ctx: FeatureContext, kind: AttachKind, kernels: readonly KernelQuery[], typed: string, range: Range): CompletionList {
-  const { names, truncated } = unionNames(ctx, kernels, (k) => k.tracepoints().map((t) => t.name), typed, MAX_TARGET_ITEMS);
-  const items = names.map((name) => {
-    // TP_PROTO arguments per kernel, grouped: they do change (sched_switch gained prev_state).
-    const variants = new Map<string, string[]>();
-    for (const k of kernels) {
-      const args = k.tracepoint(name)?.args;
-      if (!args) continue;
-      const text = renderArgs(args);
-      variants.set(text, [...(variants.get(text) ?? []), k.meta.id]);
+/** Target items for names from each kernel: union, prefix-filtered, capped at MAX_TARGET_ITEMS. */
+function targetList(ctx: FeatureContext, kernels: readonly KernelQuery[], kind: AttachKind, typed: string,
+  matches: (k: KernelQuery, limit: number) => readonly string[], system?: string): TargetList {
+  const { names, truncated } = unionMatches(kernels, (k) => matches(k, MAX_TARGET_ITEMS + 1), MAX_TARGET_ITEMS);
+  return { isIncomplete: truncated, entries: names.map((name) => targetItem(name, system ? { kind, system, name } : { kind, name }, ctx)) };
+}
+
+/** The list for what is typed after a prefix, computed once per target kernels and text. */
+function targetCompletion(ctx: FeatureContext, kernels: readonly KernelQuery[], kind: AttachKind, targetText: string): TargetList {
+  const names = (list: (k: KernelQuery) => readonly string[], typed = targetText) =>
+    (k: KernelQuery, limit: number) => namesWithPrefix(sortedNames(ctx, list(k)), typed, limit);
+  switch (kind) {
+    case 'tracepoint': {
+      const slash = targetText.indexOf('/');
+      if (slash < 0) return tracepointSystems(kernels, targetText);
+      const system = targetText.slice(0, slash);
+      return targetList(ctx, kernels, 'tracepoint', targetText.slice(slash + 1), names((k) => k.systems().get(system) ?? [], targetText.slice(slash + 1)), system);
     }
-    const texts = [...variants.keys()];
-    const detail = texts.length ? `(${texts[0]})${texts.length > 1 ? ` · differs on ${texts.slice(1).flatMap((t) => variants.get(t)!).join(', ')}` : ''}` : undefined;
-    const doc = texts.map((t) => `\`\`\`c\nBPF_PROG(${name}${t === 'void' ? '' : ', ' + t})\n\`\`\`\n${texts.length > 1 ? `on ${variants.get(t)!.join(', ')}` : ''}`).join('\n');
-    return targetItem(name, { kind, name }, ctx, range, { detail, doc: doc || undefined });
-  });
-  return list(items, truncated);
+    case 'raw_tp': case 'tp_btf':
+      return targetList(ctx, kernels, kind, targetText, names((k) => k.tracepoints().map((t) => t.name)));
+    case 'kprobe': case 'kretprobe': case 'fentry': case 'fexit': case 'fmod_ret': case 'fsession': case 'kprobe.session':
+    case 'kprobe.multi': case 'kretprobe.multi':
+      // Function names are the big list: each kernel searches its table by prefix.
+      return targetList(ctx, kernels, kind === 'kprobe.multi' || kind === 'kretprobe.multi' ? 'kprobe' : kind, targetText,
+        (k, limit) => functionNamesWithPrefix(ctx, k, targetText, limit));
+    case 'ksyscall': case 'kretsyscall':
+      return targetList(ctx, kernels, kind, targetText, names((k) => k.syscalls().map((sc) => sc.name)));
+    case 'lsm':
+      return targetList(ctx, kernels, 'lsm', targetText, names((k) => k.lsmHooks().map((h) => h.name)));
+    default:
+      return { isIncomplete: false, entries: [] };
+  }
 }
 
-function functionTargets(ctx: FeatureContext, kind: AttachKind, kernels: readonly KernelQuery[], typed: string, range: Range): CompletionList {
-  // Function names are the big list: filter by prefix on each kernel before building anything.
-  const { names, truncated } = unionFunctionNames(ctx, kernels, typed, MAX_TARGET_ITEMS);
-  const items = names.map((name) => {
-    const fn = kernels.map((k) => k.fn(name)).find((f) => f?.proto);
-    const proto = fn?.proto ? `${fn.proto.ret} ${name}(${renderArgs(fn.proto.params)})` : undefined;
-    return targetItem(name, { kind, name }, ctx, range, { detail: proto, doc: proto ? '```c\n' + proto + '\n```' : undefined });
-  });
-  return list(items, truncated);
-}
+/** Lists kept per target kernels, kind and typed text: typing back and forth over a prefix, or
+ *  asking again at the same place, costs a copy of the list. */
+const LIST_CACHE_SIZE = 256;
 
 function sectionCompletion(p: BpfProgram, pos: Position, ctx: FeatureContext): CompletionList {
   const start = p.sectionRange.start;
@@ -247,38 +292,21 @@ function sectionCompletion(p: BpfProgram, pos: Position, ctx: FeatureContext): C
   if (slash < 0) return prefixItems(ctx, typed, replaceRange(start, pos));
   const prefix = ctx.knowledge.sectionPrefix(typed);
   if (!prefix?.kind || !prefix.takesTarget || typed[prefix.prefix.length] !== '/') return EMPTY;
+  const kind = prefix.kind;
   const targetText = typed.slice(prefix.prefix.length + 1);
-  const targetStart = { line: start.line, character: start.character + prefix.prefix.length + 1 };
-  const range = replaceRange(targetStart, pos);
   const { kernels } = targetKernels(ctx);
   if (!kernels.length) return EMPTY;
-  switch (prefix.kind) {
-    case 'tracepoint':
-      return tracepointTargets(ctx, kernels, targetText, targetStart);
-    case 'raw_tp': case 'tp_btf':
-      return rawTracepointTargets(ctx, prefix.kind, kernels, targetText, range);
-    case 'kprobe': case 'kretprobe': case 'fentry': case 'fexit': case 'fmod_ret': case 'fsession': case 'kprobe.session': {
-      return functionTargets(ctx, prefix.kind, kernels, targetText, range);
-    }
-    case 'kprobe.multi': case 'kretprobe.multi':
-      return functionTargets(ctx, 'kprobe', kernels, targetText, range);
-    case 'ksyscall': case 'kretsyscall': {
-      const { names, truncated } = unionNames(ctx, kernels, (k) => k.syscalls().map((s) => s.name), targetText, MAX_TARGET_ITEMS);
-      return list(names.map((name) => {
-        const sc = kernels.map((k) => k.syscall(name)).find(Boolean);
-        return targetItem(name, { kind: prefix.kind!, name }, ctx, range, { detail: sc ? `(${renderArgs(sc.args)})` : undefined });
-      }), truncated);
-    }
-    case 'lsm': {
-      const { names, truncated } = unionNames(ctx, kernels, (k) => k.lsmHooks().map((h) => h.name), targetText, MAX_TARGET_ITEMS);
-      return list(names.map((name) => {
-        const hook = kernels.map((k) => k.lsmHook(name)).find((h) => h?.proto);
-        return targetItem(name, { kind: 'lsm', name }, ctx, range, { detail: hook?.proto ? `(${renderArgs(hook.proto.params)})` : undefined });
-      }), truncated);
-    }
-    default:
-      return EMPTY;
+  const key = `${ctx.cache.kernelsKey(ctx.atlas, ctx.targets)}|${kind}|${targetText}`;
+  const table = ctx.cache.table<TargetList>('completion-lists', LIST_CACHE_SIZE);
+  let cached = table.get(key);
+  if (!cached) {
+    cached = targetCompletion(ctx, kernels, kind, targetText);
+    table.set(key, cached);
   }
+  // An item replaces the target up to the cursor (after `system/` once a system is typed).
+  const from = start.character + prefix.prefix.length + 1 + (kind === 'tracepoint' ? targetText.indexOf('/') + 1 : 0);
+  const range = replaceRange({ line: start.line, character: from }, pos);
+  return list(cached.entries.map((e) => ({ ...e.item, textEdit: { range, newText: e.newText } })), cached.isIncomplete);
 }
 
 // ---------------------------------------------------------------- handler snippets
