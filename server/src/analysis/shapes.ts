@@ -19,7 +19,7 @@ export interface ShapeDifference {
 }
 
 /** Parameter types only: a renamed parameter reads the same value, a retyped or moved one does not. */
-function paramsText(params: readonly Param[] | undefined): string {
+function typesText(params: readonly Param[] | undefined): string {
   return (params ?? []).map((p) => cTypeKey(p.type)).join(', ');
 }
 
@@ -73,6 +73,17 @@ function hookParamsOn(ctx: AnalysisContext, kernelId: string, target: AttachTarg
 export function shapeDifferences(target: AttachTarget, kernels: readonly { kernel: string; assessment: Assessment }[], ctx: AnalysisContext): ShapeDifference[] {
   const found = kernels.filter((k) => k.assessment.found);
   if (found.length < 2 || target.pattern) return [];
+  // Kernels of one family mostly spell the same types: normalise each distinct spelling once.
+  const texts = new Map<string, string>();
+  const paramsText = (params: readonly Param[] | undefined): string => {
+    const raw = (params ?? []).map((p) => p.type).join('\u0000');
+    let text = texts.get(raw);
+    if (text === undefined) {
+      text = typesText(params);
+      texts.set(raw, text);
+    }
+    return text;
+  };
   const paramsByKernel = new Map<string, Param[]>();
   for (const k of found) {
     const params = hookParamsOn(ctx, k.kernel, target, k.assessment);
