@@ -222,7 +222,9 @@ interface TargetList {
   entries: { item: CompletionItem; newText: string }[];
 }
 
-function tracepointSystems(kernels: readonly KernelQuery[], typed: string): TargetList {
+/** Tracepoint systems, each completed with `sep` (`/` in a section, `:` in bcc's
+ *  `attach_tracepoint(tp="sys:event")`). */
+function tracepointSystems(kernels: readonly KernelQuery[], typed: string, sep: string): TargetList {
   const systems = new Map<string, { kernels: string[]; events: number }>();
   for (const k of kernels) {
     for (const [sys, events] of k.systems()) {
@@ -242,7 +244,7 @@ function tracepointSystems(kernels: readonly KernelQuery[], typed: string): Targ
       sortText: `${everywhere ? 0 : 1}${sys}`,
       command: { title: 'events', command: 'editor.action.triggerSuggest' },
     };
-    return { item, newText: `${sys}/` };
+    return { item, newText: `${sys}${sep}` };
   });
   return { isIncomplete: false, entries };
 }
@@ -254,14 +256,14 @@ function targetList(ctx: FeatureContext, kernels: readonly KernelQuery[], kind: 
   return { isIncomplete: truncated, entries: names.map((name) => targetItem(name, system ? { kind, system, name } : { kind, name }, ctx)) };
 }
 
-/** The list for what is typed after a prefix, computed once per target kernels and text. */
-function targetCompletion(ctx: FeatureContext, kernels: readonly KernelQuery[], kind: AttachKind, targetText: string): TargetList {
+/** The list for what is typed after a prefix (for tracepoints, a system, then `sep` and an event). */
+function targetCompletion(ctx: FeatureContext, kernels: readonly KernelQuery[], kind: AttachKind, targetText: string, sep: string): TargetList {
   const names = (list: (k: KernelQuery) => readonly string[], typed = targetText) =>
     (k: KernelQuery, limit: number) => namesWithPrefix(sortedNames(ctx, list(k)), typed, limit);
   switch (kind) {
     case 'tracepoint': {
-      const slash = targetText.indexOf('/');
-      if (slash < 0) return tracepointSystems(kernels, targetText);
+      const slash = targetText.indexOf(sep);
+      if (slash < 0) return tracepointSystems(kernels, targetText, sep);
       const system = targetText.slice(0, slash);
       return targetList(ctx, kernels, 'tracepoint', targetText.slice(slash + 1), names((k) => k.systems().get(system) ?? [], targetText.slice(slash + 1)), system);
     }
@@ -285,6 +287,37 @@ function targetCompletion(ctx: FeatureContext, kernels: readonly KernelQuery[], 
  *  asking again at the same place, costs a copy of the list. */
 const LIST_CACHE_SIZE = 256;
 
+/** The target list for `targetText` after a prefix of `kind`, computed once per target kernels,
+ *  kind and text, each item given a text edit over `range`. */
+function cachedTargets(ctx: FeatureContext, kernels: readonly KernelQuery[], kind: AttachKind, targetText: string, range: Range, sep = '/'): CompletionList {
+  const key = `${ctx.cache.kernelsKey(ctx.atlas, ctx.targets)}|${kind}|${sep}|${targetText}`;
+  const table = ctx.cache.table<TargetList>('completion-lists', LIST_CACHE_SIZE);
+  let cached = table.get(key);
+  if (!cached) {
+    cached = targetCompletion(ctx, kernels, kind, targetText, sep);
+    table.set(key, cached);
+  }
+  return list(cached.entries.map((e) => ({ ...e.item, textEdit: { range, newText: e.newText } })), cached.isIncomplete);
+}
+
+/** Function targets (kprobe, fentry, ...) for typed text; also bcc's attach_kprobe(event=...). */
+export function functionTargets(ctx: FeatureContext, kind: AttachKind, kernels: readonly KernelQuery[], typed: string, range: Range): CompletionList {
+  return cachedTargets(ctx, kernels, kind, typed, range);
+}
+
+/** Raw and BTF tracepoint targets for typed text; also bcc's attach_raw_tracepoint(tp=...). */
+export function rawTracepointTargets(ctx: FeatureContext, kind: AttachKind, kernels: readonly KernelQuery[], typed: string, range: Range): CompletionList {
+  return cachedTargets(ctx, kernels, kind, typed, range);
+}
+
+/** Tracepoint systems, then the events of the system before `sep`; the edit replaces the system
+ *  (from `targetStart`) or, once `sep` is typed, the event. */
+export function tracepointTargets(ctx: FeatureContext, kernels: readonly KernelQuery[], targetText: string, targetStart: Position, sep = '/'): CompletionList {
+  const slash = targetText.indexOf(sep);
+  const start = { line: targetStart.line, character: targetStart.character + slash + 1 };
+  return cachedTargets(ctx, kernels, 'tracepoint', targetText, replaceRange(start, { line: start.line, character: targetStart.character + targetText.length }), sep);
+}
+
 function sectionCompletion(p: BpfProgram, pos: Position, ctx: FeatureContext): CompletionList {
   const start = p.sectionRange.start;
   const typed = p.section.slice(0, Math.max(0, pos.character - start.character));
@@ -296,17 +329,9 @@ function sectionCompletion(p: BpfProgram, pos: Position, ctx: FeatureContext): C
   const targetText = typed.slice(prefix.prefix.length + 1);
   const { kernels } = targetKernels(ctx);
   if (!kernels.length) return EMPTY;
-  const key = `${ctx.cache.kernelsKey(ctx.atlas, ctx.targets)}|${kind}|${targetText}`;
-  const table = ctx.cache.table<TargetList>('completion-lists', LIST_CACHE_SIZE);
-  let cached = table.get(key);
-  if (!cached) {
-    cached = targetCompletion(ctx, kernels, kind, targetText);
-    table.set(key, cached);
-  }
   // An item replaces the target up to the cursor (after `system/` once a system is typed).
   const from = start.character + prefix.prefix.length + 1 + (kind === 'tracepoint' ? targetText.indexOf('/') + 1 : 0);
-  const range = replaceRange({ line: start.line, character: from }, pos);
-  return list(cached.entries.map((e) => ({ ...e.item, textEdit: { range, newText: e.newText } })), cached.isIncomplete);
+  return cachedTargets(ctx, kernels, kind, targetText, replaceRange({ line: start.line, character: from }, pos));
 }
 
 // ---------------------------------------------------------------- handler snippets
