@@ -671,6 +671,41 @@ function debianIndex() {
   record({ name: 'index a Debian 6.1 image package', unit: 'ms', ours: r.status === 0 ? r.ms : null, reason: r.status === 0 ? undefined : firstLine(r.stderr), detail: { deb, atlasBytes: fs.existsSync(out) ? fs.statSync(out).size : null }, how: '`node dist/cli.js index --deb IMAGE.deb -o FILE` (vmlinuz → atlas file, modules included), whole process' });
 }
 
+/** Atlas size and cold lookup time against the number of kernels in one file (engineer types'
+ *  scripts/atlas-scale.ts, bundled here like bench/hooks.ts). */
+async function scale() {
+  const script = path.join(root, 'scripts/atlas-scale.ts');
+  if (!fs.existsSync(script)) {
+    record({ name: 'atlas scale (10/100/500 kernels)', unit: 'MB', ours: null, reason: 'scripts/atlas-scale.ts is not in this checkout' });
+    return;
+  }
+  const out = path.join(tmp, 'atlas-scale.cjs');
+  await esbuild.build({ entryPoints: [script], outfile: out, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' });
+  const counts = QUICK ? '10,100' : '10,100,500';
+  const r = runProcess(process.execPath, [out, '--kernels', counts]);
+  let doc;
+  try {
+    doc = JSON.parse(r.stdout);
+  } catch {
+    record({ name: 'atlas scale (10/100/500 kernels)', unit: 'MB', ours: null, reason: `scripts/atlas-scale.ts gave no result (exit ${r.status}): ${firstLine(r.stderr)}` });
+    return;
+  }
+  const bases = doc.bases.map((b) => b.id).join(', ');
+  for (const x of doc.results) {
+    record({
+      name: `atlas file of ${x.kernels} BTF-only kernels: size`, unit: 'MB', ours: x.bytes / 1e6,
+      detail: { bytesPerKernel: x.bytesPerKernel, marginalBytesPerKernel: x.marginalBytesPerKernel, writeMs: x.writeMs },
+      how: `scripts/atlas-scale.ts: real BTF (${bases}) and synthesised neighbouring builds, written as one atlas file`,
+    });
+    record({
+      name: `atlas file of ${x.kernels} kernels: cold lookup (open, load one kernel, a function, a struct member)`, unit: 'ms',
+      ours: x.openMs + x.loadKernelMs + x.firstFunctionMs + x.firstMemberMs,
+      detail: { openMs: x.openMs, loadKernelMs: x.loadKernelMs, firstFunctionMs: x.firstFunctionMs, firstMemberMs: x.firstMemberMs },
+      how: 'median over 3 kernels spread over the file, 3 fresh opens each',
+    });
+  }
+}
+
 // ---------- the readable table ----------
 
 function table() {
@@ -700,6 +735,7 @@ try {
   await group('doc30k', doc30k);
   await group('check', check);
   await group('debian-index', debianIndex);
+  await group('scale', scale);
   await group('vsix', vsix);
 } catch (e) {
   failures.push({ group: 'setup', error: e?.stack || String(e) });
