@@ -26,6 +26,14 @@ export interface LoadCheckDocument {
   tree?: Tree;
   lines: LineMap;
   c?: { programs: BpfProgram[] };
+  /** Set when only a prefix of the text was analysed (syntax/documents.ts MAX_ANALYSED_CHARS). */
+  analysedLength?: number;
+}
+
+/** The text the model was built from: the load needs (maps, kfunc externs, licence) are read from
+ *  the same prefix as the programs, so a huge document costs what its analysed part costs. */
+function analysedText(doc: LoadCheckDocument): string {
+  return doc.analysedLength === undefined ? doc.text : doc.text.slice(0, doc.analysedLength);
 }
 
 export interface FileLoadCheck extends FileVerdict {
@@ -55,7 +63,8 @@ export function programFacts(lk: LoadKnowledge, program: BpfProgram): ProgramFac
 
 export function fileLoadCheck(doc: LoadCheckDocument, ctx: AnalysisContext): FileLoadCheck {
   const programs = doc.c?.programs ?? [];
-  const key = `${ctx.cache.kernelsKey(ctx.atlas, ctx.targets)}|${doc.text}`;
+  const text = analysedText(doc);
+  const key = `${ctx.cache.kernelsKey(ctx.atlas, ctx.targets)}|${text}`;
   const memo = ctx.cache.table<{ programs: readonly BpfProgram[]; result: FileLoadCheck }>('load-check', 200);
   const hit = memo.get(key);
   // The programs of a model are new objects per document version: map by position.
@@ -64,7 +73,7 @@ export function fileLoadCheck(doc: LoadCheckDocument, ctx: AnalysisContext): Fil
     programs.forEach((p, i) => byProgram.set(p, hit.result.byProgram.get(hit.programs[i])!));
     return { ...hit.result, byProgram };
   }
-  const result = computeLoadCheck(doc, programs, ctx);
+  const result = computeLoadCheck({ ...doc, text }, programs, ctx);
   memo.set(key, { programs, result });
   return result;
 }
