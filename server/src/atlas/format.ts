@@ -655,6 +655,11 @@ export class AtlasFile {
   private stringsCache?: LazyStrings;
   private protoTable?: RecordIndex;
   private readonly tableCache = new Map<RecordKind, RecordIndex>();
+  /** Tracepoint records decoded so far, by record number. A file's kernels share records (a
+   *  bundle's 25 Ubuntu kernels list mostly the same ones), so each is decoded once per file,
+   *  not once per kernel: the first tracepoint question over 30 targets decoded ~60,000 records
+   *  (and held as many objects) where the files hold a few thousand. Readers must not modify. */
+  private tpDecoded?: (TracepointFacts | undefined)[];
 
   private constructor(readonly path: string, header: AtlasHeader, dataStart: number, fileSize: number) {
     this.header = header;
@@ -922,7 +927,12 @@ export class AtlasFile {
       });
     });
     const names = once(() => Array.from({ length: fns().ids.length }, (_, i) => nameAt(i)));
-    const tracepoints = once(() => decodeAll('tp', (r) => decodeTp(r, str)));
+    const tpRecord = (rid: number): TracepointFacts => {
+      const table = this.table('tp');
+      const decoded = (this.tpDecoded ??= new Array<TracepointFacts | undefined>(table.count));
+      return (decoded[rid] ??= decodeTp(new ByteReader(table.buf, table.offset(rid)), str));
+    };
+    const tracepoints = once(() => this.guard(`${id} tp records`, () => Array.from(list('tp'), tpRecord)));
     // Records are numbered in name order, so this kernel's tp list is sorted by event name: with
     // the table's index (each record's name string id), a binary search reads a dozen names.
     const tpIds = once(() => list('tp'));
@@ -959,8 +969,7 @@ export class AtlasFile {
     const tracepointsNamed = (name: string): TracepointFacts[] => {
       const rids = h.format >= 2 ? tpRecordsNamed(name) : tpRecordsByName().get(name);
       if (!rids?.length) return [];
-      const table = this.table('tp');
-      return this.guard(`${id} tracepoint ${name}`, () => rids.map((rid) => decodeTp(new ByteReader(table.buf, table.offset(rid)), str)));
+      return this.guard(`${id} tracepoint ${name}`, () => rids.map(tpRecord));
     };
     const syscalls = once(() => decodeAll('sc', (r) => ({ name: str(r.uint()), ...optNr(r.uint()), args: readParams(r, str) })));
     const lsmHooks = once(() => decodeAll('lsm', (r) => {
