@@ -74,14 +74,20 @@ export function shapeDifferences(target: AttachTarget, kernels: readonly { kerne
   const found = kernels.filter((k) => k.assessment.found);
   if (found.length < 2 || target.pattern) return [];
   // Kernels of one family mostly spell the same types: normalise each distinct spelling once.
+  // Kernels of one atlas file share decoded prototypes, so most lists are the same object.
   const texts = new Map<string, string>();
+  const byList = new Map<readonly Param[], string>();
   const paramsText = (params: readonly Param[] | undefined): string => {
-    const raw = (params ?? []).map((p) => p.type).join('\u0000');
+    const list = params ?? [];
+    const known = byList.get(list);
+    if (known !== undefined) return known;
+    const raw = list.map((p) => p.type).join('\u0000');
     let text = texts.get(raw);
     if (text === undefined) {
       text = typesText(params);
       texts.set(raw, text);
     }
+    byList.set(list, text);
     return text;
   };
   const paramsByKernel = new Map<string, Param[]>();

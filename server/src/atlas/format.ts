@@ -660,6 +660,11 @@ export class AtlasFile {
    *  not once per kernel: the first tracepoint question over 30 targets decoded ~60,000 records
    *  (and held as many objects) where the files hold a few thousand. Readers must not modify. */
   private tpDecoded?: (TracepointFacts | undefined)[];
+  /** Function records and prototypes decoded so far, by record and prototype number: shared by
+   *  the file's kernels like tracepoints (30 targets asked about one function decoded it 25
+   *  times from the Ubuntu bundle, and held as many copies). Readers must not modify. */
+  private readonly fnDecoded = new Map<number, FunctionFacts>();
+  private readonly protoDecoded = new Map<number, Proto>();
 
   private constructor(readonly path: string, header: AtlasHeader, dataStart: number, fileSize: number) {
     this.header = header;
@@ -887,6 +892,8 @@ export class AtlasFile {
       return this.guard(`${id} ${kind} list`, () => decodeIdList(raw, entry.counts[kind], this.header.tables[kind].count));
     };
     const proto = (i: number): Proto => {
+      const known = this.protoDecoded.get(i);
+      if (known) return known;
       const protoTable = this.protos();
       if (i >= protoTable.count) throw new ByteFormatError(`prototype ${i} out of range`);
       const r = new ByteReader(protoTable.buf, protoTable.offset(i));
@@ -894,6 +901,7 @@ export class AtlasFile {
       const variadic = r.uint() === 1;
       const p: Proto = { ret, params: readParams(r, str) };
       if (variadic) p.variadic = true;
+      this.protoDecoded.set(i, p);
       return p;
     };
 
@@ -911,7 +919,13 @@ export class AtlasFile {
     };
     const functionAt = (i: number): FunctionFacts => {
       const { table, ids } = fns();
-      return this.guard(`${id} function ${nameAt(i)}`, () => decodeFn(new ByteReader(table.buf, table.offset(ids[i])), str, proto));
+      const rid = ids[i];
+      let f = this.fnDecoded.get(rid);
+      if (!f) {
+        f = this.guard(`${id} function ${nameAt(i)}`, () => decodeFn(new ByteReader(table.buf, table.offset(rid)), str, proto));
+        this.fnDecoded.set(rid, f);
+      }
+      return f;
     };
     const decodeAll = <T>(kind: RecordKind, decode: (r: ByteReader) => T): T[] => {
       const table = this.table(kind);
