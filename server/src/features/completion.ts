@@ -1,13 +1,12 @@
 // textDocument/completion: dispatches on the document's language to the libbpf C completion
-// (features/c/completion.ts), the bpftrace one (features/bpftrace/completion.ts) or the BCC one;
-// and completionItem/resolve, which fills in the detail and documentation of the item the editor
-// shows (items name their dialect in `data`; others come back unchanged).
+// (features/c/completion.ts), the bpftrace one (features/bpftrace/completion.ts) or the BCC one.
+// Target items are resolved by completionResolve.ts.
 
 import type { CompletionItem, CompletionList, Position } from 'vscode-languageserver';
 import type { AnalyzedDocument } from '../syntax/documents';
 import { completionBcc } from './bcc/completion';
 import { completionBpftrace } from './bpftrace/completion';
-import { completionC, resolveCompletionC } from './c/completion';
+import { completionC } from './c/completion';
 import type { FeatureContext } from './shared/context';
 
 export function completion(doc: AnalyzedDocument, pos: Position, ctx: FeatureContext): CompletionList {
@@ -19,8 +18,4 @@ export function completion(doc: AnalyzedDocument, pos: Position, ctx: FeatureCon
   if (doc.c) return completionC(doc, pos, ctx);
   if (doc.bcc) return completionBcc(doc, pos, ctx);
   return { isIncomplete: false, items: [] };
-}
-
-export function completionResolve(item: CompletionItem, ctx: FeatureContext): CompletionItem {
-  return resolveCompletionC(item, ctx);
 }

@@ -29,9 +29,6 @@ export interface VersionedDocument {
 /** The pure features, one per LSP method. */
 export interface LanguageFeatures<D> {
   completion(doc: D, pos: Position, ctx: FeatureContext): CompletionItem[] | CompletionList | null | undefined;
-  /** completionItem/resolve: the item with its detail and documentation (optional: without it
-   *  the server does not offer resolve, and completion must give them up front). */
-  completionResolve?(item: CompletionItem, ctx: FeatureContext): CompletionItem;
   hover(doc: D, pos: Position, ctx: FeatureContext): Hover | null | undefined;
   diagnostics(doc: D, ctx: FeatureContext): Diagnostic[];
   codeActions(doc: D, range: Range, diagnostics: Diagnostic[], ctx: FeatureContext): CodeAction[];
@@ -39,6 +36,9 @@ export interface LanguageFeatures<D> {
   /** Unresolved lenses (range and data); resolveCodeLens gives each its title and command. */
   codeLenses(doc: D, ctx: FeatureContext): CodeLens[];
   resolveCodeLens(lens: CodeLens, ctx: FeatureContext): CodeLens;
+  /** completionItem/resolve: a target item with its detail and documentation (the hook's
+   *  prototype or record, its availability per kernel). */
+  resolveCompletion(item: CompletionItem, ctx: FeatureContext): CompletionItem;
   definition(doc: D, pos: Position, ctx: FeatureContext, mode: 'definition' | 'typeDefinition'): DefinitionResult | undefined;
 }
 

@@ -14,8 +14,8 @@ import { cDecl, type AttachKind, type AttachTarget, type Hazard, type KernelQuer
 import type { SectionPrefix } from '../../knowledge/types';
 import type { AnalyzedDocument } from '../../syntax/documents';
 import { comparePositions, rangeContains, type BpfProgram, type Range } from '../../syntax/cModel';
+import { targetItemData } from '../completionResolve';
 import type { FeatureContext } from '../shared/context';
-import { renderArgs, renderFields } from '../shared/render';
 import { hookParams } from '../../analysis/hooks';
 import { functionNamesWithPrefix, kernelOf, namesWithPrefix, sortedNames, targetKernels } from '../../analysis/kernels';
 import { programTarget } from '../../analysis/targets';
@@ -84,25 +84,10 @@ function availabilityLine(av: Availability, total: number): string {
   return marks.length ? `${where} · ⚠ ${marks.join(', ')}` : where;
 }
 
-function availabilityDoc(av: Availability): string {
-  const lines: string[] = [];
-  if (av.ok.length) lines.push(`✅ attaches: ${av.ok.join(', ')}`);
-  if (av.degraded.length) lines.push(`⚠️ attaches with hazards: ${av.degraded.join(', ')}`);
-  if (av.failing.length) lines.push(`❌ fails: ${av.failing.join(', ')}`);
-  if (av.missing.length) lines.push(`❌ not found: ${av.missing.join(', ')}`);
-  for (const h of av.hazards) lines.push(`- \`${h.name}\`: ${h.message}`);
-  return lines.join('\n\n');
-}
-
-/** What a target item carries for completionItem/resolve: the target it names. */
-export interface TargetItemData {
-  bpfAtlas: 'c-target';
-  target: AttachTarget;
-}
-
 /** A target item as first sent: what ranks and marks it (the verdicts over the target kernels,
- *  shared with diagnostics) and what it inserts. Its detail and documentation (prototypes, record
- *  fields, per-kernel availability) come from resolveTargetItem() when the editor shows it. */
+ *  shared with diagnostics) and what it inserts. Its detail and documentation (the hook's
+ *  prototype or record, one line per kernel) come from completionItem/resolve
+ *  (completionResolve.ts) when the editor shows it. */
 function targetItem(name: string, target: AttachTarget, ctx: FeatureContext): { item: CompletionItem; newText: string } {
   const av = availability(ctx, target);
   const item: CompletionItem = {
@@ -111,64 +96,10 @@ function targetItem(name: string, target: AttachTarget, ctx: FeatureContext): { 
     labelDetails: { description: availabilityLine(av, ctx.targets.length) },
     sortText: sortKey(av, name),
     filterText: name,
-    data: { bpfAtlas: 'c-target', target } satisfies TargetItemData,
+    data: targetItemData(target, { hook: true }),
   };
   if (av.failing.length || av.missing.length) item.tags = [CompletionItemTag.Deprecated];
   return { item, newText: name };
-}
-
-/** Detail and documentation of a target: what it carries on the target kernels. */
-function targetDetails(target: AttachTarget, kernels: readonly KernelQuery[]): { detail?: string; doc?: string } {
-  const name = target.name;
-  switch (target.kind) {
-    case 'tracepoint': {
-      const tp = kernels.map((k) => k.tracepoint(name, target.system)).find((t) => t?.fields);
-      return { doc: tp?.fields ? `\`struct trace_event_raw_${tp.template ?? name}\`\n\n${renderFields(tp.fields)}` : undefined };
-    }
-    case 'raw_tp': case 'tp_btf': {
-      // TP_PROTO arguments per kernel, grouped: they do change (sched_switch gained prev_state).
-      const variants = new Map<string, string[]>();
-      for (const k of kernels) {
-        const args = k.tracepoint(name)?.args;
-        if (!args) continue;
-        const text = renderArgs(args);
-        variants.set(text, [...(variants.get(text) ?? []), k.meta.id]);
-      }
-      const texts = [...variants.keys()];
-      const detail = texts.length ? `(${texts[0]})${texts.length > 1 ? ` · differs on ${texts.slice(1).flatMap((t) => variants.get(t)!).join(', ')}` : ''}` : undefined;
-      const doc = texts.map((t) => `\`\`\`c\nBPF_PROG(${name}${t === 'void' ? '' : ', ' + t})\n\`\`\`\n${texts.length > 1 ? `on ${variants.get(t)!.join(', ')}` : ''}`).join('\n');
-      return { detail, doc: doc || undefined };
-    }
-    case 'ksyscall': case 'kretsyscall': {
-      const sc = kernels.map((k) => k.syscall(name)).find(Boolean);
-      return { detail: sc ? `(${renderArgs(sc.args)})` : undefined };
-    }
-    case 'lsm': {
-      const hook = kernels.map((k) => k.lsmHook(name)).find((h) => h?.proto);
-      return { detail: hook?.proto ? `(${renderArgs(hook.proto.params)})` : undefined };
-    }
-    default: {
-      const fn = kernels.map((k) => k.fn(name)).find((f) => f?.proto);
-      const proto = fn?.proto ? `${fn.proto.ret} ${name}(${renderArgs(fn.proto.params)})` : undefined;
-      return { detail: proto, doc: proto ? '```c\n' + proto + '\n```' : undefined };
-    }
-  }
-}
-
-/** completionItem/resolve for a target item: its detail and documentation on the current target
- *  kernels. Other items come back as they are. */
-export function resolveCompletionC(item: CompletionItem, ctx: FeatureContext): CompletionItem {
-  const data = item.data as Partial<TargetItemData> | undefined;
-  if (data?.bpfAtlas !== 'c-target' || !data.target || typeof data.target.name !== 'string') return item;
-  const target = data.target;
-  const { kernels } = targetKernels(ctx);
-  const av = availability(ctx, target);
-  const { detail, doc } = targetDetails(target, kernels);
-  return {
-    ...item,
-    detail: detail ?? availabilityLine(av, ctx.targets.length),
-    documentation: { kind: MarkupKind.Markdown, value: [doc, availabilityDoc(av)].filter(Boolean).join('\n\n') },
-  };
 }
 
 // ---------------------------------------------------------------- SEC("…") strings
@@ -222,8 +153,7 @@ interface TargetList {
   entries: { item: CompletionItem; newText: string }[];
 }
 
-/** Tracepoint systems, each completed with `sep` (`/` in a section, `:` in bcc's
- *  `attach_tracepoint(tp="sys:event")`). */
+/** Tracepoint systems, each completed with `sep`. */
 function tracepointSystems(kernels: readonly KernelQuery[], typed: string, sep: string): TargetList {
   const systems = new Map<string, { kernels: string[]; events: number }>();
   for (const k of kernels) {
@@ -265,7 +195,8 @@ function targetCompletion(ctx: FeatureContext, kernels: readonly KernelQuery[], 
       const slash = targetText.indexOf(sep);
       if (slash < 0) return tracepointSystems(kernels, targetText, sep);
       const system = targetText.slice(0, slash);
-      return targetList(ctx, kernels, 'tracepoint', targetText.slice(slash + 1), names((k) => k.systems().get(system) ?? [], targetText.slice(slash + 1)), system);
+      const event = targetText.slice(slash + sep.length);
+      return targetList(ctx, kernels, 'tracepoint', event, names((k) => k.systems().get(system) ?? [], event), system);
     }
     case 'raw_tp': case 'tp_btf':
       return targetList(ctx, kernels, kind, targetText, names((k) => k.tracepoints().map((t) => t.name)));
@@ -310,11 +241,12 @@ export function rawTracepointTargets(ctx: FeatureContext, kind: AttachKind, kern
   return cachedTargets(ctx, kernels, kind, typed, range);
 }
 
-/** Tracepoint systems, then the events of the system before `sep`; the edit replaces the system
- *  (from `targetStart`) or, once `sep` is typed, the event. */
+/** Tracepoint systems, then the events of the system before `sep` (`/` in a section, `:` in
+ *  bcc's `attach_tracepoint(tp="sys:event")`, `__` in its `tracepoint__sys__event` names); the
+ *  edit replaces the system (from `targetStart`) or, once `sep` is typed, the event. */
 export function tracepointTargets(ctx: FeatureContext, kernels: readonly KernelQuery[], targetText: string, targetStart: Position, sep = '/'): CompletionList {
   const slash = targetText.indexOf(sep);
-  const start = { line: targetStart.line, character: targetStart.character + slash + 1 };
+  const start = slash < 0 ? targetStart : { line: targetStart.line, character: targetStart.character + slash + sep.length };
   return cachedTargets(ctx, kernels, 'tracepoint', targetText, replaceRange(start, { line: start.line, character: targetStart.character + targetText.length }), sep);
 }
 
