@@ -131,16 +131,28 @@ function primaryHazard(report: AttachReport, status: Status): HazardName {
   return first ?? (status === 'error' ? 'absent' : 'unknown');
 }
 
-/** `config = { missing_probes = "error" }` turns bpftrace's default (warn and skip a probe that
- *  cannot attach, bpftrace/bpftrace#3246) into a failure: then a sibling covers nothing. */
-export function missingProbesMode(model: BtModel): 'error' | 'warn' | 'ignore' {
+/** What bpftrace does with a probe of a list that cannot attach while another attaches: the
+ *  script's `config = { missing_probes = ... }` (bpftrace/bpftrace#3246), or `default` when the
+ *  script does not say. Older bpftrace warns and skips such a probe; the current documentation
+ *  gives `error` as the default, so without the setting the outcome depends on the version. */
+export type MissingProbesMode = 'error' | 'warn' | 'ignore' | 'default';
+
+export function missingProbesMode(model: BtModel): MissingProbesMode {
   for (const item of model.others) {
     if (item.keyword !== 'config') continue;
     const text = model.text.slice(offsetAt(model, item.range.start), offsetAt(model, item.range.end));
     const m = /\bmissing_probes\s*=\s*"?(error|warn|ignore)"?/.exec(text);
     if (m) return m[1] as 'error' | 'warn' | 'ignore';
   }
-  return 'warn';
+  return 'default';
+}
+
+/** The sentence for a probe skipped where a sibling of its list attaches, by mode. */
+function skippedSentence(what: string, where: string, mode: MissingProbesMode): string {
+  if (mode === 'default') {
+    return `${what} on ${where}; another probe of this list does. bpftrace that warns on missing probes (older versions) skips it there; with missing_probes = error (the default its current docs give) the script fails: set config = { missing_probes = "warn" } to be sure.`;
+  }
+  return `${what} on ${where}; another probe of this list does, so bpftrace ${mode === 'ignore' ? 'skips it silently' : 'warns and skips it'} there (config missing_probes = ${mode}).`;
 }
 
 /** Kernels where some other probe of the same list attaches (bpftrace's missing_probes tolerance
@@ -158,15 +170,15 @@ function coveredBySibling(analyses: Map<BtProbe, ProbeAnalysis>, block: BtBlock,
 }
 
 function exactDiagnostics(c: Collector, ctx: FeatureContext, analyses: Map<BtProbe, ProbeAnalysis>, block: BtBlock,
-  probe: BtProbe, analysis: ProbeAnalysis, report: AttachReport, tolerateMissing: boolean): void {
+  probe: BtProbe, analysis: ProbeAnalysis, report: AttachReport, mode: MissingProbesMode): void {
   const lines = probeLines(probe, block);
   let status: Status = 'ok';
   const coveredOn: string[] = [];
   for (const k of report.kernels) {
     let s = k.status;
-    if (s === 'error' && tolerateMissing && block.probes.length > 1 && coveredBySibling(analyses, block, probe, k.kernel)) {
+    if (s === 'error' && mode !== 'error' && block.probes.length > 1 && coveredBySibling(analyses, block, probe, k.kernel)) {
       coveredOn.push(k.kernel);
-      s = 'info';
+      s = mode === 'default' ? 'warning' : 'info';
     }
     if (RANK[s] > RANK[status]) status = s;
   }
@@ -181,7 +193,7 @@ function exactDiagnostics(c: Collector, ctx: FeatureContext, analyses: Map<BtPro
     if (failing.length) {
       parts.push(`${probe.raw} does not attach on ${failing.map((f) => `${label(ctx, f.kernel)} (${f.hazards.map((h) => h.name).join(', ') || 'absent'})`).join(', ')}.`);
     }
-    if (coveredOn.length) parts.push(`${probe.raw} does not attach on ${list(coveredOn.map((k) => label(ctx, k)))}; another probe of this list does, so bpftrace warns and skips it there (missing_probes).`);
+    if (coveredOn.length) parts.push(skippedSentence(`${probe.raw} does not attach`, list(coveredOn.map((k) => label(ctx, k))), mode));
     if (report.degraded.length) {
       parts.push(`${failing.length || coveredOn.length ? 'It' : probe.raw} attaches but ${report.degraded.map((d) => `${d.hazards.map((h) => h.name).join(', ')} on ${label(ctx, d.kernel)}`).join('; ')}.`);
     }
@@ -222,7 +234,8 @@ function exactDiagnostics(c: Collector, ctx: FeatureContext, analyses: Map<BtPro
 
 // ---- wildcards ----
 
-function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, probe: BtProbe, pattern: string, perKernel: WildcardOnKernel[]): void {
+function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, probe: BtProbe, pattern: string, perKernel: WildcardOnKernel[],
+  mode: MissingProbesMode, analyses: Map<BtProbe, ProbeAnalysis>): void {
   const lines = probeLines(probe, block);
   const range = probe.nameRange ?? probe.range;
   const refused = perKernel.filter((k) => k.known && k.refused);
@@ -234,9 +247,17 @@ function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, 
   const noun = probe.kind === 'tracepoint' || probe.kind === 'rawtracepoint' ? 'event' : 'function';
   const counts = known.map((k) => `${k.inconclusive ? '0 known' : k.attachable.length} on ${label(ctx, k.kernel)}`).join(', ');
   const none = known.filter((k) => k.attachable.length === 0 && !k.inconclusive);
-  if (none.length) {
-    c.add(range, 'error', 'absent', `${pattern} matches no ${noun} on ${list(none.map((k) => label(ctx, k.kernel)))} (matches: ${counts}).`, { lines, probe: probe.raw });
-  } else {
+  // Where another probe of the list attaches, the missing_probes setting decides (as for exact probes).
+  const skipped = mode === 'error' || block.probes.length < 2 ? [] : none.filter((k) => coveredBySibling(analyses, block, probe, k.kernel));
+  const failing = none.filter((k) => !skipped.includes(k));
+  if (failing.length) {
+    c.add(range, 'error', 'absent', `${pattern} matches no ${noun} on ${list(failing.map((k) => label(ctx, k.kernel)))} (matches: ${counts}).`, { lines, probe: probe.raw });
+  }
+  if (skipped.length) {
+    c.add(range, mode === 'default' ? 'warning' : 'info', 'absent',
+      `${skippedSentence(`${pattern} matches no ${noun}`, list(skipped.map((k) => label(ctx, k.kernel))), mode)} (matches: ${counts}).`, { lines, probe: probe.raw });
+  }
+  if (!none.length) {
     const clones = [...new Set(known.flatMap((k) => k.clones))];
     const sample = [...new Set(known.flatMap((k) => k.attachable))];
     c.add(range, 'info', 'pattern-matches',
@@ -373,7 +394,7 @@ export function diagnosticsBpftrace(doc: BtDocumentLike, ctx: FeatureContext): D
   const model = btModelOf(doc);
   const c = new Collector(ctx, doc.uri, suppressions(model));
   for (const e of model.errors) c.add(e.range, 'error', 'syntax', e.message);
-  const tolerateMissing = missingProbesMode(model) !== 'error';
+  const mode = missingProbesMode(model);
   const analyses = new Map<BtProbe, ProbeAnalysis>();
   // Scripts repeat probes (copies of a tool, BEGIN/END): one analysis per distinct probe text.
   const byText = new Map<string, ProbeAnalysis>();
@@ -402,10 +423,10 @@ export function diagnosticsBpftrace(doc: BtDocumentLike, ctx: FeatureContext): D
     for (const probe of block.probes) {
       const analysis = analyses.get(probe);
       if (!analysis) continue;
-      for (const report of analysis.reports) exactDiagnostics(c, ctx, analyses, block, probe, analysis, report, tolerateMissing);
+      for (const report of analysis.reports) exactDiagnostics(c, ctx, analyses, block, probe, analysis, report, mode);
       for (const w of analysis.wildcards) {
         const pattern = w.target.kind === 'tracepoint' ? `${probe.typeText}:${w.target.system}:${w.target.name}` : `${probe.typeText}:${w.target.name}`;
-        wildcardDiagnostics(c, ctx, block, probe, pattern, w.perKernel);
+        wildcardDiagnostics(c, ctx, block, probe, pattern, w.perKernel, mode, analyses);
       }
     }
     argsDiagnostics(c, ctx, block, analyses);
