@@ -148,7 +148,7 @@ function knowledgeAlternatives(target: AttachTarget, ctx: AnalysisContext, add: 
 export function findAlternatives(target: AttachTarget, ctx: AnalysisContext): { alternatives: StableAlternative[]; partialAlternatives: PartialAlternative[] } {
   const alternatives: StableAlternative[] = [];
   const partialAlternatives: PartialAlternative[] = [];
-  if (target.pattern) return { alternatives, partialAlternatives };
+  if (target.pattern || target.unexpandedGlob) return { alternatives, partialAlternatives };
   const add = (alt: StableAlternative) => {
     if (sameTarget(alt.target, target)) return;
     if (!alternatives.some((a) => sameTarget(a.target, alt.target))) alternatives.push(alt);

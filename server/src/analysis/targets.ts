@@ -5,7 +5,7 @@
 
 import type { AttachTarget } from '../atlas/model';
 import { hasWildcard } from '../model/glob';
-import { BT_ATTACH_KIND } from '../model/programKinds';
+import { BT_ATTACH_KIND, libbpfExpandsGlob } from '../model/programKinds';
 import type { BtProbe } from '../syntax/bpftrace';
 import type { BpfProgram } from '../syntax/cModel';
 
@@ -18,7 +18,11 @@ export function programTarget(program: BpfProgram): AttachTarget | undefined {
   if (program.kind === 'iter') return undefined;
   const target: AttachTarget = { kind: program.kind, name };
   if (program.target.system) target.system = program.target.system;
-  if (program.target.pattern) target.pattern = true;
+  // libbpf expands a glob only in the multi-attach sections; elsewhere `*` is part of the name.
+  if (program.target.pattern) {
+    if (libbpfExpandsGlob(program.kind)) target.pattern = true;
+    else target.unexpandedGlob = true;
+  }
   return target;
 }
 

@@ -451,6 +451,17 @@ function byKey<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
   return m;
 }
 
+/** Whether items are sorted by key (code-unit order, ties allowed). */
+function inKeyOrder<T>(items: readonly T[], key: (t: T) => string): boolean {
+  let prev = '';
+  for (const item of items) {
+    const k = key(item);
+    if (k < prev) return false;
+    prev = k;
+  }
+  return true;
+}
+
 /** Encode kernels into one atlas file (bytes). Records are numbered in name order across all
  *  kernels, so each kernel's list of record numbers is ascending and delta-codes to small numbers. */
 export function encodeAtlas(kernels: KernelFacts[], opts: EncodeOptions = {}): Buffer {
@@ -465,6 +476,12 @@ export function encodeAtlas(kernels: KernelFacts[], opts: EncodeOptions = {}): B
 
   // Visit every record kind in name order across kernels so record numbers follow names.
   const visit = <T>(kind: RecordKind, get: (k: KernelFacts) => T[], key: (t: T) => string, add: (t: T) => number) => {
+    // One kernel whose records are in name order already (what every reader writes): encode
+    // them as they come, without a second, grouped copy of all of them.
+    if (kernels.length === 1 && inKeyOrder(get(kernels[0]), key)) {
+      for (const item of get(kernels[0])) lists[0][kind].push(add(item));
+      return;
+    }
     const all: { k: number; item: T }[] = [];
     kernels.forEach((kf, k) => { for (const item of get(kf)) all.push({ k, item }); });
     const groups = byKey(all, (e) => key(e.item));
@@ -904,9 +921,12 @@ export class AtlasFile {
       if (s === undefined) throw new AtlasFileError(this.path, `corrupt atlas file (${id} function name out of range); ${REBUILD_HINT}`);
       return s;
     };
+    // A prototype is decoded when first read (decodeFn): a glob walk over thousands of
+    // functions wants their symbols, not their parameters. Its errors name the file all the same.
+    const lazyProto = (p: number): Proto => this.guard(`${id} prototype ${p}`, () => proto(p));
     const functionAt = (i: number): FunctionFacts => {
       const { table, ids } = fns();
-      return this.guard(`${id} function ${nameAt(i)}`, () => decodeFn(new ByteReader(table.buf, table.offset(ids[i])), str, proto));
+      return this.guard(`${id} function ${nameAt(i)}`, () => decodeFn(new ByteReader(table.buf, table.offset(ids[i])), str, lazyProto));
     };
     const decodeAll = <T>(kind: RecordKind, decode: (r: ByteReader) => T): T[] => {
       const table = this.table(kind);
@@ -1461,7 +1481,16 @@ function decodeFn(r: ByteReader, str: (i: number) => string, proto: (i: number) 
     ftrace: triValue((flags >> 4) & 3),
     kprobeBlacklisted: triValue((flags >> 6) & 3),
   };
-  if (flags & FN_PROTO) f.proto = proto(r.uint());
+  if (flags & FN_PROTO) {
+    const id = r.uint();
+    // An own enumerable property (round trips, spreads and deepEqual see it) that decodes on
+    // first read and then becomes a plain value.
+    const settle = (value: Proto): Proto => {
+      Object.defineProperty(f, 'proto', { value, writable: true, enumerable: true, configurable: true });
+      return value;
+    };
+    Object.defineProperty(f, 'proto', { get: () => settle(proto(id)), set: settle, enumerable: true, configurable: true });
+  }
   if (flags & FN_SITES) f.inlinedSites = r.uint();
   const nsym = r.uint();
   for (let i = 0; i < nsym; i++) {

@@ -23,6 +23,7 @@ import type { BpfProgram, CModel, CtxAccess, HandlerParam } from '../../syntax/c
 import { syscallOfWrapper, type StableAlternative } from '../../analysis/alternatives';
 import { hookParams } from '../../analysis/hooks';
 import { kernelOf } from '../../analysis/kernels';
+import { kprobeMultiLimit } from '../../analysis/probeLimits';
 import { attachReport, missingEverywhere, suggestedNames, type AttachReport } from '../../analysis/report';
 import { isPlaceholderName, programTarget } from '../../analysis/targets';
 import { programLabel, programStandings, type ProgramStandings } from '../../analysis/intent';
@@ -596,6 +597,37 @@ function versionFloorDiagnostic(program: BpfProgram, target: AttachTarget, ctx: 
     `${prefix} programs need Linux ${since} or newer: ${older.map((k) => `${k.id} (${k.version})`).join(', ')} cannot load them.`, { data });
 }
 
+// ---- glob targets: what a pattern matches, and the kernel's limit ----
+
+/** `61234 functions on debian-12 (6.1), at least 475 on ubuntu-22.04 (5.15)`. */
+function matchCounts(report: AttachReport): string {
+  return report.kernels.filter((v) => v.matches !== undefined)
+    .map((v, i) => `${v.matchesTruncated ? 'at least ' : ''}${v.matches}${i ? '' : ` function${v.matches === 1 ? '' : 's'}`} on ${v.version ? `${v.kernel} (${v.version})` : v.kernel}`).join(', ');
+}
+
+/** A kprobe.multi pattern says how many functions it attaches to on each target (one link each),
+ *  and where the kernel's limit on one link refuses it: a `*` is not attached in silence. */
+function patternDiagnostics(program: BpfProgram, target: AttachTarget, report: AttachReport, ctx: FeatureContext,
+  suppressed: Set<string>, attach: Diagnostic | undefined): Diagnostic[] {
+  if (!target.pattern || !report.kernels.some((v) => v.matches)) return [];
+  const out: Diagnostic[] = [];
+  const data: DiagnosticData = { section: program.section, target, kernels: [...ctx.targets] };
+  const over = report.kernels.map((v) => ({ v, limit: kprobeMultiLimit(v.matches ?? 0) })).filter((x) => x.limit);
+  const limitSeverity = suppressed.has('probe-limit') ? undefined : effectiveSeverity('probe-limit', ctx, over[0]?.limit?.severity);
+  if (over.length && limitSeverity !== undefined) {
+    out.push(makeDiagnostic('probe-limit', limitSeverity, program.sectionRange,
+      `${program.section} matches ${matchCounts(report)}: ${over[0].limit!.why} (${over.map((x) => x.v.kernel).join(', ')}).`, { data }));
+  }
+  const infoSeverity = suppressed.has('pattern-matches') ? undefined : effectiveSeverity('pattern-matches', ctx);
+  // An error or warning on the same section already carries the per-kernel counts.
+  if (infoSeverity !== undefined && !out.length && !(attach && attach.severity! <= DiagnosticSeverity.Warning)) {
+    const sample = [...new Set(report.kernels.flatMap((v) => v.assessment.symbols ?? []))].slice(0, 5);
+    out.push(makeDiagnostic('pattern-matches', infoSeverity, program.sectionRange,
+      `${program.section} matches ${matchCounts(report)}${sample.length ? ` (e.g. ${sample.join(', ')})` : ''}, counted by name (libbpf skips those without an ftrace site); one ${target.kind} link attaches them all on each kernel.`, { data }));
+  }
+  return out;
+}
+
 // ---- entry point ----
 
 /** Diagnostics of one program (exported for the check verb and tests). */
@@ -619,6 +651,7 @@ export function programDiagnostics(doc: CDocumentLike, program: BpfProgram, ctx:
   if (macro) out.push(macro);
   const attach = attachDiagnostic(doc, program, target, report, ctx, codes, use) ?? notFoundAnywhere(doc, program, target, report, ctx, codes);
   if (attach) out.push(attach);
+  out.push(...patternDiagnostics(program, target, report, ctx, codes, attach));
   out.push(...hintDiagnostics(program, target, report, ctx, codes, attach));
   out.push(...handlerArgDiagnostics(program, target, report, ctx, codes));
   out.push(...tracepointCtxDiagnostics(doc, program, target, report, ctx, codes));
@@ -666,6 +699,9 @@ export function diagnosticsC(doc: CDocumentLike, ctx: FeatureContext): Diagnosti
   return out;
 }
 
+/** Characters of program text a memo key holds at most (real programs: a few kB). */
+const MAX_PROGRAM_KEY = 64 * 1024;
+
 /** The program's own text with its position; undefined when the document has no line map. */
 function programKey(doc: CDocumentLike, program: BpfProgram, configKey: string): string | undefined {
   const lines = (doc as { lines?: { offsetAt(p: { line: number; character: number }): number } }).lines;
@@ -674,5 +710,10 @@ function programKey(doc: CDocumentLike, program: BpfProgram, configKey: string):
   // From the line before SEC (where a suppression comment may stand) to the end of the body.
   const start = { line: Math.max(0, program.secRange.start.line - 1), character: 0 };
   const end = program.bodyRange?.end ?? program.handler?.headerRange.end ?? program.secRange.end;
-  return `${configKey}|${start.line}|${program.conditions.join('\u0001')}|${text.slice(lines.offsetAt(start), lines.offsetAt(end))}`;
+  const from = lines.offsetAt(start);
+  const to = lines.offsetAt(end);
+  // A key is hashed on every lookup: one that spans a huge line (100,000 SEC() on one line share
+  // one handler) would make each run quadratic. Such programs are simply not memoised.
+  if (to - from > MAX_PROGRAM_KEY) return undefined;
+  return `${configKey}|${start.line}|${program.conditions.join('\u0001')}|${text.slice(from, to)}`;
 }

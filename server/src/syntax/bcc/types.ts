@@ -101,6 +101,8 @@ export interface BccAttachPoint {
   program?: number;
   /** For `via: 'call'`: the arguments as written, by bcc's parameter name (quick fixes edit them). */
   args?: Record<string, BccCallArg>;
+  /** For `via: 'call'`: the method's name in the call (`attach_kprobe` of `b.attach_kprobe(...)`). */
+  methodRange?: Range;
   suppression?: Suppression;
 }
 
@@ -150,7 +152,14 @@ export interface BccFunction {
   /** Part of the name is the kernel's syscall prefix (`KRETFUNC_PROBE(FNNAME)` with FNNAME replaced
    *  by `get_syscall_prefix() + "open"`). */
   syscall?: boolean;
+  /** Offsets in the program's C text (EmbeddedC.text): from the return type (or macro) to the
+   *  closing parenthesis, the name (a macro's hook arguments), inside the parentheses, and the
+   *  body with its braces. Quick fixes rewrite the C there and map their edits to the document. */
+  cSpans: { header: CSpan; name: CSpan; params: CSpan; body?: CSpan };
 }
+
+/** A span of C text offsets, end exclusive. */
+export interface CSpan { start: number; end: number }
 
 /** A BPF(...) call: one compiled C program. */
 export interface BccProgram {
@@ -163,6 +172,11 @@ export interface BccProgram {
    *  order, placeholders kept as written. */
   cText?: string;
   functions: BccFunction[];
+  /** What the BPF object is assigned to (`b`, `self.bpf`), when it is. */
+  binding?: string;
+  /** The statement holding the BPF(...) call (`b = BPF(text=bpf_text)`): attach calls a quick fix
+   *  adds go on the line after it, at its indentation. */
+  statementRange?: Range;
 }
 
 export interface BccModel {
@@ -182,6 +196,9 @@ export interface EmbeddedC {
   text: string;
   /** Document offset of each C character (length text.length + 1). */
   toDocument(cOffset: number): number;
+  /** Document offset just after the text C character `cOffset` comes from (past an escape
+   *  sequence such as `\\n`). */
+  toDocumentEnd(cOffset: number): number;
   /** C offset of a document offset inside one of the C literals (the first use of it). */
   fromDocument(docOffset: number): number | undefined;
 }
