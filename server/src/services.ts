@@ -7,6 +7,7 @@ import path from 'node:path';
 import { dataDir as defaultDataDir } from './dataDir';
 import { codeActions } from './features/codeActions';
 import { codeLenses, resolveCodeLens } from './features/codeLens';
+import { resolveCompletion } from './features/completionResolve';
 import { completion } from './features/completion';
 import { definition } from './features/definition';
 import { documentSymbols } from './features/documentSymbol';
@@ -52,7 +53,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
 
   return {
     documents,
-    features: { completion, hover, diagnostics, codeActions, documentSymbols, codeLenses, resolveCodeLens, definition },
+    features: { completion, hover, diagnostics, codeActions, documentSymbols, codeLenses, resolveCodeLens, resolveCompletion, definition },
     knowledge,
     dataDir: dir,
     configureAtlas: (settings, trusted, busy) => atlases.configure(settings, trusted, busy),

@@ -49,6 +49,8 @@ export function programStandings(programs: readonly BpfProgram[], intents: Inten
     return names.find((n) => attachesOn({ kind: t.kind, name: n }, k, ctx));
   }));
   const attaches = (i: number, ki: number) => own[i][ki] || via[i][ki] !== undefined;
+  const paths = choicePaths(intents.choices);
+  const offable = switchableOff(programs.length, paths, attaches);
   return programs.map((_p, i) => {
     const out: ProgramStandings = new Map();
     ctx.targets.forEach((k, ki) => {
@@ -63,7 +65,7 @@ export function programStandings(programs: readonly BpfProgram[], intents: Inten
       if (s.attaches) return;
       // The kernel's answers decide first; the message names what runs instead where it can.
       const decided = decidedOff(i, k, ki, intents.choices, attaches, ctx);
-      const viable = coverOf(i, ki, intents.choices, attaches);
+      const viable = coverOf(i, ki, paths, attaches, offable);
       const cover = [decided, viable].find((c) => c?.by.length) ?? decided ?? viable;
       if (cover) s.covered = cover;
     });
@@ -107,41 +109,57 @@ function decidedOff(i: number, kernel: string, ki: number, choices: readonly Pro
   return off;
 }
 
+/** One path through one of the loader's choices: the programs it switches off and those it loads. */
+interface ChoicePath { choice: ProgramChoice; off: Set<number>; loaded: number[] }
+
+function choicePaths(choices: readonly ProgramChoice[]): ChoicePath[] {
+  return choices.flatMap((choice) => choice.configs.map((cfg) => {
+    const off = new Set(cfg.filter((m) => choice.members.includes(m)));
+    return { choice, off, loaded: choice.members.filter((m) => !off.has(m)) };
+  }));
+}
+
 /** A path through one of the loader's choices that switches `i` off and loads only programs that
  *  attach on kernel `ki`; the programs it loads instead. */
-function coverOf(i: number, ki: number, choices: readonly ProgramChoice[], attaches: (i: number, ki: number) => boolean): { by: number[]; site?: LoaderSite } | undefined {
-  // Among the choices that can switch `i` off, a viable path that attaches something instead
-  // (names the alternative), else one that only switches it off.
+function coverOf(i: number, ki: number, paths: readonly ChoicePath[], attaches: (i: number, ki: number) => boolean,
+  offable: (m: number, ki: number) => boolean): { by: number[]; site?: LoaderSite } | undefined {
+  // Among the paths that switch `i` off, a viable one that attaches something instead (names the
+  // alternative), else one that only switches it off.
   let fallback: { by: number[]; site?: LoaderSite } | undefined;
-  for (const c of choices) {
-    if (!c.members.includes(i)) continue;
-    for (const off of c.configs) {
-      if (!off.includes(i)) continue;
-      const loaded = c.members.filter((m) => !off.includes(m));
-      // Other failures in the same path are excused only by another choice: judged on their own.
-      if (loaded.every((m) => attaches(m, ki) || (m !== i && switchedOffSomewhere(m, ki, choices, attaches, new Set([i]))))) {
-        const by = loaded.filter((m) => attaches(m, ki));
-        if (by.length) return { by, site: c.site };
-        fallback ??= { by, site: c.site };
-      }
+  for (const { choice, off, loaded } of paths) {
+    if (!off.has(i)) continue;
+    // Other failures in the same path are excused only by another choice: judged on their own.
+    if (loaded.every((m) => attaches(m, ki) || (m !== i && offable(m, ki)))) {
+      const by = loaded.filter((m) => attaches(m, ki));
+      if (by.length) return { by, site: choice.site };
+      fallback ??= { by, site: choice.site };
     }
   }
   return fallback;
 }
 
-/** `m` can be switched off on kernel `ki` by a choice not involving the programs in `seen`. */
-function switchedOffSomewhere(m: number, ki: number, choices: readonly ProgramChoice[], attaches: (i: number, ki: number) => boolean, seen: Set<number>): boolean {
-  if (seen.has(m)) return false;
-  seen.add(m);
-  for (const c of choices) {
-    if (!c.members.includes(m)) continue;
-    for (const off of c.configs) {
-      if (!off.includes(m)) continue;
-      const loaded = c.members.filter((x) => !off.includes(x));
-      if (loaded.every((x) => attaches(x, ki) || switchedOffSomewhere(x, ki, choices, attaches, seen))) return true;
+/** Which programs some choice of the loader can switch off on kernel `ki` along a path whose
+ *  loaded programs all attach there or are switched off in turn: the least fixed point, computed
+ *  once per kernel (a program is added only when its path is settled without it, so no path
+ *  excuses itself). Linear passes over the paths, never a search per program: a document of
+ *  hundreds of same-hook programs (copies of a tool) stays fast. */
+function switchableOff(count: number, paths: readonly ChoicePath[], attaches: (i: number, ki: number) => boolean): (m: number, ki: number) => boolean {
+  const perKernel = new Map<number, Uint8Array>();
+  return (m, ki) => {
+    let set = perKernel.get(ki);
+    if (!set) {
+      const s = new Uint8Array(count);
+      for (let changed = true; changed;) {
+        changed = false;
+        for (const p of paths) {
+          if ([...p.off].every((x) => s[x]) || !p.loaded.every((x) => attaches(x, ki) || s[x])) continue;
+          for (const x of p.off) if (!s[x]) { s[x] = 1; changed = true; }
+        }
+      }
+      perKernel.set(ki, set = s);
     }
-  }
-  return false;
+    return set[m] === 1;
+  };
 }
 
 /** `tp_btf/block_io_start (line 79)` for messages. */

@@ -41,7 +41,7 @@ export function firstKernelWith<T>(ctx: Pick<AnalysisContext, 'atlas' | 'targets
 
 /** A kernel's metadata without loading its facts. */
 export function kernelMeta(ctx: Pick<AnalysisContext, 'atlas'>, id: string): KernelMeta | undefined {
-  return ctx.atlas.list().find((m) => m.id === id);
+  return ctx.atlas.meta ? ctx.atlas.meta(id) : ctx.atlas.list().find((m) => m.id === id);
 }
 
 /** `debian-12 (6.1)`, or the id alone when the version is not known. */

@@ -6,7 +6,7 @@
 // and never a guess.
 
 import { syscallWrapperPrefix } from '../kernel/syscallEvents';
-import { withKernelConfig } from './kernelConfig';
+import { kernelConfigHazard, withKernelConfig } from './kernelConfig';
 import { renderProto } from './model';
 import type {
   Assessment, AttachTarget, FunctionFacts, Hazard, HazardName, KernelQuery, Param, Proto,
@@ -179,9 +179,13 @@ function judgeNoPlainSymbol(c: FunctionCase, f: FunctionFacts): boolean {
   const renamedTo = preferredSymbol(base, f.symbols);
   if (renamedTo) {
     if (c.kprobe) a.attachAs = renamedTo;
+    // A kprobe on the renamed symbol is the way out only where the kernel has kprobes.
+    const kprobeRefusal = kernelConfigHazard(c.kernel.meta, { kind: 'kprobe', name: renamedTo });
     const how = c.kprobe
       ? `attach to ${renamedTo} instead (its arguments may differ from the source prototype)`
-      : `${c.target.kind} by name fails; kprobe:${renamedTo} works`;
+      : kprobeRefusal
+        ? `${c.target.kind} by name fails, and so does kprobe:${renamedTo} (${kprobeRefusal.message.replace(/\.$/, '')})`
+        : `${c.target.kind} by name fails; kprobe:${renamedTo} works`;
     v.add('renamed', 'error', `${k} has no symbol ${base}, only ${f.symbols.join(', ')}: ${how}.`);
     if (copies.length > 1) v.add('duplicate', 'warning', `${k} has ${copies.length} compiler copies of ${label} (${copies.join(', ')}): one probe misses calls to the others.`);
   } else if (f.inline === 'full') {

@@ -664,24 +664,42 @@ function openRegular(file: string): { fd: number; size: number } {
   }
 }
 
-/** An opened atlas file: the header is read at open, everything else on demand. */
+/** Descriptors of AtlasFiles no longer referenced, closed when they are collected. */
+const openDescriptors = new FinalizationRegistry<number>((fd) => {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    /* already closed */
+  }
+});
+
+/** An opened atlas file: the header is read at open, everything else on demand, all of it through
+ *  the descriptor opened then. The file opened is the one read to the end: another process that
+ *  replaces the path (a rename over it) or removes it (the live cache of another kernel, a
+ *  rebuilt user atlas) leaves this reader's file intact, so a lazy read never meets another
+ *  file's sections or "no such atlas file". The descriptor is closed when the AtlasFile is
+ *  collected. */
 export class AtlasFile {
   private readonly header: AtlasHeader;
   private readonly dataStart: number;
   private readonly fileSize: number;
+  private readonly fd: number;
   private stringsCache?: LazyStrings;
   private protoTable?: RecordIndex;
   private readonly tableCache = new Map<RecordKind, RecordIndex>();
 
-  private constructor(readonly path: string, header: AtlasHeader, dataStart: number, fileSize: number) {
+  private constructor(readonly path: string, header: AtlasHeader, dataStart: number, fileSize: number, fd: number) {
     this.header = header;
     this.dataStart = dataStart;
     this.fileSize = fileSize;
+    this.fd = fd;
+    openDescriptors.register(this, fd);
   }
 
   /** Open a file and validate its header; throws AtlasFileError naming the file. */
   static open(file: string): AtlasFile {
     const { fd, size } = openRegular(file);
+    let kept = false;
     try {
       const prefix = Buffer.alloc(PREFIX_BYTES);
       const got = fs.readSync(fd, prefix, 0, PREFIX_BYTES, 0);
@@ -708,9 +726,11 @@ export class AtlasFile {
         throw new AtlasFileError(file, `corrupt atlas header (not valid JSON); ${REBUILD_HINT}`);
       }
       const dataStart = PREFIX_BYTES + headerLen;
-      return new AtlasFile(file, validateHeader(file, header, version, size - dataStart), dataStart, size);
+      const opened = new AtlasFile(file, validateHeader(file, header, version, size - dataStart), dataStart, size, fd);
+      kept = true;
+      return opened;
     } finally {
-      fs.closeSync(fd);
+      if (!kept) fs.closeSync(fd);
     }
   }
 
@@ -729,13 +749,8 @@ export class AtlasFile {
       throw new AtlasFileError(this.path, `truncated atlas file (${what} runs past the end); ${REBUILD_HINT}`);
     }
     const data = Buffer.alloc(ref.len);
-    const { fd } = openRegular(this.path);
-    try {
-      const got = fs.readSync(fd, data, 0, ref.len, this.dataStart + ref.off);
-      if (got !== ref.len) throw new AtlasFileError(this.path, `truncated atlas file (${what}); ${REBUILD_HINT}`);
-    } finally {
-      fs.closeSync(fd);
-    }
+    const got = fs.readSync(this.fd, data, 0, ref.len, this.dataStart + ref.off);
+    if (got !== ref.len) throw new AtlasFileError(this.path, `truncated atlas file (${what}); ${REBUILD_HINT}`);
     if (zlib.crc32(data) !== ref.crc) {
       throw new AtlasFileError(this.path, `corrupt atlas file (checksum mismatch in ${what}); ${REBUILD_HINT}`);
     }
@@ -776,20 +791,13 @@ export class AtlasFile {
   /** readChecked off the main thread; null on any problem (the synchronous path reports it). */
   private async readCheckedAsync(ref: SectionRef): Promise<Buffer | null> {
     if (this.dataStart + ref.off + ref.len > this.fileSize) return null;
-    let handle: fs.promises.FileHandle | undefined;
-    try {
-      // O_NONBLOCK and a regular-file check here too: a blocking open of a FIFO would hold a
-      // thread-pool thread for good.
-      handle = await fs.promises.open(this.path, OPEN_FLAGS);
-      if (!(await handle.stat()).isFile()) return null;
-      const data = Buffer.allocUnsafe(ref.len);
-      const { bytesRead } = await handle.read(data, 0, ref.len, this.dataStart + ref.off);
-      return bytesRead === ref.len && zlib.crc32(data) === ref.crc ? data : null;
-    } catch {
-      return null;
-    } finally {
-      await handle?.close().catch(() => undefined);
-    }
+    const data = Buffer.allocUnsafe(ref.len);
+    // The descriptor opened at open() (a regular file, checked there); `this` stays referenced
+    // until the read ends, so the descriptor is not closed under it.
+    const bytesRead = await new Promise<number>((resolve) => {
+      fs.read(this.fd, data, 0, ref.len, this.dataStart + ref.off, (err, n) => resolve(err ? -1 : n));
+    });
+    return bytesRead === ref.len && zlib.crc32(data) === ref.crc ? data : null;
   }
 
   /** A section read, checked and decompressed (or taken from what prefetch() made ready). */
@@ -1547,17 +1555,31 @@ export function copyKernelAtlasFile(src: string, dest: string, meta: Partial<Ker
   const prefix = Buffer.from(bytes.subarray(0, PREFIX_BYTES));
   prefix.writeUInt32LE(headerBytes.length, 12);
   const out = Buffer.concat([prefix, headerBytes, bytes.subarray(PREFIX_BYTES + headerLen)]);
-  const tmp = `${dest}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, out);
-  fs.renameSync(tmp, dest);
+  writeAtomically(dest, out);
   return out.length;
+}
+
+/** The suffix of a file being written: `${file}${TEMP_SUFFIX}${pid}`, renamed over `file` once
+ *  complete. */
+export const TEMP_SUFFIX = '.tmp-';
+
+/** Write bytes to a file atomically: to a temporary file in the same folder, then renamed over
+ *  it, so a concurrent reader opens either the previous file or the new one, never part of one.
+ *  A failed write (a full disk) removes its temporary file. */
+function writeAtomically(file: string, bytes: Uint8Array): void {
+  const tmp = `${file}${TEMP_SUFFIX}${process.pid}`;
+  try {
+    fs.writeFileSync(tmp, bytes);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
 }
 
 /** Write kernels to a file (atomically: temp file then rename). */
 export function writeAtlasFile(file: string, kernels: KernelFacts[], opts: EncodeOptions = {}): number {
   const bytes = encodeAtlas(kernels, opts);
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, bytes);
-  fs.renameSync(tmp, file);
+  writeAtomically(file, bytes);
   return bytes.length;
 }

@@ -36,6 +36,8 @@ export interface LanguageFeatures<D> {
   /** Unresolved lenses (range and data); resolveCodeLens gives each its title and command. */
   codeLenses(doc: D, ctx: FeatureContext): CodeLens[];
   resolveCodeLens(lens: CodeLens, ctx: FeatureContext): CodeLens;
+  /** A completion item with its per-kernel availability (detail and documentation). */
+  resolveCompletion(item: CompletionItem, ctx: FeatureContext): CompletionItem;
   definition(doc: D, pos: Position, ctx: FeatureContext, mode: 'definition' | 'typeDefinition'): DefinitionResult | undefined;
 }
 

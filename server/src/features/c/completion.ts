@@ -14,6 +14,7 @@ import { cDecl, type AttachKind, type AttachTarget, type Hazard, type KernelQuer
 import type { SectionPrefix } from '../../knowledge/types';
 import type { AnalyzedDocument } from '../../syntax/documents';
 import { comparePositions, rangeContains, type BpfProgram, type Range } from '../../syntax/cModel';
+import { targetItemData } from '../completionResolve';
 import type { FeatureContext } from '../shared/context';
 import { renderArgs, renderFields } from '../shared/render';
 import { hookParams } from '../../analysis/hooks';
@@ -84,16 +85,6 @@ function availabilityLine(av: Availability, total: number): string {
   return marks.length ? `${where} · ⚠ ${marks.join(', ')}` : where;
 }
 
-function availabilityDoc(av: Availability): string {
-  const lines: string[] = [];
-  if (av.ok.length) lines.push(`✅ attaches: ${av.ok.join(', ')}`);
-  if (av.degraded.length) lines.push(`⚠️ attaches with hazards: ${av.degraded.join(', ')}`);
-  if (av.failing.length) lines.push(`❌ fails: ${av.failing.join(', ')}`);
-  if (av.missing.length) lines.push(`❌ not found: ${av.missing.join(', ')}`);
-  for (const h of av.hazards) lines.push(`- \`${h.name}\`: ${h.message}`);
-  return lines.join('\n\n');
-}
-
 function targetItem(name: string, target: AttachTarget, ctx: FeatureContext, range: Range,
   extra: { insert?: string; detail?: string; doc?: string; retrigger?: boolean } = {}): CompletionItem {
   const av = availability(ctx, target);
@@ -103,7 +94,9 @@ function targetItem(name: string, target: AttachTarget, ctx: FeatureContext, ran
     kind: target.kind === 'tracepoint' || target.kind === 'raw_tp' || target.kind === 'tp_btf' ? CompletionItemKind.Event : CompletionItemKind.Function,
     labelDetails: { description: availabilityLine(av, total) },
     detail: extra.detail ?? availabilityLine(av, total),
-    documentation: { kind: MarkupKind.Markdown, value: [extra.doc, availabilityDoc(av)].filter(Boolean).join('\n\n') },
+    // Per-kernel availability is added by completionItem/resolve (completionResolve.ts).
+    ...(extra.doc ? { documentation: { kind: MarkupKind.Markdown, value: extra.doc } } : {}),
+    data: targetItemData(target, extra.detail),
     sortText: sortKey(av, name),
     filterText: name,
     textEdit: { range, newText: extra.insert ?? name },
