@@ -23,6 +23,7 @@ import { builtinSectionResolver, type SectionResolver } from './syntax/cModel';
 import { type AnalyzedDocument, DocumentStore } from './syntax/documents';
 import { readCompanions } from './syntax/companions';
 import { loadCParser, loadPythonParser } from './syntax/parser';
+import { loaderCandidates } from './syntax/bcc/srcFile';
 
 export interface ServicesOptions {
   /** The bundled data folder; default dataDir(). */
@@ -46,8 +47,11 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
       return builtinSectionResolver(section);
     }
   };
-  // Python documents: only tools that import bcc get a model (and so diagnostics or hovers).
-  const documents = new DocumentStore({ parser: await loadCParser(), pythonParser: await loadPythonParser(), resolveSection, companions: readCompanions });
+  // Python documents: only tools that import bcc get a model (and so diagnostics or hovers); a C
+  // file one of them loads with BPF(src_file=...) is read as bcc C.
+  const documents = new DocumentStore({
+    parser: await loadCParser(), pythonParser: await loadPythonParser(), resolveSection, companions: readCompanions, bccLoaders: loaderCandidates,
+  });
 
   const atlases = new AtlasConfigurator({ dataDir: dir, sysRoot: options.sysRoot, cacheDir: options.cacheDir });
 

@@ -82,6 +82,24 @@ describe('bpf-atlas language server on BCC tools', () => {
     assert.deepEqual(after.diagnostics.filter((d) => d.severity! <= 2), []);
   });
 
+  test('a .c file that a bcc tool next to it loads with src_file: bcc C, the loader\'s attach judged at the handler', async () => {
+    const file = path.join(ROOT, 'test/fixtures/bcc/srcfile/blkdrop.c');
+    const text = fs.readFileSync(file, 'utf8');
+    const uri = `file://${file}`;
+    await client.open(uri, text, 'c');
+    const published = await client.waitForDiagnostics(uri);
+    const lines = text.split('\n');
+    const startLine = lines.findIndex((l) => l.startsWith('int trace_start'));
+    const start = published.diagnostics.find((d) => d.range.start.line === startLine);
+    assert.equal(start?.code, 'fully-inlined', JSON.stringify(published.diagnostics));
+    assert.match(start.message, /kprobe\/blk_account_io_start/);
+    // kprobe__tcp_drop is bcc's auto-attach, not a libbpf program without a section.
+    const dropLine = lines.findIndex((l) => l.startsWith('int kprobe__tcp_drop'));
+    assert.ok(published.diagnostics.some((d) => d.range.start.line === dropLine && /tcp_drop/.test(d.message)), JSON.stringify(published.diagnostics));
+    const guarded = lines.findIndex((l) => l.startsWith('int trace_done'));
+    assert.ok(!published.diagnostics.some((d) => d.range.start.line === guarded));
+  });
+
   test('a Python file that does not import bcc: no hover, no findings', async () => {
     const uri = 'file:///tmp/bpf-atlas-plain.py';
     const text = 'import os\nevent = "blk_account_io_start"\n';

@@ -162,7 +162,7 @@ function unionMatches(kernels: readonly KernelQuery[], matches: (k: KernelQuery)
 }
 
 /** Tracepoint systems, then the events of the system before `sep` (`/` in a section, `:` in
- *  bcc's `attach_tracepoint(tp="sys:event")`). */
+ *  bcc's `attach_tracepoint(tp="sys:event")`, `__` in its `tracepoint__sys__event` names). */
 export function tracepointTargets(ctx: FeatureContext, kernels: readonly KernelQuery[], targetText: string, targetStart: Position, sep = '/'): CompletionList {
   const slash = targetText.indexOf(sep);
   if (slash < 0) {
@@ -192,8 +192,8 @@ export function tracepointTargets(ctx: FeatureContext, kernels: readonly KernelQ
     return list(items);
   }
   const system = targetText.slice(0, slash);
-  const typed = targetText.slice(slash + 1);
-  const start = { line: targetStart.line, character: targetStart.character + slash + 1 };
+  const typed = targetText.slice(slash + sep.length);
+  const start = { line: targetStart.line, character: targetStart.character + slash + sep.length };
   const range = replaceRange(start, { line: start.line, character: start.character + typed.length });
   const { names, truncated } = unionNames(ctx, kernels, (k) => k.systems().get(system) ?? [], typed, MAX_TARGET_ITEMS);
   const items = names.map((name) => {
