@@ -90,6 +90,16 @@ describe('bpf-atlas language server over stdio (dist/server.js)', () => {
     assert.ok(names.includes('sched_switch'), `sched_switch in ${names.slice(0, 20).join(', ')}`);
     assert.ok(names.includes('sched_process_exec'));
     assert.ok(names.length > 15, `Debian 12 has dozens of sched events, got ${names.length}`);
+    // Details come with completionItem/resolve, for the item the editor shows.
+    assert.equal(client.initializeResult.capabilities.completionProvider?.resolveProvider, true);
+    const sw = (Array.isArray(result) ? result : result.items).find((i) => i.label === 'sched_switch')!;
+    assert.equal(sw.documentation, undefined);
+    const full = await client.request<CompletionItem>('completionItem/resolve', sw);
+    assert.equal(full.label, 'sched_switch');
+    assert.deepEqual(full.textEdit, sw.textEdit);
+    assert.match(typeof full.documentation === 'string' ? full.documentation : full.documentation?.value ?? '', /struct trace_event_raw_sched_switch[\s\S]*next_pid/);
+    // A malformed item comes back as sent, never an error.
+    assert.deepEqual(await client.request('completionItem/resolve', { label: 'x', data: { bpfAtlas: 'target' } }), { label: 'x', data: { bpfAtlas: 'target' } });
   });
 
   test('completionItem/resolve gives a kprobe target item its availability on the target kernel', async () => {

@@ -10,7 +10,7 @@ import { hazardApplies, isFunctionKind, isKprobeKind, type AttachKind } from '..
 import { targetKey } from './cache';
 import type { AnalysisContext } from './context';
 import { matchFunctionGlob, type FunctionGlobMatches } from './globs';
-import { kernelMeta } from './kernels';
+import { kernelMeta, kernelOf } from './kernels';
 import { shapeDifferences, type ShapeDifference } from './shapes';
 
 /** One target kernel's verdict. */
@@ -87,7 +87,9 @@ export function assessOn(ctx: AnalysisContext, kernelId: string, target: AttachT
 const VERDICT_SYMBOLS = 50;
 
 function verdictFor(ctx: AnalysisContext, kernelId: string, target: AttachTarget): KernelVerdict {
-  const meta = kernelMeta(ctx, kernelId);
+  // The loaded kernel's own metadata (listing every kernel's to find one cost as much as the
+  // assessment over 30 targets); the listed one when it cannot load.
+  const meta = kernelOf(ctx, kernelId)?.meta ?? kernelMeta(ctx, kernelId);
   const label = { release: meta?.release, version: meta?.version };
   if (target.unexpandedGlob) {
     // libbpf takes the name literally (model/programKinds.ts libbpfExpandsGlob).

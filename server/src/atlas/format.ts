@@ -687,6 +687,16 @@ export class AtlasFile {
   private stringsCache?: LazyStrings;
   private protoTable?: RecordIndex;
   private readonly tableCache = new Map<RecordKind, RecordIndex>();
+  /** Tracepoint records decoded so far, by record number. A file's kernels share records (a
+   *  bundle's 25 Ubuntu kernels list mostly the same ones), so each is decoded once per file,
+   *  not once per kernel: the first tracepoint question over 30 targets decoded ~60,000 records
+   *  (and held as many objects) where the files hold a few thousand. Readers must not modify. */
+  private tpDecoded?: (TracepointFacts | undefined)[];
+  /** Function records and prototypes decoded so far, by record and prototype number: shared by
+   *  the file's kernels like tracepoints (30 targets asked about one function decoded it 25
+   *  times from the Ubuntu bundle, and held as many copies). Readers must not modify. */
+  private readonly fnDecoded = new Map<number, FunctionFacts>();
+  private readonly protoDecoded = new Map<number, Proto>();
 
   private constructor(readonly path: string, header: AtlasHeader, dataStart: number, fileSize: number, fd: number) {
     this.header = header;
@@ -907,6 +917,8 @@ export class AtlasFile {
       return this.guard(`${id} ${kind} list`, () => decodeIdList(raw, entry.counts[kind], this.header.tables[kind].count));
     };
     const proto = (i: number): Proto => {
+      const known = this.protoDecoded.get(i);
+      if (known) return known;
       const protoTable = this.protos();
       if (i >= protoTable.count) throw new ByteFormatError(`prototype ${i} out of range`);
       const r = new ByteReader(protoTable.buf, protoTable.offset(i));
@@ -914,6 +926,7 @@ export class AtlasFile {
       const variadic = r.uint() === 1;
       const p: Proto = { ret, params: readParams(r, str) };
       if (variadic) p.variadic = true;
+      this.protoDecoded.set(i, p);
       return p;
     };
 
@@ -934,7 +947,13 @@ export class AtlasFile {
     const lazyProto = (p: number): Proto => this.guard(`${id} prototype ${p}`, () => proto(p));
     const functionAt = (i: number): FunctionFacts => {
       const { table, ids } = fns();
-      return this.guard(`${id} function ${nameAt(i)}`, () => decodeFn(new ByteReader(table.buf, table.offset(ids[i])), str, lazyProto));
+      const rid = ids[i];
+      let f = this.fnDecoded.get(rid);
+      if (!f) {
+        f = this.guard(`${id} function ${nameAt(i)}`, () => decodeFn(new ByteReader(table.buf, table.offset(rid)), str, lazyProto));
+        this.fnDecoded.set(rid, f);
+      }
+      return f;
     };
     const decodeAll = <T>(kind: RecordKind, decode: (r: ByteReader) => T): T[] => {
       const table = this.table(kind);
@@ -950,7 +969,12 @@ export class AtlasFile {
       });
     });
     const names = once(() => Array.from({ length: fns().ids.length }, (_, i) => nameAt(i)));
-    const tracepoints = once(() => decodeAll('tp', (r) => decodeTp(r, str)));
+    const tpRecord = (rid: number): TracepointFacts => {
+      const table = this.table('tp');
+      const decoded = (this.tpDecoded ??= new Array<TracepointFacts | undefined>(table.count));
+      return (decoded[rid] ??= decodeTp(new ByteReader(table.buf, table.offset(rid)), str));
+    };
+    const tracepoints = once(() => this.guard(`${id} tp records`, () => Array.from(list('tp'), tpRecord)));
     // Records are numbered in name order, so this kernel's tp list is sorted by event name: with
     // the table's index (each record's name string id), a binary search reads a dozen names.
     const tpIds = once(() => list('tp'));
@@ -987,8 +1011,7 @@ export class AtlasFile {
     const tracepointsNamed = (name: string): TracepointFacts[] => {
       const rids = h.format >= 2 ? tpRecordsNamed(name) : tpRecordsByName().get(name);
       if (!rids?.length) return [];
-      const table = this.table('tp');
-      return this.guard(`${id} tracepoint ${name}`, () => rids.map((rid) => decodeTp(new ByteReader(table.buf, table.offset(rid)), str)));
+      return this.guard(`${id} tracepoint ${name}`, () => rids.map(tpRecord));
     };
     const syscalls = once(() => decodeAll('sc', (r) => ({ name: str(r.uint()), ...optNr(r.uint()), args: readParams(r, str) })));
     const lsmHooks = once(() => decodeAll('lsm', (r) => {
