@@ -44,6 +44,27 @@ describe('intent: the loader picks programs at run time', () => {
   });
 });
 
+describe('intent: the loader asks the kernel first', () => {
+  it('a program whose check the kernel answers "no" is off there: information, not an error; the path taken still fails for real', async () => {
+    const fs = await findings('iostart.bpf.c');
+    // tracepoint_exists("block", "block_io_start") (through has_block_io_tracepoints) is false on 6.1.
+    for (const line of [14, 20]) {
+      const [tp] = at(fs, line);
+      assert.equal(tp.severity, 'information', tp.message);
+      assert.match(tp.message, /on debian-12 it does not attach; the loader .*\(iostart\.c:29\)/);
+    }
+    // !ksyms__get_symbol(ksyms, "__blk_account_io_done"): the symbol is gone on 6.1, so it is off.
+    const [old] = at(fs, 26);
+    assert.equal(old.severity, 'information', old.message);
+    assert.match(old.message, /kprobe\/blk_account_io_done \(line 32\) there instead \(iostart\.c:16\)/);
+    // The path 6.1 takes loads fentry on blk_account_io_start, inlined into every caller there.
+    const [fentry] = at(fs, 8);
+    assert.equal(fentry.severity, 'error');
+    assert.equal(fentry.code, 'fully-inlined');
+    assert.deepEqual(fs.filter((f) => f.severity === 'error').map((f) => f.line), [8]);
+  });
+});
+
 describe('intent: the file alone', () => {
   it('a _nested twin is covered where its sibling attaches; a lone missing hook stays an error', async () => {
     const fs = await findings('locktwins.bpf.c');

@@ -9,7 +9,10 @@ import type { AttachTarget } from '../atlas/model';
 import type { BpfProgram } from '../syntax/cModel';
 import type { IntentModel, ProgramChoice } from '../syntax/intent';
 import type { LoaderSite } from '../syntax/loader';
+import type { LoaderGuard } from '../syntax/loader';
+import { kernelCheckAnswer } from './bccChecks';
 import type { AnalysisContext } from './context';
+import { kernelOf } from './kernels';
 import { programTarget } from './targets';
 import { attachVerdicts } from './verdicts';
 
@@ -60,11 +63,50 @@ export function programStandings(programs: readonly BpfProgram[], intents: Inten
     ctx.targets.forEach((k, ki) => {
       const s = standings.get(k)!;
       if (s.attaches) return;
-      const cover = coverOf(i, ki, paths, attaches, offable);
+      // The kernel's answers decide first; the message names what runs instead where it can.
+      const decided = decidedOff(i, k, ki, intents.choices, attaches, ctx);
+      const viable = coverOf(i, ki, paths, attaches, offable);
+      const cover = [decided, viable].find((c) => c?.by.length) ?? decided ?? viable;
       if (cover) s.covered = cover;
     });
     return standings;
   });
+}
+
+/** A path the kernel's own answers to the loader's checks rule out (a check the facts cannot
+ *  answer rules nothing out). */
+function ruledOut(guards: readonly LoaderGuard[] | undefined, kernel: string, ctx: AnalysisContext): boolean {
+  if (!guards?.length) return false;
+  const k = kernelOf(ctx, kernel);
+  if (!k) return false;
+  return guards.some((g) => {
+    const answer = ctx.cache.remember('loader-guard', `${ctx.cache.instanceId(k)}|${g.check}|${g.args.join('|')}`, () => ({ v: kernelCheckAnswer(k, { check: g.check, args: g.args, text: '', range: NO_RANGE }) })).v;
+    return answer !== undefined && answer !== g.value;
+  });
+}
+
+const NO_RANGE = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+
+/** `i` is switched off on kernel `ki` by a choice whose every path the kernel's answers leave open
+ *  switches it off (biosnoop's `tracepoint_exists("block", "block_io_start")` is false on 6.1, so
+ *  its tp_btf program is off there): it need not attach, whatever the programs loaded instead do
+ *  (their own failures are reported on them). */
+function decidedOff(i: number, kernel: string, ki: number, choices: readonly ProgramChoice[], attaches: (i: number, ki: number) => boolean,
+  ctx: AnalysisContext): { by: number[]; site?: LoaderSite } | undefined {
+  let off: { by: number[]; site?: LoaderSite } | undefined;
+  for (const c of choices) {
+    if (!c.members.includes(i) || !c.guards) continue;
+    const open = c.configs.map((cfg, n) => ({ cfg, n })).filter(({ n }) => !ruledOut(c.guards![n], kernel, ctx));
+    // Only a choice the kernel's answers narrowed decides; otherwise coverOf judges the paths.
+    if (!open.length || open.length === c.configs.length) continue;
+    if (open.every(({ cfg }) => cfg.includes(i))) {
+      const loaded = c.members.filter((m) => open.some(({ cfg }) => !cfg.includes(m)));
+      const by = loaded.filter((m) => attaches(m, ki));
+      if (by.length) return { by, site: c.site };
+      off ??= { by, site: c.site };
+    }
+  }
+  return off;
 }
 
 /** One path through one of the loader's choices: the programs it switches off and those it loads. */

@@ -58,6 +58,22 @@ function assessHook(kernel: KernelQuery, target: AttachTarget): Assessment {
   }
 }
 
+/** The trace system an event would belong to, when this kernel builds that system into its
+ *  vmlinux: the target's own system, or (tp_btf, raw_tp) the system `block` of a `block_*` name
+ *  whose vmlinux events of that prefix all belong to `block`. A trace system's events are created
+ *  by one compilation unit (CREATE_TRACE_POINTS over its header), so an event missing from a
+ *  built-in system is missing from the kernel, modules or not (`block_io_start` before 6.5). */
+function builtInSystem(kernel: KernelQuery, target: AttachTarget): { system: string; count: number; example: string } | undefined {
+  const prefix = /^([a-z0-9]+)_/.exec(target.name)?.[1];
+  const system = target.system ?? prefix;
+  if (!system) return undefined;
+  const events = kernel.tracepoints().filter((t) => t.system === system && !t.module);
+  if (!events.length) return undefined;
+  // Without a written system, every vmlinux event of the name's prefix must be of that system.
+  if (!target.system && kernel.tracepoints().some((t) => t.name.startsWith(`${system}_`) && t.system !== system)) return undefined;
+  return { system, count: events.length, example: events[0].name };
+}
+
 function moduleNote(kernel: KernelQuery): string {
   return kernel.meta.coverage.modules ? '' : ' (loadable modules are not covered for this kernel)';
 }
@@ -263,6 +279,11 @@ function assessTracepoint(kernel: KernelQuery, target: AttachTarget): Assessment
       return v.finish(a, k);
     }
     if (other && target.kind !== 'tracepoint') return assessTracepoint(kernel, { ...target, system: undefined });
+    const builtIn = kernel.meta.coverage.modules ? undefined : builtInSystem(kernel, target);
+    if (builtIn) {
+      v.add('absent', 'error', `Tracepoint ${label} does not exist on ${k}: its system ${builtIn.system} is built into the vmlinux (${builtIn.count} events, e.g. ${builtIn.example}), events of one system are created together (one CREATE_TRACE_POINTS), so no module adds it.`);
+      return v.finish(a, k);
+    }
     return notFound(kernel, v, `Tracepoint ${label}`, a);
   }
   a.found = true;

@@ -134,16 +134,36 @@ function primaryHazard(report: AttachReport, status: Status): HazardName {
   return first ?? (status === 'error' ? 'absent' : 'unknown');
 }
 
-/** `config = { missing_probes = "error" }` turns bpftrace's default (warn and skip a probe that
- *  cannot attach, bpftrace/bpftrace#3246) into a failure: then a sibling covers nothing. */
-export function missingProbesMode(model: BtModel): 'error' | 'warn' | 'ignore' {
+/** What bpftrace does with a probe of a list that cannot attach while another attaches: the
+ *  script's `config = { missing_probes = ... }` (bpftrace/bpftrace#3246), or `default` when the
+ *  script does not say. Older bpftrace warns and skips such a probe; the current documentation
+ *  gives `error` as the default, so without the setting the outcome depends on the version. */
+export type MissingProbesMode = 'error' | 'warn' | 'ignore' | 'default';
+
+export function missingProbesMode(model: BtModel): MissingProbesMode {
   for (const item of model.others) {
     if (item.keyword !== 'config') continue;
     const text = model.text.slice(offsetAt(model, item.range.start), offsetAt(model, item.range.end));
     const m = /\bmissing_probes\s*=\s*"?(error|warn|ignore)"?/.exec(text);
     if (m) return m[1] as 'error' | 'warn' | 'ignore';
   }
-  return 'warn';
+  return 'default';
+}
+
+/** The clause verb for kernels where a sibling of the list attaches, by mode (the full sentence,
+ *  skippedSentence(), goes to the related information). */
+function skippedVerb(mode: MissingProbesMode): string {
+  return mode === 'default'
+    ? 'needs missing_probes = "warn" to be skipped (older bpftrace skips it; current docs default to error) on'
+    : `is skipped (another probe of the list attaches; missing_probes = ${mode}) on`;
+}
+
+/** The sentence for a probe skipped where a sibling of its list attaches, by mode. */
+function skippedSentence(what: string, where: string, mode: MissingProbesMode): string {
+  if (mode === 'default') {
+    return `${what} on ${where}; another probe of this list does. bpftrace that warns on missing probes (older versions) skips it there; with missing_probes = error (the default its current docs give) the script fails: set config = { missing_probes = "warn" } to be sure.`;
+  }
+  return `${what} on ${where}; another probe of this list does, so bpftrace ${mode === 'ignore' ? 'skips it silently' : 'warns and skips it'} there (config missing_probes = ${mode}).`;
 }
 
 /** Kernels where some other probe of the same list attaches (bpftrace's missing_probes tolerance
@@ -161,15 +181,15 @@ function coveredBySibling(analyses: Map<BtProbe, ProbeAnalysis>, block: BtBlock,
 }
 
 function exactDiagnostics(c: Collector, ctx: FeatureContext, analyses: Map<BtProbe, ProbeAnalysis>, block: BtBlock,
-  probe: BtProbe, analysis: ProbeAnalysis, report: AttachReport, tolerateMissing: boolean): void {
+  probe: BtProbe, analysis: ProbeAnalysis, report: AttachReport, mode: MissingProbesMode): void {
   const lines = probeLines(probe, block);
   let status: Status = 'ok';
   const coveredOn: string[] = [];
   for (const k of report.kernels) {
     let s = k.status;
-    if (s === 'error' && tolerateMissing && block.probes.length > 1 && coveredBySibling(analyses, block, probe, k.kernel)) {
+    if (s === 'error' && mode !== 'error' && block.probes.length > 1 && coveredBySibling(analyses, block, probe, k.kernel)) {
       coveredOn.push(k.kernel);
-      s = 'info';
+      s = mode === 'default' ? 'warning' : 'info';
     }
     if (RANK[s] > RANK[status]) status = s;
   }
@@ -186,10 +206,11 @@ function exactDiagnostics(c: Collector, ctx: FeatureContext, analyses: Map<BtPro
     // information (one line per kernel).
     const clauses: AttachClause[] = [
       { verb: 'does not attach on', groups: groupByPhrase(failing, (f) => f.hazards.map((h) => hazardPhrase(h, verdictOf(f.kernel))).join(', ') || 'absent', (f) => f.kernel) },
-      { verb: 'is skipped (another probe of the list attaches) on', groups: coveredOn.length ? [{ phrase: '', kernels: coveredOn }] : [] },
+      { verb: skippedVerb(mode), groups: coveredOn.length ? [{ phrase: '', kernels: coveredOn }] : [] },
       { verb: 'misses calls on', groups: groupByPhrase(report.degraded.filter((d) => !failed.has(d.kernel) && !coveredOn.includes(d.kernel)), (d) => d.hazards.map((h) => hazardPhrase(h, verdictOf(d.kernel))).join(', '), (d) => d.kernel) },
     ].filter((x) => x.groups.length);
     if (!clauses.length && report.unknownOn.length) clauses.push({ verb: 'cannot be fully judged on', groups: [{ phrase: '', kernels: report.unknownOn }] });
+    if (coveredOn.length) related.push({ range: probe.range, message: skippedSentence(`${probe.raw} does not attach`, list(coveredOn.map((k) => label(ctx, k))), mode) });
     // fentry does not see inlined calls either: offer it for attach failures, not for misses.
     const usable = (r: { newText: string }) => status === 'error' || !/\b(fentry|fexit):/.test(r.newText);
     let rewrites = analysis.rewrites;
@@ -228,7 +249,8 @@ function unsearched(k: WildcardOnKernel): boolean {
   return !!k.functionsAtLeast && !k.functions && !k.attachable.length;
 }
 
-function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, probe: BtProbe, pattern: string, kind: AttachKind, perKernel: WildcardOnKernel[]): void {
+function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, probe: BtProbe, pattern: string, kind: AttachKind, perKernel: WildcardOnKernel[],
+  mode: MissingProbesMode, analyses: Map<BtProbe, ProbeAnalysis>): void {
   const lines = probeLines(probe, block);
   const range = probe.nameRange ?? probe.range;
   const refused = perKernel.filter((k) => k.known && k.refused);
@@ -276,18 +298,27 @@ function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, 
   const countsOver = (ks: readonly WildcardOnKernel[], max: number, named: (k: WildcardOnKernel) => string) =>
     groupByPhrase(ks, (k) => (k.inconclusive ? 'none known' : counted(k)), named).map((g) => `${g.phrase} on ${list(g.kernels, max)}`).join(', ');
   const labelled = (k: WildcardOnKernel) => label(ctx, k.kernel);
-  if (none.length) {
+  // Where another probe of the list attaches, the missing_probes setting decides (as for exact probes).
+  const skipped = mode === 'error' || block.probes.length < 2 ? [] : none.filter((k) => coveredBySibling(analyses, block, probe, k.kernel));
+  const failing = none.filter((k) => !skipped.includes(k));
+  if (failing.length) {
     // A "none" is a count that went to the end: the message says so, and what the others match.
-    const exact = none.every((k) => !k.functionsAtLeast) ? ' (every name searched)' : '';
+    const exact = failing.every((k) => !k.functionsAtLeast) ? ' (every name searched)' : '';
     const others = known.filter((k) => !none.includes(k));
     const rest = (max: number, named: (k: WildcardOnKernel) => string) => (others.length ? `; ${countsOver(others, max, named)}` : '');
     c.add(range, 'error', 'absent', fitMessage(
-      `${pattern} matches no ${noun} on ${list(none.map(labelled), 3)}${exact}${rest(3, labelled)}.`,
-      `${pattern} matches no ${noun} on ${list(none.map(labelled), 3)}${exact}.`,
-      `${pattern} matches no ${noun} on ${list(none.map((k) => k.kernel), 3)}${exact}.`,
-      `${pattern} matches no ${noun} on ${none.length} of ${known.length} targets${exact}.`),
+      `${pattern} matches no ${noun} on ${list(failing.map(labelled), 3)}${exact}${rest(3, labelled)}.`,
+      `${pattern} matches no ${noun} on ${list(failing.map(labelled), 3)}${exact}.`,
+      `${pattern} matches no ${noun} on ${list(failing.map((k) => k.kernel), 3)}${exact}.`,
+      `${pattern} matches no ${noun} on ${failing.length} of ${known.length} targets${exact}.`),
       { lines, probe: probe.raw, related: countsRelated });
-  } else {
+  }
+  if (skipped.length) {
+    c.add(range, mode === 'default' ? 'warning' : 'info', 'absent',
+      fitMessage(`${pattern} matches no ${noun} on ${list(skipped.map((k) => k.kernel), 3)}: ${skippedVerb(mode).replace(/ on$/, '')}.`, `${pattern} matches no ${noun} on ${skipped.length} of ${known.length} targets.`),
+      { lines, probe: probe.raw, related: [...countsRelated, { range, message: skippedSentence(`${pattern} matches no ${noun}`, list(skipped.map((k) => label(ctx, k.kernel))), mode) }] });
+  }
+  if (!none.length) {
     const counts = (max: number, named: (k: WildcardOnKernel) => string = labelled) => countsOver(known, max, named);
     const clones = [...new Set(known.flatMap((k) => k.clones))];
     const sample = [...new Set(known.flatMap((k) => k.attachable))];
@@ -445,7 +476,7 @@ export function diagnosticsBpftrace(doc: BtDocumentLike, ctx: FeatureContext): D
   const model = btModelOf(doc);
   const c = new Collector(ctx, doc.uri, suppressions(model));
   for (const e of model.errors) c.add(e.range, 'error', 'syntax', fitMessage(e.message));
-  const tolerateMissing = missingProbesMode(model) !== 'error';
+  const mode = missingProbesMode(model);
   const analyses = new Map<BtProbe, ProbeAnalysis>();
   // Scripts repeat probes (copies of a tool, BEGIN/END): one analysis per distinct probe text.
   const byText = new Map<string, ProbeAnalysis>();
@@ -474,10 +505,10 @@ export function diagnosticsBpftrace(doc: BtDocumentLike, ctx: FeatureContext): D
     for (const probe of block.probes) {
       const analysis = analyses.get(probe);
       if (!analysis) continue;
-      for (const report of analysis.reports) exactDiagnostics(c, ctx, analyses, block, probe, analysis, report, tolerateMissing);
+      for (const report of analysis.reports) exactDiagnostics(c, ctx, analyses, block, probe, analysis, report, mode);
       for (const w of analysis.wildcards) {
         const pattern = w.target.kind === 'tracepoint' ? `${probe.typeText}:${w.target.system}:${w.target.name}` : `${probe.typeText}:${w.target.name}`;
-        wildcardDiagnostics(c, ctx, block, probe, pattern, w.target.kind, w.perKernel);
+        wildcardDiagnostics(c, ctx, block, probe, pattern, w.target.kind, w.perKernel, mode, analyses);
       }
     }
     argsDiagnostics(c, ctx, block, analyses);

@@ -317,6 +317,13 @@ function notFoundAnywhere(doc: CDocumentLike, program: BpfProgram, target: Attac
   if (suppressed.has('unknown') || !missingEverywhere(report)) return undefined;
   const severity = effectiveSeverity('unknown', ctx);
   if (severity === undefined) return undefined;
+  const family = report.kernels.every((v) => v.foreignFamily) ? report.kernels[0]?.foreignFamily : undefined;
+  if (family) {
+    // No function of its family anywhere: not a misspelling to correct, code the data does not cover.
+    return makeDiagnostic('unknown', severity, program.target?.nameRange ?? program.sectionRange,
+      `${target.name}: no target kernel has any ${family}* function (image or covered modules); likely an out-of-tree module (e.g. zfs) or a subsystem not built: cannot be told here.`,
+      { data: { section: program.section, target, kernels: [...ctx.targets] }, relatedInformation: relatedPerKernel(doc.uri, program.sectionRange, report) });
+  }
   const closest = suggestedNames(report, ctx);
   if (!closest.length) return undefined;
   const data: DiagnosticData = { section: program.section, target, kernels: [...ctx.targets] };
