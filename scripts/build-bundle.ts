@@ -78,10 +78,27 @@ function main(): void {
       const file = path.join(factsDir, f);
       const facts = JSON.parse(fs.readFileSync(file, 'utf8')) as KernelFacts;
       if (!facts?.meta?.id || !Array.isArray(facts.functions)) throw new Error(`${file}: not a KernelFacts JSON file`);
-      return facts;
+      return atlasOrder(facts);
     }).sort(kernelOrder);
     writeChecked(path.join(outDir, `${family}.atlas`), kernels, quality, `bpf-atlas scripts/build-bundle (${family})`);
   }
+}
+
+/** The facts with every list in the order an atlas file gives it back (records are numbered by
+ *  name; a stable sort keeps same-named records in their order), so the read-back check below
+ *  compares like with like whatever order a generator wrote them in. */
+function atlasOrder(facts: KernelFacts): KernelFacts {
+  const by = <T>(key: (t: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+  const name = by<{ name: string }>((x) => x.name);
+  const out: KernelFacts = {
+    ...facts,
+    functions: [...facts.functions].sort(name),
+    tracepoints: [...facts.tracepoints].sort(by((t) => `${t.name}\0${t.system ?? ''}`)),
+    syscalls: [...facts.syscalls].sort(name),
+    lsmHooks: [...facts.lsmHooks].sort(name),
+  };
+  if (facts.types) out.types = { structs: [...facts.types.structs].sort(name), typedefs: [...facts.types.typedefs].sort(name), enums: [...facts.types.enums].sort(name) };
+  return out;
 }
 
 /** Write a bundle, then read every kernel back: a bundle that does not load the facts it was

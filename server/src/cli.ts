@@ -8,6 +8,7 @@ import * as index from './cli/index';
 import * as kernels from './cli/kernels';
 import * as lookup from './cli/lookup';
 import * as lsp from './cli/lsp';
+import * as merge from './cli/merge';
 
 export interface CliIo {
   stdout: { write(text: string): unknown };
@@ -23,7 +24,8 @@ const VERBS: Record<string, Verb> = {
   kernels: { summary: 'list every known kernel (bundled, live, atlas files)', run: kernels.run },
   lookup: { summary: 'what an attach point is on each target kernel, with its hazards', run: lookup.run },
   check: { summary: 'report attach hazards of BPF programs (files or folders) for CI', run: (a, io) => check.run(a, io) },
-  index: { summary: 'build an atlas file of a kernel (running, BTF file, vmlinux, .deb)', run: index.run },
+  index: { summary: 'build an atlas file of a kernel (running, BTF files or folders, vmlinux, .deb)', run: index.run },
+  merge: { summary: 'join atlas files built on many hosts into one', run: merge.run },
   // The server speaks JSON-RPC over the real process streams, whatever io the caller passed.
   lsp: { summary: 'run the language server (--stdio)', run: (a) => lsp.run(a, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }) },
 };

@@ -2,9 +2,10 @@
 // from an atlas file or from in-memory facts. Functions are decoded on first lookup and cached;
 // by-name lookups binary-search the name list, which KernelData keeps sorted (code-unit order).
 
+import { TypeIndex } from '../kernel/coreTypes';
 import { kernelDataFromFacts, type KernelData } from './format';
 import type {
-  FunctionFacts, KernelFacts, KernelMeta, KernelQuery, LsmHookFacts, SyscallFacts, TracepointFacts,
+  FunctionFacts, KernelFacts, KernelMeta, KernelQuery, KernelTypesQuery, LsmHookFacts, SyscallFacts, TracepointFacts,
 } from './model';
 
 /** Base name of a symbol: the text before the first compiler suffix (`finish_task_switch.isra.0`
@@ -23,6 +24,7 @@ export class KernelIndex implements KernelQuery {
   private systemMap?: Map<string, string[]>;
   private syscallMap?: Map<string, SyscallFacts>;
   private lsmMap?: Map<string, LsmHookFacts>;
+  private typeIndex?: TypeIndex | null;
 
   /** `meta` overrides the stored metadata (the Atlas sets id and source) without touching the
    *  lazily decoded parts of `data`. */
@@ -151,5 +153,10 @@ export class KernelIndex implements KernelQuery {
 
   lsmHooks(): readonly LsmHookFacts[] {
     return this.data.lsmHooks;
+  }
+
+  types(): KernelTypesQuery | undefined {
+    if (this.typeIndex === undefined) this.typeIndex = this.data.types ? new TypeIndex(this.data.types) : null;
+    return this.typeIndex ?? undefined;
   }
 }

@@ -1,14 +1,16 @@
-// `bpf-atlas index [--live | --btf FILE | --vmlinux FILE | --deb FILE...] -o FILE`: read one kernel
+// `bpf-atlas index [--live | --btf PATH... | --vmlinux FILE | --deb FILE...] -o FILE`: read one kernel
 // with the project's readers and write it as a single-kernel atlas file, which every verb (and the
 // editor setting bpfAtlas.targetKernels) then takes as a kernel: `--kernel FILE`. Typical use: run
 // it on a production host (BTF and kallsyms need no root) and ship the file to your editor.
+// `--btf` also takes folders and many files (btfhub-archive's `*.btf.tar.xz` tree included): one
+// file then holds every kernel, each with a readable id, sharing what they have in common.
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Atlas, liveReaders } from '../atlas/atlas';
-import { AtlasFile, writeAtlasFile } from '../atlas/format';
+import { AtlasFile, AtlasWriter, writeAtlasBytes, writeAtlasFile } from '../atlas/format';
 import type { KernelFacts, KernelMeta } from '../atlas/model';
 import type { CliIo } from '../cli';
 import { extractVmlinux } from '../kernel/bzimage';
@@ -16,16 +18,20 @@ import { findKernelImage, findModuleDir, unpackDeb } from '../kernel/deb';
 import { parseElf } from '../kernel/elf';
 import { isKernelDataError } from '../kernel/errors';
 import { factsFromVmlinux, imageBtf } from '../kernel/imageFacts';
+import { btfFileOf, findBtfInputs, type BtfInput } from '../kernel/btfArchive';
+import { readBtfFile } from '../kernel/live';
 import { findModuleFiles, modulesFacts } from '../kernel/modules';
 import { parseArgs, usageError, type ParsedArgs } from './kernels';
 
-export const INDEX_USAGE = `usage: bpf-atlas index (--live | --btf FILE | --vmlinux FILE | --deb FILE...) -o FILE [--id ID] [--small]
+export const INDEX_USAGE = `usage: bpf-atlas index (--live | --btf PATH... | --vmlinux FILE | --deb FILE...) -o FILE [--id ID] [--small]
 
 Reads one kernel and writes it as an atlas file that every command takes with --kernel FILE.
 
   --live           the running kernel: /sys/kernel/btf/vmlinux (+ module BTF), /proc/kallsyms,
                    tracefs when readable (no root needed for BTF and kallsyms)
-  --btf FILE       a raw BTF file (e.g. a copy of /sys/kernel/btf/vmlinux)
+  --btf PATH...    raw BTF files (e.g. copies of /sys/kernel/btf/vmlinux) or folders of them,
+                   including btfhub-archive's <distro>/<version>/<arch>/<release>.btf.tar.xz tree
+                   (needs tar and xz): one file with every kernel, ids like rhel-8.6-4.18.0-372
   --vmlinux FILE   a vmlinux ELF or a vmlinuz/bzImage (needs xz or zstd for compressed images)
   --deb FILE...    Debian/Ubuntu kernel packages (image, and modules when split); needs dpkg-deb
   -o, --output FILE  the atlas file to write
@@ -116,15 +122,20 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   // `--deb a.deb b.deb`: the packages after --deb arrive as positional arguments.
   const debs = [...(args.values.get('--deb') ?? []), ...(args.values.has('--deb') ? args.positional : [])];
-  if (!args.values.has('--deb') && args.positional.length) return usageError(io, 'index', `unexpected argument ${args.positional[0]}`, INDEX_USAGE);
+  // `--btf dir1 dir2 a.btf`: likewise.
+  const btfPaths = [...(args.values.get('--btf') ?? []), ...(args.values.has('--btf') && !args.values.has('--deb') ? args.positional : [])];
+  if (!args.values.has('--deb') && !args.values.has('--btf') && args.positional.length) return usageError(io, 'index', `unexpected argument ${args.positional[0]}`, INDEX_USAGE);
   const sources = [args.flags.has('--live'), args.values.has('--btf'), args.values.has('--vmlinux'), debs.length > 0].filter(Boolean).length;
   if (sources !== 1) return usageError(io, 'index', sources ? 'give only one of --live, --btf, --vmlinux, --deb' : 'give one of --live, --btf FILE, --vmlinux FILE, --deb FILE...', INDEX_USAGE);
   const outputs = args.values.get('--output') ?? [];
   if (outputs.length !== 1) return usageError(io, 'index', 'give the atlas file to write with -o FILE', INDEX_USAGE);
   const out = outputs[0];
   const id = args.values.get('--id')?.[0] ?? path.basename(out).replace(/\.atlas$/, '');
-  for (const f of [...(args.values.get('--btf') ?? []), ...(args.values.get('--vmlinux') ?? []), ...debs]) {
+  for (const f of [...btfPaths, ...(args.values.get('--vmlinux') ?? []), ...debs]) {
     if (!fs.existsSync(f)) return usageError(io, 'index', `${f}: no such file`, INDEX_USAGE);
+  }
+  if (btfPaths.length > 1 || (btfPaths.length === 1 && (fs.statSync(btfPaths[0]).isDirectory() || btfPaths[0].endsWith('.tar.xz')))) {
+    return indexBtfCollection(btfPaths, out, args, io);
   }
 
   const t0 = Date.now();
@@ -162,6 +173,76 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(`${out}: kernel ${id} (${m.release} ${m.arch}): ${m.counts.functions} functions, ${m.counts.tracepoints} tracepoints, ${m.counts.syscalls} syscalls, ${m.counts.lsmHooks} LSM hooks; ${(bytes / 1e6).toFixed(2)} MB in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     io.stdout.write(`use it with: bpf-atlas lookup --kernel ${out} TARGET\n`);
     return 0;
+  } catch (e) {
+    io.stderr.write(`bpf-atlas index: cannot write ${out}: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+/** `index --btf` over folders or many files: every BTF file found becomes a kernel of one atlas
+ *  file, read and added one at a time (memory holds the distinct records, not every kernel). */
+async function indexBtfCollection(paths: string[], out: string, args: ParsedArgs, io: CliIo): Promise<number> {
+  const t0 = Date.now();
+  let inputs: BtfInput[];
+  try {
+    inputs = findBtfInputs(paths);
+  } catch (e) {
+    io.stderr.write(`bpf-atlas index: ${(e as Error).message}\n`);
+    return 1;
+  }
+  if (!inputs.length) {
+    io.stderr.write(`bpf-atlas index: no BTF files (raw BTF or *.btf.tar.xz) under ${paths.join(', ')}\n`);
+    return 1;
+  }
+  if (args.values.has('--id') && inputs.length > 1) return usageError(io, 'index', `--id names one kernel, but ${inputs.length} BTF files were found: their ids come from their names`, INDEX_USAGE);
+  const bundledSystems = new Atlas({ live: false }).bundledSystems();
+  // The same few notes hold for every bare BTF file: each is said once, with how often.
+  const notes = new Map<string, number>();
+  const writer = new AtlasWriter();
+  const failed: string[] = [];
+  for (const input of inputs) {
+    const id = inputs.length === 1 ? args.values.get('--id')?.[0] ?? input.id : input.id;
+    let unpacked: { file: string; done(): void } | undefined;
+    try {
+      unpacked = btfFileOf(input);
+      const { facts } = readBtfFile(unpacked.file, {
+        id, release: input.release, arch: input.arch, bundledSystems,
+        onProblem: (m) => {
+          const general = m.replace(unpacked!.file, 'BTF file');
+          notes.set(general, (notes.get(general) ?? 0) + 1);
+        },
+      });
+      const where = input.distro ? `btfhub-archive layout ${input.relPath}` : input.relPath;
+      facts.meta = {
+        ...facts.meta, id, source: 'file',
+        ...(input.distro ? { distro: input.distro } : {}),
+        provenance: `bpf-atlas index --btf ${where}: BTF only (prototypes, raw tracepoints, LSM hooks, kfuncs, types); no symbol table, ftrace or blacklist data`,
+      };
+      writer.add(facts);
+      io.stderr.write(`bpf-atlas index: ${id} (${input.relPath})\n`);
+    } catch (e) {
+      failed.push(`${input.file}: ${(e as Error).message}`);
+      io.stderr.write(`bpf-atlas index: skipped ${input.file}: ${(e as Error).message}\n`);
+    } finally {
+      unpacked?.done();
+    }
+  }
+  for (const [m, n] of notes) io.stderr.write(`bpf-atlas index: note: ${m}${n > 1 ? ` (${n} kernels)` : ''}\n`);
+  if (!writer.size) {
+    io.stderr.write('bpf-atlas index: no kernel could be read\n');
+    return 1;
+  }
+  try {
+    fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+    const bytes = writer.encode({ quality: args.flags.has('--small') ? 11 : 6, generator: 'bpf-atlas index --btf' });
+    writeAtlasBytes(out, bytes);
+    const check = AtlasFile.open(out);
+    const ids = check.kernels().map((m) => m.id);
+    check.load(ids[0]);
+    io.stdout.write(`${out}: ${ids.length} kernels (${ids.slice(0, 8).join(', ')}${ids.length > 8 ? ', ...' : ''}); ${(bytes.length / 1e6).toFixed(2)} MB in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    if (failed.length) io.stdout.write(`${failed.length} file(s) skipped (see above)\n`);
+    io.stdout.write(`use it with: bpf-atlas lookup --kernel ${out} TARGET (every kernel of the file), or name it in bpfAtlas.atlasFiles\n`);
+    return failed.length ? 1 : 0;
   } catch (e) {
     io.stderr.write(`bpf-atlas index: cannot write ${out}: ${(e as Error).message}\n`);
     return 1;

@@ -8,6 +8,7 @@ import { cDecl } from '../atlas/model';
 import type { Assessment, AttachTarget, Hazard } from '../atlas/model';
 import type { CliIo } from '../cli';
 import { cliAtlas, parseArgs, usageError, type ParsedArgs } from './kernels';
+import { parseTypeTarget, typeLookupJson, typeLookupText, type TypeTarget } from './typeLookup';
 
 export const LOOKUP_USAGE = `usage: bpf-atlas lookup [--kernel ID]... [--all] [--json] [--no-live] TARGET
 
@@ -17,6 +18,8 @@ fields and the raw arguments.
 
 TARGET: kprobe:FN  kretprobe:FN  fentry:FN  fexit:FN  tracepoint:SYSTEM:EVENT (or SYSTEM/EVENT)
         raw_tp:EVENT  tp_btf:EVENT  lsm:HOOK  ksyscall:NAME  kprobe.multi:PATTERN
+        or a type, as CO-RE resolves it: struct:NAME[.MEMBER[.MEMBER...]]  union:NAME[.MEMBER]
+        enum:NAME[.VALUE]  typedef:NAME   (e.g. struct:task_struct.__state)
 
   --kernel ID   a target kernel: an id (debian-12, ubuntu-22.04, live), a release (6.1, 5.15),
                 or an atlas file from \`bpf-atlas index\`; repeat for several. Default: the
@@ -133,11 +136,14 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (args.positional.length !== 1) {
     return usageError(io, 'lookup', args.positional.length ? 'give exactly one TARGET' : 'missing TARGET', LOOKUP_USAGE);
   }
-  let target: AttachTarget;
-  try {
-    target = parseTarget(args.positional[0]);
-  } catch (e) {
-    return usageError(io, 'lookup', (e as Error).message, LOOKUP_USAGE);
+  let target: AttachTarget | undefined;
+  const typeTarget: TypeTarget | undefined = parseTypeTarget(args.positional[0]);
+  if (!typeTarget) {
+    try {
+      target = parseTarget(args.positional[0]);
+    } catch (e) {
+      return usageError(io, 'lookup', (e as Error).message, LOOKUP_USAGE);
+    }
   }
   let atlas: Atlas;
   let ids: string[];
@@ -167,6 +173,18 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       if (!ids.length) return 1;
     }
   }
+  if (typeTarget) {
+    let json;
+    try {
+      json = typeLookupJson(typeTarget, ids.map((id) => ({ id, kernel: atlas.get(id) })), atlas.list());
+    } catch (e) {
+      io.stderr.write(`bpf-atlas lookup: ${(e as Error).message}\n`);
+      return 1;
+    }
+    io.stdout.write(args.flags.has('--json') ? `${JSON.stringify(json, null, 2)}\n` : typeLookupText(json, typeTarget));
+    return 0;
+  }
+  if (!target) return 2;
   const assessments: Assessment[] = [];
   for (const id of ids) {
     try {

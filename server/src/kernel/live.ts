@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Btf, BtfKind, parseBtf } from './btf';
+import { withBtfTypes } from './btfTypes';
 import { KernelDataError, describeFsError } from './errors';
 import { KallsymsTable, parseKallsyms, isPaddingSymbol, isTextType, symbolBaseName, symbolSuffixes } from './procKallsyms';
 import { EventFormat, TracefsData, readTracefs } from './tracefs';
@@ -255,6 +256,7 @@ function buildFacts(input: BuildInput): KernelFacts {
     counts: { functions: functions.length, tracepoints: tracepoints.length, syscalls: syscalls.length, lsmHooks: lsmHooks.length },
   };
   const facts: KernelFacts = { meta, functions, tracepoints, syscalls, lsmHooks };
+  withBtfTypes(facts, btf);
   const extra = extraSymbols(kallsyms);
   if (extra.length) facts.extraSymbols = extra;
   if (kfuncs.size) facts.kfuncs = [...kfuncs].sort();

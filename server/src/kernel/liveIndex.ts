@@ -14,6 +14,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Btf, BtfKind, parseBtf } from './btf';
+import { BTF_TYPES_COVERAGE, btfTypeStore } from './btfTypes';
+import { TypeIndex } from './coreTypes';
 import { KernelDataError, describeFsError } from './errors';
 import {
   LiveOptions, ProblemSink, RawTracepointSource, attachSymbol, buildLsmHooks, kernelArch, problemSink, readBtfBytes,
@@ -27,7 +29,7 @@ import {
   parseKprobeBlacklist, probeReadable, readEventFormat,
 } from './tracefs';
 import type {
-  Coverage, FunctionFacts, KernelMeta, KernelQuery, LsmHookFacts, Param, SyscallFacts, TraceField, TracepointFacts,
+  Coverage, FunctionFacts, KernelMeta, KernelQuery, KernelTypesQuery, LsmHookFacts, Param, SyscallFacts, TraceField, TracepointFacts,
 } from '../atlas/model';
 
 export interface OpenLiveResult {
@@ -213,6 +215,7 @@ export class LiveKernel implements KernelQuery {
       modules: liveModulesCovered(!!this.symbols, !!this.symbols?.hasModules, this.noModuleSupport),
       btf: true,
       exactFieldOffsets: !!this.tracefsRoot,
+      types: BTF_TYPES_COVERAGE,
     };
   }
 
@@ -643,6 +646,14 @@ export class LiveKernel implements KernelQuery {
     if (!this.lsmMap) this.lsmMap = new Map(this.lsmHooks().map((h) => [h.name, h]));
     return this.lsmMap.get(name);
   }
+  private typeIndex?: TypeIndex;
+
+  /** The vmlinux BTF's types, each converted the first time it is asked for. */
+  types(): KernelTypesQuery {
+    this.typeIndex ??= new TypeIndex(btfTypeStore(this.btf));
+    return this.typeIndex;
+  }
+
 }
 
 // ---------------------------------------------------------------- helpers
