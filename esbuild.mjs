@@ -26,6 +26,7 @@ const bundles = [
 const wasmFiles = [
   'node_modules/web-tree-sitter/tree-sitter.wasm',
   'node_modules/tree-sitter-c/tree-sitter-c.wasm',
+  'node_modules/tree-sitter-python/tree-sitter-python.wasm',
 ];
 
 function fail(message) {

@@ -46,8 +46,14 @@ function vmlinuxOf(k: DebianKernel, work: string): { bytes: Uint8Array; file: st
   const cached = path.join(work, 'vmlinux');
   if (fs.existsSync(cached)) return { bytes: fs.readFileSync(cached), file: cached };
   const tree = path.join(work, 'image');
-  for (const pkg of k.imagePackages) unpackDeb(debPath(pkg, k), tree, [k.imageMember]);
-  const image = findKernelImage(tree);
+  fs.rmSync(tree, { recursive: true, force: true });
+  // Each package into a folder of its own (unpackDeb wants a fresh one).
+  const trees = k.imagePackages.map((pkg) => {
+    const dir = path.join(tree, pkg);
+    unpackDeb(debPath(pkg, k), dir, [k.imageMember]);
+    return dir;
+  });
+  const image = findKernelImage(...trees);
   const bytes = extractVmlinux(fs.readFileSync(image), image);
   fs.writeFileSync(cached, bytes);
   return { bytes, file: cached };

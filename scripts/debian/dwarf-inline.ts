@@ -22,7 +22,8 @@ import { extractVmlinux } from '../../server/src/kernel/bzimage';
 import { parseElf } from '../../server/src/kernel/elf';
 import { imageBtf } from '../../server/src/kernel/imageFacts';
 import { decodeKallsyms } from '../../server/src/kernel/kallsymsImage';
-import { TextMap, baseName, hasCompilerSuffix } from '../../server/src/kernel/symbols';
+import { TextMap } from '../../server/src/kernel/symbols';
+import { baseName, hasCompilerSuffix } from '../../server/src/model/symbols';
 
 interface Die {
   tag: 'sub' | 'inl';

@@ -30,7 +30,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import zlib from 'node:zlib';
-import { markName, parseCProto, normalizeCType } from '../../server/src/atlas/cproto';
+import { markName, parseCProto } from '../../server/src/atlas/cproto';
+import { normalizeCType } from '../../server/src/model/cTypes';
 import type {
   EnumFacts, FunctionFacts, KernelFacts, KernelMeta, LsmHookFacts, MemberFacts, Param, StructFacts, SyscallFacts,
   TraceField, TracepointFacts, TypesCoverage,

@@ -3,6 +3,7 @@
 // arguments, prints usage and returns 2 on bad ones, and never lets a stack trace reach the user
 // for a user error. Bin entry of the esbuild bundle (dist/cli.js; the bundler adds the #! line).
 
+import { escapeUnsafeText } from './atlas/safeText';
 import * as check from './cli/check';
 import * as index from './cli/index';
 import * as kernels from './cli/kernels';
@@ -36,7 +37,19 @@ function usage(): string {
   return `usage: bpf-atlas <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun \`bpf-atlas <command> --help\` for the options of a command.\n`;
 }
 
-export async function main(argv: string[], io: CliIo): Promise<number> {
+/** The terminal sink: every verb writes through this, so no kernel id, name or message that came
+ *  from a file (an atlas, a package, a program) puts a control character on the user's terminal
+ *  (ESC would start an escape sequence: clear the screen, set the title, write the clipboard).
+ *  Tabs and newlines pass; the rest is written as a visible \uXXXX escape. */
+function terminalSafe(io: CliIo): CliIo {
+  return {
+    stdout: { write: (text: string) => io.stdout.write(escapeUnsafeText(text)) },
+    stderr: { write: (text: string) => io.stderr.write(escapeUnsafeText(text)) },
+  };
+}
+
+export async function main(argv: string[], rawIo: CliIo): Promise<number> {
+  const io = terminalSafe(rawIo);
   const [verb, ...rest] = argv;
   if (!verb || verb === '--help' || verb === '-h' || verb === 'help') {
     if (verb === 'help' && rest[0] && VERBS[rest[0]]) return VERBS[rest[0]].run(['--help'], io);
@@ -84,6 +97,6 @@ if (require.main === module) {
   }
   main(process.argv.slice(2), process).then(
     (code) => { process.exitCode = code; },
-    (e: Error) => { process.stderr.write(`bpf-atlas: ${e.message}\n`); process.exitCode = 1; },
+    (e: Error) => { process.stderr.write(escapeUnsafeText(`bpf-atlas: ${e.message}\n`)); process.exitCode = 1; },
   );
 }

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { Atlas } from './atlas/atlas';
 import { writeAtlasFile } from './atlas/format';
 import type { IndexedKernel } from './atlas/atlas';
-import type { AttachKind, AttachTarget, KernelFacts } from './atlas/model';
+import type { AttachTarget, KernelFacts } from './atlas/model';
+import { parseTarget } from './model/targets';
 import { dataDir as defaultDataDir } from './dataDir';
 import { attachReport } from './features/attachReport';
 import { codeActions } from './features/codeActions';
@@ -47,33 +48,16 @@ function userCacheDir(): string {
   return path.join(base, 'bpf-atlas');
 }
 
-const KINDS: readonly AttachKind[] = [
-  'kprobe', 'kretprobe', 'kprobe.multi', 'kretprobe.multi', 'kprobe.session', 'ksyscall', 'kretsyscall',
-  'fentry', 'fexit', 'fmod_ret', 'fsession', 'tracepoint', 'raw_tp', 'tp_btf', 'lsm', 'iter',
-];
-/** Spellings users type for a kind (libbpf section prefixes and bpftrace probe types). */
-const KIND_ALIASES: Record<string, AttachKind> = {
-  tp: 'tracepoint', t: 'tracepoint', raw_tracepoint: 'raw_tp', rawtracepoint: 'raw_tp', k: 'kprobe', kr: 'kretprobe',
-  f: 'fentry', fr: 'fexit', kfunc: 'fentry', kretfunc: 'fexit',
-};
-
-/** Parses what a user types into the lookup box: `kprobe:vfs_read`, `kprobe/vfs_read`,
- *  `tracepoint:sched:sched_switch`, `tp/sched/sched_switch`, `sched/sched_switch`, `vfs_read`. */
+/** Parses what a user types into the lookup box: `kprobe:vfs_read`, `kprobe/vfs_read`, `rt:sched_switch`,
+ *  `tracepoint:sched:sched_switch`, `tp/sched/sched_switch`, `sched/sched_switch`, `vfs_read`
+ *  (model/targets.ts, leniently). Undefined when it is not an attach point. */
 export function parseLookupQuery(query: string): AttachTarget | undefined {
-  const q = query.trim().replace(/^SEC\(\s*"(.*)"\s*\)$/, '$1');
-  if (!q || /\s/.test(q)) return undefined;
-  const parts = q.split(/[:/]/);
-  const head = parts[0];
-  const kind = (KINDS as readonly string[]).includes(head) ? (head as AttachKind) : KIND_ALIASES[head];
-  const rest = kind ? parts.slice(1) : parts;
-  if (!rest.length || rest.some((p) => !p)) return undefined;
-  const pattern = /[*?]/.test(q) || undefined;
-  if (kind === 'tracepoint' || (!kind && rest.length === 2)) {
-    if (rest.length !== 2) return undefined;
-    return { kind: 'tracepoint', system: rest[0], name: rest[1], pattern };
+  try {
+    const target = parseTarget(query, { lenient: true });
+    return target.kind === 'tracepoint' && !target.system ? undefined : target;
+  } catch {
+    return undefined;
   }
-  if (rest.length !== 1) return undefined;
-  return { kind: kind ?? 'kprobe', name: rest[0].replace(/\+.*$/, ''), pattern };
 }
 
 /** All facts of a loaded kernel, back as plain data (to write it as an atlas file). */

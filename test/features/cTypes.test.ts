@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { attachReport } from '../../server/src/features/attachReport';
-import { canonicalCType, sameCType } from '../../server/src/features/cTypes';
+import { cTypeKey as canonicalCType, sameCType } from '../../server/src/model/cTypes';
 import { featureContext } from './fixture';
 
 test('integer spellings of one type compare equal', () => {

@@ -1,101 +1,18 @@
-// Turns a kernel's facts into the public hazard taxonomy (model.ts): parse an attach target such
-// as `kprobe:do_sys_open` or `tracepoint:sched:sched_switch`, judge it on one kernel (assess), and
-// compare the judgements of several kernels (compareAcross). Severities: `error` where attaching
+// Turns a kernel's facts into the public hazard taxonomy (model/hazards.ts): judge an attach
+// target such as `kprobe:do_sys_open` or `tracepoint:sched:sched_switch` on one kernel (assess),
+// and compare the judgements of several kernels (compareAcross). Severities: `error` where attaching
 // fails, `warning` where calls are silently missed or read wrongly, `info` otherwise; `unknown`
 // (a fact the kernel's source cannot give) is always `info` and never a guess.
 
 import { renderProto } from './model';
 import type {
-  Assessment, AttachKind, AttachTarget, FunctionFacts, Hazard, HazardName, KernelQuery, Param, Proto,
+  Assessment, AttachTarget, FunctionFacts, Hazard, HazardName, KernelQuery, Param, Proto,
   Severity, TraceField, TracepointFacts,
 } from './model';
-
-// ---- target parsing ----
-
-const KIND_ALIASES: Record<string, AttachKind> = {
-  kprobe: 'kprobe', k: 'kprobe', kretprobe: 'kretprobe', kr: 'kretprobe',
-  'kprobe.multi': 'kprobe.multi', 'kretprobe.multi': 'kretprobe.multi', 'kprobe.session': 'kprobe.session',
-  ksyscall: 'ksyscall', kretsyscall: 'kretsyscall',
-  fentry: 'fentry', f: 'fentry', fexit: 'fexit', fr: 'fexit', fmod_ret: 'fmod_ret', fsession: 'fsession',
-  tracepoint: 'tracepoint', tp: 'tracepoint', t: 'tracepoint',
-  raw_tp: 'raw_tp', raw_tracepoint: 'raw_tp', rawtracepoint: 'raw_tp', rt: 'raw_tp',
-  'raw_tp.w': 'raw_tp', 'raw_tracepoint.w': 'raw_tp',
-  tp_btf: 'tp_btf', lsm: 'lsm', 'lsm.s': 'lsm', 'fentry.s': 'fentry', 'fexit.s': 'fexit', 'fmod_ret.s': 'fmod_ret',
-  'kprobe.s': 'kprobe', iter: 'iter', 'iter.s': 'iter',
-};
-
-const TARGET_FORMS = 'kprobe:FN, kretprobe:FN, fentry:FN, fexit:FN, tracepoint:SYSTEM:EVENT, raw_tp:EVENT, tp_btf:EVENT, lsm:HOOK, ksyscall:NAME';
-
-/** Parse `kind:name` (also libbpf's `kind/name` and `tracepoint:SYSTEM/EVENT`). Throws an Error
- *  saying which forms are accepted. */
-export function parseTarget(text: string): AttachTarget {
-  const t = text.trim();
-  const m = /^([A-Za-z_.]+?)[:/](.*)$/.exec(t);
-  if (!m) throw new Error(`cannot read target "${text}": expected one of ${TARGET_FORMS}`);
-  const kind = KIND_ALIASES[m[1]];
-  if (!kind) throw new Error(`unknown attach kind "${m[1]}" in "${text}": expected one of ${TARGET_FORMS}`);
-  let rest = m[2].trim();
-  if (!rest) throw new Error(`target "${text}" names no ${kind === 'tracepoint' ? 'event' : 'function'}`);
-  const target: AttachTarget = { kind, name: rest };
-  if (kind === 'tracepoint') {
-    const parts = rest.split(/[:/]/).filter(Boolean);
-    if (parts.length > 2) throw new Error(`cannot read tracepoint "${text}": expected tracepoint:SYSTEM:EVENT`);
-    if (parts.length === 2) {
-      target.system = parts[0];
-      target.name = parts[1];
-    } else target.name = parts[0];
-  } else {
-    // bpftrace `kprobe:module:function`; libbpf `kprobe/function+offset`.
-    const parts = rest.split(':');
-    rest = parts[parts.length - 1];
-    target.name = rest.replace(/\+(0x[0-9a-fA-F]+|\d+)$/, '');
-  }
-  if (!target.name) throw new Error(`target "${text}" names no function or event`);
-  if (/[*?[]/.test(target.name)) target.pattern = true;
-  else if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(target.name)) {
-    throw new Error(`target "${text}": "${target.name}" is not a kernel symbol name`);
-  }
-  return target;
-}
-
-/** `tracepoint:sched:sched_switch`, the canonical spelling of a target. */
-export function formatTarget(t: AttachTarget): string {
-  return t.kind === 'tracepoint' && t.system ? `tracepoint:${t.system}:${t.name}` : `${t.kind}:${t.name}`;
-}
-
-export function isFunctionKind(kind: AttachKind): boolean {
-  return ['kprobe', 'kretprobe', 'kprobe.multi', 'kretprobe.multi', 'kprobe.session', 'fentry', 'fexit', 'fmod_ret', 'fsession'].includes(kind);
-}
-
-function isKprobeKind(kind: AttachKind): boolean {
-  return ['kprobe', 'kretprobe', 'kprobe.multi', 'kretprobe.multi', 'kprobe.session', 'ksyscall', 'kretsyscall'].includes(kind);
-}
-
-function isBtfFunctionKind(kind: AttachKind): boolean {
-  return ['fentry', 'fexit', 'fmod_ret', 'fsession', 'iter'].includes(kind);
-}
-
-// ---- symbol suffixes ----
-
-/** Compiler suffixes of a symbol (`foo.isra.0.cold` → ['isra', 'cold']). */
-export function symbolSuffixes(symbol: string): string[] {
-  return symbol.split('.').slice(1).filter((p) => !/^\d+$/.test(p));
-}
-
-/** Suffixes that mark a separately callable copy of the function (not a fragment). */
-const CLONE_SUFFIXES = new Set(['isra', 'constprop', 'part', 'llvm', 'specialized']);
-
-function isFragment(symbol: string): boolean {
-  return symbolSuffixes(symbol).includes('cold');
-}
-
-/** The best symbol to attach to when only suffixed ones exist: no `.cold` fragments, fewest
- *  suffixes, `.isra`/`.constprop` before `.part`. */
-function bestRenamed(symbols: string[]): string | undefined {
-  const callable = symbols.filter((s) => !isFragment(s));
-  const rank = (s: string) => symbolSuffixes(s).length * 10 + (symbolSuffixes(s).includes('part') ? 1 : 0);
-  return [...callable].sort((a, b) => rank(a) - rank(b))[0];
-}
+import { cTypeKey } from '../model/cTypes';
+import { compileGlob, matchNames } from '../model/glob';
+import { isKprobeKind, needsBtf } from '../model/programKinds';
+import { baseName, hasCompilerSuffix, isClone, isFragment, preferredSymbol } from '../model/symbols';
 
 // ---- assessment ----
 
@@ -157,9 +74,10 @@ function assessFunction(kernel: KernelQuery, target: AttachTarget, name: string,
   const a: Assessment = { kernel: k, found: false, attachable: false, hazards: [] };
   const v = new Verdict();
   const kprobe = isKprobeKind(target.kind);
-  const btfKind = isBtfFunctionKind(target.kind);
-  const suffixed = name.includes('.');
-  const base = suffixed ? name.slice(0, name.indexOf('.')) : name;
+  // Function kinds and iterators reach here: of those, the BTF trampolines and iter need BTF.
+  const btfKind = needsBtf(target.kind);
+  const suffixed = hasCompilerSuffix(name);
+  const base = baseName(name);
   const f: FunctionFacts | undefined = kernel.fn(base);
   const label = `${base}()`;
 
@@ -215,7 +133,7 @@ function assessFunction(kernel: KernelQuery, target: AttachTarget, name: string,
 
   if (plain === 0) {
     attachable = false;
-    const renamedTo = bestRenamed(f.symbols);
+    const renamedTo = preferredSymbol(base, f.symbols);
     if (renamedTo) {
       if (kprobe) a.attachAs = renamedTo;
       const how = kprobe
@@ -237,7 +155,7 @@ function assessFunction(kernel: KernelQuery, target: AttachTarget, name: string,
     if (plain > 1) {
       v.add('duplicate', 'warning', `${k} has ${plain} static functions named ${base}: attaching by name is ambiguous (newer kernels refuse it) and a probe sees only one of them.`);
     }
-    const clones = copies.filter((s) => symbolSuffixes(s).some((x) => CLONE_SUFFIXES.has(x)));
+    const clones = copies.filter(isClone);
     if (clones.length) {
       v.add('clone', 'warning', `${k} also has ${clones.join(', ')}: calls that go to ${clones.length > 1 ? 'these copies' : 'this copy'} are missed by a probe on ${base}.`);
     }
@@ -284,17 +202,9 @@ function assessFunction(kernel: KernelQuery, target: AttachTarget, name: string,
   return v.finish(a, k);
 }
 
-function globRegex(pattern: string): RegExp {
-  // Only * and ? are wildcards (libbpf and kprobe.multi globs); everything else is literal,
-  // including the [ ] a user may type half-way.
-  const esc = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${esc}$`);
-}
-
 function assessPattern(kernel: KernelQuery, target: AttachTarget): Assessment {
   const k = kernel.meta.id;
-  const re = globRegex(target.name);
-  const names = kernel.functionNames().filter((n) => re.test(n));
+  const names = matchNames(kernel.functionNames(), compileGlob(target.name, 'libbpf')).names;
   const matched = names.filter((n) => {
     const f = kernel.fn(n);
     return !!f && (f.noData || f.symbols.includes(n));
@@ -428,33 +338,15 @@ function assessSyscall(kernel: KernelQuery, target: AttachTarget): Assessment {
 
 // ---- cross-kernel comparison ----
 
-/** A C type with insignificant spacing removed, for comparisons (`struct request * ` → `struct request*`). */
-export function normalizeType(type: string): string {
-  return type
-    .replace(/\b(?:(?:signed|unsigned|short|long|int|char)\s+)*(?:signed|unsigned|short|long|int|char)\b/g, canonicalInteger)
-    .replace(/\s+/g, ' ').replace(/\s*([*()[\],%])\s*/g, '$1').trim();
-}
-
-/** One spelling per C integer type: DWARF says `long int`, `long unsigned int`; source and
- *  tracefs say `long`, `unsigned long`. */
-function canonicalInteger(words: string): string {
-  const w = words.split(/\s+/);
-  const longs = w.filter((x) => x === 'long').length;
-  const sign = w.includes('unsigned') ? 'unsigned ' : '';
-  if (w.includes('char')) return `${sign || (w.includes('signed') ? 'signed ' : '')}char`;
-  const base = w.includes('short') ? 'short' : longs >= 2 ? 'long long' : longs === 1 ? 'long' : 'int';
-  return `${sign}${base}`;
-}
-
 function paramTypes(params: readonly Param[]): string {
-  return params.map((p) => normalizeType(p.type)).join(', ');
+  return params.map((p) => cTypeKey(p.type)).join(', ');
 }
 
 /** Field shape for comparison; `__data_loc` fields compare equal in their struct and tracefs spellings. */
 function fieldKey(f: TraceField): string {
   const dataLoc = f.name.startsWith('__data_loc_') || f.type.includes('__data_loc');
   const name = f.name.replace(/^__data_loc_/, '');
-  return dataLoc ? `${name}:__data_loc` : `${name}:${normalizeType(f.type)}`;
+  return dataLoc ? `${name}:__data_loc` : `${name}:${cTypeKey(f.type)}`;
 }
 
 function groupBy(items: Assessment[], key: (a: Assessment) => string | undefined): Map<string, string[]> {
@@ -482,7 +374,7 @@ export function compareAcross(assessments: readonly Assessment[]): Hazard[] {
 
   const protoGroups = groupBy(found, (a) => {
     const p = protoOf.get(a);
-    return p ? `${normalizeType(p.ret)}(${paramTypes(p.params)}${p.variadic ? ', ...' : ''})` : undefined;
+    return p ? `${cTypeKey(p.ret)}(${paramTypes(p.params)}${p.variadic ? ', ...' : ''})` : undefined;
   });
   if (protoGroups.size > 1) {
     const shown = new Map([...protoGroups.entries()].map(([key, kernels]) => [key, found.find((a) => a.kernel === kernels[0])!.proto ?? key]));

@@ -1,19 +1,10 @@
 // Reads C prototypes as text (`long int do_sys_open(int dfd, const char * filename, ...)`,
 // DepSurf's rendering of pahole BTF) into model.ts Proto/Param, with the `%` convention for names
-// inside types (`int (*%)(void *)`, `char %[16]`). Also normalises pointer spacing so prototypes
-// from different sources compare and print the same way.
+// inside types (`int (*%)(void *)`, `char %[16]`). Types get the display spelling of
+// model/cTypes.ts, so prototypes from different sources compare and print the same way.
 
 import type { Param, Proto } from './model';
-
-/** `struct request  * *` → `struct request **`; `char * const` kept readable. */
-export function normalizeCType(type: string): string {
-  let t = type.replace(/\s+/g, ' ').trim();
-  // Join runs of stars, then put exactly one space before a run that follows a word.
-  t = t.replace(/\*\s+(?=\*)/g, '*');
-  t = t.replace(/([A-Za-z0-9_\]])\s*(\*+)/g, '$1 $2');
-  t = t.replace(/\(\s+/g, '(').replace(/\s+\)/g, ')').replace(/\s*,\s*/g, ', ');
-  return t;
-}
+import { normalizeCType } from '../model/cTypes';
 
 /** Split at commas that are not nested in (), [] or {}. */
 export function splitTopLevel(text: string): string[] {

@@ -32,7 +32,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { ByteFormatError, ByteReader, ByteWriter } from './bytes';
-import { typeStoreFromTypes } from '../kernel/coreTypes';
+import { typeStoreFromTypes } from '../model/coreTypes';
+import { hasUnsafeText, sanitiseFileText } from './safeText';
 import type {
   EnumFacts, FunctionFacts, InlineStatus, KernelFacts, KernelMeta, KernelTypes, LsmHookFacts, Param, Proto,
   StructFacts, SyscallFacts, TraceField, TracepointFacts, TypedefFacts, TypeStore,
@@ -44,8 +45,25 @@ export const ATLAS_MAGIC = 'BPFATLAS';
 export const ATLAS_FORMAT_VERSION = 2;
 const OLDEST_READABLE_VERSION = 1;
 const PREFIX_BYTES = 16;
-/** Header lengths beyond this are corruption, not a real atlas. */
-const MAX_HEADER_BYTES = 64 << 20;
+// What a file may claim. A reader's memory is bounded by these whatever the file holds: every
+// size and count in the header is checked against them at open, and decompression stops as soon
+// as a piece passes the size its header gives (so a small file that inflates to gigabytes is
+// refused after at most one section's worth of output).
+/** Header lengths beyond this are corruption, not a real atlas (the 25-kernel Ubuntu bundle's
+ *  header is 90 kB, the Debian one 210 kB). */
+const MAX_HEADER_BYTES = 16 << 20;
+/** One section decompressed: the biggest real one, the Debian bundle's string table, is 14 MB. */
+const MAX_SECTION_BYTES = 256 << 20;
+/** Records in a table, strings in the string table, entries in a kernel's list (the Debian
+ *  bundle's function table has 446k records). */
+const MAX_COUNT = 1 << 24;
+/** Everything a file can make a reader hold: its sections decompressed plus 8 bytes for each
+ *  record, string and list entry it declares (the arrays a reader builds over them). The Debian
+ *  bundle needs 37 MB. */
+const MAX_FILE_COST = 512 << 20;
+/** Kernel ids and metadata strings (release, arch, ...); provenance is one line of prose. */
+const MAX_META_TEXT = 200;
+const MAX_PROVENANCE_TEXT = 2000;
 
 /** A bad, foreign, old or truncated atlas file. The message names the file and says what to do. */
 export class AtlasFileError extends Error {
@@ -371,34 +389,61 @@ function compress(raw: Uint8Array, quality: number): { data: Buffer; raw: number
   return { data, raw: raw.length, crc: zlib.crc32(data), chunks };
 }
 
-/** Decompress a section's bytes, piece by piece when it has pieces; null when they do not
- *  decompress to the sizes the header gives. */
-function decompressSync(data: Buffer, ref: SectionRef): Buffer | null {
-  try {
-    if (!ref.chunks) {
-      const out = zlib.brotliDecompressSync(data, { chunkSize: Math.max(64 * 1024, ref.raw + 1) });
-      return out.length === ref.raw ? out : null;
-    }
-    const out = Buffer.allocUnsafe(ref.raw);
-    let at = 0;
-    let to = 0;
-    for (const [len, raw] of ref.chunks) {
-      const piece = zlib.brotliDecompressSync(data.subarray(at, at + len), { chunkSize: Math.max(64 * 1024, raw + 1) });
-      if (piece.length !== raw) return null;
-      piece.copy(out, to);
-      at += len;
-      to += raw;
-    }
-    return out;
-  } catch {
-    return null;
-  }
+/** One piece's output buffer: the whole declared size at once (no concatenation), so a piece
+ *  that inflates past it fills the buffer and stops at the first check. */
+function chunkSizeFor(raw: number): number {
+  return Math.max(64 * 1024, raw + 1);
 }
 
-/** decompressSync on libuv's thread pool, the pieces of a section in parallel. */
+/** zlib options that stop a piece as soon as its output passes its declared size: Node checks
+ *  maxOutputLength after each output chunk while inflating, not once at the end. */
+function inflateOptions(raw: number): zlib.BrotliOptions {
+  return { chunkSize: chunkSizeFor(raw), maxOutputLength: Math.max(1, raw) };
+}
+
+/** Why a piece did not decompress to its declared size. */
+function inflateProblem(err: Error | null, out: Buffer | undefined, raw: number): string | undefined {
+  if (err) {
+    return (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE'
+      ? `decompresses to more than the ${raw} bytes its header declares; stopped there`
+      : `does not decompress (${err.message})`;
+  }
+  return out!.length === raw ? undefined : `decompresses to ${out!.length} bytes, not the ${raw} its header declares`;
+}
+
+function inflatePiece(data: Buffer, raw: number): Buffer {
+  let out: Buffer | undefined;
+  let err: Error | null = null;
+  try {
+    out = zlib.brotliDecompressSync(data, inflateOptions(raw));
+  } catch (e) {
+    err = e as Error;
+  }
+  const problem = inflateProblem(err, out, raw);
+  if (problem) throw new ByteFormatError(problem);
+  return out!;
+}
+
+/** Decompress a section's bytes, piece by piece when it has pieces, each bounded by its
+ *  declared size; throws ByteFormatError saying what was wrong. */
+function decompressSync(data: Buffer, ref: SectionRef): Buffer {
+  if (!ref.chunks) return inflatePiece(data, ref.raw);
+  const out = Buffer.allocUnsafe(ref.raw);
+  let at = 0;
+  let to = 0;
+  for (const [len, raw] of ref.chunks) {
+    inflatePiece(data.subarray(at, at + len), raw).copy(out, to);
+    at += len;
+    to += raw;
+  }
+  return out;
+}
+
+/** decompressSync on libuv's thread pool, the pieces of a section in parallel, with the same
+ *  bound; null on any problem (the synchronous path reports it). */
 async function decompressAsync(data: Buffer, ref: SectionRef): Promise<Buffer | null> {
   const one = (piece: Buffer, raw: number) => new Promise<Buffer | null>((resolve) => {
-    zlib.brotliDecompress(piece, { chunkSize: Math.max(64 * 1024, raw + 1) }, (err, out) => resolve(err || out.length !== raw ? null : out));
+    zlib.brotliDecompress(piece, inflateOptions(raw), (err, out) => resolve(inflateProblem(err, out, raw) ? null : out));
   });
   if (!ref.chunks) return one(data, ref.raw);
   let at = 0;
@@ -716,19 +761,54 @@ export function kernelDataFromFacts(facts: KernelFacts): KernelData {
   };
 }
 
-function isSectionRef(v: unknown): v is SectionRef {
-  const s = v as SectionRef;
-  if (!s || typeof s !== 'object' || ![s.off, s.len, s.raw, s.crc].every((n) => Number.isInteger(n) && n >= 0)) return false;
-  if (s.chunks === undefined) return true;
-  if (!Array.isArray(s.chunks)) return false;
-  let len = 0;
-  let raw = 0;
-  for (const c of s.chunks) {
-    if (!Array.isArray(c) || c.length !== 2 || !c.every((n) => Number.isInteger(n) && n > 0)) return false;
-    len += c[0];
-    raw += c[1];
+/** Read-only and non-blocking: opening a FIFO for reading otherwise waits for a writer (forever,
+ *  and a synchronous open blocks the whole event loop meanwhile). O_NONBLOCK changes nothing for
+ *  a regular file. */
+const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK;
+
+/** What a non-regular file is, in words, or undefined for a regular file. */
+function notRegular(st: fs.Stats): string | undefined {
+  if (st.isFile()) return undefined;
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  return 'not a regular file';
+}
+
+/** Open an atlas file: regular files only, refused at once otherwise (a FIFO, device, socket or
+ *  directory would block, never end, or not be data). Throws AtlasFileError naming the file. */
+function openRegular(file: string): { fd: number; size: number } {
+  const refuse = (what: string) => new AtlasFileError(file, `is ${what}, not an atlas file (a regular file built with \`bpf-atlas index\`)`);
+  let fd: number;
+  try {
+    fd = fs.openSync(file, OPEN_FLAGS);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new AtlasFileError(file, 'no such atlas file');
+    if (code === 'EISDIR') throw refuse('a directory');
+    // open() of a Unix socket fails with ENXIO.
+    if (code === 'ENXIO') {
+      let st: fs.Stats | undefined;
+      try {
+        st = fs.statSync(file);
+      } catch {
+        /* reported below */
+      }
+      if (st && notRegular(st)) throw refuse(notRegular(st)!);
+    }
+    throw new AtlasFileError(file, `cannot read: ${(e as Error).message}`);
   }
-  return len === s.len && raw === s.raw;
+  try {
+    const st = fs.fstatSync(fd);
+    const what = notRegular(st);
+    if (what) throw refuse(what);
+    return { fd, size: st.size };
+  } catch (e) {
+    fs.closeSync(fd);
+    throw e;
+  }
 }
 
 /** An opened atlas file: the header is read at open, everything else on demand. */
@@ -748,17 +828,8 @@ export class AtlasFile {
 
   /** Open a file and validate its header; throws AtlasFileError naming the file. */
   static open(file: string): AtlasFile {
-    let fd: number;
+    const { fd, size } = openRegular(file);
     try {
-      fd = fs.openSync(file, 'r');
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new AtlasFileError(file, code === 'ENOENT' ? 'no such atlas file' : code === 'EISDIR' ? 'is a directory, expected an atlas file' : `cannot read: ${(e as Error).message}`);
-    }
-    try {
-      const stat = fs.fstatSync(fd);
-      if (stat.isDirectory()) throw new AtlasFileError(file, 'is a directory, expected an atlas file');
-      const size = stat.size;
       const prefix = Buffer.alloc(PREFIX_BYTES);
       const got = fs.readSync(fd, prefix, 0, PREFIX_BYTES, 0);
       if (got < 8 || prefix.toString('latin1', 0, 8) !== ATLAS_MAGIC) {
@@ -774,16 +845,17 @@ export class AtlasFile {
         throw new AtlasFileError(file, `truncated or corrupt atlas file (header of ${headerLen} bytes, file of ${size}); ${REBUILD_HINT}`);
       }
       const headerBytes = Buffer.alloc(headerLen);
-      fs.readSync(fd, headerBytes, 0, headerLen, PREFIX_BYTES);
-      let header: AtlasHeader;
+      if (fs.readSync(fd, headerBytes, 0, headerLen, PREFIX_BYTES) !== headerLen) {
+        throw new AtlasFileError(file, `truncated atlas file (header of ${headerLen} bytes); ${REBUILD_HINT}`);
+      }
+      let header: unknown;
       try {
-        header = JSON.parse(headerBytes.toString('utf8')) as AtlasHeader;
+        header = JSON.parse(headerBytes.toString('utf8'));
       } catch {
         throw new AtlasFileError(file, `corrupt atlas header (not valid JSON); ${REBUILD_HINT}`);
       }
       const dataStart = PREFIX_BYTES + headerLen;
-      validateHeader(file, header, size - dataStart);
-      return new AtlasFile(file, header, dataStart, size);
+      return new AtlasFile(file, validateHeader(file, header, version, size - dataStart), dataStart, size);
     } finally {
       fs.closeSync(fd);
     }
@@ -804,12 +876,7 @@ export class AtlasFile {
       throw new AtlasFileError(this.path, `truncated atlas file (${what} runs past the end); ${REBUILD_HINT}`);
     }
     const data = Buffer.alloc(ref.len);
-    let fd: number;
-    try {
-      fd = fs.openSync(this.path, 'r');
-    } catch (e) {
-      throw new AtlasFileError(this.path, `cannot read: ${(e as Error).message}`);
-    }
+    const { fd } = openRegular(this.path);
     try {
       const got = fs.readSync(fd, data, 0, ref.len, this.dataStart + ref.off);
       if (got !== ref.len) throw new AtlasFileError(this.path, `truncated atlas file (${what}); ${REBUILD_HINT}`);
@@ -858,7 +925,10 @@ export class AtlasFile {
     if (this.dataStart + ref.off + ref.len > this.fileSize) return null;
     let handle: fs.promises.FileHandle | undefined;
     try {
-      handle = await fs.promises.open(this.path, 'r');
+      // O_NONBLOCK and a regular-file check here too: a blocking open of a FIFO would hold a
+      // thread-pool thread for good.
+      handle = await fs.promises.open(this.path, OPEN_FLAGS);
+      if (!(await handle.stat()).isFile()) return null;
       const data = Buffer.allocUnsafe(ref.len);
       const { bytesRead } = await handle.read(data, 0, ref.len, this.dataStart + ref.off);
       return bytesRead === ref.len && zlib.crc32(data) === ref.crc ? data : null;
@@ -876,9 +946,8 @@ export class AtlasFile {
       this.prefetched.delete(ref.off);
       return ready;
     }
-    const raw = decompressSync(this.readChecked(ref, what), ref);
-    if (!raw) throw new AtlasFileError(this.path, `corrupt atlas file (${what} does not decompress to its size); ${REBUILD_HINT}`);
-    return raw;
+    const data = this.readChecked(ref, what);
+    return this.guard(what, () => decompressSync(data, ref));
   }
 
   private readonly verified = new Set<number>();
@@ -1256,7 +1325,9 @@ class LazyStrings {
     let s = this.decoded[i];
     if (s === undefined) {
       const from = this.start(i);
-      s = this.raw.toString('utf8', from, from + this.length(i));
+      // The one place file strings enter: what a terminal or a markdown renderer would act on
+      // is replaced here, once, for every sink.
+      s = sanitiseFileText(this.raw.toString('utf8', from, from + this.length(i)));
       this.decoded[i] = s;
     }
     return s;
@@ -1280,54 +1351,219 @@ function optNr(v: number): { nr?: number } {
   return v ? { nr: v - 1 } : {};
 }
 
-function validateHeader(file: string, h: AtlasHeader, dataBytes: number): void {
-  const bad = (what: string) => new AtlasFileError(file, `corrupt atlas header (${what}); ${REBUILD_HINT}`);
-  if (!h || typeof h !== 'object' || !Array.isArray(h.kernels)) throw bad('no kernel list');
-  if (h.compression !== 'br') throw bad(`unknown compression ${String(h.compression)}`);
-  const refs: SectionRef[] = [h.strings, h.protos];
-  for (const kind of RECORD_KINDS) {
-    const t = h.tables?.[kind];
-    if (!isSectionRef(t) || !Number.isInteger(t.count)) throw bad(`no ${kind} table`);
-    refs.push(t);
+/** Checks one header, field by field, before anything uses it: types, ranges, the sizes and
+ *  counts it declares against the limits above and against the file. Every refusal names the
+ *  file and the field (`kernels[0].counts.fn is "abc", expected a count`). */
+class HeaderCheck {
+  /** Sum of what the declared sections and counts make a reader hold (see MAX_FILE_COST). */
+  private cost = 0;
+
+  constructor(private readonly file: string, private readonly dataBytes: number) {}
+
+  fail(field: string, problem: string): never {
+    throw new AtlasFileError(this.file, `corrupt atlas header (${field} ${problem}); ${REBUILD_HINT}`);
   }
-  for (const k of h.kernels) {
-    if (!k?.meta || typeof k.meta.id !== 'string' || !k.lists || !k.counts) throw bad('a kernel entry has no id or lists');
-    refs.push(k.misc, ...RECORD_KINDS.map((kind) => k.lists[kind]));
+
+  private shown(v: unknown): string {
+    const json = JSON.stringify(v) ?? String(v);
+    return json.length > 40 ? `${json.slice(0, 40)}…` : json;
+  }
+
+  object(v: unknown, field: string): Record<string, unknown> {
+    if (!v || typeof v !== 'object' || Array.isArray(v)) this.fail(field, v === undefined ? 'is missing' : `is ${this.shown(v)}, expected an object`);
+    return v as Record<string, unknown>;
+  }
+
+  /** An integer in [0, max]. */
+  count(v: unknown, field: string, max: number, limit = 'this file allows'): number {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) this.fail(field, v === undefined ? 'is missing' : `is ${this.shown(v)}, expected a count`);
+    if (v > max) this.fail(field, `is ${v}, more than the ${max} ${limit}`);
+    return v;
+  }
+
+  /** Text that reaches terminals and hovers: a string without control characters. */
+  text(v: unknown, field: string, max = MAX_META_TEXT): string {
+    if (typeof v !== 'string') this.fail(field, v === undefined ? 'is missing' : `is ${this.shown(v)}, expected a string`);
+    if (v.length > max) this.fail(field, `is ${v.length} characters long, more than ${max}`);
+    if (hasUnsafeText(v)) this.fail(field, `holds control characters: ${this.shown(v)}`);
+    return v;
+  }
+
+  optionalText(v: unknown, field: string): void {
+    if (v !== undefined) this.text(v, field);
+  }
+
+  boolean(v: unknown, field: string): boolean {
+    if (typeof v !== 'boolean') this.fail(field, v === undefined ? 'is missing' : `is ${this.shown(v)}, expected true or false`);
+    return v;
+  }
+
+  oneOf<T extends string>(v: unknown, field: string, values: readonly T[]): T {
+    if (!values.includes(v as T)) this.fail(field, `is ${this.shown(v)}, expected one of ${values.join(', ')}`);
+    return v as T;
+  }
+
+  /** What a reader holds for `n` declared records, strings or list entries. */
+  entries(n: number): void {
+    this.cost += 8 * n;
+  }
+
+  section(v: unknown, field: string): SectionRef {
+    const o = this.object(v, field);
+    const len = this.count(o.len, `${field}.len`, Number.MAX_SAFE_INTEGER);
+    const off = this.count(o.off, `${field}.off`, Number.MAX_SAFE_INTEGER);
+    if (off + len > this.dataBytes) {
+      throw new AtlasFileError(this.file, `truncated atlas file (${this.dataBytes} data bytes, ${field} needs ${off + len}); ${REBUILD_HINT}`);
+    }
+    const raw = this.count(o.raw, `${field}.raw`, MAX_SECTION_BYTES, 'bytes an atlas section may decompress to');
+    const crc = this.count(o.crc, `${field}.crc`, 0xffffffff, '(a CRC-32)');
+    const ref: SectionRef = { off, len, raw, crc };
+    if (o.chunks !== undefined) {
+      if (!Array.isArray(o.chunks) || !o.chunks.length) this.fail(`${field}.chunks`, `is ${this.shown(o.chunks)}, expected a list of pieces`);
+      let lens = 0;
+      let raws = 0;
+      ref.chunks = o.chunks.map((c: unknown, i: number) => {
+        if (!Array.isArray(c) || c.length !== 2) this.fail(`${field}.chunks[${i}]`, `is ${this.shown(c)}, expected [compressed, decompressed] lengths`);
+        const piece: [number, number] = [this.count(c[0], `${field}.chunks[${i}][0]`, len), this.count(c[1], `${field}.chunks[${i}][1]`, raw)];
+        if (!piece[0] || !piece[1]) this.fail(`${field}.chunks[${i}]`, 'is an empty piece');
+        lens += piece[0];
+        raws += piece[1];
+        return piece;
+      });
+      if (lens !== len || raws !== raw) this.fail(`${field}.chunks`, `do not add up to their section: pieces of ${lens} → ${raws} bytes, section of ${len} → ${raw}`);
+    }
+    this.cost += raw;
+    if (this.cost > MAX_FILE_COST) this.fail(field, `brings what the file declares to more than the ${MAX_FILE_COST} bytes an atlas may decompress to`);
+    return ref;
+  }
+
+  meta(v: unknown, field: string): KernelMeta {
+    const m = this.object(v, field);
+    this.text(m.id, `${field}.id`);
+    if (!m.id || /[`<>[\]|\\*]/.test(m.id as string)) this.fail(`${field}.id`, `is ${this.shown(m.id)}: a kernel id is not empty and has none of \` < > [ ] | \\ *`);
+    for (const k of ['release', 'version', 'arch']) this.text(m[k], `${field}.${k}`);
+    for (const k of ['distro', 'codename', 'flavor']) this.optionalText(m[k], `${field}.${k}`);
+    if (m.lts !== undefined) this.boolean(m.lts, `${field}.lts`);
+    this.oneOf(m.source, `${field}.source`, ['bundled', 'live', 'file']);
+    this.text(m.provenance, `${field}.provenance`, MAX_PROVENANCE_TEXT);
+    const c = this.object(m.coverage, `${field}.coverage`);
+    this.oneOf(c.inline, `${field}.coverage.inline`, ['dwarf', 'none']);
+    for (const k of ['ftrace', 'blacklist', 'modules', 'btf', 'exactFieldOffsets']) this.boolean(c[k], `${field}.coverage.${k}`);
+    if (c.types !== undefined) {
+      const t = this.object(c.types, `${field}.coverage.types`);
+      for (const k of ['structs', 'unions', 'typedefs', 'layout', 'modules']) this.boolean(t[k], `${field}.coverage.types.${k}`);
+      this.oneOf(t.enums, `${field}.coverage.types.enums`, ['all', 'bpf-uapi', 'none']);
+    }
+    const n = this.object(m.counts, `${field}.counts`);
+    for (const k of ['functions', 'tracepoints', 'syscalls', 'lsmHooks']) this.count(n[k], `${field}.counts.${k}`, MAX_COUNT);
+    return m as unknown as KernelMeta;
+  }
+}
+
+/** The header of a file, checked; throws AtlasFileError naming the file and the field. */
+function validateHeader(file: string, value: unknown, version: number, dataBytes: number): AtlasHeader {
+  const c: HeaderCheck = new HeaderCheck(file, dataBytes);
+  const h = c.object(value, 'header');
+  // The prefix's version is the one that counts; the header repeats it.
+  if (h.format !== undefined) c.count(h.format, 'format', ATLAS_FORMAT_VERSION, '(the newest format version)');
+  if (h.generator !== undefined) c.text(h.generator, 'generator');
+  if (h.compression !== 'br') c.fail('compression', `is ${JSON.stringify(h.compression)}, expected "br" (Brotli)`);
+  const strings = c.section(h.strings, 'strings');
+  const protos = c.section(h.protos, 'protos');
+  const tablesIn = c.object(h.tables, 'tables');
+  const tables = {} as AtlasHeader['tables'];
+  for (const kind of RECORD_KINDS) {
+    const ref = c.section(tablesIn[kind], `tables.${kind}`);
+    // A record is at least one byte.
+    const count = c.count(c.object(tablesIn[kind], `tables.${kind}`).count, `tables.${kind}.count`, Math.min(MAX_COUNT, ref.raw), `records its ${ref.raw} bytes can hold`);
+    c.entries(count);
+    tables[kind] = { ...ref, count };
+  }
+  const kernelsIn = h.kernels;
+  if (!Array.isArray(kernelsIn)) c.fail('kernels', kernelsIn === undefined ? 'is missing' : 'is not a list');
+  const ids = new Set<string>();
+  const kernels = kernelsIn.map((v: unknown, i: number): KernelEntry => {
+    const field = `kernels[${i}]`;
+    const k = c.object(v, field);
+    const meta = c.meta(k.meta, `${field}.meta`);
+    if (ids.has(meta.id)) c.fail(`${field}.meta.id`, `"${meta.id}" is given twice`);
+    ids.add(meta.id);
+    const listsIn = c.object(k.lists, `${field}.lists`);
+    const countsIn = c.object(k.counts, `${field}.counts`);
+    const lists = {} as KernelEntry['lists'];
+    const counts = {} as KernelEntry['counts'];
+    for (const kind of RECORD_KINDS) {
+      lists[kind] = c.section(listsIn[kind], `${field}.lists.${kind}`);
+      // A list entry is at least one byte.
+      counts[kind] = c.count(countsIn[kind], `${field}.counts.${kind}`, Math.min(MAX_COUNT, lists[kind].raw), `entries its list's ${lists[kind].raw} bytes can hold`);
+      c.entries(counts[kind]);
+    }
+    return { meta, counts, lists, misc: c.section(k.misc, `${field}.misc`) };
+  });
+  const header: AtlasHeader = { format: version, generator: (h.generator as string | undefined) ?? '', compression: 'br', strings, protos, tables, kernels };
+  if (h.systems !== undefined) {
+    const systems = c.object(h.systems, 'systems');
+    for (const [name, system] of Object.entries(systems)) {
+      c.text(name, 'systems (an event name)');
+      c.text(system, `systems.${name}`);
+    }
+    header.systems = systems as Record<string, string>;
   }
   if (h.index !== undefined) {
-    const x = h.index;
-    if (!x || typeof x !== 'object' || !x.tables || typeof x.tables !== 'object') throw bad('malformed index');
-    for (const counted of [x.strings, x.protos]) {
-      if (counted === undefined) continue;
-      if (!Number.isInteger(counted?.count) || counted.count < 0) throw bad('malformed index');
-      refs.push(counted);
+    const x = c.object(h.index, 'index');
+    const index: NonNullable<AtlasHeader['index']> = { tables: {} };
+    for (const [key, of] of [['strings', strings], ['protos', protos]] as const) {
+      if (x[key] === undefined) continue;
+      const ref = c.section(x[key], `index.${key}`);
+      // n strings need n - 1 separators; a prototype record is at least one byte.
+      const count = c.count(c.object(x[key], `index.${key}`).count, `index.${key}.count`, Math.min(MAX_COUNT, of.raw + 1), `its table's ${of.raw} bytes can hold`);
+      c.entries(count);
+      index[key] = { ...ref, count };
     }
-    for (const kind of RECORD_KINDS) if (x.tables[kind] !== undefined) refs.push(x.tables[kind]!);
+    const xt = c.object(x.tables, 'index.tables');
+    for (const kind of RECORD_KINDS) if (xt[kind] !== undefined) index.tables[kind] = c.section(xt[kind], `index.tables.${kind}`);
+    header.index = index;
   }
-  if (h.types !== undefined) {
-    const t = h.types;
-    if (!t || typeof t !== 'object' || !t.tables || typeof t.tables !== 'object' || !t.index || typeof t.index !== 'object') throw bad('malformed types');
-    if (!Number.isInteger(t.strings?.count) || t.strings.count < 0) throw bad('malformed types');
-    refs.push(t.strings);
+  if (h.types !== undefined) header.types = checkTypesHeader(c, h.types);
+  kernelsIn.forEach((v: unknown, i: number) => {
+    const k = v as Record<string, unknown>;
+    if (k.types === undefined) return;
+    const field = `kernels[${i}].types`;
+    if (!header.types) c.fail(field, 'is given, but the file has no types sections');
+    const t = c.object(k.types, field);
+    const lists = c.section(t.lists, `${field}.lists`);
+    const countsIn = c.object(t.counts, `${field}.counts`);
+    const counts = {} as Record<TypeKind, number>;
     for (const kind of TYPE_KINDS) {
-      const table = t.tables[kind];
-      if (!isSectionRef(table) || !Number.isInteger(table.count) || table.count < 0) throw bad(`no ${kind} types table`);
-      refs.push(table);
-      if (t.index[kind] !== undefined) refs.push(t.index[kind]!);
+      // A list entry is at least one byte.
+      counts[kind] = c.count(countsIn[kind], `${field}.counts.${kind}`, Math.min(MAX_COUNT, lists.raw), `entries its list's ${lists.raw} bytes can hold`);
+      c.entries(counts[kind]);
     }
-    if (t.index.strings !== undefined) refs.push(t.index.strings);
+    kernels[i].types = { counts, lists };
+  });
+  return header;
+}
+
+/** The types sections of a header, checked like the rest. */
+function checkTypesHeader(c: HeaderCheck, value: unknown): TypesHeader {
+  const t = c.object(value, 'types');
+  const strings = c.section(t.strings, 'types.strings');
+  // n strings need n - 1 separators.
+  const count = c.count(c.object(t.strings, 'types.strings').count, 'types.strings.count', Math.min(MAX_COUNT, strings.raw + 1), `its table's ${strings.raw} bytes can hold`);
+  c.entries(count);
+  const tablesIn = c.object(t.tables, 'types.tables');
+  const tables = {} as TypesHeader['tables'];
+  for (const kind of TYPE_KINDS) {
+    const ref = c.section(tablesIn[kind], `types.tables.${kind}`);
+    const n = c.count(c.object(tablesIn[kind], `types.tables.${kind}`).count, `types.tables.${kind}.count`, Math.min(MAX_COUNT, ref.raw), `records its ${ref.raw} bytes can hold`);
+    c.entries(n);
+    tables[kind] = { ...ref, count: n };
   }
-  for (const k of h.kernels) {
-    if (k.types === undefined) continue;
-    if (!k.types || typeof k.types !== 'object' || !k.types.counts || typeof k.types.counts !== 'object' || !h.types) throw bad(`kernel ${k.meta.id} has malformed types`);
-    refs.push(k.types.lists);
-  }
-  for (const r of refs) {
-    if (!isSectionRef(r)) throw bad('a section reference is malformed');
-    if (r.off + r.len > dataBytes) {
-      throw new AtlasFileError(file, `truncated atlas file (${dataBytes} data bytes, a section needs ${r.off + r.len}); ${REBUILD_HINT}`);
-    }
-  }
+  const indexIn = c.object(t.index, 'types.index');
+  const index: TypesHeader['index'] = {};
+  if (indexIn.strings !== undefined) index.strings = c.section(indexIn.strings, 'types.index.strings');
+  for (const kind of TYPE_KINDS) if (indexIn[kind] !== undefined) index[kind] = c.section(indexIn[kind], `types.index.${kind}`);
+  return { strings: { ...strings, count }, tables, index };
 }
 
 type Skipper = (r: ByteReader) => void;
@@ -1393,6 +1629,7 @@ function indexRecords(buf: Uint8Array, count: number, skip: Skipper): RecordInde
       out[i] = r.pos;
       skip(r);
     }
+    if (!r.done) throw new ByteFormatError(`table holds more than its ${count} records`);
     return scannedIndex(buf, out);
   }
   const out: number[] = [];
@@ -1432,6 +1669,7 @@ function indexFnRecords(buf: Uint8Array, count: number): RecordIndex {
     if (flags & FN_MODULE) next();
     if (flags & FN_INLINED_INTO) for (let n = next(); n > 0; n--) next();
   }
+  if (pos !== end) throw new ByteFormatError(`table holds more than its ${count} records`);
   return scannedIndex(buf, offsets, nameIds);
 }
 
@@ -1457,6 +1695,8 @@ function decodeIdList(raw: Uint8Array, count: number, records: number): Uint32Ar
     if (prev >= records) throw new ByteFormatError(`record ${prev} out of range`);
     out[i] = prev;
   }
+  // A count that undercounts its list would silently hide records ("not found").
+  if (pos !== end) throw new ByteFormatError(`list holds more than its ${count} entries`);
   return out;
 }
 

@@ -2,18 +2,14 @@
 // from an atlas file or from in-memory facts. Functions are decoded on first lookup and cached;
 // by-name lookups binary-search the name list, which KernelData keeps sorted (code-unit order).
 
-import { TypeIndex } from '../kernel/coreTypes';
+import { TypeIndex } from '../model/coreTypes';
 import { kernelDataFromFacts, type KernelData } from './format';
 import type {
   FunctionFacts, KernelFacts, KernelMeta, KernelQuery, KernelTypesQuery, LsmHookFacts, SyscallFacts, TracepointFacts,
 } from './model';
+import { lowerBound } from '../model/glob';
+import { baseName, isLsmHookName } from '../model/symbols';
 
-/** Base name of a symbol: the text before the first compiler suffix (`finish_task_switch.isra.0`
- *  → `finish_task_switch`). */
-export function symbolBase(symbol: string): string {
-  const dot = symbol.indexOf('.');
-  return dot > 0 ? symbol.slice(0, dot) : symbol;
-}
 
 export class KernelIndex implements KernelQuery {
   readonly meta: KernelMeta;
@@ -24,6 +20,7 @@ export class KernelIndex implements KernelQuery {
   private systemMap?: Map<string, string[]>;
   private syscallMap?: Map<string, SyscallFacts>;
   private lsmMap?: Map<string, LsmHookFacts>;
+  private lsmList?: readonly LsmHookFacts[];
   private typeIndex?: TypeIndex | null;
 
   /** `meta` overrides the stored metadata (the Atlas sets id and source) without touching the
@@ -41,13 +38,7 @@ export class KernelIndex implements KernelQuery {
    *  Map over 300k names costs more to build than every lookup of a session together). */
   private position(name: string): number | undefined {
     const data = this.data;
-    let lo = 0;
-    let hi = data.functionCount;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (data.nameAt(mid) < name) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = lowerBound(data.functionCount, (i) => data.nameAt(i), name);
     return lo < data.functionCount && data.nameAt(lo) === name ? lo : undefined;
   }
 
@@ -72,7 +63,7 @@ export class KernelIndex implements KernelQuery {
   }
 
   hasSymbol(name: string): boolean {
-    const f = this.fn(symbolBase(name));
+    const f = this.fn(baseName(name));
     if (f?.symbols.includes(name)) return true;
     if (!this.extraSet) this.extraSet = new Set(this.data.extraSymbols);
     return this.extraSet.has(name);
@@ -84,15 +75,8 @@ export class KernelIndex implements KernelQuery {
 
   functionNamesWithPrefix(prefix: string, limit: number): string[] {
     const data = this.data;
-    let lo = 0;
-    let hi = data.functionCount;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (data.nameAt(mid) < prefix) lo = mid + 1;
-      else hi = mid;
-    }
     const out: string[] = [];
-    for (let i = lo; i < data.functionCount && out.length < limit; i++) {
+    for (let i = lowerBound(data.functionCount, (k) => data.nameAt(k), prefix); i < data.functionCount && out.length < limit; i++) {
       const name = data.nameAt(i);
       if (!name.startsWith(prefix)) break;
       if (out[out.length - 1] !== name) out.push(name);
@@ -147,12 +131,15 @@ export class KernelIndex implements KernelQuery {
   }
 
   lsmHook(name: string): LsmHookFacts | undefined {
-    if (!this.lsmMap) this.lsmMap = new Map(this.data.lsmHooks.map((h) => [h.name, h]));
+    if (!this.lsmMap) this.lsmMap = new Map(this.lsmHooks().map((h) => [h.name, h]));
     return this.lsmMap.get(name);
   }
 
+  /** The LSM hooks, by the one rule of model/symbols.ts: atlases built before it list a few
+   *  `bpf_lsm_*` helpers (`bpf_lsm_init`) as hooks. */
   lsmHooks(): readonly LsmHookFacts[] {
-    return this.data.lsmHooks;
+    if (!this.lsmList) this.lsmList = this.data.lsmHooks.filter((h) => isLsmHookName(h.name));
+    return this.lsmList;
   }
 
   types(): KernelTypesQuery | undefined {

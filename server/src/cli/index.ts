@@ -14,7 +14,7 @@ import { AtlasFile, AtlasWriter, writeAtlasBytes, writeAtlasFile } from '../atla
 import type { KernelFacts, KernelMeta } from '../atlas/model';
 import type { CliIo } from '../cli';
 import { extractVmlinux } from '../kernel/bzimage';
-import { findKernelImage, findModuleDir, unpackDeb } from '../kernel/deb';
+import { findKernelImage, findModuleDir, KERNEL_MEMBERS, unpackDeb } from '../kernel/deb';
 import { parseElf } from '../kernel/elf';
 import { isKernelDataError } from '../kernel/errors';
 import { factsFromVmlinux, imageBtf } from '../kernel/imageFacts';
@@ -82,13 +82,19 @@ function fromVmlinux(file: string, id: string): KernelFacts {
 function fromDebs(debs: string[], id: string, io: CliIo): KernelFacts {
   const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'bpf-atlas-index-'));
   try {
-    for (const deb of debs) unpackDeb(deb, tree, []);
-    const image = findKernelImage(tree);
+    // Each package in a folder of its own (one package's files never meet another's), only the
+    // image and the modules taken from it.
+    const trees = debs.map((deb, i) => {
+      const dir = path.join(tree, `package-${i}`);
+      unpackDeb(deb, dir, KERNEL_MEMBERS);
+      return dir;
+    });
+    const image = findKernelImage(...trees);
     let bytes: Uint8Array = fs.readFileSync(image);
     if (!isElf(bytes)) bytes = extractVmlinux(bytes, image);
     const elf = parseElf(bytes, image);
     const btf = imageBtf(elf);
-    const moduleDir = findModuleDir(tree);
+    const moduleDir = findModuleDir(...trees);
     let modules;
     if (moduleDir) {
       // One xz per core over all modules: far faster than one process per module.
@@ -131,8 +137,17 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (outputs.length !== 1) return usageError(io, 'index', 'give the atlas file to write with -o FILE', INDEX_USAGE);
   const out = outputs[0];
   const id = args.values.get('--id')?.[0] ?? path.basename(out).replace(/\.atlas$/, '');
+  // Inputs are read whole: a FIFO or a device would block or never end, so regular files only
+  // (stat does not open, so it cannot block); --btf also takes folders of BTF files.
   for (const f of [...btfPaths, ...(args.values.get('--vmlinux') ?? []), ...debs]) {
-    if (!fs.existsSync(f)) return usageError(io, 'index', `${f}: no such file`, INDEX_USAGE);
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(f);
+    } catch {
+      return usageError(io, 'index', `${f}: no such file`, INDEX_USAGE);
+    }
+    if (st.isDirectory() && btfPaths.includes(f)) continue;
+    if (!st.isFile()) return usageError(io, 'index', `${f}: not a regular file (${st.isFIFO() ? 'a FIFO' : st.isDirectory() ? 'a directory' : 'a device or socket'})`, INDEX_USAGE);
   }
   if (btfPaths.length > 1 || (btfPaths.length === 1 && (fs.statSync(btfPaths[0]).isDirectory() || btfPaths[0].endsWith('.tar.xz')))) {
     return indexBtfCollection(btfPaths, out, args, io);

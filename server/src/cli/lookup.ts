@@ -3,7 +3,8 @@
 // raw arguments) and how it differs between them. JSON schema: docs/cli.md.
 
 import type { Atlas } from '../atlas/atlas';
-import { assess, compareAcross, formatTarget, parseTarget } from '../atlas/assess';
+import { assess, compareAcross } from '../atlas/assess';
+import { formatTarget, parseTarget } from '../model/targets';
 import { cDecl } from '../atlas/model';
 import type { Assessment, AttachTarget, Hazard } from '../atlas/model';
 import type { CliIo } from '../cli';
@@ -84,12 +85,6 @@ export function lookupJson(target: AttachTarget, assessments: Assessment[], rele
   return out;
 }
 
-/** `char[16]` + `comm` → `char comm[16]`; other types through cDecl. */
-function fieldDecl(type: string, name: string): string {
-  const arr = /^([^[]*?)\s*((?:\[\d*\])+)$/.exec(type);
-  return arr ? `${arr[1]} ${name}${arr[2]}` : cDecl(type, name);
-}
-
 function verdict(a: Assessment): string {
   if (!a.found) return a.hazards.some((h) => h.name === 'absent') ? 'absent' : 'not found';
   if (a.attachable) return a.hazards.some((h) => h.severity === 'warning') ? 'attachable, with warnings' : 'attachable';
@@ -109,7 +104,7 @@ function text(target: AttachTarget, assessments: Assessment[], releases: Map<str
       lines.push('    fields:');
       for (const f of a.fields) {
         const where = f.offset !== undefined ? `offset ${f.offset}${f.size !== undefined ? ` size ${f.size}` : ''}` : 'offset not known';
-        lines.push(`      ${`${fieldDecl(f.type, f.name)};`.padEnd(44)} ${where}`);
+        lines.push(`      ${`${cDecl(f.type, f.name)};`.padEnd(44)} ${where}`);
       }
     }
     for (const h of a.hazards) lines.push(`    ${h.severity} ${h.name}: ${h.message}`);

@@ -5,44 +5,19 @@
 // quick fixes, `bpf-atlas check` and the bpftrace features all build on it, so it knows nothing of
 // C or bpftrace syntax.
 
-import { HAZARD_DOCS } from '../atlas/model';
+import { HAZARD_DOCS, HAZARD_SEVERITY, worse, type Status } from '../model/hazards';
 import type {
   Assessment, AtlasQuery, AttachKind, AttachTarget, Hazard, HazardName, KernelQuery, Param, Severity, TraceField,
 } from '../atlas/model';
+import { compileGlob, lowerBound, type GlobDialect } from '../model/glob';
+import { hazardApplies, isFunctionKind } from '../model/programKinds';
+import { baseName, hasCompilerSuffix, isFragment, preferredSymbol } from '../model/symbols';
 import { assess } from '../atlas/assess';
-import { canonicalCType } from './cTypes';
+import { cTypeKey } from '../model/cTypes';
 import type { Equivalent } from '../knowledge/types';
 import type { FeatureContext } from './context';
 
-/** The usual severity of each hazard, for documentation, SARIF rule levels and cross-kernel
- *  differences: attach failures are errors, silent under-counts and changed shapes are warnings,
- *  and `unknown` is never more than information (the atlas cannot tell, so it must not alarm).
- *  Per-kernel verdicts keep the severity assess() gave. */
-export const HAZARD_SEVERITY: Record<HazardName, Severity> = {
-  'absent': 'error',
-  'fully-inlined': 'error',
-  'renamed': 'error',
-  'kprobe-blacklist': 'error',
-  'no-btf': 'error',
-  'notrace': 'error',
-  'no-event': 'error',
-  'init-only': 'error',
-  'partially-inlined': 'warning',
-  'clone': 'warning',
-  'duplicate': 'warning',
-  'signature-changed': 'warning',
-  'fields-changed': 'warning',
-  'args-changed': 'warning',
-  'unknown': 'info',
-};
-
-export type Status = 'ok' | Severity;
-
-const STATUS_RANK: Record<Status, number> = { ok: 0, info: 1, warning: 2, error: 3 };
-
-export function worse(a: Status, b: Status): Status {
-  return STATUS_RANK[a] >= STATUS_RANK[b] ? a : b;
-}
+export { HAZARD_SEVERITY, worse, type Status };
 
 /** One target kernel's verdict. */
 export interface KernelVerdict {
@@ -56,6 +31,8 @@ export interface KernelVerdict {
   status: Status;
   /** For glob targets (kprobe.multi, bpftrace wildcards): attachable symbols matched. */
   matches?: number;
+  /** More symbols match than were counted (GLOB_MATCH_LIMIT). */
+  matchesTruncated?: boolean;
 }
 
 /** A difference of the hook's shape between target kernels (stray reads, not attach failures). */
@@ -132,18 +109,7 @@ export interface ReportOptions {
   closestLimit?: number;
 }
 
-const FUNCTION_KINDS: ReadonlySet<AttachKind> = new Set<AttachKind>([
-  'kprobe', 'kretprobe', 'kprobe.multi', 'kretprobe.multi', 'kprobe.session',
-  'fentry', 'fexit', 'fmod_ret', 'fsession',
-]);
-const KPROBE_KINDS: ReadonlySet<AttachKind> = new Set<AttachKind>([
-  'kprobe', 'kretprobe', 'kprobe.multi', 'kretprobe.multi', 'kprobe.session', 'ksyscall', 'kretsyscall',
-]);
-const BTF_KINDS: ReadonlySet<AttachKind> = new Set<AttachKind>(['fentry', 'fexit', 'fmod_ret', 'fsession', 'tp_btf', 'lsm', 'iter']);
-
-export function isFunctionKind(kind: AttachKind): boolean {
-  return FUNCTION_KINDS.has(kind);
-}
+export { isFunctionKind };
 
 /** Hazards that are about a kind of program other than this one are dropped (a kprobe does not
  *  need BTF or an ftrace site; an fentry is not refused by the kprobe blacklist). assess() sets
@@ -151,9 +117,7 @@ export function isFunctionKind(kind: AttachKind): boolean {
 function relevantHazards(kind: AttachKind, hazards: readonly Hazard[]): Hazard[] {
   const out: Hazard[] = [];
   for (const h of hazards) {
-    if ((h.name === 'no-btf' || h.name === 'notrace') && !BTF_KINDS.has(kind)) continue;
-    if (h.name === 'notrace' && (kind === 'tp_btf' || kind === 'lsm' || kind === 'iter')) continue;
-    if (h.name === 'kprobe-blacklist' && !KPROBE_KINDS.has(kind)) continue;
+    if (!hazardApplies(kind, h.name)) continue;
     const severity: Severity = h.name === 'unknown' ? 'info' : h.severity;
     if (out.some((o) => o.name === h.name)) continue;
     out.push({ ...h, severity });
@@ -171,86 +135,70 @@ function statusOf(hazards: readonly Hazard[], a: Assessment): Status {
 
 // ---- glob targets ----
 
-/** `finish_task_switch*` → /^finish_task_switch.*$/ (libbpf and bpftrace globs: `*`, `?`). */
-export function globToRegExp(glob: string): RegExp {
-  let src = '';
-  for (const ch of glob) {
-    if (ch === '*') src += '.*';
-    else if (ch === '?') src += '.';
-    else src += ch.replace(/[\\^$.|+()[\]{}]/g, '\\$&');
-  }
-  return new RegExp(`^${src}$`);
-}
-
-const sortedCache = new WeakMap<readonly string[], boolean>();
+const sortedCopies = new WeakMap<readonly string[], readonly string[]>();
 
 /** A kernel's function names in code-unit order: the list itself when the kernel keeps it
  *  sorted (atlas files), else a sorted copy made once per list (the running kernel gives its
  *  names in no set order, and wildcard matches should not depend on kallsyms order). */
-const sortedCopies = new WeakMap<readonly string[], readonly string[]>();
-
 export function sortedFunctionNames(kernel: KernelQuery): readonly string[] {
   const names = kernel.functionNames();
-  if (isSorted(names)) return names;
-  let copy = sortedCopies.get(names);
-  if (!copy) {
-    copy = [...names].sort();
-    sortedCopies.set(names, copy);
+  let sorted = sortedCopies.get(names);
+  if (!sorted) {
+    let inOrder = true;
+    for (let i = 1; i < names.length && inOrder; i++) if (names[i - 1] > names[i]) inOrder = false;
+    sorted = inOrder ? names : [...names].sort();
+    sortedCopies.set(names, sorted);
   }
-  return copy;
+  return sorted;
 }
 
-/** Whether a name list is in code-unit order (KernelIndex keeps it so; checked once per list). */
-function isSorted(names: readonly string[]): boolean {
-  let known = sortedCache.get(names);
-  if (known === undefined) {
-    known = true;
-    for (let i = 1; i < names.length; i++) if (names[i - 1] > names[i]) { known = false; break; }
-    sortedCache.set(names, known);
-  }
-  return known;
+/** Most symbols a glob is matched to on one kernel: past it, counts say "more than". */
+export const GLOB_MATCH_LIMIT = 10_000;
+
+export interface FunctionGlobMatches {
+  /** Symbols the glob attaches to, in name order, at most the limit. */
+  symbols: string[];
+  /** More symbols match than the limit. */
+  truncated: boolean;
 }
 
-/** Index of the first name >= `prefix` in a sorted list. */
-function lowerBound(names: readonly string[], prefix: string): number {
-  let lo = 0;
-  let hi = names.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (names[mid] < prefix) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Symbols a function glob attaches to on one kernel. `.cold` fragments are not functions of
- *  their own (no ftrace site, not in available_filter_functions), so they never count; `.part`
- *  copies are real functions and do.
- *  A glob with a literal head only visits the names that can match it. */
-export function matchFunctionGlob(kernel: KernelQuery, glob: string, limit = Infinity): string[] {
-  const re = globToRegExp(glob);
-  const literalPrefix = glob.split(/[*?]/)[0];
-  const out: string[] = [];
+/** Symbols a function glob attaches to on one kernel, in the dialect's semantics (model/glob.ts).
+ *  `.cold` fragments are not functions of their own (no ftrace site, not in
+ *  available_filter_functions), so they never count; `.part` copies are real functions and do.
+ *  Each function name that starts with the glob's literal prefix is visited once, and its facts
+ *  are decoded only when the glob matches the name or may match a suffixed copy of it; the walk
+ *  stops after `limit` symbols. */
+export function matchFunctionGlob(kernel: KernelQuery, pattern: string, dialect: GlobDialect = 'libbpf', limit = Infinity): FunctionGlobMatches {
+  const glob = compileGlob(pattern, dialect);
+  const symbols: string[] = [];
+  let truncated = false;
   const visit = (name: string): boolean => {
-    const facts = kernel.fn(name);
-    for (const sym of facts?.symbols ?? []) {
-      if (/\.cold(\.|$)/.test(sym)) continue;
-      if (re.test(sym) && !out.includes(sym)) out.push(sym);
+    if (!glob.test(name) && !glob.mayMatchAfter(`${name}.`)) return true;
+    const seen = new Set<string>();
+    for (const sym of kernel.fn(name)?.symbols ?? []) {
+      if (seen.has(sym) || isFragment(sym) || !glob.test(sym)) continue;
+      seen.add(sym);
+      if (symbols.length >= limit) {
+        truncated = true;
+        return false;
+      }
+      symbols.push(sym);
     }
-    return out.length < limit;
+    return true;
   };
-  const dot = literalPrefix.indexOf('.');
+  const prefix = glob.prefix;
+  const dot = prefix.indexOf('.');
   if (dot > 0) {
     // `name.isra*`: only the base name before the suffix can own matching symbols.
-    visit(literalPrefix.slice(0, dot));
-    return out;
+    visit(prefix.slice(0, dot));
+    return { symbols, truncated };
   }
   // In name order, so that a limit keeps the same (first) matches on every kernel.
   const names = sortedFunctionNames(kernel);
-  for (let i = lowerBound(names, literalPrefix); i < names.length && names[i].startsWith(literalPrefix); i++) {
+  for (let i = lowerBound(names.length, (k) => names[k], prefix); i < names.length && names[i].startsWith(prefix); i++) {
     if (!visit(names[i])) break;
   }
-  return out;
+  return { symbols, truncated };
 }
 
 // ---- the report ----
@@ -279,9 +227,10 @@ function verdictFor(ctx: FeatureContext, kernelId: string, target: AttachTarget)
   const label = kernelLabel(ctx, kernelId);
   if (target.pattern && isFunctionKind(target.kind)) {
     let matches: string[] = [];
+    let truncated = false;
     let loadError: string | undefined;
     try {
-      matches = matchFunctionGlob(ctx.atlas.get(kernelId), target.name);
+      ({ symbols: matches, truncated } = matchFunctionGlob(ctx.atlas.get(kernelId), target.name, 'libbpf', GLOB_MATCH_LIMIT));
     } catch (err) {
       loadError = (err as Error).message;
     }
@@ -291,7 +240,7 @@ function verdictFor(ctx: FeatureContext, kernelId: string, target: AttachTarget)
     const assessment: Assessment = {
       kernel: kernelId, found: matches.length > 0, attachable: matches.length > 0, hazards, symbols: matches.slice(0, 50),
     };
-    return { kernel: kernelId, ...label, assessment, hazards, status: statusOf(hazards, assessment), matches: matches.length };
+    return { kernel: kernelId, ...label, assessment, hazards, status: statusOf(hazards, assessment), matches: matches.length, matchesTruncated: truncated || undefined };
   }
   const assessment = assessOn(ctx, kernelId, target);
   const hazards = relevantHazards(target.kind, assessment.hazards);
@@ -410,7 +359,7 @@ function computeReport(target: AttachTarget, ctx: FeatureContext): AttachReport 
 
 /** Parameter types only: a renamed parameter reads the same value, a retyped or moved one does not. */
 function paramsText(params: readonly Param[] | undefined): string {
-  return (params ?? []).map((p) => canonicalCType(p.type)).join(', ');
+  return (params ?? []).map((p) => cTypeKey(p.type)).join(', ');
 }
 
 /** Record fields by name and type; the common header and `__data_loc` spellings do not count. */
@@ -418,13 +367,13 @@ function fieldsText(fields: readonly TraceField[] | undefined): string {
   return (fields ?? []).filter((f) => !f.name.startsWith('common_'))
     .map((f) => {
       const dataLoc = f.name.startsWith('__data_loc_') || f.type.includes('__data_loc');
-      return `${f.name.replace(/^__data_loc_/, '')}:${dataLoc ? '__data_loc' : canonicalCType(f.type)}`;
+      return `${f.name.replace(/^__data_loc_/, '')}:${dataLoc ? '__data_loc' : cTypeKey(f.type)}`;
     }).join('; ');
 }
 
 function recordFields(fields: readonly TraceField[] | undefined): { name: string; type: string }[] {
   return (fields ?? []).filter((f) => !f.name.startsWith('common_'))
-    .map((f) => ({ name: f.name.replace(/^__data_loc_/, ''), type: f.type.includes('__data_loc') || f.name.startsWith('__data_loc_') ? '__data_loc' : canonicalCType(f.type) }));
+    .map((f) => ({ name: f.name.replace(/^__data_loc_/, ''), type: f.type.includes('__data_loc') || f.name.startsWith('__data_loc_') ? '__data_loc' : cTypeKey(f.type) }));
 }
 
 /** What changed from one list of named, typed items to another, in a few words. */
@@ -438,7 +387,7 @@ export function describeChange(
   for (const p of before) if (!afterByName.has(p.name)) parts.push(`${noun} \`${p.name}\` removed`);
   for (const p of after) {
     const old = beforeByName.get(p.name);
-    if (old && canonicalCType(old.type) !== canonicalCType(p.type)) parts.push(`\`${p.name}\` changed type (${old.type} → ${p.type})`);
+    if (old && cTypeKey(old.type) !== cTypeKey(p.type)) parts.push(`\`${p.name}\` changed type (${old.type} → ${p.type})`);
   }
   if (!parts.length) {
     const orderBefore = before.map((p) => p.name).join(',');
@@ -458,7 +407,7 @@ function hookParamsOn(ctx: FeatureContext, kernelId: string, target: AttachTarge
     return undefined;
   }
   if (target.kind === 'lsm') return kernel.lsmHook(target.name)?.proto?.params;
-  if (isFunctionKind(target.kind)) return kernel.fn(target.name.split('.')[0])?.proto?.params;
+  if (isFunctionKind(target.kind)) return kernel.fn(baseName(target.name))?.proto?.params;
   return undefined;
 }
 
@@ -669,27 +618,19 @@ function findAlternatives(target: AttachTarget, ctx: FeatureContext) {
 
 // ---- renamed symbols ----
 
-/** The symbol a kernel has for a function whose exact name it lacks: the plain name, else the
- *  callable compiler copy with the fewest suffixes (never a `.cold` fragment). */
-function bestSymbolFor(kernel: KernelQuery, base: string): string | undefined {
-  const symbols = (kernel.fn(base)?.symbols ?? []).filter((sym) => !/\.cold(\.|$)/.test(sym));
-  if (symbols.includes(base)) return base;
-  return [...symbols].sort((a, b) => a.split('.').length - b.split('.').length || a.localeCompare(b))[0];
-}
-
 function renameAdvice(target: AttachTarget, ctx: FeatureContext, kernels: readonly KernelVerdict[]): RenameAdvice | undefined {
   if (!(target.kind === 'kprobe' || target.kind === 'kretprobe' || target.kind === 'kprobe.session')) return undefined;
-  const dot = target.name.indexOf('.');
-  const base = dot > 0 ? target.name.slice(0, dot) : target.name;
+  const suffixed = hasCompilerSuffix(target.name);
+  const base = baseName(target.name);
   const perKernel: { kernel: string; symbol: string }[] = [];
   for (const k of kernels) {
     if (k.hazards.some((h) => h.name === 'renamed')) {
       perKernel.push({ kernel: k.kernel, symbol: k.assessment.attachAs ?? k.assessment.symbols?.[0] ?? target.name });
-    } else if (dot > 0 && !k.assessment.found) {
+    } else if (suffixed && !k.assessment.found) {
       // `kprobe/name.isra.0` on a kernel whose compiler made another (or no) copy.
       let sym: string | undefined;
       try {
-        sym = bestSymbolFor(ctx.atlas.get(k.kernel), base);
+        sym = preferredSymbol(base, ctx.atlas.get(k.kernel).fn(base)?.symbols ?? []);
       } catch {
         sym = undefined;
       }
@@ -716,7 +657,7 @@ function renameAdvice(target: AttachTarget, ctx: FeatureContext, kernels: readon
   const pattern = `${base}*`;
   const patternMatches = ctx.targets.map((id) => {
     try {
-      return { kernel: id, symbols: matchFunctionGlob(ctx.atlas.get(id), pattern, 20) };
+      return { kernel: id, symbols: matchFunctionGlob(ctx.atlas.get(id), pattern, 'libbpf', 20).symbols };
     } catch {
       return { kernel: id, symbols: [] };
     }
@@ -861,34 +802,11 @@ function commonPrefix(a: string, b: string): number {
 
 // ---- rendering targets as they are written ----
 
-/** The libbpf SEC() string for a target: `tp_btf/block_rq_issue`, `tracepoint/block/block_rq_issue`. */
-export function libbpfSection(target: AttachTarget): string {
-  if (target.kind === 'tracepoint') return `tracepoint/${target.system ?? '?'}/${target.name}`;
-  return `${target.kind}/${target.name}`;
-}
-
-/** A bpftrace probe for a target, where bpftrace has one. */
-export function bpftraceProbe(target: AttachTarget): string | undefined {
-  switch (target.kind) {
-    case 'kprobe': return `kprobe:${target.name}`;
-    case 'kretprobe': return `kretprobe:${target.name}`;
-    case 'fentry': return `fentry:${target.name}`;
-    case 'fexit': return `fexit:${target.name}`;
-    case 'tracepoint': return `tracepoint:${target.system ?? '*'}:${target.name}`;
-    case 'raw_tp':
-    case 'tp_btf': return `rawtracepoint:${target.name}`;
-    case 'ksyscall': return `tracepoint:syscalls:sys_enter_${target.name}`;
-    case 'kretsyscall': return `tracepoint:syscalls:sys_exit_${target.name}`;
-    case 'lsm': return undefined;
-    default: return undefined;
-  }
-}
-
 /** One line per kernel for relatedInformation and CLI detail: `debian-12 (6.1): fully inlined ...`. */
 export function verdictLine(v: KernelVerdict): string {
   const label = v.version ? `${v.kernel} (${v.version})` : v.kernel;
   if (!v.hazards.length) {
-    if (v.matches !== undefined) return `${label}: matches ${v.matches} function${v.matches === 1 ? '' : 's'}.`;
+    if (v.matches !== undefined) return `${label}: matches ${v.matchesTruncated ? 'more than ' : ''}${v.matches} function${v.matches === 1 ? '' : 's'}.`;
     return `${label}: attaches${v.assessment.proto ? ` (${v.assessment.proto})` : ''}.`;
   }
   const parts = v.hazards.map((h) => {

@@ -5,6 +5,7 @@
 // grouped so a hover over six kernels shows each variant once. Pure string building.
 
 import { cDecl, HAZARD_DOCS } from '../atlas/model';
+import { sectionOf } from '../model/targets';
 import type { Assessment, AttachTarget, Hazard, Param, TraceField } from '../atlas/model';
 import type { Evidence } from '../knowledge/types';
 
@@ -55,30 +56,19 @@ function clip(text: string, max: number): string {
 
 const STATUS_MARK = { ok: '✅', info: 'ℹ️', warning: '⚠️', error: '❌' } as const;
 
-/** A declaration from a type and a name, also for array types written `char[16]` (DepSurf style)
- *  as well as with the `%` placeholder of model.ts. */
 /** Prose from data files (section summaries) can hold C such as `trace_event_raw_<class>`:
  *  markdown renderers would take `<class>` for HTML and drop it. */
 export function escapeMarkdownText(text: string): string {
   return text.replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'));
 }
 
-export function declOf(type: string, name: string): string {
-  const array = /^([^%]*?)\s*((?:\[[^\]]*\])+)$/.exec(type);
-  if (array && name) return `${array[1]} ${name}${array[2]}`;
-  return cDecl(type, name);
-}
-
-/** `tracepoint sched/sched_switch`, `kprobe do_sys_open`. */
-export function targetLabel(t: AttachTarget): string {
-  if (t.kind === 'tracepoint') return `tracepoint ${t.system ? `${t.system}/` : ''}${t.name}`;
-  return `${t.kind} ${t.name}`;
-}
-
-/** The libbpf section string for a target: `tracepoint/sched/sched_switch`. */
-export function sectionOf(t: AttachTarget): string {
-  if (t.kind === 'tracepoint') return `tracepoint/${t.system ?? ''}${t.system ? '/' : ''}${t.name}`;
-  return `${t.kind}/${t.name}`;
+/** Plain text built from kernel facts (hazard messages, kernel names and releases) as markdown
+ *  that shows exactly that text: every character markdown or HTML would act on is escaped. Such
+ *  text holds C types (`struct file *`, whose stars would turn into emphasis), Rust symbols
+ *  (`<T as Trait>`, which would be taken for HTML) and whatever an atlas file someone else built
+ *  puts in a name. */
+export function escapeMarkdownPlain(text: string): string {
+  return text.replace(/[\\`*_[\]<>|~&]/g, '\\$&').replace(/\n/g, ' ');
 }
 
 function hazardsOf(row: KernelRow): readonly Hazard[] {
@@ -98,10 +88,6 @@ function kernelName(row: KernelRow): string {
   return row.release ? `${row.kernel} (${row.release})` : row.kernel;
 }
 
-function escapeCell(s: string): string {
-  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
-
 /** The per-kernel status table. */
 export function renderStatusTable(rows: readonly KernelRow[]): string {
   if (!rows.length) return '_No target kernels selected._';
@@ -110,9 +96,9 @@ export function renderStatusTable(rows: readonly KernelRow[]): string {
     const status = rowStatus(row);
     const a = row.assessment;
     const word = !a.found ? 'not found' : !a.attachable ? 'cannot attach' : status === 'ok' || status === 'info' ? 'attachable' : 'attachable, with hazards';
-    const hs = hazardsOf(row).map((h) => `\`${h.name}\`: ${h.message}`).join('<br>');
+    const hs = hazardsOf(row).map((h) => `\`${h.name}\`: ${escapeMarkdownPlain(h.message)}`).join('<br>');
     const extra = a.attachAs ? ` (as \`${a.attachAs}\`)` : '';
-    out.push(`| ${escapeCell(kernelName(row))} | ${STATUS_MARK[status]} ${word}${extra} | ${escapeCell(hs)} |`);
+    out.push(`| ${escapeMarkdownPlain(kernelName(row))} | ${STATUS_MARK[status]} ${word}${extra} | ${hs} |`);
   }
   return out.join('\n');
 }
@@ -120,7 +106,7 @@ export function renderStatusTable(rows: readonly KernelRow[]): string {
 /** Record fields as C declarations with their offsets and sizes. */
 export function renderFields(fields: readonly TraceField[]): string {
   const lines = fields.map((f) => {
-    const decl = `${declOf(f.type, f.name)};`;
+    const decl = `${cDecl(f.type, f.name)};`;
     const where = f.offset !== undefined ? `offset ${f.offset}${f.size !== undefined ? `, size ${f.size}` : ''}` : '';
     return where ? `${decl.padEnd(40)} /* ${where} */` : decl;
   });
@@ -128,7 +114,7 @@ export function renderFields(fields: readonly TraceField[]): string {
 }
 
 export function renderArgs(args: readonly Param[]): string {
-  return args.length ? args.map((p) => declOf(p.type, p.name)).join(', ') : 'void';
+  return args.length ? args.map((p) => cDecl(p.type, p.name)).join(', ') : 'void';
 }
 
 /** Groups kernels whose rendered text is identical, keeping target order. */
@@ -183,7 +169,7 @@ export function renderAttachPoint(view: AttachPointView, options: RenderOptions 
   }
   if (view.differences?.length) {
     out.push('**Differences between targets**', '');
-    for (const d of view.differences) out.push(`- \`${d.hazard}\`: ${d.message}`);
+    for (const d of view.differences) out.push(`- \`${d.hazard}\`: ${escapeMarkdownPlain(d.message)}`);
     out.push('');
   }
   const seen = new Set<string>();

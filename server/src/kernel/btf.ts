@@ -9,7 +9,7 @@
 // bad bytes give a KernelDataError naming the file and the problem, never a RangeError or a loop.
 
 import { KernelDataError } from './errors';
-import type { Param, Proto, TraceField } from '../atlas/model';
+import type { Param, Proto, TraceField } from '../model/facts';
 
 /** BTF kind numbers (include/uapi/linux/btf.h). */
 export const BtfKind = {

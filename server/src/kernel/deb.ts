@@ -1,23 +1,136 @@
-// Debian kernel packages (.deb) as kernel inputs: unpack the members we need with the system
-// `dpkg-deb --fsys-tarfile | tar` (offline generation only: scripts/debian and `index --deb`), and
-// find the kernel image and modules inside the unpacked tree. Layouts: `/boot/vmlinuz-<release>`
-// and `/lib/modules/<release>/kernel` up to Debian 13; since 7.x Debian splits the kernel into
-// linux-binary (`/usr/lib/modules/<release>/vmlinuz.unsigned`) and linux-modules packages.
+// Debian kernel packages (.deb) as kernel inputs: unpack the members we need (offline generation
+// only: scripts/debian and `index --deb`), and find the kernel image and modules inside the
+// unpacked tree. Layouts: `/boot/vmlinuz-<release>` and `/lib/modules/<release>/kernel` up to
+// Debian 13; since 7.x Debian splits the kernel into linux-binary
+// (`/usr/lib/modules/<release>/vmlinuz.unsigned`) and linux-modules packages.
+//
+// A package is input, possibly hostile: `index --deb` takes whatever .deb a user downloaded. So
+// each package goes into a fresh directory of its own, its member list is read and checked before
+// anything is written (absolute paths, `..`, and links that point out of the package are refused),
+// and only the regular files asked for are written: no symbolic or hard link is ever created, so
+// nothing can be written or read through one, and a vmlinuz that is a link (to /etc/shadow, say)
+// is refused, not followed. dpkg-deb turns the package into a plain tar (it knows every data.tar
+// compression); node-tar (isaacs/node-tar, npm's own, hardened against the path and link attacks
+// GNU tar leaves to the caller) lists and extracts it. GNU tar was the extractor before: its
+// verbose listing cannot be parsed without ambiguity (names holding " -> "), and a second
+// extraction into the same tree writes through the first one's links.
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import * as tar from 'tar';
+import { compileGlob } from '../model/glob';
 import { extractVmlinux } from './bzimage';
 import { KernelDataError } from './errors';
 
-/** Unpacks the members of a .deb matching the tar wildcards into `dest`. */
+/** Entry types holding file data. */
+const FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);
+
+/** One member of a package's data archive, as its header gives it. */
+interface Member {
+  path: string;
+  type: string;
+  linkpath?: string;
+}
+
+/** What is wrong with a member's own path, or undefined: archive paths are relative and never
+ *  climb (`./boot/x` and `boot/x` are fine; `/etc/x` and `./a/../../x` are not). */
+function pathProblem(p: string): string | undefined {
+  if (p.startsWith('/')) return 'has an absolute path';
+  if (p.split('/').includes('..')) return 'has a `..` in its path';
+  return undefined;
+}
+
+/** What is wrong with a link member, or undefined when it stays inside the package root. A
+ *  symbolic link resolves against its own directory, a hard link against the root. */
+function linkProblem(m: Member): string | undefined {
+  const target = m.linkpath ?? '';
+  const kind = m.type === 'SymbolicLink' ? 'a symbolic link' : 'a hard link';
+  if (!target || target.startsWith('/')) return `is ${kind} to ${target || 'nothing'}, outside the package`;
+  const from = m.type === 'SymbolicLink' ? path.posix.dirname(path.posix.normalize(m.path)) : '.';
+  const resolved = path.posix.normalize(path.posix.join(from, target));
+  if (resolved === '..' || resolved.startsWith('../')) return `is ${kind} to ${target}, outside the package`;
+  return undefined;
+}
+
+/** Lists a tar's members, failing on a damaged archive. */
+function listMembers(tarFile: string, deb: string): Member[] {
+  const members: Member[] = [];
+  try {
+    tar.t({
+      file: tarFile, sync: true, strict: true,
+      onReadEntry: (e) => { members.push({ path: e.path, type: e.type, linkpath: e.linkpath }); },
+    });
+  } catch (e) {
+    throw new KernelDataError(deb, `damaged package data archive: ${(e as Error).message}`);
+  }
+  return members;
+}
+
+/** A fresh, empty directory for one package; refuses one that already holds something (another
+ *  package's links could be in it). */
+function freshDirectory(dest: string, deb: string): void {
+  fs.mkdirSync(path.dirname(dest), { recursive: true });
+  try {
+    fs.mkdirSync(dest);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new KernelDataError(deb, `cannot create ${dest}: ${(e as Error).message}`);
+    const st = fs.lstatSync(dest);
+    if (!st.isDirectory() || fs.readdirSync(dest).length) {
+      throw new KernelDataError(deb, `${dest} is not a fresh empty directory: each package is unpacked into its own`);
+    }
+  }
+}
+
+/** Unpacks the regular-file members of a .deb whose names match the tar wildcards (`*` also
+ *  matches `/`, as in GNU tar; none: every regular file) into `dest`, which must not exist yet or
+ *  be empty. Refuses the whole package when a member has an absolute path or a `..`, when a link
+ *  points out of it, or when a member asked for is not a regular file; writes nothing then. */
 export function unpackDeb(deb: string, dest: string, wildcards: string[]): void {
   if (!fs.existsSync(deb)) throw new KernelDataError(deb, 'package file not found (run scripts/debian/fetch.sh)');
-  fs.mkdirSync(dest, { recursive: true });
-  const script = 'set -o pipefail; dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" --wildcards "${@:3}"';
-  const r = spawnSync('bash', ['-c', script, 'bash', deb, dest, ...wildcards], { encoding: 'utf8' });
-  if (r.error) throw new KernelDataError(deb, `cannot run dpkg-deb/tar: ${r.error.message}`);
-  if (r.status !== 0) throw new KernelDataError(deb, `dpkg-deb/tar failed: ${r.stderr.trim().slice(0, 300)}`);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bpf-atlas-deb-'));
+  try {
+    const tarFile = path.join(work, 'data.tar');
+    const fd = fs.openSync(tarFile, 'wx', 0o600);
+    let r;
+    try {
+      r = spawnSync('dpkg-deb', ['--fsys-tarfile', deb], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
+    } finally {
+      fs.closeSync(fd);
+    }
+    if (r.error) throw new KernelDataError(deb, `cannot run dpkg-deb: ${r.error.message}`);
+    if (r.status !== 0) throw new KernelDataError(deb, `dpkg-deb failed: ${r.stderr.trim().slice(0, 300)}`);
+
+    const patterns = wildcards.map((w) => compileGlob(w, 'libbpf'));
+    const wanted = (p: string) => !patterns.length || patterns.some((re) => re.test(p));
+    const take = new Set<string>();
+    for (const m of listMembers(tarFile, deb)) {
+      const problem = pathProblem(m.path) ?? (m.type === 'SymbolicLink' || m.type === 'Link' ? linkProblem(m) : undefined);
+      if (problem) throw new KernelDataError(deb, `member ${m.path} ${problem}: refusing the package`);
+      if (m.type === 'Directory' || !wanted(m.path)) continue;
+      if (!FILE_TYPES.has(m.type)) {
+        // Asked for (or, with no wildcards, any member) but not file data. Links inside the
+        // package are not needed by any reader and are skipped; only a wanted one is an error.
+        if (!patterns.length && (m.type === 'SymbolicLink' || m.type === 'Link')) continue;
+        throw new KernelDataError(deb, `member ${m.path} is ${m.type === 'SymbolicLink' ? `a symbolic link to ${m.linkpath}` : m.type === 'Link' ? `a hard link to ${m.linkpath}` : `a ${m.type}`}, not a regular file: refusing to read it`);
+      }
+      if (take.has(m.path)) throw new KernelDataError(deb, `member ${m.path} appears twice: refusing the package`);
+      take.add(m.path);
+    }
+
+    freshDirectory(dest, deb);
+    try {
+      tar.x({
+        file: tarFile, sync: true, strict: true, cwd: dest, preserveOwner: false,
+        filter: (p, e) => 'type' in e && FILE_TYPES.has(e.type) && take.has(p),
+      });
+    } catch (e) {
+      throw new KernelDataError(deb, `cannot unpack: ${(e as Error).message}`);
+    }
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
 }
 
 /** The release directories under lib/modules or usr/lib/modules of an unpacked tree. */
@@ -31,24 +144,41 @@ function moduleRoots(tree: string): string[] {
   return out;
 }
 
-/** The vmlinuz of an unpacked kernel package tree. */
-export function findKernelImage(tree: string): string {
-  const boot = path.join(tree, 'boot');
-  if (fs.existsSync(boot)) {
-    const z = fs.readdirSync(boot).find((f) => f.startsWith('vmlinuz-'));
-    if (z) return path.join(boot, z);
+/** The members of a kernel package a reader needs: the image and the modules, nothing else. */
+export const KERNEL_MEMBERS = ['./boot/vmlinuz-*', './usr/lib/modules/*/vmlinuz*', './lib/modules/*/kernel/*.ko*', './usr/lib/modules/*/kernel/*.ko*'];
+
+/** A regular file (not a link, not a device), checked without following a link. */
+function isRegular(file: string): boolean {
+  try {
+    return fs.lstatSync(file).isFile();
+  } catch {
+    return false;
   }
-  for (const root of moduleRoots(tree)) {
-    for (const f of ['vmlinuz.unsigned', 'vmlinuz']) if (fs.existsSync(path.join(root, f))) return path.join(root, f);
-  }
-  throw new KernelDataError(tree, 'no boot/vmlinuz-* or usr/lib/modules/*/vmlinuz in the unpacked package');
 }
 
-/** The `kernel/` module directory of an unpacked tree, if modules were unpacked. */
-export function findModuleDir(tree: string): string | undefined {
-  for (const root of moduleRoots(tree)) {
-    const k = path.join(root, 'kernel');
-    if (fs.existsSync(k)) return k;
+/** The vmlinuz of unpacked kernel package trees (one per package), the first found; a regular
+ *  file (unpackDeb writes no links, and a link is not taken even so). */
+export function findKernelImage(...trees: string[]): string {
+  for (const tree of trees) {
+    const boot = path.join(tree, 'boot');
+    if (fs.existsSync(boot)) {
+      const z = fs.readdirSync(boot).find((f) => f.startsWith('vmlinuz-') && isRegular(path.join(boot, f)));
+      if (z) return path.join(boot, z);
+    }
+    for (const root of moduleRoots(tree)) {
+      for (const f of ['vmlinuz.unsigned', 'vmlinuz']) if (isRegular(path.join(root, f))) return path.join(root, f);
+    }
+  }
+  throw new KernelDataError(trees.join(', '), 'no boot/vmlinuz-* or usr/lib/modules/*/vmlinuz in the unpacked package');
+}
+
+/** The `kernel/` module directory of unpacked trees (the first found), if modules were unpacked. */
+export function findModuleDir(...trees: string[]): string | undefined {
+  for (const tree of trees) {
+    for (const root of moduleRoots(tree)) {
+      const k = path.join(root, 'kernel');
+      if (fs.existsSync(k)) return k;
+    }
   }
   return undefined;
 }

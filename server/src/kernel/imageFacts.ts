@@ -1,4 +1,4 @@
-// Assembles KernelFacts (atlas/model.ts) for one packaged kernel from its vmlinux: decoded
+// Assembles KernelFacts (model/facts.ts) for one packaged kernel from its vmlinux: decoded
 // kallsyms, the image's BTF, the data walks of vmlinux.ts, optionally the DWARF inline classes of
 // the same build (made offline from the -dbg package) and module facts from modules.ts. This is
 // where the per-source facts meet: which symbol a name attaches to, whether that symbol has an
@@ -9,11 +9,11 @@ import { withBtfTypes } from './btfTypes';
 import { ElfFile, parseElf } from './elf';
 import { KernelDataError } from './errors';
 import { KernelSymbol, decodeKallsyms } from './kallsymsImage';
-import { baseName, suffixKinds } from './symbols';
+import { baseName, lsmHookOfStub, preferredSymbol } from '../model/symbols';
 import { TraceEvent, VmlinuxImage } from './vmlinux';
 import type {
   Coverage, FunctionFacts, KernelFacts, KernelMeta, LsmHookFacts, SyscallFacts, TracepointFacts,
-} from '../atlas/model';
+} from '../model/facts';
 
 export type DwarfInlineClass = 'fully_inlined' | 'partially_inlined' | 'out_of_line_only' | 'no_code';
 
@@ -66,13 +66,9 @@ export function imageBtf(elf: ElfFile): Btf {
   return parseBtf(elf.sectionBytes(s), { file: `${elf.file} .BTF` });
 }
 
-/** bpf_lsm.c helpers that share the bpf_lsm_ prefix but are not LSM_HOOK attach points. */
-const LSM_NON_HOOKS = new Set(['verify_prog', 'find_cgroup_shim', 'is_sleepable_hook', 'is_trusted', 'get_retval_range', 'func_proto']);
-
-/** The name a probe on `base` attaches to among its symbols: the plain one, else the first clone that is not a .cold part. */
+/** The name a probe on `base` attaches to among its symbols (model/symbols.ts preferredSymbol). */
 function attachSymbol(base: string, symbols: string[]): string {
-  if (symbols.includes(base)) return base;
-  return symbols.find((s) => !suffixKinds(s).includes('cold')) ?? symbols[0];
+  return preferredSymbol(base, symbols) ?? symbols[0];
 }
 
 function inlineFacts(info: InlineInfo | undefined, haveDwarf: boolean, hasSymbol: boolean): Pick<FunctionFacts, 'inline' | 'inlinedSites'> {
@@ -210,9 +206,8 @@ export function factsFromVmlinux(input: ImageFactsInput): ImageFactsResult {
   syscalls.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const lsmHooks: LsmHookFacts[] = [];
   for (const name of [...btfFuncs].sort()) {
-    if (!name.startsWith('bpf_lsm_')) continue;
-    const hook = name.slice('bpf_lsm_'.length);
-    if (LSM_NON_HOOKS.has(hook)) continue;
+    const hook = lsmHookOfStub(name);
+    if (!hook) continue;
     const proto = btf.funcProto(name);
     lsmHooks.push(proto ? { name: hook, proto } : { name: hook });
   }

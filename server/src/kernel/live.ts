@@ -10,11 +10,12 @@ import path from 'node:path';
 import { Btf, BtfKind, parseBtf } from './btf';
 import { withBtfTypes } from './btfTypes';
 import { KernelDataError, describeFsError } from './errors';
-import { KallsymsTable, parseKallsyms, isPaddingSymbol, isTextType, symbolBaseName, symbolSuffixes } from './procKallsyms';
+import { KallsymsTable, parseKallsyms, isTextType } from './procKallsyms';
+import { baseName as symbolBaseName, isLsmHookName, isPaddingLabel as isPaddingSymbol, preferredSymbol } from '../model/symbols';
 import { EventFormat, TracefsData, readTracefs } from './tracefs';
 import type {
   Coverage, FunctionFacts, KernelFacts, KernelMeta, LsmHookFacts, Param, SyscallFacts, TraceField, TracepointFacts,
-} from '../atlas/model';
+} from '../model/facts';
 
 export interface LiveOptions {
   /** Prefix for /sys and /proc (tests, containers with the host mounted elsewhere). Default `/`. */
@@ -309,10 +310,9 @@ function extraSymbols(k: KallsymsTable | undefined): string[] {
   return [...out].sort();
 }
 
-/** The symbol a probe on `base` attaches to: the plain one, else the first clone that is not a .cold part. */
+/** The symbol a probe on `base` attaches to (model/symbols.ts preferredSymbol). */
 export function attachSymbol(base: string, symbols: string[]): string {
-  if (symbols.includes(base)) return base;
-  return symbols.find((s) => !symbolSuffixes(s).includes('cold')) ?? symbols[0];
+  return preferredSymbol(base, symbols) ?? symbols[0];
 }
 
 function buildFunctions(input: BuildInput): FunctionFacts[] {
@@ -383,15 +383,12 @@ export function buildLsmHooks(btf: Btf): LsmHookFacts[] {
   for (const f of btf.funcs()) {
     if (!f.name.startsWith('bpf_lsm_')) continue;
     const hook = f.name.slice('bpf_lsm_'.length);
-    if (hooks ? !hooks.has(hook) : NON_HOOKS.has(hook)) continue;
+    if (hooks ? !hooks.has(hook) : !isLsmHookName(hook)) continue;
     if (out.some((h) => h.name === hook)) continue;
     out.push({ name: hook, proto: btf.proto(f.protoId) });
   }
   return sortByName(out);
 }
-
-/** bpf_lsm.c helpers, for kernels whose BTF lacks union security_list_options. */
-const NON_HOOKS = new Set(['verify_prog', 'find_cgroup_shim', 'is_sleepable_hook', 'is_trusted', 'get_retval_range', 'func_proto', 'init', 'hook_returns_errno', 'has_d_inode_locked']);
 
 function sortByName<T extends { name: string }>(items: T[]): T[] {
   return items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

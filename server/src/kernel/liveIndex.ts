@@ -15,13 +15,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Btf, BtfKind, parseBtf } from './btf';
 import { BTF_TYPES_COVERAGE, btfTypeStore } from './btfTypes';
-import { TypeIndex } from './coreTypes';
+import { TypeIndex } from '../model/coreTypes';
 import { KernelDataError, describeFsError } from './errors';
 import {
   LiveOptions, ProblemSink, RawTracepointSource, attachSymbol, buildLsmHooks, kernelArch, problemSink, readBtfBytes,
   stripCommonFlag, tracepointArgsResolver, versionOf, liveModulesCovered,
 } from './live';
-import { KallsymsIndex, symbolBaseName } from './procKallsyms';
+import { KallsymsIndex } from './procKallsyms';
+import { baseName as symbolBaseName } from '../model/symbols';
 import { FNV_OFFSET, FNV_PRIME, NameTable } from './nameTable';
 import { KallsymsRead, KallsymsReadOptions, startKallsymsRead } from './kallsymsReader';
 import {
@@ -30,7 +31,7 @@ import {
 } from './tracefs';
 import type {
   Coverage, FunctionFacts, KernelMeta, KernelQuery, KernelTypesQuery, LsmHookFacts, Param, SyscallFacts, TraceField, TracepointFacts,
-} from '../atlas/model';
+} from '../model/facts';
 
 export interface OpenLiveResult {
   kernel: LiveKernel;

@@ -13,8 +13,8 @@ import path from 'node:path';
 import { Btf, BtfKind, parseBtf } from './btf';
 import { ElfFile, ElfSection, ElfSymbol, SHT_RELA, parseElf, cString } from './elf';
 import { KernelDataError } from './errors';
-import { baseName, suffixKinds } from './symbols';
-import type { FunctionFacts, TraceField, TracepointFacts } from '../atlas/model';
+import { baseName, preferredSymbol } from '../model/symbols';
+import type { FunctionFacts, TraceField, TracepointFacts } from '../model/facts';
 import type { ModuleContribution } from './imageFacts';
 
 const STT_FUNC = 2;
@@ -302,7 +302,7 @@ function readModule(bytes: Uint8Array, file: string, vmlinuxBtf: Btf): ModuleFac
   const functions: FunctionFacts[] = [];
   for (const [fname, list] of byBase) {
     const symbols = list.map((t) => t.sym.name);
-    const attach = symbols.includes(fname) ? fname : symbols.find((s) => !suffixKinds(s).includes('cold')) ?? symbols[0];
+    const attach = preferredSymbol(fname, symbols) ?? symbols[0];
     const f: FunctionFacts = {
       name: fname, symbols, inBtf: btfFuncs.has(fname), inline: 'unknown',
       ftrace: ftraceFns.has(attach), kprobeBlacklisted: blacklisted.has(attach), module: name,

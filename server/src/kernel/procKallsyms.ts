@@ -6,6 +6,7 @@
 
 import { KernelDataError } from './errors';
 import { FNV_OFFSET, FNV_PRIME, NameTable, hashBytes } from './nameTable';
+import { baseName as symbolBaseName } from '../model/symbols';
 
 export interface KernelSymbol {
   addr: bigint;
@@ -69,27 +70,6 @@ export function parseKallsyms(text: string, file: string): KallsymsTable {
 /** A code symbol by its type letter (t/T, and weak w/W, which kallsyms uses for weak functions). */
 export function isTextType(type: string): boolean {
   return type === 't' || type === 'T' || type === 'w' || type === 'W';
-}
-
-/** `__pfx_`/`__cfi_` labels pad a function's entry (CONFIG_CALL_PADDING / CFI); not functions. */
-export function isPaddingSymbol(name: string): boolean {
-  return name.startsWith('__pfx_') || name.startsWith('__cfi_');
-}
-
-const SUFFIX = /\.(?:isra|constprop|part|cold|lto_priv|llvm|localalias)(?:\.|$)/;
-
-/** `finish_task_switch.isra.0` → `finish_task_switch`; names without a compiler suffix unchanged. */
-export function symbolBaseName(name: string): string {
-  const m = SUFFIX.exec(name);
-  return m && m.index > 0 ? name.slice(0, m.index) : name;
-}
-
-/** The compiler suffix kinds in a symbol name, in order: `a.constprop.0.isra.0` → [constprop, isra]. */
-export function symbolSuffixes(name: string): string[] {
-  const out: string[] = [];
-  const re = /\.(isra|constprop|part|cold|lto_priv|llvm|localalias)(?=\.|$)/g;
-  for (let m = re.exec(name); m; m = re.exec(name)) if (m.index > 0) out.push(m[1]);
-  return out;
 }
 
 /** A 64-bit kallsyms address as its high and low 32 bits. */

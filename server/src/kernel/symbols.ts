@@ -1,35 +1,11 @@
-// Shared helpers over kernel symbol names and addresses: compiler-suffix parsing (`.isra.0`,
-// `.constprop.0.isra.0`, `.cold`), base names, and the text map that classifies symbols by address
-// range (`_stext.._etext`, `_sinittext.._einittext`) instead of by type letter, because 7.x kernels
-// mark data symbols `t`/`T` (their .data section is WAX). The text map also answers "which
+// The text map of a kernel image: it classifies symbols by address range (`_stext.._etext`,
+// `_sinittext.._einittext`) instead of by type letter, because 7.x kernels mark data symbols
+// `t`/`T` (their .data section is WAX). Symbol names and suffixes: model/symbols.ts. The text map also answers "which
 // function contains this address", which the mcount and blacklist walks need.
 
 import { KernelDataError } from './errors';
 import type { KernelSymbol } from './kallsymsImage';
-
-/** GCC/LLVM clone and split suffixes. The base name is the text before the first match. */
-export const COMPILER_SUFFIX = /\.(isra|constprop|part|cold|lto_priv|llvm|localalias)(\.\d+)?/;
-const COMPILER_SUFFIX_ALL = new RegExp(COMPILER_SUFFIX.source, 'g');
-
-/** `finish_task_switch.isra.0` → `finish_task_switch`; names without a suffix are returned as is. */
-export function baseName(name: string): string {
-  const m = COMPILER_SUFFIX.exec(name);
-  return m ? name.slice(0, m.index) : name;
-}
-
-export function hasCompilerSuffix(name: string): boolean {
-  return COMPILER_SUFFIX.test(name);
-}
-
-/** The suffix kinds in a name, in order: `a.constprop.0.isra.0` → ['constprop', 'isra']. */
-export function suffixKinds(name: string): string[] {
-  return [...name.matchAll(COMPILER_SUFFIX_ALL)].map((m) => m[1]);
-}
-
-/** Padding labels that CONFIG_CALL_PADDING / CFI add before every function (6.2+). */
-export function isPaddingLabel(name: string): boolean {
-  return name.startsWith('__pfx_') || name.startsWith('__cfi_');
-}
+import { isPaddingLabel } from '../model/symbols';
 
 export interface TextRanges {
   stext: number;

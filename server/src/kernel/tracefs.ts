@@ -6,8 +6,9 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import type { TraceField } from '../atlas/model';
+import type { TraceField } from '../model/facts';
 import { KernelDataError, describeFsError } from './errors';
+import { normalizeCType } from '../model/cTypes';
 
 /** A record field as a format file lists it; `common` marks the shared `common_*` header. */
 export interface EventField extends TraceField {
@@ -92,11 +93,6 @@ export function splitFieldDecl(decl: string): { name: string; type: string } {
   const m = /^(.*?)([A-Za-z_$][\w$]*)((?:\s*\[[^\]]*\])*)$/.exec(d);
   if (!m || m[1].trim() === '') return { name: d, type: '' };
   return { name: m[2], type: normalizeCType(m[1].trim() + m[3].replace(/\s+/g, '')) };
-}
-
-/** One spelling for pointer types: `char*` / `char  *` → `char *`, `* *` → `**`. */
-export function normalizeCType(t: string): string {
-  return t.replace(/\s*\*\s*/g, ' *').replace(/\* (?=\*)/g, '*').replace(/\s+/g, ' ').replace(/ \*$/, ' *').trim();
 }
 
 /** `available_filter_functions`: one `name` or `name [module]` per line. */

@@ -16,7 +16,7 @@ import { ElfFile, SHT_NOBITS, cString } from './elf';
 import { KernelDataError } from './errors';
 import { KernelSymbol, fromAddress } from './kallsymsImage';
 import { TextMap } from './symbols';
-import type { Param, TraceField } from '../atlas/model';
+import type { Param, TraceField } from '../model/facts';
 
 export interface TraceEvent {
   system: string;

@@ -9,7 +9,8 @@ import zlib from 'node:zlib';
 import type {
   BpftraceBuiltin, Equivalent, Evidence, HelperDoc, Knowledge, SectionPrefix, VersionFloor,
 } from './types';
-import { baseFunctionName, globToRegExp } from './names';
+import { compileGlob, type Glob } from '../model/glob';
+import { baseName } from '../model/symbols';
 
 /** File names inside the knowledge folder. */
 export const KNOWLEDGE_FILES = {
@@ -139,7 +140,7 @@ interface SectionData {
 
 interface EquivalentIndex {
   byName: Map<string, Equivalent[]>;
-  patterns: { re: RegExp; row: Equivalent }[];
+  patterns: { glob: Glob; row: Equivalent }[];
 }
 
 /** Builds the Knowledge over the files of `dir` (usually `path.join(dataDir(), 'knowledge')`). */
@@ -167,7 +168,7 @@ export function loadKnowledge(dir: string): Knowledge {
     for (const row of list) {
       for (const fn of row.functions) {
         if (/[*?]/.test(fn)) {
-          index.patterns.push({ re: globToRegExp(fn), row });
+          index.patterns.push({ glob: compileGlob(fn, 'libbpf'), row });
         } else {
           const existing = index.byName.get(fn) ?? [];
           existing.push(row);
@@ -227,7 +228,7 @@ export function loadKnowledge(dir: string): Knowledge {
       const colons = subject.replace(/\//g, ':');
       const last = colons.slice(colons.lastIndexOf(':') + 1);
       const lastTwo = colons.split(':').slice(-2).join(':');
-      for (const key of [subject, colons, lastTwo, last, baseFunctionName(last)]) {
+      for (const key of [subject, colons, lastTwo, last, baseName(last)]) {
         const found = index.get(key);
         if (found) return found;
       }
@@ -253,7 +254,7 @@ export function matchSectionPrefix(prefixes: readonly SectionPrefix[], section: 
 /** Rows for `functionName` or its base name (`finish_task_switch.isra.0` → `finish_task_switch`),
  *  with `{fn}` / `{stem}` in alternative names filled in for this function. */
 function findEquivalents(index: EquivalentIndex, functionName: string): Equivalent[] {
-  const base = baseFunctionName(functionName);
+  const base = baseName(functionName);
   const found: { row: Equivalent; stem: string }[] = [];
   const seen = new Set<Equivalent>();
   for (const name of base === functionName ? [functionName] : [functionName, base]) {
@@ -264,12 +265,10 @@ function findEquivalents(index: EquivalentIndex, functionName: string): Equivale
       }
     }
   }
-  for (const { re, row } of index.patterns) {
-    const m = re.exec(base);
-    if (m && !seen.has(row)) {
-      seen.add(row);
-      found.push({ row, stem: m[1] ?? base });
-    }
+  for (const { glob, row } of index.patterns) {
+    if (seen.has(row) || !glob.test(base)) continue;
+    seen.add(row);
+    found.push({ row, stem: glob.firstStar(base) ?? base });
   }
   return found.map(({ row, stem }) => {
     if (!row.alternative.some((a) => a.name.includes('{'))) return row;

@@ -4,6 +4,10 @@
 // text becomes a `BtError` and scanning resumes at the next probe block. It knows nothing of the
 // atlas or LSP beyond plain line/character positions.
 
+import { BT_PROBE_TYPES, probeTypeInfo, type BtProbeKind } from '../model/programKinds';
+
+export type { BtProbeKind };
+
 export interface BtPosition {
   line: number;
   character: number;
@@ -12,76 +16,6 @@ export interface BtPosition {
 export interface BtRange {
   start: BtPosition;
   end: BtPosition;
-}
-
-/** Normalised probe kinds (aliases such as `k`, `kfunc`, `t`, `U` map to these). */
-export type BtProbeKind =
-  | 'kprobe' | 'kretprobe' | 'fentry' | 'fexit' | 'tracepoint' | 'rawtracepoint'
-  | 'uprobe' | 'uretprobe' | 'usdt' | 'profile' | 'interval' | 'software' | 'hardware'
-  | 'watchpoint' | 'asyncwatchpoint' | 'iter' | 'begin' | 'end' | 'self' | 'test' | 'bench'
-  | 'unknown';
-
-/** One spelling of a probe type: canonical name or alias, with what it normalises to. */
-export interface BtProbeType {
-  name: string;
-  kind: BtProbeKind;
-  /** The canonical spelling when `name` is an alias. */
-  aliasOf?: string;
-  /** Target format after the type, for completion and hover. */
-  format: string;
-  summary: string;
-}
-
-/** Every probe type spelling bpftrace accepts (docs/language.md "Probes"). */
-export const BT_PROBE_TYPES: readonly BtProbeType[] = [
-  { name: 'kprobe', kind: 'kprobe', format: 'kprobe[:module]:function[+offset]', summary: 'Kernel function entry (dynamic, any traceable symbol; unstable across kernels).' },
-  { name: 'k', kind: 'kprobe', aliasOf: 'kprobe', format: 'k[:module]:function[+offset]', summary: 'Alias of kprobe.' },
-  { name: 'kretprobe', kind: 'kretprobe', format: 'kretprobe[:module]:function', summary: 'Kernel function return; `retval` holds the return value.' },
-  { name: 'kr', kind: 'kretprobe', aliasOf: 'kretprobe', format: 'kr[:module]:function', summary: 'Alias of kretprobe.' },
-  { name: 'fentry', kind: 'fentry', format: 'fentry[:module]:function', summary: 'Kernel function entry via BTF trampoline: typed `args`, lower overhead than kprobe (5.5+, needs BTF).' },
-  { name: 'f', kind: 'fentry', aliasOf: 'fentry', format: 'f[:module]:function', summary: 'Alias of fentry.' },
-  { name: 'kfunc', kind: 'fentry', aliasOf: 'fentry', format: 'kfunc[:module]:function', summary: 'Older name of fentry.' },
-  { name: 'fexit', kind: 'fexit', format: 'fexit[:module]:function', summary: 'Kernel function return via BTF trampoline: typed `args` and `retval` (5.5+, needs BTF).' },
-  { name: 'fr', kind: 'fexit', aliasOf: 'fexit', format: 'fr[:module]:function', summary: 'Alias of fexit.' },
-  { name: 'kretfunc', kind: 'fexit', aliasOf: 'fexit', format: 'kretfunc[:module]:function', summary: 'Older name of fexit.' },
-  { name: 'tracepoint', kind: 'tracepoint', format: 'tracepoint:system:event', summary: 'Static kernel tracepoint: a stable hook; `args` is the trace event record.' },
-  { name: 't', kind: 'tracepoint', aliasOf: 'tracepoint', format: 't:system:event', summary: 'Alias of tracepoint.' },
-  { name: 'rawtracepoint', kind: 'rawtracepoint', format: 'rawtracepoint[:module]:event', summary: 'Raw tracepoint: the TP_PROTO arguments before the record is built (4.17+).' },
-  { name: 'rt', kind: 'rawtracepoint', aliasOf: 'rawtracepoint', format: 'rt[:module]:event', summary: 'Alias of rawtracepoint.' },
-  { name: 'uprobe', kind: 'uprobe', format: 'uprobe:binary:function[+offset]', summary: 'User-space function entry in a binary or library.' },
-  { name: 'u', kind: 'uprobe', aliasOf: 'uprobe', format: 'u:binary:function', summary: 'Alias of uprobe.' },
-  { name: 'uretprobe', kind: 'uretprobe', format: 'uretprobe:binary:function', summary: 'User-space function return; `retval` holds the return value.' },
-  { name: 'ur', kind: 'uretprobe', aliasOf: 'uretprobe', format: 'ur:binary:function', summary: 'Alias of uretprobe.' },
-  { name: 'usdt', kind: 'usdt', format: 'usdt:binary[:provider]:probe', summary: 'User-level statically defined tracing probe (USDT) in a binary.' },
-  { name: 'U', kind: 'usdt', aliasOf: 'usdt', format: 'U:binary[:provider]:probe', summary: 'Alias of usdt.' },
-  { name: 'profile', kind: 'profile', format: 'profile:hz:rate | profile:s|ms|us:period', summary: 'Timed sampling on every CPU.' },
-  { name: 'p', kind: 'profile', aliasOf: 'profile', format: 'p:hz:rate', summary: 'Alias of profile.' },
-  { name: 'interval', kind: 'interval', format: 'interval:s|ms|us|hz:period', summary: 'Timed event on one CPU (periodic output).' },
-  { name: 'i', kind: 'interval', aliasOf: 'interval', format: 'i:s:period', summary: 'Alias of interval.' },
-  { name: 'software', kind: 'software', format: 'software:event[:count]', summary: 'Kernel software perf event (cpu-clock, page-faults, context-switches ...).' },
-  { name: 's', kind: 'software', aliasOf: 'software', format: 's:event[:count]', summary: 'Alias of software.' },
-  { name: 'hardware', kind: 'hardware', format: 'hardware:event[:count]', summary: 'Processor PMC event (cycles, cache-misses ...).' },
-  { name: 'h', kind: 'hardware', aliasOf: 'hardware', format: 'h:event[:count]', summary: 'Alias of hardware.' },
-  { name: 'watchpoint', kind: 'watchpoint', format: 'watchpoint:address:length:mode', summary: 'Hardware memory watchpoint (r, w, x).' },
-  { name: 'w', kind: 'watchpoint', aliasOf: 'watchpoint', format: 'w:address:length:mode', summary: 'Alias of watchpoint.' },
-  { name: 'asyncwatchpoint', kind: 'asyncwatchpoint', format: 'asyncwatchpoint:address:length:mode', summary: 'Watchpoint whose handler runs asynchronously.' },
-  { name: 'aw', kind: 'asyncwatchpoint', aliasOf: 'asyncwatchpoint', format: 'aw:address:length:mode', summary: 'Alias of asyncwatchpoint.' },
-  { name: 'iter', kind: 'iter', format: 'iter:object[:pin]', summary: 'BPF iterator over kernel objects (task, task_file, task_vma ...; 5.8+).' },
-  { name: 'it', kind: 'iter', aliasOf: 'iter', format: 'it:object', summary: 'Alias of iter.' },
-  { name: 'BEGIN', kind: 'begin', format: 'BEGIN', summary: 'Runs once when the script starts.' },
-  { name: 'begin', kind: 'begin', aliasOf: 'BEGIN', format: 'begin', summary: 'Runs once when the script starts (newer spelling).' },
-  { name: 'END', kind: 'end', format: 'END', summary: 'Runs once when the script ends.' },
-  { name: 'end', kind: 'end', aliasOf: 'END', format: 'end', summary: 'Runs once when the script ends (newer spelling).' },
-  { name: 'self', kind: 'self', format: 'self:signal:SIGUSR1', summary: 'An event raised by bpftrace itself (e.g. a signal to the bpftrace process).' },
-  { name: 'test', kind: 'test', format: 'test:name', summary: 'A unit test block run by `bpftrace --test`.' },
-  { name: 'bench', kind: 'bench', format: 'bench:name', summary: 'A micro-benchmark block run by `bpftrace --test=bench`.' },
-];
-
-const TYPE_BY_NAME: ReadonlyMap<string, BtProbeType> = new Map(BT_PROBE_TYPES.map((t) => [t.name, t]));
-
-/** Normalise a probe type spelling; undefined when bpftrace does not know it. */
-export function probeTypeInfo(name: string): BtProbeType | undefined {
-  return TYPE_BY_NAME.get(name);
 }
 
 /** A use of `args.field` / `args->field` (or `args[...]`, with field ''). */
@@ -110,7 +44,7 @@ export interface BtProbe {
   offset?: string;
   /** uprobe/usdt binary path. */
   binary?: string;
-  /** The name being probed (function, event) contains `*`, `?` or `{a,b}`. */
+  /** The name being probed (function, event) contains `*` or a `{a,b}` group. */
   wildcard: boolean;
   range: BtRange;
   typeRange: BtRange;
@@ -226,11 +160,14 @@ export function rangeContains(range: BtRange, pos: BtPosition): boolean {
   return afterStart && beforeEnd;
 }
 
-const PROBE_KEYWORDS_AT_LINE_START = /^(?:kprobe|kretprobe|k|kr|fentry|fexit|f|fr|kfunc|kretfunc|tracepoint|t|rawtracepoint|rt|uprobe|uretprobe|u|ur|usdt|U|profile|p|interval|i|software|s|hardware|h|watchpoint|w|asyncwatchpoint|aw|iter|it|self|test|bench):|^(?:BEGIN|END)\b/;
+/** A probe type with its colon at a line start (BEGIN/END stand alone): where a new probe starts. */
+const PROBE_KEYWORDS_AT_LINE_START = new RegExp(`^(?:${BT_PROBE_TYPES.filter((t) => t.kind !== 'begin' && t.kind !== 'end').map((t) => t.name).join('|')}):|^(?:BEGIN|END)\\b`);
 const NON_PROBE_ITEMS = new Set(['struct', 'union', 'enum', 'config', 'fn', 'macro', 'import', 'let', 'typedef']);
 const IDENT_START = /[A-Za-z_]/;
 const IDENT = /[A-Za-z0-9_]/;
-const WILDCARD = /[*?]|\{[^}]*,[^}]*\}/;
+/** bpftrace's wildcard is `*` only (model/glob.ts); a `{a,b}` group glued to a name is not one
+ *  bpftrace knows either, but it is no single name the features could look up. */
+const WILDCARD = /\*|\{[^}]*,[^}]*\}/;
 
 function isLetter(code: number): boolean {
   return (code >= 65 && code <= 90) || (code >= 97 && code <= 122);

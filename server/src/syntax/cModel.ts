@@ -10,19 +10,17 @@
 // reliable there. Nothing here knows about the atlas or LSP requests; positions are LSP-style
 // (0-based line, UTF-16 character), which is also what web-tree-sitter reports for JS strings.
 
-import type { AttachKind } from '../atlas/model';
+import { hasWildcard } from '../model/glob';
+import { HAZARD_DOCS } from '../model/hazards';
+import { builtinSectionPrefix, type AttachKind, type SectionPrefixInfo } from '../model/programKinds';
 import type { SyntaxNode, Tree } from './parser';
 
 export interface Position { line: number; character: number }
 export interface Range { start: Position; end: Position }
 
-/** What the model needs to know about one libbpf section prefix: the subset of
- *  knowledge/types.ts SectionPrefix, so `knowledge.sectionPrefix` can be passed directly. */
-export interface SectionPrefixInfo {
-  prefix: string;
-  kind?: AttachKind;
-  takesTarget: boolean;
-}
+/** What the model needs to know about one libbpf section prefix (model/programKinds.ts): the
+ *  subset of knowledge/types.ts SectionPrefix, so `knowledge.sectionPrefix` can be passed directly. */
+export type { SectionPrefixInfo };
 
 /** Longest matching libbpf prefix for a whole section string (`tp_btf/sched_switch` → tp_btf). */
 export type SectionResolver = (section: string) => SectionPrefixInfo | undefined;
@@ -192,9 +190,9 @@ export function rangeContains(range: Range, pos: Position): boolean {
 
 // ---------------------------------------------------------------- tokens
 
-type TokenKind = 'ident' | 'number' | 'string' | 'char' | 'punct';
+export type TokenKind = 'ident' | 'number' | 'string' | 'char' | 'punct';
 
-interface Token {
+export interface Token {
   kind: TokenKind;
   text: string;
   start: number;
@@ -203,11 +201,11 @@ interface Token {
   closed?: boolean;
 }
 
-interface Comment { text: string; start: number; end: number }
+export interface Comment { text: string; start: number; end: number }
 
-interface Directive { text: string; start: number; end: number }
+export interface Directive { text: string; start: number; end: number }
 
-interface Lexed { tokens: Token[]; comments: Comment[]; directives: Directive[] }
+export interface Lexed { tokens: Token[]; comments: Comment[]; directives: Directive[] }
 
 const PUNCT3 = ['...', '<<=', '>>='];
 const PUNCT2 = ['->', '++', '--', '<<', '>>', '<=', '>=', '==', '!=', '&&', '||', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '##'];
@@ -221,7 +219,7 @@ function isIdentPart(c: number): boolean {
 
 /** A forgiving C lexer: comments, preprocessor lines (with continuations), strings that may be
  *  unterminated (they end at the line end), identifiers, numbers and punctuation. */
-function lex(text: string): Lexed {
+export function lex(text: string): Lexed {
   const tokens: Token[] = [];
   const comments: Comment[] = [];
   const directives: Directive[] = [];
@@ -323,50 +321,16 @@ function isDataSection(section: string): boolean {
   return /^(\.maps|maps|license|version|\.data|\.rodata|\.bss|\.kconfig|\.ksyms|\.struct_ops|\.addr_space)/.test(section);
 }
 
-/** libbpf's tracing prefixes (section_defs `+` entries, FIELD-NOTES §4.1): the fallback when the
- *  knowledge tables (data/knowledge/sections.json through knowledge/load.ts) cannot be loaded, so
- *  a damaged install still finds programs. The server and CLI pass `knowledge.sectionPrefix`. */
-const BUILTIN_PREFIXES: readonly SectionPrefixInfo[] = [
-  ...(['kprobe', 'kretprobe', 'ksyscall', 'kretsyscall', 'kprobe.multi', 'kretprobe.multi', 'kprobe.session'] as const)
-    .map((p) => ({ prefix: p, kind: p as AttachKind, takesTarget: true })),
-  ...['fentry', 'fexit', 'fmod_ret', 'fsession'].flatMap((p) => [
-    { prefix: p, kind: p as AttachKind, takesTarget: true },
-    { prefix: `${p}.s`, kind: p as AttachKind, takesTarget: true },
-  ]),
-  ...['tracepoint', 'tp', 'tracepoint.s', 'tp.s'].map((p) => ({ prefix: p, kind: 'tracepoint' as AttachKind, takesTarget: true })),
-  ...['raw_tracepoint', 'raw_tp', 'raw_tracepoint.s', 'raw_tp.s', 'raw_tracepoint.w', 'raw_tp.w']
-    .map((p) => ({ prefix: p, kind: 'raw_tp' as AttachKind, takesTarget: true })),
-  { prefix: 'tp_btf', kind: 'tp_btf', takesTarget: true },
-  { prefix: 'tp_btf.s', kind: 'tp_btf', takesTarget: true },
-  { prefix: 'lsm', kind: 'lsm', takesTarget: true },
-  { prefix: 'lsm.s', kind: 'lsm', takesTarget: true },
-  { prefix: 'lsm_cgroup', kind: 'lsm', takesTarget: true },
-  { prefix: 'iter', kind: 'iter', takesTarget: true },
-  { prefix: 'iter.s', kind: 'iter', takesTarget: true },
-  ...['uprobe', 'uprobe.s', 'uretprobe', 'uretprobe.s', 'uprobe.multi', 'uretprobe.multi', 'uprobe.multi.s',
-    'uretprobe.multi.s', 'uprobe.session', 'uprobe.session.s', 'usdt', 'usdt.s', 'freplace', 'struct_ops', 'struct_ops.s']
-    .map((p) => ({ prefix: p, takesTarget: true })),
-  { prefix: 'perf_event', takesTarget: false },
-  { prefix: 'syscall', takesTarget: false },
-];
-
-/** Resolves with the built-in tracing table: exact match, else longest `prefix/` match. */
-export const builtinSectionResolver: SectionResolver = (section) => {
-  let best: SectionPrefixInfo | undefined;
-  for (const p of BUILTIN_PREFIXES) {
-    if (section === p.prefix || (p.takesTarget && section.startsWith(p.prefix + '/'))) {
-      if (!best || p.prefix.length > best.prefix.length) best = p;
-    }
-  }
-  return best;
-};
+/** Resolves with the built-in tracing table (model/programKinds.ts), the fallback when the
+ *  knowledge tables cannot be loaded; the server and CLI pass `knowledge.sectionPrefix`. */
+export const builtinSectionResolver: SectionResolver = builtinSectionPrefix;
 
 /** Splits a section's target according to the attach kind. `base` is the offset of the first
  *  target character in the document. */
 export function parseTarget(prefix: string | undefined, kind: AttachKind | undefined, target: string,
   base: number, lines: LineMap): SectionTarget {
   const t: SectionTarget = { text: target, range: lines.range(base, base + target.length) };
-  if (/[*?]/.test(target)) t.pattern = true;
+  if (hasWildcard(target, 'libbpf')) t.pattern = true;
   const setName = (name: string, at: number) => {
     t.name = name;
     t.nameRange = lines.range(base + at, base + at + name.length);
@@ -427,7 +391,7 @@ export function parseTarget(prefix: string | undefined, kind: AttachKind | undef
 
 const IGNORE_RE = /bpf-atlas-ignore(?:\s*:\s*([^*\n]*))?/;
 
-function parseSuppression(c: Comment, lines: LineMap): Suppression | undefined {
+export function parseSuppression(c: Comment, lines: LineMap): Suppression | undefined {
   const m = IGNORE_RE.exec(c.text);
   if (!m) return undefined;
   const rest = (m[1] ?? '').trim();
@@ -448,9 +412,9 @@ function parseSuppression(c: Comment, lines: LineMap): Suppression | undefined {
   return { text: c.text, range: lines.range(c.start, c.end), codes, reason };
 }
 
-/** Hazard names without a hyphen (model.ts HazardName), so `bpf-atlas-ignore: renamed` is a code
+/** Hazard names without a hyphen (model/hazards.ts), so `bpf-atlas-ignore: renamed` is a code
  *  and `bpf-atlas-ignore: checked by hand` is a reason. */
-const KNOWN_SINGLE_WORD_CODES = new Set(['absent', 'renamed', 'clone', 'duplicate', 'notrace', 'unknown', 'all']);
+const KNOWN_SINGLE_WORD_CODES = new Set([...Object.keys(HAZARD_DOCS).filter((name) => !name.includes('-')), 'all']);
 
 // ---------------------------------------------------------------- the model
 
@@ -464,7 +428,7 @@ interface RawSection {
   exprEnd: number;
 }
 
-function matchParen(tokens: Token[], open: number, stopAtBrace: boolean): number {
+export function matchParen(tokens: Token[], open: number, stopAtBrace: boolean): number {
   let depth = 0;
   for (let k = open; k < tokens.length; k++) {
     const t = tokens[k].text;
@@ -503,11 +467,11 @@ const NOT_A_HANDLER_NAME = new Set(['__attribute__', '__section', 'SEC', 'sizeof
 
 const TYPE_WORDS = new Set(['const', 'volatile', 'struct', 'union', 'enum', 'unsigned', 'signed', 'int', 'long', 'short', 'char', 'void', 'bool', '_Bool', 'float', 'double', 'restrict', '__restrict']);
 
-function tokensText(text: string, toks: Token[]): string {
+export function tokensText(text: string, toks: Token[]): string {
   return toks.map((t) => t.text).join(' ').replace(/\* \*/g, '**').replace(/\* \*/g, '**').replace(/ \[/g, '[').replace(/\[ /g, '[').replace(/ \]/g, ']');
 }
 
-function parseParam(text: string, toks: Token[], lines: LineMap): HandlerParam | undefined {
+export function parseParam(text: string, toks: Token[], lines: LineMap): HandlerParam | undefined {
   if (!toks.length) return undefined;
   const range = lines.range(toks[0].start, toks[toks.length - 1].end);
   // The name is the last identifier that is not a type word, before any array suffix.
@@ -532,7 +496,7 @@ function parseParam(text: string, toks: Token[], lines: LineMap): HandlerParam |
   return { type, name: name.text, range, nameRange: lines.range(name.start, name.end), typeRange };
 }
 
-function splitParams(tokens: Token[], open: number, close: number): Token[][] {
+export function splitParams(tokens: Token[], open: number, close: number): Token[][] {
   const parts: Token[][] = [[]];
   let depth = 0;
   for (let k = open + 1; k < close; k++) {
@@ -678,7 +642,7 @@ function scanHeader(text: string, tokens: Token[], from: number, sectionStarts: 
 /** Preprocessor conditions enclosing each offset: a stack walk over the directives. Asked in
  *  increasing offsets (one per program), so the walk resumes where the previous question left it:
  *  linear in the directives for the whole file rather than per program. */
-function conditionTracker(directives: readonly Directive[]): (offset: number) => string[] {
+export function conditionTracker(directives: readonly Directive[]): (offset: number) => string[] {
   const stack: string[] = [];
   let next = 0;
   let lastOffset = -1;
@@ -709,7 +673,7 @@ function directiveLine(d: Directive): string {
 }
 
 /** ctx reads inside a body, from the tree: `base->field...` and `BPF_CORE_READ*(base, field...)`. */
-function collectCtxAccesses(text: string, tree: Tree | undefined, startOffset: number, endOffset: number, bases: ReadonlySet<string>, lines: LineMap): CtxAccess[] {
+export function collectCtxAccesses(text: string, tree: Tree | undefined, startOffset: number, endOffset: number, bases: ReadonlySet<string>, lines: LineMap): CtxAccess[] {
   if (!tree || !bases.size) return [];
   // Walking the tree costs far more than reading the body's text: a body that never names a base,
   // or has neither `->` nor a BPF_CORE_READ call, has no ctx read to find (most bodies, on every edit).

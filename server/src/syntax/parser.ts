@@ -1,4 +1,5 @@
-// Loads web-tree-sitter and the tree-sitter-c grammar once per process and hands out parsers.
+// Loads web-tree-sitter and the grammars (tree-sitter-c; tree-sitter-python for BCC tools) once per
+// process and hands out parsers.
 // The wasm files sit next to the esbuild bundle in dist/ when shipped, and in node_modules when
 // running from out/ (tests) or source; both places are tried, and a missing file is a clear error
 // naming every path that was looked at. Only the document store (documents.ts) calls parse.
@@ -12,20 +13,30 @@ export type SyntaxNode = TreeSitter.Node;
 export type Parser = TreeSitter.Parser;
 export type Edit = TreeSitter.Edit;
 
-/** Everything needed to parse C: the grammar and a factory for parsers. */
-export interface CParserFactory {
+/** Everything needed to parse one language: the grammar and a factory for parsers. */
+export interface ParserFactory {
   language: TreeSitter.Language;
   create(): TreeSitter.Parser;
 }
+export type CParserFactory = ParserFactory;
+export type PythonParserFactory = ParserFactory;
 
 const RUNTIME_WASM = 'tree-sitter.wasm';
 const C_WASM = 'tree-sitter-c.wasm';
+const PYTHON_WASM = 'tree-sitter-python.wasm';
+
+/** The npm package that ships each wasm file. */
+const WASM_PACKAGE: Record<string, string> = {
+  [RUNTIME_WASM]: 'web-tree-sitter',
+  [C_WASM]: 'tree-sitter-c',
+  [PYTHON_WASM]: 'tree-sitter-python',
+};
 
 /** Folders that may hold a wasm file, in order of preference: beside the running bundle
  *  (dist/), then the packages in node_modules found by walking up from this module. */
 function candidateDirs(file: string): string[] {
   const dirs = [__dirname, path.join(__dirname, 'wasm')];
-  const pkg = file === RUNTIME_WASM ? 'web-tree-sitter' : 'tree-sitter-c';
+  const pkg = WASM_PACKAGE[file] ?? 'tree-sitter-c';
   let dir = __dirname;
   for (let i = 0; i < 8; i++) {
     dirs.push(path.join(dir, 'node_modules', pkg));
@@ -49,15 +60,29 @@ export function locateWasm(file: string, extraDirs: readonly string[] = []): str
     'Rebuild the bundle (npm run build copies the wasm files into dist/) or reinstall dependencies.');
 }
 
-let loading: Promise<CParserFactory> | undefined;
+let runtime: Promise<void> | undefined;
 
-/** Initialises the tree-sitter runtime and the C grammar (once; later calls share the result). */
-export function loadCParser(wasmDirs: readonly string[] = []): Promise<CParserFactory> {
-  if (!loading) {
-    loading = (async () => {
-      const runtime = locateWasm(RUNTIME_WASM, wasmDirs);
-      const grammar = locateWasm(C_WASM, wasmDirs);
-      await TreeSitter.Parser.init({ locateFile: () => runtime });
+/** Initialises the tree-sitter runtime once; every grammar loader awaits it. */
+function initRuntime(wasmDirs: readonly string[]): Promise<void> {
+  if (!runtime) {
+    runtime = (async () => {
+      const wasm = locateWasm(RUNTIME_WASM, wasmDirs);
+      await TreeSitter.Parser.init({ locateFile: () => wasm });
+    })();
+    runtime.catch(() => { runtime = undefined; });
+  }
+  return runtime;
+}
+
+const loading = new Map<string, Promise<ParserFactory>>();
+
+/** Loads one grammar (once; later calls share the result). */
+function loadGrammar(file: string, wasmDirs: readonly string[]): Promise<ParserFactory> {
+  let pending = loading.get(file);
+  if (!pending) {
+    pending = (async () => {
+      const grammar = locateWasm(file, wasmDirs);
+      await initRuntime(wasmDirs);
       const language = await TreeSitter.Language.load(grammar);
       return {
         language,
@@ -68,8 +93,19 @@ export function loadCParser(wasmDirs: readonly string[] = []): Promise<CParserFa
         },
       };
     })();
+    loading.set(file, pending);
     // A failed load must not poison later attempts (e.g. after the user rebuilds).
-    loading.catch(() => { loading = undefined; });
+    pending.catch(() => { loading.delete(file); });
   }
-  return loading;
+  return pending;
+}
+
+/** Initialises the tree-sitter runtime and the C grammar (once; later calls share the result). */
+export function loadCParser(wasmDirs: readonly string[] = []): Promise<CParserFactory> {
+  return loadGrammar(C_WASM, wasmDirs);
+}
+
+/** The Python grammar, for the Python side of BCC tools (syntax/bcc). */
+export function loadPythonParser(wasmDirs: readonly string[] = []): Promise<PythonParserFactory> {
+  return loadGrammar(PYTHON_WASM, wasmDirs);
 }

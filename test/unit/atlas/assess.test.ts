@@ -9,7 +9,9 @@ import { describe, it } from 'node:test';
 import { Atlas } from '../../../server/src/atlas/atlas';
 import { AtlasFile } from '../../../server/src/atlas/format';
 import { KernelIndex } from '../../../server/src/atlas/kernelIndex';
-import { assess, compareAcross, normalizeType, parseTarget } from '../../../server/src/atlas/assess';
+import { assess, compareAcross } from '../../../server/src/atlas/assess';
+import { cTypeKey as normalizeType } from '../../../server/src/model/cTypes';
+import { parseTarget } from '../../../server/src/model/targets';
 import { dataDir } from '../../../server/src/dataDir';
 import type { Assessment, HazardName } from '../../../server/src/atlas/model';
 

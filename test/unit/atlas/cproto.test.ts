@@ -3,7 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { markName, normalizeCType, parseCProto } from '../../../server/src/atlas/cproto';
+import { markName, parseCProto } from '../../../server/src/atlas/cproto';
+import { normalizeCType } from '../../../server/src/model/cTypes';
 import { renderProto } from '../../../server/src/atlas/model';
 
 describe('parseCProto', () => {

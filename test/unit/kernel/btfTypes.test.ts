@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { BtfKind, parseBtf, type Btf } from '../../../server/src/kernel/btf';
 import { btfTypeStore, btfTypes, BTF_TYPES_COVERAGE } from '../../../server/src/kernel/btfTypes';
-import { essentialName, memberPath, TypeIndex, typeShape, typeStoreFromTypes } from '../../../server/src/kernel/coreTypes';
+import { essentialName, memberPath, TypeIndex, typeShape, typeStoreFromTypes } from '../../../server/src/model/coreTypes';
 import type { MemberFacts } from '../../../server/src/atlas/model';
 import { debian61Ext4 } from './debian61';
 

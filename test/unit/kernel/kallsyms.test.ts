@@ -6,7 +6,8 @@ import { describe, it } from 'node:test';
 import { parseElf } from '../../../server/src/kernel/elf';
 import { isKernelDataError } from '../../../server/src/kernel/errors';
 import { addressHex, decodeKallsyms, formatSystemMap, fromAddress, toAddress } from '../../../server/src/kernel/kallsymsImage';
-import { TextMap, baseName, suffixKinds } from '../../../server/src/kernel/symbols';
+import { TextMap } from '../../../server/src/kernel/symbols';
+import { baseName, suffixKinds } from '../../../server/src/model/symbols';
 import { debianVmlinux, oracle } from '../../../scripts/debian/testInputs';
 
 interface Oracle { kallsyms: { count: number; sha256: string; sample: string[] } }

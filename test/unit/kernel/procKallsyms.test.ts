@@ -9,9 +9,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  KallsymsIndex, KallsymsScanner, KallsymsTable, KernelSymbol, parseKallsyms, scanKallsyms, symbolBaseName, symbolSuffixes,
-  isPaddingSymbol, isTextType,
+  KallsymsIndex, KallsymsScanner, KallsymsTable, KernelSymbol, parseKallsyms, scanKallsyms,
+  isTextType,
 } from '../../../server/src/kernel/procKallsyms';
+import { baseName as symbolBaseName, isPaddingLabel as isPaddingSymbol, suffixKinds as symbolSuffixes } from '../../../server/src/model/symbols';
 import { KernelDataError } from '../../../server/src/kernel/errors';
 import { NameTable, hashBytes } from '../../../server/src/kernel/nameTable';
 import { repoRoot } from '../../repoRoot';

@@ -172,17 +172,6 @@ test('bpftrace builtins: variables, functions, map functions and probe types wit
   for (const b of all) assert.ok(b.doc.length > 10 && !b.doc.includes('\n'), `${b.name}: one-line doc`);
 });
 
-test('name helpers: compiler clone suffixes and globs', async () => {
-  const { baseFunctionName, globToRegExp } = await import('../../../server/src/knowledge/names');
-  assert.equal(baseFunctionName('finish_task_switch.isra.0'), 'finish_task_switch');
-  assert.equal(baseFunctionName('lookup_fast.constprop.0.isra.0'), 'lookup_fast');
-  assert.equal(baseFunctionName('do_exit.cold'), 'do_exit');
-  assert.equal(baseFunctionName('tcp_v4_rcv'), 'tcp_v4_rcv');
-  assert.equal(globToRegExp('security_*').exec('security_file_open')?.[1], 'file_open');
-  assert.ok(globToRegExp('tcp_?et').test('tcp_get'));
-  assert.ok(!globToRegExp('tcp.*').test('tcpX'), 'dots are literal');
-});
-
 test('sectionPrefixes keeps the table order (tracing prefixes first) for completion lists', () => {
   const order = knowledge.sectionPrefixes().map((p) => p.prefix);
   assert.equal(order[0], 'kprobe');

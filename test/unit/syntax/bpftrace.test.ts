@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BT_PROBE_TYPES, parseBpftrace, offsetAt, positionAt, probeAt, type BtModel, type BtRange } from '../../../server/src/syntax/bpftrace';
+import { BT_PROBE_TYPES } from '../../../server/src/model/programKinds';
+import { parseBpftrace, offsetAt, positionAt, probeAt, type BtModel, type BtRange } from '../../../server/src/syntax/bpftrace';
 import { repoRoot } from '../../repoRoot';
 
 const fixtureDir = path.join(repoRoot(), 'test', 'fixtures', 'bt');

@@ -4,10 +4,12 @@
 // and the rewrites worth offering, written as bpftrace probes.
 
 import type { AttachTarget, KernelQuery } from '../../atlas/model';
-import { symbolBase } from '../../atlas/kernelIndex';
+import { baseName } from '../../model/symbols';
 import type { BtProbe } from '../../syntax/bpftrace';
+import { compileGlob } from '../../model/glob';
+import { isKprobeKind } from '../../model/programKinds';
 import {
-  attachReport, globToRegExp, matchFunctionGlob, type AttachReport, type StableAlternative,
+  attachReport, GLOB_MATCH_LIMIT, matchFunctionGlob, type AttachReport, type StableAlternative,
 } from '../attachReport';
 import type { FeatureContext } from '../context';
 import { attachTargetsOf, kernelOf, probeText } from './common';
@@ -23,6 +25,8 @@ export interface WildcardOnKernel {
   skipped: { symbol: string; hazard: 'kprobe-blacklist' | 'notrace' | 'no-btf' }[];
   /** Attachable matches that carry a compiler suffix (`.isra.0`, `.constprop.0`). */
   clones: string[];
+  /** More names match than were expanded (GLOB_MATCH_LIMIT): counts are lower bounds. */
+  truncated?: boolean;
   /** Nothing matched, but the kernel's atlas does not cover modules (nor, for DepSurf data,
    *  syscall events): absence there proves nothing, as assess() says `unknown` for one name. */
   inconclusive?: boolean;
@@ -49,19 +53,19 @@ export interface ProbeAnalysis {
   rewrites: ProbeRewrite[];
 }
 
-const KPROBE_LIKE = new Set(['kprobe', 'kretprobe']);
-
 /** Expands a function glob on one kernel the way bpftrace does: kprobes from the traceable
  *  functions (available_filter_functions: notrace and blacklisted functions drop out), fentry
  *  from BTF functions with an ftrace site. */
 export function expandFunctionGlob(kernel: KernelQuery, kernelId: string, kind: AttachTarget['kind'], glob: string): WildcardOnKernel {
   const out: WildcardOnKernel = { kernel: kernelId, known: true, attachable: [], skipped: [], clones: [] };
-  const symbols = matchFunctionGlob(kernel, glob);
+  const { symbols, truncated } = matchFunctionGlob(kernel, glob, 'bpftrace', GLOB_MATCH_LIMIT);
+  if (truncated) out.truncated = true;
+  const matcher = compileGlob(glob, 'bpftrace');
   const seenBase = new Set<string>();
   for (const symbol of symbols) {
-    const base = symbolBase(symbol);
+    const base = baseName(symbol);
     const facts = kernel.fn(base);
-    if (KPROBE_LIKE.has(kind)) {
+    if (isKprobeKind(kind)) {
       if (facts?.kprobeBlacklisted === true) out.skipped.push({ symbol, hazard: 'kprobe-blacklist' });
       else if (facts?.ftrace === false) out.skipped.push({ symbol, hazard: 'notrace' });
       else {
@@ -70,7 +74,7 @@ export function expandFunctionGlob(kernel: KernelQuery, kernelId: string, kind: 
       }
     } else {
       // fentry/fexit attach by BTF name: clones collapse onto their base function.
-      if (seenBase.has(base) || !globToRegExp(glob).test(base)) continue;
+      if (seenBase.has(base) || !matcher.test(base)) continue;
       seenBase.add(base);
       if (facts?.inBtf === false) out.skipped.push({ symbol: base, hazard: 'no-btf' });
       else if (facts?.ftrace === false) out.skipped.push({ symbol: base, hazard: 'notrace' });
@@ -82,11 +86,11 @@ export function expandFunctionGlob(kernel: KernelQuery, kernelId: string, kind: 
 
 /** Trace events matching a system glob and an event glob on one kernel. */
 export function expandTracepointGlob(kernel: KernelQuery, kernelId: string, system: string, event: string): WildcardOnKernel {
-  const sysRe = globToRegExp(system);
-  const evRe = globToRegExp(event);
+  const systemGlob = compileGlob(system, 'bpftrace');
+  const eventGlob = compileGlob(event, 'bpftrace');
   const attachable: string[] = [];
   for (const tp of kernel.tracepoints()) {
-    if (tp.event && tp.system && sysRe.test(tp.system) && evRe.test(tp.name)) attachable.push(`${tp.system}:${tp.name}`);
+    if (tp.event && tp.system && systemGlob.test(tp.system) && eventGlob.test(tp.name)) attachable.push(`${tp.system}:${tp.name}`);
   }
   return { kernel: kernelId, known: true, attachable, skipped: [], clones: [] };
 }
@@ -105,8 +109,8 @@ function expandOnKernel(ctx: FeatureContext, id: string, target: AttachTarget): 
   if (!kernel) return { kernel: id, known: false, attachable: [], skipped: [], clones: [] };
   if (target.kind === 'tracepoint') return expandTracepointGlob(kernel, id, target.system ?? '*', target.name);
   if (target.kind === 'raw_tp') {
-    const re = globToRegExp(target.name);
-    return { kernel: id, known: true, attachable: kernel.tracepoints().filter((t) => re.test(t.name)).map((t) => t.name), skipped: [], clones: [] };
+    const glob = compileGlob(target.name, 'bpftrace');
+    return { kernel: id, known: true, attachable: kernel.tracepoints().filter((t) => glob.test(t.name)).map((t) => t.name), skipped: [], clones: [] };
   }
   return expandFunctionGlob(kernel, id, target.kind, target.name);
 }

@@ -7,7 +7,8 @@
 // with a diagnostic.
 
 import { CodeActionKind, type CodeAction, type Diagnostic, type Range } from 'vscode-languageserver';
-import { BT_PROBE_TYPES, rangeContains, type BtBlock, type BtModel, type BtProbe, type BtRange } from '../../syntax/bpftrace';
+import { BT_PROBE_TYPES } from '../../model/programKinds';
+import { rangeContains, type BtBlock, type BtModel, type BtProbe, type BtRange } from '../../syntax/bpftrace';
 import { editDistance } from '../attachReport';
 import type { FeatureContext } from '../context';
 import { WorkMeter } from '../workBudget';

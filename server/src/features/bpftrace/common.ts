@@ -4,7 +4,10 @@
 // because the parser is injected) satisfies it as it is.
 
 import { parseBpftrace, type BtModel, type BtProbe } from '../../syntax/bpftrace';
-import type { AttachKind, AttachTarget, KernelQuery } from '../../atlas/model';
+import type { AttachTarget, KernelQuery } from '../../atlas/model';
+import { normalizeCType } from '../../model/cTypes';
+import { hasWildcard } from '../../model/glob';
+import { BT_ATTACH_KIND } from '../../model/programKinds';
 import type { FeatureContext } from '../context';
 
 export interface BtDocumentLike {
@@ -23,42 +26,19 @@ export function btModelOf(doc: BtDocumentLike): BtModel {
   return parseBpftrace(typeof doc.text === 'string' ? doc.text : '');
 }
 
-const KIND_TO_ATTACH: Partial<Record<BtProbe['kind'], AttachKind>> = {
-  kprobe: 'kprobe', kretprobe: 'kretprobe', fentry: 'fentry', fexit: 'fexit',
-  tracepoint: 'tracepoint', rawtracepoint: 'raw_tp',
-};
-
-/** `{a,b}` groups expanded (bpftrace brace expansion); at most 64 results. */
-export function expandBraces(name: string): string[] {
-  const m = /\{([^{}]*)\}/.exec(name);
-  if (!m) return [name];
-  const out: string[] = [];
-  for (const alt of m[1].split(',')) {
-    for (const rest of expandBraces(name.slice(0, m.index) + alt + name.slice(m.index + m[0].length))) {
-      if (out.length < 64) out.push(rest);
-    }
-  }
-  return out;
-}
-
-/** The atlas targets a probe names (several when braces expand); empty for probes the atlas does
- *  not index (uprobe, usdt, profile, BEGIN ...) or while the name is still being typed. */
+/** The atlas target a probe names; empty for probes the atlas does not index (uprobe, usdt,
+ *  profile, BEGIN ...), while the name is still being typed, and for a `{a,b}` group: bpftrace
+ *  has no brace expansion (its documentation lists `*` wildcards and comma lists only), so there is
+ *  nothing to look up. */
 export function attachTargetsOf(probe: BtProbe): AttachTarget[] {
-  const kind = KIND_TO_ATTACH[probe.kind];
+  const kind = BT_ATTACH_KIND[probe.kind];
   if (!kind) return [];
-  if (kind === 'tracepoint') {
-    if (!probe.system || !probe.event) return [];
-    const out: AttachTarget[] = [];
-    for (const system of expandBraces(probe.system)) {
-      for (const event of expandBraces(probe.event)) {
-        out.push({ kind, system, name: event, pattern: /[*?]/.test(system + event) || undefined });
-      }
-    }
-    return out;
-  }
-  const name = kind === 'raw_tp' ? probe.event : probe.function;
-  if (!name) return [];
-  return expandBraces(name).map((n) => ({ kind, name: n, pattern: /[*?]/.test(n) || undefined }));
+  const names = kind === 'tracepoint' ? [probe.system, probe.event] : [kind === 'raw_tp' ? probe.event : probe.function];
+  if (names.some((n) => !n || /[{}]/.test(n))) return [];
+  const pattern = names.some((n) => hasWildcard(n!, 'bpftrace')) || undefined;
+  return kind === 'tracepoint'
+    ? [{ kind, system: probe.system, name: probe.event!, pattern }]
+    : [{ kind, name: names[0]!, pattern }];
 }
 
 /** A target's kernel, or undefined when it cannot load (features then say nothing about it). */
@@ -99,26 +79,10 @@ export function argsOn(kernel: KernelQuery, probe: BtProbe): { name: string; typ
   }
 }
 
-const INTEGER_WORDS = new Set(['signed', 'unsigned', 'short', 'long', 'int', 'char']);
-
-/** One spelling per C integer type, so that DWARF/pahole names (`long int`, `short unsigned int`)
- *  and BTF names (`long`, `unsigned short`) of the same type compare equal. Other types are only
- *  whitespace-normalised. */
-export function normaliseCType(type: string): string {
-  const t = type.replace(/\s+/g, ' ').trim();
-  const m = /^((?:const |volatile )*)([a-z ]+?)((?: ?[*[(%].*)?)$/.exec(t);
-  if (!m) return t;
-  const words = m[2].trim().split(' ');
-  if (!words.every((w) => INTEGER_WORDS.has(w))) return t;
-  const longs = words.filter((w) => w === 'long').length;
-  const unsigned = words.includes('unsigned');
-  let base: string;
-  if (words.includes('char')) base = `${unsigned ? 'unsigned ' : words.includes('signed') ? 'signed ' : ''}char`;
-  else {
-    const size = words.includes('short') ? 'short' : longs === 2 ? 'long long' : longs === 1 ? 'long' : 'int';
-    base = `${unsigned ? 'unsigned ' : ''}${size}`;
-  }
-  return `${m[1]}${base}${m[3]}`;
+/** A type as bpftrace features show and group it: the display spelling with one spelling per
+ *  integer type (`long unsigned int` → `unsigned long`), model/cTypes.ts. */
+function normaliseCType(type: string): string {
+  return normalizeCType(type, { integers: 'canonical' });
 }
 
 /** The probe written out for a target, in bpftrace syntax. */
@@ -146,7 +110,7 @@ export function paramPerKernel(fn: string, index: number, ctx: FeatureContext): 
     const proto = kernelOf(ctx, id)?.fn(fn)?.proto;
     if (!proto) continue;
     const p = proto.params[index];
-    const key = p ? normaliseCType(p.type.replace(/\b(?:const|volatile)\b\s*/g, '').trim()) : `(none: ${fn} takes ${proto.params.length} parameter${proto.params.length === 1 ? '' : 's'})`;
+    const key = p ? normalizeCType(p.type, { integers: 'canonical', qualifiers: 'drop' }) : `(none: ${fn} takes ${proto.params.length} parameter${proto.params.length === 1 ? '' : 's'})`;
     out.set(key, [...(out.get(key) ?? []), id]);
   }
   return out;

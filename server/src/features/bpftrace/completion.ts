@@ -13,10 +13,10 @@ import {
   CompletionItemKind, MarkupKind, type CompletionItem, type CompletionList, type Position, type Range,
 } from 'vscode-languageserver';
 import type { AttachTarget, KernelQuery } from '../../atlas/model';
-import {
-  BT_PROBE_TYPES, blockAtOffset, offsetAt, positionAt, probeTypeInfo, type BtBlock, type BtModel,
-} from '../../syntax/bpftrace';
-import { attachReport, globToRegExp, sortedFunctionNames, type AttachReport } from '../attachReport';
+import { BT_PROBE_TYPES, probeTypeInfo } from '../../model/programKinds';
+import { blockAtOffset, offsetAt, positionAt, type BtBlock, type BtModel } from '../../syntax/bpftrace';
+import { compileGlob, hasWildcard } from '../../model/glob';
+import { attachReport, sortedFunctionNames, type AttachReport } from '../attachReport';
 import type { FeatureContext } from '../context';
 import { argsOn, btModelOf, hasRetval, kernelOf, type BtDocumentLike } from './common';
 
@@ -200,9 +200,9 @@ function probeTypeItems(range: Range): CompletionItem[] {
 
 /** Matcher for what is typed: a glob when it has wildcards, else a prefix. */
 function matcher(typed: string): (name: string) => boolean {
-  if (/[*?]/.test(typed)) {
-    const re = globToRegExp(typed.endsWith('*') ? typed : `${typed}*`);
-    return (n) => re.test(n);
+  if (hasWildcard(typed, 'bpftrace')) {
+    const glob = compileGlob(typed.endsWith('*') ? typed : `${typed}*`, 'bpftrace');
+    return (n) => glob.test(n);
   }
   return (n) => n.startsWith(typed);
 }
@@ -314,9 +314,9 @@ function functionItems(kind: 'kprobe' | 'kretprobe' | 'fentry' | 'fexit', typed:
   const kernels = loadedTargets(ctx);
   if (!kernels.length) return EMPTY;
   const matches = matcher(typed);
-  const prefix = typed.split(/[*?]/)[0];
+  const prefix = compileGlob(typed, 'bpftrace').prefix;
   const counts = new Map<string, number>();
-  if (!/[*?]/.test(typed) && prefix.length < 2) {
+  if (!hasWildcard(typed, 'bpftrace') && prefix.length < 2) {
     // Nearly nothing typed: a whole kernel matches. Offer the first public names of the first
     // target with their presence elsewhere, and let the client ask again as the user types.
     const others = kernels.slice(1);
@@ -365,13 +365,13 @@ function systemItems(typed: string, range: Range, ctx: FeatureContext): Completi
 
 function eventItems(system: string, typed: string, range: Range, ctx: FeatureContext): CompletionList {
   const kernels = loadedTargets(ctx);
-  const sysRe = globToRegExp(system || '*');
+  const systemGlob = compileGlob(system || '*', 'bpftrace');
   const matches = matcher(typed);
   const counts = new Map<string, number>();
   const systemOf = new Map<string, string>();
   for (const { kernel } of kernels) {
     for (const tp of kernel.tracepoints()) {
-      if (!tp.event || !tp.system || !sysRe.test(tp.system) || !matches(tp.name)) continue;
+      if (!tp.event || !tp.system || !systemGlob.test(tp.system) || !matches(tp.name)) continue;
       counts.set(tp.name, (counts.get(tp.name) ?? 0) + 1);
       systemOf.set(tp.name, tp.system);
     }

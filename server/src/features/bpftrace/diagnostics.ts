@@ -12,7 +12,7 @@ import type { HazardName } from '../../atlas/model';
 import { offsetAt, type BtBlock, type BtModel, type BtProbe, type BtRange } from '../../syntax/bpftrace';
 import { codeDocsHref, diagnosticCodes, verdictLine, type AttachReport, type Status } from '../attachReport';
 import type { FeatureContext } from '../context';
-import { canonicalCType } from '../cTypes';
+import { cTypeKey } from '../../model/cTypes';
 import { WorkMeter } from '../workBudget';
 import { analyseProbe, type ProbeAnalysis, type WildcardOnKernel } from './analysis';
 import { argsOn, btModelOf, hasRetval, kernelOf, paramPerKernel, type BtDocumentLike } from './common';
@@ -306,12 +306,12 @@ function argsDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, anal
           { lines, probe: probe.raw });
         continue;
       }
-      // Grouped by canonical spelling (cTypes.ts), shown as the first kernel spells it.
+      // Grouped by the comparison key (model/cTypes.ts), shown as the first kernel spells it.
       const types = new Map<string, string[]>();
       const shown = new Map<string, string>();
       for (const k of perKernel) {
         const t = k.args.get(use.field)!;
-        const canonical = canonicalCType(t);
+        const canonical = cTypeKey(t);
         if (!shown.has(canonical)) shown.set(canonical, t);
         types.set(canonical, [...(types.get(canonical) ?? []), k.kernel]);
       }

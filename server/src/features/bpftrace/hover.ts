@@ -4,8 +4,9 @@
 // type; on a builtin, its documentation from the knowledge files.
 
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
+import { probeTypeInfo } from '../../model/programKinds';
 import {
-  blockAtOffset, offsetAt, positionAt, probeTypeInfo, rangeContains, type BtBlock, type BtModel, type BtProbe,
+  blockAtOffset, offsetAt, positionAt, rangeContains, type BtBlock, type BtModel, type BtProbe,
 } from '../../syntax/bpftrace';
 import { renderAttachPoint } from '../render';
 import type { FeatureContext } from '../context';

@@ -14,9 +14,12 @@ import {
   CodeActionKind, type CodeAction, type Diagnostic, type Range, type TextEdit,
 } from 'vscode-languageserver';
 import { cDecl, type AttachTarget, type KernelQuery, type Param } from '../../atlas/model';
+import { cTypeKey } from '../../model/cTypes';
+import { hasCompilerSuffix } from '../../model/symbols';
+import { sectionOf } from '../../model/targets';
 import type { BpfProgram, Handler } from '../../syntax/cModel';
 import {
-  attachReport, libbpfSection, type AttachReport, type StableAlternative,
+  attachReport, type AttachReport, type StableAlternative,
 } from '../attachReport';
 import type { FeatureContext } from '../context';
 import { DIAGNOSTIC_SOURCE, macrosFor, programTarget, versionAtLeast, type CDocumentLike } from './diagnostics';
@@ -209,7 +212,7 @@ function firstKernelWith<T>(ctx: FeatureContext, get: (k: KernelQuery) => T | un
 
 function tracepointFix(doc: CDocumentLike, program: BpfProgram, alt: StableAlternative, ctx: FeatureContext, rank: number): Fix | undefined {
   const handler = program.handler;
-  const section = libbpfSection(alt.target);
+  const section = sectionOf(alt.target);
   const edits: TextEdit[] = [sectionEdit(program, section)];
   const oldNames = oldArgNames(handler);
   const where = alt.perKernel.length === ctx.targets.length ? 'every target' : ctx.targets.join(', ');
@@ -218,8 +221,8 @@ function tracepointFix(doc: CDocumentLike, program: BpfProgram, alt: StableAlter
     if (!args) return undefined;
     if (handler) {
       edits.push(...toMacroHandler(handler, 'BPF_PROG', declList(args)));
-      const oldDecl = new Map(handler.params.map((p) => [p.name, p.type.replace(/\s+/g, ' ').trim()]));
-      const stale = oldNames.filter((n) => !args.some((a) => a.name === n && (oldDecl.get(n) ?? '') !== '' && a.type.replace(/\s+/g, ' ').trim() === oldDecl.get(n)));
+      const oldDecl = new Map(handler.params.map((p) => [p.name, p.type.trim() ? cTypeKey(p.type) : '']));
+      const stale = oldNames.filter((n) => !args.some((a) => a.name === n && (oldDecl.get(n) ?? '') !== '' && cTypeKey(a.type) === oldDecl.get(n)));
       const passes = declList(args);
       edits.push(...bodyMarkers(doc, program, stale, usesPtRegs(handler), (used) =>
         `${used.join(', ')} came from ${program.section}; ${section} passes (${passes})`));
@@ -246,7 +249,7 @@ function tracepointFix(doc: CDocumentLike, program: BpfProgram, alt: StableAlter
 
 function fentryFix(doc: CDocumentLike, program: BpfProgram, alt: StableAlternative, ctx: FeatureContext, rank: number): Fix | undefined {
   const handler = program.handler;
-  const section = libbpfSection(alt.target);
+  const section = sectionOf(alt.target);
   const proto = firstKernelWith(ctx, (k) => k.fn(alt.target.name)?.proto);
   if (!proto) return undefined;
   const edits: TextEdit[] = [sectionEdit(program, section)];
@@ -266,7 +269,7 @@ function fentryFix(doc: CDocumentLike, program: BpfProgram, alt: StableAlternati
 
 function ksyscallFix(doc: CDocumentLike, program: BpfProgram, alt: StableAlternative, ctx: FeatureContext, rank: number): Fix | undefined {
   const handler = program.handler;
-  const section = libbpfSection(alt.target);
+  const section = sectionOf(alt.target);
   const edits: TextEdit[] = [sectionEdit(program, section)];
   if (handler && alt.target.kind === 'ksyscall') {
     const args = alt.perKernel.find((a) => a.args?.length)?.args
@@ -297,7 +300,7 @@ function fixesFor(doc: CDocumentLike, program: BpfProgram, target: AttachTarget,
   const nameRange = program.target?.nameRange;
   // The failure is only about the symbol's name: plain name gone (renamed), or an exact
   // compiler-suffixed name that another build numbered differently.
-  const suffixed = target.name.includes('.');
+  const suffixed = hasCompilerSuffix(target.name);
   const renamedEverywhereItFails = report.failing.length > 0
     && report.failing.every((f) => f.hazards.every((h) => h.name === 'renamed' || (suffixed && h.name === 'absent')));
   const allAbsent = report.kernels.length > 0 && report.kernels.every((v) => !v.assessment.found);

@@ -10,12 +10,12 @@
 
 import type { CompletionItem, CompletionList, Position } from 'vscode-languageserver';
 import { CompletionItemKind, CompletionItemTag, InsertTextFormat, MarkupKind } from 'vscode-languageserver';
-import type { AttachKind, AttachTarget, Hazard, KernelQuery, Param } from '../../atlas/model';
+import { cDecl, type AttachKind, type AttachTarget, type Hazard, type KernelQuery, type Param } from '../../atlas/model';
 import type { SectionPrefix } from '../../knowledge/types';
 import type { AnalyzedDocument } from '../../syntax/documents';
 import { comparePositions, rangeContains, type BpfProgram, type Range } from '../../syntax/cModel';
 import type { FeatureContext } from '../context';
-import { declOf, renderArgs, renderFields } from '../render';
+import { renderArgs, renderFields } from '../render';
 import { assessOnKernel, ctxFieldsOn, expectedCtxType, hookArgs, programTarget, targetKernels } from './hover';
 
 /** Most target items returned at once; the list is marked incomplete beyond it. */
@@ -309,7 +309,7 @@ function snippetEscape(s: string): string {
 }
 
 function argsList(params: readonly Param[]): string {
-  return params.map((p, i) => snippetEscape(declOf(p.type, p.name || `arg${i}`))).join(', ');
+  return params.map((p, i) => snippetEscape(cDecl(p.type, p.name || `arg${i}`))).join(', ');
 }
 
 /** The handler signature snippet for a program's hook, or undefined when nothing is known. */
@@ -327,7 +327,7 @@ export function handlerSnippet(p: BpfProgram, ctx: FeatureContext): { label: str
   const params = found?.args ?? [];
   const withArgs = (macro: string, extra: Param[] = []) => {
     const all = [...params, ...extra];
-    const label = `int ${macro}(${name}${all.length ? ', ' + all.map((x) => declOf(x.type, x.name)).join(', ') : ''})`;
+    const label = `int ${macro}(${name}${all.length ? ', ' + all.map((x) => cDecl(x.type, x.name)).join(', ') : ''})`;
     return { label, snippet: `int ${macro}(\${1:${name}}${all.length ? ', ' + argsList(all) : ''})${body}`, doc: on };
   };
   switch (p.kind) {
@@ -348,8 +348,8 @@ export function handlerSnippet(p: BpfProgram, ctx: FeatureContext): { label: str
     case 'kretprobe': case 'kretsyscall': {
       const fn = found && p.kind === 'kretprobe' ? found.k.fn(target.name) : undefined;
       const ret = fn?.proto?.ret && fn.proto.ret !== 'void' ? fn.proto.ret : 'long';
-      const label = `int BPF_KRETPROBE(${name}, ${declOf(ret, 'ret')})`;
-      return { label, snippet: `int BPF_KRETPROBE(\${1:${name}}, ${snippetEscape(declOf(ret, 'ret'))})${body}`, doc: on };
+      const label = `int BPF_KRETPROBE(${name}, ${cDecl(ret, 'ret')})`;
+      return { label, snippet: `int BPF_KRETPROBE(\${1:${name}}, ${snippetEscape(cDecl(ret, 'ret'))})${body}`, doc: on };
     }
     case 'tracepoint': {
       const ctxType = expectedCtxType(p, ctx);
@@ -423,7 +423,7 @@ function ctxFieldCompletion(doc: AnalyzedDocument, p: BpfProgram, pos: Position,
     for (const f of rec?.fields ?? []) {
       if (f.name.startsWith('common_')) continue;
       if (!byName.has(f.name)) { byName.set(f.name, []); order.push(f.name); }
-      byName.get(f.name)!.push({ kernel: k.meta.id, decl: declOf(f.type, f.name), offset: f.offset });
+      byName.get(f.name)!.push({ kernel: k.meta.id, decl: cDecl(f.type, f.name), offset: f.offset });
     }
   }
   const items: CompletionItem[] = order.filter((n) => n.startsWith(typed)).map((name, i) => {

@@ -14,11 +14,14 @@ import {
   DiagnosticSeverity, type Diagnostic, type DiagnosticRelatedInformation, type Range,
 } from 'vscode-languageserver';
 import type { AttachTarget, Hazard, HazardName, KernelQuery, Param, Severity, TraceField } from '../../atlas/model';
+import { cTypeKey } from '../../model/cTypes';
+import { hasCompilerSuffix } from '../../model/symbols';
+import { sectionOf } from '../../model/targets';
 import type { Evidence } from '../../knowledge/types';
 import type { SeverityOverride } from '../../settings';
 import type { BpfProgram, CModel, HandlerParam } from '../../syntax/cModel';
 import {
-  attachReport, codeDocsHref, diagnosticCodes, libbpfSection, syscallOfWrapper, verdictLine,
+  attachReport, codeDocsHref, diagnosticCodes, syscallOfWrapper, verdictLine,
   type AttachReport, type KernelVerdict, type StableAlternative,
 } from '../attachReport';
 import type { FeatureContext } from '../context';
@@ -108,7 +111,7 @@ function hazardPhrase(h: Hazard, v: KernelVerdict): string {
     case 'partially-inlined':
       return a.inlinedSites !== undefined ? `partially inlined, ${a.inlinedSites} inlined call site${a.inlinedSites === 1 ? '' : 's'} missed` : 'partially inlined';
     case 'clone': {
-      const clones = (a.symbols ?? []).filter((s) => s !== a.attachAs && s.includes('.'));
+      const clones = (a.symbols ?? []).filter((s) => s !== a.attachAs && hasCompilerSuffix(s));
       return clones.length ? `clone ${clones.slice(0, 2).join(', ')} is missed` : 'a compiler clone is missed';
     }
     case 'duplicate': return `${a.symbols?.length ?? 'several'} static functions share the name`;
@@ -134,7 +137,7 @@ function groupedPhrases(entries: readonly KernelEntry[], pick: (e: KernelEntry) 
 
 function alternativesSentence(report: AttachReport): string {
   if (!report.alternatives.length) return '';
-  const names = report.alternatives.slice(0, 3).map((a) => libbpfSection(a.target));
+  const names = report.alternatives.slice(0, 3).map((a) => sectionOf(a.target));
   return ` Works on every target: ${names.join(', ')}.`;
 }
 
@@ -243,14 +246,14 @@ function hintDiagnostics(program: BpfProgram, target: AttachTarget, report: Atta
     const severity = effectiveSeverity(code, ctx);
     if (severity === undefined) continue;
     const best = alts[0];
-    const others = alts.slice(1, 3).map((a) => libbpfSection(a.target));
+    const others = alts.slice(1, 3).map((a) => sectionOf(a.target));
     let message: string;
     if (code === 'prefer-ksyscall' && syscallOfWrapper(target.name)) {
-      message = `${program.section} names an architecture's syscall wrapper; ${libbpfSection(best.target)} with BPF_KSYSCALL works on every architecture and reads the arguments portably.`;
+      message = `${program.section} names an architecture's syscall wrapper; ${sectionOf(best.target)} with BPF_KSYSCALL works on every architecture and reads the arguments portably.`;
     } else if (code === 'prefer-fentry' && best.target.name === target.name) {
-      message = `${libbpfSection(best.target)} attaches on every target (${kernels}) through BTF: typed arguments and about 2-5x less overhead than a kprobe.`;
+      message = `${sectionOf(best.target)} attaches on every target (${kernels}) through BTF: typed arguments and about 2-5x less overhead than a kprobe.`;
     } else {
-      message = `${libbpfSection(best.target)} is a ${best.reason === 'related' ? 'related, approximate' : 'stable'} alternative to ${program.section} on every target (${kernels})`
+      message = `${sectionOf(best.target)} is a ${best.reason === 'related' ? 'related, approximate' : 'stable'} alternative to ${program.section} on every target (${kernels})`
         + `${others.length ? `; also ${others.join(', ')}` : ''}.${best.caveat ? ` Note: ${best.caveat}` : ''}`;
     }
     out.push(makeDiagnostic(code, severity, program.sectionRange, message, { data }));
@@ -274,21 +277,12 @@ function notFoundAnywhere(doc: CDocumentLike, program: BpfProgram, target: Attac
 
 // ---- handler checks ----
 
-/** `const struct request *` → `struct request*`: qualifiers and spacing dropped for comparison. */
-function normaliseType(type: string): string {
-  return type
-    .replace(/\b(const|volatile|__user|__rcu|__iomem|__percpu|__force|__kernel|restrict|__restrict)\b/g, '')
-    .replace(/\s+/g, ' ')
-    .replace(/\s*\*\s*/g, '*')
-    .trim();
-}
-
 /** Two parameter types that cannot be the same argument: different struct/union/enum tags, or a
  *  pointer against a non-pointer. Integer widths and typedefs are not judged (they read the same
  *  register or slot). */
 export function typesConflict(written: string, actual: string): boolean {
-  const a = normaliseType(written);
-  const b = normaliseType(actual);
+  const a = cTypeKey(written, { dropQualifiers: true });
+  const b = cTypeKey(actual, { dropQualifiers: true });
   if (!a || !b || a === b) return false;
   if (a.includes('%') || b.includes('%')) return false;
   const tag = (t: string) => /\b(struct|union|enum)\s+(\w+)/.exec(t);

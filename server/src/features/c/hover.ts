@@ -8,13 +8,13 @@
 import type { Hover, Position } from 'vscode-languageserver';
 import { MarkupKind } from 'vscode-languageserver';
 import { assess } from '../../atlas/assess';
-import type { Assessment, AttachTarget, KernelQuery, Param, TraceField } from '../../atlas/model';
+import { cDecl, type Assessment, type AttachTarget, type KernelQuery, type Param, type TraceField } from '../../atlas/model';
 import { attachReport } from '../attachReport';
-import { sameCType } from '../cTypes';
+import { sameCType } from '../../model/cTypes';
 import type { AnalyzedDocument } from '../../syntax/documents';
 import { rangeContains, type BpfProgram, type CtxAccess, type HandlerMacro, type HandlerParam, type Range } from '../../syntax/cModel';
 import type { FeatureContext } from '../context';
-import { declOf, escapeMarkdownText, renderArgs, renderAttachPoint, renderFields } from '../render';
+import { escapeMarkdownText, renderArgs, renderAttachPoint, renderFields } from '../render';
 
 /** One target on one kernel, as the atlas judges it (atlas/assess.ts). */
 export function assessOnKernel(kernel: KernelQuery, target: AttachTarget): Assessment {

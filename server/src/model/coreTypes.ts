@@ -9,7 +9,7 @@
 import type {
   EnumFacts, EnumValueAnswer, KernelTypesQuery, MemberAnswer, MemberFacts, StructFacts, TypedefFacts, TypeStore,
   TypesCoverage,
-} from '../atlas/model';
+} from './facts';
 
 /** libbpf's bpf_core_essential_name_len(): the name up to the last `X___Y` separator (X and Y
  *  not underscores): `task_struct___old` → `task_struct`, `sk_buff___new___x` → `sk_buff___new`. */
