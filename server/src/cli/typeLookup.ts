@@ -1,5 +1,5 @@
 // `bpf-atlas lookup struct:task_struct.__state` (and `union:`, `enum:`, `typedef:`): what one type,
-// member or enumerator is on each target kernel, as CO-RE would resolve it (kernel/coreTypes.ts):
+// member or enumerator is on each target kernel, as CO-RE would resolve it (model/coreTypes.ts):
 // present with its type, offset and size where the source has a layout, absent, or unknown.
 // JSON schema: docs/cli.md.
 

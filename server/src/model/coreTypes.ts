@@ -3,8 +3,8 @@
 // "essential" name (the `___flavor` suffix of `task_struct___old` dropped); a field matches a
 // member of exactly that name, looking through anonymous struct/union members; typedefs and
 // qualifiers are skipped on the way. The rules sit here once, over the exact-name lookups of a
-// TypeStore (model.ts), so the atlas files, in-memory facts and the running kernel's BTF answer
-// alike. Nothing here reads files.
+// TypeStore (facts.ts), so the atlas files, in-memory facts and the running kernel's BTF answer
+// alike. Nothing here reads files; imports nothing of ours but the facts vocabulary.
 
 import type {
   EnumFacts, EnumValueAnswer, KernelTypesQuery, MemberAnswer, MemberFacts, StructFacts, TypedefFacts, TypeStore,

@@ -270,7 +270,7 @@ export interface KernelQuery {
 }
 
 /** Exact-name lookups over one kernel's types, with no rules: what each source (an atlas file,
- *  in-memory facts, a BTF blob) provides. kernel/coreTypes.ts adds CO-RE's rules on top. */
+ *  in-memory facts, a BTF blob) provides. model/coreTypes.ts adds CO-RE's rules on top. */
 export interface TypeStore {
   readonly coverage: TypesCoverage;
   /** Every struct and union with exactly this name (a kernel can hold several). */
@@ -302,7 +302,7 @@ export type EnumValueAnswer =
   | { status: 'no-type'; name: string }
   | { status: 'unknown'; reason: string };
 
-/** CO-RE's view of one kernel's types (implemented by kernel/coreTypes.ts TypeIndex). */
+/** CO-RE's view of one kernel's types (implemented by model/coreTypes.ts TypeIndex). */
 export interface KernelTypesQuery {
   readonly coverage: TypesCoverage;
   /** Structs and unions CO-RE would match for a local type name: the flavor suffix

@@ -1,5 +1,5 @@
 // Types read from real BTF (Debian 12's vmlinux and ext4.ko split BTF, the running kernel's
-// /sys/kernel/btf/vmlinux) and CO-RE's name rules over them (kernel/coreTypes.ts): anonymous
+// /sys/kernel/btf/vmlinux) and CO-RE's name rules over them (model/coreTypes.ts): anonymous
 // members looked through with offsets from the outer struct, `___flavor` names, embedded member
 // paths, typedef chains, enumerators; what a source without unions/typedefs/layout answers.
 
