@@ -21,7 +21,8 @@ import { AtlasFile, AtlasWriter } from '../server/src/atlas/format';
 import { KernelIndex } from '../server/src/atlas/kernelIndex';
 import type { KernelFacts, StructFacts } from '../server/src/atlas/model';
 import { parseElf } from '../server/src/kernel/elf';
-import { readBtfFile } from '../server/src/kernel/live';
+import { factsOfKernel } from '../server/src/atlas/kernelAtlas';
+import { openBtfFileKernel } from '../server/src/kernel/liveIndex';
 import { DEBIAN_KERNELS, debFileName } from './debian/kernels';
 import { debianVmlinux } from './debian/testInputs';
 
@@ -39,13 +40,18 @@ function rng(seed: number): () => number {
 
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
+/** A BTF file's facts, as `index --btf` reads them. */
+function btfKernel(file: string, id: string, release: string, arch: string | undefined): KernelFacts {
+  return factsOfKernel(openBtfFileKernel(file, { id, release, arch }).kernel, { source: 'file' });
+}
+
 /** Real BTF-only kernels available here. */
 function baseKernels(tmp: string): KernelFacts[] {
   const out: KernelFacts[] = [];
   const live = '/sys/kernel/btf/vmlinux';
   try {
     fs.accessSync(live, fs.constants.R_OK);
-    out.push(readBtfFile(live, { id: 'live', release: fs.readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim() }).facts);
+    out.push(btfKernel(live, 'live', fs.readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(), undefined));
   } catch {
     /* not readable here */
   }
@@ -56,7 +62,7 @@ function baseKernels(tmp: string): KernelFacts[] {
     const elf = parseElf(vm.bytes, vm.file);
     const file = path.join(tmp, `${k.id}.btf`);
     fs.writeFileSync(file, elf.sectionBytes(elf.section('.BTF')!));
-    out.push(readBtfFile(file, { id: k.id, release: k.release, arch: 'x86_64' }).facts);
+    out.push(btfKernel(file, k.id, k.release, 'x86_64'));
   }
   if (!out.length) throw new Error('no real BTF here: /sys/kernel/btf/vmlinux is unreadable and BPF_ATLAS_DEB_DIR has no Debian kernel packages');
   return out;

@@ -30,8 +30,9 @@ function collect(dir) {
   return out.sort();
 }
 
-// The soak layer measures a running server's response times and memory: it runs on its own,
-// one file at a time, after the others, so another layer's CPU load does not skew its bounds.
+// The soak layer starts servers of its own with 10 MB documents and thousands of edits: it runs
+// on its own, one file at a time, after the others, so that it never holds several such servers
+// in memory at once. (No test asserts timing, so other load cannot fail it.)
 const ALONE = new Set(['soak']);
 const pick = (layers) => layers.flatMap((l) => collect(path.join(root, 'out/test', l))).filter((f) => !only || f.includes(only));
 const shared = pick(wanted.filter((l) => !ALONE.has(l)));

@@ -37,7 +37,7 @@ export function activate(ctx: Ctx, reports: ReportView): void {
       const client = ctx.runningClient();
       if (!client) return;
       const result = await client.sendRequest(AtlasInUseRequest, {});
-      await reports.show('atlas in use', atlasReport(result));
+      await reports.show('bpf-atlas atlas in use', atlasReport(result));
       return result;
     }),
   );

@@ -5,7 +5,9 @@ import type * as vscode from 'vscode';
 import { Ctx } from './ctx';
 import * as atlasInUse from './atlasInUse';
 import * as buildLiveAtlas from './buildLiveAtlas';
+import * as ciConfig from './ciConfig';
 import * as commands from './commands';
+import * as hostAtlas from './hostAtlas';
 import * as kernelPicker from './kernelPicker';
 import * as lookup from './lookup';
 import * as reportView from './reportView';
@@ -16,7 +18,7 @@ let ctx: Ctx | undefined;
 export async function activate(context: vscode.ExtensionContext): Promise<Ctx> {
   ctx = new Ctx(context);
   const reports = reportView.activate(ctx);
-  for (const feature of [statusBar, kernelPicker, buildLiveAtlas, commands]) feature.activate(ctx);
+  for (const feature of [statusBar, kernelPicker, buildLiveAtlas, commands, hostAtlas, ciConfig]) feature.activate(ctx);
   lookup.activate(ctx, reports);
   atlasInUse.activate(ctx, reports);
   try {

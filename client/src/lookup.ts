@@ -1,6 +1,6 @@
 // "Look up an attach point": asks for a target (`kprobe:do_sys_open`, `tracepoint/sched/sched_switch`,
-// a bare function name), sends bpfAtlas/lookup and shows the server's Markdown report beside the
-// editor. Defaults the input to the word under the cursor.
+// a bare function name), sends bpfAtlas/lookup and shows the server's Markdown report rendered
+// beside the editor. Defaults the input to the word under the cursor.
 
 import * as vscode from 'vscode';
 import { LookupRequest } from '../../server/src/protocol';
@@ -27,7 +27,7 @@ export function activate(ctx: Ctx, reports: ReportView): void {
         void vscode.window.showWarningMessage(`bpf-atlas: ${result.error}`);
         return;
       }
-      await reports.show(`lookup ${query.replace(/[^\w.:-]+/g, '_')}`, result.markdown, vscode.ViewColumn.Beside);
+      await reports.show(`bpf-atlas lookup ${query}`, result.markdown, vscode.ViewColumn.Beside);
       return result;
     }),
   );

@@ -1,7 +1,9 @@
 // Rebuilds the Debian KernelFacts files (.cache/facts/debian-<n>.json) from Debian's kernel
 // packages with the project's own readers: vmlinuz → vmlinux, kallsyms decoded from the image,
 // the image's BTF, the vmlinux data walks, the modules' split BTF, and the DWARF inline classes
-// computed offline from the -dbg packages (scripts/debian/dwarf-inline.sh).
+// computed offline from the -dbg packages (scripts/debian/dwarf-inline.sh), and the kernel's
+// capabilities from its build configuration (the image package's /boot/config-*, the headers
+// package's .config for 7.x).
 //
 // usage (after `npx tsc -p .`):
 //   node out/scripts/debian/build.js [--debs DIR] [--inline DIR] [--out DIR] [--work DIR] [--no-modules] [ID...]
@@ -16,7 +18,9 @@ import { extractVmlinux } from '../../server/src/kernel/bzimage';
 import { findKernelImage, findModuleDir, unpackDeb } from '../../server/src/kernel/deb';
 import { parseElf } from '../../server/src/kernel/elf';
 import { InlineInfo, factsFromVmlinux, imageBtf, parseInlineTsv } from '../../server/src/kernel/imageFacts';
+import { capabilitiesFromConfig, configuredLsms, parseKernelConfig } from '../../server/src/kernel/config';
 import { decodeKallsyms } from '../../server/src/kernel/kallsymsImage';
+import type { KernelCapabilities } from '../../server/src/model/facts';
 import { findModuleFiles, modulesFacts } from '../../server/src/kernel/modules';
 import { DEBIAN_KERNELS, DebianKernel, debFileName } from './kernels';
 
@@ -76,6 +80,27 @@ function moduleFilesOf(k: DebianKernel, work: string): string[] {
   return dir ? findModuleFiles(dir) : [];
 }
 
+/** The kernel's build configuration from its package, as capabilities (kernel/config.ts). A
+ *  bundled kernel's active LSMs are CONFIG_LSM: what it boots with unless lsm= says otherwise. */
+function capabilitiesOf(k: DebianKernel, work: string): KernelCapabilities {
+  const tree = path.join(work, 'config');
+  fs.rmSync(tree, { recursive: true, force: true });
+  unpackDeb(debPath(k.configPackage, k), tree, [k.configMember]);
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else found.push(p);
+    }
+  };
+  walk(tree);
+  if (found.length !== 1) throw new Error(`${k.configPackage}: expected one ${k.configMember}, found ${found.length}`);
+  const source = `/${path.relative(tree, found[0])} of ${k.configPackage} ${k.debVersion}`;
+  const config = { options: parseKernelConfig(fs.readFileSync(found[0], 'utf8')), source, complete: true };
+  return capabilitiesFromConfig(config, configuredLsms(config, ' (the default; lsm= at boot can change it)'));
+}
+
 function readInline(k: DebianKernel): Map<string, InlineInfo> | undefined {
   const f = path.join(inlineDir, `${k.inlinePrefix}-inline.tsv.gz`);
   const self = path.join(inlineDir, `${k.inlinePrefix}-self-sites.tsv.gz`);
@@ -111,6 +136,8 @@ function build(k: DebianKernel): void {
   }
   const inline = readInline(k);
   mark('inline tsv');
+  const capabilities = capabilitiesOf(k, work);
+  mark('config');
   const pkgs = [...k.imagePackages, ...(k.modulesPackage ? [k.modulesPackage] : [])].join(' + ');
   const provenance = `Debian ${pkgs} ${k.debVersion} (${k.suite}): kallsyms decoded from the image, its .BTF, `
     + `__mcount_loc, kprobe blacklist, _ftrace_events/syscall metadata read from the vmlinux`
@@ -123,6 +150,7 @@ function build(k: DebianKernel): void {
       lts: k.lts, source: 'bundled', provenance, coverage: { modules: !!modules },
     },
   });
+  facts.meta.capabilities = capabilities;
   mark('facts');
   fs.mkdirSync(outDir, { recursive: true });
   const out = path.join(outDir, `${k.id}.json`);

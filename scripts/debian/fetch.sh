@@ -21,6 +21,7 @@ packages=(
   "debian-13 linux-image-6.12.107+deb13-amd64-unsigned 6.12.107-1"
   "debian-sid linux-binary-unsigned-7.2.13+deb14-amd64 7.2.13-1"
   "debian-sid linux-modules-7.2.13+deb14-amd64 7.2.13-1"
+  "debian-sid linux-headers-7.2.13+deb14-amd64 7.2.13-1"
 )
 declare -A dbg_release=(
   [debian-11]="5.10.0-46-amd64 5.10.262-1"

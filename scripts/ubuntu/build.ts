@@ -25,12 +25,15 @@
 //     struct/union members already flattened into the parent, as CO-RE field access sees them; no
 //     offsets, no unions, no typedefs), and the BPF UAPI enums (bpf_func_id, bpf_prog_type,
 //     bpf_attach_type, bpf_map_type, bpf_link_type) from bpf-enums.json; coverage.types says so.
+//   capabilities: the options kernels.json selects from each image's .config (KPROBES, BPF_EVENTS,
+//     FTRACE_SYSCALLS, DEBUG_INFO_BTF, BPF_LSM, LSM); FPROBE is not among them, so unknown.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import zlib from 'node:zlib';
 import { markName, parseCProto } from '../../server/src/atlas/cproto';
+import { capabilitiesFromConfig, configuredLsms } from '../../server/src/kernel/config';
 import { normalizeCType } from '../../server/src/model/cTypes';
 import type {
   EnumFacts, FunctionFacts, KernelFacts, KernelMeta, LsmHookFacts, MemberFacts, Param, StructFacts, SyscallFacts,
@@ -211,6 +214,15 @@ function traceFields(members: [string, string][], fmt: string | undefined): Trac
   return out;
 }
 
+/** A DepSurf image's capabilities from the options kernels.json selects (`null` = not set, a
+ *  missing key = not recorded, so unknown); its active LSMs are CONFIG_LSM's default order. */
+export function dsCapabilities(k: Pick<DsKernel, 'config' | 'ubuntu' | 'release' | 'flavor'>): KernelMeta['capabilities'] {
+  const options = new Map<string, string | null>();
+  for (const [name, value] of Object.entries(k.config)) options.set(name, value === null ? null : String(value));
+  const config = { options, source: `DepSurf kernels.json (Ubuntu ${k.ubuntu} ${k.release}-${k.flavor} .config)`, complete: false };
+  return capabilitiesFromConfig(config, configuredLsms(config, ' (the default; lsm= at boot can change it)'));
+}
+
 async function main(): Promise<void> {
   const { depsurf, out, learnSizes: sizesFrom, offsets } = args(process.argv.slice(2));
   if (sizesFrom) return learnSizes(sizesFrom);
@@ -238,6 +250,7 @@ async function main(): Promise<void> {
       provenance: `DepSurf data set (Zhong et al., EuroSys '25): Ubuntu ${k.ubuntu} linux-image ${flavorRelease} ${k.arch} debug vmlinux (no modules)${k.gcc ? `, GCC ${k.gcc}` : ''}; struct member lists and BPF UAPI enums from its pahole BTF`,
       coverage: { inline: 'dwarf', ftrace: false, blacklist: false, modules: false, btf, exactFieldOffsets: false, types: DEPSURF_TYPES },
       counts: { functions: 0, tracepoints: 0, syscalls: 0, lsmHooks: 0 },
+      capabilities: dsCapabilities(k),
     };
     facts.set(k.id, { meta, functions: [], tracepoints: [], syscalls: [], lsmHooks: [] });
   }

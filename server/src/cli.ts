@@ -3,18 +3,13 @@
 // arguments, prints usage and returns 2 on bad ones, and never lets a stack trace reach the user
 // for a user error. Bin entry of the esbuild bundle (dist/cli.js; the bundler adds the #! line).
 
+import fs from 'node:fs';
+import path from 'node:path';
+import { dataDir } from './dataDir';
 import { escapeUnsafeText } from './atlas/safeText';
-import * as check from './cli/check';
-import * as index from './cli/index';
-import * as kernels from './cli/kernels';
-import * as lookup from './cli/lookup';
-import * as lsp from './cli/lsp';
-import * as merge from './cli/merge';
+import type { CliIo } from './cli/io';
 
-export interface CliIo {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-}
+export type { CliIo };
 
 interface Verb {
   summary: string;
@@ -22,13 +17,13 @@ interface Verb {
 }
 
 const VERBS: Record<string, Verb> = {
-  kernels: { summary: 'list every known kernel (bundled, live, atlas files)', run: kernels.run },
-  lookup: { summary: 'what an attach point is on each target kernel, with its hazards', run: lookup.run },
-  check: { summary: 'report attach hazards of BPF programs (files or folders) for CI', run: (a, io) => check.run(a, io) },
-  index: { summary: 'build an atlas file of a kernel (running, BTF files or folders, vmlinux, .deb)', run: index.run },
-  merge: { summary: 'join atlas files built on many hosts into one', run: merge.run },
+  kernels: { summary: 'list every known kernel (bundled, live, atlas files)', run: async (a, io) => (await import('./cli/kernels')).run(a, io) },
+  lookup: { summary: 'what an attach point is on each target kernel, with its hazards', run: async (a, io) => (await import('./cli/lookup')).run(a, io) },
+  check: { summary: 'report attach hazards of BPF programs (files or folders) for CI', run: async (a, io) => (await import('./cli/check')).run(a, io) },
+  index: { summary: 'build an atlas file of a kernel (running, BTF files or folders, vmlinux, .deb)', run: async (a, io) => (await import('./cli/index')).run(a, io) },
+  merge: { summary: 'join atlas files built on many hosts into one', run: async (a, io) => (await import('./cli/merge')).run(a, io) },
   // The server speaks JSON-RPC over the real process streams, whatever io the caller passed.
-  lsp: { summary: 'run the language server (--stdio)', run: (a) => lsp.run(a, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }) },
+  lsp: { summary: 'run the language server (--stdio)', run: async (a) => (await import('./cli/lsp')).run(a, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }) },
 };
 
 function usage(): string {
@@ -77,10 +72,6 @@ export async function main(argv: string[], rawIo: CliIo): Promise<number> {
 
 function version(): string {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { dataDir } = require('./dataDir') as typeof import('./dataDir');
-    const path = require('node:path') as typeof import('node:path');
-    const fs = require('node:fs') as typeof import('node:fs');
     return (JSON.parse(fs.readFileSync(path.join(dataDir(), '..', 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return 'unknown';

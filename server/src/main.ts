@@ -5,7 +5,8 @@
 import { serve } from './serve';
 
 void serve({ argv: process.argv.slice(2) }).then(
-  () => undefined,
+  // A connection closed for broken framing ends the process: there is no client left to serve.
+  (broken) => { if (broken) process.exit(1); },
   (e: unknown) => {
     process.stderr.write(`bpf-atlas language server failed to start: ${e instanceof Error ? e.stack : String(e)}\n`);
     process.exit(1);

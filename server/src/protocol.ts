@@ -3,7 +3,9 @@
 // bundles it too), so it holds types and method names only; no server or vscode code.
 
 import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
-import type { Assessment, AttachKind, KernelMeta, KernelSourceKind } from './atlas/model';
+import type { KernelMeta, KernelSourceKind } from './model/facts';
+import type { Assessment } from './model/hazards';
+import type { AttachKind } from './model/programKinds';
 
 /** A kernel as the picker and status bar show it (KernelMeta without the bulky parts). */
 export interface KernelSummary {

@@ -3,7 +3,9 @@
 // stray exceptions, builds the services and wires them with startServer. Shared by dist/server.js
 // (main.ts) and `bpf-atlas lsp` (cli/lsp.ts).
 
-import { type Connection, createConnection, ProposedFeatures } from 'vscode-languageserver/node';
+import {
+  type Connection, createConnection, ProposedFeatures, StreamMessageReader, StreamMessageWriter,
+} from 'vscode-languageserver/node';
 import { startServer } from './server';
 import { createServices, type ServicesOptions } from './services';
 
@@ -35,13 +37,18 @@ function toleratePermissionErrorsInParentWatch(): void {
   }) as typeof process.kill;
 }
 
-/** Resolves when the connection is closed by the client (the server process should then end). */
-export async function serve(options: ServeOptions): Promise<void> {
+/** Resolves when the connection is closed: by the client (exit), or because the client broke the
+ *  message framing (then with the reason, already written to stderr: nothing can be said over a
+ *  stream whose message boundaries are lost, and a silent server would wait forever). */
+export async function serve(options: ServeOptions): Promise<string | void> {
   toleratePermissionErrorsInParentWatch();
   const stdio = options.argv.includes('--stdio');
   let connection: Connection;
+  let brokenFraming: (reason: string) => void = () => undefined;
   if (stdio) {
-    connection = createConnection(ProposedFeatures.all, options.stdin ?? process.stdin, options.stdout ?? process.stdout);
+    const reader = new StreamMessageReader(options.stdin ?? process.stdin);
+    reader.onError((e) => brokenFraming(e.message));
+    connection = createConnection(ProposedFeatures.all, reader, new StreamMessageWriter(options.stdout ?? process.stdout));
   } else {
     // vscode-languageserver reads --node-ipc / --socket / --pipe from process.argv.
     for (const flag of options.argv) if (!process.argv.includes(flag)) process.argv.push(flag);
@@ -56,9 +63,17 @@ export async function serve(options: ServeOptions): Promise<void> {
   process.on('uncaughtException', (e) => connection.console.error(`uncaught exception: ${errorText(e)}`));
   process.on('unhandledRejection', (e) => connection.console.error(`unhandled rejection: ${errorText(e)}`));
 
-  const closed = new Promise<void>((resolve) => connection.onExit(() => resolve()));
+  const closed = new Promise<string | void>((resolve) => {
+    connection.onExit(() => resolve());
+    brokenFraming = (reason) => {
+      const why = `the client broke the message framing (${reason}): closing the connection`;
+      process.stderr.write(`bpf-atlas language server: ${why}\n`);
+      connection.dispose();
+      resolve(why);
+    };
+  });
   const services = await createServices(options);
   startServer(connection, services);
   connection.listen();
-  await closed;
+  return closed;
 }

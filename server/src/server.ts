@@ -31,9 +31,10 @@ import {
   type TextDocumentContentChangeEvent,
   TextDocumentSyncKind,
 } from 'vscode-languageserver';
+import type { AnalysisCache } from './analysis/cache';
 import type { AtlasQuery } from './atlas/model';
-import type { FeatureContext } from './features/context';
-import { DEFAULT_WORK_BUDGET } from './features/workBudget';
+import type { FeatureContext } from './features/shared/context';
+import { DEFAULT_WORK_BUDGET } from './features/shared/workBudget';
 import type { Knowledge } from './knowledge/types';
 import {
   AtlasInUseRequest,
@@ -75,6 +76,8 @@ export interface LanguageFeatures<D> {
 /** The atlas and targets for the current settings. */
 export interface AtlasState {
   atlas: AtlasQuery;
+  /** The analysis cache that lives as long as this atlas. */
+  cache: AnalysisCache;
   targets: readonly string[];
   /** Target specs from the settings that could not be resolved, with the reason. */
   unresolved: { spec: string; reason: string }[];
@@ -142,6 +145,11 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
   let state: AtlasState | undefined;
   let busy: string | undefined;
 
+  // LSP: a request before `initialize` is answered at once with ServerNotInitialized.
+  let initialized = false;
+  const requireInitialized = (name: string) => {
+    if (!initialized) throw new ResponseError(ErrorCodes.ServerNotInitialized, `${name}: the server is not initialized (send initialize first)`);
+  };
   // Requests wait until the first settings pull has built the atlas.
   let resolveReady!: () => void;
   let isReady = false;
@@ -156,6 +164,7 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
     if (!current) throw new Error('no atlas is loaded (see the messages above)');
     return {
       atlas: current.atlas,
+      cache: current.cache,
       targets: current.targets,
       settings,
       knowledge: services.knowledge,
@@ -308,7 +317,8 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
   // ---- lifecycle ----
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
-    const caps = params.capabilities;
+    initialized = true;
+    const caps = params.capabilities ?? {};
     canPullConfiguration = !!caps.workspace?.configuration;
     canRegisterConfigurationChange = !!caps.workspace?.didChangeConfiguration?.dynamicRegistration;
     const init = (params.initializationOptions ?? {}) as InitializationOptions;
@@ -398,6 +408,7 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
     empty: R,
     run: (doc: D, params: P, ctx: FeatureContext) => R | null | undefined,
   ) => async (params: P, token: CancellationToken): Promise<R> => {
+    requireInitialized(name);
     const uri = (params as { textDocument?: { uri?: unknown } } | null)?.textDocument?.uri;
     if (typeof uri !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, `${name}: params.textDocument.uri is missing`);
     await ready;
@@ -429,6 +440,7 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
   /** Guards a custom request the same way. */
   const guarded = <P, R>(name: string, empty: () => R, run: (params: P, token: CancellationToken) => R | Promise<R>) =>
     async (params: P, token: CancellationToken): Promise<R> => {
+      requireInitialized(name);
       await ready;
       try {
         return await run(params, token);

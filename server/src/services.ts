@@ -5,21 +5,20 @@
 // `bpf-atlas lsp`; nothing here touches the Connection.
 
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { AnalysisCache } from './analysis/cache';
 import { Atlas } from './atlas/atlas';
-import { writeAtlasFile } from './atlas/format';
-import type { IndexedKernel } from './atlas/atlas';
-import type { AttachTarget, KernelFacts } from './atlas/model';
+import { liveCacheDir, liveKernelKey, userCacheDir } from './atlas/liveCache';
+import type { AttachTarget } from './atlas/model';
 import { parseTarget } from './model/targets';
 import { dataDir as defaultDataDir } from './dataDir';
-import { attachReport } from './features/attachReport';
+import { attachReport } from './analysis/report';
 import { codeActions } from './features/codeActions';
 import { completion } from './features/completion';
-import type { FeatureContext } from './features/context';
+import type { FeatureContext } from './features/shared/context';
 import { diagnostics } from './features/diagnostics';
 import { hover } from './features/hover';
-import { renderAttachPoint } from './features/render';
+import { renderAttachPoint } from './features/shared/render';
 import { loadKnowledge } from './knowledge/load';
 import type { Knowledge } from './knowledge/types';
 import { type BuildLiveAtlasResult, type IndexProgressParams, type LookupResult, summarizeKernel } from './protocol';
@@ -43,11 +42,6 @@ function looksLikePath(spec: string): boolean {
   return /[/\\]/.test(spec) || spec.startsWith('.') || spec.startsWith('~') || spec.endsWith('.atlas');
 }
 
-function userCacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(base, 'bpf-atlas');
-}
-
 /** Parses what a user types into the lookup box: `kprobe:vfs_read`, `kprobe/vfs_read`, `rt:sched_switch`,
  *  `tracepoint:sched:sched_switch`, `tp/sched/sched_switch`, `sched/sched_switch`, `vfs_read`
  *  (model/targets.ts, leniently). Undefined when it is not an attach point. */
@@ -58,20 +52,6 @@ export function parseLookupQuery(query: string): AttachTarget | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** All facts of a loaded kernel, back as plain data (to write it as an atlas file). */
-function factsOf(index: IndexedKernel): KernelFacts {
-  const names = [...new Set(index.functionNames())];
-  return {
-    meta: index.meta,
-    functions: names.flatMap((n) => index.fnAll(n)),
-    tracepoints: [...index.tracepoints()],
-    syscalls: [...index.syscalls()],
-    lsmHooks: [...index.lsmHooks()],
-    extraSymbols: [...index.extraSymbols()],
-    kfuncs: [...index.kfuncs()],
-  };
 }
 
 export async function createServices(options: ServicesOptions = {}): Promise<ServerServices<AnalyzedDocument>> {
@@ -90,6 +70,8 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
   const documents = new DocumentStore({ parser: await loadCParser(), resolveSection });
 
   let atlas: Atlas | undefined;
+  /** The analysis cache of `atlas`: a new atlas starts with a new cache. */
+  let cache = new AnalysisCache();
   let atlasKey = '';
   let fileErrors: { spec: string; reason: string }[] = [];
 
@@ -102,7 +84,8 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     const files = settings.atlasFiles;
     const key = JSON.stringify([settings.useLiveKernel, files, trusted]);
     if (atlas && key === atlasKey) return atlas;
-    atlas = new Atlas({ dataDir: dir, live: settings.useLiveKernel, sysRoot: options.sysRoot });
+    atlas = new Atlas({ dataDir: dir, live: settings.useLiveKernel, sysRoot: options.sysRoot, liveCacheDir: options.cacheDir ?? liveCacheDir(), prefetchLiveSymbols: true });
+    cache = new AnalysisCache();
     atlasKey = key;
     fileErrors = [];
     for (const file of files) {
@@ -172,7 +155,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     // request, instead of synchronously inside it.
     await current.preload(targets.filter((t) => t !== 'live'));
     const error = current.list().length ? undefined : `no kernel atlas found in ${path.join(dir, 'atlas')}`;
-    return { atlas: current, targets, unresolved, error };
+    return { atlas: current, cache, targets, unresolved, error };
   };
 
   const warmUp = (settings: Settings, trusted: boolean): void => {
@@ -212,7 +195,8 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
 
   const buildLiveAtlas = async (report: (p: IndexProgressParams) => void): Promise<BuildLiveAtlasResult> => {
     const started = Date.now();
-    const live = new Atlas({ dataDir: dir, bundled: false, live: true, sysRoot: options.sysRoot });
+    // The same cached live atlas the CLI reads and writes (atlas/liveCache.ts).
+    const live = new Atlas({ dataDir: dir, live: true, sysRoot: options.sysRoot, liveCacheDir: options.cacheDir ?? userCacheDir() });
     if (!live.hasLive()) {
       return { ok: false, ms: 0, error: 'the running kernel is not readable here (/sys/kernel/btf/vmlinux is missing or not readable)' };
     }
@@ -220,15 +204,11 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     const index = await live.loadLive();
     if (!index) return { ok: false, ms: Date.now() - started, error: 'the running kernel is not offered' };
     report({ message: 'writing the atlas file', percent: 80 });
-    const cacheDir = options.cacheDir ?? userCacheDir();
-    let file: string | undefined;
-    try {
-      fs.mkdirSync(cacheDir, { recursive: true });
-      file = path.join(cacheDir, `live-${index.meta.release}.atlas`);
-      writeAtlasFile(file, [factsOf(index)]);
-    } catch (e) {
-      file = undefined;
-      report({ message: `could not write the atlas file: ${(e as Error).message}`, percent: 90 });
+    let file = live.saveLiveCache();
+    if (!file) {
+      const cached = live.liveCachePath();
+      if (cached && fs.existsSync(cached)) file = cached;
+      else report({ message: `could not write the atlas file to ${options.cacheDir ?? userCacheDir()}`, percent: 90 });
     }
     // Later configurations read the running kernel afresh, so a module loaded since shows up.
     atlasKey = '';
@@ -236,15 +216,10 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     return { ok: true, kernel: summarizeKernel(index.meta), file, ms: Date.now() - started };
   };
 
-  /** What the running kernel's module set looks like: each module with BTF has an entry in
-   *  /sys/kernel/btf, so one directory listing tells a module load or unload. */
-  const liveSignature = (): string => {
-    try {
-      return fs.readdirSync(path.join(options.sysRoot ?? '/', 'sys/kernel/btf')).sort().join(',');
-    } catch {
-      return '';
-    }
-  };
+  /** The running kernel as this user sees it: the key of its cached atlas (atlas/liveCache.ts:
+   *  release, BTF, loaded modules, readable sources), so a module load or unload, or tracefs
+   *  becoming readable, makes the server read it afresh. */
+  const liveSignature = (): string => liveKernelKey(options.sysRoot ?? '/', dir).hash;
   let seenSignature: string | undefined;
   const liveKernelChanged = (): boolean => {
     const now = liveSignature();

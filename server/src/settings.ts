@@ -3,7 +3,7 @@
 // by test/unit/settings/drift.test.ts. Validation never throws: a wrong type or value is reported
 // as a problem (the server shows each problem once) and replaced by the default.
 
-import { HAZARD_DOCS, type HazardName } from './atlas/model';
+import { HAZARD_DOCS, type HazardName } from './model/hazards';
 
 export type SeverityOverride = 'error' | 'warning' | 'information' | 'hint' | 'off';
 

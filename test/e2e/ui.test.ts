@@ -2,7 +2,8 @@
 // driven by playwright-core), done the way a new user would: install dist/bpf-atlas.vsix, open a
 // folder with a libbpf program, type a section and pick `sched_switch` from the suggestion list,
 // hover the tracepoint, pick Debian 12 as a target kernel with the kernel picker, read the error
-// count in the status bar and the entry in the Problems panel, and apply the quick fix. Every wait
+// count in the status bar and the entry in the Problems panel, apply the quick fix, look up the
+// tracepoint (a rendered report) and open the walkthrough. Every wait
 // is for something on the page; screenshots go to test/e2e/artifacts/. One workbench session for
 // all steps (starting the workbench dominates the cost).
 
@@ -23,6 +24,16 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
 }
 
+/** Runs a command from the command palette (F1), as a user does. */
+async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: STEP_MS });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title.replace(/^.*: /, '') }).first().waitFor({ timeout: STEP_MS });
+  await page.keyboard.press('Enter');
+}
+
 /** Waits (on animation frames, in the page) until the error count of the status bar's problems
  *  item (`status.problems`) passes `ok`, an expression over `n`. */
 async function waitForErrorCount(page: Page, ok: string): Promise<number> {
@@ -40,7 +51,7 @@ async function waitForErrorCount(page: Page, ok: string): Promise<number> {
   return Number(await handle.jsonValue());
 }
 
-test('the packaged extension in the real VS Code workbench: complete, hover, pick kernels, Problems, quick fix', async () => {
+test('the packaged extension in the real VS Code workbench: complete, hover, pick kernels, Problems, quick fix, lookup, walkthrough', async () => {
   const missing = missingEditors();
   assert.equal(missing, undefined, missing);
   assert.ok(fs.existsSync(VSIX), `${VSIX} missing: run npm run package`);
@@ -125,12 +136,8 @@ test('the packaged extension in the real VS Code workbench: complete, hover, pic
 
     // Pick Debian 12 (which has DWARF inline data) as a target kernel with the picker.
     await page.keyboard.press('Escape');
-    await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ timeout: STEP_MS });
-    await input.fill('>bpf-atlas: Pick Target Kernels');
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Pick Target Kernels' }).first().waitFor({ timeout: STEP_MS });
-    await page.keyboard.press('Enter');
+    await runCommand(page, 'bpf-atlas: Pick Target Kernels');
     const debian12 = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'debian-12' }).first();
     await debian12.waitFor({ timeout: STEP_MS });
     const kernelsShown = await page.$$eval('.quick-input-widget .monaco-list-row', (els) => els.map((e) => e.textContent?.trim() ?? ''));
@@ -174,6 +181,31 @@ test('the packaged extension in the real VS Code workbench: complete, hover, pic
     await waitForErrorCount(page, `n < ${errors}`);
     await shot(page, 'quickfix-applied');
     mark('quickFix');
+
+    // Look up the tracepoint from the command palette: the report opens beside the editor,
+    // rendered by VS Code's Markdown preview (a table per kernel), not as Markdown source.
+    await runCommand(page, 'bpf-atlas: Look Up an Attach Point');
+    await input.fill('tracepoint:sched:sched_switch');
+    await page.keyboard.press('Enter');
+    const rendered = page.frameLocator('iframe.webview').first().frameLocator('iframe#active-frame');
+    await rendered.locator('table').first().waitFor({ timeout: 60_000 });
+    const body = await rendered.locator('body').innerText();
+    console.log(`rendered lookup: ${JSON.stringify(body.slice(0, 300))}`);
+    assert.match(body, /sched_switch/);
+    assert.ok(await rendered.locator('strong, th').count() > 0, 'bold text and table headers are rendered');
+    assert.doesNotMatch(body, /\*\*|^\s*\|.*\|\s*$/m, 'no Markdown markup shows');
+    await shot(page, 'lookup');
+    mark('lookup');
+
+    // The walkthrough, as a new user finds it (Welcome: Open Walkthrough...).
+    await runCommand(page, 'Welcome: Open Walkthrough...');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Get Started with bpf-atlas' }).first().click();
+    const walkthrough = page.locator('.gettingStartedContainer');
+    for (const step of ['Pick your target kernels', 'Build an atlas of a production host', 'Run bpf-atlas check in CI']) {
+      await walkthrough.locator('.getting-started-step', { hasText: step }).first().waitFor({ timeout: STEP_MS });
+    }
+    await shot(page, 'walkthrough');
+    mark('walkthrough');
     console.log(`timings ms ${JSON.stringify(timings)}`);
     passed = true;
   } catch (e) {

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { attachReport } from '../../server/src/features/attachReport';
+import { attachReport } from '../../server/src/analysis/report';
 import { cTypeKey as canonicalCType, sameCType } from '../../server/src/model/cTypes';
 import { featureContext } from './fixture';
 

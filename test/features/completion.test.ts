@@ -56,7 +56,8 @@ describe('completion in SEC("…")', () => {
     // prev_state joined the arguments in 5.18: debian-12 (6.1) has it, ubuntu-22.04 (5.15) not.
     assert.match(String(sw.detail), /differs on debian-12/);
     assert.match(doc(sw), /unsigned int prev_state/);
-    assert.equal(sw.labelDetails?.description, 'all 2 targets');
+    // The same verdict as the diagnostics: attaches on both, and the arguments differ.
+    assert.equal(sw.labelDetails?.description, 'all 2 targets · ⚠ args-changed');
     assert.deepEqual(edit(sw).range, { start: at(3, 12), end: at(3, 18) });
     assert.equal(edit(sw).newText, 'sched_switch');
   });

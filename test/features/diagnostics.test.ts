@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
-import type { FeatureContext } from '../../server/src/features/context';
+import type { FeatureContext } from '../../server/src/features/shared/context';
 import { diagnostics } from '../../server/src/features/diagnostics';
 import { DEFAULT_SETTINGS, type Settings } from '../../server/src/settings';
 import type { AnalyzedDocument } from '../../server/src/syntax/documents';

@@ -4,8 +4,9 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { AnalysisCache } from '../../server/src/analysis/cache';
 import { Atlas } from '../../server/src/atlas/atlas';
-import type { FeatureContext } from '../../server/src/features/context';
+import type { FeatureContext } from '../../server/src/features/shared/context';
 import { loadKnowledge } from '../../server/src/knowledge/load';
 import type { Knowledge } from '../../server/src/knowledge/types';
 import { DEFAULT_SETTINGS } from '../../server/src/settings';
@@ -78,6 +79,7 @@ export async function openFixture(f: Fixture): Promise<AnalyzedDocument> {
 }
 
 let knowledge: Knowledge | undefined;
+let cache: AnalysisCache | undefined;
 let atlas: Atlas | undefined;
 
 /** The repository's data/ folder (tests never read the shared folders outside the repo). */
@@ -94,5 +96,6 @@ export function bundledKnowledge(): Knowledge {
 /** A FeatureContext over the bundled atlases and knowledge, for the given target kernel ids. */
 export function featureContext(targets: readonly string[]): FeatureContext {
   atlas ??= new Atlas({ dataDir: repoDataDir(), live: false });
-  return { atlas, targets, settings: DEFAULT_SETTINGS, knowledge: bundledKnowledge() };
+  cache ??= new AnalysisCache();
+  return { atlas, cache, targets, settings: DEFAULT_SETTINGS, knowledge: bundledKnowledge() };
 }

@@ -2,7 +2,7 @@
 // truncation of the real-style fixture programs, random edits (including out-of-range ranges a
 // confused client may send), binary content, invalid UTF-8, deep nesting and a large file. For each
 // input the store must analyse the document and every feature must answer (possibly empty) without
-// throwing, within a bounded time. Seeded and reproducible: failures print the seed.
+// throwing. Seeded and reproducible: failures print the seed. No clock (npm run bench measures speed).
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { codeActions } from '../../server/src/features/codeActions';
 import { completion } from '../../server/src/features/completion';
-import type { FeatureContext } from '../../server/src/features/context';
+import type { FeatureContext } from '../../server/src/features/shared/context';
 import { diagnostics } from '../../server/src/features/diagnostics';
 import { hover } from '../../server/src/features/hover';
 import type { AnalyzedDocument } from '../../server/src/syntax/documents';
@@ -21,7 +21,6 @@ const TARGETS = ['debian-12', 'ubuntu-22.04'];
 let counter = 0;
 
 function exercise(doc: AnalyzedDocument, ctx: FeatureContext, rng: Rng, label: string): void {
-  const t = Date.now();
   try {
     const lines = doc.text.split('\n');
     const line = rng.int(lines.length);
@@ -33,9 +32,6 @@ function exercise(doc: AnalyzedDocument, ctx: FeatureContext, rng: Rng, label: s
   } catch (e) {
     throw new Error(`[seed ${FUZZ_SEED}] ${label}: ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}\n${(e as Error)?.stack?.split('\n').slice(1, 4).join('\n')}`);
   }
-  // A hang detector, not a speed test (speed is measured by npm run bench).
-  const ms = Date.now() - t;
-  assert.ok(ms < 30000, `[seed ${FUZZ_SEED}] ${label}: features took ${ms} ms`);
 }
 
 /** Loads the target kernels once up front, so cold loading is not charged to one fuzz input. */

@@ -1,8 +1,8 @@
 // Fuzz suite over every kernel reader and our own atlas files (issue 7): real inputs (the running
 // kernel's BTF and kallsyms, a system ELF binary, captured tracefs formats, the bundled atlas) are
 // mutated with a seeded generator. A reader must either parse or reject with its own error type
-// (KernelDataError / AtlasFileError, which name the file); any other exception, or an input that
-// takes more than a second, is a failure that prints the seed and the mutation.
+// (KernelDataError / AtlasFileError, which name the file); any other exception is a failure that
+// prints the seed and the mutation. No clock: how long hostile input takes is `npm run bench`'s.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -23,8 +23,7 @@ const root = path.resolve(__dirname, '../../..');
 const tried: Record<string, number> = {};
 
 /** Runs one reader call; returns 'ok' or 'rejected', throws a descriptive error otherwise. */
-function expectCleanOutcome(target: string, what: string, call: () => void, accept: (e: unknown) => boolean = isKernelDataError, boundMs = 1500): 'ok' | 'rejected' {
-  const t = Date.now();
+function expectCleanOutcome(target: string, what: string, call: () => void, accept: (e: unknown) => boolean = isKernelDataError): 'ok' | 'rejected' {
   try {
     call();
     return 'ok';
@@ -35,9 +34,6 @@ function expectCleanOutcome(target: string, what: string, call: () => void, acce
       return 'rejected';
     }
     throw new Error(`${target} [seed ${FUZZ_SEED}, ${what}]: unexpected ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
-  } finally {
-    const ms = Date.now() - t;
-    assert.ok(ms < boundMs, `${target} [seed ${FUZZ_SEED}, ${what}]: took ${ms} ms`);
   }
 }
 
@@ -50,7 +46,7 @@ function readIfPresent(file: string): Uint8Array | undefined {
 }
 
 describe('fuzz: kernel readers', () => {
-  it('BTF: mutated live BTF parses or is rejected, and rendering stays bounded', (t) => {
+  it('BTF: mutated live BTF parses or is rejected, and its functions and structs still render', (t) => {
     const live = readIfPresent('/sys/kernel/btf/vmlinux');
     if (!live) return t.skip('no /sys/kernel/btf/vmlinux on this machine');
     const rng = new Rng(FUZZ_SEED);
@@ -161,7 +157,7 @@ describe('fuzz: kernel readers', () => {
           const kernels = atlas.kernels();
           const k = kernels[rng.int(Math.max(1, kernels.length))];
           if (k) atlas.loadFacts(k.id);
-        }, isAtlasError, 10000); // a mutation that still loads decodes a whole kernel
+        }, isAtlasError);
         if (outcome === 'rejected') refused++;
         fs.rmSync(file);
       });

@@ -149,7 +149,9 @@ describe('hostile atlas files', () => {
       ['a backtick in an id', (h) => { h.kernels[0].meta.id = 'a`b'; }],
     ];
     for (const [what, edit] of cases) {
-      assert.match(refusal(write(`escape-${what.replace(/\W+/g, '-')}.atlas`, rewriteHeader(good, edit))), /corrupt atlas header \(kernels\[0\]\.meta\.\w+ (holds control characters|is "a`b": a kernel id)/, what);
+      const message = refusal(write(`escape-${what.replace(/\W+/g, '-')}.atlas`, rewriteHeader(good, edit)));
+      assert.match(message, /corrupt atlas header \(kernels\[0\]\.meta\.\w+ (holds control characters|is "a`b": a kernel id)/, what);
+      assert.ok(!/[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/.test(message), `the message quotes the value escaped: ${message}`);
     }
     // Names are in the string table, decoded lazily: what a terminal or markdown would act on
     // is replaced by U+FFFD where they enter, so every sink gets safe text.

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { run as indexRun } from '../../server/src/cli/index';
-import { findKernelImage, KERNEL_MEMBERS, unpackDeb } from '../../server/src/kernel/deb';
+import { findKernelImage, KERNEL_MEMBERS, MAX_DATA_TAR_BYTES, MAX_MEMBERS, unpackDeb } from '../../server/src/kernel/deb';
 import { isKernelDataError } from '../../server/src/kernel/errors';
 import { type TarMember, writeDeb } from '../craftDeb';
 
@@ -127,6 +127,19 @@ describe('hostile .deb packages', () => {
     const twice = s.deb('twice', [...dirs, image, { ...image, body: 'the second one wins in GNU tar' }]);
     assert.match(refusal(twice, s.dest), /member \.\/boot\/vmlinuz-6\.1\.0-crafted appears twice: refusing the package/);
     assert.deepEqual(listing(s.world), ['a/', 'a/b/']);
+  });
+
+  it('a package that unpacks past the size or member limit is stopped (limits lowered for the test)', () => {
+    const s = sandbox();
+    // 2 MiB of zeros, 2 kB gzipped: the data archive is stopped at 1 MiB, not written whole.
+    const big = s.deb('big', [...dirs, { path: './boot/vmlinuz-6.1.0-crafted', body: Buffer.alloc(2 << 20) }]);
+    assert.ok(fs.statSync(big).size < 64 << 10);
+    assert.throws(() => unpackDeb(big, s.dest, KERNEL_MEMBERS, { maxDataTarBytes: 1 << 20 }), /the package's data archive unpacks to more than 1048576 bytes .*: refusing it/);
+    const many = s.deb('many', [...dirs, ...Array.from({ length: 20 }, (_, i) => ({ path: `./usr/share/doc/f${i}`, body: 'x' }))]);
+    assert.throws(() => unpackDeb(many, s.dest, KERNEL_MEMBERS, { maxMembers: 10 }), /more than 10 members .*: refusing the package/);
+    assert.deepEqual(listing(s.world), ['a/', 'a/b/']);
+    // The real limits are far above real packages.
+    assert.ok(MAX_DATA_TAR_BYTES >= 4 * 411e6 && MAX_MEMBERS >= 20 * 5000);
   });
 
   it('links across packages: each package gets a fresh folder; a used one is refused', () => {

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { Hover, MarkupContent } from 'vscode-languageserver-protocol';
+import { HANG_GUARD_MS } from '../hangGuard';
 import { positionAfter, ROOT, TestClient } from './client';
 
 const CLI = path.join(ROOT, 'dist/cli.js');
@@ -24,7 +25,7 @@ test('bpf-atlas lsp --stdio serves hover on a real program and exits cleanly', a
 
 test('bpf-atlas lsp without a transport or with an unknown option prints usage and exits 2', () => {
   for (const args of [[], ['--bogus'], ['--stdio', '--node-ipc']]) {
-    const r = spawnSync(process.execPath, [CLI, 'lsp', ...args], { encoding: 'utf8', timeout: 10_000 });
+    const r = spawnSync(process.execPath, [CLI, 'lsp', ...args], { encoding: 'utf8', timeout: HANG_GUARD_MS });
     assert.equal(r.status, 2, `args ${JSON.stringify(args)}`);
     assert.match(r.stderr, /usage: bpf-atlas lsp --stdio/);
     assert.equal(r.stdout, '', 'nothing on stdout (it is the protocol stream)');

@@ -20,6 +20,7 @@ import type {
   ShowMessageParams,
   TextDocumentContentChangeEvent,
 } from 'vscode-languageserver-protocol';
+import { HANG_GUARD_MS } from '../hangGuard';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export const SERVER = path.join(ROOT, 'dist/server.js');
@@ -103,7 +104,7 @@ export class TestClient {
   }
 
   /** Resolves with the first publish for `uri` (already received or future) that `pick` accepts. */
-  waitForDiagnostics(uri: string, pick: (p: PublishDiagnosticsParams) => boolean = () => true, ms = 20_000): Promise<PublishDiagnosticsParams> {
+  waitForDiagnostics(uri: string, pick: (p: PublishDiagnosticsParams) => boolean = () => true, ms = HANG_GUARD_MS): Promise<PublishDiagnosticsParams> {
     const seen = (this.diagnostics.get(uri) ?? []).find(pick);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {

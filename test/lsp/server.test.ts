@@ -18,6 +18,7 @@ import type {
   MarkupContent,
   TextEdit,
 } from 'vscode-languageserver-protocol';
+import { HANG_GUARD_MS } from '../hangGuard';
 import { positionAfter, TestClient } from './client';
 
 const DEBIAN_12 = { targetKernels: ['debian-12'], useLiveKernel: false };
@@ -316,7 +317,7 @@ describe('settings over the protocol', () => {
       assert.equal(inUse.unresolved.length, 1);
       assert.match(inUse.unresolved[0].reason, /unknown kernel "no-such-kernel"/);
       // Shown to the user, not only logged: a typo in a kernel id should not go unnoticed.
-      const deadline = Date.now() + 5000;
+      const deadline = Date.now() + HANG_GUARD_MS;
       while (!client.messages.some((m) => m.message.includes('no-such-kernel')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       assert.deepEqual(client.messages.filter((m) => m.message.includes('no-such-kernel')).map((m) => m.type), [2], 'one warning naming the kernel');
     } finally {

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseBtf } from '../../server/src/kernel/btf';
 import { Rng } from '../fuzz/rng';
-import { fixturePrograms, positionAt, SoakServer } from './server';
+import { HANG_GUARD_MS, fixturePrograms, positionAt, SoakServer } from './server';
 
 const SEED = Number(process.env.SOAK_SEED ?? 7_2026_1121) >>> 0;
 const AS_NOBODY = 'setpriv --reuid=65534 --regid=65534 --clear-groups';
@@ -89,10 +89,10 @@ describe(`unreadable and changing live kernel sources (SOAK_SEED=${SEED})`, { sk
 
   /** The server answers from some atlas: kernels listed, targets set, completion on a program. */
   async function serves(server: SoakServer, label: string): Promise<Kernels> {
-    const kernels = await server.request<Kernels>('bpfAtlas/listKernels', {}, 60_000);
+    const kernels = await server.request<Kernels>('bpfAtlas/listKernels', {});
     assert.ok(kernels.targets.length > 0, `${label}: targets in use`);
     await server.open(program.uri, program.text, 'c');
-    await server.waitForDiagnostics(program.uri, () => true, 30_000);
+    await server.waitForDiagnostics(program.uri, () => true);
     const at = positionAt(program.text, program.text.indexOf('SEC("tracepoint/') + 16);
     const items = await server.request<unknown[] | { items: unknown[] }>('textDocument/completion', { textDocument: { uri: program.uri }, position: at });
     assert.ok((Array.isArray(items) ? items : items.items).length > 0, `${label}: completion offers trace systems`);
@@ -193,7 +193,7 @@ describe(`unreadable and changing live kernel sources (SOAK_SEED=${SEED})`, { sk
         `set -e; mount --bind ${release} /proc/sys/kernel/osrelease; mount --bind ${kallsyms} /proc/kallsyms; mount --bind ${btfDir} /sys/kernel/btf; exec "$0" "$@"`],
     });
     type Lookup = { assessments: { kernel: string; found: boolean }[]; error?: string };
-    const lookup = () => server.request<Lookup>('bpfAtlas/lookup', { query: `fentry:${MODULE_FN}`, kernels: ['live'] }, 30_000);
+    const lookup = () => server.request<Lookup>('bpfAtlas/lookup', { query: `fentry:${MODULE_FN}`, kernels: ['live'] });
     try {
       const first = await serves(server, 'live before the module load');
       assert.equal(first.kernels.find((k) => k.id === 'live')?.release, os.release());
@@ -206,7 +206,7 @@ describe(`unreadable and changing live kernel sources (SOAK_SEED=${SEED})`, { sk
       fs.appendFileSync(kallsyms, `ffffffffc0a00000 t ${MODULE_FN}\t[soakmod]\n`);
       // The server notices the new module BTF entry by itself (a directory listing every 300 ms here).
       let auto: Kernels;
-      const autoDeadline = Date.now() + 20_000;
+      const autoDeadline = Date.now() + HANG_GUARD_MS;
       do {
         await new Promise((r) => setTimeout(r, 200));
         auto = await server.request<Kernels>('bpfAtlas/listKernels', {});
@@ -215,10 +215,10 @@ describe(`unreadable and changing live kernel sources (SOAK_SEED=${SEED})`, { sk
       const autoFound = await lookup();
       assert.equal(autoFound.assessments[0]?.found, true, `${MODULE_FN} found after the automatic re-read: ${JSON.stringify(autoFound)}`);
 
-      const build = await server.request<{ ok: boolean; kernel?: { release: string }; error?: string; ms: number }>('bpfAtlas/buildLiveAtlas', {}, 120_000);
+      const build = await server.request<{ ok: boolean; kernel?: { release: string }; error?: string; ms: number }>('bpfAtlas/buildLiveAtlas', {});
       assert.ok(build.ok, `buildLiveAtlas: ${build.error}`);
       let after: Kernels;
-      const deadline = Date.now() + 20_000;
+      const deadline = Date.now() + HANG_GUARD_MS;
       do {
         await new Promise((r) => setTimeout(r, 200));
         after = await server.request<Kernels>('bpfAtlas/listKernels', {});

@@ -178,7 +178,7 @@ describe('security over a real connection', () => {
       }
       await server.request('bpfAtlas/lookup', { query: 'kprobe:vfs_read' });
       await server.request('bpfAtlas/atlasInUse', {});
-      await server.request('bpfAtlas/buildLiveAtlas', {}, 120_000);
+      await server.request('bpfAtlas/buildLiveAtlas', {});
       await server.request('bpfAtlas/listKernels', {});
       clearInterval(poller);
     }, 'execve,execveat,fork,vfork,clone,clone3,socket,connect').finally(() => clearInterval(poller));

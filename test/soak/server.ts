@@ -17,6 +17,9 @@ import {
   StreamMessageWriter,
 } from 'vscode-jsonrpc/node';
 import type { PublishDiagnosticsParams, TextDocumentContentChangeEvent } from 'vscode-languageserver-protocol';
+import { HANG_GUARD_MS } from '../hangGuard';
+
+export { HANG_GUARD_MS };
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export const SERVER = path.join(ROOT, 'dist/server.js');
@@ -118,19 +121,19 @@ export class SoakServer {
         window: { workDoneProgress: true },
       },
       initializationOptions: options.initializationOptions,
-    }, 60_000);
+    });
     await connection.sendNotification('initialized', {});
     return server;
   }
 
-  /** Sends a request and waits for its response; rejects when none comes within `ms`. With
-   *  `cancelAfterMs` the request is cancelled ($/cancelRequest) after that delay (0: at once). */
-  async request<R>(method: string, params: unknown, ms = 20_000, cancelAfterMs?: number): Promise<R> {
+  /** Sends a request and waits for its response; rejects when none comes within `ms` (a hang).
+   *  With `cancelAfterMs` the request is cancelled ($/cancelRequest) after that delay (0: at once). */
+  async request<R>(method: string, params: unknown, ms = HANG_GUARD_MS, cancelAfterMs?: number): Promise<R> {
     const outcome = await this.outcome<R>(method, params, ms, cancelAfterMs);
     return outcome.result as R;
   }
 
-  async outcome<R>(method: string, params: unknown, ms = 20_000, cancelAfterMs?: number): Promise<Outcome<R>> {
+  async outcome<R>(method: string, params: unknown, ms = HANG_GUARD_MS, cancelAfterMs?: number): Promise<Outcome<R>> {
     const source = new CancellationTokenSource();
     const started = performance.now();
     this.sent++;
@@ -187,7 +190,7 @@ export class SoakServer {
   }
 
   /** Polls until `pick` accepts a publish for `uri` (already received or future). */
-  async waitForDiagnostics(uri: string, pick: (p: PublishDiagnosticsParams) => boolean, ms = 20_000): Promise<PublishDiagnosticsParams> {
+  async waitForDiagnostics(uri: string, pick: (p: PublishDiagnosticsParams) => boolean, ms = HANG_GUARD_MS): Promise<PublishDiagnosticsParams> {
     const deadline = Date.now() + ms;
     for (;;) {
       const hit = this.published(uri).find(pick);
@@ -198,38 +201,6 @@ export class SoakServer {
       }
       await new Promise((r) => setTimeout(r, 20));
     }
-  }
-
-  /** Resident set size of the server process in kB, from /proc/<pid>/status. */
-  rssKb(): number {
-    const status = fs.readFileSync(`/proc/${this.pid}/status`, 'utf8');
-    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
-    if (!m) throw new Error(`no VmRSS in /proc/${this.pid}/status`);
-    return Number(m[1]);
-  }
-
-  /** Live V8 heap of the server in MB: sends SIGUSR2 (the server must run with
-   *  --heapsnapshot-signal=SIGUSR2 and a cwd of its own), which makes V8 collect garbage and write a
-   *  heap snapshot; sums the snapshot's self sizes and deletes the file. */
-  async liveHeapMb(ms = 30_000): Promise<number> {
-    const before = new Set(fs.readdirSync(this.cwd));
-    process.kill(this.pid, 'SIGUSR2');
-    const deadline = Date.now() + ms;
-    let file: string | undefined;
-    while (!(file = fs.readdirSync(this.cwd).find((n) => n.endsWith('.heapsnapshot') && !before.has(n)))) {
-      if (Date.now() > deadline) throw new Error(`no heap snapshot from ${this.pid} within ${ms} ms`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    // The snapshot is written on the main thread: once a request is answered the file is complete.
-    await this.request('bpfAtlas/listKernels', {}, ms);
-    const full = path.join(this.cwd, file);
-    const snapshot = JSON.parse(fs.readFileSync(full, 'utf8')) as { snapshot: { meta: { node_fields: string[] } }; nodes: number[] };
-    fs.rmSync(full);
-    const fields = snapshot.snapshot.meta.node_fields;
-    const selfSize = fields.indexOf('self_size');
-    let sum = 0;
-    for (let i = selfSize; i < snapshot.nodes.length; i += fields.length) sum += snapshot.nodes[i];
-    return sum / 1048576;
   }
 
   /** shutdown + exit; resolves with the exit code (null when it had to be killed). */

@@ -1,16 +1,16 @@
 // Turns a kernel's facts into the public hazard taxonomy (model/hazards.ts): judge an attach
-// target such as `kprobe:do_sys_open` or `tracepoint:sched:sched_switch` on one kernel (assess),
-// and compare the judgements of several kernels (compareAcross). Severities: `error` where attaching
+// target such as `kprobe:do_sys_open` or `tracepoint:sched:sched_switch` on one kernel. How the
+// verdicts of several kernels compare is the analysis layer's (analysis/verdicts.ts, shapes.ts). Severities: `error` where attaching
 // fails, `warning` where calls are silently missed or read wrongly, `info` otherwise; `unknown`
 // (a fact the kernel's source cannot give) is always `info` and never a guess.
 
+import { syscallWrapperPrefix } from '../kernel/syscallEvents';
+import { withKernelConfig } from './kernelConfig';
 import { renderProto } from './model';
 import type {
   Assessment, AttachTarget, FunctionFacts, Hazard, HazardName, KernelQuery, Param, Proto,
   Severity, TraceField, TracepointFacts,
 } from './model';
-import { cTypeKey } from '../model/cTypes';
-import { compileGlob, matchNames } from '../model/glob';
 import { isKprobeKind, needsBtf } from '../model/programKinds';
 import { baseName, hasCompilerSuffix, isClone, isFragment, preferredSymbol } from '../model/symbols';
 
@@ -34,11 +34,14 @@ class Verdict {
   }
 }
 
-/** Prototypes of assessments, kept for compareAcross without widening the public JSON. */
-const protoOf = new WeakMap<Assessment, Proto>();
-
-/** Judge one target on one kernel. Never throws for a well-formed target. */
+/** Judge one exact target on one kernel (globs: analysis/globs.ts). Never throws for a
+ *  well-formed target. */
 export function assess(kernel: KernelQuery, target: AttachTarget): Assessment {
+  return withKernelConfig(assessHook(kernel, target), kernel.meta, target);
+}
+
+/** The verdict from the hook's own facts (assess() then applies the kernel's configuration). */
+function assessHook(kernel: KernelQuery, target: AttachTarget): Assessment {
   switch (target.kind) {
     case 'tracepoint':
     case 'raw_tp':
@@ -50,7 +53,7 @@ export function assess(kernel: KernelQuery, target: AttachTarget): Assessment {
     case 'kretsyscall':
       return assessSyscall(kernel, target);
     default:
-      return target.pattern ? assessPattern(kernel, target) : assessFunction(kernel, target, target.name);
+      return assessFunction(kernel, target, target.name);
   }
 }
 
@@ -124,7 +127,6 @@ function assessFunction(kernel: KernelQuery, target: AttachTarget, name: string,
   if (f.module) a.module = f.module;
   if (f.proto) {
     a.proto = renderProto(base, f.proto);
-    protoOf.set(a, f.proto);
   }
 
   const plain = f.symbols.filter((s) => s === base).length;
@@ -146,8 +148,10 @@ function assessFunction(kernel: KernelQuery, target: AttachTarget, name: string,
       v.add('fully-inlined', 'error', `${label} is inlined into every caller on ${k}: there is no symbol to attach to.${into}`);
     } else if (f.symbols.length) {
       v.add('renamed', 'error', `${k} has only fragments of ${label} (${f.symbols.join(', ')}): nothing to attach to by name.`);
+    } else if (f.exitOnly) {
+      v.add('init-only', 'error', `${label} is built-in exit code (.exit.text) on ${k}: it never runs and its code is discarded after boot, so nothing can attach to it.`);
     } else if (f.inline === 'unknown') {
-      v.add('absent', 'error', `${k} has no symbol ${base}${f.inBtf ? ' although BTF lists it' : ''}: it was probably inlined everywhere or discarded, so nothing can attach to it.`);
+      v.add('absent', 'error', `${k} has no symbol ${base}${f.inBtf ? ' although BTF lists it' : ''}: it was inlined everywhere or is built-in exit code (.exit.text) discarded after boot, so nothing can attach to it.`);
     } else {
       v.add('fully-inlined', 'error', `${label} has no symbol on ${k}: every call was inlined, nothing to attach to.`);
     }
@@ -202,24 +206,6 @@ function assessFunction(kernel: KernelQuery, target: AttachTarget, name: string,
   return v.finish(a, k);
 }
 
-function assessPattern(kernel: KernelQuery, target: AttachTarget): Assessment {
-  const k = kernel.meta.id;
-  const names = matchNames(kernel.functionNames(), compileGlob(target.name, 'libbpf')).names;
-  const matched = names.filter((n) => {
-    const f = kernel.fn(n);
-    return !!f && (f.noData || f.symbols.includes(n));
-  });
-  const a: Assessment = { kernel: k, found: matched.length > 0, attachable: matched.length > 0, hazards: [] };
-  const v = new Verdict();
-  if (!matched.length) return notFound(kernel, v, `No function matching ${target.name}`, a);
-  // functionNames() of the running kernel is in no set order: the symbols shown are the first
-  // 50 in name order all the same.
-  a.symbols = matched.sort().slice(0, 50);
-  const missing = names.length - matched.length;
-  if (missing > 0) v.add('fully-inlined', 'info', `${missing} matching function${missing === 1 ? ' has' : 's have'} no plain symbol on ${k} (inlined or renamed) and will not be attached.`);
-  return v.finish(a, k);
-}
-
 function assessTracepoint(kernel: KernelQuery, target: AttachTarget): Assessment {
   const k = kernel.meta.id;
   const a: Assessment = { kernel: k, found: false, attachable: false, hazards: [] };
@@ -250,11 +236,14 @@ function assessTracepoint(kernel: KernelQuery, target: AttachTarget): Assessment
   if (tp.args) a.args = tp.args;
   let attachable = true;
   if (target.kind === 'tracepoint') {
-    if (!tp.event) {
+    if (tp.event === null) {
+      v.unknown(`whether ${tp.name} has a trace event (tracefs is not readable and no other source settles it)`);
+    } else if (!tp.event) {
       attachable = false;
       v.add('no-event', 'error', `${tp.name} on ${k} is a raw tracepoint without a trace event: use raw_tp or tp_btf, not tracepoint.`);
     } else {
       if (tp.fields) a.fields = tp.fields;
+      else v.unknown(`the record fields of ${tp.name}`);
       if (tp.fmt !== undefined) a.fmt = tp.fmt;
       if (tp.fields && !kernel.meta.coverage.exactFieldOffsets && tp.fields.some((f) => f.offset === undefined)) {
         v.unknown('exact record field offsets (the source gives field types only)');
@@ -290,7 +279,6 @@ function assessLsm(kernel: KernelQuery, target: AttachTarget): Assessment {
   a.attachable = true;
   if (hook.proto) {
     a.proto = renderProto(`security_${hook.name}`, hook.proto);
-    protoOf.set(a, hook.proto);
   }
   if (!kernel.meta.coverage.btf) {
     a.attachable = false;
@@ -301,9 +289,9 @@ function assessLsm(kernel: KernelQuery, target: AttachTarget): Assessment {
 
 /** Symbols a ksyscall program may attach to, most specific first, per architecture. */
 function syscallSymbols(name: string, arch: string): string[] {
-  const prefix: Record<string, string> = { amd64: '__x64_sys_', x86_64: '__x64_sys_', arm64: '__arm64_sys_', riscv64: '__riscv_sys_', s390x: '__s390x_sys_' };
+  const prefix = syscallWrapperPrefix(arch);
   const out: string[] = [];
-  if (prefix[arch]) out.push(prefix[arch] + name);
+  if (prefix !== 'sys_') out.push(prefix + name);
   out.push(`__se_sys_${name}`, `sys_${name}`);
   return out;
 }
@@ -312,12 +300,7 @@ function assessSyscall(kernel: KernelQuery, target: AttachTarget): Assessment {
   const k = kernel.meta.id;
   const name = target.name.replace(/^(__x64_|__arm64_|__riscv_|__s390x_)?sys_/, '');
   const sc = kernel.syscall(name);
-  const tableKnown = kernel.syscalls().length > 0;
-  if (!sc && tableKnown) {
-    const v = new Verdict();
-    v.add('absent', 'error', `${k} has no system call ${name} in its syscall table.`);
-    return v.finish({ kernel: k, found: false, attachable: false, hazards: [] }, k);
-  }
+  // ksyscall attaches a kprobe to the syscall's entry wrapper: it is that symbol that decides.
   const symbol = syscallSymbols(name, kernel.meta.arch).find((s) => {
     const f = kernel.fn(s);
     return f ? f.symbols.includes(s) : kernel.hasSymbol(s);
@@ -325,7 +308,9 @@ function assessSyscall(kernel: KernelQuery, target: AttachTarget): Assessment {
   if (!symbol) {
     const v = new Verdict();
     const a: Assessment = { kernel: k, found: !!sc, attachable: false, hazards: [] };
-    if (sc) v.unknown(`which symbol implements ${name} (none of ${syscallSymbols(name, kernel.meta.arch).join(', ')} is listed)`);
+    if (!sc && kernel.syscalls().length > 0) {
+      v.add('absent', 'error', `${k} has no system call ${name}: neither its syscall table nor a symbol ${syscallSymbols(name, kernel.meta.arch).join(', ')} has it.`);
+    } else if (sc) v.unknown(`which symbol implements ${name} (none of ${syscallSymbols(name, kernel.meta.arch).join(', ')} is listed)`);
     else v.unknown(`the syscall table (not recorded) and a symbol for ${name}`);
     return v.finish(a, k);
   }
@@ -334,67 +319,4 @@ function assessSyscall(kernel: KernelQuery, target: AttachTarget): Assessment {
   const args = sc?.args.length ? sc.args : kernel.fn(`__do_sys_${name}`)?.proto?.params ?? kernel.fn(`__se_sys_${name}`)?.proto?.params;
   if (args?.length) a.args = args;
   return a;
-}
-
-// ---- cross-kernel comparison ----
-
-function paramTypes(params: readonly Param[]): string {
-  return params.map((p) => cTypeKey(p.type)).join(', ');
-}
-
-/** Field shape for comparison; `__data_loc` fields compare equal in their struct and tracefs spellings. */
-function fieldKey(f: TraceField): string {
-  const dataLoc = f.name.startsWith('__data_loc_') || f.type.includes('__data_loc');
-  const name = f.name.replace(/^__data_loc_/, '');
-  return dataLoc ? `${name}:__data_loc` : `${name}:${cTypeKey(f.type)}`;
-}
-
-function groupBy(items: Assessment[], key: (a: Assessment) => string | undefined): Map<string, string[]> {
-  const m = new Map<string, string[]>();
-  for (const a of items) {
-    const k = key(a);
-    if (k === undefined) continue;
-    const list = m.get(k);
-    if (list) list.push(a.kernel);
-    else m.set(k, [a.kernel]);
-  }
-  return m;
-}
-
-function describeGroups(groups: Map<string, string[]>, show: (key: string) => string): string {
-  return [...groups.entries()].map(([key, kernels]) => `${kernels.join(', ')}: ${show(key)}`).join('; ');
-}
-
-/** Hazards that only show across kernels: the prototype, the record fields or the raw
- *  arguments differ between the kernels where the target was found. */
-export function compareAcross(assessments: readonly Assessment[]): Hazard[] {
-  const found = assessments.filter((a) => a.found);
-  const out: Hazard[] = [];
-  if (found.length < 2) return out;
-
-  const protoGroups = groupBy(found, (a) => {
-    const p = protoOf.get(a);
-    return p ? `${cTypeKey(p.ret)}(${paramTypes(p.params)}${p.variadic ? ', ...' : ''})` : undefined;
-  });
-  if (protoGroups.size > 1) {
-    const shown = new Map([...protoGroups.entries()].map(([key, kernels]) => [key, found.find((a) => a.kernel === kernels[0])!.proto ?? key]));
-    out.push({ name: 'signature-changed', severity: 'warning', message: `The prototype differs between target kernels: ${describeGroups(protoGroups, (key) => shown.get(key)!)}.` });
-  }
-
-  const withFields = found.filter((a) => a.fields);
-  const fieldGroups = groupBy(withFields, (a) => a.fields!.filter((f) => !f.name.startsWith('common_')).map(fieldKey).join(', '));
-  if (fieldGroups.size > 1) {
-    out.push({ name: 'fields-changed', severity: 'warning', message: `The tracepoint record fields differ between target kernels: ${describeGroups(fieldGroups, (key) => `{${key}}`)}.` });
-  } else if (fieldGroups.size === 1) {
-    const offsets = groupBy(withFields.filter((a) => a.fields!.every((f) => f.offset !== undefined)), (a) => a.fields!.map((f) => `${f.name}@${f.offset}`).join(', '));
-    if (offsets.size > 1) {
-      out.push({ name: 'fields-changed', severity: 'warning', message: `The tracepoint record field offsets differ between target kernels: ${describeGroups(offsets, (key) => `{${key}}`)}.` });
-    }
-  }
-
-  const argGroups = groupBy(found.filter((a) => a.args && !protoOf.has(a)), (a) => paramTypes(a.args!));
-  if (argGroups.size > 1) {
-    out.push({ name: 'args-changed', severity: 'warning', message: `The tracepoint arguments differ between target kernels: ${describeGroups(argGroups, (key) => `(${key})`)}.` });
-  }
-  return out;
 }

@@ -8,13 +8,15 @@ import path from 'node:path';
 import { dataDir } from '../dataDir';
 import { AtlasFile, kernelDataFromFacts, type KernelData } from './format';
 import { KernelIndex } from './kernelIndex';
+import { kernelArch, openLiveKernel, openLiveKernelAsync, versionOf, type LiveOptions, type ReferenceKernels } from '../kernel/liveIndex';
+import { liveCacheFile, writeLiveCache } from './liveCache';
 import type { AtlasQuery, KernelFacts, KernelMeta, KernelQuery } from './model';
 
-/** Reads the running kernel's facts. Sync or async; the Atlas caches the result. */
-/** Reads the running kernel: eager facts, or a lazy KernelQuery (server/src/kernel/liveIndex.ts). */
-export type LiveLoader = () => KernelFacts | LiveQuery | Promise<KernelFacts | LiveQuery>;
+/** Opens the running kernel (tests and other hosts give their own; the default is
+ *  kernel/liveIndex.ts over /sys and /proc). Sync or async; the Atlas keeps the result. */
+export type LiveLoader = (opts: LiveOptions) => KernelFacts | LiveQuery | Promise<KernelFacts | LiveQuery>;
 
-/** A lazily indexed kernel: KernelQuery plus the extras KernelIndex offers. */
+/** The running kernel as the Atlas holds it: KernelQuery plus the lists KernelIndex offers. */
 export type LiveQuery = KernelQuery & Pick<KernelIndex, 'fnAll' | 'extraSymbols' | 'kfuncs' | 'functionNamesWithPrefix'>;
 
 /** What get() returns: a bundled/file kernel's index or the running kernel's lazy index. */
@@ -32,6 +34,12 @@ export interface AtlasOptions {
   live?: boolean | LiveLoader;
   /** Root under which /sys and /proc are read (tests); default `/`. */
   sysRoot?: string;
+  /** Folder of the cached live atlas (atlas/liveCache.ts): read when it matches the running
+   *  kernel, written by saveLiveCache(). Undefined: no cache. */
+  liveCacheDir?: string;
+  /** Read the running kernel's symbol table as soon as it is opened (the server: completion will
+   *  need it), instead of on the first question that needs it (a CLI lookup may never). */
+  prefetchLiveSymbols?: boolean;
 }
 
 /** Bundled kernels used as targets when none are configured and the running kernel is not
@@ -46,56 +54,18 @@ interface Entry {
 }
 
 /** Map node's arch names to the Debian/Ubuntu names the atlases use. */
-export function debArch(nodeArch: string = process.arch): string {
-  const m: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'armhf', ppc64: 'ppc64el', riscv64: 'riscv64', s390x: 's390x', ia32: 'i386' };
-  return m[nodeArch] ?? nodeArch;
+export const debArch = kernelArch;
+
+export { versionOf };
+
+/** One name per architecture: the ELF-style names some atlases use (`x86_64`) as Debian's. */
+function archName(arch: string): string {
+  return ({ x86_64: 'amd64', aarch64: 'arm64' } as Record<string, string>)[arch] ?? arch;
 }
 
-/** `6.1.0-56-amd64` → `6.1`. */
-export function versionOf(release: string): string {
-  const m = /^(\d+)\.(\d+)/.exec(release);
-  return m ? `${m[1]}.${m[2]}` : release;
-}
-
-/** The kernel readers of server/src/kernel/live.ts, looked up at run time so the atlas works
- *  (without `live`) in builds or tests where that module is absent. */
-export interface LiveReaders {
-  /** The lazy index of the running kernel (preferred: usable in about bpftool's time). */
-  openLive?: (opts?: LiveOpenOptions) => { kernel: LiveQuery };
-  /** openLive that lets the event loop run while /proc/kallsyms is read (what loadLive uses). */
-  openLiveAsync?: (opts?: LiveOpenOptions) => Promise<{ kernel: LiveQuery }>;
-  live?: (opts?: { sysRoot?: string; bundledSystems?: ReadonlyMap<string, string>; onProblem?: (m: string) => void }) => KernelFacts | Promise<KernelFacts>;
-  btfFile?: (file: string, opts?: { id?: string; bundledSystems?: ReadonlyMap<string, string>; onProblem?: (m: string) => void }) => KernelFacts | Promise<KernelFacts>;
-}
-
-type LiveOpenOptions = { sysRoot?: string; bundledSystems?: ReadonlyMap<string, string> | (() => ReadonlyMap<string, string>); onProblem?: (m: string) => void };
-
-export function liveReaders(): LiveReaders {
-  let mod: { factsFromLive?: LiveReaders['live']; factsFromBtfFile?: LiveReaders['btfFile'] };
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    mod = require('../kernel/live');
-  } catch {
-    return {};
-  }
-  return {
-    live: typeof mod.factsFromLive === 'function' ? mod.factsFromLive : undefined,
-    btfFile: typeof mod.factsFromBtfFile === 'function' ? mod.factsFromBtfFile : undefined,
-    ...lazyLiveReaders(),
-  };
-}
-
-function lazyLiveReaders(): Pick<LiveReaders, 'openLive' | 'openLiveAsync'> {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require('../kernel/liveIndex') as { openLiveKernel?: LiveReaders['openLive']; openLiveKernelAsync?: LiveReaders['openLiveAsync'] };
-    return {
-      openLive: typeof mod.openLiveKernel === 'function' ? mod.openLiveKernel : undefined,
-      openLiveAsync: typeof mod.openLiveKernelAsync === 'function' ? mod.openLiveKernelAsync : undefined,
-    };
-  } catch {
-    return {};
-  }
+function numericVersion(v: string): number {
+  const m = /^(\d+)\.(\d+)/.exec(v);
+  return m ? Number(m[1]) * 1000 + Number(m[2]) : NaN;
 }
 
 export class Atlas implements AtlasQuery {
@@ -104,10 +74,10 @@ export class Atlas implements AtlasQuery {
   private bundledLoaded = false;
   private readonly bundleErrors: string[] = [];
   private liveLoader?: LiveLoader;
-  /** The default reader's async open, preferred by loadLive(). */
-  private liveLoaderAsync?: () => Promise<LiveQuery>;
   private liveChecked = false;
   private livePending?: Promise<IndexedKernel>;
+  /** The live kernel was read from /sys and /proc (not from the cache): saveLiveCache() may write it. */
+  private liveFresh = false;
 
   constructor(opts: AtlasOptions = {}) {
     this.opts = opts;
@@ -117,6 +87,12 @@ export class Atlas implements AtlasQuery {
   /** Problems met while opening bundled atlases (a bad file is skipped, not fatal). */
   get warnings(): readonly string[] {
     this.ensureBundled();
+    return this.bundleErrors;
+  }
+
+  /** The same problems, for a caller that may not have needed the bundled atlases at all (they
+   *  are then not opened just to be checked). */
+  warningsSoFar(): readonly string[] {
     return this.bundleErrors;
   }
 
@@ -153,12 +129,11 @@ export class Atlas implements AtlasQuery {
     if (this.liveChecked) return;
     this.liveChecked = true;
     if (this.opts.live === false) return;
-    const loader = typeof this.opts.live === 'function' ? this.opts.live : this.defaultLiveLoader();
-    if (!loader) return;
+    const injected = typeof this.opts.live === 'function' ? this.opts.live : undefined;
     try {
       fs.accessSync(this.sysPath('sys/kernel/btf/vmlinux'), fs.constants.R_OK);
     } catch {
-      if (typeof this.opts.live !== 'function') return;
+      if (!injected) return;
     }
     let release = 'unknown';
     try {
@@ -166,7 +141,7 @@ export class Atlas implements AtlasQuery {
     } catch {
       /* release stays unknown until the facts are read */
     }
-    this.liveLoader = loader;
+    this.liveLoader = injected ?? ((opts) => (this.opts.prefetchLiveSymbols ? openLiveKernelAsync(opts).then((r) => r.kernel) : openLiveKernel(opts).kernel));
     this.entries.set('live', {
       meta: {
         id: 'live', release, version: versionOf(release), arch: debArch(), source: 'live',
@@ -180,24 +155,52 @@ export class Atlas implements AtlasQuery {
   /** Problems met while reading the running kernel (unreadable tracefs, ...). */
   readonly liveProblems: string[] = [];
 
-  /** factsFromLive with trace systems from the bundled atlases (used when tracefs is unreadable). */
-  private defaultLiveLoader(): LiveLoader | undefined {
-    const readers = liveReaders();
-    if (readers.openLive) {
-      const open = readers.openLive;
-      // The bundled atlases are opened only if tracefs is unreadable (a function, called lazily).
-      const opts = (): LiveOpenOptions => ({ sysRoot: this.opts.sysRoot, bundledSystems: () => this.bundledSystems(), onProblem: (m) => this.liveProblems.push(m) });
-      const openAsync = readers.openLiveAsync;
-      if (openAsync) this.liveLoaderAsync = async () => (await openAsync(opts())).kernel;
-      return () => open(opts()).kernel;
-    }
-    const read = readers.live;
-    if (!read) return undefined;
-    return () => read({
+  private liveOptions(): LiveOptions {
+    return {
       sysRoot: this.opts.sysRoot,
-      bundledSystems: this.bundledSystems(),
+      references: () => this.referenceKernels(),
       onProblem: (m) => this.liveProblems.push(m),
-    });
+      prefetchSymbols: this.opts.prefetchLiveSymbols,
+    };
+  }
+
+  /** Where the running kernel's cached atlas is (or would be written); undefined without a
+   *  cache folder. */
+  liveCachePath(): string | undefined {
+    if (!this.opts.liveCacheDir) return undefined;
+    return liveCacheFile(this.opts.liveCacheDir, this.opts.sysRoot ?? '/', this.opts.dataDir ?? dataDir());
+  }
+
+  /** The running kernel from its cached atlas, when one matches it now. */
+  private cachedLive(): KernelIndex | undefined {
+    if (typeof this.opts.live === 'function') return undefined;
+    const file = this.liveCachePath();
+    if (!file || !fs.existsSync(file)) return undefined;
+    try {
+      const data = AtlasFile.open(file).load('live');
+      return new KernelIndex(data, { ...data.meta, id: 'live', source: 'live' });
+    } catch {
+      // A damaged cache file is read afresh from the kernel and rewritten.
+      return undefined;
+    }
+  }
+
+  /**
+   * Write the running kernel's facts to the cache, when it was read from the kernel by this
+   * Atlas (not from the cache) and a cache folder is set. Reads every fact it has not read yet.
+   * Returns the file written, or undefined; a folder that cannot be written is not an error.
+   */
+  saveLiveCache(): string | undefined {
+    const e = this.entries.get('live');
+    const file = this.liveCachePath();
+    if (!file || !e?.index || !this.liveFresh) return undefined;
+    try {
+      writeLiveCache(file, e.index);
+      this.liveFresh = false;
+      return file;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Event name → trace system over every bundled kernel, newest kernels last so they win. */
@@ -214,6 +217,37 @@ export class Atlas implements AtlasQuery {
       }
     }
     return out;
+  }
+
+  /** The bundled kernels of this machine's architecture, nearest to the running kernel's
+   *  version first (then Debian before Ubuntu: its facts come from the images themselves), for
+   *  what the running kernel does not tell a normal user. */
+  referenceKernels(): ReferenceKernels {
+    this.all();
+    const liveVersion = numericVersion(this.entries.get('live')?.meta.version ?? '');
+    const arch = archName(debArch());
+    const bundled = [...this.entries.values()].filter((e) => e.file && e.meta.source === 'bundled' && archName(e.meta.arch) === arch
+      && (!e.meta.flavor || e.meta.flavor === 'generic' || e.meta.flavor === arch));
+    const distance = (e: Entry) => {
+      const v = numericVersion(e.meta.version);
+      return Number.isNaN(v) || Number.isNaN(liveVersion) ? 1e9 - (Number.isNaN(v) ? 0 : v) : Math.abs(v - liveVersion);
+    };
+    bundled.sort((a, b) => distance(a) - distance(b) || numericVersion(b.meta.version) - numericVersion(a.meta.version)
+      || (a.meta.distro === 'debian' ? -1 : 0) - (b.meta.distro === 'debian' ? -1 : 0));
+    return {
+      systems: this.bundledSystems(),
+      kernels: bundled.map((e) => ({
+        id: e.meta.id,
+        version: e.meta.version,
+        kernel: () => {
+          try {
+            return this.get(e.meta.id);
+          } catch {
+            return undefined;
+          }
+        },
+      })),
+    };
   }
 
   private all(): Map<string, Entry> {
@@ -286,7 +320,9 @@ export class Atlas implements AtlasQuery {
   }
 
   get(id: string): IndexedKernel {
-    const entries = this.all();
+    // `live` (or a kernel already loaded) needs no bundled atlas opened.
+    if (id === 'live') this.ensureLive();
+    const entries = this.entries.has(id) ? this.entries : this.all();
     const e = entries.get(id) ?? entries.get(this.resolve(id));
     if (!e) throw new Error(`unknown kernel "${id}"`);
     if (e.index) return e.index;
@@ -296,15 +332,19 @@ export class Atlas implements AtlasQuery {
       return e.index;
     }
     if (!this.liveLoader) throw new Error(`kernel "${id}" has no facts source`);
-    const facts = this.liveLoader();
-    if (isPromise(facts)) {
+    const cached = this.cachedLive();
+    if (cached) return this.setLive(cached, false);
+    // The default reader opens synchronously here (loadLive() lets the event loop run).
+    const loaded = typeof this.opts.live === 'function' ? this.liveLoader(this.liveOptions()) : openLiveKernel(this.liveOptions()).kernel;
+    if (isPromise(loaded)) {
       throw new Error('the running kernel is still being read: call `await atlas.loadLive()` before using `live`');
     }
-    return this.setLive(facts);
+    return this.setLive(loaded, true);
   }
 
-  private setLive(loaded: KernelFacts | LiveQuery): IndexedKernel {
+  private setLive(loaded: KernelFacts | LiveQuery, fresh: boolean): IndexedKernel {
     const e = this.entries.get('live')!;
+    this.liveFresh = fresh;
     if (!('functions' in loaded)) {
       // A lazy index: its meta (counts) is computed when listed, not now (that sorts every name).
       e.index = loaded;
@@ -335,14 +375,18 @@ export class Atlas implements AtlasQuery {
     }));
   }
 
-  /** Read the running kernel (async readers welcome); undefined when it is not offered. */
+  /** Read the running kernel (from the cache when it matches; async readers welcome);
+   *  undefined when it is not offered. */
   async loadLive(): Promise<IndexedKernel | undefined> {
-    const entries = this.all();
-    const e = entries.get('live');
+    this.ensureLive();
+    const e = this.entries.get('live');
     if (!e || !this.liveLoader) return undefined;
     if (e.index) return e.index;
     if (!this.livePending) {
-      this.livePending = Promise.resolve((this.liveLoaderAsync ?? this.liveLoader)()).then((facts) => this.setLive(facts));
+      const cached = this.cachedLive();
+      this.livePending = cached
+        ? Promise.resolve(this.setLive(cached, false))
+        : Promise.resolve(this.liveLoader(this.liveOptions())).then((loaded) => this.setLive(loaded, true));
       this.livePending.catch(() => { this.livePending = undefined; });
     }
     return this.livePending;
@@ -351,8 +395,10 @@ export class Atlas implements AtlasQuery {
   /** Targets when the user configured none: `live` when readable, else DEFAULT_BUNDLED_TARGETS
    *  that are present. */
   defaultTargets(): string[] {
+    // The running kernel first: a CLI run on `live` alone never opens the bundled atlases.
+    this.ensureLive();
+    if (this.entries.has('live')) return ['live'];
     const entries = this.all();
-    if (entries.has('live')) return ['live'];
     return DEFAULT_BUNDLED_TARGETS.filter((id) => entries.has(id));
   }
 

@@ -33,7 +33,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { ByteFormatError, ByteReader, ByteWriter } from './bytes';
 import { typeStoreFromTypes } from '../model/coreTypes';
-import { hasUnsafeText, sanitiseFileText } from './safeText';
+import { escapeUnsafeText, hasUnsafeText, sanitiseFileText } from './safeText';
 import type {
   EnumFacts, FunctionFacts, InlineStatus, KernelFacts, KernelMeta, KernelTypes, LsmHookFacts, Param, Proto,
   StructFacts, SyscallFacts, TraceField, TracepointFacts, TypedefFacts, TypeStore,
@@ -157,6 +157,7 @@ const FN_MODULE = 1 << 11;
 const FN_INLINED_INTO = 1 << 12;
 const FN_INIT_ONLY = 1 << 8;
 const FN_NO_DATA = 1 << 13;
+const FN_EXIT_ONLY = 1 << 14;
 
 const TP_SYSTEM = 1;
 const TP_TEMPLATE = 2;
@@ -166,6 +167,8 @@ const TP_FMT = 16;
 const TP_EVENT = 32;
 const TP_MODULE = 64;
 // bits 7-8: btf tri-state
+/** Whether the event exists is unknown (TP_EVENT clear). Older readers take it as no event. */
+const TP_EVENT_UNKNOWN = 1 << 9;
 
 // ---- encoder ----
 
@@ -302,6 +305,7 @@ class Encoder {
     if (f.module) flags |= FN_MODULE;
     if (f.inlinedInto?.length) flags |= FN_INLINED_INTO;
     if (f.noData) flags |= FN_NO_DATA;
+    if (f.exitOnly) flags |= FN_EXIT_ONLY;
     w.uint(flags);
     if (f.proto) w.uint(protoId);
     if (f.inlinedSites !== undefined) w.uint(f.inlinedSites);
@@ -326,6 +330,7 @@ class Encoder {
     if (t.args) flags |= TP_ARGS;
     if (t.fmt !== undefined) flags |= TP_FMT;
     if (t.event) flags |= TP_EVENT;
+    else if (t.event === null) flags |= TP_EVENT_UNKNOWN;
     if (t.module) flags |= TP_MODULE;
     w.uint(flags);
     if (t.system !== undefined) w.uint(this.str(t.system));
@@ -1223,6 +1228,7 @@ export class AtlasFile {
       enumsNamed: (name) => named('enum', name).map((rid) => decode('enum', rid, readEnum)),
       allEnums,
       structNames,
+      all: () => this.allTypes(entry, ref),
     };
   }
 
@@ -1270,8 +1276,7 @@ export class AtlasFile {
     };
     if (d.extraSymbols.length) facts.extraSymbols = [...d.extraSymbols];
     if (d.kfuncs.length) facts.kfuncs = [...d.kfuncs];
-    const entry = this.header.kernels.find((k) => k.meta.id === id)!;
-    if (d.types && entry.types) facts.types = this.allTypes(entry, entry.types);
+    if (d.types) facts.types = d.types.all();
     return facts;
   }
 }
@@ -1364,8 +1369,10 @@ class HeaderCheck {
     throw new AtlasFileError(this.file, `corrupt atlas header (${field} ${problem}); ${REBUILD_HINT}`);
   }
 
+  /** A value as the message shows it: JSON, cut short, with no control character left raw
+   *  (JSON.stringify escapes C0 but leaves C1 and bidi controls as they are). */
   private shown(v: unknown): string {
-    const json = JSON.stringify(v) ?? String(v);
+    const json = escapeUnsafeText(JSON.stringify(v) ?? String(v));
     return json.length > 40 ? `${json.slice(0, 40)}…` : json;
   }
 
@@ -1770,6 +1777,7 @@ function decodeFn(r: ByteReader, str: (i: number) => string, proto: (i: number) 
   if (flags & FN_INLINED_INTO) f.inlinedInto = Array.from({ length: r.uint() }, () => str(r.uint()));
   if (flags & FN_INIT_ONLY) f.initOnly = true;
   if (flags & FN_NO_DATA) f.noData = true;
+  if (flags & FN_EXIT_ONLY) f.exitOnly = true;
   return f;
 }
 
@@ -1794,7 +1802,7 @@ function decodeProto(r: ByteReader, str: (i: number) => string): Proto {
 function decodeTp(r: ByteReader, str: (i: number) => string): TracepointFacts {
   const name = str(r.uint());
   const flags = r.uint();
-  const t: TracepointFacts = { name, event: (flags & TP_EVENT) !== 0, btf: triValue((flags >> 7) & 3) };
+  const t: TracepointFacts = { name, event: flags & TP_EVENT ? true : flags & TP_EVENT_UNKNOWN ? null : false, btf: triValue((flags >> 7) & 3) };
   if (flags & TP_SYSTEM) t.system = str(r.uint());
   if (flags & TP_TEMPLATE) t.template = str(r.uint());
   if (flags & TP_FIELDS) {
@@ -1815,6 +1823,28 @@ function decodeTp(r: ByteReader, str: (i: number) => string): TracepointFacts {
   if (flags & TP_FMT) t.fmt = str(r.uint());
   if (flags & TP_MODULE) t.module = str(r.uint());
   return t;
+}
+
+/** Copy a single-kernel atlas file with its kernel's metadata changed (a new id, source, ...):
+ *  the sections are copied as they are, only the header is rewritten (atomically, like
+ *  writeAtlasFile). Throws AtlasFileError when `src` is not a valid single-kernel atlas. */
+export function copyKernelAtlasFile(src: string, dest: string, meta: Partial<KernelMeta>): number {
+  const opened = AtlasFile.open(src);
+  const kernels = opened.kernels();
+  if (kernels.length !== 1) throw new AtlasFileError(src, `holds ${kernels.length} kernels, expected one`);
+  opened.load(kernels[0].id);
+  const bytes = fs.readFileSync(src);
+  const headerLen = bytes.readUInt32LE(12);
+  const header = JSON.parse(bytes.toString('utf8', PREFIX_BYTES, PREFIX_BYTES + headerLen)) as AtlasHeader;
+  header.kernels[0].meta = { ...header.kernels[0].meta, ...meta };
+  const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
+  const prefix = Buffer.from(bytes.subarray(0, PREFIX_BYTES));
+  prefix.writeUInt32LE(headerBytes.length, 12);
+  const out = Buffer.concat([prefix, headerBytes, bytes.subarray(PREFIX_BYTES + headerLen)]);
+  const tmp = `${dest}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, out);
+  fs.renameSync(tmp, dest);
+  return out.length;
 }
 
 /** Write kernels to a file (atomically: temp file then rename). */

@@ -1,8 +1,11 @@
 // Output formats of `bpf-atlas check`: text a person can act on, JSON for scripts, and SARIF 2.1.0
-// for code-scanning services. Pure: a CheckResult in, a string out.
+// for code-scanning services (typed with @types/sarif, the schema's own TypeScript definitions).
+// Pure: a CheckResult in, a string out.
 
 import path from 'node:path';
-import { codeDocsHref, diagnosticCodes } from '../features/attachReport';
+import { pathToFileURL } from 'node:url';
+import type * as Sarif from 'sarif';
+import { codeDocsHref, diagnosticCodes } from '../features/shared/diagnosticCodes';
 import type { CheckResult, Finding, FindingSeverity } from './findings';
 
 export type OutputFormat = 'text' | 'json' | 'sarif';
@@ -47,11 +50,13 @@ const SARIF_LEVEL: Record<FindingSeverity, 'error' | 'warning' | 'note'> = {
   error: 'error', warning: 'warning', information: 'note', hint: 'note',
 };
 
-/** A file path as a SARIF artifact URI: relative paths stay relative (resolved against
- *  %SRCROOT%, the working directory), absolute ones become file:// URIs. */
-function artifactLocation(file: string): { uri: string; uriBaseId?: string } {
-  if (path.isAbsolute(file)) return { uri: encodeURI(`file://${file.split(path.sep).join('/')}`) };
-  return { uri: encodeURI(file.split(path.sep).join('/')), uriBaseId: '%SRCROOT%' };
+/** A file path as a SARIF artifact location: relative paths stay relative references (resolved
+ *  against %SRCROOT%, the working directory), absolute ones become file:// URIs. Built with
+ *  url.pathToFileURL and per-segment encoding, so `#`, `?`, `%` and spaces in a file name give a
+ *  valid URI (the hand-built encodeURI form left `a#b?.bpf.c` cut at the `#`). */
+function artifactLocation(file: string): Sarif.ArtifactLocation {
+  if (path.isAbsolute(file)) return { uri: pathToFileURL(file).href };
+  return { uri: file.split(path.sep).map(encodeURIComponent).join('/'), uriBaseId: '%SRCROOT%' };
 }
 
 export interface SarifOptions {
@@ -64,7 +69,7 @@ export function formatSarif(result: CheckResult, options: SarifOptions = {}): st
   const codes = diagnosticCodes();
   const ruleIds = codes.map((c) => c.code);
   for (const f of result.findings) if (!ruleIds.includes(f.code)) ruleIds.push(f.code);
-  const rules = ruleIds.map((id) => {
+  const rules = ruleIds.map((id): Sarif.ReportingDescriptor => {
     const doc = codes.find((c) => c.code === id);
     const docs = doc ? codeDocsHref(id) : result.findings.find((f) => f.code === id && f.docs)?.docs;
     return {
@@ -75,7 +80,7 @@ export function formatSarif(result: CheckResult, options: SarifOptions = {}): st
       defaultConfiguration: { level: SARIF_LEVEL[doc?.defaultSeverity ?? 'warning'] },
     };
   });
-  const results = result.findings.map((f) => ({
+  const results = result.findings.map((f): Sarif.Result => ({
     ruleId: f.code,
     ruleIndex: ruleIds.indexOf(f.code),
     level: SARIF_LEVEL[f.severity],
@@ -88,7 +93,7 @@ export function formatSarif(result: CheckResult, options: SarifOptions = {}): st
     }],
     ...(f.fixes ? { properties: { fixes: f.fixes } } : {}),
   }));
-  const run: Record<string, unknown> = {
+  const run: Sarif.Run = {
     tool: {
       driver: {
         name: 'bpf-atlas',
@@ -101,13 +106,15 @@ export function formatSarif(result: CheckResult, options: SarifOptions = {}): st
     properties: { kernels: result.kernels },
   };
   if (options.srcRoot) {
-    run.originalUriBaseIds = { '%SRCROOT%': { uri: encodeURI(`file://${options.srcRoot.split(path.sep).join('/').replace(/\/?$/, '/')}`) } };
+    const root = pathToFileURL(options.srcRoot).href;
+    run.originalUriBaseIds = { '%SRCROOT%': { uri: root.endsWith('/') ? root : `${root}/` } };
   }
-  return JSON.stringify({
+  const log: Sarif.Log = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
     runs: [run],
-  }, null, 2) + '\n';
+  };
+  return JSON.stringify(log, null, 2) + '\n';
 }
 
 export function formatResult(result: CheckResult, format: OutputFormat, options: SarifOptions = {}): string {

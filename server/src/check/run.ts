@@ -7,7 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Diagnostic } from 'vscode-languageserver';
 import { codeActions } from '../features/codeActions';
-import type { FeatureContext } from '../features/context';
+import type { FeatureContext } from '../features/shared/context';
 import { diagnostics } from '../features/diagnostics';
 import type { AnalyzedDocument } from '../syntax/documents';
 import { findingForFailure, findingFromDiagnostic, sortFindings, type CheckResult, type Finding } from './findings';

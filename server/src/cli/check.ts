@@ -4,12 +4,16 @@
 // builds the atlas, knowledge and document analyser, then prints what check/run.ts finds.
 
 import path from 'node:path';
+import { parseArgs, UsageError } from './args';
+import type { CliIo } from './io';
+import { AnalysisCache } from '../analysis/cache';
 import { Atlas } from '../atlas/atlas';
+import { liveCacheDir } from '../atlas/liveCache';
 import { formatResult, OUTPUT_FORMATS, type OutputFormat } from '../check/format';
 import { hasErrors } from '../check/findings';
 import { checkFiles, collectFiles, type DocumentAnalyzer } from '../check/run';
 import { dataDir } from '../dataDir';
-import type { FeatureContext } from '../features/context';
+import type { FeatureContext } from '../features/shared/context';
 import { loadKnowledge } from '../knowledge/load';
 import { DEFAULT_SETTINGS, type Settings } from '../settings';
 import { parseBpftrace } from '../syntax/bpftrace';
@@ -17,10 +21,6 @@ import { builtinSectionResolver, type SectionResolver } from '../syntax/cModel';
 import { DocumentStore } from '../syntax/documents';
 import { loadCParser } from '../syntax/parser';
 
-export interface CliIo {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-}
 
 export const CHECK_USAGE = `usage: bpf-atlas check [--kernel ID]... [--format text|json|sarif] [--no-hints] PATH...
 
@@ -46,32 +46,22 @@ interface CheckArgs {
   help: boolean;
 }
 
-class UsageError extends Error {}
-
 export function parseCheckArgs(argv: readonly string[]): CheckArgs {
-  const args: CheckArgs = { kernels: [], format: 'text', hints: true, live: true, paths: [], help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = (name: string): string => {
-      const eq = a.indexOf('=');
-      if (eq >= 0) return a.slice(eq + 1);
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value`);
-      return v;
-    };
-    if (a === '--') { args.paths.push(...argv.slice(i + 1)); break; }
-    if (a === '-h' || a === '--help') args.help = true;
-    else if (a === '--kernel' || a.startsWith('--kernel=') || a === '-k') args.kernels.push(...value('--kernel').split(',').map((k) => k.trim()).filter(Boolean));
-    else if (a === '--format' || a.startsWith('--format=')) {
-      const f = value('--format');
-      if (!(OUTPUT_FORMATS as readonly string[]).includes(f)) throw new UsageError(`unknown format "${f}": use ${OUTPUT_FORMATS.join(', ')}`);
-      args.format = f as OutputFormat;
-    } else if (a === '--json') args.format = 'json';
+  const parsed = parseArgs(argv, ['--help', '-h', '--json', '--sarif', '--no-hints', '--no-live'], ['--kernel', '-k', '--format']);
+  const args: CheckArgs = {
+    kernels: (parsed.values.get('--kernel') ?? []).flatMap((k) => k.split(',').map((x) => x.trim()).filter(Boolean)),
+    format: 'text', hints: !parsed.flags.has('--no-hints'), live: !parsed.flags.has('--no-live'),
+    paths: parsed.positional, help: parsed.flags.has('--help'),
+  };
+  // Flags and --format apply in the order given, the last one winning (as before).
+  for (const a of argv) {
+    if (a === '--json') args.format = 'json';
     else if (a === '--sarif') args.format = 'sarif';
-    else if (a === '--no-hints') args.hints = false;
-    else if (a === '--no-live') args.live = false;
-    else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
-    else args.paths.push(a);
+  }
+  const format = parsed.values.get('--format')?.at(-1);
+  if (format !== undefined) {
+    if (!(OUTPUT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown format "${format}": use ${OUTPUT_FORMATS.join(', ')}`);
+    args.format = format as OutputFormat;
   }
   return args;
 }
@@ -103,7 +93,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   let atlas: Atlas;
   let targets: string[];
   try {
-    atlas = new Atlas({ dataDir: dir, live: args.live });
+    atlas = new Atlas({ dataDir: dir, live: args.live, liveCacheDir: liveCacheDir() });
     if (args.kernels.length) {
       const { ids, errors } = atlas.resolveAll(args.kernels);
       if (errors.length) {
@@ -150,8 +140,10 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     hints: args.hints ? DEFAULT_SETTINGS.hints : { preferTracepoints: false, preferFentry: false },
     severity: args.hints ? {} : { 'prefer-ksyscall': 'off' } as Settings['severity'],
   };
-  const ctx: FeatureContext = { atlas, targets, settings, knowledge };
+  const ctx: FeatureContext = { atlas, targets, settings, knowledge, cache: new AnalysisCache() };
   const result = checkFiles(files, ctx, analyzer);
   io.stdout.write(formatResult(result, args.format, { srcRoot: process.cwd() }));
+  // The running kernel, once read, is kept for the next run (atlas/liveCache.ts).
+  atlas.saveLiveCache();
   return hasErrors(result) ? 1 : 0;
 }

@@ -9,19 +9,22 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Atlas, liveReaders } from '../atlas/atlas';
-import { AtlasFile, AtlasWriter, writeAtlasBytes, writeAtlasFile } from '../atlas/format';
+import { Atlas } from '../atlas/atlas';
+import { AtlasFile, AtlasWriter, copyKernelAtlasFile, writeAtlasBytes, writeAtlasFile } from '../atlas/format';
+import { factsOfKernel, writeKernelAtlas } from '../atlas/kernelAtlas';
+import { liveCacheDir } from '../atlas/liveCache';
 import type { KernelFacts, KernelMeta } from '../atlas/model';
-import type { CliIo } from '../cli';
+import type { CliIo } from './io';
 import { extractVmlinux } from '../kernel/bzimage';
 import { findKernelImage, findModuleDir, KERNEL_MEMBERS, unpackDeb } from '../kernel/deb';
 import { parseElf } from '../kernel/elf';
 import { isKernelDataError } from '../kernel/errors';
 import { factsFromVmlinux, imageBtf } from '../kernel/imageFacts';
 import { btfFileOf, findBtfInputs, type BtfInput } from '../kernel/btfArchive';
-import { readBtfFile } from '../kernel/live';
+import { openBtfFileKernel } from '../kernel/liveIndex';
 import { findModuleFiles, modulesFacts } from '../kernel/modules';
-import { parseArgs, usageError, type ParsedArgs } from './kernels';
+import { parseArgs, type ParsedArgs } from './args';
+import { usageError } from './kernels';
 
 export const INDEX_USAGE = `usage: bpf-atlas index (--live | --btf PATH... | --vmlinux FILE | --deb FILE...) -o FILE [--id ID] [--small]
 
@@ -97,8 +100,9 @@ function fromDebs(debs: string[], id: string, io: CliIo): KernelFacts {
     const moduleDir = findModuleDir(...trees);
     let modules;
     if (moduleDir) {
-      // One xz per core over all modules: far faster than one process per module.
-      spawnSync('bash', ['-c', 'find "$1" -name "*.ko.xz" -print0 | xargs -0 -r -P2 -n 100 xz -d -f', 'bash', moduleDir], { stdio: 'ignore' });
+      // One xz per core over all modules: far faster than one process per module. A module
+      // that inflates past 1 GiB (real ones stay under 20 MB) is a bomb: ulimit -f stops xz.
+      spawnSync('bash', ['-c', 'ulimit -f 1048576 && find "$1" -name "*.ko.xz" -print0 | xargs -0 -r -P2 -n 100 xz -d -f', 'bash', moduleDir], { stdio: 'ignore' });
       modules = modulesFacts(findModuleFiles(moduleDir), btf);
       if (modules.errors.length) io.stderr.write(`bpf-atlas index: ${modules.errors.length} modules skipped (first: ${modules.errors[0]})\n`);
     }
@@ -118,7 +122,7 @@ function fromDebs(debs: string[], id: string, io: CliIo): KernelFacts {
 export async function run(argv: string[], io: CliIo): Promise<number> {
   let args: ParsedArgs;
   try {
-    args = parseArgs(argv.map((a) => (a === '-o' ? '--output' : a)), ['--live', '--small', '--help', '-h'], ['--btf', '--vmlinux', '--deb', '--output', '--id']);
+    args = parseArgs(argv, ['--live', '--small', '--help', '-h'], ['--btf', '--vmlinux', '--deb', '--output', '-o', '--id']);
   } catch (e) {
     return usageError(io, 'index', (e as Error).message, INDEX_USAGE);
   }
@@ -154,42 +158,59 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
 
   const t0 = Date.now();
-  let facts: KernelFacts;
+  const onProblem = (m: string) => io.stderr.write(`bpf-atlas index: note: ${m}\n`);
+  const done = (bytes: number, m: KernelMeta) => {
+    io.stdout.write(`${out}: kernel ${id} (${m.release} ${m.arch}): ${m.counts.functions} functions, ${m.counts.tracepoints} tracepoints, ${m.counts.syscalls} syscalls, ${m.counts.lsmHooks} LSM hooks; ${(bytes / 1e6).toFixed(2)} MB in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    io.stdout.write(`use it with: bpf-atlas lookup --kernel ${out} TARGET\n`);
+    return 0;
+  };
+  const write = (what: () => number): number | undefined => {
+    try {
+      fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+      const bytes = what();
+      AtlasFile.open(out).load(id);
+      return bytes;
+    } catch (e) {
+      io.stderr.write(`bpf-atlas index: cannot write ${out}: ${(e as Error).message}\n`);
+      return undefined;
+    }
+  };
+  const quality = args.flags.has('--small') ? 11 : 6;
   try {
-    if (args.flags.has('--live') || args.values.has('--btf')) {
-      const readers = liveReaders();
-      // Trace systems come from tracefs when readable, else from the bundled atlases.
-      const bundledSystems = new Atlas({ live: false }).bundledSystems();
-      const onProblem = (m: string) => io.stderr.write(`bpf-atlas index: note: ${m}\n`);
-      if (args.flags.has('--live')) {
-        if (!readers.live) throw new Error('reading the running kernel is not available in this build of bpf-atlas');
-        facts = await readers.live({ bundledSystems, onProblem });
-      } else {
-        const btfFile = args.values.get('--btf')![0];
-        if (!readers.btfFile) throw new Error('indexing a BTF file is not available in this build of bpf-atlas');
-        facts = await readers.btfFile(btfFile, { id, bundledSystems, onProblem });
-      }
-    } else if (args.values.has('--vmlinux')) {
+    if (args.flags.has('--live')) {
+      // The running kernel, read once per boot and module set: when the cached live atlas
+      // matches it, the file is that atlas under the new id; otherwise it is read now, and the
+      // cache is written on the way.
+      const atlas = new Atlas({ live: true, liveCacheDir: args.flags.has('--small') ? undefined : liveCacheDir() });
+      if (!atlas.hasLive()) throw new Error('the running kernel is not readable here: /sys/kernel/btf/vmlinux is missing or not readable (a kernel without CONFIG_DEBUG_INFO_BTF, or /sys not mounted)');
+      const cache = atlas.liveCachePath();
+      const kernel = atlas.get('live');
+      for (const p of atlas.liveProblems) onProblem(p);
+      const saved = atlas.saveLiveCache();
+      const from = saved ?? (cache && fs.existsSync(cache) && kernel.meta.source === 'live' && !('loadSymbols' in kernel) ? cache : undefined);
+      const meta = { id, source: 'file' as const };
+      const bytes = write(() => (from ? copyKernelAtlasFile(from, out, meta) : writeKernelAtlas(out, kernel, { quality, generator: 'bpf-atlas index', meta })));
+      return bytes === undefined ? 1 : done(bytes, AtlasFile.open(out).kernels()[0]);
+    }
+    if (args.values.has('--btf')) {
+      const btfFile = args.values.get('--btf')![0];
+      const bundled = new Atlas({ live: false });
+      const { kernel } = openBtfFileKernel(btfFile, { id, references: () => bundled.referenceKernels(), onProblem });
+      const bytes = write(() => writeKernelAtlas(out, kernel, { quality, generator: 'bpf-atlas index', meta: { source: 'file' } }));
+      return bytes === undefined ? 1 : done(bytes, AtlasFile.open(out).kernels()[0]);
+    }
+    let facts: KernelFacts;
+    if (args.values.has('--vmlinux')) {
       facts = fromVmlinux(args.values.get('--vmlinux')![0], id);
     } else {
       facts = fromDebs(debs, id, io);
     }
+    facts = { ...facts, meta: { ...facts.meta, id, source: 'file' } };
+    const bytes = write(() => writeAtlasFile(out, [facts], { quality, generator: 'bpf-atlas index' }));
+    return bytes === undefined ? 1 : done(bytes, facts.meta);
   } catch (e) {
     io.stderr.write(`bpf-atlas index: ${(e as Error).message}\n`);
     if (!isKernelDataError(e) && process.env.BPF_ATLAS_DEBUG) io.stderr.write(`${(e as Error).stack}\n`);
-    return 1;
-  }
-  facts = { ...facts, meta: { ...facts.meta, id, source: 'file' } };
-  try {
-    fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-    const bytes = writeAtlasFile(out, [facts], { quality: args.flags.has('--small') ? 11 : 6, generator: 'bpf-atlas index' });
-    AtlasFile.open(out).load(id);
-    const m = facts.meta;
-    io.stdout.write(`${out}: kernel ${id} (${m.release} ${m.arch}): ${m.counts.functions} functions, ${m.counts.tracepoints} tracepoints, ${m.counts.syscalls} syscalls, ${m.counts.lsmHooks} LSM hooks; ${(bytes / 1e6).toFixed(2)} MB in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
-    io.stdout.write(`use it with: bpf-atlas lookup --kernel ${out} TARGET\n`);
-    return 0;
-  } catch (e) {
-    io.stderr.write(`bpf-atlas index: cannot write ${out}: ${(e as Error).message}\n`);
     return 1;
   }
 }
@@ -210,7 +231,7 @@ async function indexBtfCollection(paths: string[], out: string, args: ParsedArgs
     return 1;
   }
   if (args.values.has('--id') && inputs.length > 1) return usageError(io, 'index', `--id names one kernel, but ${inputs.length} BTF files were found: their ids come from their names`, INDEX_USAGE);
-  const bundledSystems = new Atlas({ live: false }).bundledSystems();
+  const bundled = new Atlas({ live: false });
   // The same few notes hold for every bare BTF file: each is said once, with how often.
   const notes = new Map<string, number>();
   const writer = new AtlasWriter();
@@ -220,19 +241,20 @@ async function indexBtfCollection(paths: string[], out: string, args: ParsedArgs
     let unpacked: { file: string; done(): void } | undefined;
     try {
       unpacked = btfFileOf(input);
-      const { facts } = readBtfFile(unpacked.file, {
-        id, release: input.release, arch: input.arch, bundledSystems,
+      const file = unpacked.file;
+      const { kernel } = openBtfFileKernel(file, {
+        id, release: input.release, arch: input.arch, references: () => bundled.referenceKernels(),
         onProblem: (m) => {
-          const general = m.replace(unpacked!.file, 'BTF file');
+          const general = m.replace(file, 'BTF file');
           notes.set(general, (notes.get(general) ?? 0) + 1);
         },
       });
       const where = input.distro ? `btfhub-archive layout ${input.relPath}` : input.relPath;
-      facts.meta = {
-        ...facts.meta, id, source: 'file',
+      const facts = factsOfKernel(kernel, {
+        id, source: 'file',
         ...(input.distro ? { distro: input.distro } : {}),
         provenance: `bpf-atlas index --btf ${where}: BTF only (prototypes, raw tracepoints, LSM hooks, kfuncs, types); no symbol table, ftrace or blacklist data`,
-      };
+      });
       writer.add(facts);
       io.stderr.write(`bpf-atlas index: ${id} (${input.relPath})\n`);
     } catch (e) {

@@ -3,8 +3,10 @@
 // and atlas helpers the atlas verbs (kernels, lookup, index) share.
 
 import { Atlas } from '../atlas/atlas';
+import { liveCacheDir } from '../atlas/liveCache';
 import type { KernelMeta } from '../atlas/model';
-import type { CliIo } from '../cli';
+import { parseArgs, type ParsedArgs } from './args';
+import type { CliIo } from './io';
 
 export const KERNELS_USAGE = `usage: bpf-atlas kernels [--json] [--kernel FILE]... [--no-live]
 
@@ -16,46 +18,6 @@ Lists every kernel bpf-atlas knows: the bundled atlases (Debian, Ubuntu), the ru
   --no-live       do not offer the running kernel
 `;
 
-/** A user error: printed as one line with the verb's usage, exit status 2. */
-export class UsageError extends Error {}
-
-export interface ParsedArgs {
-  flags: Set<string>;
-  values: Map<string, string[]>;
-  positional: string[];
-}
-
-/** Parse `--flag`, `--opt VALUE` / `--opt=VALUE` (repeatable) and positional arguments. */
-export function parseArgs(argv: readonly string[], flags: readonly string[], options: readonly string[]): ParsedArgs {
-  const out: ParsedArgs = { flags: new Set(), values: new Map(), positional: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') {
-      out.positional.push(...argv.slice(i + 1));
-      break;
-    }
-    if (a.startsWith('-') && a !== '-') {
-      const eq = a.indexOf('=');
-      const name = eq > 0 ? a.slice(0, eq) : a;
-      if (flags.includes(name) && eq < 0) {
-        out.flags.add(name);
-        continue;
-      }
-      if (options.includes(name)) {
-        const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
-        if (value === undefined || value === '') throw new UsageError(`${name} needs a value`);
-        const list = out.values.get(name) ?? [];
-        list.push(value);
-        out.values.set(name, list);
-        continue;
-      }
-      throw new UsageError(`unknown option ${a}`);
-    }
-    out.positional.push(a);
-  }
-  return out;
-}
-
 /** Report a usage error the way every atlas verb does. */
 export function usageError(io: CliIo, verb: string, message: string, usage: string): number {
   io.stderr.write(`bpf-atlas ${verb}: ${message}\n\n${usage}`);
@@ -65,7 +27,7 @@ export function usageError(io: CliIo, verb: string, message: string, usage: stri
 /** The Atlas for a CLI run: bundled atlases, live unless --no-live, and atlas files named by
  *  --kernel (those are registered so their ids resolve). */
 export function cliAtlas(opts: { live: boolean; files?: string[] }): Atlas {
-  const atlas = new Atlas({ live: opts.live });
+  const atlas = new Atlas({ live: opts.live, liveCacheDir: liveCacheDir() });
   for (const f of opts.files ?? []) atlas.addFile(f);
   return atlas;
 }
@@ -121,6 +83,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       id: m.id, release: m.release, version: m.version, arch: m.arch, distro: m.distro, codename: m.codename,
       flavor: m.flavor, lts: m.lts, source: m.source, provenance: m.provenance, coverage: m.coverage, counts: m.counts,
     })) }, null, 2)}\n`);
+    atlas.saveLiveCache();
     return 0;
   }
   const rows = [['ID', 'RELEASE', 'ARCH', 'SOURCE', 'FUNCS', 'TPS', 'SYSCALLS', 'LSM', 'COVERAGE']];
@@ -129,5 +92,6 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   for (const r of rows) io.stdout.write(`${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')}\n`);
+  atlas.saveLiveCache();
   return 0;
 }

@@ -3,12 +3,18 @@
 // raw arguments) and how it differs between them. JSON schema: docs/cli.md.
 
 import type { Atlas } from '../atlas/atlas';
-import { assess, compareAcross } from '../atlas/assess';
 import { formatTarget, parseTarget } from '../model/targets';
 import { cDecl } from '../atlas/model';
 import type { Assessment, AttachTarget, Hazard } from '../atlas/model';
-import type { CliIo } from '../cli';
-import { cliAtlas, parseArgs, usageError, type ParsedArgs } from './kernels';
+import { AnalysisCache } from '../analysis/cache';
+import { attachVerdicts, type AttachVerdicts } from '../analysis/verdicts';
+import { HAZARD_SEVERITY } from '../model/hazards';
+import { dataDir } from '../dataDir';
+import { loadKnowledge } from '../knowledge/load';
+import path from 'node:path';
+import type { CliIo } from './io';
+import { parseArgs, type ParsedArgs } from './args';
+import { cliAtlas, usageError } from './kernels';
 import { parseTypeTarget, typeLookupJson, typeLookupText, type TypeTarget } from './typeLookup';
 
 export const LOOKUP_USAGE = `usage: bpf-atlas lookup [--kernel ID]... [--all] [--json] [--no-live] TARGET
@@ -63,12 +69,18 @@ function messages(hazards: Hazard[]): LookupJsonResult['messages'] {
   return hazards.map((h) => ({ hazard: h.name, severity: h.severity, message: h.message }));
 }
 
-/** The JSON form of a lookup (exported for tests and other front ends). */
-export function lookupJson(target: AttachTarget, assessments: Assessment[], releases: Map<string, string>): LookupJson {
-  const results = assessments.map((a): LookupJsonResult => {
+/** The hazards that differ between the kernels, from the verdicts' shape differences. */
+function acrossKernels(verdicts: AttachVerdicts): Hazard[] {
+  return verdicts.differences.map((d) => ({ name: d.hazard, severity: HAZARD_SEVERITY[d.hazard], message: d.message }));
+}
+
+/** The JSON form of a lookup (exported for tests and other front ends): the verdicts every
+ *  feature reaches (analysis/verdicts.ts), per kernel and across them. */
+export function lookupJson(target: AttachTarget, verdicts: AttachVerdicts, releases: Map<string, string>): LookupJson {
+  const results = verdicts.kernels.map(({ assessment: a, hazards }): LookupJsonResult => {
     const r: LookupJsonResult = {
       kernel: a.kernel, release: releases.get(a.kernel), found: a.found, attachable: a.attachable,
-      hazards: a.hazards.map((h) => h.name), messages: messages(a.hazards),
+      hazards: hazards.map((h) => h.name), messages: messages(hazards),
     };
     if (a.attachAs) r.attachAs = a.attachAs;
     if (a.inlinedSites !== undefined) r.inlinedSites = a.inlinedSites;
@@ -80,7 +92,7 @@ export function lookupJson(target: AttachTarget, assessments: Assessment[], rele
     }
     return r;
   });
-  const out: LookupJson = { target: formatTarget(target), kind: target.kind, name: target.name, results, across: messages(compareAcross(assessments)) };
+  const out: LookupJson = { target: formatTarget(target), kind: target.kind, name: target.name, results, across: messages(acrossKernels(verdicts)) };
   if (target.system) out.system = target.system;
   return out;
 }
@@ -91,9 +103,9 @@ function verdict(a: Assessment): string {
   return a.attachAs ? `not attachable by name (use ${a.attachAs})` : 'not attachable';
 }
 
-function text(target: AttachTarget, assessments: Assessment[], releases: Map<string, string>): string {
+function text(target: AttachTarget, verdicts: AttachVerdicts, releases: Map<string, string>): string {
   const lines: string[] = [formatTarget(target)];
-  for (const a of assessments) {
+  for (const { assessment: a, hazards } of verdicts.kernels) {
     const rel = releases.get(a.kernel);
     lines.push('', `  ${a.kernel}${rel ? ` (${rel})` : ''}: ${verdict(a)}`);
     if (a.proto) lines.push(`    ${a.proto}`);
@@ -107,9 +119,9 @@ function text(target: AttachTarget, assessments: Assessment[], releases: Map<str
         lines.push(`      ${`${cDecl(f.type, f.name)};`.padEnd(44)} ${where}`);
       }
     }
-    for (const h of a.hazards) lines.push(`    ${h.severity} ${h.name}: ${h.message}`);
+    for (const h of hazards) lines.push(`    ${h.severity} ${h.name}: ${h.message}`);
   }
-  const across = compareAcross(assessments);
+  const across = acrossKernels(verdicts);
   if (across.length) {
     lines.push('', '  across kernels:');
     for (const h of across) lines.push(`    ${h.severity} ${h.name}: ${h.message}`);
@@ -154,7 +166,6 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   } catch (e) {
     return usageError(io, 'lookup', (e as Error).message, LOOKUP_USAGE);
   }
-  for (const w of atlas.warnings) io.stderr.write(`bpf-atlas lookup: warning: ${w}\n`);
   if (!ids.length) {
     io.stderr.write('bpf-atlas lookup: no kernels to look in (no bundled atlas found and the running kernel is not readable); give --kernel FILE\n');
     return 2;
@@ -176,21 +187,27 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       io.stderr.write(`bpf-atlas lookup: ${(e as Error).message}\n`);
       return 1;
     }
+    for (const w of atlas.warningsSoFar()) io.stderr.write(`bpf-atlas lookup: warning: ${w}\n`);
     io.stdout.write(args.flags.has('--json') ? `${JSON.stringify(json, null, 2)}\n` : typeLookupText(json, typeTarget));
+    atlas.saveLiveCache();
     return 0;
   }
   if (!target) return 2;
-  const assessments: Assessment[] = [];
   for (const id of ids) {
     try {
-      assessments.push(assess(atlas.get(id), target));
+      atlas.get(id);
     } catch (e) {
       io.stderr.write(`bpf-atlas lookup: ${(e as Error).message}\n`);
       return 1;
     }
   }
-  const releases = new Map(atlas.list().map((m) => [m.id, m.release]));
-  if (args.flags.has('--json')) io.stdout.write(`${JSON.stringify(lookupJson(target, assessments, releases), null, 2)}\n`);
-  else io.stdout.write(text(target, assessments, releases));
+  for (const w of atlas.warningsSoFar()) io.stderr.write(`bpf-atlas lookup: warning: ${w}\n`);
+  const knowledge = loadKnowledge(path.join(dataDir(), 'knowledge'));
+  const verdicts = attachVerdicts(target, { atlas, targets: ids, knowledge, cache: new AnalysisCache() });
+  const releases = new Map(ids.map((id) => [id, atlas.get(id).meta.release]));
+  if (args.flags.has('--json')) io.stdout.write(`${JSON.stringify(lookupJson(target, verdicts, releases), null, 2)}\n`);
+  else io.stdout.write(text(target, verdicts, releases));
+  // The running kernel, once read, is kept for the next run (atlas/liveCache.ts).
+  atlas.saveLiveCache();
   return 0;
 }

@@ -27,8 +27,8 @@ export async function run(argv: readonly string[], io: LspIo): Promise<number> {
     return 2;
   }
   try {
-    await serve({ argv: transport, stdin: io.stdin, stdout: io.stdout });
-    return 0;
+    const broken = await serve({ argv: transport, stdin: io.stdin, stdout: io.stdout });
+    return broken ? 1 : 0;
   } catch (e) {
     io.stderr.write(`bpf-atlas lsp: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;

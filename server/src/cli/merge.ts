@@ -8,8 +8,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AtlasFile, AtlasWriter, writeAtlasBytes } from '../atlas/format';
-import type { CliIo } from '../cli';
-import { parseArgs, usageError, type ParsedArgs } from './kernels';
+import { parseArgs, type ParsedArgs } from './args';
+import type { CliIo } from './io';
+import { usageError } from './kernels';
 
 export const MERGE_USAGE = `usage: bpf-atlas merge FILE... -o OUT [--unique] [--small]
 

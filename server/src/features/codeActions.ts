@@ -7,7 +7,7 @@ import type { AnalyzedDocument } from '../syntax/documents';
 import { codeActionsBpftrace } from './bpftrace/codeActions';
 import type { BtDocumentLike } from './bpftrace/common';
 import { codeActionsC } from './c/codeActions';
-import type { FeatureContext } from './context';
+import type { FeatureContext } from './shared/context';
 
 export function codeActions(doc: AnalyzedDocument, range: Range, diagnostics: Diagnostic[], ctx: FeatureContext): CodeAction[] {
   if (doc.c) return codeActionsC(doc, range, diagnostics, ctx);

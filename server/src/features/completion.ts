@@ -5,7 +5,7 @@ import type { CompletionItem, CompletionList, Position } from 'vscode-languagese
 import type { AnalyzedDocument } from '../syntax/documents';
 import { completionBpftrace } from './bpftrace/completion';
 import { completionC } from './c/completion';
-import type { FeatureContext } from './context';
+import type { FeatureContext } from './shared/context';
 
 export function completion(doc: AnalyzedDocument, pos: Position, ctx: FeatureContext): CompletionList {
   if (doc.bt) {

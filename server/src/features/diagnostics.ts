@@ -7,7 +7,7 @@ import type { AnalyzedDocument } from '../syntax/documents';
 import { diagnosticsBpftrace } from './bpftrace/diagnostics';
 import type { BtDocumentLike } from './bpftrace/common';
 import { diagnosticsC } from './c/diagnostics';
-import type { FeatureContext } from './context';
+import type { FeatureContext } from './shared/context';
 
 /** At most this many diagnostics per document: past it, a client's Problems list is no help and
  *  sending them costs more than computing them. */

@@ -5,7 +5,7 @@ import type { Hover, Position } from 'vscode-languageserver';
 import type { AnalyzedDocument } from '../syntax/documents';
 import { hoverBpftrace } from './bpftrace/hover';
 import { hoverC } from './c/hover';
-import type { FeatureContext } from './context';
+import type { FeatureContext } from './shared/context';
 
 export function hover(doc: AnalyzedDocument, pos: Position, ctx: FeatureContext): Hover | null {
   if (doc.bt) return hoverBpftrace(doc, pos, ctx);

@@ -22,6 +22,8 @@ const KIND_NAMES = Object.keys(BtfKind) as BtfKindName[];
 const MAX_KIND = 19;
 
 const HEADER_MIN = 24;
+/** Name lookups answered by scanning before the name index is built (Btf.scanByName). */
+const SCANS_BEFORE_INDEX = 24;
 const MAGIC = 0xeb9f;
 /** Type chains deeper than this are treated as a cycle in corrupt data. Real BTF stays under 20. */
 const MAX_CHAIN = 256;
@@ -145,12 +147,27 @@ export class Btf {
     this.strText = Buffer.from(bytes.buffer, bytes.byteOffset + this.strStart, strLen).toString('latin1');
     this.firstId = base ? base.count + 1 : 1;
 
-    // First pass: count records, checking each one fits, so the arrays can be sized exactly.
+    // One pass over the records, checking each one fits, into arrays sized for the most records
+    // the section could hold (trimmed after). Words are read through a Uint32Array where the
+    // section is aligned little-endian BTF (every kernel's), which a cold process runs several
+    // times faster than DataView calls.
+    const maxN = Math.floor((typeEnd - typeStart) / 12);
+    const kinds = new Uint8Array(maxN);
+    const nameOffs = new Uint32Array(maxN);
+    const infoVlen = new Uint16Array(maxN);
+    const kflags = new Uint8Array(maxN);
+    const sizeOrType = new Uint32Array(maxN);
+    const tails = new Uint32Array(maxN);
+    const aligned = le && (bytes.byteOffset + typeStart) % 4 === 0;
+    const words = aligned ? new Uint32Array(bytes.buffer, bytes.byteOffset + typeStart, (typeEnd - typeStart) >>> 2) : undefined;
+    const totalStr = this.strBase + strLen;
     let n = 0;
     let p = typeStart;
     while (p < typeEnd) {
       if (p + 12 > typeEnd) throw this.error(`type record #${this.firstId + n} at byte ${p} is cut off`);
-      const info = dv.getUint32(p + 4, le);
+      const w = (p - typeStart) >>> 2;
+      const nameOff = words ? words[w] : dv.getUint32(p, le);
+      const info = words ? words[w + 1] : dv.getUint32(p + 4, le);
       const size = recordSize(info);
       if (size < 0) {
         throw this.error(`type #${this.firstId + n} at byte ${p} has unknown kind ${(info >>> 24) & 0x1f}`);
@@ -158,32 +175,25 @@ export class Btf {
       if (p + size > typeEnd) {
         throw this.error(`type #${this.firstId + n} (${KIND_NAMES[(info >>> 24) & 0x1f]}) at byte ${p} runs past the type section: truncated?`);
       }
+      if (nameOff >= totalStr) {
+        throw this.error(`type #${this.firstId + n} has name offset ${nameOff} outside the string section (${totalStr} bytes)`);
+      }
+      kinds[n] = (info >>> 24) & 0x1f;
+      nameOffs[n] = nameOff;
+      infoVlen[n] = info & 0xffff;
+      kflags[n] = info >>> 31;
+      sizeOrType[n] = words ? words[w + 2] : dv.getUint32(p + 8, le);
+      tails[n] = p + 12;
       p += size;
       n++;
     }
     this.count = this.firstId - 1 + n;
-    this.kinds = new Uint8Array(n);
-    this.nameOffs = new Uint32Array(n);
-    this.infoVlen = new Uint16Array(n);
-    this.kflags = new Uint8Array(n);
-    this.sizeOrType = new Uint32Array(n);
-    this.tails = new Uint32Array(n);
-    const totalStr = this.strBase + strLen;
-    p = typeStart;
-    for (let i = 0; i < n; i++) {
-      const nameOff = dv.getUint32(p, le);
-      const info = dv.getUint32(p + 4, le);
-      if (nameOff >= totalStr) {
-        throw this.error(`type #${this.firstId + i} has name offset ${nameOff} outside the string section (${totalStr} bytes)`);
-      }
-      this.kinds[i] = (info >>> 24) & 0x1f;
-      this.nameOffs[i] = nameOff;
-      this.infoVlen[i] = info & 0xffff;
-      this.kflags[i] = info >>> 31;
-      this.sizeOrType[i] = dv.getUint32(p + 8, le);
-      this.tails[i] = p + 12;
-      p += recordSize(info);
-    }
+    this.kinds = kinds.subarray(0, n);
+    this.nameOffs = nameOffs.subarray(0, n);
+    this.infoVlen = infoVlen.subarray(0, n);
+    this.kflags = kflags.subarray(0, n);
+    this.sizeOrType = sizeOrType.subarray(0, n);
+    this.tails = tails.subarray(0, n);
   }
 
   // ---------------------------------------------------------------- raw access
@@ -318,11 +328,33 @@ export class Btf {
 
   findAllByName(kind: number | BtfKindName, name: string): number[] {
     const k = typeof kind === 'number' ? kind : BtfKind[kind];
-    const own = this.nameIndex()[k]?.get(name) ?? [];
+    const own = (this.byName || this.scans >= SCANS_BEFORE_INDEX ? this.nameIndex()[k]?.get(name) : this.scanByName(k, name)) ?? [];
     if (!this.base) return own;
     const inBase = this.base.findAllByName(k, name);
     return own.length ? (inBase.length ? own.concat(inBase) : own) : inBase;
   }
+
+  /** Own types of a kind named `name`, found without the name index: the string's offsets in the
+   *  string section (one, as BTF deduplicates strings), then the types with that name offset. A
+   *  process that asks a handful of questions (one `lookup`) never pays for indexing 100k names;
+   *  after SCANS_BEFORE_INDEX scans the index is built. */
+  private scanByName(kind: number, name: string): number[] {
+    this.scans++;
+    const out: number[] = [];
+    if (!name || /[^\x01-\x7f]/.test(name)) return this.nameIndex()[kind]?.get(name) ?? [];
+    const needle = `\0${name}\0`;
+    const offsets: number[] = this.strText.startsWith(needle.slice(1)) ? [this.strBase] : [];
+    for (let at = this.strText.indexOf(needle); at >= 0; at = this.strText.indexOf(needle, at + 1)) offsets.push(this.strBase + at + 1);
+    if (!offsets.length) return out;
+    const { kinds, nameOffs } = this;
+    // TypedArray.indexOf runs natively: a cold process does not interpret a loop over every type.
+    for (const off of offsets) {
+      for (let i = nameOffs.indexOf(off); i >= 0; i = nameOffs.indexOf(off, i + 1)) if (kinds[i] === kind) out.push(this.firstId + i);
+    }
+    return offsets.length > 1 ? out.sort((a, b) => a - b) : out;
+  }
+
+  private scans = 0;
 
   private nameIndex(): Map<string, number[]>[] {
     if (this.byName) return this.byName;

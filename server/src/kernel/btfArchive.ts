@@ -2,7 +2,7 @@
 // /sys/kernel/btf/vmlinux), or btfhub-archive's tree `<distro>/<version>/<arch>/<release>.btf.tar.xz`
 // (RHEL, CentOS, Amazon Linux, Fedora, Oracle, SUSE, Ubuntu, Debian kernels without BTF of their
 // own). It finds the files, names each kernel readably (`rhel-8.6-4.18.0-372`, unique within the
-// collection), and unpacks an archive member to bytes. Reading the BTF is live.ts readBtfFile.
+// collection), and unpacks an archive member to a file. Reading the BTF is liveIndex.ts openBtfFileKernel.
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';

@@ -6,7 +6,7 @@
 // what is asked for (the running kernel, where nobody should pay for 10,000 structs up front).
 
 import { Btf, BtfKind } from './btf';
-import type { EnumFacts, KernelFacts, KernelTypes, MemberFacts, StructFacts, TypedefFacts, TypeStore, TypesCoverage } from '../atlas/model';
+import type { EnumFacts, KernelFacts, KernelTypes, MemberFacts, StructFacts, TypedefFacts, TypeStore, TypesCoverage } from '../model/facts';
 
 /** Nesting of anonymous members deeper than this is corrupt data (real BTF stays under 10). */
 const MAX_NESTING = 64;
@@ -165,5 +165,6 @@ export function btfTypeStore(btf: Btf, coverage: TypesCoverage = BTF_TYPES_COVER
       }
       return names;
     },
+    all: () => btfTypes(btf),
   };
 }

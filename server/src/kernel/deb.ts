@@ -54,15 +54,19 @@ function linkProblem(m: Member): string | undefined {
   return undefined;
 }
 
-/** Lists a tar's members, failing on a damaged archive. */
-function listMembers(tarFile: string, deb: string): Member[] {
+/** Lists a tar's members, failing on a damaged archive or past `max` members. */
+function listMembers(tarFile: string, deb: string, max: number): Member[] {
   const members: Member[] = [];
   try {
     tar.t({
       file: tarFile, sync: true, strict: true,
-      onReadEntry: (e) => { members.push({ path: e.path, type: e.type, linkpath: e.linkpath }); },
+      onReadEntry: (e) => {
+        if (members.length === max) throw new KernelDataError(deb, `more than ${max} members (real kernel packages have about 5,000): refusing the package`);
+        members.push({ path: e.path, type: e.type, linkpath: e.linkpath });
+      },
     });
   } catch (e) {
+    if (e instanceof KernelDataError) throw e;
     throw new KernelDataError(deb, `damaged package data archive: ${(e as Error).message}`);
   }
   return members;
@@ -83,29 +87,40 @@ function freshDirectory(dest: string, deb: string): void {
   }
 }
 
+/** A package's data archive unpacked: the biggest real one (linux-image-6.1) is 411 MB. Beyond
+ *  this it is a decompression bomb filling the disk, and dpkg-deb is stopped (RLIMIT_FSIZE). */
+export const MAX_DATA_TAR_BYTES = 4 * 2 ** 30;
+/** Members of one package: real kernel packages have about 5,000. */
+export const MAX_MEMBERS = 200_000;
+
 /** Unpacks the regular-file members of a .deb whose names match the tar wildcards (`*` also
  *  matches `/`, as in GNU tar; none: every regular file) into `dest`, which must not exist yet or
  *  be empty. Refuses the whole package when a member has an absolute path or a `..`, when a link
  *  points out of it, or when a member asked for is not a regular file; writes nothing then. */
-export function unpackDeb(deb: string, dest: string, wildcards: string[]): void {
+export function unpackDeb(deb: string, dest: string, wildcards: string[], limits: { maxDataTarBytes?: number; maxMembers?: number } = {}): void {
   if (!fs.existsSync(deb)) throw new KernelDataError(deb, 'package file not found (run scripts/debian/fetch.sh)');
+  const maxTar = limits.maxDataTarBytes ?? MAX_DATA_TAR_BYTES;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bpf-atlas-deb-'));
   try {
     const tarFile = path.join(work, 'data.tar');
     const fd = fs.openSync(tarFile, 'wx', 0o600);
     let r;
     try {
-      r = spawnSync('dpkg-deb', ['--fsys-tarfile', deb], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
+      // bash's ulimit -f counts 1024-byte blocks; past it the kernel stops the writer (SIGXFSZ).
+      const script = 'ulimit -f "$1" && exec dpkg-deb --fsys-tarfile "$2"';
+      r = spawnSync('bash', ['-c', script, 'bash', String(Math.ceil(maxTar / 1024)), deb], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
     } finally {
       fs.closeSync(fd);
     }
     if (r.error) throw new KernelDataError(deb, `cannot run dpkg-deb: ${r.error.message}`);
-    if (r.status !== 0) throw new KernelDataError(deb, `dpkg-deb failed: ${r.stderr.trim().slice(0, 300)}`);
+    // dpkg-deb or its decompressor subprocess was stopped at the limit.
+    if (r.status !== 0 && fs.statSync(tarFile).size >= Math.ceil(maxTar / 1024) * 1024) throw new KernelDataError(deb, `the package's data archive unpacks to more than ${maxTar} bytes (the largest real kernel package: 411 MB): refusing it`);
+    if (r.status !== 0) throw new KernelDataError(deb, `dpkg-deb failed: ${r.stderr.trim().slice(0, 300) || `exit status ${r.status ?? r.signal}`}`);
 
     const patterns = wildcards.map((w) => compileGlob(w, 'libbpf'));
     const wanted = (p: string) => !patterns.length || patterns.some((re) => re.test(p));
     const take = new Set<string>();
-    for (const m of listMembers(tarFile, deb)) {
+    for (const m of listMembers(tarFile, deb, limits.maxMembers ?? MAX_MEMBERS)) {
       const problem = pathProblem(m.path) ?? (m.type === 'SymbolicLink' || m.type === 'Link' ? linkProblem(m) : undefined);
       if (problem) throw new KernelDataError(deb, `member ${m.path} ${problem}: refusing the package`);
       if (m.type === 'Directory' || !wanted(m.path)) continue;

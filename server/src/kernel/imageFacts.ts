@@ -9,10 +9,11 @@ import { withBtfTypes } from './btfTypes';
 import { ElfFile, parseElf } from './elf';
 import { KernelDataError } from './errors';
 import { KernelSymbol, decodeKallsyms } from './kallsymsImage';
-import { baseName, lsmHookOfStub, preferredSymbol } from '../model/symbols';
+import { lsmHooksOf } from './lsm';
+import { baseName, preferredSymbol } from '../model/symbols';
 import { TraceEvent, VmlinuxImage } from './vmlinux';
 import type {
-  Coverage, FunctionFacts, KernelFacts, KernelMeta, LsmHookFacts, SyscallFacts, TracepointFacts,
+  Coverage, FunctionFacts, KernelFacts, KernelMeta, SyscallFacts, TracepointFacts,
 } from '../model/facts';
 
 export type DwarfInlineClass = 'fully_inlined' | 'partially_inlined' | 'out_of_line_only' | 'no_code';
@@ -24,6 +25,11 @@ export interface InlineInfo {
   sites: number;
   /** Sites inside the function's own out-of-line body: a probe on the symbol sees them. */
   selfSites: number;
+  /** DWARF subprograms with code (out-of-line bodies, clones included), when the table says. */
+  outOfLine?: number;
+  /** The build's System.map has a text symbol of exactly this name, or one with a compiler
+   *  suffix (in the kernel text ranges), when the table says. */
+  hasTextSymbol?: boolean;
 }
 
 /** What modules.ts contributes: functions and tracepoints that live in loadable modules. */
@@ -144,6 +150,21 @@ export function factsFromVmlinux(input: ImageFactsInput): ImageFactsResult {
       seen.add(name);
     }
   }
+  // Built-in exit code (`__exit`): DWARF has its out-of-line body, BTF lists the function, yet no
+  // text symbol exists in the kernel text ranges. Such code sits in .exit.text, which kallsyms does
+  // not cover and the kernel frees with the init memory after boot: found, never attachable.
+  if (input.inline) {
+    for (const [name, info] of input.inline) {
+      if (seen.has(name) || !info.outOfLine || info.hasTextSymbol !== false || !btfFuncs.has(name)) continue;
+      const f: FunctionFacts = {
+        name, symbols: [], inBtf: true, inline: 'none', ftrace: false, kprobeBlacklisted: null, exitOnly: true,
+      };
+      const proto = btf.funcProto(name);
+      if (proto) f.proto = proto;
+      functions.push(f);
+      seen.add(name);
+    }
+  }
   for (const mf of input.modules?.functions ?? []) {
     if (seen.has(mf.name)) continue;
     functions.push(mf);
@@ -180,9 +201,14 @@ export function factsFromVmlinux(input: ImageFactsInput): ImageFactsResult {
     }
     tracepoints.push(t);
   }
-  // Events without a struct tracepoint that programs can attach to: syscalls:* (ftrace:* cannot be enabled).
+  // Events without a struct tracepoint that programs can attach to: syscalls:* (ftrace:* cannot be
+  // enabled). At boot, init_syscall_trace() keeps the events of the native syscall table's calls
+  // only: compat-only syscalls (chown16, sync_file_range2, ...) have metadata but no event.
+  const table = img.syscallTable();
+  const inTable = (syscall: string) => !table || table.has(syscall);
   for (const e of events) {
     if (e.tracepoint || e.system === 'ftrace') continue;
+    if (e.system === 'syscalls' && !inTable(e.name.replace(/^sys_(enter|exit)_/, ''))) continue;
     const t: TracepointFacts = { name: e.name, system: e.system, event: true, btf: false };
     if (e.template) t.template = e.template;
     if (e.fields) t.fields = e.fields;
@@ -202,15 +228,9 @@ export function factsFromVmlinux(input: ImageFactsInput): ImageFactsResult {
   });
 
   // ---- syscalls, LSM hooks, kfuncs
-  const syscalls: SyscallFacts[] = img.syscalls().map((s) => ({ name: s.name, args: s.args }));
+  const syscalls: SyscallFacts[] = img.syscalls().filter((s) => inTable(s.name)).map((s) => ({ name: s.name, args: s.args }));
   syscalls.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const lsmHooks: LsmHookFacts[] = [];
-  for (const name of [...btfFuncs].sort()) {
-    const hook = lsmHookOfStub(name);
-    if (!hook) continue;
-    const proto = btf.funcProto(name);
-    lsmHooks.push(proto ? { name: hook, proto } : { name: hook });
-  }
+  const lsmHooks = lsmHooksOf(btf);
   const kfuncs = btf.declTags('bpf_kfunc').filter((n) => btfFuncs.has(n)).sort();
 
   const coverage: Coverage = {
@@ -261,13 +281,18 @@ export function parseInlineTsv(inlineTsv: string, selfSitesTsv: string | undefin
     return i;
   };
   const cName = col('name'), cClass = col('class'), cSites = col('inlined_sites');
+  // Older tables may lack these: the facts they give (exit-only functions) are then not claimed.
+  const cOol = header.indexOf('out_of_line_instances'), cPlain = header.indexOf('plain_symbol'), cSuffixed = header.indexOf('suffixed_symbols');
   for (let i = 1; i < lines.length; i++) {
     if (!lines[i]) continue;
     const f = lines[i].split('\t');
     const cls = f[cClass];
     const sites = Number(f[cSites]);
     if (!classes.has(cls) || !Number.isInteger(sites)) throw new KernelDataError(file, `line ${i + 1}: bad row "${lines[i].slice(0, 80)}"`);
-    out.set(f[cName], { class: cls as DwarfInlineClass, sites, selfSites: 0 });
+    const row: InlineInfo = { class: cls as DwarfInlineClass, sites, selfSites: 0 };
+    if (cOol >= 0 && Number.isInteger(Number(f[cOol]))) row.outOfLine = Number(f[cOol]);
+    if (cPlain >= 0 && cSuffixed >= 0) row.hasTextSymbol = f[cPlain] === '1' || (f[cSuffixed] ?? '') !== '';
+    out.set(f[cName], row);
   }
   if (selfSitesTsv) {
     const sl = selfSitesTsv.split('\n');

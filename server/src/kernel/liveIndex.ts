@@ -1,37 +1,94 @@
-// LiveKernel: the running kernel as a KernelQuery, indexed lazily so it is usable sooner than
-// `bpftool btf dump` can print the BTF (issue 6). The eager part is only what every question
-// needs: the vmlinux BTF parse and its FUNC names, /proc/kallsyms's code symbols grouped by base
-// name, and the names of the tracefs event folders. kallsyms is the slow one (the kernel formats
-// it 4 KB per read), so a worker thread reads it while this thread parses the BTF, and its
-// chunks are scanned as they arrive (kallsymsReader.ts). Names are kept as byte ranges in hash
-// tables (nameTable.ts), not Maps of strings. FunctionFacts and TracepointFacts are built the
-// first time a name is asked for, then cached; module BTF under /sys/kernel/btf/<module> is
-// parsed on the first question vmlinux BTF cannot answer; a format file is read the first time
-// its event is asked for. Answers are the ones live.ts's eager factsFromLive gives
-// (test/unit/kernel/liveIndex.test.ts checks that on the running kernel), with the same honesty:
-// unreadable sources leave facts null/unknown and become problems.
+// The one reader of the running kernel (`live`), as a KernelQuery indexed lazily: every question
+// reads only the sources its answer needs, once. A tracepoint lookup reads its tracefs format file
+// and two BTF types; a function lookup the kallsyms symbols (read on a worker thread, scanned as
+// the chunks arrive, kallsymsReader.ts) and the BTF FUNC names; listing everything reads
+// everything. Names are kept as byte ranges in hash tables (nameTable.ts), facts are built the
+// first time a name is asked for, then cached. Module BTF under /sys/kernel/btf/<module> is
+// parsed on the first question vmlinux BTF cannot answer.
+//
+// Nothing here needs root. What a normal user cannot read (tracefs, kallsyms addresses, debugfs)
+// becomes a problem message and leaves its facts unknown, never absent by default; what can be
+// derived without it is derived: syscall events from the syscall wrappers in kallsyms, the
+// kernel's configuration (CONFIG_FTRACE_SYSCALLS) and the syscall metadata of the nearest bundled
+// kernel; other event records from the event's class (`struct trace_event_raw_<class>` in BTF,
+// the class found from the event's own struct or the bundled kernels' event → class facts),
+// spelled as tracefs spells them. The kernel's build options (kernel/config.ts) are exposed as
+// meta.capabilities. The same reader opens a bare BTF file (`index --btf`): no symbols, tracefs
+// or configuration, a FUNC standing for its own symbol.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { Btf, BtfKind, parseBtf } from './btf';
 import { BTF_TYPES_COVERAGE, btfTypeStore } from './btfTypes';
 import { TypeIndex } from '../model/coreTypes';
+import { RawTracepointSource, classRecord, namesFromClass, tracepointArgsResolver } from './btfTracepoints';
+import { KernelConfig, capabilitiesFromConfig, readActiveLsms, readRunningConfig } from './config';
 import { KernelDataError, describeFsError } from './errors';
-import {
-  LiveOptions, ProblemSink, RawTracepointSource, attachSymbol, buildLsmHooks, kernelArch, problemSink, readBtfBytes,
-  stripCommonFlag, tracepointArgsResolver, versionOf, liveModulesCovered,
-} from './live';
+import type {
+  Coverage, FunctionFacts, KernelCapabilities, KernelMeta, KernelQuery, KernelSourceKind, KernelTypesQuery, LsmHookFacts, Param,
+  SyscallFacts, TraceField, TracepointFacts,
+} from '../model/facts';
+import { baseName as symbolBaseName, preferredSymbol } from '../model/symbols';
 import { KallsymsIndex } from './procKallsyms';
-import { baseName as symbolBaseName } from '../model/symbols';
 import { FNV_OFFSET, FNV_PRIME, NameTable } from './nameTable';
 import { KallsymsRead, KallsymsReadOptions, startKallsymsRead } from './kallsymsReader';
+import { lsmHooksOf } from './lsm';
+import { syscallEventName, syscallEventRecord, syscallWrapperPrefix } from './syscallEvents';
 import {
   BLACKLIST_UNKNOWN, EventFormat, FILTER_FUNCTIONS_UNKNOWN, findEventsRoot, listEventDirs, parseAvailableFilterFunctions,
   parseKprobeBlacklist, probeReadable, readEventFormat,
 } from './tracefs';
-import type {
-  Coverage, FunctionFacts, KernelMeta, KernelQuery, KernelTypesQuery, LsmHookFacts, Param, SyscallFacts, TraceField, TracepointFacts,
-} from '../model/facts';
+
+/** Bump when what this reader derives changes: it keys the cached live atlas (atlas/liveCache.ts),
+ *  so a new version never answers from facts an older one wrote. */
+export const LIVE_READER_VERSION = 3;
+
+/** A kernel bundled with bpf-atlas, consulted for what the running kernel's own sources do not
+ *  say to this user (no tracefs): loaded the first time it is asked. */
+export interface ReferenceKernel {
+  id: string;
+  /** `6.12`. */
+  version: string;
+  kernel(): KernelQuery | undefined;
+}
+
+/** The bundled kernels of the running kernel's architecture, nearest version first, and the
+ *  event → trace system map over all bundled kernels (cheap: it is in the atlas headers). */
+export interface ReferenceKernels {
+  systems: ReadonlyMap<string, string>;
+  kernels: readonly ReferenceKernel[];
+}
+
+export interface LiveOptions {
+  /** Prefix for /sys, /proc and /boot (tests, containers with the host mounted elsewhere). Default `/`. */
+  sysRoot?: string;
+  /** tracefs mount to read; default <sysRoot>/sys/kernel/tracing, then …/sys/kernel/debug/tracing. */
+  tracefsRoot?: string;
+  /** debugfs mount holding kprobes/blacklist; default <sysRoot>/sys/kernel/debug. */
+  debugfsRoot?: string;
+  /** The bundled kernels, asked only where tracefs is unreadable (a function: opening the atlases
+   *  is not paid for when tracefs answers). */
+  references?: () => ReferenceKernels | undefined;
+  /** Called once per problem (unreadable file, missing mount) as it is found. */
+  onProblem?: (message: string) => void;
+  /** How /proc/kallsyms is read (default: on a worker thread while the BTF names are scanned). */
+  kallsyms?: KallsymsReadOptions;
+  /** Start reading /proc/kallsyms at open (the server, which will need it), instead of on the
+   *  first question that needs symbols (a CLI lookup of a tracepoint never does). */
+  prefetchSymbols?: boolean;
+}
+
+export interface BtfFileOptions {
+  /** Kernel id for the facts; default: the file name without extension. */
+  id?: string;
+  /** uname -r style release, when the caller knows it. */
+  release?: string;
+  /** vmlinux BTF the file builds on, when the file is split (module) BTF. */
+  base?: string;
+  arch?: string;
+  references?: () => ReferenceKernels | undefined;
+  onProblem?: (message: string) => void;
+}
 
 export interface OpenLiveResult {
   kernel: LiveKernel;
@@ -39,78 +96,171 @@ export interface OpenLiveResult {
   problems: string[];
 }
 
-export interface LiveIndexOptions extends LiveOptions {
-  /** How /proc/kallsyms is read (default: on a worker thread while the BTF is parsed). */
-  kallsyms?: KallsymsReadOptions;
+export interface ProblemSink {
+  list: string[];
+  add(message: string): void;
+}
+
+export function problemSink(onProblem?: (message: string) => void): ProblemSink {
+  const list: string[] = [];
+  return {
+    list,
+    add(message: string) {
+      list.push(message);
+      onProblem?.(message);
+    },
+  };
 }
 
 /**
  * Open the running kernel for queries. Throws KernelDataError only when its BTF is unreadable.
- * /proc/kallsyms is read on a worker thread meanwhile; this waits for it without running the
- * event loop (openLiveKernelAsync lets it run).
+ * Symbols are read when first needed (or now, with prefetchSymbols), waiting without running the
+ * event loop (openLiveKernelAsync reads them with the event loop running).
  */
-export function openLiveKernel(opts: LiveIndexOptions = {}): OpenLiveResult {
-  const { kernel, problems, read, kallsymsFile } = startOpen(opts);
-  kernel.attachSymbols(kallsymsFile, () => read.indexSync());
-  return { kernel, problems: problems.list };
-}
-
-/** openLiveKernel that awaits the kallsyms read, so the event loop runs while it finishes. */
-export async function openLiveKernelAsync(opts: LiveIndexOptions = {}): Promise<OpenLiveResult> {
-  const { kernel, problems, read, kallsymsFile } = startOpen(opts);
-  let index: KallsymsIndex | undefined;
-  let error: unknown;
-  try {
-    index = await read.index();
-  } catch (e) {
-    error = e;
-  }
-  kernel.attachSymbols(kallsymsFile, () => {
-    if (!index) throw error;
-    return index;
-  });
-  return { kernel, problems: problems.list };
-}
-
-/** Starts the kallsyms read, then does the synchronous part of opening while it runs. */
-function startOpen(opts: LiveIndexOptions): { kernel: LiveKernel; problems: ProblemSink; read: KallsymsRead; kallsymsFile: string } {
+export function openLiveKernel(opts: LiveOptions = {}): OpenLiveResult {
   const problems = problemSink(opts.onProblem);
-  const kallsymsFile = path.join(opts.sysRoot ?? '/', 'proc/kallsyms');
-  const read = startKallsymsRead(kallsymsFile, opts.kallsyms);
-  let kernel: LiveKernel;
+  const kernel = new LiveKernel(liveSources(opts), opts, problems);
+  if (opts.prefetchSymbols) kernel.startSymbols();
+  return { kernel, problems: problems.list };
+}
+
+/** openLiveKernel that reads /proc/kallsyms before it resolves, letting the event loop run. */
+export async function openLiveKernelAsync(opts: LiveOptions = {}): Promise<OpenLiveResult> {
+  const problems = problemSink(opts.onProblem);
+  const kernel = new LiveKernel(liveSources(opts), opts, problems);
+  await kernel.loadSymbols();
+  return { kernel, problems: problems.list };
+}
+
+/**
+ * A bare BTF file (raw .BTF bytes, e.g. /sys/kernel/btf/vmlinux copied from a host) as a kernel.
+ * It has prototypes, raw tracepoints, LSM hooks and kfuncs but no symbols, so every BTF function
+ * is taken to have exactly its own symbol (pahole emits a FUNC only for a function with a symbol
+ * of that name); clones, duplicates, ftrace sites, blacklist and configuration stay unknown, and
+ * trace events are derived from their classes as for the running kernel without tracefs.
+ */
+export function openBtfFileKernel(file: string, opts: BtfFileOptions = {}): OpenLiveResult {
+  const problems = problemSink(opts.onProblem);
+  const release = opts.release ?? 'unknown';
+  const sources: Sources = {
+    kind: 'file',
+    id: opts.id ?? path.basename(file).replace(/\.[^.]*$/, ''),
+    release,
+    arch: opts.arch ?? kernelArch(),
+    btfFile: file,
+    baseBtfFile: opts.base,
+    tracefsRoots: [],
+  };
+  const kernel = new LiveKernel(sources, { references: opts.references }, problems);
+  problems.add(`${file}: a bare BTF file has no symbol table, ftrace, blacklist or configuration data; those facts are unknown`);
+  return { kernel, problems: problems.list };
+}
+
+/** Where a LiveKernel reads from. */
+interface Sources {
+  kind: KernelSourceKind;
+  id: string;
+  release?: string;
+  arch: string;
+  btfFile: string;
+  /** vmlinux BTF a split BTF file builds on. */
+  baseBtfFile?: string;
+  /** Folder of module BTF (/sys/kernel/btf). */
+  moduleDir?: string;
+  kallsymsFile?: string;
+  tracefsRoots: string[];
+  debugfsRoot?: string;
+  /** Root for /proc and /boot (configuration, LSM list, modules); absent for a bare file. */
+  sysRoot?: string;
+}
+
+function liveSources(opts: LiveOptions): Sources {
+  const root = opts.sysRoot ?? '/';
+  const sys = (p: string) => path.join(root, p);
+  return {
+    kind: 'live',
+    id: 'live',
+    arch: kernelArch(),
+    btfFile: sys('sys/kernel/btf/vmlinux'),
+    moduleDir: sys('sys/kernel/btf'),
+    kallsymsFile: sys('proc/kallsyms'),
+    tracefsRoots: opts.tracefsRoot ? [opts.tracefsRoot] : [sys('sys/kernel/tracing'), sys('sys/kernel/debug/tracing')],
+    debugfsRoot: opts.debugfsRoot ?? sys('sys/kernel/debug'),
+    sysRoot: root,
+  };
+}
+
+/** `6.1.0-56-amd64` → `6.1`. */
+export function versionOf(release: string): string {
+  const m = /^(\d+)\.(\d+)/.exec(release);
+  return m ? `${m[1]}.${m[2]}` : release;
+}
+
+/** This machine's architecture, spelled as the bundled atlases spell it (Debian names). */
+export function kernelArch(nodeArch: string = process.arch): string {
+  const names: Record<string, string> = {
+    x64: 'amd64', arm64: 'arm64', arm: 'armhf', ia32: 'i386', ppc64: 'ppc64el', riscv64: 'riscv64',
+    s390x: 's390x', loong64: 'loong64', mips64el: 'mips64el',
+  };
+  return names[nodeArch] ?? nodeArch;
+}
+
+/** Whether a name missing from the running kernel is known to be missing (coverage.modules):
+ *  kallsyms lists every loaded module's symbols, so with kallsyms read and either some module
+ *  loaded or no module support at all, a function not found cannot be attached by that name now.
+ *  A kernel that supports modules but has none loaded stays uncovered (an unloaded module could
+ *  provide the name). */
+export function liveModulesCovered(kallsymsRead: boolean, anyModuleSymbol: boolean, noModuleSupport: boolean): boolean {
+  return kallsymsRead && (anyModuleSymbol || noModuleSupport);
+}
+
+/** The symbol a probe on `base` attaches to (model/symbols.ts preferredSymbol). */
+export function attachSymbol(base: string, symbols: string[]): string {
+  return preferredSymbol(base, symbols) ?? symbols[0];
+}
+
+function stripCommonFlag(f: TraceField & { common?: boolean }): TraceField {
+  const { common: _common, ...rest } = f;
+  return rest;
+}
+
+function readBtfFile(file: string, base: Btf | undefined, what: string, hint?: string): { btf: Btf; bytes: Uint8Array } {
+  let bytes: Uint8Array;
   try {
-    kernel = new LiveKernel(opts, problems);
-    // Every question needs the BTF FUNC names; scan them while the worker still reads, then look
-    // each kallsyms base name up in them as its chunk arrives (for functionNames()).
-    read.setKnown(kernel.prepare());
+    bytes = fs.readFileSync(file);
   } catch (e) {
-    read.cancel();
-    throw e;
+    throw new KernelDataError(file, `cannot read ${what}: ${describeFsError(e)}${hint ? `; ${hint}` : ''}`, { cause: e });
   }
-  return { kernel, problems, read, kallsymsFile };
+  if (bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46) {
+    throw new KernelDataError(file, 'is an ELF file (a vmlinux or module), not raw BTF: read its .BTF section instead (bpf-atlas index --vmlinux FILE)');
+  }
+  return { btf: parseBtf(bytes, { file, base }), bytes };
 }
 
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
+const TRACEFS_UNREADABLE_EVENTS = 'tracefs unreadable: trace events are derived from BTF (their class structs), the kernel configuration and the bundled kernels; an event none of them settles is unknown';
+
 export class LiveKernel implements KernelQuery {
+  private readonly src: Sources;
   private readonly opts: LiveOptions;
   private readonly problems: ProblemSink;
   private readonly btf: Btf;
   private readonly btfBytes: Uint8Array;
-  private readonly btfDir: string;
   private readonly release: string;
-  private symbols?: KallsymsIndex;
   private readonly eventsDir?: string;
   private readonly tracefsRoot?: string;
-  private readonly eventDirs?: Map<string, string[]>;
   private readonly filterFunctionsFile?: string;
   private readonly blacklistFile?: string;
   private readonly moduleNames: string[];
-  private coverage?: Coverage;
   private readonly noModuleSupport: boolean;
-  private readonly btfFile: string;
 
+  private symbols?: KallsymsIndex;
+  private symbolRead?: KallsymsRead;
+  private symbolsSettled = false;
+  private eventDirCache?: Map<string, string[]>;
   private metaCache?: KernelMeta;
+  private caps?: KernelCapabilities;
   private modules?: [string, Btf][];
   private scannedNames?: VmlinuxNames;
   private moduleFuncs?: Map<string, { btf: Btf; protoId: number; module: string }>;
@@ -120,9 +270,10 @@ export class LiveKernel implements KernelQuery {
   private blacklisted?: Set<string> | null;
   private vmlinuxRawTps?: Set<string>;
   private moduleRawTps?: Map<string, RawTracepointSource>;
-  private argsOf?: (name: string, fields?: TraceField[]) => { args?: Param[]; template?: string };
+  private argsOf?: ReturnType<typeof tracepointArgsResolver>;
   private eventSystems?: Map<string, string[]>;
   private readonly tpCache = new Map<string, TracepointFacts[]>();
+  private readonly formatCache = new Map<string, TracepointFacts | null>();
   private allTracepoints?: TracepointFacts[];
   private systemMap?: Map<string, string[]>;
   private readonly syscallCache = new Map<string, SyscallFacts | null>();
@@ -130,130 +281,224 @@ export class LiveKernel implements KernelQuery {
   private lsm?: LsmHookFacts[];
   private lsmMap?: Map<string, LsmHookFacts>;
   private kfuncList?: string[];
+  private refs?: ReferenceKernels | null;
 
-  /** The synchronous part of opening; openLiveKernel(Async) then attaches the symbols. */
-  constructor(opts: LiveOptions, problems: ProblemSink) {
+  /** The synchronous part of opening: the BTF, the release and which sources can be read. */
+  constructor(src: Sources, opts: LiveOptions, problems: ProblemSink) {
+    this.src = src;
     this.opts = opts;
     this.problems = problems;
-    const sys = (p: string) => path.join(opts.sysRoot ?? '/', p);
-
-    const btfFile = sys('sys/kernel/btf/vmlinux');
-    const read = readBtfBytes(btfFile, undefined, 'the kernel BTF',
-      'the running kernel was built without CONFIG_DEBUG_INFO_BTF, or /sys is not mounted; without BTF there are no facts to read');
+    const base = src.baseBtfFile ? readBtfFile(src.baseBtfFile, undefined, 'base BTF').btf : undefined;
+    const read = src.kind === 'live'
+      ? readBtfFile(src.btfFile, undefined, 'the kernel BTF',
+        'the running kernel was built without CONFIG_DEBUG_INFO_BTF, or /sys is not mounted; without BTF there are no facts to read')
+      : readBtfFile(src.btfFile, base, 'BTF file');
     this.btf = read.btf;
     this.btfBytes = read.bytes;
-    this.btfDir = path.dirname(btfFile);
 
-    let release = 'unknown';
-    try {
-      release = fs.readFileSync(sys('proc/sys/kernel/osrelease'), 'utf8').trim();
-    } catch (e) {
-      problems.add(`${sys('proc/sys/kernel/osrelease')}: ${describeFsError(e)}; kernel release unknown`);
+    let release = src.release ?? 'unknown';
+    if (src.sysRoot !== undefined && src.release === undefined) {
+      const file = path.join(src.sysRoot, 'proc/sys/kernel/osrelease');
+      try {
+        release = fs.readFileSync(file, 'utf8').trim();
+      } catch (e) {
+        problems.add(`${file}: ${describeFsError(e)}; kernel release unknown`);
+      }
     }
     this.release = release;
 
     // Module BTF: names now (one readdir), parsed on the first question vmlinux cannot answer.
     this.moduleNames = [];
-    try {
-      this.moduleNames = fs.readdirSync(this.btfDir).filter((n) => n !== 'vmlinux').sort();
-    } catch (e) {
-      problems.add(`${this.btfDir}: ${describeFsError(e)}; module BTF not read`);
-    }
-
-    // tracefs: event folder names only; format files, filter functions and blacklist on demand.
-    const roots = opts.tracefsRoot ? [opts.tracefsRoot] : [sys('sys/kernel/tracing'), sys('sys/kernel/debug/tracing')];
-    const tracefsProblems: string[] = [];
-    this.tracefsRoot = findEventsRoot(roots, tracefsProblems);
-    if (this.tracefsRoot) {
-      this.eventsDir = path.join(this.tracefsRoot, 'events');
-      this.eventDirs = listEventDirs(this.eventsDir, tracefsProblems);
-      const aff = path.join(this.tracefsRoot, 'available_filter_functions');
-      const affProblem = probeReadable(aff, FILTER_FUNCTIONS_UNKNOWN);
-      if (affProblem) tracefsProblems.push(affProblem);
-      else this.filterFunctionsFile = aff;
-    }
-    const blacklist = path.join(opts.debugfsRoot ?? sys('sys/kernel/debug'), 'kprobes', 'blacklist');
-    const blProblem = probeReadable(blacklist, BLACKLIST_UNKNOWN);
-    if (blProblem) tracefsProblems.push(blProblem);
-    else this.blacklistFile = blacklist;
-    for (const p of tracefsProblems) problems.add(p);
-    if (!this.tracefsRoot) {
-      if (this.vmlinuxRawTracepoints().size || (this.moduleNames.length && this.moduleRawTracepoints().size)) {
-        problems.add(this.bundledSystems()?.size
-          ? 'tracefs unreadable: trace systems come from the bundled atlases and record fields from same-named trace_event_raw_* structs; a raw tracepoint neither of them knows is listed without an event'
-          : 'tracefs unreadable and no bundled systems given: tracepoint systems unknown; only raw tracepoints with a same-named trace_event_raw_* struct are known to have an event');
+    if (src.moduleDir) {
+      try {
+        this.moduleNames = fs.readdirSync(src.moduleDir).filter((n) => n !== 'vmlinux').sort();
+      } catch (e) {
+        problems.add(`${src.moduleDir}: ${describeFsError(e)}; module BTF not read`);
       }
-      problems.add('syscall arguments unknown: they come from tracefs syscalls/sys_enter_* formats');
     }
 
-    this.noModuleSupport = !fs.existsSync(sys('proc/modules'));
-    this.btfFile = btfFile;
+    // tracefs: whether its events folder can be listed; format files, event folder names, filter
+    // functions and blacklist on demand.
+    const tracefsProblems: string[] = [];
+    if (src.tracefsRoots.length) {
+      this.tracefsRoot = findEventsRoot(src.tracefsRoots, tracefsProblems);
+      if (this.tracefsRoot) {
+        this.eventsDir = path.join(this.tracefsRoot, 'events');
+        const aff = path.join(this.tracefsRoot, 'available_filter_functions');
+        const affProblem = probeReadable(aff, FILTER_FUNCTIONS_UNKNOWN);
+        if (affProblem) tracefsProblems.push(affProblem);
+        else this.filterFunctionsFile = aff;
+      }
+    }
+    if (src.debugfsRoot) {
+      const blacklist = path.join(src.debugfsRoot, 'kprobes', 'blacklist');
+      const blProblem = probeReadable(blacklist, BLACKLIST_UNKNOWN);
+      if (blProblem) tracefsProblems.push(blProblem);
+      else this.blacklistFile = blacklist;
+    }
+    for (const p of tracefsProblems) problems.add(p);
+    if (src.kind === 'live' && !this.tracefsRoot) problems.add(TRACEFS_UNREADABLE_EVENTS);
+    this.noModuleSupport = src.sysRoot !== undefined && !fs.existsSync(path.join(src.sysRoot, 'proc/modules'));
   }
 
-  /** Work every question needs, done while the kallsyms read is still running; gives the BTF
-   *  FUNC names, for the kallsyms scan to look its base names up in. */
-  prepare(): NameTable {
-    const funcs = this.vmlinuxFunctions();
-    funcs.names();
-    return funcs.table;
+  // ---------------------------------------------------------------- symbols, when needed
+
+  /** Start reading the symbol table (a worker thread), scanning the BTF FUNC names meanwhile. */
+  startSymbols(): void {
+    if (this.symbolRead || this.symbolsSettled || !this.src.kallsymsFile) return;
+    const read = startKallsymsRead(this.src.kallsymsFile, this.opts.kallsyms);
+    this.symbolRead = read;
+    try {
+      // functionNames() looks each kallsyms base name up in the BTF FUNC names: give the scan
+      // the table while the worker still reads.
+      read.setKnown(this.vmlinuxFunctions().table);
+    } catch (e) {
+      read.cancel();
+      throw e;
+    }
   }
 
-  /** Takes the kallsyms index (or the reason there is none, thrown by `read`) as a problem. */
-  attachSymbols(kallsymsFile: string, read: () => KallsymsIndex): void {
+  /** Read the symbol table now, letting the event loop run (the server's open). */
+  async loadSymbols(): Promise<void> {
+    this.startSymbols();
+    const read = this.symbolRead;
+    if (!read || this.symbolsSettled) return;
+    let index: KallsymsIndex | undefined;
+    let error: unknown;
+    try {
+      index = await read.index();
+    } catch (e) {
+      error = e;
+    }
+    if (!this.symbolsSettled) this.settleSymbols(() => {
+      if (!index) throw error;
+      return index;
+    });
+  }
+
+  /** The kallsyms index, read (and waited for) the first time; undefined when unreadable or when
+   *  the source has no symbol table. */
+  private syms(): KallsymsIndex | undefined {
+    if (!this.symbolsSettled) {
+      this.startSymbols();
+      const read = this.symbolRead;
+      if (read) this.settleSymbols(() => read.indexSync());
+      else this.symbolsSettled = true;
+    }
+    return this.symbols;
+  }
+
+  private settleSymbols(read: () => KallsymsIndex): void {
+    this.symbolsSettled = true;
+    const file = this.src.kallsymsFile!;
     try {
       const index = read();
       if (index.addressesZeroed) {
-        this.problems.add(`${kallsymsFile}: addresses are hidden (kptr_restrict, not root); init-only functions cannot be told apart`);
+        this.problems.add(`${file}: addresses are hidden (kptr_restrict, not root); init-only functions cannot be told apart`);
       }
       this.symbols = index;
     } catch (e) {
-      this.problems.add(e instanceof KernelDataError ? e.message : `${kallsymsFile}: ${describeFsError(e)}; symbols (renamed/duplicate functions) unknown`);
+      this.problems.add(e instanceof KernelDataError ? e.message : `${file}: ${describeFsError(e)}; symbols (renamed/duplicate functions) unknown`);
     }
-    this.coverage = {
-      inline: 'none',
-      ftrace: !!this.filterFunctionsFile,
-      blacklist: !!this.blacklistFile,
-      modules: liveModulesCovered(!!this.symbols, !!this.symbols?.hasModules, this.noModuleSupport),
-      btf: true,
-      exactFieldOffsets: !!this.tracefsRoot,
-      types: BTF_TYPES_COVERAGE,
-    };
   }
 
-  private bundledMap?: ReadonlyMap<string, string> | null;
-
-  /** The caller's event → system map (resolved once, only when tracefs is unreadable). */
-  private bundledSystems(): ReadonlyMap<string, string> | undefined {
-    if (this.bundledMap === undefined) {
-      const given = this.opts.bundledSystems;
-      this.bundledMap = (typeof given === 'function' ? given() : given) ?? null;
-    }
-    return this.bundledMap ?? undefined;
+  private references(): ReferenceKernels | undefined {
+    if (this.refs === undefined) this.refs = this.opts.references?.() ?? null;
+    return this.refs ?? undefined;
   }
 
-  /** Metadata; the counts are computed on first read (they need the full name lists). */
+  // ---------------------------------------------------------------- metadata and capabilities
+
+  /** Metadata; the counts are computed when first read (they need the full name lists), the rest
+   *  is cheap. */
   get meta(): KernelMeta {
     if (!this.metaCache) {
-      this.metaCache = {
-        id: 'live', release: this.release, version: versionOf(this.release), arch: kernelArch(), source: 'live',
-        provenance: this.provenance(),
-        coverage: this.coverage!,
-        counts: {
-          functions: this.functionNames().length,
-          tracepoints: this.tracepointCount(),
-          syscalls: this.syscallNames().length,
-          lsmHooks: this.lsmHooks().length,
-        },
-      };
+      const src = this.src;
+      const counts = (): KernelMeta['counts'] => ({
+        functions: this.functionNames().length,
+        tracepoints: this.tracepointCount(),
+        syscalls: this.syscallList().length,
+        lsmHooks: this.lsmHooks().length,
+      });
+      const meta = {
+        id: src.id, release: this.release, version: versionOf(this.release), arch: src.arch, source: src.kind,
+        provenance: '',
+        coverage: this.coverage(),
+        capabilities: this.capabilities(),
+      } as KernelMeta;
+      let countsCache: KernelMeta['counts'] | undefined;
+      let provenanceCache: string | undefined;
+      Object.defineProperty(meta, 'counts', { enumerable: true, get: () => (countsCache ??= counts()) });
+      Object.defineProperty(meta, 'provenance', { enumerable: true, get: () => (provenanceCache ??= this.provenance()) });
+      this.metaCache = meta;
     }
     return this.metaCache;
   }
 
+  private coverage(): Coverage {
+    const live = this.src.kind === 'live';
+    return {
+      inline: 'none',
+      ftrace: !!this.filterFunctionsFile,
+      blacklist: !!this.blacklistFile,
+      // Whether kallsyms is readable is known without reading it: a lookup of a tracepoint does
+      // not pay for the symbol table. A read that fails later leaves names unknown, not absent.
+      modules: live && liveModulesCovered(this.kallsymsReadable(), this.modulesLoaded(), this.noModuleSupport),
+      btf: true,
+      // tracefs gives the offsets, and without it the class structs of BTF are the records.
+      exactFieldOffsets: true,
+      types: BTF_TYPES_COVERAGE,
+    };
+  }
+
+  /** Some module is loaded (/proc/modules lists it, or kallsyms names one). */
+  private modulesLoaded(): boolean {
+    if (this.symbols?.hasModules || this.moduleNames.length) return true;
+    if (this.src.sysRoot === undefined || this.noModuleSupport) return false;
+    try {
+      return fs.readFileSync(path.join(this.src.sysRoot, 'proc/modules'), 'utf8').trim() !== '';
+    } catch {
+      return false;
+    }
+  }
+
+  private kallsymsReadable(): boolean {
+    if (this.symbolsSettled) return !!this.symbols;
+    const file = this.src.kallsymsFile;
+    if (!file) return false;
+    try {
+      fs.accessSync(file, fs.constants.R_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The kernel's build options that decide which program kinds work at all (kernel/config.ts). */
+  capabilities(): KernelCapabilities {
+    if (!this.caps) {
+      const root = this.src.sysRoot;
+      if (root === undefined) {
+        this.caps = capabilitiesFromConfig(undefined, undefined, 'a bare BTF file has no configuration');
+      } else {
+        const problems: string[] = [];
+        const config: KernelConfig | undefined = readRunningConfig(root, this.release, problems);
+        for (const p of problems) this.problems.add(p);
+        this.caps = capabilitiesFromConfig(config, readActiveLsms(root, config), problems[0] ?? 'the kernel configuration was not read');
+      }
+    }
+    return this.caps;
+  }
+
   /** Names the module BTF that parsed, so it is built when first read, like the counts. */
   private provenance(): string {
+    if (this.src.kind === 'file') {
+      return `BTF file ${this.src.btfFile}${this.src.baseBtfFile ? ` (split, base ${this.src.baseBtfFile})` : ''}: prototypes and raw tracepoints only`;
+    }
     const modules = this.moduleNames.length ? this.moduleBtfs().length : 0;
-    return `running kernel ${this.release}: ${this.btfFile}${modules ? ` + ${modules} module BTF` : ''}`
-      + `${this.symbols ? ', /proc/kallsyms' : ''}${this.tracefsRoot ? `, tracefs ${this.tracefsRoot}` : ''}`;
+    return `running kernel ${this.release}: ${this.src.btfFile}${modules ? ` + ${modules} module BTF` : ''}`
+      + `${this.syms() ? ', /proc/kallsyms' : ''}${this.tracefsRoot ? `, tracefs ${this.tracefsRoot}` : ''}`
+      + `${this.capabilities().config ? `, ${this.capabilities().config}` : ''}`;
   }
 
   // ---------------------------------------------------------------- BTF, lazily
@@ -262,7 +507,7 @@ export class LiveKernel implements KernelQuery {
     if (this.modules) return this.modules;
     this.modules = [];
     for (const name of this.moduleNames) {
-      const file = path.join(this.btfDir, name);
+      const file = path.join(this.src.moduleDir!, name);
       try {
         this.modules.push([name, parseBtf(fs.readFileSync(file), { file, base: this.btf })]);
       } catch (e) {
@@ -314,7 +559,7 @@ export class LiveKernel implements KernelQuery {
   private buildFunction(name: string): FunctionFacts | undefined {
     const src = this.btfFunc(name);
     const proto = src && src.btf.kind(src.protoId) === BtfKind.FUNC_PROTO ? src.btf.proto(src.protoId) : undefined;
-    const k = this.symbols;
+    const k = this.syms();
     const entry = k ? k.bases.find(name) : -1;
     if (k && entry >= 0) {
       const idx = k.symbolsOf(entry);
@@ -381,7 +626,7 @@ export class LiveKernel implements KernelQuery {
   }
 
   hasSymbol(name: string): boolean {
-    const k = this.symbols;
+    const k = this.syms();
     if (!k) return this.fn(name)?.symbols.includes(name) ?? false;
     const base = name.charCodeAt(0) === 46 ? name : symbolBaseName(name);
     if (this.fn(base)?.symbols.includes(name)) return true;
@@ -393,10 +638,10 @@ export class LiveKernel implements KernelQuery {
    *  opening it). Built on first call. */
   functionNames(): readonly string[] {
     if (!this.names) {
-      const k = this.symbols?.bases;
+      const index = this.syms();
+      const k = index?.bases;
       const funcs = this.vmlinuxFunctions();
       const names = funcs.names().slice();
-      const index = this.symbols;
       if (index && k) {
         // kallsyms base names BTF lacks (looked up as kallsyms was scanned, or by hash and
         // characters now): no string is made for the others
@@ -418,7 +663,7 @@ export class LiveKernel implements KernelQuery {
   functionNamesWithPrefix(prefix: string, limit: number): string[] {
     // SmallestNames drops repeats, so a name both kallsyms and BTF hold needs no lookup.
     const smallest = new SmallestNames(limit);
-    const k = this.symbols?.bases;
+    const k = this.syms()?.bases;
     if (k) for (const e of k.withPrefix(prefix)) smallest.offer(k.name(e));
     const funcs = this.vmlinuxFunctions();
     for (const e of funcs.table.withPrefix(prefix)) smallest.offer(funcs.table.name(e));
@@ -429,7 +674,7 @@ export class LiveKernel implements KernelQuery {
 
   /** Local asm labels (`.E_copy`): text, but no function; kept for exact-name lookups. */
   extraSymbols(): readonly string[] {
-    return this.symbols?.extra ?? [];
+    return this.syms()?.extra ?? [];
   }
 
   /** BPF kfuncs (DECL_TAG bpf_kfunc) of vmlinux and module BTF. */
@@ -467,16 +712,50 @@ export class LiveKernel implements KernelQuery {
     return this.moduleRawTps;
   }
 
+  /** Where `btf_trace_<name>` is: one BTF lookup (no scan of every name) until the names are
+   *  listed anyway. */
   private rawTracepointSource(name: string): RawTracepointSource | undefined {
-    if (this.vmlinuxRawTracepoints().has(name)) return { btf: this.btf };
+    const inVmlinux = this.vmlinuxRawTps || this.scannedNames
+      ? this.vmlinuxRawTracepoints().has(name)
+      : this.btf.findByName(BtfKind.TYPEDEF, `btf_trace_${name}`) !== undefined;
+    if (inVmlinux) return { btf: this.btf };
     return this.moduleNames.length ? this.moduleRawTracepoints().get(name) : undefined;
   }
 
-  /** Event name → systems holding it (tracefs), `ftrace` left out as live.ts does. */
+  private resolver(): ReturnType<typeof tracepointArgsResolver> {
+    if (!this.argsOf) {
+      const vmlinux = this.btf;
+      const scanned = () => this.scannedNames;
+      this.argsOf = tracepointArgsResolver((n) => this.rawTracepointSource(n), {
+        traceArgs: (b, tp) => (b === vmlinux && scanned() ? traceArgsFromNames(b, scanned()!, tp) : undefined),
+        hasFunc: (b, fn) => (b === vmlinux && scanned() ? scanned()!.funcs.has(fn) : undefined),
+        hasStruct: (b, st) => (b === vmlinux && scanned() ? scanned()!.rawStructs.has(st) : undefined),
+      });
+    }
+    return this.argsOf;
+  }
+
+  private hasStruct(btf: Btf, name: string): boolean {
+    if (btf === this.btf && this.scannedNames) return this.scannedNames.rawStructs.has(name);
+    return btf.findByName(BtfKind.STRUCT, name) !== undefined;
+  }
+
+  /** tracefs folders: system → event names (one readdir per system, on first need). */
+  private eventDirs(): Map<string, string[]> | undefined {
+    if (!this.eventsDir) return undefined;
+    if (!this.eventDirCache) {
+      const problems: string[] = [];
+      this.eventDirCache = listEventDirs(this.eventsDir, problems);
+      for (const p of problems) this.problems.add(p);
+    }
+    return this.eventDirCache;
+  }
+
+  /** Event name → systems holding it (tracefs), `ftrace` left out: its events cannot be attached. */
   private systemsOfEvent(): Map<string, string[]> {
     if (!this.eventSystems) {
       const m = new Map<string, string[]>();
-      for (const [system, events] of this.eventDirs ?? []) {
+      for (const [system, events] of this.eventDirs() ?? []) {
         if (system === 'ftrace') continue;
         for (const ev of events) {
           const list = m.get(ev);
@@ -489,70 +768,181 @@ export class LiveKernel implements KernelQuery {
     return this.eventSystems;
   }
 
-  /** Every record for this event name, in the order factsFromLive sorts tracepoints. */
+  /** The event `system:name` as its tracefs format file gives it (null: no such event). */
+  private formatTracepoint(system: string, name: string): TracepointFacts | null {
+    const key = `${system}:${name}`;
+    let t = this.formatCache.get(key);
+    if (t !== undefined) return t;
+    t = null;
+    if (system !== 'ftrace' && fs.existsSync(path.join(this.eventsDir!, system, name, 'format'))) {
+      const sink: string[] = [];
+      const ev = readEventFormat(this.eventsDir!, system, name, sink);
+      for (const p of sink) this.problems.add(p);
+      if (ev) t = this.fromFormat(ev);
+    }
+    this.formatCache.set(key, t);
+    return t;
+  }
+
+  private fromFormat(ev: EventFormat): TracepointFacts {
+    const fields = ev.fields.filter((f) => !f.common).map(stripCommonFlag);
+    const raw = this.rawTracepointSource(ev.name);
+    const t: TracepointFacts = { name: ev.name, event: true, btf: raw !== undefined, fields };
+    if (ev.system) t.system = ev.system;
+    if (ev.printFmt) t.fmt = ev.printFmt;
+    const { args, template } = this.resolver()(ev.name, fields);
+    if (args) t.args = args;
+    if (template) t.template = template;
+    if (raw?.module) t.module = raw.module;
+    return t;
+  }
+
+  /** Every record for this event name, in the order KernelIndex sorts tracepoints. */
   private tracepointList(name: string): TracepointFacts[] {
     let list = this.tpCache.get(name);
     if (list) return list;
     list = [];
-    if (!this.argsOf) {
-      const vmlinux = this.btf;
-      this.argsOf = tracepointArgsResolver((n) => this.rawTracepointSource(n), {
-        traceArgs: (b, tp) => (b === vmlinux ? traceArgsFromNames(b, this.vmlinuxNames(), tp) : undefined),
-        hasFunc: (b, fn) => (b === vmlinux ? this.vmlinuxNames().funcs.has(fn) : undefined),
-        hasStruct: (b, st) => (b === vmlinux ? this.vmlinuxNames().rawStructs.has(st) : undefined),
-      });
-    }
-    const argsOf = this.argsOf;
-    const raw = this.rawTracepointSource(name);
     if (this.eventsDir) {
       for (const system of this.systemsOfEvent().get(name) ?? []) {
-        const ev = this.readFormat(system, name);
-        if (!ev) continue;
-        const fields = ev.fields.filter((f) => !f.common).map(stripCommonFlag);
-        const t: TracepointFacts = { name: ev.name, event: true, btf: this.rawTracepointSource(ev.name) !== undefined, fields };
-        if (ev.system) t.system = ev.system;
-        if (ev.printFmt) t.fmt = ev.printFmt;
-        const { args, template } = argsOf(ev.name, fields);
+        const t = this.formatTracepoint(system, name);
+        if (t) list.push(t);
+      }
+      const raw = list.length ? undefined : this.rawTracepointSource(name);
+      if (raw) {
+        // With tracefs, every event is listed there: a raw tracepoint missing from it has none.
+        const t: TracepointFacts = { name, event: false, btf: true };
+        const { args, template } = this.resolver()(name);
         if (args) t.args = args;
         if (template) t.template = template;
-        const mod = this.rawTracepointSource(ev.name)?.module;
-        if (mod) t.module = mod;
+        if (raw.module) t.module = raw.module;
         list.push(t);
       }
-    }
-    if (!list.length && raw) {
-      const tracefs = !!this.eventsDir;
-      const system = tracefs ? undefined : this.bundledSystems()?.get(name);
-      const fields = tracefs ? undefined : raw.btf.structFields(`trace_event_raw_${name}`);
-      const t: TracepointFacts = { name, event: !tracefs && (system !== undefined || fields !== undefined), btf: true };
-      if (system) t.system = system;
-      if (fields) t.fields = fields;
-      const { args, template } = argsOf(name, fields);
-      if (args) t.args = args;
-      if (template) t.template = template;
-      if (raw.module) t.module = raw.module;
-      list.push(t);
+    } else {
+      const t = this.derivedTracepoint(name);
+      if (t) list.push(t);
     }
     list.sort(byTracepointKey);
     this.tpCache.set(name, list);
     return list;
   }
 
-  private readFormat(system: string, event: string): EventFormat | undefined {
-    const sink: string[] = [];
-    const ev = readEventFormat(this.eventsDir!, system, event, sink);
-    for (const p of sink) this.problems.add(p);
-    return ev;
+  /** The nearest reference kernel that has a tracepoint `name` (for its class, system and whether
+   *  it is an event), and the nearest whose record types are tracefs's own text (read from the
+   *  image or tracefs, not rebuilt from BTF) to spell the fields by. */
+  private referenceTracepoint(name: string): { kernel: string; tp: TracepointFacts; spelling?: readonly TraceField[] } | undefined {
+    let found: { kernel: string; tp: TracepointFacts; spelling?: readonly TraceField[] } | undefined;
+    for (const ref of this.references()?.kernels ?? []) {
+      const k = ref.kernel();
+      const tp = k?.tracepoint(name);
+      if (!tp) continue;
+      found ??= { kernel: ref.id, tp };
+      if (tp.fields && k!.meta.coverage.exactFieldOffsets) {
+        found.spelling = tp.fields;
+        break;
+      }
+    }
+    return found;
+  }
+
+  /**
+   * A tracepoint without tracefs. It exists when BTF has `btf_trace_<name>`; it has a trace event
+   * when its class is known: its own `trace_event_raw_<name>` struct (TRACE_EVENT), or the class a
+   * bundled kernel gives the same event when this kernel's BTF has that class's struct and its
+   * `__bpf_trace_<class>` takes the tracepoint's arguments. A bundled kernel that has the event
+   * (or knows it as raw-only) settles `event` when the class cannot be proven; otherwise whether
+   * an event exists is unknown (null). The record is the class struct (btfTracepoints.ts).
+   */
+  private derivedTracepoint(name: string): TracepointFacts | undefined {
+    const sc = syscallEventName(name);
+    if (sc) return this.syscallEvent(sc.kind, sc.syscall);
+    const raw = this.rawTracepointSource(name);
+    if (!raw) return undefined;
+    const ref = this.referenceTracepoint(name);
+    let cls: string | undefined;
+    let event: boolean | null = null;
+    if (this.hasStruct(raw.btf, `trace_event_raw_${name}`)) {
+      cls = name;
+      event = true;
+    } else if (ref?.tp.event && ref.tp.template && this.hasStruct(raw.btf, `trace_event_raw_${ref.tp.template}`)) {
+      const rawArgs = raw.btf.btfTraceArgs(name);
+      if (rawArgs && namesFromClass(raw.btf, ref.tp.template, rawArgs)) cls = ref.tp.template;
+      event = true;
+    } else if (ref) {
+      event = ref.tp.event;
+    }
+    const t: TracepointFacts = { name, event, btf: true };
+    const system = event !== false ? ref?.tp.system ?? this.references()?.systems.get(name) : undefined;
+    if (system) t.system = system;
+    if (cls && event) {
+      // The same event on a bundled kernel spells the types as tracefs does.
+      const fields = classRecord(raw.btf, cls, ref?.spelling, ref?.spelling ?? ref?.tp.fields);
+      if (fields) t.fields = fields;
+    }
+    const { args, template } = this.resolver()(name, undefined, cls);
+    if (args) t.args = args;
+    if (template ?? cls) t.template = template ?? cls;
+    if (raw.module) t.module = raw.module;
+    return t;
+  }
+
+  /** The first reference kernel (nearest first) whose syscall metadata has `name`. */
+  private referenceSyscall(name: string): { kernel: string; sc: SyscallFacts } | undefined {
+    for (const ref of this.references()?.kernels ?? []) {
+      const sc = ref.kernel()?.syscall(name);
+      if (sc) return { kernel: ref.id, sc };
+    }
+    return undefined;
+  }
+
+  /** Whether the syscall entry wrapper (`__x64_sys_<name>`) is built: 'built', 'stub' (only the
+   *  weak stub of a syscall not configured), 'none', or 'unknown' (BTF lists it, no symbols). */
+  private syscallWrapper(syscall: string): 'built' | 'stub' | 'none' | 'unknown' {
+    const wrapper = `${syscallWrapperPrefix(this.src.arch)}${syscall}`;
+    const k = this.syms();
+    if (k) {
+      const e = k.bases.find(wrapper);
+      if (e < 0) return 'none';
+      const idx = k.symbolsOf(e).filter((i) => k.moduleOf(i) === undefined);
+      if (!idx.length) return 'none';
+      return idx.some((i) => !k.isWeak(i)) ? 'built' : 'stub';
+    }
+    return this.vmlinuxFunctions().has(wrapper) ? 'unknown' : 'none';
+  }
+
+  /**
+   * syscalls:sys_enter_<x> / sys_exit_<x> without tracefs: no event when the kernel is built
+   * without CONFIG_FTRACE_SYSCALLS or has no built `__<arch>_sys_<x>` wrapper; the event and its
+   * record (syscallEvents.ts) when a bundled kernel's syscall metadata has x (the arguments are
+   * the syscall ABI); unknown when none does (a new syscall, or one only a compat table has).
+   */
+  private syscallEvent(kind: 'enter' | 'exit', syscall: string): TracepointFacts | undefined {
+    const name = `sys_${kind}_${syscall}`;
+    if (this.capabilities().ftraceSyscalls.value === false) return undefined;
+    const wrapper = this.syscallWrapper(syscall);
+    if (wrapper === 'none' || wrapper === 'stub') return undefined;
+    const ref = this.referenceSyscall(syscall);
+    const known = !!ref && wrapper === 'built' && this.capabilities().ftraceSyscalls.value === true;
+    const t: TracepointFacts = { name, system: 'syscalls', event: known ? true : null, btf: false };
+    if (ref) {
+      const { fields, fmt } = syscallEventRecord(kind, ref.sc.args);
+      t.fields = fields;
+      t.fmt = fmt;
+    }
+    return t;
   }
 
   tracepoint(name: string, system?: string): TracepointFacts | undefined {
+    if (this.eventsDir && system !== undefined) {
+      const direct = this.formatTracepoint(system, name);
+      if (direct) return direct;
+    }
     const list = this.tracepointList(name);
     if (!list.length) return undefined;
     if (system === undefined) return list.find((t) => t.event) ?? list[0];
     return list.find((t) => t.system === system);
   }
 
-  /** Every tracepoint: reads every format file (once). */
+  /** Every tracepoint: reads every format file (once), or derives every event. */
   tracepoints(): readonly TracepointFacts[] {
     if (!this.allTracepoints) {
       const out: TracepointFacts[] = [];
@@ -566,6 +956,7 @@ export class LiveKernel implements KernelQuery {
     const names = new Set<string>(this.eventsDir ? this.systemsOfEvent().keys() : []);
     for (const n of this.vmlinuxRawTracepoints()) names.add(n);
     if (this.moduleNames.length) for (const n of this.moduleRawTracepoints().keys()) names.add(n);
+    if (!this.eventsDir) for (const s of this.syscallList()) names.add(`sys_enter_${s.name}`).add(`sys_exit_${s.name}`);
     return names;
   }
 
@@ -579,8 +970,8 @@ export class LiveKernel implements KernelQuery {
     return n;
   }
 
-  /** Trace systems with their event names, from the tracefs folder names (or the bundled
-   *  systems map when tracefs is unreadable), without reading any format file. */
+  /** Trace systems with their event names, from the tracefs folder names (without tracefs: the
+   *  bundled systems map and the derived syscall events), without reading any format file. */
   systems(): ReadonlyMap<string, readonly string[]> {
     if (!this.systemMap) {
       const m = new Map<string, string[]>();
@@ -589,12 +980,17 @@ export class LiveKernel implements KernelQuery {
         if (list) list.push(event);
         else m.set(system, [event]);
       };
-      if (this.eventDirs) {
-        for (const [system, events] of this.eventDirs) if (system !== 'ftrace') for (const ev of events) add(system, ev);
+      const dirs = this.eventDirs();
+      if (dirs) {
+        for (const [system, events] of dirs) if (system !== 'ftrace') for (const ev of events) add(system, ev);
       } else {
+        const systems = this.references()?.systems;
         for (const name of this.tracepointNames()) {
-          const system = this.bundledSystems()?.get(name);
-          if (system) add(system, name);
+          if (syscallEventName(name)) add('syscalls', name);
+          else {
+            const system = systems?.get(name);
+            if (system) add(system, name);
+          }
         }
       }
       for (const list of m.values()) list.sort();
@@ -605,21 +1001,44 @@ export class LiveKernel implements KernelQuery {
 
   // ---------------------------------------------------------------- syscalls and LSM hooks
 
-  private syscallNames(): string[] {
-    const events = this.eventDirs?.get('syscalls') ?? [];
-    return events.filter((e) => e.startsWith('sys_enter_')).map((e) => e.slice('sys_enter_'.length));
+  /** The syscalls whose trace events exist: tracefs's syscalls folder, or without it those
+   *  syscallEvent() knows to have an event. */
+  private syscallList(): SyscallFacts[] {
+    if (!this.allSyscalls) {
+      const out: SyscallFacts[] = [];
+      if (this.eventsDir) {
+        const events = this.eventDirs()?.get('syscalls') ?? [];
+        for (const e of events) {
+          if (!e.startsWith('sys_enter_')) continue;
+          const s = this.syscall(e.slice('sys_enter_'.length));
+          if (s) out.push(s);
+        }
+      } else if (this.src.kind === 'live') {
+        const prefix = syscallWrapperPrefix(this.src.arch);
+        const k = this.syms();
+        const candidates = k
+          ? k.bases.withPrefix(prefix).map((e) => k.bases.name(e))
+          : this.vmlinuxFunctions().table.withPrefix(prefix).map((e) => this.vmlinuxFunctions().table.name(e));
+        for (const wrapper of candidates) {
+          const s = this.syscall(wrapper.slice(prefix.length));
+          if (s) out.push(s);
+        }
+      }
+      this.allSyscalls = out.sort(byName);
+    }
+    return this.allSyscalls;
   }
 
   syscall(name: string): SyscallFacts | undefined {
     let s = this.syscallCache.get(name);
     if (s === undefined) {
       s = null;
-      if (this.eventDirs?.get('syscalls')?.includes(`sys_enter_${name}`)) {
-        const ev = this.readFormat('syscalls', `sys_enter_${name}`);
-        if (ev && ev.name.startsWith('sys_enter_')) {
-          const args = ev.fields.filter((f) => !f.common && f.name !== '__syscall_nr').map((f) => ({ name: f.name, type: f.type }));
-          s = { name: ev.name.slice('sys_enter_'.length), args };
-        }
+      if (this.eventsDir) {
+        const t = this.formatTracepoint('syscalls', `sys_enter_${name}`);
+        if (t?.fields) s = { name, args: t.fields.filter((f) => f.name !== '__syscall_nr').map((f) => ({ name: f.name, type: f.type })) };
+      } else if (this.src.kind === 'live') {
+        const t = this.syscallEvent('enter', name);
+        if (t?.event && t.fields) s = { name, args: t.fields.filter((f) => f.name !== '__syscall_nr').map((f) => ({ name: f.name, type: f.type })) };
       }
       this.syscallCache.set(name, s);
     }
@@ -627,19 +1046,11 @@ export class LiveKernel implements KernelQuery {
   }
 
   syscalls(): readonly SyscallFacts[] {
-    if (!this.allSyscalls) {
-      const out: SyscallFacts[] = [];
-      for (const n of this.syscallNames()) {
-        const s = this.syscall(n);
-        if (s) out.push(s);
-      }
-      this.allSyscalls = out.sort(byName);
-    }
-    return this.allSyscalls;
+    return this.syscallList();
   }
 
   lsmHooks(): readonly LsmHookFacts[] {
-    if (!this.lsm) this.lsm = buildLsmHooks(this.btf);
+    if (!this.lsm) this.lsm = lsmHooksOf(this.btf);
     return this.lsm;
   }
 

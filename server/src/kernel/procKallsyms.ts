@@ -115,6 +115,8 @@ export class KallsymsScanner {
   private addrHi = new Uint32Array(1 << 16);
   private addrLo = new Uint32Array(1 << 16);
   private moduleOf = new Int32Array(1 << 16);
+  /** 1 for a weak symbol (w/W): on vmlinux, e.g. the `__x64_sys_*` stub of a syscall not built. */
+  private weak = new Uint8Array(1 << 16);
   private arena = new Uint8Array(1 << 21);
   private used = 0;
   /** Names looked up as the symbols arrive (setKnown), and per symbol whether its base is one. */
@@ -191,6 +193,7 @@ export class KallsymsScanner {
       addrHi: this.addrHi.subarray(0, n),
       addrLo: this.addrLo.subarray(0, n),
       moduleOf: this.moduleOf.subarray(0, n),
+      weak: this.weak.subarray(0, n),
       inKnown: known ? this.inKnown.subarray(0, n) : undefined,
       modules: this.modules,
       addressesZeroed: this.addressesZeroed,
@@ -309,7 +312,7 @@ export class KallsymsScanner {
           || (buf[nameStart + 2] === 99 && buf[nameStart + 3] === 102 && buf[nameStart + 4] === 105))) { // __cfi_
         continue;
       }
-      this.keep(buf, nameStart, nameEnd, hi, lo, module);
+      this.keep(buf, nameStart, nameEnd, hi, lo, module, type === 119 || type === 87);
     }
     this.lineNo = lineNo;
     this.addressesZeroed = zeroed;
@@ -352,7 +355,7 @@ export class KallsymsScanner {
     return id;
   }
 
-  private keep(buf: Buffer, start: number, end: number, hi: number, lo: number, module: number): void {
+  private keep(buf: Buffer, start: number, end: number, hi: number, lo: number, module: number, weak: boolean): void {
     const i = this.count++;
     if (i === this.nameOff.length) this.growSymbols();
     const len = end - start;
@@ -386,6 +389,7 @@ export class KallsymsScanner {
     this.addrHi[i] = hi;
     this.addrLo[i] = lo;
     this.moduleOf[i] = module;
+    this.weak[i] = weak ? 1 : 0;
     if (this.known && base >= 0) this.inKnown[i] = this.known.findBytes(arena, off, base, h) >= 0 ? 1 : 0;
     if (base >= 0 && (module >= 0 || this.inTextSoFar(hi, lo))) {
       const size = this.bases.size;
@@ -428,6 +432,7 @@ export class KallsymsScanner {
       return b;
     };
     this.inKnown = u8(this.inKnown);
+    this.weak = u8(this.weak);
     this.grouped = u8(this.grouped);
   }
 }
@@ -466,6 +471,8 @@ interface KallsymsIndexParts {
   addrHi: Uint32Array;
   addrLo: Uint32Array;
   moduleOf: Int32Array;
+  /** Per symbol, 1 when it is weak (type w/W). */
+  weak?: Uint8Array;
   /** Per symbol, 1 when its base name is in the scanner's known names (setKnown). */
   inKnown?: Uint8Array;
   modules: string[];
@@ -561,6 +568,11 @@ export class KallsymsIndex {
   isKnown(entry: number): boolean | undefined {
     const inKnown = this.p.inKnown;
     return inKnown ? inKnown[this.first[entry]] === 1 : undefined;
+  }
+
+  /** A weak symbol (type w/W). */
+  isWeak(i: number): boolean {
+    return this.p.weak?.[i] === 1;
   }
 
   /** A vmlinux symbol inside `_sinittext`.. `_einittext`. */

@@ -16,6 +16,7 @@ import { ElfFile, SHT_NOBITS, cString } from './elf';
 import { KernelDataError } from './errors';
 import { KernelSymbol, fromAddress } from './kallsymsImage';
 import { TextMap } from './symbols';
+import { syscallEventRecord } from './syscallEvents';
 import type { Param, TraceField } from '../model/facts';
 
 export interface TraceEvent {
@@ -261,8 +262,37 @@ export class VmlinuxImage {
     return { byCall, list };
   }
 
-  /** Syscalls with their typed arguments, from __syscalls_metadata. */
+  /** Syscalls with their typed arguments, from __syscalls_metadata (compat-only ones included:
+   *  syscallTable() says which the kernel keeps). */
   syscalls(): SyscallMeta[] { return this.syscallMetadata().list; }
+
+  private tableNames?: Set<string> | null;
+
+  /**
+   * The syscalls of the native syscall table (`sys_call_table`: x86-64's, kept for tracing where
+   * dispatch is a switch), by the names of the functions its entries point to
+   * (`__x64_sys_openat`, or `__do_sys_getpid` at the same address): what arch_syscall_addr()
+   * finds when the kernel maps metadata to table slots. Undefined when the image has no table.
+   */
+  syscallTable(): Set<string> | undefined {
+    if (this.tableNames === undefined) {
+      this.tableNames = null;
+      const start = this.addrOf('sys_call_table');
+      if (start !== undefined) {
+        let end = Infinity;
+        for (const s of this.symbols) if (s.addr > start && s.addr < end) end = s.addr;
+        const names = new Set<string>();
+        for (let p = start; p + 8 <= end && this.hasData(p); p += 8) {
+          for (const n of this.namesAtAddr(this.ptr(p))) {
+            const m = /^(?:__(?:x64|arm64|riscv|s390x|do|se)_)?sys_(.+)$/.exec(n);
+            if (m) names.add(m[1]);
+          }
+        }
+        if (names.size) this.tableNames = names;
+      }
+    }
+    return this.tableNames ?? undefined;
+  }
 
   private templateOf(classAddr: number): string | undefined {
     const n = this.namesAtAddr(classAddr).find((x) => x.startsWith('event_class_'));
@@ -321,16 +351,7 @@ export class VmlinuxImage {
       let fields: TraceField[] | undefined;
       let fmt = this.str(this.ptrField(call, C, 'print_fmt'));
       if (sc) {
-        const nr: TraceField = { name: '__syscall_nr', type: 'int', offset: 8, size: 4, signed: true };
-        if (sc.kind === 'enter') {
-          fields = [nr, ...sc.meta.args.map((x, j): TraceField => ({ name: x.name, type: x.type, offset: 16 + 8 * j, size: 8, signed: false }))];
-          // kernel/trace/trace_syscalls.c __set_enter_print_fmt(), done at boot.
-          const names = sc.meta.args.map((x) => x.name);
-          fmt = `"${names.map((x) => `${x}: 0x%08lx`).join(', ')}"${names.map((x) => `, ((unsigned long)(REC->${x}))`).join('')}`;
-        } else {
-          fields = [nr, { name: 'ret', type: 'long', offset: 16, size: 8, signed: true }];
-          fmt = '"0x%lx", REC->ret';
-        }
+        ({ fields, fmt } = syscallEventRecord(sc.kind, sc.meta.args));
       } else {
         const fa = this.ptrField(cls, K, 'fields_array');
         fields = fa ? this.classFields(fa) : undefined;

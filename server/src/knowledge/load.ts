@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import type {
-  BpftraceBuiltin, Equivalent, Evidence, HelperDoc, Knowledge, SectionPrefix, VersionFloor,
+  BpftraceBuiltin, Equivalent, Evidence, HelperDoc, KfuncData, KfuncSource, Knowledge, ProgramTypeSource, ProgramTypesData,
+  SectionPrefix, SectionProgType, TypeSince, VersionFloor,
 } from './types';
 import { compileGlob, type Glob } from '../model/glob';
 import { baseName } from '../model/symbols';
@@ -19,6 +20,9 @@ export const KNOWLEDGE_FILES = {
   evidence: 'evidence.json',
   helpers: 'helpers.json',
   bpftraceBuiltins: 'bpftrace-builtins.json',
+  programTypes: 'program-types.json',
+  kfuncs: 'kfuncs.json',
+  bpfTypes: 'bpf-types.json',
 } as const;
 
 export class KnowledgeFileError extends Error {
@@ -75,6 +79,11 @@ const strArray = (key: string, optional = false): FieldCheck => (row) => {
   return Array.isArray(v) && v.every((x) => typeof x === 'string' && x.length > 0)
     ? undefined : `"${key}" must be an array of non-empty strings`;
 };
+const obj = (key: string): FieldCheck => (row) => {
+  const v = row[key];
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? undefined : `"${key}" must be an object`;
+};
+const arr = (key: string): FieldCheck => (row) => (Array.isArray(row[key]) ? undefined : `"${key}" must be an array`);
 const oneOf = (key: string, values: readonly string[]): FieldCheck => (row) =>
   values.includes(row[key] as string) ? undefined : `"${key}" must be one of ${values.join(', ')}`;
 
@@ -204,9 +213,34 @@ export function loadKnowledge(dir: string): Knowledge {
   const helpers = lazy((): Map<string, HelperDoc> => {
     const { file, value } = readJsonFile(dir, KNOWLEDGE_FILES.helpers);
     const list = rows<HelperDoc>(file, value, 'helpers', [
-      str('name'), str('proto'), str('description', true), str('returns', true), str('since', true), str('source'), checkPitfalls,
+      str('name'), str('proto'), str('description', true), str('returns', true), str('since', true), str('sinceSource', true), str('source'), checkPitfalls,
     ]);
     return new Map(list.map((h) => [h.name, h]));
+  });
+
+  const programTypes = lazy((): ProgramTypesData => {
+    const { file, value } = readJsonFile(dir, KNOWLEDGE_FILES.programTypes);
+    const sections = rows<SectionProgType>(file, value, 'sections', [str('prefix'), str('progType'), bool('sleepable'), bool('takesTarget'), str('source')]);
+    const kernels = rows<ProgramTypeSource>(file, value, 'kernels', [
+      str('version'), str('kernel'), str('source'), str('config'),
+      obj('configValues'), obj('helperIds'), obj('progTypes'), obj('funcProtos'), obj('protos'), obj('sets'),
+    ]);
+    return { sections, kernels: sortByVersion(kernels) };
+  });
+
+  const kfuncs = lazy((): KfuncData => {
+    const { file, value } = readJsonFile(dir, KNOWLEDGE_FILES.kfuncs);
+    const kernels = rows<KfuncSource>(file, value, 'kernels', [
+      str('version'), str('kernel'), str('source'), str('config'), obj('configValues'),
+      oneOf('mechanism', ['none', 'check_kfunc_call', 'id_sets']), arr('hooks'), arr('sets'),
+    ]);
+    return { kernels: sortByVersion(kernels) };
+  });
+
+  const typeSince = lazy((): Map<string, TypeSince> => {
+    const { file, value } = readJsonFile(dir, KNOWLEDGE_FILES.bpfTypes);
+    const list = rows<TypeSince>(file, value, 'types', [oneOf('kind', ['map', 'prog']), str('name'), str('since'), str('source'), str('commit', true)]);
+    return new Map(list.map((t) => [t.name, t]));
   });
 
   const builtins = lazy((): BpftraceBuiltin[] => {
@@ -238,7 +272,20 @@ export function loadKnowledge(dir: string): Knowledge {
     helpers: () => [...helpers().values()],
     versionFloors: () => sections().floors,
     bpftraceBuiltins: () => builtins(),
+    programTypes: () => programTypes(),
+    kfuncData: () => kfuncs(),
+    typeSince: (name) => typeSince().get(name),
+    bpfTypes: () => [...typeSince().values()],
   };
+}
+
+/** Rows in upstream version order (the interpolation relies on it). */
+function sortByVersion<T extends { version: string }>(list: T[]): T[] {
+  const key = (v: string) => v.split('.').map((x) => parseInt(x, 10) || 0);
+  return [...list].sort((a, b) => {
+    const ka = key(a.version), kb = key(b.version);
+    return (ka[0] - kb[0]) || ((ka[1] ?? 0) - (kb[1] ?? 0));
+  });
 }
 
 /** libbpf's rule: a prefix matches the whole section name, or (when it takes a target) the part

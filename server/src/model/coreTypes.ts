@@ -7,8 +7,8 @@
 // alike. Nothing here reads files; imports nothing of ours but the facts vocabulary.
 
 import type {
-  EnumFacts, EnumValueAnswer, KernelTypesQuery, MemberAnswer, MemberFacts, StructFacts, TypedefFacts, TypeStore,
-  TypesCoverage,
+  EnumFacts, EnumValueAnswer, KernelTypes, KernelTypesQuery, MemberAnswer, MemberFacts, StructFacts, TypedefFacts,
+  TypeStore, TypesCoverage,
 } from './facts';
 
 /** libbpf's bpf_core_essential_name_len(): the name up to the last `X___Y` separator (X and Y
@@ -213,10 +213,14 @@ export class TypeIndex implements KernelTypesQuery {
   structNames(): readonly string[] {
     return this.store.structNames();
   }
+
+  all(): KernelTypes {
+    return this.store.all();
+  }
 }
 
 /** A TypeStore over types already in memory (freshly read facts, tests). */
-export function typeStoreFromTypes(types: { structs: StructFacts[]; typedefs: TypedefFacts[]; enums: EnumFacts[] }, coverage: TypesCoverage): TypeStore {
+export function typeStoreFromTypes(types: KernelTypes, coverage: TypesCoverage): TypeStore {
   const group = <T extends { name: string }>(items: T[]): Map<string, T[]> => {
     const m = new Map<string, T[]>();
     for (const it of items) {
@@ -243,5 +247,6 @@ export function typeStoreFromTypes(types: { structs: StructFacts[]; typedefs: Ty
     enumsNamed: (name) => (enums ??= group(types.enums)).get(name) ?? [],
     allEnums: () => types.enums,
     structNames: () => (names ??= [...new Set(types.structs.map((s) => s.name))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))),
+    all: () => types,
   };
 }

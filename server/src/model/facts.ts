@@ -2,6 +2,10 @@
 // file format stores and the atlas answers questions over (KernelQuery). Types and two small
 // renderers only; imports nothing of ours, so every layer may use it.
 
+import type { KernelCapabilities } from './capabilities';
+
+export type { Capability, CapabilityName, KernelCapabilities, Tri } from './capabilities';
+
 /** A function parameter or tracepoint argument. `type` is the C type with the name left out, where
  *  the name would go marked by `%` when it is not at the end (`void (*%)(int)`, `char %[16]`). */
 export interface Param {
@@ -39,6 +43,9 @@ export interface FunctionFacts {
   kprobeBlacklisted: boolean | null;
   /** All its code is in .init.text: freed after boot. */
   initOnly?: boolean;
+  /** All its code is in .exit.text (built-in `__exit` code): discarded with the init memory after
+   *  boot, never run; BTF may still list it. */
+  exitOnly?: boolean;
   /** Loadable module that holds it; absent for vmlinux. */
   module?: string;
   /** Up to a few callers it was inlined into (hint for where to probe instead). */
@@ -71,8 +78,9 @@ export interface TracepointFacts {
   args?: Param[];
   /** print_fmt of the event. */
   fmt?: string;
-  /** A trace event exists: `tracepoint/<system>/<name>` can attach. */
-  event: boolean;
+  /** A trace event exists: `tracepoint/<system>/<name>` can attach. null: the source cannot tell
+   *  (the running kernel without tracefs, for a raw tracepoint no other source knows). */
+  event: boolean | null;
   /** BTF has `btf_trace_<name>`: tp_btf can attach. null: unknown. */
   btf: boolean | null;
   module?: string;
@@ -206,6 +214,9 @@ export interface KernelMeta {
   provenance: string;
   coverage: Coverage;
   counts: { functions: number; tracepoints: number; syscalls: number; lsmHooks: number };
+  /** What the kernel's build configuration (and boot-time LSM order) allows; absent when no
+   *  configuration was read (every capability unknown). */
+  capabilities?: KernelCapabilities;
 }
 
 /** All facts of one kernel as plain data: what readers produce and atlas files store. */
@@ -282,6 +293,8 @@ export interface TypeStore {
   allEnums(): readonly EnumFacts[];
   /** Names of every struct and union, each once, in code-unit order. */
   structNames(): readonly string[];
+  /** Every type, decoded (writing a kernel out as an atlas file). */
+  all(): KernelTypes;
 }
 
 /** Where a member path (`__state`, `sk_common.skc_dport`) stands on one kernel. */
@@ -321,4 +334,6 @@ export interface KernelTypesQuery {
    *  is undefined. */
   enumValue(enumName: string | undefined, valueName: string): EnumValueAnswer;
   structNames(): readonly string[];
+  /** Every type, decoded (writing a kernel out as an atlas file). */
+  all(): KernelTypes;
 }

@@ -7,7 +7,7 @@ import type { Param, TraceField } from './facts';
 /** Public hazard names. They are part of the CLI JSON and diagnostics codes: keep them stable. */
 export type HazardName =
   | 'absent' | 'fully-inlined' | 'partially-inlined' | 'renamed' | 'clone' | 'duplicate'
-  | 'no-btf' | 'notrace' | 'kprobe-blacklist' | 'init-only'
+  | 'no-btf' | 'notrace' | 'kprobe-blacklist' | 'init-only' | 'kernel-config'
   | 'signature-changed' | 'fields-changed' | 'args-changed' | 'no-event' | 'unknown';
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -50,7 +50,8 @@ export const HAZARD_DOCS: Record<HazardName, string> = {
   'no-btf': 'The function is not in the kernel BTF: fentry/fexit and BTF-typed access are impossible.',
   'notrace': 'The function has no ftrace site (notrace): fentry/fexit cannot attach.',
   'kprobe-blacklist': 'The function is on the kprobe blacklist: kprobes are refused.',
-  'init-only': 'The function lives in .init.text and is freed after boot.',
+  'init-only': 'The function lives in .init.text (or is built-in exit code in .exit.text): its code is freed after boot.',
+  'kernel-config': 'The kernel is built without what this kind of program needs (CONFIG_KPROBES, CONFIG_FPROBE, CONFIG_BPF_EVENTS, CONFIG_FTRACE_SYSCALLS, CONFIG_BPF_LSM and bpf in the active LSMs): nothing of this kind attaches, whatever the target.',
   'signature-changed': 'The prototype differs between target kernels: arguments may be read wrongly.',
   'fields-changed': 'The tracepoint record fields differ between target kernels.',
   'args-changed': 'The tracepoint arguments (TP_PROTO) differ between target kernels.',
@@ -71,6 +72,7 @@ export const HAZARD_SEVERITY: Record<HazardName, Severity> = {
   'notrace': 'error',
   'no-event': 'error',
   'init-only': 'error',
+  'kernel-config': 'error',
   'partially-inlined': 'warning',
   'clone': 'warning',
   'duplicate': 'warning',

@@ -1,12 +1,16 @@
 // The document store: the one owner of document texts and their tree-sitter trees. It applies LSP
 // content changes (incremental ranges or full text), re-parses incrementally from the edited old
 // tree, deletes every tree it replaces or closes, and keeps the analysed model of each version
-// (the libbpf C model, or the bpftrace model of syntax/bpftrace.ts) ready for features.
+// (the libbpf C model, the bpftrace model of syntax/bpftrace.ts, or the BCC model of a Python tool
+// that imports bcc, syntax/bcc/) ready for features. Python files that do not import bcc get no
+// model: features say nothing about them.
 
-import type { TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
+import { TextDocument, type TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
+import { buildBccModel, usesBcc } from './bcc/bccModel';
+import type { BccModel } from './bcc/types';
 import { parseBpftrace, type BtModel } from './bpftrace';
 import { buildCModel, builtinSectionResolver, LineMap, type CModel, type SectionResolver } from './cModel';
-import type { CParserFactory, Parser, Tree } from './parser';
+import type { CParserFactory, Parser, PythonParserFactory, Tree } from './parser';
 
 /** One document version as features see it. Read-only for them. */
 export interface AnalyzedDocument {
@@ -18,6 +22,8 @@ export interface AnalyzedDocument {
   c?: CModel;
   /** Present for bpftrace documents. */
   bt?: BtModel;
+  /** Present for Python documents that import bcc. */
+  bcc?: BccModel;
   /** Set when only a prefix of the text was analysed (see MAX_ANALYSED_CHARS): its length. */
   analysedLength?: number;
   /** The tree-sitter tree of a C document; owned by the store: never delete or edit it. */
@@ -33,10 +39,17 @@ export interface DocumentStoreOptions {
   /** libbpf section prefixes: pass `knowledge.sectionPrefix` (the built-in table otherwise). */
   resolveSection?: SectionResolver;
   parseBpftrace?: BpftraceParser;
+  /** The Python grammar, for BCC tools; without it Python documents get no model. */
+  pythonParser?: PythonParserFactory;
 }
 
 /** Language ids treated as libbpf C. Files named *.c / *.h are C whatever the id says. */
 const C_LANGUAGE_IDS = new Set(['c', 'bpf-c', 'bpfc', 'libbpf-c', 'objective-c']);
+
+/** Python documents (BCC tools are Python); whether one is a BCC tool is up to its imports. */
+export function isPythonDocument(uri: string, languageId: string): boolean {
+  return languageId === 'python' || (languageId !== 'bpftrace' && /\.py$/i.test(uri));
+}
 
 export function isCDocument(uri: string, languageId: string): boolean {
   if (languageId === 'bpftrace') return false;
@@ -80,9 +93,11 @@ export class DocumentStore {
   private readonly parser: Parser;
   private readonly resolveSection: SectionResolver;
   private parseBpftrace: BpftraceParser;
+  private readonly pythonParser: Parser | undefined;
 
   constructor(options: DocumentStoreOptions) {
     this.parser = options.parser.create();
+    this.pythonParser = options.pythonParser?.create();
     this.resolveSection = options.resolveSection ?? builtinSectionResolver;
     this.parseBpftrace = options.parseBpftrace ?? parseBpftrace;
   }
@@ -102,22 +117,13 @@ export class DocumentStore {
     return doc;
   }
 
-  /** Applies content changes in order (LSP semantics: each range refers to the text after the
-   *  previous change). Unknown uri: undefined. */
+  /** Applies content changes in order, by vscode-languageserver-textdocument's TextDocument.update
+   *  (LSP semantics: each range refers to the text after the previous change; a position past the
+   *  end of a line is that line's end, before its `\n` or `\r\n`). Unknown uri: undefined. */
   change(uri: string, version: number, changes: readonly TextDocumentContentChangeEvent[]): AnalyzedDocument | undefined {
     const old = this.docs.get(uri);
     if (!old) return undefined;
-    let text = old.text;
-    for (const change of changes) {
-      if (!('range' in change) || !change.range) {
-        text = change.text;
-        continue;
-      }
-      const lines = new LineMap(text);
-      const startIndex = lines.offsetAt(change.range.start);
-      const oldEndIndex = Math.max(startIndex, lines.offsetAt(change.range.end));
-      text = text.slice(0, startIndex) + change.text + text.slice(oldEndIndex);
-    }
+    const text = TextDocument.update(TextDocument.create(uri, old.languageId, old.version, old.text), [...changes], version).getText();
     const doc = this.analyse(uri, old.languageId, version, text, old.tree);
     old.tree?.delete();
     this.docs.set(uri, doc);
@@ -171,6 +177,20 @@ export class DocumentStore {
   dispose(): void {
     for (const uri of [...this.docs.keys()]) this.close(uri);
     this.parser.delete();
+    this.pythonParser?.delete();
+  }
+
+  /** The BCC model of a Python tool: parsed afresh per version (tools are tens of KB: a few ms),
+   *  the tree deleted at once; the C text it builds is parsed with the C parser, without reuse. */
+  private analyseBcc(text: string): BccModel | undefined {
+    if (!this.pythonParser || !usesBcc(text)) return undefined;
+    const tree = this.pythonParser.parse(text);
+    if (!tree) return undefined;
+    try {
+      return buildBccModel(text, tree, { parseC: (c) => this.parser.parse(c) ?? undefined });
+    } finally {
+      tree.delete();
+    }
   }
 
   private analyse(uri: string, languageId: string, version: number, text: string, oldTree: Tree | undefined): AnalyzedDocument {
@@ -183,6 +203,9 @@ export class DocumentStore {
       if (analysed.length > MAX_TREE_CHARS) this.parsedTexts.delete(uri);
       const tree = analysed.length <= MAX_TREE_CHARS ? this.parseC(uri, analysed, oldTree) : undefined;
       return { uri, languageId, version, text, lines, tree, c: buildCModel(analysed, tree, this.resolveSection), ...limited };
+    }
+    if (isPythonDocument(uri, languageId)) {
+      return { uri, languageId, version, text, lines, bcc: this.analyseBcc(analysed), ...limited };
     }
     if (languageId === 'bpftrace') {
       return { uri, languageId, version, text, lines, bt: this.parseBpftrace(analysed), ...limited };

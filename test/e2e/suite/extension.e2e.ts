@@ -41,6 +41,27 @@ function waitForDiagnostics(uri: vscode.Uri, pick: (d: readonly vscode.Diagnosti
   });
 }
 
+/** Waits until a tab that `pick` accepts is open (the workbench tells the extension host about
+ *  new tabs after the command that opened them has returned). */
+function waitForTab(pick: (t: vscode.Tab) => boolean, ms = 30_000): Promise<vscode.Tab> {
+  const find = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find(pick);
+  const now = find();
+  if (now) return Promise.resolve(now);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`no such tab; tabs: ${JSON.stringify(vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label))}`));
+    }, ms);
+    const sub = vscode.window.tabGroups.onDidChangeTabs(() => {
+      const tab = find();
+      if (!tab) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(tab);
+    });
+  });
+}
+
 /** Retries a provider command until it answers with something `ok` accepts (the server may still be
  *  starting); each retry is triggered by the previous answer, not a timer. */
 async function until<T>(what: string, ask: () => Thenable<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> {
@@ -139,16 +160,60 @@ suite('bpf-atlas extension in a real VS Code extension host', () => {
     await waitForDiagnostics(doc.uri, (ds) => !ds.some((d) => d.severity === vscode.DiagnosticSeverity.Error && d.range.start.line === line));
   });
 
-  test('lookup and atlas-in-use commands answer from the server', async () => {
+  test('lookup and atlas-in-use commands answer from the server; the lookup opens rendered', async () => {
     const lookup = await vscode.commands.executeCommand<{ assessments: unknown[]; markdown: string; error?: string }>('bpfAtlas.lookup', 'tracepoint:sched:sched_switch');
     assert.ok(lookup, 'lookup returned a result');
     assert.equal(lookup.error, undefined);
     assert.ok(lookup.assessments.length >= 1);
     assert.match(lookup.markdown, /sched_switch/);
+    // Rendered by VS Code's Markdown preview (a webview), not opened as Markdown source.
+    const isPreview = (t: vscode.Tab) => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes('markdown.preview');
+    const preview = await waitForTab(isPreview);
+    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs);
+    assert.match(preview.label, /lookup/);
+    assert.ok(!tabs.some((t) => t.input instanceof vscode.TabInputText && t.input.uri.scheme === 'bpf-atlas'), 'no Markdown source tab');
     const inUse = await vscode.commands.executeCommand<{ targets: { id: string }[]; workspaceTrusted: boolean }>('bpfAtlas.showAtlasInUse');
     assert.ok(inUse.targets.length >= 1, 'at least one target kernel');
     assert.equal(inUse.workspaceTrusted, true);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  test('the walkthrough opens, and its commands write a CI configuration and an atlas target', async () => {
+    await vscode.commands.executeCommand('workbench.action.openWalkthrough', `${EXTENSION_ID}#gettingStarted`, false);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+
+    // The CI step: a GitHub Actions workflow with the target kernels (the settings name debian-12
+    // and live since the quick fix test; live is the runner's own kernel and is left out).
+    const ci = await vscode.commands.executeCommand<{ file: string; kernels: string[]; dropped: string[] }>('bpfAtlas.addCiConfig', 'github');
+    const workflow = vscode.Uri.file(ci.file);
+    try {
+      assert.deepEqual(ci.kernels, ['debian-12']);
+      assert.deepEqual(ci.dropped, ['live']);
+      const text = vscode.window.activeTextEditor?.document.getText() ?? '';
+      assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, workflow.fsPath);
+      assert.match(text, /check --no-live --kernel debian-12 --format sarif \. > bpf-atlas\.sarif/);
+      assert.match(text, /upload-sarif/);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+      await vscode.workspace.fs.delete(vscode.Uri.joinPath(workflow, '../..'), { recursive: true, useTrash: false });
+    }
+
+    // The host step: the commands name this extension's CLI, which exists; an atlas file becomes
+    // a target next to the ones in use.
+    const commands = await vscode.commands.executeCommand<string>('bpfAtlas.copyHostCommands');
+    assert.equal(await vscode.env.clipboard.readText(), commands);
+    const cli = /^scp (\S+) HOST:/.exec(commands)?.[1];
+    assert.ok(cli && cli.endsWith('dist/cli.js'), commands);
+    await vscode.workspace.fs.stat(vscode.Uri.file(cli));
+    const atlas = '/var/tmp/prod-host.atlas';
+    const settingsFolder = workspaceFile('.vscode');
+    const hadSettings = await Promise.resolve(vscode.workspace.fs.stat(settingsFolder)).then(() => true, () => false);
+    const targets = await vscode.commands.executeCommand<string[]>('bpfAtlas.addAtlasFile', atlas);
+    assert.deepEqual(targets, ['debian-12', 'live', atlas]);
+    const config = vscode.workspace.getConfiguration('bpfAtlas');
+    assert.deepEqual(config.inspect<string[]>('targetKernels')?.workspaceValue, targets);
+    await config.update('targetKernels', undefined, vscode.ConfigurationTarget.Workspace);
+    if (!hadSettings) await vscode.workspace.fs.delete(settingsFolder, { recursive: true, useTrash: false });
   });
 
   test('restart brings the server back with the same answers', async () => {

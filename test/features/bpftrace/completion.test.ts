@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KernelQuery } from '../../../server/src/atlas/model';
-import { matchFunctionGlob } from '../../../server/src/features/attachReport';
+import { matchFunctionGlob } from '../../../server/src/analysis/globs';
 import { completionBpftrace } from '../../../server/src/features/bpftrace/completion';
 import { BT_PROBE_TYPES } from '../../../server/src/model/programKinds';
 import { context, docAtCursor } from './helpers';
@@ -160,7 +160,7 @@ test('kernels with unsorted name lists (the running kernel) give the same comple
   }
   for (const glob of ['vfs_*', '*_open', 'tcp_v4_*', 'finish_task_switch*']) {
     for (const id of ['debian-12', 'ubuntu-22.04']) {
-      assert.deepEqual(matchFunctionGlob(unsorted.atlas.get(id), glob, 'bpftrace', 20), matchFunctionGlob(sorted.atlas.get(id), glob, 'bpftrace', 20), `${glob} on ${id}`);
+      assert.deepEqual(matchFunctionGlob(unsorted, unsorted.atlas.get(id), glob, 'bpftrace', 20), matchFunctionGlob(sorted, sorted.atlas.get(id), glob, 'bpftrace', 20), `${glob} on ${id}`);
     }
   }
 });

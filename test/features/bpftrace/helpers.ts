@@ -5,11 +5,12 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { AnalysisCache } from '../../../server/src/analysis/cache';
 import { Atlas } from '../../../server/src/atlas/atlas';
 import { dataDir } from '../../../server/src/dataDir';
 import { loadKnowledge } from '../../../server/src/knowledge/load';
 import { DEFAULT_SETTINGS, type Settings } from '../../../server/src/settings';
-import type { FeatureContext } from '../../../server/src/features/context';
+import type { FeatureContext } from '../../../server/src/features/shared/context';
 import { parseBpftrace, positionAt, type BtPosition } from '../../../server/src/syntax/bpftrace';
 import type { BtDocumentLike } from '../../../server/src/features/bpftrace/common';
 import { repoRoot } from '../../repoRoot';
@@ -19,9 +20,10 @@ export { repoRoot };
 const root = repoRoot();
 const atlas = new Atlas({ dataDir: dataDir(), live: false });
 const knowledge = loadKnowledge(path.join(dataDir(), 'knowledge'));
+const cache = new AnalysisCache();
 
 export function context(targets: string[], settings: Partial<Settings> = {}): FeatureContext {
-  return { atlas, knowledge, targets, settings: { ...DEFAULT_SETTINGS, ...settings } };
+  return { atlas, knowledge, cache, targets, settings: { ...DEFAULT_SETTINGS, ...settings } };
 }
 
 export function fixtureText(name: string): string {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { codeDocsHref, diagnosticCodes, DIAGNOSTICS_DOCS_URL } from '../../../server/src/features/attachReport';
+import { codeDocsHref, diagnosticCodes, DIAGNOSTICS_DOCS_URL } from '../../../server/src/features/shared/diagnosticCodes';
 import { repoRoot } from '../../repoRoot';
 
 

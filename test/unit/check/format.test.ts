@@ -3,9 +3,12 @@
 // SARIF 2.1.0 log with the shape code-scanning services require.
 
 import assert from 'node:assert/strict';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
-import { diagnosticCodes, codeDocsHref } from '../../../server/src/features/attachReport';
+import { diagnosticCodes, codeDocsHref } from '../../../server/src/features/shared/diagnosticCodes';
 import { findingForFailure, findingFromDiagnostic, hasErrors, sortFindings, type CheckResult } from '../../../server/src/check/findings';
 import { formatJson, formatSarif, formatText } from '../../../server/src/check/format';
 
@@ -121,5 +124,25 @@ describe('SARIF 2.1.0 format', () => {
     assert.equal(inlined.locations[0].physicalLocation.artifactLocation.uri, 'tools/a.bpf.c');
     assert.match(inlined.message.text, /ubuntu-22\.04 \(5\.15\): partially-inlined/);
     assert.equal(results.find((r) => r.ruleId === 'prefer-fentry')!.level, 'note');
+  });
+});
+
+describe('SARIF artifact URIs', () => {
+  it('a file named a#b?.bpf.c gets a valid URI, relative or absolute, that names the file again', () => {
+    const finding = (file: string) => findingFromDiagnostic(file, {
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 4 } }, severity: DiagnosticSeverity.Error,
+      code: 'absent', source: 'bpf-atlas', message: 'x',
+    });
+    const root = path.join(os.tmpdir(), 'src root');
+    const files = [path.join('odd dir', 'a#b?.bpf.c'), path.join(root, 'odd dir', '100%', 'a#b?.bpf.c')];
+    const log = JSON.parse(formatSarif({ kernels: ['debian-12'], files, findings: files.map(finding) }, { srcRoot: root }));
+    const run = log.runs[0];
+    const base = run.originalUriBaseIds['%SRCROOT%'].uri as string;
+    assert.equal(fileURLToPath(base), `${root}${path.sep}`);
+    const [relative, absolute] = run.results.map((r: { locations: { physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string } } }[] }) => r.locations[0].physicalLocation.artifactLocation);
+    assert.equal(relative.uriBaseId, '%SRCROOT%');
+    assert.equal(fileURLToPath(new URL(relative.uri, base)), path.join(root, files[0]));
+    assert.equal(absolute.uriBaseId, undefined);
+    assert.equal(fileURLToPath(absolute.uri), files[1]);
   });
 });

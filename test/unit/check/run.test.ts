@@ -2,6 +2,7 @@
 // findings a user can act on, every output format, usage errors, and broken files that are reported
 // instead of ending the run.
 
+import { AnalysisCache } from '../../../server/src/analysis/cache';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -138,7 +139,7 @@ describe('check: a file that cannot be analysed is a finding, not a crash', () =
     const dataDir = path.join(root, 'data');
     const ctx = {
       atlas: new Atlas({ dataDir, live: false }), targets: targets(), settings: DEFAULT_SETTINGS,
-      knowledge: loadKnowledge(path.join(dataDir, 'knowledge')),
+      knowledge: loadKnowledge(path.join(dataDir, 'knowledge')), cache: new AnalysisCache(),
     };
     // An analyser that fails on one file, as a parser crash would.
     const analyzer: DocumentAnalyzer = {

@@ -78,6 +78,14 @@ describe('factsFromVmlinux on debian-12', () => {
     assert.equal(fn('start_kernel')?.initOnly, true);
   });
 
+  it('built-in exit code (.exit.text) is found, without a symbol: DWARF body, BTF function, no kallsyms', () => {
+    const f = fn('cryptomgr_exit');
+    assert.ok(f, 'found');
+    assert.deepEqual([f.exitOnly, f.symbols, f.inBtf], [true, [], true]);
+    assert.equal(f.proto?.ret, 'void');
+    assert.equal(fn('cryptomgr_init')?.exitOnly, undefined, 'its init twin has a symbol');
+  });
+
   it('tracepoints carry system, template, exact fields and named args', () => {
     const sw = facts.tracepoints.find((t) => t.name === 'sched_switch')!;
     assert.equal(sw.system, 'sched');
@@ -93,6 +101,12 @@ describe('factsFromVmlinux on debian-12', () => {
     const open = facts.tracepoints.find((t) => t.name === 'sys_enter_openat')!;
     assert.equal(open.system, 'syscalls');
     assert.equal(facts.syscalls.find((s) => s.name === 'openat')?.args.length, 4);
+    // Only the native (x86-64) table's syscalls have events: compat-only ones are dropped at boot.
+    for (const compat of ['chown16', 'sync_file_range2', 'ia32_pread64']) {
+      assert.equal(facts.syscalls.find((s) => s.name === compat), undefined, compat);
+      assert.equal(facts.tracepoints.find((t) => t.name === `sys_enter_${compat}`), undefined, compat);
+    }
+    assert.ok(facts.syscalls.find((s) => s.name === 'rt_sigreturn'), 'table entries named __do_sys_* count too');
     assert.ok(facts.lsmHooks.some((h) => h.name === 'file_open' && h.proto?.params[0].type === 'struct file *'));
   });
 

@@ -1,5 +1,5 @@
 // BPF helper documentation: the bundled helpers.json as the loader serves it, and its rebuild from
-// Debian's linux-libc-dev packages (byte-identical), when those packages are at hand.
+// the UAPI bpf.h of Debian's linux-source packages (byte-identical), when those are at hand.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -8,40 +8,34 @@ import { test } from 'node:test';
 import { dataDir } from '../../../server/src/dataDir';
 import { loadKnowledge } from '../../../server/src/knowledge/load';
 import {
-  LIBC_DEV_PACKAGES, buildHelpersJson, debFileName, defaultDebDir, missingDebs, parseHelperDocs, parseHelperIds,
-  readBpfHeaderFromDeb,
+  buildHelpersJson, helperSince, parseHelperDocs, parseHelperIds, readKernelVersionsTable, renderTypesJson, sourceHeaders,
 } from '../../../scripts/knowledge/helpers';
+import { defaultSourceDir, missingPackages } from '../../../scripts/knowledge/linuxSource';
 
 const knowledgeDir = path.join(dataDir(), 'knowledge');
 const knowledge = loadKnowledge(knowledgeDir);
 
-test('helper(bpf_probe_read_kernel) has its prototype, id and since', () => {
+test('helper(bpf_probe_read_kernel) has its prototype, id and first kernel', () => {
   const h = knowledge.helper('bpf_probe_read_kernel');
   assert.ok(h);
   assert.equal(h.proto, 'long bpf_probe_read_kernel(void *dst, u32 size, const void *unsafe_ptr)');
   assert.equal(h.id, 113);
-  assert.equal(h.since, '5.10');
+  assert.equal(h.since, '5.5');
+  assert.match(h.sinceSource!, /6ae08ae3dea2/);
   assert.match(h.description, /kernel space address/);
   assert.ok(h.returns && h.returns.length > 0);
-});
-
-test('since is the oldest bundled header documenting the helper', () => {
-  // bpf_get_current_task_btf appeared upstream in 5.11: absent from the 5.10 header, present in 6.1.
-  assert.equal(knowledge.helper('bpf_get_current_task_btf')?.since, '6.1');
-  assert.equal(knowledge.helper('bpf_map_lookup_elem')?.since, '5.10');
-  assert.equal(knowledge.helper('bpf_map_lookup_elem')?.id, 1);
   assert.equal(knowledge.helper('no_such_helper'), undefined);
 });
 
 test('helpers cover the whole helper table, ids unique', () => {
   const all = knowledge.helpers();
-  assert.ok(all.length >= 200, `expected about 211 helpers, got ${all.length}`);
+  assert.equal(all.length, 211);
   const ids = all.map((h) => h.id);
   assert.equal(new Set(ids).size, ids.length);
   for (const h of all) {
     assert.match(h.name, /^bpf_\w+$/);
     assert.ok(h.proto.includes(h.name + '('), `${h.name}: proto ${h.proto}`);
-    assert.ok(h.source && h.source.includes('linux-libc-dev'));
+    assert.match(h.source ?? '', /linux-source/);
   }
 });
 
@@ -55,32 +49,43 @@ test('curated pitfalls are attached, each with a source', () => {
   for (const h of knowledge.helpers()) for (const p of h.pitfalls ?? []) assert.ok(p.source.length > 0);
 });
 
-const debDir = defaultDebDir();
-const missing = missingDebs(debDir);
-const needDebs = missing.length
-  ? `needs ${missing.map(debFileName).join(', ')} in ${debDir} (BPF_ATLAS_DEB_DIR): run ` +
+test('a helper the table lacks takes the version its id falls in, when both neighbours agree', () => {
+  const table = { ...readKernelVersionsTable(), helpers: readKernelVersionsTable().helpers.filter(([n]) => n !== 'loop') };
+  const ids = new Map([['bpf_find_vma', 180], ['bpf_loop', 181], ['bpf_strncmp', 182]]);
+  assert.equal(helperSince(ids, table).get('bpf_loop')?.since, '5.17');
+  assert.match(helperSince(ids, table).get('bpf_loop')!.source, /between bpf_find_vma and bpf_strncmp/);
+});
+
+test('bpf-types.json is the rendering of the table', () => {
+  const bundled = fs.readFileSync(path.join(knowledgeDir, 'bpf-types.json'), 'utf8');
+  assert.ok(bundled === renderTypesJson(readKernelVersionsTable()), 'data/knowledge/bpf-types.json differs: run node out/scripts/knowledge/helpers.js');
+});
+
+const srcDir = defaultSourceDir();
+const missing = missingPackages(srcDir);
+const needSources = missing.length
+  ? `needs ${missing.map((p) => `${p.name}=${p.version}`).join(', ')} in ${srcDir} (BPF_ATLAS_SRC_DIR): run ` +
     '`node out/scripts/knowledge/helpers.js --fetch` to download them'
   : undefined;
 
-test('rebuilding helpers.json from the linux-libc-dev debs is byte-identical', (t) => {
-  if (needDebs) {
-    if (process.env.BPF_ATLAS_REQUIRE_DEBS) assert.fail(needDebs);
-    t.skip(needDebs);
-    return;
+test('rebuilding helpers.json from the kernel sources is byte-identical', (t) => {
+  if (needSources) {
+    if (process.env.BPF_ATLAS_REQUIRE_DEBS) assert.fail(needSources);
+    return t.skip(needSources);
   }
-  const rebuilt = buildHelpersJson(debDir);
+  const rebuilt = buildHelpersJson(srcDir);
   const bundled = fs.readFileSync(path.join(knowledgeDir, 'helpers.json'), 'utf8');
   assert.ok(rebuilt === bundled, 'data/knowledge/helpers.json differs from a rebuild: run node out/scripts/knowledge/helpers.js');
 });
 
 test('both helper id list formats parse to the same ids (5.10 FN(name), 7.2 FN(name, id, ##ctx))', (t) => {
-  if (needDebs) {
-    if (process.env.BPF_ATLAS_REQUIRE_DEBS) assert.fail(needDebs);
-    t.skip(needDebs);
-    return;
+  if (needSources) {
+    if (process.env.BPF_ATLAS_REQUIRE_DEBS) assert.fail(needSources);
+    return t.skip(needSources);
   }
-  const oldest = readBpfHeaderFromDeb(path.join(debDir, debFileName(LIBC_DEV_PACKAGES[0])));
-  const newest = readBpfHeaderFromDeb(path.join(debDir, debFileName(LIBC_DEV_PACKAGES[LIBC_DEV_PACKAGES.length - 1])));
+  const headers = sourceHeaders(srcDir);
+  const oldest = headers[0].text;
+  const newest = headers[headers.length - 1].text;
   const oldIds = parseHelperIds(oldest);
   const newIds = parseHelperIds(newest);
   assert.doesNotMatch(oldest, /___BPF_FUNC_MAPPER/);

@@ -4,9 +4,10 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { AnalysisCache } from '../../../server/src/analysis/cache';
 import { Atlas } from '../../../server/src/atlas/atlas';
 import type { KernelQuery } from '../../../server/src/atlas/model';
-import { matchFunctionGlob } from '../../../server/src/features/attachReport';
+import { matchFunctionGlob } from '../../../server/src/analysis/globs';
 import { baseName } from '../../../server/src/model/symbols';
 import { compileGlob, countMatches, hasWildcard, matchNames, matchSortedNames } from '../../../server/src/model/glob';
 
@@ -65,6 +66,7 @@ test('name walks visit each name once and stop at the limit; counting stops earl
 
 test('kprobe:* over a whole kernel decodes no more functions than the limit needs', () => {
   const atlas = new Atlas({ live: false });
+  const ctx = { cache: new AnalysisCache() };
   const real = atlas.get('debian-12');
   let decoded = 0;
   const counting: KernelQuery = new Proxy(real, {
@@ -74,7 +76,7 @@ test('kprobe:* over a whole kernel decodes no more functions than the limit need
       return typeof v === 'function' ? v.bind(target) : v;
     },
   });
-  const { symbols, truncated } = matchFunctionGlob(counting, '*', 'bpftrace', 500);
+  const { symbols, truncated } = matchFunctionGlob(ctx, counting, '*', 'bpftrace', 500);
   assert.equal(symbols.length, 500);
   assert.ok(truncated);
   // Each name up to the 500th match is decoded once (names without a symbol match nothing), and
@@ -83,7 +85,7 @@ test('kprobe:* over a whole kernel decodes no more functions than the limit need
   assert.ok(decoded <= real.functionNames().indexOf(lastBase) + 2, `decoded ${decoded} functions for 500 matches`);
   // A pattern that can only match suffixed copies still skips the names that cannot have one.
   decoded = 0;
-  const isra = matchFunctionGlob(counting, 'finish_task_switch.isra.*', 'libbpf');
+  const isra = matchFunctionGlob(ctx, counting, 'finish_task_switch.isra.*', 'libbpf');
   assert.deepEqual(isra.symbols, ['finish_task_switch.isra.0']);
   assert.equal(decoded, 1);
 });

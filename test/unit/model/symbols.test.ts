@@ -4,11 +4,12 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { AnalysisCache } from '../../../server/src/analysis/cache';
 import { assess } from '../../../server/src/atlas/assess';
 import { KernelIndex } from '../../../server/src/atlas/kernelIndex';
 import type { KernelFacts } from '../../../server/src/atlas/model';
 import { dataDir } from '../../../server/src/dataDir';
-import { matchFunctionGlob } from '../../../server/src/features/attachReport';
+import { matchFunctionGlob } from '../../../server/src/analysis/globs';
 import { expandFunctionGlob } from '../../../server/src/features/bpftrace/analysis';
 import { loadKnowledge } from '../../../server/src/knowledge/load';
 import {
@@ -86,6 +87,7 @@ function kernelWithEveryForm(): KernelIndex {
 
 test('every layer answers the same for every suffixed symbol (memcpy.specialized.1 is memcpy)', () => {
   const kernel = kernelWithEveryForm();
+  const ctx = { cache: new AnalysisCache() };
   const knowledge = loadKnowledge(path.join(dataDir(), 'knowledge'));
   for (const [symbol, base, , fragment, clone] of FORMS) {
     if (symbol === base) continue;
@@ -103,9 +105,9 @@ test('every layer answers the same for every suffixed symbol (memcpy.specialized
     assert.deepEqual(knowledge.equivalentsFor(symbol), knowledge.equivalentsFor(base), `equivalents ${symbol}`);
     assert.deepEqual(knowledge.evidenceFor(symbol), knowledge.evidenceFor(base), `evidence ${symbol}`);
     // A glob on the base catches the copy unless it is a fragment (libbpf and bpftrace alike).
-    assert.equal(matchFunctionGlob(kernel, `${base}*`, 'libbpf').symbols.includes(symbol), !fragment, `kprobe.multi ${base}*`);
-    const expanded = expandFunctionGlob(kernel, 'forms', 'kprobe', `${base}*`);
+    assert.equal(matchFunctionGlob(ctx, kernel, `${base}*`, 'libbpf').symbols.includes(symbol), !fragment, `kprobe.multi ${base}*`);
+    const expanded = expandFunctionGlob(ctx, kernel, 'forms', 'kprobe', `${base}*`);
     assert.equal(expanded.clones.includes(symbol), !fragment, `bpftrace kprobe:${base}*`);
-    assert.deepEqual(expandFunctionGlob(kernel, 'forms', 'fentry', `${base}*`).attachable, [base], `fentry collapses onto ${base}`);
+    assert.deepEqual(expandFunctionGlob(ctx, kernel, 'forms', 'fentry', `${base}*`).attachable, [base], `fentry collapses onto ${base}`);
   }
 });

@@ -7,9 +7,12 @@ import { describe, it } from 'node:test';
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildBccCModel, buildBccModel, usesBcc } from '../../../server/src/syntax/bcc/bccModel';
-import type { BccAttachPoint, BccModel } from '../../../server/src/syntax/bcc/types';
+import { cSlotAt, pythonSlotAt } from '../../../server/src/syntax/bcc/slots';
+import type { BccAttachPoint, BccGuard, BccModel } from '../../../server/src/syntax/bcc/types';
+import { conditionsHold, type Tri } from '../../../server/src/syntax/bcc/conditions';
 import { LineMap, type Range } from '../../../server/src/syntax/cModel';
 import { loadCParser, loadPythonParser } from '../../../server/src/syntax/parser';
+import { DocumentStore } from '../../../server/src/syntax/documents';
 import { repoRoot } from '../../repoRoot';
 
 const fixtureDir = path.join(repoRoot(), 'test', 'fixtures', 'bcc');
@@ -154,7 +157,9 @@ describe('bcc model: choices made at run time', () => {
       'auto fexit syscall:open runtime-chosen kretfunc__vmlinux__sys_open',
     ]);
     const [, , stat, , tried, exec, fexitA, fexitB] = m.attachPoints;
-    assert.ok(stat.conditions.some((c) => c.expr.op === 'guard' && c.expr.guard.check === 'ksymname'));
+    const ksym = stat.conditions.map((c) => c.expr).find((e) => e.op === 'guard' && e.guard.check === 'ksymname');
+    assert.ok(ksym && ksym.op === 'guard');
+    assert.deepEqual([ksym.guard.args, ksym.guard.syscallArg], [['newstat'], 0]);
     assert.deepEqual(tried.conditions.map((c) => c.kind), ['try']);
     assert.deepEqual(exec.conditions.map((c) => c.kind), ['exit']);
     // Two headers in #if/#else share one body: each is a definition with its own #if.
@@ -240,5 +245,90 @@ describe('bcc model: recognising bcc and bad input', () => {
       const m = await build(s);
       assert.ok(Array.isArray(m.attachPoints));
     }
+  });
+});
+
+describe('bcc model: what quick fixes and completion need', () => {
+  it('attach calls keep their arguments as written', async () => {
+    const text = readFixture('iolatency.py');
+    const m = await build(text);
+    const start = m.attachPoints[0];
+    const event = start.args!.event;
+    assert.equal(slice(text, event.range), 'event="blk_account_io_start"');
+    assert.equal(event.keyword, true);
+    assert.deepEqual(event.literal && [slice(text, event.literal.contentRange), event.literal.text, event.literal.quote], ['blk_account_io_start', 'blk_account_io_start', '"']);
+    const re = m.attachPoints[2].args!.event_re;
+    assert.equal(re.literal!.prefix, 'r');
+    const positional = (await build(readFixture('strings.py'))).attachPoints[0].args!;
+    assert.deepEqual(Object.keys(positional), ['event', 'event_off', 'fn_name']);
+    assert.equal(positional.event.keyword, false);
+  });
+
+  it('pythonSlotAt: the string argument under the cursor while typing', () => {
+    const at = (s: string) => pythonSlotAt(s.replace('|', ''), s.indexOf('|'));
+    assert.deepEqual(at('b.attach_kprobe(event="blk_|'), { method: 'attach_kprobe', param: 'event', prefix: 'blk_', contentStart: 23, before: [] });
+    assert.equal(at('b.attach_kprobe("vfs_read", 0, "tr|')?.param, 'fn_name');
+    assert.equal(at('b.attach_kretprobe("vfs_read", "tr|')?.param, 'fn_name');
+    assert.equal(at('b.attach_tracepoint(tp="sched:|")')?.prefix, 'sched:');
+    assert.equal(at("b.attach_kprobe(event_re=r'^finish_task_switch\\.|")?.param, 'event_re');
+    assert.deepEqual(at('if BPF.tracepoint_exists("block", "block_|'), { method: 'tracepoint_exists', param: '1', prefix: 'block_', contentStart: 35, before: ['block'] });
+    assert.equal(at('if BPF.get_kprobe_functions(b"tcp_|')?.prefix, 'tcp_');
+    assert.equal(at('b.attach_kprobe(event="x", fn_name="y")\nprint("|'), undefined);
+    assert.equal(at('b.attach_kprobe(event=f(|'), undefined);
+    assert.equal(at('x = "|'), undefined);
+  });
+
+  it('cSlotAt: probe macro arguments and autoload names in C text', () => {
+    assert.deepEqual(cSlotAt('\nTRACEPOINT_PROBE(sched, sched_sw'), { kind: 'macro', head: 'TRACEPOINT_PROBE', arg: 1, before: ['sched'], prefix: 'sched_sw' });
+    assert.deepEqual(cSlotAt('KFUNC_PROBE(vfs_'), { kind: 'macro', head: 'KFUNC_PROBE', arg: 0, before: [], prefix: 'vfs_' });
+    assert.deepEqual(cSlotAt('int kprobe__tcp_dr'), { kind: 'name', head: 'kprobe__', arg: 0, before: [], prefix: 'tcp_dr' });
+    assert.equal(cSlotAt('TRACEPOINT_PROBE(sched, sched_switch) {\n  u32 x = '), undefined);
+  });
+});
+
+describe('bcc model: in the document store', () => {
+  it('Python tools that import bcc get a model, other Python files none; edits rebuild it', async () => {
+    const store = new DocumentStore({ parser: await loadCParser(), pythonParser: await loadPythonParser() });
+    try {
+      const tool = store.open('file:///t/iolatency.py', 'python', 1, readFixture('iolatency.py'));
+      assert.equal(tool.bcc?.attachPoints.length, 7);
+      assert.equal(tool.c, undefined);
+      const plain = store.open('file:///t/plot.py', 'python', 1, 'import numpy\nprint("kprobe__x")\n');
+      assert.equal(plain.bcc, undefined);
+      const edited = store.change('file:///t/iolatency.py', 2, [{ text: 'from bcc import BPF\nBPF(text="int kprobe__vfs_read(void *ctx) { return 0; }")\n' }]);
+      assert.deepEqual(edited?.bcc?.attachPoints.map(summary), ['auto kprobe vfs_read always kprobe__vfs_read']);
+    } finally {
+      store.dispose();
+    }
+  });
+});
+
+describe('bcc conditions per kernel', () => {
+  it('the kprobe fallback of a raw tracepoint check: attached only where the check fails', async () => {
+    const m = await build(readFixture('schedlat.py'));
+    const [kprobe, , raw] = m.attachPoints;
+    const answer = (supported: Tri) => (g: BccGuard): Tri => (g.check === 'support_raw_tracepoint' ? supported : undefined);
+    assert.equal(conditionsHold(kprobe.conditions, answer(true)), false);
+    assert.equal(conditionsHold(kprobe.conditions, answer(false)), true);
+    assert.equal(conditionsHold(kprobe.conditions, answer(undefined)), undefined);
+    assert.equal(conditionsHold(raw.conditions, answer(true)), true);
+  });
+
+  it('exit() after failed checks, command-line options, try blocks and else chains', async () => {
+    const m = await build(readFixture('filesnoop.py'));
+    const exec = m.attachPoints.find((a) => a.target?.name === 'sched_process_exec')!;
+    const tp = (present: Tri) => (g: BccGuard): Tri => (g.check === 'tracepoint_exists' ? present : undefined);
+    assert.equal(conditionsHold(exec.conditions, tp(true)), true);
+    assert.equal(conditionsHold(exec.conditions, tp(false)), false);
+    const tried = m.attachPoints.find((a) => a.target?.name === 'do_sys_openat2')!;
+    assert.equal(conditionsHold(tried.conditions, () => true), undefined);
+    const bio = await build(readFixture('biostart.py'));
+    const mq = bio.attachPoints.find((a) => a.target?.name === 'blk_mq_start_request')!;
+    assert.equal(conditionsHold(mq.conditions, () => undefined), true, 'a command-line option is taken as given');
+    const queue = bio.attachPoints.find((a) => a.target?.name === 'block_bio_queue')!;
+    const kernel = (present: Set<string>) => (g: BccGuard): Tri => present.has(`${g.check}:${g.args.join(':')}`);
+    assert.equal(conditionsHold(queue.conditions, kernel(new Set())), true);
+    assert.equal(conditionsHold(queue.conditions, kernel(new Set(['tracepoint_exists:block:block_io_start']))), false);
+    assert.equal(conditionsHold(queue.conditions, kernel(new Set(['get_kprobe_functions:blk_account_io_start']))), false);
   });
 });

@@ -3,16 +3,18 @@
 // taxonomy is decided there, not here), wildcard expansion per kernel the way bpftrace expands it,
 // and the rewrites worth offering, written as bpftrace probes.
 
-import type { AttachTarget, KernelQuery } from '../../atlas/model';
+import { kernelConfigHazard } from '../../atlas/kernelConfig';
+import type { AttachTarget, Hazard, KernelQuery } from '../../atlas/model';
 import { baseName } from '../../model/symbols';
 import type { BtProbe } from '../../syntax/bpftrace';
 import { compileGlob } from '../../model/glob';
 import { isKprobeKind } from '../../model/programKinds';
-import {
-  attachReport, GLOB_MATCH_LIMIT, matchFunctionGlob, type AttachReport, type StableAlternative,
-} from '../attachReport';
-import type { FeatureContext } from '../context';
-import { attachTargetsOf, kernelOf, probeText } from './common';
+import type { StableAlternative } from '../../analysis/alternatives';
+import { GLOB_MATCH_LIMIT, matchFunctionGlob } from '../../analysis/globs';
+import { attachReport, type AttachReport } from '../../analysis/report';
+import { probeTargets } from '../../analysis/targets';
+import type { FeatureContext } from '../shared/context';
+import { kernelOf, probeText } from './common';
 
 /** How a wildcard probe expands on one kernel. */
 export interface WildcardOnKernel {
@@ -30,6 +32,9 @@ export interface WildcardOnKernel {
   /** Nothing matched, but the kernel's atlas does not cover modules (nor, for DepSurf data,
    *  syscall events): absence there proves nothing, as assess() says `unknown` for one name. */
   inconclusive?: boolean;
+  /** The kernel's configuration refuses this kind of probe altogether (atlas/kernelConfig.ts):
+   *  nothing attaches, whatever matches. */
+  refused?: Hazard;
 }
 
 /** A rewrite of the probe text. */
@@ -56,9 +61,9 @@ export interface ProbeAnalysis {
 /** Expands a function glob on one kernel the way bpftrace does: kprobes from the traceable
  *  functions (available_filter_functions: notrace and blacklisted functions drop out), fentry
  *  from BTF functions with an ftrace site. */
-export function expandFunctionGlob(kernel: KernelQuery, kernelId: string, kind: AttachTarget['kind'], glob: string): WildcardOnKernel {
+export function expandFunctionGlob(ctx: Pick<FeatureContext, 'cache'>, kernel: KernelQuery, kernelId: string, kind: AttachTarget['kind'], glob: string): WildcardOnKernel {
   const out: WildcardOnKernel = { kernel: kernelId, known: true, attachable: [], skipped: [], clones: [] };
-  const { symbols, truncated } = matchFunctionGlob(kernel, glob, 'bpftrace', GLOB_MATCH_LIMIT);
+  const { symbols, truncated } = matchFunctionGlob(ctx, kernel, glob, 'bpftrace', GLOB_MATCH_LIMIT);
   if (truncated) out.truncated = true;
   const matcher = compileGlob(glob, 'bpftrace');
   const seenBase = new Set<string>();
@@ -107,12 +112,14 @@ function expandOn(ctx: FeatureContext, target: AttachTarget): WildcardOnKernel[]
 function expandOnKernel(ctx: FeatureContext, id: string, target: AttachTarget): WildcardOnKernel {
   const kernel = kernelOf(ctx, id);
   if (!kernel) return { kernel: id, known: false, attachable: [], skipped: [], clones: [] };
+  const refused = kernelConfigHazard(kernel.meta, target);
+  if (refused?.severity === 'error') return { kernel: id, known: true, attachable: [], skipped: [], clones: [], refused };
   if (target.kind === 'tracepoint') return expandTracepointGlob(kernel, id, target.system ?? '*', target.name);
   if (target.kind === 'raw_tp') {
     const glob = compileGlob(target.name, 'bpftrace');
     return { kernel: id, known: true, attachable: kernel.tracepoints().filter((t) => glob.test(t.name)).map((t) => t.name), skipped: [], clones: [] };
   }
-  return expandFunctionGlob(kernel, id, target.kind, target.name);
+  return expandFunctionGlob(ctx, kernel, id, target.kind, target.name);
 }
 
 /** bpftrace has no tp_btf probe: an alternative the atlas phrases as tp_btf becomes the classic
@@ -150,7 +157,7 @@ function reportFor(target: AttachTarget, ctx: FeatureContext, withClosest: boole
 
 /** Analyse one probe over the target kernels. Probes the atlas does not index give empty results. */
 export function analyseProbe(probe: BtProbe, ctx: FeatureContext, options: { closest?: boolean } = {}): ProbeAnalysis {
-  const targets = attachTargetsOf(probe);
+  const targets = probeTargets(probe);
   const analysis: ProbeAnalysis = { probe, targets, reports: [], wildcards: [], alternatives: [], rewrites: [] };
   if (!targets.length || !ctx.targets.length) return analysis;
   if (probe.module && probe.module !== 'vmlinux' && !moduleCovered(ctx)) return analysis;

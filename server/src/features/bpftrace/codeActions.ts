@@ -9,9 +9,9 @@
 import { CodeActionKind, type CodeAction, type Diagnostic, type Range } from 'vscode-languageserver';
 import { BT_PROBE_TYPES } from '../../model/programKinds';
 import { rangeContains, type BtBlock, type BtModel, type BtProbe, type BtRange } from '../../syntax/bpftrace';
-import { editDistance } from '../attachReport';
-import type { FeatureContext } from '../context';
-import { WorkMeter } from '../workBudget';
+import { editDistance } from '../../analysis/closest';
+import type { FeatureContext } from '../shared/context';
+import { WorkMeter } from '../shared/workBudget';
 import { analyseProbe } from './analysis';
 import { argsOn, btModelOf, kernelOf, type BtDocumentLike } from './common';
 import { BT_SOURCE } from './diagnostics';

@@ -6,9 +6,10 @@
 import { parseBpftrace, type BtModel, type BtProbe } from '../../syntax/bpftrace';
 import type { AttachTarget, KernelQuery } from '../../atlas/model';
 import { normalizeCType } from '../../model/cTypes';
-import { hasWildcard } from '../../model/glob';
-import { BT_ATTACH_KIND } from '../../model/programKinds';
-import type { FeatureContext } from '../context';
+import type { FeatureContext } from '../shared/context';
+import { kernelOf } from '../../analysis/kernels';
+
+export { kernelOf };
 
 export interface BtDocumentLike {
   uri?: string;
@@ -24,30 +25,6 @@ function isBtModel(value: unknown): value is BtModel {
 export function btModelOf(doc: BtDocumentLike): BtModel {
   if (isBtModel(doc.bt)) return doc.bt;
   return parseBpftrace(typeof doc.text === 'string' ? doc.text : '');
-}
-
-/** The atlas target a probe names; empty for probes the atlas does not index (uprobe, usdt,
- *  profile, BEGIN ...), while the name is still being typed, and for a `{a,b}` group: bpftrace
- *  has no brace expansion (its documentation lists `*` wildcards and comma lists only), so there is
- *  nothing to look up. */
-export function attachTargetsOf(probe: BtProbe): AttachTarget[] {
-  const kind = BT_ATTACH_KIND[probe.kind];
-  if (!kind) return [];
-  const names = kind === 'tracepoint' ? [probe.system, probe.event] : [kind === 'raw_tp' ? probe.event : probe.function];
-  if (names.some((n) => !n || /[{}]/.test(n))) return [];
-  const pattern = names.some((n) => hasWildcard(n!, 'bpftrace')) || undefined;
-  return kind === 'tracepoint'
-    ? [{ kind, system: probe.system, name: probe.event!, pattern }]
-    : [{ kind, name: names[0]!, pattern }];
-}
-
-/** A target's kernel, or undefined when it cannot load (features then say nothing about it). */
-export function kernelOf(ctx: FeatureContext, id: string): KernelQuery | undefined {
-  try {
-    return ctx.atlas.get(id);
-  } catch {
-    return undefined;
-  }
 }
 
 /** bpftrace probe types that have a return value, and those whose `args` the atlas describes. */

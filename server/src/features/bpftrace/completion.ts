@@ -16,8 +16,9 @@ import type { AttachTarget, KernelQuery } from '../../atlas/model';
 import { BT_PROBE_TYPES, probeTypeInfo } from '../../model/programKinds';
 import { blockAtOffset, offsetAt, positionAt, type BtBlock, type BtModel } from '../../syntax/bpftrace';
 import { compileGlob, hasWildcard } from '../../model/glob';
-import { attachReport, sortedFunctionNames, type AttachReport } from '../attachReport';
-import type { FeatureContext } from '../context';
+import { namesWithPrefix, sortedFunctionNames } from '../../analysis/kernels';
+import { attachVerdicts, type AttachVerdicts } from '../../analysis/verdicts';
+import type { FeatureContext } from '../shared/context';
 import { argsOn, btModelOf, hasRetval, kernelOf, type BtDocumentLike } from './common';
 
 /** Items returned for one request; the list is marked incomplete beyond it. */
@@ -217,31 +218,15 @@ function loadedTargets(ctx: FeatureContext): { id: string; kernel: KernelQuery }
 }
 
 // Completion asks about the same names again and again as the user types (`tcp_`, `tcp_s`,
-// `tcp_se`); the verdict of a name on a set of targets never changes for a loaded atlas, so it is
-// memoised per atlas (bounded).
-const verdictMemo = new WeakMap<FeatureContext['atlas'], Map<string, { detail: string; rank: number; doc: string }>>();
-const VERDICT_MEMO_LIMIT = 5000;
-
+// `tcp_se`): the verdicts come memoised from the one verdict path diagnostics use too.
 function verdictFor(target: AttachTarget, total: number, ctx: FeatureContext): { detail: string; rank: number; doc: string } {
-  const key = `${target.kind}|${target.system ?? ''}|${target.name}|${ctx.targets.join(',')}`;
-  let memo = verdictMemo.get(ctx.atlas);
-  const hit = memo?.get(key);
-  if (hit) return hit;
-  const report = attachReport(target, ctx, { closest: false });
-  const d = describeReport(report, total);
-  const doc = report.kernels.map((k) => `- ${k.kernel}: ${k.hazards.length ? k.hazards.map((h) => h.name).join(', ') : k.assessment.found ? 'ok' : 'absent'}`).join('\n');
-  const verdict = { ...d, doc };
-  if (!memo) {
-    memo = new Map();
-    verdictMemo.set(ctx.atlas, memo);
-  }
-  if (memo.size >= VERDICT_MEMO_LIMIT) memo.clear();
-  memo.set(key, verdict);
-  return verdict;
+  const verdicts = attachVerdicts(target, ctx);
+  const doc = verdicts.kernels.map((k) => `- ${k.kernel}: ${k.hazards.length ? k.hazards.map((h) => h.name).join(', ') : k.assessment.found ? 'ok' : 'absent'}`).join('\n');
+  return { ...describeVerdicts(verdicts, total), doc };
 }
 
-/** Status words for an item's detail, from a cross-kernel report. */
-function describeReport(report: AttachReport, total: number): { detail: string; rank: number } {
+/** Status words for an item's detail, from the cross-kernel verdicts. */
+function describeVerdicts(report: AttachVerdicts, total: number): { detail: string; rank: number } {
   const present = report.kernels.filter((k) => k.assessment.found).length;
   const hazards = [...new Set(report.kernels.flatMap((k) => k.hazards.filter((h) => h.name !== 'unknown').map((h) => h.name)))];
   const rank = report.worst === 'error' ? 3 : report.worst === 'warning' ? 2 : hazards.length ? 1 : 0;
@@ -293,23 +278,6 @@ function targetItems(candidates: Map<string, number>, total: number, range: Rang
   return { isIncomplete: incomplete, items };
 }
 
-/** Function names of a kernel that start with `prefix`, in name order: a binary-searched slice
- *  of the sorted list (the running kernel's is sorted once, on first need). */
-function namesWithPrefix(kernel: KernelQuery, prefix: string): readonly string[] {
-  const names = sortedFunctionNames(kernel);
-  if (!prefix) return names;
-  let lo = 0;
-  let hi = names.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (names[mid] < prefix) lo = mid + 1;
-    else hi = mid;
-  }
-  let end = lo;
-  while (end < names.length && names[end].startsWith(prefix)) end++;
-  return names.slice(lo, end);
-}
-
 function functionItems(kind: 'kprobe' | 'kretprobe' | 'fentry' | 'fexit', typed: string, range: Range, ctx: FeatureContext): CompletionList {
   const kernels = loadedTargets(ctx);
   if (!kernels.length) return EMPTY;
@@ -320,7 +288,7 @@ function functionItems(kind: 'kprobe' | 'kretprobe' | 'fentry' | 'fexit', typed:
     // Nearly nothing typed: a whole kernel matches. Offer the first public names of the first
     // target with their presence elsewhere, and let the client ask again as the user types.
     const others = kernels.slice(1);
-    for (const name of namesWithPrefix(kernels[0].kernel, prefix)) {
+    for (const name of namesWithPrefix(sortedFunctionNames(ctx, kernels[0].kernel), prefix)) {
       if (!prefix.startsWith('_') && name.startsWith('_')) continue;
       counts.set(name, 1 + others.filter(({ kernel }) => !!kernel.fn(name)).length);
       if (counts.size === MAX_ITEMS) break;
@@ -329,7 +297,7 @@ function functionItems(kind: 'kprobe' | 'kretprobe' | 'fentry' | 'fexit', typed:
     return { isIncomplete: true, items: list.items };
   }
   for (const { kernel } of kernels) {
-    for (const name of namesWithPrefix(kernel, prefix)) {
+    for (const name of namesWithPrefix(sortedFunctionNames(ctx, kernel), prefix)) {
       if (matches(name)) counts.set(name, (counts.get(name) ?? 0) + 1);
     }
   }

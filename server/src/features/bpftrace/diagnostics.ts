@@ -10,10 +10,14 @@ import {
 } from 'vscode-languageserver';
 import type { HazardName } from '../../atlas/model';
 import { offsetAt, type BtBlock, type BtModel, type BtProbe, type BtRange } from '../../syntax/bpftrace';
-import { codeDocsHref, diagnosticCodes, verdictLine, type AttachReport, type Status } from '../attachReport';
-import type { FeatureContext } from '../context';
+import type { AttachReport } from '../../analysis/report';
+import { kernelLabel } from '../../analysis/kernels';
+import { verdictLine } from '../../analysis/verdicts';
+import type { Status } from '../../model/hazards';
+import { codeDocsHref, diagnosticCodes } from '../shared/diagnosticCodes';
+import type { FeatureContext } from '../shared/context';
 import { cTypeKey } from '../../model/cTypes';
-import { WorkMeter } from '../workBudget';
+import { WorkMeter } from '../shared/workBudget';
 import { analyseProbe, type ProbeAnalysis, type WildcardOnKernel } from './analysis';
 import { argsOn, btModelOf, hasRetval, kernelOf, paramPerKernel, type BtDocumentLike } from './common';
 
@@ -71,10 +75,7 @@ function isSuppressed(sup: Map<number, Set<string>>, lines: number[], code: stri
 
 // ---- helpers ----
 
-function label(ctx: FeatureContext, id: string): string {
-  const meta = ctx.atlas.list().find((m) => m.id === id);
-  return meta?.version ? `${id} (${meta.version})` : id;
-}
+const label = kernelLabel;
 
 function list(items: readonly string[], max = 6): string {
   if (items.length <= max) return items.join(', ');
@@ -216,12 +217,16 @@ function exactDiagnostics(c: Collector, ctx: FeatureContext, analyses: Map<BtPro
 
 function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, probe: BtProbe, pattern: string, perKernel: WildcardOnKernel[]): void {
   const lines = probeLines(probe, block);
-  const known = perKernel.filter((k) => k.known);
+  const range = probe.nameRange ?? probe.range;
+  const refused = perKernel.filter((k) => k.known && k.refused);
+  if (refused.length) {
+    c.add(range, 'error', 'kernel-config', `${pattern} cannot attach on ${list(refused.map((k) => label(ctx, k.kernel)))}: ${refused.map((k) => k.refused!.message).join(' ')}`, { lines, probe: probe.raw });
+  }
+  const known = perKernel.filter((k) => k.known && !k.refused);
   if (!known.length) return;
   const noun = probe.kind === 'tracepoint' || probe.kind === 'rawtracepoint' ? 'event' : 'function';
   const counts = known.map((k) => `${k.inconclusive ? '0 known' : k.attachable.length} on ${label(ctx, k.kernel)}`).join(', ');
   const none = known.filter((k) => k.attachable.length === 0 && !k.inconclusive);
-  const range = probe.nameRange ?? probe.range;
   if (none.length) {
     c.add(range, 'error', 'absent', `${pattern} matches no ${noun} on ${list(none.map((k) => label(ctx, k.kernel)))} (matches: ${counts}).`, { lines, probe: probe.raw });
   } else {

@@ -8,8 +8,8 @@ import { probeTypeInfo } from '../../model/programKinds';
 import {
   blockAtOffset, offsetAt, positionAt, rangeContains, type BtBlock, type BtModel, type BtProbe,
 } from '../../syntax/bpftrace';
-import { renderAttachPoint } from '../render';
-import type { FeatureContext } from '../context';
+import { renderAttachPoint } from '../shared/render';
+import type { FeatureContext } from '../shared/context';
 import { analyseProbe } from './analysis';
 import { argsOn, btModelOf, kernelOf, paramPerKernel, type BtDocumentLike } from './common';
 

@@ -18,11 +18,12 @@ import { cTypeKey } from '../../model/cTypes';
 import { hasCompilerSuffix } from '../../model/symbols';
 import { sectionOf } from '../../model/targets';
 import type { BpfProgram, Handler } from '../../syntax/cModel';
-import {
-  attachReport, type AttachReport, type StableAlternative,
-} from '../attachReport';
-import type { FeatureContext } from '../context';
-import { DIAGNOSTIC_SOURCE, macrosFor, programTarget, versionAtLeast, type CDocumentLike } from './diagnostics';
+import type { StableAlternative } from '../../analysis/alternatives';
+import { firstKernelWith } from '../../analysis/kernels';
+import { attachReport, type AttachReport } from '../../analysis/report';
+import { programTarget } from '../../analysis/targets';
+import type { FeatureContext } from '../shared/context';
+import { DIAGNOSTIC_SOURCE, macrosFor, versionAtLeast, type CDocumentLike } from './diagnostics';
 
 function before(a: Range['start'], b: Range['start']): boolean {
   return a.line < b.line || (a.line === b.line && a.character < b.character);
@@ -42,14 +43,6 @@ function programOf(doc: CDocumentLike, d: Diagnostic): BpfProgram | undefined {
   return programs.find((p) => contains(p.sectionRange, d.range.start))
     ?? programs.find((p) => p.handler && contains(p.handler.headerRange, d.range.start))
     ?? programs.find((p) => p.bodyRange && contains(p.bodyRange, d.range.start));
-}
-
-function loadKernel(ctx: FeatureContext, id: string): KernelQuery | undefined {
-  try {
-    return ctx.atlas.get(id);
-  } catch {
-    return undefined;
-  }
 }
 
 /** Every target kernel is at least the section prefix's minimum version (unknown versions pass). */
@@ -199,15 +192,6 @@ const FAMILIES_FOR_CODE: Record<string, FixFamily[] | undefined> = {
 
 function sectionEdit(program: BpfProgram, section: string): TextEdit {
   return { range: program.sectionRange, newText: section };
-}
-
-function firstKernelWith<T>(ctx: FeatureContext, get: (k: KernelQuery) => T | undefined): T | undefined {
-  for (const id of ctx.targets) {
-    const k = loadKernel(ctx, id);
-    const v = k && get(k);
-    if (v !== undefined) return v;
-  }
-  return undefined;
 }
 
 function tracepointFix(doc: CDocumentLike, program: BpfProgram, alt: StableAlternative, ctx: FeatureContext, rank: number): Fix | undefined {

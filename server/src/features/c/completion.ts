@@ -14,9 +14,13 @@ import { cDecl, type AttachKind, type AttachTarget, type Hazard, type KernelQuer
 import type { SectionPrefix } from '../../knowledge/types';
 import type { AnalyzedDocument } from '../../syntax/documents';
 import { comparePositions, rangeContains, type BpfProgram, type Range } from '../../syntax/cModel';
-import type { FeatureContext } from '../context';
-import { renderArgs, renderFields } from '../render';
-import { assessOnKernel, ctxFieldsOn, expectedCtxType, hookArgs, programTarget, targetKernels } from './hover';
+import type { FeatureContext } from '../shared/context';
+import { renderArgs, renderFields } from '../shared/render';
+import { hookParams } from '../../analysis/hooks';
+import { functionNamesWithPrefix, kernelOf, namesWithPrefix, sortedNames, targetKernels } from '../../analysis/kernels';
+import { programTarget } from '../../analysis/targets';
+import { attachVerdicts } from '../../analysis/verdicts';
+import { ctxFieldsOn, expectedCtxType } from './hover';
 
 /** Most target items returned at once; the list is marked incomplete beyond it. */
 export const MAX_TARGET_ITEMS = 100;
@@ -45,16 +49,22 @@ interface Availability {
   hazards: Hazard[];
 }
 
-function availability(kernels: readonly KernelQuery[], target: AttachTarget): Availability {
+/** Where a target attaches, from the verdicts diagnostics use (analysis/verdicts.ts): the same
+ *  hazards, including how the hook's shape differs between the targets. */
+function availability(ctx: FeatureContext, target: AttachTarget): Availability {
   const av: Availability = { ok: [], degraded: [], failing: [], missing: [], hazards: [] };
-  for (const k of kernels) {
-    const a = assessOnKernel(k, target);
-    const hs = a.hazards.filter((h) => h.severity !== 'info');
-    if (!a.found) av.missing.push(k.meta.id);
-    else if (!a.attachable || hs.some((h) => h.severity === 'error')) av.failing.push(k.meta.id);
-    else if (hs.length) av.degraded.push(k.meta.id);
-    else av.ok.push(k.meta.id);
+  const verdicts = attachVerdicts(target, ctx);
+  for (const v of verdicts.kernels) {
+    const a = v.assessment;
+    const hs = v.hazards.filter((h) => h.severity !== 'info');
+    if (!a.found) av.missing.push(v.kernel);
+    else if (!a.attachable || hs.some((h) => h.severity === 'error')) av.failing.push(v.kernel);
+    else if (hs.length) av.degraded.push(v.kernel);
+    else av.ok.push(v.kernel);
     for (const h of hs) if (!av.hazards.some((x) => x.name === h.name)) av.hazards.push(h);
+  }
+  for (const d of verdicts.differences) {
+    if (!av.hazards.some((x) => x.name === d.hazard)) av.hazards.push({ name: d.hazard, severity: 'warning', message: d.message });
   }
   return av;
 }
@@ -84,14 +94,15 @@ function availabilityDoc(av: Availability): string {
   return lines.join('\n\n');
 }
 
-function targetItem(name: string, target: AttachTarget, kernels: readonly KernelQuery[], range: Range,
+function targetItem(name: string, target: AttachTarget, ctx: FeatureContext, range: Range,
   extra: { insert?: string; detail?: string; doc?: string; retrigger?: boolean } = {}): CompletionItem {
-  const av = availability(kernels, target);
+  const av = availability(ctx, target);
+  const total = ctx.targets.length;
   const item: CompletionItem = {
     label: name,
     kind: target.kind === 'tracepoint' || target.kind === 'raw_tp' || target.kind === 'tp_btf' ? CompletionItemKind.Event : CompletionItemKind.Function,
-    labelDetails: { description: availabilityLine(av, kernels.length) },
-    detail: extra.detail ?? availabilityLine(av, kernels.length),
+    labelDetails: { description: availabilityLine(av, total) },
+    detail: extra.detail ?? availabilityLine(av, total),
     documentation: { kind: MarkupKind.Markdown, value: [extra.doc, availabilityDoc(av)].filter(Boolean).join('\n\n') },
     sortText: sortKey(av, name),
     filterText: name,
@@ -138,48 +149,16 @@ function prefixRank(p: SectionPrefix): number {
   }
 }
 
-/** Each kernel's name list in code-unit order. Atlas files store names sorted, so this is
- *  usually the list itself after one O(n) check; facts built in memory (the live kernel) may not
- *  be sorted and get a sorted copy. Keyed weakly by the immutable list, so it needs no reset and
- *  lives exactly as long as the loaded kernel. */
-const sortedLists = new WeakMap<readonly string[], readonly string[]>();
-
-function sortedNames(names: readonly string[]): readonly string[] {
-  let sorted = sortedLists.get(names);
-  if (!sorted) {
-    let inOrder = true;
-    for (let i = 1; i < names.length && inOrder; i++) if (names[i - 1] > names[i]) inOrder = false;
-    sorted = inOrder ? names : [...names].sort();
-    sortedLists.set(names, sorted);
-  }
-  return sorted;
-}
-
-/** The smallest `limit + 1` names that start with `typed`: a binary search for the first match,
- *  then a walk while names match, so 300k functions cost microseconds per keystroke. */
-function firstMatches(names: readonly string[], typed: string, limit: number): string[] {
-  const list = sortedNames(names);
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid] < typed) lo = mid + 1; else hi = mid;
-  }
-  const out: string[] = [];
-  for (let i = lo; i < list.length && out.length <= limit && list[i].startsWith(typed); i++) out.push(list[i]);
-  return out;
-}
-
 /** Names from several kernels: union, prefix-filtered, capped; `truncated` when more exist. */
-function unionNames(kernels: readonly KernelQuery[], names: (k: KernelQuery) => readonly string[], typed: string, limit: number): { names: string[]; truncated: boolean } {
-  return unionMatches(kernels, (k) => firstMatches(names(k), typed, limit), limit);
+function unionNames(ctx: FeatureContext, kernels: readonly KernelQuery[], names: (k: KernelQuery) => readonly string[], typed: string, limit: number): { names: string[]; truncated: boolean } {
+  return unionMatches(kernels, (k) => namesWithPrefix(sortedNames(ctx, names(k)), typed, limit + 1), limit);
 }
 
 /** Function names: a kernel that can search its sorted table by prefix never builds its full
  *  name list (hundreds of thousands of names with modules), which made the first completion
  *  after startup cost hundreds of ms. */
-function unionFunctionNames(kernels: readonly KernelQuery[], typed: string, limit: number): { names: string[]; truncated: boolean } {
-  return unionMatches(kernels, (k) => (k.functionNamesWithPrefix ? k.functionNamesWithPrefix(typed, limit + 1) : firstMatches(k.functionNames(), typed, limit)), limit);
+function unionFunctionNames(ctx: FeatureContext, kernels: readonly KernelQuery[], typed: string, limit: number): { names: string[]; truncated: boolean } {
+  return unionMatches(kernels, (k) => functionNamesWithPrefix(ctx, k, typed, limit + 1), limit);
 }
 
 function unionMatches(kernels: readonly KernelQuery[], matches: (k: KernelQuery) => readonly string[], limit: number): { names: string[]; truncated: boolean } {
@@ -189,7 +168,7 @@ function unionMatches(kernels: readonly KernelQuery[], matches: (k: KernelQuery)
   return { names: all.slice(0, limit), truncated: all.length > limit };
 }
 
-function tracepointTargets(kernels: readonly KernelQuery[], targetText: string, targetStart: Position): CompletionList {
+function tracepointTargets(ctx: FeatureContext, kernels: readonly KernelQuery[], targetText: string, targetStart: Position): CompletionList {
   const slash = targetText.indexOf('/');
   if (slash < 0) {
     const items: CompletionItem[] = [];
@@ -221,18 +200,18 @@ function tracepointTargets(kernels: readonly KernelQuery[], targetText: string, 
   const typed = targetText.slice(slash + 1);
   const start = { line: targetStart.line, character: targetStart.character + slash + 1 };
   const range = replaceRange(start, { line: start.line, character: start.character + typed.length });
-  const { names, truncated } = unionNames(kernels, (k) => k.systems().get(system) ?? [], typed, MAX_TARGET_ITEMS);
+  const { names, truncated } = unionNames(ctx, kernels, (k) => k.systems().get(system) ?? [], typed, MAX_TARGET_ITEMS);
   const items = names.map((name) => {
     const target: AttachTarget = { kind: 'tracepoint', system, name };
     const tp = kernels.map((k) => k.tracepoint(name, system)).find((t) => t?.fields);
     const doc = tp?.fields ? `\`struct trace_event_raw_${tp.template ?? name}\`\n\n${renderFields(tp.fields)}` : undefined;
-    return targetItem(name, target, kernels, range, { doc });
+    return targetItem(name, target, ctx, range, { doc });
   });
   return list(items, truncated);
 }
 
-function rawTracepointTargets(kind: AttachKind, kernels: readonly KernelQuery[], typed: string, range: Range): CompletionList {
-  const { names, truncated } = unionNames(kernels, (k) => k.tracepoints().map((t) => t.name), typed, MAX_TARGET_ITEMS);
+function rawTracepointTargets(ctx: FeatureContext, kind: AttachKind, kernels: readonly KernelQuery[], typed: string, range: Range): CompletionList {
+  const { names, truncated } = unionNames(ctx, kernels, (k) => k.tracepoints().map((t) => t.name), typed, MAX_TARGET_ITEMS);
   const items = names.map((name) => {
     // TP_PROTO arguments per kernel, grouped: they do change (sched_switch gained prev_state).
     const variants = new Map<string, string[]>();
@@ -245,18 +224,18 @@ function rawTracepointTargets(kind: AttachKind, kernels: readonly KernelQuery[],
     const texts = [...variants.keys()];
     const detail = texts.length ? `(${texts[0]})${texts.length > 1 ? ` · differs on ${texts.slice(1).flatMap((t) => variants.get(t)!).join(', ')}` : ''}` : undefined;
     const doc = texts.map((t) => `\`\`\`c\nBPF_PROG(${name}${t === 'void' ? '' : ', ' + t})\n\`\`\`\n${texts.length > 1 ? `on ${variants.get(t)!.join(', ')}` : ''}`).join('\n');
-    return targetItem(name, { kind, name }, kernels, range, { detail, doc: doc || undefined });
+    return targetItem(name, { kind, name }, ctx, range, { detail, doc: doc || undefined });
   });
   return list(items, truncated);
 }
 
-function functionTargets(kind: AttachKind, kernels: readonly KernelQuery[], typed: string, range: Range): CompletionList {
+function functionTargets(ctx: FeatureContext, kind: AttachKind, kernels: readonly KernelQuery[], typed: string, range: Range): CompletionList {
   // Function names are the big list: filter by prefix on each kernel before building anything.
-  const { names, truncated } = unionFunctionNames(kernels, typed, MAX_TARGET_ITEMS);
+  const { names, truncated } = unionFunctionNames(ctx, kernels, typed, MAX_TARGET_ITEMS);
   const items = names.map((name) => {
     const fn = kernels.map((k) => k.fn(name)).find((f) => f?.proto);
     const proto = fn?.proto ? `${fn.proto.ret} ${name}(${renderArgs(fn.proto.params)})` : undefined;
-    return targetItem(name, { kind, name }, kernels, range, { detail: proto, doc: proto ? '```c\n' + proto + '\n```' : undefined });
+    return targetItem(name, { kind, name }, ctx, range, { detail: proto, doc: proto ? '```c\n' + proto + '\n```' : undefined });
   });
   return list(items, truncated);
 }
@@ -275,26 +254,26 @@ function sectionCompletion(p: BpfProgram, pos: Position, ctx: FeatureContext): C
   if (!kernels.length) return EMPTY;
   switch (prefix.kind) {
     case 'tracepoint':
-      return tracepointTargets(kernels, targetText, targetStart);
+      return tracepointTargets(ctx, kernels, targetText, targetStart);
     case 'raw_tp': case 'tp_btf':
-      return rawTracepointTargets(prefix.kind, kernels, targetText, range);
+      return rawTracepointTargets(ctx, prefix.kind, kernels, targetText, range);
     case 'kprobe': case 'kretprobe': case 'fentry': case 'fexit': case 'fmod_ret': case 'fsession': case 'kprobe.session': {
-      return functionTargets(prefix.kind, kernels, targetText, range);
+      return functionTargets(ctx, prefix.kind, kernels, targetText, range);
     }
     case 'kprobe.multi': case 'kretprobe.multi':
-      return functionTargets('kprobe', kernels, targetText, range);
+      return functionTargets(ctx, 'kprobe', kernels, targetText, range);
     case 'ksyscall': case 'kretsyscall': {
-      const { names, truncated } = unionNames(kernels, (k) => k.syscalls().map((s) => s.name), targetText, MAX_TARGET_ITEMS);
+      const { names, truncated } = unionNames(ctx, kernels, (k) => k.syscalls().map((s) => s.name), targetText, MAX_TARGET_ITEMS);
       return list(names.map((name) => {
         const sc = kernels.map((k) => k.syscall(name)).find(Boolean);
-        return targetItem(name, { kind: prefix.kind!, name }, kernels, range, { detail: sc ? `(${renderArgs(sc.args)})` : undefined });
+        return targetItem(name, { kind: prefix.kind!, name }, ctx, range, { detail: sc ? `(${renderArgs(sc.args)})` : undefined });
       }), truncated);
     }
     case 'lsm': {
-      const { names, truncated } = unionNames(kernels, (k) => k.lsmHooks().map((h) => h.name), targetText, MAX_TARGET_ITEMS);
+      const { names, truncated } = unionNames(ctx, kernels, (k) => k.lsmHooks().map((h) => h.name), targetText, MAX_TARGET_ITEMS);
       return list(names.map((name) => {
         const hook = kernels.map((k) => k.lsmHook(name)).find((h) => h?.proto);
-        return targetItem(name, { kind: 'lsm', name }, kernels, range, { detail: hook?.proto ? `(${renderArgs(hook.proto.params)})` : undefined });
+        return targetItem(name, { kind: 'lsm', name }, ctx, range, { detail: hook?.proto ? `(${renderArgs(hook.proto.params)})` : undefined });
       }), truncated);
     }
     default:
@@ -316,10 +295,11 @@ function argsList(params: readonly Param[]): string {
 export function handlerSnippet(p: BpfProgram, ctx: FeatureContext): { label: string; snippet: string; doc: string } | undefined {
   const target = programTarget(p);
   if (!target || !p.kind) return undefined;
-  const { kernels } = targetKernels(ctx);
   // The first target kernel that gives arguments; sources without them (DepSurf has no syscall
   // metadata) give an empty list, so a non-empty one wins.
-  const candidates = kernels.map((k) => ({ k, a: assessOnKernel(k, target), args: hookArgs(k, target) })).filter((x) => x.a.found);
+  const candidates = attachVerdicts(target, ctx).kernels.filter((v) => v.assessment.found)
+    .map((v) => kernelOf(ctx, v.kernel)).filter((k): k is KernelQuery => !!k)
+    .map((k) => ({ k, args: hookParams(k, target) }));
   const found = candidates.find((x) => x.args?.length) ?? candidates.find((x) => x.args) ?? candidates[0];
   const name = target.name.replace(/[^A-Za-z0-9_]/g, '_');
   const body = ' {\n\t$0\n\treturn 0;\n}';

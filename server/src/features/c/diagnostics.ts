@@ -20,12 +20,15 @@ import { sectionOf } from '../../model/targets';
 import type { Evidence } from '../../knowledge/types';
 import type { SeverityOverride } from '../../settings';
 import type { BpfProgram, CModel, HandlerParam } from '../../syntax/cModel';
-import {
-  attachReport, codeDocsHref, diagnosticCodes, syscallOfWrapper, verdictLine,
-  type AttachReport, type KernelVerdict, type StableAlternative,
-} from '../attachReport';
-import type { FeatureContext } from '../context';
-import { WorkMeter } from '../workBudget';
+import { syscallOfWrapper, type StableAlternative } from '../../analysis/alternatives';
+import { hookParams } from '../../analysis/hooks';
+import { kernelOf } from '../../analysis/kernels';
+import { attachReport, type AttachReport } from '../../analysis/report';
+import { programTarget } from '../../analysis/targets';
+import { verdictLine, type KernelVerdict } from '../../analysis/verdicts';
+import { codeDocsHref, diagnosticCodes } from '../shared/diagnosticCodes';
+import type { FeatureContext } from '../shared/context';
+import { WorkMeter } from '../shared/workBudget';
 
 /** What C diagnostics need from a document (the AnalyzedDocument of syntax/documents.ts fits). */
 export interface CDocumentLike {
@@ -41,20 +44,6 @@ export interface DiagnosticData {
   section: string;
   target: AttachTarget;
   kernels: string[];
-}
-
-/** The atlas target a program attaches to, or undefined when there is nothing to judge: no
- *  indexed kind, no target (set at load time), or an unfinished name. */
-export function programTarget(program: BpfProgram): AttachTarget | undefined {
-  if (!program.kind || !program.target?.name) return undefined;
-  const name = program.target.name.trim();
-  if (!name || !/^[\w.*?$]+$/.test(name)) return undefined;
-  if (program.kind === 'tracepoint' && !program.target.system) return undefined;
-  if (program.kind === 'iter') return undefined;
-  const target: AttachTarget = { kind: program.kind, name };
-  if (program.target.system) target.system = program.target.system;
-  if (program.target.pattern) target.pattern = true;
-  return target;
 }
 
 /** Names that libbpf-tools and similar loaders use for programs retargeted at load time with
@@ -107,7 +96,8 @@ function hazardPhrase(h: Hazard, v: KernelVerdict): string {
     case 'no-btf': return 'no BTF for it';
     case 'notrace': return 'no ftrace site (notrace)';
     case 'no-event': return 'no trace event (raw tracepoint only)';
-    case 'init-only': return 'init code, freed after boot';
+    case 'init-only': return 'init or exit code, freed after boot';
+    case 'kernel-config': return h.message.replace(/^.*?: /, '').replace(/\.$/, '');
     case 'partially-inlined':
       return a.inlinedSites !== undefined ? `partially inlined, ${a.inlinedSites} inlined call site${a.inlinedSites === 1 ? '' : 's'} missed` : 'partially inlined';
     case 'clone': {
@@ -296,21 +286,14 @@ export function typesConflict(written: string, actual: string): boolean {
   return false;
 }
 
-function loadKernel(ctx: FeatureContext, id: string): KernelQuery | undefined {
-  try {
-    return ctx.atlas.get(id);
-  } catch {
-    return undefined;
-  }
-}
-
 /** The parameters a hook passes on one kernel, as the handler macro sees them. */
-function hookParams(kernel: KernelQuery, target: AttachTarget): Param[] | undefined {
+function handlerHookParams(kernel: KernelQuery, target: AttachTarget): Param[] | undefined {
   switch (target.kind) {
     case 'kprobe': case 'kprobe.session': case 'fentry': case 'fexit': case 'fmod_ret':
-      return kernel.fn(target.name)?.proto?.params;
+      // A compiler copy (`.isra.0`) may take other arguments than the source prototype.
+      return hasCompilerSuffix(target.name) ? undefined : hookParams(kernel, target);
     case 'tp_btf': case 'raw_tp':
-      return kernel.tracepoint(target.name)?.args;
+      return hookParams(kernel, target);
     case 'ksyscall': {
       // An empty list means the source did not record the arguments, not a syscall without any.
       const args = kernel.syscall(target.name)?.args;
@@ -333,8 +316,8 @@ function handlerArgDiagnostics(program: BpfProgram, target: AttachTarget, report
   const mismatches: { kernel: string; param?: HandlerParam; text: string }[] = [];
   let judged = 0;
   for (const v of found) {
-    const kernel = loadKernel(ctx, v.kernel);
-    const params = kernel && hookParams(kernel, target);
+    const kernel = kernelOf(ctx, v.kernel);
+    const params = kernel && handlerHookParams(kernel, target);
     if (!params) continue;
     judged++;
     // fexit: BPF_PROG(name, args..., ret) may carry the return value after the arguments.
@@ -565,7 +548,10 @@ export function diagnosticsC(doc: CDocumentLike, ctx: FeatureContext): Diagnosti
   const out: Diagnostic[] = [];
   const programs = doc.c?.programs ?? [];
   const meter = new WorkMeter(ctx);
-  const memo = programMemo(ctx);
+  // An edit touches one program of a file, so the diagnostics of the others are reused as they
+  // were (same text at the same place, same targets and settings), from the one cache: a
+  // re-read kernel comes with a new cache. Cached diagnostics are shared: nothing may modify them.
+  const memo = ctx.cache.table<Diagnostic[]>('c-program-diagnostics');
   const configKey = `${doc.uri}|${ctx.targets.join(',')}|${JSON.stringify(ctx.settings.hints)}|${JSON.stringify(ctx.settings.severity)}`;
   for (const program of programs) {
     const key = programKey(doc, program, configKey);
@@ -581,26 +567,10 @@ export function diagnosticsC(doc: CDocumentLike, ctx: FeatureContext): Diagnosti
       break;
     }
     const found = programDiagnostics(doc, program, ctx);
-    if (key !== undefined) {
-      if (memo.size >= PROGRAM_MEMO_LIMIT) memo.clear();
-      memo.set(key, found);
-    }
+    if (key !== undefined) memo.set(key, found);
     out.push(...found);
   }
   return out;
-}
-
-// Per-program memo: an edit touches one program of a file, so the diagnostics of the others are
-// reused as they were (same text at the same place, same targets and settings). Held per Atlas
-// instance, like the attach-report memo, so a re-read kernel starts afresh. Cached diagnostics
-// are shared: nothing may modify them.
-const PROGRAM_MEMO_LIMIT = 5000;
-const programMemos = new WeakMap<object, Map<string, Diagnostic[]>>();
-
-function programMemo(ctx: FeatureContext): Map<string, Diagnostic[]> {
-  let memo = programMemos.get(ctx.atlas);
-  if (!memo) programMemos.set(ctx.atlas, (memo = new Map()));
-  return memo;
 }
 
 /** The program's own text with its position; undefined when the document has no line map. */

@@ -7,39 +7,17 @@
 
 import type { Hover, Position } from 'vscode-languageserver';
 import { MarkupKind } from 'vscode-languageserver';
-import { assess } from '../../atlas/assess';
 import { cDecl, type Assessment, type AttachTarget, type KernelQuery, type Param, type TraceField } from '../../atlas/model';
-import { attachReport } from '../attachReport';
+import { attachReport } from '../../analysis/report';
+import { programTarget } from '../../analysis/targets';
+import { hookParams } from '../../analysis/hooks';
+import { kernelOf, targetKernels } from '../../analysis/kernels';
+import { attachVerdicts } from '../../analysis/verdicts';
 import { sameCType } from '../../model/cTypes';
 import type { AnalyzedDocument } from '../../syntax/documents';
 import { rangeContains, type BpfProgram, type CtxAccess, type HandlerMacro, type HandlerParam, type Range } from '../../syntax/cModel';
-import type { FeatureContext } from '../context';
-import { escapeMarkdownText, renderArgs, renderAttachPoint, renderFields } from '../render';
-
-/** One target on one kernel, as the atlas judges it (atlas/assess.ts). */
-export function assessOnKernel(kernel: KernelQuery, target: AttachTarget): Assessment {
-  return assess(kernel, target);
-}
-
-/** The atlas target a program names, when it names one the atlas knows how to look up. */
-export function programTarget(p: BpfProgram): AttachTarget | undefined {
-  if (!p.kind || !p.target?.name) return undefined;
-  return { kind: p.kind, name: p.target.name, system: p.target.system, pattern: p.target.pattern || undefined };
-}
-
-/** The target kernels as loaded queries; kernels that fail to load are reported, not thrown. */
-export function targetKernels(ctx: FeatureContext): { kernels: KernelQuery[]; errors: string[] } {
-  const kernels: KernelQuery[] = [];
-  const errors: string[] = [];
-  for (const id of ctx.targets) {
-    try {
-      kernels.push(ctx.atlas.get(id));
-    } catch (e) {
-      errors.push(`${id}: ${(e as Error).message}`);
-    }
-  }
-  return { kernels, errors };
-}
+import type { FeatureContext } from '../shared/context';
+import { escapeMarkdownText, renderArgs, renderAttachPoint, renderFields } from '../shared/render';
 
 function markdown(value: string, range?: Range): Hover {
   return { contents: { kind: MarkupKind.Markdown, value }, range };
@@ -73,25 +51,6 @@ function sectionHover(p: BpfProgram, ctx: FeatureContext): Hover {
   return markdown(value, p.sectionRange);
 }
 
-/** The hook's arguments on one kernel: function or LSM hook parameters, TP_PROTO arguments, or
- *  the syscall's own arguments for ksyscall (not the pt_regs wrapper). */
-export function hookArgs(kernel: KernelQuery, target: AttachTarget): Param[] | undefined {
-  switch (target.kind) {
-    case 'tracepoint': case 'raw_tp': case 'tp_btf':
-      return kernel.tracepoint(target.name, target.kind === 'tracepoint' ? target.system : undefined)?.args;
-    case 'ksyscall': case 'kretsyscall': {
-      // Syscall metadata when the source has it, else the prototype of the syscall's body.
-      const args = kernel.syscall(target.name)?.args;
-      if (args?.length) return args;
-      return kernel.fn(`__do_sys_${target.name}`)?.proto?.params ?? kernel.fn(`__se_sys_${target.name}`)?.proto?.params ?? args;
-    }
-    case 'lsm':
-      return kernel.lsmHook(target.name)?.proto?.params;
-    default:
-      return kernel.fn(target.name)?.proto?.params;
-  }
-}
-
 function paramHover(p: BpfProgram, param: HandlerParam, index: number, ctx: FeatureContext): Hover | null {
   const target = programTarget(p);
   const h = p.handler!;
@@ -101,11 +60,12 @@ function paramHover(p: BpfProgram, param: HandlerParam, index: number, ctx: Feat
     if (p.kind === 'tracepoint') lines.push('', `The tracepoint record: \`${expectedCtxType(p, ctx) ?? 'struct trace_event_raw_<class> *'}\`.`);
     return markdown(lines.join('\n'), param.range);
   }
-  const { kernels } = targetKernels(ctx);
   const table = ['', '| kernel | hook argument |', '|---|---|'];
-  for (const k of kernels) {
-    const a = assessOnKernel(k, target);
-    const params = hookArgs(k, target);
+  for (const v of attachVerdicts(target, ctx).kernels) {
+    const k = kernelOf(ctx, v.kernel);
+    if (!k) continue;
+    const a = v.assessment;
+    const params = hookParams(k, target);
     let cell: string;
     if (!a.found) cell = 'hook absent';
     else if (!params) cell = 'unknown (no prototype)';
@@ -175,7 +135,7 @@ function ctxFieldHover(p: BpfProgram, access: CtxAccess, ctx: FeatureContext): H
       cell = f ? `\`${renderFields([f]).split('\n')[1].replace(/\s+\/\*.*$/, '')}\`${f.offset !== undefined ? ` offset ${f.offset}` : ''}${f.size !== undefined ? `, size ${f.size}` : ''}` : `**no field \`${access.field}\`** in \`${rec.struct}\``;
       if (access.field === 'args' && p.target?.system === 'syscalls' && !syscallNote) {
         const syscall = (p.target.name ?? '').replace(/^sys_(enter|exit)_/, '');
-        const args = hookArgs(k, { kind: 'ksyscall', name: syscall });
+        const args = hookParams(k, { kind: 'ksyscall', name: syscall });
         if (args?.length) syscallNote = `\`args[i]\` of ${syscall}() on ${k.meta.id}: ${args.map((a, i) => `\`[${i}]\` ${renderArgs([a])}`).join(', ')}`;
       }
     }

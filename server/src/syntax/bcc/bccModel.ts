@@ -15,7 +15,7 @@ import { macroFunctionName, scanBccC, type CTextSource } from './cText';
 import { dependsOnKernel, Interp, SYSCALL_PREFIXES, type RawAttach, type Value } from './interp';
 import { constText, expand, render, SYSCALL_PREFIX_TEXT, writtenRange, type Piece, type Str } from './symText';
 import type {
-  BccAttachPoint, BccCondition, BccFunction, BccIntent, BccModel, BccProgram, BccTarget, EmbeddedC,
+  BccAttachPoint, BccCallArg, BccCondition, BccFunction, BccIntent, BccModel, BccProgram, BccTarget, EmbeddedC,
 } from './types';
 
 /** A Python file uses bcc: `from bcc import ...`, `import bcc`, `from bcc.xxx import ...`. */
@@ -182,6 +182,14 @@ function textAlternatives(v: Value | undefined): TextAlt[] {
   });
 }
 
+/** Alternatives other than the empty name (a default that some branch replaces); all of them
+ *  when every one is empty, so the attach is still listed, unresolved. */
+function nonEmpty(alts: TextAlt[]): TextAlt[] {
+  const named = alts.filter((a) => a.text !== '' || a.syscall);
+  if (named.length) return named;
+  return alts.map((a) => (a.text === '' ? { ...a, text: undefined, unresolved: 'the name is empty' } : a));
+}
+
 function intentOf(conds: readonly BccCondition[]): BccIntent {
   return conds.some((c) => c.kind === 'try' || c.kind === 'except' || dependsOnKernel(c.expr)) ? 'runtime-chosen' : 'always';
 }
@@ -213,14 +221,15 @@ function callAttachPoints(a: RawAttach, programs: readonly BccProgram[], lines: 
   const range = lines.range(a.node.startIndex, a.node.endIndex);
   const fnArg = a.args.get('fn_name');
   const fnName = fnArg?.v.t === 'str' ? constText(fnArg.v.s) : undefined;
-  const base = (conds: BccCondition[]) => ({ via: 'call' as const, method: a.method, range, handler: fnName, conditions: conds, intent: intentOf(conds) });
+  const args = callArgs(a, lines);
+  const base = (conds: BccCondition[]) => ({ via: 'call' as const, method: a.method, range, handler: fnName, conditions: conds, intent: intentOf(conds), args });
   const withHandler = (ap: BccAttachPoint, cName = fnName): BccAttachPoint => {
     const found = cName ? findFunction(programs, a.program, cName) : undefined;
     if (found) { ap.handlerFunction = found.fn; ap.program = found.program; } else if (a.program !== undefined) ap.program = a.program;
     return ap;
   };
   const fromText = (kind: BccAttachPoint['kind'], v: Value | undefined, make: (t: string, alt: TextAlt) => BccTarget | undefined, syscallKind?: BccAttachPoint['kind']): BccAttachPoint[] =>
-    textAlternatives(v).map((alt) => {
+    nonEmpty(textAlternatives(v)).map((alt) => {
       const conds = uniqueConds(a.conds, alt.conds);
       const ap: BccAttachPoint = { kind: alt.syscall && syscallKind ? syscallKind : kind, ...base(conds) };
       if (alt.text === undefined) ap.unresolved = alt.unresolved;
@@ -289,17 +298,41 @@ function callAttachPoints(a: RawAttach, programs: readonly BccProgram[], lines: 
   }
 }
 
+/** The arguments of an attach call as written. */
+function callArgs(a: RawAttach, lines: LineMap): Record<string, BccCallArg> {
+  const out: Record<string, BccCallArg> = {};
+  for (const [name, arg] of a.args) {
+    const r = (n: SyntaxNode) => lines.range(n.startIndex, n.endIndex);
+    const entry: BccCallArg = { range: r(arg.whole), valueRange: r(arg.node), keyword: arg.keyword };
+    const lit = arg.node.type === 'string' ? plainLiteral(arg.node) : undefined;
+    if (lit) entry.literal = { contentRange: lines.range(lit.start, lit.end), text: lit.text, prefix: lit.prefix, quote: lit.quote };
+    out[name] = entry;
+  }
+  return out;
+}
+
+/** A string literal without interpolation: its content span, text (as written) and delimiters. */
+function plainLiteral(node: SyntaxNode): { start: number; end: number; text: string; prefix: string; quote: string } | undefined {
+  if (node.namedChildren.some((c) => c?.type === 'interpolation')) return undefined;
+  const open = node.children.find((c) => c?.type === 'string_start');
+  const close = node.children.find((c) => c?.type === 'string_end');
+  if (!open || !close) return undefined;
+  const m = /^([A-Za-z]*)(.*)$/s.exec(open.text)!;
+  return { start: open.endIndex, end: close.startIndex, text: node.text.slice(open.endIndex - node.startIndex, close.startIndex - node.startIndex), prefix: m[1], quote: m[2] };
+}
+
 /** bcc's autoload (`BPF._trace_autoload`): functions whose names start with kprobe__,
  *  kretprobe__, tracepoint__, raw_tracepoint__, kfunc__, kretfunc__ or lsm__ are attached when
  *  the program loads; the probe macros expand to such names. */
 function autoAttachPoints(p: BccProgram, index: number, lines: LineMap): BccAttachPoint[] {
   const out: BccAttachPoint[] = [];
+  const twinned = preprocessorTwins(p.functions);
   for (const fn of p.functions) {
     const spellings: NonNullable<BccFunction['alternatives']> = fn.alternatives?.length ? fn.alternatives : [{ macroArgs: fn.macroArgs ?? [], name: fn.name, syscall: fn.syscall, conditions: [] }];
     for (const s of spellings) {
       const hook = autoHook(fn, s.name, s.macroArgs, !!s.syscall);
       if (!hook) continue;
-      const conds = uniqueConds(p.conditions, fn.conditions, s.conditions);
+      const conds = uniqueConds(p.conditions, fn.conditions, s.conditions).filter((c) => !twinned.has(c));
       const ap: BccAttachPoint = {
         kind: hook.kind,
         via: 'auto',
@@ -326,6 +359,25 @@ function macroTargetRange(fn: BccFunction): Range {
   const header = fn.headerRange;
   const inside = fn.nameRange.start.line >= header.start.line && fn.nameRange.end.line <= header.end.line;
   return inside || !fn.macroRange ? fn.nameRange : fn.macroRange;
+}
+
+/** Preprocessor conditions that do not decide whether a hook is attached: the same function is
+ *  defined under `#if X` and under its `#else` (opensnoop's two KRETFUNC_PROBE headers for
+ *  kernels with and without syscall wrappers), so one of them is compiled whatever X is. */
+function preprocessorTwins(functions: readonly BccFunction[]): Set<BccCondition> {
+  const out = new Set<BccCondition>();
+  const byName = new Map<string, BccFunction[]>();
+  for (const f of functions) byName.set(f.name, [...(byName.get(f.name) ?? []), f]);
+  for (const group of byName.values()) {
+    if (group.length < 2) continue;
+    const conds = group.flatMap((f) => f.conditions.filter((c) => c.kind === 'preprocessor'));
+    for (const c of conds) {
+      const opening = c.text.replace(/^#(else|elif.*?) of (?=#)/, '');
+      const partner = conds.find((d) => d !== c && d.text.replace(/^#(else|elif.*?) of (?=#)/, '') === opening && d.text !== c.text);
+      if (partner) { out.add(c); out.add(partner); }
+    }
+  }
+  return out;
 }
 
 function nameTail(range: Range, name: string, prefix: string, lines: LineMap): Range {

@@ -36,10 +36,13 @@ export type Value =
 export interface Item { v: Value; conds: BccCondition[] }
 
 /** One `attach_*` (or USDT enable_probe) call as evaluated: its arguments by parameter name. */
+/** An evaluated call argument: its value, the value's node and the whole argument (`event="x"`). */
+export interface RawArg { v: Value; node: SyntaxNode; whole: SyntaxNode; keyword: boolean }
+
 export interface RawAttach {
   method: string;
   node: SyntaxNode;
-  args: Map<string, { v: Value; node: SyntaxNode }>;
+  args: Map<string, RawArg>;
   conds: BccCondition[];
   /** The BPF object it was called on, when the file shows it. */
   program?: number;
@@ -93,6 +96,9 @@ const GUARD_CHECKS = new Set([
   'kernel_struct_has_field', 'kernel_enum_has_val', 'num_open_kprobes', 'num_open_tracepoints',
   'get_user_functions', 'find_library',
 ]);
+
+/** File checks that tools use to probe the kernel's interfaces (tracefs events, /proc, /sys). */
+const PATH_CHECKS = new Set(['os.path.exists', 'os.path.isdir', 'os.path.isfile', 'path.exists', 'path.isdir', 'os.access']);
 
 /** Calls that leave the program. */
 const EXIT_CALLS = new Set(['exit', 'quit', 'sys.exit', 'os._exit', 'os.abort']);
@@ -844,27 +850,27 @@ export class Interp {
 
   // ------------------------------------------------------------ calls
 
-  private evalArgs(call: SyntaxNode): { positional: { v: Value; node: SyntaxNode }[]; keywords: Map<string, { v: Value; node: SyntaxNode }> } {
-    const positional: { v: Value; node: SyntaxNode }[] = [];
-    const keywords = new Map<string, { v: Value; node: SyntaxNode }>();
+  private evalArgs(call: SyntaxNode): { positional: RawArg[]; keywords: Map<string, RawArg> } {
+    const positional: RawArg[] = [];
+    const keywords = new Map<string, RawArg>();
     const argList = call.childForFieldName('arguments');
     for (const a of argList?.namedChildren ?? []) {
       if (!a || a.type === 'comment') continue;
       if (a.type === 'keyword_argument') {
         const name = a.childForFieldName('name')?.text;
         const value = a.childForFieldName('value');
-        if (name && value) keywords.set(name, { v: this.evalExpr(value), node: value });
+        if (name && value) keywords.set(name, { v: this.evalExpr(value), node: value, whole: a, keyword: true });
       } else if (a.type === 'list_splat' || a.type === 'dictionary_splat') {
         this.evalSubtreeCalls(a);
       } else {
-        positional.push({ v: this.evalExpr(a), node: a });
+        positional.push({ v: this.evalExpr(a), node: a, whole: a, keyword: false });
       }
     }
     return { positional, keywords };
   }
 
-  private bindSignature(sig: readonly string[], args: ReturnType<Interp['evalArgs']>): Map<string, { v: Value; node: SyntaxNode }> {
-    const out = new Map<string, { v: Value; node: SyntaxNode }>();
+  private bindSignature(sig: readonly string[], args: ReturnType<Interp['evalArgs']>): Map<string, RawArg> {
+    const out = new Map<string, RawArg>();
     args.positional.forEach((a, k) => { if (k < sig.length) out.set(sig[k], a); });
     for (const [k, v] of args.keywords) out.set(k, v);
     return out;
@@ -890,7 +896,21 @@ export class Interp {
           text: node.text.replace(/\s+/g, ' '),
           range: this.lines.range(node.startIndex, node.endIndex),
         };
+        // `ksymname(b.get_syscall_fnname("stat"))`: the name after the kernel's syscall prefix.
+        args.positional.forEach((a, k) => {
+          if (a.v.t !== 'str' || a.v.s[0]?.k !== 'syscall') return;
+          const rest = constText(a.v.s.slice(1));
+          if (rest === undefined) return;
+          guard.args[k] = rest;
+          guard.syscallArg = k;
+        });
         return { t: 'guard', expr: { op: 'guard', guard }, check: method };
+      }
+      if (PATH_CHECKS.has(`${recvNode?.text ?? ''}.${method}`)) {
+        const args = this.evalArgs(node);
+        const guard = this.pathGuard(node, args.positional[0]?.v);
+        if (guard) return { t: 'guard', expr: { op: 'guard', guard }, check: guard.check };
+        return this.unknown(node, args.positional.map((a) => a.v));
       }
       if (method === 'get_syscall_fnname' || method === 'get_syscall_prefix' || method === 'fix_syscall_fnname') {
         const args = this.evalArgs(node);
@@ -962,6 +982,19 @@ export class Interp {
     return this.unknown(node);
   }
 
+  /** `os.path.exists(path)` of a kernel interface: a trace event directory is tracepoint_exists;
+   *  any other path under /sys, /proc or tracefs is a kernel check the facts cannot answer. */
+  private pathGuard(node: SyntaxNode, v: Value | undefined): BccGuard | undefined {
+    if (!v || v.t !== 'str') return undefined;
+    const known = v.s.map((p) => (p.k === 'lit' ? p.text : '\u0000')).join('');
+    const range = this.lines.range(node.startIndex, node.endIndex);
+    const text = node.text.replace(/\s+/g, ' ');
+    const event = /(?:^|\/)events\/(\w+)\/(\w+)\/?$/.exec(known);
+    if (event) return { check: 'tracepoint_exists', args: [event[1], event[2]], text, range };
+    if (/\/sys\/|\/proc\/|tracing\/|debug\/|kernel/.test(known)) return { check: 'path_exists', args: [known.includes('\u0000') ? undefined : known], text, range };
+    return undefined;
+  }
+
   private replace(recv: Value, node: SyntaxNode): Value {
     const args = this.evalArgs(node);
     const oldArg = args.positional[0]?.v;
@@ -979,8 +1012,8 @@ export class Interp {
     return this.bounded({ t: 'str', s: replaceStr(s, old, rep, this.ids) }, node);
   }
 
-  private callFunction(fn: Extract<Value, { t: 'func' }>, positional: { v: Value; node: SyntaxNode }[],
-    keywords: Map<string, { v: Value; node: SyntaxNode }> | undefined, uncalled: boolean): Value {
+  private callFunction(fn: Extract<Value, { t: 'func' }>, positional: RawArg[],
+    keywords: Map<string, RawArg> | undefined, uncalled: boolean): Value {
     if (this.depth >= MAX_CALL_DEPTH || this.active.has(fn.node.id)) return this.unknown(fn.node);
     this.evaluatedFunctions.add(fn.node.id);
     const params = fn.node.childForFieldName('parameters')?.namedChildren.filter((p): p is SyntaxNode => !!p && p.type !== 'comment') ?? [];
@@ -1016,6 +1049,10 @@ export class Interp {
       const after = this.env;
       this.env = savedEnv;
       for (const g of globals) { const v = after.get(g); if (v) this.env.set(g, v); }
+      // Methods walked on their own (nobody in the file calls them with what it fixes) share the
+      // object's attributes in file order: `self.program` built in one method is what
+      // `BPF(text=self.program)` compiles in the next (trace.py, argdist.py).
+      if (uncalled) for (const [k, v] of after) if (k.startsWith('self.') && savedEnv.get(k) !== v) this.env.set(k, v);
     } finally {
       this.depth--;
       this.active.delete(fn.node.id);

@@ -3,7 +3,7 @@
 // the C functions and probe macros of that text. Every range is in the document the user edits:
 // the Python file for C text held in Python strings, the .c file for `BPF(src_file=...)`.
 
-import type { AttachKind } from '../../atlas/model';
+import type { AttachKind } from '../../model/programKinds';
 import type { CtxAccess, HandlerParam, Range, Suppression } from '../cModel';
 
 /** A kernel check bcc offers (or a plain runtime check of the kernel) that a tool branches on. */
@@ -14,6 +14,9 @@ export interface BccGuard {
   /** Its arguments where they are constants of the file (undefined otherwise). Bytes literals
    *  (`b"tcp_drop"`) are given as text. */
   args: (string | undefined)[];
+  /** The argument at this index is a syscall name the tool prefixed with the kernel's syscall
+   *  prefix (`ksymname(b.get_syscall_fnname("stat"))`): `args[k]` is the name without it. */
+  syscallArg?: number;
   /** The check's source text. */
   text: string;
   range: Range;
@@ -94,7 +97,18 @@ export interface BccAttachPoint {
   intent: BccIntent;
   /** Index into BccModel.programs of the program the handler belongs to, when known. */
   program?: number;
+  /** For `via: 'call'`: the arguments as written, by bcc's parameter name (quick fixes edit them). */
+  args?: Record<string, BccCallArg>;
   suppression?: Suppression;
+}
+
+export interface BccCallArg {
+  /** The whole argument: `event="tcp_drop"`, or the positional value. */
+  range: Range;
+  valueRange: Range;
+  keyword: boolean;
+  /** The value is one plain string literal: where its content is and what it says. */
+  literal?: { contentRange: Range; text: string; prefix: string; quote: string };
 }
 
 /** BCC's probe macros (src/cc/export/helpers.h). */

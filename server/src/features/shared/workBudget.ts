@@ -5,7 +5,6 @@
 // (attachReport.ts), so the next run over the same document gets further.
 
 import { performance } from 'node:perf_hooks';
-import type { FeatureContext } from './context';
 
 export interface WorkBudget {
   /** Attach points (programs, bpftrace probes) analysed per run. */
@@ -28,7 +27,7 @@ export class WorkMeter {
   /** Why the run stopped early, once it has. */
   stoppedBecause?: string;
 
-  constructor(private readonly ctx: FeatureContext) {
+  constructor(private readonly ctx: { isCancelled?: () => boolean; budget?: Partial<WorkBudget> }) {
     this.limits = { ...DEFAULT_WORK_BUDGET, ...ctx.budget };
   }
 

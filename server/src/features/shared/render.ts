@@ -4,10 +4,10 @@
 // format, breakage evidence and the stable alternative. Kernels that carry the same shape are
 // grouped so a hover over six kernels shows each variant once. Pure string building.
 
-import { cDecl, HAZARD_DOCS } from '../atlas/model';
-import { sectionOf } from '../model/targets';
-import type { Assessment, AttachTarget, Hazard, Param, TraceField } from '../atlas/model';
-import type { Evidence } from '../knowledge/types';
+import { cDecl, HAZARD_DOCS } from '../../atlas/model';
+import { sectionOf } from '../../model/targets';
+import type { Assessment, AttachTarget, Hazard, Param, TraceField } from '../../atlas/model';
+import type { Evidence } from '../../knowledge/types';
 
 /** One target kernel's row; `hazards` overrides `assessment.hazards` (e.g. re-graded severities). */
 export interface KernelRow {

@@ -1,0 +1,68 @@
+// The one cache of the analysis layer, built by whoever builds the atlas (server, CLI, tests) and
+// passed in with every request: verdicts, reports and spelling searches depend only on the target,
+// the target kernels' facts and the knowledge tables, all immutable once loaded, while diagnostics
+// rerun on every edit. A new Atlas (the live kernel changed, other settings) gets a new cache;
+// keys name each target kernel's KernelQuery instance, so a kernel reloaded in place misses too.
+// Every table is a bounded LRU (lru-cache: the least recently used entry goes first, where the
+// hand-written memos cleared a whole map when full). Nothing here is a module global.
+
+import { LRUCache } from 'lru-cache';
+import type { AtlasQuery } from '../atlas/model';
+import type { AttachTarget } from '../model/programKinds';
+
+/** Entries per table: a session's worth of distinct targets, a few MB at most. */
+const TABLE_SIZE = 5000;
+
+export class AnalysisCache {
+  private readonly tables = new Map<string, LRUCache<string, object>>();
+  private readonly instanceIds = new WeakMap<object, number>();
+  private nextInstanceId = 1;
+  /** Sorted copies of name lists that a kernel gives in no set order, keyed by the list itself. */
+  readonly sortedNames = new WeakMap<readonly string[], readonly string[]>();
+
+  /** The named table (created on first use). Values must not be modified by readers. */
+  table<T extends object>(name: string, max = TABLE_SIZE): LRUCache<string, T> {
+    let t = this.tables.get(name);
+    if (!t) {
+      t = new LRUCache<string, object>({ max });
+      this.tables.set(name, t);
+    }
+    return t as unknown as LRUCache<string, T>;
+  }
+
+  /** The value of `key` in `table`, computed once while it stays cached. */
+  remember<T extends object>(table: string, key: string, compute: () => T): T {
+    const t = this.table<T>(table);
+    const hit = t.get(key);
+    if (hit !== undefined) return hit;
+    const value = compute();
+    t.set(key, value);
+    return value;
+  }
+
+  /** A number naming one loaded kernel (or any object) for cache keys. */
+  instanceId(o: object): number {
+    let id = this.instanceIds.get(o);
+    if (id === undefined) {
+      id = this.nextInstanceId++;
+      this.instanceIds.set(o, id);
+    }
+    return id;
+  }
+
+  /** The target kernels as loaded now: ids with their KernelQuery instances (`!` when unloadable). */
+  kernelsKey(atlas: AtlasQuery, targets: readonly string[]): string {
+    return targets.map((id) => {
+      try {
+        return `${id}#${this.instanceId(atlas.get(id))}`;
+      } catch {
+        return `${id}#!`;
+      }
+    }).join(',');
+  }
+}
+
+/** A target as part of a cache key. */
+export function targetKey(target: AttachTarget): string {
+  return `${target.kind}|${target.system ?? ''}|${target.pattern ? '*' : ''}|${target.name}`;
+}

@@ -1,0 +1,143 @@
+// The one verdict path: what happens to one attach target on each target kernel (the atlas's
+// assess(), with the hazards that concern the program's kind), the worst outcome, and how the
+// hook's shape differs between them. Completion, hover, diagnostics, code actions and the CLI all
+// reach their verdicts here (report.ts adds the advice on top), memoised in the one cache.
+
+import { assess } from '../atlas/assess';
+import type { Assessment, AttachTarget, Hazard, KernelQuery } from '../atlas/model';
+import { HAZARD_SEVERITY, worse, type Severity, type Status } from '../model/hazards';
+import { hazardApplies, isFunctionKind, type AttachKind } from '../model/programKinds';
+import { targetKey } from './cache';
+import type { AnalysisContext } from './context';
+import { GLOB_MATCH_LIMIT, matchFunctionGlob } from './globs';
+import { kernelMeta } from './kernels';
+import { shapeDifferences, type ShapeDifference } from './shapes';
+
+/** One target kernel's verdict. */
+export interface KernelVerdict {
+  kernel: string;
+  /** uname -r style release, for messages (`6.1.0-56-amd64`). */
+  release?: string;
+  version?: string;
+  assessment: Assessment;
+  /** Hazards that apply to this kind of program, with the severities assess() gave (`unknown` capped at info). */
+  hazards: Hazard[];
+  status: Status;
+  /** For glob targets (kprobe.multi, bpftrace wildcards): attachable symbols matched. */
+  matches?: number;
+  /** More symbols match than were counted (GLOB_MATCH_LIMIT). */
+  matchesTruncated?: boolean;
+}
+
+/** The verdicts on one target over the target kernels: per kernel, and across them. */
+export interface AttachVerdicts {
+  target: AttachTarget;
+  kernels: KernelVerdict[];
+  /** Worst status over all target kernels and shape differences. */
+  worst: Status;
+  /** Kernels where attaching fails, with the hazards that make it fail. */
+  failing: { kernel: string; hazards: Hazard[] }[];
+  /** Kernels where it attaches but misses calls or needs care (warnings). */
+  degraded: { kernel: string; hazards: Hazard[] }[];
+  /** Kernels the atlas cannot judge fully (`unknown`). */
+  unknownOn: string[];
+  differences: ShapeDifference[];
+}
+
+/** Hazards that are about a kind of program other than this one are dropped (a kprobe does not
+ *  need BTF or an ftrace site; an fentry is not refused by the kprobe blacklist). assess() sets
+ *  the severities; `unknown` is capped at information whatever its source says. */
+export function relevantHazards(kind: AttachKind, hazards: readonly Hazard[]): Hazard[] {
+  const out: Hazard[] = [];
+  for (const h of hazards) {
+    if (!hazardApplies(kind, h.name)) continue;
+    const severity: Severity = h.name === 'unknown' ? 'info' : h.severity;
+    if (out.some((o) => o.name === h.name)) continue;
+    out.push({ ...h, severity });
+  }
+  return out;
+}
+
+function statusOf(hazards: readonly Hazard[], a: Assessment): Status {
+  let s: Status = 'ok';
+  for (const h of hazards) s = worse(s, h.severity);
+  if (!a.found && s === 'ok' && !hazards.some((h) => h.name === 'unknown')) s = 'error';
+  if (a.found && !a.attachable && s !== 'error' && !hazards.some((h) => h.name === 'unknown')) s = 'error';
+  return s;
+}
+
+/** Assess a target on one kernel; a kernel that fails to load is reported as `unknown` for it. */
+export function assessOn(ctx: AnalysisContext, kernelId: string, target: AttachTarget): Assessment {
+  let kernel: KernelQuery;
+  try {
+    kernel = ctx.atlas.get(kernelId);
+  } catch (err) {
+    return {
+      kernel: kernelId, found: false, attachable: false,
+      hazards: [{ name: 'unknown', severity: 'info', message: `Kernel ${kernelId} could not be loaded: ${(err as Error).message}` }],
+    };
+  }
+  return assess(kernel, target);
+}
+
+function verdictFor(ctx: AnalysisContext, kernelId: string, target: AttachTarget): KernelVerdict {
+  const meta = kernelMeta(ctx, kernelId);
+  const label = { release: meta?.release, version: meta?.version };
+  if (target.pattern && isFunctionKind(target.kind)) {
+    let matches: string[] = [];
+    let truncated = false;
+    let loadError: string | undefined;
+    try {
+      ({ symbols: matches, truncated } = matchFunctionGlob(ctx, ctx.atlas.get(kernelId), target.name, 'libbpf', GLOB_MATCH_LIMIT));
+    } catch (err) {
+      loadError = (err as Error).message;
+    }
+    const hazards: Hazard[] = loadError
+      ? [{ name: 'unknown', severity: 'info', message: `Kernel ${kernelId} could not be loaded: ${loadError}` }]
+      : matches.length ? [] : [{ name: 'absent', severity: 'error', message: `The pattern ${target.name} matches no function.` }];
+    const assessment: Assessment = {
+      kernel: kernelId, found: matches.length > 0, attachable: matches.length > 0, hazards, symbols: matches.slice(0, 50),
+    };
+    return { kernel: kernelId, ...label, assessment, hazards, status: statusOf(hazards, assessment), matches: matches.length, matchesTruncated: truncated || undefined };
+  }
+  const assessment = assessOn(ctx, kernelId, target);
+  const hazards = relevantHazards(target.kind, assessment.hazards);
+  return { kernel: kernelId, ...label, assessment, hazards, status: statusOf(hazards, assessment) };
+}
+
+/** The verdicts on one target, memoised in the cache. Shared between requests: do not modify. */
+export function attachVerdicts(target: AttachTarget, ctx: AnalysisContext): AttachVerdicts {
+  return ctx.cache.remember('verdicts', `${targetKey(target)}@${ctx.cache.kernelsKey(ctx.atlas, ctx.targets)}`, () => computeVerdicts(target, ctx));
+}
+
+function computeVerdicts(target: AttachTarget, ctx: AnalysisContext): AttachVerdicts {
+  const kernels = ctx.targets.map((id) => verdictFor(ctx, id, target));
+  const differences = shapeDifferences(target, kernels, ctx);
+  let worst: Status = 'ok';
+  for (const k of kernels) worst = worse(worst, k.status);
+  for (const d of differences) worst = worse(worst, HAZARD_SEVERITY[d.hazard]);
+  const failing = kernels.filter((k) => k.status === 'error')
+    .map((k) => ({ kernel: k.kernel, hazards: k.hazards.filter((h) => h.severity === 'error') }));
+  const degraded = kernels.filter((k) => k.status === 'warning')
+    .map((k) => ({ kernel: k.kernel, hazards: k.hazards.filter((h) => h.severity === 'warning') }));
+  const unknownOn = kernels.filter((k) => k.hazards.some((h) => h.name === 'unknown')).map((k) => k.kernel);
+  return { target, kernels, worst, failing, degraded, unknownOn, differences };
+}
+
+/** One line per kernel for relatedInformation and CLI detail: `debian-12 (6.1): fully inlined ...`. */
+export function verdictLine(v: KernelVerdict): string {
+  const label = v.version ? `${v.kernel} (${v.version})` : v.kernel;
+  if (!v.hazards.length) {
+    if (v.matches !== undefined) return `${label}: matches ${v.matchesTruncated ? 'more than ' : ''}${v.matches} function${v.matches === 1 ? '' : 's'}.`;
+    return `${label}: attaches${v.assessment.proto ? ` (${v.assessment.proto})` : ''}.`;
+  }
+  const parts = v.hazards.map((h) => {
+    let text = `${h.name}: ${h.message}`;
+    if (h.name === 'partially-inlined' && v.assessment.inlinedSites !== undefined && !h.message.includes(String(v.assessment.inlinedSites))) {
+      text += ` (${v.assessment.inlinedSites} inlined call site${v.assessment.inlinedSites === 1 ? '' : 's'})`;
+    }
+    if (h.name === 'renamed' && v.assessment.attachAs && !h.message.includes(v.assessment.attachAs)) text += ` (attach to ${v.assessment.attachAs})`;
+    return text;
+  });
+  return `${label}: ${parts.join(' ')}`;
+}

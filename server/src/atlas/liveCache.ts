@@ -1,0 +1,149 @@
+// The running kernel, read once per boot and module set: an atlas file of `live` in the user's
+// cache folder, named by a key over everything its facts depend on, which the CLI and the server
+// both reuse (one mechanism). The key is cheap to compute (a few small reads): the kernel release,
+// the BTF's identity (size and checksums of its ends: a rebuilt kernel of the same release
+// differs), the loaded modules (/proc/modules, /sys/kernel/btf), what this
+// user can read (tracefs, kallsyms addresses, ftrace list, kprobe blacklist, configuration, LSM
+// list and command line), the bundled atlases the facts fall back on, and the reader's version.
+// A kernel that changes any of these gets a new file; the previous ones of the folder are removed
+// when a new one is written. Writes are atomic (writeAtlasFile), so concurrent processes never
+// see half a file.
+
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { LIVE_READER_VERSION } from '../kernel/liveIndex';
+import { writeKernelAtlas, type KernelSource } from './kernelAtlas';
+
+/** The per-user cache folder of bpf-atlas: $XDG_CACHE_HOME/bpf-atlas or ~/.cache/bpf-atlas. */
+export function userCacheDir(): string {
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'bpf-atlas');
+}
+
+/** The cache folder for the running kernel's atlas, unless BPF_ATLAS_CACHE=off turns caching off
+ *  (tests that must read the kernel every time, read-only homes). */
+export function liveCacheDir(): string | undefined {
+  return process.env.BPF_ATLAS_CACHE === 'off' ? undefined : userCacheDir();
+}
+
+const PREFIX = 'live-';
+
+/** The identity of a BTF file without reading all of it: its size and the CRC-32 of its first and
+ *  last 256 KB (the header with the section sizes, the first types and the last strings). Two
+ *  builds that agree on all of that are not told apart, which no two real builds do. */
+function btfIdentity(file: string): string {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const size = fs.fstatSync(fd).size;
+    const piece = Math.min(size, 256 * 1024);
+    const head = Buffer.alloc(piece);
+    const tail = Buffer.alloc(piece);
+    fs.readSync(fd, head, 0, piece, 0);
+    fs.readSync(fd, tail, 0, piece, size - piece);
+    return `${size} ${zlib.crc32(head)} ${zlib.crc32(tail)}`;
+  } catch {
+    return '-';
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** Where the cached atlas of the running kernel (as this user sees it now) is, or would be. */
+export function liveCacheFile(cacheDir: string, sysRoot: string, dataDir: string): string {
+  const { release, hash } = liveKernelKey(sysRoot, dataDir);
+  const safeRelease = release.replace(/[^A-Za-z0-9._+-]/g, '_').slice(0, 80) || 'unknown';
+  return path.join(cacheDir, `${PREFIX}${safeRelease}-${hash}.atlas`);
+}
+
+/** The key over everything the running kernel's facts depend on, as this user sees it now: a new
+ *  key means a kernel read afresh (the server's watcher polls it to notice module loads). */
+export function liveKernelKey(sysRoot: string, dataDir: string): { release: string; hash: string } {
+  const sys = (p: string) => path.join(sysRoot, p);
+  const parts: string[] = [`reader ${LIVE_READER_VERSION}`];
+  const text = (p: string) => {
+    try {
+      return fs.readFileSync(sys(p), 'utf8');
+    } catch (e) {
+      return `unreadable ${(e as NodeJS.ErrnoException).code ?? ''}`;
+    }
+  };
+  const readable = (p: string) => {
+    try {
+      fs.accessSync(sys(p), fs.constants.R_OK);
+      return 'r';
+    } catch {
+      return '-';
+    }
+  };
+  const release = text('proc/sys/kernel/osrelease').trim();
+  parts.push(`release ${release}`);
+  parts.push(`btf ${btfIdentity(sys('sys/kernel/btf/vmlinux'))}`);
+  try {
+    parts.push(`btf modules ${fs.readdirSync(sys('sys/kernel/btf')).sort().join(',')}`);
+  } catch {
+    parts.push('btf modules -');
+  }
+  // name, size and state of each loaded module (not the use counts, which change all the time)
+  parts.push(`modules ${text('proc/modules').split('\n').map((l) => l.split(' ').slice(0, 2).join(' ')).sort().join(',')}`);
+  let kallsymsHead = '-';
+  try {
+    const fd = fs.openSync(sys('proc/kallsyms'), 'r');
+    try {
+      const head = Buffer.alloc(16);
+      fs.readSync(fd, head, 0, 16, null);
+      kallsymsHead = /^0+\s/.test(head.toString('latin1')) ? 'hidden' : 'shown';
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    /* unreadable: '-' */
+  }
+  parts.push(`kallsyms ${kallsymsHead}`);
+  for (const p of ['sys/kernel/tracing/events', 'sys/kernel/debug/tracing/events']) {
+    let listable = '-';
+    try {
+      fs.readdirSync(sys(p));
+      listable = 'r';
+    } catch {
+      /* not listable */
+    }
+    parts.push(`${p} ${listable}`);
+  }
+  for (const p of ['sys/kernel/tracing/available_filter_functions', 'sys/kernel/debug/kprobes/blacklist', 'proc/config.gz', `boot/config-${release}`]) {
+    parts.push(`${p} ${readable(p)}`);
+  }
+  parts.push(`lsm ${text('sys/kernel/security/lsm').trim()}`, `cmdline ${text('proc/cmdline').trim()}`);
+  // The bundled atlases name trace systems and give syscall arguments when tracefs is closed.
+  try {
+    const atlasDir = path.join(dataDir, 'atlas');
+    for (const n of fs.readdirSync(atlasDir).sort()) {
+      const st = fs.statSync(path.join(atlasDir, n));
+      parts.push(`bundled ${n} ${st.size} ${st.mtimeMs}`);
+    }
+  } catch {
+    parts.push('bundled -');
+  }
+  return { release, hash: crypto.createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 20) };
+}
+
+/** Write the running kernel's facts to its cache file and remove the folder's other cached
+ *  live atlases. Returns the file, or throws the write's error. */
+export function writeLiveCache(file: string, kernel: KernelSource): string {
+  const dir = path.dirname(file);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeKernelAtlas(file, kernel, { quality: 5, generator: 'bpf-atlas live cache' });
+  for (const n of fs.readdirSync(dir)) {
+    if (n.startsWith(PREFIX) && n.endsWith('.atlas') && path.join(dir, n) !== file) {
+      try {
+        fs.rmSync(path.join(dir, n), { force: true });
+      } catch {
+        /* another process may hold or have removed it */
+      }
+    }
+  }
+  return file;
+}

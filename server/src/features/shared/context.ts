@@ -1,0 +1,13 @@
+// What every feature receives besides the document: the analysis context (atlas, resolved target
+// kernels, knowledge, the one cache; analysis/context.ts) and the settings. Built once per request
+// by server.ts or cli; features keep no state of their own.
+
+import type { AnalysisContext } from '../../analysis/context';
+import type { Settings } from '../../settings';
+import type { WorkBudget } from './workBudget';
+
+export interface FeatureContext extends AnalysisContext {
+  settings: Settings;
+  /** Limits of one diagnostics run (features/workBudget.ts DEFAULT_WORK_BUDGET when absent). */
+  budget?: Partial<WorkBudget>;
+}

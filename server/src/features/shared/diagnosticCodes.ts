@@ -1,0 +1,47 @@
+// The diagnostic codes bpf-atlas emits and their documentation: the public hazard names plus the
+// handler and hint codes.
+
+import { HAZARD_DOCS, HAZARD_SEVERITY, type HazardName } from '../../model/hazards';
+
+// The codes bpf-atlas diagnostics emit: the public hazard names plus the handler and hint codes.
+// They are stable: settings.severity, inline suppressions, `check --format json` and SARIF rule ids
+// use them. docs/diagnostics.md has one section per code whose heading is the code itself, so
+// `#<code>` is its anchor.
+
+/** Base of every `codeDescription.href`. One constant so that a fork or mirror changes one line. */
+export const DIAGNOSTICS_DOCS_URL = 'https://github.com/bpf-atlas/bpf-atlas/blob/main/docs/diagnostics.md';
+
+export type CodeSeverity = 'error' | 'warning' | 'information' | 'hint';
+
+export interface DiagnosticCodeDoc {
+  code: string;
+  defaultSeverity: CodeSeverity;
+  summary: string;
+}
+
+/** Codes beyond the hazard taxonomy. */
+const EXTRA_CODES: readonly DiagnosticCodeDoc[] = [
+  { code: 'field-missing', defaultSeverity: 'warning', summary: 'The handler reads a tracepoint record field that some target kernel does not have.' },
+  { code: 'wrong-ctx-type', defaultSeverity: 'warning', summary: 'The handler\'s ctx struct is not the record type of this tracepoint (trace_event_raw_<class>).' },
+  { code: 'handler-args', defaultSeverity: 'warning', summary: 'The handler declares arguments that do not match the hook\'s parameters on some target kernel.' },
+  { code: 'handler-macro', defaultSeverity: 'warning', summary: 'The handler macro reads another program type\'s context (BPF_PROG on a kprobe, BPF_KPROBE on fentry): every argument is garbage.' },
+  { code: 'kernel-too-old', defaultSeverity: 'error', summary: 'The program type needs a newer kernel than some target runs (kprobe.multi needs 5.18, fentry and tp_btf 5.5).' },
+  { code: 'prefer-tracepoint', defaultSeverity: 'hint', summary: 'A tracepoint that real tools use instead of this function exists on every target kernel.' },
+  { code: 'prefer-fentry', defaultSeverity: 'hint', summary: 'fentry/fexit can attach to this function on every target kernel, at lower cost and with typed arguments.' },
+  { code: 'prefer-ksyscall', defaultSeverity: 'hint', summary: 'A kprobe on an architecture\'s syscall wrapper: ksyscall/<name> is portable across architectures.' },
+  { code: 'check-failed', defaultSeverity: 'error', summary: 'bpf-atlas check could not read or analyse a file.' },
+];
+
+const SEVERITY_NAME: Record<string, CodeSeverity> = { error: 'error', warning: 'warning', info: 'information' };
+
+/** Every code with its documentation, hazards first, in a stable order. */
+export function diagnosticCodes(): readonly DiagnosticCodeDoc[] {
+  const hazards = (Object.keys(HAZARD_DOCS) as HazardName[]).map((name) => ({
+    code: name, defaultSeverity: SEVERITY_NAME[HAZARD_SEVERITY[name]], summary: HAZARD_DOCS[name],
+  }));
+  return [...hazards, ...EXTRA_CODES];
+}
+
+export function codeDocsHref(code: string): string {
+  return `${DIAGNOSTICS_DOCS_URL}#${code}`;
+}
