@@ -21,7 +21,7 @@ import { type KfuncFacts, readKfuncFacts } from './kfuncFacts';
 import {
   LINUX_SOURCES, type LinuxSource, defaultSourceDir, fetchPackages, kernelConfig, missingPackages, sourceTree,
 } from './linuxSource';
-import { type HelperRule, type SourceFacts, parseSectionDefs, readSourceFacts } from './sourceFacts';
+import { type HelperRule, type SourceFacts, parseLibbpfFallbacks, parseSectionDefs, readSourceFacts } from './sourceFacts';
 
 /** The fields every per-source row starts with; `formulas` name the config options to record. */
 function sourceRow(src: LinuxSource, formulas: Formula[], config: Map<string, string>): SourceRow {
@@ -83,6 +83,9 @@ export function renderProgramTypes(
       errorInjection: facts.errorInjection,
     };
   });
+  const fallbacks = parseLibbpfFallbacks(libbpfC.text).map((f) => ({
+    ...f, source: `tools/lib/bpf/libbpf.c bpf_object__sanitize_prog() in ${sourceLabel(libbpfC.from)}`,
+  }));
   const doc = {
     about: 'Which BPF helpers each program type may call, per kernel source, derived from the *_func_proto ' +
       'functions (get_func_proto of each bpf_verifier_ops) by scripts/knowledge/programTypes.ts. ' +
@@ -90,6 +93,7 @@ export function renderProgramTypes(
       'from a program type is refused there. Conditions are formulas over atoms documented in ' +
       'data/knowledge/README.md.',
     sections,
+    libbpfFallbacks: fallbacks,
     kernels,
   };
   return stableJson(doc, 5);

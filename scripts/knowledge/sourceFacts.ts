@@ -123,6 +123,27 @@ export function parseSectionDefs(libbpfC: string): SectionDef[] {
   return out;
 }
 
+/** Helpers libbpf swaps for older ones when the kernel lacks them (bpf_object__sanitize_prog():
+ *  `case BPF_FUNC_probe_read_kernel: ... insn->imm = BPF_FUNC_probe_read;`). */
+export function parseLibbpfFallbacks(libbpfC: string): { helper: string; fallback: string }[] {
+  const start = libbpfC.search(/static int bpf_object__sanitize_prog\(/);
+  if (start < 0) return [];
+  const body = libbpfC.slice(start, libbpfC.indexOf('\n}', start));
+  const out: { helper: string; fallback: string }[] = [];
+  let pending: string[] = [];
+  for (const line of body.split('\n')) {
+    const c = /case\s+BPF_FUNC_(\w+)\s*:/.exec(line);
+    if (c) pending.push(c[1]);
+    const r = /insn->imm\s*=\s*BPF_FUNC_(\w+)\s*;/.exec(line);
+    if (r) {
+      for (const h of pending) out.push({ helper: `bpf_${h}`, fallback: `bpf_${r[1]}` });
+      pending = [];
+    }
+    if (/\bbreak\s*;/.test(line)) pending = [];
+  }
+  return out;
+}
+
 /** Reads one unpacked kernel tree. `parser` is a tree-sitter C parser. */
 export function readSourceFacts(tree: string, parser: Parser): SourceFacts {
   const uapi = fs.readFileSync(path.join(tree, 'include/uapi/linux/bpf.h'), 'utf8');

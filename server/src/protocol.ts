@@ -95,13 +95,13 @@ export interface StatusParams {
 }
 export const StatusNotification = new NotificationType<StatusParams>('bpfAtlas/status');
 
-/** Server → client: progress of buildLiveAtlas, for the client's progress notification. */
+/** One step of buildLiveAtlas, which the server reports as LSP work-done progress
+ *  (window/workDoneProgress): clients show it natively. */
 export interface IndexProgressParams {
   message: string;
   /** 0..100 when known. */
   percent?: number;
 }
-export const IndexProgressNotification = new NotificationType<IndexProgressParams>('bpfAtlas/indexProgress');
 
 /** What the client passes in `initializationOptions`. Other clients (Neovim...) may pass nothing. */
 export interface InitializationOptions {

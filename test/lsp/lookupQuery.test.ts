@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseLookupQuery } from '../../server/src/services';
+import { parseLookupQuery } from '../../server/src/features/lookup';
 
 test('libbpf, bpftrace and bare spellings give the same targets', () => {
   const cases: [string, object][] = [

@@ -329,9 +329,10 @@ describe('settings over the protocol', () => {
 describe('building an atlas of the running kernel', () => {
   test('bpfAtlas/buildLiveAtlas reads the running kernel with progress and writes an atlas file, or says why not', async () => {
     const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'bpf-atlas-lsp-'));
-    const progress: { message: string; percent?: number }[] = [];
+    // LSP work-done progress ($/progress on a token the server created), not a custom notification.
+    const progress: { kind: string; message?: string; percentage?: number }[] = [];
     const client = await TestClient.start({ settings: DEBIAN_12, env: { XDG_CACHE_HOME: cache } });
-    client.connection.onNotification('bpfAtlas/indexProgress', (p: { message: string; percent?: number }) => progress.push(p));
+    client.connection.onNotification('$/progress', (p: { value: { kind: string; message?: string; percentage?: number } }) => progress.push(p.value));
     try {
       const result = await client.request<{ ok: boolean; kernel?: { id: string; release: string; counts: { functions: number } }; file?: string; error?: string }>(
         'bpfAtlas/buildLiveAtlas', {});
@@ -342,7 +343,8 @@ describe('building an atlas of the running kernel', () => {
         assert.ok((result.kernel?.counts.functions ?? 0) > 1000);
         assert.ok(result.file && result.file.startsWith(path.join(cache, 'bpf-atlas')), `written under the user cache: ${result.file}`);
         assert.ok(fs.statSync(result.file!).size > 100_000);
-        assert.deepEqual(progress.map((p) => p.percent), [10, 80, 100]);
+        assert.deepEqual(progress.map((p) => p.kind), ['begin', 'report', 'report', 'report', 'end']);
+        assert.deepEqual(progress.filter((p) => p.kind === 'report').map((p) => p.percentage), [10, 80, 100]);
       } else {
         assert.equal(result.ok, false);
         assert.match(result.error ?? '', /not readable/);

@@ -80,6 +80,44 @@ export function syscallOfWrapper(name: string): string | undefined {
   return SYSCALL_WRAPPER.exec(name)?.[1];
 }
 
+/** The knowledge rows' alternatives for a function: stable on every target (added), or present on
+ *  some targets only (partial). */
+function knowledgeAlternatives(target: AttachTarget, ctx: AnalysisContext, add: (alt: StableAlternative) => void,
+  partialAlternatives: PartialAlternative[]): void {
+  for (const row of equivalentsOf(ctx, target.name)) {
+    for (const alt of row.alternative) {
+      if (alt.kind === 'tracepoint' || alt.kind === 'tp_btf' || alt.kind === 'raw_tp') {
+        const best = bestTracepointForm(ctx, alt.name, alt.system);
+        if (best.target) {
+          add({
+            target: best.target, reason: row.strength, perKernel: best.check.perKernel,
+            note: row.strength === 'equivalent'
+              ? `Real tools use the ${alt.system ? `${alt.system}:` : ''}${alt.name} tracepoint instead: ${row.evidence}.`
+              : `Related tracepoint ${alt.system ? `${alt.system}:` : ''}${alt.name} (approximate semantics).`,
+            since: alt.since ?? row.since, caveat: row.caveat, evidence: row.evidence, source: row.source,
+          });
+        } else if (best.check.presentOn.length && !partialAlternatives.some((p) => p.target.name === alt.name && p.target.system === alt.system)) {
+          partialAlternatives.push({
+            target: { kind: 'tracepoint', name: alt.name, system: alt.system },
+            presentOn: best.check.presentOn, missingOn: best.check.missingOn,
+            since: alt.since ?? row.since, caveat: row.caveat, evidence: row.evidence,
+          });
+        }
+      } else {
+        const t: AttachTarget = { kind: alt.kind, name: alt.name, system: alt.system };
+        const check = onEveryTarget(ctx, t);
+        // A BTF trampoline is only promised where the atlas knows the ftrace site and BTF.
+        const needsCertainty = t.kind === 'fentry' || t.kind === 'fexit';
+        if (check.ok && (!needsCertainty || check.perKernel.every((a) => !a.hazards.some((h) => h.name === 'unknown')))) {
+          add({ target: t, reason: row.strength, perKernel: check.perKernel, note: `Real tools use ${alt.kind}/${alt.name} instead: ${row.evidence}.`,
+            since: alt.since ?? row.since, caveat: row.caveat, evidence: row.evidence, source: row.source });
+        }
+      }
+    }
+  }
+}
+
+/** Stable alternatives of one target on every target kernel, and those present on some only. */
 export function findAlternatives(target: AttachTarget, ctx: AnalysisContext): { alternatives: StableAlternative[]; partialAlternatives: PartialAlternative[] } {
   const alternatives: StableAlternative[] = [];
   const partialAlternatives: PartialAlternative[] = [];
@@ -104,39 +142,7 @@ export function findAlternatives(target: AttachTarget, ctx: AnalysisContext): { 
   }
 
   // Knowledge rows: tracepoints that real tools use instead of this function.
-  if (isEntry && isFunctionKind(target.kind)) {
-    for (const row of equivalentsOf(ctx, target.name)) {
-      for (const alt of row.alternative) {
-        if (alt.kind === 'tracepoint' || alt.kind === 'tp_btf' || alt.kind === 'raw_tp') {
-          const best = bestTracepointForm(ctx, alt.name, alt.system);
-          if (best.target) {
-            add({
-              target: best.target, reason: row.strength, perKernel: best.check.perKernel,
-              note: row.strength === 'equivalent'
-                ? `Real tools use the ${alt.system ? `${alt.system}:` : ''}${alt.name} tracepoint instead: ${row.evidence}.`
-                : `Related tracepoint ${alt.system ? `${alt.system}:` : ''}${alt.name} (approximate semantics).`,
-              since: alt.since ?? row.since, caveat: row.caveat, evidence: row.evidence, source: row.source,
-            });
-          } else if (best.check.presentOn.length && !partialAlternatives.some((p) => p.target.name === alt.name && p.target.system === alt.system)) {
-            partialAlternatives.push({
-              target: { kind: 'tracepoint', name: alt.name, system: alt.system },
-              presentOn: best.check.presentOn, missingOn: best.check.missingOn,
-              since: alt.since ?? row.since, caveat: row.caveat, evidence: row.evidence,
-            });
-          }
-        } else {
-          const t: AttachTarget = { kind: alt.kind, name: alt.name, system: alt.system };
-          const check = onEveryTarget(ctx, t);
-          // A BTF trampoline is only promised where the atlas knows the ftrace site and BTF.
-          const needsCertainty = t.kind === 'fentry' || t.kind === 'fexit';
-          if (check.ok && (!needsCertainty || check.perKernel.every((a) => !a.hazards.some((h) => h.name === 'unknown')))) {
-            add({ target: t, reason: row.strength, perKernel: check.perKernel, note: `Real tools use ${alt.kind}/${alt.name} instead: ${row.evidence}.`,
-              since: alt.since ?? row.since, caveat: row.caveat, evidence: row.evidence, source: row.source });
-          }
-        }
-      }
-    }
-  }
+  if (isEntry && isFunctionKind(target.kind)) knowledgeAlternatives(target, ctx, add, partialAlternatives);
 
   // fentry/fexit instead of kprobe/kretprobe where every target has BTF and an ftrace site.
   if ((target.kind === 'kprobe' || target.kind === 'kretprobe') && !syscall) {

@@ -1,8 +1,9 @@
 // Turns a kernel's facts into the public hazard taxonomy (model/hazards.ts): judge an attach
 // target such as `kprobe:do_sys_open` or `tracepoint:sched:sched_switch` on one kernel. How the
-// verdicts of several kernels compare is the analysis layer's (analysis/verdicts.ts, shapes.ts). Severities: `error` where attaching
-// fails, `warning` where calls are silently missed or read wrongly, `info` otherwise; `unknown`
-// (a fact the kernel's source cannot give) is always `info` and never a guess.
+// verdicts of several kernels compare is the analysis layer's (analysis/verdicts.ts, shapes.ts).
+// Severities: `error` where attaching fails, `warning` where calls are silently missed or read
+// wrongly, `info` otherwise; `unknown` (a fact the kernel's source cannot give) is always `info`
+// and never a guess.
 
 import { syscallWrapperPrefix } from '../kernel/syscallEvents';
 import { withKernelConfig } from './kernelConfig';
@@ -72,138 +73,164 @@ function notFound(kernel: KernelQuery, v: Verdict, what: string, a: Assessment, 
   return v.finish(a, k);
 }
 
+/** What one function question needs: the kernel, the kind's needs, the names and the facts. */
+interface FunctionCase {
+  kernel: KernelQuery;
+  target: AttachTarget;
+  k: string;
+  a: Assessment;
+  v: Verdict;
+  kprobe: boolean;
+  /** Function kinds and iterators reach here: of those, the BTF trampolines and iter need BTF. */
+  btfKind: boolean;
+  name: string;
+  base: string;
+  label: string;
+}
+
 function assessFunction(kernel: KernelQuery, target: AttachTarget, name: string, attachName = name): Assessment {
   const k = kernel.meta.id;
-  const a: Assessment = { kernel: k, found: false, attachable: false, hazards: [] };
-  const v = new Verdict();
-  const kprobe = isKprobeKind(target.kind);
-  // Function kinds and iterators reach here: of those, the BTF trampolines and iter need BTF.
-  const btfKind = needsBtf(target.kind);
-  const suffixed = hasCompilerSuffix(name);
   const base = baseName(name);
+  const c: FunctionCase = {
+    kernel, target, k, name, base, label: `${base}()`,
+    a: { kernel: k, found: false, attachable: false, hazards: [] }, v: new Verdict(),
+    kprobe: isKprobeKind(target.kind), btfKind: needsBtf(target.kind),
+  };
   const f: FunctionFacts | undefined = kernel.fn(base);
-  const label = `${base}()`;
-
   if (f?.noData) {
-    a.found = true;
-    a.attachable = true;
-    v.unknown(`the source has no facts about ${label} (its record was not available)`);
-    return v.finish(a, k);
+    c.a.found = true;
+    c.a.attachable = true;
+    c.v.unknown(`the source has no facts about ${c.label} (its record was not available)`);
+    return c.v.finish(c.a, k);
   }
-
-  if (suffixed) {
-    // An exact compiler-suffixed symbol: kprobes take it as is, BTF never names it.
-    if (!kernel.hasSymbol(name)) {
-      const others = f?.symbols.length ? ` Symbols for ${base}: ${f.symbols.join(', ')}.` : '';
-      if (f) {
-        v.add('absent', 'error', `${k} has no symbol ${name}.${others}`);
-        return v.finish(a, k);
-      }
-      return notFound(kernel, v, `Symbol ${name}`, a);
-    }
-    a.found = true;
-    a.symbols = f?.symbols;
-    if (btfKind) {
-      v.add('no-btf', 'error', `${name} is a compiler-made copy: BTF has no function of that name, so ${target.kind} cannot attach; use kprobe:${name} or ${target.kind}:${base} where BTF has it.`);
-      return v.finish(a, k);
-    }
-    a.attachable = true;
-    return v.finish(a, k);
-  }
-
-  if (!f) {
-    if (kernel.hasSymbol(name)) {
-      a.found = true;
-      a.attachable = !btfKind;
-      if (btfKind) v.add('no-btf', 'error', `${label} has a symbol but no BTF function on ${k}: ${target.kind} cannot attach.`);
-      else v.unknown(`inline status, ftrace site and blacklist of ${label}`);
-      return v.finish(a, k);
-    }
-    return notFound(kernel, v, `Function ${label}`, a);
-  }
-
+  if (hasCompilerSuffix(name)) return assessSuffixed(c, f);
+  if (!f) return assessWithoutFacts(c);
+  const a = c.a;
   a.found = true;
   a.symbols = f.symbols;
   if (f.module) a.module = f.module;
-  if (f.proto) {
-    a.proto = renderProto(base, f.proto);
-  }
-
+  if (f.proto) a.proto = renderProto(base, f.proto);
   const plain = f.symbols.filter((s) => s === base).length;
-  const copies = f.symbols.filter((s) => s !== base && !isFragment(s));
-  let attachable = true;
-
-  if (plain === 0) {
-    attachable = false;
-    const renamedTo = preferredSymbol(base, f.symbols);
-    if (renamedTo) {
-      if (kprobe) a.attachAs = renamedTo;
-      const how = kprobe
-        ? `attach to ${renamedTo} instead (its arguments may differ from the source prototype)`
-        : `${target.kind} by name fails; kprobe:${renamedTo} works`;
-      v.add('renamed', 'error', `${k} has no symbol ${base}, only ${f.symbols.join(', ')}: ${how}.`);
-      if (copies.length > 1) v.add('duplicate', 'warning', `${k} has ${copies.length} compiler copies of ${label} (${copies.join(', ')}): one probe misses calls to the others.`);
-    } else if (f.inline === 'full') {
-      const into = f.inlinedInto?.length ? ` Probe a caller instead: ${f.inlinedInto.slice(0, 5).join(', ')}.` : '';
-      v.add('fully-inlined', 'error', `${label} is inlined into every caller on ${k}: there is no symbol to attach to.${into}`);
-    } else if (f.symbols.length) {
-      v.add('renamed', 'error', `${k} has only fragments of ${label} (${f.symbols.join(', ')}): nothing to attach to by name.`);
-    } else if (f.exitOnly) {
-      v.add('init-only', 'error', `${label} is built-in exit code (.exit.text) on ${k}: it never runs and its code is discarded after boot, so nothing can attach to it.`);
-    } else if (f.inline === 'unknown') {
-      v.add('absent', 'error', `${k} has no symbol ${base}${f.inBtf ? ' although BTF lists it' : ''}: it was inlined everywhere or is built-in exit code (.exit.text) discarded after boot, so nothing can attach to it.`);
-    } else {
-      v.add('fully-inlined', 'error', `${label} has no symbol on ${k}: every call was inlined, nothing to attach to.`);
-    }
-  } else {
-    if (plain > 1) {
-      v.add('duplicate', 'warning', `${k} has ${plain} static functions named ${base}: attaching by name is ambiguous (newer kernels refuse it) and a probe sees only one of them.`);
-    }
-    const clones = copies.filter(isClone);
-    if (clones.length) {
-      v.add('clone', 'warning', `${k} also has ${clones.join(', ')}: calls that go to ${clones.length > 1 ? 'these copies' : 'this copy'} are missed by a probe on ${base}.`);
-    }
-    if (f.inline === 'partial') {
-      a.inlinedSites = f.inlinedSites;
-      const sites = f.inlinedSites !== undefined ? `${f.inlinedSites} call site${f.inlinedSites === 1 ? '' : 's'}` : 'some call sites';
-      const into = f.inlinedInto?.length ? ` (inlined into ${f.inlinedInto.slice(0, 5).join(', ')}${f.inlinedInto.length > 5 ? ', ...' : ''})` : '';
-      v.add('partially-inlined', 'warning', `${label} is inlined at ${sites} on ${k}${into}: the probe silently misses those calls.`);
-    } else if (f.inline === 'unknown') {
-      v.unknown(`whether ${label} is inlined at some call sites (no DWARF data)`);
-    }
-  }
-
+  let attachable = plain > 0 ? judgeSymbols(c, f, plain) : judgeNoPlainSymbol(c, f);
   if (f.initOnly) {
     attachable = false;
-    v.add('init-only', 'error', `${label} is in .init.text on ${k}: its code is freed after boot, so a probe cannot attach.`);
+    c.v.add('init-only', 'error', `${c.label} is in .init.text on ${k}: its code is freed after boot, so a probe cannot attach.`);
   }
+  if (!judgeMechanism(c, f, plain)) attachable = false;
+  a.attachable = attachable && (plain > 0);
+  if (attachName !== name) a.attachAs = attachName;
+  return c.v.finish(a, k);
+}
 
-  if (kprobe && plain > 0) {
+/** An exact compiler-suffixed symbol: kprobes take it as is, BTF never names it. */
+function assessSuffixed(c: FunctionCase, f: FunctionFacts | undefined): Assessment {
+  const { kernel, k, a, v, name, base } = c;
+  if (!kernel.hasSymbol(name)) {
+    const others = f?.symbols.length ? ` Symbols for ${base}: ${f.symbols.join(', ')}.` : '';
+    if (f) {
+      v.add('absent', 'error', `${k} has no symbol ${name}.${others}`);
+      return v.finish(a, k);
+    }
+    return notFound(kernel, v, `Symbol ${name}`, a);
+  }
+  a.found = true;
+  a.symbols = f?.symbols;
+  if (c.btfKind) {
+    v.add('no-btf', 'error', `${name} is a compiler-made copy: BTF has no function of that name, so ${c.target.kind} cannot attach; use kprobe:${name} or ${c.target.kind}:${base} where BTF has it.`);
+    return v.finish(a, k);
+  }
+  a.attachable = true;
+  return v.finish(a, k);
+}
+
+/** A name the kernel has no function record for: a bare symbol, or nothing. */
+function assessWithoutFacts(c: FunctionCase): Assessment {
+  const { kernel, k, a, v, name, label } = c;
+  if (kernel.hasSymbol(name)) {
+    a.found = true;
+    a.attachable = !c.btfKind;
+    if (c.btfKind) v.add('no-btf', 'error', `${label} has a symbol but no BTF function on ${k}: ${c.target.kind} cannot attach.`);
+    else v.unknown(`inline status, ftrace site and blacklist of ${label}`);
+    return v.finish(a, k);
+  }
+  return notFound(kernel, v, `Function ${label}`, a);
+}
+
+/** No plain symbol: renamed, fully inlined, fragments only, or gone. Never attachable by name. */
+function judgeNoPlainSymbol(c: FunctionCase, f: FunctionFacts): boolean {
+  const { k, a, v, base, label } = c;
+  const copies = f.symbols.filter((s) => s !== base && !isFragment(s));
+  const renamedTo = preferredSymbol(base, f.symbols);
+  if (renamedTo) {
+    if (c.kprobe) a.attachAs = renamedTo;
+    const how = c.kprobe
+      ? `attach to ${renamedTo} instead (its arguments may differ from the source prototype)`
+      : `${c.target.kind} by name fails; kprobe:${renamedTo} works`;
+    v.add('renamed', 'error', `${k} has no symbol ${base}, only ${f.symbols.join(', ')}: ${how}.`);
+    if (copies.length > 1) v.add('duplicate', 'warning', `${k} has ${copies.length} compiler copies of ${label} (${copies.join(', ')}): one probe misses calls to the others.`);
+  } else if (f.inline === 'full') {
+    const into = f.inlinedInto?.length ? ` Probe a caller instead: ${f.inlinedInto.slice(0, 5).join(', ')}.` : '';
+    v.add('fully-inlined', 'error', `${label} is inlined into every caller on ${k}: there is no symbol to attach to.${into}`);
+  } else if (f.symbols.length) {
+    v.add('renamed', 'error', `${k} has only fragments of ${label} (${f.symbols.join(', ')}): nothing to attach to by name.`);
+  } else if (f.exitOnly) {
+    v.add('init-only', 'error', `${label} is built-in exit code (.exit.text) on ${k}: it never runs and its code is discarded after boot, so nothing can attach to it.`);
+  } else if (f.inline === 'unknown') {
+    v.add('absent', 'error', `${k} has no symbol ${base}${f.inBtf ? ' although BTF lists it' : ''}: it was inlined everywhere or is built-in exit code (.exit.text) discarded after boot, so nothing can attach to it.`);
+  } else {
+    v.add('fully-inlined', 'error', `${label} has no symbol on ${k}: every call was inlined, nothing to attach to.`);
+  }
+  return false;
+}
+
+/** A plain symbol exists: duplicates, clones and inlined call sites make a probe miss calls. */
+function judgeSymbols(c: FunctionCase, f: FunctionFacts, plain: number): boolean {
+  const { k, a, v, base, label } = c;
+  if (plain > 1) {
+    v.add('duplicate', 'warning', `${k} has ${plain} static functions named ${base}: attaching by name is ambiguous (newer kernels refuse it) and a probe sees only one of them.`);
+  }
+  const clones = f.symbols.filter((s) => s !== base && isClone(s));
+  if (clones.length) {
+    v.add('clone', 'warning', `${k} also has ${clones.join(', ')}: calls that go to ${clones.length > 1 ? 'these copies' : 'this copy'} are missed by a probe on ${base}.`);
+  }
+  if (f.inline === 'partial') {
+    a.inlinedSites = f.inlinedSites;
+    const sites = f.inlinedSites !== undefined ? `${f.inlinedSites} call site${f.inlinedSites === 1 ? '' : 's'}` : 'some call sites';
+    const into = f.inlinedInto?.length ? ` (inlined into ${f.inlinedInto.slice(0, 5).join(', ')}${f.inlinedInto.length > 5 ? ', ...' : ''})` : '';
+    v.add('partially-inlined', 'warning', `${label} is inlined at ${sites} on ${k}${into}: the probe silently misses those calls.`);
+  } else if (f.inline === 'unknown') {
+    v.unknown(`whether ${label} is inlined at some call sites (no DWARF data)`);
+  }
+  return true;
+}
+
+/** What the kind's mechanism needs: kprobes a symbol off the blacklist; BTF trampolines the
+ *  kernel's BTF, the function in it and an ftrace site. False when it cannot attach. */
+function judgeMechanism(c: FunctionCase, f: FunctionFacts, plain: number): boolean {
+  const { kernel, k, v, label } = c;
+  let ok = true;
+  if (c.kprobe && plain > 0) {
     if (f.kprobeBlacklisted === true) {
-      attachable = false;
+      ok = false;
       v.add('kprobe-blacklist', 'error', `${label} is on the kprobe blacklist of ${k}: the kernel refuses kprobes on it.`);
     } else if (f.kprobeBlacklisted === null) v.unknown('the kprobe blacklist');
   }
-
-  if (btfKind) {
-    if (!kernel.meta.coverage.btf) {
-      attachable = false;
-      v.add('no-btf', 'error', `${k} ships without BTF (no CONFIG_DEBUG_INFO_BTF): ${target.kind} programs cannot load there; use kprobes.`);
-    } else if (f.inBtf === false) {
-      attachable = false;
-      v.add('no-btf', 'error', `${label} is not in the BTF of ${k}: ${target.kind} cannot attach.`);
-    } else if (f.inBtf === null) v.unknown(`whether ${label} is in the kernel BTF`);
-    if (plain > 0) {
-      if (f.ftrace === false) {
-        attachable = false;
-        v.add('notrace', 'error', `${label} has no ftrace site on ${k} (notrace): ${target.kind} cannot attach; a kprobe still can.`);
-      } else if (f.ftrace === null) v.unknown('ftrace sites (fentry-ability)');
-    }
+  if (!c.btfKind) return ok;
+  const kind = c.target.kind;
+  if (!kernel.meta.coverage.btf) {
+    ok = false;
+    v.add('no-btf', 'error', `${k} ships without BTF (no CONFIG_DEBUG_INFO_BTF): ${kind} programs cannot load there; use kprobes.`);
+  } else if (f.inBtf === false) {
+    ok = false;
+    v.add('no-btf', 'error', `${label} is not in the BTF of ${k}: ${kind} cannot attach.`);
+  } else if (f.inBtf === null) v.unknown(`whether ${label} is in the kernel BTF`);
+  if (plain > 0) {
+    if (f.ftrace === false) {
+      ok = false;
+      v.add('notrace', 'error', `${label} has no ftrace site on ${k} (notrace): ${kind} cannot attach; a kprobe still can.`);
+    } else if (f.ftrace === null) v.unknown('ftrace sites (fentry-ability)');
   }
-
-  a.attachable = attachable && (plain > 0);
-  if (attachName !== name) a.attachAs = attachName;
-  return v.finish(a, k);
+  return ok;
 }
 
 function assessTracepoint(kernel: KernelQuery, target: AttachTarget): Assessment {

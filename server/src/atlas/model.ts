@@ -16,4 +16,6 @@ export interface AtlasQuery {
   resolve(spec: string): string;
   /** Load (once) and return a kernel; throws a clear Error naming the file on bad data. */
   get(id: string): KernelQuery;
+  /** Resolve many specs, de-duplicated, keeping order; errors are collected, not thrown. */
+  resolveAll(specs: readonly string[]): { ids: string[]; errors: string[] };
 }

@@ -1,5 +1,5 @@
 // The diagnostics feature: routes a document to its dialect (libbpf C or bpftrace). Both dialects
-// speak the same codes (features/attachReport.ts diagnosticCodes) and build on the same
+// speak the same codes (shared/diagnosticCodes.ts) and build on the same
 // cross-kernel attach report. Pure: server.ts publishes the result, the check verb prints it.
 
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';

@@ -6,7 +6,6 @@
 import { KernelDataError } from './errors';
 
 export const SHT_SYMTAB = 2;
-export const SHT_STRTAB = 3;
 export const SHT_RELA = 4;
 export const SHT_NOBITS = 8;
 

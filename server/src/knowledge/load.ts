@@ -225,7 +225,8 @@ export function loadKnowledge(dir: string): Knowledge {
       str('version'), str('kernel'), str('source'), str('config'),
       obj('configValues'), obj('helperIds'), obj('progTypes'), obj('funcProtos'), obj('protos'), obj('sets'),
     ]);
-    return { sections, kernels: sortByVersion(kernels) };
+    const libbpfFallbacks = rows<ProgramTypesData['libbpfFallbacks'][number]>(file, value, 'libbpfFallbacks', [str('helper'), str('fallback'), str('source')]);
+    return { sections, libbpfFallbacks, kernels: sortByVersion(kernels) };
   });
 
   const kfuncs = lazy((): KfuncData => {

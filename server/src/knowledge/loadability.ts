@@ -138,6 +138,11 @@ export class LoadKnowledge {
     return undefined;
   }
 
+  /** The helper libbpf loads `name` as on kernels without it (bpf_probe_read_kernel → bpf_probe_read). */
+  fallbackOf(name: string): string | undefined {
+    return this.programTypes.libbpfFallbacks.find((f) => f.helper === name)?.fallback;
+  }
+
   // ---- presence on a kernel ----
 
   helper(kernel: KernelFeatures, name: string): PresenceAnswer {
@@ -194,7 +199,7 @@ export class LoadKnowledge {
     if (b.lo && b.hi && inSource(b.lo) && inSource(b.hi) && fnState === true) {
       return { value: 'present', evidence: `a kfunc in ${b.lo.source} and ${b.hi.source}, and ${kernel.id} has the function` };
     }
-    if (!b.lo || !b.hi) return { value: 'unknown', evidence: `no kernel source bundled ${b.lo ? 'above' : 'below'} ${kernel.version || kernel.id}` };
+    if (!b.lo || !b.hi) return { value: 'unknown', evidence: outsideSources(this.kfuncs.kernels, kernel, `whether ${name} is a kfunc`) };
     return {
       value: 'unknown',
       evidence: `${name} is ${inSource(b.lo) ? '' : 'not '}a kfunc in ${b.lo.version} and ${inSource(b.hi) ? '' : 'not '}in ${b.hi.version}; ` +
@@ -217,16 +222,22 @@ export class LoadKnowledge {
   /** May `program` call helper `name` on `kernel`. */
   mayCallHelper(kernel: KernelFeatures, program: ProgramFacts, name: string): CallAnswer {
     const present = this.helper(kernel, name);
-    if (present.value === 'absent') return { value: 'no', rule: 'helper-absent', evidence: present.evidence };
+    if (present.value === 'absent') {
+      // libbpf swaps some helpers for older ones on kernels that lack them.
+      const fb = this.programTypes.libbpfFallbacks.find((f) => f.helper === name);
+      if (fb) {
+        const via = this.mayCallHelper(kernel, program, fb.fallback);
+        return { ...via, evidence: `${present.evidence}; libbpf loads it as ${fb.fallback} there (${fb.source}): ${via.evidence}` };
+      }
+      return { value: 'no', rule: 'helper-absent', evidence: present.evidence };
+    }
     const pt = this.progType(kernel, program.progType);
     if (pt.value === 'absent') return { value: 'no', rule: 'prog-type-absent', evidence: pt.evidence };
     const b = brackets(this.programTypes.kernels, kernel);
     const ask = (src: ProgramTypeSource, exact: boolean) => this.helperInSource(src, exact, kernel, program, name);
     if (b.exact) return ask(b.exact, true);
     if (b.same) return ask(b.same, false);
-    if (!b.lo || !b.hi) {
-      return { value: 'unknown', evidence: `no kernel source bundled ${b.lo ? 'above' : 'below'} ${kernel.version || kernel.id} to say which helpers ${program.progType} may call` };
-    }
+    if (!b.lo || !b.hi) return { value: 'unknown', evidence: outsideSources(this.programTypes.kernels, kernel, `which helpers ${program.progType} may call`) };
     return combine(ask(b.lo, false), ask(b.hi, false), b.lo, b.hi, kernel);
   }
 
@@ -332,7 +343,7 @@ export class LoadKnowledge {
       : { value: 'no', rule: 'condition', evidence: `${fn} is not on the error-injection list of ${src.source}: bpf_override_return cannot attach to it` });
     const one = b.exact ?? b.same;
     if (one) return say(one, on(one));
-    if (!b.lo || !b.hi) return { value: 'unknown', evidence: `no kernel source bundled around ${kernel.version || kernel.id} to say whether ${fn} allows error injection` };
+    if (!b.lo || !b.hi) return { value: 'unknown', evidence: outsideSources(this.programTypes.kernels, kernel, `whether ${fn} allows error injection`) };
     return combine(say(b.lo, on(b.lo)), say(b.hi, on(b.hi)), b.lo, b.hi, kernel);
   }
 
@@ -348,7 +359,7 @@ export class LoadKnowledge {
       if (present.value === 'present' && b.lo) {
         return { value: 'unknown', evidence: `${name} is a kfunc on ${kernel.id}; which program types may call it is known only up to ${b.lo.version}` };
       }
-      return { value: 'unknown', evidence: `no kernel source bundled around ${kernel.version || kernel.id}` };
+      return { value: 'unknown', evidence: outsideSources(this.kfuncs.kernels, kernel, `which program types may call ${name}`) };
     }
     return combine(ask(b.lo, false), ask(b.hi, false), b.lo, b.hi, kernel);
   }
@@ -392,6 +403,14 @@ export class LoadKnowledge {
       evidence: `${name} is registered for ${regs || 'no program type'} in ${src.source}; ${program.progType} maps to kfunc hook ${mine ?? 'none'}`,
     };
   }
+}
+
+/** Why a kernel outside the bundled sources' versions gets `unknown`. */
+function outsideSources(sources: readonly { version: string }[], kernel: KernelFeatures, what: string): string {
+  if (!sources.length) return `no kernel source is bundled to say ${what}`;
+  const oldest = sources[0].version;
+  const newest = sources[sources.length - 1].version;
+  return `the bundled kernel sources span ${oldest} to ${newest}; ${what} on ${kernel.id}${kernel.version ? ` (${kernel.version})` : ''} is not known`;
 }
 
 /** Two bracketing sources' answers into one: kept where they agree, else unknown. */

@@ -165,6 +165,9 @@ export interface ProgramTypeSource extends SourceRow {
 
 export interface ProgramTypesData {
   sections: SectionProgType[];
+  /** Helpers libbpf replaces with an older one when the kernel lacks them (probe_read_kernel →
+   *  probe_read): a program using them still loads there through libbpf. */
+  libbpfFallbacks: { helper: string; fallback: string; source: string }[];
   /** Oldest first. */
   kernels: ProgramTypeSource[];
 }

@@ -90,6 +90,8 @@ export class DocumentStore {
   private readonly docs = new Map<string, AnalyzedDocument>();
   /** The (masked) text each C document's tree was parsed from. */
   private readonly parsedTexts = new Map<string, string>();
+  /** Detaches a replaced version's lazy C model from its (deleted) tree. */
+  private readonly retire = new WeakMap<AnalyzedDocument, () => void>();
   private readonly parser: Parser;
   private readonly resolveSection: SectionResolver;
   private parseBpftrace: BpftraceParser;
@@ -125,6 +127,7 @@ export class DocumentStore {
     if (!old) return undefined;
     const text = TextDocument.update(TextDocument.create(uri, old.languageId, old.version, old.text), [...changes], version).getText();
     const doc = this.analyse(uri, old.languageId, version, text, old.tree);
+    this.retire.get(old)?.();
     old.tree?.delete();
     this.docs.set(uri, doc);
     return doc;
@@ -169,6 +172,7 @@ export class DocumentStore {
     this.parsedTexts.delete(uri);
     const doc = this.docs.get(uri);
     if (!doc) return;
+    this.retire.get(doc)?.();
     doc.tree?.delete();
     this.docs.delete(uri);
   }
@@ -193,6 +197,19 @@ export class DocumentStore {
     }
   }
 
+  /** The C model is built when a feature first asks for it (a completion, the debounced
+   *  diagnostics run), once per version, not on every keystroke; the tree is parsed at once,
+   *  incrementally from the edited old tree. A version replaced before anyone asked builds its
+   *  model without the tree, which is deleted by then. */
+  private withLazyCModel(doc: AnalyzedDocument, analysed: string, tree: Tree | undefined): AnalyzedDocument {
+    let model: CModel | undefined;
+    let liveTree = tree;
+    const resolve = this.resolveSection;
+    Object.defineProperty(doc, 'c', { enumerable: true, get: () => (model ??= buildCModel(analysed, liveTree, resolve)) });
+    this.retire.set(doc, () => { liveTree = undefined; });
+    return doc;
+  }
+
   private analyse(uri: string, languageId: string, version: number, text: string, oldTree: Tree | undefined): AnalyzedDocument {
     const lines = new LineMap(text);
     const analysed = analysedPrefix(text);
@@ -202,7 +219,7 @@ export class DocumentStore {
       // the token scan only (programs, sections, handlers), without the ctx reads the tree gives.
       if (analysed.length > MAX_TREE_CHARS) this.parsedTexts.delete(uri);
       const tree = analysed.length <= MAX_TREE_CHARS ? this.parseC(uri, analysed, oldTree) : undefined;
-      return { uri, languageId, version, text, lines, tree, c: buildCModel(analysed, tree, this.resolveSection), ...limited };
+      return this.withLazyCModel({ uri, languageId, version, text, lines, tree, ...limited }, analysed, tree);
     }
     if (isPythonDocument(uri, languageId)) {
       return { uri, languageId, version, text, lines, bcc: this.analyseBcc(analysed), ...limited };

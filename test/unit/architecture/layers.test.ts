@@ -17,14 +17,13 @@ const SOURCES = ['server/src', 'client/src'];
 /** Layer of a file, lowest first: a file may import its own layer's folder and lower layers only. */
 const LAYERS: [RegExp, number, string][] = [
   [/^server\/src\/model\//, 0, 'model'],
-  [/^server\/src\/(dataDir|settings)\.ts$/, 1, 'base'],
+  [/^server\/src\/(dataDir|settings|protocol)\.ts$/, 1, 'base'],
   [/^server\/src\/kernel\//, 1, 'kernel'],
   [/^server\/src\/syntax\//, 1, 'syntax'],
   [/^server\/src\/knowledge\//, 1.5, 'knowledge'],
   [/^server\/src\/atlas\//, 2, 'atlas'],
   [/^server\/src\/analysis\//, 3, 'analysis'],
   [/^server\/src\/features\//, 4, 'features'],
-  [/^server\/src\/protocol\.ts$/, 4, 'protocol'],
   [/^server\/src\/check\//, 5, 'check'],
   [/^server\/src\/(server|services|serve|main|cli)\.ts$/, 6, 'front ends'],
   [/^server\/src\/(cli|lsp)\//, 6, 'front ends'],

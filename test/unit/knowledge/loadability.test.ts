@@ -150,6 +150,11 @@ test('between two sources an answer both give holds; otherwise unknown', (t) => 
   assert.equal(lk.mayCallHelper(u('ubuntu-22.10'), kprobe, 'bpf_loop').value, 'unknown');
   // Ubuntu builds with CONFIG_BPF_KPROBE_OVERRIDE (its bpf_override_return is in the image).
   assert.equal(lk.mayCallHelper(u('ubuntu-22.04'), kprobe, 'bpf_override_return').value, 'yes');
+  // libbpf turns bpf_probe_read_kernel into bpf_probe_read where the kernel lacks it (5.4); the
+  // answer is then the one for bpf_probe_read, which the sources cannot give below 5.10.
+  const old = lk.mayCallHelper(u('ubuntu-20.04'), kprobe, 'bpf_probe_read_kernel');
+  assert.notEqual(old.rule, 'helper-absent');
+  assert.match(old.evidence, /libbpf loads it as bpf_probe_read/);
   // No source below 5.10: which helpers a 5.4 kprobe may call is not known.
   assert.equal(lk.mayCallHelper(u('ubuntu-20.04'), kprobe, 'bpf_ktime_get_ns').value, 'unknown');
 });

@@ -1,5 +1,5 @@
 // What one bpftrace probe means on the target kernels, computed once and shared by diagnostics,
-// quick fixes and hover: the cross-kernel attach report (features/attachReport.ts: the hazard
+// quick fixes and hover: the cross-kernel attach report (analysis/report.ts: the hazard
 // taxonomy is decided there, not here), wildcard expansion per kernel the way bpftrace expands it,
 // and the rewrites worth offering, written as bpftrace probes.
 
@@ -149,7 +149,7 @@ function asBpftraceAlternative(ctx: FeatureContext, alt: StableAlternative): str
   return probeText(t);
 }
 
-/** The attach report, with the closest names (attachReport's memoised spelling search) unless
+/** The attach report, with the closest names (analysis/closest.ts, memoised) unless
  *  the caller does not need them (hover). */
 function reportFor(target: AttachTarget, ctx: FeatureContext, withClosest: boolean): AttachReport {
   return attachReport(target, ctx, { closest: withClosest });

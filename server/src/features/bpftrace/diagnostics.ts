@@ -1,5 +1,5 @@
 // bpftrace diagnostics: syntax problems from the parser, then, per probe, the same hazard taxonomy
-// and codes as the libbpf C diagnostics (the verdicts come from features/attachReport.ts), plus
+// and codes as the libbpf C diagnostics (the verdicts come from analysis/verdicts.ts), plus
 // what is particular to bpftrace: wildcard expansion per target kernel, probe lists where a
 // sibling probe covers a kernel, `args` fields missing on some targets, `retval` where the probe
 // has none, and hints towards a stable alternative. Suppression: `// bpf-atlas-ignore` or

@@ -1,5 +1,5 @@
 // bpftrace hover: on a probe's type, what the probe type is; on a probe's target, what it is on
-// each target kernel (features/render.ts, shared with C, draws the status table, prototype,
+// each target kernel (features/shared/render.ts, shared with C, draws the status table, prototype,
 // record fields and hazards); on `args.field`, its type on each target; on `retval`, the return
 // type; on a builtin, its documentation from the knowledge files.
 

@@ -3,7 +3,7 @@
 // alternative); on handler arguments, their type per kernel; on ctx fields, type and offset per
 // kernel; on BPF helpers, their documentation, first kernel and pitfalls.
 //
-// Section hovers render the cross-kernel attachReport (features/attachReport.ts) with render.ts.
+// Section hovers render the cross-kernel attach report (analysis/report.ts) with shared/render.ts.
 
 import type { Hover, Position } from 'vscode-languageserver';
 import { MarkupKind } from 'vscode-languageserver';

@@ -8,6 +8,6 @@ import type { WorkBudget } from './workBudget';
 
 export interface FeatureContext extends AnalysisContext {
   settings: Settings;
-  /** Limits of one diagnostics run (features/workBudget.ts DEFAULT_WORK_BUDGET when absent). */
+  /** Limits of one diagnostics run (shared/workBudget.ts DEFAULT_WORK_BUDGET when absent). */
   budget?: Partial<WorkBudget>;
 }

@@ -26,7 +26,7 @@ export interface AlternativeView {
   evidence?: string;
 }
 
-/** What to render. An attachReport (features/attachReport.ts) fits this shape as it is. */
+/** What to render. An attach report (analysis/report.ts) fits this shape as it is. */
 export interface AttachPointView {
   target: AttachTarget;
   kernels: readonly KernelRow[];

@@ -2,7 +2,7 @@
 // hold the server for seconds: the dialects' diagnostics count the attach points they analyse and
 // watch the clock, stop when either limit is reached (or the request is cancelled), and end with
 // one information diagnostic saying how far they got and why. Reports are memoised
-// (attachReport.ts), so the next run over the same document gets further.
+// (analysis/report.ts, in the one cache), so the next run over the same document gets further.
 
 import { performance } from 'node:perf_hooks';
 

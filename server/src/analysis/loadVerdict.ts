@@ -1,0 +1,356 @@
+// Will it load there: for each program of a file and each target kernel, loads / fails / unknown,
+// with the reasons, and the minimum kernel the file needs. The reasons come from a list of
+// providers, one per kind (hook, members, helpers, kfuncs, maps, program type): each says, per
+// kernel, what certainly fails there (`fails`) and what it cannot tell (`unknown`), and which
+// upstream versions the program's needs first appeared in. A kernel fails when any provider says
+// so, is unknown when none does but one cannot tell, and loads otherwise. New checks plug in as
+// providers (struct members: issue 15; attach points: the hook verdicts).
+
+import type { KernelFeatures, LoadKnowledge, ProgramFacts } from '../knowledge/loadability';
+import { compareKernelVersions } from '../knowledge/loadability';
+import type { Knowledge } from '../knowledge/types';
+import type { Range } from '../syntax/cModel';
+import type { FileNeeds, FunctionNeed, KfuncNeed, ProgramNeeds } from './loadNeeds';
+
+export type LoadState = 'loads' | 'fails' | 'unknown';
+export type ReasonKind = 'hook' | 'members' | 'helpers' | 'kfuncs' | 'maps' | 'program-type';
+
+export interface LoadReason {
+  kind: ReasonKind;
+  effect: 'fails' | 'unknown';
+  /** Kernel ids it applies to. */
+  kernels: string[];
+  /** `bpf_loop`, `BPF_MAP_TYPE_RINGBUF`, `kprobe/do_unlinkat`. */
+  subject: string;
+  /** One sentence for a human, naming the kernels and the first version that has it. */
+  message: string;
+  /** Where in the file (the call, the map type, the section). */
+  range?: Range;
+  /** The source of the fact: file and function, enum, package. */
+  evidence: string;
+  /** First upstream version that has the subject, when known. */
+  since?: string;
+}
+
+/** A need with the upstream version it first appeared in (for the minimum kernel). */
+export interface LoadRequirement {
+  kind: ReasonKind;
+  subject: string;
+  since: string;
+  /** How `since` is known ("bcc docs/kernel-versions.md", "not before 6.2: absent on 6.1"). */
+  note: string;
+}
+
+/** The program as the providers see it. */
+export interface ProgramUnderCheck {
+  needs: ProgramNeeds;
+  file: FileNeeds;
+  /** Program type and attach type from its section; undefined when libbpf's table has no entry. */
+  facts?: ProgramFacts;
+}
+
+export interface ReasonProvider {
+  readonly kind: ReasonKind;
+  reasons(program: ProgramUnderCheck, kernels: readonly KernelFeatures[]): LoadReason[];
+  requirements?(program: ProgramUnderCheck): LoadRequirement[];
+}
+
+export interface ProgramVerdict {
+  name: string;
+  section: string;
+  range: Range;
+  kernels: Record<string, LoadState>;
+  reasons: LoadReason[];
+  requirements: LoadRequirement[];
+  minKernel?: string;
+}
+
+export interface FileVerdict {
+  programs: ProgramVerdict[];
+  /** Worst state per kernel over the file's programs. */
+  kernels: Record<string, LoadState>;
+  minKernel?: string;
+}
+
+export function programVerdict(program: ProgramUnderCheck, kernels: readonly KernelFeatures[], providers: readonly ReasonProvider[]): ProgramVerdict {
+  const reasons = providers.flatMap((p) => p.reasons(program, kernels));
+  const requirements = providers.flatMap((p) => p.requirements?.(program) ?? []);
+  const states: Record<string, LoadState> = {};
+  for (const k of kernels) {
+    const mine = reasons.filter((r) => r.kernels.includes(k.id));
+    states[k.id] = mine.some((r) => r.effect === 'fails') ? 'fails' : mine.length ? 'unknown' : 'loads';
+  }
+  // An unknown on a kernel that fails anyway changes nothing there: keep the reasons that decide.
+  const deciding = reasons
+    .map((r) => (r.effect === 'unknown' ? { ...r, kernels: r.kernels.filter((id) => states[id] !== 'fails') } : r))
+    .filter((r) => r.kernels.length);
+  const p = program.needs.program;
+  return {
+    name: p.handler?.name ?? p.section,
+    section: p.section,
+    range: p.secRange,
+    kernels: states,
+    reasons: deciding,
+    requirements,
+    minKernel: newest(requirements.map((r) => r.since)),
+  };
+}
+
+export function fileVerdict(programs: ProgramVerdict[], kernels: readonly KernelFeatures[]): FileVerdict {
+  const rank: Record<LoadState, number> = { loads: 0, unknown: 1, fails: 2 };
+  const states: Record<string, LoadState> = {};
+  for (const k of kernels) {
+    let worst: LoadState = 'loads';
+    for (const p of programs) if (rank[p.kernels[k.id]] > rank[worst]) worst = p.kernels[k.id];
+    states[k.id] = worst;
+  }
+  return { programs, kernels: states, minKernel: newest(programs.map((p) => p.minKernel).filter((v): v is string => !!v)) };
+}
+
+function newest(versions: string[]): string | undefined {
+  return versions.reduce<string | undefined>((a, v) => (!a || compareKernelVersions(v, a) > 0 ? v : a), undefined);
+}
+
+/** `debian-11 (5.10), ubuntu-20.04 (5.4)` */
+function kernelList(ks: readonly KernelFeatures[]): string {
+  return ks.map((k) => (k.version ? `${k.id} (${k.version})` : k.id)).join(', ');
+}
+
+/** Per kernel answers grouped into reasons: one per effect and rule. */
+function groupAnswers(
+  kernels: readonly KernelFeatures[],
+  answer: (k: KernelFeatures) => { value: 'yes' | 'no' | 'unknown'; rule?: string; evidence: string },
+): { effect: 'fails' | 'unknown'; rule?: string; kernels: KernelFeatures[]; evidence: string }[] {
+  const groups = new Map<string, { effect: 'fails' | 'unknown'; rule?: string; kernels: KernelFeatures[]; evidence: string }>();
+  for (const k of kernels) {
+    const a = answer(k);
+    // A missing program type is the program-type provider's reason, not every call's.
+    if (a.value === 'yes' || a.rule === 'prog-type-absent') continue;
+    const effect = a.value === 'no' ? 'fails' : 'unknown';
+    const key = `${effect}:${a.rule ?? ''}`;
+    const g = groups.get(key);
+    if (g) g.kernels.push(k);
+    else groups.set(key, { effect, rule: a.rule, kernels: [k], evidence: a.evidence });
+  }
+  return [...groups.values()];
+}
+
+/** How the calls of one need stand on one kernel: `live` (some call reaches the kernel: judge it),
+ *  `dead` (every call is ruled out by a check of a helper or kfunc the kernel lacks), or
+ *  `unknown` (a call depends on a check the data cannot settle). The range is the call to report. */
+function liveness(need: FunctionNeed, k: KernelFeatures, lk: LoadKnowledge): { state: 'live' | 'dead' | 'unknown'; range: Range; guard?: string } {
+  let unknown: { range: Range; guard: string } | undefined;
+  for (const site of need.sites) {
+    let state: 'live' | 'dead' | 'unknown' = 'live';
+    let why = '';
+    for (const g of site.guards) {
+      const v = g.kind === 'helper' ? lk.helper(k, g.name).value : g.kind === 'ksym' ? lk.kfunc(k, g.name).value : 'unknown';
+      if (v === 'absent') {
+        state = 'dead';
+        break;
+      }
+      if (v === 'unknown') {
+        state = 'unknown';
+        why = g.text;
+      }
+    }
+    if (state === 'live') return { state, range: site.range };
+    if (state === 'unknown' && !unknown) unknown = { range: site.range, guard: why };
+  }
+  return unknown ? { state: 'unknown', range: unknown.range, guard: unknown.guard } : { state: 'dead', range: need.sites[0].range };
+}
+
+/** The call sites to judge on each kernel, grouped with their per-kernel answers. */
+function judgeCalls(
+  need: FunctionNeed, kernels: readonly KernelFeatures[], lk: LoadKnowledge,
+  answer: (k: KernelFeatures) => { value: 'yes' | 'no' | 'unknown'; rule?: string; evidence: string },
+): { effect: 'fails' | 'unknown'; rule?: string; kernels: KernelFeatures[]; evidence: string; range: Range; guard?: string }[] {
+  const live = new Map<string, { range: Range; guard?: string; unknown: boolean }>();
+  for (const k of kernels) {
+    const l = liveness(need, k, lk);
+    if (l.state !== 'dead') live.set(k.id, { range: l.range, guard: l.guard, unknown: l.state === 'unknown' });
+  }
+  const groups = groupAnswers(kernels.filter((k) => live.has(k.id)), (k) => {
+    const a = answer(k);
+    const l = live.get(k.id)!;
+    // A call behind a check the data cannot settle is never an error.
+    return l.unknown && a.value === 'no' ? { value: 'unknown', rule: `guarded:${a.rule ?? ''}`, evidence: a.evidence } : a;
+  });
+  return groups.map((g) => {
+    const l = live.get(g.kernels[0].id)!;
+    return { ...g, rule: g.rule?.replace(/^guarded:/, '') || undefined, range: l.range, guard: g.rule?.startsWith('guarded:') ? l.guard : undefined };
+  });
+}
+
+const ARTICLE = (progType: string) => progType.replace(/^BPF_PROG_TYPE_/, '').toLowerCase();
+
+/** Helpers: missing from the kernel, or not allowed for the program's type (with the rule). */
+export function helperProvider(lk: LoadKnowledge, knowledge: Knowledge): ReasonProvider {
+  return {
+    kind: 'helpers',
+    reasons(program, kernels) {
+      const out: LoadReason[] = [];
+      const facts = program.facts && { ...program.facts, gplCompatible: program.file.gplCompatible };
+      for (const need of program.needs.helpers) {
+        const since = knowledge.helper(need.name)?.since;
+        for (const g of judgeCalls(need, kernels, lk, (k) => (facts ? lk.mayCallHelper(k, facts, need.name) : unknownType(lk, k, need.name)))) {
+          const { effect, range } = g;
+          let message: string;
+          if (g.rule === 'helper-absent') {
+            message = `${need.name} does not exist on ${kernelList(g.kernels)}${since ? ` (first in Linux ${since})` : ''}`;
+          } else if (g.effect === 'fails') {
+            message = `${facts ? ARTICLE(facts.progType) : 'this'} programs may not call ${need.name} on ${kernelList(g.kernels)}: ${ruleText(g.rule)}`;
+          } else {
+            message = `whether ${facts ? ARTICLE(facts.progType) : 'this'} programs may call ${need.name} on ${kernelList(g.kernels)} is not known`;
+          }
+          if (g.guard) message += ` (the call is under a check, ${g.guard}, that may rule it out there)`;
+          out.push({ kind: 'helpers', effect, kernels: g.kernels.map((k) => k.id), subject: need.name, message, range, evidence: g.evidence, since });
+        }
+      }
+      return out;
+    },
+    requirements(program) {
+      return program.needs.helpers.filter(unguarded).flatMap((n) => {
+        const h = knowledge.helper(n.name);
+        const viaFallback = lk.fallbackOf(n.name);
+        if (!h?.since || viaFallback) return [];
+        return [{ kind: 'helpers' as const, subject: n.name, since: h.since, note: h.sinceSource ?? 'helpers.json' }];
+      });
+    },
+  };
+}
+
+/** Some call of the need sits under no check at all: its first version is a hard requirement. */
+function unguarded(need: FunctionNeed): boolean {
+  return need.sites.some((s) => !s.guards.length);
+}
+
+function unknownType(lk: LoadKnowledge, k: KernelFeatures, helper: string): { value: 'yes' | 'no' | 'unknown'; rule?: string; evidence: string } {
+  const present = lk.helper(k, helper);
+  if (present.value === 'absent') return { value: 'no', rule: 'helper-absent', evidence: present.evidence };
+  return { value: 'unknown', evidence: 'the section is not one libbpf knows: its program type is not known' };
+}
+
+function ruleText(rule: string | undefined): string {
+  switch (rule) {
+    case 'not-for-prog-type': return 'the kernel does not offer it to this program type';
+    case 'condition': return 'the kernel offers it to this program type only under a condition the program does not meet';
+    case 'config': return 'the kernel was built without the option that provides it';
+    case 'gpl-only': return 'it is GPL-only and the program\'s license is not GPL-compatible';
+    case 'sleepable-only': return 'it may sleep: only sleepable programs (.s sections) may call it';
+    case 'allowed-callback': return 'its .allowed check refuses this attach point';
+    case 'prog-type-absent': return 'the kernel has no such program type';
+    default: return 'refused';
+  }
+}
+
+/** kfuncs: missing (and not a guarded __weak declaration), or not registered for the program's type. */
+export function kfuncProvider(lk: LoadKnowledge, kfuncSince: (name: string) => { since: string; note: string } | undefined): ReasonProvider {
+  return {
+    kind: 'kfuncs',
+    reasons(program, kernels) {
+      const out: LoadReason[] = [];
+      for (const need of program.needs.kfuncs) {
+        const since = kfuncSince(need.name);
+        for (const g of judgeCalls(need, kernels, lk, (k) => (program.facts ? lk.mayCallKfunc(k, program.facts, need.name) : lk.kfunc(k, need.name).value === 'absent'
+          ? { value: 'no', rule: 'kfunc-absent', evidence: lk.kfunc(k, need.name).evidence } : { value: 'unknown', evidence: 'program type not known' }))) {
+          const { effect, range } = g;
+          const what = need.weak ? `${need.name} (declared __ksym __weak, called without a bpf_ksym_exists() check)` : need.name;
+          const message = g.rule === 'kfunc-absent' || g.rule === 'no-kfunc-support'
+            ? `kfunc ${what} does not exist on ${kernelList(g.kernels)}${since ? ` (${since.note})` : ''}`
+            : g.effect === 'fails'
+              ? `${program.facts ? ARTICLE(program.facts.progType) : 'this'} programs may not call kfunc ${need.name} on ${kernelList(g.kernels)}`
+              : `whether kfunc ${need.name} can be called on ${kernelList(g.kernels)} is not known`;
+          out.push({ kind: 'kfuncs', effect, kernels: g.kernels.map((k) => k.id), subject: need.name, message: g.guard ? `${message} (the call is under a check, ${g.guard}, that may rule it out there)` : message, range, evidence: g.evidence, since: since?.since });
+        }
+      }
+      return out;
+    },
+    requirements(program) {
+      return program.needs.kfuncs.filter(unguarded).flatMap((n) => {
+        const s = kfuncSince(n.name);
+        return s ? [{ kind: 'kfuncs' as const, subject: n.name, since: s.since, note: s.note }] : [];
+      });
+    },
+  };
+}
+
+/** Map types: libbpf creates every map of the object, so one a kernel lacks fails every program. */
+export function mapProvider(lk: LoadKnowledge, knowledge: Knowledge): ReasonProvider {
+  return {
+    kind: 'maps',
+    reasons(program, kernels) {
+      const out: LoadReason[] = [];
+      for (const map of program.file.maps) {
+        const since = knowledge.typeSince(map.type)?.since;
+        for (const g of groupAnswers(kernels, (k) => {
+          const a = lk.mapType(k, map.type);
+          return { value: a.value === 'present' ? 'yes' : a.value === 'absent' ? 'no' : 'unknown', evidence: a.evidence };
+        })) {
+          const message = g.effect === 'fails'
+            ? `map ${map.name} is a ${map.type}, which ${kernelList(g.kernels)} do${g.kernels.length === 1 ? 'es' : ''} not have${since ? ` (first in Linux ${since})` : ''}`
+            : `whether ${kernelList(g.kernels)} know${g.kernels.length === 1 ? 's' : ''} ${map.type} is not known`;
+          out.push({ kind: 'maps', effect: g.effect, kernels: g.kernels.map((k) => k.id), subject: map.type, message, range: map.range, evidence: g.evidence, since });
+        }
+      }
+      return out;
+    },
+    requirements(program) {
+      return program.file.maps.flatMap((m) => {
+        const t = knowledge.typeSince(m.type);
+        return t ? [{ kind: 'maps' as const, subject: m.type, since: t.since, note: t.source }] : [];
+      });
+    },
+  };
+}
+
+/** The program type and expected attach type its section loads as. */
+export function progTypeProvider(lk: LoadKnowledge, knowledge: Knowledge): ReasonProvider {
+  return {
+    kind: 'program-type',
+    reasons(program, kernels) {
+      const facts = program.facts;
+      if (!facts) return [];
+      const out: LoadReason[] = [];
+      const range = program.needs.program.sectionRange;
+      const checks: [string, (k: KernelFeatures) => ReturnType<LoadKnowledge['progType']>][] = [[facts.progType, (k) => lk.progType(k, facts.progType)]];
+      if (facts.attachType) checks.push([facts.attachType, (k) => lk.attachType(k, facts.attachType!)]);
+      for (const [subject, ask] of checks) {
+        const since = knowledge.typeSince(subject)?.since;
+        for (const g of groupAnswers(kernels, (k) => {
+          const a = ask(k);
+          return { value: a.value === 'present' ? 'yes' : a.value === 'absent' ? 'no' : 'unknown', evidence: a.evidence };
+        })) {
+          if (g.effect === 'unknown') continue; // unknown enums say nothing the other checks do not
+          const message = `SEC("${program.needs.program.section}") loads as ${subject}, which ${kernelList(g.kernels)} do${g.kernels.length === 1 ? 'es' : ''} not have${since ? ` (first in Linux ${since})` : ''}`;
+          out.push({ kind: 'program-type', effect: 'fails', kernels: g.kernels.map((k) => k.id), subject, message, range, evidence: g.evidence, since });
+        }
+      }
+      return out;
+    },
+    requirements(program) {
+      const facts = program.facts;
+      if (!facts) return [];
+      const t = knowledge.typeSince(facts.progType);
+      return t ? [{ kind: 'program-type' as const, subject: facts.progType, since: t.since, note: t.source }] : [];
+    },
+  };
+}
+
+/** First kernel of a kfunc from the bundled kernels: the one after the newest kernel that lacks it
+ *  (`not before 6.2: absent on debian-12 (6.1)`); undefined when no bundled kernel lacks it. */
+export function kfuncSinceFrom(lk: LoadKnowledge, bundled: readonly KernelFeatures[]): (name: string) => { since: string; note: string } | undefined {
+  const sorted = [...bundled].filter((k) => /^\d+\.\d+/.test(k.version)).sort((a, b) => compareKernelVersions(a.version, b.version));
+  const memo = new Map<string, { since: string; note: string } | undefined>();
+  return (name) => {
+    if (memo.has(name)) return memo.get(name);
+    let lastAbsent: KernelFeatures | undefined;
+    for (const k of sorted) if (lk.kfunc(k, name).value === 'absent') lastAbsent = k;
+    const next = lastAbsent && sorted.find((k) => compareKernelVersions(k.version, lastAbsent!.version) > 0);
+    const res = lastAbsent && next ? { since: next.version, note: `not before ${next.version}: absent on ${lastAbsent.id} (${lastAbsent.version})` } : undefined;
+    memo.set(name, res);
+    return res;
+  };
+}
+
+export type { KfuncNeed };

@@ -1,0 +1,99 @@
+// When diagnostics run: debounced per document, adapted to how long the document's last run took,
+// dropped when a newer version arrived (cooperative cancellation), and followed by a bounded number
+// of follow-up runs when a run spent its time budget (the features memoise what they analysed, so
+// the next run gets further). A collaborator of server.ts: it computes and hands the result to
+// `publish`; only server.ts speaks to the client.
+
+import type { Diagnostic } from 'vscode-languageserver';
+
+/** Follow-up runs per document version after runs that spent their time budget. */
+const MAX_FOLLOW_UPS = 3;
+
+/** A run this cheap is simply repeated after every edit (edits queued in the same tick still
+ *  coalesce); costlier documents wait about as long as their last run took. */
+const CHEAP_RUN_MS = 50;
+
+export interface SchedulerHooks {
+  /** The stored document's version, or undefined when it is not open. */
+  versionOf(uri: string): number | undefined;
+  /** Runs the diagnostics of the current version; `isStale` turns true when a newer version
+   *  arrives. Throws on a feature failure (logged, then published as empty). */
+  run(uri: string, isStale: () => boolean): Diagnostic[];
+  publish(uri: string, version: number, diagnostics: Diagnostic[]): void;
+  logError(message: string): void;
+  /** False until the first settings are applied: runs wait (they are scheduled again then). */
+  ready(): boolean;
+}
+
+export interface SchedulerOptions {
+  /** Longest quiet time after an edit before a run (default 200 ms). */
+  delayMs?: number;
+  /** A run at least this long may have stopped early and is followed by another. */
+  budgetMs: number;
+}
+
+export class DiagnosticsScheduler {
+  private readonly pending = new Map<string, NodeJS.Timeout>();
+  /** How long the last run of each document took. */
+  private readonly lastCostMs = new Map<string, number>();
+  /** Follow-up runs already made for a document version. */
+  private readonly followUps = new Map<string, { version: number; count: number }>();
+  private readonly delayMs: number;
+
+  constructor(private readonly hooks: SchedulerHooks, private readonly options: SchedulerOptions) {
+    this.delayMs = options.delayMs ?? 200;
+  }
+
+  /** Debounce that adapts to the document: wait about as long as its last run took (at most
+   *  delayMs). A typical program (a few ms) updates on the next tick after each keystroke, while
+   *  edits already queued in the same tick are coalesced; a huge file whose run takes hundreds of
+   *  ms leaves the server that long to answer other requests between runs. */
+  schedule(uri: string, delayMs?: number): void {
+    const old = this.pending.get(uri);
+    if (old) clearTimeout(old);
+    const cost = this.lastCostMs.get(uri);
+    const delay = delayMs ?? (cost === undefined ? this.delayMs : cost <= CHEAP_RUN_MS ? 0 : Math.min(this.delayMs, cost));
+    this.pending.set(uri, setTimeout(() => {
+      // Before the first settings are applied there is nothing to run on; applying them
+      // schedules every open document again, after the requests that were waiting.
+      if (this.hooks.ready()) this.runNow(uri);
+    }, delay));
+  }
+
+  /** Forgets a closed document. */
+  forget(uri: string): void {
+    const timer = this.pending.get(uri);
+    if (timer) clearTimeout(timer);
+    this.pending.delete(uri);
+    this.lastCostMs.delete(uri);
+    this.followUps.delete(uri);
+  }
+
+  private runNow(uri: string): void {
+    this.pending.delete(uri);
+    const version = this.hooks.versionOf(uri);
+    if (version === undefined) return;
+    const stale = () => this.hooks.versionOf(uri) !== version;
+    let diagnostics: Diagnostic[] = [];
+    const started = Date.now();
+    try {
+      diagnostics = this.hooks.run(uri, stale);
+    } catch (e) {
+      this.hooks.logError(`diagnostics failed for ${uri}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    }
+    this.lastCostMs.set(uri, Date.now() - started);
+    if (stale()) return; // a newer version has its own run scheduled
+    this.hooks.publish(uri, version, diagnostics);
+    // A run that used up its time budget (typically the first one, which loads kernels) may have
+    // stopped early; run again for the same version rather than wait for the next edit. Bounded,
+    // so a file that is always slow is not re-run forever.
+    if (Date.now() - started >= this.options.budgetMs) {
+      const seen = this.followUps.get(uri);
+      const count = seen?.version === version ? seen.count : 0;
+      if (count < MAX_FOLLOW_UPS) {
+        this.followUps.set(uri, { version, count: count + 1 });
+        this.schedule(uri, 0);
+      }
+    }
+  }
+}
