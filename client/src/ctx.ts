@@ -80,6 +80,10 @@ export class Ctx implements vscode.Disposable {
         { language: 'c', scheme: 'untitled' },
         { language: 'bpftrace', scheme: 'file' },
         { language: 'bpftrace', scheme: 'untitled' },
+        // BCC tools are Python: the Python extension keeps the language; the server answers only
+        // for files that import bcc (no model, so no diagnostics or hovers, for the others).
+        { language: 'python', scheme: 'file' },
+        { language: 'python', scheme: 'untitled' },
       ],
       outputChannel: this.output,
       initializationOptions,

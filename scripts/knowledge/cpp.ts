@@ -69,6 +69,12 @@ export function walkLines(text: string, visit: (line: string, guard: Formula, li
     const [, kw, rest] = m;
     const arg = rest.replace(/\/\*.*?\*\//g, '').replace(/\/\/.*$/, '').trim();
     if (kw === 'ifdef' || kw === 'ifndef') {
+      // A header's include guard (`#ifndef _LINUX_BPF_H` then `#define _LINUX_BPF_H`) holds.
+      const next = lines.slice(n + 1).find((l) => l.trim());
+      if (kw === 'ifndef' && next && new RegExp(`^\\s*#\\s*define\\s+${arg}\\b`).test(next)) {
+        stack.push({ taken: true, current: true });
+        return;
+      }
       const f: Formula = arg.startsWith('CONFIG_') ? `config:${arg}` : `unknown:defined(${arg})`;
       const c = kw === 'ifdef' ? f : not(f);
       stack.push({ taken: c, current: c });

@@ -148,7 +148,10 @@ export function parseLibbpfFallbacks(libbpfC: string): { helper: string; fallbac
 export function readSourceFacts(tree: string, parser: Parser): SourceFacts {
   const uapi = fs.readFileSync(path.join(tree, 'include/uapi/linux/bpf.h'), 'utf8');
   const helperIds = parseHelperIds(uapi);
-  const files = grepFiles(tree, 'bpf_func_proto|bpf_verifier_ops');
+  // The .c files with proto functions, and the headers whose static inline predicates they call
+  // (bpf_prog_check_recur() in bpf_verifier.h...).
+  const files = [...grepFiles(tree, 'bpf_func_proto|bpf_verifier_ops'),
+    ...['include/linux/bpf.h', 'include/linux/bpf_verifier.h', 'include/linux/bpf_lsm.h'].filter((h) => fs.existsSync(path.join(tree, h)))];
   const index = new SourceIndex(tree, parser);
   const opsByName = new Map<string, { fn?: string; file: string }>();
   const setTexts: { file: string; text: string }[] = [];
@@ -164,7 +167,8 @@ export function readSourceFacts(tree: string, parser: Parser): SourceFacts {
   const progTypes: ProgTypeFacts[] = types.map((t) => {
     const ops = opsByName.get(t.ops);
     if (!ops) problems.push(`${t.name}: no ${t.ops} found`);
-    const fnDef = ops?.fn ? index.functions.get(ops.fn)?.[0] : undefined;
+    const defs = ops?.fn ? index.functions.get(ops.fn) ?? [] : [];
+    const fnDef = defs.find((d) => !d.weak) ?? defs[0];
     return { name: t.name, guard: t.guard, ops: t.ops, getFuncProto: ops?.fn, where: fnDef ? `${fnDef.file}:${fnDef.name}` : undefined, helpers: {} };
   });
   const unknownAtoms = new Set<string>();

@@ -1,7 +1,8 @@
 // The `bpf-atlas` command line: a table of verbs, each a module under cli/ exporting
 // `run(argv, io) → Promise<exit status>`. This file only dispatches; every verb parses its own
 // arguments, prints usage and returns 2 on bad ones, and never lets a stack trace reach the user
-// for a user error. Bin entry of the esbuild bundle (dist/cli.js; the bundler adds the #! line).
+// for a user error. Bundled as dist/cli-main.js, which the bin entry dist/cli.js (cliEntry.ts) runs
+// through V8's code cache (runAsMain).
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -78,7 +79,8 @@ function version(): string {
   }
 }
 
-if (require.main === module) {
+/** The command as a process runs it (dist/cli.js, cliEntry.ts): argv, exit status, quiet EPIPE. */
+export function runAsMain(): void {
   // `bpf-atlas kernels | head`: a closed pipe ends the output quietly, not with a stack trace.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (e: NodeJS.ErrnoException) => {
@@ -91,3 +93,5 @@ if (require.main === module) {
     (e: Error) => { process.stderr.write(escapeUnsafeText(`bpf-atlas: ${e.message}\n`)); process.exitCode = 1; },
   );
 }
+
+if (require.main === module) runAsMain();

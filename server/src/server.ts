@@ -10,6 +10,15 @@
 import {
   type CancellationToken,
   type CodeAction,
+  type CodeLens,
+  type CodeLensParams,
+  CodeLensRefreshRequest,
+  type DefinitionParams,
+  type DocumentSymbol,
+  type DocumentSymbolParams,
+  type Location,
+  type SymbolInformation,
+  type TypeDefinitionParams,
   CodeActionKind,
   type CodeActionParams,
   type CompletionItem,
@@ -53,6 +62,14 @@ export type { ServerOptions, ServerServices } from './lsp/types';
 const SERVER_NAME = 'bpf-atlas';
 const SERVER_VERSION = '0.1.0';
 
+/** DocumentSymbol trees as the flat SymbolInformation list of clients without hierarchy. */
+function flattenSymbols(uri: string, symbols: readonly DocumentSymbol[], container?: string): SymbolInformation[] {
+  return symbols.flatMap((s) => [
+    { name: s.name, kind: s.kind, location: { uri, range: s.range }, ...(container ? { containerName: container } : {}) },
+    ...flattenSymbols(uri, s.children ?? [], s.name),
+  ]);
+}
+
 function errorText(e: unknown): string {
   return e instanceof Error ? (e.stack ?? e.message) : String(e);
 }
@@ -66,6 +83,10 @@ export function startServer<D extends VersionedDocument>(connection: Connection,
 class LanguageServer<D extends VersionedDocument> {
   private canPullConfiguration = false;
   private canRegisterConfigurationChange = false;
+  /** The client takes DocumentSymbol trees (else flat SymbolInformation). */
+  private hierarchicalSymbols = false;
+  /** The client re-asks for code lenses on workspace/codeLens/refresh (titles follow the targets). */
+  private canRefreshCodeLenses = false;
   /** LSP: a request before `initialize` is answered at once with ServerNotInitialized. */
   private initialized = false;
   /** Requests wait until the first settings are applied (the atlas is built). */
@@ -94,6 +115,10 @@ class LanguageServer<D extends VersionedDocument> {
         this.resolveReady();
         this.liveWatcher?.start();
         for (const uri of this.openUris) this.scheduler.schedule(uri, 0);
+        // The lenses say where programs attach on the targets: ask the client for fresh ones.
+        if (this.canRefreshCodeLenses && this.openUris.size) {
+          void connection.sendRequest(CodeLensRefreshRequest.type).catch((e) => this.logError(`codeLens refresh: ${errorText(e)}`));
+        }
       },
     });
     this.scheduler = new DiagnosticsScheduler({
@@ -169,6 +194,8 @@ class LanguageServer<D extends VersionedDocument> {
       const caps = params.capabilities ?? {};
       this.canPullConfiguration = !!caps.workspace?.configuration;
       this.canRegisterConfigurationChange = !!caps.workspace?.didChangeConfiguration?.dynamicRegistration;
+      this.hierarchicalSymbols = !!caps.textDocument?.documentSymbol?.hierarchicalDocumentSymbolSupport;
+      this.canRefreshCodeLenses = !!caps.workspace?.codeLens?.refreshSupport;
       const init = (params.initializationOptions ?? {}) as InitializationOptions;
       settings.trusted = init.workspaceTrusted !== false;
       settings.pushed = init.settings;
@@ -182,6 +209,10 @@ class LanguageServer<D extends VersionedDocument> {
           completionProvider: { triggerCharacters: ['"', '/', ':', '.', '>', '*'], resolveProvider: false },
           hoverProvider: true,
           codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix], resolveProvider: false },
+          documentSymbolProvider: { label: 'bpf-atlas' },
+          codeLensProvider: { resolveProvider: true },
+          definitionProvider: true,
+          typeDefinitionProvider: true,
         },
       };
     });
@@ -285,6 +316,27 @@ class LanguageServer<D extends VersionedDocument> {
       (doc, p, ctx) => services.features.hover(doc, p.position, ctx)));
     connection.onCodeAction(this.onDocument<CodeActionParams, CodeAction[]>('codeAction', [],
       (doc, p, ctx) => services.features.codeActions(doc, p.range, p.context.diagnostics, ctx)));
+    connection.onDocumentSymbol(this.onDocument<DocumentSymbolParams, DocumentSymbol[] | SymbolInformation[]>('documentSymbol', [],
+      (doc, p, ctx) => {
+        const symbols = services.features.documentSymbols(doc, ctx);
+        return this.hierarchicalSymbols ? symbols : flattenSymbols(p.textDocument.uri, symbols);
+      }));
+    connection.onCodeLens(this.onDocument<CodeLensParams, CodeLens[]>('codeLens', [], (doc, _p, ctx) => services.features.codeLenses(doc, ctx)));
+    // A lens carries its target, not its document: resolving it needs only the targets in use.
+    connection.onCodeLensResolve(async (lens: CodeLens, token: CancellationToken) => {
+      const resolve = this.guarded<CodeLens, CodeLens>('codeLens/resolve', () => lens, (l) => {
+        if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'codeLens/resolve cancelled');
+        return services.features.resolveCodeLens(l, this.context(token));
+      });
+      return resolve(lens, token);
+    });
+    const definition = (mode: 'definition' | 'typeDefinition') =>
+      this.onDocument<DefinitionParams | TypeDefinitionParams, Location[] | null>(mode, null, (doc, p, ctx) => {
+        const result = services.features.definition(doc, p.position, ctx, mode);
+        return result ? services.headerLocations(result) : null;
+      });
+    connection.onDefinition(definition('definition'));
+    connection.onTypeDefinition(definition('typeDefinition'));
   }
 
   private bindCustomRequests(): void {

@@ -30,7 +30,7 @@ test('vmalloc:alloc_vmap_area: ubuntu-24.04 (long unsigned int) and debian-13 (u
   // The data really spells them differently (else this test proves nothing).
   assert.equal(ubuntu?.fields?.find((f) => f.name === 'addr')?.type, 'long unsigned int');
   assert.equal(debian?.fields?.find((f) => f.name === 'addr')?.type, 'unsigned long');
-  const report = attachReport({ kind: 'tracepoint', name: 'alloc_vmap_area', system: 'vmalloc' }, ctx, { closest: false });
+  const report = attachReport({ kind: 'tracepoint', name: 'alloc_vmap_area', system: 'vmalloc' }, ctx);
   assert.deepEqual(report.differences, [], JSON.stringify(report.differences));
   // DepSurf data may leave a kernel `unknown` (information), never a warning about the fields.
   assert.ok(report.worst === 'ok' || report.worst === 'info', report.worst);

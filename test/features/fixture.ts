@@ -12,7 +12,7 @@ import type { Knowledge } from '../../server/src/knowledge/types';
 import { DEFAULT_SETTINGS } from '../../server/src/settings';
 import { LineMap, type Position } from '../../server/src/syntax/cModel';
 import { DocumentStore, type AnalyzedDocument } from '../../server/src/syntax/documents';
-import { loadCParser } from '../../server/src/syntax/parser';
+import { loadCParser, loadPythonParser } from '../../server/src/syntax/parser';
 import { repoRoot } from '../repoRoot';
 export { repoRoot };
 
@@ -65,16 +65,17 @@ let storePromise: Promise<DocumentStore> | undefined;
 /** One document store per test process, over the real tree-sitter C parser and the bundled
  *  libbpf section table, as the server builds it. */
 export function documentStore(): Promise<DocumentStore> {
-  storePromise ??= loadCParser().then((parser) => new DocumentStore({ parser, resolveSection: bundledKnowledge().sectionPrefix }));
+  storePromise ??= Promise.all([loadCParser(), loadPythonParser()])
+    .then(([parser, pythonParser]) => new DocumentStore({ parser, pythonParser, resolveSection: bundledKnowledge().sectionPrefix }));
   return storePromise;
 }
 
 let version = 0;
 
-/** Opens the fixture as a document (C unless it ends in .bt). */
+/** Opens the fixture as a document (C unless it ends in .bt or .py). */
 export async function openFixture(f: Fixture): Promise<AnalyzedDocument> {
   const store = await documentStore();
-  const languageId = f.name.endsWith('.bt') ? 'bpftrace' : 'c';
+  const languageId = f.name.endsWith('.bt') ? 'bpftrace' : f.name.endsWith('.py') ? 'python' : 'c';
   return store.open(`file:///fixtures/${f.name}`, languageId, ++version, f.text);
 }
 

@@ -34,6 +34,8 @@ export interface StartOptions {
   initializationOptions?: unknown;
   args?: string[];
   env?: NodeJS.ProcessEnv;
+  /** Announce hierarchical document symbols (default true; false: the server sends a flat list). */
+  hierarchicalSymbols?: boolean;
   /** Script and arguments to run with node instead of `dist/server.js --stdio`. */
   command?: string[];
 }
@@ -82,6 +84,10 @@ export class TestClient {
           hover: { contentFormat: ['markdown', 'plaintext'] },
           publishDiagnostics: { versionSupport: true },
           codeAction: { codeActionLiteralSupport: { codeActionKind: { valueSet: ['quickfix'] } } },
+          documentSymbol: { hierarchicalDocumentSymbolSupport: options.hierarchicalSymbols !== false },
+          codeLens: {},
+          definition: {},
+          typeDefinition: {},
         },
         window: { workDoneProgress: true },
       },

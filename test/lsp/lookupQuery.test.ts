@@ -16,6 +16,10 @@ test('libbpf, bpftrace and bare spellings give the same targets', () => {
     ['tp/sched/sched_switch', { kind: 'tracepoint', system: 'sched', name: 'sched_switch' }],
     ['sched/sched_switch', { kind: 'tracepoint', system: 'sched', name: 'sched_switch' }],
     ['raw_tp/sched_switch', { kind: 'raw_tp', name: 'sched_switch' }],
+    // bpftrace's short names: `rt` is a raw tracepoint, not a tracepoint system "rt".
+    ['rt:sched_switch', { kind: 'raw_tp', name: 'sched_switch' }],
+    ['t:sched:sched_switch', { kind: 'tracepoint', system: 'sched', name: 'sched_switch' }],
+    ['kr:do_unlinkat', { kind: 'kretprobe', name: 'do_unlinkat' }],
     ['lsm/file_open', { kind: 'lsm', name: 'file_open' }],
     ['do_sys_openat2', { kind: 'kprobe', name: 'do_sys_openat2' }],
     ['kprobe.multi/finish_task_switch*', { kind: 'kprobe.multi', name: 'finish_task_switch*', pattern: true }],

@@ -19,6 +19,8 @@ export class AnalysisCache {
   private nextInstanceId = 1;
   /** Sorted copies of name lists that a kernel gives in no set order, keyed by the list itself. */
   readonly sortedNames = new WeakMap<readonly string[], readonly string[]>();
+  /** What is derived from one object (a loaded kernel) and lives as long as it: see derived(). */
+  private readonly byOwner = new WeakMap<object, Map<string, unknown>>();
 
   /** The named table (created on first use). Values must not be modified by readers. */
   table<T extends object>(name: string, max = TABLE_SIZE): LRUCache<string, T> {
@@ -38,6 +40,19 @@ export class AnalysisCache {
     const value = compute();
     t.set(key, value);
     return value;
+  }
+
+  /** The value named `key` derived from `owner` (e.g. the spelling index of a kernel's function
+   *  names), made once and kept while both the owner and this cache live: not an LRU entry, as
+   *  it costs far more to make than a memo and a kernel has a handful of them. */
+  derived<T>(owner: object, key: string, make: () => T): T {
+    let values = this.byOwner.get(owner);
+    if (!values) {
+      values = new Map();
+      this.byOwner.set(owner, values);
+    }
+    if (!values.has(key)) values.set(key, make());
+    return values.get(key) as T;
   }
 
   /** A number naming one loaded kernel (or any object) for cache keys. */

@@ -30,6 +30,8 @@ export interface LoadReason {
   evidence: string;
   /** First upstream version that has the subject, when known. */
   since?: string;
+  /** Why it is refused (loadability.ts RefusalRule: helper-absent, not-for-prog-type, ...). */
+  rule?: string;
 }
 
 /** A need with the upstream version it first appeared in (for the minimum kernel). */
@@ -204,7 +206,7 @@ export function helperProvider(lk: LoadKnowledge, knowledge: Knowledge): ReasonP
             message = `whether ${facts ? ARTICLE(facts.progType) : 'this'} programs may call ${need.name} on ${kernelList(g.kernels)} is not known`;
           }
           if (g.guard) message += ` (the call is under a check, ${g.guard}, that may rule it out there)`;
-          out.push({ kind: 'helpers', effect, kernels: g.kernels.map((k) => k.id), subject: need.name, message, range, evidence: g.evidence, since });
+          out.push({ kind: 'helpers', effect, kernels: g.kernels.map((k) => k.id), subject: need.name, message, range, evidence: g.evidence, since, rule: g.rule });
         }
       }
       return out;
@@ -261,7 +263,7 @@ export function kfuncProvider(lk: LoadKnowledge, kfuncSince: (name: string) => {
             : g.effect === 'fails'
               ? `${program.facts ? ARTICLE(program.facts.progType) : 'this'} programs may not call kfunc ${need.name} on ${kernelList(g.kernels)}`
               : `whether kfunc ${need.name} can be called on ${kernelList(g.kernels)} is not known`;
-          out.push({ kind: 'kfuncs', effect, kernels: g.kernels.map((k) => k.id), subject: need.name, message: g.guard ? `${message} (the call is under a check, ${g.guard}, that may rule it out there)` : message, range, evidence: g.evidence, since: since?.since });
+          out.push({ kind: 'kfuncs', effect, kernels: g.kernels.map((k) => k.id), subject: need.name, message: g.guard ? `${message} (the call is under a check, ${g.guard}, that may rule it out there)` : message, range, evidence: g.evidence, since: since?.since, rule: g.rule });
         }
       }
       return out;
@@ -290,7 +292,7 @@ export function mapProvider(lk: LoadKnowledge, knowledge: Knowledge): ReasonProv
           const message = g.effect === 'fails'
             ? `map ${map.name} is a ${map.type}, which ${kernelList(g.kernels)} do${g.kernels.length === 1 ? 'es' : ''} not have${since ? ` (first in Linux ${since})` : ''}`
             : `whether ${kernelList(g.kernels)} know${g.kernels.length === 1 ? 's' : ''} ${map.type} is not known`;
-          out.push({ kind: 'maps', effect: g.effect, kernels: g.kernels.map((k) => k.id), subject: map.type, message, range: map.range, evidence: g.evidence, since });
+          out.push({ kind: 'maps', effect: g.effect, kernels: g.kernels.map((k) => k.id), subject: map.type, message, range: map.range, evidence: g.evidence, since, rule: g.effect === 'fails' ? 'map-type-absent' : undefined });
         }
       }
       return out;
@@ -304,6 +306,17 @@ export function mapProvider(lk: LoadKnowledge, knowledge: Knowledge): ReasonProv
   };
 }
 
+/** Program types whose load refuses an expected attach type the kernel does not know
+ *  (kernel/bpf/syscall.c bpf_prog_load_check_attach, and the verifier's attach-target check for
+ *  tracing, LSM and extension programs). For the others the kernel ignores it at load
+ *  (`default: return 0`): `SEC("tc/ingress")` (BPF_TCX_INGRESS, 6.6) loads on 6.1 and only a tcx
+ *  attach fails there; libbpf also retries XDP without it. */
+const CHECKS_ATTACH_TYPE_AT_LOAD: ReadonlySet<string> = new Set([
+  'BPF_PROG_TYPE_CGROUP_SOCK', 'BPF_PROG_TYPE_CGROUP_SOCK_ADDR', 'BPF_PROG_TYPE_CGROUP_SKB', 'BPF_PROG_TYPE_CGROUP_SOCKOPT',
+  'BPF_PROG_TYPE_SK_LOOKUP', 'BPF_PROG_TYPE_SK_REUSEPORT', 'BPF_PROG_TYPE_SYSCALL', 'BPF_PROG_TYPE_NETFILTER',
+  'BPF_PROG_TYPE_TRACING', 'BPF_PROG_TYPE_LSM', 'BPF_PROG_TYPE_EXT',
+]);
+
 /** The program type and expected attach type its section loads as. */
 export function progTypeProvider(lk: LoadKnowledge, knowledge: Knowledge): ReasonProvider {
   return {
@@ -314,7 +327,7 @@ export function progTypeProvider(lk: LoadKnowledge, knowledge: Knowledge): Reaso
       const out: LoadReason[] = [];
       const range = program.needs.program.sectionRange;
       const checks: [string, (k: KernelFeatures) => ReturnType<LoadKnowledge['progType']>][] = [[facts.progType, (k) => lk.progType(k, facts.progType)]];
-      if (facts.attachType) checks.push([facts.attachType, (k) => lk.attachType(k, facts.attachType!)]);
+      if (facts.attachType && CHECKS_ATTACH_TYPE_AT_LOAD.has(facts.progType)) checks.push([facts.attachType, (k) => lk.attachType(k, facts.attachType!)]);
       for (const [subject, ask] of checks) {
         const since = knowledge.typeSince(subject)?.since;
         for (const g of groupAnswers(kernels, (k) => {
@@ -323,7 +336,7 @@ export function progTypeProvider(lk: LoadKnowledge, knowledge: Knowledge): Reaso
         })) {
           if (g.effect === 'unknown') continue; // unknown enums say nothing the other checks do not
           const message = `SEC("${program.needs.program.section}") loads as ${subject}, which ${kernelList(g.kernels)} do${g.kernels.length === 1 ? 'es' : ''} not have${since ? ` (first in Linux ${since})` : ''}`;
-          out.push({ kind: 'program-type', effect: 'fails', kernels: g.kernels.map((k) => k.id), subject, message, range, evidence: g.evidence, since });
+          out.push({ kind: 'program-type', effect: 'fails', kernels: g.kernels.map((k) => k.id), subject, message, range, evidence: g.evidence, since, rule: 'prog-type-absent' });
         }
       }
       return out;
@@ -354,3 +367,21 @@ export function kfuncSinceFrom(lk: LoadKnowledge, bundled: readonly KernelFeatur
 }
 
 export type { KfuncNeed };
+
+/** One line for a program or file: `loads on 27/30 targets · fails on debian-11, ubuntu-20.04 ·
+ *  needs 5.8+` (what a code lens, a hover and the CLI table show). */
+export function verdictSummary(v: { kernels: Record<string, LoadState>; minKernel?: string }): string {
+  const ids = Object.keys(v.kernels);
+  const by = (s: LoadState) => ids.filter((id) => v.kernels[id] === s);
+  const parts = [`loads on ${by('loads').length}/${ids.length} target${ids.length === 1 ? '' : 's'}`];
+  const fails = by('fails');
+  const unknown = by('unknown');
+  if (fails.length) parts.push(`fails on ${shortList(fails)}`);
+  if (unknown.length) parts.push(`unknown on ${shortList(unknown)}`);
+  if (v.minKernel) parts.push(`needs ${v.minKernel}+`);
+  return parts.join(' · ');
+}
+
+function shortList(ids: string[]): string {
+  return ids.length <= 4 ? ids.join(', ') : `${ids.slice(0, 3).join(', ')} and ${ids.length - 3} more`;
+}

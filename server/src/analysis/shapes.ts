@@ -95,52 +95,36 @@ export function shapeDifferences(target: AttachTarget, kernels: readonly { kerne
       const params = paramsByKernel.get(a.kernel);
       return params ? paramsText(params) : a.proto;
     });
-    if (variants.length > 1) {
-      const argsOf = (a: Assessment) => paramsByKernel.get(a.kernel) ?? a.args ?? [];
-      const first = variants[0];
-      const changes = variants.slice(1).map((v) => {
-        const what = describeChange(argsOf(first.a), argsOf(v.a), 'parameter');
-        return what ? `${what} on ${v.kernels.join(', ')}` : '';
-      }).filter(Boolean);
-      out.push({
-        hazard: 'signature-changed',
-        message: changes.length ? `The prototype differs between targets: ${changes.join('; ')} (compared with ${first.kernels.join(', ')}).`
-          : 'The prototype differs between targets.',
-        variants: variants.map(({ kernels: ks, text }) => ({ kernels: ks, text })),
-      });
-    }
+    const argsOf = (a: Assessment) => paramsByKernel.get(a.kernel) ?? a.args ?? [];
+    const d = difference('signature-changed', 'The prototype differs', 'parameter', variants, argsOf);
+    if (d) out.push(d);
   }
   if (target.kind === 'tracepoint') {
-    const variants = group((a) => (a.fields ? fieldsText(a.fields) : undefined));
-    if (variants.length > 1) {
-      const first = variants[0];
-      const changes = variants.slice(1).map((v) => {
-        const what = describeChange(recordFields(first.a.fields), recordFields(v.a.fields), 'field');
-        return what ? `${what} on ${v.kernels.join(', ')}` : '';
-      }).filter(Boolean);
-      out.push({
-        hazard: 'fields-changed',
-        message: changes.length ? `The record fields differ between targets: ${changes.join('; ')} (compared with ${first.kernels.join(', ')}).`
-          : 'The record fields differ between targets.',
-        variants: variants.map(({ kernels: ks, text }) => ({ kernels: ks, text })),
-      });
-    }
+    const d = difference('fields-changed', 'The record fields differ', 'field', group((a) => (a.fields ? fieldsText(a.fields) : undefined)), (a) => recordFields(a.fields));
+    if (d) out.push(d);
   }
   if (target.kind === 'tp_btf' || target.kind === 'raw_tp') {
-    const variants = group((a) => (a.args ? paramsText(a.args) : undefined));
-    if (variants.length > 1) {
-      const first = variants[0];
-      const changes = variants.slice(1).map((v) => {
-        const what = describeChange(first.a.args ?? [], v.a.args ?? [], 'argument');
-        return what ? `${what} on ${v.kernels.join(', ')}` : '';
-      }).filter(Boolean);
-      out.push({
-        hazard: 'args-changed',
-        message: changes.length ? `The tracepoint arguments differ between targets: ${changes.join('; ')} (compared with ${first.kernels.join(', ')}).`
-          : 'The tracepoint arguments differ between targets.',
-        variants: variants.map(({ kernels: ks, text }) => ({ kernels: ks, text })),
-      });
-    }
+    const d = difference('args-changed', 'The tracepoint arguments differ', 'argument', group((a) => (a.args ? paramsText(a.args) : undefined)), (a) => a.args ?? []);
+    if (d) out.push(d);
   }
   return out;
+}
+
+/** One difference: the variants after the first, each described against the first. Undefined
+ *  when all kernels carry the same variant. */
+function difference(hazard: ShapeDifference['hazard'], what: string, noun: string,
+  variants: readonly { kernels: string[]; text: string; a: Assessment }[],
+  itemsOf: (a: Assessment) => readonly { name: string; type: string }[]): ShapeDifference | undefined {
+  if (variants.length < 2) return undefined;
+  const first = variants[0];
+  const changes = variants.slice(1).map((v) => {
+    const change = describeChange(itemsOf(first.a), itemsOf(v.a), noun);
+    return change ? `${change} on ${v.kernels.join(', ')}` : '';
+  }).filter(Boolean);
+  return {
+    hazard,
+    message: changes.length ? `${what} between targets: ${changes.join('; ')} (compared with ${first.kernels.join(', ')}).`
+      : `${what} between targets.`,
+    variants: variants.map(({ kernels, text }) => ({ kernels, text })),
+  };
 }

@@ -22,6 +22,12 @@ export function programTarget(program: BpfProgram): AttachTarget | undefined {
   return target;
 }
 
+/** Names that libbpf-tools and similar loaders use for programs retargeted at load time with
+ *  bpf_program__set_attach_target() (fsslower's `dummy_file_read`, `dummy_fentry`...). */
+export function isPlaceholderName(name: string): boolean {
+  return /(^|_)(dummy|placeholder|stub)(_|$)/i.test(name) || /^dummy/i.test(name);
+}
+
 /** The atlas target a bpftrace probe names (bpftrace has no brace expansion: its documentation
  *  lists `*` wildcards and comma lists only, so a `{a,b}` group names nothing to look up). */
 export function probeTargets(probe: BtProbe): AttachTarget[] {

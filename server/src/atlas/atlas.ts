@@ -58,6 +58,9 @@ export const debArch = kernelArch;
 
 export { versionOf };
 
+/** How many bundled kernels the running kernel's reader consults, nearest first. */
+const REFERENCE_KERNELS = 6;
+
 /** One name per architecture: the ELF-style names some atlases use (`x86_64`) as Debian's. */
 function archName(arch: string): string {
   return ({ x86_64: 'amd64', aarch64: 'arm64' } as Record<string, string>)[arch] ?? arch;
@@ -236,7 +239,9 @@ export class Atlas implements AtlasQuery {
       || (a.meta.distro === 'debian' ? -1 : 0) - (b.meta.distro === 'debian' ? -1 : 0));
     return {
       systems: this.bundledSystems(),
-      kernels: bundled.map((e) => ({
+      // The nearest few: an event or syscall none of them has is not found in older kernels
+      // either, and each kernel consulted is one more to load.
+      kernels: bundled.slice(0, REFERENCE_KERNELS).map((e) => ({
         id: e.meta.id,
         version: e.meta.version,
         kernel: () => {

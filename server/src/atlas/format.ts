@@ -139,6 +139,10 @@ export interface EncodeOptions {
   /** Brotli quality 0-11: 11 for bundles (smallest), lower for quick user files. Default 11. */
   quality?: number;
   generator?: string;
+  /** Write the event → system map into the header (default true): what bundled atlases offer
+   *  the running kernel's reader; a single kernel's own file (the live cache, `index`) skips it,
+   *  so opening it parses and checks a header of kilobytes, not of every event name. */
+  systems?: boolean;
 }
 
 // ---- flags shared by encoder and decoder ----
@@ -623,12 +627,14 @@ export class AtlasWriter {
       };
       for (const kind of RECORD_KINDS) entry.lists[kind] = section(sortedIdList(k.lists[kind], rank[kind]));
       header.kernels.push(entry);
-      for (const id of k.lists.tp) {
-        const t = decodeTp(staging.tables.tp.reader(id), sstr);
-        if (t.system && t.event) systems[t.name] = t.system;
+      if (opts.systems !== false) {
+        for (const id of k.lists.tp) {
+          const t = decodeTp(staging.tables.tp.reader(id), sstr);
+          if (t.system && t.event) systems[t.name] = t.system;
+        }
       }
     });
-    header.systems = systems;
+    if (opts.systems !== false) header.systems = systems;
     const index: NonNullable<AtlasHeader['index']> = { tables: {} };
     const stringIndex = stringIndexBytes(enc.strings.list);
     if (stringIndex) index.strings = { ...section(stringIndex), count: enc.strings.list.length };
@@ -1013,6 +1019,24 @@ export class AtlasFile {
     return this.protoTable;
   }
 
+  /** Check the checksum of every section a kernel can touch, decompressing nothing: what a copy
+   *  of an atlas file needs (its sections are not decoded by the copy). Throws AtlasFileError. */
+  checkKernel(id: string): void {
+    const entry = this.header.kernels.find((k) => k.meta.id === id);
+    if (!entry) throw new AtlasFileError(this.path, `has no kernel "${id}" (it has: ${this.header.kernels.map((k) => k.meta.id).join(', ')})`);
+    this.verifyKernel(entry);
+  }
+
+  private verifyKernel(entry: KernelEntry): void {
+    const h = this.header;
+    const id = entry.meta.id;
+    for (const [ref, what] of [
+      [h.strings, 'string table'], [h.protos, 'prototype table'], ...RECORD_KINDS.map((k) => [h.tables[k], `${k} records`]),
+      ...RECORD_KINDS.map((k) => [entry.lists[k], `${id} ${k} list`]), [entry.misc, `${id} symbols`],
+      [h.index?.strings, 'string index'], [h.index?.protos, 'prototype index'], ...RECORD_KINDS.map((k) => [h.index?.tables[k], `${k} index`]),
+    ] as [SectionRef | undefined, string][]) if (ref) this.verify(ref, what);
+  }
+
   /** Load one kernel by id. Every section the kernel can touch is checksummed now, so a bad
    *  file is refused at load; the function table and names are decoded now, prototypes,
    *  tracepoints, syscalls, LSM hooks and symbol lists on first use. */
@@ -1020,11 +1044,7 @@ export class AtlasFile {
     const entry = this.header.kernels.find((k) => k.meta.id === id);
     if (!entry) throw new AtlasFileError(this.path, `has no kernel "${id}" (it has: ${this.header.kernels.map((k) => k.meta.id).join(', ')})`);
     const h = this.header;
-    for (const [ref, what] of [
-      [h.strings, 'string table'], [h.protos, 'prototype table'], ...RECORD_KINDS.map((k) => [h.tables[k], `${k} records`]),
-      ...RECORD_KINDS.map((k) => [entry.lists[k], `${id} ${k} list`]), [entry.misc, `${id} symbols`],
-      [h.index?.strings, 'string index'], [h.index?.protos, 'prototype index'], ...RECORD_KINDS.map((k) => [h.index?.tables[k], `${k} index`]),
-    ] as [SectionRef | undefined, string][]) if (ref) this.verify(ref, what);
+    this.verifyKernel(entry);
 
     const strings = this.strings();
     const str = (i: number): string => {
@@ -1042,15 +1062,22 @@ export class AtlasFile {
       return decodeProto(new ByteReader(protoTable.buf, protoTable.offset(i)), str);
     };
 
-    const fnTable = this.table('fn');
-    const fnIds = list('fn');
-    const nameIds = fnTable.nameIds!;
+    // The function table and list are decoded on the first function question: a lookup of a
+    // tracepoint (the running kernel's cached atlas, a bundled kernel) does not pay for them.
+    const fns = once(() => {
+      const table = this.table('fn');
+      return { table, ids: list('fn'), nameIds: table.nameIds! };
+    });
     const nameAt = (i: number): string => {
-      const s = strings.get(nameIds[fnIds[i]]);
+      const { ids, nameIds } = fns();
+      const s = strings.get(nameIds[ids[i]]);
       if (s === undefined) throw new AtlasFileError(this.path, `corrupt atlas file (${id} function name out of range); ${REBUILD_HINT}`);
       return s;
     };
-    const functionAt = (i: number): FunctionFacts => this.guard(`${id} function ${nameAt(i)}`, () => decodeFn(new ByteReader(fnTable.buf, fnTable.offset(fnIds[i])), str, proto));
+    const functionAt = (i: number): FunctionFacts => {
+      const { table, ids } = fns();
+      return this.guard(`${id} function ${nameAt(i)}`, () => decodeFn(new ByteReader(table.buf, table.offset(ids[i])), str, proto));
+    };
     const decodeAll = <T>(kind: RecordKind, decode: (r: ByteReader) => T): T[] => {
       const table = this.table(kind);
       const ids = list(kind);
@@ -1064,9 +1091,30 @@ export class AtlasFile {
         return { extraSymbols: read(), kfuncs: read() };
       });
     });
-    const names = once(() => Array.from({ length: fnIds.length }, (_, i) => nameAt(i)));
+    const names = once(() => Array.from({ length: fns().ids.length }, (_, i) => nameAt(i)));
     const tracepoints = once(() => decodeAll('tp', (r) => decodeTp(r, str)));
-    // Event name → this kernel's tp record numbers: one name read per record, nothing decoded.
+    // Records are numbered in name order, so this kernel's tp list is sorted by event name: with
+    // the table's index (each record's name string id), a binary search reads a dozen names.
+    const tpIds = once(() => list('tp'));
+    const tpName = (rid: number): string => {
+      const table = this.table('tp');
+      return this.guard(`${id} tp records`, () => str(table.nameIds ? table.nameIds[rid] : new ByteReader(table.buf, table.offset(rid)).uint()));
+    };
+    const tpRecordsNamed = (name: string): number[] => {
+      const ids = tpIds();
+      let lo = 0;
+      let hi = ids.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (tpName(ids[mid]) < name) lo = mid + 1;
+        else hi = mid;
+      }
+      const out: number[] = [];
+      for (let i = lo; i < ids.length && tpName(ids[i]) === name; i++) out.push(ids[i]);
+      return out;
+    };
+    // Event name → this kernel's tp record numbers: one name read per record, nothing decoded
+    // (files whose records are not in name order: format 1).
     const tpRecordsByName = once(() => {
       const table = this.table('tp');
       const m = new Map<string, number[]>();
@@ -1079,8 +1127,8 @@ export class AtlasFile {
       return m;
     });
     const tracepointsNamed = (name: string): TracepointFacts[] => {
-      const rids = tpRecordsByName().get(name);
-      if (!rids) return [];
+      const rids = h.format >= 2 ? tpRecordsNamed(name) : tpRecordsByName().get(name);
+      if (!rids?.length) return [];
       const table = this.table('tp');
       return this.guard(`${id} tracepoint ${name}`, () => rids.map((rid) => decodeTp(new ByteReader(table.buf, table.offset(rid)), str)));
     };
@@ -1088,7 +1136,7 @@ export class AtlasFile {
     const lsmHooks = once(() => decodeAll('lsm', (r) => decodeLsm(r, str, proto)));
     return {
       meta: entry.meta,
-      functionCount: fnIds.length,
+      get functionCount() { return fns().ids.length; },
       nameAt,
       get functionNames() { return names(); },
       functionAt,
@@ -1827,12 +1875,12 @@ function decodeTp(r: ByteReader, str: (i: number) => string): TracepointFacts {
 
 /** Copy a single-kernel atlas file with its kernel's metadata changed (a new id, source, ...):
  *  the sections are copied as they are, only the header is rewritten (atomically, like
- *  writeAtlasFile). Throws AtlasFileError when `src` is not a valid single-kernel atlas. */
+ *  writeAtlasFile). Throws AtlasFileError when `src`'s header is not that of a single-kernel
+ *  atlas; load the copy to check its sections. */
 export function copyKernelAtlasFile(src: string, dest: string, meta: Partial<KernelMeta>): number {
-  const opened = AtlasFile.open(src);
-  const kernels = opened.kernels();
+  const kernels = AtlasFile.open(src).kernels();
   if (kernels.length !== 1) throw new AtlasFileError(src, `holds ${kernels.length} kernels, expected one`);
-  opened.load(kernels[0].id);
+  // The sections are copied unread: the caller loads the copy (checking every section) once.
   const bytes = fs.readFileSync(src);
   const headerLen = bytes.readUInt32LE(12);
   const header = JSON.parse(bytes.toString('utf8', PREFIX_BYTES, PREFIX_BYTES + headerLen)) as AtlasHeader;

@@ -44,5 +44,5 @@ export function factsOfKernel(kernel: KernelSource, meta: Partial<KernelMeta> = 
 /** Write one kernel as an atlas file (atomically); returns the file's size in bytes. */
 export function writeKernelAtlas(file: string, kernel: KernelSource, opts: EncodeOptions & { meta?: Partial<KernelMeta> } = {}): number {
   const { meta, ...encode } = opts;
-  return writeAtlasFile(file, [factsOfKernel(kernel, meta)], encode);
+  return writeAtlasFile(file, [factsOfKernel(kernel, meta)], { systems: false, ...encode });
 }

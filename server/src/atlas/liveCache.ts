@@ -11,22 +11,17 @@
 
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { cacheDirUnlessOff, userCacheDir } from '../cacheDir';
 import { LIVE_READER_VERSION } from '../kernel/liveIndex';
 import { writeKernelAtlas, type KernelSource } from './kernelAtlas';
 
-/** The per-user cache folder of bpf-atlas: $XDG_CACHE_HOME/bpf-atlas or ~/.cache/bpf-atlas. */
-export function userCacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(base, 'bpf-atlas');
-}
+export { userCacheDir };
 
-/** The cache folder for the running kernel's atlas, unless BPF_ATLAS_CACHE=off turns caching off
- *  (tests that must read the kernel every time, read-only homes). */
+/** The cache folder for the running kernel's atlas (cacheDir.ts), unless BPF_ATLAS_CACHE=off. */
 export function liveCacheDir(): string | undefined {
-  return process.env.BPF_ATLAS_CACHE === 'off' ? undefined : userCacheDir();
+  return cacheDirUnlessOff();
 }
 
 const PREFIX = 'live-';

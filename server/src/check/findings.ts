@@ -4,6 +4,7 @@
 // file is reported rather than ending the run.
 
 import type { Diagnostic, DiagnosticRelatedInformation } from 'vscode-languageserver';
+import type { AttachPointEntry } from '../features/attachPoints';
 
 export type FindingSeverity = 'error' | 'warning' | 'information' | 'hint';
 
@@ -27,12 +28,31 @@ export interface Finding {
   docs?: string;
 }
 
+/** One BPF program's load verdict (`check --format json` programs[]). */
+export interface ProgramRow {
+  file: string;
+  /** 1-based line of its SEC(). */
+  line: number;
+  name: string;
+  section: string;
+  kernels: Record<string, 'loads' | 'fails' | 'unknown'>;
+  reasons: { kind: string; effect: 'fails' | 'unknown'; subject: string; kernels: string[]; message: string; line?: number; evidence: string; since?: string }[];
+  /** The oldest upstream kernel that has everything the program needs; absent when nothing dates it. */
+  minKernel?: string;
+  /** What dates it: each need with its first upstream kernel and where that comes from. */
+  needs: { kind: string; subject: string; since: string; note: string }[];
+}
+
 export interface CheckResult {
   /** Kernel ids checked against, in order. */
   kernels: string[];
   /** Files that were read (with or without findings). */
   files: string[];
   findings: Finding[];
+  /** Every attach point found, in every dialect, with its per-kernel verdict. */
+  attachPoints?: AttachPointEntry[];
+  /** Load verdicts of the libbpf C programs, in file and line order (none for bpftrace). */
+  programs?: ProgramRow[];
 }
 
 const SEVERITY_BY_LSP: Record<number, FindingSeverity> = { 1: 'error', 2: 'warning', 3: 'information', 4: 'hint' };
@@ -74,6 +94,11 @@ export function sortFindings(findings: Finding[]): Finding[] {
   const rank: Record<FindingSeverity, number> = { error: 0, warning: 1, information: 2, hint: 3 };
   return findings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column
     || rank[a.severity] - rank[b.severity] || a.code.localeCompare(b.code));
+}
+
+/** Programs that need a newer kernel than `floor` (`check --min-kernel`), with what dates them. */
+export function programsAbove(result: CheckResult, floor: string, newer: (a: string, b: string) => boolean): ProgramRow[] {
+  return (result.programs ?? []).filter((p) => p.minKernel !== undefined && newer(p.minKernel, floor));
 }
 
 export function hasErrors(result: CheckResult): boolean {

@@ -30,6 +30,11 @@ export function formatText(result: CheckResult): string {
     for (const d of f.details) lines.push(`    ${d}`);
     for (const fix of f.fixes ?? []) lines.push(`    fix: ${fix}`);
   }
+  const table = programTable(result);
+  if (table.length) {
+    if (lines.length) lines.push('');
+    lines.push(...table);
+  }
   const c = counts(result.findings);
   if (lines.length) lines.push('');
   lines.push(`${plural(result.files.length, 'file')} checked against ${result.kernels.join(', ') || 'no kernels'}: `
@@ -43,7 +48,36 @@ export function formatJson(result: CheckResult): string {
     files: result.files,
     summary: counts(result.findings),
     findings: result.findings,
+    attachPoints: result.attachPoints ?? [],
+    programs: result.programs ?? [],
   }, null, 2) + '\n';
+}
+
+const STATE_MARK: Record<string, string> = { loads: 'ok', fails: 'FAIL', unknown: '?' };
+
+/** Will each program load: one row per program, a column per target kernel when they fit (up to
+ *  eight), else counts, and the minimum kernel. */
+export function programTable(result: CheckResult): string[] {
+  const programs = result.programs ?? [];
+  if (!programs.length) return [];
+  const perKernel = result.kernels.length <= 8;
+  const header = ['program', ...(perKernel ? result.kernels : ['loads', 'fails', 'unknown']), 'needs'];
+  const rows = programs.map((p) => {
+    const states = result.kernels.map((k) => p.kernels[k] ?? 'unknown');
+    const cells = perKernel
+      ? states.map((s) => STATE_MARK[s])
+      : (['loads', 'fails', 'unknown'] as const).map((s) => String(states.filter((x) => x === s).length));
+    return [`${p.file}:${p.line} ${p.name}`, ...cells, p.minKernel ? `${p.minKernel}+` : '-'];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const out = ['Will it load (per program and target kernel):', line(header), ...rows.map(line)];
+  const failing = programs.filter((p) => Object.values(p.kernels).includes('fails'));
+  for (const p of failing.slice(0, 20)) {
+    const first = p.reasons.find((r) => r.effect === 'fails');
+    if (first) out.push(`  ${p.file}:${p.line} ${p.name}: ${first.message}`);
+  }
+  return out;
 }
 
 const SARIF_LEVEL: Record<FindingSeverity, 'error' | 'warning' | 'note'> = {

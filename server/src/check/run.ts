@@ -8,14 +8,17 @@ import { pathToFileURL } from 'node:url';
 import type { Diagnostic } from 'vscode-languageserver';
 import { codeActions } from '../features/codeActions';
 import type { FeatureContext } from '../features/shared/context';
+import { attachPoints, type AttachPointEntry } from '../features/attachPoints';
 import { diagnostics } from '../features/diagnostics';
+import { usesBcc } from '../syntax/bcc/bccModel';
 import type { AnalyzedDocument } from '../syntax/documents';
-import { findingForFailure, findingFromDiagnostic, sortFindings, type CheckResult, type Finding } from './findings';
+import { fileLoadCheck } from '../analysis/loadCheck';
+import { findingForFailure, findingFromDiagnostic, sortFindings, type CheckResult, type Finding, type ProgramRow } from './findings';
 
 /** Turns a file's text into the analysed document (the DocumentStore in production). The caller
  *  releases it with `release` when done. */
 export interface DocumentAnalyzer {
-  analyze(uri: string, languageId: 'c' | 'bpftrace', text: string): AnalyzedDocument;
+  analyze(uri: string, languageId: SourceLanguage, text: string): AnalyzedDocument;
   release(uri: string): void;
 }
 
@@ -26,10 +29,11 @@ function hasSections(text: string): boolean {
   return /\bSEC\s*\(\s*"/.test(text) || /__attribute__\s*\(\s*\(\s*section\s*\(/.test(text);
 }
 
-export type SourceLanguage = 'c' | 'bpftrace';
+export type SourceLanguage = 'c' | 'bpftrace' | 'python';
 
 export function languageOf(file: string, firstLine = ''): SourceLanguage | undefined {
   if (file.endsWith('.bt')) return 'bpftrace';
+  if (file.endsWith('.py')) return 'python';
   if (file.endsWith('.c') || file.endsWith('.h')) return 'c';
   if (/^#!.*\bbpftrace\b/.test(firstLine)) return 'bpftrace';
   return undefined;
@@ -42,7 +46,8 @@ export interface CollectedFiles {
 }
 
 /** The files to check under `paths`: given files as they are (whatever their name), and under
- *  folders every *.bpf.c, every *.c containing a SEC(...) and every *.bt, in a stable order. */
+ *  folders every *.bpf.c, every *.c containing a SEC(...), every *.bt and every *.py that imports
+ *  bcc, in a stable order. */
 export function collectFiles(paths: readonly string[]): CollectedFiles {
   const files: string[] = [];
   const missing: string[] = [];
@@ -61,6 +66,14 @@ export function collectFiles(paths: readonly string[]): CollectedFiles {
         if (!SKIPPED_DIRS.has(e.name) && !e.name.startsWith('.')) walk(p);
       } else if (e.isFile()) {
         if (e.name.endsWith('.bpf.c') || e.name.endsWith('.bt')) add(p);
+        else if (e.name.endsWith('.py')) {
+          // BCC tools: Python that imports bcc.
+          try {
+            if (usesBcc(fs.readFileSync(p, 'utf8'))) add(p);
+          } catch {
+            add(p);
+          }
+        }
         else if (e.name.endsWith('.c')) {
           try {
             if (hasSections(fs.readFileSync(p, 'utf8'))) add(p);
@@ -102,25 +115,46 @@ function fixTitles(doc: AnalyzedDocument, d: Diagnostic, ctx: FeatureContext): s
   }
 }
 
-/** Findings of one file; failures become a finding. */
-export function checkFile(file: string, shownAs: string, ctx: FeatureContext, analyzer: DocumentAnalyzer): Finding[] {
+/** The load verdict of every program of a C document. */
+function programRows(doc: AnalyzedDocument, shownAs: string, ctx: FeatureContext): ProgramRow[] {
+  if (!doc.c?.programs.length || !ctx.targets.length) return [];
+  const check = fileLoadCheck(doc, ctx);
+  return doc.c.programs.flatMap((p) => {
+    const v = check.byProgram.get(p);
+    if (!v) return [];
+    return [{
+      file: shownAs, line: p.secRange.start.line + 1, name: v.name, section: v.section, kernels: v.kernels,
+      reasons: v.reasons.map((r) => ({
+        kind: r.kind, effect: r.effect, subject: r.subject, kernels: r.kernels, message: r.message,
+        line: r.range ? r.range.start.line + 1 : undefined, evidence: r.evidence, since: r.since,
+      })),
+      minKernel: v.minKernel,
+      needs: v.requirements.map((r) => ({ kind: r.kind, subject: r.subject, since: r.since, note: r.note })),
+    }];
+  });
+}
+
+/** Findings and program verdicts of one file; failures become a finding. Its attach points go to `points`. */
+export function checkFile(file: string, shownAs: string, ctx: FeatureContext, analyzer: DocumentAnalyzer, points: AttachPointEntry[] = []): { findings: Finding[]; programs: ProgramRow[] } {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    return [findingForFailure(shownAs, new Error(`cannot read ${shownAs}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`))];
+    return { findings: [findingForFailure(shownAs, new Error(`cannot read ${shownAs}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`))], programs: [] };
   }
   const language = languageOf(file, text.split('\n', 1)[0]) ?? 'c';
   const uri = pathToFileURL(path.resolve(file)).toString();
   try {
     const doc = analyzer.analyze(uri, language, text);
     try {
-      return diagnostics(doc, ctx).map((d) => findingFromDiagnostic(shownAs, d, fixTitles(doc, d, ctx)));
+      const findings = diagnostics(doc, ctx).map((d) => findingFromDiagnostic(shownAs, d, fixTitles(doc, d, ctx)));
+      points.push(...attachPoints(doc, shownAs, ctx));
+      return { findings, programs: programRows(doc, shownAs, ctx) };
     } finally {
       analyzer.release(uri);
     }
   } catch (err) {
-    return [findingForFailure(shownAs, err)];
+    return { findings: [findingForFailure(shownAs, err)], programs: [] };
   }
 }
 
@@ -132,11 +166,15 @@ export interface CheckOptions {
 export function checkFiles(files: readonly string[], ctx: FeatureContext, analyzer: DocumentAnalyzer, options: CheckOptions = {}): CheckResult {
   const cwd = options.cwd ?? process.cwd();
   const findings: Finding[] = [];
+  const programs: ProgramRow[] = [];
   const shown: string[] = [];
+  const points: AttachPointEntry[] = [];
   for (const file of files) {
     const shownAs = displayPath(file, cwd);
     shown.push(shownAs);
-    findings.push(...checkFile(file, shownAs, ctx, analyzer));
+    const r = checkFile(file, shownAs, ctx, analyzer, points);
+    findings.push(...r.findings);
+    programs.push(...r.programs);
   }
-  return { kernels: [...ctx.targets], files: shown, findings: sortFindings(findings) };
+  return { kernels: [...ctx.targets], files: shown, findings: sortFindings(findings), attachPoints: points, programs };
 }

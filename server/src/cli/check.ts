@@ -10,7 +10,8 @@ import { AnalysisCache } from '../analysis/cache';
 import { Atlas } from '../atlas/atlas';
 import { liveCacheDir } from '../atlas/liveCache';
 import { formatResult, OUTPUT_FORMATS, type OutputFormat } from '../check/format';
-import { hasErrors } from '../check/findings';
+import { hasErrors, programsAbove } from '../check/findings';
+import { compareKernelVersions } from '../knowledge/loadability';
 import { checkFiles, collectFiles, type DocumentAnalyzer } from '../check/run';
 import { dataDir } from '../dataDir';
 import type { FeatureContext } from '../features/shared/context';
@@ -19,10 +20,10 @@ import { DEFAULT_SETTINGS, type Settings } from '../settings';
 import { parseBpftrace } from '../syntax/bpftrace';
 import { builtinSectionResolver, type SectionResolver } from '../syntax/cModel';
 import { DocumentStore } from '../syntax/documents';
-import { loadCParser } from '../syntax/parser';
+import { loadCParser, loadPythonParser } from '../syntax/parser';
 
 
-export const CHECK_USAGE = `usage: bpf-atlas check [--kernel ID]... [--format text|json|sarif] [--no-hints] PATH...
+export const CHECK_USAGE = `usage: bpf-atlas check [--kernel ID]... [--format text|json|sarif] [--no-hints] [--min-kernel V] PATH...
 
 Reports, for every BPF program in PATH (files, or folders searched for *.bpf.c, *.c with SEC(...)
 and *.bt), where it fails to attach or silently misses calls on the target kernels, and the stable
@@ -35,10 +36,14 @@ alternative. Exit status: 0 no error, 1 an error was found, 2 usage error.
   --format FMT     text (default), json, or sarif (SARIF 2.1.0 for code scanning).
   --no-hints       leave out hints (stable alternatives for programs that work).
   --no-live        do not read the running kernel.
+  --min-kernel V   the oldest upstream kernel the programs must load on (e.g. 5.15): exit 1 when
+                   a program needs a newer one (a helper, kfunc, map or program type that came
+                   later), naming what dates it.
 `;
 
 interface CheckArgs {
   kernels: string[];
+  minKernel?: string;
   format: OutputFormat;
   hints: boolean;
   live: boolean;
@@ -47,7 +52,7 @@ interface CheckArgs {
 }
 
 export function parseCheckArgs(argv: readonly string[]): CheckArgs {
-  const parsed = parseArgs(argv, ['--help', '-h', '--json', '--sarif', '--no-hints', '--no-live'], ['--kernel', '-k', '--format']);
+  const parsed = parseArgs(argv, ['--help', '-h', '--json', '--sarif', '--no-hints', '--no-live'], ['--kernel', '-k', '--format', '--min-kernel']);
   const args: CheckArgs = {
     kernels: (parsed.values.get('--kernel') ?? []).flatMap((k) => k.split(',').map((x) => x.trim()).filter(Boolean)),
     format: 'text', hints: !parsed.flags.has('--no-hints'), live: !parsed.flags.has('--no-live'),
@@ -57,6 +62,11 @@ export function parseCheckArgs(argv: readonly string[]): CheckArgs {
   for (const a of argv) {
     if (a === '--json') args.format = 'json';
     else if (a === '--sarif') args.format = 'sarif';
+  }
+  const minKernel = parsed.values.get('--min-kernel')?.at(-1);
+  if (minKernel !== undefined) {
+    if (!/^\d+\.\d+$/.test(minKernel)) throw new UsageError(`--min-kernel wants an upstream version such as 5.15, not "${minKernel}"`);
+    args.minKernel = minKernel;
   }
   const format = parsed.values.get('--format')?.at(-1);
   if (format !== undefined) {
@@ -125,7 +135,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   };
   let store: DocumentStore;
   try {
-    store = new DocumentStore({ parser: await loadCParser(), resolveSection, parseBpftrace });
+    store = new DocumentStore({ parser: await loadCParser(), pythonParser: await loadPythonParser(), resolveSection, parseBpftrace });
   } catch (err) {
     io.stderr.write(`bpf-atlas check: cannot load the C parser: ${(err as Error).message}\n`);
     return 2;
@@ -145,5 +155,10 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   io.stdout.write(formatResult(result, args.format, { srcRoot: process.cwd() }));
   // The running kernel, once read, is kept for the next run (atlas/liveCache.ts).
   atlas.saveLiveCache();
-  return hasErrors(result) ? 1 : 0;
+  const tooNew = args.minKernel ? programsAbove(result, args.minKernel, (a, b) => compareKernelVersions(a, b) > 0) : [];
+  for (const p of tooNew) {
+    const why = p.needs.filter((n) => compareKernelVersions(n.since, args.minKernel!) > 0).map((n) => `${n.subject} (${n.since})`);
+    io.stderr.write(`bpf-atlas check: ${p.file}:${p.line} ${p.name} needs Linux ${p.minKernel}, newer than --min-kernel ${args.minKernel}${why.length ? `: ${[...new Set(why)].join(', ')}` : ''}\n`);
+  }
+  return hasErrors(result) || tooNew.length ? 1 : 0;
 }

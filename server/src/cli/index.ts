@@ -5,9 +5,7 @@
 // `--btf` also takes folders and many files (btfhub-archive's `*.btf.tar.xz` tree included): one
 // file then holds every kernel, each with a readable id, sharing what they have in common.
 
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Atlas } from '../atlas/atlas';
 import { AtlasFile, AtlasWriter, copyKernelAtlasFile, writeAtlasBytes, writeAtlasFile } from '../atlas/format';
@@ -15,14 +13,9 @@ import { factsOfKernel, writeKernelAtlas } from '../atlas/kernelAtlas';
 import { liveCacheDir } from '../atlas/liveCache';
 import type { KernelFacts, KernelMeta } from '../atlas/model';
 import type { CliIo } from './io';
-import { extractVmlinux } from '../kernel/bzimage';
-import { findKernelImage, findModuleDir, KERNEL_MEMBERS, unpackDeb } from '../kernel/deb';
-import { parseElf } from '../kernel/elf';
 import { isKernelDataError } from '../kernel/errors';
-import { factsFromVmlinux, imageBtf } from '../kernel/imageFacts';
 import { btfFileOf, findBtfInputs, type BtfInput } from '../kernel/btfArchive';
 import { openBtfFileKernel } from '../kernel/liveIndex';
-import { findModuleFiles, modulesFacts } from '../kernel/modules';
 import { parseArgs, type ParsedArgs } from './args';
 import { usageError } from './kernels';
 
@@ -41,83 +34,6 @@ Reads one kernel and writes it as an atlas file that every command takes with --
   --id ID          the kernel id inside the file (default: the file name without .atlas)
   --small          compress harder (smaller file, slower to write)
 `;
-
-/** `Linux version 6.1.0-56-amd64 (...)` banner of an image → its release. */
-export function bannerRelease(vmlinux: Uint8Array): string | undefined {
-  const buf = Buffer.from(vmlinux.buffer, vmlinux.byteOffset, vmlinux.byteLength);
-  let at = buf.indexOf('Linux version ', 0, 'latin1');
-  while (at >= 0) {
-    const m = /^Linux version (\d+\.\d+\S*) /.exec(buf.toString('latin1', at, at + 200));
-    if (m) return m[1];
-    at = buf.indexOf('Linux version ', at + 1, 'latin1');
-  }
-  return undefined;
-}
-
-function versionOf(release: string): string {
-  const m = /^(\d+)\.(\d+)/.exec(release);
-  return m ? `${m[1]}.${m[2]}` : release;
-}
-
-function elfArch(vmlinux: Uint8Array): string {
-  const machine = vmlinux[18] | (vmlinux[19] << 8);
-  return ({ 62: 'x86_64', 183: 'arm64', 243: 'riscv64', 21: 'ppc64el', 22: 's390x' } as Record<number, string>)[machine] ?? `elf-machine-${machine}`;
-}
-
-function isElf(b: Uint8Array): boolean {
-  return b.length > 4 && b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
-}
-
-function baseMeta(id: string, release: string, arch: string, provenance: string): Omit<KernelMeta, 'coverage' | 'counts'> {
-  return { id, release, version: versionOf(release), arch, source: 'file', provenance };
-}
-
-function fromVmlinux(file: string, id: string): KernelFacts {
-  let bytes: Uint8Array = fs.readFileSync(file);
-  if (!isElf(bytes)) bytes = extractVmlinux(bytes, file);
-  const release = bannerRelease(bytes) ?? 'unknown';
-  return factsFromVmlinux({
-    vmlinux: bytes, file,
-    meta: baseMeta(id, release, elfArch(bytes), `bpf-atlas index --vmlinux ${path.basename(file)}: kallsyms, BTF, mcount, blacklist and trace events read from the image (no modules, no DWARF inline data)`),
-  }).facts;
-}
-
-function fromDebs(debs: string[], id: string, io: CliIo): KernelFacts {
-  const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'bpf-atlas-index-'));
-  try {
-    // Each package in a folder of its own (one package's files never meet another's), only the
-    // image and the modules taken from it.
-    const trees = debs.map((deb, i) => {
-      const dir = path.join(tree, `package-${i}`);
-      unpackDeb(deb, dir, KERNEL_MEMBERS);
-      return dir;
-    });
-    const image = findKernelImage(...trees);
-    let bytes: Uint8Array = fs.readFileSync(image);
-    if (!isElf(bytes)) bytes = extractVmlinux(bytes, image);
-    const elf = parseElf(bytes, image);
-    const btf = imageBtf(elf);
-    const moduleDir = findModuleDir(...trees);
-    let modules;
-    if (moduleDir) {
-      // One xz per core over all modules: far faster than one process per module. A module
-      // that inflates past 1 GiB (real ones stay under 20 MB) is a bomb: ulimit -f stops xz.
-      spawnSync('bash', ['-c', 'ulimit -f 1048576 && find "$1" -name "*.ko.xz" -print0 | xargs -0 -r -P2 -n 100 xz -d -f', 'bash', moduleDir], { stdio: 'ignore' });
-      modules = modulesFacts(findModuleFiles(moduleDir), btf);
-      if (modules.errors.length) io.stderr.write(`bpf-atlas index: ${modules.errors.length} modules skipped (first: ${modules.errors[0]})\n`);
-    }
-    const release = bannerRelease(bytes) ?? path.basename(image).replace(/^vmlinuz-/, '');
-    return factsFromVmlinux({
-      vmlinux: bytes, file: image, btf, modules,
-      meta: {
-        ...baseMeta(id, release, elfArch(bytes), `bpf-atlas index --deb ${debs.map((d) => path.basename(d)).join(' ')}: image kallsyms, BTF, mcount, blacklist, trace events${modules ? `, split BTF of ${modules.withBtf} modules` : ''} (no DWARF inline data)`),
-        coverage: { modules: !!modules && modules.withBtf > 0 },
-      },
-    }).facts;
-  } finally {
-    fs.rmSync(tree, { recursive: true, force: true });
-  }
-}
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   let args: ParsedArgs;
@@ -183,13 +99,27 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       // cache is written on the way.
       const atlas = new Atlas({ live: true, liveCacheDir: args.flags.has('--small') ? undefined : liveCacheDir() });
       if (!atlas.hasLive()) throw new Error('the running kernel is not readable here: /sys/kernel/btf/vmlinux is missing or not readable (a kernel without CONFIG_DEBUG_INFO_BTF, or /sys not mounted)');
-      const cache = atlas.liveCachePath();
-      const kernel = atlas.get('live');
-      for (const p of atlas.liveProblems) onProblem(p);
-      const saved = atlas.saveLiveCache();
-      const from = saved ?? (cache && fs.existsSync(cache) && kernel.meta.source === 'live' && !('loadSymbols' in kernel) ? cache : undefined);
       const meta = { id, source: 'file' as const };
-      const bytes = write(() => (from ? copyKernelAtlasFile(from, out, meta) : writeKernelAtlas(out, kernel, { quality, generator: 'bpf-atlas index', meta })));
+      const copy = (from: string): number | undefined => {
+        try {
+          fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+          const bytes = copyKernelAtlasFile(from, out, meta);
+          // Every section checked against its checksum; the copy decodes none of them.
+          AtlasFile.open(out).checkKernel(id);
+          return bytes;
+        } catch {
+          return undefined; // a damaged cache: the kernel is read afresh below
+        }
+      };
+      const cache = atlas.liveCachePath();
+      let bytes = cache && fs.existsSync(cache) ? copy(cache) : undefined;
+      if (bytes === undefined) {
+        const kernel = atlas.get('live');
+        for (const p of atlas.liveProblems) onProblem(p);
+        const saved = atlas.saveLiveCache();
+        bytes = saved ? copy(saved) : undefined;
+        bytes ??= write(() => writeKernelAtlas(out, kernel, { quality, generator: 'bpf-atlas index', meta }));
+      }
       return bytes === undefined ? 1 : done(bytes, AtlasFile.open(out).kernels()[0]);
     }
     if (args.values.has('--btf')) {
@@ -199,11 +129,13 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       const bytes = write(() => writeKernelAtlas(out, kernel, { quality, generator: 'bpf-atlas index', meta: { source: 'file' } }));
       return bytes === undefined ? 1 : done(bytes, AtlasFile.open(out).kernels()[0]);
     }
+    // The image readers (and the package unpacker) are loaded for these two only.
+    const images = await import('./indexImage');
     let facts: KernelFacts;
     if (args.values.has('--vmlinux')) {
-      facts = fromVmlinux(args.values.get('--vmlinux')![0], id);
+      facts = images.fromVmlinux(args.values.get('--vmlinux')![0], id);
     } else {
-      facts = fromDebs(debs, id, io);
+      facts = images.fromDebs(debs, id, io);
     }
     facts = { ...facts, meta: { ...facts.meta, id, source: 'file' } };
     const bytes = write(() => writeAtlasFile(out, [facts], { quality, generator: 'bpf-atlas index' }));

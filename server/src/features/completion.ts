@@ -1,8 +1,9 @@
 // textDocument/completion: dispatches on the document's language to the libbpf C completion
-// (features/c/completion.ts) or the bpftrace one (features/bpftrace/completion.ts).
+// (features/c/completion.ts), the bpftrace one (features/bpftrace/completion.ts) or the BCC one.
 
 import type { CompletionItem, CompletionList, Position } from 'vscode-languageserver';
 import type { AnalyzedDocument } from '../syntax/documents';
+import { completionBcc } from './bcc/completion';
 import { completionBpftrace } from './bpftrace/completion';
 import { completionC } from './c/completion';
 import type { FeatureContext } from './shared/context';
@@ -14,5 +15,6 @@ export function completion(doc: AnalyzedDocument, pos: Position, ctx: FeatureCon
     return Array.isArray(result) ? { isIncomplete: false, items: result } : result;
   }
   if (doc.c) return completionC(doc, pos, ctx);
+  if (doc.bcc) return completionBcc(doc, pos, ctx);
   return { isIncomplete: false, items: [] };
 }

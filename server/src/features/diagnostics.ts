@@ -1,12 +1,14 @@
-// The diagnostics feature: routes a document to its dialect (libbpf C or bpftrace). Both dialects
-// speak the same codes (shared/diagnosticCodes.ts) and build on the same
+// The diagnostics feature: routes a document to its dialect (libbpf C, bpftrace or BCC). The
+// dialects speak the same codes (shared/diagnosticCodes.ts) and build on the same
 // cross-kernel attach report. Pure: server.ts publishes the result, the check verb prints it.
 
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import type { AnalyzedDocument } from '../syntax/documents';
+import { diagnosticsBcc } from './bcc/diagnostics';
 import { diagnosticsBpftrace } from './bpftrace/diagnostics';
 import type { BtDocumentLike } from './bpftrace/common';
 import { diagnosticsC } from './c/diagnostics';
+import { loadDiagnostics } from './c/loadDiagnostics';
 import type { FeatureContext } from './shared/context';
 
 /** At most this many diagnostics per document: past it, a client's Problems list is no help and
@@ -15,8 +17,10 @@ export const MAX_DIAGNOSTICS = 1000;
 
 export function diagnostics(doc: AnalyzedDocument, ctx: FeatureContext): Diagnostic[] {
   let out: Diagnostic[];
-  if (doc.c) out = diagnosticsC(doc, ctx);
+  // C: the attach points (diagnostics.ts), then what the programs need from the kernel.
+  if (doc.c) out = [...diagnosticsC(doc, ctx), ...loadDiagnostics(doc, ctx)];
   else if (doc.bt !== undefined) out = diagnosticsBpftrace(doc as BtDocumentLike, ctx);
+  else if (doc.bcc) out = diagnosticsBcc(doc, ctx);
   else return [];
   const notes: Diagnostic[] = [];
   if (out.length > MAX_DIAGNOSTICS) {

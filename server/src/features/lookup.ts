@@ -2,7 +2,7 @@
 // leniently through the one alias table (model/targets.ts: `rt:sched_switch` is a raw tracepoint,
 // a bare name a kprobe function, `sched/sched_switch` a tracepoint), then reported like a hover.
 
-import { attachReport } from '../analysis/report';
+import { attachReport, suggestedNames } from '../analysis/report';
 import type { AttachTarget } from '../atlas/model';
 import { parseTarget } from '../model/targets';
 import type { LookupResult } from '../protocol';
@@ -42,6 +42,7 @@ export function lookup(query: string, kernels: string[] | undefined, ctx: Featur
     alternatives: report.alternatives.map((a) => ({ target: a.target, note: a.note, since: a.since, caveat: a.caveat, evidence: a.evidence })),
     evidence: ctx.knowledge.evidenceFor(target.name),
   });
-  const closest = report.closest.length ? `\n\nDid you mean: ${report.closest.map((n) => `\`${n}\``).join(', ')}?` : '';
+  const names = suggestedNames(report, { ...ctx, targets });
+  const closest = names.length ? `\n\nDid you mean: ${names.map((n) => `\`${n}\``).join(', ')}?` : '';
   return { target, assessments: report.kernels.map((k) => k.assessment), markdown: markdown + closest };
 }

@@ -1,8 +1,8 @@
 // KernelFeatures (loadability.ts) over an atlas kernel: its functions and BTF kfunc tags from the
-// KernelQuery, its BPF enums from an EnumSource. The enums come from the atlas's type facts
-// (issue 15 adds them: Debian, live and user atlases from BTF, the Ubuntu images from DepSurf's
-// enums); until a kernel has them, an EnumSource built from its BTF (btfEnums) or none (then every
-// enum question is unknown) is passed in.
+// KernelQuery, its BPF enums from the atlas's type facts (`types().enumValue`: Debian, live and
+// user atlases from BTF, the Ubuntu images from DepSurf's enums), or from an EnumSource given
+// explicitly (btfEnums over a BTF, listedEnums over rows). Without either, every enum question is
+// unknown: nothing is called absent without the kernel's own word.
 
 import type { Btf } from '../kernel/btf';
 import type { FunctionFacts, KernelMeta } from '../model/facts';
@@ -15,15 +15,39 @@ export interface EnumSource {
   enumValue(enumName: string, enumerator: string): number | undefined | null;
 }
 
+/** The atlas's answer for one enumerator (KernelTypesQuery.enumValue of model/facts). */
+type EnumAnswer =
+  | { status: 'present'; value: number | string }
+  | { status: 'absent' }
+  | { status: 'no-type' }
+  | { status: 'unknown' };
+
 /** What the adapter needs of a kernel (KernelIndex and the live kernel have it). */
 export interface KernelLike {
   readonly meta: KernelMeta;
   fn(name: string): FunctionFacts | undefined;
   kfuncs?(): readonly string[];
+  types?(): { enumValue(enumName: string | undefined, valueName: string): EnumAnswer } | undefined;
 }
 
-export function kernelFeatures(kernel: KernelLike, enums?: EnumSource): KernelFeatures {
+/** An EnumSource over the atlas's type facts: a BPF UAPI enum the kernel lacks altogether
+ *  (`no-type`: bpf_link_type before 5.7) has none of its values. */
+export function atlasEnums(kernel: KernelLike): EnumSource | undefined {
+  const types = kernel.types?.();
+  if (!types) return undefined;
+  return {
+    enumValue: (enumName, enumerator) => {
+      const a = types.enumValue(enumName, enumerator);
+      if (a.status === 'present') return Number(a.value);
+      if (a.status === 'absent' || a.status === 'no-type') return undefined;
+      return null;
+    },
+  };
+}
+
+export function kernelFeatures(kernel: KernelLike, given?: EnumSource): KernelFeatures {
   const meta = kernel.meta;
+  const enums = given ?? atlasEnums(kernel);
   return {
     id: meta.id,
     version: meta.version,

@@ -17,7 +17,7 @@
 // tracing needs (CAP_BPF + CAP_PERFMON, or root: `priv:` conditions hold) and the kernel is not in
 // lockdown confidentiality mode (`locked:` conditions do not hold).
 
-import { type Formula, evaluate, formulaText } from './formula';
+import { type Formula, evaluate, formulaText, or } from './formula';
 import type {
   HelperRule, KfuncData, KfuncSetData, KfuncSource, ProgramTypeSource, ProgramTypesData, SectionProgType,
 } from './types';
@@ -271,6 +271,16 @@ export class LoadKnowledge {
       }
     }
     if (!chosen) {
+      // No rule is certain, but together the rules cover every case and each that may apply gives
+      // a proto: the helper is given through one of them (task_storage_get: the _recur proto or
+      // the plain one, on bpf_prog_check_recur(prog)).
+      const possible = rules.filter((r) => evaluate(r[0], atom(r[1] !== '?' ? src.protos[r[1]]?.func : undefined)) !== false);
+      const covered = evaluate(or(...possible.map((r) => r[0])), atom()) === true;
+      if (unknownWhy && covered && possible.length && possible.every((r) => r[1] !== '?')) {
+        const answers = possible.map((r) => this.protoChecks(r, src, program, name, atom, assumptions));
+        if (answers.every((a) => a.value === 'yes')) return answers[0];
+        if (answers.every((a) => a.value === 'no')) return answers[0];
+      }
       if (unknownWhy) return { value: 'unknown', evidence: `${fn} (${src.source}): ${unknownWhy}` };
       if (configRefused) {
         return { value: 'no', rule: 'config', evidence: `${fn} (${src.source}) returns ${name} only with ${configRefused.replace(/configm?:/g, '')}, which ${src.config} does not set` };
@@ -281,13 +291,18 @@ export class LoadKnowledge {
       return { value: 'no', rule: 'not-for-prog-type', evidence: `${fn} (${src.source}) does not return ${name} for ${program.progType}` };
     }
     if (chosen[1] === '?') return { value: 'unknown', evidence: `${fn} (${src.source}): a path the extraction could not follow (${formulaText(chosen[0])})` };
-    const proto = src.protos[chosen[1]];
-    const where = `${chosen[2]} (${src.source})`;
-    const extra = [...assumptions];
+    return this.protoChecks(chosen, src, program, name, atom, assumptions);
+  }
+
+  /** The checks check_helper_call() makes on the proto the program gets: gpl_only, then .allowed,
+   *  then might_sleep (the verifier's order). */
+  private protoChecks(rule: HelperRule, src: ProgramTypeSource, program: ProgramFacts, name: string,
+    atom: (witness?: string) => (a: string) => boolean | undefined, assumptions: Set<string>): SourceAnswer {
+    const proto = src.protos[rule[1]];
+    const where = `${rule[2]} (${src.source})`;
     if (proto?.gplOnly && program.gplCompatible === false) {
-      return { value: 'no', rule: 'gpl-only', evidence: `${chosen[1]} is gpl_only (${proto.where}, ${src.source}): the program's license is not GPL-compatible` };
+      return { value: 'no', rule: 'gpl-only', evidence: `${rule[1]} is gpl_only (${proto.where}, ${src.source}): the program's license is not GPL-compatible` };
     }
-    // The verifier's order (check_helper_call): gpl_only, then .allowed, then might_sleep.
     if (proto?.allowed !== undefined) {
       const v = evaluate(proto.allowed, atom(proto.func));
       if (v === false) {
@@ -296,8 +311,9 @@ export class LoadKnowledge {
       if (v === undefined) return { value: 'unknown', evidence: `${proto.allowedFn}() decides at load time: ${describeAllowed(proto.allowed, src)}` };
     }
     if (proto?.mightSleep && !program.sleepable) {
-      return { value: 'no', rule: 'sleepable-only', evidence: `${chosen[1]} has might_sleep (${proto.where}, ${src.source}): only sleepable programs (a .s section such as fentry.s/) may call it` };
+      return { value: 'no', rule: 'sleepable-only', evidence: `${rule[1]} has might_sleep (${proto.where}, ${src.source}): only sleepable programs (a .s section such as fentry.s/) may call ${name}` };
     }
+    const extra = [...assumptions];
     return { value: 'yes', evidence: `returned by ${where}`, assumptions: extra.length ? extra : undefined };
   }
 

@@ -2,10 +2,12 @@
 // atlas jobs (services.ts builds them), and its options. Types only.
 
 import type {
-  CodeAction, CompletionItem, CompletionList, Diagnostic, Hover, Position, Range, TextDocumentContentChangeEvent,
+  CodeAction, CodeLens, CompletionItem, CompletionList, Diagnostic, DocumentSymbol, Hover, Location, Position, Range,
+  TextDocumentContentChangeEvent,
 } from 'vscode-languageserver';
 import type { AnalysisCache } from '../analysis/cache';
 import type { AtlasQuery } from '../atlas/model';
+import type { DefinitionResult } from '../features/definition';
 import type { FeatureContext } from '../features/shared/context';
 import type { Knowledge } from '../knowledge/types';
 import type { BuildLiveAtlasResult, IndexProgressParams, LookupResult } from '../protocol';
@@ -30,6 +32,11 @@ export interface LanguageFeatures<D> {
   hover(doc: D, pos: Position, ctx: FeatureContext): Hover | null | undefined;
   diagnostics(doc: D, ctx: FeatureContext): Diagnostic[];
   codeActions(doc: D, range: Range, diagnostics: Diagnostic[], ctx: FeatureContext): CodeAction[];
+  documentSymbols(doc: D, ctx: FeatureContext): DocumentSymbol[];
+  /** Unresolved lenses (range and data); resolveCodeLens gives each its title and command. */
+  codeLenses(doc: D, ctx: FeatureContext): CodeLens[];
+  resolveCodeLens(lens: CodeLens, ctx: FeatureContext): CodeLens;
+  definition(doc: D, pos: Position, ctx: FeatureContext, mode: 'definition' | 'typeDefinition'): DefinitionResult | undefined;
 }
 
 /** The atlas and targets for the current settings. */
@@ -63,6 +70,9 @@ export interface ServerServices<D extends VersionedDocument> {
   /** True when the running kernel's modules changed since the last call (the next
    *  configureAtlas then reads it afresh). Optional: servers without a live kernel omit it. */
   liveKernelChanged?(): boolean;
+  /** Writes a definition's generated headers (read-only files in the user's cache) and returns
+   *  where to land in each. */
+  headerLocations(result: DefinitionResult): Location[];
 }
 
 export interface ServerOptions {

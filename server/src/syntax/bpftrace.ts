@@ -169,6 +169,9 @@ const IDENT = /[A-Za-z0-9_]/;
  *  bpftrace knows either, but it is no single name the features could look up. */
 const WILDCARD = /\*|\{[^}]*,[^}]*\}/;
 
+/** One ':'-separated part of a probe's target, with its offsets. */
+interface Piece { text: string; start: number; end: number }
+
 function isLetter(code: number): boolean {
   return (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
 }
@@ -478,28 +481,7 @@ class Scanner {
     const info = probeTypeInfo(typeText);
     const typeEnd = start + typeText.length;
     const targetStart = colon < 0 ? end : start + colon + 1;
-    // Split the target on ':' outside quotes, keeping offsets.
-    const pieces: { text: string; start: number; end: number }[] = [];
-    if (colon >= 0) {
-      let pieceStart = targetStart;
-      let buf = '';
-      for (let i = targetStart; i <= end; i++) {
-        const c = i < end ? this.text[i] : ':';
-        if (c === '"') {
-          const q = this.endOfQuoted(i, end);
-          const closed = q - 1 > i && this.text[q - 1] === '"';
-          buf += this.text.slice(i + 1, closed ? q - 1 : q);
-          i = q - 1;
-          continue;
-        }
-        const cppScope = i < end && ((i + 1 < end && this.text[i + 1] === ':') || (i - 1 >= targetStart && this.text[i - 1] === ':'));
-        if (c === ':' && !cppScope) {
-          pieces.push({ text: buf, start: pieceStart, end: i });
-          buf = '';
-          pieceStart = i + 1;
-        } else buf += c;
-      }
-    }
+    const pieces = colon >= 0 ? this.targetPieces(targetStart, end) : [];
     const probe: BtProbe = {
       kind: info ? info.kind : 'unknown',
       typeText, raw,
@@ -515,7 +497,38 @@ class Scanner {
       if (typeText && colon >= 0) this.error(`Unknown probe type '${typeText}'`, start, typeEnd);
       else this.error(`Unknown probe '${raw}'`, start, end);
     }
-    const setName = (piece: { text: string; start: number; end: number }, key: 'function' | 'event') => {
+    this.fillTarget(probe, pieces, start, end);
+    return probe;
+  }
+
+  /** The target of a probe split on ':' outside quotes (quotes removed), with offsets; a C++ `::`
+   *  scope stays inside its piece. */
+  private targetPieces(targetStart: number, end: number): Piece[] {
+    const pieces: Piece[] = [];
+    let pieceStart = targetStart;
+    let buf = '';
+    for (let i = targetStart; i <= end; i++) {
+      const c = i < end ? this.text[i] : ':';
+      if (c === '"') {
+        const q = this.endOfQuoted(i, end);
+        const closed = q - 1 > i && this.text[q - 1] === '"';
+        buf += this.text.slice(i + 1, closed ? q - 1 : q);
+        i = q - 1;
+        continue;
+      }
+      const cppScope = i < end && ((i + 1 < end && this.text[i + 1] === ':') || (i - 1 >= targetStart && this.text[i - 1] === ':'));
+      if (c === ':' && !cppScope) {
+        pieces.push({ text: buf, start: pieceStart, end: i });
+        buf = '';
+        pieceStart = i + 1;
+      } else buf += c;
+    }
+    return pieces;
+  }
+
+  /** Module, system, name, binary and wildcard of a probe, from its target pieces by kind. */
+  private fillTarget(probe: BtProbe, pieces: Piece[], start: number, end: number): void {
+    const setName = (piece: Piece, key: 'function' | 'event') => {
       let name = piece.text;
       let nameEnd = piece.end;
       const plus = name.indexOf('+');
@@ -561,7 +574,6 @@ class Scanner {
       default:
         break;
     }
-    return probe;
   }
 
   /** Offset after the string or char literal at `o` (escapes honoured), without reporting

@@ -142,8 +142,25 @@ export interface HelperCall {
   range: Range;
 }
 
+/** A global placed in a data section: a map (`SEC(".maps")`, legacy `SEC("maps")`), the licence
+ *  (`SEC("license")`), a global of `.data`/`.rodata`/`.bss` named with SEC. */
+export interface DataDeclaration {
+  section: string;
+  /** The declared name (`switches`, `LICENSE`). */
+  name: string;
+  nameRange: Range;
+  /** The declaration, from its first token to its `;` (or as far as was typed). */
+  range: Range;
+  /** The string a licence is initialised with (`GPL`). */
+  value?: string;
+  /** Maps: the type, from `__uint(type, BPF_MAP_TYPE_HASH)` or a legacy `.type = ...`. */
+  mapType?: string;
+}
+
 export interface CModel {
   programs: BpfProgram[];
+  /** Maps, the licence and other globals with a data section, in document order. */
+  data: DataDeclaration[];
   /** Calls to `bpf_*` functions anywhere in the file. */
   helperCalls: HelperCall[];
   /** Every `bpf-atlas-ignore` comment of the file. */
@@ -217,6 +234,64 @@ function isIdentPart(c: number): boolean {
   return isIdentStart(c) || (c >= 48 && c <= 57);
 }
 
+/** Records the `//` or `/*` comment at `i` (an unclosed block comment runs to the end); returns
+ *  the offset after it. */
+function lexComment(text: string, i: number, comments: Comment[]): number {
+  let j: number;
+  if (text.charCodeAt(i + 1) === 42) {
+    const close = text.indexOf('*/', i + 2);
+    j = close < 0 ? text.length : close + 2;
+  } else {
+    j = i;
+    while (j < text.length && text.charCodeAt(j) !== 10) j++;
+  }
+  comments.push({ text: text.slice(i, j), start: i, end: j });
+  return j;
+}
+
+/** The end of the preprocessor directive at `i`: up to an unescaped line end. Comments inside are
+ *  kept as comments. */
+function lexDirective(text: string, i: number, comments: Comment[]): number {
+  const n = text.length;
+  let j = i;
+  while (j < n) {
+    const d = text.charCodeAt(j);
+    if (d === 10) {
+      let k = j - 1;
+      if (k >= i && text.charCodeAt(k) === 13) k--;
+      if (k >= i && text.charCodeAt(k) === 92) { j++; continue; }
+      break;
+    }
+    if (d === 47 && text.charCodeAt(j + 1) === 42) {
+      j = lexComment(text, j, comments);
+      continue;
+    }
+    if (d === 47 && text.charCodeAt(j + 1) === 47) {
+      j = lexComment(text, j, comments);
+      break;
+    }
+    j++;
+  }
+  return j;
+}
+
+/** The string or char literal at `i`, ending at its closing quote or (unterminated) the line end. */
+function lexQuoted(text: string, i: number): Token {
+  const n = text.length;
+  const c = text.charCodeAt(i);
+  let j = i + 1;
+  let closed = false;
+  while (j < n) {
+    const d = text.charCodeAt(j);
+    if (d === 92) { j += 2; continue; }
+    if (d === 10) break;
+    if (d === c) { closed = true; j++; break; }
+    j++;
+  }
+  if (j > n) j = n;
+  return { kind: c === 34 ? 'string' : 'char', text: text.slice(i, j), start: i, end: j, closed };
+}
+
 /** A forgiving C lexer: comments, preprocessor lines (with continuations), strings that may be
  *  unterminated (they end at the line end), identifiers, numbers and punctuation. */
 export function lex(text: string): Lexed {
@@ -230,65 +305,21 @@ export function lex(text: string): Lexed {
     const c = text.charCodeAt(i);
     if (c === 10) { lineStart = true; i++; continue; }
     if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11) { i++; continue; }
-    if (c === 47 && text.charCodeAt(i + 1) === 47) {
-      let j = i;
-      while (j < n && text.charCodeAt(j) !== 10) j++;
-      comments.push({ text: text.slice(i, j), start: i, end: j });
-      i = j;
-      continue;
-    }
-    if (c === 47 && text.charCodeAt(i + 1) === 42) {
-      const close = text.indexOf('*/', i + 2);
-      const j = close < 0 ? n : close + 2;
-      comments.push({ text: text.slice(i, j), start: i, end: j });
-      i = j;
+    if (c === 47 && (text.charCodeAt(i + 1) === 47 || text.charCodeAt(i + 1) === 42)) {
+      i = lexComment(text, i, comments);
       continue;
     }
     if (c === 35 && lineStart) {
-      // Preprocessor directive: up to an unescaped line end; comments inside are kept as comments.
-      let j = i;
-      while (j < n) {
-        const d = text.charCodeAt(j);
-        if (d === 10) {
-          let k = j - 1;
-          if (k >= i && text.charCodeAt(k) === 13) k--;
-          if (k >= i && text.charCodeAt(k) === 92) { j++; continue; }
-          break;
-        }
-        if (d === 47 && text.charCodeAt(j + 1) === 42) {
-          const close = text.indexOf('*/', j + 2);
-          const e = close < 0 ? n : close + 2;
-          comments.push({ text: text.slice(j, e), start: j, end: e });
-          j = e;
-          continue;
-        }
-        if (d === 47 && text.charCodeAt(j + 1) === 47) {
-          let e = j;
-          while (e < n && text.charCodeAt(e) !== 10) e++;
-          comments.push({ text: text.slice(j, e), start: j, end: e });
-          j = e;
-          break;
-        }
-        j++;
-      }
+      const j = lexDirective(text, i, comments);
       directives.push({ text: text.slice(i, j), start: i, end: j });
       i = j;
       continue;
     }
     lineStart = false;
     if (c === 34 || c === 39) {
-      let j = i + 1;
-      let closed = false;
-      while (j < n) {
-        const d = text.charCodeAt(j);
-        if (d === 92) { j += 2; continue; }
-        if (d === 10) break;
-        if (d === c) { closed = true; j++; break; }
-        j++;
-      }
-      if (j > n) j = n;
-      tokens.push({ kind: c === 34 ? 'string' : 'char', text: text.slice(i, j), start: i, end: j, closed });
-      i = j;
+      const token = lexQuoted(text, i);
+      tokens.push(token);
+      i = token.end;
       continue;
     }
     if (isIdentStart(c)) {
@@ -315,6 +346,66 @@ export function lex(text: string): Lexed {
 }
 
 // ---------------------------------------------------------------- sections
+
+/** The declaration a data section's SEC belongs to: `struct {...} name SEC(".maps");`,
+ *  `char LICENSE[] SEC("license") = "GPL";`, or the legacy `struct bpf_map_def SEC("maps") name = {...};`.
+ *  Undefined when no declared name is found (the user is still typing). */
+function dataDeclaration(tokens: Token[], sec: RawSection, section: string, lines: LineMap): DataDeclaration | undefined {
+  let nameIdx = -1;
+  if (tokens[sec.afterIndex]?.kind === 'ident') {
+    nameIdx = sec.afterIndex;
+  } else {
+    let k = sec.tokenIndex - 1;
+    if (tokens[k]?.text === ']') {
+      while (k >= 0 && tokens[k].text !== '[') k--;
+      k--;
+    }
+    if (tokens[k]?.kind === 'ident') nameIdx = k;
+  }
+  if (nameIdx < 0) return undefined;
+  // Backwards from the name (or from SEC in the legacy form) over the type: `*`, words, one
+  // struct body.
+  let first = Math.min(nameIdx, sec.tokenIndex);
+  let k = first - 1;
+  while (k >= 0 && tokens[k].text === '*') k--;
+  if (tokens[k]?.text === '}') {
+    let depth = 0;
+    for (; k >= 0; k--) {
+      if (tokens[k].text === '}') depth++;
+      else if (tokens[k].text === '{' && --depth === 0) break;
+    }
+    k--;
+  }
+  while (k >= 0 && tokens[k].kind === 'ident' && !NOT_A_HANDLER_NAME.has(tokens[k].text)) k--;
+  first = Math.max(0, k + 1);
+  // Forwards to the `;` that ends it, over an initialiser's braces.
+  let end = Math.min(Math.max(nameIdx, sec.afterIndex - 1), tokens.length - 1);
+  let depth = 0;
+  for (let j = end + 1; j < tokens.length; j++) {
+    const t = tokens[j].text;
+    if (t === '{' || t === '(') depth++;
+    else if (t === '}' || t === ')') depth--;
+    end = j;
+    if ((t === ';' && depth <= 0) || depth < 0) break;
+  }
+  const decl: DataDeclaration = {
+    section,
+    name: tokens[nameIdx].text,
+    nameRange: lines.range(tokens[nameIdx].start, tokens[nameIdx].end),
+    range: lines.range(tokens[first].start, tokens[end].end),
+  };
+  for (let j = first; j <= end; j++) {
+    const t = tokens[j];
+    if (t.text === '=' && tokens[j + 1]?.kind === 'string' && /^license$/.test(section)) {
+      decl.value = tokens[j + 1].text.replace(/^"|"$/g, '');
+    }
+    // `__uint(type, BPF_MAP_TYPE_X)` (BTF-defined maps) or `.type = BPF_MAP_TYPE_X` (legacy).
+    if (t.text === 'type' && tokens[j + 2]?.kind === 'ident' && ((tokens[j - 1]?.text === '(' && tokens[j + 1]?.text === ',') || (tokens[j - 1]?.text === '.' && tokens[j + 1]?.text === '='))) {
+      decl.mapType = tokens[j + 2].text;
+    }
+  }
+  return decl;
+}
 
 /** Sections that hold data, maps or metadata rather than programs. */
 function isDataSection(section: string): boolean {
@@ -587,9 +678,22 @@ function scanHeader(text: string, tokens: Token[], from: number, sectionStarts: 
     close = open + 1;
     while (close < tokens.length && !['{', ';', '}'].includes(tokens[close].text) && close < nextSectionToken) close++;
   }
+  const retToks = tokens.slice(typeStart, k).filter((t) => t.text !== 'static' && t.text !== 'inline');
+  res.handler = buildHandler(text, tokens, { nameTok, open, close, paramsClosed, retToks }, lines);
+  const afterHeader = paramsClosed ? close + 1 : close;
+  if (tokens[afterHeader]?.text === '{') {
+    res.bodyStart = tokens[afterHeader].start;
+    res.bodyEnd = bodyEnd(text, tokens, afterHeader, nextSectionToken);
+  }
+  return res;
+}
+
+/** The handler from its header tokens: a macro (`BPF_PROG(name, args...)`) or a plain function. */
+function buildHandler(text: string, tokens: Token[], h: { nameTok: Token; open: number; close: number; paramsClosed: boolean; retToks: Token[] },
+  lines: LineMap): Handler {
+  const { nameTok, open, close, paramsClosed, retToks } = h;
   const macro = (HANDLER_MACROS as readonly string[]).includes(nameTok.text) ? nameTok.text as HandlerMacro : undefined;
   const parts = splitParams(tokens, open, close);
-  const retToks = tokens.slice(typeStart, k).filter((t) => t.text !== 'static' && t.text !== 'inline');
   const endOffset = paramsClosed ? tokens[close].end : (tokens[close - 1] ?? tokens[open]).end;
   let handler: Handler;
   if (macro) {
@@ -619,24 +723,18 @@ function scanHeader(text: string, tokens: Token[], from: number, sectionStarts: 
       headerRange: lines.range((retToks[0] ?? nameTok).start, endOffset),
     };
   }
-  res.handler = handler;
-  const afterHeader = paramsClosed ? close + 1 : close;
-  if (tokens[afterHeader]?.text === '{') {
-    res.bodyStart = tokens[afterHeader].start;
-    let depth = 0;
-    let end = -1;
-    for (let j = afterHeader; j < tokens.length; j++) {
-      if (j >= nextSectionToken) break;
-      if (tokens[j].text === '{') depth++;
-      else if (tokens[j].text === '}') { depth--; if (depth === 0) { end = tokens[j].end; break; } }
-    }
-    if (end < 0) {
-      // Unclosed body (typing in progress): up to the next section or the end of the file.
-      end = nextSectionToken < tokens.length ? tokens[nextSectionToken - 1].end : text.length;
-    }
-    res.bodyEnd = end;
+  return handler;
+}
+
+/** The end offset of the body whose `{` is token `open`: its matching `}`, or, unclosed (typing in
+ *  progress), up to the next section or the end of the file. */
+function bodyEnd(text: string, tokens: Token[], open: number, nextSectionToken: number): number {
+  let depth = 0;
+  for (let j = open; j < tokens.length && j < nextSectionToken; j++) {
+    if (tokens[j].text === '{') depth++;
+    else if (tokens[j].text === '}') { depth--; if (depth === 0) return tokens[j].end; }
   }
-  return res;
+  return nextSectionToken < tokens.length ? tokens[nextSectionToken - 1].end : text.length;
 }
 
 /** Preprocessor conditions enclosing each offset: a stack walk over the directives. Asked in
@@ -730,6 +828,7 @@ export function buildCModel(text: string, tree: Tree | undefined, resolve: Secti
   const startSet = new Set(raw.map((r) => r.tokenIndex));
   const sectionStarts: SectionStarts = { has: (i) => startSet.has(i), order: [...startSet].sort((a, b) => a - b) };
   const programs: BpfProgram[] = [];
+  const data: DataDeclaration[] = [];
   const headerCache = new Map<number, HeaderScan>();
   const conditionsAt = conditionTracker(directives);
   for (let r = 0; r < raw.length; r++) {
@@ -738,7 +837,11 @@ export function buildCModel(text: string, tree: Tree | undefined, resolve: Secti
     const contentStart = strTok.start + 1;
     const contentEnd = strTok.closed ? strTok.end - 1 : strTok.end;
     const section = text.slice(contentStart, contentEnd);
-    if (isDataSection(section)) continue;
+    if (isDataSection(section)) {
+      const decl = dataDeclaration(tokens, sec, section, lines);
+      if (decl) data.push(decl);
+      continue;
+    }
     // Sections sharing a header (#if alternatives) reuse one scan.
     let scan = headerCache.get(r);
     if (!scan) {
@@ -791,7 +894,7 @@ export function buildCModel(text: string, tree: Tree | undefined, resolve: Secti
       helperCalls.push({ name: t.text, range: lines.range(t.start, t.end) });
     }
   }
-  return { programs, helperCalls, suppressions };
+  return { programs, data, helperCalls, suppressions };
 }
 
 /** The program whose section string, handler or body contains `pos`. */

@@ -83,7 +83,9 @@ function loadGrammar(file: string, wasmDirs: readonly string[]): Promise<ParserF
     pending = (async () => {
       const grammar = locateWasm(file, wasmDirs);
       await initRuntime(wasmDirs);
-      const language = await TreeSitter.Language.load(grammar);
+      // The bytes, not the path: with a path web-tree-sitter imports fs/promises dynamically,
+      // which code run from V8's code cache (the CLI's entry, cliEntry.ts) cannot do.
+      const language = await TreeSitter.Language.load(fs.readFileSync(grammar));
       return {
         language,
         create() {

@@ -2,7 +2,9 @@
 -- file, waits for its diagnostics, asks for completion and hover, and prints one JSON object on
 -- stdout (headless `print` goes to stderr). Works on Neovim 0.7 (Debian bookworm) and later.
 -- Env: LSP_CMD (JSON array), LSP_FILE, LSP_FILETYPE, LSP_SETTINGS (JSON, the server's settings),
---      COMPLETION_POS / HOVER_POS ("line,character", 0-based LSP positions), LSP_TIMEOUT_MS.
+--      COMPLETION_POS / HOVER_POS / DEFINITION_POS ("line,character", 0-based LSP positions),
+--      SYMBOLS=1 (textDocument/documentSymbol), CODELENS=1 (textDocument/codeLens, each lens
+--      resolved with codeLens/resolve when it has no command), LSP_TIMEOUT_MS.
 local function env(k, default)
   local v = os.getenv(k)
   if v == nil or v == '' then return default end
@@ -80,6 +82,45 @@ local ok, err = pcall(function()
   end
   local h = request('textDocument/hover', pos(env('HOVER_POS', '0,0')))
   out.hover = h.result or { error = h.error }
+  local function plain(method, p)
+    local res, e = client.request_sync(method, p, timeout, bufnr)
+    if not res then return { error = tostring(e) } end
+    if res.err then return { error = res.err } end
+    return { result = res.result }
+  end
+  if env('SYMBOLS', '') == '1' then
+    local r = plain('textDocument/documentSymbol', { textDocument = { uri = uri } })
+    out.symbols = r.result or { error = r.error }
+  end
+  if env('CODELENS', '') == '1' then
+    local r = plain('textDocument/codeLens', { textDocument = { uri = uri } })
+    if r.result then
+      out.codelens = {}
+      for _, lens in ipairs(r.result) do
+        if not lens.command then
+          local resolved = plain('codeLens/resolve', lens)
+          lens = resolved.result or { range = lens.range, error = resolved.error }
+        end
+        table.insert(out.codelens, lens)
+      end
+    else
+      out.codelens = { error = r.error }
+    end
+  end
+  if env('DEFINITION_POS', '') ~= '' then
+    local r = request('textDocument/definition', pos(env('DEFINITION_POS', '0,0')))
+    out.definition = r.result or { error = r.error }
+    -- What the editor would show: the first lines of the file the first location names.
+    local first = r.result and (r.result[1] or r.result)
+    local target = first and (first.uri or first.targetUri)
+    if target then
+      local f = io.open(vim.uri_to_fname(target), 'r')
+      if f then
+        out.definition_text = f:read('*a')
+        f:close()
+      end
+    end
+  end
   -- The latest diagnostics (a first run that loads kernels may be followed by a fuller one).
   out.diagnostics = {}
   for _, d in ipairs(diagnostics) do

@@ -1,14 +1,16 @@
 // A kernel's build configuration as capabilities (kernel/config.ts) and the one assess rule they
 // feed (atlas/kernelConfig.ts): on the running kernel's own /proc/config.gz (skipped where it is
 // not readable), and on sysRoots whose configuration lines are written in the kernel's `.config`
-// format over this machine's real BTF. A kernel without CONFIG_KPROBES makes every kprobe kind an
-// error with that one reason; BPF LSM needs CONFIG_BPF_LSM and `bpf` in the active LSM list; an
+// format over this machine's real BTF, and on the bundled kernels (their image packages' configs,
+// DepSurf's selection for Ubuntu). A kernel without CONFIG_KPROBES makes every kprobe kind an error
+// with that one reason; BPF LSM needs CONFIG_BPF_LSM and `bpf` in the active LSM list; an
 // unreadable configuration changes nothing.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { describe, it } from 'node:test';
+import { Atlas } from '../../../server/src/atlas/atlas';
 import { assess } from '../../../server/src/atlas/assess';
 import { parseTarget } from '../../../server/src/model/targets';
 import { capabilitiesFromConfig, parseKernelConfig } from '../../../server/src/kernel/config';
@@ -108,5 +110,39 @@ describe('the kernel-config rule in assess', { skip: btfSkip }, () => {
     assert.equal(a.attachable, false);
     assert.equal(a.hazards.length, 1);
     assert.match(a.hazards[0].message, /CONFIG_KPROBES/);
+  });
+});
+
+describe('bundled kernels carry their configuration (scripts/debian, scripts/ubuntu)', () => {
+  const atlas = new Atlas({ live: false });
+  const has = (id: string) => atlas.list().some((m) => m.id === id && m.capabilities);
+
+  it('debian-12 (6.1) has kprobes but no CONFIG_FPROBE: kprobe.multi is refused, kprobe is not', { skip: has('debian-12') ? false : 'the bundled debian-12 predates capabilities' }, () => {
+    const k = atlas.get('debian-12');
+    assert.match(k.meta.capabilities!.kprobeMulti.evidence, /# CONFIG_FPROBE is not set in \/boot\/config-6\.1\.0-56-amd64 of linux-image-6\.1\.0-56-amd64-unsigned/);
+    const multi = assess(k, parseTarget('kprobe.multi:vfs_*'));
+    assert.deepEqual(multi.hazards.map((h) => [h.name, h.severity]), [['kernel-config', 'error']]);
+    assert.ok(!assess(k, parseTarget('kprobe:vfs_read')).hazards.some((h) => h.name === 'kernel-config'));
+    // Debian enables bpf in CONFIG_LSM: lsm/ runs there by default.
+    assert.equal(k.meta.capabilities!.bpfLsm.value, true);
+  });
+
+  it('Ubuntu builds BPF LSM in but leaves bpf out of CONFIG_LSM: lsm/ loads but never runs by default', { skip: has('ubuntu-22.04') ? false : 'the bundled ubuntu-22.04 predates capabilities' }, () => {
+    const k = atlas.get('ubuntu-22.04');
+    assert.deepEqual([k.meta.capabilities!.bpfLsmBuilt.value, k.meta.capabilities!.bpfLsm.value, k.meta.capabilities!.kprobeMulti.value], [true, false, null]);
+    const lsm = assess(k, parseTarget('lsm:file_open'));
+    assert.equal(lsm.hazards[0].name, 'kernel-config');
+    assert.equal(lsm.hazards[0].severity, 'warning');
+  });
+
+  it('debian-12: built-in exit code is found and not attachable; compat-only syscalls have no events', { skip: has('debian-12') ? false : 'the bundled debian-12 predates these facts' }, () => {
+    const k = atlas.get('debian-12');
+    const exit = assess(k, parseTarget('kprobe:cryptomgr_exit'));
+    assert.deepEqual([exit.found, exit.attachable], [true, false]);
+    assert.deepEqual(exit.hazards.map((h) => h.name), ['init-only']);
+    assert.match(exit.hazards[0].message, /\.exit\.text/);
+    assert.equal(k.syscall('chown16'), undefined);
+    assert.equal(k.tracepoint('sys_enter_chown16'), undefined);
+    assert.ok(k.tracepoint('sys_enter_openat', 'syscalls')?.event);
   });
 });

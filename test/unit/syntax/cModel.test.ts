@@ -120,6 +120,40 @@ describe('cModel: tool-style programs', () => {
   });
 });
 
+describe('cModel: maps, the licence and other data sections', () => {
+  it('opensnoop: BTF-defined maps with their types and the licence with its value', async () => {
+    const doc = await openFixture(loadFixture('c/opensnoop.bpf.c'));
+    const lines = new LineMap(doc.text);
+    const slice = (r: { start: { line: number; character: number }; end: { line: number; character: number } }) =>
+      doc.text.slice(lines.offsetAt(r.start), lines.offsetAt(r.end));
+    assert.deepEqual(doc.c!.data.map((d) => [d.section, d.name, d.mapType, d.value]), [
+      ['.maps', 'start', 'BPF_MAP_TYPE_HASH', undefined],
+      ['.maps', 'events', 'BPF_MAP_TYPE_PERF_EVENT_ARRAY', undefined],
+      ['license', 'LICENSE', undefined, 'GPL'],
+    ]);
+    const [start, , licence] = doc.c!.data;
+    assert.match(slice(start.range), /^struct \{\n\t__uint\(type, BPF_MAP_TYPE_HASH\);[^]*\} start SEC\("\.maps"\);$/);
+    assert.equal(slice(start.nameRange), 'start');
+    assert.equal(slice(licence.range), 'char LICENSE[] SEC("license") = "GPL";');
+  });
+
+  it('legacy bpf_map_def maps, attribute sections, and a declaration still being typed', async () => {
+    const m = await model([
+      'struct bpf_map_def SEC("maps") counts = {',
+      '\t.type = BPF_MAP_TYPE_ARRAY,',
+      '\t.max_entries = 1,',
+      '};',
+      'char _license[] __attribute__((section("license"), used)) = "Dual BSD/GPL";',
+      'struct { __uint(type, BPF_MAP_TYPE_RINGBUF); } rb SEC(".ma',
+    ].join('\n'));
+    assert.deepEqual(m.data.map((d) => [d.section, d.name, d.mapType, d.value]), [
+      ['maps', 'counts', 'BPF_MAP_TYPE_ARRAY', undefined],
+      ['license', '_license', undefined, 'Dual BSD/GPL'],
+    ]);
+    assert.ok(!m.programs.some((p) => ['maps', 'license'].includes(p.section)), 'data sections are not programs');
+  });
+});
+
 describe('cModel: broken and unusual shapes', () => {
   it('an unclosed section string still yields the program and the handler on the next line', async () => {
     const m = await model('SEC("tp_btf/sched_\nint BPF_PROG(on_switch, struct task_struct *p)\n{\n\treturn 0;\n}\n');

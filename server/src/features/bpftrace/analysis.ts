@@ -11,7 +11,7 @@ import { compileGlob } from '../../model/glob';
 import { isKprobeKind } from '../../model/programKinds';
 import type { StableAlternative } from '../../analysis/alternatives';
 import { GLOB_MATCH_LIMIT, matchFunctionGlob } from '../../analysis/globs';
-import { attachReport, type AttachReport } from '../../analysis/report';
+import { attachReport, suggestedNames, type AttachReport } from '../../analysis/report';
 import { probeTargets } from '../../analysis/targets';
 import type { FeatureContext } from '../shared/context';
 import { kernelOf, probeText } from './common';
@@ -149,21 +149,17 @@ function asBpftraceAlternative(ctx: FeatureContext, alt: StableAlternative): str
   return probeText(t);
 }
 
-/** The attach report, with the closest names (analysis/closest.ts, memoised) unless
- *  the caller does not need them (hover). */
-function reportFor(target: AttachTarget, ctx: FeatureContext, withClosest: boolean): AttachReport {
-  return attachReport(target, ctx, { closest: withClosest });
-}
-
-/** Analyse one probe over the target kernels. Probes the atlas does not index give empty results. */
-export function analyseProbe(probe: BtProbe, ctx: FeatureContext, options: { closest?: boolean } = {}): ProbeAnalysis {
+/** Analyse one probe over the target kernels. Probes the atlas does not index give empty results.
+ *  The rewrites do not include the closest names for a misspelt target: closestRewrites() adds
+ *  them where they are shown (a spelling search is the costliest part of an analysis). */
+export function analyseProbe(probe: BtProbe, ctx: FeatureContext): ProbeAnalysis {
   const targets = probeTargets(probe);
   const analysis: ProbeAnalysis = { probe, targets, reports: [], wildcards: [], alternatives: [], rewrites: [] };
   if (!targets.length || !ctx.targets.length) return analysis;
   if (probe.module && probe.module !== 'vmlinux' && !moduleCovered(ctx)) return analysis;
   for (const target of targets) {
     if (target.pattern) analysis.wildcards.push({ target, perKernel: expandOn(ctx, target) });
-    else analysis.reports.push(reportFor(target, ctx, options.closest !== false));
+    else analysis.reports.push(attachReport(target, ctx));
   }
   // Rewrites only make sense for a probe that names one exact target.
   if (analysis.reports.length !== 1 || targets.length !== 1) return analysis;
@@ -208,13 +204,21 @@ export function analyseProbe(probe: BtProbe, ctx: FeatureContext, options: { clo
       analysis.rewrites.push({ title: `Did you mean ${text}? (${probe.event} is in system ${system})`, newText: text, reason: 'closest', preferred: true });
     }
   }
-  for (const name of report.closest) {
+  return analysis;
+}
+
+/** The rewrites to the closest existing names when the probe names one exact target that deserves
+ *  a spelling check (after analyseProbe's own rewrites, in this order). */
+export function closestRewrites(analysis: ProbeAnalysis, ctx: FeatureContext): ProbeRewrite[] {
+  if (analysis.reports.length !== 1 || analysis.targets.length !== 1) return [];
+  const probe = analysis.probe;
+  const module = probe.module;
+  return suggestedNames(analysis.reports[0], ctx).map((name) => {
     const text = probe.kind === 'tracepoint'
       ? closestTracepointText(ctx, probe, name)
       : `${probe.typeText}:${module ? `${module}:` : ''}${name}${probe.offset ? `+${probe.offset}` : ''}`;
-    analysis.rewrites.push({ title: `Did you mean ${text}?`, newText: text, reason: 'closest' });
-  }
-  return analysis;
+    return { title: `Did you mean ${text}?`, newText: text, reason: 'closest' };
+  });
 }
 
 function closestTracepointText(ctx: FeatureContext, probe: BtProbe, event: string): string {

@@ -9,10 +9,10 @@
 import { CodeActionKind, type CodeAction, type Diagnostic, type Range } from 'vscode-languageserver';
 import { BT_PROBE_TYPES } from '../../model/programKinds';
 import { rangeContains, type BtBlock, type BtModel, type BtProbe, type BtRange } from '../../syntax/bpftrace';
-import { editDistance } from '../../analysis/closest';
+import { editDistance } from '../../analysis/spelling';
 import type { FeatureContext } from '../shared/context';
 import { WorkMeter } from '../shared/workBudget';
-import { analyseProbe } from './analysis';
+import { analyseProbe, closestRewrites } from './analysis';
 import { argsOn, btModelOf, kernelOf, type BtDocumentLike } from './common';
 import { BT_SOURCE } from './diagnostics';
 
@@ -86,7 +86,7 @@ export function codeActionsBpftrace(doc: BtDocumentLike, range: Range, diagnosti
     const fixes = related.filter((d) => d.code !== 'pattern-matches');
     const block = model.blocks[probe.block];
     const siblings = block ? block.probes.filter((p) => p !== probe).map((p) => p.raw) : [];
-    for (const rewrite of analysis.rewrites) {
+    for (const rewrite of [...analysis.rewrites, ...closestRewrites(analysis, ctx)]) {
       const kind = fixes.length ? CodeActionKind.QuickFix : CodeActionKind.RefactorRewrite;
       if (siblings.includes(rewrite.newText)) {
         // The list already has the replacement: drop this probe instead of duplicating it.

@@ -18,7 +18,7 @@ import { codeDocsHref, diagnosticCodes } from '../shared/diagnosticCodes';
 import type { FeatureContext } from '../shared/context';
 import { cTypeKey } from '../../model/cTypes';
 import { WorkMeter } from '../shared/workBudget';
-import { analyseProbe, type ProbeAnalysis, type WildcardOnKernel } from './analysis';
+import { analyseProbe, closestRewrites, type ProbeAnalysis, type WildcardOnKernel } from './analysis';
 import { argsOn, btModelOf, hasRetval, kernelOf, paramPerKernel, type BtDocumentLike } from './common';
 
 export const BT_SOURCE = 'bpf-atlas';
@@ -192,10 +192,17 @@ function exactDiagnostics(c: Collector, ctx: FeatureContext, analyses: Map<BtPro
       .map(({ k, hazards }) => `${label(ctx, k.kernel)}: ${hazards.map((h) => h.message).join(' ')}`);
     if (detail.length) parts.push(detail.join(' '));
     // fentry does not see inlined calls either: offer it for attach failures, not for misses.
-    const fix = analysis.rewrites.find((r) => status === 'error' || !/\b(fentry|fexit):/.test(r.newText));
+    const usable = (r: { newText: string }) => status === 'error' || !/\b(fentry|fexit):/.test(r.newText);
+    let rewrites = analysis.rewrites;
+    let fix = rewrites.find(usable);
+    // The closest names come last: searched only when the message would name them.
+    if (status !== 'info' && (!fix || fix.reason === 'closest')) {
+      rewrites = [...rewrites, ...closestRewrites(analysis, ctx)];
+      fix = rewrites.find(usable);
+    }
     if (fix && status !== 'info') {
       parts.push(fix.reason === 'closest'
-        ? `Did you mean ${list(analysis.rewrites.filter((r) => r.reason === 'closest').map((r) => r.newText))}?`
+        ? `Did you mean ${list(rewrites.filter((r) => r.reason === 'closest').map((r) => r.newText))}?`
         : `Suggested: ${fix.newText}.`);
     }
     else if (report.partialAlternatives.length) {

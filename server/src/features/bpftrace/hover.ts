@@ -45,7 +45,7 @@ function probeTypeHover(probe: BtProbe): Hover | null {
 }
 
 function probeHover(probe: BtProbe, ctx: FeatureContext): Hover | null {
-  const analysis = analyseProbe(probe, ctx, { closest: false });
+  const analysis = analyseProbe(probe, ctx);
   const sections: string[] = [];
   const info = probeTypeInfo(probe.typeText);
   for (const report of analysis.reports) {

@@ -20,7 +20,7 @@ import { sectionOf } from '../../model/targets';
 import type { BpfProgram, Handler } from '../../syntax/cModel';
 import type { StableAlternative } from '../../analysis/alternatives';
 import { firstKernelWith } from '../../analysis/kernels';
-import { attachReport, type AttachReport } from '../../analysis/report';
+import { attachReport, suggestedNames, type AttachReport } from '../../analysis/report';
 import { programTarget } from '../../analysis/targets';
 import type { FeatureContext } from '../shared/context';
 import { DIAGNOSTIC_SOURCE, macrosFor, versionAtLeast, type CDocumentLike } from './diagnostics';
@@ -69,8 +69,29 @@ function declList(params: readonly Param[]): string {
 
 /** The text of each body line with comments and string literals blanked, so identifier searches
  *  do not match inside them. Block comments spanning lines are handled. */
+/** Lines `from`..`to` of `text` (fewer past its end), without splitting the whole text: a quick
+ *  fix in a large document reads only the lines it edits. */
+function linesOf(text: string, from: number, to: number): string[] {
+  let start = 0;
+  for (let l = 0; l < from; l++) {
+    const nl = text.indexOf('\n', start);
+    if (nl < 0) return [];
+    start = nl + 1;
+  }
+  const out: string[] = [];
+  for (let l = from; l <= to && start <= text.length; l++) {
+    const nl = text.indexOf('\n', start);
+    out.push(text.slice(start, nl < 0 ? text.length : nl));
+    if (nl < 0) break;
+    start = nl + 1;
+  }
+  return out;
+}
+
 function codeLines(text: string, body: Range): { line: number; code: string; raw: string }[] {
-  const lines = text.split('\n');
+  // Indexed by line number; only the body's lines are read.
+  const lines: string[] = [];
+  linesOf(text, body.start.line, body.end.line).forEach((t, i) => { lines[body.start.line + i] = t; });
   const out: { line: number; code: string; raw: string }[] = [];
   let inBlock = false;
   for (let l = body.start.line; l <= body.end.line && l < lines.length; l++) {
@@ -315,7 +336,7 @@ function fixesFor(doc: CDocumentLike, program: BpfProgram, target: AttachTarget,
 
   // A misspelt name: the closest names present on every target.
   if (allAbsent && nameRange) {
-    report.closest.slice(0, 3).forEach((name, i) => {
+    suggestedNames(report, ctx).slice(0, 3).forEach((name, i) => {
       fixes.push({ title: `Change to ${name} (exists on ${ctx.targets.join(', ')})`, edits: [{ range: nameRange, newText: name }], rank: 1 + i, family: 'typo' });
     });
   }
@@ -348,9 +369,8 @@ function ctxTypeFix(doc: CDocumentLike, program: BpfProgram, report: AttachRepor
   const expected = syscall ? (report.target.name.startsWith('sys_exit') ? 'syscall_trace_exit' : 'syscall_trace_enter')
     : templates.length === 1 ? `trace_event_raw_${templates[0]}` : undefined;
   if (!expected) return undefined;
-  const lines = doc.text.split('\n');
   if (typeRange.start.line !== typeRange.end.line) return undefined;
-  const lineText = lines[typeRange.start.line] ?? '';
+  const lineText = linesOf(doc.text, typeRange.start.line, typeRange.start.line)[0] ?? '';
   const typeText = lineText.slice(typeRange.start.character, typeRange.end.character);
   const m = /\bstruct\s+(\w+)/.exec(typeText);
   if (!m || m[1] === expected) return undefined;
@@ -398,7 +418,7 @@ export function codeActionsC(doc: CDocumentLike, range: Range, diagnostics: read
       if (!program.suppression && d.code !== undefined) {
         const code = String(d.code);
         const line = program.secRange.start.line;
-        const indent = /^[ \t]*/.exec(doc.text.split('\n')[line] ?? '')?.[0] ?? '';
+        const indent = /^[ \t]*/.exec(linesOf(doc.text, line, line)[0] ?? '')?.[0] ?? '';
         answers.push({
           title: `Ignore ${code} for this program (// bpf-atlas-ignore: ${code})`,
           edits: [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: `${indent}// bpf-atlas-ignore: ${code}\n` }],

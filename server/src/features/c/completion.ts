@@ -168,8 +168,10 @@ function unionMatches(kernels: readonly KernelQuery[], matches: (k: KernelQuery)
   return { names: all.slice(0, limit), truncated: all.length > limit };
 }
 
-function tracepointTargets(ctx: FeatureContext, kernels: readonly KernelQuery[], targetText: string, targetStart: Position): CompletionList {
-  const slash = targetText.indexOf('/');
+/** Tracepoint systems, then the events of the system before `sep` (`/` in a section, `:` in
+ *  bcc's `attach_tracepoint(tp="sys:event")`). */
+export function tracepointTargets(ctx: FeatureContext, kernels: readonly KernelQuery[], targetText: string, targetStart: Position, sep = '/'): CompletionList {
+  const slash = targetText.indexOf(sep);
   if (slash < 0) {
     const items: CompletionItem[] = [];
     const systems = new Map<string, { kernels: string[]; events: number }>();
@@ -190,7 +192,7 @@ function tracepointTargets(ctx: FeatureContext, kernels: readonly KernelQuery[],
         kind: CompletionItemKind.Folder,
         detail: `${e.events} events · ${everywhere ? (kernels.length === 1 ? 'on the target' : `on all ${kernels.length} targets`) : `on ${e.kernels.length}/${kernels.length} targets`}`,
         sortText: `${everywhere ? 0 : 1}${sys}`,
-        textEdit: { range, newText: `${sys}/` },
+        textEdit: { range, newText: `${sys}${sep}` },
         command: { title: 'events', command: 'editor.action.triggerSuggest' },
       });
     }
@@ -210,7 +212,7 @@ function tracepointTargets(ctx: FeatureContext, kernels: readonly KernelQuery[],
   return list(items, truncated);
 }
 
-function rawTracepointTargets(ctx: FeatureContext, kind: AttachKind, kernels: readonly KernelQuery[], typed: string, range: Range): CompletionList {
+export function rawTracepointTargets(ctx: FeatureContext, kind: AttachKind, kernels: readonly KernelQuery[], typed: string, range: Range): CompletionList {
   const { names, truncated } = unionNames(ctx, kernels, (k) => k.tracepoints().map((t) => t.name), typed, MAX_TARGET_ITEMS);
   const items = names.map((name) => {
     // TP_PROTO arguments per kernel, grouped: they do change (sched_switch gained prev_state).
@@ -229,7 +231,7 @@ function rawTracepointTargets(ctx: FeatureContext, kind: AttachKind, kernels: re
   return list(items, truncated);
 }
 
-function functionTargets(ctx: FeatureContext, kind: AttachKind, kernels: readonly KernelQuery[], typed: string, range: Range): CompletionList {
+export function functionTargets(ctx: FeatureContext, kind: AttachKind, kernels: readonly KernelQuery[], typed: string, range: Range): CompletionList {
   // Function names are the big list: filter by prefix on each kernel before building anything.
   const { names, truncated } = unionFunctionNames(ctx, kernels, typed, MAX_TARGET_ITEMS);
   const items = names.map((name) => {

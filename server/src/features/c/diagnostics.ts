@@ -19,14 +19,15 @@ import { hasCompilerSuffix } from '../../model/symbols';
 import { sectionOf } from '../../model/targets';
 import type { Evidence } from '../../knowledge/types';
 import type { SeverityOverride } from '../../settings';
-import type { BpfProgram, CModel, HandlerParam } from '../../syntax/cModel';
+import type { BpfProgram, CModel, CtxAccess, HandlerParam } from '../../syntax/cModel';
 import { syscallOfWrapper, type StableAlternative } from '../../analysis/alternatives';
 import { hookParams } from '../../analysis/hooks';
 import { kernelOf } from '../../analysis/kernels';
-import { attachReport, type AttachReport } from '../../analysis/report';
-import { programTarget } from '../../analysis/targets';
+import { attachReport, missingEverywhere, suggestedNames, type AttachReport } from '../../analysis/report';
+import { isPlaceholderName, programTarget } from '../../analysis/targets';
 import { verdictLine, type KernelVerdict } from '../../analysis/verdicts';
 import { codeDocsHref, diagnosticCodes } from '../shared/diagnosticCodes';
+import { hazardPhrase } from '../shared/phrases';
 import type { FeatureContext } from '../shared/context';
 import { WorkMeter } from '../shared/workBudget';
 
@@ -46,11 +47,6 @@ export interface DiagnosticData {
   kernels: string[];
 }
 
-/** Names that libbpf-tools and similar loaders use for programs retargeted at load time with
- *  bpf_program__set_attach_target() (fsslower's `dummy_file_read`, `dummy_fentry`...). */
-export function isPlaceholderName(name: string): boolean {
-  return /(^|_)(dummy|placeholder|stub)(_|$)/i.test(name) || /^dummy/i.test(name);
-}
 
 // ---- severities ----
 
@@ -84,30 +80,6 @@ function suppressedCodes(program: BpfProgram): { all: boolean; codes: Set<string
 }
 
 // ---- messages ----
-
-/** A few words for a hazard on one kernel, used in the one-line summary. */
-function hazardPhrase(h: Hazard, v: KernelVerdict): string {
-  const a = v.assessment;
-  switch (h.name) {
-    case 'absent': return 'absent';
-    case 'fully-inlined': return 'fully inlined, no symbol';
-    case 'renamed': return a.attachAs ? `only ${a.attachAs} exists` : 'only a compiler-suffixed symbol exists';
-    case 'kprobe-blacklist': return 'on the kprobe blacklist';
-    case 'no-btf': return 'no BTF for it';
-    case 'notrace': return 'no ftrace site (notrace)';
-    case 'no-event': return 'no trace event (raw tracepoint only)';
-    case 'init-only': return 'init or exit code, freed after boot';
-    case 'kernel-config': return h.message.replace(/^.*?: /, '').replace(/\.$/, '');
-    case 'partially-inlined':
-      return a.inlinedSites !== undefined ? `partially inlined, ${a.inlinedSites} inlined call site${a.inlinedSites === 1 ? '' : 's'} missed` : 'partially inlined';
-    case 'clone': {
-      const clones = (a.symbols ?? []).filter((s) => s !== a.attachAs && hasCompilerSuffix(s));
-      return clones.length ? `clone ${clones.slice(0, 2).join(', ')} is missed` : 'a compiler clone is missed';
-    }
-    case 'duplicate': return `${a.symbols?.length ?? 'several'} static functions share the name`;
-    default: return h.name;
-  }
-}
 
 interface KernelEntry { kernel: string; verdict: KernelVerdict; hazards: { hazard: Hazard; severity: DiagnosticSeverity }[] }
 
@@ -158,7 +130,16 @@ function evidenceFor(ctx: FeatureContext, subject: string): readonly Evidence[] 
 
 const RANK: Record<number, number> = { 1: 4, 2: 3, 3: 2, 4: 1 };
 
-function attachDiagnostic(doc: CDocumentLike, program: BpfProgram, target: AttachTarget, report: AttachReport,
+/** Where an attach point is written, for its diagnostic: the section-style name the message
+ *  speaks of (`kprobe/vfs_read`) and the range it lands on. A BpfProgram is one; the BCC dialect
+ *  makes one for each of its attach points. */
+export interface AttachSite {
+  section: string;
+  sectionRange: Range;
+}
+
+/** The one diagnostic of an attach point over the target kernels (libbpf C, BCC). */
+export function attachDiagnostic(doc: { uri: string }, program: AttachSite, target: AttachTarget, report: AttachReport,
   ctx: FeatureContext, suppressed: Set<string>): Diagnostic | undefined {
   const entries: KernelEntry[] = report.kernels.map((v) => ({
     kernel: v.kernel,
@@ -188,8 +169,9 @@ function attachDiagnostic(doc: CDocumentLike, program: BpfProgram, target: Attac
   if (failing) parts.push(`${section} cannot attach on ${failing}.`);
   if (missing) parts.push(`${failing ? 'It' : section} ${target.kind.startsWith('k') ? 'misses calls or needs care' : 'needs care'} on ${missing}.`);
   if (notes) parts.push(`${failing || missing ? 'Also' : section}: ${notes}.`);
-  const allAbsent = report.kernels.every((v) => !v.assessment.found);
-  if (allAbsent && report.closest.length) parts.push(`Did you mean ${report.closest.slice(0, 3).join(', ')}?`);
+  // Names are suggested only for a target found on no target kernel (elsewhere it is not misspelt).
+  const closest = missingEverywhere(report) ? suggestedNames(report, ctx) : [];
+  if (closest.length) parts.push(`Did you mean ${closest.slice(0, 3).join(', ')}?`);
   const ok = report.kernels.filter((v) => v.status === 'ok').map((v) => v.kernel);
   if (ok.length && ok.length < report.kernels.length) parts.push(`Fine on ${ok.join(', ')}.`);
   const message = parts.join(' ') + alternativesSentence(report);
@@ -255,13 +237,14 @@ function hintDiagnostics(program: BpfProgram, target: AttachTarget, report: Atta
  *  the closest names (the quick fixes offer them). */
 function notFoundAnywhere(doc: CDocumentLike, program: BpfProgram, target: AttachTarget, report: AttachReport,
   ctx: FeatureContext, suppressed: Set<string>): Diagnostic | undefined {
-  if (!report.closest.length || suppressed.has('unknown')) return undefined;
-  if (!report.kernels.length || report.kernels.some((v) => v.assessment.found)) return undefined;
+  if (suppressed.has('unknown') || !missingEverywhere(report)) return undefined;
   const severity = effectiveSeverity('unknown', ctx);
   if (severity === undefined) return undefined;
+  const closest = suggestedNames(report, ctx);
+  if (!closest.length) return undefined;
   const data: DiagnosticData = { section: program.section, target, kernels: [...ctx.targets] };
   return makeDiagnostic('unknown', severity, program.target?.nameRange ?? program.sectionRange,
-    `${target.name} is not in the kernel image of any target (${ctx.targets.join(', ')}); unless a module provides it, did you mean ${report.closest.slice(0, 3).join(', ')}?`,
+    `${target.name} is not in the kernel image of any target (${ctx.targets.join(', ')}); unless a module provides it, did you mean ${closest.slice(0, 3).join(', ')}?`,
     { data, relatedInformation: relatedPerKernel(doc.uri, program.sectionRange, report) });
 }
 
@@ -397,9 +380,20 @@ function tracepointCtxDiagnostics(doc: CDocumentLike, program: BpfProgram, targe
   }
   // Field reads: only against the event's own record struct (syscall structs have args[], not the format fields).
   if (!typeMatches || !structName.startsWith('trace_event_raw_') || isSyscallEvent) return out;
+  out.push(...recordFieldDiagnostics(doc, program, program.ctxAccesses, ctxParam.name, target, report, ctx, suppressed));
+  return out;
+}
+
+/** Reads of a tracepoint's record (`ctx->prev_pid`, BCC's `args->prev_pid`) checked against each
+ *  kernel's record fields: missing everywhere is an error, on some targets a warning. */
+export function recordFieldDiagnostics(doc: { uri: string }, program: AttachSite, accesses: readonly CtxAccess[], base: string,
+  target: AttachTarget, report: AttachReport, ctx: FeatureContext, suppressed: Set<string>): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const found = report.kernels.filter((v) => v.assessment.found);
+  const data: DiagnosticData = { section: program.section, target, kernels: [...ctx.targets] };
   const seen = new Set<string>();
-  for (const access of program.ctxAccesses) {
-    if (access.base !== ctxParam.name || seen.has(access.field)) continue;
+  for (const access of accesses) {
+    if (access.base !== base || seen.has(access.field)) continue;
     seen.add(access.field);
     const field = access.field;
     if (field === 'ent' || field === '__data' || field.startsWith('common_')) continue;
@@ -420,7 +414,7 @@ function tracepointCtxDiagnostics(doc: CDocumentLike, program: BpfProgram, targe
     if (severity === undefined) continue;
     const kernels = missingOn.map((v) => v.version ? `${v.kernel} (${v.version})` : v.kernel).join(', ');
     const message = some
-      ? `${target.system}:${target.name} has no field \`${field}\` on ${kernels}: guard the read with bpf_core_field_exists(ctx->${field}) or it fails to load there.`
+      ? `${target.system}:${target.name} has no field \`${field}\` on ${kernels}: guard the read with bpf_core_field_exists(${base}->${field}) or it fails to load there.`
       : `${target.system}:${target.name} has no field \`${field}\` on any target (${kernels}).`;
     const fieldsOf = missingOn[0].assessment.fields ?? [];
     out.push(makeDiagnostic(code, severity, access.fieldRange, message, {

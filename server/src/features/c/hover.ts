@@ -1,7 +1,8 @@
 // Hover for libbpf C: on a SEC() string, the hook on every target kernel (status and hazards,
 // prototype or TP_PROTO arguments, record fields with offsets, print format, evidence, stable
 // alternative); on handler arguments, their type per kernel; on ctx fields, type and offset per
-// kernel; on BPF helpers, their documentation, first kernel and pitfalls.
+// kernel; on BPF helpers, their documentation, first kernel, whether each target has them (and
+// lets this program call them) and pitfalls. A SEC() hover ends with whether the program loads.
 //
 // Section hovers render the cross-kernel attach report (analysis/report.ts) with shared/render.ts.
 
@@ -13,6 +14,8 @@ import { programTarget } from '../../analysis/targets';
 import { hookParams } from '../../analysis/hooks';
 import { kernelOf, targetKernels } from '../../analysis/kernels';
 import { attachVerdicts } from '../../analysis/verdicts';
+import { fileLoadCheck, loadKnowledgeOf, programFacts, targetFeatures } from '../../analysis/loadCheck';
+import { verdictSummary, type ProgramVerdict } from '../../analysis/loadVerdict';
 import { sameCType } from '../../model/cTypes';
 import type { AnalyzedDocument } from '../../syntax/documents';
 import { rangeContains, type BpfProgram, type CtxAccess, type HandlerMacro, type HandlerParam, type Range } from '../../syntax/cModel';
@@ -23,7 +26,32 @@ function markdown(value: string, range?: Range): Hover {
   return { contents: { kind: MarkupKind.Markdown, value }, range };
 }
 
-function sectionHover(p: BpfProgram, ctx: FeatureContext): Hover {
+function sectionHover(doc: AnalyzedDocument, p: BpfProgram, ctx: FeatureContext): Hover {
+  const hover = attachPointHover(p, ctx);
+  const load = loadSummary(doc, p, ctx);
+  if (!load) return hover;
+  const value = (hover.contents as { value: string }).value;
+  return markdown(`${value}\n\n${load}`, p.sectionRange);
+}
+
+/** "Will it load there": the program's verdict per target kernel with the reasons that decide. */
+function loadSummary(doc: AnalyzedDocument, p: BpfProgram, ctx: FeatureContext): string | undefined {
+  if (!ctx.targets.length) return undefined;
+  let v: ProgramVerdict | undefined;
+  try {
+    v = fileLoadCheck(doc, ctx).byProgram.get(p);
+  } catch {
+    return undefined;
+  }
+  if (!v) return undefined;
+  const lines = [`**Will it load:** ${escapeMarkdownText(verdictSummary(v))}`];
+  const shown = v.reasons.filter((r) => r.kind !== 'hook').slice(0, 8);
+  for (const r of shown) lines.push(`- ${r.effect === 'fails' ? '✗' : '?'} ${escapeMarkdownText(r.message)}`);
+  if (v.reasons.length > shown.length + v.reasons.filter((r) => r.kind === 'hook').length) lines.push(`- … ${v.reasons.length - shown.length} more`);
+  return lines.join('\n');
+}
+
+function attachPointHover(p: BpfProgram, ctx: FeatureContext): Hover {
   const prefix = ctx.knowledge.sectionPrefix(p.section);
   const summary = prefix?.summary;
   const target = programTarget(p);
@@ -37,7 +65,12 @@ function sectionHover(p: BpfProgram, ctx: FeatureContext): Hover {
     if (prefix?.since) lines.push('', `Needs Linux ${prefix.since} or newer.`);
     return markdown(lines.join('\n'), p.sectionRange);
   }
-  const report = attachReport(target, ctx, { closest: false });
+  return targetHover(target, p.sectionRange, ctx, summary);
+}
+
+/** The hover of one attach target over the target kernels (libbpf C sections, BCC attach points). */
+export function targetHover(target: AttachTarget, range: Range, ctx: FeatureContext, summary?: string): Hover {
+  const report = attachReport(target, ctx);
   const subject = target.kind === 'tracepoint' && target.system ? `${target.system}:${target.name}` : target.name;
   const evidence = [...ctx.knowledge.evidenceFor(target.name), ...(subject !== target.name ? ctx.knowledge.evidenceFor(subject) : [])];
   const alternatives = [...report.alternatives, ...report.partialAlternatives.map((alt) => ({
@@ -48,7 +81,7 @@ function sectionHover(p: BpfProgram, ctx: FeatureContext): Hover {
     evidence: alt.evidence,
   }))];
   const value = renderAttachPoint({ target, kernels: report.kernels, alternatives, evidence, summary, differences: report.differences });
-  return markdown(value, p.sectionRange);
+  return markdown(value, range);
 }
 
 function paramHover(p: BpfProgram, param: HandlerParam, index: number, ctx: FeatureContext): Hover | null {
@@ -145,17 +178,39 @@ function ctxFieldHover(p: BpfProgram, access: CtxAccess, ctx: FeatureContext): H
   return markdown(lines.join('\n'), access.fieldRange);
 }
 
-function helperHover(name: string, range: Range, ctx: FeatureContext): Hover | null {
+function helperHover(name: string, range: Range, ctx: FeatureContext, program?: BpfProgram): Hover | null {
   const doc = ctx.knowledge.helper(name);
   if (!doc) return null;
   const lines = ['```c', doc.proto, '```', '', doc.description];
   if (doc.returns) lines.push('', `**Returns** ${doc.returns}`);
-  if (doc.since) lines.push('', `Documented since Linux ${doc.since}${doc.id !== undefined ? ` (helper #${doc.id})` : ''}.`);
+  if (doc.since) lines.push('', `First in Linux ${doc.since}${doc.id !== undefined ? ` (helper #${doc.id})` : ''}; ${escapeMarkdownText(doc.sinceSource ?? '')}.`);
+  const targets = helperOnTargets(name, ctx, program);
+  if (targets) lines.push('', targets);
   if (doc.pitfalls?.length) {
     lines.push('', '**Pitfalls**', '');
     for (const p of doc.pitfalls) lines.push(`- ${p.text} (${p.source})`);
   }
   return markdown(lines.join('\n'), range);
+}
+
+/** Per target kernel: whether it has the helper (its own enum), and whether the program this call
+ *  sits in may call it there. */
+function helperOnTargets(name: string, ctx: FeatureContext, program?: BpfProgram): string | undefined {
+  if (!ctx.targets.length) return undefined;
+  const lk = loadKnowledgeOf(ctx);
+  const facts = program && programFacts(lk, program);
+  const rows = ['| target | |', '|---|---|'];
+  for (const k of targetFeatures(ctx)) {
+    const has = lk.helper(k, name);
+    let cell = has.value === 'present' ? 'has it' : has.value === 'absent' ? '✗ does not have it' : 'not known';
+    if (facts && has.value !== 'absent') {
+      const may = lk.mayCallHelper(k, facts, name);
+      if (may.value === 'no') cell = `✗ ${escapeMarkdownText(may.evidence)}`;
+      else if (may.value === 'unknown' && has.value === 'present') cell = 'has it; whether this program type may call it is not known';
+    }
+    rows.push(`| ${k.id}${k.version ? ` (${k.version})` : ''} | ${cell} |`);
+  }
+  return rows.length > 2 ? rows.join('\n') : undefined;
 }
 
 /** What each handler macro does (libbpf src/bpf_tracing.h and usdt.bpf.h; FIELD-NOTES §4.2). */
@@ -186,7 +241,7 @@ export function hoverC(doc: AnalyzedDocument, pos: Position, ctx: FeatureContext
   const model = doc.c;
   if (!model) return null;
   for (const p of model.programs) {
-    if (rangeContains(p.sectionRange, pos)) return sectionHover(p, ctx);
+    if (rangeContains(p.sectionRange, pos)) return sectionHover(doc, p, ctx);
   }
   for (const p of model.programs) {
     const h = p.handler;
@@ -198,7 +253,7 @@ export function hoverC(doc: AnalyzedDocument, pos: Position, ctx: FeatureContext
     if (access) return ctxFieldHover(p, access, ctx);
   }
   const call = model.helperCalls.find((c) => rangeContains(c.range, pos));
-  if (call) return helperHover(call.name, call.range, ctx);
+  if (call) return helperHover(call.name, call.range, ctx, model.programs.find((p) => p.bodyRange && rangeContains(p.bodyRange, pos)));
   return null;
 }
 

@@ -29,6 +29,12 @@ const EXTRA_CODES: readonly DiagnosticCodeDoc[] = [
   { code: 'prefer-tracepoint', defaultSeverity: 'hint', summary: 'A tracepoint that real tools use instead of this function exists on every target kernel.' },
   { code: 'prefer-fentry', defaultSeverity: 'hint', summary: 'fentry/fexit can attach to this function on every target kernel, at lower cost and with typed arguments.' },
   { code: 'prefer-ksyscall', defaultSeverity: 'hint', summary: 'A kprobe on an architecture\'s syscall wrapper: ksyscall/<name> is portable across architectures.' },
+  { code: 'helper-unavailable', defaultSeverity: 'error', summary: 'The program calls a BPF helper that some target kernel does not have (its enum bpf_func_id lacks it).' },
+  { code: 'helper-not-allowed', defaultSeverity: 'error', summary: 'The program calls a BPF helper that the kernel does not offer to this program type, or only under a condition the program does not meet (sleepable, attach type, GPL license, the helper\'s .allowed check, a kernel config option).' },
+  { code: 'kfunc-unavailable', defaultSeverity: 'error', summary: 'The program calls a kfunc that some target kernel does not have (and does not guard the call with bpf_ksym_exists()).' },
+  { code: 'kfunc-not-allowed', defaultSeverity: 'error', summary: 'The program calls a kfunc that the kernel does not register for this program type (or only for sleepable programs).' },
+  { code: 'map-type-unavailable', defaultSeverity: 'error', summary: 'The file defines a map of a type some target kernel does not have: libbpf creates every map of the object, so every program fails to load there.' },
+  { code: 'prog-type-unavailable', defaultSeverity: 'error', summary: 'The section loads as a program type or expected attach type that some target kernel does not have.' },
   { code: 'check-failed', defaultSeverity: 'error', summary: 'bpf-atlas check could not read or analyse a file.' },
 ];
 

@@ -1,0 +1,163 @@
+// Will it load there, for one C file over the target kernels: its needs (loadNeeds.ts), each
+// program's verdict from the reason providers (loadVerdict.ts: program type, helpers, kfuncs,
+// maps, and the attach point from the one verdict path, verdicts.ts), and the file's minimum
+// kernel. Memoised in the one cache per file text and target kernels; features (diagnostics, hover,
+// the code lens) and the CLI read the same result.
+
+import type { KernelQuery } from '../atlas/model';
+import { kernelFeatures, type KernelLike } from '../knowledge/kernelFeatures';
+import { LoadKnowledge, type KernelFeatures, type ProgramFacts } from '../knowledge/loadability';
+import type { Knowledge } from '../knowledge/types';
+import type { BpfProgram, LineMap } from '../syntax/cModel';
+import type { AnalysisContext } from './context';
+import { kernelOf } from './kernels';
+import { fileNeeds, type FileNeeds, type ProgramNeeds } from './loadNeeds';
+import {
+  fileVerdict, helperProvider, kfuncProvider, kfuncSinceFrom, mapProvider, programVerdict, progTypeProvider,
+  type FileVerdict, type LoadReason, type ProgramUnderCheck, type ProgramVerdict, type ReasonProvider,
+} from './loadVerdict';
+import { isPlaceholderName, programTarget } from './targets';
+import { attachVerdicts } from './verdicts';
+import type { Tree } from '../syntax/parser';
+
+/** What the load check reads of a document (syntax/documents.ts AnalyzedDocument fits). */
+export interface LoadCheckDocument {
+  text: string;
+  tree?: Tree;
+  lines: LineMap;
+  c?: { programs: BpfProgram[] };
+  /** Set when only a prefix of the text was analysed (syntax/documents.ts MAX_ANALYSED_CHARS). */
+  analysedLength?: number;
+}
+
+/** The text the model was built from: the load needs (maps, kfunc externs, licence) are read from
+ *  the same prefix as the programs, so a huge document costs what its analysed part costs. */
+function analysedText(doc: LoadCheckDocument): string {
+  return doc.analysedLength === undefined ? doc.text : doc.text.slice(0, doc.analysedLength);
+}
+
+export interface FileLoadCheck extends FileVerdict {
+  needs: FileNeeds;
+  /** The verdict of each program of the document's model, by its index there. */
+  byProgram: Map<BpfProgram, ProgramVerdict>;
+}
+
+/** The load knowledge over ctx.knowledge, built once per knowledge instance. */
+export function loadKnowledgeOf(ctx: Pick<AnalysisContext, 'cache' | 'knowledge'>): LoadKnowledge {
+  return ctx.cache.remember('load-knowledge', String(ctx.cache.instanceId(ctx.knowledge)),
+    () => new LoadKnowledge(ctx.knowledge.programTypes(), ctx.knowledge.kfuncData()));
+}
+
+/** KernelFeatures of the target kernels that load (the others are left out). */
+export function targetFeatures(ctx: AnalysisContext): KernelFeatures[] {
+  return ctx.targets.map((id) => kernelOf(ctx, id)).filter((k): k is KernelQuery => !!k)
+    .map((k) => kernelFeatures(k as unknown as KernelLike));
+}
+
+/** Program type and attach type of a program's section (libbpf's table); undefined when unknown. */
+export function programFacts(lk: LoadKnowledge, program: BpfProgram): ProgramFacts | undefined {
+  const s = lk.sectionProgram(program.section.replace(/^\?/, ''));
+  if (!s) return undefined;
+  return { progType: s.progType, attachType: s.attachType, sleepable: s.sleepable, target: program.target?.name };
+}
+
+export function fileLoadCheck(doc: LoadCheckDocument, ctx: AnalysisContext): FileLoadCheck {
+  const programs = doc.c?.programs ?? [];
+  const text = analysedText(doc);
+  const key = `${ctx.cache.kernelsKey(ctx.atlas, ctx.targets)}|${text}`;
+  const memo = ctx.cache.table<{ programs: readonly BpfProgram[]; result: FileLoadCheck }>('load-check', 200);
+  const hit = memo.get(key);
+  // The programs of a model are new objects per document version: map by position.
+  if (hit && hit.programs.length === programs.length) {
+    const byProgram = new Map<BpfProgram, ProgramVerdict>();
+    programs.forEach((p, i) => byProgram.set(p, hit.result.byProgram.get(hit.programs[i])!));
+    return { ...hit.result, byProgram };
+  }
+  const result = computeLoadCheck({ ...doc, text }, programs, ctx);
+  memo.set(key, { programs, result });
+  return result;
+}
+
+function computeLoadCheck(doc: LoadCheckDocument, programs: readonly BpfProgram[], ctx: AnalysisContext): FileLoadCheck {
+  const lk = loadKnowledgeOf(ctx);
+  const kernels = targetFeatures(ctx);
+  const needs = fileNeeds({ text: doc.text, tree: doc.tree, lines: doc.lines, programs }, vocabulary(ctx.knowledge, ctx));
+  const providers = loadProviders(lk, ctx);
+  const verdicts = needs.programs.map((p) => programVerdict(underCheck(lk, p, needs), kernels, providers));
+  const byProgram = new Map<BpfProgram, ProgramVerdict>();
+  needs.programs.forEach((p, i) => byProgram.set(p.program, verdicts[i]));
+  return { ...fileVerdict(verdicts, kernels), needs, byProgram };
+}
+
+function underCheck(lk: LoadKnowledge, p: ProgramNeeds, file: FileNeeds): ProgramUnderCheck {
+  return { needs: p, file, facts: programFacts(lk, p.program) };
+}
+
+/** The providers, in the order their reasons are listed. */
+export function loadProviders(lk: LoadKnowledge, ctx: AnalysisContext): ReasonProvider[] {
+  return [
+    hookProvider(ctx),
+    progTypeProvider(lk, ctx.knowledge),
+    helperProvider(lk, ctx.knowledge),
+    kfuncProvider(lk, kfuncSinceOf(lk, ctx)),
+    mapProvider(lk, ctx.knowledge),
+  ];
+}
+
+/** Which names are helpers and kfuncs (the knowledge tables), built once per knowledge instance. */
+function vocabulary(knowledge: Knowledge, ctx: AnalysisContext): { isHelper(n: string): boolean; isKfunc(n: string): boolean } {
+  const kfuncs = ctx.cache.remember('kfunc-names', String(ctx.cache.instanceId(knowledge)), () =>
+    new Set(knowledge.kfuncData().kernels.flatMap((k) => k.sets.flatMap((s) => s.members.map((m) => m.name)))));
+  return { isHelper: (n) => !!knowledge.helper(n), isKfunc: (n) => kfuncs.has(n) };
+}
+
+/** First kernel of each kfunc over every bundled kernel (not only the targets). */
+function kfuncSinceOf(lk: LoadKnowledge, ctx: AnalysisContext): (name: string) => { since: string; note: string } | undefined {
+  const bundled = ctx.atlas.list().filter((m) => m.source === 'bundled').map((m) => m.id);
+  const table = ctx.cache.table<{ v?: { since: string; note: string } }>('kfunc-since');
+  let since: ((name: string) => { since: string; note: string } | undefined) | undefined;
+  return (name) => {
+    const hit = table.get(name);
+    if (hit) return hit.v;
+    since ??= kfuncSinceFrom(lk, bundled.map((id) => kernelOf(ctx, id)).filter((k): k is KernelQuery => !!k)
+      .map((k) => kernelFeatures(k as unknown as KernelLike)));
+    const v = since(name);
+    table.set(name, { v });
+    return v;
+  };
+}
+
+/** The attach point, from the one verdict path: where attaching fails, the program fails to load
+ *  there too (libbpf's skeleton attach); where the atlas cannot say whether the hook exists (a
+ *  function that may live in a module it does not cover), unknown. Gaps that do not question the
+ *  hook itself (no kprobe blacklist, ftrace sites or record offsets in a source) stay with the
+ *  hook's own diagnostics and do not make the load verdict unknown. */
+function hookProvider(ctx: AnalysisContext): ReasonProvider {
+  return {
+    kind: 'hook',
+    reasons(program: ProgramUnderCheck): LoadReason[] {
+      const p = program.needs.program;
+      const target = programTarget(p);
+      if (!target) return [];
+      const v = attachVerdicts(target, ctx);
+      // A placeholder the loader retargets (bpf_program__set_attach_target) names no real hook.
+      if (isPlaceholderName(target.name) && v.kernels.every((k) => !k.assessment.found)) return [];
+      const groups = new Map<string, LoadReason>();
+      const add = (effect: 'fails' | 'unknown', kernel: string, message: string, evidence: string) => {
+        const key = `${effect}|${message}`;
+        const g = groups.get(key);
+        if (g) g.kernels.push(kernel);
+        else groups.set(key, { kind: 'hook', effect, kernels: [kernel], subject: p.section, message, range: p.sectionRange, evidence });
+      };
+      for (const k of v.kernels) {
+        const errors = k.hazards.filter((h) => h.severity === 'error');
+        if (k.status === 'error') {
+          add('fails', k.kernel, errors.length ? errors.map((h) => h.message).join(' ') : `${p.section} does not exist there.`, errors.map((h) => h.name).join(', ') || 'absent');
+        } else if ((!k.assessment.found || !k.assessment.attachable) && k.hazards.some((h) => h.name === 'unknown')) {
+          add('unknown', k.kernel, k.hazards.filter((h) => h.name === 'unknown').map((h) => h.message).join(' '), 'unknown');
+        }
+      }
+      return [...groups.values()].map((r) => ({ ...r, message: `${r.subject} on ${r.kernels.join(', ')}: ${r.message}` }));
+    },
+  };
+}

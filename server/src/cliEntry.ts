@@ -1,0 +1,61 @@
+// The `bpf-atlas` command's entry (dist/cli.js). It runs the CLI bundle (dist/cli-main.js, built
+// from cli.ts) through V8's code cache, so a run does not compile a megabyte of JavaScript again:
+// after the first run of a build, what V8 compiled for it (the functions the command ran
+// included) is kept in the user cache folder (cacheDir.ts) under the bundle's size and time;
+// later runs hand it to V8, which checks it against the source and its own version, and compiles
+// afresh (and keeps that) when it does not match. This is what Node 22's
+// module.enableCompileCache() does for every module; bpf-atlas supports Node 20, which has none.
+// Without a cache (BPF_ATLAS_CACHE=off, a home that cannot be written) the bundle is compiled as
+// Node would. The bundle is compiled here, not required: it is one file of our own build, loaded
+// once, not a module of the source graph.
+
+import fs from 'node:fs';
+import Module from 'node:module';
+import path from 'node:path';
+import vm from 'node:vm';
+import { cacheDirUnlessOff } from './cacheDir';
+
+const bundle = path.join(__dirname, 'cli-main.js');
+
+function cacheFileOf(): string | undefined {
+  const dir = cacheDirUnlessOff();
+  if (!dir) return undefined;
+  try {
+    const st = fs.statSync(bundle);
+    return path.join(dir, 'v8', `cli-main-${st.size}-${Math.floor(st.mtimeMs)}-${process.version}-${process.arch}.cache`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keep the compiled code, and drop what earlier builds of the bundle left. */
+function keep(file: string, data: Buffer): void {
+  try {
+    const dir = path.dirname(file);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const tmp = `${file}.tmp-${process.pid}`;
+    fs.writeFileSync(tmp, data);
+    fs.renameSync(tmp, file);
+    for (const n of fs.readdirSync(dir)) if (n.startsWith('cli-main-') && n.endsWith('.cache') && path.join(dir, n) !== file) fs.rmSync(path.join(dir, n), { force: true });
+  } catch {
+    /* no cache: the next run compiles again */
+  }
+}
+
+const cacheFile = cacheFileOf();
+let cached: Buffer | undefined;
+try {
+  cached = cacheFile ? fs.readFileSync(cacheFile) : undefined;
+} catch {
+  cached = undefined;
+}
+// Code from the cache cannot import() (Node drops the callback for it): the bundle has no dynamic
+// import (syntax/parser.ts gives web-tree-sitter bytes, not paths).
+const script = new vm.Script(Module.wrap(fs.readFileSync(bundle, 'utf8')), { filename: bundle, cachedData: cached });
+if (cacheFile && (!cached || script.cachedDataRejected)) process.once('exit', () => keep(cacheFile, script.createCachedData()));
+const main = new Module(bundle, module);
+main.filename = bundle;
+main.paths = module.paths;
+const load = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: Module, filename: string, dirname: string) => void;
+load.call(main.exports, main.exports, Module.createRequire(bundle), main, bundle, __dirname);
+(main.exports as { runAsMain(): void }).runAsMain();

@@ -1,0 +1,84 @@
+// libbpf C diagnostics for what a program needs from the kernel besides its attach point: a helper,
+// kfunc, map type or program type that a target kernel lacks, or that the program's type may not
+// call there, at the line that uses it, naming the kernels and the first version that has it. From
+// the one load check of the file (analysis/loadCheck.ts); only certain failures are diagnostics
+// (`unknown` never is), and the attach point itself keeps its own diagnostics.
+
+import type { Diagnostic } from 'vscode-languageserver';
+import { fileLoadCheck } from '../../analysis/loadCheck';
+import type { LoadReason, ProgramVerdict } from '../../analysis/loadVerdict';
+import { compareKernelVersions } from '../../knowledge/loadability';
+import type { BpfProgram } from '../../syntax/cModel';
+import type { AnalyzedDocument } from '../../syntax/documents';
+import { codeDocsHref } from '../shared/diagnosticCodes';
+import type { FeatureContext } from '../shared/context';
+import { DIAGNOSTIC_SOURCE, effectiveSeverity } from './diagnostics';
+
+/** The diagnostic code of a failing reason. */
+export function loadReasonCode(r: LoadReason): string | undefined {
+  switch (r.kind) {
+    case 'helpers': return r.rule === 'helper-absent' ? 'helper-unavailable' : 'helper-not-allowed';
+    case 'kfuncs': return r.rule === 'kfunc-absent' || r.rule === 'no-kfunc-support' ? 'kfunc-unavailable' : 'kfunc-not-allowed';
+    case 'maps': return 'map-type-unavailable';
+    case 'program-type': return 'prog-type-unavailable';
+    default: return undefined;
+  }
+}
+
+type LoadDocument = Pick<AnalyzedDocument, 'uri' | 'text' | 'tree' | 'lines' | 'c'>;
+
+export function loadDiagnostics(doc: LoadDocument, ctx: FeatureContext): Diagnostic[] {
+  if (!doc.c?.programs.length || !ctx.targets.length) return [];
+  const check = fileLoadCheck(doc, ctx);
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  for (const program of doc.c.programs) {
+    const v = check.byProgram.get(program);
+    if (!v) continue;
+    // `SEC("?...")`: libbpf does not load it unless the loader asks; never an error here.
+    if (program.section.startsWith('?')) continue;
+    const suppression = program.suppression;
+    if (suppression && (suppression.codes.length === 0 || suppression.codes.includes('all'))) continue;
+    for (const r of v.reasons) {
+      if (r.effect !== 'fails' || !r.range) continue;
+      const code = loadReasonCode(r);
+      if (!code || suppression?.codes.includes(code)) continue;
+      const kernels = r.kind === 'program-type' ? kernelsPastFloor(program, r, v, ctx) : r.kernels;
+      if (!kernels.length) continue;
+      const severity = effectiveSeverity(code, ctx);
+      if (severity === undefined) continue;
+      // One diagnostic per place and message (a static function shared by programs, a map).
+      const key = `${code}|${r.range.start.line}:${r.range.start.character}|${r.message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({
+        range: r.range,
+        severity,
+        code,
+        codeDescription: { href: codeDocsHref(code) },
+        source: DIAGNOSTIC_SOURCE,
+        message: `${r.message}.`,
+        relatedInformation: [{ location: { uri: doc.uri, range: program.secRange }, message: `${v.name} (SEC("${v.section}")): ${r.evidence}` }],
+      });
+    }
+  }
+  return out;
+}
+
+/** The kernels a program-type reason adds beyond the section's version floor (kernel-too-old
+ *  already says those). */
+function kernelsPastFloor(program: BpfProgram, r: LoadReason, v: ProgramVerdict, ctx: FeatureContext): string[] {
+  let since: string | undefined;
+  try {
+    since = ctx.knowledge.sectionPrefix(program.section)?.since;
+  } catch {
+    since = undefined;
+  }
+  if (!since) return r.kernels;
+  const metas = ctx.atlas.list();
+  return r.kernels.filter((id) => {
+    const version = metas.find((m) => m.id === id)?.version;
+    return !version || !/^\d+\.\d+/.test(version) || compareKernelVersions(version, since!) >= 0 || v.kernels[id] === undefined;
+  });
+}
+

@@ -1,0 +1,46 @@
+// The language server on BCC tools over real JSON-RPC (dist/server.js): a Python file that imports
+// bcc gets the same diagnostics and hovers as libbpf C, landing in the Python text; a Python file
+// that does not import bcc gets none.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Hover } from 'vscode-languageserver-protocol';
+import { positionAfter, ROOT, TestClient } from './client';
+
+const DEBIAN_12 = { targetKernels: ['debian-12'], useLiveKernel: false };
+
+describe('bpf-atlas language server on BCC tools', () => {
+  let client: TestClient;
+  before(async () => {
+    client = await TestClient.start({ settings: DEBIAN_12 });
+  });
+  after(async () => {
+    assert.equal(await client.stop(), 0);
+  });
+
+  test('a bcc tool: the unconditional kprobe is an error at its event string; hover there', async () => {
+    const file = path.join(ROOT, 'test/fixtures/bcc/iolatency.py');
+    const text = fs.readFileSync(file, 'utf8');
+    const uri = `file://${file}`;
+    await client.open(uri, text, 'python');
+    const published = await client.waitForDiagnostics(uri);
+    const at = positionAfter(text, 'event="');
+    const error = published.diagnostics.find((d) => d.range.start.line === at.line && d.severity === 1);
+    assert.ok(error, JSON.stringify(published.diagnostics));
+    assert.equal(error.code, 'fully-inlined');
+    assert.equal(error.range.start.character, at.character);
+    const h = await client.request<Hover>('textDocument/hover', { textDocument: { uri }, position: { line: at.line, character: at.character + 2 } });
+    assert.match((h?.contents as { value: string }).value, /blk_account_io_start/);
+  });
+
+  test('a Python file that does not import bcc: no hover, no findings', async () => {
+    const uri = 'file:///tmp/bpf-atlas-plain.py';
+    const text = 'import os\nevent = "blk_account_io_start"\n';
+    await client.open(uri, text, 'python');
+    const h = await client.request<Hover>('textDocument/hover', { textDocument: { uri }, position: { line: 1, character: 12 } });
+    assert.equal(h, null);
+    for (const p of client.published(uri)) assert.deepEqual(p.diagnostics, []);
+  });
+});
