@@ -6,6 +6,7 @@
 import {
   type Connection, createConnection, ProposedFeatures, StreamMessageReader, StreamMessageWriter,
 } from 'vscode-languageserver/node';
+import { escapeUnsafeText } from './atlas/safeText';
 import { startServer } from './server';
 import { createServices, type ServicesOptions } from './services';
 
@@ -67,7 +68,8 @@ export async function serve(options: ServeOptions): Promise<string | void> {
     connection.onExit(() => resolve());
     brokenFraming = (reason) => {
       const why = `the client broke the message framing (${reason}): closing the connection`;
-      process.stderr.write(`bpf-atlas language server: ${why}\n`);
+      // The reason quotes the client's bytes: no control character reaches the terminal.
+      process.stderr.write(escapeUnsafeText(`bpf-atlas language server: ${why}`) + '\n');
       connection.dispose();
       resolve(why);
     };

@@ -94,6 +94,9 @@ class LanguageServer<D extends VersionedDocument> {
   private resolveReady!: () => void;
   private readonly ready = new Promise<void>((resolve) => (this.resolveReady = resolve));
   private readonly openUris = new Set<string>();
+  /** Requests and document notifications handled so far: a diagnostics run waits until the
+   *  messages already received are handled (lsp/diagnosticsScheduler.ts whenQuiet). */
+  private messagesHandled = 0;
   private readonly settings: SettingsController;
   private readonly scheduler: DiagnosticsScheduler;
   private readonly liveWatcher?: LiveWatcher;
@@ -130,6 +133,7 @@ class LanguageServer<D extends VersionedDocument> {
       publish: (uri, version, diagnostics) => void connection.sendDiagnostics({ uri, version, diagnostics }),
       logError: (m) => this.logError(m),
       ready: () => this.isReady,
+      messagesHandled: () => this.messagesHandled,
     }, { delayMs: options.diagnosticsDelayMs, budgetMs: options.diagnosticsBudgetMs ?? DEFAULT_WORK_BUDGET.maxMs });
     // A module loaded or removed while the server runs changes what `live` holds.
     const changed = services.liveKernelChanged?.bind(services);
@@ -236,6 +240,7 @@ class LanguageServer<D extends VersionedDocument> {
   private bindDocuments(): void {
     const { connection, services, scheduler, openUris } = this;
     connection.onDidOpenTextDocument(({ textDocument: t }) => {
+      this.messagesHandled++;
       try {
         services.documents.open(t.uri, t.languageId, t.version, t.text);
         openUris.add(t.uri);
@@ -245,6 +250,7 @@ class LanguageServer<D extends VersionedDocument> {
       }
     });
     connection.onDidChangeTextDocument(({ textDocument: t, contentChanges }) => {
+      this.messagesHandled++;
       try {
         const current = services.documents.get(t.uri)?.version;
         // Versions only grow; a late or duplicated change must not be applied over newer text.
@@ -277,6 +283,7 @@ class LanguageServer<D extends VersionedDocument> {
     name: string, empty: R, run: (doc: D, params: P, ctx: FeatureContext) => R | null | undefined,
   ) {
     return async (params: P, token: CancellationToken): Promise<R> => {
+      this.messagesHandled++;
       this.requireInitialized(name);
       const uri = (params as { textDocument?: { uri?: unknown } } | null)?.textDocument?.uri;
       if (typeof uri !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, `${name}: params.textDocument.uri is missing`);
@@ -296,6 +303,7 @@ class LanguageServer<D extends VersionedDocument> {
   /** Guards a custom request the same way. */
   private guarded<P, R>(name: string, empty: () => R, run: (params: P, token: CancellationToken) => R | Promise<R>) {
     return async (params: P, token: CancellationToken): Promise<R> => {
+      this.messagesHandled++;
       this.requireInitialized(name);
       await this.ready;
       try {

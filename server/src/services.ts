@@ -20,6 +20,7 @@ import type { ServerServices } from './lsp/types';
 import type { Knowledge } from './knowledge/types';
 import { builtinSectionResolver, type SectionResolver } from './syntax/cModel';
 import { type AnalyzedDocument, DocumentStore } from './syntax/documents';
+import { readCompanions } from './syntax/companions';
 import { loadCParser, loadPythonParser } from './syntax/parser';
 
 export interface ServicesOptions {
@@ -45,7 +46,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     }
   };
   // Python documents: only tools that import bcc get a model (and so diagnostics or hovers).
-  const documents = new DocumentStore({ parser: await loadCParser(), pythonParser: await loadPythonParser(), resolveSection });
+  const documents = new DocumentStore({ parser: await loadCParser(), pythonParser: await loadPythonParser(), resolveSection, companions: readCompanions });
 
   const atlases = new AtlasConfigurator({ dataDir: dir, sysRoot: options.sysRoot, cacheDir: options.cacheDir });
 

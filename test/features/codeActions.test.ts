@@ -8,8 +8,7 @@ import { DiagnosticSeverity, type CodeAction, type Diagnostic, type TextEdit } f
 import { codeActions } from '../../server/src/features/codeActions';
 import { diagnostics } from '../../server/src/features/diagnostics';
 import type { AnalyzedDocument } from '../../server/src/syntax/documents';
-import { LineMap } from '../../server/src/syntax/cModel';
-import { featureContext, loadFixture, openFixture, stripMarkers } from './fixture';
+import { applyEdits, featureContext, loadFixture, openFixture, stripMarkers } from './fixture';
 
 const TARGET_SETS = [['ubuntu-22.04', 'debian-12'], ['ubuntu-22.04', 'ubuntu-24.04']] as const;
 
@@ -23,18 +22,6 @@ function requireKernels(targets: readonly string[]): void {
 describe('C quick fixes: the bundled atlases', () => {
   it('have every kernel these tests target', () => requireKernels(['ubuntu-22.04', 'ubuntu-24.04', 'debian-12', 'debian-13']));
 });
-
-/** Applies LSP text edits (non-overlapping, any order) to a text. */
-function applyEdits(text: string, edits: readonly TextEdit[]): string {
-  const lines = new LineMap(text);
-  const sorted = edits
-    .map((e) => ({ start: lines.offsetAt(e.range.start), end: lines.offsetAt(e.range.end), text: e.newText }))
-    .sort((a, b) => b.start - a.start || b.end - a.end);
-  for (let i = 1; i < sorted.length; i++) assert.ok(sorted[i].end <= sorted[i - 1].start, 'edits overlap');
-  let out = text;
-  for (const e of sorted) out = out.slice(0, e.start) + e.text + out.slice(e.end);
-  return out;
-}
 
 function lineOf(doc: AnalyzedDocument, needle: string): number {
   const line = doc.text.split('\n').findIndex((l) => l.includes(needle));

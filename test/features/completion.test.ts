@@ -95,7 +95,7 @@ describe('completion in SEC("…")', () => {
     assert.match(String(start.labelDetails?.description), /1\/2 targets · ⚠ .*(fully-inlined|partially-inlined)/);
     assert.ok(start.tags?.includes(CompletionItemTag.Deprecated));
     assert.match(doc(start), /❌ fails: debian-12/);
-    assert.match(doc(start), /partially-inlined/);
+    assert.match(doc(start), /attaches: ubuntu-22\.04/);
   });
 
   it('an empty kprobe target is truncated and marked incomplete', async () => {

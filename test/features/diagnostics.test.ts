@@ -159,7 +159,13 @@ for (const [label, targets] of [['ubuntu-22.04 + debian-12', ISSUE_TARGETS], ['u
 
     it('a program type newer than a target kernel: kprobe.multi on 5.15', async () => {
       const { doc, diags } = await diagnose('check/tools/vfsstat_multi.bpf.c', targets);
-      const [d, ...rest] = onSection(doc, diags, 'kprobe.multi/vfs_*');
+      const all = onSection(doc, diags, 'kprobe.multi/vfs_*');
+      // Beside the refusal, the information on what the pattern matches on each target.
+      const counts = all.filter((x) => x.code === 'pattern-matches');
+      assert.equal(counts.length, 1, JSON.stringify(all.map((x) => x.message)));
+      const perKernel = targets.map((t) => `${t.replace(/\./g, '\\.')} \\(\\d+\\.\\d+\\)`).join(', \\d+ on ');
+      assert.match(counts[0].message, new RegExp(`^kprobe\\.multi/vfs_\\* matches \\d+ functions on ${perKernel}`));
+      const [d, ...rest] = all.filter((x) => x.code !== 'pattern-matches');
       assert.equal(rest.length, 0, JSON.stringify(rest.map((x) => x.message)));
       assertWellFormed(d);
       assert.equal(d.code, 'kernel-too-old');

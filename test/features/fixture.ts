@@ -2,6 +2,7 @@
 // (optionally named: `/*^prev*/`) and records where each stood, analyses it with the real parser
 // and document store, and builds a FeatureContext over the bundled atlas and knowledge.
 
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AnalysisCache } from '../../server/src/analysis/cache';
@@ -10,6 +11,7 @@ import type { FeatureContext } from '../../server/src/features/shared/context';
 import { loadKnowledge } from '../../server/src/knowledge/load';
 import type { Knowledge } from '../../server/src/knowledge/types';
 import { DEFAULT_SETTINGS } from '../../server/src/settings';
+import type { TextEdit } from 'vscode-languageserver';
 import { LineMap, type Position } from '../../server/src/syntax/cModel';
 import { DocumentStore, type AnalyzedDocument } from '../../server/src/syntax/documents';
 import { loadCParser, loadPythonParser } from '../../server/src/syntax/parser';
@@ -99,4 +101,16 @@ export function featureContext(targets: readonly string[]): FeatureContext {
   atlas ??= new Atlas({ dataDir: repoDataDir(), live: false });
   cache ??= new AnalysisCache();
   return { atlas, cache, targets, settings: DEFAULT_SETTINGS, knowledge: bundledKnowledge() };
+}
+
+/** Applies LSP text edits (non-overlapping, any order) to a text, as an editor applies a fix. */
+export function applyEdits(text: string, edits: readonly TextEdit[]): string {
+  const lines = new LineMap(text);
+  const sorted = edits
+    .map((e) => ({ start: lines.offsetAt(e.range.start), end: lines.offsetAt(e.range.end), text: e.newText }))
+    .sort((a, b) => b.start - a.start || b.end - a.end);
+  for (let i = 1; i < sorted.length; i++) assert.ok(sorted[i].end <= sorted[i - 1].start, 'edits overlap');
+  let out = text;
+  for (const e of sorted) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  return out;
 }

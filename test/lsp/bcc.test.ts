@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Hover } from 'vscode-languageserver-protocol';
+import type { CodeAction, Hover } from 'vscode-languageserver-protocol';
 import { positionAfter, ROOT, TestClient } from './client';
 
 const DEBIAN_12 = { targetKernels: ['debian-12'], useLiveKernel: false };
@@ -33,6 +33,30 @@ describe('bpf-atlas language server on BCC tools', () => {
     assert.equal(error.range.start.character, at.character);
     const h = await client.request<Hover>('textDocument/hover', { textDocument: { uri }, position: { line: at.line, character: at.character + 2 } });
     assert.match((h?.contents as { value: string }).value, /blk_account_io_start/);
+  });
+
+  test('the quick fix rewrites attach_kprobe into attach_tracepoint and its handler; after the edit nothing is left', async () => {
+    const file = path.join(ROOT, 'test/fixtures/bcc/fixes/blkstart.py');
+    const text = fs.readFileSync(file, 'utf8');
+    const uri = `file://${file}`;
+    await client.open(uri, text, 'python');
+    const published = await client.waitForDiagnostics(uri, (p) => p.version === 1);
+    const error = published.diagnostics.find((d) => d.code === 'fully-inlined');
+    assert.ok(error, JSON.stringify(published.diagnostics));
+    const actions = await client.request<CodeAction[]>('textDocument/codeAction', {
+      textDocument: { uri }, range: error.range, context: { diagnostics: [error], only: ['quickfix'] },
+    });
+    const fix = actions.find((a) => a.isPreferred);
+    assert.ok(fix, JSON.stringify(actions.map((a) => a.title)));
+    assert.match(fix.title, /^Use attach_tracepoint\(tp="block:block_\w+"\)/);
+    const edits = fix.edit!.changes![uri];
+    assert.ok(edits.some((e) => e.newText.startsWith('struct tracepoint__block__')), JSON.stringify(edits));
+    // Sent as VS Code sends an applied edit: incremental changes, the last in the text first so
+    // that each range still holds when it arrives.
+    const ordered = [...edits].sort((a, b) => b.range.start.line - a.range.start.line || b.range.start.character - a.range.start.character);
+    await client.change(uri, ordered.map((e) => ({ range: e.range, text: e.newText })), 2);
+    const after = await client.waitForDiagnostics(uri, (p) => p.version === 2);
+    assert.deepEqual(after.diagnostics.filter((d) => d.severity! <= 2), []);
   });
 
   test('a Python file that does not import bcc: no hover, no findings', async () => {

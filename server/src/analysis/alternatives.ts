@@ -49,6 +49,31 @@ function onEveryTarget(ctx: AnalysisContext, target: AttachTarget): { ok: boolea
   return { ok: missingOn.length === 0 && perKernel.length > 0, perKernel, presentOn, missingOn };
 }
 
+/** Whether a BTF trampoline (fentry/fexit) can be promised on every target: the function is in
+ *  each kernel's BTF with a prototype, and nothing the atlas cannot tell bears on BTF membership.
+ *  A kernel whose ftrace sites are not readable (the running kernel for a normal user) leaves the
+ *  site unknown: the alternative is still offered, with that caveat, because notrace functions are
+ *  few and the fentry of the very function is the closest equivalent there is. */
+function trampolinePromise(target: AttachTarget, perKernel: readonly Assessment[], kernels: readonly string[]): { ok: boolean; caveat?: string } {
+  const unsure: string[] = [];
+  for (let i = 0; i < perKernel.length; i++) {
+    const a = perKernel[i];
+    if (!a.proto) return { ok: false };
+    const unknown = a.hazards.filter((h) => h.name === 'unknown').map((h) => h.message).join(' ');
+    if (/\bBTF\b|inline status|no facts/.test(unknown)) return { ok: false };
+    if (/ftrace site/.test(unknown)) unsure.push(kernels[i]);
+  }
+  return unsure.length
+    ? { ok: true, caveat: `${target.kind} needs an ftrace site for ${target.name}, which ${unsure.join(', ')} does not let this user read (it is there unless the function is notrace).` }
+    : { ok: true };
+}
+
+/** A syscall tracepoint of the other direction is no equivalent: `sys_exit_read` does not stand in
+ *  for a probe on the entry of vfs_read. */
+function wrongDirection(entry: boolean, name: string): boolean {
+  return entry ? /^sys_exit_/.test(name) : /^sys_enter_/.test(name);
+}
+
 function sameTarget(a: AttachTarget, b: AttachTarget): boolean {
   return a.kind === b.kind && a.name === b.name && (a.system ?? '') === (b.system ?? '');
 }
@@ -86,6 +111,8 @@ function knowledgeAlternatives(target: AttachTarget, ctx: AnalysisContext, add: 
   partialAlternatives: PartialAlternative[]): void {
   for (const row of equivalentsOf(ctx, target.name)) {
     for (const alt of row.alternative) {
+      // Asked for function entries only (findAlternatives).
+      if (wrongDirection(true, alt.name)) continue;
       if (alt.kind === 'tracepoint' || alt.kind === 'tp_btf' || alt.kind === 'raw_tp') {
         const best = bestTracepointForm(ctx, alt.name, alt.system);
         if (best.target) {
@@ -107,10 +134,10 @@ function knowledgeAlternatives(target: AttachTarget, ctx: AnalysisContext, add: 
         const t: AttachTarget = { kind: alt.kind, name: alt.name, system: alt.system };
         const check = onEveryTarget(ctx, t);
         // A BTF trampoline is only promised where the atlas knows the ftrace site and BTF.
-        const needsCertainty = t.kind === 'fentry' || t.kind === 'fexit';
-        if (check.ok && (!needsCertainty || check.perKernel.every((a) => !a.hazards.some((h) => h.name === 'unknown')))) {
+        const promise = t.kind === 'fentry' || t.kind === 'fexit' ? trampolinePromise(t, check.perKernel, ctx.targets) : { ok: true };
+        if (check.ok && promise.ok) {
           add({ target: t, reason: row.strength, perKernel: check.perKernel, note: `Real tools use ${alt.kind}/${alt.name} instead: ${row.evidence}.`,
-            since: alt.since ?? row.since, caveat: row.caveat, evidence: row.evidence, source: row.source });
+            since: alt.since ?? row.since, caveat: [row.caveat, promise.caveat].filter(Boolean).join(' ') || undefined, evidence: row.evidence, source: row.source });
         }
       }
     }
@@ -121,7 +148,7 @@ function knowledgeAlternatives(target: AttachTarget, ctx: AnalysisContext, add: 
 export function findAlternatives(target: AttachTarget, ctx: AnalysisContext): { alternatives: StableAlternative[]; partialAlternatives: PartialAlternative[] } {
   const alternatives: StableAlternative[] = [];
   const partialAlternatives: PartialAlternative[] = [];
-  if (target.pattern) return { alternatives, partialAlternatives };
+  if (target.pattern || target.unexpandedGlob) return { alternatives, partialAlternatives };
   const add = (alt: StableAlternative) => {
     if (sameTarget(alt.target, target)) return;
     if (!alternatives.some((a) => sameTarget(a.target, alt.target))) alternatives.push(alt);
@@ -149,10 +176,10 @@ export function findAlternatives(target: AttachTarget, ctx: AnalysisContext): { 
     const kind: AttachKind = target.kind === 'kprobe' ? 'fentry' : 'fexit';
     const t: AttachTarget = { kind, name: target.name };
     const check = onEveryTarget(ctx, t);
-    const trustworthy = check.ok && check.perKernel.every((a) => !a.hazards.some((h) => h.name === 'unknown'));
-    if (trustworthy) {
+    const promise = trampolinePromise(t, check.perKernel, ctx.targets);
+    if (check.ok && promise.ok) {
       add({
-        target: t, reason: kind, perKernel: check.perKernel,
+        target: t, reason: kind, perKernel: check.perKernel, caveat: promise.caveat,
         note: `${kind} attaches through BTF on every target, costs about 2-5x less than a kprobe and gives typed arguments.`,
       });
     }
@@ -166,5 +193,9 @@ export function findAlternatives(target: AttachTarget, ctx: AnalysisContext): { 
         note: 'tp_btf gives the same arguments typed through BTF, and direct pointer access.' });
     }
   }
+  // Same-function equivalents before related hooks with other semantics (a syscall tracepoint
+  // for vfs_read sees read(2) only): the fentry of the very function comes first.
+  const order = (a: StableAlternative) => (a.reason === 'equivalent' ? 0 : a.reason === 'related' ? 2 : 1);
+  alternatives.sort((a, b) => order(a) - order(b));
   return { alternatives, partialAlternatives };
 }

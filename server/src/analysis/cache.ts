@@ -79,5 +79,5 @@ export class AnalysisCache {
 
 /** A target as part of a cache key. */
 export function targetKey(target: AttachTarget): string {
-  return `${target.kind}|${target.system ?? ''}|${target.pattern ? '*' : ''}|${target.name}`;
+  return `${target.kind}|${target.system ?? ''}|${target.pattern ? '*' : target.unexpandedGlob ? '!' : ''}|${target.name}`;
 }

@@ -60,7 +60,7 @@ export function renameAdvice(target: AttachTarget, ctx: AnalysisContext, kernels
   const pattern = `${base}*`;
   const patternMatches = ctx.targets.map((id) => {
     try {
-      return { kernel: id, symbols: matchFunctionGlob(ctx, ctx.atlas.get(id), pattern, 'libbpf', 20).symbols };
+      return { kernel: id, symbols: matchFunctionGlob(ctx, ctx.atlas.get(id), pattern, 'libbpf', 20, { count: false }).symbols };
     } catch {
       return { kernel: id, symbols: [] };
     }

@@ -22,7 +22,7 @@ export interface AttachReport extends AttachVerdicts {
  *  from every target (even where the atlas cannot rule out a module), and no renamed symbol
  *  explains it. */
 export function wantsClosestNames(report: AttachReport): boolean {
-  if (report.target.pattern || report.rename) return false;
+  if (report.target.pattern || report.target.unexpandedGlob || report.rename) return false;
   const absentSomewhere = report.kernels.some((k) => !k.assessment.found && !k.hazards.some((h) => h.name === 'unknown'));
   return absentSomewhere || missingEverywhere(report);
 }
@@ -49,6 +49,6 @@ export function attachReport(target: AttachTarget, ctx: AnalysisContext): Attach
 function computeReport(target: AttachTarget, ctx: AnalysisContext): AttachReport {
   const verdicts = attachVerdicts(target, ctx);
   const { alternatives, partialAlternatives } = findAlternatives(target, ctx);
-  const rename = target.pattern ? undefined : renameAdvice(target, ctx, verdicts.kernels);
+  const rename = target.pattern || target.unexpandedGlob ? undefined : renameAdvice(target, ctx, verdicts.kernels);
   return { ...verdicts, alternatives, partialAlternatives, rename };
 }

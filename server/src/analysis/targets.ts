@@ -5,7 +5,7 @@
 
 import type { AttachTarget } from '../atlas/model';
 import { hasWildcard } from '../model/glob';
-import { BT_ATTACH_KIND } from '../model/programKinds';
+import { BT_ATTACH_KIND, libbpfExpandsGlob } from '../model/programKinds';
 import type { BtProbe } from '../syntax/bpftrace';
 import type { BpfProgram } from '../syntax/cModel';
 
@@ -18,14 +18,19 @@ export function programTarget(program: BpfProgram): AttachTarget | undefined {
   if (program.kind === 'iter') return undefined;
   const target: AttachTarget = { kind: program.kind, name };
   if (program.target.system) target.system = program.target.system;
-  if (program.target.pattern) target.pattern = true;
+  // libbpf expands a glob only in the multi-attach sections; elsewhere `*` is part of the name.
+  if (program.target.pattern) {
+    if (libbpfExpandsGlob(program.kind)) target.pattern = true;
+    else target.unexpandedGlob = true;
+  }
   return target;
 }
 
 /** Names that libbpf-tools and similar loaders use for programs retargeted at load time with
- *  bpf_program__set_attach_target() (fsslower's `dummy_file_read`, `dummy_fentry`...). */
+ *  bpf_program__set_attach_target() (fsslower's `dummy_file_read`, `dummy_fentry`...) or attach by
+ *  name (ksnoop's `kprobe/foo`). */
 export function isPlaceholderName(name: string): boolean {
-  return /(^|_)(dummy|placeholder|stub)(_|$)/i.test(name) || /^dummy/i.test(name);
+  return /(^|_)(dummy|placeholder|stub)(_|$)/i.test(name) || /^dummy/i.test(name) || /^(foo|bar|baz|qux|xxx)$/i.test(name);
 }
 
 /** The atlas target a bpftrace probe names (bpftrace has no brace expansion: its documentation

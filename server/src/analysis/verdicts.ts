@@ -6,10 +6,10 @@
 import { assess } from '../atlas/assess';
 import type { Assessment, AttachTarget, Hazard, KernelQuery } from '../atlas/model';
 import { HAZARD_SEVERITY, worse, type Severity, type Status } from '../model/hazards';
-import { hazardApplies, isFunctionKind, type AttachKind } from '../model/programKinds';
+import { hazardApplies, isFunctionKind, isKprobeKind, type AttachKind } from '../model/programKinds';
 import { targetKey } from './cache';
 import type { AnalysisContext } from './context';
-import { GLOB_MATCH_LIMIT, matchFunctionGlob } from './globs';
+import { matchFunctionGlob, type FunctionGlobMatches } from './globs';
 import { kernelMeta } from './kernels';
 import { shapeDifferences, type ShapeDifference } from './shapes';
 
@@ -23,9 +23,9 @@ export interface KernelVerdict {
   /** Hazards that apply to this kind of program, with the severities assess() gave (`unknown` capped at info). */
   hazards: Hazard[];
   status: Status;
-  /** For glob targets (kprobe.multi, bpftrace wildcards): attachable symbols matched. */
+  /** For glob targets (kprobe.multi, bpftrace wildcards): functions matched (globs.ts). */
   matches?: number;
-  /** More symbols match than were counted (GLOB_MATCH_LIMIT). */
+  /** `matches` is a lower bound: the search for suffixed copies stopped at its budget. */
   matchesTruncated?: boolean;
 }
 
@@ -80,25 +80,43 @@ export function assessOn(ctx: AnalysisContext, kernelId: string, target: AttachT
   return assess(kernel, target);
 }
 
+/** Symbols of a glob target a verdict lists (messages show a few). */
+const VERDICT_SYMBOLS = 50;
+
 function verdictFor(ctx: AnalysisContext, kernelId: string, target: AttachTarget): KernelVerdict {
   const meta = kernelMeta(ctx, kernelId);
   const label = { release: meta?.release, version: meta?.version };
+  if (target.unexpandedGlob) {
+    // libbpf takes the name literally (model/programKinds.ts libbpfExpandsGlob).
+    const hazards: Hazard[] = [{
+      name: 'absent', severity: 'error',
+      message: `libbpf does not expand wildcards in a ${target.kind}/ section: it takes ${target.system ? `${target.system}/` : ''}${target.name} as one name, which no kernel has, so nothing attaches.${isKprobeKind(target.kind) && !target.kind.includes('syscall') ? ` Patterns work in ${target.kind === 'kretprobe' ? 'kretprobe' : 'kprobe'}.multi/${target.name}.` : ''}`,
+    }];
+    const assessment: Assessment = { kernel: kernelId, found: false, attachable: false, hazards };
+    return { kernel: kernelId, ...label, assessment, hazards, status: 'error' };
+  }
   if (target.pattern && isFunctionKind(target.kind)) {
-    let matches: string[] = [];
-    let truncated = false;
+    let found: FunctionGlobMatches | undefined;
     let loadError: string | undefined;
     try {
-      ({ symbols: matches, truncated } = matchFunctionGlob(ctx, ctx.atlas.get(kernelId), target.name, 'libbpf', GLOB_MATCH_LIMIT));
+      // The count goes to the end; the symbols are only shown, 50 at most.
+      found = matchFunctionGlob(ctx, ctx.atlas.get(kernelId), target.name, 'libbpf', VERDICT_SYMBOLS);
     } catch (err) {
       loadError = (err as Error).message;
     }
+    const symbols = found?.symbols ?? [];
     const hazards: Hazard[] = loadError
       ? [{ name: 'unknown', severity: 'info', message: `Kernel ${kernelId} could not be loaded: ${loadError}` }]
-      : matches.length ? [] : [{ name: 'absent', severity: 'error', message: `The pattern ${target.name} matches no function.` }];
+      : symbols.length ? []
+        : found?.exact ? [{ name: 'absent', severity: 'error', message: `The pattern ${target.name} matches no function.` }]
+          : [{ name: 'unknown', severity: 'info', message: `The pattern ${target.name} matches no function name; whether a compiler copy (.isra, .constprop) matches was not searched to the end.` }];
     const assessment: Assessment = {
-      kernel: kernelId, found: matches.length > 0, attachable: matches.length > 0, hazards, symbols: matches.slice(0, 50),
+      kernel: kernelId, found: symbols.length > 0, attachable: symbols.length > 0, hazards, symbols,
     };
-    return { kernel: kernelId, ...label, assessment, hazards, status: statusOf(hazards, assessment), matches: matches.length, matchesTruncated: truncated || undefined };
+    return {
+      kernel: kernelId, ...label, assessment, hazards, status: statusOf(hazards, assessment),
+      matches: found?.functions ?? 0, matchesTruncated: found && !found.exact ? true : undefined,
+    };
   }
   const assessment = assessOn(ctx, kernelId, target);
   const hazards = relevantHazards(target.kind, assessment.hazards);
@@ -128,7 +146,7 @@ function computeVerdicts(target: AttachTarget, ctx: AnalysisContext): AttachVerd
 export function verdictLine(v: KernelVerdict): string {
   const label = v.version ? `${v.kernel} (${v.version})` : v.kernel;
   if (!v.hazards.length) {
-    if (v.matches !== undefined) return `${label}: matches ${v.matchesTruncated ? 'more than ' : ''}${v.matches} function${v.matches === 1 ? '' : 's'}.`;
+    if (v.matches !== undefined) return `${label}: matches ${v.matchesTruncated ? 'at least ' : ''}${v.matches} function${v.matches === 1 ? '' : 's'}.`;
     return `${label}: attaches${v.assessment.proto ? ` (${v.assessment.proto})` : ''}.`;
   }
   const parts = v.hazards.map((h) => {

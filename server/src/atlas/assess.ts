@@ -193,7 +193,12 @@ function judgeSymbols(c: FunctionCase, f: FunctionFacts, plain: number): boolean
   if (clones.length) {
     v.add('clone', 'warning', `${k} also has ${clones.join(', ')}: calls that go to ${clones.length > 1 ? 'these copies' : 'this copy'} are missed by a probe on ${base}.`);
   }
-  if (f.inline === 'partial') {
+  if (f.inline === 'partial' && f.inlinedSites === undefined && !f.inlinedInto?.length) {
+    // DepSurf's "Selective Inline" label without a recorded caller (3,771 of 7,460 such functions
+    // on Ubuntu 5.15): the inlined copies may all sit inside the function itself (recursion, local
+    // helpers), so a missed call is not shown. What is known is information, not a warning.
+    v.add('partially-inlined', 'info', `${k}'s inline data marks ${label} as selectively inlined but names no caller it is inlined into: a probe may miss calls (not confirmed).`);
+  } else if (f.inline === 'partial') {
     a.inlinedSites = f.inlinedSites;
     const sites = f.inlinedSites !== undefined ? `${f.inlinedSites} call site${f.inlinedSites === 1 ? '' : 's'}` : 'some call sites';
     const into = f.inlinedInto?.length ? ` (inlined into ${f.inlinedInto.slice(0, 5).join(', ')}${f.inlinedInto.length > 5 ? ', ...' : ''})` : '';

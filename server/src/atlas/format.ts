@@ -1074,9 +1074,12 @@ export class AtlasFile {
       if (s === undefined) throw new AtlasFileError(this.path, `corrupt atlas file (${id} function name out of range); ${REBUILD_HINT}`);
       return s;
     };
+    // A prototype is decoded when first read (decodeFn): a glob walk over thousands of
+    // functions wants their symbols, not their parameters. Its errors name the file all the same.
+    const lazyProto = (p: number): Proto => this.guard(`${id} prototype ${p}`, () => proto(p));
     const functionAt = (i: number): FunctionFacts => {
       const { table, ids } = fns();
-      return this.guard(`${id} function ${nameAt(i)}`, () => decodeFn(new ByteReader(table.buf, table.offset(ids[i])), str, proto));
+      return this.guard(`${id} function ${nameAt(i)}`, () => decodeFn(new ByteReader(table.buf, table.offset(ids[i])), str, lazyProto));
     };
     const decodeAll = <T>(kind: RecordKind, decode: (r: ByteReader) => T): T[] => {
       const table = this.table(kind);
@@ -1814,7 +1817,16 @@ function decodeFn(r: ByteReader, str: (i: number) => string, proto: (i: number) 
     ftrace: triValue((flags >> 4) & 3),
     kprobeBlacklisted: triValue((flags >> 6) & 3),
   };
-  if (flags & FN_PROTO) f.proto = proto(r.uint());
+  if (flags & FN_PROTO) {
+    const id = r.uint();
+    // An own enumerable property (round trips, spreads and deepEqual see it) that decodes on
+    // first read and then becomes a plain value.
+    const settle = (value: Proto): Proto => {
+      Object.defineProperty(f, 'proto', { value, writable: true, enumerable: true, configurable: true });
+      return value;
+    };
+    Object.defineProperty(f, 'proto', { get: () => settle(proto(id)), set: settle, enumerable: true, configurable: true });
+  }
   if (flags & FN_SITES) f.inlinedSites = r.uint();
   const nsym = r.uint();
   for (let i = 0; i < nsym; i++) {

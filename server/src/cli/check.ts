@@ -15,10 +15,12 @@ import { compareKernelVersions } from '../knowledge/loadability';
 import { checkFiles, collectFiles, type DocumentAnalyzer } from '../check/run';
 import { dataDir } from '../dataDir';
 import type { FeatureContext } from '../features/shared/context';
+import { UNLIMITED_WORK_BUDGET } from '../features/shared/workBudget';
 import { loadKnowledge } from '../knowledge/load';
 import { DEFAULT_SETTINGS, type Settings } from '../settings';
 import { parseBpftrace } from '../syntax/bpftrace';
 import { builtinSectionResolver, type SectionResolver } from '../syntax/cModel';
+import { readCompanions } from '../syntax/companions';
 import { DocumentStore } from '../syntax/documents';
 import { loadCParser, loadPythonParser } from '../syntax/parser';
 
@@ -135,7 +137,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   };
   let store: DocumentStore;
   try {
-    store = new DocumentStore({ parser: await loadCParser(), pythonParser: await loadPythonParser(), resolveSection, parseBpftrace });
+    store = new DocumentStore({ parser: await loadCParser(), pythonParser: await loadPythonParser(), resolveSection, parseBpftrace, companions: readCompanions });
   } catch (err) {
     io.stderr.write(`bpf-atlas check: cannot load the C parser: ${(err as Error).message}\n`);
     return 2;
@@ -150,7 +152,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     hints: args.hints ? DEFAULT_SETTINGS.hints : { preferTracepoints: false, preferFentry: false },
     severity: args.hints ? {} : { 'prefer-ksyscall': 'off' } as Settings['severity'],
   };
-  const ctx: FeatureContext = { atlas, targets, settings, knowledge, cache: new AnalysisCache() };
+  // No time budget: CI must get the same findings on a busy machine as on an idle one.
+  const ctx: FeatureContext = { atlas, targets, settings, knowledge, cache: new AnalysisCache(), budget: UNLIMITED_WORK_BUDGET };
   const result = checkFiles(files, ctx, analyzer);
   io.stdout.write(formatResult(result, args.format, { srcRoot: process.cwd() }));
   // The running kernel, once read, is kept for the next run (atlas/liveCache.ts).

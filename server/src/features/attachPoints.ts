@@ -11,7 +11,8 @@ import type { AnalyzedDocument } from '../syntax/documents';
 import { atlasTargets, isJudgedKind, reachedKernels } from './bcc/diagnostics';
 import type { FeatureContext } from './shared/context';
 
-export type AttachIntent = 'always' | 'optional' | 'alternative' | 'runtime-chosen' | 'not-attached-by-section';
+export type { AttachIntent } from '../syntax/intent';
+import type { AttachIntent } from '../syntax/intent';
 
 export interface AttachPointKernel {
   /** Attaches there; null where the tool does not attach it on that kernel for sure (BCC checks)
@@ -46,15 +47,17 @@ function judge(target: AttachTarget, ctx: FeatureContext): Record<string, Attach
 
 export function attachPoints(doc: AnalyzedDocument, file: string, ctx: FeatureContext): AttachPointEntry[] {
   const out: AttachPointEntry[] = [];
-  for (const p of doc.c?.programs ?? []) {
+  (doc.c?.programs ?? []).forEach((p, i) => {
     const target = programTarget(p);
-    if (!target) continue;
+    if (!target) return;
     const at = p.target?.nameRange?.start ?? p.sectionRange.start;
+    // The intent read from the file and its loader (syntax/intent.ts).
+    const intent: AttachIntent = doc.intents?.programs[i]?.intent ?? (p.optional ? 'optional' : 'always');
     out.push({
       file, line: at.line + 1, column: at.character + 1, dialect: 'libbpf-c', kind: target.kind, target: formatTarget(target),
-      intent: p.section.startsWith('?') ? 'optional' : 'always', kernels: judge(target, ctx),
+      intent, kernels: judge(target, ctx),
     });
-  }
+  });
   for (const probe of doc.bt?.probes ?? []) {
     for (const target of probeTargets(probe)) {
       const at = probe.nameRange?.start ?? probe.range.start;

@@ -23,6 +23,8 @@ export interface SchedulerHooks {
   logError(message: string): void;
   /** False until the first settings are applied: runs wait (they are scheduled again then). */
   ready(): boolean;
+  /** Requests and notifications handled so far (see whenQuiet); absent: runs do not wait. */
+  messagesHandled?(): number;
 }
 
 export interface SchedulerOptions {
@@ -53,11 +55,41 @@ export class DiagnosticsScheduler {
     if (old) clearTimeout(old);
     const cost = this.lastCostMs.get(uri);
     const delay = delayMs ?? (cost === undefined ? this.delayMs : cost <= CHEAP_RUN_MS ? 0 : Math.min(this.delayMs, cost));
-    this.pending.set(uri, setTimeout(() => {
+    const generation = (this.generations.get(uri) ?? 0) + 1;
+    this.generations.set(uri, generation);
+    this.pending.set(uri, setTimeout(() => this.whenQuiet(() => {
       // Before the first settings are applied there is nothing to run on; applying them
-      // schedules every open document again, after the requests that were waiting.
-      if (this.hooks.ready()) this.runNow(uri);
-    }, delay));
+      // schedules every open document again, after the requests that were waiting. A newer
+      // scheduling of the document (a run waiting in whenQuiet meanwhile) drops this one.
+      if (this.hooks.ready() && this.generations.get(uri) === generation) this.runNow(uri);
+    }), delay));
+  }
+
+  /** The latest scheduling of each document. */
+  private readonly generations = new Map<string, number>();
+
+  /** Runs `run` once the messages already received are handled. vscode-jsonrpc hands messages to
+   *  the handlers one per setImmediate, and a timer that is due runs before the next one: a run
+   *  (hundreds of milliseconds on a huge file, or a kprobe:* over two kernels) would go ahead of
+   *  the completion or hover sent with the same edit. Each hop lets the next message through,
+   *  until a hop sees none handled. */
+  private whenQuiet(run: () => void): void {
+    const handled = this.hooks.messagesHandled;
+    if (!handled) {
+      run();
+      return;
+    }
+    let seen = -1;
+    const hop = () => {
+      const now = handled();
+      if (now === seen) {
+        run();
+        return;
+      }
+      seen = now;
+      setImmediate(hop);
+    };
+    hop();
   }
 
   /** Forgets a closed document. */
@@ -65,6 +97,7 @@ export class DiagnosticsScheduler {
     const timer = this.pending.get(uri);
     if (timer) clearTimeout(timer);
     this.pending.delete(uri);
+    this.generations.delete(uri);
     this.lastCostMs.delete(uri);
     this.followUps.delete(uri);
   }

@@ -22,6 +22,9 @@ export interface AttachTarget {
   system?: string;
   /** A glob pattern (`kprobe.multi`, bpftrace wildcards). */
   pattern?: boolean;
+  /** The name holds `*` or `?`, but the loader takes it literally: libbpf expands wildcards only
+   *  in the sections of libbpfExpandsGlob (`SEC("kprobe/*")` asks for a function named `*`). */
+  unexpandedGlob?: boolean;
 }
 
 interface KindFacts {
@@ -60,6 +63,14 @@ export function isFunctionKind(kind: AttachKind): boolean {
 /** Kinds that attach through a kprobe (also ksyscall, a kprobe on the syscall wrapper). */
 export function isKprobeKind(kind: AttachKind): boolean {
   return KINDS[kind].kprobe;
+}
+
+/** Kinds whose SEC() target libbpf expands as a glob (libbpf.c attach_kprobe_multi: `kprobe.multi/`,
+ *  `kretprobe.multi/`, `kprobe.session/`). Every other tracing section names one target: for
+ *  `kprobe/` libbpf reads the name with sscanf("%m[a-zA-Z0-9_.]+%li"), so `*` is refused as an
+ *  invalid kprobe name and `vfs_*` asks for a function `vfs_`. */
+export function libbpfExpandsGlob(kind: AttachKind): boolean {
+  return kind === 'kprobe.multi' || kind === 'kretprobe.multi' || kind === 'kprobe.session';
 }
 
 /** Kinds that need the kernel's BTF. */

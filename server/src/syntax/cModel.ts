@@ -135,6 +135,13 @@ export interface BpfProgram {
   suppression?: Suppression;
   /** Enclosing preprocessor conditions, outermost first (`#ifdef USE_TP_BTF`, `#else`). */
   conditions: string[];
+  /** `SEC("?...")`: libbpf does not load it unless user space switches it on. */
+  optional?: boolean;
+  /** Built by a macro (`SEC("lsm/" #name)` in a `#define`): the macro's name; the ranges are
+   *  those of the invocation. */
+  fromMacro?: string;
+  /** Identifiers the body uses (to tell a handler argument that is read from one only declared). */
+  bodyIdentifiers?: ReadonlySet<string>;
 }
 
 export interface HelperCall {
@@ -820,7 +827,8 @@ export function collectCtxAccesses(text: string, tree: Tree | undefined, startOf
 
 /** Builds the model of one C document. `tree` is the tree-sitter tree of the same text (ctx
  *  accesses need it; without it they are empty). */
-export function buildCModel(text: string, tree: Tree | undefined, resolve: SectionResolver = builtinSectionResolver): CModel {
+export function buildCModel(text: string, tree: Tree | undefined, resolve: SectionResolver = builtinSectionResolver, headers: readonly string[] = []): CModel {
+  // `headers`: texts of the local headers the file includes, for sections built by their macros.
   const lines = new LineMap(text);
   const { tokens, comments, directives } = lex(text);
   const suppressions = comments.map((c) => parseSuppression(c, lines)).filter((s): s is Suppression => !!s);
@@ -852,16 +860,20 @@ export function buildCModel(text: string, tree: Tree | undefined, resolve: Secti
       }
     }
     if (scan.variable) continue;
-    const info = resolve(section);
-    const slash = section.indexOf('/');
+    // `?` (libbpf: not auto-loaded) precedes the prefix; the rest reads as any section.
+    const optional = section.startsWith('?');
+    const bare = optional ? section.slice(1) : section;
+    const bareStart = optional ? contentStart + 1 : contentStart;
+    const info = resolve(bare);
+    const slash = bare.indexOf('/');
     let prefix = info?.prefix;
-    let prefixLen = prefix ? prefix.length : slash >= 0 ? slash : section.length;
+    let prefixLen = prefix ? prefix.length : slash >= 0 ? slash : bare.length;
     const kind = info?.kind;
     let target: SectionTarget | undefined;
-    if ((info ? info.takesTarget : slash >= 0) && section.length > prefixLen && section[prefixLen] === '/') {
-      target = parseTarget(prefix, kind, section.slice(prefixLen + 1), contentStart + prefixLen + 1, lines);
+    if ((info ? info.takesTarget : slash >= 0) && bare.length > prefixLen && bare[prefixLen] === '/') {
+      target = parseTarget(prefix, kind, bare.slice(prefixLen + 1), bareStart + prefixLen + 1, lines);
     }
-    if (!prefix && slash < 0) prefixLen = section.length;
+    if (!prefix && slash < 0) prefixLen = bare.length;
     const secLine = lines.positionAt(sec.exprStart).line;
     const suppression = suppressions.find((s) => s.range.end.line === secLine || s.range.end.line === secLine - 1 ||
       (s.range.start.line <= secLine && s.range.end.line >= secLine));
@@ -869,14 +881,21 @@ export function buildCModel(text: string, tree: Tree | undefined, resolve: Secti
     if (scan.handler?.ctx?.name) bases.add(scan.handler.ctx.name);
     const ctxAccesses = scan.bodyStart !== undefined && scan.bodyEnd !== undefined
       ? collectCtxAccesses(text, tree, scan.bodyStart, scan.bodyEnd, bases, lines) : [];
+    const bodyIdentifiers = new Set<string>();
+    if (scan.bodyStart !== undefined && scan.bodyEnd !== undefined) {
+      for (let t = sec.afterIndex; t < tokens.length && tokens[t].start < scan.bodyEnd; t++) {
+        if (tokens[t].start >= scan.bodyStart && tokens[t].kind === 'ident') bodyIdentifiers.add(tokens[t].text);
+      }
+    }
     programs.push({
+      bodyIdentifiers,
       section,
       sectionRange: lines.range(contentStart, contentEnd),
       secRange: lines.range(sec.exprStart, sec.exprEnd),
       form: sec.form,
       sectionClosed: !!strTok.closed,
       prefix,
-      prefixRange: lines.range(contentStart, contentStart + prefixLen),
+      prefixRange: lines.range(bareStart, bareStart + prefixLen),
       kind,
       target,
       handler: scan.handler,
@@ -884,9 +903,12 @@ export function buildCModel(text: string, tree: Tree | undefined, resolve: Secti
       ctxAccesses,
       suppression,
       conditions: conditionsAt(sec.exprStart),
+      ...(optional ? { optional } : {}),
     });
     if (!prefix) delete programs[programs.length - 1].prefix;
   }
+  programs.push(...macroPrograms(text, tokens, directives, headers, resolve, lines, suppressions, conditionsAt));
+  programs.sort((a, b) => comparePositions(a.secRange.start, b.secRange.start));
   const helperCalls: HelperCall[] = [];
   for (let k = 0; k + 1 < tokens.length; k++) {
     const t = tokens[k];
@@ -902,4 +924,150 @@ export function programAt(model: CModel, pos: Position): BpfProgram | undefined 
   return model.programs.find((p) => rangeContains(p.secRange, pos)) ??
     model.programs.find((p) => p.handler && rangeContains(p.handler.headerRange, pos)) ??
     model.programs.find((p) => p.bodyRange && rangeContains(p.bodyRange, pos));
+}
+
+// ---------------------------------------------------------------- sections built by macros
+
+interface SectionMacro {
+  name: string;
+  /** Parameter names; undefined for an object-like macro. */
+  params?: string[];
+  /** The tokens of the SEC(...) argument in the body. */
+  sectionTokens: Token[];
+  /** The handler name pattern after the SEC (`name##_entry`), when one is written. */
+  handlerTokens: Token[];
+  handlerMacro?: HandlerMacro;
+}
+
+/** `#define NAME(a, b) ... SEC("lsm/" #a) int BPF_PROG(a##_hook, ...) ...`: the macros whose body
+ *  holds a SEC() with a string built from literals, `#param` and string parameters. */
+function sectionMacros(directives: readonly Directive[]): SectionMacro[] {
+  const out: SectionMacro[] = [];
+  for (const d of directives) {
+    const m = /^#\s*define\s+(\w+)(\(([^)]*)\))?/.exec(d.text);
+    if (!m || !/\bSEC\s*\(/.test(d.text)) continue;
+    const body = d.text.slice(m[0].length).replace(/\\\r?\n/g, ' \n');
+    const toks = lex(body).tokens;
+    const sec = toks.findIndex((t, i) => t.text === 'SEC' && toks[i + 1]?.text === '(');
+    if (sec < 0) continue;
+    const close = matchParen(toks, sec + 1, false);
+    if (close < 0) continue;
+    const after = toks.slice(close + 1);
+    let handlerTokens: Token[] = [];
+    let handlerMacro: HandlerMacro | undefined;
+    const call = after.findIndex((t, i) => t.kind === 'ident' && after[i + 1]?.text === '(' && !NOT_A_HANDLER_NAME.has(t.text));
+    if (call >= 0) {
+      if ((HANDLER_MACROS as readonly string[]).includes(after[call].text)) {
+        handlerMacro = after[call].text as HandlerMacro;
+        const end = after.findIndex((t, i) => i > call + 1 && (t.text === ',' || t.text === ')'));
+        handlerTokens = after.slice(call + 2, end < 0 ? call + 3 : end);
+      } else {
+        // `int name##_x(` : the identifier and paste pieces before the call's parenthesis.
+        let s = call;
+        while (s >= 2 && after[s - 1].text === '##') s -= 2;
+        handlerTokens = after.slice(s, call + 1);
+      }
+    }
+    out.push({
+      name: m[1],
+      params: m[2] !== undefined ? m[3].split(',').map((p) => p.trim()).filter(Boolean) : undefined,
+      sectionTokens: toks.slice(sec + 2, close),
+      handlerTokens,
+      handlerMacro,
+    });
+  }
+  return out;
+}
+
+function stringContent(t: Token): string {
+  return t.text.replace(/^"/, '').replace(/"$/, '');
+}
+
+/** Substitutes a macro's arguments into a token list: `"lsm/" #name` → `lsm/file_open`, pasted
+ *  identifiers `name##_hook` → `file_open_hook`. Undefined when a piece is not a literal. */
+function expandPieces(toks: readonly Token[], params: readonly string[], args: readonly string[], joinAsString: boolean): string | undefined {
+  let out = '';
+  for (let i = 0; i < toks.length; i++) {
+    const t = toks[i];
+    if (t.text === '#' && toks[i + 1]?.kind === 'ident') {
+      const p = params.indexOf(toks[i + 1].text);
+      if (p < 0) return undefined;
+      out += args[p];
+      i++;
+      continue;
+    }
+    if (t.text === '##') continue;
+    if (t.kind === 'string') { out += stringContent(t); continue; }
+    if (t.kind === 'ident' || t.kind === 'number') {
+      const p = params.indexOf(t.text);
+      if (p >= 0) {
+        const a = args[p];
+        if (joinAsString && !/^".*"$/.test(a)) return undefined;
+        out += joinAsString ? a.slice(1, -1) : a;
+        continue;
+      }
+      if (joinAsString) return undefined;
+      out += t.text;
+      continue;
+    }
+    return undefined;
+  }
+  return out;
+}
+
+/** Programs whose SEC() a macro of the file or of its local headers builds, one per invocation. */
+function macroPrograms(text: string, tokens: readonly Token[], directives: readonly Directive[], headers: readonly string[],
+  resolve: SectionResolver, lines: LineMap, suppressions: readonly Suppression[], conditionsAt: (offset: number) => string[]): BpfProgram[] {
+  const macros = [...sectionMacros(directives), ...headers.flatMap((h) => sectionMacros(lex(h).directives))];
+  if (!macros.length) return [];
+  const byName = new Map(macros.map((m) => [m.name, m]));
+  const out: BpfProgram[] = [];
+  for (let k = 0; k < tokens.length; k++) {
+    const t = tokens[k];
+    const macro = t.kind === 'ident' ? byName.get(t.text) : undefined;
+    if (!macro || tokens[k - 1]?.text === '.' || tokens[k - 1]?.text === '->') continue;
+    let args: string[] = [];
+    let end = k;
+    if (macro.params) {
+      if (tokens[k + 1]?.text !== '(') continue;
+      const close = matchParen(tokens as Token[], k + 1, false);
+      if (close < 0) continue;
+      args = splitParams(tokens as Token[], k + 1, close).map((p) => text.slice(p[0]?.start ?? 0, p.at(-1)?.end ?? 0).trim());
+      end = close;
+    }
+    const section = expandPieces(macro.sectionTokens, macro.params ?? [], args, false);
+    if (!section || isDataSection(section)) continue;
+    const range = lines.range(t.start, tokens[end].end);
+    const optional = section.startsWith('?');
+    const bare = optional ? section.slice(1) : section;
+    const info = resolve(bare);
+    const slash = bare.indexOf('/');
+    let target: SectionTarget | undefined;
+    const prefixLen = info?.prefix ? info.prefix.length : slash;
+    if ((info ? info.takesTarget : slash >= 0) && prefixLen >= 0 && bare[prefixLen] === '/') {
+      target = parseTarget(info?.prefix, info?.kind, bare.slice(prefixLen + 1), 0, new LineMap(''));
+      target.range = range;
+      if (target.name !== undefined) target.nameRange = range;
+      if (target.system !== undefined) target.systemRange = range;
+    }
+    const handlerName = macro.handlerTokens.length ? expandPieces(macro.handlerTokens, macro.params ?? [], args, false) : undefined;
+    const secLine = range.start.line;
+    const program: BpfProgram = {
+      section, sectionRange: range, secRange: range, form: 'SEC', sectionClosed: true,
+      prefixRange: range, kind: info?.kind, target,
+      handler: handlerName && /^\w+$/.test(handlerName) ? {
+        name: handlerName, nameRange: range, params: [], paramListRange: range, paramsClosed: true, returnType: 'int', headerRange: range,
+        ...(macro.handlerMacro ? { macro: macro.handlerMacro, macroRange: range } : {}),
+      } : undefined,
+      ctxAccesses: [],
+      suppression: suppressions.find((s) => s.range.end.line === secLine || s.range.end.line === secLine - 1),
+      conditions: conditionsAt(t.start),
+      fromMacro: macro.name,
+      ...(optional ? { optional } : {}),
+    };
+    if (info?.prefix) program.prefix = info.prefix;
+    out.push(program);
+    k = end;
+  }
+  return out;
 }

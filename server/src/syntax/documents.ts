@@ -10,6 +10,9 @@ import { buildBccModel, usesBcc } from './bcc/bccModel';
 import type { BccModel } from './bcc/types';
 import { parseBpftrace, type BtModel } from './bpftrace';
 import { buildCModel, builtinSectionResolver, LineMap, type CModel, type SectionResolver } from './cModel';
+import { buildIntents, fileFacts, type IntentModel } from './intent';
+import type { Companions } from './companions';
+import { emptyLoaderFacts, readCLoader, readPatternLoader, type LoaderFacts } from './loader';
 import type { CParserFactory, Parser, PythonParserFactory, Tree } from './parser';
 
 /** One document version as features see it. Read-only for them. */
@@ -20,6 +23,9 @@ export interface AnalyzedDocument {
   text: string;
   /** Present for C documents. */
   c?: CModel;
+  /** C documents: when each program attaches, from the file and its loader (syntax/intent.ts),
+   *  parallel to `c.programs`. */
+  intents?: IntentModel;
   /** Present for bpftrace documents. */
   bt?: BtModel;
   /** Present for Python documents that import bcc. */
@@ -41,6 +47,9 @@ export interface DocumentStoreOptions {
   parseBpftrace?: BpftraceParser;
   /** The Python grammar, for BCC tools; without it Python documents get no model. */
   pythonParser?: PythonParserFactory;
+  /** The loader and local headers beside a C document (syntax/companions.ts `readCompanions`
+   *  reads them from disk); without it, programs are judged from their file alone. */
+  companions?: (uri: string, text: string) => Companions;
 }
 
 /** Language ids treated as libbpf C. Files named *.c / *.h are C whatever the id says. */
@@ -96,8 +105,10 @@ export class DocumentStore {
   private readonly resolveSection: SectionResolver;
   private parseBpftrace: BpftraceParser;
   private readonly pythonParser: Parser | undefined;
+  private readonly companions: DocumentStoreOptions['companions'];
 
   constructor(options: DocumentStoreOptions) {
+    this.companions = options.companions;
     this.parser = options.parser.create();
     this.pythonParser = options.pythonParser?.create();
     this.resolveSection = options.resolveSection ?? builtinSectionResolver;
@@ -203,11 +214,42 @@ export class DocumentStore {
    *  model without the tree, which is deleted by then. */
   private withLazyCModel(doc: AnalyzedDocument, analysed: string, tree: Tree | undefined): AnalyzedDocument {
     let model: CModel | undefined;
+    let intents: IntentModel | undefined;
+    let companions: { loader?: LoaderFacts; headers: string[] } | undefined;
     let liveTree = tree;
     const resolve = this.resolveSection;
-    Object.defineProperty(doc, 'c', { enumerable: true, get: () => (model ??= buildCModel(analysed, liveTree, resolve)) });
+    const found = () => (companions ??= this.readCompanions(doc.uri, analysed));
+    Object.defineProperty(doc, 'c', { enumerable: true, get: () => (model ??= buildCModel(analysed, liveTree, resolve, found().headers)) });
+    Object.defineProperty(doc, 'intents', { enumerable: true, get: () => (intents ??= buildIntents(doc.c!.programs, fileFacts(analysed), found().loader)) });
     this.retire.set(doc, () => { liveTree = undefined; });
     return doc;
+  }
+
+  /** The loader's facts and the local headers of a C document, when a reader was given. */
+  private readCompanions(uri: string, text: string): { loader?: LoaderFacts; headers: string[] } {
+    if (!this.companions) return { headers: [] };
+    let found: Companions;
+    try {
+      found = this.companions(uri, text);
+    } catch {
+      return { headers: [] };
+    }
+    let loader: LoaderFacts | undefined;
+    for (const src of found.loaders) {
+      loader ??= emptyLoaderFacts();
+      if (src.language !== 'c') {
+        readPatternLoader(src, loader);
+        continue;
+      }
+      const tree = this.parser.parse(src.text);
+      if (!tree) continue;
+      try {
+        readCLoader(src.name, src.text, tree, loader);
+      } finally {
+        tree.delete();
+      }
+    }
+    return { loader, headers: found.headers };
   }
 
   private analyse(uri: string, languageId: string, version: number, text: string, oldTree: Tree | undefined): AnalyzedDocument {

@@ -29,8 +29,10 @@ describe('bcc diagnostics', () => {
     const drop = on('tcp_drop');
     assert.equal(drop.length, 1);
     assert.match(drop[0].message, /tcp_drop cannot attach on/);
-    // bcc has no tp_btf: the stable alternative is offered as a raw tracepoint.
-    assert.match(drop[0].message, /Works on every target: raw_tp\/kfree_skb/);
+    // bcc has no tp_btf: the stable alternative is offered as the classic trace event of the same
+    // tracepoint (TRACEPOINT_PROBE), since it attaches on every target; never as tp_btf.
+    assert.match(drop[0].message, /Works on every target: tracepoint\/skb\/kfree_skb/);
+    assert.doesNotMatch(drop[0].message, /tp_btf/);
     const field = on('no_such_field');
     assert.equal(field.length, 1);
     assert.equal(field[0].code, 'field-missing');

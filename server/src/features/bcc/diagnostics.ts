@@ -12,9 +12,11 @@
 import type { Diagnostic } from 'vscode-languageserver';
 import type { AttachKind, AttachTarget, KernelQuery } from '../../atlas/model';
 import { kernelCheckAnswer, syscallPrefix } from '../../analysis/bccChecks';
+import { kernelConfigHazard } from '../../atlas/kernelConfig';
 import { kernelOf } from '../../analysis/kernels';
+import type { StableAlternative } from '../../analysis/alternatives';
 import { attachReport, type AttachReport } from '../../analysis/report';
-import { assessOn } from '../../analysis/verdicts';
+import { assessOn, attachVerdicts } from '../../analysis/verdicts';
 import { sectionOf } from '../../model/targets';
 import { conditionsHold, type Tri } from '../../syntax/bcc/conditions';
 import { compilePythonRegex } from '../../syntax/bcc/pyRegex';
@@ -99,7 +101,7 @@ export function diagnosticsBcc(doc: BccDocumentLike, ctx: FeatureContext): Diagn
     }
     for (const group of atlasTargets(ap, reached, ctx)) {
       const sub: FeatureContext = { ...ctx, targets: group.kernels };
-      const report = forBcc(attachReport(group.target, sub));
+      const report = bccReport(group.target, sub);
       const site = { section: sectionOf(group.target), sectionRange: range };
       const d = attachDiagnostic(doc, site, group.target, report, sub, suppressed.codes);
       if (d) {
@@ -116,15 +118,30 @@ export function diagnosticsBcc(doc: BccDocumentLike, ctx: FeatureContext): Diagn
   return out;
 }
 
-/** bcc has no tp_btf programs: a BTF tracepoint alternative is offered as the raw tracepoint of
- *  the same event (RAW_TRACEPOINT_PROBE, the same TP_PROTO arguments, no BTF needed). */
-function forBcc(report: AttachReport): AttachReport {
+/** The attach report of a target as bcc can act on it. bcc has no tp_btf programs: a BTF
+ *  tracepoint alternative is offered as the classic trace event of the same tracepoint
+ *  (TRACEPOINT_PROBE, `args->` fields) where that attaches on every target without an error or a
+ *  warning, else as its raw tracepoint (RAW_TRACEPOINT_PROBE, the same TP_PROTO arguments, no BTF
+ *  needed). Diagnostics and quick fixes both read it, so a fix offers what the message names. */
+export function bccReport(target: AttachTarget, ctx: FeatureContext): AttachReport {
+  const report = attachReport(target, ctx);
   if (!report.alternatives.some((a) => a.target.kind === 'tp_btf')) return report;
   const seen = new Set<string>();
   const alternatives = report.alternatives
-    .map((a) => (a.target.kind === 'tp_btf' ? { ...a, target: { kind: 'raw_tp' as const, name: a.target.name } } : a))
-    .filter((a) => { const k = `${a.target.kind}/${a.target.name}`; if (seen.has(k)) return false; seen.add(k); return true; });
+    .map((a) => (a.target.kind === 'tp_btf' ? classicOrRaw(a, ctx) : a))
+    .filter((a) => { const k = sectionOf(a.target); if (seen.has(k)) return false; seen.add(k); return true; });
   return { ...report, alternatives };
+}
+
+function classicOrRaw(alt: StableAlternative, ctx: FeatureContext): StableAlternative {
+  const system = alt.perKernel.find((a) => a.system)?.system;
+  if (system) {
+    const classic = attachVerdicts({ kind: 'tracepoint', name: alt.target.name, system }, ctx);
+    if (classic.kernels.length && !classic.failing.length && !classic.degraded.length) {
+      return { ...alt, target: classic.target, perKernel: classic.kernels.map((k) => k.assessment) };
+    }
+  }
+  return { ...alt, target: { kind: 'raw_tp', name: alt.target.name } };
 }
 
 /** `event_re=`: bcc attaches every symbol the regex fully matches, and fails when none attaches. */
@@ -144,12 +161,19 @@ function regexDiagnostic(doc: BccDocumentLike, ap: BccAttachPoint, regex: string
     const attachable = matches.some((s) => assessOn(ctx, id, { kind: ap.kind as AttachKind, name: s }).attachable);
     if (!attachable) failing.push(id);
   }
-  if (!failing.length || suppressed.has('absent')) return undefined;
-  const severity = effectiveSeverity('absent', ctx, 'error');
+  if (!failing.length) return undefined;
+  // A kernel that refuses the kind altogether (no CONFIG_KPROBES) fails for that one reason.
+  const target: AttachTarget = { kind: ap.kind as AttachKind, name: regex, pattern: true };
+  const refusals = failing.map((id) => kernelConfigHazard(kernelOf(ctx, id)!.meta, target)).filter((h) => h?.severity === 'error');
+  const code = refusals.length === failing.length ? 'kernel-config' : 'absent';
+  if (suppressed.has(code)) return undefined;
+  const severity = effectiveSeverity(code, ctx, 'error');
   if (severity === undefined) return undefined;
   return {
-    range, severity, code: 'absent', codeDescription: { href: codeDocsHref('absent') }, source: DIAGNOSTIC_SOURCE,
-    message: `${ap.kind} event_re ${regex} matches no attachable function on ${failing.join(', ')}: bcc's attach fails there.${reachNote(ap)}`,
-    data: { section: `${ap.kind}/${regex}`, target: { kind: ap.kind, name: regex, pattern: true }, kernels: [...ctx.targets] },
+    range, severity, code, codeDescription: { href: codeDocsHref(code) }, source: DIAGNOSTIC_SOURCE,
+    message: code === 'kernel-config'
+      ? `${ap.kind} event_re ${regex} cannot attach on ${failing.join(', ')}: ${refusals.map((h) => h!.message).join(' ')}${reachNote(ap)}`
+      : `${ap.kind} event_re ${regex} matches no attachable function on ${failing.join(', ')}: bcc's attach fails there.${reachNote(ap)}`,
+    data: { section: `${ap.kind}/${regex}`, target, kernels: [...ctx.targets] },
   };
 }

@@ -10,6 +10,7 @@ import type { BtProbe } from '../../syntax/bpftrace';
 import { compileGlob } from '../../model/glob';
 import { isKprobeKind } from '../../model/programKinds';
 import type { StableAlternative } from '../../analysis/alternatives';
+import { targetKey } from '../../analysis/cache';
 import { GLOB_MATCH_LIMIT, matchFunctionGlob } from '../../analysis/globs';
 import { attachReport, suggestedNames, type AttachReport } from '../../analysis/report';
 import { probeTargets } from '../../analysis/targets';
@@ -27,8 +28,13 @@ export interface WildcardOnKernel {
   skipped: { symbol: string; hazard: 'kprobe-blacklist' | 'notrace' | 'no-btf' }[];
   /** Attachable matches that carry a compiler suffix (`.isra.0`, `.constprop.0`). */
   clones: string[];
-  /** More names match than were expanded (GLOB_MATCH_LIMIT): counts are lower bounds. */
+  /** More names match than were expanded (GLOB_MATCH_LIMIT): `attachable` and `skipped` hold the
+   *  first matches only, and `functions` is the count. */
   truncated?: boolean;
+  /** Functions matched (by name, counted to the end; notrace and blacklisted ones included). */
+  functions?: number;
+  /** `functions` is a lower bound (globs.ts `exact`). */
+  functionsAtLeast?: boolean;
   /** Nothing matched, but the kernel's atlas does not cover modules (nor, for DepSurf data,
    *  syscall events): absence there proves nothing, as assess() says `unknown` for one name. */
   inconclusive?: boolean;
@@ -63,8 +69,10 @@ export interface ProbeAnalysis {
  *  from BTF functions with an ftrace site. */
 export function expandFunctionGlob(ctx: Pick<FeatureContext, 'cache'>, kernel: KernelQuery, kernelId: string, kind: AttachTarget['kind'], glob: string): WildcardOnKernel {
   const out: WildcardOnKernel = { kernel: kernelId, known: true, attachable: [], skipped: [], clones: [] };
-  const { symbols, truncated } = matchFunctionGlob(ctx, kernel, glob, 'bpftrace', GLOB_MATCH_LIMIT);
+  const { symbols, truncated, functions, exact } = matchFunctionGlob(ctx, kernel, glob, 'bpftrace', GLOB_MATCH_LIMIT);
   if (truncated) out.truncated = true;
+  out.functions = functions;
+  if (!exact) out.functionsAtLeast = true;
   const matcher = compileGlob(glob, 'bpftrace');
   const seenBase = new Set<string>();
   for (const symbol of symbols) {
@@ -101,17 +109,24 @@ export function expandTracepointGlob(kernel: KernelQuery, kernelId: string, syst
 }
 
 function expandOn(ctx: FeatureContext, target: AttachTarget): WildcardOnKernel[] {
-  const metas = ctx.atlas.list();
-  return ctx.targets.map((id) => {
-    const result = expandOnKernel(ctx, id, target);
-    if (result.known && !result.attachable.length && metas.find((m) => m.id === id)?.coverage.modules === false) result.inconclusive = true;
+  return ctx.targets.map((id) => expandOnKernel(ctx, id, target));
+}
+
+/** One wildcard on one kernel, memoised in the cache (keyed by the kernel's instance): a
+ *  `kprobe:*` costs a walk over every function name once, not once per diagnostics run. Shared:
+ *  callers must not modify it. */
+function expandOnKernel(ctx: FeatureContext, id: string, target: AttachTarget): WildcardOnKernel {
+  const kernel = kernelOf(ctx, id);
+  if (!kernel) return { kernel: id, known: false, attachable: [], skipped: [], clones: [] };
+  return ctx.cache.remember('bpftrace-wildcards', `${ctx.cache.instanceId(kernel)}|${targetKey(target)}`, () => {
+    const result = expandOnLoadedKernel(ctx, kernel, id, target);
+    const modules = ctx.atlas.list().find((m) => m.id === id)?.coverage.modules;
+    if (result.known && !result.attachable.length && modules === false) result.inconclusive = true;
     return result;
   });
 }
 
-function expandOnKernel(ctx: FeatureContext, id: string, target: AttachTarget): WildcardOnKernel {
-  const kernel = kernelOf(ctx, id);
-  if (!kernel) return { kernel: id, known: false, attachable: [], skipped: [], clones: [] };
+function expandOnLoadedKernel(ctx: FeatureContext, kernel: KernelQuery, id: string, target: AttachTarget): WildcardOnKernel {
   const refused = kernelConfigHazard(kernel.meta, target);
   if (refused?.severity === 'error') return { kernel: id, known: true, attachable: [], skipped: [], clones: [], refused };
   if (target.kind === 'tracepoint') return expandTracepointGlob(kernel, id, target.system ?? '*', target.name);

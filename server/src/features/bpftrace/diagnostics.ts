@@ -8,10 +8,12 @@
 import {
   DiagnosticSeverity, type Diagnostic, type DiagnosticRelatedInformation,
 } from 'vscode-languageserver';
-import type { HazardName } from '../../atlas/model';
+import type { AttachKind, HazardName } from '../../atlas/model';
 import { offsetAt, type BtBlock, type BtModel, type BtProbe, type BtRange } from '../../syntax/bpftrace';
 import type { AttachReport } from '../../analysis/report';
-import { kernelLabel } from '../../analysis/kernels';
+import { GLOB_MATCH_LIMIT } from '../../analysis/globs';
+import { kernelLabel, kernelMeta } from '../../analysis/kernels';
+import { bpftraceProbeLimit } from '../../analysis/probeLimits';
 import { verdictLine } from '../../analysis/verdicts';
 import type { Status } from '../../model/hazards';
 import { codeDocsHref, diagnosticCodes } from '../shared/diagnosticCodes';
@@ -222,7 +224,7 @@ function exactDiagnostics(c: Collector, ctx: FeatureContext, analyses: Map<BtPro
 
 // ---- wildcards ----
 
-function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, probe: BtProbe, pattern: string, perKernel: WildcardOnKernel[]): void {
+function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, probe: BtProbe, pattern: string, kind: AttachKind, perKernel: WildcardOnKernel[]): void {
   const lines = probeLines(probe, block);
   const range = probe.nameRange ?? probe.range;
   const refused = perKernel.filter((k) => k.known && k.refused);
@@ -232,7 +234,24 @@ function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, 
   const known = perKernel.filter((k) => k.known && !k.refused);
   if (!known.length) return;
   const noun = probe.kind === 'tracepoint' || probe.kind === 'rawtracepoint' ? 'event' : 'function';
-  const counts = known.map((k) => `${k.inconclusive ? '0 known' : k.attachable.length} on ${label(ctx, k.kernel)}`).join(', ');
+  // What bpftrace attaches where the expansion went to the end; the count of matching functions
+  // (by name) where it stopped at GLOB_MATCH_LIMIT.
+  const countOf = (k: WildcardOnKernel) => (k.inconclusive ? '0 known'
+    : k.truncated ? `${k.functionsAtLeast ? 'at least ' : ''}${k.functions ?? k.attachable.length} functions`
+      : `${k.functionsAtLeast ? 'at least ' : ''}${k.attachable.length}`);
+  const counts = known.map((k) => `${countOf(k)} on ${label(ctx, k.kernel)}`).join(', ');
+  const byName = known.filter((k) => k.truncated);
+  const countedByName = byName.length
+    ? ` On ${list(byName.map((k) => label(ctx, k.kernel)))} the functions are counted by name (notrace and blacklisted ones, which bpftrace skips, included) and the first ${GLOB_MATCH_LIMIT} expanded.`
+    : '';
+  for (const k of known) {
+    // The attachable matches counted (all of them, or the first GLOB_MATCH_LIMIT: then the
+    // count is a lower bound, and a limit it passes is passed for sure).
+    const limit = bpftraceProbeLimit(kind, k.attachable.length, kernelMeta(ctx, k.kernel));
+    if (!limit) continue;
+    c.add(range, limit.severity, 'probe-limit',
+      `${pattern} attaches ${k.truncated || k.functionsAtLeast ? 'at least ' : ''}${k.attachable.length} ${noun}s on ${label(ctx, k.kernel)}: ${limit.why}.`, { lines, probe: probe.raw });
+  }
   const none = known.filter((k) => k.attachable.length === 0 && !k.inconclusive);
   if (none.length) {
     c.add(range, 'error', 'absent', `${pattern} matches no ${noun} on ${list(none.map((k) => label(ctx, k.kernel)))} (matches: ${counts}).`, { lines, probe: probe.raw });
@@ -241,7 +260,7 @@ function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, 
     const sample = [...new Set(known.flatMap((k) => k.attachable))];
     c.add(range, 'info', 'pattern-matches',
       `${pattern} matches ${counts}${sample.length ? ` (e.g. ${list(sample, 5)})` : ''}.`
-      + (clones.length ? ` Includes compiler-renamed symbols: ${list(clones)}.` : ''), { lines, probe: probe.raw });
+      + (clones.length ? ` Includes compiler-renamed symbols: ${list(clones)}.` : '') + countedByName, { lines, probe: probe.raw });
   }
   for (const hazard of ['kprobe-blacklist', 'notrace', 'no-btf'] as const) {
     const per = known.map((k) => ({ k, symbols: k.skipped.filter((s) => s.hazard === hazard).map((s) => s.symbol) })).filter((x) => x.symbols.length);
@@ -251,7 +270,7 @@ function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, 
     const why = hazard === 'kprobe-blacklist' ? `${one ? 'is' : 'are'} on the kprobe blacklist`
       : hazard === 'notrace' ? `${one ? 'has' : 'have'} no ftrace site (notrace)` : `${one ? 'is' : 'are'} not in the kernel BTF`;
     c.add(range, 'warning', hazard,
-      `${all.length} ${noun}${all.length === 1 ? '' : 's'} matching ${pattern} ${why} and will not be traced: ${list(all)} (${per.map((x) => `${x.symbols.length} on ${label(ctx, x.k.kernel)}`).join(', ')}).`,
+      `${all.length} ${noun}${all.length === 1 ? '' : 's'} matching ${pattern} ${why} and will not be traced: ${list(all)} (${per.map((x) => `${x.symbols.length}${x.k.truncated ? ` among the first ${GLOB_MATCH_LIMIT}` : ''} on ${label(ctx, x.k.kernel)}`).join(', ')}).`,
       { lines, probe: probe.raw });
   }
 }
@@ -405,7 +424,7 @@ export function diagnosticsBpftrace(doc: BtDocumentLike, ctx: FeatureContext): D
       for (const report of analysis.reports) exactDiagnostics(c, ctx, analyses, block, probe, analysis, report, tolerateMissing);
       for (const w of analysis.wildcards) {
         const pattern = w.target.kind === 'tracepoint' ? `${probe.typeText}:${w.target.system}:${w.target.name}` : `${probe.typeText}:${w.target.name}`;
-        wildcardDiagnostics(c, ctx, block, probe, pattern, w.perKernel);
+        wildcardDiagnostics(c, ctx, block, probe, pattern, w.target.kind, w.perKernel);
       }
     }
     argsDiagnostics(c, ctx, block, analyses);

@@ -10,12 +10,9 @@
 // The body is never rewritten: where it uses an argument the new hook does not pass, a marker
 // comment is appended to the line so the author sees what to change. Pure.
 
-import {
-  CodeActionKind, type CodeAction, type Diagnostic, type Range, type TextEdit,
-} from 'vscode-languageserver';
+import type { CodeAction, Diagnostic, Range, TextEdit } from 'vscode-languageserver';
 import { cDecl, type AttachTarget, type KernelQuery, type Param } from '../../atlas/model';
 import { cTypeKey } from '../../model/cTypes';
-import { hasCompilerSuffix } from '../../model/symbols';
 import { sectionOf } from '../../model/targets';
 import type { BpfProgram, Handler } from '../../syntax/cModel';
 import type { StableAlternative } from '../../analysis/alternatives';
@@ -23,6 +20,7 @@ import { firstKernelWith } from '../../analysis/kernels';
 import { attachReport, suggestedNames, type AttachReport } from '../../analysis/report';
 import { programTarget } from '../../analysis/targets';
 import type { FeatureContext } from '../shared/context';
+import { assembleActions, codeLines, linesOf, RANK, renamedEverywhereItFails, staleNamesUsed, type Fix } from '../shared/quickFixes';
 import { DIAGNOSTIC_SOURCE, macrosFor, versionAtLeast, type CDocumentLike } from './diagnostics';
 
 function before(a: Range['start'], b: Range['start']): boolean {
@@ -67,63 +65,6 @@ function declList(params: readonly Param[]): string {
 
 // ---- body markers ----
 
-/** The text of each body line with comments and string literals blanked, so identifier searches
- *  do not match inside them. Block comments spanning lines are handled. */
-/** Lines `from`..`to` of `text` (fewer past its end), without splitting the whole text: a quick
- *  fix in a large document reads only the lines it edits. */
-function linesOf(text: string, from: number, to: number): string[] {
-  let start = 0;
-  for (let l = 0; l < from; l++) {
-    const nl = text.indexOf('\n', start);
-    if (nl < 0) return [];
-    start = nl + 1;
-  }
-  const out: string[] = [];
-  for (let l = from; l <= to && start <= text.length; l++) {
-    const nl = text.indexOf('\n', start);
-    out.push(text.slice(start, nl < 0 ? text.length : nl));
-    if (nl < 0) break;
-    start = nl + 1;
-  }
-  return out;
-}
-
-function codeLines(text: string, body: Range): { line: number; code: string; raw: string }[] {
-  // Indexed by line number; only the body's lines are read.
-  const lines: string[] = [];
-  linesOf(text, body.start.line, body.end.line).forEach((t, i) => { lines[body.start.line + i] = t; });
-  const out: { line: number; code: string; raw: string }[] = [];
-  let inBlock = false;
-  for (let l = body.start.line; l <= body.end.line && l < lines.length; l++) {
-    const raw = lines[l].replace(/\r$/, '');
-    const from = l === body.start.line ? body.start.character : 0;
-    const to = l === body.end.line ? body.end.character : raw.length;
-    let code = '';
-    for (let i = 0; i < raw.length; i++) {
-      const inRange = i >= from && i < to;
-      const ch = raw[i];
-      if (inBlock) {
-        if (ch === '*' && raw[i + 1] === '/') { inBlock = false; code += '  '; i++; } else code += ' ';
-        continue;
-      }
-      if (!inRange) { code += ' '; continue; }
-      if (ch === '/' && raw[i + 1] === '*') { inBlock = true; code += '  '; i++; continue; }
-      if (ch === '/' && raw[i + 1] === '/') { code += ' '.repeat(raw.length - i); break; }
-      if (ch === '"' || ch === '\'') {
-        const quote = ch;
-        code += ' ';
-        i++;
-        while (i < raw.length && raw[i] !== quote) { code += ' '; if (raw[i] === '\\') { i++; code += ' '; } i++; }
-        code += ' ';
-        continue;
-      }
-      code += ch;
-    }
-    out.push({ line: l, code, raw });
-  }
-  return out;
-}
-
 /** Appends `/* bpf-atlas: ... *\/` to every body line that uses one of `names` (or a PT_REGS
  *  accessor when `ptRegs`), explaining what the new hook passes instead. */
 function bodyMarkers(doc: CDocumentLike, program: BpfProgram, names: readonly string[], ptRegs: boolean,
@@ -131,8 +72,7 @@ function bodyMarkers(doc: CDocumentLike, program: BpfProgram, names: readonly st
   if (!program.bodyRange || (!names.length && !ptRegs)) return [];
   const edits: TextEdit[] = [];
   for (const { line, code, raw } of codeLines(doc.text, program.bodyRange)) {
-    const used = names.filter((n) => new RegExp(`(^|[^\\w.>])${n.replace(/\$/g, '\\$')}\\b`).test(code));
-    if (ptRegs && /\bPT_REGS_\w+/.test(code)) used.push('PT_REGS_*');
+    const used = staleNamesUsed(code, names, ptRegs);
     if (!used.length) continue;
     if (raw.trimEnd().endsWith('\\')) continue;
     const end = raw.length;
@@ -183,33 +123,6 @@ function usesPtRegs(handler: Handler | undefined): boolean {
 }
 
 // ---- the fixes ----
-
-type FixFamily = 'rename' | 'typo' | 'ksyscall' | 'tracepoint' | 'fentry' | 'ctx-type' | 'macro' | 'ignore';
-
-interface Fix {
-  title: string;
-  edits: TextEdit[];
-  /** Lower is better; the best fix for a diagnostic is marked preferred. */
-  rank: number;
-  family: FixFamily;
-}
-
-/** The fixes that answer a diagnostic code; undefined: every rewrite of the attach point. */
-const FAMILIES_FOR_CODE: Record<string, FixFamily[] | undefined> = {
-  'prefer-tracepoint': ['tracepoint'],
-  'prefer-fentry': ['fentry'],
-  'prefer-ksyscall': ['ksyscall'],
-  'wrong-ctx-type': ['ctx-type'],
-  'handler-macro': ['macro'],
-  'renamed': ['rename', 'tracepoint', 'fentry'],
-  'clone': ['rename', 'tracepoint'],
-  'unknown': ['typo'],
-  'field-missing': [],
-  'fields-changed': [],
-  'signature-changed': [],
-  'args-changed': [],
-  'handler-args': [],
-};
 
 function sectionEdit(program: BpfProgram, section: string): TextEdit {
   return { range: program.sectionRange, newText: section };
@@ -303,11 +216,7 @@ function ksyscallFix(doc: CDocumentLike, program: BpfProgram, alt: StableAlterna
 function fixesFor(doc: CDocumentLike, program: BpfProgram, target: AttachTarget, report: AttachReport, ctx: FeatureContext): Fix[] {
   const fixes: Fix[] = [];
   const nameRange = program.target?.nameRange;
-  // The failure is only about the symbol's name: plain name gone (renamed), or an exact
-  // compiler-suffixed name that another build numbered differently.
-  const suffixed = hasCompilerSuffix(target.name);
-  const renamedEverywhereItFails = report.failing.length > 0
-    && report.failing.every((f) => f.hazards.every((h) => h.name === 'renamed' || (suffixed && h.name === 'absent')));
+  const renamedOnly = renamedEverywhereItFails(target, report);
   const allAbsent = report.kernels.length > 0 && report.kernels.every((v) => !v.assessment.found);
 
   // Renamed: the exact symbol when every target has it, else a glob for kprobe.multi.
@@ -317,7 +226,7 @@ function fixesFor(doc: CDocumentLike, program: BpfProgram, target: AttachTarget,
       fixes.push({
         title: `Attach to ${rename.exact} (the symbol on ${ctx.targets.join(', ')})`,
         edits: [{ range: nameRange, newText: rename.exact }],
-        rank: renamedEverywhereItFails ? 0 : 20,
+        rank: renamedOnly ? RANK.renameBest : RANK.rename,
         family: 'rename',
       });
     }
@@ -328,7 +237,7 @@ function fixesFor(doc: CDocumentLike, program: BpfProgram, target: AttachTarget,
       fixes.push({
         title: `Use ${multi}/${rename.pattern} (matches ${sample})`,
         edits: [sectionEdit(program, `${multi}/${rename.pattern}`)],
-        rank: renamedEverywhereItFails && !rename.exact ? 0 : 21,
+        rank: renamedOnly && !rename.exact ? RANK.renameBest : RANK.rename + 1,
         family: 'rename',
       });
     }
@@ -337,17 +246,17 @@ function fixesFor(doc: CDocumentLike, program: BpfProgram, target: AttachTarget,
   // A misspelt name: the closest names present on every target.
   if (allAbsent && nameRange) {
     suggestedNames(report, ctx).slice(0, 3).forEach((name, i) => {
-      fixes.push({ title: `Change to ${name} (exists on ${ctx.targets.join(', ')})`, edits: [{ range: nameRange, newText: name }], rank: 1 + i, family: 'typo' });
+      fixes.push({ title: `Change to ${name} (exists on ${ctx.targets.join(', ')})`, edits: [{ range: nameRange, newText: name }], rank: RANK.typo + i, family: 'typo' });
     });
   }
 
-  let altRank = 10;
+  let altRank: number = RANK.alternative;
   // `kprobe/fn+0x10` probes one instruction: no other hook attaches there.
   const alternatives = program.target?.offset ? [] : report.alternatives;
   for (const alt of alternatives) {
     let fix: Fix | undefined;
-    if (alt.target.kind === 'ksyscall' || alt.target.kind === 'kretsyscall') fix = ksyscallFix(doc, program, alt, ctx, alt.reason === 'ksyscall' ? 5 : altRank);
-    else if (alt.target.kind === 'fentry' || alt.target.kind === 'fexit') fix = fentryFix(doc, program, alt, ctx, 15);
+    if (alt.target.kind === 'ksyscall' || alt.target.kind === 'kretsyscall') fix = ksyscallFix(doc, program, alt, ctx, alt.reason === 'ksyscall' ? RANK.ksyscall : altRank);
+    else if (alt.target.kind === 'fentry' || alt.target.kind === 'fexit') fix = fentryFix(doc, program, alt, ctx, RANK.fentry);
     else if (alt.target.kind === 'tp_btf' || alt.target.kind === 'tracepoint' || alt.target.kind === 'raw_tp') {
       fix = tracepointFix(doc, program, alt, ctx, alt.reason === 'related' ? altRank + 20 : altRank);
     }
@@ -408,38 +317,15 @@ export function codeActionsC(doc: CDocumentLike, range: Range, diagnostics: read
       fixes.push({ title: `Use ${macro} (the ${target.kind} handler macro)`, edits: [{ range: program.handler!.macroRange!, newText: macro }], rank: 0, family: 'macro' });
     }
     if (diags.some((d) => d.code !== 'wrong-ctx-type' && d.code !== 'handler-macro')) fixes.push(...fixesFor(doc, program, target, report, ctx));
-    fixes.sort((a, b) => a.rank - b.rank);
-    // One action per fix, listing every diagnostic it answers; preferred when it is the best
-    // answer to one of them. Suppression comes last and is never preferred.
-    const byTitle = new Map<string, CodeAction>();
-    for (const d of diags) {
-      const families = FAMILIES_FOR_CODE[String(d.code)];
-      const answers = fixes.filter((f) => !families || families.includes(f.family));
-      if (!program.suppression && d.code !== undefined) {
-        const code = String(d.code);
-        const line = program.secRange.start.line;
-        const indent = /^[ \t]*/.exec(linesOf(doc.text, line, line)[0] ?? '')?.[0] ?? '';
-        answers.push({
-          title: `Ignore ${code} for this program (// bpf-atlas-ignore: ${code})`,
-          edits: [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: `${indent}// bpf-atlas-ignore: ${code}\n` }],
-          rank: 1000,
-          family: 'ignore',
-        });
-      }
-      answers.forEach((fix, i) => {
-        let action = byTitle.get(fix.title);
-        if (!action) {
-          action = { title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [], edit: { changes: { [doc.uri]: fix.edits } } };
-          byTitle.set(fix.title, action);
-        }
-        action.diagnostics!.push(d);
-        if (i === 0 && fix.family !== 'ignore') action.isPreferred = true;
-      });
-    }
-    // Preferred fixes first, then by rank.
-    const rankOf = new Map(fixes.map((f) => [f.title, f.rank]));
-    actions.push(...[...byTitle.values()].sort((a, b) => Number(!!b.isPreferred) - Number(!!a.isPreferred)
-      || (rankOf.get(a.title) ?? 1000) - (rankOf.get(b.title) ?? 1000)));
+    // Suppression comes last and is never preferred.
+    const line = program.secRange.start.line;
+    const indent = /^[ \t]*/.exec(linesOf(doc.text, line, line)[0] ?? '')?.[0] ?? '';
+    actions.push(...assembleActions(doc.uri, diags, fixes, (d) => (program.suppression || d.code === undefined ? undefined : {
+      title: `Ignore ${String(d.code)} for this program (// bpf-atlas-ignore: ${String(d.code)})`,
+      edits: [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: `${indent}// bpf-atlas-ignore: ${String(d.code)}\n` }],
+      rank: RANK.ignore,
+      family: 'ignore',
+    })));
   }
   return actions;
 }

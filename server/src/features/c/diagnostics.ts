@@ -23,8 +23,12 @@ import type { BpfProgram, CModel, CtxAccess, HandlerParam } from '../../syntax/c
 import { syscallOfWrapper, type StableAlternative } from '../../analysis/alternatives';
 import { hookParams } from '../../analysis/hooks';
 import { kernelOf } from '../../analysis/kernels';
+import { kprobeMultiLimit } from '../../analysis/probeLimits';
 import { attachReport, missingEverywhere, suggestedNames, type AttachReport } from '../../analysis/report';
 import { isPlaceholderName, programTarget } from '../../analysis/targets';
+import { programLabel, programStandings, type ProgramStandings } from '../../analysis/intent';
+import { hookKey, type IntentModel, type ProgramIntent } from '../../syntax/intent';
+import type { LoaderSite } from '../../syntax/loader';
 import { verdictLine, type KernelVerdict } from '../../analysis/verdicts';
 import { codeDocsHref, diagnosticCodes } from '../shared/diagnosticCodes';
 import { hazardPhrase } from '../shared/phrases';
@@ -36,6 +40,8 @@ export interface CDocumentLike {
   uri: string;
   text: string;
   c?: CModel;
+  /** How the tool uses each program (syntax/intent.ts); without it each is judged by its section. */
+  intents?: IntentModel;
 }
 
 export const DIAGNOSTIC_SOURCE = 'bpf-atlas';
@@ -81,7 +87,41 @@ function suppressedCodes(program: BpfProgram): { all: boolean; codes: Set<string
 
 // ---- messages ----
 
-interface KernelEntry { kernel: string; verdict: KernelVerdict; hazards: { hazard: Hazard; severity: DiagnosticSeverity }[] }
+interface KernelEntry { kernel: string; verdict: KernelVerdict; hazards: { hazard: Hazard; severity: DiagnosticSeverity; optional?: boolean }[] }
+
+/** How the tool uses the program (syntax/intent.ts) and where it stands on each kernel
+ *  (analysis/intent.ts), for the attach diagnostic; absent: judged by its section alone. */
+export interface ProgramUse {
+  intent: ProgramIntent;
+  standings: ProgramStandings;
+  /** Labels of the file's programs by index (`tp_btf/block_io_start (line 79)`). */
+  label: (index: number) => string;
+  /** The covering programs, those for the same hook first. */
+  related?: (indexes: number[]) => number[];
+}
+
+function siteText(site: LoaderSite | undefined): string {
+  return site ? ` (${site.file}:${site.line})` : '';
+}
+
+/** Kernels where the program does not attach and need not, with why: `debian-12: the loader
+ *  uses tracepoint/writeback/writeback_dirty_folio (line 83) there (cachestat.c:171)`. */
+function coveredKernels(use: ProgramUse | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!use) return out;
+  for (const [kernel, s] of use.standings) {
+    if (s.attaches && s.via) out.set(kernel, `attaches there as ${s.via}, ${use.intent.because ?? 'retargeted by the loader'}${siteText(use.intent.site)}`);
+    else if (!s.attaches && s.covered) {
+      const all = use.related ? use.related(s.covered.by) : s.covered.by;
+      const by = all.slice(0, 2).map(use.label);
+      if (all.length > 2) by.push(`${all.length - 2} more`);
+      out.set(kernel, by.length
+        ? `${s.covered.site ? 'the loader attaches' : 'covered by'} ${by.join(', ')} there instead${siteText(s.covered.site)}`
+        : `the loader switches it off there${siteText(s.covered.site ?? use.intent.site)}`);
+    }
+  }
+  return out;
+}
 
 /** `debian-12 (fully inlined, no symbol); ubuntu-22.04 (...)`, kernels with the same phrase grouped. */
 function groupedPhrases(entries: readonly KernelEntry[], pick: (e: KernelEntry) => Hazard[]): string {
@@ -136,11 +176,16 @@ const RANK: Record<number, number> = { 1: 4, 2: 3, 3: 2, 4: 1 };
 export interface AttachSite {
   section: string;
   sectionRange: Range;
+  /** `SEC("?...")`. */
+  optional?: boolean;
 }
 
 /** The one diagnostic of an attach point over the target kernels (libbpf C, BCC). */
 export function attachDiagnostic(doc: { uri: string }, program: AttachSite, target: AttachTarget, report: AttachReport,
-  ctx: FeatureContext, suppressed: Set<string>): Diagnostic | undefined {
+  ctx: FeatureContext, suppressed: Set<string>, use?: ProgramUse): Diagnostic | undefined {
+  const covered = coveredKernels(use);
+  const optional = use?.intent.intent === 'optional' || (program.optional && use?.intent.intent !== 'runtime-chosen');
+  const coveredCodes: HazardName[] = [];
   const entries: KernelEntry[] = report.kernels.map((v) => ({
     kernel: v.kernel,
     verdict: v,
@@ -149,6 +194,16 @@ export function attachDiagnostic(doc: { uri: string }, program: AttachSite, targ
       .map((h) => ({ hazard: h, severity: effectiveSeverity(h.name, ctx, h.severity) }))
       .filter((x): x is { hazard: Hazard; severity: DiagnosticSeverity } => x.severity !== undefined),
   }));
+  for (const e of entries) {
+    if (covered.has(e.kernel)) {
+      // Not attached there by this program: its hazards there are facts, not failures.
+      for (const h of e.hazards) if (h.severity <= DiagnosticSeverity.Warning) coveredCodes.push(h.hazard.name);
+      e.hazards = [];
+    } else if (optional) {
+      // `SEC("?...")`: loaded only where user space switches it on.
+      e.hazards = e.hazards.map((h) => h.severity === DiagnosticSeverity.Error ? { ...h, severity: DiagnosticSeverity.Warning, optional: true } : h);
+    }
+  }
   let worst: { code: HazardName; severity: DiagnosticSeverity } | undefined;
   for (const e of entries) {
     for (const h of e.hazards) {
@@ -160,21 +215,34 @@ export function attachDiagnostic(doc: { uri: string }, program: AttachSite, targ
       }
     }
   }
+  const coverNotes = [...covered].map(([k, why]) => `on ${k} it ${why.startsWith('attaches') ? '' : 'does not attach; '}${why}`);
+  if (!worst && coveredCodes.length) {
+    const code = coveredCodes.find((c) => c !== 'absent') ?? coveredCodes[0];
+    const severity = effectiveSeverity(code, ctx, 'info');
+    if (severity === undefined || severity < DiagnosticSeverity.Information) return undefined;
+    worst = { code, severity: DiagnosticSeverity.Information };
+  }
   if (!worst) return undefined;
   const section = program.section;
-  const failing = groupedPhrases(entries, (e) => e.hazards.filter((h) => h.severity === DiagnosticSeverity.Error).map((h) => h.hazard));
-  const missing = groupedPhrases(entries, (e) => e.hazards.filter((h) => h.severity === DiagnosticSeverity.Warning).map((h) => h.hazard));
+  const failing = groupedPhrases(entries, (e) => e.hazards.filter((h) => h.severity === DiagnosticSeverity.Error || h.optional).map((h) => h.hazard));
+  const missing = groupedPhrases(entries, (e) => e.hazards.filter((h) => h.severity === DiagnosticSeverity.Warning && !h.optional).map((h) => h.hazard));
   const notes = groupedPhrases(entries, (e) => e.hazards.filter((h) => h.severity > DiagnosticSeverity.Warning).map((h) => h.hazard));
   const parts: string[] = [];
   if (failing) parts.push(`${section} cannot attach on ${failing}.`);
   if (missing) parts.push(`${failing ? 'It' : section} ${target.kind.startsWith('k') ? 'misses calls or needs care' : 'needs care'} on ${missing}.`);
   if (notes) parts.push(`${failing || missing ? 'Also' : section}: ${notes}.`);
   // Names are suggested only for a target found on no target kernel (elsewhere it is not misspelt).
-  const closest = missingEverywhere(report) ? suggestedNames(report, ctx) : [];
+  const closest = missingEverywhere(report) && covered.size < report.kernels.length ? suggestedNames(report, ctx) : [];
   if (closest.length) parts.push(`Did you mean ${closest.slice(0, 3).join(', ')}?`);
-  const ok = report.kernels.filter((v) => v.status === 'ok').map((v) => v.kernel);
+  if (!failing && !missing && !notes && coverNotes.length) {
+    parts.push(`${section} is not needed where it cannot attach: ${coverNotes.join('; ')}.`);
+  } else if (coverNotes.length) {
+    parts.push(`Elsewhere: ${coverNotes.join('; ')}.`);
+  }
+  if (optional && failing + missing) parts.push('It is optional (SEC("?...")): user space must leave it off there.');
+  const ok = report.kernels.filter((v) => v.status === 'ok' && !covered.has(v.kernel)).map((v) => v.kernel);
   if (ok.length && ok.length < report.kernels.length) parts.push(`Fine on ${ok.join(', ')}.`);
-  const message = parts.join(' ') + alternativesSentence(report);
+  const message = parts.join(' ') + (failing || missing ? alternativesSentence(report) : '');
   const data: DiagnosticData = { section, target, kernels: [...ctx.targets] };
   const related = relatedPerKernel(doc.uri, program.sectionRange, report);
   for (const e of evidenceFor(ctx, target.name).slice(0, 2)) {
@@ -317,6 +385,9 @@ function handlerArgDiagnostics(program: BpfProgram, target: AttachTarget, report
       }
     }
   }
+  // A mismatching argument that the body never reads misreads nothing.
+  const read = (p?: HandlerParam) => !p?.name || !program.bodyIdentifiers || program.bodyIdentifiers.has(p.name);
+  mismatches.splice(0, mismatches.length, ...mismatches.filter((m) => read(m.param)));
   if (!mismatches.length) return [];
   const kernels = [...new Set(mismatches.map((m) => m.kernel))];
   const some = kernels.length < judged;
@@ -353,7 +424,9 @@ function tracepointCtxDiagnostics(doc: CDocumentLike, program: BpfProgram, targe
 
   // The ctx struct must be the record of the event's class.
   let typeMatches = true;
-  if (structName.startsWith('trace_event_raw_') || SYSCALL_CTX_STRUCTS.has(structName)) {
+  // Only a record that is read can be misread.
+  const readsCtx = program.ctxAccesses.some((a) => a.base === ctxParam.name);
+  if (readsCtx && (structName.startsWith('trace_event_raw_') || SYSCALL_CTX_STRUCTS.has(structName))) {
     const wrongOn = found.filter((v) => {
       const template = v.assessment.template;
       if (isSyscallEvent) return !SYSCALL_CTX_STRUCTS.has(structName) && structName !== `trace_event_raw_${template ?? ''}`;
@@ -461,6 +534,9 @@ function handlerMacroDiagnostic(program: BpfProgram, target: AttachTarget, ctx: 
   } else if (!fits || fits.includes(handler.macro)) {
     return undefined;
   }
+  // A macro whose arguments are not read (`BPF_PROG(name)` using PT_REGS_RC(ctx)) misreads nothing.
+  const readArgs = handler.params.filter((p) => p.name && (!program.bodyIdentifiers || program.bodyIdentifiers.has(p.name)));
+  if (!readArgs.length) return undefined;
   const severity = effectiveSeverity('handler-macro', ctx);
   if (severity === undefined) return undefined;
   const expected = target.kind === 'tracepoint' ? 'a plain function taking struct trace_event_raw_<class> *ctx' : fits![0];
@@ -514,24 +590,61 @@ function versionFloorDiagnostic(program: BpfProgram, target: AttachTarget, ctx: 
     `${prefix} programs need Linux ${since} or newer: ${older.map((k) => `${k.id} (${k.version})`).join(', ')} cannot load them.`, { data });
 }
 
+// ---- glob targets: what a pattern matches, and the kernel's limit ----
+
+/** `61234 functions on debian-12 (6.1), at least 475 on ubuntu-22.04 (5.15)`. */
+function matchCounts(report: AttachReport): string {
+  return report.kernels.filter((v) => v.matches !== undefined)
+    .map((v, i) => `${v.matchesTruncated ? 'at least ' : ''}${v.matches}${i ? '' : ` function${v.matches === 1 ? '' : 's'}`} on ${v.version ? `${v.kernel} (${v.version})` : v.kernel}`).join(', ');
+}
+
+/** A kprobe.multi pattern says how many functions it attaches to on each target (one link each),
+ *  and where the kernel's limit on one link refuses it: a `*` is not attached in silence. */
+function patternDiagnostics(program: BpfProgram, target: AttachTarget, report: AttachReport, ctx: FeatureContext,
+  suppressed: Set<string>, attach: Diagnostic | undefined): Diagnostic[] {
+  if (!target.pattern || !report.kernels.some((v) => v.matches)) return [];
+  const out: Diagnostic[] = [];
+  const data: DiagnosticData = { section: program.section, target, kernels: [...ctx.targets] };
+  const over = report.kernels.map((v) => ({ v, limit: kprobeMultiLimit(v.matches ?? 0) })).filter((x) => x.limit);
+  const limitSeverity = suppressed.has('probe-limit') ? undefined : effectiveSeverity('probe-limit', ctx, over[0]?.limit?.severity);
+  if (over.length && limitSeverity !== undefined) {
+    out.push(makeDiagnostic('probe-limit', limitSeverity, program.sectionRange,
+      `${program.section} matches ${matchCounts(report)}: ${over[0].limit!.why} (${over.map((x) => x.v.kernel).join(', ')}).`, { data }));
+  }
+  const infoSeverity = suppressed.has('pattern-matches') ? undefined : effectiveSeverity('pattern-matches', ctx);
+  // An error or warning on the same section already carries the per-kernel counts.
+  if (infoSeverity !== undefined && !out.length && !(attach && attach.severity! <= DiagnosticSeverity.Warning)) {
+    const sample = [...new Set(report.kernels.flatMap((v) => v.assessment.symbols ?? []))].slice(0, 5);
+    out.push(makeDiagnostic('pattern-matches', infoSeverity, program.sectionRange,
+      `${program.section} matches ${matchCounts(report)}${sample.length ? ` (e.g. ${sample.join(', ')})` : ''}, counted by name (libbpf skips those without an ftrace site); one ${target.kind} link attaches them all on each kernel.`, { data }));
+  }
+  return out;
+}
+
 // ---- entry point ----
 
 /** Diagnostics of one program (exported for the check verb and tests). */
-export function programDiagnostics(doc: CDocumentLike, program: BpfProgram, ctx: FeatureContext): Diagnostic[] {
+export function programDiagnostics(doc: CDocumentLike, program: BpfProgram, ctx: FeatureContext, use?: ProgramUse): Diagnostic[] {
   const target = programTarget(program);
   if (!target || !ctx.targets.length) return [];
   const { all, codes } = suppressedCodes(program);
   if (all) return [];
+  // Tail-call programs, programs the loader attaches itself by a computed name, BPF-to-BPF tracing:
+  // the section names no attach target.
+  if (use?.intent.intent === 'not-attached-by-section') return [];
   const report = attachReport(target, ctx);
-  // A placeholder retargeted at load time names no real function on any kernel.
-  if (isPlaceholderName(target.name) && report.kernels.every((v) => !v.assessment.found)) return [];
+  const nowhere = report.kernels.every((v) => !v.assessment.found);
+  // A placeholder retargeted at load time names no real function on any kernel; in a file that
+  // fills prog-array maps at run time, a section naming no hook is a tail-call entry.
+  if (nowhere && (isPlaceholderName(target.name) || use?.intent.tailCallFile)) return [];
   const out: Diagnostic[] = [];
   const floor = versionFloorDiagnostic(program, target, ctx, codes);
   if (floor) out.push(floor);
   const macro = handlerMacroDiagnostic(program, target, ctx, codes);
   if (macro) out.push(macro);
-  const attach = attachDiagnostic(doc, program, target, report, ctx, codes) ?? notFoundAnywhere(doc, program, target, report, ctx, codes);
+  const attach = attachDiagnostic(doc, program, target, report, ctx, codes, use) ?? notFoundAnywhere(doc, program, target, report, ctx, codes);
   if (attach) out.push(attach);
+  out.push(...patternDiagnostics(program, target, report, ctx, codes, attach));
   out.push(...hintDiagnostics(program, target, report, ctx, codes, attach));
   out.push(...handlerArgDiagnostics(program, target, report, ctx, codes));
   out.push(...tracepointCtxDiagnostics(doc, program, target, report, ctx, codes));
@@ -547,8 +660,20 @@ export function diagnosticsC(doc: CDocumentLike, ctx: FeatureContext): Diagnosti
   // re-read kernel comes with a new cache. Cached diagnostics are shared: nothing may modify them.
   const memo = ctx.cache.table<Diagnostic[]>('c-program-diagnostics');
   const configKey = `${doc.uri}|${ctx.targets.join(',')}|${JSON.stringify(ctx.settings.hints)}|${JSON.stringify(ctx.settings.severity)}`;
-  for (const program of programs) {
-    const key = programKey(doc, program, configKey);
+  const intents = doc.intents;
+  const standings = intents ? programStandings(programs, intents, ctx) : [];
+  const label = (i: number) => programLabel(programs[i]);
+  for (let i = 0; i < programs.length; i++) {
+    const program = programs[i];
+    const intent = intents?.programs[i];
+    const key0 = hookKey(program);
+    const dir = key0?.split(':')[0];
+    const rank = (x: number) => { const k = hookKey(programs[x]); return k === key0 ? 0 : k?.split(':')[0] === dir ? 1 : 2; };
+    const related = (xs: number[]) => [...xs].sort((a, b) => rank(a) - rank(b) || a - b);
+    const use: ProgramUse | undefined = intent ? { intent, standings: standings[i], label, related } : undefined;
+    // The program's diagnostics depend on the others through its intent and standings.
+    const useKey = use ? `|${JSON.stringify(intent)}|${JSON.stringify([...use.standings].map(([k, s]) => [k, s.attaches, s.via, s.covered?.by.map(label), s.covered?.site]))}` : '';
+    const key = programKey(doc, program, configKey + useKey);
     const known = key === undefined ? undefined : memo.get(key);
     if (known) {
       out.push(...known);
@@ -560,12 +685,15 @@ export function diagnosticsC(doc: CDocumentLike, ctx: FeatureContext): Diagnosti
       }
       break;
     }
-    const found = programDiagnostics(doc, program, ctx);
+    const found = programDiagnostics(doc, program, ctx, use);
     if (key !== undefined) memo.set(key, found);
     out.push(...found);
   }
   return out;
 }
+
+/** Characters of program text a memo key holds at most (real programs: a few kB). */
+const MAX_PROGRAM_KEY = 64 * 1024;
 
 /** The program's own text with its position; undefined when the document has no line map. */
 function programKey(doc: CDocumentLike, program: BpfProgram, configKey: string): string | undefined {
@@ -575,5 +703,10 @@ function programKey(doc: CDocumentLike, program: BpfProgram, configKey: string):
   // From the line before SEC (where a suppression comment may stand) to the end of the body.
   const start = { line: Math.max(0, program.secRange.start.line - 1), character: 0 };
   const end = program.bodyRange?.end ?? program.handler?.headerRange.end ?? program.secRange.end;
-  return `${configKey}|${start.line}|${program.conditions.join('\u0001')}|${text.slice(lines.offsetAt(start), lines.offsetAt(end))}`;
+  const from = lines.offsetAt(start);
+  const to = lines.offsetAt(end);
+  // A key is hashed on every lookup: one that spans a huge line (100,000 SEC() on one line share
+  // one handler) would make each run quadratic. Such programs are simply not memoised.
+  if (to - from > MAX_PROGRAM_KEY) return undefined;
+  return `${configKey}|${start.line}|${program.conditions.join('\u0001')}|${text.slice(from, to)}`;
 }

@@ -8,11 +8,11 @@
 
 import type { Hover, Position } from 'vscode-languageserver';
 import { MarkupKind } from 'vscode-languageserver';
-import { cDecl, type Assessment, type AttachTarget, type KernelQuery, type Param, type TraceField } from '../../atlas/model';
+import { cDecl, renderProto, type Assessment, type AttachTarget, type KernelQuery, type Param, type TraceField } from '../../atlas/model';
 import { attachReport } from '../../analysis/report';
 import { programTarget } from '../../analysis/targets';
 import { hookParams } from '../../analysis/hooks';
-import { kernelOf, targetKernels } from '../../analysis/kernels';
+import { firstKernelWith, kernelOf, targetKernels } from '../../analysis/kernels';
 import { attachVerdicts } from '../../analysis/verdicts';
 import { fileLoadCheck, loadKnowledgeOf, programFacts, targetFeatures } from '../../analysis/loadCheck';
 import { verdictSummary, type ProgramVerdict } from '../../analysis/loadVerdict';
@@ -180,7 +180,7 @@ function ctxFieldHover(p: BpfProgram, access: CtxAccess, ctx: FeatureContext): H
 
 function helperHover(name: string, range: Range, ctx: FeatureContext, program?: BpfProgram): Hover | null {
   const doc = ctx.knowledge.helper(name);
-  if (!doc) return null;
+  if (!doc) return kfuncHover(name, range, ctx, program);
   const lines = ['```c', doc.proto, '```', '', doc.description];
   if (doc.returns) lines.push('', `**Returns** ${doc.returns}`);
   if (doc.since) lines.push('', `First in Linux ${doc.since}${doc.id !== undefined ? ` (helper #${doc.id})` : ''}; ${escapeMarkdownText(doc.sinceSource ?? '')}.`);
@@ -191,6 +191,41 @@ function helperHover(name: string, range: Range, ctx: FeatureContext, program?: 
     for (const p of doc.pitfalls) lines.push(`- ${p.text} (${p.source})`);
   }
   return markdown(lines.join('\n'), range);
+}
+
+/** A kfunc call: its prototype (from a target kernel's BTF or DepSurf's), the kernel sets that
+ *  declare it, and per target whether it exists and this program may call it. */
+function kfuncHover(name: string, range: Range, ctx: FeatureContext, program?: BpfProgram): Hover | null {
+  const lk = loadKnowledgeOf(ctx);
+  const sets = ctx.knowledge.kfuncData().kernels.flatMap((k) => k.sets.filter((s) => s.members.some((m) => m.name === name)).map((s) => ({ k, s })));
+  if (!sets.length) return null;
+  const lines: string[] = [];
+  const proto = firstKernelWith(ctx, (k) => k.fn(name)?.proto);
+  if (proto) lines.push('```c', renderProto(name, proto), '```', '');
+  const newest = sets[sets.length - 1];
+  const flags = newest.s.members.find((m) => m.name === name)?.flags ?? [];
+  lines.push(`**kfunc** in \`${newest.s.name}\` (${newest.s.file}, ${newest.k.source})${flags.length ? `, flags ${flags.join(' | ')}` : ''}; registered for ${registeredFor(newest.s.registrations)}.`);
+  const facts = program && programFacts(lk, program);
+  const rows = ['| target | |', '|---|---|'];
+  for (const k of targetFeatures(ctx)) {
+    const has = lk.kfunc(k, name);
+    let cell = has.value === 'present' ? 'has it' : has.value === 'absent' ? '✗ does not have it' : 'not known';
+    if (facts && has.value !== 'absent') {
+      const may = lk.mayCallKfunc(k, facts, name);
+      if (may.value === 'no') cell = `✗ ${escapeMarkdownText(may.evidence)}`;
+    }
+    rows.push(`| ${k.id}${k.version ? ` (${k.version})` : ''} | ${cell} |`);
+  }
+  if (rows.length > 2) lines.push('', ...rows);
+  return markdown(lines.join('\n'), range);
+}
+
+/** The program types a kfunc set is registered for; BPF_PROG_TYPE_UNSPEC is the common hook
+ *  (register_btf_kfunc_id_set: BTF_KFUNC_HOOK_COMMON), open to every program type. */
+function registeredFor(registrations: readonly { progType: string }[]): string {
+  const types = [...new Set(registrations.map((r) => r.progType))];
+  if (types.includes('BPF_PROG_TYPE_UNSPEC')) return 'every program type (the common hook)';
+  return types.map((t) => t.replace(/^BPF_PROG_TYPE_/, '')).join(', ') || 'no program type';
 }
 
 /** Per target kernel: whether it has the helper (its own enum), and whether the program this call

@@ -25,6 +25,8 @@ const EXTRA_CODES: readonly DiagnosticCodeDoc[] = [
   { code: 'wrong-ctx-type', defaultSeverity: 'warning', summary: 'The handler\'s ctx struct is not the record type of this tracepoint (trace_event_raw_<class>).' },
   { code: 'handler-args', defaultSeverity: 'warning', summary: 'The handler declares arguments that do not match the hook\'s parameters on some target kernel.' },
   { code: 'handler-macro', defaultSeverity: 'warning', summary: 'The handler macro reads another program type\'s context (BPF_PROG on a kprobe, BPF_KPROBE on fentry): every argument is garbage.' },
+  { code: 'pattern-matches', defaultSeverity: 'information', summary: 'How many functions or events a wildcard (kprobe.multi/<pattern>, a bpftrace kprobe:vfs_*) matches on each target kernel.' },
+  { code: 'probe-limit', defaultSeverity: 'warning', summary: 'A wildcard matches more than the loader attaches: bpftrace refuses more than 1024 probes (max_probes), the kernel more than 1,048,576 functions per kprobe.multi link.' },
   { code: 'kernel-too-old', defaultSeverity: 'error', summary: 'The program type needs a newer kernel than some target runs (kprobe.multi needs 5.18, fentry and tp_btf 5.5).' },
   { code: 'prefer-tracepoint', defaultSeverity: 'hint', summary: 'A tracepoint that real tools use instead of this function exists on every target kernel.' },
   { code: 'prefer-fentry', defaultSeverity: 'hint', summary: 'fentry/fexit can attach to this function on every target kernel, at lower cost and with typed arguments.' },

@@ -19,6 +19,10 @@ export interface WorkBudget {
 
 export const DEFAULT_WORK_BUDGET: WorkBudget = { maxAttachPoints: 1000, maxMs: 500, minAttachPoints: 100 };
 
+/** `bpf-atlas check`: every attach point, whatever the clock says, so that the same input gives
+ *  the same output on a busy machine. */
+export const UNLIMITED_WORK_BUDGET: WorkBudget = { maxAttachPoints: Infinity, maxMs: Infinity, minAttachPoints: Infinity };
+
 export class WorkMeter {
   private readonly started = performance.now();
   private readonly limits: WorkBudget;

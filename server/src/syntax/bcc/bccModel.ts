@@ -41,7 +41,7 @@ export function buildBccModel(text: string, tree: Tree, options: BccBuildOptions
   const raw = new Interp(text, lines).run(tree.rootNode);
   const maxChars = Math.min(2_000_000, 8 * text.length + 65_536);
   raw.programs.forEach((p, index) => {
-    const program: BccProgram = { range: lines.range(p.node.startIndex, p.node.endIndex), conditions: p.conds, functions: [] };
+    const program: BccProgram = { range: lines.range(p.node.startIndex, p.node.endIndex), conditions: p.conds, functions: [], ...bindingOf(p.node, lines) };
     const src = p.srcFile && strOf(p.srcFile);
     if (src) program.srcFile = constText(src);
     const textValue = p.text && strOf(p.text);
@@ -90,10 +90,27 @@ export function buildBccCModel(text: string, tree: Tree | undefined): BccModel {
     unknownPlaceholders: new Set(),
   };
   const scan = scanBccC(source, lines, tree);
-  const program: BccProgram = { range: lines.range(0, 0), conditions: [], functions: scan.functions };
-  const model: BccModel = { usesBcc: true, programs: [program], attachPoints: autoAttachPoints(program, 0, lines), suppressions: scan.suppressions, embedded: [] };
+  const program: BccProgram = { range: lines.range(0, 0), conditions: [], functions: scan.functions, cText: text };
+  const model: BccModel = {
+    usesBcc: true, programs: [program], attachPoints: autoAttachPoints(program, 0, lines), suppressions: scan.suppressions,
+    embedded: [{ program: 0, text, toDocument: (c) => c, toDocumentEnd: (c) => Math.min(c + 1, text.length), fromDocument: (d) => d }],
+  };
   for (const ap of model.attachPoints) ap.suppression = suppressionFor(model.suppressions, ap.range);
   return model;
+}
+
+/** What a `BPF(...)` call is assigned to, and the statement that holds it. */
+function bindingOf(call: SyntaxNode, lines: LineMap): Pick<BccProgram, 'binding' | 'statementRange'> {
+  const parent = call.parent;
+  const out: Pick<BccProgram, 'binding' | 'statementRange'> = {};
+  if (parent?.type === 'assignment' && parent.childForFieldName('right')?.id === call.id) {
+    const left = parent.childForFieldName('left');
+    if (left && (left.type === 'identifier' || left.type === 'attribute')) out.binding = left.text;
+  }
+  let stmt: SyntaxNode | null = call;
+  while (stmt && !/_statement$/.test(stmt.type)) stmt = stmt.parent;
+  if (stmt) out.statementRange = lines.range(stmt.startIndex, stmt.endIndex);
+  return out;
 }
 
 /** One attach point per site and hook: a function evaluated twice with the same arguments, or a
@@ -123,6 +140,7 @@ function embedded(program: number, r: ReturnType<typeof render>): EmbeddedC {
     program,
     text: r.text,
     toDocument: (c) => r.toDoc[Math.max(0, Math.min(c, r.text.length))],
+    toDocumentEnd: (c) => (c < r.text.length ? r.toDocEnd[Math.max(0, c)] : r.toDoc[r.text.length]),
     fromDocument: (d) => {
       for (const run of r.runs) {
         const offs = run.offsets;
@@ -222,7 +240,9 @@ function callAttachPoints(a: RawAttach, programs: readonly BccProgram[], lines: 
   const fnArg = a.args.get('fn_name');
   const fnName = fnArg?.v.t === 'str' ? constText(fnArg.v.s) : undefined;
   const args = callArgs(a, lines);
-  const base = (conds: BccCondition[]) => ({ via: 'call' as const, method: a.method, range, handler: fnName, conditions: conds, intent: intentOf(conds), args });
+  const methodNode = a.node.childForFieldName('function')?.childForFieldName('attribute') ?? a.node.childForFieldName('function');
+  const methodRange = methodNode ? lines.range(methodNode.startIndex, methodNode.endIndex) : undefined;
+  const base = (conds: BccCondition[]) => ({ via: 'call' as const, method: a.method, range, handler: fnName, conditions: conds, intent: intentOf(conds), args, methodRange });
   const withHandler = (ap: BccAttachPoint, cName = fnName): BccAttachPoint => {
     const found = cName ? findFunction(programs, a.program, cName) : undefined;
     if (found) { ap.handlerFunction = found.fn; ap.program = found.program; } else if (a.program !== undefined) ap.program = a.program;

@@ -156,6 +156,7 @@ export function scanBccC(src: CTextSource, docLines: LineMap, tree: Tree | undef
       fn.argAccesses = collectCtxAccesses(text, tree, tokens[bodyOpen].start, bodyEnd, bases, cLines)
         .map((a): CtxAccess => ({ ...a, fieldRange: mapRange(a.fieldRange), range: mapRange(a.range) }));
       fn.bodyRange = toDocRange(tokens[bodyOpen].start, bodyEnd);
+      fn.cSpans.body = { start: tokens[bodyOpen].start, end: bodyEnd };
       functions.push(fn);
     }
     // Go on after the header: its body is at depth 1 and skipped; a header sharing the body
@@ -234,6 +235,11 @@ function readFunction(src: CTextSource, tokens: Token[], nameIdx: number, close:
   const headerRange = toDocRange(tokens[first].start, tokens[close].end);
   const base: Omit<BccFunction, 'name' | 'nameRange' | 'params'> = {
     headerRange, argAccesses: [], preprocessor: [], conditions: [],
+    cSpans: {
+      header: { start: tokens[first].start, end: tokens[close].end },
+      name: { start: nameTok.start, end: nameTok.end },
+      params: { start: tokens[nameIdx + 1].end, end: tokens[close].start },
+    },
   };
   if (isProbeMacro(nameTok.text)) {
     const macro = nameTok.text;
@@ -245,6 +251,7 @@ function readFunction(src: CTextSource, tokens: Token[], nameIdx: number, close:
     const macroArgs = hookParts.map((p) => text.slice(p[0].start, p[p.length - 1].end).trim());
     const fn: BccFunction = {
       ...base,
+      cSpans: { ...base.cSpans, name: { start: hookStart, end: hookEnd } },
       name: macroFunctionName(macro, macroArgs),
       macro,
       macroArgs,

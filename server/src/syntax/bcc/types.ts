@@ -3,6 +3,7 @@
 // the C functions and probe macros of that text. Every range is in the document the user edits:
 // the Python file for C text held in Python strings, the .c file for `BPF(src_file=...)`.
 
+import type { AttachIntent } from '../intent';
 import type { AttachKind } from '../../model/programKinds';
 import type { CtxAccess, HandlerParam, Range, Suppression } from '../cModel';
 
@@ -46,7 +47,8 @@ export interface BccCondition {
 }
 
 /** Issue 12's intent values, shared by every dialect's attach points. */
-export type BccIntent = 'always' | 'optional' | 'alternative' | 'runtime-chosen' | 'not-attached-by-section';
+/** The one intent vocabulary of every dialect (syntax/intent.ts). */
+export type BccIntent = AttachIntent;
 
 /** Attach kinds of bcc that the atlas does not index (user space, perf events). */
 export type BccOtherKind = 'uprobe' | 'uretprobe' | 'usdt' | 'perf_event';
@@ -99,6 +101,8 @@ export interface BccAttachPoint {
   program?: number;
   /** For `via: 'call'`: the arguments as written, by bcc's parameter name (quick fixes edit them). */
   args?: Record<string, BccCallArg>;
+  /** For `via: 'call'`: the method's name in the call (`attach_kprobe` of `b.attach_kprobe(...)`). */
+  methodRange?: Range;
   suppression?: Suppression;
 }
 
@@ -148,7 +152,14 @@ export interface BccFunction {
   /** Part of the name is the kernel's syscall prefix (`KRETFUNC_PROBE(FNNAME)` with FNNAME replaced
    *  by `get_syscall_prefix() + "open"`). */
   syscall?: boolean;
+  /** Offsets in the program's C text (EmbeddedC.text): from the return type (or macro) to the
+   *  closing parenthesis, the name (a macro's hook arguments), inside the parentheses, and the
+   *  body with its braces. Quick fixes rewrite the C there and map their edits to the document. */
+  cSpans: { header: CSpan; name: CSpan; params: CSpan; body?: CSpan };
 }
+
+/** A span of C text offsets, end exclusive. */
+export interface CSpan { start: number; end: number }
 
 /** A BPF(...) call: one compiled C program. */
 export interface BccProgram {
@@ -161,6 +172,11 @@ export interface BccProgram {
    *  order, placeholders kept as written. */
   cText?: string;
   functions: BccFunction[];
+  /** What the BPF object is assigned to (`b`, `self.bpf`), when it is. */
+  binding?: string;
+  /** The statement holding the BPF(...) call (`b = BPF(text=bpf_text)`): attach calls a quick fix
+   *  adds go on the line after it, at its indentation. */
+  statementRange?: Range;
 }
 
 export interface BccModel {
@@ -180,6 +196,9 @@ export interface EmbeddedC {
   text: string;
   /** Document offset of each C character (length text.length + 1). */
   toDocument(cOffset: number): number;
+  /** Document offset just after the text C character `cOffset` comes from (past an escape
+   *  sequence such as `\\n`). */
+  toDocumentEnd(cOffset: number): number;
   /** C offset of a document offset inside one of the C literals (the first use of it). */
   fromDocument(docOffset: number): number | undefined;
 }
