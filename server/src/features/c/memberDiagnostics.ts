@@ -1,0 +1,47 @@
+// libbpf C diagnostics for CO-RE member reads: a member that some target kernel does not have
+// makes the relocation fail ("failed to resolve CO-RE relocation") and the program does not load
+// there. One diagnostic at the member, naming those kernels, the member's name there when it was
+// renamed (`state` for `__state`), and between which target versions it changed. Guarded reads
+// (bpf_core_field_exists and friends, their else branches), reads through the program's own
+// flavor structs, and reads the atlas cannot judge (no types, a struct from a module) say nothing.
+// Pure: the document's CO-RE model (syntax/coreAccess.ts) and analysis/members.ts in, LSP out.
+
+import crypto from 'node:crypto';
+import type { Diagnostic } from 'vscode-languageserver';
+import { accessVerdict } from '../../analysis/members';
+import type { Suppression } from '../../syntax/cModel';
+import type { FeatureContext } from '../shared/context';
+import { MEMBER_MISSING, memberFindings } from '../shared/memberFindings';
+import { effectiveSeverity, type CDocumentLike } from './diagnostics';
+
+export { MEMBER_MISSING, type MemberDiagnosticData } from '../shared/memberFindings';
+
+/** libbpf poisons an unresolved field relocation: the load fails when the verifier reaches it. */
+const C_CONSEQUENCE = 'The CO-RE relocation cannot be resolved there, so the program fails to load on those kernels unless this read is unreachable on them';
+
+function suppressed(suppressions: readonly Suppression[] | undefined, line: number): boolean {
+  return (suppressions ?? []).some((s) => (s.range.end.line === line || s.range.end.line === line - 1)
+    && (s.codes.length === 0 || s.codes.includes('all') || s.codes.includes(MEMBER_MISSING)));
+}
+
+/** Member diagnostics of a C document, memoised per text, targets and severities. */
+export function memberDiagnostics(doc: CDocumentLike, ctx: FeatureContext): Diagnostic[] {
+  const severity = effectiveSeverity(MEMBER_MISSING, ctx);
+  if (severity === undefined || !ctx.targets.length) return [];
+  const key = `${doc.uri}|${ctx.targets.join(',')}|${severity}|${crypto.createHash('sha1').update(doc.text).digest('base64')}`;
+  return ctx.cache.remember('c-member-diagnostics', key, () => {
+    const model = doc.core;
+    if (!model) return [];
+    const out: Diagnostic[] = [];
+    const suppressions = doc.c?.suppressions;
+    const kernels = ctx.cache.kernelsKey(ctx.atlas, ctx.targets);
+    for (const access of model.accesses) {
+      if (access.guarded || suppressed(suppressions, access.range.start.line)) continue;
+      if (ctx.isCancelled?.()) break;
+      const v = accessVerdict(access, model, ctx, kernels);
+      if (!v) continue;
+      out.push(...memberFindings(doc.uri, v, severity, { consequence: C_CONSEQUENCE, libbpfAdvice: true }));
+    }
+    return out;
+  });
+}
