@@ -110,6 +110,21 @@ describe('member-missing diagnostics', () => {
   });
 });
 
+describe('member reads under a loader setting', () => {
+  it('a read reached only when the loader sets a const volatile option is a warning naming it; the default path stays an error', async () => {
+    const f = loadFixture('c/wakelat.bpf.c');
+    const found = memberDiagnostics(diagnostics(await openFixture(f), featureContext(TARGETS)));
+    const opt = at(found, marker(f, 'optstate'));
+    assert.equal(opt.severity, 2);
+    assert.match(opt.message, /only under the loader setting `targ_by_state`/);
+    assert.deepEqual(namedKernels(opt), ['debian-11', 'ubuntu-18.04', 'ubuntu-20.04', 'ubuntu-21.10']);
+    const plain = at(found, marker(f, 'plainstate'));
+    assert.equal(plain.severity, 1, 'the else branch is the default path: it runs unless an option is set');
+    assert.match(plain.message, /fails to load on those kernels unless/);
+    assert.equal(found.length, 2);
+  });
+});
+
 describe('member completion', () => {
   const TWO = ['debian-11', 'debian-12', 'ubuntu-20.04', 'ubuntu-22.04'];
   async function members(label: string): Promise<CompletionItem[]> {

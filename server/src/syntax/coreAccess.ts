@@ -55,6 +55,10 @@ export interface CoreAccess {
   /** Inside a guard's branches (or after a guard that returns early), or naming a member a guard
    *  of the same function tests: not a load failure when missing. */
   guarded: boolean;
+  /** Reached only when the loader sets an option: the consequence of an `if`/`?:` that requires
+   *  a `const volatile` global that is off by default (the verifier drops the branch while it is
+   *  off), or a function called only from such branches. The option's name. */
+  option?: string;
   /** The enclosing function. */
   fn?: string;
   /** Offsets of the expression (for quick fixes). */
@@ -254,6 +258,58 @@ function hasGuardCall(node: SyntaxNode | null): boolean {
 
 
 
+/** The `const volatile` globals of a document that are off unless the loader sets them: the
+ *  options a libbpf tool writes into .rodata before load (`const volatile bool targ_per_pidns =
+ *  false;`, no initializer, or 0). */
+export function loaderOptions(text: string): Set<string> {
+  const out = new Set<string>();
+  const re = /^[ \t]*(?:static[ \t]+)?(?:const[ \t]+volatile|volatile[ \t]+const)[ \t]+[\w \t*]*?\b([A-Za-z_]\w*)[ \t]*(?:=[ \t]*([^;]*?)[ \t]*)?;/gm;
+  for (const m of text.matchAll(re)) if (m[2] === undefined || /^(?:false|0[uUlL]*|NULL)$/.test(m[2])) out.add(m[1]);
+  return out;
+}
+
+/** The option a condition requires to be set: the option itself, or one operand of a top-level
+ *  `&&` chain (`targ_tgid && pid != targ_tgid`). */
+function requiredOption(cond: SyntaxNode | null, options: ReadonlySet<string>): string | undefined {
+  let n = cond;
+  while (n && n.type === 'parenthesized_expression') n = n.namedChildren.find((c) => !!c && c.type !== 'comment') ?? null;
+  if (!n) return undefined;
+  if (n.type === 'identifier') return options.has(n.text) ? n.text : undefined;
+  if (n.type === 'binary_expression' && n.childForFieldName('operator')?.text === '&&') {
+    return requiredOption(n.childForFieldName('left'), options) ?? requiredOption(n.childForFieldName('right'), options);
+  }
+  return undefined;
+}
+
+/** Where code runs only when the loader sets an option: the consequence of an `if`/`?:` whose
+ *  condition requires it (the verifier drops the branch otherwise; the else branch is the
+ *  default path), and the bodies of functions called only from such places (followed through
+ *  callers, a few levels). Answers the option's name for a span. */
+function loaderOptionRegions(text: string, conds: readonly SyntaxNode[], calls: readonly SyntaxNode[], scopes: readonly Scope[]): (a: number, b: number) => string | undefined {
+  const options = loaderOptions(text);
+  const regions: { from: number; to: number; option: string }[] = [];
+  if (!options.size) return () => undefined;
+  for (const cond of conds) {
+    const option = requiredOption(cond.childForFieldName('condition'), options);
+    const branch = option && cond.childForFieldName('consequence');
+    if (option && branch) regions.push({ from: branch.startIndex, to: branch.endIndex, option });
+  }
+  const at = (a: number, b: number) => regions.find((r) => a >= r.from && b <= r.to)?.option;
+  for (let round = 0; round < 4; round++) {
+    let added = false;
+    for (const scope of scopes) {
+      if (!scope.name || at(scope.start, scope.end)) continue;
+      const sites = calls.filter((c) => callName(c) === scope.name && !(c.startIndex >= scope.start && c.endIndex <= scope.end));
+      const found = sites.map((c) => at(c.startIndex, c.endIndex));
+      if (!sites.length || found.some((o) => !o)) continue;
+      regions.push({ from: scope.start, to: scope.end, option: found[0]! });
+      added = true;
+    }
+    if (!added) break;
+  }
+  return at;
+}
+
 /** Builds the CO-RE model of a C document from its tree (the text it was parsed from). */
 export function buildCoreModel(text: string, tree: Tree | undefined): CoreModel {
   const lines = new LineMap(text);
@@ -313,6 +369,8 @@ export function buildCoreModel(text: string, tree: Tree | undefined): CoreModel 
     guarded: boolean;
     /** Inside bpf_core_read()/__builtin_preserve_access_index(). */
     builtin: boolean;
+    /** Under a loader setting (CoreAccess.option). */
+    option?: string;
   }
   const within = (ranges: readonly [number, number][], a: number, b: number) => ranges.some(([x, y]) => a >= x && b <= y);
 
@@ -348,10 +406,12 @@ export function buildCoreModel(text: string, tree: Tree | undefined): CoreModel 
       if (block?.type === 'compound_statement') guardedRegions.push([cond.endIndex, block.endIndex]);
     }
   }
+  const optionAt = loaderOptionRegions(text, ofType('if_statement', 'conditional_expression'), ofType('call_expression'), scopes);
   const walkAt = (a: number, b: number): Walk => ({
     scope: scopeOf(a),
     guarded: within(guardedRegions, a, b),
     builtin: within(builtinCalls, a, b),
+    option: optionAt(a, b),
   });
 
   const rootOf = (node: SyntaxNode, w: Walk): AccessRoot | undefined => {
@@ -416,6 +476,7 @@ export function buildCoreModel(text: string, tree: Tree | undefined): CoreModel 
     const a: CoreAccess = {
       root: r, steps, via: w.builtin ? 'core-builtin' : 'direct', range: lines.range(outer.startIndex, outer.endIndex),
       guarded: isGuarded(w, steps), fn: w.scope?.name, start: outer.startIndex, end: outer.endIndex,
+      ...(w.option ? { option: w.option } : {}),
     };
     accessOf.set(outer.startIndex * 2, a);
     return a;
@@ -442,6 +503,7 @@ export function buildCoreModel(text: string, tree: Tree | undefined): CoreModel 
     const a: CoreAccess = {
       root: r, steps, via: 'core-read', macro, range: lines.range(call.startIndex, call.endIndex),
       guarded: isGuarded(w, steps), fn: w.scope?.name, start: call.startIndex, end: call.endIndex,
+      ...(w.option ? { option: w.option } : {}),
     };
     accessOf.set(call.startIndex * 2 + 1, a);
     return a;

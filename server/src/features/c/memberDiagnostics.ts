@@ -3,11 +3,12 @@
 // there. One diagnostic at the member, naming those kernels, the member's name there when it was
 // renamed (`state` for `__state`), and between which target versions it changed. Guarded reads
 // (bpf_core_field_exists and friends, their else branches), reads through the program's own
-// flavor structs, and reads the atlas cannot judge (no types, a struct from a module) say nothing.
+// flavor structs, and reads the atlas cannot judge (no types, a struct from a module) say nothing;
+// a read reached only under a `const volatile` loader setting is a warning naming the setting.
 // Pure: the document's CO-RE model (syntax/coreAccess.ts) and analysis/members.ts in, LSP out.
 
 import crypto from 'node:crypto';
-import type { Diagnostic } from 'vscode-languageserver';
+import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import { accessVerdict } from '../../analysis/members';
 import type { Suppression } from '../../syntax/cModel';
 import type { FeatureContext } from '../shared/context';
@@ -18,6 +19,11 @@ export { MEMBER_MISSING, type MemberDiagnosticData } from '../shared/memberFindi
 
 /** libbpf poisons an unresolved field relocation: the load fails when the verifier reaches it. */
 const C_CONSEQUENCE = 'The CO-RE relocation cannot be resolved there, so the program fails to load on those kernels unless this read is unreachable on them';
+
+/** The same for a read that only runs when the loader sets a `const volatile` option. */
+function optionConsequence(option: string): string {
+  return `This read runs only under the loader setting \`${option}\` (the verifier drops it otherwise), so the program fails to load on those kernels when the tool sets it`;
+}
 
 function suppressed(suppressions: readonly Suppression[] | undefined, line: number): boolean {
   return (suppressions ?? []).some((s) => (s.range.end.line === line || s.range.end.line === line - 1)
@@ -40,7 +46,10 @@ export function memberDiagnostics(doc: CDocumentLike, ctx: FeatureContext): Diag
       if (ctx.isCancelled?.()) break;
       const v = accessVerdict(access, model, ctx, kernels);
       if (!v) continue;
-      out.push(...memberFindings(doc.uri, v, severity, { consequence: C_CONSEQUENCE, libbpfAdvice: true }));
+      // A read only a loader setting reaches fails to load only with that setting: a warning.
+      out.push(...(access.option
+        ? memberFindings(doc.uri, v, Math.max(severity, DiagnosticSeverity.Warning) as DiagnosticSeverity, { consequence: optionConsequence(access.option), libbpfAdvice: true })
+        : memberFindings(doc.uri, v, severity, { consequence: C_CONSEQUENCE, libbpfAdvice: true })));
     }
     return out;
   });
