@@ -283,31 +283,46 @@ function requiredOption(cond: SyntaxNode | null, options: ReadonlySet<string>): 
 
 /** Where code runs only when the loader sets an option: the consequence of an `if`/`?:` whose
  *  condition requires it (the verifier drops the branch otherwise; the else branch is the
- *  default path), and the bodies of functions called only from such places (followed through
- *  callers, a few levels). Answers the option's name for a span. */
+ *  default path), and the bodies of functions called only from such places. Answers the
+ *  option's name for a span. */
 function loaderOptionRegions(text: string, conds: readonly SyntaxNode[], calls: readonly SyntaxNode[], scopes: readonly Scope[]): (a: number, b: number) => string | undefined {
   const options = loaderOptions(text);
-  const regions: { from: number; to: number; option: string }[] = [];
+  const regions: Region<string>[] = [];
   if (!options.size) return () => undefined;
   for (const cond of conds) {
     const option = requiredOption(cond.childForFieldName('condition'), options);
     const branch = option && cond.childForFieldName('consequence');
-    if (option && branch) regions.push({ from: branch.startIndex, to: branch.endIndex, option });
+    if (option && branch) regions.push({ from: branch.startIndex, to: branch.endIndex, value: option });
   }
-  const at = (a: number, b: number) => regions.find((r) => a >= r.from && b <= r.to)?.option;
+  extendToCallees(regions, calls, scopes);
+  return (a, b) => regionAt(regions, a, b)?.value;
+}
+
+interface Region<T> {
+  from: number;
+  to: number;
+  value: T;
+}
+
+function regionAt<T>(regions: readonly Region<T>[], a: number, b: number): Region<T> | undefined {
+  return regions.find((r) => a >= r.from && b <= r.to);
+}
+
+/** Adds the bodies of functions whose every call lies in a region (with that call's value),
+ *  followed through callers a few levels: such a function runs only where its callers do. */
+function extendToCallees<T>(regions: Region<T>[], calls: readonly SyntaxNode[], scopes: readonly Scope[]): void {
   for (let round = 0; round < 4; round++) {
     let added = false;
     for (const scope of scopes) {
-      if (!scope.name || at(scope.start, scope.end)) continue;
+      if (!scope.name || regionAt(regions, scope.start, scope.end)) continue;
       const sites = calls.filter((c) => callName(c) === scope.name && !(c.startIndex >= scope.start && c.endIndex <= scope.end));
-      const found = sites.map((c) => at(c.startIndex, c.endIndex));
-      if (!sites.length || found.some((o) => !o)) continue;
-      regions.push({ from: scope.start, to: scope.end, option: found[0]! });
+      const found = sites.map((c) => regionAt(regions, c.startIndex, c.endIndex));
+      if (!sites.length || found.some((r) => !r)) continue;
+      regions.push({ from: scope.start, to: scope.end, value: found[0]!.value });
       added = true;
     }
     if (!added) break;
   }
-  return at;
 }
 
 /** Builds the CO-RE model of a C document from its tree (the text it was parsed from). */
@@ -406,6 +421,11 @@ export function buildCoreModel(text: string, tree: Tree | undefined): CoreModel 
       if (block?.type === 'compound_statement') guardedRegions.push([cond.endIndex, block.endIndex]);
     }
   }
+  // A helper called only from guarded places (`if (bpf_core_field_exists(t->__state)) return
+  // state_of(t);`) is guarded too.
+  const guardRegions: Region<true>[] = guardedRegions.map(([from, to]) => ({ from, to, value: true }));
+  extendToCallees(guardRegions, ofType('call_expression'), scopes);
+  for (const r of guardRegions.slice(guardedRegions.length)) guardedRegions.push([r.from, r.to]);
   const optionAt = loaderOptionRegions(text, ofType('if_statement', 'conditional_expression'), ofType('call_expression'), scopes);
   const walkAt = (a: number, b: number): Walk => ({
     scope: scopeOf(a),

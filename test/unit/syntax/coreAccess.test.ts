@@ -93,6 +93,50 @@ static long plain(struct task_struct *t)
     assert.deepEqual(flavor && { members: flavor.members, pai: flavor.preserveAccessIndex }, { members: ['state'], pai: true });
   });
 
+  it('helpers called only from a guard\'s branch are guarded; only from an option\'s branch, under that option', async () => {
+    const m = await core(`${HEAD}
+const volatile bool targ_by_parent = false;
+const volatile bool targ_on = true;
+
+static __always_inline long new_state(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, __state);
+}
+
+static __always_inline u32 parent_of(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, real_parent, tgid);
+}
+
+static __always_inline u32 both(struct task_struct *t)
+{
+	return t->pid;
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(w, struct task_struct *p)
+{
+	long s = 0;
+	u32 k = 0;
+
+	if (bpf_core_field_exists(p->__state))
+		s = new_state(p);
+	if (targ_by_parent && p->pid)
+		k = parent_of(p);
+	if (targ_on)
+		k = p->tgid;
+	k += both(p);
+	if (targ_by_parent)
+		k += both(p);
+	return s + k;
+}
+`);
+    const row = (a: CoreAccess) => `${a.steps.map((s) => s.name).join('.')}${a.guarded ? ' guarded' : ''}${a.option ? ` option ${a.option}` : ''}`;
+    // both() is also called outside any branch; the && operand is in the condition, not a branch;
+    // targ_on is on by default, so its branch is the default path.
+    assert.deepEqual(m.accesses.map(row), ['__state guarded', 'real_parent.tgid option targ_by_parent', 'pid', 'pid', 'tgid']);
+  });
+
   it('struct definitions: preserve_access_index by attribute or pragma, plain ones without', async () => {
     const m = await core(`struct event { int pid; };
 #pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)
