@@ -39,8 +39,8 @@ function memberDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
 
 /** The kernels a member-missing message names before its first `;` or `.`. */
 function namedKernels(d: Diagnostic): string[] {
-  const head = /on (?:any target: )?(.*?)(?:;|\. )/.exec(d.message)?.[1] ?? '';
-  return [...head.matchAll(/([\w.-]+) \(\d+\.\d+\)/g)].map((m) => m[1]);
+  const head = / on (?:any target: )?(.*?)(?:;| \((?:removed|added|renamed) |, so )/.exec(d.message)?.[1] ?? '';
+  return [...head.matchAll(/\b((?:debian|ubuntu)-[\w.-]+?)(?= \(|,| and|$)/g)].map((m) => m[1]);
 }
 
 async function schedsnap(targets = TARGETS) {
@@ -62,8 +62,7 @@ describe('member-missing diagnostics', () => {
     const d = at(found, marker(f, 'prevstate'));
     assert.deepEqual(namedKernels(d), ['debian-11', 'ubuntu-18.04', 'ubuntu-20.04', 'ubuntu-21.10']);
     assert.match(d.message, /there it is `state`/);
-    assert.match(d.message, /renamed from `state` between ubuntu-21\.10 \(5\.13\) and ubuntu-22\.04 \(5\.15\)/);
-    assert.match(d.message, /fails to load/);
+    assert.match(d.message, /the CO-RE relocation fails and the program does not load there/);
     assert.equal(d.severity, 1);
     const related = (d.relatedInformation ?? []).map((r) => r.message);
     assert.ok(related.some((m) => /^debian-12 \(6\.1\): unsigned int __state at offset 24$/.test(m)), related.join('\n'));
@@ -79,15 +78,14 @@ describe('member-missing diagnostics', () => {
     const { f, found } = await schedsnap();
     const d = at(found, marker(f, 'rqdisk'));
     assert.deepEqual(namedKernels(d), ['debian-12', 'debian-13', 'ubuntu-24.04']);
-    assert.match(d.message, /removed between ubuntu-22\.04 \(5\.15\) and debian-12 \(6\.1\)/);
+    assert.match(d.message, /removed between 5\.15 and 6\.1/);
   });
 
   it('inode->i_atime: the kernels where it is __i_atime (6.8) or i_atime_sec (6.12)', async () => {
     const { f, found } = await schedsnap();
     const d = at(found, marker(f, 'atime'));
     assert.deepEqual(namedKernels(d), ['debian-13', 'ubuntu-24.04']);
-    assert.match(d.message, /`i_atime_sec` \(debian-13\)/);
-    assert.match(d.message, /`__i_atime` \(ubuntu-24\.04\)/);
+    assert.match(d.message, /there it is `i_atime_sec` or `__i_atime`/);
   });
 
   it('guarded reads, the flavor struct, and members every target has get nothing', async () => {
@@ -116,11 +114,12 @@ describe('member reads under a loader setting', () => {
     const found = memberDiagnostics(diagnostics(await openFixture(f), featureContext(TARGETS)));
     const opt = at(found, marker(f, 'optstate'));
     assert.equal(opt.severity, 2);
-    assert.match(opt.message, /only under the loader setting `targ_by_state`/);
+    assert.match(opt.message, /does not load there when the loader sets `targ_by_state`/);
     assert.deepEqual(namedKernels(opt), ['debian-11', 'ubuntu-18.04', 'ubuntu-20.04', 'ubuntu-21.10']);
     const plain = at(found, marker(f, 'plainstate'));
     assert.equal(plain.severity, 1, 'the else branch is the default path: it runs unless an option is set');
-    assert.match(plain.message, /fails to load on those kernels unless/);
+    assert.match(plain.message, /the CO-RE relocation fails and the program does not load there/);
+    assert.doesNotMatch(plain.message, /loader sets/);
     assert.equal(found.length, 2);
   });
 });

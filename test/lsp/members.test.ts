@@ -44,7 +44,7 @@ describe('CO-RE members over a real connection', () => {
     const d = found.find((x) => x.range.start.line === at.line && x.range.start.character === at.character);
     assert.ok(d, JSON.stringify(found.map((x) => x.range.start)));
     assert.equal(d.severity, 1);
-    assert.match(d.message, /`__state` is not a member of task_struct on debian-11 \(5\.10\), ubuntu-20\.04 \(5\.4\); there it is `state`/);
+    assert.match(d.message, /`__state` is not a member of task_struct on debian-11(?: \(5\.10\))? and ubuntu-20\.04(?: \(5\.4\))?; there it is `state`/);
   });
 
   test('hover on the member: type, offset and size per kernel', async () => {

@@ -14,7 +14,7 @@ import type { FeatureContext } from '../shared/context';
 import { memberFindings } from '../shared/memberFindings';
 import { argsOn, kernelOf } from './common';
 
-const CONSEQUENCE = 'bpftrace cannot resolve it there, so the script fails to compile on those kernels';
+const CONSEQUENCE = 'so bpftrace cannot resolve it there and the script does not compile';
 
 /** The type of a probe argument on the first target kernel that knows it. */
 function argType(model: BtModel, a: BtAccess, name: string, ctx: FeatureContext): WrittenType | undefined {

@@ -18,11 +18,11 @@ import { effectiveSeverity, type CDocumentLike } from './diagnostics';
 export { MEMBER_MISSING, type MemberDiagnosticData } from '../shared/memberFindings';
 
 /** libbpf poisons an unresolved field relocation: the load fails when the verifier reaches it. */
-const C_CONSEQUENCE = 'The CO-RE relocation cannot be resolved there, so the program fails to load on those kernels unless this read is unreachable on them';
+const C_CONSEQUENCE = 'so the CO-RE relocation fails and the program does not load there';
 
 /** The same for a read that only runs when the loader sets a `const volatile` option. */
 function optionConsequence(option: string): string {
-  return `This read runs only under the loader setting \`${option}\` (the verifier drops it otherwise), so the program fails to load on those kernels when the tool sets it`;
+  return `so the program does not load there when the loader sets \`${option}\``;
 }
 
 function suppressed(suppressions: readonly Suppression[] | undefined, line: number): boolean {

@@ -6,6 +6,10 @@
 import type { Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity } from 'vscode-languageserver';
 import { changeWindow, type AccessVerdict, type MemberOnKernel } from '../../analysis/members';
 import { codeDocsHref } from './diagnosticCodes';
+import { kernelList } from './phrases';
+
+/** The house limit on a diagnostic message (one sentence). */
+const MAX_MESSAGE = 200;
 
 export const MEMBER_MISSING = 'member-missing';
 
@@ -46,26 +50,24 @@ export function memberFindings(uri: string, v: AccessVerdict, severity: Diagnost
     const within = on[0].within ?? v.rootType;
     const renamed = new Map<string, MemberOnKernel[]>();
     for (const k of on) if (k.renamedTo) renamed.set(k.renamedTo, [...(renamed.get(k.renamedTo) ?? []), k]);
-    const parts: string[] = [];
     const everywhere = on.length === v.kernels.filter((k) => k.status !== 'unknown' && k.status !== 'no-type').length && !present.length;
-    parts.push(`\`${s.name}\` is not a member of ${within} on ${everywhere ? 'any target: ' : ''}${on.map(label).join(', ')}`);
-    if (renamed.size) parts.push(`; there it is ${[...renamed].map(([name, ks]) => `\`${name}\`${renamed.size > 1 ? ` (${ks.map((k) => k.kernel).join(', ')})` : ''}`).join(', ')}`);
-    parts.push(`. ${opts.consequence}`);
     const window = changeWindow({ ...v, kernels: v.kernels.filter((k) => k.status !== 'absent' || k.missingStep === step) });
     const newName = renamed.size === 1 ? [...renamed.keys()][0] : undefined;
-    if (window) {
-      const between = `between ${label(window.from)} and ${label(window.to)}`;
-      parts.push(window.appeared
-        ? newName ? ` (renamed from \`${newName}\` ${between})` : ` (added ${between})`
-        : newName ? ` (renamed \`${newName}\` ${between})` : ` (removed ${between})`);
-    }
-    if (present.length && opts.libbpfAdvice) {
-      // The kernels lacking it are the older ones when it appeared later: their flavor is ___old.
-      const flavor = `struct ${essential(within)}___${window && !window.appeared ? 'new' : 'old'}`;
-      parts.push(`. Test it with bpf_core_field_exists()${newName ? ` and read \`${newName}\` through a \`${flavor}\` flavor where it is missing` : ' and skip the read where it is missing'}.`);
-    } else {
-      parts.push('.');
-    }
+    // One sentence, each kernel named once (the per-kernel lines are the related information):
+    // the versions say where it changed, the names only where it is missing.
+    const there = renamed.size ? `; there it is ${[...renamed.keys()].map((n) => `\`${n}\``).join(' or ')}` : '';
+    const when = window ? ` (${window.appeared ? (newName ? 'renamed' : 'added') : newName ? 'renamed' : 'removed'} between ${window.from.version} and ${window.to.version})` : '';
+    const advice = present.length && opts.libbpfAdvice ? ' unless bpf_core_field_exists() guards it' : '';
+    const head = (max: number, bare = false) => `\`${s.name}\` is not a member of ${within} on ${everywhere ? 'any target: ' : ''}${kernelList(on.map((k) => (bare ? k.kernel : label(k))), max)}`;
+    // The most detailed form that fits; kernels are named in the head only.
+    const message = [
+      `${head(5)}${there}${when}, ${opts.consequence}${advice}.`,
+      `${head(5)}${there}${when}, ${opts.consequence}.`,
+      `${head(5, true)}${there}${when}, ${opts.consequence}.`,
+      `${head(5, true)}${there}, ${opts.consequence}.`,
+      `${head(2)}${there}${when}, ${opts.consequence}.`,
+      `${head(2)}, ${opts.consequence}.`,
+    ].find((m, i, all) => m.length <= MAX_MESSAGE || i === all.length - 1)!;
     const related: DiagnosticRelatedInformation[] = v.kernels.map((k) => ({
       location: { uri, range: s.range },
       message: k.status === 'present'
@@ -81,7 +83,7 @@ export function memberFindings(uri: string, v: AccessVerdict, severity: Diagnost
     };
     out.push({
       range: s.range, severity, code: MEMBER_MISSING, codeDescription: { href: codeDocsHref(MEMBER_MISSING) }, source: SOURCE,
-      message: parts.join(''), relatedInformation: related, data,
+      message, relatedInformation: related, data,
     });
   }
   return out;
