@@ -44,7 +44,10 @@ if (!shared.length && !alone.length) {
 let status = 0;
 // --test-force-exit for the soak layer: a file whose tests have all finished exits even if a
 // handle of a killed server lingers (seen once in CI: a finished file idled for minutes).
-for (const [files, flags] of [[shared, ['--test-concurrency=2']], [alone, ['--test-concurrency=1', '--test-force-exit']]]) {
+// The hostile layer starts such servers too: a finished hugeLine.test.js idled for minutes
+// with only its stdio handles open (seen 2026-12-07 under load), so it gets the same flag.
+const forceExit = wanted.includes('hostile') ? ['--test-force-exit'] : [];
+for (const [files, flags] of [[shared, ['--test-concurrency=2', ...forceExit]], [alone, ['--test-concurrency=1', '--test-force-exit']]]) {
   if (!files.length) continue;
   const r = spawnSync(process.execPath, ['--test', ...flags, ...files], { stdio: 'inherit', cwd: root });
   if (r.status !== 0) status = r.status ?? 1;

@@ -4,9 +4,10 @@
 // (main.ts) and `bpf-atlas lsp` (cli/lsp.ts).
 
 import {
-  type Connection, createConnection, ProposedFeatures, StreamMessageReader, StreamMessageWriter,
+  type Connection, createConnection, ErrorCodes, ProposedFeatures, type ResponseMessage, StreamMessageReader, StreamMessageWriter,
 } from 'vscode-languageserver/node';
 import { escapeUnsafeText } from './atlas/safeText';
+import { guardFraming } from './lsp/framing';
 import { startServer } from './server';
 import { createServices, type ServicesOptions } from './services';
 
@@ -38,6 +39,18 @@ function toleratePermissionErrorsInParentWatch(): void {
   }) as typeof process.kill;
 }
 
+/** Answers a message whose body is not JSON with JSON-RPC's parse error, and says so on stderr
+ *  (the client's bytes escaped). */
+async function notJson(writer: StreamMessageWriter, reason: string): Promise<void> {
+  const message = `the client sent a message that is not JSON (${reason}): answered with a parse error`;
+  process.stderr.write(escapeUnsafeText(`bpf-atlas language server: ${message}`) + '\n');
+  try {
+    await writer.write({ jsonrpc: '2.0', id: null, error: { code: ErrorCodes.ParseError, message: `Parse error: ${reason}` } } as ResponseMessage);
+  } catch {
+    // The writer reports its own failures (a closed stream ends the connection).
+  }
+}
+
 /** Resolves when the connection is closed: by the client (exit), or because the client broke the
  *  message framing (then with the reason, already written to stderr: nothing can be said over a
  *  stream whose message boundaries are lost, and a silent server would wait forever). */
@@ -47,9 +60,18 @@ export async function serve(options: ServeOptions): Promise<string | void> {
   let connection: Connection;
   let brokenFraming: (reason: string) => void = () => undefined;
   if (stdio) {
-    const reader = new StreamMessageReader(options.stdin ?? process.stdin);
-    reader.onError((e) => brokenFraming(e.message));
-    connection = createConnection(ProposedFeatures.all, reader, new StreamMessageWriter(options.stdout ?? process.stdout));
+    // The frames pass through guardFraming's limits first (a Content-Length the reader would
+    // wait for forever, a header without its end).
+    const input = (options.stdin ?? process.stdin).pipe(guardFraming((reason) => brokenFraming(reason)));
+    const reader = new StreamMessageReader(input);
+    const writer = new StreamMessageWriter(options.stdout ?? process.stdout);
+    reader.onError((e) => {
+      // A body that is not JSON leaves the framing intact: the client gets JSON-RPC's parse
+      // error (-32700, no id to answer) and the connection goes on.
+      if (e instanceof SyntaxError) void notJson(writer, e.message);
+      else brokenFraming(e.message);
+    });
+    connection = createConnection(ProposedFeatures.all, reader, writer);
   } else {
     // vscode-languageserver reads --node-ipc / --socket / --pipe from process.argv.
     for (const flag of options.argv) if (!process.argv.includes(flag)) process.argv.push(flag);
@@ -67,6 +89,7 @@ export async function serve(options: ServeOptions): Promise<string | void> {
   const closed = new Promise<string | void>((resolve) => {
     connection.onExit(() => resolve());
     brokenFraming = (reason) => {
+      brokenFraming = () => undefined;
       const why = `the client broke the message framing (${reason}): closing the connection`;
       // The reason quotes the client's bytes: no control character reaches the terminal.
       process.stderr.write(escapeUnsafeText(`bpf-atlas language server: ${why}`) + '\n');
@@ -74,7 +97,11 @@ export async function serve(options: ServeOptions): Promise<string | void> {
       resolve(why);
     };
   });
+  let broke: string | undefined;
+  void closed.then((why) => { broke = why ?? undefined; });
   const services = await createServices(options);
+  // The guard reads ahead while the services load: a stream broken by then has no client left.
+  if (broke) return broke;
   startServer(connection, services);
   connection.listen();
   return closed;

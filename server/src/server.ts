@@ -36,11 +36,19 @@ import {
   ResponseError,
   ShowMessageNotification,
   TextDocumentSyncKind,
+  CodeActionRequest,
+  CodeLensRequest,
+  CompletionRequest,
+  DefinitionRequest,
+  DocumentSymbolRequest,
+  HoverRequest,
+  TypeDefinitionRequest,
 } from 'vscode-languageserver';
 import type { FeatureContext } from './features/shared/context';
 import { DEFAULT_WORK_BUDGET } from './features/shared/workBudget';
 import { DiagnosticsScheduler } from './lsp/diagnosticsScheduler';
 import { LiveWatcher } from './lsp/liveWatcher';
+import { paramsProblem, type ParamShape } from './lsp/params';
 import { SettingsController } from './lsp/settingsController';
 import type { ServerOptions, ServerServices, VersionedDocument } from './lsp/types';
 import {
@@ -210,7 +218,7 @@ class LanguageServer<D extends VersionedDocument> {
         serverInfo: { name: SERVER_NAME, version: SERVER_VERSION },
         capabilities: {
           textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
-          completionProvider: { triggerCharacters: ['"', '/', ':', '.', '>', '*'], resolveProvider: false },
+          completionProvider: { triggerCharacters: ['"', '/', ':', '.', '>', '*'], resolveProvider: true },
           hoverProvider: true,
           codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix], resolveProvider: false },
           documentSymbolProvider: { label: 'bpf-atlas' },
@@ -239,8 +247,10 @@ class LanguageServer<D extends VersionedDocument> {
 
   private bindDocuments(): void {
     const { connection, services, scheduler, openUris } = this;
-    connection.onDidOpenTextDocument(({ textDocument: t }) => {
+    connection.onDidOpenTextDocument((params) => {
       this.messagesHandled++;
+      if (this.refused('didOpen', params, 'didOpen')) return;
+      const t = params.textDocument;
       try {
         services.documents.open(t.uri, t.languageId, t.version, t.text);
         openUris.add(t.uri);
@@ -249,8 +259,10 @@ class LanguageServer<D extends VersionedDocument> {
         this.logError(`open ${t.uri} failed: ${errorText(e)}`);
       }
     });
-    connection.onDidChangeTextDocument(({ textDocument: t, contentChanges }) => {
+    connection.onDidChangeTextDocument((params) => {
       this.messagesHandled++;
+      if (this.refused('didChange', params, 'didChange')) return;
+      const { textDocument: t, contentChanges } = params;
       try {
         const current = services.documents.get(t.uri)?.version;
         // Versions only grow; a late or duplicated change must not be applied over newer text.
@@ -264,7 +276,9 @@ class LanguageServer<D extends VersionedDocument> {
         this.logError(`change ${t.uri} failed: ${errorText(e)}`);
       }
     });
-    connection.onDidCloseTextDocument(({ textDocument: t }) => {
+    connection.onDidCloseTextDocument((params) => {
+      if (this.refused('didClose', params, 'document')) return;
+      const t = params.textDocument;
       scheduler.forget(t.uri);
       openUris.delete(t.uri);
       try {
@@ -280,13 +294,14 @@ class LanguageServer<D extends VersionedDocument> {
    *  a request cancelled before it ran gets RequestCancelled, one without a document
    *  InvalidParams. */
   private onDocument<P extends { textDocument: { uri: string } }, R>(
-    name: string, empty: R, run: (doc: D, params: P, ctx: FeatureContext) => R | null | undefined,
+    name: string, empty: R, run: (doc: D, params: P, ctx: FeatureContext) => R | null | undefined, shape: ParamShape = 'document',
   ) {
     return async (params: P, token: CancellationToken): Promise<R> => {
       this.messagesHandled++;
       this.requireInitialized(name);
-      const uri = (params as { textDocument?: { uri?: unknown } } | null)?.textDocument?.uri;
-      if (typeof uri !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, `${name}: params.textDocument.uri is missing`);
+      const problem = paramsProblem(params, shape);
+      if (problem) throw new ResponseError(ErrorCodes.InvalidParams, `${name}: ${problem}`);
+      const uri = params.textDocument.uri;
       await this.ready;
       if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, `${name} cancelled`);
       const doc = this.services.documents.get(uri);
@@ -298,6 +313,14 @@ class LanguageServer<D extends VersionedDocument> {
         return empty;
       }
     };
+  }
+
+  /** Whether a notification's params are malformed (then logged, naming the field: a
+   *  notification has no answer to carry the error). */
+  private refused(name: string, params: unknown, shape: ParamShape): boolean {
+    const problem = paramsProblem(params, shape);
+    if (problem) this.logError(`${name} ignored: ${problem}`);
+    return !!problem;
   }
 
   /** Guards a custom request the same way. */
@@ -318,18 +341,18 @@ class LanguageServer<D extends VersionedDocument> {
   /** The LSP requests on documents: one table, every entry guarded. */
   private bindDocumentRequests(): void {
     const { connection, services } = this;
-    connection.onCompletion(this.onDocument<CompletionParams, CompletionItem[] | CompletionList>('completion', [],
-      (doc, p, ctx) => services.features.completion(doc, p.position, ctx)));
-    connection.onHover(this.onDocument<HoverParams, Hover | null>('hover', null,
-      (doc, p, ctx) => services.features.hover(doc, p.position, ctx)));
-    connection.onCodeAction(this.onDocument<CodeActionParams, CodeAction[]>('codeAction', [],
-      (doc, p, ctx) => services.features.codeActions(doc, p.range, p.context.diagnostics, ctx)));
-    connection.onDocumentSymbol(this.onDocument<DocumentSymbolParams, DocumentSymbol[] | SymbolInformation[]>('documentSymbol', [],
+    connection.onRequest(CompletionRequest.type, this.onDocument<CompletionParams, CompletionItem[] | CompletionList>('completion', [],
+      (doc, p, ctx) => services.features.completion(doc, p.position, ctx), 'position'));
+    connection.onRequest(HoverRequest.type, this.onDocument<HoverParams, Hover | null>('hover', null,
+      (doc, p, ctx) => services.features.hover(doc, p.position, ctx), 'position'));
+    connection.onRequest(CodeActionRequest.type, this.onDocument<CodeActionParams, CodeAction[]>('codeAction', [],
+      (doc, p, ctx) => services.features.codeActions(doc, p.range, p.context.diagnostics, ctx), 'codeAction'));
+    connection.onRequest(DocumentSymbolRequest.type, this.onDocument<DocumentSymbolParams, DocumentSymbol[] | SymbolInformation[]>('documentSymbol', [],
       (doc, p, ctx) => {
         const symbols = services.features.documentSymbols(doc, ctx);
         return this.hierarchicalSymbols ? symbols : flattenSymbols(p.textDocument.uri, symbols);
       }));
-    connection.onCodeLens(this.onDocument<CodeLensParams, CodeLens[]>('codeLens', [], (doc, _p, ctx) => services.features.codeLenses(doc, ctx)));
+    connection.onRequest(CodeLensRequest.type, this.onDocument<CodeLensParams, CodeLens[]>('codeLens', [], (doc, _p, ctx) => services.features.codeLenses(doc, ctx)));
     // A lens carries its target, not its document: resolving it needs only the targets in use.
     connection.onCodeLensResolve(async (lens: CodeLens, token: CancellationToken) => {
       const resolve = this.guarded<CodeLens, CodeLens>('codeLens/resolve', () => lens, (l) => {
@@ -338,13 +361,21 @@ class LanguageServer<D extends VersionedDocument> {
       });
       return resolve(lens, token);
     });
+    // Like a lens, a target item carries its target: resolving it needs only the targets in use.
+    connection.onCompletionResolve(async (item: CompletionItem, token: CancellationToken) => {
+      const resolve = this.guarded<CompletionItem, CompletionItem>('completionItem/resolve', () => item, (i) => {
+        if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'completionItem/resolve cancelled');
+        return services.features.resolveCompletion(i, this.context(token));
+      });
+      return resolve(item, token);
+    });
     const definition = (mode: 'definition' | 'typeDefinition') =>
       this.onDocument<DefinitionParams | TypeDefinitionParams, Location[] | null>(mode, null, (doc, p, ctx) => {
         const result = services.features.definition(doc, p.position, ctx, mode);
         return result ? services.headerLocations(result) : null;
-      });
-    connection.onDefinition(definition('definition'));
-    connection.onTypeDefinition(definition('typeDefinition'));
+      }, 'position');
+    connection.onRequest(DefinitionRequest.type, definition('definition'));
+    connection.onRequest(TypeDefinitionRequest.type, definition('typeDefinition'));
   }
 
   private bindCustomRequests(): void {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { dataDir as defaultDataDir } from './dataDir';
 import { codeActions } from './features/codeActions';
 import { codeLenses, resolveCodeLens } from './features/codeLens';
+import { resolveCompletion } from './features/completionResolve';
 import { completion } from './features/completion';
 import { definition } from './features/definition';
 import { documentSymbols } from './features/documentSymbol';
@@ -22,6 +23,7 @@ import { builtinSectionResolver, type SectionResolver } from './syntax/cModel';
 import { type AnalyzedDocument, DocumentStore } from './syntax/documents';
 import { readCompanions } from './syntax/companions';
 import { loadCParser, loadPythonParser } from './syntax/parser';
+import { loaderCandidates } from './syntax/bcc/srcFile';
 
 export interface ServicesOptions {
   /** The bundled data folder; default dataDir(). */
@@ -45,14 +47,17 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
       return builtinSectionResolver(section);
     }
   };
-  // Python documents: only tools that import bcc get a model (and so diagnostics or hovers).
-  const documents = new DocumentStore({ parser: await loadCParser(), pythonParser: await loadPythonParser(), resolveSection, companions: readCompanions });
+  // Python documents: only tools that import bcc get a model (and so diagnostics or hovers); a C
+  // file one of them loads with BPF(src_file=...) is read as bcc C.
+  const documents = new DocumentStore({
+    parser: await loadCParser(), pythonParser: await loadPythonParser(), resolveSection, companions: readCompanions, bccLoaders: loaderCandidates,
+  });
 
   const atlases = new AtlasConfigurator({ dataDir: dir, sysRoot: options.sysRoot, cacheDir: options.cacheDir });
 
   return {
     documents,
-    features: { completion, hover, diagnostics, codeActions, documentSymbols, codeLenses, resolveCodeLens, definition },
+    features: { completion, hover, diagnostics, codeActions, documentSymbols, codeLenses, resolveCodeLens, resolveCompletion, definition },
     knowledge,
     dataDir: dir,
     configureAtlas: (settings, trusted, busy) => atlases.configure(settings, trusted, busy),

@@ -1,7 +1,7 @@
 // Neovim (Debian's package, headless) as an independent LSP client: it starts the server the way
 // docs/editor.md tells users to (`node dist/cli.js lsp --stdio`), sends the settings through its
-// own workspace/configuration answers, and must get diagnostics, completion and hover on the
-// libbpf fixture. The Lua probe prints one JSON line; this test checks it.
+// own workspace/configuration answers, and must get diagnostics, completion, hover, the outline,
+// resolved code lenses and go to definition on the libbpf fixture. The Lua probe prints one JSON line; this test checks it.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -18,6 +18,10 @@ interface ProbeResult {
   completion_error?: unknown;
   hover?: { contents?: { kind: string; value: string } | string; error?: unknown };
   messages?: string[];
+  symbols?: { name: string; detail?: string; children?: { name: string }[] }[] | { error: unknown };
+  codelens?: { range: { start: { line: number } }; command?: { title: string; command: string; arguments?: unknown[] }; error?: unknown }[] | { error: unknown };
+  definition?: ({ uri?: string; targetUri?: string; range?: { start: { line: number } } }[]) | { error: unknown };
+  definition_text?: string;
   error?: string;
 }
 
@@ -87,4 +91,44 @@ test('Neovim with no settings at all still gets answers (default targets)', asyn
   assert.equal(result.error, undefined, result.error);
   assert.ok(Array.isArray(result.diagnostics), 'diagnostics were published');
   assert.ok(result.completion?.includes('kfree_skb'), `kfree_skb offered: ${JSON.stringify(result.completion?.slice(0, 20) ?? result.completion_error)}`);
+});
+
+test('Neovim: outline, resolved code lenses and go to definition into generated kernel headers', async () => {
+  const file = path.join(WORKSPACE, 'probes.bpf.c');
+  const text = fs.readFileSync(file, 'utf8');
+  const { result } = await probe(file, {
+    LSP_CMD: JSON.stringify(['node', path.join(ROOT, 'dist/cli.js'), 'lsp', '--stdio']),
+    // Debian 11 (5.10) still has kfree_skb as a function; Debian 12's 6.1 build inlines it fully.
+    LSP_SETTINGS: JSON.stringify({ bpfAtlas: { targetKernels: ['debian-11', 'debian-12'], useLiveKernel: false } }),
+    SYMBOLS: '1',
+    CODELENS: '1',
+    DEFINITION_POS: positionAfter(text, 'SEC("kprobe/kfree_'),
+  });
+  assert.equal(result.error, undefined, result.error);
+
+  // Neovim announces hierarchical symbols: the programs (section and kind as detail), the map and
+  // the licence.
+  assert.ok(Array.isArray(result.symbols), `symbols: ${JSON.stringify(result.symbols)}`);
+  assert.deepEqual(result.symbols.map((s) => [s.name, s.detail]), [
+    ['LICENSE', 'license "GPL"'],
+    ['switches', 'hash map'],
+    ['handle_sched_switch', 'tracepoint/sched/sched_switch · tracepoint'],
+    ['trace_kfree_skb', 'kprobe/kfree_skb · kprobe'],
+  ]);
+
+  // One lens per program, sent unresolved and resolved by codeLens/resolve; its command opens the
+  // per-kernel table of the section.
+  assert.ok(Array.isArray(result.codelens), `code lenses: ${JSON.stringify(result.codelens)}`);
+  assert.deepEqual(result.codelens.map((l) => [l.range.start.line, l.command?.title, l.command?.command, l.command?.arguments]), [
+    [Number(positionAfter(text, 'SEC("tracepoint/').split(',')[0]), 'attaches on all 2 targets', 'bpfAtlas.lookup', ['tracepoint/sched/sched_switch']],
+    [Number(positionAfter(text, 'SEC("kprobe/').split(',')[0]), 'attaches on 1/2 targets · fails on debian-12 (fully inlined)', 'bpfAtlas.lookup', ['kprobe/kfree_skb']],
+  ]);
+
+  // Definition on the kprobe's target: a generated header per kernel (the editor offers the
+  // choice); the first, Debian 11's, declares the function from its BTF.
+  assert.ok(Array.isArray(result.definition), `definition: ${JSON.stringify(result.definition)}`);
+  assert.deepEqual(result.definition.map((l) => path.basename(l.uri ?? l.targetUri ?? '')), ['kfree_skb@debian-11.h', 'kfree_skb@debian-12.h']);
+  const lines = (result.definition_text ?? '').split('\n');
+  assert.match(lines[0], /^\/\* bpf-atlas: function kfree_skb as declared on debian-11 \(5\.10\./);
+  assert.equal(lines[result.definition[0].range?.start.line ?? -1], 'extern void kfree_skb(struct sk_buff *skb);');
 });

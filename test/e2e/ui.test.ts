@@ -1,7 +1,8 @@
 // UI test of the packaged extension in the real VS Code workbench (code-server + headless chromium,
 // driven by playwright-core), done the way a new user would: install dist/bpf-atlas.vsix, open a
 // folder with a libbpf program, type a section and pick `sched_switch` from the suggestion list,
-// hover the tracepoint, pick Debian 12 as a target kernel with the kernel picker, read the error
+// hover the tracepoint, pick Debian 12 as a target kernel with the kernel picker, read the code
+// lenses, the outline and go to definition (F12) into a generated kernel header, read the error
 // count in the status bar and the entry in the Problems panel, apply the quick fix, look up the
 // tracepoint (a rendered report) and open the walkthrough. Every wait
 // is for something on the page; screenshots go to test/e2e/artifacts/. One workbench session for
@@ -51,7 +52,7 @@ async function waitForErrorCount(page: Page, ok: string): Promise<number> {
   return Number(await handle.jsonValue());
 }
 
-test('the packaged extension in the real VS Code workbench: complete, hover, pick kernels, Problems, quick fix, lookup, walkthrough', async () => {
+test('the packaged extension in the real VS Code workbench: complete, hover, pick kernels, code lens, outline, definition, Problems, quick fix, lookup, walkthrough', async () => {
   const missing = missingEditors();
   assert.equal(missing, undefined, missing);
   assert.ok(fs.existsSync(VSIX), `${VSIX} missing: run npm run package`);
@@ -154,6 +155,48 @@ test('the packaged extension in the real VS Code workbench: complete, hover, pic
     await page.locator('.statusbar-item', { hasText: /BPF: .*debian-12/ }).first().waitFor({ timeout: 60_000 });
     mark('pickKernels');
 
+    // A code lens above each program: where it attaches over the targets (resolved lazily).
+    await editor.locator('.view-lines').click();
+    await page.keyboard.press('Control+Home');
+    const lens = editor.locator('.codelens-decoration', { hasText: /fails on .*debian-12.*fully inlined/ });
+    await lens.first().waitFor({ timeout: 60_000 });
+    const lenses = await editor.locator('.codelens-decoration').allInnerTexts();
+    console.log(`code lenses: ${JSON.stringify(lenses)}`);
+    assert.ok(lenses.some((l) => /^attaches on (all 2 targets|\d\/2 targets)/.test(l)), 'the sched_switch program has its lens');
+    await shot(page, 'codelens');
+    mark('codeLens');
+
+    // The outline (Explorer's Outline view): the programs, the map and the licence.
+    await runCommand(page, 'Explorer: Focus on Outline View');
+    const outline = page.locator('.pane-body .monaco-list-row', { hasText: 'handle_sched_switch' });
+    await outline.first().waitFor({ timeout: STEP_MS });
+    for (const name of ['trace_kfree_skb', 'switches', 'LICENSE']) {
+      await page.locator('.pane-body .monaco-list-row', { hasText: name }).first().waitFor({ timeout: STEP_MS });
+    }
+    await shot(page, 'outline');
+    mark('outline');
+
+    // Go to definition (F12) on ctx->next_pid: the record in a generated, read-only header of
+    // each kernel (a peek with the kernels to choose from when they differ, else the header itself).
+    // `ctx->next_pid` is one uncoloured token: put the cursor in the field with Go to Line/Column.
+    const source = fs.readFileSync(path.join(workspace, 'probes.bpf.c'), 'utf8').split('\n');
+    const fieldLine = source.findIndex((l) => l.includes('ctx->next_pid'));
+    await runCommand(page, 'Go to Line/Column');
+    await input.fill(`:${fieldLine + 1}:${source[fieldLine].indexOf('ctx->next_pid') + 'ctx->next_'.length + 1}`);
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('F12');
+    const landed = page.locator('.peekview-widget .view-line, .tabs-container .tab', { hasText: /next_pid;|sched_switch@/ });
+    await landed.first().waitFor({ timeout: STEP_MS });
+    const peek = await page.locator('.peekview-widget').count() > 0;
+    console.log(`definition: ${peek ? 'peek' : 'editor tab'}: ${JSON.stringify((await landed.first().innerText()).slice(0, 120))}`);
+    await page.locator('.view-line', { hasText: /bpf-atlas: tracepoint sched\/sched_switch as declared on|pid_t\s+next_pid;/ }).first().waitFor({ timeout: STEP_MS });
+    await shot(page, 'definition');
+    // Back to the program (the header stays open in its preview tab, replaced by the next one).
+    if (peek) await page.keyboard.press('Escape');
+    else await page.locator('.tabs-container .tab', { hasText: 'probes.bpf.c' }).first().click();
+    await editor.locator('.view-lines', { hasText: 'handle_sched_switch' }).waitFor({ timeout: STEP_MS });
+    mark('definition');
+
     // The kprobe on kfree_skb is an error now: status bar count and the Problems panel.
     const errors = await waitForErrorCount(page, 'n >= 1');
     await page.keyboard.press('Control+Shift+M');
@@ -185,7 +228,11 @@ test('the packaged extension in the real VS Code workbench: complete, hover, pic
     // Look up the tracepoint from the command palette: the report opens beside the editor,
     // rendered by VS Code's Markdown preview (a table per kernel), not as Markdown source.
     await runCommand(page, 'bpf-atlas: Look Up an Attach Point');
-    await input.fill('tracepoint:sched:sched_switch');
+    // The lookup's own input box (prefilled with the section at the cursor), not the palette's.
+    await page.locator('.quick-input-widget', { hasText: 'or a function name' }).waitFor({ timeout: STEP_MS });
+    const query = 'tracepoint:sched:sched_switch';
+    await input.fill(query);
+    await page.waitForFunction(`document.querySelector('.quick-input-widget input')?.value === ${JSON.stringify(query)}`, undefined, { timeout: STEP_MS, polling: 'raf' });
     await page.keyboard.press('Enter');
     const rendered = page.frameLocator('iframe.webview').first().frameLocator('iframe#active-frame');
     await rendered.locator('table').first().waitFor({ timeout: 60_000 });

@@ -32,7 +32,7 @@ describe('intent: the loader picks programs at run time', () => {
     const [kprobe] = at(fs, 16);
     assert.equal(kprobe.severity, 'information', kprobe.message);
     assert.equal(kprobe.code, 'absent');
-    assert.match(kprobe.message, /on debian-12 .*tracepoint\/writeback\/writeback_dirty_folio \(line 23\).*\(dirtystat\.c:\d+\)/);
+    assert.match(kprobe.message, /on debian-12\b.*tracepoint\/writeback\/writeback_dirty_folio \(line 23\).*\(dirtystat\.c:\d+\)/);
     // set_autoload(prog, use_fentry): switched off by an expression.
     assert.equal(at(fs, 9)[0]?.severity, 'information');
     assert.ok(!fs.some((f) => f.severity === 'error'), JSON.stringify(fs.filter((f) => f.severity === 'error')));
@@ -41,6 +41,27 @@ describe('intent: the loader picks programs at run time', () => {
   it('a program retargeted to a computed or placeholder name is not judged by its section', async () => {
     const fs = await findings('dirtystat.bpf.c');
     assert.deepEqual(at(fs, 38), []);
+  });
+});
+
+describe('intent: the loader asks the kernel first', () => {
+  it('a program whose check the kernel answers "no" is off there: information, not an error; the path taken still fails for real', async () => {
+    const fs = await findings('iostart.bpf.c');
+    // tracepoint_exists("block", "block_io_start") (through has_block_io_tracepoints) is false on 6.1.
+    for (const line of [14, 20]) {
+      const [tp] = at(fs, line);
+      assert.equal(tp.severity, 'information', tp.message);
+      assert.match(tp.message, /on debian-12 it does not attach; the loader .*\(iostart\.c:29\)/);
+    }
+    // !ksyms__get_symbol(ksyms, "__blk_account_io_done"): the symbol is gone on 6.1, so it is off.
+    const [old] = at(fs, 26);
+    assert.equal(old.severity, 'information', old.message);
+    assert.match(old.message, /kprobe\/blk_account_io_done \(line 32\) there instead \(iostart\.c:16\)/);
+    // The path 6.1 takes loads fentry on blk_account_io_start, inlined into every caller there.
+    const [fentry] = at(fs, 8);
+    assert.equal(fentry.severity, 'error');
+    assert.equal(fentry.code, 'fully-inlined');
+    assert.deepEqual(fs.filter((f) => f.severity === 'error').map((f) => f.line), [8]);
   });
 });
 
@@ -60,7 +81,7 @@ describe('intent: the file alone', () => {
     const opt = at(fs, 28)[0];
     assert.equal(opt.severity, 'warning');
     assert.equal(opt.code, 'fully-inlined');
-    assert.match(opt.message, /cannot attach on debian-12 .*optional/);
+    assert.match(opt.message, /is optional and cannot attach on debian-12 /);
   });
 
   it('tail-call programs and BPF-to-BPF tracing are not attach targets', async () => {

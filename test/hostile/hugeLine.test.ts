@@ -1,8 +1,8 @@
 // A 2.8 MB line with 100,000 SEC() calls (issue 13): completion went unanswered for 10 s and the
 // diagnostics came after 19 s. Requests sent with the open must be answered before the document's
-// diagnostics pass runs (server.ts whenQuiet), each diagnostics pass must be bounded (a file of
-// misspelt names spends at most its time budget on spelling searches), and the diagnostics must
-// say how far they got. Asserted on order and on what the answers hold; the timeouts only turn a
+// diagnostics pass runs (lsp/diagnosticsScheduler.ts whenQuiet), each diagnostics pass must be
+// bounded (its work budget; spelling searches run only for the names a message shows, over the
+// closest-name index), and the diagnostics must say how far they got. Asserted on order and on what the answers hold; the timeouts only turn a
 // hang into a failure.
 
 import assert from 'node:assert/strict';

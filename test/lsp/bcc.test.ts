@@ -35,6 +35,29 @@ describe('bpf-atlas language server on BCC tools', () => {
     assert.match((h?.contents as { value: string }).value, /blk_account_io_start/);
   });
 
+  test('hover on args->field in a tracepoint handler: the field\'s type on each target kernel', async () => {
+    const client2 = await TestClient.start({ settings: { targetKernels: ['debian-11', 'debian-12'], useLiveKernel: false } });
+    try {
+      const file = path.join(ROOT, 'test/fixtures/bcc/iolatency.py');
+      const text = fs.readFileSync(file, 'utf8');
+      const uri = `file://${file}`;
+      await client2.open(uri, text, 'python');
+      const value = async (marker: string) => ((await client2.request<Hover>('textDocument/hover', { textDocument: { uri }, position: positionAfter(text, marker) }))?.contents as { value: string } | undefined)?.value ?? '';
+      // TRACEPOINT_PROBE(sched, sched_switch): the record read through `args`.
+      const prev = await value('args->prev_');
+      assert.match(prev, /^\*\*args->prev_pid\*\*/);
+      for (const k of ['debian-11', 'debian-12']) assert.match(prev, new RegExp(`\\| ${k} \\| \`pid_t prev_pid;\` offset 24, size 4 \\|`), prev);
+      // A handler taking `struct tracepoint__syscalls__sys_enter_openat *args`.
+      const filename = await value('args->filen');
+      assert.match(filename, /\| debian-12 \| `const char \* ?filename;` offset 24, size 8 \|/, filename);
+      // A field no kernel has says so on each.
+      assert.match(await value('args->no_such'), /\| debian-12 \| \*\*no field `no_such_field`\*\* in `struct tracepoint__sched__sched_switch` \|/);
+      await client2.close(uri);
+    } finally {
+      assert.equal(await client2.stop(), 0);
+    }
+  });
+
   test('the quick fix rewrites attach_kprobe into attach_tracepoint and its handler; after the edit nothing is left', async () => {
     const file = path.join(ROOT, 'test/fixtures/bcc/fixes/blkstart.py');
     const text = fs.readFileSync(file, 'utf8');
@@ -57,6 +80,24 @@ describe('bpf-atlas language server on BCC tools', () => {
     await client.change(uri, ordered.map((e) => ({ range: e.range, text: e.newText })), 2);
     const after = await client.waitForDiagnostics(uri, (p) => p.version === 2);
     assert.deepEqual(after.diagnostics.filter((d) => d.severity! <= 2), []);
+  });
+
+  test('a .c file that a bcc tool next to it loads with src_file: bcc C, the loader\'s attach judged at the handler', async () => {
+    const file = path.join(ROOT, 'test/fixtures/bcc/srcfile/blkdrop.c');
+    const text = fs.readFileSync(file, 'utf8');
+    const uri = `file://${file}`;
+    await client.open(uri, text, 'c');
+    const published = await client.waitForDiagnostics(uri);
+    const lines = text.split('\n');
+    const startLine = lines.findIndex((l) => l.startsWith('int trace_start'));
+    const start = published.diagnostics.find((d) => d.range.start.line === startLine);
+    assert.equal(start?.code, 'fully-inlined', JSON.stringify(published.diagnostics));
+    assert.match(start.message, /kprobe\/blk_account_io_start/);
+    // kprobe__tcp_drop is bcc's auto-attach, not a libbpf program without a section.
+    const dropLine = lines.findIndex((l) => l.startsWith('int kprobe__tcp_drop'));
+    assert.ok(published.diagnostics.some((d) => d.range.start.line === dropLine && /tcp_drop/.test(d.message)), JSON.stringify(published.diagnostics));
+    const guarded = lines.findIndex((l) => l.startsWith('int trace_done'));
+    assert.ok(!published.diagnostics.some((d) => d.range.start.line === guarded));
   });
 
   test('a Python file that does not import bcc: no hover, no findings', async () => {

@@ -64,6 +64,7 @@ describe('bpf-atlas language server over stdio (dist/server.js)', () => {
     assert.deepEqual(capabilities.textDocumentSync, { openClose: true, change: 2 });
     assert.ok(capabilities.completionProvider?.triggerCharacters?.includes('/'));
     assert.ok(capabilities.completionProvider?.triggerCharacters?.includes('"'));
+    assert.equal(capabilities.completionProvider?.resolveProvider, true);
     assert.equal(capabilities.hoverProvider, true);
     assert.deepEqual((capabilities.codeActionProvider as { codeActionKinds: string[] }).codeActionKinds, ['quickfix']);
   });
@@ -89,6 +90,31 @@ describe('bpf-atlas language server over stdio (dist/server.js)', () => {
     assert.ok(names.includes('sched_switch'), `sched_switch in ${names.slice(0, 20).join(', ')}`);
     assert.ok(names.includes('sched_process_exec'));
     assert.ok(names.length > 15, `Debian 12 has dozens of sched events, got ${names.length}`);
+    // Details come with completionItem/resolve, for the item the editor shows.
+    assert.equal(client.initializeResult.capabilities.completionProvider?.resolveProvider, true);
+    const sw = (Array.isArray(result) ? result : result.items).find((i) => i.label === 'sched_switch')!;
+    assert.equal(sw.documentation, undefined);
+    const full = await client.request<CompletionItem>('completionItem/resolve', sw);
+    assert.equal(full.label, 'sched_switch');
+    assert.deepEqual(full.textEdit, sw.textEdit);
+    assert.match(typeof full.documentation === 'string' ? full.documentation : full.documentation?.value ?? '', /struct trace_event_raw_sched_switch[\s\S]*next_pid/);
+    // A malformed item comes back as sent, never an error.
+    assert.deepEqual(await client.request('completionItem/resolve', { label: 'x', data: { bpfAtlas: 'target' } }), { label: 'x', data: { bpfAtlas: 'target' } });
+  });
+
+  test('completionItem/resolve gives a kprobe target item its availability on the target kernel', async () => {
+    const result = await client.request<CompletionList>('textDocument/completion', {
+      textDocument: { uri }, position: positionAfter(text, 'SEC("kprobe/kfree_'),
+    });
+    const skb = result.items.find((i) => i.label === 'kfree_skb');
+    assert.ok(skb, `kfree_skb in ${labels(result).slice(0, 20).join(', ')}`);
+    const resolved = await client.request<CompletionItem>('completionItem/resolve', skb);
+    assert.equal(resolved.label, 'kfree_skb');
+    assert.match(String(resolved.detail), /does not attach on debian-12 \(fully inlined\)$/);
+    assert.match((resolved.documentation as MarkupContent).value, /^- ❌ \*\*debian-12\*\* \(6\.1\.[^)]*\): fails \(fully inlined\)$/m);
+    // An item that is not a target comes back as it was sent.
+    const other = { label: 'x', data: { something: 'else' } };
+    assert.deepEqual(await client.request<CompletionItem>('completionItem/resolve', other), other);
   });
 
   test('hover over the tracepoint shows the record fields from the atlas', async () => {

@@ -10,6 +10,11 @@
 //   support_fmod_ret()         BPF_MODIFY_RETURN in the kernel's BTF (5.7)
 //   ksymname(name)             the symbol exists
 //   #if LINUX_VERSION_CODE ... the kernel's version; arch macros from the kernel's architecture
+// and the checks libbpf-tools' loaders make (trace_helpers.c), read by syntax/loader.ts:
+//   fentry_can_attach(f, mod)  f is in BTF with an ftrace site (the kernel loads a trampoline)
+//   kprobe_exists(f)           f is in available_filter_functions (or kallsyms): a kprobe attaches
+//   probe_tp_btf(e)            BTF has btf_trace_<e>
+//   ksyms__get_symbol(k, f)    the symbol exists in kallsyms
 // `undefined` wherever the facts cannot tell (a module the atlas does not cover, a struct layout it
 // does not hold, a CONFIG_ option): conditions.ts then claims nothing for that kernel.
 
@@ -32,6 +37,18 @@ export function kernelCheckAnswer(kernel: KernelQuery, g: BccGuard): Tri {
       if (system === undefined || event === undefined) return undefined;
       return found(kernel, () => assess(kernel, { kind: 'tracepoint', system, name: event }));
     }
+    case 'fentry_can_attach': {
+      if (arg === undefined) return undefined;
+      const a = assess(kernel, { kind: 'fentry', name: arg });
+      if (a.attachable) return true;
+      return a.hazards.some((h) => h.name === 'unknown') ? undefined : false;
+    }
+    case 'kprobe_exists':
+      return arg === undefined ? undefined : kprobeFunctionsExist(kernel, arg);
+    case 'probe_tp_btf':
+      return arg === undefined ? undefined : found(kernel, () => assess(kernel, { kind: 'tp_btf', name: arg }));
+    case 'ksyms__get_symbol':
+      return arg === undefined ? undefined : symbolExists(kernel, arg);
     case 'support_kfunc':
       if (!X86.has(kernel.meta.arch) || !kernel.meta.coverage.btf) return false;
       return symbolExists(kernel, 'bpf_trampoline_link_prog');

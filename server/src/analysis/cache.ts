@@ -13,6 +13,14 @@ import type { AttachTarget } from '../model/programKinds';
 /** Entries per table: a session's worth of distinct targets, a few MB at most. */
 const TABLE_SIZE = 5000;
 
+/** Tables whose values hold one verdict per target kernel (`kernels`): an entry over 30 targets
+ *  weighs ~35 KB, so 5,000 of them (a typing session reaches thousands: each keystroke in
+ *  SEC("kprobe/…") brings up to 100 names) would hold ~170 MB. These are bounded by kernel
+ *  verdicts instead: 5,000 targets at 12 kernels, 2,000 at 30. */
+const PER_KERNEL_TABLES = new Set(['verdicts', 'reports']);
+const KERNEL_VERDICTS = 60_000;
+const kernelCount = (v: object): number => Math.max(1, (v as { kernels?: unknown[] }).kernels?.length ?? 1);
+
 export class AnalysisCache {
   private readonly tables = new Map<string, LRUCache<string, object>>();
   private readonly instanceIds = new WeakMap<object, number>();
@@ -26,7 +34,9 @@ export class AnalysisCache {
   table<T extends object>(name: string, max = TABLE_SIZE): LRUCache<string, T> {
     let t = this.tables.get(name);
     if (!t) {
-      t = new LRUCache<string, object>({ max });
+      t = PER_KERNEL_TABLES.has(name)
+        ? new LRUCache<string, object>({ maxSize: KERNEL_VERDICTS, sizeCalculation: kernelCount })
+        : new LRUCache<string, object>({ max });
       this.tables.set(name, t);
     }
     return t as unknown as LRUCache<string, T>;

@@ -4,7 +4,7 @@
 
 import type { KernelQuery } from '../atlas/model';
 import { compileGlob, type GlobDialect } from '../model/glob';
-import { isFragment } from '../model/symbols';
+import { isFragment, suffixedNameMayEndWith } from '../model/symbols';
 import type { AnalysisContext } from './context';
 import { functionNamesWithPrefix, sortedFunctionNames } from './kernels';
 
@@ -48,6 +48,9 @@ export function matchFunctionGlob(ctx: Pick<AnalysisContext, 'cache'>, kernel: K
   options = { count: true, ...options };
   const glob = compileGlob(pattern, dialect);
   const out: FunctionGlobMatches = { symbols: [], truncated: false, functions: 0, exact: true, decoded: 0 };
+  // A glob whose literal end no compiler suffix can end (`*_read`) matches only plain names: no
+  // record is decoded to look for a suffixed copy, and the count stays exact.
+  const suffixed = suffixedNameMayEndWith(glob.suffix);
   let probes = 0;
   /** The matching symbols of one function, decoded. */
   const matchingSymbols = (name: string): string[] => {
@@ -76,7 +79,7 @@ export function matchFunctionGlob(ctx: Pick<AnalysisContext, 'cache'>, kernel: K
     }
     // Past the budget the remaining names are not judged at all (the automaton test below is
     // itself the costlier step, and with a leading `*` it says "may" for every name).
-    if (probes >= GLOB_SUFFIX_PROBES) return;
+    if (!suffixed || probes >= GLOB_SUFFIX_PROBES) return;
     if (!glob.mayMatchAfter(`${name}.`)) return;
     if (++probes === GLOB_SUFFIX_PROBES) out.exact = false;
     const symbols = matchingSymbols(name);

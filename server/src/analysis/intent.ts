@@ -9,7 +9,10 @@ import type { AttachTarget } from '../atlas/model';
 import type { BpfProgram } from '../syntax/cModel';
 import type { IntentModel, ProgramChoice } from '../syntax/intent';
 import type { LoaderSite } from '../syntax/loader';
+import type { LoaderGuard } from '../syntax/loader';
+import { kernelCheckAnswer } from './bccChecks';
 import type { AnalysisContext } from './context';
+import { kernelOf } from './kernels';
 import { programTarget } from './targets';
 import { attachVerdicts } from './verdicts';
 
@@ -46,6 +49,8 @@ export function programStandings(programs: readonly BpfProgram[], intents: Inten
     return names.find((n) => attachesOn({ kind: t.kind, name: n }, k, ctx));
   }));
   const attaches = (i: number, ki: number) => own[i][ki] || via[i][ki] !== undefined;
+  const paths = choicePaths(intents.choices);
+  const offable = switchableOff(programs.length, paths, attaches);
   return programs.map((_p, i) => {
     const out: ProgramStandings = new Map();
     ctx.targets.forEach((k, ki) => {
@@ -58,48 +63,103 @@ export function programStandings(programs: readonly BpfProgram[], intents: Inten
     ctx.targets.forEach((k, ki) => {
       const s = standings.get(k)!;
       if (s.attaches) return;
-      const cover = coverOf(i, ki, intents.choices, attaches);
+      // The kernel's answers decide first; the message names what runs instead where it can.
+      const decided = decidedOff(i, k, ki, intents.choices, attaches, ctx);
+      const viable = coverOf(i, ki, paths, attaches, offable);
+      const cover = [decided, viable].find((c) => c?.by.length) ?? decided ?? viable;
       if (cover) s.covered = cover;
     });
     return standings;
   });
 }
 
+/** A path the kernel's own answers to the loader's checks rule out (a check the facts cannot
+ *  answer rules nothing out). */
+function ruledOut(guards: readonly LoaderGuard[] | undefined, kernel: string, ctx: AnalysisContext): boolean {
+  if (!guards?.length) return false;
+  const k = kernelOf(ctx, kernel);
+  if (!k) return false;
+  return guards.some((g) => {
+    const answer = ctx.cache.remember('loader-guard', `${ctx.cache.instanceId(k)}|${g.check}|${g.args.join('|')}`, () => ({ v: kernelCheckAnswer(k, { check: g.check, args: g.args, text: '', range: NO_RANGE }) })).v;
+    return answer !== undefined && answer !== g.value;
+  });
+}
+
+const NO_RANGE = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+
+/** `i` is switched off on kernel `ki` by a choice whose every path the kernel's answers leave open
+ *  switches it off (biosnoop's `tracepoint_exists("block", "block_io_start")` is false on 6.1, so
+ *  its tp_btf program is off there): it need not attach, whatever the programs loaded instead do
+ *  (their own failures are reported on them). */
+function decidedOff(i: number, kernel: string, ki: number, choices: readonly ProgramChoice[], attaches: (i: number, ki: number) => boolean,
+  ctx: AnalysisContext): { by: number[]; site?: LoaderSite } | undefined {
+  let off: { by: number[]; site?: LoaderSite } | undefined;
+  for (const c of choices) {
+    if (!c.members.includes(i) || !c.guards) continue;
+    const open = c.configs.map((cfg, n) => ({ cfg, n })).filter(({ n }) => !ruledOut(c.guards![n], kernel, ctx));
+    // Only a choice the kernel's answers narrowed decides; otherwise coverOf judges the paths.
+    if (!open.length || open.length === c.configs.length) continue;
+    if (open.every(({ cfg }) => cfg.includes(i))) {
+      const loaded = c.members.filter((m) => open.some(({ cfg }) => !cfg.includes(m)));
+      const by = loaded.filter((m) => attaches(m, ki));
+      if (by.length) return { by, site: c.site };
+      off ??= { by, site: c.site };
+    }
+  }
+  return off;
+}
+
+/** One path through one of the loader's choices: the programs it switches off and those it loads. */
+interface ChoicePath { choice: ProgramChoice; off: Set<number>; loaded: number[] }
+
+function choicePaths(choices: readonly ProgramChoice[]): ChoicePath[] {
+  return choices.flatMap((choice) => choice.configs.map((cfg) => {
+    const off = new Set(cfg.filter((m) => choice.members.includes(m)));
+    return { choice, off, loaded: choice.members.filter((m) => !off.has(m)) };
+  }));
+}
+
 /** A path through one of the loader's choices that switches `i` off and loads only programs that
  *  attach on kernel `ki`; the programs it loads instead. */
-function coverOf(i: number, ki: number, choices: readonly ProgramChoice[], attaches: (i: number, ki: number) => boolean): { by: number[]; site?: LoaderSite } | undefined {
-  // Among the choices that can switch `i` off, a viable path that attaches something instead
-  // (names the alternative), else one that only switches it off.
+function coverOf(i: number, ki: number, paths: readonly ChoicePath[], attaches: (i: number, ki: number) => boolean,
+  offable: (m: number, ki: number) => boolean): { by: number[]; site?: LoaderSite } | undefined {
+  // Among the paths that switch `i` off, a viable one that attaches something instead (names the
+  // alternative), else one that only switches it off.
   let fallback: { by: number[]; site?: LoaderSite } | undefined;
-  for (const c of choices) {
-    if (!c.members.includes(i)) continue;
-    for (const off of c.configs) {
-      if (!off.includes(i)) continue;
-      const loaded = c.members.filter((m) => !off.includes(m));
-      // Other failures in the same path are excused only by another choice: judged on their own.
-      if (loaded.every((m) => attaches(m, ki) || (m !== i && switchedOffSomewhere(m, ki, choices, attaches, new Set([i]))))) {
-        const by = loaded.filter((m) => attaches(m, ki));
-        if (by.length) return { by, site: c.site };
-        fallback ??= { by, site: c.site };
-      }
+  for (const { choice, off, loaded } of paths) {
+    if (!off.has(i)) continue;
+    // Other failures in the same path are excused only by another choice: judged on their own.
+    if (loaded.every((m) => attaches(m, ki) || (m !== i && offable(m, ki)))) {
+      const by = loaded.filter((m) => attaches(m, ki));
+      if (by.length) return { by, site: choice.site };
+      fallback ??= { by, site: choice.site };
     }
   }
   return fallback;
 }
 
-/** `m` can be switched off on kernel `ki` by a choice not involving the programs in `seen`. */
-function switchedOffSomewhere(m: number, ki: number, choices: readonly ProgramChoice[], attaches: (i: number, ki: number) => boolean, seen: Set<number>): boolean {
-  if (seen.has(m)) return false;
-  seen.add(m);
-  for (const c of choices) {
-    if (!c.members.includes(m)) continue;
-    for (const off of c.configs) {
-      if (!off.includes(m)) continue;
-      const loaded = c.members.filter((x) => !off.includes(x));
-      if (loaded.every((x) => attaches(x, ki) || switchedOffSomewhere(x, ki, choices, attaches, seen))) return true;
+/** Which programs some choice of the loader can switch off on kernel `ki` along a path whose
+ *  loaded programs all attach there or are switched off in turn: the least fixed point, computed
+ *  once per kernel (a program is added only when its path is settled without it, so no path
+ *  excuses itself). Linear passes over the paths, never a search per program: a document of
+ *  hundreds of same-hook programs (copies of a tool) stays fast. */
+function switchableOff(count: number, paths: readonly ChoicePath[], attaches: (i: number, ki: number) => boolean): (m: number, ki: number) => boolean {
+  const perKernel = new Map<number, Uint8Array>();
+  return (m, ki) => {
+    let set = perKernel.get(ki);
+    if (!set) {
+      const s = new Uint8Array(count);
+      for (let changed = true; changed;) {
+        changed = false;
+        for (const p of paths) {
+          if ([...p.off].every((x) => s[x]) || !p.loaded.every((x) => attaches(x, ki) || s[x])) continue;
+          for (const x of p.off) if (!s[x]) { s[x] = 1; changed = true; }
+        }
+      }
+      perKernel.set(ki, set = s);
     }
-  }
-  return false;
+    return set[m] === 1;
+  };
 }
 
 /** `tp_btf/block_io_start (line 79)` for messages. */

@@ -41,7 +41,7 @@ export function firstKernelWith<T>(ctx: Pick<AnalysisContext, 'atlas' | 'targets
 
 /** A kernel's metadata without loading its facts. */
 export function kernelMeta(ctx: Pick<AnalysisContext, 'atlas'>, id: string): KernelMeta | undefined {
-  return ctx.atlas.list().find((m) => m.id === id);
+  return ctx.atlas.meta ? ctx.atlas.meta(id) : ctx.atlas.list().find((m) => m.id === id);
 }
 
 /** `debian-12 (6.1)`, or the id alone when the version is not known. */
@@ -83,4 +83,16 @@ export function namesWithPrefix(sorted: readonly string[], prefix: string, limit
  *  without building the whole list where the kernel can search its table by prefix. */
 export function functionNamesWithPrefix(ctx: Pick<AnalysisContext, 'cache'>, kernel: KernelQuery, prefix: string, limit: number): string[] {
   return kernel.functionNamesWithPrefix ? kernel.functionNamesWithPrefix(prefix, limit) : namesWithPrefix(sortedFunctionNames(ctx, kernel), prefix, limit);
+}
+
+/** What the first completion on each target kernel would otherwise build inside a request: the
+ *  decoded sample its function-name search starts from, and its tracepoint systems (every record
+ *  decoded). One step per kernel and structure, each a few milliseconds, for the server to run
+ *  while it is idle: over 30 targets they cost ~0.3 s each, which the first `SEC("kprobe/` and
+ *  `SEC("tracepoint/` paid while the user typed. Steps throw what the kernel throws. */
+export function warmUpSteps(ctx: Pick<AnalysisContext, 'cache'>, kernels: readonly KernelQuery[]): (() => void)[] {
+  return kernels.flatMap((k) => [
+    () => void functionNamesWithPrefix(ctx, k, '', 1),
+    () => void k.systems(),
+  ]);
 }

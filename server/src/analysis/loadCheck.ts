@@ -45,7 +45,18 @@ export interface FileLoadCheck extends FileVerdict {
 /** The load knowledge over ctx.knowledge, built once per knowledge instance. */
 export function loadKnowledgeOf(ctx: Pick<AnalysisContext, 'cache' | 'knowledge'>): LoadKnowledge {
   return ctx.cache.remember('load-knowledge', String(ctx.cache.instanceId(ctx.knowledge)),
-    () => new LoadKnowledge(ctx.knowledge.programTypes(), ctx.knowledge.kfuncData()));
+    () => new LoadKnowledge(ctx.knowledge.programTypes(), ctx.knowledge.kfuncData(), firstVersionOf(ctx.knowledge)));
+}
+
+/** First upstream version of a helper or a BPF type from the knowledge tables (bcc's table, each
+ *  checked against the bundled kernels' enums by test/unit/knowledge/since.test.ts). */
+export function firstVersionOf(knowledge: Knowledge): (name: string) => { since: string; source: string } | undefined {
+  return (name) => {
+    const h = name.startsWith('bpf_') ? knowledge.helper(name) : undefined;
+    if (h?.since) return { since: h.since, source: h.sinceSource ?? 'helpers.json' };
+    const t = knowledge.typeSince(name);
+    return t && { since: t.since, source: t.source };
+  };
 }
 
 /** KernelFeatures of the target kernels that load (the others are left out). */

@@ -6,7 +6,7 @@
 // so, is unknown when none does but one cannot tell, and loads otherwise. New checks plug in as
 // providers (struct members: issue 15; attach points: the hook verdicts).
 
-import type { KernelFeatures, LoadKnowledge, ProgramFacts } from '../knowledge/loadability';
+import type { CallAnswer, KernelFeatures, LoadKnowledge, ProgramFacts } from '../knowledge/loadability';
 import { compareKernelVersions } from '../knowledge/loadability';
 import type { Knowledge } from '../knowledge/types';
 import type { Range } from '../syntax/cModel';
@@ -83,8 +83,12 @@ export function programVerdict(program: ProgramUnderCheck, kernels: readonly Ker
     states[k.id] = mine.some((r) => r.effect === 'fails') ? 'fails' : mine.length ? 'unknown' : 'loads';
   }
   // An unknown on a kernel that fails anyway changes nothing there: keep the reasons that decide.
+  // (A reason left whole stays the same object: file-wide reasons are shared by the programs.)
   const deciding = reasons
-    .map((r) => (r.effect === 'unknown' ? { ...r, kernels: r.kernels.filter((id) => states[id] !== 'fails') } : r))
+    .map((r) => {
+      if (r.effect !== 'unknown' || !r.kernels.some((id) => states[id] === 'fails')) return r;
+      return { ...r, kernels: r.kernels.filter((id) => states[id] !== 'fails') };
+    })
     .filter((r) => r.kernels.length);
   const p = program.needs.program;
   return {
@@ -188,14 +192,19 @@ const ARTICLE = (progType: string) => progType.replace(/^BPF_PROG_TYPE_/, '').to
 
 /** Helpers: missing from the kernel, or not allowed for the program's type (with the rule). */
 export function helperProvider(lk: LoadKnowledge, knowledge: Knowledge): ReasonProvider {
+  // Programs of one file call the same helpers from the same program types: each answer once.
+  const answers = new Map<string, CallAnswer>();
   return {
     kind: 'helpers',
     reasons(program, kernels) {
       const out: LoadReason[] = [];
       const facts = program.facts && { ...program.facts, gplCompatible: program.file.gplCompatible };
+      const factsKey = facts ? factsKeyOf(facts) : '?';
       for (const need of program.needs.helpers) {
         const since = knowledge.helper(need.name)?.since;
-        for (const g of judgeCalls(need, kernels, lk, (k) => (facts ? lk.mayCallHelper(k, facts, need.name) : unknownType(lk, k, need.name)))) {
+        const answer = (k: KernelFeatures) => remember(answers, `${k.id}|${factsKey}|${need.name}`,
+          () => (facts ? lk.mayCallHelper(k, facts, need.name) : unknownType(lk, k, need.name)));
+        for (const g of judgeCalls(need, kernels, lk, answer)) {
           const { effect, range } = g;
           let message: string;
           if (g.rule === 'helper-absent') {
@@ -220,6 +229,20 @@ export function helperProvider(lk: LoadKnowledge, knowledge: Knowledge): ReasonP
       });
     },
   };
+}
+
+/** Everything of a program the load rules read (loadability.ts ProgramFacts). */
+function factsKeyOf(f: ProgramFacts): string {
+  return `${f.progType}|${f.attachType ?? ''}|${f.sleepable ? 's' : ''}|${f.target ?? ''}|${f.gplCompatible ?? '?'}`;
+}
+
+function remember<T>(memo: Map<string, T>, key: string, make: () => T): T {
+  let v = memo.get(key);
+  if (v === undefined) {
+    v = make();
+    memo.set(key, v);
+  }
+  return v;
 }
 
 /** Some call of the need sits under no check at all: its first version is a hard requirement. */
@@ -248,14 +271,21 @@ function ruleText(rule: string | undefined): string {
 
 /** kfuncs: missing (and not a guarded __weak declaration), or not registered for the program's type. */
 export function kfuncProvider(lk: LoadKnowledge, kfuncSince: (name: string) => { since: string; note: string } | undefined): ReasonProvider {
+  const answers = new Map<string, CallAnswer>();
   return {
     kind: 'kfuncs',
     reasons(program, kernels) {
       const out: LoadReason[] = [];
+      const facts = program.facts;
+      const factsKey = facts ? factsKeyOf(facts) : '?';
       for (const need of program.needs.kfuncs) {
         const since = kfuncSince(need.name);
-        for (const g of judgeCalls(need, kernels, lk, (k) => (program.facts ? lk.mayCallKfunc(k, program.facts, need.name) : lk.kfunc(k, need.name).value === 'absent'
-          ? { value: 'no', rule: 'kfunc-absent', evidence: lk.kfunc(k, need.name).evidence } : { value: 'unknown', evidence: 'program type not known' }))) {
+        const answer = (k: KernelFeatures) => remember(answers, `${k.id}|${factsKey}|${need.name}`, (): CallAnswer => {
+          if (facts) return lk.mayCallKfunc(k, facts, need.name);
+          const has = lk.kfunc(k, need.name);
+          return has.value === 'absent' ? { value: 'no', rule: 'kfunc-absent', evidence: has.evidence } : { value: 'unknown', evidence: 'program type not known' };
+        });
+        for (const g of judgeCalls(need, kernels, lk, answer)) {
           const { effect, range } = g;
           const what = need.weak ? `${need.name} (declared __ksym __weak, called without a bpf_ksym_exists() check)` : need.name;
           const message = g.rule === 'kfunc-absent' || g.rule === 'no-kfunc-support'
@@ -277,31 +307,64 @@ export function kfuncProvider(lk: LoadKnowledge, kfuncSince: (name: string) => {
   };
 }
 
-/** Map types: libbpf creates every map of the object, so one a kernel lacks fails every program. */
+/** Map types: libbpf creates every map of the object, so one a kernel lacks fails every program.
+ *  The answer is the file's, so it is worked out once per file and kernel list and shared by its
+ *  programs: a failure per map (the diagnostic stands at each), an unknown per map type (no
+ *  diagnostic; a file of hundreds of maps of one type says it once), a requirement per map type. */
 export function mapProvider(lk: LoadKnowledge, knowledge: Knowledge): ReasonProvider {
-  return {
-    kind: 'maps',
-    reasons(program, kernels) {
-      const out: LoadReason[] = [];
-      for (const map of program.file.maps) {
-        const since = knowledge.typeSince(map.type)?.since;
-        for (const g of groupAnswers(kernels, (k) => {
+  const memo = new WeakMap<FileNeeds, { kernels: readonly KernelFeatures[]; reasons: LoadReason[] }>();
+  const requirementsOf = new WeakMap<FileNeeds, LoadRequirement[]>();
+  const fileReasons = (file: FileNeeds, kernels: readonly KernelFeatures[]): LoadReason[] => {
+    const hit = memo.get(file);
+    if (hit && hit.kernels === kernels) return hit.reasons;
+    const fails: LoadReason[] = [];
+    const unknown = new Map<string, { kernels: string[]; maps: string[]; reason: LoadReason }>();
+    const byType = new Map<string, ReturnType<typeof groupAnswers>>();
+    for (const map of file.maps) {
+      let groups = byType.get(map.type);
+      if (!groups) {
+        groups = groupAnswers(kernels, (k) => {
           const a = lk.mapType(k, map.type);
           return { value: a.value === 'present' ? 'yes' : a.value === 'absent' ? 'no' : 'unknown', evidence: a.evidence };
-        })) {
-          const message = g.effect === 'fails'
-            ? `map ${map.name} is a ${map.type}, which ${kernelList(g.kernels)} do${g.kernels.length === 1 ? 'es' : ''} not have${since ? ` (first in Linux ${since})` : ''}`
-            : `whether ${kernelList(g.kernels)} know${g.kernels.length === 1 ? 's' : ''} ${map.type} is not known`;
-          out.push({ kind: 'maps', effect: g.effect, kernels: g.kernels.map((k) => k.id), subject: map.type, message, range: map.range, evidence: g.evidence, since, rule: g.effect === 'fails' ? 'map-type-absent' : undefined });
+        });
+        byType.set(map.type, groups);
+      }
+      const since = knowledge.typeSince(map.type)?.since;
+      for (const g of groups) {
+        const ids = g.kernels.map((k) => k.id);
+        if (g.effect === 'fails') {
+          const message = `map ${map.name} is a ${map.type}, which ${kernelList(g.kernels)} do${g.kernels.length === 1 ? 'es' : ''} not have${since ? ` (first in Linux ${since})` : ''}`;
+          fails.push({ kind: 'maps', effect: 'fails', kernels: ids, subject: map.type, message, range: map.range, evidence: g.evidence, since, rule: 'map-type-absent' });
+          continue;
         }
+        const key = `${map.type}|${ids.join(',')}`;
+        const u = unknown.get(key);
+        if (u) u.maps.push(map.name);
+        else unknown.set(key, { kernels: ids, maps: [map.name], reason: { kind: 'maps', effect: 'unknown', kernels: ids, subject: map.type, message: '', range: map.range, evidence: g.evidence, since } });
+      }
+    }
+    const unknowns = [...unknown.values()].map(({ kernels: ids, maps, reason }) => {
+      const ks = kernels.filter((k) => ids.includes(k.id));
+      const named = maps.length <= 3 ? maps.join(', ') : `${maps.slice(0, 3).join(', ')} and ${maps.length - 3} more`;
+      return { ...reason, message: `whether ${kernelList(ks)} know${ks.length === 1 ? 's' : ''} ${reason.subject} (map${maps.length === 1 ? '' : 's'} ${named}) is not known` };
+    });
+    const reasons = [...fails, ...unknowns];
+    memo.set(file, { kernels, reasons });
+    return reasons;
+  };
+  return {
+    kind: 'maps',
+    reasons: (program, kernels) => fileReasons(program.file, kernels),
+    requirements(program) {
+      let out = requirementsOf.get(program.file);
+      if (!out) {
+        out = [...new Set(program.file.maps.map((m) => m.type))].flatMap((type) => {
+          const t = knowledge.typeSince(type);
+          return t ? [{ kind: 'maps' as const, subject: type, since: t.since, note: t.source }] : [];
+        });
+        requirementsOf.set(program.file, out);
       }
       return out;
-    },
-    requirements(program) {
-      return program.file.maps.flatMap((m) => {
-        const t = knowledge.typeSince(m.type);
-        return t ? [{ kind: 'maps' as const, subject: m.type, since: t.since, note: t.source }] : [];
-      });
     },
   };
 }

@@ -19,7 +19,7 @@ export interface ShapeDifference {
 }
 
 /** Parameter types only: a renamed parameter reads the same value, a retyped or moved one does not. */
-function paramsText(params: readonly Param[] | undefined): string {
+function typesText(params: readonly Param[] | undefined): string {
   return (params ?? []).map((p) => cTypeKey(p.type)).join(', ');
 }
 
@@ -73,6 +73,23 @@ function hookParamsOn(ctx: AnalysisContext, kernelId: string, target: AttachTarg
 export function shapeDifferences(target: AttachTarget, kernels: readonly { kernel: string; assessment: Assessment }[], ctx: AnalysisContext): ShapeDifference[] {
   const found = kernels.filter((k) => k.assessment.found);
   if (found.length < 2 || target.pattern) return [];
+  // Kernels of one family mostly spell the same types: normalise each distinct spelling once.
+  // Kernels of one atlas file share decoded prototypes, so most lists are the same object.
+  const texts = new Map<string, string>();
+  const byList = new Map<readonly Param[], string>();
+  const paramsText = (params: readonly Param[] | undefined): string => {
+    const list = params ?? [];
+    const known = byList.get(list);
+    if (known !== undefined) return known;
+    const raw = list.map((p) => p.type).join('\u0000');
+    let text = texts.get(raw);
+    if (text === undefined) {
+      text = typesText(params);
+      texts.set(raw, text);
+    }
+    byList.set(list, text);
+    return text;
+  };
   const paramsByKernel = new Map<string, Param[]>();
   for (const k of found) {
     const params = hookParamsOn(ctx, k.kernel, target, k.assessment);

@@ -10,7 +10,7 @@ import { hazardApplies, isFunctionKind, isKprobeKind, type AttachKind } from '..
 import { targetKey } from './cache';
 import type { AnalysisContext } from './context';
 import { matchFunctionGlob, type FunctionGlobMatches } from './globs';
-import { kernelMeta } from './kernels';
+import { kernelMeta, kernelOf } from './kernels';
 import { shapeDifferences, type ShapeDifference } from './shapes';
 
 /** One target kernel's verdict. */
@@ -27,6 +27,9 @@ export interface KernelVerdict {
   matches?: number;
   /** `matches` is a lower bound: the search for suffixed copies stopped at its budget. */
   matchesTruncated?: boolean;
+  /** The function is absent and so is every function of its family (`zpl_`): code the kernel's
+   *  data does not cover, said as unknown (foreignFamily()). */
+  foreignFamily?: string;
 }
 
 /** The verdicts on one target over the target kernels: per kernel, and across them. */
@@ -84,7 +87,9 @@ export function assessOn(ctx: AnalysisContext, kernelId: string, target: AttachT
 const VERDICT_SYMBOLS = 50;
 
 function verdictFor(ctx: AnalysisContext, kernelId: string, target: AttachTarget): KernelVerdict {
-  const meta = kernelMeta(ctx, kernelId);
+  // The loaded kernel's own metadata (listing every kernel's to find one cost as much as the
+  // assessment over 30 targets); the listed one when it cannot load.
+  const meta = kernelOf(ctx, kernelId)?.meta ?? kernelMeta(ctx, kernelId);
   const label = { release: meta?.release, version: meta?.version };
   if (target.unexpandedGlob) {
     // libbpf takes the name literally (model/programKinds.ts libbpfExpandsGlob).
@@ -119,8 +124,47 @@ function verdictFor(ctx: AnalysisContext, kernelId: string, target: AttachTarget
     };
   }
   const assessment = assessOn(ctx, kernelId, target);
-  const hazards = relevantHazards(target.kind, assessment.hazards);
-  return { kernel: kernelId, ...label, assessment, hazards, status: statusOf(hazards, assessment) };
+  const own = relevantHazards(target.kind, assessment.hazards);
+  const family = assessment.found ? undefined : foreignFamily(ctx, kernelId, target, own);
+  const hazards = family ? own.map((h) => (h.name === 'absent' ? family.unknown : h)) : own;
+  return { kernel: kernelId, ...label, assessment, hazards, status: statusOf(hazards, assessment), ...(family ? { foreignFamily: family.family } : {}) };
+}
+
+/** `zpl_` of `zpl_read`, `blk_` of `__blk_account_io_start`: the subsystem prefix of a function
+ *  name, undefined for a name without one. */
+export function familyOf(name: string): string | undefined {
+  const m = /^_*([A-Za-z0-9]{2,}_)/.exec(name);
+  return m?.[1];
+}
+
+/** An absent function none of whose family (same prefix) exists in the kernel or its in-tree
+ *  modules belongs to code this kernel's data knows nothing of: an out-of-tree module (zfs's
+ *  `zpl_*`, a vendor driver) or a subsystem not built. Its absence is then not a confident error:
+ *  it is said as `unknown`, with why. A misspelt or removed name of a known family stays absent. */
+function foreignFamily(ctx: AnalysisContext, kernelId: string, target: AttachTarget, hazards: Hazard[]): { family: string; unknown: Hazard } | undefined {
+  if (!isFunctionKind(target.kind) || target.pattern) return undefined;
+  if (hazards.some((h) => h.severity === 'error' && h.name !== 'absent')) return undefined;
+  const family = familyOf(target.name);
+  if (!family) return undefined;
+  let kernel: KernelQuery;
+  try {
+    kernel = ctx.atlas.get(kernelId);
+  } catch {
+    return undefined;
+  }
+  const families = ctx.cache.remember('function-families', String(ctx.cache.instanceId(kernel)), () => {
+    const set = new Set<string>();
+    for (const n of kernel.functionNames()) {
+      const f = familyOf(n);
+      if (f) set.add(f);
+    }
+    return { set };
+  }).set;
+  if (families.has(family)) return undefined;
+  return {
+    family,
+    unknown: { name: 'unknown', severity: 'info', message: `${target.name}() is not in ${kernelId}${kernel.meta.coverage.modules ? ' nor its in-tree modules' : ''}, and no ${family}* function is: likely an out-of-tree module (e.g. zfs) or a subsystem not built.` },
+  };
 }
 
 /** The verdicts on one target, memoised in the cache. Shared between requests: do not modify. */

@@ -6,7 +6,7 @@
 // and never a guess.
 
 import { syscallWrapperPrefix } from '../kernel/syscallEvents';
-import { withKernelConfig } from './kernelConfig';
+import { kernelConfigHazard, withKernelConfig } from './kernelConfig';
 import { renderProto } from './model';
 import type {
   Assessment, AttachTarget, FunctionFacts, Hazard, HazardName, KernelQuery, Param, Proto,
@@ -56,6 +56,22 @@ function assessHook(kernel: KernelQuery, target: AttachTarget): Assessment {
     default:
       return assessFunction(kernel, target, target.name);
   }
+}
+
+/** The trace system an event would belong to, when this kernel builds that system into its
+ *  vmlinux: the target's own system, or (tp_btf, raw_tp) the system `block` of a `block_*` name
+ *  whose vmlinux events of that prefix all belong to `block`. A trace system's events are created
+ *  by one compilation unit (CREATE_TRACE_POINTS over its header), so an event missing from a
+ *  built-in system is missing from the kernel, modules or not (`block_io_start` before 6.5). */
+function builtInSystem(kernel: KernelQuery, target: AttachTarget): { system: string; count: number; example: string } | undefined {
+  const prefix = /^([a-z0-9]+)_/.exec(target.name)?.[1];
+  const system = target.system ?? prefix;
+  if (!system) return undefined;
+  const events = kernel.tracepoints().filter((t) => t.system === system && !t.module);
+  if (!events.length) return undefined;
+  // Without a written system, every vmlinux event of the name's prefix must be of that system.
+  if (!target.system && kernel.tracepoints().some((t) => t.name.startsWith(`${system}_`) && t.system !== system)) return undefined;
+  return { system, count: events.length, example: events[0].name };
 }
 
 function moduleNote(kernel: KernelQuery): string {
@@ -163,9 +179,13 @@ function judgeNoPlainSymbol(c: FunctionCase, f: FunctionFacts): boolean {
   const renamedTo = preferredSymbol(base, f.symbols);
   if (renamedTo) {
     if (c.kprobe) a.attachAs = renamedTo;
+    // A kprobe on the renamed symbol is the way out only where the kernel has kprobes.
+    const kprobeRefusal = kernelConfigHazard(c.kernel.meta, { kind: 'kprobe', name: renamedTo });
     const how = c.kprobe
       ? `attach to ${renamedTo} instead (its arguments may differ from the source prototype)`
-      : `${c.target.kind} by name fails; kprobe:${renamedTo} works`;
+      : kprobeRefusal
+        ? `${c.target.kind} by name fails, and so does kprobe:${renamedTo} (${kprobeRefusal.message.replace(/\.$/, '')})`
+        : `${c.target.kind} by name fails; kprobe:${renamedTo} works`;
     v.add('renamed', 'error', `${k} has no symbol ${base}, only ${f.symbols.join(', ')}: ${how}.`);
     if (copies.length > 1) v.add('duplicate', 'warning', `${k} has ${copies.length} compiler copies of ${label} (${copies.join(', ')}): one probe misses calls to the others.`);
   } else if (f.inline === 'full') {
@@ -259,6 +279,11 @@ function assessTracepoint(kernel: KernelQuery, target: AttachTarget): Assessment
       return v.finish(a, k);
     }
     if (other && target.kind !== 'tracepoint') return assessTracepoint(kernel, { ...target, system: undefined });
+    const builtIn = kernel.meta.coverage.modules ? undefined : builtInSystem(kernel, target);
+    if (builtIn) {
+      v.add('absent', 'error', `Tracepoint ${label} does not exist on ${k}: its system ${builtIn.system} is built into the vmlinux (${builtIn.count} events, e.g. ${builtIn.example}), events of one system are created together (one CREATE_TRACE_POINTS), so no module adds it.`);
+      return v.finish(a, k);
+    }
     return notFound(kernel, v, `Tracepoint ${label}`, a);
   }
   a.found = true;

@@ -288,6 +288,15 @@ export class Atlas implements AtlasQuery {
     return [...this.all().values()].map((e) => e.index?.meta ?? e.meta);
   }
 
+  /** One kernel's metadata as list() gives it; `live` and kernels already registered open no
+   *  bundled atlas (a lookup on the running kernel alone reads no other file). */
+  meta(id: string): KernelMeta | undefined {
+    if (id === 'live') this.ensureLive();
+    const e = this.entries.get(id);
+    if (e) return e.index?.meta ?? e.meta;
+    return this.list().find((m) => m.id === id);
+  }
+
   /** True when the running kernel is offered as `live`. */
   hasLive(): boolean {
     return this.all().has('live');

@@ -822,24 +822,52 @@ function openRegular(file: string): { fd: number; size: number } {
   }
 }
 
-/** An opened atlas file: the header is read at open, everything else on demand. */
+/** Descriptors of AtlasFiles no longer referenced, closed when they are collected. */
+const openDescriptors = new FinalizationRegistry<number>((fd) => {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    /* already closed */
+  }
+});
+
+/** An opened atlas file: the header is read at open, everything else on demand, all of it through
+ *  the descriptor opened then. The file opened is the one read to the end: another process that
+ *  replaces the path (a rename over it) or removes it (the live cache of another kernel, a
+ *  rebuilt user atlas) leaves this reader's file intact, so a lazy read never meets another
+ *  file's sections or "no such atlas file". The descriptor is closed when the AtlasFile is
+ *  collected. */
 export class AtlasFile {
   private readonly header: AtlasHeader;
   private readonly dataStart: number;
   private readonly fileSize: number;
+  private readonly fd: number;
   private stringsCache?: LazyStrings;
   private protoTable?: RecordIndex;
   private readonly tableCache = new Map<RecordKind, RecordIndex>();
+  /** Tracepoint records decoded so far, by record number. A file's kernels share records (a
+   *  bundle's 25 Ubuntu kernels list mostly the same ones), so each is decoded once per file,
+   *  not once per kernel: the first tracepoint question over 30 targets decoded ~60,000 records
+   *  (and held as many objects) where the files hold a few thousand. Readers must not modify. */
+  private tpDecoded?: (TracepointFacts | undefined)[];
+  /** Function records and prototypes decoded so far, by record and prototype number: shared by
+   *  the file's kernels like tracepoints (30 targets asked about one function decoded it 25
+   *  times from the Ubuntu bundle, and held as many copies). Readers must not modify. */
+  private readonly fnDecoded = new Map<number, FunctionFacts>();
+  private readonly protoDecoded = new Map<number, Proto>();
 
-  private constructor(readonly path: string, header: AtlasHeader, dataStart: number, fileSize: number) {
+  private constructor(readonly path: string, header: AtlasHeader, dataStart: number, fileSize: number, fd: number) {
     this.header = header;
     this.dataStart = dataStart;
     this.fileSize = fileSize;
+    this.fd = fd;
+    openDescriptors.register(this, fd);
   }
 
   /** Open a file and validate its header; throws AtlasFileError naming the file. */
   static open(file: string): AtlasFile {
     const { fd, size } = openRegular(file);
+    let kept = false;
     try {
       const prefix = Buffer.alloc(PREFIX_BYTES);
       const got = fs.readSync(fd, prefix, 0, PREFIX_BYTES, 0);
@@ -866,9 +894,11 @@ export class AtlasFile {
         throw new AtlasFileError(file, `corrupt atlas header (not valid JSON); ${REBUILD_HINT}`);
       }
       const dataStart = PREFIX_BYTES + headerLen;
-      return new AtlasFile(file, validateHeader(file, header, version, size - dataStart), dataStart, size);
+      const opened = new AtlasFile(file, validateHeader(file, header, version, size - dataStart), dataStart, size, fd);
+      kept = true;
+      return opened;
     } finally {
-      fs.closeSync(fd);
+      if (!kept) fs.closeSync(fd);
     }
   }
 
@@ -887,13 +917,8 @@ export class AtlasFile {
       throw new AtlasFileError(this.path, `truncated atlas file (${what} runs past the end); ${REBUILD_HINT}`);
     }
     const data = Buffer.alloc(ref.len);
-    const { fd } = openRegular(this.path);
-    try {
-      const got = fs.readSync(fd, data, 0, ref.len, this.dataStart + ref.off);
-      if (got !== ref.len) throw new AtlasFileError(this.path, `truncated atlas file (${what}); ${REBUILD_HINT}`);
-    } finally {
-      fs.closeSync(fd);
-    }
+    const got = fs.readSync(this.fd, data, 0, ref.len, this.dataStart + ref.off);
+    if (got !== ref.len) throw new AtlasFileError(this.path, `truncated atlas file (${what}); ${REBUILD_HINT}`);
     if (zlib.crc32(data) !== ref.crc) {
       throw new AtlasFileError(this.path, `corrupt atlas file (checksum mismatch in ${what}); ${REBUILD_HINT}`);
     }
@@ -934,20 +959,13 @@ export class AtlasFile {
   /** readChecked off the main thread; null on any problem (the synchronous path reports it). */
   private async readCheckedAsync(ref: SectionRef): Promise<Buffer | null> {
     if (this.dataStart + ref.off + ref.len > this.fileSize) return null;
-    let handle: fs.promises.FileHandle | undefined;
-    try {
-      // O_NONBLOCK and a regular-file check here too: a blocking open of a FIFO would hold a
-      // thread-pool thread for good.
-      handle = await fs.promises.open(this.path, OPEN_FLAGS);
-      if (!(await handle.stat()).isFile()) return null;
-      const data = Buffer.allocUnsafe(ref.len);
-      const { bytesRead } = await handle.read(data, 0, ref.len, this.dataStart + ref.off);
-      return bytesRead === ref.len && zlib.crc32(data) === ref.crc ? data : null;
-    } catch {
-      return null;
-    } finally {
-      await handle?.close().catch(() => undefined);
-    }
+    const data = Buffer.allocUnsafe(ref.len);
+    // The descriptor opened at open() (a regular file, checked there); `this` stays referenced
+    // until the read ends, so the descriptor is not closed under it.
+    const bytesRead = await new Promise<number>((resolve) => {
+      fs.read(this.fd, data, 0, ref.len, this.dataStart + ref.off, (err, n) => resolve(err ? -1 : n));
+    });
+    return bytesRead === ref.len && zlib.crc32(data) === ref.crc ? data : null;
   }
 
   /** A section read, checked and decompressed (or taken from what prefetch() made ready). */
@@ -1057,9 +1075,13 @@ export class AtlasFile {
       return this.guard(`${id} ${kind} list`, () => decodeIdList(raw, entry.counts[kind], this.header.tables[kind].count));
     };
     const proto = (i: number): Proto => {
+      const known = this.protoDecoded.get(i);
+      if (known) return known;
       const protoTable = this.protos();
       if (i >= protoTable.count) throw new ByteFormatError(`prototype ${i} out of range`);
-      return decodeProto(new ByteReader(protoTable.buf, protoTable.offset(i)), str);
+      const p = decodeProto(new ByteReader(protoTable.buf, protoTable.offset(i)), str);
+      this.protoDecoded.set(i, p);
+      return p;
     };
 
     // The function table and list are decoded on the first function question: a lookup of a
@@ -1079,7 +1101,13 @@ export class AtlasFile {
     const lazyProto = (p: number): Proto => this.guard(`${id} prototype ${p}`, () => proto(p));
     const functionAt = (i: number): FunctionFacts => {
       const { table, ids } = fns();
-      return this.guard(`${id} function ${nameAt(i)}`, () => decodeFn(new ByteReader(table.buf, table.offset(ids[i])), str, lazyProto));
+      const rid = ids[i];
+      let f = this.fnDecoded.get(rid);
+      if (!f) {
+        f = this.guard(`${id} function ${nameAt(i)}`, () => decodeFn(new ByteReader(table.buf, table.offset(rid)), str, lazyProto));
+        this.fnDecoded.set(rid, f);
+      }
+      return f;
     };
     const decodeAll = <T>(kind: RecordKind, decode: (r: ByteReader) => T): T[] => {
       const table = this.table(kind);
@@ -1095,7 +1123,12 @@ export class AtlasFile {
       });
     });
     const names = once(() => Array.from({ length: fns().ids.length }, (_, i) => nameAt(i)));
-    const tracepoints = once(() => decodeAll('tp', (r) => decodeTp(r, str)));
+    const tpRecord = (rid: number): TracepointFacts => {
+      const table = this.table('tp');
+      const decoded = (this.tpDecoded ??= new Array<TracepointFacts | undefined>(table.count));
+      return (decoded[rid] ??= decodeTp(new ByteReader(table.buf, table.offset(rid)), str));
+    };
+    const tracepoints = once(() => this.guard(`${id} tp records`, () => Array.from(list('tp'), tpRecord)));
     // Records are numbered in name order, so this kernel's tp list is sorted by event name: with
     // the table's index (each record's name string id), a binary search reads a dozen names.
     const tpIds = once(() => list('tp'));
@@ -1132,8 +1165,7 @@ export class AtlasFile {
     const tracepointsNamed = (name: string): TracepointFacts[] => {
       const rids = h.format >= 2 ? tpRecordsNamed(name) : tpRecordsByName().get(name);
       if (!rids?.length) return [];
-      const table = this.table('tp');
-      return this.guard(`${id} tracepoint ${name}`, () => rids.map((rid) => decodeTp(new ByteReader(table.buf, table.offset(rid)), str)));
+      return this.guard(`${id} tracepoint ${name}`, () => rids.map(tpRecord));
     };
     const syscalls = once(() => decodeAll('sc', (r) => decodeSc(r, str)));
     const lsmHooks = once(() => decodeAll('lsm', (r) => decodeLsm(r, str, proto)));
@@ -1901,10 +1933,26 @@ export function copyKernelAtlasFile(src: string, dest: string, meta: Partial<Ker
   const prefix = Buffer.from(bytes.subarray(0, PREFIX_BYTES));
   prefix.writeUInt32LE(headerBytes.length, 12);
   const out = Buffer.concat([prefix, headerBytes, bytes.subarray(PREFIX_BYTES + headerLen)]);
-  const tmp = `${dest}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, out);
-  fs.renameSync(tmp, dest);
+  writeAtomically(dest, out);
   return out.length;
+}
+
+/** The suffix of a file being written: `${file}${TEMP_SUFFIX}${pid}`, renamed over `file` once
+ *  complete. */
+export const TEMP_SUFFIX = '.tmp-';
+
+/** Write bytes to a file atomically: to a temporary file in the same folder, then renamed over
+ *  it, so a concurrent reader opens either the previous file or the new one, never part of one.
+ *  A failed write (a full disk) removes its temporary file. */
+function writeAtomically(file: string, bytes: Uint8Array): void {
+  const tmp = `${file}${TEMP_SUFFIX}${process.pid}`;
+  try {
+    fs.writeFileSync(tmp, bytes);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
 }
 
 /** Write kernels to a file (atomically: temp file then rename). */
@@ -1914,8 +1962,6 @@ export function writeAtlasFile(file: string, kernels: KernelFacts[], opts: Encod
 
 /** Write an encoded atlas (AtlasWriter.encode) atomically: temp file then rename. */
 export function writeAtlasBytes(file: string, bytes: Buffer): number {
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, bytes);
-  fs.renameSync(tmp, file);
+  writeAtomically(file, bytes);
   return bytes.length;
 }

@@ -17,7 +17,8 @@ const SAMPLE = 32;
 export class KernelIndex implements KernelQuery {
   readonly meta: KernelMeta;
   private readonly data: KernelData;
-  private readonly decoded = new Map<number, FunctionFacts>();
+  /** Functions asked for by name and found (absent names are not kept: typos are many). */
+  private readonly decoded = new Map<string, FunctionFacts>();
   private extraSet?: Set<string>;
   private readonly tpByName = new Map<string, readonly TracepointFacts[]>();
   private systemMap?: Map<string, string[]>;
@@ -74,13 +75,14 @@ export class KernelIndex implements KernelQuery {
   }
 
   fn(name: string): FunctionFacts | undefined {
+    // By name: one verdict asks for a function several times (its assessment, its symbols, the
+    // shape comparison), and a name found once is not searched for again.
+    let f = this.decoded.get(name);
+    if (f) return f;
     const i = this.position(name);
     if (i === undefined) return undefined;
-    let f = this.decoded.get(i);
-    if (!f) {
-      f = this.data.functionAt(i);
-      this.decoded.set(i, f);
-    }
+    f = this.data.functionAt(i);
+    this.decoded.set(name, f);
     return f;
   }
 

@@ -7,7 +7,9 @@
 // list and command line), the bundled atlases the facts fall back on, and the reader's version.
 // A kernel that changes any of these gets a new file; the previous ones of the folder are removed
 // when a new one is written. Writes are atomic (writeAtlasFile), so concurrent processes never
-// see half a file.
+// see half a file, and a reader keeps the file it opened (AtlasFile holds its descriptor), so
+// another process replacing or removing the file under it changes nothing for it; a missing or
+// damaged file is a miss (Atlas reads the kernel afresh).
 
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -15,6 +17,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { cacheDirUnlessOff, userCacheDir } from '../cacheDir';
 import { LIVE_READER_VERSION } from '../kernel/liveIndex';
+import { TEMP_SUFFIX } from './format';
 import { writeKernelAtlas, type KernelSource } from './kernelAtlas';
 
 export { userCacheDir };
@@ -125,19 +128,34 @@ export function liveKernelKey(sysRoot: string, dataDir: string): { release: stri
   return { release, hash: crypto.createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 20) };
 }
 
-/** Write the running kernel's facts to its cache file and remove the folder's other cached
- *  live atlases. Returns the file, or throws the write's error. */
+/** True when no process of this id runs (a writer that died mid-write left its temporary file). */
+function gone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** Write the running kernel's facts to its cache file (atomically: a reader opens the previous
+ *  file or this one, and keeps reading the one it opened when it is replaced or removed, see
+ *  AtlasFile) and remove the folder's other cached live atlases and the temporary files of
+ *  writers that died. Returns the file, or throws the write's error. */
 export function writeLiveCache(file: string, kernel: KernelSource): string {
   const dir = path.dirname(file);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   writeKernelAtlas(file, kernel, { quality: 5, generator: 'bpf-atlas live cache' });
   for (const n of fs.readdirSync(dir)) {
-    if (n.startsWith(PREFIX) && n.endsWith('.atlas') && path.join(dir, n) !== file) {
-      try {
-        fs.rmSync(path.join(dir, n), { force: true });
-      } catch {
-        /* another process may hold or have removed it */
-      }
+    if (!n.startsWith(PREFIX)) continue;
+    const temp = n.lastIndexOf(TEMP_SUFFIX);
+    const stale = temp > 0 ? n.slice(0, temp).endsWith('.atlas') && gone(Number(n.slice(temp + TEMP_SUFFIX.length)))
+      : n.endsWith('.atlas') && path.join(dir, n) !== file;
+    if (!stale) continue;
+    try {
+      fs.rmSync(path.join(dir, n), { force: true });
+    } catch {
+      /* another process may have removed it */
     }
   }
   return file;

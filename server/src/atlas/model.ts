@@ -12,6 +12,9 @@ export type { AttachKind, AttachTarget } from '../model/programKinds';
 export interface AtlasQuery {
   /** Every known kernel (bundled, live when readable, user files), without loading their facts. */
   list(): readonly KernelMeta[];
+  /** One kernel's metadata, like list()'s entry, without opening other kernels' files when
+   *  this one is already known (the running kernel, a kernel loaded before). */
+  meta?(id: string): KernelMeta | undefined;
   /** Resolve an id, a release (`6.1`, `5.15`) or a file path to kernel ids; throws a clear Error when unknown or ambiguous. */
   resolve(spec: string): string;
   /** Load (once) and return a kernel; throws a clear Error naming the file on bad data. */

@@ -4,13 +4,15 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Diagnostic } from 'vscode-languageserver';
 import { codeActions } from '../features/codeActions';
 import type { FeatureContext } from '../features/shared/context';
 import { attachPoints, type AttachPointEntry } from '../features/attachPoints';
 import { diagnostics } from '../features/diagnostics';
 import { usesBcc } from '../syntax/bcc/bccModel';
+import { srcFileUri } from '../syntax/bcc/srcFile';
+import { rangeContains } from '../syntax/cModel';
 import type { AnalyzedDocument } from '../syntax/documents';
 import { fileLoadCheck } from '../analysis/loadCheck';
 import { findingForFailure, findingFromDiagnostic, sortFindings, type CheckResult, type Finding, type ProgramRow } from './findings';
@@ -134,8 +136,41 @@ function programRows(doc: AnalyzedDocument, shownAs: string, ctx: FeatureContext
   });
 }
 
+const fileUri = (file: string) => pathToFileURL(path.resolve(file)).toString();
+
+/** The C files a BCC tool loads with `BPF(src_file=...)` that exist, as paths. */
+function loadedCFiles(doc: AnalyzedDocument): string[] {
+  const out: string[] = [];
+  for (const p of doc.bcc?.programs ?? []) {
+    const uri = p.srcFile !== undefined ? srcFileUri(doc.uri, p.srcFile) : undefined;
+    if (!uri) continue;
+    const file = fileURLToPath(uri);
+    try {
+      if (fs.statSync(file).isFile() && !out.includes(file)) out.push(file);
+    } catch {
+      // bcc fails to load the tool there; not an attach finding
+    }
+  }
+  return out;
+}
+
+/** In a C file a bcc tool loads: the attaches its loader's calls make, when that loader is checked
+ *  too (the call reports them there, at the Python string). */
+function reportedByLoader(doc: AnalyzedDocument, checkedUris: ReadonlySet<string>) {
+  const loader = doc.bcc?.loader;
+  return loader && checkedUris.has(loader.uri) ? doc.bcc!.attachPoints.filter((ap) => ap.loadedBy) : [];
+}
+
+export interface CheckFileOptions {
+  /** The uris of every file of the run: a loaded C file leaves its loader's calls to it. */
+  checkedUris?: ReadonlySet<string>;
+  /** Receives the C files a BCC tool loads (`BPF(src_file=...)`) that exist. */
+  loads?: string[];
+}
+
 /** Findings and program verdicts of one file; failures become a finding. Its attach points go to `points`. */
-export function checkFile(file: string, shownAs: string, ctx: FeatureContext, analyzer: DocumentAnalyzer, points: AttachPointEntry[] = []): { findings: Finding[]; programs: ProgramRow[] } {
+export function checkFile(file: string, shownAs: string, ctx: FeatureContext, analyzer: DocumentAnalyzer, points: AttachPointEntry[] = [],
+  options: CheckFileOptions = {}): { findings: Finding[]; programs: ProgramRow[] } {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -143,12 +178,15 @@ export function checkFile(file: string, shownAs: string, ctx: FeatureContext, an
     return { findings: [findingForFailure(shownAs, new Error(`cannot read ${shownAs}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`))], programs: [] };
   }
   const language = languageOf(file, text.split('\n', 1)[0]) ?? 'c';
-  const uri = pathToFileURL(path.resolve(file)).toString();
+  const uri = fileUri(file);
   try {
     const doc = analyzer.analyze(uri, language, text);
     try {
-      const findings = diagnostics(doc, ctx).map((d) => findingFromDiagnostic(shownAs, d, fixTitles(doc, d, ctx)));
-      points.push(...attachPoints(doc, shownAs, ctx));
+      options.loads?.push(...loadedCFiles(doc));
+      const elsewhere = reportedByLoader(doc, options.checkedUris ?? new Set());
+      const atLoader = (at: { line: number; character: number }) => elsewhere.some((ap) => ap.targetRange && rangeContains(ap.targetRange, at));
+      const findings = diagnostics(doc, ctx).filter((d) => !atLoader(d.range.start)).map((d) => findingFromDiagnostic(shownAs, d, fixTitles(doc, d, ctx)));
+      points.push(...attachPoints(doc, shownAs, ctx).filter((e) => !atLoader({ line: e.line - 1, character: e.column - 1 })));
       return { findings, programs: programRows(doc, shownAs, ctx) };
     } finally {
       analyzer.release(uri);
@@ -169,10 +207,19 @@ export function checkFiles(files: readonly string[], ctx: FeatureContext, analyz
   const programs: ProgramRow[] = [];
   const shown: string[] = [];
   const points: AttachPointEntry[] = [];
-  for (const file of files) {
+  // C files that the tools load with BPF(src_file=...) are checked after them, as bcc C.
+  const queue = [...files];
+  const checkedUris = new Set(queue.map(fileUri));
+  for (let i = 0; i < queue.length; i++) {
+    const file = queue[i];
     const shownAs = displayPath(file, cwd);
     shown.push(shownAs);
-    const r = checkFile(file, shownAs, ctx, analyzer, points);
+    const loads: string[] = [];
+    const r = checkFile(file, shownAs, ctx, analyzer, points, { checkedUris, loads });
+    for (const c of loads) {
+      const u = fileUri(c);
+      if (!checkedUris.has(u)) { checkedUris.add(u); queue.push(c); }
+    }
     findings.push(...r.findings);
     programs.push(...r.programs);
   }

@@ -20,6 +20,7 @@ import { loadKnowledge } from '../knowledge/load';
 import { DEFAULT_SETTINGS, type Settings } from '../settings';
 import { parseBpftrace } from '../syntax/bpftrace';
 import { builtinSectionResolver, type SectionResolver } from '../syntax/cModel';
+import { loaderCandidates } from '../syntax/bcc/srcFile';
 import { readCompanions } from '../syntax/companions';
 import { DocumentStore } from '../syntax/documents';
 import { loadCParser, loadPythonParser } from '../syntax/parser';
@@ -137,7 +138,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   };
   let store: DocumentStore;
   try {
-    store = new DocumentStore({ parser: await loadCParser(), pythonParser: await loadPythonParser(), resolveSection, parseBpftrace, companions: readCompanions });
+    store = new DocumentStore({ parser: await loadCParser(), pythonParser: await loadPythonParser(), resolveSection, parseBpftrace, companions: readCompanions,
+      bccLoaders: loaderCandidates });
   } catch (err) {
     io.stderr.write(`bpf-atlas check: cannot load the C parser: ${(err as Error).message}\n`);
     return 2;

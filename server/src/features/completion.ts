@@ -1,5 +1,6 @@
 // textDocument/completion: dispatches on the document's language to the libbpf C completion
 // (features/c/completion.ts), the bpftrace one (features/bpftrace/completion.ts) or the BCC one.
+// Target items are resolved by completionResolve.ts.
 
 import type { CompletionItem, CompletionList, Position } from 'vscode-languageserver';
 import type { AnalyzedDocument } from '../syntax/documents';

@@ -108,15 +108,32 @@ export class Btf {
     this.base = base;
     this.bytes = bytes;
     this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const dv = this.dv;
+    const h = this.readHeader();
+    this.littleEndian = h.le;
+    this.strStart = h.strStart;
+    this.strLen = h.strLen;
+    this.strBase = base ? base.totalStrLen() : 0;
+    this.strText = Buffer.from(bytes.buffer, bytes.byteOffset + this.strStart, h.strLen).toString('latin1');
+    this.firstId = base ? base.count + 1 : 1;
+    const t = this.scanRecords(h.typeStart, h.typeEnd);
+    this.count = this.firstId - 1 + t.kinds.length;
+    this.kinds = t.kinds;
+    this.nameOffs = t.nameOffs;
+    this.infoVlen = t.infoVlen;
+    this.kflags = t.kflags;
+    this.sizeOrType = t.sizeOrType;
+    this.tails = t.tails;
+  }
+
+  /** The header, each section checked to lie inside the blob. */
+  private readHeader(): { le: boolean; typeStart: number; typeEnd: number; strStart: number; strLen: number } {
+    const { bytes, dv, base } = this;
     if (bytes.byteLength < HEADER_MIN) {
       throw this.error(`too short for a BTF header (${bytes.byteLength} bytes, need ${HEADER_MIN})`);
     }
     const magicLe = dv.getUint16(0, true);
-    if (magicLe === MAGIC) this.littleEndian = true;
-    else if (magicLe === 0x9feb) this.littleEndian = false;
-    else throw this.error(`not BTF: magic is 0x${magicLe.toString(16).padStart(4, '0')}, expected 0xeb9f`);
-    const le = this.littleEndian;
+    if (magicLe !== MAGIC && magicLe !== 0x9feb) throw this.error(`not BTF: magic is 0x${magicLe.toString(16).padStart(4, '0')}, expected 0xeb9f`);
+    const le = magicLe === MAGIC;
     const version = dv.getUint8(2);
     if (version !== 1) throw this.error(`unsupported BTF version ${version} (only version 1 is known)`);
     const hdrLen = dv.getUint32(4, le);
@@ -132,25 +149,26 @@ export class Btf {
     if (typeEnd > bytes.byteLength) {
       throw this.error(`type section [${typeStart}, ${typeEnd}) runs past the end (${bytes.byteLength} bytes): truncated?`);
     }
-    this.strStart = hdrLen + strOff;
-    this.strLen = strLen;
-    if (this.strStart + strLen > bytes.byteLength) {
-      throw this.error(`string section [${this.strStart}, ${this.strStart + strLen}) runs past the end (${bytes.byteLength} bytes): truncated?`);
+    const strStart = hdrLen + strOff;
+    if (strStart + strLen > bytes.byteLength) {
+      throw this.error(`string section [${strStart}, ${strStart + strLen}) runs past the end (${bytes.byteLength} bytes): truncated?`);
     }
-    if (strLen > 0 && bytes[this.strStart + strLen - 1] !== 0) {
+    if (strLen > 0 && bytes[strStart + strLen - 1] !== 0) {
       throw this.error('string section does not end with a NUL byte');
     }
-    if (!base && strLen > 0 && bytes[this.strStart] !== 0) {
+    if (!base && strLen > 0 && bytes[strStart] !== 0) {
       throw this.error('string section does not start with the empty string');
     }
-    this.strBase = base ? base.totalStrLen() : 0;
-    this.strText = Buffer.from(bytes.buffer, bytes.byteOffset + this.strStart, strLen).toString('latin1');
-    this.firstId = base ? base.count + 1 : 1;
+    return { le, typeStart, typeEnd, strStart, strLen };
+  }
 
-    // One pass over the records, checking each one fits, into arrays sized for the most records
-    // the section could hold (trimmed after). Words are read through a Uint32Array where the
-    // section is aligned little-endian BTF (every kernel's), which a cold process runs several
-    // times faster than DataView calls.
+  /** One pass over the records, checking each one fits, into arrays sized for the most records
+   *  the section could hold (trimmed after). Words are read through a Uint32Array where the
+   *  section is aligned little-endian BTF (every kernel's), which a cold process runs several
+   *  times faster than DataView calls. */
+  private scanRecords(typeStart: number, typeEnd: number) {
+    const { bytes, dv } = this;
+    const le = this.littleEndian;
     const maxN = Math.floor((typeEnd - typeStart) / 12);
     const kinds = new Uint8Array(maxN);
     const nameOffs = new Uint32Array(maxN);
@@ -160,7 +178,7 @@ export class Btf {
     const tails = new Uint32Array(maxN);
     const aligned = le && (bytes.byteOffset + typeStart) % 4 === 0;
     const words = aligned ? new Uint32Array(bytes.buffer, bytes.byteOffset + typeStart, (typeEnd - typeStart) >>> 2) : undefined;
-    const totalStr = this.strBase + strLen;
+    const totalStr = this.strBase + this.strLen;
     let n = 0;
     let p = typeStart;
     while (p < typeEnd) {
@@ -187,13 +205,10 @@ export class Btf {
       p += size;
       n++;
     }
-    this.count = this.firstId - 1 + n;
-    this.kinds = kinds.subarray(0, n);
-    this.nameOffs = nameOffs.subarray(0, n);
-    this.infoVlen = infoVlen.subarray(0, n);
-    this.kflags = kflags.subarray(0, n);
-    this.sizeOrType = sizeOrType.subarray(0, n);
-    this.tails = tails.subarray(0, n);
+    return {
+      kinds: kinds.subarray(0, n), nameOffs: nameOffs.subarray(0, n), infoVlen: infoVlen.subarray(0, n),
+      kflags: kflags.subarray(0, n), sizeOrType: sizeOrType.subarray(0, n), tails: tails.subarray(0, n),
+    };
   }
 
   // ---------------------------------------------------------------- raw access

@@ -68,15 +68,18 @@ export function cString(bytes: Uint8Array, off: number): string {
   return decoder.decode(bytes.subarray(off, end));
 }
 
-export function parseElf(bytes: Uint8Array, file: string): ElfFile {
+/** The ELF identification bytes: a 64-bit little-endian ELF, or a KernelDataError saying why not. */
+function checkIdent(bytes: Uint8Array, file: string): void {
   if (bytes.length < 64) throw new KernelDataError(file, `not an ELF file: only ${bytes.length} bytes`);
   if (bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
     throw new KernelDataError(file, 'not an ELF file (no \\x7fELF magic)');
   }
   if (bytes[4] !== 2) throw new KernelDataError(file, 'not a 64-bit ELF (EI_CLASS is not ELFCLASS64)');
   if (bytes[5] !== 1) throw new KernelDataError(file, 'not a little-endian ELF (EI_DATA is not ELFDATA2LSB)');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const elfType = view.getUint16(0x10, true);
+}
+
+/** The section headers with their names, each checked to lie inside the file. */
+function readSections(bytes: Uint8Array, view: DataView, file: string): ElfSection[] {
   const shoff = Number(view.getBigUint64(0x28, true));
   const shentsize = view.getUint16(0x3a, true);
   const shnum = view.getUint16(0x3c, true);
@@ -87,7 +90,6 @@ export function parseElf(bytes: Uint8Array, file: string): ElfFile {
     throw new KernelDataError(file, `truncated ELF: section headers end at ${shoff + shnum * shentsize}, file has ${bytes.length} bytes`);
   }
   const raw: { section: ElfSection; nameOff: number }[] = [];
-  const sections: ElfSection[] = [];
   for (let i = 0; i < shnum; i++) {
     const o = shoff + i * shentsize;
     const s: ElfSection = {
@@ -109,11 +111,18 @@ export function parseElf(bytes: Uint8Array, file: string): ElfFile {
   }
   if (shstrndx >= shnum) throw new KernelDataError(file, `ELF section-name table index ${shstrndx} out of range`);
   const shstr = raw[shstrndx].section;
-  for (const { section, nameOff } of raw) {
+  return raw.map(({ section, nameOff }) => {
     if (nameOff >= shstr.size) throw new KernelDataError(file, `ELF section ${section.index} has a name offset outside the name table`);
     section.name = cString(bytes, shstr.offset + nameOff);
-    sections.push(section);
-  }
+    return section;
+  });
+}
+
+export function parseElf(bytes: Uint8Array, file: string): ElfFile {
+  checkIdent(bytes, file);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const elfType = view.getUint16(0x10, true);
+  const sections = readSections(bytes, view, file);
   const byName = new Map<string, ElfSection>();
   for (const s of sections) if (!byName.has(s.name)) byName.set(s.name, s);
 

@@ -590,6 +590,18 @@ export class LiveKernel implements KernelQuery {
       ftrace: this.ftraceSet()?.has(name) ?? null,
       kprobeBlacklisted: this.blacklistSet()?.has(name) ?? null,
     };
+    // A vmlinux BTF function without a kallsyms symbol is built-in exit code (.exit.text): pahole
+    // encodes functions that have code (an ELF symbol at build time), and kallsyms covers every
+    // kernel text section but .exit.text, which the kernel never runs and frees after boot. (A
+    // BTF of the old pahole that encoded ftrace-able functions only has no such function at all.)
+    // On this machine's kernel all 349 such functions are `__exit` ones (cryptomgr_exit, ...),
+    // as are the 119/144/142 of the Debian 6.1/6.12/7.2 images. Module functions are left alone:
+    // a loaded module keeps its exit code, in kallsyms.
+    if (k && !src.module) {
+      f.exitOnly = true;
+      f.inline = 'none';
+      f.ftrace = false;
+    }
     if (proto) f.proto = proto;
     if (src.module) f.module = src.module;
     return f;

@@ -44,26 +44,18 @@ export class NameTable {
    *  entry is the one numbered size - 1 afterwards. */
   add(off: number, len: number, h: number): number {
     const text = this.text;
-    for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
-      const slot = this.slots[s];
-      if (slot === 0) {
-        const e = this.size++;
-        if (e === this.off.length) this.growEntries();
-        this.off[e] = off;
-        this.len[e] = len;
-        this.hashes[e] = h;
-        this.slots[s] = e + 1;
-        if (this.size * 2 > this.slots.length) this.rehash();
-        return e;
-      }
-      const e = slot - 1;
-      if (this.hashes[e] === h && this.len[e] === len && sameRange(text, this.off[e], text, off, len)) return e;
-    }
+    return this.insert(off, len, h, (at) => sameRange(text, at, text, off, len));
   }
 
   /** add() for a table still being built from bytes (the text is not made yet): the name is
    *  bytes[off, off + len), and every entry is a range of the same `bytes`. */
   addBytes(bytes: Uint8Array, off: number, len: number, h: number): number {
+    return this.insert(off, len, h, (at) => sameByteRanges(bytes, at, off, len));
+  }
+
+  /** The open-addressing probe both add()s share: `same(at)` tells whether the entry of the same
+   *  hash and length starting at `at` holds the same name. */
+  private insert(off: number, len: number, h: number, same: (at: number) => boolean): number {
     for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
       const slot = this.slots[s];
       if (slot === 0) {
@@ -77,7 +69,7 @@ export class NameTable {
         return e;
       }
       const e = slot - 1;
-      if (this.hashes[e] === h && this.len[e] === len && sameByteRanges(bytes, this.off[e], off, len)) return e;
+      if (this.hashes[e] === h && this.len[e] === len && same(this.off[e])) return e;
     }
   }
 

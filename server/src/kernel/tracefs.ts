@@ -196,28 +196,11 @@ export function findEventsRoot(candidates: string[], problems: string[]): string
 
 function readEvents(eventsDir: string, problems: string[]): EventFormat[] {
   const out: EventFormat[] = [];
-  let systems: fs.Dirent[];
-  try {
-    systems = fs.readdirSync(eventsDir, { withFileTypes: true });
-  } catch (e) {
-    problems.push(`${eventsDir}: ${describeFsError(e)}`);
-    return out;
-  }
   let unreadable = 0;
   let firstUnreadable = '';
-  for (const sys of systems) {
-    if (!sys.isDirectory()) continue;
-    const sysDir = path.join(eventsDir, sys.name);
-    let events: fs.Dirent[];
-    try {
-      events = fs.readdirSync(sysDir, { withFileTypes: true });
-    } catch (e) {
-      problems.push(`${sysDir}: ${describeFsError(e)}`);
-      continue;
-    }
-    for (const ev of events) {
-      if (!ev.isDirectory()) continue;
-      const file = path.join(sysDir, ev.name, 'format');
+  for (const [system, events] of listEventDirs(eventsDir, problems)) {
+    for (const event of events) {
+      const file = path.join(eventsDir, system, event, 'format');
       let text: string;
       try {
         text = fs.readFileSync(file, 'utf8');

@@ -124,7 +124,11 @@ interface SourceAnswer extends CallAnswer {
 export class LoadKnowledge {
   private readonly sectionsLongestFirst: SectionProgType[];
 
-  constructor(private readonly programTypes: ProgramTypesData, private readonly kfuncs: KfuncData) {
+  /** `firstVersion`: the first upstream kernel of a helper (by name) or a map / program / attach
+   *  type (by enumerator), from the knowledge tables; it lets a kernel the atlas has no enums for
+   *  be called present (never absent) when it is at least that new. */
+  constructor(private readonly programTypes: ProgramTypesData, private readonly kfuncs: KfuncData,
+    private readonly firstVersion?: (name: string) => { since: string; source: string } | undefined) {
     this.sectionsLongestFirst = [...programTypes.sections].sort((a, b) => b.prefix.length - a.prefix.length);
   }
 
@@ -163,9 +167,31 @@ export class LoadKnowledge {
 
   private enumPresence(kernel: KernelFeatures, enumName: string, enumerator: string, label: string): PresenceAnswer {
     const v = kernel.enumValue(enumName, enumerator);
-    if (v === null) return { value: 'unknown', evidence: `the atlas has no enum ${enumName} for ${kernel.id}` };
+    if (v === null) return this.presenceWithoutEnum(kernel, enumName, enumerator, label) ?? { value: 'unknown', evidence: `the atlas has no enum ${enumName} for ${kernel.id}` };
     if (v === undefined) return { value: 'absent', evidence: `enum ${enumName} of ${kernel.id} has no ${enumerator}` };
     return { value: 'present', evidence: `${label} is ${enumerator} = ${v} in enum ${enumName} of ${kernel.id}` };
+  }
+
+  /** When the atlas carries no enum for a kernel: the enum bpf_func_id of its own Debian source
+   *  (the build it is) says present or absent; a kernel at least as new as the first upstream
+   *  version of the value, or as a bundled source that has the helper, has it too (UAPI enum values
+   *  are never removed). Nothing is called absent from another build's data. */
+  private presenceWithoutEnum(kernel: KernelFeatures, enumName: string, enumerator: string, label: string): PresenceAnswer | undefined {
+    const sources = this.programTypes.kernels;
+    const helper = enumName === 'bpf_func_id' ? label : undefined;
+    const exact = helper ? sources.find((s) => s.kernel === kernel.id && s.version === kernel.version) : undefined;
+    if (helper && exact) {
+      return exact.helperIds[helper] === undefined
+        ? { value: 'absent', evidence: `enum bpf_func_id of ${exact.source} (${kernel.id} is that build) has no ${enumerator}` }
+        : { value: 'present', evidence: `${helper} is ${enumerator} = ${exact.helperIds[helper]} in enum bpf_func_id of ${exact.source} (${kernel.id} is that build)` };
+    }
+    if (!/^\d+\.\d+/.test(kernel.version)) return undefined;
+    const first = this.firstVersion?.(label);
+    if (first && compareKernelVersions(first.since, kernel.version) <= 0) {
+      return { value: 'present', evidence: `${enumerator} is in Linux ${first.since} (${first.source}), and ${kernel.id} (${kernel.version}) is not older: UAPI enum values are never removed` };
+    }
+    const older = helper ? sources.find((s) => s.helperIds[helper] !== undefined && compareKernelVersions(s.version, kernel.version) <= 0) : undefined;
+    return older && { value: 'present', evidence: `${enumerator} is in enum bpf_func_id of ${older.source}, and ${kernel.id} (${kernel.version}) is not older: UAPI enum values are never removed` };
   }
 
   /** Is `name` a kfunc on this kernel. */

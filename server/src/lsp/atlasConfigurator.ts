@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AnalysisCache } from '../analysis/cache';
+import { warmUpSteps } from '../analysis/kernels';
 import { Atlas } from '../atlas/atlas';
 import { liveCacheDir, liveKernelKey, userCacheDir } from '../atlas/liveCache';
 import { type BuildLiveAtlasResult, type IndexProgressParams, summarizeKernel } from '../protocol';
@@ -38,6 +39,8 @@ export class AtlasConfigurator {
   private atlasKey = '';
   private fileErrors: Unresolved[] = [];
   private seenSignature?: string;
+  /** Bumped by every configure(): a warm-up of older targets stops at its next step. */
+  private warmGeneration = 0;
 
   constructor(private readonly options: AtlasConfiguratorOptions) {}
 
@@ -107,8 +110,35 @@ export class AtlasConfigurator {
     // Decompress what the target kernels need on the thread pool (both cores) before the first
     // request, instead of synchronously inside it.
     await current.preload(targets.filter((t) => t !== 'live'));
+    this.warmWhenIdle(current, targets);
     const error = current.list().length ? undefined : `no kernel atlas found in ${path.join(this.options.dataDir, 'atlas')}`;
     return { atlas: current, cache: this.cache, targets, unresolved, error };
+  }
+
+  /** Builds what the first completion on each target would build (analysis/kernels.ts
+   *  warmUpSteps) one step per turn of the event loop, after the requests waiting for this
+   *  configuration: a request arriving meanwhile waits for one step, not for all of them. */
+  private warmWhenIdle(current: Atlas, targets: readonly string[]): void {
+    const generation = ++this.warmGeneration;
+    const kernels = targets.flatMap((id) => {
+      try {
+        return [current.get(id)];
+      } catch {
+        return []; // reported by configure's callers when they use it
+      }
+    });
+    const steps = warmUpSteps({ cache: this.cache }, kernels);
+    const next = (): void => {
+      const step = steps.shift();
+      if (!step || generation !== this.warmGeneration) return;
+      try {
+        step();
+      } catch {
+        /* a kernel that cannot answer says so when a request asks it */
+      }
+      setImmediate(next).unref();
+    };
+    setTimeout(next, 50).unref();
   }
 
   /** Reads the running kernel; without it, the targets fall back to bundled LTS kernels. */

@@ -36,6 +36,9 @@ export interface LanguageFeatures<D> {
   /** Unresolved lenses (range and data); resolveCodeLens gives each its title and command. */
   codeLenses(doc: D, ctx: FeatureContext): CodeLens[];
   resolveCodeLens(lens: CodeLens, ctx: FeatureContext): CodeLens;
+  /** completionItem/resolve: a target item with its detail and documentation (the hook's
+   *  prototype or record, its availability per kernel). */
+  resolveCompletion(item: CompletionItem, ctx: FeatureContext): CompletionItem;
   definition(doc: D, pos: Position, ctx: FeatureContext, mode: 'definition' | 'typeDefinition'): DefinitionResult | undefined;
 }
 

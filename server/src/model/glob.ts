@@ -22,6 +22,9 @@ export interface Glob {
   readonly dialect: GlobDialect;
   /** The literal text before the first wildcard: every match starts with it. */
   readonly prefix: string;
+  /** The literal text after the last wildcard: every match ends with it ('' when the pattern
+   *  ends with a wildcard). */
+  readonly suffix: string;
   /** The pattern has a wildcard in its dialect (else it matches only itself). */
   readonly wildcard: boolean;
   test(name: string): boolean;
@@ -121,6 +124,7 @@ function libbpfGlob(pattern: string): Glob {
     pattern,
     dialect: 'libbpf',
     prefix: pattern.split(/[*?]/)[0],
+    suffix: pattern.split(/[*?]/).pop() ?? '',
     wildcard: /[*?]/.test(pattern),
     test: (name) => match(name) !== undefined,
     mayMatchAfter: (head) => mayContinue(pattern, true, head),
@@ -157,6 +161,7 @@ function bpftraceGlob(pattern: string): Glob {
     pattern,
     dialect: 'bpftrace',
     prefix: pattern.split('*')[0],
+    suffix: pattern.split('*').pop() ?? '',
     wildcard: pattern.includes('*'),
     test: (name) => match(name) !== undefined,
     mayMatchAfter: (head) => mayContinue(pattern, false, head),

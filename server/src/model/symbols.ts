@@ -24,6 +24,15 @@ function firstSuffix(name: string): number {
   return -1;
 }
 
+/** Whether a name with a compiler suffix can end with `tail` (text without wildcards). Such a
+ *  name ends in `.<kind>` or `.<kind>.<N>` (a number, or llvm's hash), so a tail without a `.`
+ *  must end one of those: `_read` ends none, so `*_read` matches no suffixed copy of any name
+ *  and a glob walk need not decode records to look for one. Never false when one can. */
+export function suffixedNameMayEndWith(tail: string): boolean {
+  if (tail === '' || tail.includes('.')) return true;
+  return /^[0-9a-f]+$/i.test(tail) || SUFFIX_KINDS.some((k) => k.endsWith(tail));
+}
+
 /** `finish_task_switch.isra.0` → `finish_task_switch`; a name without a compiler suffix (or one
  *  that starts with a dot, such as the asm label `.E_copy`) is its own base. */
 export function baseName(name: string): string {

@@ -3,10 +3,13 @@
 // tree, deletes every tree it replaces or closes, and keeps the analysed model of each version
 // (the libbpf C model, the bpftrace model of syntax/bpftrace.ts, or the BCC model of a Python tool
 // that imports bcc, syntax/bcc/) ready for features. Python files that do not import bcc get no
-// model: features say nothing about them.
+// model: features say nothing about them. A C file that a bcc tool loads with
+// `BPF(src_file="x.c")` (an open Python document, or one the `bccLoaders` option finds next to
+// it) gets the BCC model of that file, not the libbpf one.
 
 import { TextDocument, type TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
-import { buildBccModel, usesBcc } from './bcc/bccModel';
+import { buildBccCModel, buildBccModel, usesBcc, type BccLoader } from './bcc/bccModel';
+import { loadingProgram, type LoaderSource } from './bcc/srcFile';
 import type { BccModel } from './bcc/types';
 import { parseBpftrace, type BtModel } from './bpftrace';
 import { buildCModel, builtinSectionResolver, LineMap, type CModel, type SectionResolver } from './cModel';
@@ -50,6 +53,9 @@ export interface DocumentStoreOptions {
   parseBpftrace?: BpftraceParser;
   /** The Python grammar, for BCC tools; without it Python documents get no model. */
   pythonParser?: PythonParserFactory;
+  /** Python files that may load a C file with `BPF(src_file=...)` (syntax/bcc/srcFile.ts
+   *  `loaderCandidates` reads them next to it); open Python documents are looked at first. */
+  bccLoaders?: (cUri: string) => LoaderSource[];
   /** The loader and local headers beside a C document (syntax/companions.ts `readCompanions`
    *  reads them from disk); without it, programs are judged from their file alone. */
   companions?: (uri: string, text: string) => Companions;
@@ -108,12 +114,16 @@ export class DocumentStore {
   private readonly resolveSection: SectionResolver;
   private parseBpftrace: BpftraceParser;
   private readonly pythonParser: Parser | undefined;
+  private readonly findLoaders: ((cUri: string) => LoaderSource[]) | undefined;
+  /** The Python tool found loading each BCC C document when it was opened. */
+  private readonly loaders = new Map<string, BccLoader>();
   private readonly companions: DocumentStoreOptions['companions'];
 
   constructor(options: DocumentStoreOptions) {
     this.companions = options.companions;
     this.parser = options.parser.create();
     this.pythonParser = options.pythonParser?.create();
+    this.findLoaders = options.bccLoaders;
     this.resolveSection = options.resolveSection ?? builtinSectionResolver;
     this.parseBpftrace = options.parseBpftrace ?? parseBpftrace;
   }
@@ -128,6 +138,10 @@ export class DocumentStore {
 
   open(uri: string, languageId: string, version: number, text: string): AnalyzedDocument {
     this.close(uri);
+    if (isCDocument(uri, languageId)) {
+      const loader = this.findLoader(uri, text);
+      if (loader) this.loaders.set(uri, loader);
+    }
     const doc = this.analyse(uri, languageId, version, text, undefined);
     this.docs.set(uri, doc);
     return doc;
@@ -184,6 +198,7 @@ export class DocumentStore {
 
   close(uri: string): void {
     this.parsedTexts.delete(uri);
+    this.loaders.delete(uri);
     const doc = this.docs.get(uri);
     if (!doc) return;
     this.retire.get(doc)?.();
@@ -209,6 +224,35 @@ export class DocumentStore {
     } finally {
       tree.delete();
     }
+  }
+
+  /** The Python tool that loads the C document `uri` with `BPF(src_file=...)`: an open Python
+   *  document first, else a file the bccLoaders option finds. A C file with libbpf sections is
+   *  never a bcc program. */
+  private findLoader(uri: string, text: string): BccLoader | undefined {
+    if (!this.pythonParser || /\bSEC\s*\(\s*"/.test(text)) return undefined;
+    for (const doc of this.docs.values()) {
+      const program = doc.bcc ? loadingProgram(doc.bcc, doc.uri, uri) : undefined;
+      if (doc.bcc && program !== undefined) return { uri: doc.uri, model: doc.bcc, program };
+    }
+    for (const candidate of this.findLoaders?.(uri) ?? []) {
+      if (this.docs.has(candidate.uri)) continue;
+      const model = this.analyseBcc(analysedPrefix(candidate.text));
+      const program = model ? loadingProgram(model, candidate.uri, uri) : undefined;
+      if (model && program !== undefined) return { uri: candidate.uri, model, program };
+    }
+    return undefined;
+  }
+
+  /** The loader of a BCC C document as of now: the open Python document's current model when it
+   *  is open, else the one found when the C document was opened. */
+  private currentLoader(uri: string): BccLoader | undefined {
+    const found = this.loaders.get(uri);
+    if (!found) return undefined;
+    const open = this.docs.get(found.uri)?.bcc;
+    if (!open || open === found.model) return found;
+    const program = loadingProgram(open, found.uri, uri);
+    return program === undefined ? found : { uri: found.uri, model: open, program };
   }
 
   /** The C model is built when a feature first asks for it (a completion, the debounced
@@ -262,6 +306,12 @@ export class DocumentStore {
     const analysed = analysedPrefix(text);
     const limited = analysed.length < text.length ? { analysedLength: analysed.length } : {};
     if (isCDocument(uri, languageId)) {
+      const loader = this.currentLoader(uri);
+      if (loader) {
+        // A bcc program: its model is built at once (the tree serves its `args->` reads).
+        const tree = analysed.length <= MAX_TREE_CHARS ? this.parseC(uri, analysed, oldTree) : undefined;
+        return { uri, languageId, version, text, lines, tree, bcc: buildBccCModel(analysed, tree, loader), ...limited };
+      }
       // Past MAX_TREE_CHARS the tree-sitter parse alone takes seconds; the model then comes from
       // the token scan only (programs, sections, handlers), without the ctx reads the tree gives.
       if (analysed.length > MAX_TREE_CHARS) this.parsedTexts.delete(uri);

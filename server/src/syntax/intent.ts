@@ -14,7 +14,7 @@
 // Pure: the C model (and the loader facts) in, plain data out.
 
 import { lex, type BpfProgram } from './cModel';
-import type { LoaderFacts, LoaderSite } from './loader';
+import type { LoaderFacts, LoaderGuard, LoaderSite } from './loader';
 
 export type AttachIntent = 'always' | 'optional' | 'alternative' | 'runtime-chosen' | 'not-attached-by-section';
 
@@ -38,6 +38,8 @@ export interface ProgramChoice {
   configs: number[][];
   /** The loader's decision point, or undefined for alternatives read from the file alone. */
   site?: LoaderSite;
+  /** Per configuration: the kernel checks that path assumes (syntax/loader.ts). */
+  guards?: LoaderGuard[][];
 }
 
 export interface IntentModel {
@@ -184,7 +186,7 @@ export function buildIntents(programs: readonly BpfProgram[], file: FileFacts, l
     for (const c of loader.choices) {
       const members = indexesOf(c.programs);
       if (members.length < 1) continue;
-      choices.push({ members, configs: c.configs.map((cfg) => indexesOf(cfg)), site: c.site });
+      choices.push({ members, configs: c.configs.map((cfg) => indexesOf(cfg)), site: c.site, guards: c.guards });
     }
     // A program switched off outside any choice: off on every path that reaches the call.
     for (const [name, site] of loader.switchedOff) {

@@ -27,12 +27,24 @@ export interface LoaderSource {
 /** A place in a loader: file name and 1-based line. */
 export interface LoaderSite { file: string; line: number }
 
+/** A check the loader makes of the kernel before choosing (libbpf-tools' trace_helpers:
+ *  `tracepoint_exists("block", "block_io_start")`, `fentry_can_attach("f", NULL)`,
+ *  `kprobe_exists("f")`, `probe_tp_btf("e")`, `ksyms__get_symbol(ksyms, "f")`), with the value
+ *  it has on one path. analysis/intent.ts answers it per kernel from the kernel's facts. */
+export interface LoaderGuard {
+  check: 'tracepoint_exists' | 'fentry_can_attach' | 'kprobe_exists' | 'probe_tp_btf' | 'ksyms__get_symbol';
+  args: string[];
+  value: boolean;
+}
+
 /** A point where the loader chooses: the programs it mentions, and the configurations (each a set
- *  of programs switched off on one path) it can produce. */
+ *  of programs switched off on one path) it can produce, with the checks each path assumes. */
 export interface LoaderChoice {
   site: LoaderSite;
   programs: string[];
   configs: string[][];
+  /** Per configuration: the kernel checks that path assumes (empty: none known). */
+  guards: LoaderGuard[][];
 }
 
 export interface LoaderFacts {
@@ -80,19 +92,47 @@ const ATTACH_CALLS: Record<string, number[]> = {
   bpf_program__attach_freplace: [2],
 };
 
-/** One path: the programs it switches off (false) or on (true), the last call winning. */
+/** One path: the programs it switches off (false) or on (true), the last call winning, and the
+ *  kernel checks it assumes (keys starting with GUARD: the check's value on that path). */
 type Config = Map<string, boolean>;
 type Configs = Config[];
+
+const GUARD = '?';
+const GUARD_CHECKS: Record<string, { check: LoaderGuard['check']; name: number[] }> = {
+  tracepoint_exists: { check: 'tracepoint_exists', name: [0, 1] },
+  fentry_can_attach: { check: 'fentry_can_attach', name: [0] },
+  fentry_exists: { check: 'fentry_can_attach', name: [0] },
+  kprobe_exists: { check: 'kprobe_exists', name: [0] },
+  probe_tp_btf: { check: 'probe_tp_btf', name: [0] },
+  ksyms__get_symbol: { check: 'ksyms__get_symbol', name: [1] },
+};
+
+function guardKey(check: string, args: readonly string[]): string {
+  return `${GUARD}${[check, ...args].join('\u0000')}`;
+}
+
+function guardsOf(c: Config): LoaderGuard[] {
+  return [...c].filter(([k]) => k.startsWith(GUARD)).map(([k, value]) => {
+    const [check, ...args] = k.slice(GUARD.length).split('\u0000');
+    return { check: check as LoaderGuard['check'], args, value };
+  });
+}
 
 function product(a: Configs, b: Configs): Configs {
   if (a.length * b.length > MAX_CONFIGS) return collapse([...a, ...b]);
   const out: Configs = [];
-  for (const x of a) for (const y of b) out.push(new Map([...x, ...y]));
+  for (const x of a) {
+    for (const y of b) {
+      // A path that assumes a check both true and false does not exist.
+      if ([...y].some(([k, v]) => k.startsWith(GUARD) && x.has(k) && x.get(k) !== v)) continue;
+      out.push(new Map([...x, ...y]));
+    }
+  }
   return dedupe(out);
 }
 
 function offSet(c: Config): string[] {
-  return [...c].filter(([, on]) => !on).map(([p]) => p).sort();
+  return [...c].filter(([p, on]) => !on && !p.startsWith(GUARD)).map(([p]) => p).sort();
 }
 
 function union(a: Configs, b: Configs): Configs {
@@ -115,7 +155,7 @@ const NONE: Configs = [new Map()];
 
 function namesOf(configs: Configs): string[] {
   const all = new Set<string>();
-  for (const c of configs) for (const p of c.keys()) all.add(p);
+  for (const c of configs) for (const p of c.keys()) if (!p.startsWith(GUARD)) all.add(p);
   return [...all].sort();
 }
 
@@ -279,8 +319,52 @@ export function readCLoader(name: string, text: string, tree: Tree, facts: Loade
 
   const choice = (node: SyntaxNode, configs: Configs): Configs => {
     const programs = namesOf(configs);
-    if (programs.length && configs.length > 1) facts.choices.push({ site: site(node), programs, configs: configs.map(offSet) });
+    if (programs.length && configs.length > 1) facts.choices.push({ site: site(node), programs, configs: configs.map(offSet), guards: configs.map(guardsOf) });
     return configs;
+  };
+
+  /** The kernel checks a condition settles when it is true and when it is false (undefined: none
+   *  known): a trace_helpers call with literal arguments, `!`, `&&` (true: all hold), `||` (false:
+   *  none holds), and a local function that returns such an expression. */
+  const settles = (node: SyntaxNode | null | undefined, depth = 0): { yes?: Config; no?: Config } => {
+    if (!node || depth > 4) return {};
+    switch (node.type) {
+      case 'parenthesized_expression': case 'condition_clause':
+        return settles(node.namedChildren.find((c) => c?.type !== 'comment'), depth);
+      case 'unary_expression': {
+        if (node.childForFieldName('operator')?.text !== '!') return {};
+        const inner = settles(node.childForFieldName('argument'), depth);
+        return { yes: inner.no, no: inner.yes };
+      }
+      case 'binary_expression': {
+        const op = node.childForFieldName('operator')?.text;
+        const l = settles(node.childForFieldName('left'), depth);
+        const r = settles(node.childForFieldName('right'), depth);
+        if (op === '&&') return { yes: l.yes && r.yes ? new Map([...l.yes, ...r.yes]) : undefined };
+        if (op === '||') return { no: l.no && r.no ? new Map([...l.no, ...r.no]) : undefined };
+        return {};
+      }
+      case 'call_expression': {
+        const fname = callName(node);
+        if (!fname) return {};
+        const known = GUARD_CHECKS[fname];
+        if (known) {
+          const names = known.name.map((i) => stringLiteral(args(node)[i]));
+          if (names.some((n) => n === undefined)) return {};
+          const key = guardKey(known.check, names as string[]);
+          return { yes: new Map([[key, true]]), no: new Map([[key, false]]) };
+        }
+        // `static bool has_block_io_tracepoints(void) { return a && b; }`
+        const body = functions.get(fname)?.childForFieldName('body');
+        const stmts = (body?.namedChildren ?? []).filter((c) => c && c.type !== 'comment');
+        if (args(node).length === 0 && stmts.length === 1 && stmts[0]!.type === 'return_statement') {
+          return settles(stmts[0]!.namedChildren.find((c) => c?.type !== 'comment'), depth + 1);
+        }
+        return {};
+      }
+      default:
+        return {};
+    }
   };
 
   const endsWithReturn = (node: SyntaxNode | null): boolean => {
@@ -332,10 +416,13 @@ export function readCLoader(name: string, text: string, tree: Tree, facts: Loade
       case 'compound_statement':
         return configsOfStatements(node.namedChildren.filter((c): c is SyntaxNode => !!c), vars);
       case 'if_statement': {
-        const cond = configsOf(node.childForFieldName('condition'), vars);
-        const yes = configsOf(node.childForFieldName('consequence'), vars);
+        const condition = node.childForFieldName('condition');
+        const cond = configsOf(condition, vars);
+        const guard = settles(condition);
         const alt = node.childForFieldName('alternative');
-        const no = alt ? configsOf(alt.type === 'else_clause' ? alt.namedChildren.find((c) => c?.type !== 'comment') : alt, vars) : NONE;
+        // Each branch's paths assume what its condition settles about the kernel.
+        const yes = product(guard.yes ? [guard.yes] : NONE, configsOf(node.childForFieldName('consequence'), vars));
+        const no = product(guard.no ? [guard.no] : NONE, alt ? configsOf(alt.type === 'else_clause' ? alt.namedChildren.find((c) => c?.type !== 'comment') : alt, vars) : NONE);
         return product(cond, choice(node, union(yes, no)));
       }
       case 'else_clause':

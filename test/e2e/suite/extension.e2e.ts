@@ -1,9 +1,12 @@
 // Extension tests inside a real VS Code extension host (code-server's), over the vscode API, on the
 // real programs in test/e2e/workspace: activation, language registration, completion, hover,
-// diagnostics, a quick fix that rewrites the hook, and the custom commands. No sleeps: each step
+// diagnostics, a quick fix that rewrites the hook, the outline, code lenses (resolved, and their
+// command), go to definition into the generated kernel headers, the walkthrough and the custom
+// commands. No sleeps: each step
 // waits for the event it needs (diagnostics change, a provider answer) with a deadline.
 
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import * as vscode from 'vscode';
 
 const EXTENSION_ID = 'bpf-atlas.bpf-atlas';
@@ -158,6 +161,68 @@ suite('bpf-atlas extension in a real VS Code extension host', () => {
     assert.doesNotMatch(doc.getText(), /SEC\("kprobe\/kfree_skb"\)/);
     // The error goes away once the server has re-checked the edited text.
     await waitForDiagnostics(doc.uri, (ds) => !ds.some((d) => d.severity === vscode.DiagnosticSeverity.Error && d.range.start.line === line));
+  });
+
+  // The targets are debian-12 and live from here on (set by the test above).
+
+  test('the outline lists the programs, the map and the licence', async () => {
+    await vscode.window.showTextDocument(doc);
+    const symbols = await until('document symbols', () => vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', doc.uri),
+      (s) => Array.isArray(s) && s.length > 0);
+    const names = symbols.map((s) => s.name);
+    for (const name of ['handle_sched_switch', 'trace_kfree_skb', 'switches', 'LICENSE']) assert.ok(names.includes(name), `${name} in the outline: ${JSON.stringify(names)}`);
+    const program = symbols.find((s) => s.name === 'handle_sched_switch')!;
+    assert.match(program.detail, /tracepoint\/sched\/sched_switch/);
+    assert.equal(program.range.start.line, after(doc, 'SEC("tracepoint/sched/sched_switch').line, 'the program starts at its SEC line');
+    assert.ok(program.children.some((c) => c.name === 'ctx'), `ctx under the program: ${JSON.stringify(program.children.map((c) => c.name))}`);
+    assert.match(symbols.find((s) => s.name === 'switches')!.detail, /hash/i);
+  });
+
+  test('a code lens above each program says where it attaches and opens the per-kernel table', async () => {
+    // The second argument resolves the lenses (codeLens/resolve), as the editor does when they scroll into view.
+    const lenses = await until('code lenses', () => vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri, 10),
+      (ls) => ls.length === 2 && ls.every((l) => l.command?.title));
+    const byLine = new Map(lenses.map((l) => [l.range.start.line, l.command!]));
+    const sched = byLine.get(after(doc, 'SEC("tracepoint/sched/sched_switch').line);
+    const kprobe = byLine.get(after(doc, 'SEC("kprobe/kfree_skb').line);
+    assert.ok(sched && kprobe, `a lens on each SEC line: ${JSON.stringify(lenses.map((l) => [l.range.start.line, l.command?.title]))}`);
+    assert.match(sched.title, /^attaches on (all 2 targets|1\/2 targets)/);
+    // Fully inlined on Debian 12: the lens names it with the reason, each kernel once.
+    assert.match(kprobe.title, /^attaches on [01]\/2 targets · fails on [^·]*debian-12[^·]*\(fully inlined\)/);
+    assert.equal(kprobe.command, 'bpfAtlas.lookup');
+    assert.deepEqual(kprobe.arguments, ['kprobe/kfree_skb']);
+    // Its command opens the per-kernel table, rendered.
+    await vscode.commands.executeCommand(kprobe.command, ...(kprobe.arguments ?? []));
+    const preview = await waitForTab((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes('markdown.preview') && /kfree_skb/.test(t.label));
+    assert.match(preview.label, /lookup/);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  test('go to definition lands in a generated, read-only header of the kernel: the tracepoint record, a field, a kprobe\'s prototype', async () => {
+    doc = await vscode.workspace.openTextDocument(workspaceFile('probes.bpf.c'));
+    await vscode.window.showTextDocument(doc);
+    type Target = vscode.Location | vscode.LocationLink;
+    const uriOf = (l: Target) => ('targetUri' in l ? l.targetUri : l.uri);
+    const rangeOf = (l: Target) => ('targetUri' in l ? (l.targetSelectionRange ?? l.targetRange) : l.range);
+    const lineAt = async (l: Target) => (await vscode.workspace.openTextDocument(uriOf(l))).lineAt(rangeOf(l).start.line).text;
+
+    const record = await until('definition of the tracepoint', () => vscode.commands.executeCommand<Target[]>('vscode.executeDefinitionProvider', doc.uri, after(doc, 'SEC("tracepoint/sched/sched_sw')),
+      (ls) => ls.length > 0);
+    for (const l of record) {
+      const header = await vscode.workspace.openTextDocument(uriOf(l));
+      assert.match(header.uri.fsPath, /bpf-atlas\/headers\/tracepoint\/.*\.h$/);
+      assert.match(header.lineAt(0).text, /^\/\* bpf-atlas: tracepoint sched\/sched_switch as declared on .*(debian-12|live)/);
+      assert.match(header.lineAt(rangeOf(l).start.line).text, /struct trace_event_raw_sched_switch \{/);
+      assert.equal(fs.statSync(header.uri.fsPath).mode & 0o222, 0, 'the header is read-only');
+    }
+    const field = await vscode.commands.executeCommand<Target[]>('vscode.executeDefinitionProvider', doc.uri, after(doc, 'ctx->next_'));
+    assert.ok(field.length > 0, 'definition of ctx->next_pid');
+    for (const l of field) assert.match(await lineAt(l), /\bnext_pid;/);
+
+    const proto = await vscode.commands.executeCommand<Target[]>('vscode.executeDefinitionProvider', doc.uri, after(doc, 'SEC("kprobe/kfree_'));
+    assert.ok(proto.length > 0, 'definition of the kprobe target');
+    assert.ok((await Promise.all(proto.map(lineAt))).some((t) => /\bkfree_skb\w*\(/.test(t)), 'a prototype of kfree_skb');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
   test('lookup and atlas-in-use commands answer from the server; the lookup opens rendered', async () => {

@@ -3,9 +3,11 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { CompletionItemTag, type CompletionItem } from 'vscode-languageserver';
 import { diagnostics } from '../../../server/src/features/diagnostics';
 import { hover } from '../../../server/src/features/hover';
 import { completion } from '../../../server/src/features/completion';
+import { resolveCompletion } from '../../../server/src/features/completionResolve';
 import { LineMap } from '../../../server/src/syntax/cModel';
 import { featureContext, loadFixture, openFixture } from '../fixture';
 
@@ -31,7 +33,7 @@ describe('bcc diagnostics', () => {
     assert.match(drop[0].message, /tcp_drop cannot attach on/);
     // bcc has no tp_btf: the stable alternative is offered as the classic trace event of the same
     // tracepoint (TRACEPOINT_PROBE), since it attaches on every target; never as tp_btf.
-    assert.match(drop[0].message, /Works on every target: tracepoint\/skb\/kfree_skb/);
+    assert.match(drop[0].message, /; tracepoint\/skb\/kfree_skb works on every target\.$/);
     assert.doesNotMatch(drop[0].message, /tp_btf/);
     const field = on('no_such_field');
     assert.equal(field.length, 1);
@@ -92,5 +94,53 @@ describe('bcc completion', () => {
     const fields = await complete('from bcc import BPF\nb = BPF(text="""\nTRACEPOINT_PROBE(sched, sched_switch)\n{\n    u32 p = args->prev_p|;\n    return 0;\n}\n""")\n');
     assert.deepEqual(fields, ['prev_pid', 'prev_prio']);
     assert.deepEqual(await complete('import os\nx = "blk_|"\n'), []);
+  });
+
+  async function items(text: string, targets: string[]) {
+    const at = text.indexOf('|');
+    const clean = text.replace('|', '');
+    const doc = await openFixture({ name: 'typing.py', text: clean, markers: [], named: new Map() });
+    const pos = new LineMap(clean).positionAt(at);
+    return { pos, items: completion(doc, pos, featureContext(targets)).items };
+  }
+  const item = (list: CompletionItem[], label: string) => {
+    const found = list.find((i) => i.label === label);
+    assert.ok(found, `no ${label} among ${list.slice(0, 20).map((i) => i.label).join(', ')}`);
+    return found;
+  };
+  const TWO = ['debian-12', 'ubuntu-22.04'];
+  const C_HEAD = 'from bcc import BPF\nb = BPF(text="""\n';
+  /** The rest of the tool: the cursor is inside a closed string, as when a tool is edited. */
+  const C_TAIL = '\n""")\n';
+
+  it('each kernel name says on which targets it attaches: event="..." and kprobe__ names alike', async () => {
+    const event = await items('from bcc import BPF\nb = BPF(text="")\nb.attach_kprobe(event="blk_account_io_st|', TWO);
+    const inlined = item(event.items, 'blk_account_io_start');
+    // Fully inlined on debian-12: not on every target, marked, and the documentation (given by
+    // completionItem/resolve, as for every target item) names the kernel.
+    assert.match(inlined.labelDetails!.description!, /^[01]\/2 targets · ⚠/);
+    assert.deepEqual(inlined.tags, [CompletionItemTag.Deprecated]);
+    const shown = resolveCompletion(inlined, featureContext(TWO));
+    assert.match((shown.documentation as { value: string }).value, /^- ❌ \*\*debian-12\*\*.*: fails/m);
+    const auto = await items(`${C_HEAD}int kprobe__tcp_dr|${C_TAIL}`, TWO);
+    const drop = item(auto.items, 'tcp_drop');
+    assert.match(drop.labelDetails!.description!, /^0\/2 targets · ⚠/);
+    assert.deepEqual((drop.textEdit as { range: unknown }).range, { start: { line: 2, character: 'int kprobe__'.length }, end: auto.pos });
+    const vfs = item((await items(`${C_HEAD}int kretprobe__vfs_re|${C_TAIL}`, TWO)).items, 'vfs_read');
+    assert.equal(vfs.labelDetails!.description, 'all 2 targets');
+  });
+
+  it('probe macro arguments and tracepoint__ names in the C text', async () => {
+    assert.ok(item((await items(`${C_HEAD}TRACEPOINT_PROBE(sch|${C_TAIL}`, TWO)).items, 'sched'));
+    const ev = await items(`${C_HEAD}TRACEPOINT_PROBE(sched, sched_sw|${C_TAIL}`, TWO);
+    assert.deepEqual((item(ev.items, 'sched_switch').textEdit as { range: unknown }).range, { start: { line: 2, character: 'TRACEPOINT_PROBE(sched, '.length }, end: ev.pos });
+    const named = await items(`${C_HEAD}int tracepoint__sched__sched_sw|${C_TAIL}`, TWO);
+    assert.deepEqual((item(named.items, 'sched_switch').textEdit as { range: unknown }).range, { start: { line: 2, character: 'int tracepoint__sched__'.length }, end: named.pos });
+    const sys = item((await items(`${C_HEAD}int tracepoint__sch|${C_TAIL}`, TWO)).items, 'sched');
+    assert.equal((sys.textEdit as { newText: string }).newText, 'sched__');
+    assert.ok(item((await items(`${C_HEAD}RAW_TRACEPOINT_PROBE(sched_sw|${C_TAIL}`, TWO)).items, 'sched_switch'));
+    assert.ok(item((await items(`${C_HEAD}KFUNC_PROBE(vfs_rea|${C_TAIL}`, TWO)).items, 'vfs_read'));
+    // Not a hook slot: the body of a function.
+    assert.deepEqual((await items(`${C_HEAD}int kprobe__vfs_read(struct pt_regs *ctx)\n{\n    int kprobe = 0;\n    kpro|${C_TAIL}`, TWO)).items, []);
   });
 });

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { KernelQuery } from '../../../server/src/atlas/model';
 import { matchFunctionGlob } from '../../../server/src/analysis/globs';
 import { completionBpftrace } from '../../../server/src/features/bpftrace/completion';
+import { resolveCompletion } from '../../../server/src/features/completionResolve';
 import { BT_PROBE_TYPES } from '../../../server/src/model/programKinds';
 import { context, docAtCursor } from './helpers';
 
@@ -163,4 +164,16 @@ test('kernels with unsorted name lists (the running kernel) give the same comple
       assert.deepEqual(matchFunctionGlob(unsorted, unsorted.atlas.get(id), glob, 'bpftrace', 20), matchFunctionGlob(sorted, sorted.atlas.get(id), glob, 'bpftrace', 20), `${glob} on ${id}`);
     }
   }
+});
+
+test('completionItem/resolve: every target item, assessed in the list or not, gets its availability per kernel', () => {
+  const ctx = context(['debian-11', 'debian-12']);
+  const list = complete('kprobe:kfree_sk‸', ctx);
+  const k = list.items.find((i) => i.label === 'kfree_skb');
+  assert.ok(k, JSON.stringify(list.items.map((i) => i.label)));
+  assert.equal(k.documentation, undefined, 'the list carries no per-kernel text');
+  const r = resolveCompletion(k, ctx);
+  assert.equal(r.detail, 'attaches on 1/2 targets · fails on debian-12 (fully inlined)');
+  const lines = (r.documentation as { value: string }).value.split('\n');
+  assert.deepEqual(lines.map((l) => l.replace(/ \(.*?\):/, ':')), ['- ✅ **debian-11**: attaches', '- ❌ **debian-12**: fails (fully inlined)']);
 });

@@ -9,6 +9,7 @@ import {
   fileVerdict, helperProvider, kfuncProvider, kfuncSinceFrom, mapProvider, programVerdict, progTypeProvider, type ProgramVerdict,
 } from '../../../server/src/analysis/loadVerdict';
 import { LoadKnowledge, type KernelFeatures, compareKernelVersions } from '../../../server/src/knowledge/loadability';
+import { firstVersionOf } from '../../../server/src/analysis/loadCheck';
 import { bundledKnowledge, loadFixture, openFixture } from '../../features/fixture';
 import { bundledIds, kernel, ubuntuSkip } from '../knowledge/kernels';
 
@@ -86,4 +87,20 @@ test('done when: bpf_loop before 5.17, bpf_get_func_ip before 5.15, ringbuf befo
   assert.equal(file.kernels['debian-11'], 'fails');
   assert.equal(file.kernels['debian-13'], 'fails', 'bpf_d_path in the kprobe fails everywhere');
   assert.equal(fentry.kernels['debian-13'], 'loads');
+});
+
+test('without enums in the atlas: map types at least as old as the kernel are present, the others unknown once per type, shared by the programs', async () => {
+  const doc = await openFixture(loadFixture('c/execwatch.bpf.c'));
+  const withFirst = new LoadKnowledge(knowledge.programTypes(), knowledge.kfuncData(), firstVersionOf(knowledge));
+  const needs = fileNeeds({ text: doc.text, tree: doc.tree, lines: doc.lines, programs: doc.c!.programs }, { isHelper: (n) => !!knowledge.helper(n), isKfunc: () => false });
+  // A 5.4 kernel whose atlas has no enums (the Ubuntu images before issue 15's types).
+  const old: KernelFeatures = { id: 'old', version: '5.4', modulesCovered: false, enumValue: () => null, kfuncTags: () => undefined, hasFunction: () => undefined };
+  const maps = mapProvider(withFirst, knowledge);
+  const targets = [old];
+  const [a, b] = needs.programs.map((p) => maps.reasons({ needs: p, file: needs }, targets));
+  // BPF_MAP_TYPE_HASH is in 3.19: present. RINGBUF is in 5.8: not known on a 5.4 without its enum, never absent.
+  assert.deepEqual(a.map((r) => [r.subject, r.effect]), [['BPF_MAP_TYPE_RINGBUF', 'unknown']]);
+  assert.match(a[0].message, /whether old \(5\.4\) knows BPF_MAP_TYPE_RINGBUF \(map events\) is not known/);
+  assert.equal(a, b, 'one answer per file, shared by its programs');
+  assert.deepEqual(maps.requirements!({ needs: needs.programs[0], file: needs }).map((r) => [r.subject, r.since]), [['BPF_MAP_TYPE_RINGBUF', '5.8'], ['BPF_MAP_TYPE_HASH', '3.19']]);
 });

@@ -45,14 +45,24 @@ test('kprobe:* is counted to the end by name while only the limit is expanded', 
   }
 });
 
-test('a pattern that matches few names searches suffixed copies within its budget, then says "at least"', () => {
+test('a pattern that matches few names searches suffixed copies within its budget, then says "at least"; one no suffix can end is exact at once', () => {
   const ctx = { cache: new AnalysisCache() };
-  const m = matchFunctionGlob(ctx, debian12, '*_read', 'bpftrace', 10_000);
-  const glob = compileGlob('*_read', 'bpftrace');
-  const byName = distinct([...debian12.functionNames()].filter((n) => glob.test(n)).sort());
+  const byNameOf = (pattern: string) => {
+    const glob = compileGlob(pattern, 'bpftrace');
+    return distinct([...debian12.functionNames()].filter((n) => glob.test(n)).sort());
+  };
+  // `*_read*` may match `foo.isra.0_read...` for any foo: past the budget the count is a bound.
+  const m = matchFunctionGlob(ctx, debian12, '*_read*', 'bpftrace', 10_000);
+  const byName = byNameOf('*_read*');
   assert.ok(m.functions >= byName, `${m.functions} >= ${byName}`);
   assert.ok(!m.exact, 'more names could own a matching copy than the budget allows');
   assert.ok(m.decoded <= byName + GLOB_SUFFIX_PROBES, `decoded ${m.decoded}`);
+  // `*_read`: no compiler suffix ends in `_read`, so only the matching names are decoded and
+  // the count is exact.
+  const read = matchFunctionGlob(ctx, debian12, '*_read', 'bpftrace', 10_000);
+  assert.equal(read.exact, true);
+  assert.equal(read.functions, byNameOf('*_read'));
+  assert.equal(read.decoded, read.functions);
   // Only suffixed copies match: no false "matches nothing", an unknown instead.
   const isra = matchFunctionGlob(ctx, debian12, '*.isra.*', 'libbpf', 10_000);
   assert.ok(isra.decoded <= GLOB_SUFFIX_PROBES);

@@ -146,7 +146,8 @@ describe('assess on Ubuntu (DepSurf)', () => {
     // A tracepoint program reads the record (same fields on both); raw_tp/tp_btf read TP_PROTO.
     assert.deepEqual(across(['ubuntu-22.04', 'ubuntu-22.10'], 'tracepoint:sched:sched_switch'), []);
     assert.deepEqual(across(['ubuntu-22.04', 'ubuntu-22.10'], 'raw_tp:sched_switch'), ['args-changed']);
-    assert.deepEqual(names(look('ubuntu-22.04', 'tracepoint:sched:no_such_event')), ['unknown']);
+    // sched is built into the vmlinux: an event it does not have is absent, modules or not.
+    assert.deepEqual(names(look('ubuntu-22.04', 'tracepoint:sched:no_such_event')), ['absent']);
     const wrongSystem = look('ubuntu-22.04', 'tracepoint:block:sched_switch');
     assert.deepEqual(names(wrongSystem), ['absent']);
     assert.match(wrongSystem.hazards[0].message, /sched:sched_switch/);
@@ -243,6 +244,18 @@ describe('assess on Debian (own readers)', { skip: !hasDebian && 'data/atlas/deb
     const a = look('debian-12', 'kprobe:finish_task_switch');
     assert.ok(names(a).includes('renamed'));
     assert.equal(a.attachAs, 'finish_task_switch.isra.0');
+  });
+
+  it('block_io_start (6.5+) is absent, not unknown, on kernels without module coverage: its system block is built in', () => {
+    for (const [id, t] of [['debian-11', 'tp_btf:block_io_start'], ['ubuntu-22.04', 'tp_btf:block_io_start'], ['ubuntu-22.04', 'tracepoint:block:block_io_done']] as const) {
+      const a = look(id, t);
+      assert.equal(a.found, false, `${id} ${t}`);
+      assert.deepEqual(names(a), ['absent'], `${id} ${t}`);
+      assert.match(a.hazards[0].message, /its system block is built into the vmlinux \(\d+ events, e\.g\. block_/);
+    }
+    // A system this kernel does not build in (nfs is a module) stays unknown.
+    assert.deepEqual(names(look('ubuntu-22.04', 'tracepoint:nfs:nfs_initiate_commit')), ['unknown']);
+    assert.equal(look('debian-13', 'tp_btf:block_io_start').attachable, true);
   });
 
   it('debian-12: do_sys_open partially inlined at 10 call sites', () => {

@@ -193,6 +193,19 @@ describe('atlas format', () => {
     }
   });
 
+  it('decodes a tracepoint record shared by kernels of one file once, for all of them', () => {
+    const a = bundle.load('ubuntu-22.04').tracepoints;
+    const b = bundle.load('ubuntu-24.04').tracepoints;
+    const switchA = a.find((t) => t.name === 'sched_switch' && t.system === 'sched');
+    const switchB = b.find((t) => t.name === 'sched_switch' && t.system === 'sched');
+    assert.ok(switchA?.fields?.length && switchB, 'sched:sched_switch on both');
+    // Records are shared where the facts are equal: the same object where the record is the same.
+    const byKey = new Map(a.map((t) => [`${t.system}:${t.name}`, t]));
+    const same = b.filter((t) => byKey.get(`${t.system}:${t.name}`) === t);
+    assert.ok(same.length > b.length / 2, `${same.length} of ${b.length} records are shared objects`);
+    for (const t of same.slice(0, 200)) assert.deepEqual(bundle.load('ubuntu-22.04').tracepointsNamed(t.name).find((x) => x.system === t.system), t);
+  });
+
   it('says which kernels a file has when asked for another', () => {
     assert.throws(() => bundle.load('debian-12'), /ubuntu\.atlas: has no kernel "debian-12" \(it has: ubuntu-16\.04/);
   });

@@ -69,6 +69,14 @@ describe('the kernel-config rule in assess', { skip: btfSkip }, () => {
         assert.deepEqual(a.hazards.map((h) => [h.name, h.severity]), [['kernel-config', 'error']], t);
         assert.match(a.hazards[0].message, /# CONFIG_KPROBES is not set in \/proc\/config\.gz/, t);
       }
+      // A function renamed by the compiler (finish_task_switch.isra.0 where this kernel has it):
+      // a kprobe on the clone is no way out without kprobes, and the message says so.
+      const renamed = kernel.fn('finish_task_switch');
+      if (renamed?.symbols.length && !renamed.symbols.includes('finish_task_switch')) {
+        const m = assess(kernel, parseTarget('fentry:finish_task_switch')).hazards.find((h) => h.name === 'renamed')?.message ?? '';
+        assert.match(m, /fentry by name fails, and so does kprobe:finish_task_switch\.\S+ \(kprobes .*# CONFIG_KPROBES is not set/);
+        assert.doesNotMatch(m, /works/);
+      }
       // Other kinds keep their own verdicts.
       const fentry = assess(kernel, parseTarget('fentry:vfs_read'));
       assert.ok(!fentry.hazards.some((h) => h.name === 'kernel-config'));
@@ -141,8 +149,20 @@ describe('bundled kernels carry their configuration (scripts/debian, scripts/ubu
     assert.deepEqual([exit.found, exit.attachable], [true, false]);
     assert.deepEqual(exit.hazards.map((h) => h.name), ['init-only']);
     assert.match(exit.hazards[0].message, /\.exit\.text/);
+    // With kprobes, the kprobe on a renamed function's clone is the way out.
+    const renamed = assess(k, parseTarget('fentry:finish_task_switch')).hazards.find((h) => h.name === 'renamed');
+    assert.match(renamed?.message ?? '', /fentry by name fails; kprobe:finish_task_switch\.isra\.0 works/);
     assert.equal(k.syscall('chown16'), undefined);
     assert.equal(k.tracepoint('sys_enter_chown16'), undefined);
     assert.ok(k.tracepoint('sys_enter_openat', 'syscalls')?.event);
+  });
+
+  it('debian-11: built-in exit code that its BTF does not list is found and not attachable, for kprobe and fentry', () => {
+    const k = atlas.get('debian-11');
+    for (const target of ['kprobe:cryptomgr_exit', 'fentry:exit_elf_binfmt']) {
+      const exit = assess(k, parseTarget(target));
+      assert.deepEqual([exit.found, exit.attachable], [true, false], target);
+      assert.ok(exit.hazards.some((h) => h.name === 'init-only' && /\.exit\.text/.test(h.message)), target);
+    }
   });
 });

@@ -2,10 +2,12 @@
 // live kernel it read to the cache folder under a key of everything the facts depend on, and a
 // later Atlas answers from that file with the same facts; a changed kernel (release, BTF, modules,
 // what the user can read) gets another file; a damaged file is read afresh; `index --live` copies
-// the cached atlas instead of reading the kernel again. On this machine's real /sys and /proc, or
-// on sysRoots made of its real files.
+// the cached atlas instead of reading the kernel again; readers and writers of several processes
+// never fail on each other's files. On this machine's real /sys and /proc, or on sysRoots made of
+// its real files.
 
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,9 +15,11 @@ import { after, describe, it } from 'node:test';
 import { Atlas } from '../../../server/src/atlas/atlas';
 import { AtlasFile } from '../../../server/src/atlas/format';
 import { KernelIndex } from '../../../server/src/atlas/kernelIndex';
-import { liveCacheFile } from '../../../server/src/atlas/liveCache';
+import { liveCacheFile, writeLiveCache } from '../../../server/src/atlas/liveCache';
 import { dataDir } from '../../../server/src/dataDir';
+import type { KernelQuery } from '../../../server/src/model/facts';
 import { run as index } from '../../../server/src/cli/index';
+import { writeKernelAtlas } from '../../../server/src/atlas/kernelAtlas';
 
 const LIVE_BTF = '/sys/kernel/btf/vmlinux';
 const btfSkip = fs.existsSync(LIVE_BTF) ? false : `${LIVE_BTF} is not readable here`;
@@ -115,5 +119,143 @@ describe('the cached live atlas', { skip: btfSkip }, () => {
       else process.env.XDG_CACHE_HOME = saved.xdg;
       if (saved.cache !== undefined) process.env.BPF_ATLAS_CACHE = saved.cache;
     }
+  });
+});
+
+/** Some answers of a kernel that read lazily from an atlas file: functions (name table and
+ *  records), tracepoints, syscalls, LSM hooks, counts. */
+function answers(k: KernelQuery) {
+  return {
+    fn: ['vfs_read', 'do_sys_openat2', 'schedule', 'finish_task_switch'].map((n) => k.fn(n)),
+    tp: ['sched_switch', 'sys_enter_openat', 'block_rq_issue'].map((n) => k.tracepoint(n)),
+    sc: k.syscall('openat'),
+    lsm: k.lsmHook('file_open'),
+    counts: k.meta.counts,
+  };
+}
+
+describe('the cached live atlas under concurrent processes', { skip: btfSkip }, () => {
+  // Every interleaving that matters, taken one step at a time: a reader has opened the cached
+  // file (header read, sections not yet), then another process removes it (it wrote the cache of
+  // another kernel, or another user's view) or renames another file over it; the reader then
+  // reads its sections. Before AtlasFile kept its descriptor this failed with "no such atlas
+  // file" or a checksum mismatch.
+  const cacheDir = path.join(tmp, 'cache-race');
+  const rootA = sysRoot('root-race-a', '6.18.0-race-a');
+  const rootB = sysRoot('root-race-b', '6.18.0-race-b-with-a-longer-release');
+  let fresh: ReturnType<typeof answers>;
+  let fileA: string;
+  let bytesB: Buffer;
+
+  it('a reader keeps its file when another process removes it', () => {
+    const writer = new Atlas({ sysRoot: rootA, liveCacheDir: cacheDir });
+    fresh = answers(writer.get('live'));
+    fileA = writer.saveLiveCache()!;
+    assert.ok(fileA);
+    const reader = new Atlas({ sysRoot: rootA, liveCacheDir: cacheDir });
+    const cached = reader.get('live');
+    assert.ok(cached instanceof KernelIndex, 'answered from the cache');
+    // Another kernel's cache written: the folder's other live atlases (fileA) are removed.
+    const other = new Atlas({ sysRoot: rootB, liveCacheDir: cacheDir });
+    writeLiveCache(liveCacheFile(cacheDir, rootB, dataDir()), cached);
+    assert.ok(!fs.existsSync(fileA), 'removed under the reader');
+    // Another atlas of the same kernel with another header (its sections at other offsets).
+    const elsewhere = path.join(tmp, 'race-b.atlas');
+    writeKernelAtlas(elsewhere, cached, { generator: 'another writer', meta: { release: rootB } });
+    bytesB = fs.readFileSync(elsewhere);
+    assert.deepEqual(answers(cached), fresh);
+    assert.ok(other.get('live') instanceof KernelIndex, 'the other kernel is answered from its file');
+  });
+
+  it('a reader keeps its file when another file is renamed over it', () => {
+    writeLiveCache(fileA, new Atlas({ sysRoot: rootB, liveCacheDir: cacheDir }).get('live'));
+    const reader = new Atlas({ sysRoot: rootA, liveCacheDir: cacheDir });
+    const cached = reader.get('live');
+    assert.ok(cached instanceof KernelIndex);
+    // A different file (another header length, so other section offsets) renamed over the path.
+    const bytes = fs.readFileSync(fileA);
+    assert.notDeepEqual(bytesB.subarray(0, 64), bytes.subarray(0, 64));
+    fs.writeFileSync(`${fileA}.next`, bytesB);
+    fs.renameSync(`${fileA}.next`, fileA);
+    assert.deepEqual(answers(cached), fresh);
+  });
+
+  it('a vanished, truncated or half-written cache is a miss, and a dead writer\'s leftovers go', () => {
+    const root = sysRoot('root-race-c', '6.18.0-race-c');
+    const file = liveCacheFile(cacheDir, root, dataDir());
+    const whole = bytesB;
+    // Truncated to its header and a piece of its sections: the header's section table runs past
+    // the end, so the open is refused and the kernel read afresh.
+    fs.writeFileSync(file, whole.subarray(0, Math.floor(whole.length / 2)));
+    const atlas = new Atlas({ sysRoot: root, liveCacheDir: cacheDir });
+    const k = atlas.get('live');
+    assert.ok(!(k instanceof KernelIndex), 'read afresh');
+    assert.deepEqual(answers(k), fresh);
+    // A temporary file of a writer that died (no such process), and one of a running writer (our
+    // parent process stands for it).
+    const dead = `${file}.tmp-2147483646`;
+    const alive = `${file}.tmp-${process.ppid}`;
+    fs.writeFileSync(dead, whole.subarray(0, 100));
+    fs.writeFileSync(alive, whole.subarray(0, 100));
+    assert.equal(atlas.saveLiveCache(), file);
+    assert.ok(!fs.existsSync(dead), 'a dead writer\'s temporary file is removed');
+    assert.ok(fs.existsSync(alive), 'a running writer\'s temporary file is left to it');
+    fs.rmSync(alive);
+    // Removed between the key and the open: a miss too.
+    fs.rmSync(file);
+    const again = new Atlas({ sysRoot: root, liveCacheDir: cacheDir }).get('live');
+    assert.ok(!(again instanceof KernelIndex));
+  });
+
+  it('two processes writing and reading the cache at once both answer right', async () => {
+    // One process writes the caches of two kernels in turn (each write removes the other file);
+    // the other reads from whichever is there, reading the kernel afresh (and writing it) on a
+    // miss. Whatever the interleaving, each must finish with the kernel's answers.
+    const dir = path.join(tmp, 'cache-two');
+    const seed = new Atlas({ sysRoot: rootA, liveCacheDir: dir });
+    seed.get('live');
+    const seeded = seed.saveLiveCache()!;
+    const source = path.join(tmp, 'two-source.atlas');
+    fs.copyFileSync(seeded, source);
+    const out = path.resolve(__dirname, '../../../server/src');
+    const script = path.join(tmp, 'two.js');
+    fs.writeFileSync(script, `
+      const { Atlas } = require(${JSON.stringify(path.join(out, 'atlas/atlas'))});
+      const { AtlasFile } = require(${JSON.stringify(path.join(out, 'atlas/format'))});
+      const { KernelIndex } = require(${JSON.stringify(path.join(out, 'atlas/kernelIndex'))});
+      const { liveCacheFile, writeLiveCache } = require(${JSON.stringify(path.join(out, 'atlas/liveCache'))});
+      const { dataDir } = require(${JSON.stringify(path.join(out, 'dataDir'))});
+      const [role, dir, a, b, source] = process.argv.slice(2);
+      const answers = (k) => ({
+        fn: ['vfs_read', 'do_sys_openat2', 'schedule', 'finish_task_switch'].map((n) => k.fn(n)),
+        tp: ['sched_switch', 'sys_enter_openat', 'block_rq_issue'].map((n) => k.tracepoint(n)),
+        sc: k.syscall && k.syscall('openat'), lsm: k.lsmHook && k.lsmHook('file_open'), counts: k.meta.counts,
+      });
+      const seen = [];
+      if (role === 'writer') {
+        const data = AtlasFile.open(source).load('live');
+        const kernel = new KernelIndex(data, data.meta);
+        for (let i = 0; i < 12; i++) writeLiveCache(liveCacheFile(dir, i % 2 ? b : a, dataDir()), kernel);
+      } else {
+        for (let i = 0; i < 12; i++) {
+          const atlas = new Atlas({ sysRoot: i % 2 ? b : a, liveCacheDir: dir });
+          const k = atlas.get('live');
+          seen.push({ cached: k instanceof KernelIndex, answers: answers(k) });
+          atlas.saveLiveCache();
+        }
+      }
+      process.stdout.write(JSON.stringify(seen));
+    `);
+    const runChild = (role: string) => new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, [script, role, dir, rootA, rootB, source], { maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`${role} failed: ${stderr || err.message}`));
+        else resolve(stdout);
+      });
+    });
+    const [, read] = await Promise.all([runChild('writer'), runChild('reader')]);
+    const seen = JSON.parse(read) as { cached: boolean; answers: unknown }[];
+    assert.equal(seen.length, 12);
+    const expected = JSON.parse(JSON.stringify(fresh));
+    for (const [i, s] of seen.entries()) assert.deepEqual(s.answers, expected, `read ${i} (${s.cached ? 'cached' : 'fresh'})`);
   });
 });

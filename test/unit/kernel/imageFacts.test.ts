@@ -171,3 +171,32 @@ describe('bad inputs name the file', () => {
     assert.throws(() => moduleFacts(cut, 'ext4-cut.ko', btf), (e) => isKernelDataError(e) && e.file === 'ext4-cut.ko');
   });
 });
+
+describe('factsFromVmlinux on debian-11: built-in exit code that BTF does not list', () => {
+  // 5.10's pahole encoded ftrace-able functions only, so BTF misses the `__exit` functions; the
+  // DWARF body without a text symbol, in an image with an .exit.text section, still finds them.
+  const vm = debianVmlinux('debian-11');
+  const elf = parseElf(vm.bytes, vm.file);
+  const inline = parseInlineTsv(fs.readFileSync(path.join(fixtures, 'debian-11-inline-excerpt.tsv'), 'utf8'), undefined, 'debian-11-inline-excerpt.tsv');
+  const { facts } = factsFromVmlinux({ vmlinux: vm.bytes, file: vm.file, btf: imageBtf(elf), inline,
+    meta: { ...meta, id: 'debian-11', release: '5.10.0-46-amd64', version: '5.10', codename: 'bullseye' } });
+  const fn = (n: string) => facts.functions.find((f) => f.name === n);
+
+  it('the image has an .exit.text section', () => {
+    assert.ok((elf.section('.exit.text')?.size ?? 0) > 0);
+  });
+
+  it('cryptomgr_exit, exit_elf_binfmt and mousedev_psaux_unregister are exit-only, not in BTF', () => {
+    for (const name of ['cryptomgr_exit', 'exit_elf_binfmt', 'mousedev_psaux_unregister']) {
+      const f = fn(name);
+      assert.ok(f, `${name} found`);
+      assert.deepEqual([f.exitOnly, f.symbols, f.inBtf, f.proto], [true, [], false, undefined], name);
+    }
+  });
+
+  it('functions with a text symbol are not', () => {
+    assert.deepEqual(fn('cryptomgr_init')?.symbols, ['cryptomgr_init']);
+    assert.equal(fn('cryptomgr_init')?.exitOnly, undefined);
+    assert.equal(fn('vfs_read')?.exitOnly, undefined);
+  });
+});

@@ -110,6 +110,33 @@ test('symbols from /proc/kallsyms: plain names, compiler clones, no padding labe
   for (const notHook of ['verify_prog', 'func_proto', 'init']) assert.equal(kernel.lsmHook(notHook), undefined, `bpf_lsm_${notHook} is no hook`);
 });
 
+test('built-in exit code: vmlinux BTF functions without a kallsyms symbol are exit-only, as the Debian images\' DWARF says', { skip: btfSkip }, () => {
+  const { kernel } = openLiveKernel();
+  // Independent sources: the BTF FUNC names (parsed here) and every name of /proc/kallsyms.
+  const btf = parseBtf(fs.readFileSync(LIVE_BTF), { file: LIVE_BTF });
+  const inKallsyms = new Set(fs.readFileSync('/proc/kallsyms', 'utf8').split('\n').map((l) => (l.split(/\s+/)[2] ?? '').replace(/\..*$/, '')));
+  const noSymbol = [...btf.funcs()].map((f) => f.name).filter((n) => !inKallsyms.has(n));
+  for (const n of noSymbol) {
+    const f = kernel.fn(n);
+    assert.deepEqual([f?.exitOnly, f?.symbols, f?.inBtf], [true, [], true], n);
+  }
+  for (const n of ['vfs_read', 'schedule']) assert.equal(kernel.fn(n)?.exitOnly, undefined, n);
+  // Where a Debian image (whose rule is DWARF's out-of-line body without a text symbol) holds
+  // the same name as a built-in function, it is exit code there too.
+  const atlas = new Atlas({ live: false });
+  let compared = 0;
+  for (const id of ['debian-12', 'debian-13', 'debian-sid']) {
+    const debian = atlas.get(id);
+    for (const n of noSymbol) {
+      const f = debian.fn(n);
+      if (!f || f.module) continue;
+      compared++;
+      assert.equal(f.exitOnly, true, `${n} on ${id}`);
+    }
+  }
+  if (noSymbol.length) assert.ok(compared > 0, 'some names compared with the Debian images');
+});
+
 test('with tracefs: every event of sched/ equals its format file; syscalls from syscalls/*', { skip: tracefsSkip }, () => {
   const { kernel } = openLiveKernel({ references: () => { throw new Error('the bundled kernels are read although tracefs answers'); } });
   for (const ev of fs.readdirSync(path.join(EVENTS, 'sched'))) {

@@ -215,3 +215,19 @@ test('libbpf sections load as the program types libbpf gives them', () => {
 function pick(s: ReturnType<LoadKnowledge['sectionProgram']>) {
   return s && [s.progType, s.attachType, s.sleepable];
 }
+
+test('without an enum in the atlas: a Debian kernel answers from its own source, others only "present" from an older source', () => {
+  const noEnums = (id: string, version: string) => ({
+    id, version, modulesCovered: false, enumValue: () => null, kfuncTags: () => undefined, hasFunction: () => undefined,
+  });
+  const d11 = noEnums('debian-11', '5.10');
+  assert.equal(lk.helper(d11, 'bpf_loop').value, 'absent', 'enum bpf_func_id of linux-source-5.10 has no BPF_FUNC_loop');
+  assert.match(lk.helper(d11, 'bpf_loop').evidence, /Debian linux-source-5\.10 .*debian-11 is that build/);
+  assert.equal(lk.helper(d11, 'bpf_d_path').value, 'present');
+  // Another build of 5.15: BPF_FUNC_d_path is in 5.10's enum, and UAPI enum values stay.
+  const u2204 = noEnums('ubuntu-22.04', '5.15');
+  assert.equal(lk.helper(u2204, 'bpf_d_path').value, 'present');
+  // No source says 5.15 lacks bpf_loop (6.1 has it, 5.10 does not): not known, never absent.
+  assert.equal(lk.helper(u2204, 'bpf_loop').value, 'unknown');
+  assert.equal(lk.helper(noEnums('ubuntu-20.04', '5.4'), 'bpf_d_path').value, 'unknown');
+});

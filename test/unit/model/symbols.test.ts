@@ -13,7 +13,7 @@ import { matchFunctionGlob } from '../../../server/src/analysis/globs';
 import { expandFunctionGlob } from '../../../server/src/features/bpftrace/analysis';
 import { loadKnowledge } from '../../../server/src/knowledge/load';
 import {
-  baseName, hasCompilerSuffix, isClone, isFragment, isLsmHookName, lsmHookOfStub, preferredSymbol, suffixKinds,
+  baseName, hasCompilerSuffix, isClone, isFragment, isLsmHookName, lsmHookOfStub, preferredSymbol, suffixedNameMayEndWith, suffixKinds,
 } from '../../../server/src/model/symbols';
 import path from 'node:path';
 
@@ -47,6 +47,19 @@ test('one suffix rule: base name, kinds, fragment and clone for every form', () 
     assert.equal(isFragment(symbol), fragment, symbol);
     assert.equal(isClone(symbol), clone, symbol);
   }
+});
+
+test('what a suffixed name can end with: every end of every form, and not `_read`', () => {
+  // Sound: every tail (without a dot) of every suffixed form is allowed.
+  for (const [symbol] of FORMS) {
+    if (!hasCompilerSuffix(symbol)) continue;
+    const last = symbol.slice(symbol.lastIndexOf('.') + 1);
+    for (let i = 0; i < last.length; i++) assert.ok(suffixedNameMayEndWith(last.slice(i)), `${symbol} ends with ${last.slice(i)}`);
+    assert.ok(suffixedNameMayEndWith(symbol.slice(symbol.indexOf('.'))), 'a tail with a dot may end anything');
+  }
+  assert.ok(suffixedNameMayEndWith(''), 'a glob ending in a wildcard');
+  // Useful: the ends of function-name globs people write rule suffixed copies out.
+  for (const tail of ['_read', 'x0_read', 'write', '_enter', 'open', '_rcv']) assert.equal(suffixedNameMayEndWith(tail), false, tail);
 });
 
 test('the preferred symbol: plain, else the callable copy with the fewest suffixes, never .cold', () => {

@@ -9,7 +9,7 @@
 // tell. bcc's syscall names (get_syscall_fnname, kprobe__sys_*) are attached by symbol under bcc's
 // own prefix for each kernel, so they are judged as that kprobe.
 
-import type { Diagnostic } from 'vscode-languageserver';
+import type { Diagnostic, DiagnosticRelatedInformation } from 'vscode-languageserver';
 import type { AttachKind, AttachTarget, KernelQuery } from '../../atlas/model';
 import { kernelCheckAnswer, syscallPrefix } from '../../analysis/bccChecks';
 import { kernelConfigHazard } from '../../atlas/kernelConfig';
@@ -25,6 +25,7 @@ import type { Range, Suppression } from '../../syntax/cModel';
 import { attachDiagnostic, effectiveSeverity, recordFieldDiagnostics, DIAGNOSTIC_SOURCE } from '../c/diagnostics';
 import type { FeatureContext } from '../shared/context';
 import { codeDocsHref } from '../shared/diagnosticCodes';
+import { fitMessage, kernelList } from '../shared/phrases';
 
 export interface BccDocumentLike {
   uri: string;
@@ -76,11 +77,13 @@ function suppressedCodes(s: Suppression | undefined): { all: boolean; codes: Set
   return { all: s.codes.length === 0 || s.codes.includes('all'), codes: new Set(s.codes) };
 }
 
-/** The sentence that says why only some kernels are judged. */
-function reachNote(ap: BccAttachPoint): string {
-  if (ap.intent !== 'runtime-chosen') return '';
+/** Why only some kernels are judged: a related-information line (the message stays one sentence). */
+function reachNote(doc: BccDocumentLike, ap: BccAttachPoint, range: Range): DiagnosticRelatedInformation[] {
+  if (ap.intent !== 'runtime-chosen') return [];
   const tests = ap.conditions.filter((c) => c.kind !== 'loop').map((c) => c.text);
-  return tests.length ? ` The tool attaches it there after its own checks (${tests.slice(0, 3).join('; ')}${tests.length > 3 ? '; ...' : ''}).` : '';
+  return tests.length
+    ? [{ location: { uri: doc.uri, range }, message: `The tool attaches it there after its own checks (${tests.slice(0, 3).join('; ')}${tests.length > 3 ? '; ...' : ''}).` }]
+    : [];
 }
 
 export function diagnosticsBcc(doc: BccDocumentLike, ctx: FeatureContext): Diagnostic[] {
@@ -105,17 +108,23 @@ export function diagnosticsBcc(doc: BccDocumentLike, ctx: FeatureContext): Diagn
       const site = { section: sectionOf(group.target), sectionRange: range };
       const d = attachDiagnostic(doc, site, group.target, report, sub, suppressed.codes);
       if (d) {
-        d.message += reachNote(ap);
+        d.relatedInformation = [...reachNote(doc, ap, range), ...(d.relatedInformation ?? [])];
         out.push(d);
       }
       const fn = ap.handlerFunction;
       if (group.target.kind === 'tracepoint' && fn) {
-        const base = fn.macro === 'TRACEPOINT_PROBE' ? 'args' : /^struct tracepoint__/.test(fn.params[0]?.type ?? '') ? fn.params[0].name : undefined;
+        const base = recordBase(fn);
         if (base) out.push(...recordFieldDiagnostics(doc, site, fn.argAccesses, base, group.target, report, sub, suppressed.codes));
       }
     }
   }
   return out;
+}
+
+/** The name a tracepoint handler reads the record through: `args` in a TRACEPOINT_PROBE, else a
+ *  `struct tracepoint__<system>__<event> *` first parameter. */
+export function recordBase(fn: NonNullable<BccAttachPoint['handlerFunction']>): string | undefined {
+  return fn.macro === 'TRACEPOINT_PROBE' ? 'args' : /^struct tracepoint__/.test(fn.params[0]?.type ?? '') ? fn.params[0].name : undefined;
 }
 
 /** The attach report of a target as bcc can act on it. bcc has no tp_btf programs: a BTF
@@ -172,8 +181,13 @@ function regexDiagnostic(doc: BccDocumentLike, ap: BccAttachPoint, regex: string
   return {
     range, severity, code, codeDescription: { href: codeDocsHref(code) }, source: DIAGNOSTIC_SOURCE,
     message: code === 'kernel-config'
-      ? `${ap.kind} event_re ${regex} cannot attach on ${failing.join(', ')}: ${refusals.map((h) => h!.message).join(' ')}${reachNote(ap)}`
-      : `${ap.kind} event_re ${regex} matches no attachable function on ${failing.join(', ')}: bcc's attach fails there.${reachNote(ap)}`,
+      ? fitMessage(
+        `${ap.kind} event_re ${regex} cannot attach on ${kernelList(failing, 3)} (${[...new Set(refusals.map((h) => h!.message.replace(/^.*?: /, '').replace(/\.$/, '')))].join('; ')}).`,
+        `${ap.kind} event_re ${regex} cannot attach on ${failing.length} of ${kernels.length} targets: the kernel is built without it.`)
+      : fitMessage(
+        `${ap.kind} event_re ${regex} matches no attachable function on ${kernelList(failing, 3)}, so bcc's attach fails there.`,
+        `${ap.kind} event_re ${regex} matches no attachable function on ${failing.length} of ${kernels.length} targets.`),
+    relatedInformation: reachNote(doc, ap, range),
     data: { section: `${ap.kind}/${regex}`, target, kernels: [...ctx.targets] },
   };
 }

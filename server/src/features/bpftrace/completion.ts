@@ -18,6 +18,7 @@ import { blockAtOffset, offsetAt, positionAt, type BtBlock, type BtModel } from 
 import { compileGlob, hasWildcard } from '../../model/glob';
 import { namesWithPrefix, sortedFunctionNames } from '../../analysis/kernels';
 import { attachVerdicts, type AttachVerdicts } from '../../analysis/verdicts';
+import { targetItemData } from '../completionResolve';
 import type { FeatureContext } from '../shared/context';
 import { argsOn, btModelOf, hasRetval, kernelOf, type BtDocumentLike } from './common';
 
@@ -219,10 +220,8 @@ function loadedTargets(ctx: FeatureContext): { id: string; kernel: KernelQuery }
 
 // Completion asks about the same names again and again as the user types (`tcp_`, `tcp_s`,
 // `tcp_se`): the verdicts come memoised from the one verdict path diagnostics use too.
-function verdictFor(target: AttachTarget, total: number, ctx: FeatureContext): { detail: string; rank: number; doc: string } {
-  const verdicts = attachVerdicts(target, ctx);
-  const doc = verdicts.kernels.map((k) => `- ${k.kernel}: ${k.hazards.length ? k.hazards.map((h) => h.name).join(', ') : k.assessment.found ? 'ok' : 'absent'}`).join('\n');
-  return { ...describeVerdicts(verdicts, total), doc };
+function verdictFor(target: AttachTarget, total: number, ctx: FeatureContext): { detail: string; rank: number } {
+  return describeVerdicts(attachVerdicts(target, ctx), total);
 }
 
 /** Status words for an item's detail, from the cross-kernel verdicts. */
@@ -261,15 +260,15 @@ function targetItems(candidates: Map<string, number>, total: number, range: Rang
   const items = shown.map(([name, count], i): CompletionItem => {
     let detail = `on ${count}/${total} targets`;
     let rank = count === total ? 1 : 2;
-    let documentation: CompletionItem['documentation'];
+    const target = toTarget(name);
     if (opts.assess !== false && i < MAX_ASSESSED) {
-      const v = verdictFor(toTarget(name), total, ctx);
+      const v = verdictFor(target, total, ctx);
       detail = v.detail;
       rank = v.rank + (count === total ? 0 : 4);
-      documentation = { kind: MarkupKind.Markdown, value: v.doc };
     }
+    // Every item, assessed here or not, gets its per-kernel availability on completionItem/resolve.
     return {
-      label: name, kind, detail, documentation,
+      label: name, kind, detail, data: targetItemData(target),
       textEdit: { range, newText: name },
       filterText: name,
       sortText: `${rank}${internal(name)}${name}`,

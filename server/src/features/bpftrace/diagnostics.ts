@@ -19,6 +19,7 @@ import type { Status } from '../../model/hazards';
 import { codeDocsHref, diagnosticCodes } from '../shared/diagnosticCodes';
 import type { FeatureContext } from '../shared/context';
 import { cTypeKey } from '../../model/cTypes';
+import { type AttachClause, attachMessage, fitMessage, groupByPhrase, hazardPhrase, kernelList } from '../shared/phrases';
 import { WorkMeter } from '../shared/workBudget';
 import { analyseProbe, closestRewrites, type ProbeAnalysis, type WildcardOnKernel } from './analysis';
 import { argsOn, btModelOf, hasRetval, kernelOf, paramPerKernel, type BtDocumentLike } from './common';
@@ -80,9 +81,9 @@ function isSuppressed(sup: Map<number, Set<string>>, lines: number[], code: stri
 
 const label = kernelLabel;
 
+/** Names for a message: `a, b and c`, longer lists cut to `max` and a count. */
 function list(items: readonly string[], max = 6): string {
-  if (items.length <= max) return items.join(', ');
-  return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+  return kernelList(items, max);
 }
 
 class Collector {
@@ -144,16 +145,36 @@ function primaryHazard(report: AttachReport, status: Status): HazardName {
   return first ?? (status === 'error' ? 'absent' : 'unknown');
 }
 
-/** `config = { missing_probes = "error" }` turns bpftrace's default (warn and skip a probe that
- *  cannot attach, bpftrace/bpftrace#3246) into a failure: then a sibling covers nothing. */
-export function missingProbesMode(model: BtModel): 'error' | 'warn' | 'ignore' {
+/** What bpftrace does with a probe of a list that cannot attach while another attaches: the
+ *  script's `config = { missing_probes = ... }` (bpftrace/bpftrace#3246), or `default` when the
+ *  script does not say. Older bpftrace warns and skips such a probe; the current documentation
+ *  gives `error` as the default, so without the setting the outcome depends on the version. */
+export type MissingProbesMode = 'error' | 'warn' | 'ignore' | 'default';
+
+export function missingProbesMode(model: BtModel): MissingProbesMode {
   for (const item of model.others) {
     if (item.keyword !== 'config') continue;
     const text = model.text.slice(offsetAt(model, item.range.start), offsetAt(model, item.range.end));
     const m = /\bmissing_probes\s*=\s*"?(error|warn|ignore)"?/.exec(text);
     if (m) return m[1] as 'error' | 'warn' | 'ignore';
   }
-  return 'warn';
+  return 'default';
+}
+
+/** The clause verb for kernels where a sibling of the list attaches, by mode (the full sentence,
+ *  skippedSentence(), goes to the related information). */
+function skippedVerb(mode: MissingProbesMode): string {
+  return mode === 'default'
+    ? 'needs missing_probes = "warn" to be skipped (older bpftrace skips it; current docs default to error) on'
+    : `is skipped (another probe of the list attaches; missing_probes = ${mode}) on`;
+}
+
+/** The sentence for a probe skipped where a sibling of its list attaches, by mode. */
+function skippedSentence(what: string, where: string, mode: MissingProbesMode): string {
+  if (mode === 'default') {
+    return `${what} on ${where}; another probe of this list does. bpftrace that warns on missing probes (older versions) skips it there; with missing_probes = error (the default its current docs give) the script fails: set config = { missing_probes = "warn" } to be sure.`;
+  }
+  return `${what} on ${where}; another probe of this list does, so bpftrace ${mode === 'ignore' ? 'skips it silently' : 'warns and skips it'} there (config missing_probes = ${mode}).`;
 }
 
 /** Kernels where some other probe of the same list attaches (bpftrace's missing_probes tolerance
@@ -171,15 +192,15 @@ function coveredBySibling(analyses: Map<BtProbe, ProbeAnalysis>, block: BtBlock,
 }
 
 function exactDiagnostics(c: Collector, ctx: FeatureContext, analyses: Map<BtProbe, ProbeAnalysis>, block: BtBlock,
-  probe: BtProbe, analysis: ProbeAnalysis, report: AttachReport, tolerateMissing: boolean): void {
+  probe: BtProbe, analysis: ProbeAnalysis, report: AttachReport, mode: MissingProbesMode): void {
   const lines = probeLines(probe, block);
   let status: Status = 'ok';
   const coveredOn: string[] = [];
   for (const k of report.kernels) {
     let s = k.status;
-    if (s === 'error' && tolerateMissing && block.probes.length > 1 && coveredBySibling(analyses, block, probe, k.kernel)) {
+    if (s === 'error' && mode !== 'error' && block.probes.length > 1 && coveredBySibling(analyses, block, probe, k.kernel)) {
       coveredOn.push(k.kernel);
-      s = 'info';
+      s = mode === 'default' ? 'warning' : 'info';
     }
     if (RANK[s] > RANK[status]) status = s;
   }
@@ -190,20 +211,17 @@ function exactDiagnostics(c: Collector, ctx: FeatureContext, analyses: Map<BtPro
   if (status !== 'ok') {
     const code = primaryHazard(report, report.kernels.some((k) => k.status === 'error') ? 'error' : status === 'info' ? 'info' : 'warning');
     const failing = report.failing.filter((f) => !coveredOn.includes(f.kernel));
-    const parts: string[] = [];
-    if (failing.length) {
-      parts.push(`${probe.raw} does not attach on ${failing.map((f) => `${label(ctx, f.kernel)} (${f.hazards.map((h) => h.name).join(', ') || 'absent'})`).join(', ')}.`);
-    }
-    if (coveredOn.length) parts.push(`${probe.raw} does not attach on ${list(coveredOn.map((k) => label(ctx, k)))}; another probe of this list does, so bpftrace warns and skips it there (missing_probes).`);
-    if (report.degraded.length) {
-      parts.push(`${failing.length || coveredOn.length ? 'It' : probe.raw} attaches but ${report.degraded.map((d) => `${d.hazards.map((h) => h.name).join(', ')} on ${label(ctx, d.kernel)}`).join('; ')}.`);
-    }
-    if (!parts.length && report.unknownOn.length) parts.push(`The atlas cannot fully judge ${probe.raw} on ${list(report.unknownOn)}.`);
-    const detail = report.kernels
-      .map((k) => ({ k, hazards: k.hazards.filter((h) => h.name !== 'unknown') }))
-      .filter(({ k, hazards }) => k.status !== 'ok' && hazards.length)
-      .map(({ k, hazards }) => `${label(ctx, k.kernel)}: ${hazards.map((h) => h.message).join(' ')}`);
-    if (detail.length) parts.push(detail.join(' '));
+    const verdictOf = (kernel: string) => report.kernels.find((k) => k.kernel === kernel)!;
+    const failed = new Set(failing.map((f) => f.kernel));
+    // Each kernel in the clause of its worst outcome; the hazards' own words are in the related
+    // information (one line per kernel).
+    const clauses: AttachClause[] = [
+      { verb: 'does not attach on', groups: groupByPhrase(failing, (f) => f.hazards.map((h) => hazardPhrase(h, verdictOf(f.kernel))).join(', ') || 'absent', (f) => f.kernel) },
+      { verb: skippedVerb(mode), groups: coveredOn.length ? [{ phrase: '', kernels: coveredOn }] : [] },
+      { verb: 'misses calls on', groups: groupByPhrase(report.degraded.filter((d) => !failed.has(d.kernel) && !coveredOn.includes(d.kernel)), (d) => d.hazards.map((h) => hazardPhrase(h, verdictOf(d.kernel))).join(', '), (d) => d.kernel) },
+    ].filter((x) => x.groups.length);
+    if (!clauses.length && report.unknownOn.length) clauses.push({ verb: 'cannot be fully judged on', groups: [{ phrase: '', kernels: report.unknownOn }] });
+    if (coveredOn.length) related.push({ range: probe.range, message: skippedSentence(`${probe.raw} does not attach`, list(coveredOn.map((k) => label(ctx, k))), mode) });
     // fentry does not see inlined calls either: offer it for attach failures, not for misses.
     const usable = (r: { newText: string }) => status === 'error' || !/\b(fentry|fexit):/.test(r.newText);
     let rewrites = analysis.rewrites;
@@ -213,34 +231,43 @@ function exactDiagnostics(c: Collector, ctx: FeatureContext, analyses: Map<BtPro
       rewrites = [...rewrites, ...closestRewrites(analysis, ctx)];
       fix = rewrites.find(usable);
     }
+    let tail: string | undefined;
     if (fix && status !== 'info') {
-      parts.push(fix.reason === 'closest'
-        ? `Did you mean ${list(rewrites.filter((r) => r.reason === 'closest').map((r) => r.newText))}?`
-        : `Suggested: ${fix.newText}.`);
-    }
-    else if (report.partialAlternatives.length) {
+      const closest = rewrites.filter((r) => r.reason === 'closest').map((r) => r.newText);
+      tail = fix.reason === 'closest' ? `did you mean ${list(closest, 3)}?` : `use ${fix.newText}`;
+    } else if (report.partialAlternatives.length) {
       const p = report.partialAlternatives[0];
-      parts.push(`tracepoint:${p.target.system}:${p.target.name} exists on ${list(p.presentOn)} only.`);
+      related.push({ range: probe.range, message: `tracepoint:${p.target.system}:${p.target.name} exists on ${list(p.presentOn)} only.` });
     }
-    c.add(probe.nameRange ?? probe.range, status, code, parts.join(' '), { lines, related, probe: probe.raw });
+    const message = attachMessage(probe.raw, clauses, report.kernels.length, tail).replace(/\?\.$/, '?');
+    c.add(probe.nameRange ?? probe.range, status, code, message, { lines, related, probe: probe.raw });
   } else if (analysis.alternatives.length) {
     const alt = analysis.alternatives[0];
     const isFentry = alt.alternative.reason === 'fentry' || alt.alternative.reason === 'fexit';
     if (isFentry || alt.alternative.reason === 'equivalent') {
       const code = isFentry ? 'prefer-fentry' : 'prefer-tracepoint';
-      c.add(probe.range, 'hint', code, `${alt.probe} works on every target kernel instead of ${probe.raw}: ${alt.alternative.note}${alt.alternative.caveat ? ` Caveat: ${alt.alternative.caveat}` : ''}`, { lines, probe: probe.raw });
+      const note = [alt.alternative.note, alt.alternative.caveat ? `Caveat: ${alt.alternative.caveat}` : ''].filter(Boolean).join(' ');
+      c.add(probe.range, 'hint', code, fitMessage(`${alt.probe} works on every target kernel instead of ${probe.raw}.`, `${alt.probe} works on every target kernel.`),
+        { lines, probe: probe.raw, related: note ? [{ range: probe.range, message: note }] : undefined });
     }
   }
 }
 
 // ---- wildcards ----
 
-function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, probe: BtProbe, pattern: string, kind: AttachKind, perKernel: WildcardOnKernel[]): void {
+/** No match on the kernel, but the search for compiler copies stopped at its limit. */
+function unsearched(k: WildcardOnKernel): boolean {
+  return !!k.functionsAtLeast && !k.functions && !k.attachable.length;
+}
+
+function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, probe: BtProbe, pattern: string, kind: AttachKind, perKernel: WildcardOnKernel[],
+  mode: MissingProbesMode, analyses: Map<BtProbe, ProbeAnalysis>): void {
   const lines = probeLines(probe, block);
   const range = probe.nameRange ?? probe.range;
   const refused = perKernel.filter((k) => k.known && k.refused);
   if (refused.length) {
-    c.add(range, 'error', 'kernel-config', `${pattern} cannot attach on ${list(refused.map((k) => label(ctx, k.kernel)))}: ${refused.map((k) => k.refused!.message).join(' ')}`, { lines, probe: probe.raw });
+    c.add(range, 'error', 'kernel-config', fitMessage(`${pattern} cannot attach on ${list(refused.map((k) => k.kernel), 3)} (${refused[0].refused!.message.replace(/\.$/, '')}).`, `${pattern} cannot attach on ${refused.length} of ${perKernel.length} targets.`),
+      { lines, probe: probe.raw, related: refused.map((k) => ({ range, message: `${label(ctx, k.kernel)}: ${k.refused!.message}` })) });
   }
   const known = perKernel.filter((k) => k.known && !k.refused);
   if (!known.length) return;
@@ -248,30 +275,56 @@ function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, 
   // What bpftrace attaches where the expansion went to the end; the count of matching functions
   // (by name) where it stopped at GLOB_MATCH_LIMIT.
   const countOf = (k: WildcardOnKernel) => (k.inconclusive ? '0 known'
+    : unsearched(k) ? 'no function by name (compiler copies not searched to the end)'
     : k.truncated ? `${k.functionsAtLeast ? 'at least ' : ''}${k.functions ?? k.attachable.length} functions`
       : `${k.functionsAtLeast ? 'at least ' : ''}${k.attachable.length}`);
-  const counts = known.map((k) => `${countOf(k)} on ${label(ctx, k.kernel)}`).join(', ');
+  const countsRelated = known.map((k) => ({ range, message: `${label(ctx, k.kernel)}: ${k.inconclusive ? 'no match known' : `matches ${countOf(k)}`}.` }));
   const byName = known.filter((k) => k.truncated);
-  const countedByName = byName.length
-    ? ` On ${list(byName.map((k) => label(ctx, k.kernel)))} the functions are counted by name (notrace and blacklisted ones, which bpftrace skips, included) and the first ${GLOB_MATCH_LIMIT} expanded.`
-    : '';
+  if (byName.length) {
+    countsRelated.push({ range, message: `On ${list(byName.map((k) => label(ctx, k.kernel)))} the functions are counted by name (notrace and blacklisted ones, which bpftrace skips, included) and the first ${GLOB_MATCH_LIMIT} expanded.` });
+  }
   for (const k of known) {
     // The attachable matches counted (all of them, or the first GLOB_MATCH_LIMIT: then the
     // count is a lower bound, and a limit it passes is passed for sure).
     const limit = bpftraceProbeLimit(kind, k.attachable.length, kernelMeta(ctx, k.kernel));
     if (!limit) continue;
-    c.add(range, limit.severity, 'probe-limit',
-      `${pattern} attaches ${k.truncated || k.functionsAtLeast ? 'at least ' : ''}${k.attachable.length} ${noun}s on ${label(ctx, k.kernel)}: ${limit.why}.`, { lines, probe: probe.raw });
+    const atLeast = k.truncated || k.functionsAtLeast ? 'at least ' : '';
+    const byNameNote = k.truncated && k.functions
+      ? ` (the first ${GLOB_MATCH_LIMIT} expanded of ${k.functionsAtLeast ? 'at least ' : ''}${k.functions} that match by name)` : '';
+    const why = limit.why.replace(/\.$/, '');
+    c.add(range, limit.severity, 'probe-limit', fitMessage(
+      `${pattern} attaches ${atLeast}${k.attachable.length} ${noun}s on ${k.kernel}${byNameNote}: ${why}.`,
+      `${pattern} attaches ${atLeast}${k.attachable.length} ${noun}s on ${k.kernel}: ${why}.`,
+      `${pattern} attaches ${atLeast}${k.attachable.length} ${noun}s on ${k.kernel}, past what bpftrace allows there.`), { lines, probe: probe.raw });
   }
-  const none = known.filter((k) => k.attachable.length === 0 && !k.inconclusive);
-  if (none.length) {
-    c.add(range, 'error', 'absent', `${pattern} matches no ${noun} on ${list(none.map((k) => label(ctx, k.kernel)))} (matches: ${counts}).`, { lines, probe: probe.raw });
-  } else {
+  // No match, where the search for suffixed copies stopped short, is not "none" (verdicts.ts
+  // says `unknown` for the same case of a libbpf pattern).
+  const none = known.filter((k) => k.attachable.length === 0 && !k.inconclusive && !unsearched(k));
+  // Where another probe of the list attaches, the missing_probes setting decides (as for exact probes).
+  const skipped = mode === 'error' || block.probes.length < 2 ? [] : none.filter((k) => coveredBySibling(analyses, block, probe, k.kernel));
+  const failing = none.filter((k) => !skipped.includes(k));
+  if (failing.length) {
+    c.add(range, 'error', 'absent', fitMessage(`${pattern} matches no ${noun} on ${list(failing.map((k) => k.kernel), 3)}.`, `${pattern} matches no ${noun} on ${failing.length} of ${known.length} targets.`),
+      { lines, probe: probe.raw, related: countsRelated });
+  }
+  if (skipped.length) {
+    c.add(range, mode === 'default' ? 'warning' : 'info', 'absent',
+      fitMessage(`${pattern} matches no ${noun} on ${list(skipped.map((k) => k.kernel), 3)}: ${skippedVerb(mode).replace(/ on$/, '')}.`, `${pattern} matches no ${noun} on ${skipped.length} of ${known.length} targets.`),
+      { lines, probe: probe.raw, related: [...countsRelated, { range, message: skippedSentence(`${pattern} matches no ${noun}`, list(skipped.map((k) => label(ctx, k.kernel))), mode) }] });
+  }
+  if (!none.length) {
+    // Counts grouped: `42 functions on debian-11 and debian-12, 40 on debian-13`.
+    const groups = groupByPhrase(known, (k) => (k.inconclusive ? 'none known' : countOf(k)), (k) => k.kernel);
+    const counts = (max: number) => groups.map((g) => `${g.phrase} on ${list(g.kernels, max)}`).join(', ');
     const clones = [...new Set(known.flatMap((k) => k.clones))];
     const sample = [...new Set(known.flatMap((k) => k.attachable))];
-    c.add(range, 'info', 'pattern-matches',
-      `${pattern} matches ${counts}${sample.length ? ` (e.g. ${list(sample, 5)})` : ''}.`
-      + (clones.length ? ` Includes compiler-renamed symbols: ${list(clones)}.` : '') + countedByName, { lines, probe: probe.raw });
+    const related = [...countsRelated];
+    if (sample.length) related.push({ range, message: `Matches include ${list(sample, 8)}.` });
+    if (clones.length) related.push({ range, message: `Compiler-renamed symbols among them: ${list(clones)}.` });
+    c.add(range, 'info', 'pattern-matches', fitMessage(
+      `${pattern} matches ${noun}s: ${counts(3)}${clones.length ? ', some compiler-renamed' : ''}.`,
+      `${pattern} matches ${noun}s: ${counts(1)}.`,
+      `${pattern} matches ${noun}s on every target.`), { lines, probe: probe.raw, related });
   }
   for (const hazard of ['kprobe-blacklist', 'notrace', 'no-btf'] as const) {
     const per = known.map((k) => ({ k, symbols: k.skipped.filter((s) => s.hazard === hazard).map((s) => s.symbol) })).filter((x) => x.symbols.length);
@@ -280,9 +333,10 @@ function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, 
     const one = all.length === 1;
     const why = hazard === 'kprobe-blacklist' ? `${one ? 'is' : 'are'} on the kprobe blacklist`
       : hazard === 'notrace' ? `${one ? 'has' : 'have'} no ftrace site (notrace)` : `${one ? 'is' : 'are'} not in the kernel BTF`;
-    c.add(range, 'warning', hazard,
-      `${all.length} ${noun}${all.length === 1 ? '' : 's'} matching ${pattern} ${why} and will not be traced: ${list(all)} (${per.map((x) => `${x.symbols.length}${x.k.truncated ? ` among the first ${GLOB_MATCH_LIMIT}` : ''} on ${label(ctx, x.k.kernel)}`).join(', ')}).`,
-      { lines, probe: probe.raw });
+    c.add(range, 'warning', hazard, fitMessage(
+      `${all.length} ${noun}${all.length === 1 ? '' : 's'} matching ${pattern} ${why} and will not be traced: ${list(all, 3)}.`,
+      `${all.length} ${noun}${all.length === 1 ? '' : 's'} matching ${pattern} ${why} and will not be traced.`),
+      { lines, probe: probe.raw, related: per.map((x) => ({ range, message: `${label(ctx, x.k.kernel)}: ${list(x.symbols, 10)}${x.k.truncated ? ` (among the first ${GLOB_MATCH_LIMIT})` : ''}.` })) });
   }
 }
 
@@ -294,20 +348,24 @@ function wildcardArgsDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlo
   for (const w of analysis.wildcards) {
     if (w.target.kind !== 'tracepoint') continue;
     for (const use of uniqueFields(block)) {
-      const gaps: string[] = [];
+      const gaps: { event: string; kernel: string }[] = [];
       for (const k of w.perKernel) {
         const kernel = k.known ? kernelOf(ctx, k.kernel) : undefined;
         if (!kernel) continue;
         for (const qualified of k.attachable) {
           const [system, event] = qualified.split(':');
           const fields = kernel.tracepoint(event, system)?.fields;
-          if (fields?.length && !fields.some((f) => f.name === use.field)) gaps.push(`${event} on ${k.kernel}`);
+          if (fields?.length && !fields.some((f) => f.name === use.field) && !gaps.some((g) => g.event === event && g.kernel === k.kernel)) gaps.push({ event, kernel: k.kernel });
         }
       }
       if (gaps.length) {
-        c.add(use.range, 'error', 'field-missing',
-          `${probe.raw} matches events without args field \`${use.field}\`: ${list([...new Set(gaps)])}.`,
-          { lines: [use.range.start.line, ...probeLines(probe, block)], probe: probe.raw });
+        // `event on kernel` pairs, grouped by event so each kernel is named once per event.
+        const byEvent = groupByPhrase(gaps, (g) => g.event, (g) => g.kernel);
+        c.add(use.range, 'error', 'field-missing', fitMessage(
+          `${probe.raw} matches events without args field \`${use.field}\`: ${list(byEvent.map((g) => g.phrase), 3)}.`,
+          `${probe.raw} matches ${byEvent.length} events without args field \`${use.field}\`.`),
+          { lines: [use.range.start.line, ...probeLines(probe, block)], probe: probe.raw,
+            related: byEvent.map((g) => ({ range: use.range, message: `${g.phrase} has no field ${use.field} on ${g.kernels.join(', ')}.` })) });
       }
     }
   }
@@ -342,10 +400,12 @@ function argsDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, anal
       if (missing.length) {
         const all = missing.length === perKernel.length;
         const sample = [...perKernel[0].args.keys()];
-        c.add(use.range, all ? 'error' : 'warning', 'field-missing',
-          `${probe.raw} has no args field \`${use.field}\` on ${list(missing.map((k) => label(ctx, k)))}`
-          + (all ? ` (fields: ${list(sample, 12)}).` : ` (it exists on ${list(perKernel.filter((k) => !missing.includes(k.kernel)).map((k) => label(ctx, k.kernel)))}).`),
-          { lines, probe: probe.raw });
+        c.add(use.range, all ? 'error' : 'warning', 'field-missing', all
+          ? fitMessage(`${probe.raw} has no args field \`${use.field}\` on any target.`, `No args field \`${use.field}\` on any target.`)
+          : fitMessage(`${probe.raw} has no args field \`${use.field}\` on ${list(missing, 3)}.`, `${probe.raw} has no args field \`${use.field}\` on ${missing.length} of ${perKernel.length} targets.`),
+          { lines, probe: probe.raw, related: all
+            ? [{ range: use.range, message: `Fields: ${list(sample, 20)}.` }]
+            : [{ range: use.range, message: `It exists on ${list(perKernel.filter((k) => !missing.includes(k.kernel)).map((k) => label(ctx, k.kernel)), 10)}.` }] });
         continue;
       }
       // Grouped by the comparison key (model/cTypes.ts), shown as the first kernel spells it.
@@ -361,9 +421,12 @@ function argsDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, anal
       if (types.size > 1 && !seen.has(key)) {
         seen.add(key);
         const code = probe.kind === 'tracepoint' ? 'fields-changed' : probe.kind === 'rawtracepoint' ? 'args-changed' : 'signature-changed';
-        c.add(use.range, 'warning', code,
-          `args.${use.field} of ${probe.raw} changes type between targets: ${[...types].map(([t, ks]) => `${shown.get(t)} on ${list(ks.map((k) => label(ctx, k)))}`).join('; ')}.`,
-          { lines, probe: probe.raw });
+        const byType = (max: number) => [...types].map(([t, ks]) => `${shown.get(t)} on ${list(ks, max)}`).join(', ');
+        c.add(use.range, 'warning', code, fitMessage(
+          `args.${use.field} of ${probe.raw} changes type between targets: ${byType(3)}.`,
+          `args.${use.field} of ${probe.raw} changes type between targets: ${byType(1)}.`,
+          `args.${use.field} of ${probe.raw} has ${types.size} types across the targets.`),
+          { lines, probe: probe.raw, related: [...types].map(([t, ks]) => ({ range: use.range, message: `${shown.get(t)} on ${ks.map((k) => label(ctx, k)).join(', ')}.` })) });
       }
     }
   }
@@ -379,9 +442,13 @@ function argNDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock): voi
       const variants = paramPerKernel(probe.function, index, ctx);
       if (variants.size < 2) continue;
       const first = block.argNUses.find((u) => u.index === index)!;
-      c.add(first.range, 'warning', 'signature-changed',
-        `arg${index} of ${probe.raw} differs between targets: ${[...variants].map(([d, ks]) => `${d} on ${list(ks.map((k) => label(ctx, k)))}`).join('; ')}.`,
-        { lines: [first.range.start.line, ...probeLines(probe, block)], probe: probe.raw });
+      const byDecl = (max: number) => [...variants].map(([d, ks]) => `${d} on ${list(ks, max)}`).join(', ');
+      c.add(first.range, 'warning', 'signature-changed', fitMessage(
+        `arg${index} of ${probe.raw} differs between targets: ${byDecl(3)}.`,
+        `arg${index} of ${probe.raw} differs between targets: ${byDecl(1)}.`,
+        `arg${index} of ${probe.raw} is ${variants.size} different parameters across the targets.`),
+        { lines: [first.range.start.line, ...probeLines(probe, block)], probe: probe.raw,
+          related: [...variants].map(([d, ks]) => ({ range: first.range, message: `${d} on ${ks.map((k) => label(ctx, k)).join(', ')}.` })) });
     }
   }
 }
@@ -391,8 +458,9 @@ function retvalDiagnostics(c: Collector, block: BtBlock): void {
   const without = block.probes.filter((p) => p.kind !== 'unknown' && !hasRetval(p.kind));
   if (!without.length) return;
   for (const r of block.retvalUses) {
-    c.add(r, 'error', 'retval-unavailable',
-      `retval exists only in kretprobe, fexit and uretprobe probes, not in ${list(without.map((p) => p.raw))}.`,
+    c.add(r, 'error', 'retval-unavailable', fitMessage(
+      `retval exists only in kretprobe, fexit and uretprobe probes, not in ${list(without.map((p) => p.raw), 3)}.`,
+      'retval exists only in kretprobe, fexit and uretprobe probes.'),
       { lines: [r.start.line, block.probes[0].range.start.line] });
   }
 }
@@ -402,8 +470,8 @@ function retvalDiagnostics(c: Collector, block: BtBlock): void {
 export function diagnosticsBpftrace(doc: BtDocumentLike, ctx: FeatureContext): Diagnostic[] {
   const model = btModelOf(doc);
   const c = new Collector(ctx, doc.uri, suppressions(model));
-  for (const e of model.errors) c.add(e.range, 'error', 'syntax', e.message);
-  const tolerateMissing = missingProbesMode(model) !== 'error';
+  for (const e of model.errors) c.add(e.range, 'error', 'syntax', fitMessage(e.message));
+  const mode = missingProbesMode(model);
   const analyses = new Map<BtProbe, ProbeAnalysis>();
   // Scripts repeat probes (copies of a tool, BEGIN/END): one analysis per distinct probe text.
   const byText = new Map<string, ProbeAnalysis>();
@@ -432,10 +500,10 @@ export function diagnosticsBpftrace(doc: BtDocumentLike, ctx: FeatureContext): D
     for (const probe of block.probes) {
       const analysis = analyses.get(probe);
       if (!analysis) continue;
-      for (const report of analysis.reports) exactDiagnostics(c, ctx, analyses, block, probe, analysis, report, tolerateMissing);
+      for (const report of analysis.reports) exactDiagnostics(c, ctx, analyses, block, probe, analysis, report, mode);
       for (const w of analysis.wildcards) {
         const pattern = w.target.kind === 'tracepoint' ? `${probe.typeText}:${w.target.system}:${w.target.name}` : `${probe.typeText}:${w.target.name}`;
-        wildcardDiagnostics(c, ctx, block, probe, pattern, w.target.kind, w.perKernel);
+        wildcardDiagnostics(c, ctx, block, probe, pattern, w.target.kind, w.perKernel, mode, analyses);
       }
     }
     argsDiagnostics(c, ctx, block, analyses);

@@ -16,8 +16,8 @@ import { cDecl, type AttachKind, type AttachTarget, type Hazard, type KernelQuer
 import type { SectionPrefix } from '../../knowledge/types';
 import type { AnalyzedDocument } from '../../syntax/documents';
 import { comparePositions, rangeContains, type BpfProgram, type Range } from '../../syntax/cModel';
+import { targetItemData } from '../completionResolve';
 import type { FeatureContext } from '../shared/context';
-import { renderArgs, renderFields } from '../shared/render';
 import { hookParams } from '../../analysis/hooks';
 import { functionNamesWithPrefix, kernelOf, namesWithPrefix, sortedNames, targetKernels } from '../../analysis/kernels';
 import { programTarget } from '../../analysis/targets';
@@ -87,33 +87,22 @@ function availabilityLine(av: Availability, total: number): string {
   return marks.length ? `${where} · ⚠ ${marks.join(', ')}` : where;
 }
 
-function availabilityDoc(av: Availability): string {
-  const lines: string[] = [];
-  if (av.ok.length) lines.push(`✅ attaches: ${av.ok.join(', ')}`);
-  if (av.degraded.length) lines.push(`⚠️ attaches with hazards: ${av.degraded.join(', ')}`);
-  if (av.failing.length) lines.push(`❌ fails: ${av.failing.join(', ')}`);
-  if (av.missing.length) lines.push(`❌ not found: ${av.missing.join(', ')}`);
-  for (const h of av.hazards) lines.push(`- \`${h.name}\`: ${h.message}`);
-  return lines.join('\n\n');
-}
-
-function targetItem(name: string, target: AttachTarget, ctx: FeatureContext, range: Range,
-  extra: { insert?: string; detail?: string; doc?: string; retrigger?: boolean } = {}): CompletionItem {
+/** A target item as first sent: what ranks and marks it (the verdicts over the target kernels,
+ *  shared with diagnostics) and what it inserts. Its detail and documentation (the hook's
+ *  prototype or record, one line per kernel) come from completionItem/resolve
+ *  (completionResolve.ts) when the editor shows it. */
+function targetItem(name: string, target: AttachTarget, ctx: FeatureContext): { item: CompletionItem; newText: string } {
   const av = availability(ctx, target);
-  const total = ctx.targets.length;
   const item: CompletionItem = {
     label: name,
     kind: target.kind === 'tracepoint' || target.kind === 'raw_tp' || target.kind === 'tp_btf' ? CompletionItemKind.Event : CompletionItemKind.Function,
-    labelDetails: { description: availabilityLine(av, total) },
-    detail: extra.detail ?? availabilityLine(av, total),
-    documentation: { kind: MarkupKind.Markdown, value: [extra.doc, availabilityDoc(av)].filter(Boolean).join('\n\n') },
+    labelDetails: { description: availabilityLine(av, ctx.targets.length) },
     sortText: sortKey(av, name),
     filterText: name,
-    textEdit: { range, newText: extra.insert ?? name },
+    data: targetItemData(target, { hook: true }),
   };
   if (av.failing.length || av.missing.length) item.tags = [CompletionItemTag.Deprecated];
-  if (extra.retrigger) item.command = { title: 'next', command: 'editor.action.triggerSuggest' };
-  return item;
+  return { item, newText: name };
 }
 
 // ---------------------------------------------------------------- SEC("…") strings
@@ -152,18 +141,7 @@ function prefixRank(p: SectionPrefix): number {
   }
 }
 
-/** Names from several kernels: union, prefix-filtered, capped; `truncated` when more exist. */
-function unionNames(ctx: FeatureContext, kernels: readonly KernelQuery[], names: (k: KernelQuery) => readonly string[], typed: string, limit: number): { names: string[]; truncated: boolean } {
-  return unionMatches(kernels, (k) => namesWithPrefix(sortedNames(ctx, names(k)), typed, limit + 1), limit);
-}
-
-/** Function names: a kernel that can search its sorted table by prefix never builds its full
- *  name list (hundreds of thousands of names with modules), which made the first completion
- *  after startup cost hundreds of ms. */
-function unionFunctionNames(ctx: FeatureContext, kernels: readonly KernelQuery[], typed: string, limit: number): { names: string[]; truncated: boolean } {
-  return unionMatches(kernels, (k) => functionNamesWithPrefix(ctx, k, typed, limit + 1), limit);
-}
-
+/** Names from several kernels: union, capped; `truncated` when more exist. */
 function unionMatches(kernels: readonly KernelQuery[], matches: (k: KernelQuery) => readonly string[], limit: number): { names: string[]; truncated: boolean } {
   const seen = new Set<string>();
   for (const k of kernels) for (const n of matches(k)) seen.add(n);
@@ -171,78 +149,108 @@ function unionMatches(kernels: readonly KernelQuery[], matches: (k: KernelQuery)
   return { names: all.slice(0, limit), truncated: all.length > limit };
 }
 
+/** A completion list as computed once per target kernels, kind and typed text (cached): items
+ *  without their text edit, which depends on where the text is. */
+interface TargetList {
+  isIncomplete: boolean;
+  entries: { item: CompletionItem; newText: string }[];
+}
+
+/** Tracepoint systems, each completed with `sep`. */
+function tracepointSystems(kernels: readonly KernelQuery[], typed: string, sep: string): TargetList {
+  const systems = new Map<string, { kernels: string[]; events: number }>();
+  for (const k of kernels) {
+    for (const [sys, events] of k.systems()) {
+      if (!sys.startsWith(typed)) continue;
+      const e = systems.get(sys) ?? { kernels: [], events: 0 };
+      e.kernels.push(k.meta.id);
+      e.events = Math.max(e.events, events.length);
+      systems.set(sys, e);
+    }
+  }
+  const entries = [...systems].map(([sys, e]) => {
+    const everywhere = e.kernels.length === kernels.length;
+    const item: CompletionItem = {
+      label: sys,
+      kind: CompletionItemKind.Folder,
+      detail: `${e.events} events · ${everywhere ? (kernels.length === 1 ? 'on the target' : `on all ${kernels.length} targets`) : `on ${e.kernels.length}/${kernels.length} targets`}`,
+      sortText: `${everywhere ? 0 : 1}${sys}`,
+      command: { title: 'events', command: 'editor.action.triggerSuggest' },
+    };
+    return { item, newText: `${sys}${sep}` };
+  });
+  return { isIncomplete: false, entries };
+}
+
+/** Target items for names from each kernel: union, prefix-filtered, capped at MAX_TARGET_ITEMS. */
+function targetList(ctx: FeatureContext, kernels: readonly KernelQuery[], kind: AttachKind, typed: string,
+  matches: (k: KernelQuery, limit: number) => readonly string[], system?: string): TargetList {
+  const { names, truncated } = unionMatches(kernels, (k) => matches(k, MAX_TARGET_ITEMS + 1), MAX_TARGET_ITEMS);
+  return { isIncomplete: truncated, entries: names.map((name) => targetItem(name, system ? { kind, system, name } : { kind, name }, ctx)) };
+}
+
+/** The list for what is typed after a prefix (for tracepoints, a system, then `sep` and an event). */
+function targetCompletion(ctx: FeatureContext, kernels: readonly KernelQuery[], kind: AttachKind, targetText: string, sep: string): TargetList {
+  const names = (list: (k: KernelQuery) => readonly string[], typed = targetText) =>
+    (k: KernelQuery, limit: number) => namesWithPrefix(sortedNames(ctx, list(k)), typed, limit);
+  switch (kind) {
+    case 'tracepoint': {
+      const slash = targetText.indexOf(sep);
+      if (slash < 0) return tracepointSystems(kernels, targetText, sep);
+      const system = targetText.slice(0, slash);
+      const event = targetText.slice(slash + sep.length);
+      return targetList(ctx, kernels, 'tracepoint', event, names((k) => k.systems().get(system) ?? [], event), system);
+    }
+    case 'raw_tp': case 'tp_btf':
+      return targetList(ctx, kernels, kind, targetText, names((k) => k.tracepoints().map((t) => t.name)));
+    case 'kprobe': case 'kretprobe': case 'fentry': case 'fexit': case 'fmod_ret': case 'fsession': case 'kprobe.session':
+    case 'kprobe.multi': case 'kretprobe.multi':
+      // Function names are the big list: each kernel searches its table by prefix.
+      return targetList(ctx, kernels, kind === 'kprobe.multi' || kind === 'kretprobe.multi' ? 'kprobe' : kind, targetText,
+        (k, limit) => functionNamesWithPrefix(ctx, k, targetText, limit));
+    case 'ksyscall': case 'kretsyscall':
+      return targetList(ctx, kernels, kind, targetText, names((k) => k.syscalls().map((sc) => sc.name)));
+    case 'lsm':
+      return targetList(ctx, kernels, 'lsm', targetText, names((k) => k.lsmHooks().map((h) => h.name)));
+    default:
+      return { isIncomplete: false, entries: [] };
+  }
+}
+
+/** Lists kept per target kernels, kind and typed text: typing back and forth over a prefix, or
+ *  asking again at the same place, costs a copy of the list. */
+const LIST_CACHE_SIZE = 256;
+
+/** The target list for `targetText` after a prefix of `kind`, computed once per target kernels,
+ *  kind and text, each item given a text edit over `range`. */
+function cachedTargets(ctx: FeatureContext, kernels: readonly KernelQuery[], kind: AttachKind, targetText: string, range: Range, sep = '/'): CompletionList {
+  const key = `${ctx.cache.kernelsKey(ctx.atlas, ctx.targets)}|${kind}|${sep}|${targetText}`;
+  const table = ctx.cache.table<TargetList>('completion-lists', LIST_CACHE_SIZE);
+  let cached = table.get(key);
+  if (!cached) {
+    cached = targetCompletion(ctx, kernels, kind, targetText, sep);
+    table.set(key, cached);
+  }
+  return list(cached.entries.map((e) => ({ ...e.item, textEdit: { range, newText: e.newText } })), cached.isIncomplete);
+}
+
+/** Function targets (kprobe, fentry, ...) for typed text; also bcc's attach_kprobe(event=...). */
+export function functionTargets(ctx: FeatureContext, kind: AttachKind, kernels: readonly KernelQuery[], typed: string, range: Range): CompletionList {
+  return cachedTargets(ctx, kernels, kind, typed, range);
+}
+
+/** Raw and BTF tracepoint targets for typed text; also bcc's attach_raw_tracepoint(tp=...). */
+export function rawTracepointTargets(ctx: FeatureContext, kind: AttachKind, kernels: readonly KernelQuery[], typed: string, range: Range): CompletionList {
+  return cachedTargets(ctx, kernels, kind, typed, range);
+}
+
 /** Tracepoint systems, then the events of the system before `sep` (`/` in a section, `:` in
- *  bcc's `attach_tracepoint(tp="sys:event")`). */
+ *  bcc's `attach_tracepoint(tp="sys:event")`, `__` in its `tracepoint__sys__event` names); the
+ *  edit replaces the system (from `targetStart`) or, once `sep` is typed, the event. */
 export function tracepointTargets(ctx: FeatureContext, kernels: readonly KernelQuery[], targetText: string, targetStart: Position, sep = '/'): CompletionList {
   const slash = targetText.indexOf(sep);
-  if (slash < 0) {
-    const items: CompletionItem[] = [];
-    const systems = new Map<string, { kernels: string[]; events: number }>();
-    for (const k of kernels) {
-      for (const [sys, events] of k.systems()) {
-        if (!sys.startsWith(targetText)) continue;
-        const e = systems.get(sys) ?? { kernels: [], events: 0 };
-        e.kernels.push(k.meta.id);
-        e.events = Math.max(e.events, events.length);
-        systems.set(sys, e);
-      }
-    }
-    const range = replaceRange(targetStart, { line: targetStart.line, character: targetStart.character + targetText.length });
-    for (const [sys, e] of systems) {
-      const everywhere = e.kernels.length === kernels.length;
-      items.push({
-        label: sys,
-        kind: CompletionItemKind.Folder,
-        detail: `${e.events} events · ${everywhere ? (kernels.length === 1 ? 'on the target' : `on all ${kernels.length} targets`) : `on ${e.kernels.length}/${kernels.length} targets`}`,
-        sortText: `${everywhere ? 0 : 1}${sys}`,
-        textEdit: { range, newText: `${sys}${sep}` },
-        command: { title: 'events', command: 'editor.action.triggerSuggest' },
-      });
-    }
-    return list(items);
-  }
-  const system = targetText.slice(0, slash);
-  const typed = targetText.slice(slash + 1);
-  const start = { line: targetStart.line, character: targetStart.character + slash + 1 };
-  const range = replaceRange(start, { line: start.line, character: start.character + typed.length });
-  const { names, truncated } = unionNames(ctx, kernels, (k) => k.systems().get(system) ?? [], typed, MAX_TARGET_ITEMS);
-  const items = names.map((name) => {
-    const target: AttachTarget = { kind: 'tracepoint', system, name };
-    const tp = kernels.map((k) => k.tracepoint(name, system)).find((t) => t?.fields);
-    const doc = tp?.fields ? `\`struct trace_event_raw_${tp.template ?? name}\`\n\n${renderFields(tp.fields)}` : undefined;
-    return targetItem(name, target, ctx, range, { doc });
-  });
-  return list(items, truncated);
-}
-
-export function rawTracepointTargets(ctx: FeatureContext, kind: AttachKind, kernels: readonly KernelQuery[], typed: string, range: Range): CompletionList {
-  const { names, truncated } = unionNames(ctx, kernels, (k) => k.tracepoints().map((t) => t.name), typed, MAX_TARGET_ITEMS);
-  const items = names.map((name) => {
-    // TP_PROTO arguments per kernel, grouped: they do change (sched_switch gained prev_state).
-    const variants = new Map<string, string[]>();
-    for (const k of kernels) {
-      const args = k.tracepoint(name)?.args;
-      if (!args) continue;
-      const text = renderArgs(args);
-      variants.set(text, [...(variants.get(text) ?? []), k.meta.id]);
-    }
-    const texts = [...variants.keys()];
-    const detail = texts.length ? `(${texts[0]})${texts.length > 1 ? ` · differs on ${texts.slice(1).flatMap((t) => variants.get(t)!).join(', ')}` : ''}` : undefined;
-    const doc = texts.map((t) => `\`\`\`c\nBPF_PROG(${name}${t === 'void' ? '' : ', ' + t})\n\`\`\`\n${texts.length > 1 ? `on ${variants.get(t)!.join(', ')}` : ''}`).join('\n');
-    return targetItem(name, { kind, name }, ctx, range, { detail, doc: doc || undefined });
-  });
-  return list(items, truncated);
-}
-
-export function functionTargets(ctx: FeatureContext, kind: AttachKind, kernels: readonly KernelQuery[], typed: string, range: Range): CompletionList {
-  // Function names are the big list: filter by prefix on each kernel before building anything.
-  const { names, truncated } = unionFunctionNames(ctx, kernels, typed, MAX_TARGET_ITEMS);
-  const items = names.map((name) => {
-    const fn = kernels.map((k) => k.fn(name)).find((f) => f?.proto);
-    const proto = fn?.proto ? `${fn.proto.ret} ${name}(${renderArgs(fn.proto.params)})` : undefined;
-    return targetItem(name, { kind, name }, ctx, range, { detail: proto, doc: proto ? '```c\n' + proto + '\n```' : undefined });
-  });
-  return list(items, truncated);
+  const start = slash < 0 ? targetStart : { line: targetStart.line, character: targetStart.character + slash + sep.length };
+  return cachedTargets(ctx, kernels, 'tracepoint', targetText, replaceRange(start, { line: start.line, character: targetStart.character + targetText.length }), sep);
 }
 
 function sectionCompletion(p: BpfProgram, pos: Position, ctx: FeatureContext): CompletionList {
@@ -252,38 +260,13 @@ function sectionCompletion(p: BpfProgram, pos: Position, ctx: FeatureContext): C
   if (slash < 0) return prefixItems(ctx, typed, replaceRange(start, pos));
   const prefix = ctx.knowledge.sectionPrefix(typed);
   if (!prefix?.kind || !prefix.takesTarget || typed[prefix.prefix.length] !== '/') return EMPTY;
+  const kind = prefix.kind;
   const targetText = typed.slice(prefix.prefix.length + 1);
-  const targetStart = { line: start.line, character: start.character + prefix.prefix.length + 1 };
-  const range = replaceRange(targetStart, pos);
   const { kernels } = targetKernels(ctx);
   if (!kernels.length) return EMPTY;
-  switch (prefix.kind) {
-    case 'tracepoint':
-      return tracepointTargets(ctx, kernels, targetText, targetStart);
-    case 'raw_tp': case 'tp_btf':
-      return rawTracepointTargets(ctx, prefix.kind, kernels, targetText, range);
-    case 'kprobe': case 'kretprobe': case 'fentry': case 'fexit': case 'fmod_ret': case 'fsession': case 'kprobe.session': {
-      return functionTargets(ctx, prefix.kind, kernels, targetText, range);
-    }
-    case 'kprobe.multi': case 'kretprobe.multi':
-      return functionTargets(ctx, 'kprobe', kernels, targetText, range);
-    case 'ksyscall': case 'kretsyscall': {
-      const { names, truncated } = unionNames(ctx, kernels, (k) => k.syscalls().map((s) => s.name), targetText, MAX_TARGET_ITEMS);
-      return list(names.map((name) => {
-        const sc = kernels.map((k) => k.syscall(name)).find(Boolean);
-        return targetItem(name, { kind: prefix.kind!, name }, ctx, range, { detail: sc ? `(${renderArgs(sc.args)})` : undefined });
-      }), truncated);
-    }
-    case 'lsm': {
-      const { names, truncated } = unionNames(ctx, kernels, (k) => k.lsmHooks().map((h) => h.name), targetText, MAX_TARGET_ITEMS);
-      return list(names.map((name) => {
-        const hook = kernels.map((k) => k.lsmHook(name)).find((h) => h?.proto);
-        return targetItem(name, { kind: 'lsm', name }, ctx, range, { detail: hook?.proto ? `(${renderArgs(hook.proto.params)})` : undefined });
-      }), truncated);
-    }
-    default:
-      return EMPTY;
-  }
+  // An item replaces the target up to the cursor (after `system/` once a system is typed).
+  const from = start.character + prefix.prefix.length + 1 + (kind === 'tracepoint' ? targetText.indexOf('/') + 1 : 0);
+  return cachedTargets(ctx, kernels, kind, targetText, replaceRange({ line: start.line, character: from }, pos));
 }
 
 // ---------------------------------------------------------------- handler snippets

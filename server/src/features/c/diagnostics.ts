@@ -32,7 +32,7 @@ import { hookKey, type IntentModel, type ProgramIntent } from '../../syntax/inte
 import type { LoaderSite } from '../../syntax/loader';
 import { verdictLine, type KernelVerdict } from '../../analysis/verdicts';
 import { codeDocsHref, diagnosticCodes } from '../shared/diagnosticCodes';
-import { hazardPhrase } from '../shared/phrases';
+import { type AttachClause, attachMessage, fitMessage, groupByPhrase, hazardPhrase, kernelList } from '../shared/phrases';
 import type { FeatureContext } from '../shared/context';
 import { WorkMeter } from '../shared/workBudget';
 
@@ -127,24 +127,17 @@ function coveredKernels(use: ProgramUse | undefined): Map<string, string> {
   return out;
 }
 
-/** `debian-12 (fully inlined, no symbol); ubuntu-22.04 (...)`, kernels with the same phrase grouped. */
-function groupedPhrases(entries: readonly KernelEntry[], pick: (e: KernelEntry) => Hazard[]): string {
-  const groups: { phrase: string; kernels: string[] }[] = [];
-  for (const e of entries) {
-    const hs = pick(e);
-    if (!hs.length) continue;
-    const phrase = hs.map((h) => hazardPhrase(h, e.verdict)).join('; ');
-    const g = groups.find((x) => x.phrase === phrase);
-    if (g) g.kernels.push(e.kernel);
-    else groups.push({ phrase, kernels: [e.kernel] });
-  }
-  return groups.map((g) => `${g.kernels.join(', ')} (${g.phrase})`).join(', ');
+/** Each kernel in the clause of its worst hazard only (its lesser ones are in the related
+ *  information), grouped by the phrase of those hazards. */
+function clauseGroups(entries: readonly KernelEntry[], severity: DiagnosticSeverity): { phrase: string; kernels: string[] }[] {
+  const worstOf = (e: KernelEntry) => Math.min(...e.hazards.map((h) => h.severity));
+  return groupByPhrase(entries.filter((e) => e.hazards.length && worstOf(e) === severity),
+    (e) => e.hazards.filter((h) => h.severity === severity).map((h) => hazardPhrase(h.hazard, e.verdict)).join(', '), (e) => e.kernel);
 }
 
-function alternativesSentence(report: AttachReport): string {
-  if (!report.alternatives.length) return '';
-  const names = report.alternatives.slice(0, 3).map((a) => sectionOf(a.target));
-  return ` Works on every target: ${names.join(', ')}.`;
+/** `tp_btf/block_rq_issue works on every target` (the best alternative; the others are quick fixes). */
+function alternativeClause(report: AttachReport): string | undefined {
+  return report.alternatives.length ? `${sectionOf(report.alternatives[0].target)} works on every target` : undefined;
 }
 
 function relatedPerKernel(uri: string, range: Range, report: AttachReport): DiagnosticRelatedInformation[] {
@@ -154,6 +147,9 @@ function relatedPerKernel(uri: string, range: Range, report: AttachReport): Diag
     out.push({ location: { uri, range }, message: `${where} exists on ${p.presentOn.join(', ')} but not on ${p.missingOn.join(', ')}${p.since ? ` (since ${p.since})` : ''}.` });
   }
   for (const d of report.differences) out.push({ location: { uri, range }, message: d.message });
+  if (report.alternatives.length > 1) {
+    out.push({ location: { uri, range }, message: `Also on every target: ${report.alternatives.slice(1, 4).map((a) => sectionOf(a.target)).join(', ')}.` });
+  }
   return out;
 }
 
@@ -228,27 +224,32 @@ export function attachDiagnostic(doc: { uri: string }, program: AttachSite, targ
   }
   if (!worst) return undefined;
   const section = program.section;
-  const failing = groupedPhrases(entries, (e) => e.hazards.filter((h) => h.severity === DiagnosticSeverity.Error || h.optional).map((h) => h.hazard));
-  const missing = groupedPhrases(entries, (e) => e.hazards.filter((h) => h.severity === DiagnosticSeverity.Warning && !h.optional).map((h) => h.hazard));
-  const notes = groupedPhrases(entries, (e) => e.hazards.filter((h) => h.severity > DiagnosticSeverity.Warning).map((h) => h.hazard));
-  const parts: string[] = [];
-  if (failing) parts.push(`${section} cannot attach on ${failing}.`);
-  if (missing) parts.push(`${failing ? 'It' : section} ${target.kind.startsWith('k') ? 'misses calls or needs care' : 'needs care'} on ${missing}.`);
-  if (notes) parts.push(`${failing || missing ? 'Also' : section}: ${notes}.`);
+  // `SEC("?...")` hazards are warnings (user space may leave the program off) but say "cannot attach".
+  const shown = entries.map((e) => ({ ...e, hazards: e.hazards.map((h) => (h.optional ? { ...h, severity: DiagnosticSeverity.Error } : h)) }));
+  const clauses: AttachClause[] = [
+    { verb: optional ? 'is optional and cannot attach on' : 'cannot attach on', groups: clauseGroups(shown, DiagnosticSeverity.Error) },
+    { verb: target.kind.startsWith('k') ? 'misses calls on' : 'needs care on', groups: clauseGroups(shown, DiagnosticSeverity.Warning) },
+    { verb: 'has notes on', groups: [...clauseGroups(shown, DiagnosticSeverity.Information), ...clauseGroups(shown, DiagnosticSeverity.Hint)] },
+  ].filter((c) => c.groups.length);
   // Names are suggested only for a target found on no target kernel (elsewhere it is not misspelt).
   const closest = missingEverywhere(report) && covered.size < report.kernels.length ? suggestedNames(report, ctx) : [];
-  if (closest.length) parts.push(`Did you mean ${closest.slice(0, 3).join(', ')}?`);
-  if (!failing && !missing && !notes && coverNotes.length) {
-    parts.push(`${section} is not needed where it cannot attach: ${coverNotes.join('; ')}.`);
-  } else if (coverNotes.length) {
-    parts.push(`Elsewhere: ${coverNotes.join('; ')}.`);
-  }
-  if (optional && failing + missing) parts.push('It is optional (SEC("?...")): user space must leave it off there.');
+  const tail = closest.length ? `did you mean ${closest.slice(0, 3).join(', ')}?` : alternativeClause(report);
+  // Kernels where another program of the file does the work: said in one clause, detailed below.
+  const coverGroups = groupByPhrase([...covered], ([, why]) => why, ([k]) => k);
+  const message = clauses.length
+    ? attachMessage(section, clauses, report.kernels.length, tail).replace(/\?\.$/, '?')
+    : fitMessage(
+      `${section} is not needed where it cannot attach: ${coverNotes.join('; ')}.`,
+      ...(coverGroups.length === 1 ? [`${section} is not needed on ${kernelList(coverGroups[0].kernels, 3)}: ${coverGroups[0].phrase}.`] : []),
+      `${section} is not needed on ${kernelList([...covered.keys()], 3)}, where another program of this file covers it.`,
+      `${section} is not needed on ${covered.size} of ${report.kernels.length} targets, where another program of this file covers it.`);
+  const notes: string[] = [];
+  if (coverNotes.length) notes.push(`${clauses.length ? 'Elsewhere' : 'Where it is not needed'}: ${coverNotes.join('; ')}.`);
+  if (optional && clauses.some((c) => c.verb.includes('cannot attach'))) notes.push('It is optional (SEC("?...")): user space must leave it off there.');
   const ok = report.kernels.filter((v) => v.status === 'ok' && !covered.has(v.kernel)).map((v) => v.kernel);
-  if (ok.length && ok.length < report.kernels.length) parts.push(`Fine on ${ok.join(', ')}.`);
-  const message = parts.join(' ') + (failing || missing ? alternativesSentence(report) : '');
+  if (ok.length && ok.length < report.kernels.length) notes.push(`Fine on ${ok.join(', ')}.`);
   const data: DiagnosticData = { section, target, kernels: [...ctx.targets] };
-  const related = relatedPerKernel(doc.uri, program.sectionRange, report);
+  const related = [...notes.map((n) => ({ location: { uri: doc.uri, range: program.sectionRange }, message: n })), ...relatedPerKernel(doc.uri, program.sectionRange, report)];
   for (const e of evidenceFor(ctx, target.name).slice(0, 2)) {
     related.push({ location: { uri: doc.uri, range: program.sectionRange }, message: `Reported: ${e.ref} "${e.title}" (${e.url})` });
   }
@@ -273,7 +274,7 @@ function hintEnabled(code: string, ctx: FeatureContext): boolean {
   return true;
 }
 
-function hintDiagnostics(program: BpfProgram, target: AttachTarget, report: AttachReport, ctx: FeatureContext,
+function hintDiagnostics(doc: CDocumentLike, program: BpfProgram, target: AttachTarget, report: AttachReport, ctx: FeatureContext,
   suppressed: Set<string>, attach: Diagnostic | undefined): Diagnostic[] {
   // An error or warning already names the alternatives and carries the fixes; a probe at an
   // instruction offset has no alternative.
@@ -281,7 +282,6 @@ function hintDiagnostics(program: BpfProgram, target: AttachTarget, report: Atta
   if (program.target?.offset) return [];
   const out: Diagnostic[] = [];
   const data: DiagnosticData = { section: program.section, target, kernels: [...ctx.targets] };
-  const kernels = ctx.targets.join(', ');
   for (const code of ['prefer-ksyscall', 'prefer-tracepoint', 'prefer-fentry'] as const) {
     // fentry/fexit are already cheap and BTF-typed: only an equivalent tracepoint is worth a hint.
     const btfProgram = target.kind === 'fentry' || target.kind === 'fexit' || target.kind === 'fmod_ret';
@@ -293,14 +293,23 @@ function hintDiagnostics(program: BpfProgram, target: AttachTarget, report: Atta
     const others = alts.slice(1, 3).map((a) => sectionOf(a.target));
     let message: string;
     if (code === 'prefer-ksyscall' && syscallOfWrapper(target.name)) {
-      message = `${program.section} names an architecture's syscall wrapper; ${sectionOf(best.target)} with BPF_KSYSCALL works on every architecture and reads the arguments portably.`;
+      message = fitMessage(
+        `${program.section} names an architecture's syscall wrapper; ${sectionOf(best.target)} with BPF_KSYSCALL works on every architecture and reads the arguments portably.`,
+        `${program.section} names an architecture's syscall wrapper; ${sectionOf(best.target)} works on every architecture.`);
     } else if (code === 'prefer-fentry' && best.target.name === target.name) {
-      message = `${sectionOf(best.target)} attaches on every target (${kernels}) through BTF: typed arguments and about 2-5x less overhead than a kprobe.`;
+      message = fitMessage(
+        `${sectionOf(best.target)} attaches on every target through BTF, with typed arguments and about 2-5x less overhead than a kprobe.`,
+        `${sectionOf(best.target)} attaches on every target through BTF.`);
     } else {
-      message = `${sectionOf(best.target)} is a ${best.reason === 'related' ? 'related, approximate' : 'stable'} alternative to ${program.section} on every target (${kernels})`
-        + `${others.length ? `; also ${others.join(', ')}` : ''}.${best.caveat ? ` Note: ${best.caveat}` : ''}`;
+      const kind = best.reason === 'related' ? 'related, approximate' : 'stable';
+      message = fitMessage(
+        `${sectionOf(best.target)} is a ${kind} alternative to ${program.section} on every target${others.length ? `, as are ${others.join(' and ')}` : ''}.`,
+        `${sectionOf(best.target)} is a ${kind} alternative to ${program.section} on every target.`,
+        `${sectionOf(best.target)} is a ${kind} alternative on every target.`);
     }
-    out.push(makeDiagnostic(code, severity, program.sectionRange, message, { data }));
+    // A caveat of the alternative (what it does not see) is a note beside the hint.
+    const related = best.caveat ? [{ location: { uri: doc.uri, range: program.sectionRange }, message: `Note: ${best.caveat}` }] : undefined;
+    out.push(makeDiagnostic(code, severity, program.sectionRange, message, { data, ...(related ? { relatedInformation: related } : {}) }));
   }
   return out;
 }
@@ -312,11 +321,21 @@ function notFoundAnywhere(doc: CDocumentLike, program: BpfProgram, target: Attac
   if (suppressed.has('unknown') || !missingEverywhere(report)) return undefined;
   const severity = effectiveSeverity('unknown', ctx);
   if (severity === undefined) return undefined;
+  const family = report.kernels.every((v) => v.foreignFamily) ? report.kernels[0]?.foreignFamily : undefined;
+  if (family) {
+    // No function of its family anywhere: not a misspelling to correct, code the data does not cover.
+    return makeDiagnostic('unknown', severity, program.target?.nameRange ?? program.sectionRange,
+      `${target.name}: no target kernel has any ${family}* function (image or covered modules); likely an out-of-tree module (e.g. zfs) or a subsystem not built: cannot be told here.`,
+      { data: { section: program.section, target, kernels: [...ctx.targets] }, relatedInformation: relatedPerKernel(doc.uri, program.sectionRange, report) });
+  }
   const closest = suggestedNames(report, ctx);
   if (!closest.length) return undefined;
   const data: DiagnosticData = { section: program.section, target, kernels: [...ctx.targets] };
   return makeDiagnostic('unknown', severity, program.target?.nameRange ?? program.sectionRange,
-    `${target.name} is not in the kernel image of any target (${ctx.targets.join(', ')}); unless a module provides it, did you mean ${closest.slice(0, 3).join(', ')}?`,
+    fitMessage(
+      `${target.name} is in no target kernel's image; unless a module provides it, did you mean ${closest.slice(0, 3).join(', ')}?`,
+      `${target.name} is in no target kernel's image; unless a module provides it, did you mean ${closest[0]}?`,
+      `${target.name} is in no target kernel's image.`),
     { data, relatedInformation: relatedPerKernel(doc.uri, program.sectionRange, report) });
 }
 
@@ -361,14 +380,14 @@ function handlerHookParams(kernel: KernelQuery, target: AttachTarget): Param[] |
 
 const MACROS_WITH_ARGS = new Set(['BPF_PROG', 'BPF_PROG2', 'BPF_KPROBE', 'BPF_KSYSCALL', 'BPF_KPROBE_SYSCALL']);
 
-function handlerArgDiagnostics(program: BpfProgram, target: AttachTarget, report: AttachReport, ctx: FeatureContext,
+function handlerArgDiagnostics(doc: CDocumentLike, program: BpfProgram, target: AttachTarget, report: AttachReport, ctx: FeatureContext,
   suppressed: Set<string>): Diagnostic[] {
   const handler = program.handler;
   if (!handler?.macro || !MACROS_WITH_ARGS.has(handler.macro) || target.pattern) return [];
   const declared = handler.params.filter((p) => p.type || p.name);
   if (!declared.length) return [];
   const found = report.kernels.filter((v) => v.assessment.found);
-  const mismatches: { kernel: string; param?: HandlerParam; text: string }[] = [];
+  const mismatches: { kernel: string; param?: HandlerParam; text: string; detail: string }[] = [];
   let judged = 0;
   for (const v of found) {
     const kernel = kernelOf(ctx, v.kernel);
@@ -378,13 +397,15 @@ function handlerArgDiagnostics(program: BpfProgram, target: AttachTarget, report
     // fexit: BPF_PROG(name, args..., ret) may carry the return value after the arguments.
     const allowed = target.kind === 'fexit' ? params.length + 1 : params.length;
     if (declared.length > allowed) {
-      mismatches.push({ kernel: v.kernel, param: declared[allowed], text: `${v.kernel} passes ${params.length} argument${params.length === 1 ? '' : 's'} (${params.map((p) => p.name || p.type).join(', ') || 'none'})` });
+      const text = `the hook passes ${params.length} argument${params.length === 1 ? '' : 's'}`;
+      mismatches.push({ kernel: v.kernel, param: declared[allowed], text, detail: `${text} (${params.map((p) => p.name || p.type).join(', ') || 'none'})` });
       continue;
     }
     for (let i = 0; i < declared.length && i < params.length; i++) {
       const d = declared[i];
       if (d.type && typesConflict(d.type, params[i].type)) {
-        mismatches.push({ kernel: v.kernel, param: d, text: `argument ${i + 1} is \`${params[i].type.includes('%') ? params[i].type.replace('%', params[i].name) : `${params[i].type} ${params[i].name}`.replace('* ', '*')}\` on ${v.kernel}` });
+        const text = `argument ${i + 1} is \`${params[i].type.includes('%') ? params[i].type.replace('%', params[i].name) : `${params[i].type} ${params[i].name}`.replace('* ', '*')}\``;
+        mismatches.push({ kernel: v.kernel, param: d, text, detail: text });
         break;
       }
     }
@@ -400,11 +421,20 @@ function handlerArgDiagnostics(program: BpfProgram, target: AttachTarget, report
   const severity = effectiveSeverity(code, ctx);
   if (severity === undefined) return [];
   const range = mismatches[0].param?.range ?? handler.paramListRange;
-  const what = [...new Set(mismatches.map((m) => m.text))].join('; ');
+  // Kernels grouped by what differs there, each kernel named once: `on debian-11 argument 1 is
+  // \`struct inode *dir\`, on debian-12 and debian-13 ...`.
+  const groups = groupByPhrase(mismatches, (m) => m.text, (m) => m.kernel);
+  const what = (max: number) => groups.map((g) => `on ${kernelList(g.kernels, max)} ${g.phrase}`).join(', ');
   const message = some
-    ? `The handler's arguments do not match ${program.section} on ${kernels.join(', ')}: ${what}. They would read the wrong values there.`
-    : `The handler's arguments do not match ${program.section} on any target: ${what}.`;
-  return [makeDiagnostic(code, severity, range, message, { data: { section: program.section, target, kernels: [...ctx.targets] } as DiagnosticData })];
+    ? fitMessage(
+      `The handler's arguments do not match ${program.section}: ${what(3)}, so it would read wrong values there.`,
+      `The handler's arguments do not match ${program.section}: ${what(1)}.`,
+      `The handler's arguments do not match ${program.section} on ${kernels.length} of ${judged} targets.`)
+    : fitMessage(
+      groups.length === 1 ? `The handler's arguments do not match ${program.section} on any target: ${groups[0].phrase}.` : `The handler's arguments do not match ${program.section} on any target: ${what(3)}.`,
+      `The handler's arguments do not match ${program.section} on any target.`);
+  const related = mismatches.map((m) => ({ location: { uri: doc.uri, range: program.sectionRange }, message: `${m.kernel}: ${m.detail}.` }));
+  return [makeDiagnostic(code, severity, range, message, { data: { section: program.section, target, kernels: [...ctx.targets] } as DiagnosticData, relatedInformation: related })];
 }
 
 const SYSCALL_CTX_STRUCTS = new Set(['trace_event_raw_sys_enter', 'trace_event_raw_sys_exit', 'syscall_trace_enter', 'syscall_trace_exit']);
@@ -443,14 +473,23 @@ function tracepointCtxDiagnostics(doc: CDocumentLike, program: BpfProgram, targe
         const severity = effectiveSeverity('wrong-ctx-type', ctx);
         const expected = [...new Set(wrongOn.map((v) => isSyscallEvent ? (target.name.startsWith('sys_exit') ? 'syscall_trace_exit' : 'syscall_trace_enter') : `trace_event_raw_${v.assessment.template}`))];
         if (severity !== undefined) {
-          out.push(makeDiagnostic('wrong-ctx-type', severity, ctxParam.typeRange ?? ctxParam.range,
-            `struct ${structName} is not the record of ${target.system}:${target.name}${wrongOn.length < found.length ? ` on ${wrongOn.map((v) => v.kernel).join(', ')}` : ''}: `
-            + `its ctx is struct ${expected.join(' / ')}${isSyscallEvent ? '' : ` (the event's class is ${[...new Set(wrongOn.map((v) => v.assessment.template))].join(' / ')})`}. `
-            + (wrongOn.length < found.length && !isSyscallEvent
-              // The class was renamed between targets: one struct name cannot fit all of them.
-              ? 'The record struct is named differently across the targets: use tp_btf, or read the fields through CO-RE flavours (struct trace_event_raw_<class>___<suffix>) checked with bpf_core_type_exists().'
-              : 'Field offsets would be wrong.'),
-            { data }));
+          const event = `${target.system}:${target.name}`;
+          const onSome = wrongOn.length < found.length;
+          const where = (max: number) => (onSome ? ` on ${kernelList(wrongOn.map((v) => v.kernel), max)}` : '');
+          // The class was renamed between targets: one struct name cannot fit all of them.
+          const advice = onSome && !isSyscallEvent ? 'use tp_btf or a CO-RE flavour of the struct' : 'field offsets would be wrong';
+          const related: DiagnosticRelatedInformation[] = wrongOn.map((v) => ({
+            location: { uri: doc.uri, range: program.sectionRange },
+            message: `${v.kernel}: the record is struct ${isSyscallEvent ? expected[0] : `trace_event_raw_${v.assessment.template}`}${isSyscallEvent ? '' : ` (event class ${v.assessment.template})`}.`,
+          }));
+          if (onSome && !isSyscallEvent) {
+            related.push({ location: { uri: doc.uri, range: program.sectionRange }, message: 'The record struct is named differently across the targets: use tp_btf, or read the fields through CO-RE flavours (struct trace_event_raw_<class>___<suffix>) checked with bpf_core_type_exists().' });
+          }
+          out.push(makeDiagnostic('wrong-ctx-type', severity, ctxParam.typeRange ?? ctxParam.range, fitMessage(
+            `struct ${structName} is not the record of ${event}${where(3)} (it is struct ${expected.join(' or ')}); ${advice}.`,
+            `struct ${structName} is not the record of ${event}${where(1)}; ${advice}.`,
+            `struct ${structName} is not the record of ${event}${onSome ? ` on ${wrongOn.length} of ${found.length} targets` : ''}.`),
+            { data, relatedInformation: related }));
         }
       }
     }
@@ -489,10 +528,14 @@ export function recordFieldDiagnostics(doc: { uri: string }, program: AttachSite
     if (suppressed.has(code)) continue;
     const severity = effectiveSeverity(code, ctx);
     if (severity === undefined) continue;
-    const kernels = missingOn.map((v) => v.version ? `${v.kernel} (${v.version})` : v.kernel).join(', ');
+    const kernels = (max: number) => kernelList(missingOn.map((v) => v.kernel), max);
+    const event = `${target.system}:${target.name}`;
     const message = some
-      ? `${target.system}:${target.name} has no field \`${field}\` on ${kernels}: guard the read with bpf_core_field_exists(${base}->${field}) or it fails to load there.`
-      : `${target.system}:${target.name} has no field \`${field}\` on any target (${kernels}).`;
+      ? fitMessage(
+        `${event} has no field \`${field}\` on ${kernels(3)}: guard the read with bpf_core_field_exists(${base}->${field}) or it fails to load there.`,
+        `${event} has no field \`${field}\` on ${kernels(1)}: guard the read with bpf_core_field_exists().`,
+        `${event} has no field \`${field}\` on ${missingOn.length} of ${judged} targets.`)
+      : fitMessage(`${event} has no field \`${field}\` on any target.`, `The record has no field \`${field}\` on any target.`);
     const fieldsOf = missingOn[0].assessment.fields ?? [];
     out.push(makeDiagnostic(code, severity, access.fieldRange, message, {
       data,
@@ -591,7 +634,10 @@ function versionFloorDiagnostic(program: BpfProgram, target: AttachTarget, ctx: 
   if (severity === undefined) return undefined;
   const data: DiagnosticData = { section: program.section, target, kernels: [...ctx.targets] };
   return makeDiagnostic('kernel-too-old', severity, program.prefixRange,
-    `${prefix} programs need Linux ${since} or newer: ${older.map((k) => `${k.id} (${k.version})`).join(', ')} cannot load them.`, { data });
+    fitMessage(
+      `${prefix} programs need Linux ${since} or newer, so ${kernelList(older.map((k) => `${k.id} (${k.version})`), 3)} cannot load them.`,
+      `${prefix} programs need Linux ${since} or newer, so ${kernelList(older.map((k) => k.id), 1)} cannot load them.`,
+      `${prefix} programs need Linux ${since} or newer, which ${older.length} of ${ctx.targets.length} targets are not.`), { data });
 }
 
 // ---- glob targets: what a pattern matches, and the kernel's limit ----
@@ -604,7 +650,7 @@ function matchCounts(report: AttachReport): string {
 
 /** A kprobe.multi pattern says how many functions it attaches to on each target (one link each),
  *  and where the kernel's limit on one link refuses it: a `*` is not attached in silence. */
-function patternDiagnostics(program: BpfProgram, target: AttachTarget, report: AttachReport, ctx: FeatureContext,
+function patternDiagnostics(doc: { uri: string }, program: BpfProgram, target: AttachTarget, report: AttachReport, ctx: FeatureContext,
   suppressed: Set<string>, attach: Diagnostic | undefined): Diagnostic[] {
   if (!target.pattern || !report.kernels.some((v) => v.matches)) return [];
   const out: Diagnostic[] = [];
@@ -612,15 +658,23 @@ function patternDiagnostics(program: BpfProgram, target: AttachTarget, report: A
   const over = report.kernels.map((v) => ({ v, limit: kprobeMultiLimit(v.matches ?? 0) })).filter((x) => x.limit);
   const limitSeverity = suppressed.has('probe-limit') ? undefined : effectiveSeverity('probe-limit', ctx, over[0]?.limit?.severity);
   if (over.length && limitSeverity !== undefined) {
-    out.push(makeDiagnostic('probe-limit', limitSeverity, program.sectionRange,
-      `${program.section} matches ${matchCounts(report)}: ${over[0].limit!.why} (${over.map((x) => x.v.kernel).join(', ')}).`, { data }));
+    const where = (max: number) => kernelList(over.map((x) => x.v.kernel), max);
+    out.push(makeDiagnostic('probe-limit', limitSeverity, program.sectionRange, fitMessage(
+      `${program.section} matches too many functions on ${where(3)}: ${over[0].limit!.why}.`,
+      `${program.section} matches too many functions on ${where(1)} for one ${target.kind} link.`,
+      `${program.section} matches too many functions on ${over.length} of ${report.kernels.length} targets for one ${target.kind} link.`),
+    { data, relatedInformation: [{ location: { uri: doc.uri, range: program.sectionRange }, message: `Matches: ${matchCounts(report)}.` }] }));
   }
   const infoSeverity = suppressed.has('pattern-matches') ? undefined : effectiveSeverity('pattern-matches', ctx);
   // An error or warning on the same section already carries the per-kernel counts.
   if (infoSeverity !== undefined && !out.length && !(attach && attach.severity! <= DiagnosticSeverity.Warning)) {
     const sample = [...new Set(report.kernels.flatMap((v) => v.assessment.symbols ?? []))].slice(0, 5);
-    out.push(makeDiagnostic('pattern-matches', infoSeverity, program.sectionRange,
-      `${program.section} matches ${matchCounts(report)}${sample.length ? ` (e.g. ${sample.join(', ')})` : ''}, counted by name (libbpf skips those without an ftrace site); one ${target.kind} link attaches them all on each kernel.`, { data }));
+    const related = [`Counted by name: libbpf skips those without an ftrace site; one ${target.kind} link attaches them all on each kernel.`];
+    if (sample.length) related.push(`Matches include ${sample.join(', ')}.`);
+    out.push(makeDiagnostic('pattern-matches', infoSeverity, program.sectionRange, fitMessage(
+      `${program.section} matches ${matchCounts(report)}.`,
+      `${program.section} matches functions on ${report.kernels.filter((v) => v.matches).length} of ${report.kernels.length} targets.`),
+    { data, relatedInformation: related.map((message) => ({ location: { uri: doc.uri, range: program.sectionRange }, message })) }));
   }
   return out;
 }
@@ -648,9 +702,9 @@ export function programDiagnostics(doc: CDocumentLike, program: BpfProgram, ctx:
   if (macro) out.push(macro);
   const attach = attachDiagnostic(doc, program, target, report, ctx, codes, use) ?? notFoundAnywhere(doc, program, target, report, ctx, codes);
   if (attach) out.push(attach);
-  out.push(...patternDiagnostics(program, target, report, ctx, codes, attach));
-  out.push(...hintDiagnostics(program, target, report, ctx, codes, attach));
-  out.push(...handlerArgDiagnostics(program, target, report, ctx, codes));
+  out.push(...patternDiagnostics(doc, program, target, report, ctx, codes, attach));
+  out.push(...hintDiagnostics(doc, program, target, report, ctx, codes, attach));
+  out.push(...handlerArgDiagnostics(doc, program, target, report, ctx, codes));
   out.push(...tracepointCtxDiagnostics(doc, program, target, report, ctx, codes));
   return out;
 }

@@ -157,25 +157,37 @@ export function ctxFieldsOn(p: BpfProgram, kernel: KernelQuery): { fields: Trace
 }
 
 function ctxFieldHover(p: BpfProgram, access: CtxAccess, ctx: FeatureContext): Hover {
+  return recordFieldHover(access, ctx, (k) => ctxFieldsOn(p, k), syscallArgsNote(p, access, ctx));
+}
+
+/** On a syscall record's `args`: what `args[i]` is, from the first target with the syscall. */
+function syscallArgsNote(p: BpfProgram, access: CtxAccess, ctx: FeatureContext): string | undefined {
+  if (access.field !== 'args' || p.target?.system !== 'syscalls') return undefined;
+  const syscall = (p.target.name ?? '').replace(/^sys_(enter|exit)_/, '');
+  for (const k of targetKernels(ctx).kernels) {
+    const args = ctxFieldsOn(p, k) && hookParams(k, { kind: 'ksyscall', name: syscall });
+    if (args?.length) return `\`args[i]\` of ${syscall}() on ${k.meta.id}: ${args.map((a, i) => `\`[${i}]\` ${renderArgs([a])}`).join(', ')}`;
+  }
+  return undefined;
+}
+
+/** Hover on a read of a tracepoint record's field (`ctx->next_pid`, BCC's `args->filename`): the
+ *  field's type, offset and size on each target kernel, from the tracepoint's record format. */
+export function recordFieldHover(access: CtxAccess, ctx: FeatureContext,
+  recordOn: (k: KernelQuery) => { fields: TraceField[]; struct: string } | undefined, note?: string): Hover {
   const lines = [`**${access.base}->${access.field}**`, '', '| kernel | field |', '|---|---|'];
   const { kernels } = targetKernels(ctx);
-  let syscallNote: string | undefined;
   for (const k of kernels) {
-    const rec = ctxFieldsOn(p, k);
+    const rec = recordOn(k);
     let cell: string;
     if (!rec) cell = 'tracepoint absent or record unknown';
     else {
-      const f = rec.fields.find((x) => x.name === access.field);
+      const f = rec.fields.find((x) => x.name === access.field || `__data_loc_${x.name}` === access.field);
       cell = f ? `\`${renderFields([f]).split('\n')[1].replace(/\s+\/\*.*$/, '')}\`${f.offset !== undefined ? ` offset ${f.offset}` : ''}${f.size !== undefined ? `, size ${f.size}` : ''}` : `**no field \`${access.field}\`** in \`${rec.struct}\``;
-      if (access.field === 'args' && p.target?.system === 'syscalls' && !syscallNote) {
-        const syscall = (p.target.name ?? '').replace(/^sys_(enter|exit)_/, '');
-        const args = hookParams(k, { kind: 'ksyscall', name: syscall });
-        if (args?.length) syscallNote = `\`args[i]\` of ${syscall}() on ${k.meta.id}: ${args.map((a, i) => `\`[${i}]\` ${renderArgs([a])}`).join(', ')}`;
-      }
     }
     lines.push(`| ${k.meta.id} | ${cell.replace(/\|/g, '\\|')} |`);
   }
-  if (syscallNote) lines.push('', syscallNote);
+  if (note) lines.push('', note);
   return markdown(lines.join('\n'), access.fieldRange);
 }
 

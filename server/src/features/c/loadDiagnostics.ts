@@ -11,6 +11,7 @@ import { compareKernelVersions } from '../../knowledge/loadability';
 import type { BpfProgram } from '../../syntax/cModel';
 import type { AnalyzedDocument } from '../../syntax/documents';
 import { codeDocsHref } from '../shared/diagnosticCodes';
+import { fitMessageNaming, kernelList } from '../shared/phrases';
 import type { FeatureContext } from '../shared/context';
 import { DIAGNOSTIC_SOURCE, effectiveSeverity } from './diagnostics';
 
@@ -57,12 +58,41 @@ export function loadDiagnostics(doc: LoadDocument, ctx: FeatureContext): Diagnos
         code,
         codeDescription: { href: codeDocsHref(code) },
         source: DIAGNOSTIC_SOURCE,
-        message: `${r.message}.`,
-        relatedInformation: [{ location: { uri: doc.uri, range: program.secRange }, message: `${v.name} (SEC("${v.section}")): ${r.evidence}` }],
+        message: loadMessage(r, code, kernels, ctx.targets.length),
+        relatedInformation: [
+          { location: { uri: doc.uri, range: program.secRange }, message: `${r.message}.` },
+          { location: { uri: doc.uri, range: program.secRange }, message: `${v.name} (SEC("${v.section}")): ${r.evidence}` },
+        ],
       });
     }
   }
   return out;
+}
+
+/** What a failing reason says in a few words, before the kernels: `kfunc bpf_task_acquire does
+ *  not exist`. */
+function loadPhrase(r: LoadReason, code: string): string {
+  switch (code) {
+    case 'helper-unavailable': return `${r.subject} does not exist`;
+    case 'helper-not-allowed': return `this program type may not call ${r.subject}`;
+    case 'kfunc-unavailable': return `kfunc ${r.subject} does not exist`;
+    case 'kfunc-not-allowed': return `this program type may not call kfunc ${r.subject}`;
+    case 'map-type-unavailable': return `${r.subject} maps do not exist`;
+    default: return `${r.subject} programs cannot load`;
+  }
+}
+
+/** The diagnostic's sentence: the reason's own words when they fit the rules (one sentence of
+ *  at most 200 characters, each kernel named once), else the short form with the kernels, else
+ *  with a count; the reason's own words are then in the related information. */
+function loadMessage(r: LoadReason, code: string, kernels: readonly string[], targets: number): string {
+  const phrase = loadPhrase(r, code);
+  const since = r.since ? ` (first in Linux ${r.since})` : '';
+  return fitMessageNaming(kernels,
+    `${r.message}.`,
+    `${phrase} on ${kernelList(kernels, 3)}${since}.`,
+    `${phrase} on ${kernelList(kernels, 1)}${since}.`,
+    `${phrase} on ${kernels.length} of ${targets} targets${since}.`);
 }
 
 /** The kernels a program-type reason adds beyond the section's version floor (kernel-too-old

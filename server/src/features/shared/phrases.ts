@@ -4,7 +4,7 @@
 // is called the same everywhere.
 
 import type { Hazard } from '../../atlas/model';
-import type { KernelVerdict } from '../../analysis/verdicts';
+import type { AttachVerdicts, KernelVerdict } from '../../analysis/verdicts';
 import { hasCompilerSuffix } from '../../model/symbols';
 
 /** A few words for a hazard on one kernel. */
@@ -45,13 +45,120 @@ export function groupByPhrase<T>(items: readonly T[], phraseOf: (item: T) => str
   return groups;
 }
 
-/** `a`, `a and b`, `a, b and c`; past `max` names, `a, b and 3 more`. */
+/** `a`, `a and b`, `a, b and c`; more than one past `max` names: `a, b and 3 more`. */
 export function kernelList(kernels: readonly string[], max = 3): string {
-  const shown = kernels.length > max ? [...kernels.slice(0, max - 1), `${kernels.length - (max - 1)} more`] : [...kernels];
+  const shown = kernels.length > max + 1 ? [...kernels.slice(0, Math.max(1, max)), `${kernels.length - Math.max(1, max)} more`] : [...kernels];
   return shown.length <= 1 ? shown.join('') : `${shown.slice(0, -1).join(', ')} and ${shown[shown.length - 1]}`;
 }
 
 /** `debian-12 (fully inlined)`, `debian-11 and debian-13 (absent)`: groups, each kernel once. */
 export function groupedKernels(groups: readonly { phrase: string; kernels: string[] }[], max = 3): string {
   return groups.map((g) => (g.phrase ? `${kernelList(g.kernels, max)} (${g.phrase})` : kernelList(g.kernels, max))).join(', ');
+}
+
+// ---- availability over the targets ----
+
+/** A kernel attaches when the program can attach there: not an error, and the atlas says so
+ *  (a name the atlas cannot find but cannot rule out either is `unknown`, not attaching). */
+function attaches(k: KernelVerdict): boolean {
+  return k.status !== 'error' && k.assessment.attachable;
+}
+
+/** Why a kernel lands where it does, in a few words: its worst hazards of `severity`. */
+function reasons(k: KernelVerdict, severity: 'error' | 'warning'): string | undefined {
+  const hs = k.hazards.filter((h) => h.severity === severity);
+  return hs.length ? hs.map((h) => hazardPhrase(h, k)).join(', ') : undefined;
+}
+
+const DIFFERENCE_PHRASE: Partial<Record<string, string>> = {
+  'args-changed': 'arguments differ',
+  'fields-changed': 'record fields differ',
+  'signature-changed': 'the prototype differs',
+};
+
+/** Where a target attaches over the target kernels, in one line, each kernel named once: the
+ *  code lens title and a resolved completion item's detail (`attaches on 2/4 targets · fails on
+ *  debian-12 (fully inlined) · misses calls on ubuntu-22.04 (partially inlined)`). */
+export function availabilityTitle(v: AttachVerdicts): string {
+  const n = v.kernels.length;
+  if (!n) return 'no target kernel';
+  const ok = v.kernels.filter(attaches);
+  const failing = v.kernels.filter((k) => k.status === 'error');
+  const unknown = v.kernels.filter((k) => k.status !== 'error' && !k.assessment.attachable);
+  const degraded = ok.filter((k) => k.status === 'warning');
+  const failGroups = groupByPhrase(failing, (k) => reasons(k, 'error') ?? 'fails', (k) => k.kernel);
+  let head: string;
+  if (n === 1) {
+    const only = v.kernels[0].kernel;
+    head = ok.length ? `attaches on ${only}` : failing.length ? `does not attach on ${only} (${failGroups[0].phrase})` : `unknown on ${only}`;
+  } else {
+    head = ok.length === n ? `attaches on all ${n} targets` : `attaches on ${ok.length}/${n} targets`;
+  }
+  const parts = [head];
+  if (n > 1 && failing.length) parts.push(`fails on ${groupedKernels(failGroups, 2)}`);
+  if (degraded.length) parts.push(`misses calls on ${groupedKernels(groupByPhrase(degraded, (k) => reasons(k, 'warning') ?? '', (k) => k.kernel), 2)}`);
+  const difference = v.differences[0];
+  if (difference) parts.push(`${DIFFERENCE_PHRASE[difference.hazard] ?? 'the hook differs'} between targets`);
+  if (n > 1 && unknown.length) parts.push(`unknown on ${groupedKernels([{ phrase: '', kernels: unknown.map((k) => k.kernel) }], 2)}`);
+  return parts.join(' · ');
+}
+
+// ---- diagnostic messages ----
+
+/** A diagnostic message is one plain sentence of at most this many characters; what does not fit
+ *  (per-kernel detail, notes, reports) goes to related information and the hover. */
+export const MAX_MESSAGE = 200;
+
+/** Whether `message` names each of `kernels` at most once (as a whole id: `ubuntu-20.04` is not
+ *  counted inside `ubuntu-20.04-arm64`). */
+export function namesEachOnce(message: string, kernels: readonly string[]): boolean {
+  return kernels.every((id) => (message.match(new RegExp(`(?<![\\w.-])${id.replace(/[.]/g, '\\.')}(?![\\w-]|\\.\\d)`, 'g')) ?? []).length <= 1);
+}
+
+/** Like fitMessage, for texts built elsewhere: the first variant that fits and names each of
+ *  `kernels` at most once. */
+export function fitMessageNaming(kernels: readonly string[], ...variants: string[]): string {
+  return fitMessage(...variants.filter((v, i) => i === variants.length - 1 || namesEachOnce(v, kernels)));
+}
+
+/** The first variant that fits MAX_MESSAGE, the variants going from the most to the least detailed;
+ *  the last one is cut at a word when even it is too long (a pathological name). */
+export function fitMessage(...variants: string[]): string {
+  for (const v of variants) if (v.length <= MAX_MESSAGE) return v;
+  const last = variants[variants.length - 1] ?? '';
+  const cut = last.slice(0, MAX_MESSAGE - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${space > MAX_MESSAGE / 2 ? cut.slice(0, space) : cut}…`;
+}
+
+/** What happens on some kernels, grouped by why: `cannot attach on` + [{phrase, kernels}]. */
+export interface AttachClause {
+  verb: string;
+  groups: { phrase: string; kernels: string[] }[];
+}
+
+function joinClauses(parts: readonly string[]): string {
+  return parts.length <= 1 ? parts.join('') : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
+}
+
+/**
+ * One sentence on an attach point over the target kernels: `kprobe/x cannot attach on debian-12
+ * (fully inlined) and misses calls on ubuntu-22.04 (partially inlined); tp_btf/y works on every
+ * target.` Each kernel must be in one clause only (the caller puts it where its worst hazard is).
+ * Shorter forms are used when it does not fit: fewer kernel names, no tail, then counts only.
+ */
+export function attachMessage(subject: string, clauses: readonly AttachClause[], total: number, tail?: string): string {
+  const named = (max: number) => clauses.map((c) => `${c.verb} ${groupedKernels(c.groups, max)}`);
+  const counted = clauses.map((c) => {
+    const n = c.groups.reduce((sum, g) => sum + g.kernels.length, 0);
+    return `${c.verb} ${n} of ${total} target${total === 1 ? '' : 's'}`;
+  });
+  const sentence = (parts: readonly string[], withTail: boolean) => `${subject} ${joinClauses(parts)}${withTail && tail ? `; ${tail}` : ''}.`;
+  return fitMessage(
+    sentence(named(3), true),
+    sentence(named(3), false),
+    sentence(named(1), true),
+    sentence(named(1), false),
+    sentence(counted, false),
+  );
 }

@@ -53,7 +53,7 @@ export class WorkMeter {
 
   /** The information message for a run that stopped early. */
   message(total: number): string {
-    return `bpf-atlas analysis stopped after ${this.analysed} of ${total} attach points: ${this.stoppedBecause}. `
-      + 'The rest of the file is not checked; the next run continues from memoised results.';
+    // One sentence (the rest of the file is checked by the next run, from memoised results).
+    return `bpf-atlas checked ${this.analysed} of ${total} attach points before it stopped (${this.stoppedBecause}); the next run checks the rest.`;
   }
 }

@@ -77,10 +77,14 @@ export function buildBccModel(text: string, tree: Tree, options: BccBuildOptions
   return model;
 }
 
+/** The Python tool that loads a C file: its uri, its model and the index of the loading program. */
+export interface BccLoader { uri: string; model: BccModel; program: number }
+
 /** Builds the model of a C file that a bcc tool loads (`BPF(src_file="x.c")`): its functions and
- *  the attach points bcc makes from their names. Conditions come from the loading Python file,
- *  which this model does not see. */
-export function buildBccCModel(text: string, tree: Tree | undefined): BccModel {
+ *  the attach points bcc makes from their names. With the loading Python file, the conditions of
+ *  its `BPF(...)` call apply to every attach, and each attach call of that program whose handler
+ *  is a function here is shown on the function's name (`loadedBy` names the call). */
+export function buildBccCModel(text: string, tree: Tree | undefined, loader?: BccLoader): BccModel {
   const lines = new LineMap(text);
   const source: CTextSource = {
     text,
@@ -90,14 +94,42 @@ export function buildBccCModel(text: string, tree: Tree | undefined): BccModel {
     unknownPlaceholders: new Set(),
   };
   const scan = scanBccC(source, lines, tree);
-  const program: BccProgram = { range: lines.range(0, 0), conditions: [], functions: scan.functions, cText: text };
+  const loading = loader?.model.programs[loader.program];
+  const program: BccProgram = { range: lines.range(0, 0), conditions: loading?.conditions ?? [], functions: scan.functions, cText: text };
   const model: BccModel = {
     usesBcc: true, programs: [program], attachPoints: autoAttachPoints(program, 0, lines), suppressions: scan.suppressions,
     embedded: [{ program: 0, text, toDocument: (c) => c, toDocumentEnd: (c) => Math.min(c + 1, text.length), fromDocument: (d) => d }],
   };
-  for (const ap of model.attachPoints) ap.suppression = suppressionFor(model.suppressions, ap.range);
+  if (loader) {
+    model.loader = { uri: loader.uri, program: loader.program };
+    model.attachPoints.push(...loadedAttachPoints(loader, program, model.attachPoints));
+  }
+  for (const ap of model.attachPoints) ap.suppression ??= suppressionFor(model.suppressions, ap.range);
   return model;
 }
+
+/** The loader's attach calls whose handler is a function of this C file, placed on its name. The
+ *  call's own arguments stay in the Python file (quick fixes edit them there). */
+function loadedAttachPoints(loader: BccLoader, program: BccProgram, auto: readonly BccAttachPoint[]): BccAttachPoint[] {
+  const out: BccAttachPoint[] = [];
+  for (const ap of loader.model.attachPoints) {
+    if (ap.via !== 'call' || ap.program !== loader.program || !ap.handler) continue;
+    const prefix = KFUNC_PREFIXES[ap.method];
+    const names = prefix && !ap.handler.startsWith(prefix) ? [prefix + ap.handler] : [ap.handler];
+    const fn = program.functions.find((f) => names.includes(f.name));
+    // bcc attaches kfunc__/lsm__ functions itself when it loads them: the call repeats that one.
+    if (!fn || auto.some((a) => a.handlerFunction === fn && a.kind === ap.kind)) continue;
+    const { args: _args, methodRange: _method, ...rest } = ap;
+    out.push({
+      ...rest, range: fn.headerRange, targetRange: fn.macro ? macroTargetRange(fn) : fn.nameRange, handlerFunction: fn, program: 0,
+      loadedBy: { uri: loader.uri, range: ap.targetRange ?? ap.range },
+    });
+  }
+  return out;
+}
+
+/** The C name prefix bcc gives the function an attach_kfunc-like call names. */
+const KFUNC_PREFIXES: Record<string, string | undefined> = { attach_kfunc: 'kfunc__', attach_kretfunc: 'kretfunc__', attach_lsm: 'lsm__', attach_fmod_ret: 'kmod_ret__' };
 
 /** What a `BPF(...)` call is assigned to, and the statement that holds it. */
 function bindingOf(call: SyntaxNode, lines: LineMap): Pick<BccProgram, 'binding' | 'statementRange'> {
@@ -286,7 +318,7 @@ function callAttachPoints(a: RawAttach, programs: readonly BccProgram[], lines: 
     case 'attach_raw_tracepoint':
       return fromText('raw_tp', given('tp'), (t) => (t ? { name: t } : undefined));
     case 'attach_kfunc': case 'attach_kretfunc': case 'attach_lsm': case 'attach_fmod_ret': {
-      const prefix = { attach_kfunc: 'kfunc__', attach_kretfunc: 'kretfunc__', attach_lsm: 'lsm__', attach_fmod_ret: 'kmod_ret__' }[a.method]!;
+      const prefix = KFUNC_PREFIXES[a.method]!;
       const kind = ({ attach_kfunc: 'fentry', attach_kretfunc: 'fexit', attach_lsm: 'lsm', attach_fmod_ret: 'fmod_ret' } as const)[a.method as 'attach_kfunc'];
       const cName = fnName === undefined ? undefined : fnName.startsWith(prefix) ? fnName : prefix + fnName;
       const ap: BccAttachPoint = { kind, ...base([...a.conds]) };

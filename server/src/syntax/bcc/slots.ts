@@ -97,7 +97,7 @@ export interface CSlot {
 }
 
 const MACRO_HEAD = /\b(TRACEPOINT_PROBE|RAW_TRACEPOINT_PROBE|KFUNC_PROBE|KRETFUNC_PROBE|LSM_PROBE|KMOD_RET|MODULE_KFUNC_PROBE|MODULE_KRETFUNC_PROBE)\s*\(([\w\s,]*)$/;
-const NAME_HEAD = /\b(kprobe__|kretprobe__|raw_tracepoint__|kfunc__|kretfunc__|lsm__)(\w*)$/;
+const NAME_HEAD = /\b(kprobe__|kretprobe__|tracepoint__|raw_tracepoint__|kfunc__|kretfunc__|lsm__)(\w*)$/;
 
 /** The C slot at the end of `before` (the C text up to the cursor). */
 export function cSlotAt(before: string): CSlot | undefined {

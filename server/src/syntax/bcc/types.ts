@@ -103,6 +103,10 @@ export interface BccAttachPoint {
   args?: Record<string, BccCallArg>;
   /** For `via: 'call'`: the method's name in the call (`attach_kprobe` of `b.attach_kprobe(...)`). */
   methodRange?: Range;
+  /** In the model of a C file a bcc tool loads (`BPF(src_file=...)`): the attach call of the
+   *  Python file that attaches this handler (the call is reported there; here its target is shown
+   *  on the handler's name). */
+  loadedBy?: { uri: string; range: Range };
   suppression?: Suppression;
 }
 
@@ -188,6 +192,9 @@ export interface BccModel {
   suppressions: Suppression[];
   /** Maps a Python offset inside a C literal to the C text and back (hover, completion). */
   embedded: EmbeddedC[];
+  /** A C file's model: the Python file that loads it, when found (else its conditions and attach
+   *  calls are not known). */
+  loader?: { uri: string; program: number };
 }
 
 /** One rebuilt C text with its position maps. */

@@ -1,0 +1,40 @@
+// Absent with evidence, unknown where the data cannot tell (analysis/verdicts.ts): on debian-12,
+// whose in-tree modules are covered, a misspelt or removed function of a known family is absent
+// (an error), while a function none of whose family exists there (zfs's zpl_*, an out-of-tree
+// module) is unknown and says why.
+
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { Atlas } from '../../../server/src/atlas/atlas';
+import { AnalysisCache } from '../../../server/src/analysis/cache';
+import { attachVerdicts } from '../../../server/src/analysis/verdicts';
+import { loadKnowledge } from '../../../server/src/knowledge/load';
+import { parseTarget } from '../../../server/src/model/targets';
+import { repoRoot } from '../../repoRoot';
+
+const atlas = new Atlas({ live: false, dataDir: path.join(repoRoot(), 'data') });
+const has = atlas.list().some((m) => m.id === 'debian-12');
+const ctx = { atlas, targets: ['debian-12'], knowledge: loadKnowledge(path.join(repoRoot(), 'data', 'knowledge')), cache: new AnalysisCache() };
+const verdict = (t: string) => attachVerdicts(parseTarget(t), ctx).kernels[0];
+
+describe('absent or unknown on a kernel with its modules covered', { skip: has ? false : 'no bundled debian-12' }, () => {
+  it('a function of a family the kernel has is absent: misspelt (vfs_raed) or removed (tcp_drop, gone in 5.19)', () => {
+    for (const t of ['kprobe:vfs_raed', 'kprobe:tcp_drop', 'fentry:__blk_account_io_start']) {
+      const v = verdict(t);
+      assert.equal(v.status, 'error', t);
+      assert.deepEqual(v.hazards.map((h) => h.name), ['absent'], t);
+      assert.equal(v.foreignFamily, undefined, t);
+    }
+  });
+
+  it('a function whose whole family is missing (zfs zpl_read) is unknown, naming the family and why', () => {
+    for (const t of ['kprobe:zpl_read', 'kretprobe:zpl_fsync']) {
+      const v = verdict(t);
+      assert.equal(v.status, 'info', t);
+      assert.equal(v.foreignFamily, 'zpl_', t);
+      assert.deepEqual(v.hazards.map((h) => [h.name, h.severity]), [['unknown', 'info']], t);
+      assert.match(v.hazards[0].message, /not in debian-12 nor its in-tree modules, and no zpl_\* function is: likely an out-of-tree module/);
+    }
+  });
+});
