@@ -78,25 +78,46 @@ function main(): void {
       const file = path.join(factsDir, f);
       const facts = JSON.parse(fs.readFileSync(file, 'utf8')) as KernelFacts;
       if (!facts?.meta?.id || !Array.isArray(facts.functions)) throw new Error(`${file}: not a KernelFacts JSON file`);
-      return facts;
+      return atlasOrder(facts);
     }).sort(kernelOrder);
     writeChecked(path.join(outDir, `${family}.atlas`), kernels, quality, `bpf-atlas scripts/build-bundle (${family})`);
   }
 }
 
-/** The facts in the order an atlas file gives them back: every record list by name (tracepoints
- *  by name, then system), which is not the order every generator lists them in (Ubuntu's
- *  syscalls come by number). */
-function inFileOrder(k: KernelFacts): KernelFacts {
-  const by = <T>(key: (t: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
-  const name = by<{ name: string }>((t) => t.name);
-  return {
-    ...k,
-    functions: [...k.functions].sort(name),
-    tracepoints: [...k.tracepoints].sort(by((t) => `${t.name}\0${t.system ?? ''}`)),
-    syscalls: [...k.syscalls].sort(name),
-    lsmHooks: [...k.lsmHooks].sort(name),
+/** The facts with every list in the order an atlas file gives it back: by name (records are
+ *  numbered by name). Records of the same name (anonymous enums, two structs of one name, module
+ *  copies) come back in the order they were first met across all kernels of the file, so with
+ *  `ties` they are put in one order of their own (by content), for comparing. */
+function atlasOrder(facts: KernelFacts, ties = false): KernelFacts {
+  const by = <T>(key: (t: T) => string) => (a: T, b: T) => {
+    const x = key(a);
+    const y = key(b);
+    if (x !== y) return x < y ? -1 : 1;
+    if (!ties) return 0;
+    const p = sortedJson(a);
+    const q = sortedJson(b);
+    return p < q ? -1 : p > q ? 1 : 0;
   };
+  const name = by<{ name: string }>((x) => x.name);
+  const out: KernelFacts = {
+    ...facts,
+    functions: [...facts.functions].sort(name),
+    tracepoints: [...facts.tracepoints].sort(by((t) => `${t.name}\0${t.system ?? ''}`)),
+    syscalls: [...facts.syscalls].sort(name),
+    lsmHooks: [...facts.lsmHooks].sort(name),
+  };
+  if (facts.types) out.types = { structs: [...facts.types.structs].sort(name), typedefs: [...facts.types.typedefs].sort(name), enums: [...facts.types.enums].sort(name) };
+  return out;
+}
+
+/** JSON with object keys in sorted order: the same text for the same content, whatever order a
+ *  reader or a generator put the keys in. */
+function sortedJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(sortedJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${sortedJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
 }
 
 /** Write a bundle, then read every kernel back: a bundle that does not load the facts it was
@@ -108,7 +129,7 @@ function writeChecked(out: string, kernels: KernelFacts[], quality: number, gene
   const check = AtlasFile.open(tmp);
   for (const k of kernels) {
     const back = check.loadFacts(k.meta.id);
-    if (!isDeepStrictEqual(back, inFileOrder(k))) throw new Error(`${out}: ${k.meta.id} does not read back as written`);
+    if (!isDeepStrictEqual(atlasOrder(back, true), atlasOrder(k, true))) throw new Error(`${out}: ${k.meta.id} does not read back as written`);
   }
   fs.renameSync(tmp, out);
   console.log(`${out}: ${kernels.length} kernels, ${(bytes / 1e6).toFixed(2)} MB, ${Date.now() - t0} ms`);

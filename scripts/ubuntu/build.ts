@@ -21,6 +21,10 @@
 //     can say "recomputed".
 //   syscalls: the image's syscall table; args from __do_sys_<name> (or sys_<name>) prototypes.
 //   LSM hooks: security_<hook> prototypes.
+//   types: structs from structs.jsonl.gz (member lists with DepSurf's type spelling, anonymous
+//     struct/union members already flattened into the parent, as CO-RE field access sees them; no
+//     offsets, no unions, no typedefs), and the BPF UAPI enums (bpf_func_id, bpf_prog_type,
+//     bpf_attach_type, bpf_map_type, bpf_link_type) from bpf-enums.json; coverage.types says so.
 //   capabilities: the options kernels.json selects from each image's .config (KPROBES, BPF_EVENTS,
 //     FTRACE_SYSCALLS, DEBUG_INFO_BTF, BPF_LSM, LSM); FPROBE is not among them, so unknown.
 
@@ -28,11 +32,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import zlib from 'node:zlib';
-import { parseCProto } from '../../server/src/atlas/cproto';
+import { markName, parseCProto } from '../../server/src/atlas/cproto';
 import { capabilitiesFromConfig, configuredLsms } from '../../server/src/kernel/config';
 import { normalizeCType } from '../../server/src/model/cTypes';
 import type {
-  FunctionFacts, KernelFacts, KernelMeta, LsmHookFacts, Param, SyscallFacts, TraceField, TracepointFacts,
+  EnumFacts, FunctionFacts, KernelFacts, KernelMeta, LsmHookFacts, MemberFacts, Param, StructFacts, SyscallFacts,
+  TraceField, TracepointFacts, TypesCoverage,
 } from '../../server/src/atlas/model';
 
 interface DsKernel {
@@ -242,8 +247,8 @@ async function main(): Promise<void> {
       flavor: k.flavor,
       lts: k.ubuntu_lts,
       source: 'bundled',
-      provenance: `DepSurf data set (Zhong et al., EuroSys '25): Ubuntu ${k.ubuntu} linux-image ${flavorRelease} ${k.arch} debug vmlinux (no modules)${k.gcc ? `, GCC ${k.gcc}` : ''}`,
-      coverage: { inline: 'dwarf', ftrace: false, blacklist: false, modules: false, btf, exactFieldOffsets: false },
+      provenance: `DepSurf data set (Zhong et al., EuroSys '25): Ubuntu ${k.ubuntu} linux-image ${flavorRelease} ${k.arch} debug vmlinux (no modules)${k.gcc ? `, GCC ${k.gcc}` : ''}; struct member lists and BPF UAPI enums from its pahole BTF`,
+      coverage: { inline: 'dwarf', ftrace: false, blacklist: false, modules: false, btf, exactFieldOffsets: false, types: DEPSURF_TYPES },
       counts: { functions: 0, tracepoints: 0, syscalls: 0, lsmHooks: 0 },
       capabilities: dsCapabilities(k),
     };
@@ -334,6 +339,8 @@ async function main(): Promise<void> {
     kf.tracepoints.push(...syscallEvents(kf, list, new Set(protos?.keys() ?? [])));
   }
 
+  await addTypes(depsurf, facts);
+
   fs.mkdirSync(out, { recursive: true });
   for (const kf of facts.values()) {
     kf.meta.counts = {
@@ -346,6 +353,52 @@ async function main(): Promise<void> {
     fs.writeFileSync(file, JSON.stringify(kf));
     console.log(`${file}: ${kf.meta.counts.functions} functions, ${kf.meta.counts.tracepoints} tracepoints, ${kf.meta.counts.syscalls} syscalls, ${kf.meta.counts.lsmHooks} LSM hooks`);
   }
+}
+
+/** What DepSurf's type data holds: structs (no unions, no typedefs), member lists without
+ *  layout, and only the BPF UAPI enums. */
+const DEPSURF_TYPES: TypesCoverage = { structs: true, unions: false, typedefs: false, enums: 'bpf-uapi', layout: false, modules: false };
+
+/** DepSurf's spelling of a member type in the BTF reader's (btf.ts typeName), so that a member's
+ *  type compares equal across sources: `struct (anon)` → `struct {...}`, the name's place marked
+ *  (`char[16]` → `char %[16]`), `void * %[4]` → `void *%[4]`, `int (*)()` → `int (*%)(void)`. */
+export function depsurfMemberType(type: string): string {
+  return markName(type.replace(/\((anon)\)/g, '{...}')).replace(/\* (?=[%(])/g, '*').replace(/\)\(\)/g, ')(void)');
+}
+
+const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/** Structs (structs.jsonl.gz) and BPF UAPI enums (bpf-enums.json) into each kernel's types. */
+async function addTypes(depsurf: string, facts: Map<string, KernelFacts>): Promise<void> {
+  for (const kf of facts.values()) kf.types = { structs: [], typedefs: [], enums: [] };
+  let structs = 0;
+  for await (const rec of jsonLines<{ name: string; kernels: Record<string, number>; variants: [string, string][][] }>(path.join(depsurf, 'structs.jsonl.gz'))) {
+    structs++;
+    const variants = rec.variants.map((v): MemberFacts[] => v.map(([type, name]) => ({ name, type: depsurfMemberType(type) })));
+    for (const [kid, vi] of Object.entries(rec.kernels)) {
+      const kf = facts.get(kid);
+      if (!kf) throw new Error(`structs.jsonl.gz: ${rec.name} names unknown kernel ${kid}`);
+      const members = variants[vi];
+      if (!members) throw new Error(`structs.jsonl.gz: ${rec.name} on ${kid} names variant ${vi} of ${variants.length}`);
+      const s: StructFacts = { name: rec.name, members };
+      kf.types!.structs.push(s);
+    }
+  }
+  const enumsFile = path.join(depsurf, 'bpf-enums.json');
+  const enums = JSON.parse(fs.readFileSync(enumsFile, 'utf8')) as { kernels: Record<string, Record<string, [string, number][]>> };
+  for (const [kid, byEnum] of Object.entries(enums.kernels)) {
+    const kf = facts.get(kid);
+    if (!kf) throw new Error(`${enumsFile}: unknown kernel ${kid}`);
+    for (const [name, values] of Object.entries(byEnum)) {
+      const e: EnumFacts = { name, values: values.map(([n, v]) => ({ name: n, value: v })) };
+      kf.types!.enums.push(e);
+    }
+  }
+  for (const kf of facts.values()) {
+    kf.types!.structs.sort(byName);
+    kf.types!.enums.sort(byName);
+  }
+  console.log(`types: ${structs} structs read; BPF UAPI enums of ${Object.keys(enums.kernels).length} kernels`);
 }
 
 /** The `syscalls:sys_enter_<name>` / `sys_exit_<name>` trace events of an image. DepSurf does not

@@ -21,7 +21,8 @@ const VERBS: Record<string, Verb> = {
   kernels: { summary: 'list every known kernel (bundled, live, atlas files)', run: async (a, io) => (await import('./cli/kernels')).run(a, io) },
   lookup: { summary: 'what an attach point is on each target kernel, with its hazards', run: async (a, io) => (await import('./cli/lookup')).run(a, io) },
   check: { summary: 'report attach hazards of BPF programs (files or folders) for CI', run: async (a, io) => (await import('./cli/check')).run(a, io) },
-  index: { summary: 'build an atlas file of a kernel (running, BTF file, vmlinux, .deb)', run: async (a, io) => (await import('./cli/index')).run(a, io) },
+  index: { summary: 'build an atlas file of a kernel (running, BTF files or folders, vmlinux, .deb)', run: async (a, io) => (await import('./cli/index')).run(a, io) },
+  merge: { summary: 'join atlas files built on many hosts into one', run: async (a, io) => (await import('./cli/merge')).run(a, io) },
   // The server speaks JSON-RPC over the real process streams, whatever io the caller passed.
   lsp: { summary: 'run the language server (--stdio)', run: async (a) => (await import('./cli/lsp')).run(a, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }) },
 };

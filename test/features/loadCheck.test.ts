@@ -132,16 +132,24 @@ describe('load diagnostics at the call', () => {
     const [loop, ...more] = atMarker('loop');
     assert.equal(more.length, 0);
     assert.equal(loop.code, 'helper-unavailable');
-    assert.equal(loop.message, 'bpf_loop does not exist on debian-11 (5.10) (first in Linux 5.17).');
-    assert.match(evidence(loop), /enum bpf_func_id of Debian linux-source-5\.10 \S+ \(debian-11 is that build\) has no BPF_FUNC_loop/);
+    // The Ubuntu 5.4 and 5.15 images' own enum bpf_func_id (DepSurf bpf-enums.json) has no BPF_FUNC_loop either.
+    assert.equal(loop.message, 'bpf_loop does not exist on ubuntu-20.04 (5.4), ubuntu-22.04 (5.15), debian-11 (5.10) (first in Linux 5.17).');
+    // The evidence names the first kernel's own enum (its BTF or DepSurf's); debian-11's own BTF
+    // enum now answers before the enum of its Debian linux-source package.
+    assert.match(evidence(loop), /enum bpf_func_id of ubuntu-20\.04 has no BPF_FUNC_loop/);
+    const [loop11] = (await loadDiags('c/taskguard.bpf.c', ['debian-11'])).atMarker('loop');
+    assert.match(evidence(loop11), /enum bpf_func_id of debian-11 has no BPF_FUNC_loop/);
     const [taskBtf] = atText('bpf_get_current_task_btf()');
-    assert.equal(taskBtf.message, 'bpf_get_current_task_btf does not exist on debian-11 (5.10) (first in Linux 5.11).');
+    assert.equal(taskBtf.message, 'bpf_get_current_task_btf does not exist on ubuntu-20.04 (5.4), debian-11 (5.10) (first in Linux 5.11).');
   });
 
   it('helpers the program type may not call: sleepable-only in fentry, a tracing helper in XDP', async () => {
     const { atMarker } = await loadDiags('c/taskguard.bpf.c');
-    const copy = atMarker('copy');
-    assert.ok(copy.length && copy.every((d) => d.code === 'helper-not-allowed'));
+    const copyAll = atMarker('copy');
+    // Ubuntu 20.04 (5.4) lacks the helper itself (its enum bpf_func_id ends before BPF_FUNC_copy_from_user, 5.10).
+    assert.deepEqual(copyAll.filter((d) => d.code !== 'helper-not-allowed').map((d) => [d.code, kernelsIn(d)]), [['helper-unavailable', ['ubuntu-20.04']]]);
+    const copy = copyAll.filter((d) => d.code === 'helper-not-allowed');
+    assert.ok(copy.length);
     assert.deepEqual(copy.flatMap(kernelsIn).sort(), ['debian-11', 'debian-12', 'debian-13', 'debian-sid', 'ubuntu-22.04']);
     assert.ok(copy.some((d) => /it may sleep: only sleepable programs/.test(d.message)));
     const [xdp, ...more] = atMarker('pidInXdp');
@@ -167,9 +175,13 @@ describe('load diagnostics at the call', () => {
 
   it('execwatch: bpf_loop before 5.17, bpf_get_func_ip before 5.15, bpf_d_path in a kprobe everywhere, bpf_ktime_get_ns nowhere', async () => {
     const { diags, atText } = await loadDiags('c/execwatch.bpf.c');
-    assert.deepEqual(atText('bpf_loop(MAX_ARGS').map((d) => [d.code, kernelsIn(d)]), [['helper-unavailable', ['debian-11']]]);
-    assert.deepEqual(atText('bpf_get_func_ip(ctx)').map((d) => [d.code, kernelsIn(d)]), [['helper-unavailable', ['debian-11']]]);
-    const [dPath] = atText('bpf_d_path(');
+    // Ubuntu 20.04 (5.4) and 22.04 (5.15) answer from their own enum bpf_func_id (DepSurf bpf-enums.json).
+    assert.deepEqual(atText('bpf_loop(MAX_ARGS').map((d) => [d.code, kernelsIn(d)]), [['helper-unavailable', ['ubuntu-20.04', 'ubuntu-22.04', 'debian-11']]]);
+    assert.deepEqual(atText('bpf_get_func_ip(ctx)').map((d) => [d.code, kernelsIn(d)]), [['helper-unavailable', ['ubuntu-20.04', 'debian-11']]]);
+    const dPathAll = atText('bpf_d_path(');
+    assert.deepEqual(dPathAll.filter((d) => d.code === 'helper-unavailable').map(kernelsIn), [['ubuntu-20.04']]);
+    const dPath = dPathAll.find((d) => d.code === 'helper-not-allowed');
+    assert.ok(dPath, JSON.stringify(dPathAll.map((d) => d.message)));
     assert.equal(dPath.code, 'helper-not-allowed');
     assert.deepEqual(kernelsIn(dPath), ['ubuntu-22.04', 'debian-11', 'debian-12', 'debian-13', 'debian-sid']);
     assert.ok(!diags.some((d) => d.message.includes('bpf_ktime_get_ns')));
@@ -180,7 +192,7 @@ describe('load diagnostics at the call', () => {
     assert.match(md, /First in Linux 5\.17 \(helper #181\)/);
     assert.equal(cell(md, 'debian-11'), '✗ does not have it');
     for (const k of ['debian-12', 'debian-13', 'debian-sid']) assert.equal(cell(md, k), 'has it', k);
-    // The Ubuntu images' enums are not in the bundled atlas yet: never "has it" on 5.4 by guesswork.
-    assert.notEqual(cell(md, 'ubuntu-20.04'), 'has it');
+    // The Ubuntu images' own enums (DepSurf bpf-enums.json): neither 5.4 nor 5.15 has BPF_FUNC_loop.
+    for (const k of ['ubuntu-20.04', 'ubuntu-22.04']) assert.equal(cell(md, k), '✗ does not have it', k);
   });
 });

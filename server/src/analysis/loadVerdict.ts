@@ -372,6 +372,17 @@ export function mapProvider(lk: LoadKnowledge, knowledge: Knowledge): ReasonProv
   };
 }
 
+/** Program types whose load refuses an expected attach type the kernel does not know
+ *  (kernel/bpf/syscall.c bpf_prog_load_check_attach, and the verifier's attach-target check for
+ *  tracing, LSM and extension programs). For the others the kernel ignores it at load
+ *  (`default: return 0`): `SEC("tc/ingress")` (BPF_TCX_INGRESS, 6.6) loads on 6.1 and only a tcx
+ *  attach fails there; libbpf also retries XDP without it. */
+const CHECKS_ATTACH_TYPE_AT_LOAD: ReadonlySet<string> = new Set([
+  'BPF_PROG_TYPE_CGROUP_SOCK', 'BPF_PROG_TYPE_CGROUP_SOCK_ADDR', 'BPF_PROG_TYPE_CGROUP_SKB', 'BPF_PROG_TYPE_CGROUP_SOCKOPT',
+  'BPF_PROG_TYPE_SK_LOOKUP', 'BPF_PROG_TYPE_SK_REUSEPORT', 'BPF_PROG_TYPE_SYSCALL', 'BPF_PROG_TYPE_NETFILTER',
+  'BPF_PROG_TYPE_TRACING', 'BPF_PROG_TYPE_LSM', 'BPF_PROG_TYPE_EXT',
+]);
+
 /** The program type and expected attach type its section loads as. */
 export function progTypeProvider(lk: LoadKnowledge, knowledge: Knowledge): ReasonProvider {
   return {
@@ -382,7 +393,7 @@ export function progTypeProvider(lk: LoadKnowledge, knowledge: Knowledge): Reaso
       const out: LoadReason[] = [];
       const range = program.needs.program.sectionRange;
       const checks: [string, (k: KernelFeatures) => ReturnType<LoadKnowledge['progType']>][] = [[facts.progType, (k) => lk.progType(k, facts.progType)]];
-      if (facts.attachType) checks.push([facts.attachType, (k) => lk.attachType(k, facts.attachType!)]);
+      if (facts.attachType && CHECKS_ATTACH_TYPE_AT_LOAD.has(facts.progType)) checks.push([facts.attachType, (k) => lk.attachType(k, facts.attachType!)]);
       for (const [subject, ask] of checks) {
         const since = knowledge.typeSince(subject)?.since;
         for (const g of groupAnswers(kernels, (k) => {

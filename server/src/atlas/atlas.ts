@@ -416,19 +416,28 @@ export class Atlas implements AtlasQuery {
     return DEFAULT_BUNDLED_TARGETS.filter((id) => entries.has(id));
   }
 
-  /** Resolve many specs, de-duplicated, keeping order; errors are collected, not thrown. */
+  /** Resolve many specs, de-duplicated, keeping order; errors are collected, not thrown. An
+   *  atlas file holding several kernels (`index --btf DIR`, `merge`) stands for all of them. */
   resolveAll(specs: readonly string[]): { ids: string[]; errors: string[] } {
     const ids: string[] = [];
     const errors: string[] = [];
     for (const s of specs) {
       try {
-        const id = this.resolve(s);
-        if (!ids.includes(id)) ids.push(id);
+        for (const id of this.resolveFile(s) ?? [this.resolve(s)]) if (!ids.includes(id)) ids.push(id);
       } catch (e) {
         errors.push((e as Error).message);
       }
     }
     return { ids, errors };
+  }
+
+  /** The kernels of an atlas file holding several; undefined for any other spec. */
+  private resolveFile(spec: string): string[] | undefined {
+    const s = spec.trim();
+    if (!s || this.all().has(s) || !looksLikePath(s)) return undefined;
+    const abs = path.resolve(s);
+    const ids = this.filePaths.get(abs) ?? this.addFile(s);
+    return ids.length > 1 ? ids : undefined;
   }
 }
 

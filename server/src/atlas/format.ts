@@ -28,14 +28,17 @@
 // one kernel decompresses the shared tables plus that kernel's lists, and function records are
 // turned into objects only when asked for.
 
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { ByteFormatError, ByteReader, ByteWriter } from './bytes';
+import { typeStoreFromTypes } from '../model/coreTypes';
 import { escapeUnsafeText, hasUnsafeText, sanitiseFileText } from './safeText';
 import type {
-  FunctionFacts, InlineStatus, KernelFacts, KernelMeta, LsmHookFacts, Param, Proto, SyscallFacts,
-  TraceField, TracepointFacts,
+  EnumFacts, FunctionFacts, InlineStatus, KernelFacts, KernelMeta, KernelTypes, LsmHookFacts, Param, Proto,
+  StructFacts, SyscallFacts, TraceField, TracepointFacts, TypedefFacts, TypeStore,
 } from './model';
+import { TYPE_KINDS, TYPE_WRITERS, readEnum, readStruct, readTypedef, skipTypeRecord, type TypeKind } from './typeRecords';
 
 export const ATLAS_MAGIC = 'BPFATLAS';
 /** The version written. Version 1 files (no index sections, no chunks) are still read. */
@@ -98,6 +101,9 @@ interface KernelEntry {
   counts: Record<RecordKind, number>;
   lists: Record<RecordKind, SectionRef>;
   misc: SectionRef;
+  /** This kernel's record numbers in the types tables: the struct, typedef and enum lists one
+   *  after the other in one section, delta-coded like the others. Absent: no types. */
+  types?: { counts: Record<TypeKind, number>; lists: SectionRef };
 }
 
 interface AtlasHeader {
@@ -117,6 +123,16 @@ interface AtlasHeader {
     protos?: SectionRef & { count: number };
     tables: Partial<Record<RecordKind, SectionRef>>;
   };
+  /** Structs/unions, typedefs and enums (typeRecords.ts), with their own string table so that
+   *  nothing of them is read or decompressed until a type is asked for. Absent: no types. */
+  types?: TypesHeader;
+}
+
+interface TypesHeader {
+  strings: SectionRef & { count: number };
+  tables: Record<TypeKind, SectionRef & { count: number }>;
+  /** As `index` above: the string index and each table's record index, where they fit. */
+  index: { strings?: SectionRef } & Partial<Record<TypeKind, SectionRef>>;
 }
 
 export interface EncodeOptions {
@@ -175,14 +191,16 @@ class StringTable {
   }
 }
 
-/** Deduplicating table of encoded records: identical bytes get one number. */
+/** Deduplicating table of encoded records: identical bytes get one number, in the order they
+ *  are first added; sorted() renumbers them by a sort key (the name) when the writer is done. */
 class RecordTable {
   readonly out = new ByteWriter(1 << 16);
   private readonly lengths: number[] = [];
   private readonly firsts: number[] = [];
+  private readonly keys: string[] = [];
   private readonly ids = new Map<string, number>();
   count = 0;
-  add(bytes: Uint8Array): number {
+  add(bytes: Uint8Array, sortKey = ''): number {
     const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
     let id = this.ids.get(key);
     if (id === undefined) {
@@ -191,8 +209,26 @@ class RecordTable {
       this.out.bytes(bytes);
       this.lengths.push(bytes.length);
       this.firsts.push(new ByteReader(bytes).uint());
+      this.keys.push(sortKey);
     }
     return id;
+  }
+
+  /** Record numbers ordered by sort key (records of equal keys in the order first added). */
+  order(): number[] {
+    const keys = this.keys;
+    return Array.from({ length: this.count }, (_, i) => i).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : a - b));
+  }
+
+  private starts?: Float64Array;
+
+  /** A reader at the start of record `i`. */
+  reader(i: number): ByteReader {
+    if (!this.starts || this.starts.length < this.count) {
+      this.starts = new Float64Array(this.count);
+      for (let k = 1; k < this.count; k++) this.starts[k] = this.starts[k - 1] + this.lengths[k - 1];
+    }
+    return new ByteReader(this.out.view(), this.starts[i]);
   }
 
   /** The index section of this table, or null when a record is too long for it. */
@@ -284,7 +320,7 @@ class Encoder {
       w.uint(f.inlinedInto.length);
       for (const s of f.inlinedInto) w.uint(this.str(s));
     }
-    return this.tables.fn.add(w.view());
+    return this.tables.fn.add(w.view(), f.name);
   }
 
   tp(t: TracepointFacts): number {
@@ -316,7 +352,7 @@ class Encoder {
     if (t.args) this.params(w, t.args);
     if (t.fmt !== undefined) w.uint(this.str(t.fmt));
     if (t.module) w.uint(this.str(t.module));
-    return this.tables.tp.add(w.view());
+    return this.tables.tp.add(w.view(), `${t.name}\0${t.system ?? ''}`);
   }
 
   sc(s: SyscallFacts): number {
@@ -325,7 +361,7 @@ class Encoder {
     w.uint(this.str(s.name));
     w.uint(s.nr === undefined ? 0 : s.nr + 1);
     this.params(w, s.args);
-    return this.tables.sc.add(w.view());
+    return this.tables.sc.add(w.view(), s.name);
   }
 
   lsm(h: LsmHookFacts): number {
@@ -334,7 +370,7 @@ class Encoder {
     w.reset();
     w.uint(this.str(h.name));
     w.uint(protoId + 1);
-    return this.tables.lsm.add(w.view());
+    return this.tables.lsm.add(w.view(), h.name);
   }
 }
 
@@ -429,8 +465,9 @@ async function decompressAsync(data: Buffer, ref: SectionRef): Promise<Buffer | 
   return Buffer.concat(parts as Buffer[], ref.raw);
 }
 
-function sortedIdList(ids: number[]): Uint8Array {
-  const sorted = Int32Array.from(ids).sort();
+/** A kernel's record numbers, renumbered by `rank`, ascending and delta-coded. */
+function sortedIdList(ids: Uint32Array, rank: Uint32Array): Uint8Array {
+  const sorted = Uint32Array.from(ids, (id) => rank[id]).sort();
   const w = new ByteWriter(sorted.length * 2 + 8);
   let prev = 0;
   for (const id of sorted) {
@@ -440,126 +477,243 @@ function sortedIdList(ids: number[]): Uint8Array {
   return w.take();
 }
 
-function byKey<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
-  const m = new Map<string, T[]>();
-  for (const it of items) {
-    const k = key(it);
-    const list = m.get(k);
-    if (list) list.push(it);
-    else m.set(k, [it]);
-  }
-  return m;
-}
-
-/** Whether items are sorted by key (code-unit order, ties allowed). */
-function inKeyOrder<T>(items: readonly T[], key: (t: T) => string): boolean {
-  let prev = '';
-  for (const item of items) {
-    const k = key(item);
-    if (k < prev) return false;
-    prev = k;
-  }
-  return true;
-}
-
 /** Encode kernels into one atlas file (bytes). Records are numbered in name order across all
  *  kernels, so each kernel's list of record numbers is ascending and delta-codes to small numbers. */
 export function encodeAtlas(kernels: KernelFacts[], opts: EncodeOptions = {}): Buffer {
-  const quality = opts.quality ?? 11;
-  const ids = new Set<string>();
-  for (const k of kernels) {
-    if (ids.has(k.meta.id)) throw new Error(`atlas encoder: kernel id ${k.meta.id} given twice`);
-    ids.add(k.meta.id);
+  const w = new AtlasWriter();
+  for (const k of kernels) w.add(k);
+  return w.encode(opts);
+}
+
+/** A kernel as the writer keeps it between add() and encode(): its record numbers and string
+ *  ids in the writer's staging tables. */
+interface PendingKernel {
+  meta: KernelMeta;
+  lists: Record<RecordKind, Uint32Array>;
+  extraSymbols: Uint32Array;
+  kfuncs: Uint32Array;
+  types?: Record<TypeKind, Uint32Array>;
+}
+
+/** Builds an atlas file one kernel at a time: each kernel's records go into deduplicating
+ *  staging tables as it is added, so only distinct records stay in memory (`index --btf` over
+ *  hundreds of kernels, `merge` of many files), not every kernel's facts at once. encode() then
+ *  writes the distinct records again in name order across all kernels (strings interned in that
+ *  order too, which compresses best): the same bytes as encoding all kernels in one go. */
+export class AtlasWriter {
+  private readonly staging = new Encoder();
+  private readonly typeStrings = new StringTable();
+  private readonly typeTables: Record<TypeKind, RecordTable> = { struct: new RecordTable(), typedef: new RecordTable(), enum: new RecordTable() };
+  private readonly kernels: PendingKernel[] = [];
+  private readonly ids = new Set<string>();
+  private readonly digests = new Map<string, string>();
+  private readonly scratch = new ByteWriter();
+
+  get size(): number {
+    return this.kernels.length;
   }
-  const enc = new Encoder();
-  const lists: Record<RecordKind, number[]>[] = kernels.map(() => ({ fn: [], tp: [], sc: [], lsm: [] }));
 
-  // Visit every record kind in name order across kernels so record numbers follow names.
-  const visit = <T>(kind: RecordKind, get: (k: KernelFacts) => T[], key: (t: T) => string, add: (t: T) => number) => {
-    // One kernel whose records are in name order already (what every reader writes): encode
-    // them as they come, without a second, grouped copy of all of them.
-    if (kernels.length === 1 && inKeyOrder(get(kernels[0]), key)) {
-      for (const item of get(kernels[0])) lists[0][kind].push(add(item));
-      return;
-    }
-    const all: { k: number; item: T }[] = [];
-    kernels.forEach((kf, k) => { for (const item of get(kf)) all.push({ k, item }); });
-    const groups = byKey(all, (e) => key(e.item));
-    const names = [...groups.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    for (const name of names) {
-      for (const e of groups.get(name)!) lists[e.k][kind].push(add(e.item));
-    }
-  };
-  visit('fn', (k) => k.functions, (f) => f.name, (f) => enc.fn(f));
-  visit('tp', (k) => k.tracepoints, (t) => `${t.name}\0${t.system ?? ''}`, (t) => enc.tp(t));
-  visit('sc', (k) => k.syscalls, (s) => s.name, (s) => enc.sc(s));
-  visit('lsm', (k) => k.lsmHooks, (h) => h.name, (h) => enc.lsm(h));
-
-  const miscs = kernels.map((kf) => {
-    const w = new ByteWriter();
-    for (const list of [kf.extraSymbols ?? [], kf.kfuncs ?? []]) {
-      w.uint(list.length);
-      for (const s of list) w.uint(enc.str(s));
-    }
-    return w.take();
-  });
-
-  const chunks: Buffer[] = [];
-  let offset = 0;
-  const section = (raw: Uint8Array): SectionRef => {
-    const c = compress(raw, quality);
-    const ref: SectionRef = { off: offset, len: c.data.length, raw: c.raw, crc: c.crc };
-    if (c.chunks) ref.chunks = c.chunks;
-    chunks.push(c.data);
-    offset += c.data.length;
-    return ref;
-  };
-
-  const stringBytes = Buffer.from(enc.strings.list.join('\0'), 'utf8');
-  const header: AtlasHeader = {
-    format: ATLAS_FORMAT_VERSION,
-    generator: opts.generator ?? 'bpf-atlas',
-    compression: 'br',
-    strings: section(stringBytes),
-    protos: section(enc.protos.out.view()),
-    tables: {} as AtlasHeader['tables'],
-    kernels: [],
-  };
-  for (const kind of RECORD_KINDS) {
-    header.tables[kind] = { ...section(enc.tables[kind].out.view()), count: enc.tables[kind].count };
+  has(id: string): boolean {
+    return this.ids.has(id);
   }
-  kernels.forEach((kf, k) => {
-    const entry: KernelEntry = {
+
+  /** Add a kernel. The answer names an earlier kernel with the same facts, if any; `skipIf`
+   *  decides from that id whether to leave this one out instead (`merge --unique`). */
+  add(kf: KernelFacts, opts: { skipIf?: (sameAs: string) => boolean } = {}): { added: boolean; sameAs?: string } {
+    if (this.ids.has(kf.meta.id)) throw new Error(`atlas encoder: kernel id ${kf.meta.id} given twice`);
+    if (kf.types && !kf.meta.coverage.types) throw new Error(`atlas encoder: kernel ${kf.meta.id} has types but no coverage.types`);
+    const enc = this.staging;
+    const strs = (list: readonly string[] | undefined) => Uint32Array.from(list ?? [], (x) => enc.str(x));
+    const k: PendingKernel = {
       meta: kf.meta,
-      counts: { fn: lists[k].fn.length, tp: lists[k].tp.length, sc: lists[k].sc.length, lsm: lists[k].lsm.length },
-      lists: {} as KernelEntry['lists'],
-      misc: section(miscs[k]),
+      lists: {
+        fn: Uint32Array.from(kf.functions, (f) => enc.fn(f)),
+        tp: Uint32Array.from(kf.tracepoints, (t) => enc.tp(t)),
+        sc: Uint32Array.from(kf.syscalls, (x) => enc.sc(x)),
+        lsm: Uint32Array.from(kf.lsmHooks, (h) => enc.lsm(h)),
+      },
+      extraSymbols: strs(kf.extraSymbols),
+      kfuncs: strs(kf.kfuncs),
     };
-    for (const kind of RECORD_KINDS) entry.lists[kind] = section(sortedIdList(lists[k][kind]));
-    header.kernels.push(entry);
-  });
+    if (kf.types) {
+      const str = (x: string) => this.typeStrings.id(x);
+      const add = <T extends { name: string }>(kind: TypeKind, items: readonly T[]) => Uint32Array.from(items, (item) => {
+        const w = this.scratch;
+        w.reset();
+        (TYPE_WRITERS[kind] as unknown as (w: ByteWriter, t: T, s: (x: string) => number) => void)(w, item, str);
+        return this.typeTables[kind].add(w.view(), item.name);
+      });
+      k.types = { struct: add('struct', kf.types.structs), typedef: add('typedef', kf.types.typedefs), enum: add('enum', kf.types.enums) };
+    }
+    const digest = kernelDigest(k);
+    const same = this.digests.get(digest);
+    if (same !== undefined && opts.skipIf?.(same)) return { added: false, sameAs: same };
+    if (same === undefined) this.digests.set(digest, kf.meta.id);
+    this.kernels.push(k);
+    this.ids.add(kf.meta.id);
+    return { added: true, ...(same !== undefined ? { sameAs: same } : {}) };
+  }
 
-  if (opts.systems !== false) {
+  /** Append to the provenance of a kernel already added. */
+  note(id: string, text: string): void {
+    const k = this.kernels.find((x) => x.meta.id === id);
+    if (k) k.meta = { ...k.meta, provenance: `${k.meta.provenance}${text}` };
+  }
+
+  encode(opts: EncodeOptions = {}): Buffer {
+    const quality = opts.quality ?? 11;
+    const staging = this.staging;
+    const sstr = (i: number) => staging.strings.list[i];
+    const sproto = (i: number) => decodeProto(staging.protos.reader(i), sstr);
+    const decoders: Record<RecordKind, (r: ByteReader) => unknown> = {
+      fn: (r) => decodeFn(r, sstr, sproto),
+      tp: (r) => decodeTp(r, sstr),
+      sc: (r) => decodeSc(r, sstr),
+      lsm: (r) => decodeLsm(r, sstr, sproto),
+    };
+    // The distinct records again, in name order, into the tables that are written.
+    const enc = new Encoder();
+    const rank = {} as Record<RecordKind, Uint32Array>;
+    for (const kind of RECORD_KINDS) {
+      const table = staging.tables[kind];
+      const map = new Uint32Array(table.count);
+      const put = enc[kind].bind(enc) as (x: unknown) => number;
+      for (const old of table.order()) map[old] = put(decoders[kind](table.reader(old)));
+      rank[kind] = map;
+    }
+    const miscs = this.kernels.map((k) => {
+      const w = new ByteWriter();
+      for (const list of [k.extraSymbols, k.kfuncs]) {
+        w.uint(list.length);
+        for (const s of list) w.uint(enc.str(sstr(s)));
+      }
+      return w.take();
+    });
+
+    const chunks: Buffer[] = [];
+    let offset = 0;
+    // Sections with the same bytes are stored once (identical kernels of a fleet share their lists).
+    const seen = new Map<string, SectionRef>();
+    const section = (raw: Uint8Array): SectionRef => {
+      const key = crypto.createHash('sha256').update(raw).digest('base64');
+      const known = seen.get(key);
+      if (known) return { ...known };
+      const c = compress(raw, quality);
+      const ref: SectionRef = { off: offset, len: c.data.length, raw: c.raw, crc: c.crc };
+      if (c.chunks) ref.chunks = c.chunks;
+      chunks.push(c.data);
+      offset += c.data.length;
+      seen.set(key, ref);
+      return { ...ref };
+    };
+
+    const header: AtlasHeader = {
+      format: ATLAS_FORMAT_VERSION,
+      generator: opts.generator ?? 'bpf-atlas',
+      compression: 'br',
+      strings: section(Buffer.from(enc.strings.list.join('\0'), 'utf8')),
+      protos: section(enc.protos.out.view()),
+      tables: {} as AtlasHeader['tables'],
+      kernels: [],
+    };
+    for (const kind of RECORD_KINDS) header.tables[kind] = { ...section(enc.tables[kind].out.view()), count: enc.tables[kind].count };
     const systems: Record<string, string> = {};
-    for (const kf of kernels) for (const t of kf.tracepoints) if (t.system && t.event) systems[t.name] = t.system;
-    header.systems = systems;
+    this.kernels.forEach((k, i) => {
+      const entry: KernelEntry = {
+        meta: k.meta,
+        counts: { fn: k.lists.fn.length, tp: k.lists.tp.length, sc: k.lists.sc.length, lsm: k.lists.lsm.length },
+        lists: {} as KernelEntry['lists'],
+        misc: section(miscs[i]),
+      };
+      for (const kind of RECORD_KINDS) entry.lists[kind] = section(sortedIdList(k.lists[kind], rank[kind]));
+      header.kernels.push(entry);
+      if (opts.systems !== false) {
+        for (const id of k.lists.tp) {
+          const t = decodeTp(staging.tables.tp.reader(id), sstr);
+          if (t.system && t.event) systems[t.name] = t.system;
+        }
+      }
+    });
+    if (opts.systems !== false) header.systems = systems;
+    const index: NonNullable<AtlasHeader['index']> = { tables: {} };
+    const stringIndex = stringIndexBytes(enc.strings.list);
+    if (stringIndex) index.strings = { ...section(stringIndex), count: enc.strings.list.length };
+    const protoIndex = enc.protos.indexBytes();
+    if (protoIndex) index.protos = { ...section(protoIndex), count: enc.protos.count };
+    for (const kind of RECORD_KINDS) {
+      const bytes = enc.tables[kind].indexBytes();
+      if (bytes) index.tables[kind] = section(bytes);
+    }
+    header.index = index;
+    if (this.kernels.some((k) => k.types)) header.types = this.encodeTypes(header.kernels, section);
+    const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
+    const prefix = Buffer.alloc(PREFIX_BYTES);
+    prefix.write(ATLAS_MAGIC, 0, 'latin1');
+    prefix.writeUInt32LE(ATLAS_FORMAT_VERSION, 8);
+    prefix.writeUInt32LE(headerBytes.length, 12);
+    return Buffer.concat([prefix, headerBytes, ...chunks]);
   }
-  const index: NonNullable<AtlasHeader['index']> = { tables: {} };
-  const stringIndex = stringIndexBytes(enc.strings.list);
-  if (stringIndex) index.strings = { ...section(stringIndex), count: enc.strings.list.length };
-  const protoIndex = enc.protos.indexBytes();
-  if (protoIndex) index.protos = { ...section(protoIndex), count: enc.protos.count };
+
+  /** The types sections: each distinct struct/typedef/enum record once, written again in name
+   *  order across kernels, and per kernel its three record lists in one section. */
+  private encodeTypes(entries: KernelEntry[], section: (raw: Uint8Array) => SectionRef): TypesHeader {
+    const sstr = (i: number) => this.typeStrings.list[i];
+    const strings = new StringTable();
+    const str = (x: string) => strings.id(x);
+    const readers = { struct: readStruct, typedef: readTypedef, enum: readEnum };
+    const tables = {} as Record<TypeKind, RecordTable>;
+    const rank = {} as Record<TypeKind, Uint32Array>;
+    const w = new ByteWriter();
+    for (const kind of TYPE_KINDS) {
+      const staged = this.typeTables[kind];
+      const out = new RecordTable();
+      const map = new Uint32Array(staged.count);
+      for (const old of staged.order()) {
+        const item = readers[kind](staged.reader(old), sstr);
+        w.reset();
+        (TYPE_WRITERS[kind] as unknown as (w: ByteWriter, t: unknown, s: (x: string) => number) => void)(w, item, str);
+        map[old] = out.add(w.view(), item.name);
+      }
+      tables[kind] = out;
+      rank[kind] = map;
+    }
+    this.kernels.forEach((k, i) => {
+      if (!k.types) return;
+      const out = new ByteWriter();
+      for (const kind of TYPE_KINDS) out.bytes(sortedIdList(k.types[kind], rank[kind]));
+      entries[i].types = { counts: { struct: k.types.struct.length, typedef: k.types.typedef.length, enum: k.types.enum.length }, lists: section(out.take()) };
+    });
+    const header: TypesHeader = {
+      strings: { ...section(Buffer.from(strings.list.join('\0'), 'utf8')), count: strings.list.length },
+      tables: {} as TypesHeader['tables'],
+      index: {},
+    };
+    for (const kind of TYPE_KINDS) header.tables[kind] = { ...section(tables[kind].out.view()), count: tables[kind].count };
+    const stringIndex = stringIndexBytes(strings.list);
+    if (stringIndex) header.index.strings = section(stringIndex);
+    for (const kind of TYPE_KINDS) {
+      const bytes = tables[kind].indexBytes();
+      if (bytes) header.index[kind] = section(bytes);
+    }
+    return header;
+  }
+}
+
+/** What identifies a kernel's facts inside one writer: its staging record numbers and strings
+ *  (equal facts give equal numbers), so identical kernels of a fleet are recognised. */
+function kernelDigest(k: PendingKernel): string {
+  const h = crypto.createHash('sha256');
+  const meta = k.meta;
+  h.update(JSON.stringify([meta.release, meta.arch, meta.coverage]));
   for (const kind of RECORD_KINDS) {
-    const bytes = enc.tables[kind].indexBytes();
-    if (bytes) index.tables[kind] = section(bytes);
+    h.update(kind);
+    h.update(new Uint8Array(k.lists[kind].buffer, k.lists[kind].byteOffset, k.lists[kind].byteLength));
   }
-  header.index = index;
-  const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
-  const prefix = Buffer.alloc(PREFIX_BYTES);
-  prefix.write(ATLAS_MAGIC, 0, 'latin1');
-  prefix.writeUInt32LE(ATLAS_FORMAT_VERSION, 8);
-  prefix.writeUInt32LE(headerBytes.length, 12);
-  return Buffer.concat([prefix, headerBytes, ...chunks]);
+  for (const list of [k.extraSymbols, k.kfuncs, ...(k.types ? TYPE_KINDS.map((t) => k.types![t]) : [])]) {
+    h.update('|');
+    h.update(new Uint8Array(list.buffer, list.byteOffset, list.byteLength));
+  }
+  return h.digest('base64');
 }
 
 // ---- decoder ----
@@ -585,6 +739,9 @@ export interface KernelData {
   readonly lsmHooks: readonly LsmHookFacts[];
   readonly extraSymbols: readonly string[];
   readonly kfuncs: readonly string[];
+  /** Structs, unions, typedefs and enums, decoded one at a time on first use; undefined when
+   *  the kernel has none stored. */
+  readonly types?: TypeStore;
 }
 
 /** KernelData over facts already in memory (live kernel, freshly indexed files). */
@@ -611,6 +768,7 @@ export function kernelDataFromFacts(facts: KernelFacts): KernelData {
     lsmHooks: facts.lsmHooks,
     extraSymbols: facts.extraSymbols ?? [],
     kfuncs: facts.kfuncs ?? [],
+    types: facts.types && facts.meta.coverage.types ? typeStoreFromTypes(facts.types, facts.meta.coverage.types) : undefined,
   };
 }
 
@@ -921,11 +1079,7 @@ export class AtlasFile {
       if (known) return known;
       const protoTable = this.protos();
       if (i >= protoTable.count) throw new ByteFormatError(`prototype ${i} out of range`);
-      const r = new ByteReader(protoTable.buf, protoTable.offset(i));
-      const ret = str(r.uint());
-      const variadic = r.uint() === 1;
-      const p: Proto = { ret, params: readParams(r, str) };
-      if (variadic) p.variadic = true;
+      const p = decodeProto(new ByteReader(protoTable.buf, protoTable.offset(i)), str);
       this.protoDecoded.set(i, p);
       return p;
     };
@@ -1013,12 +1167,8 @@ export class AtlasFile {
       if (!rids?.length) return [];
       return this.guard(`${id} tracepoint ${name}`, () => rids.map(tpRecord));
     };
-    const syscalls = once(() => decodeAll('sc', (r) => ({ name: str(r.uint()), ...optNr(r.uint()), args: readParams(r, str) })));
-    const lsmHooks = once(() => decodeAll('lsm', (r) => {
-      const name = str(r.uint());
-      const p = r.uint();
-      return p ? { name, proto: proto(p - 1) } : { name };
-    }));
+    const syscalls = once(() => decodeAll('sc', (r) => decodeSc(r, str)));
+    const lsmHooks = once(() => decodeAll('lsm', (r) => decodeLsm(r, str, proto)));
     return {
       meta: entry.meta,
       get functionCount() { return fns().ids.length; },
@@ -1031,7 +1181,149 @@ export class AtlasFile {
       get lsmHooks() { return lsmHooks(); },
       get extraSymbols() { return misc().extraSymbols; },
       get kfuncs() { return misc().kfuncs; },
+      types: entry.types && h.types && entry.meta.coverage?.types ? this.typeStore(entry, entry.types) : undefined,
     };
+  }
+
+  private typeStringsCache?: LazyStrings;
+  private readonly typeTableCache = new Map<TypeKind, RecordIndex>();
+
+  /** The types' string table: read, checked and decompressed on the first type question. */
+  private typeStrings(): LazyStrings {
+    if (!this.typeStringsCache) {
+      const t = this.header.types!;
+      this.verify(t.strings, 'types string table');
+      const raw = this.section(t.strings, 'types string table');
+      const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
+      const index = t.index.strings;
+      if (index) this.verify(index, 'types string index');
+      this.typeStringsCache = index
+        ? this.guard('types string index', () => LazyStrings.fromIndex(bytes, this.section(index, 'types string index'), t.strings.count))
+        : LazyStrings.byScan(bytes);
+    }
+    return this.typeStringsCache;
+  }
+
+  private typeTable(kind: TypeKind): RecordIndex {
+    let t = this.typeTableCache.get(kind);
+    if (!t) {
+      const types = this.header.types!;
+      const ref = types.tables[kind];
+      this.verify(ref, `${kind} types`);
+      const buf = this.section(ref, `${kind} types`);
+      const index = types.index[kind];
+      if (index) this.verify(index, `${kind} types index`);
+      t = index
+        ? this.guard(`${kind} types index`, () => recordsFromIndex(buf, this.section(index, `${kind} types index`), ref.count))
+        : this.guard(`${kind} types`, () => indexRecords(buf, ref.count, (r) => skipTypeRecord(kind, r)));
+      this.typeTableCache.set(kind, t);
+    }
+    return t;
+  }
+
+  /** One kernel's record numbers in each types table. */
+  private typeLists(id: string, ref: NonNullable<KernelEntry['types']>): Record<TypeKind, Uint32Array> {
+    this.verify(ref.lists, `${id} types lists`);
+    const raw = this.section(ref.lists, `${id} types lists`);
+    return this.guard(`${id} types lists`, () => {
+      const r = new ByteReader(raw);
+      const out = {} as Record<TypeKind, Uint32Array>;
+      for (const kind of TYPE_KINDS) {
+        const count = ref.counts[kind];
+        const records = this.header.types!.tables[kind].count;
+        if (!Number.isInteger(count) || count < 0 || count > raw.length) throw new ByteFormatError(`${kind} count ${count}`);
+        const ids = new Uint32Array(count);
+        let prev = 0;
+        for (let i = 0; i < count; i++) {
+          prev += r.uint();
+          if (prev >= records) throw new ByteFormatError(`${kind} record ${prev} out of range`);
+          ids[i] = prev;
+        }
+        out[kind] = ids;
+      }
+      return out;
+    });
+  }
+
+  private typeStr(): (i: number) => string {
+    const strings = this.typeStrings();
+    return (i) => {
+      const s = strings.get(i);
+      if (s === undefined) throw new ByteFormatError(`types string ${i} out of range`);
+      return s;
+    };
+  }
+
+  /** A kernel's types as a TypeStore: nothing is read until the first question, then only the
+   *  sections it needs; each record is decoded when asked for and kept. */
+  private typeStore(entry: KernelEntry, ref: NonNullable<KernelEntry['types']>): TypeStore {
+    const id = entry.meta.id;
+    const lists = once(() => this.typeLists(id, ref));
+    const decoded = new Map<string, unknown>();
+    const decode = <T>(kind: TypeKind, rid: number, read: (r: ByteReader, str: (i: number) => string) => T): T => {
+      const key = `${kind}${rid}`;
+      let v = decoded.get(key) as T | undefined;
+      if (v === undefined) {
+        const table = this.typeTable(kind);
+        const str = this.typeStr();
+        v = this.guard(`${id} ${kind} type`, () => read(new ByteReader(table.buf, table.offset(rid)), str));
+        decoded.set(key, v);
+      }
+      return v;
+    };
+    const nameOf = (kind: TypeKind, rid: number): string => {
+      const table = this.typeTable(kind);
+      const strings = this.typeStrings();
+      const s = table.nameIds ? strings.get(table.nameIds[rid]) : this.guard(`${id} ${kind} type`, () => strings.get(new ByteReader(table.buf, table.offset(rid)).uint()));
+      if (s === undefined) throw new AtlasFileError(this.path, `corrupt atlas file (${id} ${kind} type name out of range); ${REBUILD_HINT}`);
+      return s;
+    };
+    /** The record numbers of this kernel with this name (a sorted list binary-searched by name). */
+    const named = (kind: TypeKind, name: string): number[] => {
+      const ids = lists()[kind];
+      let lo = 0;
+      let hi = ids.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (nameOf(kind, ids[mid]) < name) lo = mid + 1;
+        else hi = mid;
+      }
+      const out: number[] = [];
+      for (let i = lo; i < ids.length && nameOf(kind, ids[i]) === name; i++) out.push(ids[i]);
+      return out;
+    };
+    const allEnums = once(() => Array.from(lists().enum, (rid) => decode('enum', rid, readEnum)));
+    const structNames = once(() => {
+      const out: string[] = [];
+      for (const rid of lists().struct) {
+        const n = nameOf('struct', rid);
+        if (out[out.length - 1] !== n) out.push(n);
+      }
+      return out;
+    });
+    return {
+      coverage: entry.meta.coverage.types!,
+      structsNamed: (name) => named('struct', name).map((rid) => decode('struct', rid, readStruct)),
+      typedefNamed: (name) => {
+        const rid = named('typedef', name)[0];
+        return rid === undefined ? undefined : decode('typedef', rid, readTypedef);
+      },
+      enumsNamed: (name) => named('enum', name).map((rid) => decode('enum', rid, readEnum)),
+      allEnums,
+      structNames,
+      all: () => this.allTypes(entry, ref),
+    };
+  }
+
+  /** Every type of a kernel, decoded (round trips, re-export). */
+  private allTypes(entry: KernelEntry, ref: NonNullable<KernelEntry['types']>): KernelTypes {
+    const lists = this.typeLists(entry.meta.id, ref);
+    const str = this.typeStr();
+    const all = <T>(kind: TypeKind, read: (r: ByteReader, str: (i: number) => string) => T): T[] => {
+      const table = this.typeTable(kind);
+      return this.guard(`${entry.meta.id} ${kind} types`, () => Array.from(lists[kind], (rid) => read(new ByteReader(table.buf, table.offset(rid)), str)));
+    };
+    return { structs: all<StructFacts>('struct', readStruct), typedefs: all<TypedefFacts>('typedef', readTypedef), enums: all<EnumFacts>('enum', readEnum) };
   }
 
   /** Event name → trace system over every kernel of the file (later kernels win), decoding
@@ -1067,6 +1359,7 @@ export class AtlasFile {
     };
     if (d.extraSymbols.length) facts.extraSymbols = [...d.extraSymbols];
     if (d.kfuncs.length) facts.kfuncs = [...d.kfuncs];
+    if (d.types) facts.types = d.types.all();
     return facts;
   }
 }
@@ -1246,6 +1539,11 @@ class HeaderCheck {
     const c = this.object(m.coverage, `${field}.coverage`);
     this.oneOf(c.inline, `${field}.coverage.inline`, ['dwarf', 'none']);
     for (const k of ['ftrace', 'blacklist', 'modules', 'btf', 'exactFieldOffsets']) this.boolean(c[k], `${field}.coverage.${k}`);
+    if (c.types !== undefined) {
+      const t = this.object(c.types, `${field}.coverage.types`);
+      for (const k of ['structs', 'unions', 'typedefs', 'layout', 'modules']) this.boolean(t[k], `${field}.coverage.types.${k}`);
+      this.oneOf(t.enums, `${field}.coverage.types.enums`, ['all', 'bpf-uapi', 'none']);
+    }
     const n = this.object(m.counts, `${field}.counts`);
     for (const k of ['functions', 'tracepoints', 'syscalls', 'lsmHooks']) this.count(n[k], `${field}.counts.${k}`, MAX_COUNT);
     return m as unknown as KernelMeta;
@@ -1316,7 +1614,46 @@ function validateHeader(file: string, value: unknown, version: number, dataBytes
     for (const kind of RECORD_KINDS) if (xt[kind] !== undefined) index.tables[kind] = c.section(xt[kind], `index.tables.${kind}`);
     header.index = index;
   }
+  if (h.types !== undefined) header.types = checkTypesHeader(c, h.types);
+  kernelsIn.forEach((v: unknown, i: number) => {
+    const k = v as Record<string, unknown>;
+    if (k.types === undefined) return;
+    const field = `kernels[${i}].types`;
+    if (!header.types) c.fail(field, 'is given, but the file has no types sections');
+    const t = c.object(k.types, field);
+    const lists = c.section(t.lists, `${field}.lists`);
+    const countsIn = c.object(t.counts, `${field}.counts`);
+    const counts = {} as Record<TypeKind, number>;
+    for (const kind of TYPE_KINDS) {
+      // A list entry is at least one byte.
+      counts[kind] = c.count(countsIn[kind], `${field}.counts.${kind}`, Math.min(MAX_COUNT, lists.raw), `entries its list's ${lists.raw} bytes can hold`);
+      c.entries(counts[kind]);
+    }
+    kernels[i].types = { counts, lists };
+  });
   return header;
+}
+
+/** The types sections of a header, checked like the rest. */
+function checkTypesHeader(c: HeaderCheck, value: unknown): TypesHeader {
+  const t = c.object(value, 'types');
+  const strings = c.section(t.strings, 'types.strings');
+  // n strings need n - 1 separators.
+  const count = c.count(c.object(t.strings, 'types.strings').count, 'types.strings.count', Math.min(MAX_COUNT, strings.raw + 1), `its table's ${strings.raw} bytes can hold`);
+  c.entries(count);
+  const tablesIn = c.object(t.tables, 'types.tables');
+  const tables = {} as TypesHeader['tables'];
+  for (const kind of TYPE_KINDS) {
+    const ref = c.section(tablesIn[kind], `types.tables.${kind}`);
+    const n = c.count(c.object(tablesIn[kind], `types.tables.${kind}`).count, `types.tables.${kind}.count`, Math.min(MAX_COUNT, ref.raw), `records its ${ref.raw} bytes can hold`);
+    c.entries(n);
+    tables[kind] = { ...ref, count: n };
+  }
+  const indexIn = c.object(t.index, 'types.index');
+  const index: TypesHeader['index'] = {};
+  if (indexIn.strings !== undefined) index.strings = c.section(indexIn.strings, 'types.index.strings');
+  for (const kind of TYPE_KINDS) if (indexIn[kind] !== undefined) index[kind] = c.section(indexIn[kind], `types.index.${kind}`);
+  return { strings: { ...strings, count }, tables, index };
 }
 
 type Skipper = (r: ByteReader) => void;
@@ -1536,6 +1873,24 @@ function decodeFn(r: ByteReader, str: (i: number) => string, proto: (i: number) 
   return f;
 }
 
+function decodeSc(r: ByteReader, str: (i: number) => string): SyscallFacts {
+  return { name: str(r.uint()), ...optNr(r.uint()), args: readParams(r, str) };
+}
+
+function decodeLsm(r: ByteReader, str: (i: number) => string, proto: (i: number) => Proto): LsmHookFacts {
+  const name = str(r.uint());
+  const p = r.uint();
+  return p ? { name, proto: proto(p - 1) } : { name };
+}
+
+function decodeProto(r: ByteReader, str: (i: number) => string): Proto {
+  const ret = str(r.uint());
+  const variadic = r.uint() === 1;
+  const p: Proto = { ret, params: readParams(r, str) };
+  if (variadic) p.variadic = true;
+  return p;
+}
+
 function decodeTp(r: ByteReader, str: (i: number) => string): TracepointFacts {
   const name = str(r.uint());
   const flags = r.uint();
@@ -1602,7 +1957,11 @@ function writeAtomically(file: string, bytes: Uint8Array): void {
 
 /** Write kernels to a file (atomically: temp file then rename). */
 export function writeAtlasFile(file: string, kernels: KernelFacts[], opts: EncodeOptions = {}): number {
-  const bytes = encodeAtlas(kernels, opts);
+  return writeAtlasBytes(file, encodeAtlas(kernels, opts));
+}
+
+/** Write an encoded atlas (AtlasWriter.encode) atomically: temp file then rename. */
+export function writeAtlasBytes(file: string, bytes: Buffer): number {
   writeAtomically(file, bytes);
   return bytes.length;
 }

@@ -28,6 +28,11 @@ export function factsOfKernel(kernel: KernelSource, meta: Partial<KernelMeta> = 
   if (extra.length) facts.extraSymbols = [...extra];
   const kfuncs = kernel.kfuncs?.() ?? [];
   if (kfuncs.length) facts.kfuncs = [...kfuncs];
+  const types = kernel.types?.();
+  if (types) {
+    facts.types = types.all();
+    facts.meta = { ...facts.meta, coverage: { ...facts.meta.coverage, types: types.coverage } };
+  }
   // meta's counts, computed from what is written
   facts.meta = {
     ...facts.meta,

@@ -3,9 +3,10 @@
 // by-name lookups binary-search the name list, which KernelData keeps sorted (code-unit order),
 // through a decoded sample of it so that a lookup reads few names from the table.
 
+import { TypeIndex } from '../model/coreTypes';
 import { kernelDataFromFacts, type KernelData } from './format';
 import type {
-  FunctionFacts, KernelFacts, KernelMeta, KernelQuery, LsmHookFacts, SyscallFacts, TracepointFacts,
+  FunctionFacts, KernelFacts, KernelMeta, KernelQuery, KernelTypesQuery, LsmHookFacts, SyscallFacts, TracepointFacts,
 } from './model';
 import { lowerBound } from '../model/glob';
 import { baseName, isLsmHookName } from '../model/symbols';
@@ -24,6 +25,7 @@ export class KernelIndex implements KernelQuery {
   private syscallMap?: Map<string, SyscallFacts>;
   private lsmMap?: Map<string, LsmHookFacts>;
   private lsmList?: readonly LsmHookFacts[];
+  private typeIndex?: TypeIndex | null;
   /** Every SAMPLE-th function name in table order (see lowerBoundName). */
   private sample?: string[];
 
@@ -171,5 +173,10 @@ export class KernelIndex implements KernelQuery {
   lsmHooks(): readonly LsmHookFacts[] {
     if (!this.lsmList) this.lsmList = this.data.lsmHooks.filter((h) => isLsmHookName(h.name));
     return this.lsmList;
+  }
+
+  types(): KernelTypesQuery | undefined {
+    if (this.typeIndex === undefined) this.typeIndex = this.data.types ? new TypeIndex(this.data.types) : null;
+    return this.typeIndex ?? undefined;
   }
 }

@@ -45,6 +45,8 @@ function coverageNote(m: KernelMeta): string {
   if (c.blacklist) parts.push('blacklist');
   if (c.modules) parts.push('modules');
   if (c.exactFieldOffsets) parts.push('offsets');
+  // Types: `types` with layout (BTF), `members` for member lists without offsets (DepSurf).
+  if (c.types) parts.push(c.types.layout ? 'types' : 'members');
   return parts.join(',');
 }
 

@@ -15,6 +15,7 @@ import path from 'node:path';
 import type { CliIo } from './io';
 import { parseArgs, type ParsedArgs } from './args';
 import { cliAtlas, usageError } from './kernels';
+import { parseTypeTarget, typeLookupJson, typeLookupText, type TypeTarget } from './typeLookup';
 
 export const LOOKUP_USAGE = `usage: bpf-atlas lookup [--kernel ID]... [--all] [--json] [--no-live] TARGET
 
@@ -24,6 +25,8 @@ fields and the raw arguments.
 
 TARGET: kprobe:FN  kretprobe:FN  fentry:FN  fexit:FN  tracepoint:SYSTEM:EVENT (or SYSTEM/EVENT)
         raw_tp:EVENT  tp_btf:EVENT  lsm:HOOK  ksyscall:NAME  kprobe.multi:PATTERN
+        or a type, as CO-RE resolves it: struct:NAME[.MEMBER[.MEMBER...]]  union:NAME[.MEMBER]
+        enum:NAME[.VALUE]  typedef:NAME   (e.g. struct:task_struct.__state)
 
   --kernel ID   a target kernel: an id (debian-12, ubuntu-22.04, live), a release (6.1, 5.15),
                 or an atlas file from \`bpf-atlas index\`; repeat for several. Default: the
@@ -140,11 +143,14 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (args.positional.length !== 1) {
     return usageError(io, 'lookup', args.positional.length ? 'give exactly one TARGET' : 'missing TARGET', LOOKUP_USAGE);
   }
-  let target: AttachTarget;
-  try {
-    target = parseTarget(args.positional[0]);
-  } catch (e) {
-    return usageError(io, 'lookup', (e as Error).message, LOOKUP_USAGE);
+  let target: AttachTarget | undefined;
+  const typeTarget: TypeTarget | undefined = parseTypeTarget(args.positional[0]);
+  if (!typeTarget) {
+    try {
+      target = parseTarget(args.positional[0]);
+    } catch (e) {
+      return usageError(io, 'lookup', (e as Error).message, LOOKUP_USAGE);
+    }
   }
   let atlas: Atlas;
   let ids: string[];
@@ -173,6 +179,20 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       if (!ids.length) return 1;
     }
   }
+  if (typeTarget) {
+    let json;
+    try {
+      json = typeLookupJson(typeTarget, ids.map((id) => ({ id, kernel: atlas.get(id) })), atlas.list());
+    } catch (e) {
+      io.stderr.write(`bpf-atlas lookup: ${(e as Error).message}\n`);
+      return 1;
+    }
+    for (const w of atlas.warningsSoFar()) io.stderr.write(`bpf-atlas lookup: warning: ${w}\n`);
+    io.stdout.write(args.flags.has('--json') ? `${JSON.stringify(json, null, 2)}\n` : typeLookupText(json, typeTarget));
+    atlas.saveLiveCache();
+    return 0;
+  }
+  if (!target) return 2;
   for (const id of ids) {
     try {
       atlas.get(id);

@@ -9,6 +9,7 @@ import { diagnosticsBpftrace } from './bpftrace/diagnostics';
 import type { BtDocumentLike } from './bpftrace/common';
 import { diagnosticsC } from './c/diagnostics';
 import { loadDiagnostics } from './c/loadDiagnostics';
+import { memberDiagnostics } from './c/memberDiagnostics';
 import type { FeatureContext } from './shared/context';
 
 /** At most this many diagnostics per document: past it, a client's Problems list is no help and
@@ -17,8 +18,9 @@ export const MAX_DIAGNOSTICS = 1000;
 
 export function diagnostics(doc: AnalyzedDocument, ctx: FeatureContext): Diagnostic[] {
   let out: Diagnostic[];
-  // C: the attach points (diagnostics.ts), then what the programs need from the kernel.
-  if (doc.c) out = [...diagnosticsC(doc, ctx), ...loadDiagnostics(doc, ctx)];
+  // C: the attach points (diagnostics.ts), what the programs need from the kernel, and the
+  // struct members their CO-RE reads name (memberDiagnostics.ts).
+  if (doc.c) out = [...diagnosticsC(doc, ctx), ...loadDiagnostics(doc, ctx), ...memberDiagnostics(doc, ctx)];
   else if (doc.bt !== undefined) out = diagnosticsBpftrace(doc as BtDocumentLike, ctx);
   else if (doc.bcc) out = diagnosticsBcc(doc, ctx);
   else return [];

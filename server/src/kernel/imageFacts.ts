@@ -5,6 +5,7 @@
 // ftrace site or is blacklisted, and what DWARF says about inlined callers.
 
 import { Btf, BtfKind, parseBtf } from './btf';
+import { withBtfTypes } from './btfTypes';
 import { ElfFile, parseElf } from './elf';
 import { KernelDataError } from './errors';
 import { KernelSymbol, decodeKallsyms } from './kallsymsImage';
@@ -259,6 +260,7 @@ export function factsFromVmlinux(input: ImageFactsInput): ImageFactsResult {
   };
   const facts: KernelFacts = { meta, functions, tracepoints, syscalls, lsmHooks };
   if (kfuncs.length) facts.kfuncs = kfuncs;
+  withBtfTypes(facts, btf);
   const stats: ImageStats = {
     symbols: symbols.length,
     textFunctions: img.text.functions.length,

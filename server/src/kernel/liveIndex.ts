@@ -19,12 +19,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Btf, BtfKind, parseBtf } from './btf';
+import { BTF_TYPES_COVERAGE, btfTypeStore } from './btfTypes';
+import { TypeIndex } from '../model/coreTypes';
 import { RawTracepointSource, classRecord, namesFromClass, tracepointArgsResolver } from './btfTracepoints';
 import { KernelConfig, capabilitiesFromConfig, readActiveLsms, readRunningConfig } from './config';
 import { KernelDataError, describeFsError } from './errors';
 import type {
-  Coverage, FunctionFacts, KernelCapabilities, KernelMeta, KernelQuery, KernelSourceKind, LsmHookFacts, Param, SyscallFacts,
-  TraceField, TracepointFacts,
+  Coverage, FunctionFacts, KernelCapabilities, KernelMeta, KernelQuery, KernelSourceKind, KernelTypesQuery, LsmHookFacts, Param,
+  SyscallFacts, TraceField, TracepointFacts,
 } from '../model/facts';
 import { baseName as symbolBaseName, preferredSymbol } from '../model/symbols';
 import { KallsymsIndex } from './procKallsyms';
@@ -445,6 +447,7 @@ export class LiveKernel implements KernelQuery {
       btf: true,
       // tracefs gives the offsets, and without it the class structs of BTF are the records.
       exactFieldOffsets: true,
+      types: BTF_TYPES_COVERAGE,
     };
   }
 
@@ -1067,6 +1070,14 @@ export class LiveKernel implements KernelQuery {
     if (!this.lsmMap) this.lsmMap = new Map(this.lsmHooks().map((h) => [h.name, h]));
     return this.lsmMap.get(name);
   }
+  private typeIndex?: TypeIndex;
+
+  /** The vmlinux BTF's types, each converted the first time it is asked for. */
+  types(): KernelTypesQuery {
+    this.typeIndex ??= new TypeIndex(btfTypeStore(this.btf));
+    return this.typeIndex;
+  }
+
 }
 
 // ---------------------------------------------------------------- helpers

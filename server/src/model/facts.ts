@@ -113,6 +113,87 @@ export interface Coverage {
   btf: boolean;
   /** Trace event record offsets are exact (image walk or tracefs), not recomputed. */
   exactFieldOffsets: boolean;
+  /** What the kernel's types (structs, unions, typedefs, enums) cover; absent when the source
+   *  has none (atlas files written before types were stored). */
+  types?: TypesCoverage;
+}
+
+// ---- Types: structs, unions, typedefs and enums of one kernel (what CO-RE relocates against) ----
+
+/** Which kinds of types a kernel's source gives. A kind it does not give is `unknown` to every
+ *  question, never `absent`. */
+export interface TypesCoverage {
+  structs: boolean;
+  unions: boolean;
+  typedefs: boolean;
+  /** `all`: every named enum and the anonymous ones; `bpf-uapi`: only the BPF UAPI enums
+   *  (bpf_func_id, bpf_prog_type, bpf_attach_type, bpf_map_type, bpf_link_type). */
+  enums: 'all' | 'bpf-uapi' | 'none';
+  /** Member offsets and type sizes are known (BTF); false for member lists without layout. */
+  layout: boolean;
+  /** Types defined only in loadable modules are included. */
+  modules: boolean;
+}
+
+/** One member of a struct or union as CO-RE field access sees it: members of anonymous struct
+ *  or union members are listed as members of the parent (C11 anonymous members; libbpf's field
+ *  matching looks through them too), with `viaAnon` saying so where the source can tell. */
+export interface MemberFacts {
+  name: string;
+  /** C type with the name left out, `%` where the name would go inside it (as Param.type):
+   *  `struct task_struct *`, `char %[16]`, `void (*%)(struct sk_buff *)`; `struct {...}` for an
+   *  anonymous struct type. */
+  type: string;
+  /** Bits from the start of the outermost named struct; undefined when the source has no layout. */
+  bitOffset?: number;
+  /** Width of a bitfield in bits; undefined for an ordinary member. */
+  bitSize?: number;
+  /** Bytes of the member's type; undefined when unknown. */
+  size?: number;
+  /** Reached through an anonymous struct/union member of the parent. Undefined when the source
+   *  flattened without saying (DepSurf). */
+  viaAnon?: boolean;
+  /** A named member of anonymous struct/union type (`struct { ... } flags;`): that type's
+   *  members, flattened alike, so `flags.piix4` can be followed. */
+  members?: MemberFacts[];
+}
+
+export interface StructFacts {
+  name: string;
+  union?: boolean;
+  /** Bytes; undefined when the source has no layout. */
+  size?: number;
+  members: MemberFacts[];
+}
+
+export interface TypedefFacts {
+  name: string;
+  /** The type it names, spelled as MemberFacts.type (`unsigned int`, `struct {...}`). */
+  type: string;
+  /** When it names an anonymous struct/union (`typedef struct { int counter; } atomic_t`): its
+   *  members, so `count.counter` can be followed. */
+  members?: MemberFacts[];
+  union?: boolean;
+}
+
+export interface EnumValue {
+  name: string;
+  /** A number when it is a safe integer, else the decimal text of the 64-bit value. */
+  value: number | string;
+}
+
+export interface EnumFacts {
+  /** Empty for an anonymous enum. */
+  name: string;
+  /** Bytes; undefined when unknown. */
+  size?: number;
+  values: EnumValue[];
+}
+/** A kernel's types as plain data (what readers produce and atlas files store). */
+export interface KernelTypes {
+  structs: StructFacts[];
+  typedefs: TypedefFacts[];
+  enums: EnumFacts[];
 }
 
 export interface KernelMeta {
@@ -150,6 +231,8 @@ export interface KernelFacts {
   extraSymbols?: string[];
   /** BPF kfuncs (DECL_TAG bpf_kfunc), names only. */
   kfuncs?: string[];
+  /** Structs, unions, typedefs and enums; what they cover is meta.coverage.types. */
+  types?: KernelTypes;
 }
 
 /** Render a parameter as a C declaration: `struct file *file`, `void (*cb)(int)`, and arrays
@@ -192,4 +275,65 @@ export interface KernelQuery {
   syscalls(): readonly SyscallFacts[];
   lsmHook(name: string): LsmHookFacts | undefined;
   lsmHooks(): readonly LsmHookFacts[];
+  /** The kernel's structs, unions, typedefs and enums, decoded on first use; undefined when its
+   *  source has none (an atlas file written before types were stored). */
+  types?(): KernelTypesQuery | undefined;
+}
+
+/** Exact-name lookups over one kernel's types, with no rules: what each source (an atlas file,
+ *  in-memory facts, a BTF blob) provides. model/coreTypes.ts adds CO-RE's rules on top. */
+export interface TypeStore {
+  readonly coverage: TypesCoverage;
+  /** Every struct and union with exactly this name (a kernel can hold several). */
+  structsNamed(name: string): readonly StructFacts[];
+  typedefNamed(name: string): TypedefFacts | undefined;
+  /** Every enum with exactly this name (`''`: the anonymous ones). */
+  enumsNamed(name: string): readonly EnumFacts[];
+  /** Every enum, named and anonymous (decodes them all: for enumerator searches). */
+  allEnums(): readonly EnumFacts[];
+  /** Names of every struct and union, each once, in code-unit order. */
+  structNames(): readonly string[];
+  /** Every type, decoded (writing a kernel out as an atlas file). */
+  all(): KernelTypes;
+}
+
+/** Where a member path (`__state`, `sk_common.skc_dport`) stands on one kernel. */
+export type MemberAnswer =
+  /** `struct` is the candidate (same essential name) that has it. */
+  | { status: 'present'; member: MemberFacts; struct: StructFacts }
+  /** The struct exists and every candidate lacks `missing` (the first path element not found,
+   *  `within` the type it was looked for in). */
+  | { status: 'absent'; struct: StructFacts; missing: string; within: string }
+  /** No struct or union of that name among the kernel's types (it may live in a module). */
+  | { status: 'no-type'; name: string }
+  /** The source cannot tell (no such kind of types, a step through a type it does not hold). */
+  | { status: 'unknown'; reason: string };
+
+export type EnumValueAnswer =
+  | { status: 'present'; value: number | string; enum: EnumFacts }
+  | { status: 'absent'; enum?: EnumFacts }
+  | { status: 'no-type'; name: string }
+  | { status: 'unknown'; reason: string };
+
+/** CO-RE's view of one kernel's types (implemented by model/coreTypes.ts TypeIndex). */
+export interface KernelTypesQuery {
+  readonly coverage: TypesCoverage;
+  /** Structs and unions CO-RE would match for a local type name: the flavor suffix
+   *  (`task_struct___old`) stripped. */
+  structs(name: string): readonly StructFacts[];
+  struct(name: string): StructFacts | undefined;
+  /** A member path of a struct or union (`a.b[2].c` follows embedded members; anonymous
+   *  members are looked through, as libbpf does); the struct name may carry a flavor. */
+  member(struct: string, path: string): MemberAnswer;
+  typedef(name: string): TypedefFacts | undefined;
+  /** A type with its typedefs followed to the end (`u32` → `unsigned int`, `atomic_t` →
+   *  `struct {...}` with members); undefined when a typedef on the way is not known. */
+  resolveType(type: string): { type: string; members?: MemberFacts[]; union?: boolean } | undefined;
+  enumType(name: string): EnumFacts | undefined;
+  /** An enumerator: of a named enum (flavor stripped), or searched in every enum when `enumName`
+   *  is undefined. */
+  enumValue(enumName: string | undefined, valueName: string): EnumValueAnswer;
+  structNames(): readonly string[];
+  /** Every type, decoded (writing a kernel out as an atlas file). */
+  all(): KernelTypes;
 }

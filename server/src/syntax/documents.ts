@@ -16,6 +16,7 @@ import { buildCModel, builtinSectionResolver, LineMap, type CModel, type Section
 import { buildIntents, fileFacts, type IntentModel } from './intent';
 import type { Companions } from './companions';
 import { emptyLoaderFacts, readCLoader, readPatternLoader, type LoaderFacts } from './loader';
+import { buildCoreModel, type CoreModel } from './coreAccess';
 import type { CParserFactory, Parser, PythonParserFactory, Tree } from './parser';
 
 /** One document version as features see it. Read-only for them. */
@@ -29,6 +30,8 @@ export interface AnalyzedDocument {
   /** C documents: when each program attaches, from the file and its loader (syntax/intent.ts),
    *  parallel to `c.programs`. */
   intents?: IntentModel;
+  /** C documents: the CO-RE member reads (syntax/coreAccess.ts), built when first asked for. */
+  core?: CoreModel;
   /** Present for bpftrace documents. */
   bt?: BtModel;
   /** Present for Python documents that import bcc. */
@@ -260,11 +263,13 @@ export class DocumentStore {
     let model: CModel | undefined;
     let intents: IntentModel | undefined;
     let companions: { loader?: LoaderFacts; headers: string[] } | undefined;
+    let core: CoreModel | undefined;
     let liveTree = tree;
     const resolve = this.resolveSection;
     const found = () => (companions ??= this.readCompanions(doc.uri, analysed));
     Object.defineProperty(doc, 'c', { enumerable: true, get: () => (model ??= buildCModel(analysed, liveTree, resolve, found().headers)) });
     Object.defineProperty(doc, 'intents', { enumerable: true, get: () => (intents ??= buildIntents(doc.c!.programs, fileFacts(analysed), found().loader)) });
+    Object.defineProperty(doc, 'core', { enumerable: true, get: () => (core ??= buildCoreModel(analysed, liveTree)) });
     this.retire.set(doc, () => { liveTree = undefined; });
     return doc;
   }

@@ -36,7 +36,13 @@ describe('factsFromVmlinux on debian-12', () => {
     assert.equal(stats.traceEvents, 1_506);
     assert.equal(stats.btfFuncs, 44_134);
     assert.equal(facts.meta.counts.functions, facts.functions.length);
-    assert.deepEqual(facts.meta.coverage, { inline: 'dwarf', ftrace: true, blacklist: true, modules: true, btf: true, exactFieldOffsets: true });
+    assert.deepEqual(facts.meta.coverage, {
+      inline: 'dwarf', ftrace: true, blacklist: true, modules: true, btf: true, exactFieldOffsets: true,
+      types: { structs: true, unions: true, typedefs: true, enums: 'all', layout: true, modules: false },
+    });
+    // The image BTF's types: every named struct/union (7,933 in Debian's 6.1), task_struct among them.
+    assert.equal(facts.types!.structs.length, 7_933);
+    assert.ok(facts.types!.structs.some((s) => s.name === 'task_struct' && s.members.some((m) => m.name === '__state')));
   });
 
   it('blk_account_io_start is fully inlined with no symbol', () => {

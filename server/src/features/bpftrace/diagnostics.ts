@@ -23,6 +23,7 @@ import { type AttachClause, attachMessage, fitMessage, groupByPhrase, hazardPhra
 import { WorkMeter } from '../shared/workBudget';
 import { analyseProbe, closestRewrites, type ProbeAnalysis, type WildcardOnKernel } from './analysis';
 import { argsOn, btModelOf, hasRetval, kernelOf, paramPerKernel, type BtDocumentLike } from './common';
+import { btMemberFindings } from './members';
 
 export const BT_SOURCE = 'bpf-atlas';
 
@@ -106,6 +107,16 @@ class Collector {
     }
     if (opts.probe) d.data = { probe: opts.probe, code } satisfies BtDiagnosticData;
     this.out.push(d);
+  }
+
+  /** A finding built elsewhere (features/shared/memberFindings.ts), under the same severity
+   *  overrides and suppressions. */
+  addBuilt(d: Diagnostic): void {
+    const code = String(d.code);
+    const override = this.ctx.settings.severity[code as HazardName];
+    const lsp = override !== undefined ? OVERRIDE[override] ?? undefined : d.severity;
+    if (lsp === undefined || isSuppressed(this.sup, [d.range.start.line], code)) return;
+    this.out.push({ ...d, severity: lsp });
   }
 }
 
@@ -515,5 +526,6 @@ export function diagnosticsBpftrace(doc: BtDocumentLike, ctx: FeatureContext): D
     argNDiagnostics(c, ctx, block);
     retvalDiagnostics(c, block);
   }
+  for (const d of btMemberFindings(model, doc.uri ?? '', ctx)) c.addBuilt(d);
   return c.out;
 }

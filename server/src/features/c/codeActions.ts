@@ -22,6 +22,8 @@ import { programTarget } from '../../analysis/targets';
 import type { FeatureContext } from '../shared/context';
 import { assembleActions, codeLines, linesOf, RANK, renamedEverywhereItFails, staleNamesUsed, type Fix } from '../shared/quickFixes';
 import { DIAGNOSTIC_SOURCE, macrosFor, versionAtLeast, type CDocumentLike } from './diagnostics';
+import { memberCodeActions } from './memberCodeActions';
+import { MEMBER_MISSING } from './memberDiagnostics';
 
 function before(a: Range['start'], b: Range['start']): boolean {
   return a.line < b.line || (a.line === b.line && a.character < b.character);
@@ -294,7 +296,8 @@ function ctxTypeFix(doc: CDocumentLike, program: BpfProgram, report: AttachRepor
 
 /** Quick fixes for the bpf-atlas diagnostics of `range` in a C document. */
 export function codeActionsC(doc: CDocumentLike, range: Range, diagnostics: readonly Diagnostic[], ctx: FeatureContext): CodeAction[] {
-  const ours = diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE && overlaps(d.range, range));
+  const ours = diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE && overlaps(d.range, range) && d.code !== MEMBER_MISSING);
+  const members = memberCodeActions(doc, diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE && overlaps(d.range, range) && d.code === MEMBER_MISSING), ctx);
   const byProgram = new Map<BpfProgram, Diagnostic[]>();
   for (const d of ours) {
     const program = programOf(doc, d);
@@ -327,5 +330,5 @@ export function codeActionsC(doc: CDocumentLike, range: Range, diagnostics: read
       family: 'ignore',
     })));
   }
-  return actions;
+  return [...members, ...actions];
 }

@@ -6,7 +6,9 @@
 //     and truncated lists are marked incomplete;
 //  2. the line after a known section: the handler signature as a snippet, built from the hook's
 //     prototype on the first target kernel that has it;
-//  3. `ctx->` in a tracepoint handler: the record fields, with their type and offset per kernel.
+//  3. `ctx->` in a tracepoint handler: the record fields, with their type and offset per kernel;
+//  4. struct members after `->`, `.` and inside BPF_CORE_READ(x, ...), marked with the target
+//     kernels that lack each (memberCompletion.ts).
 
 import type { CompletionItem, CompletionList, Position } from 'vscode-languageserver';
 import { CompletionItemKind, CompletionItemTag, InsertTextFormat, MarkupKind } from 'vscode-languageserver';
@@ -21,6 +23,7 @@ import { functionNamesWithPrefix, kernelOf, namesWithPrefix, sortedNames, target
 import { programTarget } from '../../analysis/targets';
 import { attachVerdicts } from '../../analysis/verdicts';
 import { ctxFieldsOn, expectedCtxType } from './hover';
+import { memberCompletion } from './memberCompletion';
 
 /** Most target items returned at once; the list is marked incomplete beyond it. */
 export const MAX_TARGET_ITEMS = 100;
@@ -419,9 +422,12 @@ export function completionC(doc: AnalyzedDocument, pos: Position, ctx: FeatureCo
   }
   for (const p of model.programs) {
     if (p.bodyRange && rangeContains(p.bodyRange, pos)) {
-      return ctxFieldCompletion(doc, p, pos, ctx) ?? EMPTY;
+      return ctxFieldCompletion(doc, p, pos, ctx) ?? memberCompletion(doc, pos, ctx) ?? EMPTY;
     }
   }
+  // Members in any other function (helpers called by the programs).
+  const members = memberCompletion(doc, pos, ctx);
+  if (members) return members;
   const p = programBeforeHandler(doc, pos);
   if (p) return snippetCompletion(doc, p, pos, ctx);
   return EMPTY;

@@ -19,7 +19,8 @@ import { hasCompilerSuffix } from '../../model/symbols';
 import { sectionOf } from '../../model/targets';
 import type { Evidence } from '../../knowledge/types';
 import type { SeverityOverride } from '../../settings';
-import type { BpfProgram, CModel, CtxAccess, HandlerParam } from '../../syntax/cModel';
+import type { BpfProgram, CModel, CtxAccess, HandlerParam, LineMap } from '../../syntax/cModel';
+import type { CoreModel } from '../../syntax/coreAccess';
 import { syscallOfWrapper, type StableAlternative } from '../../analysis/alternatives';
 import { hookParams } from '../../analysis/hooks';
 import { kernelOf } from '../../analysis/kernels';
@@ -42,6 +43,9 @@ export interface CDocumentLike {
   c?: CModel;
   /** How the tool uses each program (syntax/intent.ts); without it each is judged by its section. */
   intents?: IntentModel;
+  /** The CO-RE member reads (syntax/coreAccess.ts). */
+  core?: CoreModel;
+  lines?: LineMap;
 }
 
 export const DIAGNOSTIC_SOURCE = 'bpf-atlas';

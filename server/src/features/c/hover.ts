@@ -21,6 +21,7 @@ import type { AnalyzedDocument } from '../../syntax/documents';
 import { rangeContains, type BpfProgram, type CtxAccess, type HandlerMacro, type HandlerParam, type Range } from '../../syntax/cModel';
 import type { FeatureContext } from '../shared/context';
 import { escapeMarkdownText, renderArgs, renderAttachPoint, renderFields } from '../shared/render';
+import { memberHover } from './memberHover';
 
 function markdown(value: string, range?: Range): Hover {
   return { contents: { kind: MarkupKind.Markdown, value }, range };
@@ -301,6 +302,6 @@ export function hoverC(doc: AnalyzedDocument, pos: Position, ctx: FeatureContext
   }
   const call = model.helperCalls.find((c) => rangeContains(c.range, pos));
   if (call) return helperHover(call.name, call.range, ctx, model.programs.find((p) => p.bodyRange && rangeContains(p.bodyRange, pos)));
-  return null;
+  return memberHover(doc, pos, ctx);
 }
 

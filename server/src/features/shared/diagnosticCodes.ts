@@ -22,6 +22,7 @@ export interface DiagnosticCodeDoc {
 /** Codes beyond the hazard taxonomy. */
 const EXTRA_CODES: readonly DiagnosticCodeDoc[] = [
   { code: 'field-missing', defaultSeverity: 'warning', summary: 'The handler reads a tracepoint record field that some target kernel does not have.' },
+  { code: 'member-missing', defaultSeverity: 'error', summary: 'A CO-RE read names a struct member that some target kernel does not have (renamed or removed): the relocation fails and the program does not load there.' },
   { code: 'wrong-ctx-type', defaultSeverity: 'warning', summary: 'The handler\'s ctx struct is not the record type of this tracepoint (trace_event_raw_<class>).' },
   { code: 'handler-args', defaultSeverity: 'warning', summary: 'The handler declares arguments that do not match the hook\'s parameters on some target kernel.' },
   { code: 'handler-macro', defaultSeverity: 'warning', summary: 'The handler macro reads another program type\'s context (BPF_PROG on a kprobe, BPF_KPROBE on fentry): every argument is garbage.' },

@@ -1,0 +1,617 @@
+// The kernel-memory reads of a libbpf C document, as CO-RE relocates them: every member access
+// chain (`p->a.b->c`, `BPF_CORE_READ(p, a.b, c)` and its _INTO/_STR_INTO/_BITFIELD/_USER forms,
+// `bpf_core_read(&d, sz, &p->a)`, `__builtin_preserve_access_index(&p->a)`) with the type of the
+// expression it starts from, as far as the program itself says it: handler and function
+// parameters, local declarations, casts (`(struct task_struct___o *)t`), container_of(),
+// bpf_get_current_task_btf(), and the result of another read. Also the document's own struct
+// definitions (flavors such as `struct task_struct___o { ... } __attribute__((preserve_access_index))`)
+// and which reads are guarded (inside an `if`/`?:` on bpf_core_field_exists, bpf_core_type_exists,
+// bpf_core_enum_value_exists, bpf_core_field_size, or after one that returns early).
+//
+// Which member a step names on each kernel, and whether it exists there, is the analysis layer's
+// question (analysis/members.ts): this module only reads the document. Nothing here knows the atlas.
+
+import { LineMap, type Position, type Range } from './cModel';
+import type { SyntaxNode, Tree } from './parser';
+
+/** One member of a chain. `arrow`: reached through a pointer (`->`, or the start of a
+ *  BPF_CORE_READ accessor argument); otherwise an embedded member (`.`). */
+export interface AccessStep {
+  name: string;
+  range: Range;
+  arrow: boolean;
+}
+
+/** A struct/union type as the program writes it (`struct task_struct___o *` → tag struct,
+ *  name task_struct___o, pointers 1). */
+export interface WrittenType {
+  tag: 'struct' | 'union';
+  name: string;
+  pointers: number;
+  /** The text it was read from. */
+  text: string;
+}
+
+/** What a chain starts from: a written type, or the value another read gives (its last member). */
+export type AccessRoot =
+  | { kind: 'type'; type: WrittenType }
+  | { kind: 'access'; access: CoreAccess };
+
+export type AccessVia = 'direct' | 'core-read' | 'core-builtin';
+
+export interface CoreAccess {
+  root: AccessRoot;
+  steps: AccessStep[];
+  /** `direct`: plain `->`/`.` (a relocation only for types with preserve_access_index, e.g. from
+   *  vmlinux.h); `core-read`: a BPF_CORE_READ macro; `core-builtin`: inside bpf_core_read() or
+   *  __builtin_preserve_access_index(). */
+  via: AccessVia;
+  /** The macro, for core-read (`BPF_CORE_READ_INTO`). */
+  macro?: string;
+  /** `.` reads through a pointer too (bpftrace): each step's kind follows the member's type. */
+  autoDeref?: boolean;
+  /** The whole expression. */
+  range: Range;
+  /** Inside a guard's branches (or after a guard that returns early), or naming a member a guard
+   *  of the same function tests: not a load failure when missing. */
+  guarded: boolean;
+  /** Reached only when the loader sets an option: the consequence of an `if`/`?:` that requires
+   *  a `const volatile` global that is off by default (the verifier drops the branch while it is
+   *  off), or a function called only from such branches. The option's name. */
+  option?: string;
+  /** The enclosing function. */
+  fn?: string;
+  /** Offsets of the expression (for quick fixes). */
+  start: number;
+  end: number;
+}
+
+/** A struct or union the document defines itself. */
+export interface LocalType {
+  tag: 'struct' | 'union';
+  name: string;
+  members: string[];
+  /** Declared with __attribute__((preserve_access_index)) (or under the clang pragma): CO-RE
+   *  relocates its accesses against the kernel's type of the same essential name. */
+  preserveAccessIndex: boolean;
+  range: Range;
+}
+
+export interface CoreModel {
+  accesses: CoreAccess[];
+  /** struct/union definitions of the document, by tag and name (`struct task_struct___o`). */
+  localTypes: Map<string, LocalType>;
+  /** The document includes a vmlinux.h: its kernel types carry preserve_access_index, so plain
+   *  member accesses on them are relocations too. */
+  includesVmlinux: boolean;
+  /** Where a new flavor definition would go: after the last top-level #include. */
+  insertAt: Position;
+  /** The functions of the document with their declared variables (for completion's lookups). */
+  scopes: Scope[];
+}
+
+/** Calls whose argument is a relocation that tests existence (or size), never fails to load. */
+export const GUARD_CALLS = new Set([
+  'bpf_core_field_exists', 'bpf_core_field_size', 'bpf_core_field_offset', 'bpf_core_type_exists', 'bpf_core_type_size',
+  'bpf_core_type_matches', 'bpf_core_enum_value_exists', 'bpf_core_enum_value', 'bpf_core_type_id_kernel',
+  '__builtin_preserve_field_info', '__builtin_preserve_type_info', '__builtin_preserve_enum_value',
+]);
+
+/** The CO-RE read macros of bpf_core_read.h, with the index of their source argument. */
+const CORE_READ = /^BPF_CORE_READ(?:_USER)?(?:_INTO|_STR_INTO)?$|^BPF_CORE_READ_BITFIELD(?:_PROBED)?$/;
+const CORE_BUILTINS = new Set(['bpf_core_read', 'bpf_core_read_str', 'bpf_core_read_user', 'bpf_core_read_user_str', '__builtin_preserve_access_index']);
+
+export function coreReadSourceIndex(macro: string): number {
+  return /_INTO$/.test(macro) ? 1 : 0;
+}
+
+export function isCoreReadMacro(name: string): boolean {
+  return CORE_READ.test(name);
+}
+
+/** `struct task_struct *`, `const struct sock **`, `union bpf_attr` → the written type. */
+export function parseWrittenType(text: string): WrittenType | undefined {
+  const m = /^\s*(?:(?:const|volatile)\s+)*(struct|union)\s+([A-Za-z_]\w*)\s*((?:\*\s*(?:const\s*|volatile\s*|restrict\s*)*)*)$/.exec(text.replace(/\s+/g, ' '));
+  if (!m) return undefined;
+  return { tag: m[1] as 'struct' | 'union', name: m[2], pointers: (m[3].match(/\*/g) ?? []).length, text: text.trim() };
+}
+
+/** Accessor argument of a BPF_CORE_READ: `a.b[1].c` → names with their offsets in the text. */
+function accessorSteps(text: string, base: number, lines: LineMap): AccessStep[] | undefined {
+  const parts: AccessStep[] = [];
+  const re = /[A-Za-z_]\w*/g;
+  const plain = text.replace(/\[[^\]]*\]/g, (m) => ' '.repeat(m.length));
+  if (!/^\s*[A-Za-z_]\w*\s*(?:\s*\.\s*[A-Za-z_]\w*\s*)*$/.test(plain)) return undefined;
+  for (const m of plain.matchAll(re)) {
+    const at = base + m.index!;
+    parts.push({ name: m[0], range: lines.range(at, at + m[0].length), arrow: parts.length === 0 });
+  }
+  return parts.length ? parts : undefined;
+}
+
+/** Split an argument list's text at top-level commas, with each part's offset. */
+export function splitArgs(text: string, base: number): { text: string; start: number }[] {
+  const out: { text: string; start: number }[] = [];
+  let depth = 0;
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    else if (c === ',' && depth === 0) {
+      out.push({ text: text.slice(from, i), start: base + from });
+      from = i + 1;
+    }
+  }
+  out.push({ text: text.slice(from), start: base + from });
+  return out.map((p) => {
+    const lead = p.text.length - p.text.trimStart().length;
+    return { text: p.text.trim(), start: p.start + lead };
+  });
+}
+
+function callName(node: SyntaxNode): string | undefined {
+  const fn = node.childForFieldName('function');
+  return fn?.type === 'identifier' ? fn.text : undefined;
+}
+
+function argNodes(call: SyntaxNode): SyntaxNode[] {
+  return (call.childForFieldName('arguments')?.namedChildren ?? []).filter((c): c is SyntaxNode => !!c && c.type !== 'comment');
+}
+
+/** A variable's declared type, from the declarations and parameters of its function. */
+export interface Scope {
+  name?: string;
+  start: number;
+  end: number;
+  /** name → declarations (offset, type), in order. */
+  vars: Map<string, { at: number; type: WrittenType | undefined }[]>;
+  /** Member names tested by a guard in this function (bpf_core_field_exists(t->a) names a). */
+  guardedNames: Set<string>;
+}
+
+/** The type a declarator gives: pointers from pointer_declarators, the identifier it names. */
+function declaratorOf(node: SyntaxNode | null): { name: string; pointers: number } | undefined {
+  let n = node;
+  let pointers = 0;
+  for (let i = 0; n && i < 16; i++) {
+    if (n.type === 'identifier') return { name: n.text, pointers };
+    if (n.type === 'pointer_declarator') pointers++;
+    if (n.type === 'init_declarator' || n.type === 'pointer_declarator' || n.type === 'array_declarator' || n.type === 'parenthesized_declarator' || n.type === 'attributed_declarator') {
+      n = n.childForFieldName('declarator') ?? n.namedChildren.find((c) => !!c && c.type !== 'attribute_specifier') ?? null;
+      continue;
+    }
+    return undefined;
+  }
+  return undefined;
+}
+
+function declare(scope: Scope, typeNode: SyntaxNode | null, declarator: SyntaxNode | null): void {
+  const d = declaratorOf(declarator);
+  if (!d || !typeNode) return;
+  const base = typeNode.type === 'struct_specifier' || typeNode.type === 'union_specifier' ? typeNode : undefined;
+  const name = base?.childForFieldName('name')?.text;
+  const type = base && name ? { tag: (base.type === 'union_specifier' ? 'union' : 'struct') as 'struct' | 'union', name, pointers: d.pointers, text: `${base.type === 'union_specifier' ? 'union' : 'struct'} ${name}${d.pointers ? ` ${'*'.repeat(d.pointers)}` : ''}` } : undefined;
+  const list = scope.vars.get(d.name) ?? [];
+  list.push({ at: (declarator ?? typeNode).startIndex, type });
+  scope.vars.set(d.name, list);
+}
+
+function buildScope(fn: SyntaxNode): Scope {
+  const declarator = fn.childForFieldName('declarator');
+  const fname = declarator?.childForFieldName('declarator')?.text;
+  const scope: Scope = { name: fname, start: fn.startIndex, end: fn.endIndex, vars: new Map(), guardedNames: new Set() };
+  for (const p of declarator?.childForFieldName('parameters')?.namedChildren ?? []) {
+    if (p?.type === 'parameter_declaration') declare(scope, p.childForFieldName('type'), p.childForFieldName('declarator'));
+  }
+  return scope;
+}
+
+/** A guard call kept in a variable (`bool has = bpf_core_field_exists(t->x)`) guards the reads
+ *  of what it names in its function; one in an if/?: condition guards its branches instead. */
+function noteGuardNames(scope: Scope, call: SyntaxNode): void {
+  if (inCondition(call)) return;
+  for (const id of call.descendantsOfType('field_identifier')) if (id) scope.guardedNames.add(id.text);
+  // The two-argument forms: bpf_core_field_exists(struct X, field).
+  for (const a of argNodes(call).slice(1)) if (a.type === 'identifier') scope.guardedNames.add(a.text);
+}
+
+function lookup(scope: Scope | undefined, name: string, at: number): WrittenType | undefined {
+  const list = scope?.vars.get(name);
+  if (!list) return undefined;
+  let found: WrittenType | undefined;
+  let seen = false;
+  for (const d of list) {
+    if (d.at > at && seen) break;
+    found = d.type;
+    seen = true;
+  }
+  return found;
+}
+
+/** The node is part of an if/?:/while condition. */
+function inCondition(node: SyntaxNode): boolean {
+  let child: SyntaxNode = node;
+  for (let p = node.parent; p; child = p, p = p.parent) {
+    if ((p.type === 'if_statement' || p.type === 'conditional_expression' || p.type === 'while_statement') && p.childForFieldName('condition')?.id === child.id) return true;
+    if (p.type.endsWith('_statement') || p.type === 'declaration' || p.type === 'function_definition') return false;
+  }
+  return false;
+}
+
+/** The statement ends the flow (return, break, continue, goto), itself or as its block's last. */
+function exits(node: SyntaxNode | null): boolean {
+  if (!node) return false;
+  if (['return_statement', 'break_statement', 'continue_statement', 'goto_statement'].includes(node.type)) return true;
+  if (node.type === 'compound_statement') {
+    const kids = node.namedChildren.filter((c): c is SyntaxNode => !!c && c.type !== 'comment');
+    return exits(kids[kids.length - 1] ?? null);
+  }
+  return false;
+}
+
+function hasGuardCall(node: SyntaxNode | null): boolean {
+  if (!node) return false;
+  if (node.type === 'call_expression' && GUARD_CALLS.has(callName(node) ?? '')) return true;
+  return node.descendantsOfType('call_expression').some((c) => !!c && GUARD_CALLS.has(callName(c) ?? ''));
+}
+
+
+
+/** The `const volatile` globals of a document that are off unless the loader sets them: the
+ *  options a libbpf tool writes into .rodata before load (`const volatile bool targ_per_pidns =
+ *  false;`, no initializer, or 0). */
+export function loaderOptions(text: string): Set<string> {
+  const out = new Set<string>();
+  const re = /^[ \t]*(?:static[ \t]+)?(?:const[ \t]+volatile|volatile[ \t]+const)[ \t]+[\w \t*]*?\b([A-Za-z_]\w*)[ \t]*(?:=[ \t]*([^;]*?)[ \t]*)?;/gm;
+  for (const m of text.matchAll(re)) if (m[2] === undefined || /^(?:false|0[uUlL]*|NULL)$/.test(m[2])) out.add(m[1]);
+  return out;
+}
+
+/** The option a condition requires to be set: the option itself, or one operand of a top-level
+ *  `&&` chain (`targ_tgid && pid != targ_tgid`). */
+function requiredOption(cond: SyntaxNode | null, options: ReadonlySet<string>): string | undefined {
+  let n = cond;
+  while (n && n.type === 'parenthesized_expression') n = n.namedChildren.find((c) => !!c && c.type !== 'comment') ?? null;
+  if (!n) return undefined;
+  if (n.type === 'identifier') return options.has(n.text) ? n.text : undefined;
+  if (n.type === 'binary_expression' && n.childForFieldName('operator')?.text === '&&') {
+    return requiredOption(n.childForFieldName('left'), options) ?? requiredOption(n.childForFieldName('right'), options);
+  }
+  return undefined;
+}
+
+/** Where code runs only when the loader sets an option: the consequence of an `if`/`?:` whose
+ *  condition requires it (the verifier drops the branch otherwise; the else branch is the
+ *  default path), and the bodies of functions called only from such places. Answers the
+ *  option's name for a span. */
+function loaderOptionRegions(text: string, conds: readonly SyntaxNode[], calls: readonly SyntaxNode[], scopes: readonly Scope[]): (a: number, b: number) => string | undefined {
+  const options = loaderOptions(text);
+  const regions: Region<string>[] = [];
+  if (!options.size) return () => undefined;
+  for (const cond of conds) {
+    const option = requiredOption(cond.childForFieldName('condition'), options);
+    const branch = option && cond.childForFieldName('consequence');
+    if (option && branch) regions.push({ from: branch.startIndex, to: branch.endIndex, value: option });
+  }
+  extendToCallees(regions, calls, scopes);
+  return (a, b) => regionAt(regions, a, b)?.value;
+}
+
+interface Region<T> {
+  from: number;
+  to: number;
+  value: T;
+}
+
+function regionAt<T>(regions: readonly Region<T>[], a: number, b: number): Region<T> | undefined {
+  return regions.find((r) => a >= r.from && b <= r.to);
+}
+
+/** Adds the bodies of functions whose every call lies in a region (with that call's value),
+ *  followed through callers a few levels: such a function runs only where its callers do. */
+function extendToCallees<T>(regions: Region<T>[], calls: readonly SyntaxNode[], scopes: readonly Scope[]): void {
+  for (let round = 0; round < 4; round++) {
+    let added = false;
+    for (const scope of scopes) {
+      if (!scope.name || regionAt(regions, scope.start, scope.end)) continue;
+      const sites = calls.filter((c) => callName(c) === scope.name && !(c.startIndex >= scope.start && c.endIndex <= scope.end));
+      const found = sites.map((c) => regionAt(regions, c.startIndex, c.endIndex));
+      if (!sites.length || found.some((r) => !r)) continue;
+      regions.push({ from: scope.start, to: scope.end, value: found[0]!.value });
+      added = true;
+    }
+    if (!added) break;
+  }
+}
+
+/** Builds the CO-RE model of a C document from its tree (the text it was parsed from). */
+export function buildCoreModel(text: string, tree: Tree | undefined): CoreModel {
+  const lines = new LineMap(text);
+  const includesVmlinux = /^\s*#\s*include\s*[<"][^>"]*vmlinux\.h[>"]/m.test(text);
+  let insertAt = 0;
+  for (const m of text.matchAll(/^[ \t]*#[ \t]*include[^\n]*\n?/gm)) insertAt = m.index! + m[0].length;
+  const model: CoreModel = { accesses: [], localTypes: new Map(), includesVmlinux, insertAt: lines.positionAt(insertAt), scopes: [] };
+  if (!tree) return model;
+  const root = tree.rootNode;
+
+  // Local struct/union definitions; the clang pragma gives preserve_access_index to a region.
+  const pragmaRegions: [number, number][] = [];
+  const push = /#\s*pragma\s+clang\s+attribute\s+push\s*\(\s*__attribute__\s*\(\s*\(\s*preserve_access_index\s*\)\s*\)/g;
+  for (const m of text.matchAll(push)) {
+    const pop = text.indexOf('#pragma clang attribute pop', m.index!);
+    pragmaRegions.push([m.index!, pop < 0 ? text.length : pop]);
+  }
+  // One pass over the tree for every node type of interest (each pass walks every node in wasm).
+  const byType = new Map<string, SyntaxNode[]>();
+  for (const n of root.descendantsOfType(['function_definition', 'declaration', 'call_expression', 'field_expression', 'if_statement', 'conditional_expression', 'struct_specifier', 'union_specifier'])) {
+    if (!n) continue;
+    const list = byType.get(n.type);
+    if (list) list.push(n);
+    else byType.set(n.type, [n]);
+  }
+  const ofType = (...types: string[]) => types.flatMap((t) => byType.get(t) ?? []);
+  for (const spec of ofType('struct_specifier', 'union_specifier')) {
+    const body = spec.childForFieldName('body');
+    const name = spec.childForFieldName('name')?.text;
+    if (!body || !name) continue;
+    const tag = spec.type === 'union_specifier' ? 'union' : 'struct';
+    const members = body.descendantsOfType('field_identifier').filter((n): n is SyntaxNode => !!n).map((n) => n.text);
+    // The attribute sits in the specifier or after it, before the declaration's `;`.
+    const semi = text.indexOf(';', spec.endIndex);
+    const after = text.slice(spec.startIndex, semi < 0 ? text.length : semi);
+    const pai = /preserve_access_index/.test(after) || pragmaRegions.some(([a, b]) => spec.startIndex > a && spec.startIndex < b);
+    model.localTypes.set(`${tag} ${name}`, { tag, name, members, preserveAccessIndex: pai, range: lines.range(spec.startIndex, spec.endIndex) });
+  }
+
+  const scopes = ofType('function_definition').map(buildScope);
+  model.scopes = scopes;
+  const scopeOf = (at: number) => scopes.find((sc) => at >= sc.start && at < sc.end);
+  for (const d of ofType('declaration')) {
+    const scope = scopeOf(d.startIndex);
+    if (!scope) continue;
+    const type = d.childForFieldName('type');
+    for (const c of d.childrenForFieldName('declarator')) declare(scope, type, c);
+  }
+  /** Reads by start offset (×2, +1 for BPF_CORE_READ calls). */
+  const accessOf = new Map<number, CoreAccess>();
+
+  /** What the ancestors of a node say about it, found by position (tree-sitter's parent lookup
+   *  walks down from the root each time: far too slow per node). */
+  interface Walk {
+    scope?: Scope;
+    /** In a guard's branch, or after a guard that left the block. */
+    guarded: boolean;
+    /** Inside bpf_core_read()/__builtin_preserve_access_index(). */
+    builtin: boolean;
+    /** Under a loader setting (CoreAccess.option). */
+    option?: string;
+  }
+  const within = (ranges: readonly [number, number][], a: number, b: number) => ranges.some(([x, y]) => a >= x && b <= y);
+
+  // Regions, from the few nodes that make them (wasm-side type filtering finds them cheaply).
+  const guardCalls: [number, number][] = [];
+  const builtinCalls: [number, number][] = [];
+  const accessorArgs: [number, number][] = [];
+  const coreCalls: SyntaxNode[] = [];
+  for (const call of ofType('call_expression')) {
+    const name = callName(call);
+    if (!name) continue;
+    if (GUARD_CALLS.has(name)) {
+      guardCalls.push([call.startIndex, call.endIndex]);
+      const scope = scopeOf(call.startIndex);
+      if (scope) noteGuardNames(scope, call);
+    }
+    else if (CORE_BUILTINS.has(name)) builtinCalls.push([call.startIndex, call.endIndex]);
+    else if (isCoreReadMacro(name)) {
+      coreCalls.push(call);
+      for (const a of argNodes(call).slice(coreReadSourceIndex(name) + 1)) accessorArgs.push([a.startIndex, a.endIndex]);
+    }
+  }
+  const guardedRegions: [number, number][] = [];
+  for (const cond of ofType('if_statement', 'conditional_expression')) {
+    if (!hasGuardCall(cond.childForFieldName('condition'))) continue;
+    for (const field of ['consequence', 'alternative']) {
+      const branch = cond.childForFieldName(field);
+      if (branch) guardedRegions.push([branch.startIndex, branch.endIndex]);
+    }
+    // `if (!bpf_core_field_exists(...)) return;`: the rest of the block is the other branch.
+    if (cond.type === 'if_statement' && exits(cond.childForFieldName('consequence'))) {
+      const block = cond.parent;
+      if (block?.type === 'compound_statement') guardedRegions.push([cond.endIndex, block.endIndex]);
+    }
+  }
+  // A helper called only from guarded places (`if (bpf_core_field_exists(t->__state)) return
+  // state_of(t);`) is guarded too.
+  const guardRegions: Region<true>[] = guardedRegions.map(([from, to]) => ({ from, to, value: true }));
+  extendToCallees(guardRegions, ofType('call_expression'), scopes);
+  for (const r of guardRegions.slice(guardedRegions.length)) guardedRegions.push([r.from, r.to]);
+  const optionAt = loaderOptionRegions(text, ofType('if_statement', 'conditional_expression'), ofType('call_expression'), scopes);
+  const walkAt = (a: number, b: number): Walk => ({
+    scope: scopeOf(a),
+    guarded: within(guardedRegions, a, b),
+    builtin: within(builtinCalls, a, b),
+    option: optionAt(a, b),
+  });
+
+  const rootOf = (node: SyntaxNode, w: Walk): AccessRoot | undefined => {
+    let n: SyntaxNode | null = node;
+    while (n && n.type === 'parenthesized_expression') n = n.namedChildren.find((c) => !!c && c.type !== 'comment') ?? null;
+    if (!n) return undefined;
+    if (n.type === 'identifier') {
+      // Outside any function the tree recovered (an unclosed body being typed): the nearest
+      // declaration written before it.
+      const t = w.scope ? lookup(w.scope, n.text, n.startIndex) : declaredInText(text, n.text, 0, n.startIndex);
+      return t ? { kind: 'type', type: t } : undefined;
+    }
+    if (n.type === 'cast_expression') {
+      const t = parseWrittenType(n.childForFieldName('type')?.text ?? '');
+      return t ? { kind: 'type', type: t } : undefined;
+    }
+    if (n.type === 'call_expression') {
+      const name = callName(n);
+      if (name === 'bpf_get_current_task_btf') return { kind: 'type', type: { tag: 'struct', name: 'task_struct', pointers: 1, text: 'struct task_struct *' } };
+      if (name === 'container_of' || name === 'bpf_core_cast') {
+        const args = n.childForFieldName('arguments');
+        const parts = args ? splitArgs(text.slice(args.startIndex + 1, args.endIndex - 1), args.startIndex + 1) : [];
+        const t = parseWrittenType(parts[1]?.text ?? '');
+        return t ? { kind: 'type', type: { ...t, pointers: t.pointers + 1 } } : undefined;
+      }
+      if (name && isCoreReadMacro(name)) {
+        const a = collectCoreRead(n, w);
+        return a ? { kind: 'access', access: a } : undefined;
+      }
+      return undefined;
+    }
+    if (n.type === 'field_expression') {
+      const a = collectChain(n, w);
+      return a ? { kind: 'access', access: a } : undefined;
+    }
+    return undefined;
+  };
+
+  const isGuarded = (w: Walk, steps: AccessStep[]) => w.guarded || steps.some((st) => w.scope?.guardedNames.has(st.name));
+  /** Field expressions that are the argument of a longer chain (collected with it). */
+  const inner = new Set<number>();
+
+  /** A chain of `->`/`.` ending at `outer` (the outermost field_expression). */
+  function collectChain(outer: SyntaxNode, w: Walk): CoreAccess | undefined {
+    const known = accessOf.get(outer.startIndex * 2);
+    if (known) return known;
+    const steps: AccessStep[] = [];
+    let n: SyntaxNode | null = outer;
+    while (n && (n.type === 'field_expression' || n.type === 'subscript_expression')) {
+      if (n !== outer && n.type === 'field_expression') inner.add(n.id);
+      if (n.type === 'field_expression') {
+        const field = n.childForFieldName('field');
+        const op = n.childForFieldName('operator')?.text ?? n.children.find((c) => c && (c.text === '->' || c.text === '.'))?.text;
+        if (!field) return undefined;
+        steps.unshift({ name: field.text, range: lines.range(field.startIndex, field.endIndex), arrow: op === '->' });
+      }
+      n = n.childForFieldName('argument');
+    }
+    if (!n || !steps.length) return undefined;
+    const r = rootOf(n, w);
+    if (!r) return undefined;
+    const a: CoreAccess = {
+      root: r, steps, via: w.builtin ? 'core-builtin' : 'direct', range: lines.range(outer.startIndex, outer.endIndex),
+      guarded: isGuarded(w, steps), fn: w.scope?.name, start: outer.startIndex, end: outer.endIndex,
+      ...(w.option ? { option: w.option } : {}),
+    };
+    accessOf.set(outer.startIndex * 2, a);
+    return a;
+  }
+
+  function collectCoreRead(call: SyntaxNode, w: Walk): CoreAccess | undefined {
+    const known = accessOf.get(call.startIndex * 2 + 1);
+    if (known) return known;
+    const macro = callName(call)!;
+    const args = call.childForFieldName('arguments');
+    if (!args) return undefined;
+    const parts = splitArgs(text.slice(args.startIndex + 1, args.endIndex - 1), args.startIndex + 1);
+    const src = coreReadSourceIndex(macro);
+    const srcNode = argNodes(call).find((c) => c.startIndex === parts[src]?.start);
+    if (!srcNode || parts.length <= src + 1) return undefined;
+    const steps: AccessStep[] = [];
+    for (const p of parts.slice(src + 1)) {
+      const st = accessorSteps(p.text, p.start, lines);
+      if (!st) return undefined;
+      steps.push(...st);
+    }
+    const r = rootOf(srcNode, w);
+    if (!r) return undefined;
+    const a: CoreAccess = {
+      root: r, steps, via: 'core-read', macro, range: lines.range(call.startIndex, call.endIndex),
+      guarded: isGuarded(w, steps), fn: w.scope?.name, start: call.startIndex, end: call.endIndex,
+      ...(w.option ? { option: w.option } : {}),
+    };
+    accessOf.set(call.startIndex * 2 + 1, a);
+    return a;
+  }
+
+  for (const call of coreCalls) {
+    if (within(guardCalls, call.startIndex, call.endIndex) || within(accessorArgs, call.startIndex, call.endIndex)) continue;
+    const a = collectCoreRead(call, walkAt(call.startIndex, call.endIndex));
+    if (a) model.accesses.push(a);
+  }
+  // Outermost chains first (a chain's inner parts are collected with it), by decreasing length.
+  const chains = ofType('field_expression')
+    .sort((x, y) => (y.endIndex - y.startIndex) - (x.endIndex - x.startIndex));
+  for (const fe of chains) {
+    if (inner.has(fe.id)) continue;
+    if (within(guardCalls, fe.startIndex, fe.endIndex) || within(accessorArgs, fe.startIndex, fe.endIndex)) continue;
+    const a = collectChain(fe, walkAt(fe.startIndex, fe.endIndex));
+    if (a) model.accesses.push(a);
+  }
+  model.accesses.sort((x, y) => x.start - y.start);
+  return model;
+}
+
+/** The access whose member at `pos` is one of its steps. */
+export function accessAt(model: CoreModel, pos: Position): { access: CoreAccess; step: number } | undefined {
+  for (const access of model.accesses) {
+    const i = access.steps.findIndex((s) => s.range.start.line === pos.line && s.range.start.character <= pos.character && pos.character <= s.range.end.character);
+    if (i >= 0) return { access, step: i };
+  }
+  return undefined;
+}
+
+/** The declared struct type of a variable at an offset: from its function's declarations, or
+ *  (code being typed, where the tree lost the function) the nearest `struct X *name` written
+ *  before it. */
+export function declaredTypeAt(model: CoreModel, text: string, name: string, offset: number): WrittenType | undefined {
+  const scope = model.scopes.find((s) => offset >= s.start && offset < s.end);
+  return lookup(scope, name, offset) ?? declaredInText(text, name, scope?.start ?? 0, offset);
+}
+
+/** The last `struct X *name` declaration written in text[from, to). */
+function declaredInText(text: string, name: string, from: number, to: number): WrittenType | undefined {
+  const re = new RegExp(`\\b(struct|union)\\s+([A-Za-z_]\\w*)\\s*((?:\\*\\s*)*)${name}\\s*[=;,)\\[]`, 'g');
+  let found: WrittenType | undefined;
+  for (const m of text.slice(from, to).matchAll(re)) found = { tag: m[1] as 'struct' | 'union', name: m[2], pointers: (m[3].match(/\*/g) ?? []).length, text: `${m[1]} ${m[2]} ${m[3]}`.trim() };
+  return found;
+}
+
+/** The value an expression text starts from, and its member steps: `((struct x *)p)->a.b`,
+ *  `t->mm`, `bpf_get_current_task_btf()->real_parent`, `container_of(p, struct x, m)->y`.
+ *  Undefined when the text is not such a chain. */
+export function parseChainText(expr: string, base: number, model: CoreModel, text: string, lines: LineMap): { root: WrittenType; steps: AccessStep[] } | undefined {
+  const e = expr.trim();
+  const lead = base + (expr.length - expr.trimStart().length);
+  let rest: string;
+  let root: WrittenType | undefined;
+  let at: number;
+  const cast = /^\(\s*\(\s*((?:const\s+)?(?:struct|union)\s+\w+\s*\*+)\s*\)\s*[A-Za-z_][\w.>-]*\s*\)/.exec(e);
+  const call = /^(bpf_get_current_task_btf\s*\(\s*\)|(?:container_of|bpf_core_cast)\s*\(([^()]*)\))/.exec(e);
+  const ident = /^[A-Za-z_]\w*/.exec(e);
+  if (cast) {
+    root = parseWrittenType(cast[1]);
+    at = cast[0].length;
+  } else if (call) {
+    if (call[2] !== undefined) {
+      const t = parseWrittenType(splitArgs(call[2], 0)[1]?.text ?? '');
+      root = t && { ...t, pointers: t.pointers + 1 };
+    } else {
+      root = { tag: 'struct', name: 'task_struct', pointers: 1, text: 'struct task_struct *' };
+    }
+    at = call[0].length;
+  } else if (ident) {
+    root = declaredTypeAt(model, text, ident[0], lead);
+    at = ident[0].length;
+  } else {
+    return undefined;
+  }
+  if (!root) return undefined;
+  rest = e.slice(at);
+  const steps: AccessStep[] = [];
+  const step = /^\s*(->|\.)\s*([A-Za-z_]\w*)\s*(?:\[[^\]]*\]\s*)*/;
+  let pos = at;
+  for (let m = step.exec(rest); m; m = step.exec(rest)) {
+    const nameAt = lead + pos + m[0].indexOf(m[2], m[1].length);
+    steps.push({ name: m[2], range: lines.range(nameAt, nameAt + m[2].length), arrow: m[1] === '->' });
+    pos += m[0].length;
+    rest = rest.slice(m[0].length);
+  }
+  if (rest.trim()) return undefined;
+  return { root, steps };
+}
