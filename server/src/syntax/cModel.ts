@@ -841,10 +841,7 @@ export function buildCModel(text: string, tree: Tree | undefined, resolve: Secti
   const conditionsAt = conditionTracker(directives);
   for (let r = 0; r < raw.length; r++) {
     const sec = raw[r];
-    const strTok = sec.str;
-    const contentStart = strTok.start + 1;
-    const contentEnd = strTok.closed ? strTok.end - 1 : strTok.end;
-    const section = text.slice(contentStart, contentEnd);
+    const { section } = sectionContent(text, sec);
     if (isDataSection(section)) {
       const decl = dataDeclaration(tokens, sec, section, lines);
       if (decl) data.push(decl);
@@ -860,55 +857,81 @@ export function buildCModel(text: string, tree: Tree | undefined, resolve: Secti
       }
     }
     if (scan.variable) continue;
-    // `?` (libbpf: not auto-loaded) precedes the prefix; the rest reads as any section.
-    const optional = section.startsWith('?');
-    const bare = optional ? section.slice(1) : section;
-    const bareStart = optional ? contentStart + 1 : contentStart;
-    const info = resolve(bare);
-    const slash = bare.indexOf('/');
-    let prefix = info?.prefix;
-    let prefixLen = prefix ? prefix.length : slash >= 0 ? slash : bare.length;
-    const kind = info?.kind;
-    let target: SectionTarget | undefined;
-    if ((info ? info.takesTarget : slash >= 0) && bare.length > prefixLen && bare[prefixLen] === '/') {
-      target = parseTarget(prefix, kind, bare.slice(prefixLen + 1), bareStart + prefixLen + 1, lines);
-    }
-    if (!prefix && slash < 0) prefixLen = bare.length;
-    const secLine = lines.positionAt(sec.exprStart).line;
-    const suppression = suppressions.find((s) => s.range.end.line === secLine || s.range.end.line === secLine - 1 ||
-      (s.range.start.line <= secLine && s.range.end.line >= secLine));
-    const bases = new Set<string>();
-    if (scan.handler?.ctx?.name) bases.add(scan.handler.ctx.name);
-    const ctxAccesses = scan.bodyStart !== undefined && scan.bodyEnd !== undefined
-      ? collectCtxAccesses(text, tree, scan.bodyStart, scan.bodyEnd, bases, lines) : [];
-    const bodyIdentifiers = new Set<string>();
-    if (scan.bodyStart !== undefined && scan.bodyEnd !== undefined) {
-      for (let t = sec.afterIndex; t < tokens.length && tokens[t].start < scan.bodyEnd; t++) {
-        if (tokens[t].start >= scan.bodyStart && tokens[t].kind === 'ident') bodyIdentifiers.add(tokens[t].text);
-      }
-    }
-    programs.push({
-      bodyIdentifiers,
-      section,
-      sectionRange: lines.range(contentStart, contentEnd),
-      secRange: lines.range(sec.exprStart, sec.exprEnd),
-      form: sec.form,
-      sectionClosed: !!strTok.closed,
-      prefix,
-      prefixRange: lines.range(bareStart, bareStart + prefixLen),
-      kind,
-      target,
-      handler: scan.handler,
-      bodyRange: scan.bodyStart !== undefined && scan.bodyEnd !== undefined ? lines.range(scan.bodyStart, scan.bodyEnd) : undefined,
-      ctxAccesses,
-      suppression,
-      conditions: conditionsAt(sec.exprStart),
-      ...(optional ? { optional } : {}),
-    });
-    if (!prefix) delete programs[programs.length - 1].prefix;
+    programs.push(sectionProgram(text, tree, tokens, sec, scan, resolve, lines, suppressions, conditionsAt));
   }
   programs.push(...macroPrograms(text, tokens, directives, headers, resolve, lines, suppressions, conditionsAt));
   programs.sort((a, b) => comparePositions(a.secRange.start, b.secRange.start));
+  return { programs, data, helperCalls: helperCallsOf(tokens, lines), suppressions };
+}
+
+/** A section string's content (between the quotes) and its offsets in the text. */
+function sectionContent(text: string, sec: RawSection): { section: string; contentStart: number; contentEnd: number } {
+  const strTok = sec.str;
+  const contentStart = strTok.start + 1;
+  const contentEnd = strTok.closed ? strTok.end - 1 : strTok.end;
+  return { section: text.slice(contentStart, contentEnd), contentStart, contentEnd };
+}
+
+/** The program of one (non-data) section: its prefix, target, handler, body and suppression. */
+function sectionProgram(text: string, tree: Tree | undefined, tokens: readonly Token[], sec: RawSection, scan: HeaderScan,
+  resolve: SectionResolver, lines: LineMap, suppressions: readonly Suppression[], conditionsAt: (offset: number) => string[]): BpfProgram {
+  const { section, contentStart, contentEnd } = sectionContent(text, sec);
+  // `?` (libbpf: not auto-loaded) precedes the prefix; the rest reads as any section.
+  const optional = section.startsWith('?');
+  const bare = optional ? section.slice(1) : section;
+  const bareStart = optional ? contentStart + 1 : contentStart;
+  const info = resolve(bare);
+  const slash = bare.indexOf('/');
+  let prefix = info?.prefix;
+  let prefixLen = prefix ? prefix.length : slash >= 0 ? slash : bare.length;
+  const kind = info?.kind;
+  let target: SectionTarget | undefined;
+  if ((info ? info.takesTarget : slash >= 0) && bare.length > prefixLen && bare[prefixLen] === '/') {
+    target = parseTarget(prefix, kind, bare.slice(prefixLen + 1), bareStart + prefixLen + 1, lines);
+  }
+  if (!prefix && slash < 0) prefixLen = bare.length;
+  const secLine = lines.positionAt(sec.exprStart).line;
+  const suppression = suppressions.find((s) => s.range.end.line === secLine || s.range.end.line === secLine - 1 ||
+    (s.range.start.line <= secLine && s.range.end.line >= secLine));
+  const bases = new Set<string>();
+  if (scan.handler?.ctx?.name) bases.add(scan.handler.ctx.name);
+  const ctxAccesses = scan.bodyStart !== undefined && scan.bodyEnd !== undefined
+    ? collectCtxAccesses(text, tree, scan.bodyStart, scan.bodyEnd, bases, lines) : [];
+  const program: BpfProgram = {
+    bodyIdentifiers: bodyIdentifiersOf(tokens, sec.afterIndex, scan),
+    section,
+    sectionRange: lines.range(contentStart, contentEnd),
+    secRange: lines.range(sec.exprStart, sec.exprEnd),
+    form: sec.form,
+    sectionClosed: !!sec.str.closed,
+    prefix,
+    prefixRange: lines.range(bareStart, bareStart + prefixLen),
+    kind,
+    target,
+    handler: scan.handler,
+    bodyRange: scan.bodyStart !== undefined && scan.bodyEnd !== undefined ? lines.range(scan.bodyStart, scan.bodyEnd) : undefined,
+    ctxAccesses,
+    suppression,
+    conditions: conditionsAt(sec.exprStart),
+    ...(optional ? { optional } : {}),
+  };
+  if (!prefix) delete program.prefix;
+  return program;
+}
+
+/** The identifiers in a handler's body (tokens from `from` within the scanned body range). */
+function bodyIdentifiersOf(tokens: readonly Token[], from: number, scan: HeaderScan): Set<string> {
+  const bodyIdentifiers = new Set<string>();
+  if (scan.bodyStart !== undefined && scan.bodyEnd !== undefined) {
+    for (let t = from; t < tokens.length && tokens[t].start < scan.bodyEnd; t++) {
+      if (tokens[t].start >= scan.bodyStart && tokens[t].kind === 'ident') bodyIdentifiers.add(tokens[t].text);
+    }
+  }
+  return bodyIdentifiers;
+}
+
+/** Calls of `bpf_*` helpers in the token stream (not member calls). */
+function helperCallsOf(tokens: readonly Token[], lines: LineMap): HelperCall[] {
   const helperCalls: HelperCall[] = [];
   for (let k = 0; k + 1 < tokens.length; k++) {
     const t = tokens[k];
@@ -916,7 +939,7 @@ export function buildCModel(text: string, tree: Tree | undefined, resolve: Secti
       helperCalls.push({ name: t.text, range: lines.range(t.start, t.end) });
     }
   }
-  return { programs, data, helperCalls, suppressions };
+  return helperCalls;
 }
 
 /** The program whose section string, handler or body contains `pos`. */

@@ -127,107 +127,124 @@ export function buildIntents(programs: readonly BpfProgram[], file: FileFacts, l
     if (!name) return;
     byName.set(name, [...(byName.get(name) ?? []), i]);
   });
+  programs.forEach((p, i) => setProgramIntent(intents[i], p, file, loader));
+  const choices = loader ? loaderChoices(loader, byName) : fileAlternatives(programs, intents);
+  return { programs: intents, choices, loaderFiles: loader?.files ?? [] };
+}
+
+/** Sets one program's intent from its section, the file's tail calls and the loader. */
+function setProgramIntent(it: ProgramIntent, p: BpfProgram, file: FileFacts, loader?: LoaderFacts): void {
+  const name = p.handler?.name ?? '';
+  if (p.optional) it.intent = 'optional';
+  if (file.usesTailCalls) it.tailCallFile = true;
+  if (file.tailCallListed.has(name)) {
+    it.intent = 'not-attached-by-section';
+    it.because = 'a tail-call program listed in a prog-array map';
+    return;
+  }
+  if ((p.kind === 'fentry' || p.kind === 'fexit' || p.kind === 'fmod_ret') && p.target?.name && BPF_PROGRAM_TARGETS.has(p.target.name)) {
+    it.intent = 'not-attached-by-section';
+    it.because = `traces a BPF program (${p.target.name}), set by user space with attach_prog_fd`;
+    return;
+  }
+  if (loader) setLoaderIntent(it, p, name, loader);
+}
+
+/** Sets one program's intent from what the loader does with it (attach, retarget, switch off/on). */
+function setLoaderIntent(it: ProgramIntent, p: BpfProgram, name: string, loader: LoaderFacts): void {
+  const attached = loader.attachedByName.get(name);
+  if (attached) {
+    it.intent = 'not-attached-by-section';
+    it.site = attached.site;
+    it.because = attached.computed || !attached.names.length
+      ? 'attached by the loader to a target it computes'
+      : `attached by the loader to ${attached.names.join(', ')}`;
+    if (!attached.computed && attached.names.length) it.retargets = attached.names;
+    return;
+  }
+  const retarget = loader.retargets.get(name);
+  if (retarget?.computed) {
+    it.intent = 'not-attached-by-section';
+    it.site = retarget.site;
+    it.because = 'retargeted by the loader to a name it computes';
+    return;
+  }
+  if (retarget) {
+    it.retargets = retarget.names;
+    it.site = retarget.site;
+    it.intent = 'runtime-chosen';
+    it.because = `retargeted by the loader to ${retarget.names.join(' or ')}`;
+  }
+  const off = loader.switchedOff.get(name);
+  if (off) {
+    it.intent = 'runtime-chosen';
+    it.site ??= off;
+    it.because ??= 'switched off by the loader on some kernels';
+  }
+  if (p.optional && loader.switchedOn.has(name)) {
+    it.intent = 'runtime-chosen';
+    it.site ??= loader.switchedOn.get(name);
+    it.because ??= 'switched on by the loader';
+  }
+}
+
+/** The loader's choices as program indexes, plus programs switched off outside any choice. */
+function loaderChoices(loader: LoaderFacts, byName: Map<string, number[]>): ProgramChoice[] {
   const indexesOf = (names: readonly string[]) => names.flatMap((n) => byName.get(n) ?? []);
   const choices: ProgramChoice[] = [];
+  for (const c of loader.choices) {
+    const members = indexesOf(c.programs);
+    if (members.length < 1) continue;
+    choices.push({ members, configs: c.configs.map((cfg) => indexesOf(cfg)), site: c.site, guards: c.guards });
+  }
+  // A program switched off outside any choice: off on every path that reaches the call.
+  for (const [name, site] of loader.switchedOff) {
+    const idx = byName.get(name) ?? [];
+    if (idx.length && !choices.some((c) => idx.some((i) => c.members.includes(i)))) choices.push({ members: idx, configs: [idx, []], site });
+  }
+  return choices;
+}
 
-  programs.forEach((p, i) => {
-    const it = intents[i];
-    const name = p.handler?.name ?? '';
-    if (p.optional) it.intent = 'optional';
-    if (file.usesTailCalls) it.tailCallFile = true;
-    if (file.tailCallListed.has(name)) {
-      it.intent = 'not-attached-by-section';
-      it.because = 'a tail-call program listed in a prog-array map';
-      return;
-    }
-    if ((p.kind === 'fentry' || p.kind === 'fexit' || p.kind === 'fmod_ret') && p.target?.name && BPF_PROGRAM_TARGETS.has(p.target.name)) {
-      it.intent = 'not-attached-by-section';
-      it.because = `traces a BPF program (${p.target.name}), set by user space with attach_prog_fd`;
-      return;
-    }
-    if (!loader) return;
-    const attached = loader.attachedByName.get(name);
-    if (attached) {
-      it.intent = 'not-attached-by-section';
-      it.site = attached.site;
-      it.because = attached.computed || !attached.names.length
-        ? 'attached by the loader to a target it computes'
-        : `attached by the loader to ${attached.names.join(', ')}`;
-      if (!attached.computed && attached.names.length) it.retargets = attached.names;
-      return;
-    }
-    const retarget = loader.retargets.get(name);
-    if (retarget?.computed) {
-      it.intent = 'not-attached-by-section';
-      it.site = retarget.site;
-      it.because = 'retargeted by the loader to a name it computes';
-      return;
-    }
-    if (retarget) {
-      it.retargets = retarget.names;
-      it.site = retarget.site;
-      it.intent = 'runtime-chosen';
-      it.because = `retargeted by the loader to ${retarget.names.join(' or ')}`;
-    }
-    const off = loader.switchedOff.get(name);
-    if (off) {
-      it.intent = 'runtime-chosen';
-      it.site ??= off;
-      it.because ??= 'switched off by the loader on some kernels';
-    }
-    if (p.optional && loader.switchedOn.has(name)) {
-      it.intent = 'runtime-chosen';
-      it.site ??= loader.switchedOn.get(name);
-      it.because ??= 'switched on by the loader';
-    }
-  });
-
-  if (loader) {
-    for (const c of loader.choices) {
-      const members = indexesOf(c.programs);
-      if (members.length < 1) continue;
-      choices.push({ members, configs: c.configs.map((cfg) => indexesOf(cfg)), site: c.site, guards: c.guards });
-    }
-    // A program switched off outside any choice: off on every path that reaches the call.
-    for (const [name, site] of loader.switchedOff) {
-      const idx = byName.get(name) ?? [];
-      if (idx.length && !choices.some((c) => idx.some((i) => c.members.includes(i)))) choices.push({ members: idx, configs: [idx, []], site });
-    }
-  } else {
-    // No loader read: programs of one hook in the file (fentry and kprobe of a function, tp_btf
-    // and raw_tp of an event, `_nested` twins) are alternatives a loader picks between.
-    const groups = new Map<string, number[]>();
-    programs.forEach((p, i) => {
-      if (intents[i].intent === 'not-attached-by-section') return;
-      const key = hookKey(p);
-      if (key) groups.set(key, [...(groups.get(key) ?? []), i]);
-    });
-    // Handler twins of one direction (`sched_wakeup` / `sched_wakeup_btf`) join their groups.
-    const stems = new Map<string, number[]>();
-    programs.forEach((p, i) => {
-      if (intents[i].intent === 'not-attached-by-section' || !p.handler?.name || !direction(p)) return;
-      const key = `${direction(p)}:${twinStem(p.handler.name)}`;
-      stems.set(key, [...(stems.get(key) ?? []), i]);
-    });
-    const merged: number[][] = [];
-    for (const g of [...groups.values(), ...stems.values()]) {
-      if (g.length < 2) continue;
-      const overlapping = merged.filter((m) => m.some((i) => g.includes(i)));
-      const all = new Set<number>(g);
-      for (const m of overlapping) { for (const i of m) all.add(i); merged.splice(merged.indexOf(m), 1); }
-      merged.push([...all].sort((a, b) => a - b));
-    }
-    for (const members of merged) {
-      // Distinct hooks only: two programs on the very same section are not alternatives.
-      if (new Set(members.map((i) => programs[i].section.replace(/^\?/, ''))).size < 2) continue;
-      choices.push({ members, configs: members.map((keep) => members.filter((i) => i !== keep)) });
-      for (const i of members) {
-        if (intents[i].intent === 'always') {
-          intents[i].intent = 'alternative';
-          intents[i].because = 'one of several programs for the same hook in this file';
-        }
+/** No loader read: programs of one hook in the file (fentry and kprobe of a function, tp_btf and
+ *  raw_tp of an event, `_nested` twins) are alternatives a loader picks between; marks them so. */
+function fileAlternatives(programs: readonly BpfProgram[], intents: ProgramIntent[]): ProgramChoice[] {
+  const choices: ProgramChoice[] = [];
+  for (const members of hookGroups(programs, intents)) {
+    // Distinct hooks only: two programs on the very same section are not alternatives.
+    if (new Set(members.map((i) => programs[i].section.replace(/^\?/, ''))).size < 2) continue;
+    choices.push({ members, configs: members.map((keep) => members.filter((i) => i !== keep)) });
+    for (const i of members) {
+      if (intents[i].intent === 'always') {
+        intents[i].intent = 'alternative';
+        intents[i].because = 'one of several programs for the same hook in this file';
       }
     }
   }
-  return { programs: intents, choices, loaderFiles: loader?.files ?? [] };
+  return choices;
+}
+
+/** Groups (two or more) of program indexes sharing a hook or a handler twin stem, overlaps merged. */
+function hookGroups(programs: readonly BpfProgram[], intents: readonly ProgramIntent[]): number[][] {
+  const groups = new Map<string, number[]>();
+  programs.forEach((p, i) => {
+    if (intents[i].intent === 'not-attached-by-section') return;
+    const key = hookKey(p);
+    if (key) groups.set(key, [...(groups.get(key) ?? []), i]);
+  });
+  // Handler twins of one direction (`sched_wakeup` / `sched_wakeup_btf`) join their groups.
+  const stems = new Map<string, number[]>();
+  programs.forEach((p, i) => {
+    if (intents[i].intent === 'not-attached-by-section' || !p.handler?.name || !direction(p)) return;
+    const key = `${direction(p)}:${twinStem(p.handler.name)}`;
+    stems.set(key, [...(stems.get(key) ?? []), i]);
+  });
+  const merged: number[][] = [];
+  for (const g of [...groups.values(), ...stems.values()]) {
+    if (g.length < 2) continue;
+    const overlapping = merged.filter((m) => m.some((i) => g.includes(i)));
+    const all = new Set<number>(g);
+    for (const m of overlapping) { for (const i of m) all.add(i); merged.splice(merged.indexOf(m), 1); }
+    merged.push([...all].sort((a, b) => a - b));
+  }
+  return merged;
 }

@@ -213,11 +213,36 @@ function isFalse(node: SyntaxNode | undefined): boolean {
   return !!node && /^(false|0)$/.test(node.text.trim());
 }
 
+/** Per-read state of readCLoader: the facts being gathered and the loader's own functions. */
+interface CLoaderState {
+  facts: LoaderFacts;
+  site: (n: SyntaxNode) => LoaderSite;
+  functions: Map<string, SyntaxNode>;
+  memo: Map<string, Configs>;
+  active: Set<string>;
+  /** Per function being read: its `set_autoload(prog, expression)` calls. */
+  computed: { prog: string; expr: string; at: SyntaxNode }[][];
+}
+
 /** Reads a C loader. */
 export function readCLoader(name: string, text: string, tree: Tree, facts: LoaderFacts = emptyLoaderFacts()): LoaderFacts {
   facts.files.push(name);
   const lines = new LineMap(text);
-  const site = (n: SyntaxNode): LoaderSite => ({ file: name, line: lines.positionAt(n.startIndex).line + 1 });
+  const st: CLoaderState = {
+    facts,
+    site: (n: SyntaxNode): LoaderSite => ({ file: name, line: lines.positionAt(n.startIndex).line + 1 }),
+    functions: functionDefinitions(tree),
+    memo: new Map(),
+    active: new Set(),
+    computed: [],
+  };
+  // Every function once (main, callbacks, helpers): each choice is recorded where it is read.
+  for (const fname of st.functions.keys()) configsOfFunction(st, fname);
+  return facts;
+}
+
+/** The top-level function definitions of a C tree, by name. */
+function functionDefinitions(tree: Tree): Map<string, SyntaxNode> {
   const functions = new Map<string, SyntaxNode>();
   for (const node of tree.rootNode.namedChildren) {
     if (node?.type !== 'function_definition') continue;
@@ -226,280 +251,299 @@ export function readCLoader(name: string, text: string, tree: Tree, facts: Loade
     const id = decl?.childForFieldName('declarator');
     if (id?.type === 'identifier') functions.set(id.text, node);
   }
-  const memo = new Map<string, Configs>();
-  const active = new Set<string>();
-  /** Per function being read: its `set_autoload(prog, expression)` calls. */
-  const computed: { prog: string; expr: string; at: SyntaxNode }[][] = [];
+  return functions;
+}
 
-  /** The program an expression names: `obj->progs.X`, `skel->progs.X`, `find_program_by_name(o, "X")`, or a local variable set from one. */
-  const programOf = (node: SyntaxNode | undefined, vars: Map<string, string>): string | undefined => {
-    if (!node) return undefined;
-    let n: SyntaxNode = node;
-    while (n.type === 'parenthesized_expression' || n.type === 'cast_expression' || n.type === 'pointer_expression') {
-      const inner = n.type === 'cast_expression' ? n.childForFieldName('value') : n.namedChildren.at(-1);
-      if (!inner) break;
-      n = inner;
-    }
-    const m = /\bprogs\s*(?:\.|->)\s*(\w+)\s*$/.exec(n.text);
-    if (m && n.type === 'field_expression') return m[1];
-    if (n.type === 'call_expression' && callName(n) === 'bpf_object__find_program_by_name') return stringLiteral(args(n)[1]);
-    if (n.type === 'identifier') return vars.get(n.text);
-    return undefined;
-  };
+/** The program an expression names: `obj->progs.X`, `skel->progs.X`, `find_program_by_name(o, "X")`, or a local variable set from one. */
+function programOf(node: SyntaxNode | undefined, vars: Map<string, string>): string | undefined {
+  if (!node) return undefined;
+  let n: SyntaxNode = node;
+  while (n.type === 'parenthesized_expression' || n.type === 'cast_expression' || n.type === 'pointer_expression') {
+    const inner = n.type === 'cast_expression' ? n.childForFieldName('value') : n.namedChildren.at(-1);
+    if (!inner) break;
+    n = inner;
+  }
+  const m = /\bprogs\s*(?:\.|->)\s*(\w+)\s*$/.exec(n.text);
+  if (m && n.type === 'field_expression') return m[1];
+  if (n.type === 'call_expression' && callName(n) === 'bpf_object__find_program_by_name') return stringLiteral(args(n)[1]);
+  if (n.type === 'identifier') return vars.get(n.text);
+  return undefined;
+}
 
-  const note = (map: Map<string, { names: string[]; computed: boolean; site: LoaderSite }>, prog: string, at: SyntaxNode, names: (string | undefined)[]) => {
-    const entry = map.get(prog) ?? { names: [], computed: false, site: site(at) };
-    const literal = names.every((x) => x !== undefined);
-    if (literal && names.length) {
-      const joined = names.join(':');
-      if (!entry.names.includes(joined)) entry.names.push(joined);
-    } else if (names.length) {
-      entry.computed = true;
-    }
-    map.set(prog, entry);
-  };
+/** Records the target names (or that one was computed) a call gives a program. */
+function note(st: CLoaderState, map: Map<string, { names: string[]; computed: boolean; site: LoaderSite }>, prog: string, at: SyntaxNode, names: (string | undefined)[]): void {
+  const entry = map.get(prog) ?? { names: [], computed: false, site: st.site(at) };
+  const literal = names.every((x) => x !== undefined);
+  if (literal && names.length) {
+    const joined = names.join(':');
+    if (!entry.names.includes(joined)) entry.names.push(joined);
+  } else if (names.length) {
+    entry.computed = true;
+  }
+  map.set(prog, entry);
+}
 
-  const configsOfCall = (call: SyntaxNode, vars: Map<string, string>): Configs => {
-    const fname = callName(call);
-    const a = args(call);
-    let out: Configs = NONE;
-    // Arguments may themselves call helpers (rare): walk them for nested calls too.
-    for (const arg of a) if (arg.type === 'call_expression') out = product(out, configsOfCall(arg, vars));
-    if (!fname) return out;
-    if (fname === 'bpf_program__set_autoload') {
-      const prog = programOf(a[0], vars);
-      if (!prog) return out;
+/** The configurations of a `bpf_program__set_autoload(prog, value)` call, after `out`. */
+function configsOfSetAutoload(st: CLoaderState, call: SyntaxNode, a: SyntaxNode[], vars: Map<string, string>, out: Configs): Configs {
+  const facts = st.facts;
+  const prog = programOf(a[0], vars);
+  if (!prog) return out;
+  facts.mentioned.add(prog);
+  if (isFalse(a[1])) {
+    if (!facts.switchedOff.has(prog)) facts.switchedOff.set(prog, st.site(call));
+    return product(out, [new Map([[prog, false]])]);
+  }
+  if (a[1] && !/^(true|1)$/.test(a[1].text.trim())) {
+    // `set_autoload(prog, use_fentry && use_folio)`: decided with the function's other such calls.
+    if (!facts.switchedOff.has(prog)) facts.switchedOff.set(prog, st.site(call));
+    st.computed.at(-1)?.push({ prog, expr: a[1].text, at: call });
+    return out;
+  }
+  if (!facts.switchedOn.has(prog)) facts.switchedOn.set(prog, st.site(call));
+  return product(out, [new Map([[prog, true]])]);
+}
+
+/** The configurations a call produces: libbpf's autoload/retarget/attach calls, or a local function's. */
+function configsOfCall(st: CLoaderState, call: SyntaxNode, vars: Map<string, string>): Configs {
+  const facts = st.facts;
+  const fname = callName(call);
+  const a = args(call);
+  let out: Configs = NONE;
+  // Arguments may themselves call helpers (rare): walk them for nested calls too.
+  for (const arg of a) if (arg.type === 'call_expression') out = product(out, configsOfCall(st, arg, vars));
+  if (!fname) return out;
+  if (fname === 'bpf_program__set_autoload') return configsOfSetAutoload(st, call, a, vars, out);
+  if (fname === 'bpf_program__set_attach_target') {
+    const prog = programOf(a[0], vars);
+    if (prog) {
       facts.mentioned.add(prog);
-      if (isFalse(a[1])) {
-        if (!facts.switchedOff.has(prog)) facts.switchedOff.set(prog, site(call));
-        return product(out, [new Map([[prog, false]])]);
-      }
-      if (a[1] && !/^(true|1)$/.test(a[1].text.trim())) {
-        // `set_autoload(prog, use_fentry && use_folio)`: decided with the function's other such calls.
-        if (!facts.switchedOff.has(prog)) facts.switchedOff.set(prog, site(call));
-        computed.at(-1)?.push({ prog, expr: a[1].text, at: call });
-        return out;
-      }
-      if (!facts.switchedOn.has(prog)) facts.switchedOn.set(prog, site(call));
-      return product(out, [new Map([[prog, true]])]);
-    }
-    if (fname === 'bpf_program__set_attach_target') {
-      const prog = programOf(a[0], vars);
-      if (prog) {
-        facts.mentioned.add(prog);
-        note(facts.retargets, prog, call, [stringLiteral(a[2])]);
-      }
-      return out;
-    }
-    const attach = ATTACH_CALLS[fname];
-    if (attach) {
-      const prog = programOf(a[0], vars);
-      if (prog) {
-        facts.mentioned.add(prog);
-        note(facts.attachedByName, prog, call, attach.map((i) => stringLiteral(a[i])));
-      }
-      return out;
-    }
-    const local = functions.get(fname);
-    if (local && !active.has(fname)) {
-      // Program arguments bind the callee's parameters (`set_target(obj->progs.x)`).
-      const bound = new Map<string, string>();
-      paramNames(local).forEach((pname, i) => {
-        const prog = programOf(a[i], vars);
-        if (prog && pname) bound.set(pname, prog);
-      });
-      return product(out, configsOfFunction(fname, bound));
-    }
-    for (const arg of a) {
-      const prog = programOf(arg, vars);
-      if (prog) facts.mentioned.add(prog);
+      note(st, facts.retargets, prog, call, [stringLiteral(a[2])]);
     }
     return out;
-  };
-
-  const choice = (node: SyntaxNode, configs: Configs): Configs => {
-    const programs = namesOf(configs);
-    if (programs.length && configs.length > 1) facts.choices.push({ site: site(node), programs, configs: configs.map(offSet), guards: configs.map(guardsOf) });
-    return configs;
-  };
-
-  /** The kernel checks a condition settles when it is true and when it is false (undefined: none
-   *  known): a trace_helpers call with literal arguments, `!`, `&&` (true: all hold), `||` (false:
-   *  none holds), and a local function that returns such an expression. */
-  const settles = (node: SyntaxNode | null | undefined, depth = 0): { yes?: Config; no?: Config } => {
-    if (!node || depth > 4) return {};
-    switch (node.type) {
-      case 'parenthesized_expression': case 'condition_clause':
-        return settles(node.namedChildren.find((c) => c?.type !== 'comment'), depth);
-      case 'unary_expression': {
-        if (node.childForFieldName('operator')?.text !== '!') return {};
-        const inner = settles(node.childForFieldName('argument'), depth);
-        return { yes: inner.no, no: inner.yes };
-      }
-      case 'binary_expression': {
-        const op = node.childForFieldName('operator')?.text;
-        const l = settles(node.childForFieldName('left'), depth);
-        const r = settles(node.childForFieldName('right'), depth);
-        if (op === '&&') return { yes: l.yes && r.yes ? new Map([...l.yes, ...r.yes]) : undefined };
-        if (op === '||') return { no: l.no && r.no ? new Map([...l.no, ...r.no]) : undefined };
-        return {};
-      }
-      case 'call_expression': {
-        const fname = callName(node);
-        if (!fname) return {};
-        const known = GUARD_CHECKS[fname];
-        if (known) {
-          const names = known.name.map((i) => stringLiteral(args(node)[i]));
-          if (names.some((n) => n === undefined)) return {};
-          const key = guardKey(known.check, names as string[]);
-          return { yes: new Map([[key, true]]), no: new Map([[key, false]]) };
-        }
-        // `static bool has_block_io_tracepoints(void) { return a && b; }`
-        const body = functions.get(fname)?.childForFieldName('body');
-        const stmts = (body?.namedChildren ?? []).filter((c) => c && c.type !== 'comment');
-        if (args(node).length === 0 && stmts.length === 1 && stmts[0]!.type === 'return_statement') {
-          return settles(stmts[0]!.namedChildren.find((c) => c?.type !== 'comment'), depth + 1);
-        }
-        return {};
-      }
-      default:
-        return {};
-    }
-  };
-
-  const endsWithReturn = (node: SyntaxNode | null): boolean => {
-    if (!node) return false;
-    if (node.type === 'return_statement' || node.type === 'goto_statement') return true;
-    if (node.type === 'compound_statement') return endsWithReturn(node.namedChildren.filter((c) => c?.type !== 'comment').at(-1) ?? null);
-    if (node.type === 'expression_statement') return /^\s*(exit|_exit|abort)\s*\(/.test(node.text);
-    return false;
-  };
-
-  const configsOfStatements = (stmts: SyntaxNode[], vars: Map<string, string>): Configs => {
-    let out: Configs = NONE;
-    for (let i = 0; i < stmts.length; i++) {
-      const s = stmts[i];
-      // `if (cond) return;` (no else): whatever follows happens on some paths only.
-      if (s.type === 'if_statement' && !s.childForFieldName('alternative') && endsWithReturn(s.childForFieldName('consequence'))) {
-        out = product(out, configsOf(s, vars));
-        const rest = configsOfStatements(stmts.slice(i + 1), vars);
-        return product(out, rest.length > 1 || rest[0]?.size ? union(rest, NONE) : rest);
-      }
-      out = product(out, configsOf(s, vars));
+  }
+  const attach = ATTACH_CALLS[fname];
+  if (attach) {
+    const prog = programOf(a[0], vars);
+    if (prog) {
+      facts.mentioned.add(prog);
+      note(st, facts.attachedByName, prog, call, attach.map((i) => stringLiteral(a[i])));
     }
     return out;
-  };
-
-  const trackVars = (node: SyntaxNode, vars: Map<string, string>) => {
-    if (node.type === 'declaration') {
-      for (const d of node.namedChildren) {
-        if (d?.type !== 'init_declarator') continue;
-        let id = d.childForFieldName('declarator');
-        while (id && id.type === 'pointer_declarator') id = id.childForFieldName('declarator');
-        const prog = programOf(d.childForFieldName('value') ?? undefined, vars);
-        if (id?.type === 'identifier' && prog) vars.set(id.text, prog);
-      }
-    }
-    if (node.type === 'expression_statement') {
-      const e = node.namedChildren[0];
-      if (e?.type === 'assignment_expression') {
-        const left = e.childForFieldName('left');
-        const prog = programOf(e.childForFieldName('right') ?? undefined, vars);
-        if (left?.type === 'identifier' && prog) vars.set(left.text, prog);
-      }
-    }
-  };
-
-  function configsOf(node: SyntaxNode | null | undefined, vars: Map<string, string>): Configs {
-    if (!node) return NONE;
-    switch (node.type) {
-      case 'compound_statement':
-        return configsOfStatements(node.namedChildren.filter((c): c is SyntaxNode => !!c), vars);
-      case 'if_statement': {
-        const condition = node.childForFieldName('condition');
-        const cond = configsOf(condition, vars);
-        const guard = settles(condition);
-        const alt = node.childForFieldName('alternative');
-        // Each branch's paths assume what its condition settles about the kernel.
-        const yes = product(guard.yes ? [guard.yes] : NONE, configsOf(node.childForFieldName('consequence'), vars));
-        const no = product(guard.no ? [guard.no] : NONE, alt ? configsOf(alt.type === 'else_clause' ? alt.namedChildren.find((c) => c?.type !== 'comment') : alt, vars) : NONE);
-        return product(cond, choice(node, union(yes, no)));
-      }
-      case 'else_clause':
-        return configsOf(node.namedChildren.find((c) => c?.type !== 'comment'), vars);
-      case 'switch_statement': {
-        const body = node.childForFieldName('body');
-        let configs: Configs = [];
-        let hasDefault = false;
-        for (const c of body?.namedChildren ?? []) {
-          if (c?.type !== 'case_statement') continue;
-          if (!c.childForFieldName('value')) hasDefault = true;
-          configs = union(configs, configsOfStatements(c.namedChildren.filter((x): x is SyntaxNode => !!x && x.id !== c.childForFieldName('value')?.id), vars));
-        }
-        if (!hasDefault || !configs.length) configs = union(configs, NONE);
-        return choice(node, configs);
-      }
-      case 'for_statement': case 'while_statement': case 'do_statement': {
-        // A loop body may run or not.
-        const body = configsOf(node.childForFieldName('body'), vars);
-        return union(body, NONE);
-      }
-      case 'call_expression':
-        return configsOfCall(node, vars);
-      case 'function_definition':
-        return configsOf(node.childForFieldName('body'), vars);
-      default: {
-        trackVars(node, vars);
-        // Expression statements, declarations, returns, conditions: the calls inside, in order;
-        // `a && b()` and `c ? x() : y()` are not choices the loader's programs depend on.
-        let out: Configs = NONE;
-        for (const child of node.namedChildren) {
-          if (!child) continue;
-          if (child.type === 'call_expression') out = product(out, configsOfCall(child, vars));
-          else if (child.namedChildCount) out = product(out, configsOf(child, vars));
-        }
-        return out;
-      }
-    }
   }
-
-  function configsOfFunction(fname: string, bound: Map<string, string> = new Map()): Configs {
-    const key = `${fname}(${[...bound].map(([k, v]) => `${k}=${v}`).join(',')})`;
-    const known = memo.get(key);
-    if (known) return known;
-    active.add(fname);
-    computed.push([]);
-    let result = configsOf(functions.get(fname), new Map(bound));
-    const joint = computed.pop()!;
-    active.delete(fname);
-    if (joint.length) {
-      const values = enumerate(joint.map((j) => j.expr));
-      const configs: Configs = values
-        ? values.map((row) => new Map(joint.map((j, i) => [j.prog, row[i]] as [string, boolean])))
-        : collapse([new Map(joint.map((j) => [j.prog, false] as [string, boolean]))]);
-      result = product(result, choice(joint[0].at, dedupe(configs)));
-    }
-    // The function as a whole: its paths combine its choices (switch off all, then switch one
-    // back on: readahead's fallbacks).
-    const fn = functions.get(fname);
-    if (fn && result.length > 1 && !bound.size) choice(fn, result);
-    memo.set(key, result);
-    return result;
-  }
-
-  function paramNames(fn: SyntaxNode): string[] {
-    let decl = fn.childForFieldName('declarator');
-    while (decl && decl.type !== 'function_declarator') decl = decl.childForFieldName('declarator');
-    return (decl?.childForFieldName('parameters')?.namedChildren ?? []).map((p) => {
-      let d = p?.childForFieldName('declarator');
-      while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
-      return d?.text ?? '';
+  const local = st.functions.get(fname);
+  if (local && !st.active.has(fname)) {
+    // Program arguments bind the callee's parameters (`set_target(obj->progs.x)`).
+    const bound = new Map<string, string>();
+    paramNames(local).forEach((pname, i) => {
+      const prog = programOf(a[i], vars);
+      if (prog && pname) bound.set(pname, prog);
     });
+    return product(out, configsOfFunction(st, fname, bound));
   }
+  for (const arg of a) {
+    const prog = programOf(arg, vars);
+    if (prog) facts.mentioned.add(prog);
+  }
+  return out;
+}
 
-  // Every function once (main, callbacks, helpers): each choice is recorded where it is read.
-  for (const fname of functions.keys()) configsOfFunction(fname);
-  return facts;
+/** Records a choice at `node` when its configurations differ; returns them unchanged. */
+function choice(st: CLoaderState, node: SyntaxNode, configs: Configs): Configs {
+  const programs = namesOf(configs);
+  if (programs.length && configs.length > 1) st.facts.choices.push({ site: st.site(node), programs, configs: configs.map(offSet), guards: configs.map(guardsOf) });
+  return configs;
+}
+
+/** The kernel checks a condition settles when it is true and when it is false (undefined: none
+ *  known): a trace_helpers call with literal arguments, `!`, `&&` (true: all hold), `||` (false:
+ *  none holds), and a local function that returns such an expression. */
+function settles(st: CLoaderState, node: SyntaxNode | null | undefined, depth = 0): { yes?: Config; no?: Config } {
+  if (!node || depth > 4) return {};
+  switch (node.type) {
+    case 'parenthesized_expression': case 'condition_clause':
+      return settles(st, node.namedChildren.find((c) => c?.type !== 'comment'), depth);
+    case 'unary_expression': {
+      if (node.childForFieldName('operator')?.text !== '!') return {};
+      const inner = settles(st, node.childForFieldName('argument'), depth);
+      return { yes: inner.no, no: inner.yes };
+    }
+    case 'binary_expression': {
+      const op = node.childForFieldName('operator')?.text;
+      const l = settles(st, node.childForFieldName('left'), depth);
+      const r = settles(st, node.childForFieldName('right'), depth);
+      if (op === '&&') return { yes: l.yes && r.yes ? new Map([...l.yes, ...r.yes]) : undefined };
+      if (op === '||') return { no: l.no && r.no ? new Map([...l.no, ...r.no]) : undefined };
+      return {};
+    }
+    case 'call_expression':
+      return settlesCall(st, node, depth);
+    default:
+      return {};
+  }
+}
+
+/** What a call in a condition settles: a known kernel check, or a local function returning one. */
+function settlesCall(st: CLoaderState, node: SyntaxNode, depth: number): { yes?: Config; no?: Config } {
+  const fname = callName(node);
+  if (!fname) return {};
+  const known = GUARD_CHECKS[fname];
+  if (known) {
+    const names = known.name.map((i) => stringLiteral(args(node)[i]));
+    if (names.some((n) => n === undefined)) return {};
+    const key = guardKey(known.check, names as string[]);
+    return { yes: new Map([[key, true]]), no: new Map([[key, false]]) };
+  }
+  // `static bool has_block_io_tracepoints(void) { return a && b; }`
+  const body = st.functions.get(fname)?.childForFieldName('body');
+  const stmts = (body?.namedChildren ?? []).filter((c) => c && c.type !== 'comment');
+  if (args(node).length === 0 && stmts.length === 1 && stmts[0]!.type === 'return_statement') {
+    return settles(st, stmts[0]!.namedChildren.find((c) => c?.type !== 'comment'), depth + 1);
+  }
+  return {};
+}
+
+/** Whether a statement always leaves the function (return, goto, exit). */
+function endsWithReturn(node: SyntaxNode | null): boolean {
+  if (!node) return false;
+  if (node.type === 'return_statement' || node.type === 'goto_statement') return true;
+  if (node.type === 'compound_statement') return endsWithReturn(node.namedChildren.filter((c) => c?.type !== 'comment').at(-1) ?? null);
+  if (node.type === 'expression_statement') return /^\s*(exit|_exit|abort)\s*\(/.test(node.text);
+  return false;
+}
+
+/** The configurations of a statement sequence, an early `if (cond) return;` making the rest optional. */
+function configsOfStatements(st: CLoaderState, stmts: SyntaxNode[], vars: Map<string, string>): Configs {
+  let out: Configs = NONE;
+  for (let i = 0; i < stmts.length; i++) {
+    const s = stmts[i];
+    // `if (cond) return;` (no else): whatever follows happens on some paths only.
+    if (s.type === 'if_statement' && !s.childForFieldName('alternative') && endsWithReturn(s.childForFieldName('consequence'))) {
+      out = product(out, configsOf(st, s, vars));
+      const rest = configsOfStatements(st, stmts.slice(i + 1), vars);
+      return product(out, rest.length > 1 || rest[0]?.size ? union(rest, NONE) : rest);
+    }
+    out = product(out, configsOf(st, s, vars));
+  }
+  return out;
+}
+
+/** Notes local variables a declaration or assignment sets to a program. */
+function trackVars(node: SyntaxNode, vars: Map<string, string>): void {
+  if (node.type === 'declaration') {
+    for (const d of node.namedChildren) {
+      if (d?.type !== 'init_declarator') continue;
+      let id = d.childForFieldName('declarator');
+      while (id && id.type === 'pointer_declarator') id = id.childForFieldName('declarator');
+      const prog = programOf(d.childForFieldName('value') ?? undefined, vars);
+      if (id?.type === 'identifier' && prog) vars.set(id.text, prog);
+    }
+  }
+  if (node.type === 'expression_statement') {
+    const e = node.namedChildren[0];
+    if (e?.type === 'assignment_expression') {
+      const left = e.childForFieldName('left');
+      const prog = programOf(e.childForFieldName('right') ?? undefined, vars);
+      if (left?.type === 'identifier' && prog) vars.set(left.text, prog);
+    }
+  }
+}
+
+/** The configurations of an `if` statement: each branch under what its condition settles. */
+function configsOfIf(st: CLoaderState, node: SyntaxNode, vars: Map<string, string>): Configs {
+  const condition = node.childForFieldName('condition');
+  const cond = configsOf(st, condition, vars);
+  const guard = settles(st, condition);
+  const alt = node.childForFieldName('alternative');
+  // Each branch's paths assume what its condition settles about the kernel.
+  const yes = product(guard.yes ? [guard.yes] : NONE, configsOf(st, node.childForFieldName('consequence'), vars));
+  const no = product(guard.no ? [guard.no] : NONE, alt ? configsOf(st, alt.type === 'else_clause' ? alt.namedChildren.find((c) => c?.type !== 'comment') : alt, vars) : NONE);
+  return product(cond, choice(st, node, union(yes, no)));
+}
+
+/** The configurations of a `switch` statement: one per case, and none without a default. */
+function configsOfSwitch(st: CLoaderState, node: SyntaxNode, vars: Map<string, string>): Configs {
+  const body = node.childForFieldName('body');
+  let configs: Configs = [];
+  let hasDefault = false;
+  for (const c of body?.namedChildren ?? []) {
+    if (c?.type !== 'case_statement') continue;
+    if (!c.childForFieldName('value')) hasDefault = true;
+    configs = union(configs, configsOfStatements(st, c.namedChildren.filter((x): x is SyntaxNode => !!x && x.id !== c.childForFieldName('value')?.id), vars));
+  }
+  if (!hasDefault || !configs.length) configs = union(configs, NONE);
+  return choice(st, node, configs);
+}
+
+/** The configurations (paths through the loader) a node produces. */
+function configsOf(st: CLoaderState, node: SyntaxNode | null | undefined, vars: Map<string, string>): Configs {
+  if (!node) return NONE;
+  switch (node.type) {
+    case 'compound_statement':
+      return configsOfStatements(st, node.namedChildren.filter((c): c is SyntaxNode => !!c), vars);
+    case 'if_statement':
+      return configsOfIf(st, node, vars);
+    case 'else_clause':
+      return configsOf(st, node.namedChildren.find((c) => c?.type !== 'comment'), vars);
+    case 'switch_statement':
+      return configsOfSwitch(st, node, vars);
+    case 'for_statement': case 'while_statement': case 'do_statement': {
+      // A loop body may run or not.
+      const body = configsOf(st, node.childForFieldName('body'), vars);
+      return union(body, NONE);
+    }
+    case 'call_expression':
+      return configsOfCall(st, node, vars);
+    case 'function_definition':
+      return configsOf(st, node.childForFieldName('body'), vars);
+    default: {
+      trackVars(node, vars);
+      // Expression statements, declarations, returns, conditions: the calls inside, in order;
+      // `a && b()` and `c ? x() : y()` are not choices the loader's programs depend on.
+      let out: Configs = NONE;
+      for (const child of node.namedChildren) {
+        if (!child) continue;
+        if (child.type === 'call_expression') out = product(out, configsOfCall(st, child, vars));
+        else if (child.namedChildCount) out = product(out, configsOf(st, child, vars));
+      }
+      return out;
+    }
+  }
+}
+
+/** The configurations of a local function, with program parameters bound; memoised. */
+function configsOfFunction(st: CLoaderState, fname: string, bound: Map<string, string> = new Map()): Configs {
+  const key = `${fname}(${[...bound].map(([k, v]) => `${k}=${v}`).join(',')})`;
+  const known = st.memo.get(key);
+  if (known) return known;
+  st.active.add(fname);
+  st.computed.push([]);
+  let result = configsOf(st, st.functions.get(fname), new Map(bound));
+  const joint = st.computed.pop()!;
+  st.active.delete(fname);
+  if (joint.length) {
+    const values = enumerate(joint.map((j) => j.expr));
+    const configs: Configs = values
+      ? values.map((row) => new Map(joint.map((j, i) => [j.prog, row[i]] as [string, boolean])))
+      : collapse([new Map(joint.map((j) => [j.prog, false] as [string, boolean]))]);
+    result = product(result, choice(st, joint[0].at, dedupe(configs)));
+  }
+  // The function as a whole: its paths combine its choices (switch off all, then switch one
+  // back on: readahead's fallbacks).
+  const fn = st.functions.get(fname);
+  if (fn && result.length > 1 && !bound.size) choice(st, fn, result);
+  st.memo.set(key, result);
+  return result;
+}
+
+/** The parameter names of a function definition, in order ('' where unnamed). */
+function paramNames(fn: SyntaxNode): string[] {
+  let decl = fn.childForFieldName('declarator');
+  while (decl && decl.type !== 'function_declarator') decl = decl.childForFieldName('declarator');
+  return (decl?.childForFieldName('parameters')?.namedChildren ?? []).map((p) => {
+    let d = p?.childForFieldName('declarator');
+    while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
+    return d?.text ?? '';
+  });
 }
 
 function lineAt(text: string, offset: number): number {

@@ -267,7 +267,21 @@ function hookFromName(prefix: string, name: string): string | undefined {
   return rest.startsWith('vmlinux__') ? rest.slice('vmlinux__'.length) : rest;
 }
 
-function callAttachPoints(a: RawAttach, programs: readonly BccProgram[], lines: LineMap): BccAttachPoint[] {
+/** One attach call's shared parts: its handler name, and builders of its attach points. */
+interface CallAttach {
+  fnName: string | undefined;
+  /** The fields every attach point of the call shares, under `conds`. */
+  base: (conds: BccCondition[]) => Omit<BccAttachPoint, 'kind'>;
+  /** Sets the handler function (named `cName`, by default fn_name) and program of a point. */
+  withHandler: (ap: BccAttachPoint, cName?: string) => BccAttachPoint;
+  /** One attach point per text alternative of `v`, its target made by `make`. */
+  fromText: (kind: BccAttachPoint['kind'], v: Value | undefined, make: (t: string, alt: TextAlt) => BccTarget | undefined, syscallKind?: BccAttachPoint['kind']) => BccAttachPoint[];
+  /** A keyword argument's value, or undefined when absent or spelled as its empty default. */
+  given: (name: string) => Value | undefined;
+}
+
+/** Builds the shared parts of an attach call's points (see CallAttach). */
+function callAttach(a: RawAttach, programs: readonly BccProgram[], lines: LineMap): CallAttach {
   const range = lines.range(a.node.startIndex, a.node.endIndex);
   const fnArg = a.args.get('fn_name');
   const fnName = fnArg?.v.t === 'str' ? constText(fnArg.v.s) : undefined;
@@ -299,6 +313,12 @@ function callAttachPoints(a: RawAttach, programs: readonly BccProgram[], lines: 
     // `event_re=""` (the default spelled out) means "not given".
     return alts.length && alts.every((t) => t.text === '') ? undefined : arg.v;
   };
+  return { fnName, base, withHandler, fromText, given };
+}
+
+function callAttachPoints(a: RawAttach, programs: readonly BccProgram[], lines: LineMap): BccAttachPoint[] {
+  const c = callAttach(a, programs, lines);
+  const { base, withHandler, fromText, given } = c;
   switch (a.method) {
     case 'attach_kprobe':
     case 'attach_kretprobe': {
@@ -317,23 +337,8 @@ function callAttachPoints(a: RawAttach, programs: readonly BccProgram[], lines: 
     }
     case 'attach_raw_tracepoint':
       return fromText('raw_tp', given('tp'), (t) => (t ? { name: t } : undefined));
-    case 'attach_kfunc': case 'attach_kretfunc': case 'attach_lsm': case 'attach_fmod_ret': {
-      const prefix = KFUNC_PREFIXES[a.method]!;
-      const kind = ({ attach_kfunc: 'fentry', attach_kretfunc: 'fexit', attach_lsm: 'lsm', attach_fmod_ret: 'fmod_ret' } as const)[a.method as 'attach_kfunc'];
-      const cName = fnName === undefined ? undefined : fnName.startsWith(prefix) ? fnName : prefix + fnName;
-      const ap: BccAttachPoint = { kind, ...base([...a.conds]) };
-      const found = cName ? findFunction(programs, a.program, cName) : undefined;
-      const hook = found?.fn.macroArgs ? found.fn.macroArgs[found.fn.macroArgs.length - 1] : cName ? hookFromName(prefix, cName) : undefined;
-      if (hook && !found?.fn.unknownName) {
-        ap.target = { name: hook };
-        if (found?.fn.macro?.startsWith('MODULE_')) ap.target.module = found.fn.macroArgs![0];
-        if (found?.fn.syscall) { ap.target.syscall = true; ap.target.name = hook.replace(new RegExp(`^${SYSCALL_PREFIX_TEXT}`), ''); }
-        ap.targetRange = found?.fn.nameRange;
-      } else {
-        ap.unresolved = cName ? 'the C function name is set at run time' : 'fn_name is not a constant of the file';
-      }
-      return [withHandler(ap, cName)];
-    }
+    case 'attach_kfunc': case 'attach_kretfunc': case 'attach_lsm': case 'attach_fmod_ret':
+      return [kfuncAttachPoint(a, programs, c)];
     case 'attach_uprobe': case 'attach_uretprobe': {
       const kind = a.method === 'attach_uprobe' ? 'uprobe' : 'uretprobe';
       const binary = textAlternatives(a.args.get('name')?.v)[0]?.text;
@@ -348,6 +353,26 @@ function callAttachPoints(a: RawAttach, programs: readonly BccProgram[], lines: 
     default:
       return [withHandler({ kind: 'perf_event', ...base([...a.conds]) })];
   }
+}
+
+/** The attach point of an attach_kfunc/kretfunc/lsm/fmod_ret call: its hook read from the C function. */
+function kfuncAttachPoint(a: RawAttach, programs: readonly BccProgram[], c: CallAttach): BccAttachPoint {
+  const prefix = KFUNC_PREFIXES[a.method]!;
+  const kind = ({ attach_kfunc: 'fentry', attach_kretfunc: 'fexit', attach_lsm: 'lsm', attach_fmod_ret: 'fmod_ret' } as const)[a.method as 'attach_kfunc'];
+  const fnName = c.fnName;
+  const cName = fnName === undefined ? undefined : fnName.startsWith(prefix) ? fnName : prefix + fnName;
+  const ap: BccAttachPoint = { kind, ...c.base([...a.conds]) };
+  const found = cName ? findFunction(programs, a.program, cName) : undefined;
+  const hook = found?.fn.macroArgs ? found.fn.macroArgs[found.fn.macroArgs.length - 1] : cName ? hookFromName(prefix, cName) : undefined;
+  if (hook && !found?.fn.unknownName) {
+    ap.target = { name: hook };
+    if (found?.fn.macro?.startsWith('MODULE_')) ap.target.module = found.fn.macroArgs![0];
+    if (found?.fn.syscall) { ap.target.syscall = true; ap.target.name = hook.replace(new RegExp(`^${SYSCALL_PREFIX_TEXT}`), ''); }
+    ap.targetRange = found?.fn.nameRange;
+  } else {
+    ap.unresolved = cName ? 'the C function name is set at run time' : 'fn_name is not a constant of the file';
+  }
+  return c.withHandler(ap, cName);
 }
 
 /** The arguments of an attach call as written. */
