@@ -500,6 +500,72 @@ interface PendingKernel {
  *  hundreds of kernels, `merge` of many files), not every kernel's facts at once. encode() then
  *  writes the distinct records again in name order across all kernels (strings interned in that
  *  order too, which compresses best): the same bytes as encoding all kernels in one go. */
+/** Re-adds the distinct staged records to `enc` in name order; per kind, staged number → written number. */
+function reencodeRecords(staging: Encoder, enc: Encoder): Record<RecordKind, Uint32Array> {
+  const sstr = (i: number) => staging.strings.list[i];
+  const sproto = (i: number) => decodeProto(staging.protos.reader(i), sstr);
+  const decoders: Record<RecordKind, (r: ByteReader) => unknown> = {
+    fn: (r) => decodeFn(r, sstr, sproto),
+    tp: (r) => decodeTp(r, sstr),
+    sc: (r) => decodeSc(r, sstr),
+    lsm: (r) => decodeLsm(r, sstr, sproto),
+  };
+  const rank = {} as Record<RecordKind, Uint32Array>;
+  for (const kind of RECORD_KINDS) {
+    const table = staging.tables[kind];
+    const map = new Uint32Array(table.count);
+    const put = enc[kind].bind(enc) as (x: unknown) => number;
+    for (const old of table.order()) map[old] = put(decoders[kind](table.reader(old)));
+    rank[kind] = map;
+  }
+  return rank;
+}
+
+/** A section compressor that lays the compressed sections end to end in `chunks`, storing
+ *  sections with the same bytes once (identical kernels of a fleet share their lists). */
+function sectionWriter(quality: number): { section: (raw: Uint8Array) => SectionRef; chunks: Buffer[] } {
+  const chunks: Buffer[] = [];
+  let offset = 0;
+  const seen = new Map<string, SectionRef>();
+  const section = (raw: Uint8Array): SectionRef => {
+    const key = crypto.createHash('sha256').update(raw).digest('base64');
+    const known = seen.get(key);
+    if (known) return { ...known };
+    const c = compress(raw, quality);
+    const ref: SectionRef = { off: offset, len: c.data.length, raw: c.raw, crc: c.crc };
+    if (c.chunks) ref.chunks = c.chunks;
+    chunks.push(c.data);
+    offset += c.data.length;
+    seen.set(key, ref);
+    return { ...ref };
+  };
+  return { section, chunks };
+}
+
+/** The index sections of the written string, prototype and record tables. */
+function indexSections(enc: Encoder, section: (raw: Uint8Array) => SectionRef): NonNullable<AtlasHeader['index']> {
+  const index: NonNullable<AtlasHeader['index']> = { tables: {} };
+  const stringIndex = stringIndexBytes(enc.strings.list);
+  if (stringIndex) index.strings = { ...section(stringIndex), count: enc.strings.list.length };
+  const protoIndex = enc.protos.indexBytes();
+  if (protoIndex) index.protos = { ...section(protoIndex), count: enc.protos.count };
+  for (const kind of RECORD_KINDS) {
+    const bytes = enc.tables[kind].indexBytes();
+    if (bytes) index.tables[kind] = section(bytes);
+  }
+  return index;
+}
+
+/** The file: fixed prefix (magic, format, header length), JSON header, then the sections. */
+function atlasBytes(header: AtlasHeader, chunks: Buffer[]): Buffer {
+  const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
+  const prefix = Buffer.alloc(PREFIX_BYTES);
+  prefix.write(ATLAS_MAGIC, 0, 'latin1');
+  prefix.writeUInt32LE(ATLAS_FORMAT_VERSION, 8);
+  prefix.writeUInt32LE(headerBytes.length, 12);
+  return Buffer.concat([prefix, headerBytes, ...chunks]);
+}
+
 export class AtlasWriter {
   private readonly staging = new Encoder();
   private readonly typeStrings = new StringTable();
@@ -561,26 +627,11 @@ export class AtlasWriter {
   }
 
   encode(opts: EncodeOptions = {}): Buffer {
-    const quality = opts.quality ?? 11;
     const staging = this.staging;
     const sstr = (i: number) => staging.strings.list[i];
-    const sproto = (i: number) => decodeProto(staging.protos.reader(i), sstr);
-    const decoders: Record<RecordKind, (r: ByteReader) => unknown> = {
-      fn: (r) => decodeFn(r, sstr, sproto),
-      tp: (r) => decodeTp(r, sstr),
-      sc: (r) => decodeSc(r, sstr),
-      lsm: (r) => decodeLsm(r, sstr, sproto),
-    };
     // The distinct records again, in name order, into the tables that are written.
     const enc = new Encoder();
-    const rank = {} as Record<RecordKind, Uint32Array>;
-    for (const kind of RECORD_KINDS) {
-      const table = staging.tables[kind];
-      const map = new Uint32Array(table.count);
-      const put = enc[kind].bind(enc) as (x: unknown) => number;
-      for (const old of table.order()) map[old] = put(decoders[kind](table.reader(old)));
-      rank[kind] = map;
-    }
+    const rank = reencodeRecords(staging, enc);
     const miscs = this.kernels.map((k) => {
       const w = new ByteWriter();
       for (const list of [k.extraSymbols, k.kfuncs]) {
@@ -590,23 +641,7 @@ export class AtlasWriter {
       return w.take();
     });
 
-    const chunks: Buffer[] = [];
-    let offset = 0;
-    // Sections with the same bytes are stored once (identical kernels of a fleet share their lists).
-    const seen = new Map<string, SectionRef>();
-    const section = (raw: Uint8Array): SectionRef => {
-      const key = crypto.createHash('sha256').update(raw).digest('base64');
-      const known = seen.get(key);
-      if (known) return { ...known };
-      const c = compress(raw, quality);
-      const ref: SectionRef = { off: offset, len: c.data.length, raw: c.raw, crc: c.crc };
-      if (c.chunks) ref.chunks = c.chunks;
-      chunks.push(c.data);
-      offset += c.data.length;
-      seen.set(key, ref);
-      return { ...ref };
-    };
-
+    const { section, chunks } = sectionWriter(opts.quality ?? 11);
     const header: AtlasHeader = {
       format: ATLAS_FORMAT_VERSION,
       generator: opts.generator ?? 'bpf-atlas',
@@ -635,23 +670,9 @@ export class AtlasWriter {
       }
     });
     if (opts.systems !== false) header.systems = systems;
-    const index: NonNullable<AtlasHeader['index']> = { tables: {} };
-    const stringIndex = stringIndexBytes(enc.strings.list);
-    if (stringIndex) index.strings = { ...section(stringIndex), count: enc.strings.list.length };
-    const protoIndex = enc.protos.indexBytes();
-    if (protoIndex) index.protos = { ...section(protoIndex), count: enc.protos.count };
-    for (const kind of RECORD_KINDS) {
-      const bytes = enc.tables[kind].indexBytes();
-      if (bytes) index.tables[kind] = section(bytes);
-    }
-    header.index = index;
+    header.index = indexSections(enc, section);
     if (this.kernels.some((k) => k.types)) header.types = this.encodeTypes(header.kernels, section);
-    const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
-    const prefix = Buffer.alloc(PREFIX_BYTES);
-    prefix.write(ATLAS_MAGIC, 0, 'latin1');
-    prefix.writeUInt32LE(ATLAS_FORMAT_VERSION, 8);
-    prefix.writeUInt32LE(headerBytes.length, 12);
-    return Buffer.concat([prefix, headerBytes, ...chunks]);
+    return atlasBytes(header, chunks);
   }
 
   /** The types sections: each distinct struct/typedef/enum record once, written again in name
@@ -1084,6 +1105,44 @@ export class AtlasFile {
       return p;
     };
 
+    const { fns, nameAt, functionAt, names } = this.kernelFunctions(id, strings, str, list, proto);
+    const decodeAll = <T>(kind: RecordKind, decode: (r: ByteReader) => T): T[] => {
+      const table = this.table(kind);
+      const ids = list(kind);
+      return this.guard(`${id} ${kind} records`, () => Array.from(ids, (rid) => decode(new ByteReader(table.buf, table.offset(rid)))));
+    };
+    const misc = once(() => {
+      const miscRaw = this.section(entry.misc, `${id} symbols`);
+      return this.guard(`${id} symbols`, () => {
+        const r = new ByteReader(miscRaw);
+        const read = () => Array.from({ length: r.uint() }, () => str(r.uint()));
+        return { extraSymbols: read(), kfuncs: read() };
+      });
+    });
+    const { tracepoints, tracepointsNamed } = this.kernelTracepoints(id, str, list);
+    const syscalls = once(() => decodeAll('sc', (r) => decodeSc(r, str)));
+    const lsmHooks = once(() => decodeAll('lsm', (r) => decodeLsm(r, str, proto)));
+    return {
+      meta: entry.meta,
+      get functionCount() { return fns().ids.length; },
+      nameAt,
+      get functionNames() { return names(); },
+      functionAt,
+      get tracepoints() { return tracepoints(); },
+      tracepointsNamed,
+      get syscalls() { return syscalls(); },
+      get lsmHooks() { return lsmHooks(); },
+      get extraSymbols() { return misc().extraSymbols; },
+      get kfuncs() { return misc().kfuncs; },
+      types: entry.types && h.types && entry.meta.coverage?.types ? this.typeStore(entry, entry.types) : undefined,
+    };
+  }
+
+  /** The function side of a loaded kernel: its table and list (decoded on first use), names and records. */
+  private kernelFunctions(
+    id: string, strings: LazyStrings, str: (i: number) => string,
+    list: (kind: RecordKind) => Uint32Array, proto: (i: number) => Proto,
+  ) {
     // The function table and list are decoded on the first function question: a lookup of a
     // tracepoint (the running kernel's cached atlas, a bundled kernel) does not pay for them.
     const fns = once(() => {
@@ -1109,20 +1168,13 @@ export class AtlasFile {
       }
       return f;
     };
-    const decodeAll = <T>(kind: RecordKind, decode: (r: ByteReader) => T): T[] => {
-      const table = this.table(kind);
-      const ids = list(kind);
-      return this.guard(`${id} ${kind} records`, () => Array.from(ids, (rid) => decode(new ByteReader(table.buf, table.offset(rid)))));
-    };
-    const misc = once(() => {
-      const miscRaw = this.section(entry.misc, `${id} symbols`);
-      return this.guard(`${id} symbols`, () => {
-        const r = new ByteReader(miscRaw);
-        const read = () => Array.from({ length: r.uint() }, () => str(r.uint()));
-        return { extraSymbols: read(), kfuncs: read() };
-      });
-    });
     const names = once(() => Array.from({ length: fns().ids.length }, (_, i) => nameAt(i)));
+    return { fns, nameAt, functionAt, names };
+  }
+
+  /** The tracepoint side of a loaded kernel: all its tracepoints, and those of one event name. */
+  private kernelTracepoints(id: string, str: (i: number) => string, list: (kind: RecordKind) => Uint32Array) {
+    const h = this.header;
     const tpRecord = (rid: number): TracepointFacts => {
       const table = this.table('tp');
       const decoded = (this.tpDecoded ??= new Array<TracepointFacts | undefined>(table.count));
@@ -1167,22 +1219,7 @@ export class AtlasFile {
       if (!rids?.length) return [];
       return this.guard(`${id} tracepoint ${name}`, () => rids.map(tpRecord));
     };
-    const syscalls = once(() => decodeAll('sc', (r) => decodeSc(r, str)));
-    const lsmHooks = once(() => decodeAll('lsm', (r) => decodeLsm(r, str, proto)));
-    return {
-      meta: entry.meta,
-      get functionCount() { return fns().ids.length; },
-      nameAt,
-      get functionNames() { return names(); },
-      functionAt,
-      get tracepoints() { return tracepoints(); },
-      tracepointsNamed,
-      get syscalls() { return syscalls(); },
-      get lsmHooks() { return lsmHooks(); },
-      get extraSymbols() { return misc().extraSymbols; },
-      get kfuncs() { return misc().kfuncs; },
-      types: entry.types && h.types && entry.meta.coverage?.types ? this.typeStore(entry, entry.types) : undefined,
-    };
+    return { tracepoints, tracepointsNamed };
   }
 
   private typeStringsCache?: LazyStrings;

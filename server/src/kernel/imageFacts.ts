@@ -11,7 +11,7 @@ import { KernelDataError } from './errors';
 import { KernelSymbol, decodeKallsyms } from './kallsymsImage';
 import { lsmHooksOf } from './lsm';
 import { baseName, preferredSymbol } from '../model/symbols';
-import { TraceEvent, VmlinuxImage } from './vmlinux';
+import { BlacklistReport, McountReport, RawTracepoint, TraceEvent, VmlinuxImage } from './vmlinux';
 import type {
   Coverage, FunctionFacts, KernelFacts, KernelMeta, SyscallFacts, TracepointFacts,
 } from '../model/facts';
@@ -110,133 +110,8 @@ export function factsFromVmlinux(input: ImageFactsInput): ImageFactsResult {
   const btfFuncs = new Set<string>();
   for (const f of btf.funcs()) btfFuncs.add(f.name);
 
-  // ---- functions: text symbols grouped by base name
-  const byBase = new Map<string, KernelSymbol[]>();
-  for (const s of img.text.functions) {
-    const b = baseName(s.name);
-    const l = byBase.get(b);
-    if (l) l.push(s); else byBase.set(b, [s]);
-  }
-  const functions: FunctionFacts[] = [];
-  const seen = new Set<string>();
-  for (const [name, syms] of byBase) {
-    const symNames = syms.map((s) => s.name);
-    const attach = attachSymbol(name, symNames);
-    const f: FunctionFacts = {
-      name,
-      symbols: symNames,
-      inBtf: btfFuncs.has(name),
-      ...inlineFacts(input.inline?.get(name), haveDwarf, true),
-      ftrace: mcount.functions.has(attach),
-      kprobeBlacklisted: blacklist.functions.has(attach),
-    };
-    const proto = f.inBtf ? btf.funcProto(name) : undefined;
-    if (proto) f.proto = proto;
-    if (syms.every((s) => img.text.inInitText(s.addr))) f.initOnly = true;
-    functions.push(f);
-    seen.add(name);
-  }
-  // Names DWARF knows as fully inlined and that have no symbol: how `fully-inlined` is known.
-  if (input.inline) {
-    for (const [name, info] of input.inline) {
-      if (info.class !== 'fully_inlined' || seen.has(name)) continue;
-      const f: FunctionFacts = {
-        name, symbols: [], inBtf: btfFuncs.has(name), inline: 'full', inlinedSites: info.sites,
-        ftrace: false, kprobeBlacklisted: false,
-      };
-      const proto = f.inBtf ? btf.funcProto(name) : undefined;
-      if (proto) f.proto = proto;
-      functions.push(f);
-      seen.add(name);
-    }
-  }
-  // Built-in exit code (`__exit`): DWARF has its out-of-line body and BTF lists the function, yet
-  // no text symbol exists in the kernel text ranges. Such code sits in the image's .exit.text,
-  // which kallsyms does not cover, ftrace does not patch, and the kernel never runs (built-in code
-  // is never unloaded) and frees with the init memory after boot: found, never attachable.
-  // BTF is the witness that the body is kernel C code with an address (on 7.2, 305 other
-  // DWARF bodies without a plain symbol are Rust and early position-independent startup code,
-  // none in BTF). A BTF that lists ftrace-able functions only (the pahole of 5.10: 16 of its
-  // 35,009 functions lack an mcount site; 6.1: 5,424 of 44,546) cannot witness exit code, which
-  // has no mcount site: there the DWARF body alone counts (5.10: 101 names, every one an `__exit`
-  // function). An image without an .exit.text section claims none.
-  let notFtraced = 0;
-  for (const n of btfFuncs) if (!mcount.functions.has(n)) notFtraced++;
-  const btfFtraceOnly = notFtraced * 1000 <= btfFuncs.size;
-  const exitText = elf.section('.exit.text');
-  if (input.inline && exitText && exitText.size > 0) {
-    for (const [name, info] of input.inline) {
-      if (seen.has(name) || !info.outOfLine || info.hasTextSymbol !== false || !(btfFuncs.has(name) || btfFtraceOnly)) continue;
-      const f: FunctionFacts = {
-        name, symbols: [], inBtf: btfFuncs.has(name), inline: 'none', ftrace: false, kprobeBlacklisted: null, exitOnly: true,
-      };
-      const proto = f.inBtf ? btf.funcProto(name) : undefined;
-      if (proto) f.proto = proto;
-      functions.push(f);
-      seen.add(name);
-    }
-  }
-  for (const mf of input.modules?.functions ?? []) {
-    if (seen.has(mf.name)) continue;
-    functions.push(mf);
-    seen.add(mf.name);
-  }
-  functions.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-
-  // ---- tracepoints: struct tracepoints ∪ btf_trace_* typedefs, events from _ftrace_events
-  const events = img.traceEvents();
-  const tpEvents = new Map<string, TraceEvent>();
-  for (const e of events) if (e.tracepoint && !tpEvents.has(e.name)) tpEvents.set(e.name, e);
-  const raw = new Map(img.rawTracepoints().map((r) => [r.name, r]));
-  const btfTrace = new Set<string>();
-  for (const id of btf.ids(BtfKind.TYPEDEF)) {
-    const n = btf.name(id);
-    if (n.startsWith('btf_trace_')) btfTrace.add(n.slice('btf_trace_'.length));
-  }
-  const structTps = img.tracepoints();
-  const tpNames = [...new Set([...structTps, ...btfTrace])];
-  const tracepoints: TracepointFacts[] = [];
-  for (const name of tpNames) {
-    const ev = tpEvents.get(name);
-    const template = ev?.template ?? raw.get(name)?.template;
-    const t: TracepointFacts = { name, event: !!ev, btf: btfTrace.has(name) };
-    if (ev) {
-      t.system = ev.system;
-      if (ev.fields) t.fields = ev.fields;
-      if (ev.fmt) t.fmt = ev.fmt;
-    }
-    if (template) t.template = template;
-    if (t.btf) {
-      const args = btf.btfTraceArgs(name, raw.get(name)?.template);
-      if (args) t.args = args;
-    }
-    tracepoints.push(t);
-  }
-  // Events without a struct tracepoint that programs can attach to: syscalls:* (ftrace:* cannot be
-  // enabled). At boot, init_syscall_trace() keeps the events of the native syscall table's calls
-  // only: compat-only syscalls (chown16, sync_file_range2, ...) have metadata but no event.
-  const table = img.syscallTable();
-  const inTable = (syscall: string) => !table || table.has(syscall);
-  for (const e of events) {
-    if (e.tracepoint || e.system === 'ftrace') continue;
-    if (e.system === 'syscalls' && !inTable(e.name.replace(/^sys_(enter|exit)_/, ''))) continue;
-    const t: TracepointFacts = { name: e.name, system: e.system, event: true, btf: false };
-    if (e.template) t.template = e.template;
-    if (e.fields) t.fields = e.fields;
-    if (e.fmt) t.fmt = e.fmt;
-    tracepoints.push(t);
-  }
-  const tpSeen = new Set(tracepoints.map((t) => `${t.system ?? ''}:${t.name}`));
-  const tpNamesSeen = new Set(tracepoints.map((t) => t.name));
-  for (const mt of input.modules?.tracepoints ?? []) {
-    if (tpSeen.has(`${mt.system ?? ''}:${mt.name}`) || (!mt.system && tpNamesSeen.has(mt.name))) continue;
-    tracepoints.push(mt);
-    tpSeen.add(`${mt.system ?? ''}:${mt.name}`);
-  }
-  tracepoints.sort((a, b) => {
-    const ka = `${a.system ?? '~'}:${a.name}`, kb = `${b.system ?? '~'}:${b.name}`;
-    return ka < kb ? -1 : ka > kb ? 1 : 0;
-  });
+  const functions = functionFactsOf(input, elf, img, btf, btfFuncs, mcount, blacklist);
+  const { tracepoints, events, raw, structTps, inTable } = tracepointFactsOf(input, img, btf);
 
   // ---- syscalls, LSM hooks, kfuncs
   const syscalls: SyscallFacts[] = img.syscalls().filter((s) => inTable(s.name)).map((s) => ({ name: s.name, args: s.args }));
@@ -274,6 +149,171 @@ export function factsFromVmlinux(input: ImageFactsInput): ImageFactsResult {
     btfFuncs: btfFuncs.size,
   };
   return { facts, stats };
+}
+
+/** The functions of one build: text symbols, DWARF-only inlined and exit-only names, modules; by name. */
+function functionFactsOf(
+  input: ImageFactsInput, elf: ElfFile, img: VmlinuxImage, btf: Btf, btfFuncs: Set<string>,
+  mcount: McountReport, blacklist: BlacklistReport,
+): FunctionFacts[] {
+  const functions: FunctionFacts[] = [];
+  const seen = new Set<string>();
+  const push = (f: FunctionFacts) => {
+    functions.push(f);
+    seen.add(f.name);
+  };
+  symbolFunctions(input, img, btf, btfFuncs, mcount, blacklist).forEach(push);
+  // Names DWARF knows as fully inlined and that have no symbol: how `fully-inlined` is known.
+  if (input.inline) {
+    for (const [name, info] of input.inline) {
+      if (info.class !== 'fully_inlined' || seen.has(name)) continue;
+      push(withProto(btf, {
+        name, symbols: [], inBtf: btfFuncs.has(name), inline: 'full', inlinedSites: info.sites,
+        ftrace: false, kprobeBlacklisted: false,
+      }));
+    }
+  }
+  exitOnlyFunctions(input, elf, btf, btfFuncs, mcount, seen).forEach(push);
+  for (const mf of input.modules?.functions ?? []) {
+    if (seen.has(mf.name)) continue;
+    push(mf);
+  }
+  functions.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return functions;
+}
+
+/** `f` with its BTF prototype set when it is in BTF and BTF has one. */
+function withProto(btf: Btf, f: FunctionFacts): FunctionFacts {
+  const proto = f.inBtf ? btf.funcProto(f.name) : undefined;
+  if (proto) f.proto = proto;
+  return f;
+}
+
+/** One FunctionFacts per base name of the image's text symbols, in symbol order. */
+function symbolFunctions(
+  input: ImageFactsInput, img: VmlinuxImage, btf: Btf, btfFuncs: Set<string>,
+  mcount: McountReport, blacklist: BlacklistReport,
+): FunctionFacts[] {
+  const haveDwarf = !!input.inline;
+  const byBase = new Map<string, KernelSymbol[]>();
+  for (const s of img.text.functions) {
+    const b = baseName(s.name);
+    const l = byBase.get(b);
+    if (l) l.push(s); else byBase.set(b, [s]);
+  }
+  const functions: FunctionFacts[] = [];
+  for (const [name, syms] of byBase) {
+    const symNames = syms.map((s) => s.name);
+    const attach = attachSymbol(name, symNames);
+    const f = withProto(btf, {
+      name,
+      symbols: symNames,
+      inBtf: btfFuncs.has(name),
+      ...inlineFacts(input.inline?.get(name), haveDwarf, true),
+      ftrace: mcount.functions.has(attach),
+      kprobeBlacklisted: blacklist.functions.has(attach),
+    });
+    if (syms.every((s) => img.text.inInitText(s.addr))) f.initOnly = true;
+    functions.push(f);
+  }
+  return functions;
+}
+
+/** The built-in exit code functions DWARF has a body of and no text symbol covers (not in `seen`). */
+function exitOnlyFunctions(
+  input: ImageFactsInput, elf: ElfFile, btf: Btf, btfFuncs: Set<string>, mcount: McountReport, seen: Set<string>,
+): FunctionFacts[] {
+  // Built-in exit code (`__exit`): DWARF has its out-of-line body and BTF lists the function, yet
+  // no text symbol exists in the kernel text ranges. Such code sits in the image's .exit.text,
+  // which kallsyms does not cover, ftrace does not patch, and the kernel never runs (built-in code
+  // is never unloaded) and frees with the init memory after boot: found, never attachable.
+  // BTF is the witness that the body is kernel C code with an address (on 7.2, 305 other
+  // DWARF bodies without a plain symbol are Rust and early position-independent startup code,
+  // none in BTF). A BTF that lists ftrace-able functions only (the pahole of 5.10: 16 of its
+  // 35,009 functions lack an mcount site; 6.1: 5,424 of 44,546) cannot witness exit code, which
+  // has no mcount site: there the DWARF body alone counts (5.10: 101 names, every one an `__exit`
+  // function). An image without an .exit.text section claims none.
+  let notFtraced = 0;
+  for (const n of btfFuncs) if (!mcount.functions.has(n)) notFtraced++;
+  const btfFtraceOnly = notFtraced * 1000 <= btfFuncs.size;
+  const exitText = elf.section('.exit.text');
+  const functions: FunctionFacts[] = [];
+  if (input.inline && exitText && exitText.size > 0) {
+    for (const [name, info] of input.inline) {
+      if (seen.has(name) || !info.outOfLine || info.hasTextSymbol !== false || !(btfFuncs.has(name) || btfFtraceOnly)) continue;
+      functions.push(withProto(btf, {
+        name, symbols: [], inBtf: btfFuncs.has(name), inline: 'none', ftrace: false, kprobeBlacklisted: null, exitOnly: true,
+      }));
+    }
+  }
+  return functions;
+}
+
+/** The tracepoints of one build and what they were read from (the figures want the counts). */
+function tracepointFactsOf(input: ImageFactsInput, img: VmlinuxImage, btf: Btf) {
+  // ---- tracepoints: struct tracepoints ∪ btf_trace_* typedefs, events from _ftrace_events
+  const events = img.traceEvents();
+  const raw = new Map(img.rawTracepoints().map((r) => [r.name, r]));
+  const structTps = img.tracepoints();
+  const tracepoints = structTracepoints(img, btf, events, raw, structTps);
+  // Events without a struct tracepoint that programs can attach to: syscalls:* (ftrace:* cannot be
+  // enabled). At boot, init_syscall_trace() keeps the events of the native syscall table's calls
+  // only: compat-only syscalls (chown16, sync_file_range2, ...) have metadata but no event.
+  const table = img.syscallTable();
+  const inTable = (syscall: string) => !table || table.has(syscall);
+  for (const e of events) {
+    if (e.tracepoint || e.system === 'ftrace') continue;
+    if (e.system === 'syscalls' && !inTable(e.name.replace(/^sys_(enter|exit)_/, ''))) continue;
+    const t: TracepointFacts = { name: e.name, system: e.system, event: true, btf: false };
+    if (e.template) t.template = e.template;
+    if (e.fields) t.fields = e.fields;
+    if (e.fmt) t.fmt = e.fmt;
+    tracepoints.push(t);
+  }
+  const tpSeen = new Set(tracepoints.map((t) => `${t.system ?? ''}:${t.name}`));
+  const tpNamesSeen = new Set(tracepoints.map((t) => t.name));
+  for (const mt of input.modules?.tracepoints ?? []) {
+    if (tpSeen.has(`${mt.system ?? ''}:${mt.name}`) || (!mt.system && tpNamesSeen.has(mt.name))) continue;
+    tracepoints.push(mt);
+    tpSeen.add(`${mt.system ?? ''}:${mt.name}`);
+  }
+  tracepoints.sort((a, b) => {
+    const ka = `${a.system ?? '~'}:${a.name}`, kb = `${b.system ?? '~'}:${b.name}`;
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+  return { tracepoints, events, raw, structTps, inTable };
+}
+
+/** One TracepointFacts per struct tracepoint or btf_trace_* typedef, with its event and BTF args. */
+function structTracepoints(
+  img: VmlinuxImage, btf: Btf, events: TraceEvent[], raw: Map<string, RawTracepoint>, structTps: string[],
+): TracepointFacts[] {
+  const tpEvents = new Map<string, TraceEvent>();
+  for (const e of events) if (e.tracepoint && !tpEvents.has(e.name)) tpEvents.set(e.name, e);
+  const btfTrace = new Set<string>();
+  for (const id of btf.ids(BtfKind.TYPEDEF)) {
+    const n = btf.name(id);
+    if (n.startsWith('btf_trace_')) btfTrace.add(n.slice('btf_trace_'.length));
+  }
+  const tpNames = [...new Set([...structTps, ...btfTrace])];
+  const tracepoints: TracepointFacts[] = [];
+  for (const name of tpNames) {
+    const ev = tpEvents.get(name);
+    const template = ev?.template ?? raw.get(name)?.template;
+    const t: TracepointFacts = { name, event: !!ev, btf: btfTrace.has(name) };
+    if (ev) {
+      t.system = ev.system;
+      if (ev.fields) t.fields = ev.fields;
+      if (ev.fmt) t.fmt = ev.fmt;
+    }
+    if (template) t.template = template;
+    if (t.btf) {
+      const args = btf.btfTraceArgs(name, raw.get(name)?.template);
+      if (args) t.args = args;
+    }
+    tracepoints.push(t);
+  }
+  return tracepoints;
 }
 
 /**

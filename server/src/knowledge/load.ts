@@ -154,121 +154,20 @@ interface EquivalentIndex {
 
 /** Builds the Knowledge over the files of `dir` (usually `path.join(dataDir(), 'knowledge')`). */
 export function loadKnowledge(dir: string): Knowledge {
-  const sections = lazy((): SectionData => {
-    const { file, value } = readJsonFile(dir, KNOWLEDGE_FILES.sections);
-    const prefixes = rows<SectionPrefix>(file, value, 'prefixes', [
-      str('prefix'), bool('takesTarget'), str('summary'), str('source'), str('kind', true),
-      str('targetFormat', true), str('macro', true), str('since', true), bool('sleepable', true), bool('pattern', true),
-    ]);
-    const floors = rows<VersionFloor>(file, value, 'versionFloors', [str('feature'), str('minKernel'), str('source')]);
-    // Matching tries the longest prefix first, so the first match is the most specific one;
-    // the table order (tracing first, as libbpf lists them) is kept for completion lists.
-    const longestFirst = [...prefixes].sort((a, b) => b.prefix.length - a.prefix.length);
-    return { prefixes, longestFirst, floors };
-  });
-
-  const equivalents = lazy((): EquivalentIndex => {
-    const { file, value } = readJsonFile(dir, KNOWLEDGE_FILES.equivalents);
-    const list = rows<Equivalent>(file, value, 'equivalents', [
-      strArray('functions'), checkAlternatives, oneOf('strength', ['equivalent', 'related']),
-      str('evidence'), str('source'), str('since', true), str('caveat', true),
-    ]);
-    const index: EquivalentIndex = { byName: new Map(), patterns: [] };
-    for (const row of list) {
-      for (const fn of row.functions) {
-        if (/[*?]/.test(fn)) {
-          index.patterns.push({ glob: compileGlob(fn, 'libbpf'), row });
-        } else {
-          const existing = index.byName.get(fn) ?? [];
-          existing.push(row);
-          index.byName.set(fn, existing);
-        }
-      }
-    }
-    return index;
-  });
-
-  const evidence = lazy((): Map<string, Evidence[]> => {
-    const { file, value } = readJsonFile(dir, KNOWLEDGE_FILES.evidence);
-    const list = rows<Evidence>(file, value, 'evidence', [
-      str('ref'), str('url'), str('title'), strArray('subjects'), str('gist'), str('source'), str('hazard', true),
-    ]);
-    const bySubject = new Map<string, Evidence[]>();
-    const add = (key: string, row: Evidence) => {
-      const existing = bySubject.get(key) ?? [];
-      if (!existing.includes(row)) existing.push(row);
-      bySubject.set(key, existing);
-    };
-    for (const row of list) {
-      for (const subject of row.subjects) {
-        add(subject, row);
-        // `block:block_io_start` is also found by its event name alone.
-        const colon = subject.lastIndexOf(':');
-        if (colon > 0) add(subject.slice(colon + 1), row);
-      }
-    }
-    return bySubject;
-  });
-
-  const helpers = lazy((): Map<string, HelperDoc> => {
-    const { file, value } = readJsonFile(dir, KNOWLEDGE_FILES.helpers);
-    const list = rows<HelperDoc>(file, value, 'helpers', [
-      str('name'), str('proto'), str('description', true), str('returns', true), str('since', true), str('sinceSource', true), str('source'), checkPitfalls,
-    ]);
-    return new Map(list.map((h) => [h.name, h]));
-  });
-
-  const programTypes = lazy((): ProgramTypesData => {
-    const { file, value } = readJsonFile(dir, KNOWLEDGE_FILES.programTypes);
-    const sections = rows<SectionProgType>(file, value, 'sections', [str('prefix'), str('progType'), bool('sleepable'), bool('takesTarget'), str('source')]);
-    const kernels = rows<ProgramTypeSource>(file, value, 'kernels', [
-      str('version'), str('kernel'), str('source'), str('config'),
-      obj('configValues'), obj('helperIds'), obj('progTypes'), obj('funcProtos'), obj('protos'), obj('sets'),
-    ]);
-    const libbpfFallbacks = rows<ProgramTypesData['libbpfFallbacks'][number]>(file, value, 'libbpfFallbacks', [str('helper'), str('fallback'), str('source')]);
-    return { sections, libbpfFallbacks, kernels: sortByVersion(kernels) };
-  });
-
-  const kfuncs = lazy((): KfuncData => {
-    const { file, value } = readJsonFile(dir, KNOWLEDGE_FILES.kfuncs);
-    const kernels = rows<KfuncSource>(file, value, 'kernels', [
-      str('version'), str('kernel'), str('source'), str('config'), obj('configValues'),
-      oneOf('mechanism', ['none', 'check_kfunc_call', 'id_sets']), arr('hooks'), arr('sets'),
-    ]);
-    return { kernels: sortByVersion(kernels) };
-  });
-
-  const typeSince = lazy((): Map<string, TypeSince> => {
-    const { file, value } = readJsonFile(dir, KNOWLEDGE_FILES.bpfTypes);
-    const list = rows<TypeSince>(file, value, 'types', [oneOf('kind', ['map', 'prog']), str('name'), str('since'), str('source'), str('commit', true)]);
-    return new Map(list.map((t) => [t.name, t]));
-  });
-
-  const builtins = lazy((): BpftraceBuiltin[] => {
-    const { file, value } = readJsonFile(dir, KNOWLEDGE_FILES.bpftraceBuiltins);
-    return rows<BpftraceBuiltin>(file, value, 'builtins', [
-      str('name'), oneOf('kind', ['variable', 'function', 'map-function', 'probe']), str('doc'), str('source'),
-      str('signature', true), strArray('aliases', true),
-    ]);
-  });
+  const sections = lazy(() => readSections(dir));
+  const equivalents = lazy(() => readEquivalents(dir));
+  const evidence = lazy(() => readEvidence(dir));
+  const helpers = lazy(() => readHelpers(dir));
+  const programTypes = lazy(() => readProgramTypes(dir));
+  const kfuncs = lazy(() => readKfuncs(dir));
+  const typeSince = lazy(() => readTypeSince(dir));
+  const builtins = lazy(() => readBuiltins(dir));
 
   return {
     sectionPrefixes: () => sections().prefixes,
     sectionPrefix: (section) => matchSectionPrefix(sections().longestFirst, section),
     equivalentsFor: (functionName) => findEquivalents(equivalents(), functionName),
-    evidenceFor: (subject) => {
-      const index = evidence();
-      // Accepts `block:block_rq_issue`, libbpf's `block/block_rq_issue`, bpftrace's
-      // `tracepoint:block:block_rq_issue`, an event or function name, or a clone name.
-      const colons = subject.replace(/\//g, ':');
-      const last = colons.slice(colons.lastIndexOf(':') + 1);
-      const lastTwo = colons.split(':').slice(-2).join(':');
-      for (const key of [subject, colons, lastTwo, last, baseName(last)]) {
-        const found = index.get(key);
-        if (found) return found;
-      }
-      return [];
-    },
+    evidenceFor: (subject) => findEvidence(evidence(), subject),
     helper: (name) => helpers().get(name),
     helpers: () => [...helpers().values()],
     versionFloors: () => sections().floors,
@@ -278,6 +177,126 @@ export function loadKnowledge(dir: string): Knowledge {
     typeSince: (name) => typeSince().get(name),
     bpfTypes: () => [...typeSince().values()],
   };
+}
+
+/** The section prefixes and version floors of sections.json, prefixes also sorted longest first. */
+function readSections(dir: string): SectionData {
+  const { file, value } = readJsonFile(dir, KNOWLEDGE_FILES.sections);
+  const prefixes = rows<SectionPrefix>(file, value, 'prefixes', [
+    str('prefix'), bool('takesTarget'), str('summary'), str('source'), str('kind', true),
+    str('targetFormat', true), str('macro', true), str('since', true), bool('sleepable', true), bool('pattern', true),
+  ]);
+  const floors = rows<VersionFloor>(file, value, 'versionFloors', [str('feature'), str('minKernel'), str('source')]);
+  // Matching tries the longest prefix first, so the first match is the most specific one;
+  // the table order (tracing first, as libbpf lists them) is kept for completion lists.
+  const longestFirst = [...prefixes].sort((a, b) => b.prefix.length - a.prefix.length);
+  return { prefixes, longestFirst, floors };
+}
+
+/** The equivalents file, indexed by exact function name and by glob pattern. */
+function readEquivalents(dir: string): EquivalentIndex {
+  const { file, value } = readJsonFile(dir, KNOWLEDGE_FILES.equivalents);
+  const list = rows<Equivalent>(file, value, 'equivalents', [
+    strArray('functions'), checkAlternatives, oneOf('strength', ['equivalent', 'related']),
+    str('evidence'), str('source'), str('since', true), str('caveat', true),
+  ]);
+  const index: EquivalentIndex = { byName: new Map(), patterns: [] };
+  for (const row of list) {
+    for (const fn of row.functions) {
+      if (/[*?]/.test(fn)) {
+        index.patterns.push({ glob: compileGlob(fn, 'libbpf'), row });
+      } else {
+        const existing = index.byName.get(fn) ?? [];
+        existing.push(row);
+        index.byName.set(fn, existing);
+      }
+    }
+  }
+  return index;
+}
+
+/** The evidence file, indexed by subject and by the event name of `system:event` subjects. */
+function readEvidence(dir: string): Map<string, Evidence[]> {
+  const { file, value } = readJsonFile(dir, KNOWLEDGE_FILES.evidence);
+  const list = rows<Evidence>(file, value, 'evidence', [
+    str('ref'), str('url'), str('title'), strArray('subjects'), str('gist'), str('source'), str('hazard', true),
+  ]);
+  const bySubject = new Map<string, Evidence[]>();
+  const add = (key: string, row: Evidence) => {
+    const existing = bySubject.get(key) ?? [];
+    if (!existing.includes(row)) existing.push(row);
+    bySubject.set(key, existing);
+  };
+  for (const row of list) {
+    for (const subject of row.subjects) {
+      add(subject, row);
+      // `block:block_io_start` is also found by its event name alone.
+      const colon = subject.lastIndexOf(':');
+      if (colon > 0) add(subject.slice(colon + 1), row);
+    }
+  }
+  return bySubject;
+}
+
+/** The helper docs file, by helper name. */
+function readHelpers(dir: string): Map<string, HelperDoc> {
+  const { file, value } = readJsonFile(dir, KNOWLEDGE_FILES.helpers);
+  const list = rows<HelperDoc>(file, value, 'helpers', [
+    str('name'), str('proto'), str('description', true), str('returns', true), str('since', true), str('sinceSource', true), str('source'), checkPitfalls,
+  ]);
+  return new Map(list.map((h) => [h.name, h]));
+}
+
+/** The program types file, its kernels in upstream version order. */
+function readProgramTypes(dir: string): ProgramTypesData {
+  const { file, value } = readJsonFile(dir, KNOWLEDGE_FILES.programTypes);
+  const sections = rows<SectionProgType>(file, value, 'sections', [str('prefix'), str('progType'), bool('sleepable'), bool('takesTarget'), str('source')]);
+  const kernels = rows<ProgramTypeSource>(file, value, 'kernels', [
+    str('version'), str('kernel'), str('source'), str('config'),
+    obj('configValues'), obj('helperIds'), obj('progTypes'), obj('funcProtos'), obj('protos'), obj('sets'),
+  ]);
+  const libbpfFallbacks = rows<ProgramTypesData['libbpfFallbacks'][number]>(file, value, 'libbpfFallbacks', [str('helper'), str('fallback'), str('source')]);
+  return { sections, libbpfFallbacks, kernels: sortByVersion(kernels) };
+}
+
+/** The kfuncs file, its kernels in upstream version order. */
+function readKfuncs(dir: string): KfuncData {
+  const { file, value } = readJsonFile(dir, KNOWLEDGE_FILES.kfuncs);
+  const kernels = rows<KfuncSource>(file, value, 'kernels', [
+    str('version'), str('kernel'), str('source'), str('config'), obj('configValues'),
+    oneOf('mechanism', ['none', 'check_kfunc_call', 'id_sets']), arr('hooks'), arr('sets'),
+  ]);
+  return { kernels: sortByVersion(kernels) };
+}
+
+/** The BPF map and program types file, by type name. */
+function readTypeSince(dir: string): Map<string, TypeSince> {
+  const { file, value } = readJsonFile(dir, KNOWLEDGE_FILES.bpfTypes);
+  const list = rows<TypeSince>(file, value, 'types', [oneOf('kind', ['map', 'prog']), str('name'), str('since'), str('source'), str('commit', true)]);
+  return new Map(list.map((t) => [t.name, t]));
+}
+
+/** The bpftrace builtins file. */
+function readBuiltins(dir: string): BpftraceBuiltin[] {
+  const { file, value } = readJsonFile(dir, KNOWLEDGE_FILES.bpftraceBuiltins);
+  return rows<BpftraceBuiltin>(file, value, 'builtins', [
+    str('name'), oneOf('kind', ['variable', 'function', 'map-function', 'probe']), str('doc'), str('source'),
+    str('signature', true), strArray('aliases', true),
+  ]);
+}
+
+/** The evidence rows of `subject`, trying its accepted spellings in turn. */
+function findEvidence(index: Map<string, Evidence[]>, subject: string): Evidence[] {
+  // Accepts `block:block_rq_issue`, libbpf's `block/block_rq_issue`, bpftrace's
+  // `tracepoint:block:block_rq_issue`, an event or function name, or a clone name.
+  const colons = subject.replace(/\//g, ':');
+  const last = colons.slice(colons.lastIndexOf(':') + 1);
+  const lastTwo = colons.split(':').slice(-2).join(':');
+  for (const key of [subject, colons, lastTwo, last, baseName(last)]) {
+    const found = index.get(key);
+    if (found) return found;
+  }
+  return [];
 }
 
 /** Rows in upstream version order (the interpolation relies on it). */
