@@ -3,7 +3,7 @@
 // the walk stops at a limit, so `kprobe:*` over a whole kernel answers in milliseconds.
 
 import type { KernelQuery } from '../atlas/model';
-import { compileGlob, type GlobDialect } from '../model/glob';
+import { compileGlob, type Glob, type GlobDialect } from '../model/glob';
 import { isFragment, suffixedNameMayEndWith } from '../model/symbols';
 import type { AnalysisContext } from './context';
 import { functionNamesWithPrefix, sortedFunctionNames } from './kernels';
@@ -53,23 +53,8 @@ export function matchFunctionGlob(ctx: Pick<AnalysisContext, 'cache'>, kernel: K
   const suffixed = suffixedNameMayEndWith(glob.suffix);
   let probes = 0;
   /** The matching symbols of one function, decoded. */
-  const matchingSymbols = (name: string): string[] => {
-    out.decoded++;
-    const seen = new Set<string>();
-    for (const sym of kernel.fn(name)?.symbols ?? []) {
-      if (!seen.has(sym) && !isFragment(sym) && glob.test(sym)) seen.add(sym);
-    }
-    return [...seen];
-  };
-  const take = (symbols: readonly string[]) => {
-    for (const sym of symbols) {
-      if (out.symbols.length >= limit) {
-        out.truncated = true;
-        return;
-      }
-      out.symbols.push(sym);
-    }
-  };
+  const matchingSymbols = (name: string): string[] => decodeMatchingSymbols(kernel, glob, name, out);
+  const take = (symbols: readonly string[]) => takeSymbols(out, symbols, limit);
   const visit = (name: string): void => {
     if (glob.test(name)) {
       out.functions++;
@@ -121,14 +106,41 @@ export function matchFunctionGlob(ctx: Pick<AnalysisContext, 'cache'>, kernel: K
   // name list (every name decoded; ~1.4 s over 30 kernels for the rename advice of a diagnostics
   // run) is only needed for a glob that starts with a wildcard. Names are fetched in growing
   // batches, so a walk that stops at its limit reads few of them.
+  walkFunctionNames(ctx, kernel, prefix, each);
+  return out;
+}
+
+/** The symbols of function `name` that match the glob (no `.cold` fragments, each once), counting the decode in `out`. */
+function decodeMatchingSymbols(kernel: KernelQuery, glob: Glob, name: string, out: FunctionGlobMatches): string[] {
+  out.decoded++;
+  const seen = new Set<string>();
+  for (const sym of kernel.fn(name)?.symbols ?? []) {
+    if (!seen.has(sym) && !isFragment(sym) && glob.test(sym)) seen.add(sym);
+  }
+  return [...seen];
+}
+
+/** Appends symbols to `out.symbols` up to `limit`, marking `out` truncated when one does not fit. */
+function takeSymbols(out: FunctionGlobMatches, symbols: readonly string[], limit: number): void {
+  for (const sym of symbols) {
+    if (out.symbols.length >= limit) {
+      out.truncated = true;
+      return;
+    }
+    out.symbols.push(sym);
+  }
+}
+
+/** Calls `each` on the kernel's function names in name order (those starting with `prefix`, fetched
+ *  in growing batches, or every name when there is none) until it returns false. */
+function walkFunctionNames(ctx: Pick<AnalysisContext, 'cache'>, kernel: KernelQuery, prefix: string, each: (name: string) => boolean): void {
   if (prefix) {
     for (let want = 64, done = 0; ; want *= 4) {
       const names = functionNamesWithPrefix(ctx, kernel, prefix, want);
-      for (let i = done; i < names.length; i++) if (!each(names[i])) return out;
-      if (names.length < want) return out;
+      for (let i = done; i < names.length; i++) if (!each(names[i])) return;
+      if (names.length < want) return;
       done = names.length;
     }
   }
   for (const name of sortedFunctionNames(ctx, kernel)) if (!each(name)) break;
-  return out;
 }

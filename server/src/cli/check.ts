@@ -103,6 +103,37 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   }
 
   const dir = dataDir();
+  const opened = await openTargets(args, dir, io);
+  if (typeof opened === 'number') return opened;
+  const { atlas, targets } = opened;
+
+  const knowledge = loadKnowledge(path.join(dir, 'knowledge'));
+  const store = await openDocumentStore(knowledge, io);
+  if (typeof store === 'number') return store;
+  const analyzer: DocumentAnalyzer = {
+    analyze: (uri, languageId, text) => store.open(uri, languageId, 1, text),
+    release: (uri) => store.close(uri),
+  };
+  const settings: Settings = {
+    ...DEFAULT_SETTINGS,
+    targetKernels: args.kernels,
+    hints: args.hints ? DEFAULT_SETTINGS.hints : { preferTracepoints: false, preferFentry: false },
+    severity: args.hints ? {} : { 'prefer-ksyscall': 'off' } as Settings['severity'],
+  };
+  // No time budget: CI must get the same findings on a busy machine as on an idle one.
+  const ctx: FeatureContext = { atlas, targets, settings, knowledge, cache: new AnalysisCache(), budget: UNLIMITED_WORK_BUDGET };
+  const result = checkFiles(files, ctx, analyzer);
+  io.stdout.write(formatResult(result, args.format, { srcRoot: process.cwd() }));
+  // The running kernel, once read, is kept for the next run (atlas/liveCache.ts).
+  atlas.saveLiveCache();
+  const tooNew = args.minKernel ? programsAbove(result, args.minKernel, (a, b) => compareKernelVersions(a, b) > 0) : [];
+  reportTooNew(tooNew, args.minKernel, io);
+  return hasErrors(result) || tooNew.length ? 1 : 0;
+}
+
+/** Opens the atlas and resolves the target kernels (named, else the default ones), loading the
+ *  running kernel when it is one: or the exit status after reporting why it cannot. */
+async function openTargets(args: CheckArgs, dir: string, io: CliIo): Promise<{ atlas: Atlas; targets: string[] } | number> {
   let atlas: Atlas;
   let targets: string[];
   try {
@@ -127,8 +158,11 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     io.stderr.write(`bpf-atlas check: no target kernel: the running kernel is not readable and no bundled atlas was found in ${path.join(dir, 'atlas')}; name one with --kernel\n`);
     return 2;
   }
+  return { atlas, targets };
+}
 
-  const knowledge = loadKnowledge(path.join(dir, 'knowledge'));
+/** The document store with the C and Python parsers loaded: or the exit status after reporting why it cannot. */
+async function openDocumentStore(knowledge: ReturnType<typeof loadKnowledge>, io: CliIo): Promise<DocumentStore | number> {
   const resolveSection: SectionResolver = (section) => {
     try {
       return knowledge.sectionPrefix(section) ?? builtinSectionResolver(section);
@@ -136,34 +170,19 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       return builtinSectionResolver(section);
     }
   };
-  let store: DocumentStore;
   try {
-    store = new DocumentStore({ parser: await loadCParser(), pythonParser: await loadPythonParser(), resolveSection, parseBpftrace, companions: readCompanions,
+    return new DocumentStore({ parser: await loadCParser(), pythonParser: await loadPythonParser(), resolveSection, parseBpftrace, companions: readCompanions,
       bccLoaders: loaderCandidates });
   } catch (err) {
     io.stderr.write(`bpf-atlas check: cannot load the C parser: ${(err as Error).message}\n`);
     return 2;
   }
-  const analyzer: DocumentAnalyzer = {
-    analyze: (uri, languageId, text) => store.open(uri, languageId, 1, text),
-    release: (uri) => store.close(uri),
-  };
-  const settings: Settings = {
-    ...DEFAULT_SETTINGS,
-    targetKernels: args.kernels,
-    hints: args.hints ? DEFAULT_SETTINGS.hints : { preferTracepoints: false, preferFentry: false },
-    severity: args.hints ? {} : { 'prefer-ksyscall': 'off' } as Settings['severity'],
-  };
-  // No time budget: CI must get the same findings on a busy machine as on an idle one.
-  const ctx: FeatureContext = { atlas, targets, settings, knowledge, cache: new AnalysisCache(), budget: UNLIMITED_WORK_BUDGET };
-  const result = checkFiles(files, ctx, analyzer);
-  io.stdout.write(formatResult(result, args.format, { srcRoot: process.cwd() }));
-  // The running kernel, once read, is kept for the next run (atlas/liveCache.ts).
-  atlas.saveLiveCache();
-  const tooNew = args.minKernel ? programsAbove(result, args.minKernel, (a, b) => compareKernelVersions(a, b) > 0) : [];
+}
+
+/** Reports on stderr each program that needs a newer kernel than --min-kernel, naming what dates it. */
+function reportTooNew(tooNew: ReturnType<typeof programsAbove>, minKernel: string | undefined, io: CliIo): void {
   for (const p of tooNew) {
-    const why = p.needs.filter((n) => compareKernelVersions(n.since, args.minKernel!) > 0).map((n) => `${n.subject} (${n.since})`);
-    io.stderr.write(`bpf-atlas check: ${p.file}:${p.line} ${p.name} needs Linux ${p.minKernel}, newer than --min-kernel ${args.minKernel}${why.length ? `: ${[...new Set(why)].join(', ')}` : ''}\n`);
+    const why = p.needs.filter((n) => compareKernelVersions(n.since, minKernel!) > 0).map((n) => `${n.subject} (${n.since})`);
+    io.stderr.write(`bpf-atlas check: ${p.file}:${p.line} ${p.name} needs Linux ${p.minKernel}, newer than --min-kernel ${minKernel}${why.length ? `: ${[...new Set(why)].join(', ')}` : ''}\n`);
   }
-  return hasErrors(result) || tooNew.length ? 1 : 0;
 }

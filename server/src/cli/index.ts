@@ -46,29 +46,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(INDEX_USAGE);
     return 0;
   }
-  // `--deb a.deb b.deb`: the packages after --deb arrive as positional arguments.
-  const debs = [...(args.values.get('--deb') ?? []), ...(args.values.has('--deb') ? args.positional : [])];
-  // `--btf dir1 dir2 a.btf`: likewise.
-  const btfPaths = [...(args.values.get('--btf') ?? []), ...(args.values.has('--btf') && !args.values.has('--deb') ? args.positional : [])];
-  if (!args.values.has('--deb') && !args.values.has('--btf') && args.positional.length) return usageError(io, 'index', `unexpected argument ${args.positional[0]}`, INDEX_USAGE);
-  const sources = [args.flags.has('--live'), args.values.has('--btf'), args.values.has('--vmlinux'), debs.length > 0].filter(Boolean).length;
-  if (sources !== 1) return usageError(io, 'index', sources ? 'give only one of --live, --btf, --vmlinux, --deb' : 'give one of --live, --btf FILE, --vmlinux FILE, --deb FILE...', INDEX_USAGE);
-  const outputs = args.values.get('--output') ?? [];
-  if (outputs.length !== 1) return usageError(io, 'index', 'give the atlas file to write with -o FILE', INDEX_USAGE);
-  const out = outputs[0];
-  const id = args.values.get('--id')?.[0] ?? path.basename(out).replace(/\.atlas$/, '');
-  // Inputs are read whole: a FIFO or a device would block or never end, so regular files only
-  // (stat does not open, so it cannot block); --btf also takes folders of BTF files.
-  for (const f of [...btfPaths, ...(args.values.get('--vmlinux') ?? []), ...debs]) {
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(f);
-    } catch {
-      return usageError(io, 'index', `${f}: no such file`, INDEX_USAGE);
-    }
-    if (st.isDirectory() && btfPaths.includes(f)) continue;
-    if (!st.isFile()) return usageError(io, 'index', `${f}: not a regular file (${st.isFIFO() ? 'a FIFO' : st.isDirectory() ? 'a directory' : 'a device or socket'})`, INDEX_USAGE);
-  }
+  const target = indexTarget(args, io);
+  if (typeof target === 'number') return target;
+  const { debs, btfPaths, out, id } = target;
   if (btfPaths.length > 1 || (btfPaths.length === 1 && (fs.statSync(btfPaths[0]).isDirectory() || btfPaths[0].endsWith('.tar.xz')))) {
     return indexBtfCollection(btfPaths, out, args, io);
   }
@@ -94,32 +74,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const quality = args.flags.has('--small') ? 11 : 6;
   try {
     if (args.flags.has('--live')) {
-      // The running kernel, read once per boot and module set: when the cached live atlas
-      // matches it, the file is that atlas under the new id; otherwise it is read now, and the
-      // cache is written on the way.
-      const atlas = new Atlas({ live: true, liveCacheDir: args.flags.has('--small') ? undefined : liveCacheDir() });
-      if (!atlas.hasLive()) throw new Error('the running kernel is not readable here: /sys/kernel/btf/vmlinux is missing or not readable (a kernel without CONFIG_DEBUG_INFO_BTF, or /sys not mounted)');
-      const meta = { id, source: 'file' as const };
-      const copy = (from: string): number | undefined => {
-        try {
-          fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-          const bytes = copyKernelAtlasFile(from, out, meta);
-          // Every section checked against its checksum; the copy decodes none of them.
-          AtlasFile.open(out).checkKernel(id);
-          return bytes;
-        } catch {
-          return undefined; // a damaged cache: the kernel is read afresh below
-        }
-      };
-      const cache = atlas.liveCachePath();
-      let bytes = cache && fs.existsSync(cache) ? copy(cache) : undefined;
-      if (bytes === undefined) {
-        const kernel = atlas.get('live');
-        for (const p of atlas.liveProblems) onProblem(p);
-        const saved = atlas.saveLiveCache();
-        bytes = saved ? copy(saved) : undefined;
-        bytes ??= write(() => writeKernelAtlas(out, kernel, { quality, generator: 'bpf-atlas index', meta }));
-      }
+      const bytes = indexLive(args, out, id, quality, onProblem, write);
       return bytes === undefined ? 1 : done(bytes, AtlasFile.open(out).kernels()[0]);
     }
     if (args.values.has('--btf')) {
@@ -145,6 +100,69 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     if (!isKernelDataError(e) && process.env.BPF_ATLAS_DEBUG) io.stderr.write(`${(e as Error).stack}\n`);
     return 1;
   }
+}
+
+interface IndexTarget { debs: string[]; btfPaths: string[]; out: string; id: string }
+
+/** The index verb's inputs, output file and kernel id, checked: or the exit status of a usage error. */
+function indexTarget(args: ParsedArgs, io: CliIo): IndexTarget | number {
+  // `--deb a.deb b.deb`: the packages after --deb arrive as positional arguments.
+  const debs = [...(args.values.get('--deb') ?? []), ...(args.values.has('--deb') ? args.positional : [])];
+  // `--btf dir1 dir2 a.btf`: likewise.
+  const btfPaths = [...(args.values.get('--btf') ?? []), ...(args.values.has('--btf') && !args.values.has('--deb') ? args.positional : [])];
+  if (!args.values.has('--deb') && !args.values.has('--btf') && args.positional.length) return usageError(io, 'index', `unexpected argument ${args.positional[0]}`, INDEX_USAGE);
+  const sources = [args.flags.has('--live'), args.values.has('--btf'), args.values.has('--vmlinux'), debs.length > 0].filter(Boolean).length;
+  if (sources !== 1) return usageError(io, 'index', sources ? 'give only one of --live, --btf, --vmlinux, --deb' : 'give one of --live, --btf FILE, --vmlinux FILE, --deb FILE...', INDEX_USAGE);
+  const outputs = args.values.get('--output') ?? [];
+  if (outputs.length !== 1) return usageError(io, 'index', 'give the atlas file to write with -o FILE', INDEX_USAGE);
+  const out = outputs[0];
+  const id = args.values.get('--id')?.[0] ?? path.basename(out).replace(/\.atlas$/, '');
+  // Inputs are read whole: a FIFO or a device would block or never end, so regular files only
+  // (stat does not open, so it cannot block); --btf also takes folders of BTF files.
+  for (const f of [...btfPaths, ...(args.values.get('--vmlinux') ?? []), ...debs]) {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(f);
+    } catch {
+      return usageError(io, 'index', `${f}: no such file`, INDEX_USAGE);
+    }
+    if (st.isDirectory() && btfPaths.includes(f)) continue;
+    if (!st.isFile()) return usageError(io, 'index', `${f}: not a regular file (${st.isFIFO() ? 'a FIFO' : st.isDirectory() ? 'a directory' : 'a device or socket'})`, INDEX_USAGE);
+  }
+  return { debs, btfPaths, out, id };
+}
+
+/** `index --live`: the cached live atlas copied under the new id, else the running kernel read and
+ *  written (the cache saved on the way); the bytes written, or undefined when writing failed. */
+function indexLive(args: ParsedArgs, out: string, id: string, quality: number, onProblem: (m: string) => void,
+  write: (what: () => number) => number | undefined): number | undefined {
+  // The running kernel, read once per boot and module set: when the cached live atlas
+  // matches it, the file is that atlas under the new id; otherwise it is read now, and the
+  // cache is written on the way.
+  const atlas = new Atlas({ live: true, liveCacheDir: args.flags.has('--small') ? undefined : liveCacheDir() });
+  if (!atlas.hasLive()) throw new Error('the running kernel is not readable here: /sys/kernel/btf/vmlinux is missing or not readable (a kernel without CONFIG_DEBUG_INFO_BTF, or /sys not mounted)');
+  const meta = { id, source: 'file' as const };
+  const copy = (from: string): number | undefined => {
+    try {
+      fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+      const bytes = copyKernelAtlasFile(from, out, meta);
+      // Every section checked against its checksum; the copy decodes none of them.
+      AtlasFile.open(out).checkKernel(id);
+      return bytes;
+    } catch {
+      return undefined; // a damaged cache: the kernel is read afresh below
+    }
+  };
+  const cache = atlas.liveCachePath();
+  let bytes = cache && fs.existsSync(cache) ? copy(cache) : undefined;
+  if (bytes === undefined) {
+    const kernel = atlas.get('live');
+    for (const p of atlas.liveProblems) onProblem(p);
+    const saved = atlas.saveLiveCache();
+    bytes = saved ? copy(saved) : undefined;
+    bytes ??= write(() => writeKernelAtlas(out, kernel, { quality, generator: 'bpf-atlas index', meta }));
+  }
+  return bytes;
 }
 
 /** `index --btf` over folders or many files: every BTF file found becomes a kernel of one atlas

@@ -608,52 +608,13 @@ export class Interp {
       case 'false': return { t: 'bool', b: false };
       case 'none': return { t: 'none' };
       case 'identifier': return this.env.get(node.text) ?? this.unknown(node);
-      case 'attribute': {
-        const name = this.targetName(node);
-        const known = name ? this.env.get(name) : undefined;
-        if (known) return known;
-        const obj = node.childForFieldName('object');
-        if (obj && obj.type !== 'identifier') this.evalExpr(obj);
-        return this.unknown(node);
-      }
+      case 'attribute': return this.evalAttribute(node);
       case 'parenthesized_expression': {
         const inner = node.namedChildren.find((c) => c && c.type !== 'comment');
         return inner ? this.evalExpr(inner) : this.unknown(node);
       }
-      case 'list': case 'tuple': case 'set': case 'expression_list': {
-        const items: Item[] = [];
-        let open = false;
-        for (const c of node.namedChildren) {
-          if (!c || c.type === 'comment') continue;
-          if (c.type === 'list_splat') {
-            const inner = c.namedChildren[0] ? this.evalExpr(c.namedChildren[0]) : undefined;
-            const sub = inner && this.iterItems(inner);
-            if (sub) items.push(...sub); else open = true;
-            continue;
-          }
-          items.push({ v: this.evalExpr(c), conds: [] });
-        }
-        return { t: 'list', items, open };
-      }
-      case 'binary_operator': {
-        const l = node.childForFieldName('left');
-        const r = node.childForFieldName('right');
-        const op = node.childForFieldName('operator')?.text;
-        if (!l || !r) return this.unknown(node);
-        const lv = this.evalExpr(l);
-        const rv = this.evalExpr(r);
-        if (op === '+') return this.add(lv, rv, node);
-        if (op === '%' && (lv.t === 'str' || lv.t === 'alt')) return this.format(lv, rv, node);
-        if (lv.t === 'num' && rv.t === 'num') {
-          switch (op) {
-            case '-': return { t: 'num', n: lv.n - rv.n };
-            case '*': return { t: 'num', n: lv.n * rv.n };
-            case '|': return { t: 'num', n: lv.n | rv.n };
-            case '&': return { t: 'num', n: lv.n & rv.n };
-          }
-        }
-        return this.unknown(node, [lv, rv]);
-      }
+      case 'list': case 'tuple': case 'set': case 'expression_list': return this.evalSequence(node);
+      case 'binary_operator': return this.evalBinary(node);
       case 'unary_operator': {
         const arg = node.childForFieldName('argument');
         const v = arg ? this.evalExpr(arg) : undefined;
@@ -666,27 +627,9 @@ export class Interp {
         const t = arg ? this.truth(this.evalExpr(arg)) : true;
         return this.fromTruth(not(t));
       }
-      case 'boolean_operator': {
-        const l = node.childForFieldName('left');
-        const r = node.childForFieldName('right');
-        const op = node.childForFieldName('operator')?.text ?? node.children.find((c) => c && (c.type === 'and' || c.type === 'or'))?.type;
-        if (!l || !r) return this.unknown(node);
-        const lt = this.truth(this.evalExpr(l));
-        const rt = this.truth(this.evalExpr(r));
-        return this.fromTruth(op === 'or' ? or([lt, rt]) : and([lt, rt]));
-      }
+      case 'boolean_operator': return this.evalBoolean(node);
       case 'comparison_operator': return this.compare(node);
-      case 'conditional_expression': {
-        const [a, c, b] = node.namedChildren.filter((x): x is SyntaxNode => !!x && x.type !== 'comment');
-        if (!a || !c || !b) return this.unknown(node);
-        const t = this.truth(this.evalExpr(c));
-        if (t === true) return this.evalExpr(a);
-        if (t === false) return this.evalExpr(b);
-        const ct = this.makeCond('if', t, c);
-        const av = this.withScope([ct], () => this.evalExpr(a)).result;
-        const bv = this.withScope([this.negatedCond(ct)], () => this.evalExpr(b)).result;
-        return this.mergeValues([{ v: av, conds: [ct] }, { v: bv, conds: [this.negatedCond(ct)] }]) ?? this.unknown(node);
-      }
+      case 'conditional_expression': return this.evalConditional(node);
       case 'call': return this.evalCall(node);
       case 'assignment': this.assign(node); return this.unknown(node);
       case 'named_expression': {
@@ -706,6 +649,78 @@ export class Interp {
         for (const c of node.namedChildren) if (c && c.type !== 'comment') this.evalSubtreeCalls(c);
         return this.unknown(node);
     }
+  }
+
+  /** `obj.attr`: the value bound to the dotted name, else unknown (evaluating a non-name object for its effects). */
+  private evalAttribute(node: SyntaxNode): Value {
+    const name = this.targetName(node);
+    const known = name ? this.env.get(name) : undefined;
+    if (known) return known;
+    const obj = node.childForFieldName('object');
+    if (obj && obj.type !== 'identifier') this.evalExpr(obj);
+    return this.unknown(node);
+  }
+
+  /** A list, tuple, set or bare `a, b` literal: its items, open when a `*splat` is not followed. */
+  private evalSequence(node: SyntaxNode): Value {
+    const items: Item[] = [];
+    let open = false;
+    for (const c of node.namedChildren) {
+      if (!c || c.type === 'comment') continue;
+      if (c.type === 'list_splat') {
+        const inner = c.namedChildren[0] ? this.evalExpr(c.namedChildren[0]) : undefined;
+        const sub = inner && this.iterItems(inner);
+        if (sub) items.push(...sub); else open = true;
+        continue;
+      }
+      items.push({ v: this.evalExpr(c), conds: [] });
+    }
+    return { t: 'list', items, open };
+  }
+
+  /** `a OP b`: string concatenation and `%` formatting, integer arithmetic, else unknown. */
+  private evalBinary(node: SyntaxNode): Value {
+    const l = node.childForFieldName('left');
+    const r = node.childForFieldName('right');
+    const op = node.childForFieldName('operator')?.text;
+    if (!l || !r) return this.unknown(node);
+    const lv = this.evalExpr(l);
+    const rv = this.evalExpr(r);
+    if (op === '+') return this.add(lv, rv, node);
+    if (op === '%' && (lv.t === 'str' || lv.t === 'alt')) return this.format(lv, rv, node);
+    if (lv.t === 'num' && rv.t === 'num') {
+      switch (op) {
+        case '-': return { t: 'num', n: lv.n - rv.n };
+        case '*': return { t: 'num', n: lv.n * rv.n };
+        case '|': return { t: 'num', n: lv.n | rv.n };
+        case '&': return { t: 'num', n: lv.n & rv.n };
+      }
+    }
+    return this.unknown(node, [lv, rv]);
+  }
+
+  /** `a and b` / `a or b`: the truth of both sides combined. */
+  private evalBoolean(node: SyntaxNode): Value {
+    const l = node.childForFieldName('left');
+    const r = node.childForFieldName('right');
+    const op = node.childForFieldName('operator')?.text ?? node.children.find((c) => c && (c.type === 'and' || c.type === 'or'))?.type;
+    if (!l || !r) return this.unknown(node);
+    const lt = this.truth(this.evalExpr(l));
+    const rt = this.truth(this.evalExpr(r));
+    return this.fromTruth(op === 'or' ? or([lt, rt]) : and([lt, rt]));
+  }
+
+  /** `a if c else b`: the chosen side when the test is known, else both under their conditions. */
+  private evalConditional(node: SyntaxNode): Value {
+    const [a, c, b] = node.namedChildren.filter((x): x is SyntaxNode => !!x && x.type !== 'comment');
+    if (!a || !c || !b) return this.unknown(node);
+    const t = this.truth(this.evalExpr(c));
+    if (t === true) return this.evalExpr(a);
+    if (t === false) return this.evalExpr(b);
+    const ct = this.makeCond('if', t, c);
+    const av = this.withScope([ct], () => this.evalExpr(a)).result;
+    const bv = this.withScope([this.negatedCond(ct)], () => this.evalExpr(b)).result;
+    return this.mergeValues([{ v: av, conds: [ct] }, { v: bv, conds: [this.negatedCond(ct)] }]) ?? this.unknown(node);
   }
 
   private evalSubtreeCalls(node: SyntaxNode): void {
@@ -879,76 +894,7 @@ export class Interp {
   private evalCall(node: SyntaxNode): Value {
     const fn = node.childForFieldName('function');
     if (!fn) return this.unknown(node);
-    if (fn.type === 'attribute') {
-      const method = fn.childForFieldName('attribute')?.text ?? '';
-      const recvNode = fn.childForFieldName('object');
-      const recv = recvNode ? this.evalExpr(recvNode) : undefined;
-      if (ATTACH_SIGNATURES[method]) {
-        const args = this.bindSignature(ATTACH_SIGNATURES[method], this.evalArgs(node));
-        this.out.attaches.push({ method, node, args, conds: [...this.conds], program: recv?.t === 'bpf' ? recv.program : undefined });
-        return recv ?? this.unknown(node);
-      }
-      if (GUARD_CHECKS.has(method)) {
-        const args = this.evalArgs(node);
-        const guard: BccGuard = {
-          check: method,
-          args: args.positional.map((a) => (a.v.t === 'str' ? constText(a.v.s) : undefined)),
-          text: node.text.replace(/\s+/g, ' '),
-          range: this.lines.range(node.startIndex, node.endIndex),
-        };
-        // `ksymname(b.get_syscall_fnname("stat"))`: the name after the kernel's syscall prefix.
-        args.positional.forEach((a, k) => {
-          if (a.v.t !== 'str' || a.v.s[0]?.k !== 'syscall') return;
-          const rest = constText(a.v.s.slice(1));
-          if (rest === undefined) return;
-          guard.args[k] = rest;
-          guard.syscallArg = k;
-        });
-        return { t: 'guard', expr: { op: 'guard', guard }, check: method };
-      }
-      if (PATH_CHECKS.has(`${recvNode?.text ?? ''}.${method}`)) {
-        const args = this.evalArgs(node);
-        const guard = this.pathGuard(node, args.positional[0]?.v);
-        if (guard) return { t: 'guard', expr: { op: 'guard', guard }, check: guard.check };
-        return this.unknown(node, args.positional.map((a) => a.v));
-      }
-      if (method === 'get_syscall_fnname' || method === 'get_syscall_prefix' || method === 'fix_syscall_fnname') {
-        const args = this.evalArgs(node);
-        const prefix: Piece = { k: 'syscall', from: node.startIndex, to: node.endIndex };
-        if (method === 'get_syscall_prefix') return { t: 'str', s: [prefix] };
-        const arg = args.positional[0] ?? args.keywords.get('name');
-        const s = arg && this.toStr(arg.v, arg.node);
-        if (!s) return this.unknown(node);
-        if (method === 'fix_syscall_fnname') {
-          const text = constText(s);
-          const p = text !== undefined ? SYSCALL_PREFIXES.find((x) => text.startsWith(x)) : undefined;
-          return p ? { t: 'str', s: [prefix, lit(text!.slice(p.length), (s[0] as { offsets: readonly number[] }).offsets.slice(p.length))] } : { t: 'str', s };
-        }
-        return { t: 'str', s: [prefix, ...s] };
-      }
-      if (recv && (method === 'decode' || method === 'encode') && (recv.t === 'str' || recv.t === 'alt')) {
-        this.evalArgs(node);
-        return recv;
-      }
-      if (recv && method === 'replace') return this.replace(recv, node);
-      if (recv && (method === 'add' || method === 'append' || method === 'extend' || method === 'update') && recvNode) {
-        const args = this.evalArgs(node);
-        const name = this.targetName(recvNode);
-        if (name && recv.t === 'list' && args.positional[0]) {
-          const added = method === 'add' || method === 'append'
-            ? [{ v: args.positional[0].v, conds: [...this.conds] }]
-            : (this.iterItems(args.positional[0].v) ?? []).map((i) => ({ v: i.v, conds: [...this.conds, ...i.conds] }));
-          const open = recv.open || ((method === 'extend' || method === 'update') && !this.iterItems(args.positional[0].v));
-          this.env.set(name, { t: 'list', items: [...recv.items, ...added], open });
-        }
-        return { t: 'none' };
-      }
-      if (recv?.t === 'func' && recvNode?.text === 'self') {
-        // self.method(): walked later as a function the file does not call directly.
-      }
-      this.evalArgs(node);
-      return this.unknown(node, recv ? [recv] : []);
-    }
+    if (fn.type === 'attribute') return this.evalMethodCall(node, fn);
     const name = fn.type === 'identifier' ? fn.text : undefined;
     if (name === 'BPF') {
       const args = this.bindSignature(BPF_SIGNATURE, this.evalArgs(node));
@@ -963,16 +909,7 @@ export class Interp {
       const items = this.iterItems(a);
       return items ? { t: 'list', items, open: false } : this.unknown(node, [a]);
     }
-    if (name === 'str' || name === 'bytes' || name === 'len' || name === 'bool' || name === 'int') {
-      const args = this.evalArgs(node);
-      const a = args.positional[0]?.v;
-      if (!a) return this.unknown(node);
-      if (name === 'str' || name === 'bytes') return a.t === 'str' ? a : this.toStr(a, node) ? { t: 'str', s: this.toStr(a, node)! } : this.unknown(node, [a]);
-      if (name === 'bool' || a.t === 'guard') return name === 'int' ? this.unknown(node, [a]) : a.t === 'guard' ? a : this.fromTruth(this.truth(a));
-      if (name === 'len' && a.t === 'list' && !a.open && a.items.every((i) => !i.conds.length)) return { t: 'num', n: a.items.length };
-      if (name === 'int' && a.t === 'num') return a;
-      return this.unknown(node, [a]);
-    }
+    if (name === 'str' || name === 'bytes' || name === 'len' || name === 'bool' || name === 'int') return this.evalConversion(node, name);
     const callee = name ? this.env.get(name) : undefined;
     if (callee?.t === 'func') {
       const args = this.evalArgs(node);
@@ -980,6 +917,101 @@ export class Interp {
     }
     this.evalArgs(node);
     return this.unknown(node);
+  }
+
+  /** `recv.method(...)`: attaches, kernel checks, syscall names, string and list methods; else unknown. */
+  private evalMethodCall(node: SyntaxNode, fn: SyntaxNode): Value {
+    const method = fn.childForFieldName('attribute')?.text ?? '';
+    const recvNode = fn.childForFieldName('object');
+    const recv = recvNode ? this.evalExpr(recvNode) : undefined;
+    if (ATTACH_SIGNATURES[method]) {
+      const args = this.bindSignature(ATTACH_SIGNATURES[method], this.evalArgs(node));
+      this.out.attaches.push({ method, node, args, conds: [...this.conds], program: recv?.t === 'bpf' ? recv.program : undefined });
+      return recv ?? this.unknown(node);
+    }
+    if (GUARD_CHECKS.has(method)) return this.evalGuardCheck(node, method);
+    if (PATH_CHECKS.has(`${recvNode?.text ?? ''}.${method}`)) {
+      const args = this.evalArgs(node);
+      const guard = this.pathGuard(node, args.positional[0]?.v);
+      if (guard) return { t: 'guard', expr: { op: 'guard', guard }, check: guard.check };
+      return this.unknown(node, args.positional.map((a) => a.v));
+    }
+    if (method === 'get_syscall_fnname' || method === 'get_syscall_prefix' || method === 'fix_syscall_fnname') return this.evalSyscallName(node, method);
+    if (recv && (method === 'decode' || method === 'encode') && (recv.t === 'str' || recv.t === 'alt')) {
+      this.evalArgs(node);
+      return recv;
+    }
+    if (recv && method === 'replace') return this.replace(recv, node);
+    if (recv && (method === 'add' || method === 'append' || method === 'extend' || method === 'update') && recvNode) {
+      return this.evalListMutation(node, method, recv, recvNode);
+    }
+    if (recv?.t === 'func' && recvNode?.text === 'self') {
+      // self.method(): walked later as a function the file does not call directly.
+    }
+    this.evalArgs(node);
+    return this.unknown(node, recv ? [recv] : []);
+  }
+
+  /** One of bcc's kernel checks (`BPF.ksymname(...)`, ...): a guard on its constant arguments. */
+  private evalGuardCheck(node: SyntaxNode, method: string): Value {
+    const args = this.evalArgs(node);
+    const guard: BccGuard = {
+      check: method,
+      args: args.positional.map((a) => (a.v.t === 'str' ? constText(a.v.s) : undefined)),
+      text: node.text.replace(/\s+/g, ' '),
+      range: this.lines.range(node.startIndex, node.endIndex),
+    };
+    // `ksymname(b.get_syscall_fnname("stat"))`: the name after the kernel's syscall prefix.
+    args.positional.forEach((a, k) => {
+      if (a.v.t !== 'str' || a.v.s[0]?.k !== 'syscall') return;
+      const rest = constText(a.v.s.slice(1));
+      if (rest === undefined) return;
+      guard.args[k] = rest;
+      guard.syscallArg = k;
+    });
+    return { t: 'guard', expr: { op: 'guard', guard }, check: method };
+  }
+
+  /** `get_syscall_fnname` / `get_syscall_prefix` / `fix_syscall_fnname`: text behind the kernel's syscall prefix. */
+  private evalSyscallName(node: SyntaxNode, method: string): Value {
+    const args = this.evalArgs(node);
+    const prefix: Piece = { k: 'syscall', from: node.startIndex, to: node.endIndex };
+    if (method === 'get_syscall_prefix') return { t: 'str', s: [prefix] };
+    const arg = args.positional[0] ?? args.keywords.get('name');
+    const s = arg && this.toStr(arg.v, arg.node);
+    if (!s) return this.unknown(node);
+    if (method === 'fix_syscall_fnname') {
+      const text = constText(s);
+      const p = text !== undefined ? SYSCALL_PREFIXES.find((x) => text.startsWith(x)) : undefined;
+      return p ? { t: 'str', s: [prefix, lit(text!.slice(p.length), (s[0] as { offsets: readonly number[] }).offsets.slice(p.length))] } : { t: 'str', s };
+    }
+    return { t: 'str', s: [prefix, ...s] };
+  }
+
+  /** `xs.add/append/extend/update(...)` on a named list: rebinds the name to the grown list; None. */
+  private evalListMutation(node: SyntaxNode, method: string, recv: Value, recvNode: SyntaxNode): Value {
+    const args = this.evalArgs(node);
+    const name = this.targetName(recvNode);
+    if (name && recv.t === 'list' && args.positional[0]) {
+      const added = method === 'add' || method === 'append'
+        ? [{ v: args.positional[0].v, conds: [...this.conds] }]
+        : (this.iterItems(args.positional[0].v) ?? []).map((i) => ({ v: i.v, conds: [...this.conds, ...i.conds] }));
+      const open = recv.open || ((method === 'extend' || method === 'update') && !this.iterItems(args.positional[0].v));
+      this.env.set(name, { t: 'list', items: [...recv.items, ...added], open });
+    }
+    return { t: 'none' };
+  }
+
+  /** `str/bytes/len/bool/int(x)`: the converted value where the file fixes it, else unknown. */
+  private evalConversion(node: SyntaxNode, name: string): Value {
+    const args = this.evalArgs(node);
+    const a = args.positional[0]?.v;
+    if (!a) return this.unknown(node);
+    if (name === 'str' || name === 'bytes') return a.t === 'str' ? a : this.toStr(a, node) ? { t: 'str', s: this.toStr(a, node)! } : this.unknown(node, [a]);
+    if (name === 'bool' || a.t === 'guard') return name === 'int' ? this.unknown(node, [a]) : a.t === 'guard' ? a : this.fromTruth(this.truth(a));
+    if (name === 'len' && a.t === 'list' && !a.open && a.items.every((i) => !i.conds.length)) return { t: 'num', n: a.items.length };
+    if (name === 'int' && a.t === 'num') return a;
+    return this.unknown(node, [a]);
   }
 
   /** `os.path.exists(path)` of a kernel interface: a trace event directory is tracepoint_exists;
