@@ -1587,6 +1587,66 @@ class HeaderCheck {
   }
 }
 
+/** The kernels list of a header, checked: each entry's meta (ids once), lists and counts. */
+function checkKernelEntries(c: HeaderCheck, kernelsIn: unknown[]): KernelEntry[] {
+  const ids = new Set<string>();
+  return kernelsIn.map((v: unknown, i: number): KernelEntry => {
+    const field = `kernels[${i}]`;
+    const k = c.object(v, field);
+    const meta = c.meta(k.meta, `${field}.meta`);
+    if (ids.has(meta.id)) c.fail(`${field}.meta.id`, `"${meta.id}" is given twice`);
+    ids.add(meta.id);
+    const listsIn = c.object(k.lists, `${field}.lists`);
+    const countsIn = c.object(k.counts, `${field}.counts`);
+    const lists = {} as KernelEntry['lists'];
+    const counts = {} as KernelEntry['counts'];
+    for (const kind of RECORD_KINDS) {
+      lists[kind] = c.section(listsIn[kind], `${field}.lists.${kind}`);
+      // A list entry is at least one byte.
+      counts[kind] = c.count(countsIn[kind], `${field}.counts.${kind}`, Math.min(MAX_COUNT, lists[kind].raw), `entries its list's ${lists[kind].raw} bytes can hold`);
+      c.entries(counts[kind]);
+    }
+    return { meta, counts, lists, misc: c.section(k.misc, `${field}.misc`) };
+  });
+}
+
+/** The index sections of a header (string and prototype offsets, table indexes), checked. */
+function checkIndexHeader(c: HeaderCheck, value: unknown, strings: SectionRef, protos: SectionRef): NonNullable<AtlasHeader['index']> {
+  const x = c.object(value, 'index');
+  const index: NonNullable<AtlasHeader['index']> = { tables: {} };
+  for (const [key, of] of [['strings', strings], ['protos', protos]] as const) {
+    if (x[key] === undefined) continue;
+    const ref = c.section(x[key], `index.${key}`);
+    // n strings need n - 1 separators; a prototype record is at least one byte.
+    const count = c.count(c.object(x[key], `index.${key}`).count, `index.${key}.count`, Math.min(MAX_COUNT, of.raw + 1), `its table's ${of.raw} bytes can hold`);
+    c.entries(count);
+    index[key] = { ...ref, count };
+  }
+  const xt = c.object(x.tables, 'index.tables');
+  for (const kind of RECORD_KINDS) if (xt[kind] !== undefined) index.tables[kind] = c.section(xt[kind], `index.tables.${kind}`);
+  return index;
+}
+
+/** The per-kernel types sections of a header, checked and set on the kernel entries. */
+function checkKernelTypes(c: HeaderCheck, kernelsIn: unknown[], header: AtlasHeader, kernels: KernelEntry[]): void {
+  kernelsIn.forEach((v: unknown, i: number) => {
+    const k = v as Record<string, unknown>;
+    if (k.types === undefined) return;
+    const field = `kernels[${i}].types`;
+    if (!header.types) c.fail(field, 'is given, but the file has no types sections');
+    const t = c.object(k.types, field);
+    const lists = c.section(t.lists, `${field}.lists`);
+    const countsIn = c.object(t.counts, `${field}.counts`);
+    const counts = {} as Record<TypeKind, number>;
+    for (const kind of TYPE_KINDS) {
+      // A list entry is at least one byte.
+      counts[kind] = c.count(countsIn[kind], `${field}.counts.${kind}`, Math.min(MAX_COUNT, lists.raw), `entries its list's ${lists.raw} bytes can hold`);
+      c.entries(counts[kind]);
+    }
+    kernels[i].types = { counts, lists };
+  });
+}
+
 /** The header of a file, checked; throws AtlasFileError naming the file and the field. */
 function validateHeader(file: string, value: unknown, version: number, dataBytes: number): AtlasHeader {
   const c: HeaderCheck = new HeaderCheck(file, dataBytes);
@@ -1608,25 +1668,7 @@ function validateHeader(file: string, value: unknown, version: number, dataBytes
   }
   const kernelsIn = h.kernels;
   if (!Array.isArray(kernelsIn)) c.fail('kernels', kernelsIn === undefined ? 'is missing' : 'is not a list');
-  const ids = new Set<string>();
-  const kernels = kernelsIn.map((v: unknown, i: number): KernelEntry => {
-    const field = `kernels[${i}]`;
-    const k = c.object(v, field);
-    const meta = c.meta(k.meta, `${field}.meta`);
-    if (ids.has(meta.id)) c.fail(`${field}.meta.id`, `"${meta.id}" is given twice`);
-    ids.add(meta.id);
-    const listsIn = c.object(k.lists, `${field}.lists`);
-    const countsIn = c.object(k.counts, `${field}.counts`);
-    const lists = {} as KernelEntry['lists'];
-    const counts = {} as KernelEntry['counts'];
-    for (const kind of RECORD_KINDS) {
-      lists[kind] = c.section(listsIn[kind], `${field}.lists.${kind}`);
-      // A list entry is at least one byte.
-      counts[kind] = c.count(countsIn[kind], `${field}.counts.${kind}`, Math.min(MAX_COUNT, lists[kind].raw), `entries its list's ${lists[kind].raw} bytes can hold`);
-      c.entries(counts[kind]);
-    }
-    return { meta, counts, lists, misc: c.section(k.misc, `${field}.misc`) };
-  });
+  const kernels = checkKernelEntries(c, kernelsIn);
   const header: AtlasHeader = { format: version, generator: (h.generator as string | undefined) ?? '', compression: 'br', strings, protos, tables, kernels };
   if (h.systems !== undefined) {
     const systems = c.object(h.systems, 'systems');
@@ -1636,38 +1678,9 @@ function validateHeader(file: string, value: unknown, version: number, dataBytes
     }
     header.systems = systems as Record<string, string>;
   }
-  if (h.index !== undefined) {
-    const x = c.object(h.index, 'index');
-    const index: NonNullable<AtlasHeader['index']> = { tables: {} };
-    for (const [key, of] of [['strings', strings], ['protos', protos]] as const) {
-      if (x[key] === undefined) continue;
-      const ref = c.section(x[key], `index.${key}`);
-      // n strings need n - 1 separators; a prototype record is at least one byte.
-      const count = c.count(c.object(x[key], `index.${key}`).count, `index.${key}.count`, Math.min(MAX_COUNT, of.raw + 1), `its table's ${of.raw} bytes can hold`);
-      c.entries(count);
-      index[key] = { ...ref, count };
-    }
-    const xt = c.object(x.tables, 'index.tables');
-    for (const kind of RECORD_KINDS) if (xt[kind] !== undefined) index.tables[kind] = c.section(xt[kind], `index.tables.${kind}`);
-    header.index = index;
-  }
+  if (h.index !== undefined) header.index = checkIndexHeader(c, h.index, strings, protos);
   if (h.types !== undefined) header.types = checkTypesHeader(c, h.types);
-  kernelsIn.forEach((v: unknown, i: number) => {
-    const k = v as Record<string, unknown>;
-    if (k.types === undefined) return;
-    const field = `kernels[${i}].types`;
-    if (!header.types) c.fail(field, 'is given, but the file has no types sections');
-    const t = c.object(k.types, field);
-    const lists = c.section(t.lists, `${field}.lists`);
-    const countsIn = c.object(t.counts, `${field}.counts`);
-    const counts = {} as Record<TypeKind, number>;
-    for (const kind of TYPE_KINDS) {
-      // A list entry is at least one byte.
-      counts[kind] = c.count(countsIn[kind], `${field}.counts.${kind}`, Math.min(MAX_COUNT, lists.raw), `entries its list's ${lists.raw} bytes can hold`);
-      c.entries(counts[kind]);
-    }
-    kernels[i].types = { counts, lists };
-  });
+  checkKernelTypes(c, kernelsIn, header, kernels);
   return header;
 }
 

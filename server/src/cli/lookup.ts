@@ -129,29 +129,9 @@ function text(target: AttachTarget, verdicts: AttachVerdicts, releases: Map<stri
   return `${lines.join('\n')}\n`;
 }
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  let args: ParsedArgs;
-  try {
-    args = parseArgs(argv, ['--json', '--all', '--no-live', '--help', '-h'], ['--kernel']);
-  } catch (e) {
-    return usageError(io, 'lookup', (e as Error).message, LOOKUP_USAGE);
-  }
-  if (args.flags.has('--help') || args.flags.has('-h')) {
-    io.stdout.write(LOOKUP_USAGE);
-    return 0;
-  }
-  if (args.positional.length !== 1) {
-    return usageError(io, 'lookup', args.positional.length ? 'give exactly one TARGET' : 'missing TARGET', LOOKUP_USAGE);
-  }
-  let target: AttachTarget | undefined;
-  const typeTarget: TypeTarget | undefined = parseTypeTarget(args.positional[0]);
-  if (!typeTarget) {
-    try {
-      target = parseTarget(args.positional[0]);
-    } catch (e) {
-      return usageError(io, 'lookup', (e as Error).message, LOOKUP_USAGE);
-    }
-  }
+/** The atlas and the kernels to look in (--all, --kernel or the defaults, the running kernel read);
+ *  or the exit code when there are none. */
+async function lookupKernels(args: ParsedArgs, io: CliIo): Promise<{ atlas: Atlas; ids: string[] } | number> {
   let atlas: Atlas;
   let ids: string[];
   try {
@@ -179,19 +159,51 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       if (!ids.length) return 1;
     }
   }
-  if (typeTarget) {
-    let json;
-    try {
-      json = typeLookupJson(typeTarget, ids.map((id) => ({ id, kernel: atlas.get(id) })), atlas.list());
-    } catch (e) {
-      io.stderr.write(`bpf-atlas lookup: ${(e as Error).message}\n`);
-      return 1;
-    }
-    for (const w of atlas.warningsSoFar()) io.stderr.write(`bpf-atlas lookup: warning: ${w}\n`);
-    io.stdout.write(args.flags.has('--json') ? `${JSON.stringify(json, null, 2)}\n` : typeLookupText(json, typeTarget));
-    atlas.saveLiveCache();
+  return { atlas, ids };
+}
+
+/** Looks up a type target on the kernels and writes it (text or --json); the exit code. */
+function lookupType(typeTarget: TypeTarget, args: ParsedArgs, io: CliIo, atlas: Atlas, ids: string[]): number {
+  let json;
+  try {
+    json = typeLookupJson(typeTarget, ids.map((id) => ({ id, kernel: atlas.get(id) })), atlas.list());
+  } catch (e) {
+    io.stderr.write(`bpf-atlas lookup: ${(e as Error).message}\n`);
+    return 1;
+  }
+  for (const w of atlas.warningsSoFar()) io.stderr.write(`bpf-atlas lookup: warning: ${w}\n`);
+  io.stdout.write(args.flags.has('--json') ? `${JSON.stringify(json, null, 2)}\n` : typeLookupText(json, typeTarget));
+  atlas.saveLiveCache();
+  return 0;
+}
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  let args: ParsedArgs;
+  try {
+    args = parseArgs(argv, ['--json', '--all', '--no-live', '--help', '-h'], ['--kernel']);
+  } catch (e) {
+    return usageError(io, 'lookup', (e as Error).message, LOOKUP_USAGE);
+  }
+  if (args.flags.has('--help') || args.flags.has('-h')) {
+    io.stdout.write(LOOKUP_USAGE);
     return 0;
   }
+  if (args.positional.length !== 1) {
+    return usageError(io, 'lookup', args.positional.length ? 'give exactly one TARGET' : 'missing TARGET', LOOKUP_USAGE);
+  }
+  let target: AttachTarget | undefined;
+  const typeTarget: TypeTarget | undefined = parseTypeTarget(args.positional[0]);
+  if (!typeTarget) {
+    try {
+      target = parseTarget(args.positional[0]);
+    } catch (e) {
+      return usageError(io, 'lookup', (e as Error).message, LOOKUP_USAGE);
+    }
+  }
+  const resolved = await lookupKernels(args, io);
+  if (typeof resolved === 'number') return resolved;
+  const { atlas, ids } = resolved;
+  if (typeTarget) return lookupType(typeTarget, args, io, atlas, ids);
   if (!target) return 2;
   for (const id of ids) {
     try {

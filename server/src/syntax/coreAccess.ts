@@ -325,24 +325,36 @@ function extendToCallees<T>(regions: Region<T>[], calls: readonly SyntaxNode[], 
   }
 }
 
-/** Builds the CO-RE model of a C document from its tree (the text it was parsed from). */
-export function buildCoreModel(text: string, tree: Tree | undefined): CoreModel {
-  const lines = new LineMap(text);
-  const includesVmlinux = /^\s*#\s*include\s*[<"][^>"]*vmlinux\.h[>"]/m.test(text);
-  let insertAt = 0;
-  for (const m of text.matchAll(/^[ \t]*#[ \t]*include[^\n]*\n?/gm)) insertAt = m.index! + m[0].length;
-  const model: CoreModel = { accesses: [], localTypes: new Map(), includesVmlinux, insertAt: lines.positionAt(insertAt), scopes: [] };
-  if (!tree) return model;
-  const root = tree.rootNode;
+/** What the ancestors of a node say about it, found by position (tree-sitter's parent lookup
+ *  walks down from the root each time: far too slow per node). */
+interface Walk {
+  scope?: Scope;
+  /** In a guard's branch, or after a guard that left the block. */
+  guarded: boolean;
+  /** Inside bpf_core_read()/__builtin_preserve_access_index(). */
+  builtin: boolean;
+  /** Under a loader setting (CoreAccess.option). */
+  option?: string;
+}
 
-  // Local struct/union definitions; the clang pragma gives preserve_access_index to a region.
+/** Whether [a, b] lies inside one of the ranges. */
+function within(ranges: readonly [number, number][], a: number, b: number): boolean {
+  return ranges.some(([x, y]) => a >= x && b <= y);
+}
+
+/** The regions the clang pragma gives preserve_access_index (push to pop, or to the end). */
+function pragmaAccessRegions(text: string): [number, number][] {
   const pragmaRegions: [number, number][] = [];
   const push = /#\s*pragma\s+clang\s+attribute\s+push\s*\(\s*__attribute__\s*\(\s*\(\s*preserve_access_index\s*\)\s*\)/g;
   for (const m of text.matchAll(push)) {
     const pop = text.indexOf('#pragma clang attribute pop', m.index!);
     pragmaRegions.push([m.index!, pop < 0 ? text.length : pop]);
   }
-  // One pass over the tree for every node type of interest (each pass walks every node in wasm).
+  return pragmaRegions;
+}
+
+/** One pass over the tree for every node type of interest (each pass walks every node in wasm). */
+function nodesByType(root: SyntaxNode): Map<string, SyntaxNode[]> {
   const byType = new Map<string, SyntaxNode[]>();
   for (const n of root.descendantsOfType(['function_definition', 'declaration', 'call_expression', 'field_expression', 'if_statement', 'conditional_expression', 'struct_specifier', 'union_specifier'])) {
     if (!n) continue;
@@ -350,8 +362,13 @@ export function buildCoreModel(text: string, tree: Tree | undefined): CoreModel 
     if (list) list.push(n);
     else byType.set(n.type, [n]);
   }
-  const ofType = (...types: string[]) => types.flatMap((t) => byType.get(t) ?? []);
-  for (const spec of ofType('struct_specifier', 'union_specifier')) {
+  return byType;
+}
+
+/** Records the local struct/union definitions (with their preserve_access_index) in the model. */
+function collectLocalTypes(model: CoreModel, text: string, lines: LineMap, specs: readonly SyntaxNode[]): void {
+  const pragmaRegions = pragmaAccessRegions(text);
+  for (const spec of specs) {
     const body = spec.childForFieldName('body');
     const name = spec.childForFieldName('name')?.text;
     if (!body || !name) continue;
@@ -363,53 +380,40 @@ export function buildCoreModel(text: string, tree: Tree | undefined): CoreModel 
     const pai = /preserve_access_index/.test(after) || pragmaRegions.some(([a, b]) => spec.startIndex > a && spec.startIndex < b);
     model.localTypes.set(`${tag} ${name}`, { tag, name, members, preserveAccessIndex: pai, range: lines.range(spec.startIndex, spec.endIndex) });
   }
+}
 
-  const scopes = ofType('function_definition').map(buildScope);
-  model.scopes = scopes;
-  const scopeOf = (at: number) => scopes.find((sc) => at >= sc.start && at < sc.end);
-  for (const d of ofType('declaration')) {
-    const scope = scopeOf(d.startIndex);
-    if (!scope) continue;
-    const type = d.childForFieldName('type');
-    for (const c of d.childrenForFieldName('declarator')) declare(scope, type, c);
-  }
-  /** Reads by start offset (×2, +1 for BPF_CORE_READ calls). */
-  const accessOf = new Map<number, CoreAccess>();
+/** The regions made by the calls of interest: guards, CO-RE builtins and BPF_CORE_READ accessors. */
+interface CallRegions {
+  guardCalls: [number, number][];
+  builtinCalls: [number, number][];
+  accessorArgs: [number, number][];
+  coreCalls: SyntaxNode[];
+}
 
-  /** What the ancestors of a node say about it, found by position (tree-sitter's parent lookup
-   *  walks down from the root each time: far too slow per node). */
-  interface Walk {
-    scope?: Scope;
-    /** In a guard's branch, or after a guard that left the block. */
-    guarded: boolean;
-    /** Inside bpf_core_read()/__builtin_preserve_access_index(). */
-    builtin: boolean;
-    /** Under a loader setting (CoreAccess.option). */
-    option?: string;
-  }
-  const within = (ranges: readonly [number, number][], a: number, b: number) => ranges.some(([x, y]) => a >= x && b <= y);
-
-  // Regions, from the few nodes that make them (wasm-side type filtering finds them cheaply).
-  const guardCalls: [number, number][] = [];
-  const builtinCalls: [number, number][] = [];
-  const accessorArgs: [number, number][] = [];
-  const coreCalls: SyntaxNode[] = [];
-  for (const call of ofType('call_expression')) {
+/** Sorts the calls into their regions, noting guarded names in their scopes. */
+function classifyCalls(calls: readonly SyntaxNode[], scopeOf: (at: number) => Scope | undefined): CallRegions {
+  const out: CallRegions = { guardCalls: [], builtinCalls: [], accessorArgs: [], coreCalls: [] };
+  for (const call of calls) {
     const name = callName(call);
     if (!name) continue;
     if (GUARD_CALLS.has(name)) {
-      guardCalls.push([call.startIndex, call.endIndex]);
+      out.guardCalls.push([call.startIndex, call.endIndex]);
       const scope = scopeOf(call.startIndex);
       if (scope) noteGuardNames(scope, call);
     }
-    else if (CORE_BUILTINS.has(name)) builtinCalls.push([call.startIndex, call.endIndex]);
+    else if (CORE_BUILTINS.has(name)) out.builtinCalls.push([call.startIndex, call.endIndex]);
     else if (isCoreReadMacro(name)) {
-      coreCalls.push(call);
-      for (const a of argNodes(call).slice(coreReadSourceIndex(name) + 1)) accessorArgs.push([a.startIndex, a.endIndex]);
+      out.coreCalls.push(call);
+      for (const a of argNodes(call).slice(coreReadSourceIndex(name) + 1)) out.accessorArgs.push([a.startIndex, a.endIndex]);
     }
   }
+  return out;
+}
+
+/** The spans guarded by a field-exists style check, extended to helpers called only from them. */
+function guardedRegionsOf(conds: readonly SyntaxNode[], calls: readonly SyntaxNode[], scopes: readonly Scope[]): [number, number][] {
   const guardedRegions: [number, number][] = [];
-  for (const cond of ofType('if_statement', 'conditional_expression')) {
+  for (const cond of conds) {
     if (!hasGuardCall(cond.childForFieldName('condition'))) continue;
     for (const field of ['consequence', 'alternative']) {
       const branch = cond.childForFieldName(field);
@@ -424,17 +428,23 @@ export function buildCoreModel(text: string, tree: Tree | undefined): CoreModel 
   // A helper called only from guarded places (`if (bpf_core_field_exists(t->__state)) return
   // state_of(t);`) is guarded too.
   const guardRegions: Region<true>[] = guardedRegions.map(([from, to]) => ({ from, to, value: true }));
-  extendToCallees(guardRegions, ofType('call_expression'), scopes);
+  extendToCallees(guardRegions, calls, scopes);
   for (const r of guardRegions.slice(guardedRegions.length)) guardedRegions.push([r.from, r.to]);
-  const optionAt = loaderOptionRegions(text, ofType('if_statement', 'conditional_expression'), ofType('call_expression'), scopes);
-  const walkAt = (a: number, b: number): Walk => ({
-    scope: scopeOf(a),
-    guarded: within(guardedRegions, a, b),
-    builtin: within(builtinCalls, a, b),
-    option: optionAt(a, b),
-  });
+  return guardedRegions;
+}
 
-  const rootOf = (node: SyntaxNode, w: Walk): AccessRoot | undefined => {
+/** Collects the accesses of one document, memoised by start offset, remembering inner chains. */
+class AccessCollector {
+  /** Reads by start offset (×2, +1 for BPF_CORE_READ calls). */
+  private readonly accessOf = new Map<number, CoreAccess>();
+  /** Field expressions that are the argument of a longer chain (collected with it). */
+  readonly inner = new Set<number>();
+
+  constructor(private readonly text: string, private readonly lines: LineMap) {}
+
+  /** The root an access starts from: a typed variable, a cast, a typed call, or another access. */
+  rootOf(node: SyntaxNode, w: Walk): AccessRoot | undefined {
+    const text = this.text;
     let n: SyntaxNode | null = node;
     while (n && n.type === 'parenthesized_expression') n = n.namedChildren.find((c) => !!c && c.type !== 'comment') ?? null;
     if (!n) return undefined;
@@ -448,99 +458,139 @@ export function buildCoreModel(text: string, tree: Tree | undefined): CoreModel 
       const t = parseWrittenType(n.childForFieldName('type')?.text ?? '');
       return t ? { kind: 'type', type: t } : undefined;
     }
-    if (n.type === 'call_expression') {
-      const name = callName(n);
-      if (name === 'bpf_get_current_task_btf') return { kind: 'type', type: { tag: 'struct', name: 'task_struct', pointers: 1, text: 'struct task_struct *' } };
-      if (name === 'container_of' || name === 'bpf_core_cast') {
-        const args = n.childForFieldName('arguments');
-        const parts = args ? splitArgs(text.slice(args.startIndex + 1, args.endIndex - 1), args.startIndex + 1) : [];
-        const t = parseWrittenType(parts[1]?.text ?? '');
-        return t ? { kind: 'type', type: { ...t, pointers: t.pointers + 1 } } : undefined;
-      }
-      if (name && isCoreReadMacro(name)) {
-        const a = collectCoreRead(n, w);
-        return a ? { kind: 'access', access: a } : undefined;
-      }
-      return undefined;
-    }
+    if (n.type === 'call_expression') return this.callRootOf(n, w);
     if (n.type === 'field_expression') {
-      const a = collectChain(n, w);
+      const a = this.collectChain(n, w);
       return a ? { kind: 'access', access: a } : undefined;
     }
     return undefined;
-  };
+  }
 
-  const isGuarded = (w: Walk, steps: AccessStep[]) => w.guarded || steps.some((st) => w.scope?.guardedNames.has(st.name));
-  /** Field expressions that are the argument of a longer chain (collected with it). */
-  const inner = new Set<number>();
+  /** The root an access starts from when it is a call. */
+  private callRootOf(n: SyntaxNode, w: Walk): AccessRoot | undefined {
+    const name = callName(n);
+    if (name === 'bpf_get_current_task_btf') return { kind: 'type', type: { tag: 'struct', name: 'task_struct', pointers: 1, text: 'struct task_struct *' } };
+    if (name === 'container_of' || name === 'bpf_core_cast') {
+      const args = n.childForFieldName('arguments');
+      const parts = args ? splitArgs(this.text.slice(args.startIndex + 1, args.endIndex - 1), args.startIndex + 1) : [];
+      const t = parseWrittenType(parts[1]?.text ?? '');
+      return t ? { kind: 'type', type: { ...t, pointers: t.pointers + 1 } } : undefined;
+    }
+    if (name && isCoreReadMacro(name)) {
+      const a = this.collectCoreRead(n, w);
+      return a ? { kind: 'access', access: a } : undefined;
+    }
+    return undefined;
+  }
+
+  /** Whether the access is guarded where it is, or by a guard on one of its members' names. */
+  private isGuarded(w: Walk, steps: AccessStep[]): boolean {
+    return w.guarded || steps.some((st) => w.scope?.guardedNames.has(st.name));
+  }
 
   /** A chain of `->`/`.` ending at `outer` (the outermost field_expression). */
-  function collectChain(outer: SyntaxNode, w: Walk): CoreAccess | undefined {
-    const known = accessOf.get(outer.startIndex * 2);
+  collectChain(outer: SyntaxNode, w: Walk): CoreAccess | undefined {
+    const known = this.accessOf.get(outer.startIndex * 2);
     if (known) return known;
     const steps: AccessStep[] = [];
     let n: SyntaxNode | null = outer;
     while (n && (n.type === 'field_expression' || n.type === 'subscript_expression')) {
-      if (n !== outer && n.type === 'field_expression') inner.add(n.id);
+      if (n !== outer && n.type === 'field_expression') this.inner.add(n.id);
       if (n.type === 'field_expression') {
         const field = n.childForFieldName('field');
         const op = n.childForFieldName('operator')?.text ?? n.children.find((c) => c && (c.text === '->' || c.text === '.'))?.text;
         if (!field) return undefined;
-        steps.unshift({ name: field.text, range: lines.range(field.startIndex, field.endIndex), arrow: op === '->' });
+        steps.unshift({ name: field.text, range: this.lines.range(field.startIndex, field.endIndex), arrow: op === '->' });
       }
       n = n.childForFieldName('argument');
     }
     if (!n || !steps.length) return undefined;
-    const r = rootOf(n, w);
+    const r = this.rootOf(n, w);
     if (!r) return undefined;
     const a: CoreAccess = {
-      root: r, steps, via: w.builtin ? 'core-builtin' : 'direct', range: lines.range(outer.startIndex, outer.endIndex),
-      guarded: isGuarded(w, steps), fn: w.scope?.name, start: outer.startIndex, end: outer.endIndex,
+      root: r, steps, via: w.builtin ? 'core-builtin' : 'direct', range: this.lines.range(outer.startIndex, outer.endIndex),
+      guarded: this.isGuarded(w, steps), fn: w.scope?.name, start: outer.startIndex, end: outer.endIndex,
       ...(w.option ? { option: w.option } : {}),
     };
-    accessOf.set(outer.startIndex * 2, a);
+    this.accessOf.set(outer.startIndex * 2, a);
     return a;
   }
 
-  function collectCoreRead(call: SyntaxNode, w: Walk): CoreAccess | undefined {
-    const known = accessOf.get(call.startIndex * 2 + 1);
+  /** A BPF_CORE_READ-style call: its source argument and the accessor steps after it. */
+  collectCoreRead(call: SyntaxNode, w: Walk): CoreAccess | undefined {
+    const known = this.accessOf.get(call.startIndex * 2 + 1);
     if (known) return known;
     const macro = callName(call)!;
     const args = call.childForFieldName('arguments');
     if (!args) return undefined;
-    const parts = splitArgs(text.slice(args.startIndex + 1, args.endIndex - 1), args.startIndex + 1);
+    const parts = splitArgs(this.text.slice(args.startIndex + 1, args.endIndex - 1), args.startIndex + 1);
     const src = coreReadSourceIndex(macro);
     const srcNode = argNodes(call).find((c) => c.startIndex === parts[src]?.start);
     if (!srcNode || parts.length <= src + 1) return undefined;
     const steps: AccessStep[] = [];
     for (const p of parts.slice(src + 1)) {
-      const st = accessorSteps(p.text, p.start, lines);
+      const st = accessorSteps(p.text, p.start, this.lines);
       if (!st) return undefined;
       steps.push(...st);
     }
-    const r = rootOf(srcNode, w);
+    const r = this.rootOf(srcNode, w);
     if (!r) return undefined;
     const a: CoreAccess = {
-      root: r, steps, via: 'core-read', macro, range: lines.range(call.startIndex, call.endIndex),
-      guarded: isGuarded(w, steps), fn: w.scope?.name, start: call.startIndex, end: call.endIndex,
+      root: r, steps, via: 'core-read', macro, range: this.lines.range(call.startIndex, call.endIndex),
+      guarded: this.isGuarded(w, steps), fn: w.scope?.name, start: call.startIndex, end: call.endIndex,
       ...(w.option ? { option: w.option } : {}),
     };
-    accessOf.set(call.startIndex * 2 + 1, a);
+    this.accessOf.set(call.startIndex * 2 + 1, a);
     return a;
   }
+}
+
+/** Builds the CO-RE model of a C document from its tree (the text it was parsed from). */
+export function buildCoreModel(text: string, tree: Tree | undefined): CoreModel {
+  const lines = new LineMap(text);
+  const includesVmlinux = /^\s*#\s*include\s*[<"][^>"]*vmlinux\.h[>"]/m.test(text);
+  let insertAt = 0;
+  for (const m of text.matchAll(/^[ \t]*#[ \t]*include[^\n]*\n?/gm)) insertAt = m.index! + m[0].length;
+  const model: CoreModel = { accesses: [], localTypes: new Map(), includesVmlinux, insertAt: lines.positionAt(insertAt), scopes: [] };
+  if (!tree) return model;
+  const byType = nodesByType(tree.rootNode);
+  const ofType = (...types: string[]) => types.flatMap((t) => byType.get(t) ?? []);
+  collectLocalTypes(model, text, lines, ofType('struct_specifier', 'union_specifier'));
+
+  const scopes = ofType('function_definition').map(buildScope);
+  model.scopes = scopes;
+  const scopeOf = (at: number) => scopes.find((sc) => at >= sc.start && at < sc.end);
+  for (const d of ofType('declaration')) {
+    const scope = scopeOf(d.startIndex);
+    if (!scope) continue;
+    const type = d.childForFieldName('type');
+    for (const c of d.childrenForFieldName('declarator')) declare(scope, type, c);
+  }
+
+  // Regions, from the few nodes that make them (wasm-side type filtering finds them cheaply).
+  const { guardCalls, builtinCalls, accessorArgs, coreCalls } = classifyCalls(ofType('call_expression'), scopeOf);
+  const guardedRegions = guardedRegionsOf(ofType('if_statement', 'conditional_expression'), ofType('call_expression'), scopes);
+  const optionAt = loaderOptionRegions(text, ofType('if_statement', 'conditional_expression'), ofType('call_expression'), scopes);
+  const walkAt = (a: number, b: number): Walk => ({
+    scope: scopeOf(a),
+    guarded: within(guardedRegions, a, b),
+    builtin: within(builtinCalls, a, b),
+    option: optionAt(a, b),
+  });
+  const collector = new AccessCollector(text, lines);
 
   for (const call of coreCalls) {
     if (within(guardCalls, call.startIndex, call.endIndex) || within(accessorArgs, call.startIndex, call.endIndex)) continue;
-    const a = collectCoreRead(call, walkAt(call.startIndex, call.endIndex));
+    const a = collector.collectCoreRead(call, walkAt(call.startIndex, call.endIndex));
     if (a) model.accesses.push(a);
   }
   // Outermost chains first (a chain's inner parts are collected with it), by decreasing length.
   const chains = ofType('field_expression')
     .sort((x, y) => (y.endIndex - y.startIndex) - (x.endIndex - x.startIndex));
   for (const fe of chains) {
-    if (inner.has(fe.id)) continue;
+    if (collector.inner.has(fe.id)) continue;
     if (within(guardCalls, fe.startIndex, fe.endIndex) || within(accessorArgs, fe.startIndex, fe.endIndex)) continue;
-    const a = collectChain(fe, walkAt(fe.startIndex, fe.endIndex));
+    const a = collector.collectChain(fe, walkAt(fe.startIndex, fe.endIndex));
     if (a) model.accesses.push(a);
   }
   model.accesses.sort((x, y) => x.start - y.start);

@@ -260,29 +260,17 @@ function unsearched(k: WildcardOnKernel): boolean {
   return !!k.functionsAtLeast && !k.functions && !k.attachable.length;
 }
 
-function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, probe: BtProbe, pattern: string, kind: AttachKind, perKernel: WildcardOnKernel[],
-  mode: MissingProbesMode, analyses: Map<BtProbe, ProbeAnalysis>): void {
-  const lines = probeLines(probe, block);
-  const range = probe.nameRange ?? probe.range;
+/** The error for a wildcard on the kernels that refuse its attach type. */
+function wildcardRefused(c: Collector, ctx: FeatureContext, probe: BtProbe, pattern: string, perKernel: WildcardOnKernel[], range: BtRange, lines: number[]): void {
   const refused = perKernel.filter((k) => k.known && k.refused);
   if (refused.length) {
     c.add(range, 'error', 'kernel-config', fitMessage(`${pattern} cannot attach on ${list(refused.map((k) => k.kernel), 3)} (${refused[0].refused!.message.replace(/\.$/, '')}).`, `${pattern} cannot attach on ${refused.length} of ${perKernel.length} targets.`),
       { lines, probe: probe.raw, related: refused.map((k) => ({ range, message: `${label(ctx, k.kernel)}: ${k.refused!.message}` })) });
   }
-  const known = perKernel.filter((k) => k.known && !k.refused);
-  if (!known.length) return;
-  const noun = probe.kind === 'tracepoint' || probe.kind === 'rawtracepoint' ? 'event' : 'function';
-  // What bpftrace attaches where the expansion went to the end; the count of matching functions
-  // (by name) where it stopped at GLOB_MATCH_LIMIT.
-  const countOf = (k: WildcardOnKernel) => (k.inconclusive ? '0 known'
-    : unsearched(k) ? 'no function by name (compiler copies not searched to the end)'
-    : k.truncated ? `${k.functionsAtLeast ? 'at least ' : ''}${k.functions ?? k.attachable.length} functions`
-      : `${k.functionsAtLeast ? 'at least ' : ''}${k.attachable.length}`);
-  const countsRelated = known.map((k) => ({ range, message: `${label(ctx, k.kernel)}: ${k.inconclusive ? 'no match known' : `matches ${countOf(k)}`}.` }));
-  const byName = known.filter((k) => k.truncated);
-  if (byName.length) {
-    countsRelated.push({ range, message: `On ${list(byName.map((k) => label(ctx, k.kernel)))} the functions are counted by name (notrace and blacklisted ones, which bpftrace skips, included) and the first ${GLOB_MATCH_LIMIT} expanded.` });
-  }
+}
+
+/** A probe-limit diagnostic for each kernel where the wildcard attaches past bpftrace's limit. */
+function wildcardLimits(c: Collector, ctx: FeatureContext, probe: BtProbe, pattern: string, kind: AttachKind, known: WildcardOnKernel[], noun: string, range: BtRange, lines: number[]): void {
   for (const k of known) {
     // The attachable matches counted (all of them, or the first GLOB_MATCH_LIMIT: then the
     // count is a lower bound, and a limit it passes is passed for sure).
@@ -299,6 +287,44 @@ function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, 
       `${pattern} attaches ${atLeast}${k.attachable.length} ${noun}s on ${k.kernel}, past what bpftrace allows there.`),
       { lines, probe: probe.raw, related: [{ range, message: `${label(ctx, k.kernel)}: ${why}.` }] });
   }
+}
+
+/** A warning per hazard (blacklist, notrace, no BTF) for the matches bpftrace will not trace. */
+function wildcardHazards(c: Collector, ctx: FeatureContext, probe: BtProbe, pattern: string, known: WildcardOnKernel[], noun: string, range: BtRange, lines: number[]): void {
+  for (const hazard of ['kprobe-blacklist', 'notrace', 'no-btf'] as const) {
+    const per = known.map((k) => ({ k, symbols: k.skipped.filter((s) => s.hazard === hazard).map((s) => s.symbol) })).filter((x) => x.symbols.length);
+    if (!per.length) continue;
+    const all = [...new Set(per.flatMap((x) => x.symbols))];
+    const one = all.length === 1;
+    const why = hazard === 'kprobe-blacklist' ? `${one ? 'is' : 'are'} on the kprobe blacklist`
+      : hazard === 'notrace' ? `${one ? 'has' : 'have'} no ftrace site (notrace)` : `${one ? 'is' : 'are'} not in the kernel BTF`;
+    c.add(range, 'warning', hazard, fitMessage(
+      `${all.length} ${noun}${all.length === 1 ? '' : 's'} matching ${pattern} ${why} and will not be traced: ${list(all, 3)}.`,
+      `${all.length} ${noun}${all.length === 1 ? '' : 's'} matching ${pattern} ${why} and will not be traced.`),
+      { lines, probe: probe.raw, related: per.map((x) => ({ range, message: `${label(ctx, x.k.kernel)}: ${list(x.symbols, 10)}${x.k.truncated ? ` (among the first ${GLOB_MATCH_LIMIT})` : ''}.` })) });
+  }
+}
+
+function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, probe: BtProbe, pattern: string, kind: AttachKind, perKernel: WildcardOnKernel[],
+  mode: MissingProbesMode, analyses: Map<BtProbe, ProbeAnalysis>): void {
+  const lines = probeLines(probe, block);
+  const range = probe.nameRange ?? probe.range;
+  wildcardRefused(c, ctx, probe, pattern, perKernel, range, lines);
+  const known = perKernel.filter((k) => k.known && !k.refused);
+  if (!known.length) return;
+  const noun = probe.kind === 'tracepoint' || probe.kind === 'rawtracepoint' ? 'event' : 'function';
+  // What bpftrace attaches where the expansion went to the end; the count of matching functions
+  // (by name) where it stopped at GLOB_MATCH_LIMIT.
+  const countOf = (k: WildcardOnKernel) => (k.inconclusive ? '0 known'
+    : unsearched(k) ? 'no function by name (compiler copies not searched to the end)'
+    : k.truncated ? `${k.functionsAtLeast ? 'at least ' : ''}${k.functions ?? k.attachable.length} functions`
+      : `${k.functionsAtLeast ? 'at least ' : ''}${k.attachable.length}`);
+  const countsRelated = known.map((k) => ({ range, message: `${label(ctx, k.kernel)}: ${k.inconclusive ? 'no match known' : `matches ${countOf(k)}`}.` }));
+  const byName = known.filter((k) => k.truncated);
+  if (byName.length) {
+    countsRelated.push({ range, message: `On ${list(byName.map((k) => label(ctx, k.kernel)))} the functions are counted by name (notrace and blacklisted ones, which bpftrace skips, included) and the first ${GLOB_MATCH_LIMIT} expanded.` });
+  }
+  wildcardLimits(c, ctx, probe, pattern, kind, known, noun, range, lines);
   // No match, where the search for suffixed copies stopped short, is not "none" (verdicts.ts
   // says `unknown` for the same case of a libbpf pattern).
   const none = known.filter((k) => k.attachable.length === 0 && !k.inconclusive && !unsearched(k));
@@ -342,18 +368,7 @@ function wildcardDiagnostics(c: Collector, ctx: FeatureContext, block: BtBlock, 
       `${pattern} matches ${counts(1, (k) => k.kernel)}.`,
       `${pattern} matches ${noun}s on every target.`), { lines, probe: probe.raw, related });
   }
-  for (const hazard of ['kprobe-blacklist', 'notrace', 'no-btf'] as const) {
-    const per = known.map((k) => ({ k, symbols: k.skipped.filter((s) => s.hazard === hazard).map((s) => s.symbol) })).filter((x) => x.symbols.length);
-    if (!per.length) continue;
-    const all = [...new Set(per.flatMap((x) => x.symbols))];
-    const one = all.length === 1;
-    const why = hazard === 'kprobe-blacklist' ? `${one ? 'is' : 'are'} on the kprobe blacklist`
-      : hazard === 'notrace' ? `${one ? 'has' : 'have'} no ftrace site (notrace)` : `${one ? 'is' : 'are'} not in the kernel BTF`;
-    c.add(range, 'warning', hazard, fitMessage(
-      `${all.length} ${noun}${all.length === 1 ? '' : 's'} matching ${pattern} ${why} and will not be traced: ${list(all, 3)}.`,
-      `${all.length} ${noun}${all.length === 1 ? '' : 's'} matching ${pattern} ${why} and will not be traced.`),
-      { lines, probe: probe.raw, related: per.map((x) => ({ range, message: `${label(ctx, x.k.kernel)}: ${list(x.symbols, 10)}${x.k.truncated ? ` (among the first ${GLOB_MATCH_LIMIT})` : ''}.` })) });
-  }
+  wildcardHazards(c, ctx, probe, pattern, known, noun, range, lines);
 }
 
 // ---- args and retval ----
