@@ -14,7 +14,7 @@ import { kernelCheckAnswer } from './bccChecks';
 import type { AnalysisContext } from './context';
 import { kernelOf } from './kernels';
 import { programTarget } from './targets';
-import { attachVerdicts } from './verdicts';
+import { attachVerdicts, type AttachVerdicts } from './verdicts';
 
 /** A program's standing on one kernel. */
 export interface KernelStanding {
@@ -30,7 +30,11 @@ export interface KernelStanding {
 export type ProgramStandings = Map<string, KernelStanding>;
 
 function attachesOn(target: AttachTarget, kernel: string, ctx: AnalysisContext): boolean {
-  const v = attachVerdicts(target, ctx).kernels.find((k) => k.kernel === kernel);
+  return attachesIn(attachVerdicts(target, ctx), kernel);
+}
+
+function attachesIn(verdicts: AttachVerdicts, kernel: string): boolean {
+  const v = verdicts.kernels.find((k) => k.kernel === kernel);
   // A kernel the facts cannot judge is not held against the program.
   return !v || v.status !== 'error';
 }
@@ -38,10 +42,13 @@ function attachesOn(target: AttachTarget, kernel: string, ctx: AnalysisContext):
 /** Per program (index) and target kernel: does it attach, and if not, is it covered. */
 export function programStandings(programs: readonly BpfProgram[], intents: IntentModel, ctx: AnalysisContext): ProgramStandings[] {
   const targets = programs.map((p) => programTarget(p));
-  const own: boolean[][] = programs.map((p, i) => ctx.targets.map((k) => {
+  // The verdicts once per program (not per program and kernel: each lookup builds the key of
+  // the 30 target kernels).
+  const own: boolean[][] = programs.map((p, i) => {
     const t = targets[i];
-    return !t || attachesOn(t, k, ctx);
-  }));
+    const verdicts = t && attachVerdicts(t, ctx);
+    return ctx.targets.map((k) => !verdicts || attachesIn(verdicts, k));
+  });
   const via: (string | undefined)[][] = programs.map((p, i) => ctx.targets.map((k, ki) => {
     const t = targets[i];
     const names = intents.programs[i]?.retargets ?? [];

@@ -6,14 +6,14 @@
 
 import type { KernelQuery } from '../atlas/model';
 import { kernelFeatures, type KernelLike } from '../knowledge/kernelFeatures';
-import { LoadKnowledge, type KernelFeatures, type ProgramFacts } from '../knowledge/loadability';
+import { LoadKnowledge, type CallAnswer, type KernelFeatures, type ProgramFacts } from '../knowledge/loadability';
 import type { Knowledge } from '../knowledge/types';
 import type { BpfProgram, LineMap } from '../syntax/cModel';
 import type { AnalysisContext } from './context';
 import { kernelOf } from './kernels';
 import { fileNeeds, type FileNeeds, type ProgramNeeds } from './loadNeeds';
 import {
-  fileVerdict, helperProvider, kfuncProvider, kfuncSinceFrom, mapProvider, programVerdict, progTypeProvider,
+  fileVerdict, helperProvider, type AnswerMemo, kfuncProvider, kfuncSinceFrom, mapProvider, programVerdict, progTypeProvider,
   type FileVerdict, type KfuncSince, type LoadReason, type ProgramUnderCheck, type ProgramVerdict, type ReasonProvider,
 } from './loadVerdict';
 import { isPlaceholderName, programTarget } from './targets';
@@ -62,7 +62,42 @@ export function firstVersionOf(knowledge: Knowledge): (name: string) => { since:
 /** KernelFeatures of the target kernels that load (the others are left out). */
 export function targetFeatures(ctx: AnalysisContext): KernelFeatures[] {
   return ctx.targets.map((id) => kernelOf(ctx, id)).filter((k): k is KernelQuery => !!k)
-    .map((k) => kernelFeatures(k as unknown as KernelLike));
+    .map((k) => featuresOf(ctx, k));
+}
+
+/** A loaded kernel's KernelFeatures, made once per kernel and kept with it: its enum answers
+ *  (a few dozen distinct questions: helper ids, program, map and attach types) are remembered,
+ *  as every diagnostics run asks them again for each program (an atlas enum lookup decodes the
+ *  enum each time). The object stays the same between runs, so answers keyed by it (answerMemo)
+ *  are found again. */
+function featuresOf(ctx: Pick<AnalysisContext, 'cache'>, k: KernelQuery): KernelFeatures {
+  return ctx.cache.derived(k, 'kernel-features', () => {
+    const f = kernelFeatures(k as unknown as KernelLike);
+    const enums = new Map<string, number | undefined | null>();
+    return {
+      ...f,
+      enumValue: (e: string, n: string) => {
+        const key = `${e}|${n}`;
+        if (enums.has(key)) return enums.get(key);
+        const v = f.enumValue(e, n);
+        enums.set(key, v);
+        return v;
+      },
+    };
+  });
+}
+
+/** Answers of the load rules (may this program call that helper or kfunc on this kernel), kept
+ *  in the cache between runs: they depend only on the kernel (its KernelFeatures object, one per
+ *  loaded kernel), the program's facts and the name, and a file's unchanged programs ask them
+ *  again on every edit (50 programs x 30 kernels x their helpers). */
+function answerMemo(ctx: Pick<AnalysisContext, 'cache'>, kind: string): AnswerMemo {
+  const table = ctx.cache.table<CallAnswer>('load-answers', 50_000);
+  const key = (k: KernelFeatures, rest: string) => `${kind}|${ctx.cache.instanceId(k)}|${rest}`;
+  return {
+    get: (k, rest) => table.get(key(k, rest)),
+    set: (k, rest, v) => void table.set(key(k, rest), v),
+  };
 }
 
 /** Program type and attach type of a program's section (libbpf's table); undefined when unknown. */
@@ -109,8 +144,8 @@ export function loadProviders(lk: LoadKnowledge, ctx: AnalysisContext): ReasonPr
   return [
     hookProvider(ctx),
     progTypeProvider(lk, ctx.knowledge),
-    helperProvider(lk, ctx.knowledge),
-    kfuncProvider(lk, kfuncSinceOf(lk, ctx)),
+    helperProvider(lk, ctx.knowledge, answerMemo(ctx, 'helper')),
+    kfuncProvider(lk, kfuncSinceOf(lk, ctx), answerMemo(ctx, 'kfunc')),
     mapProvider(lk, ctx.knowledge),
   ];
 }

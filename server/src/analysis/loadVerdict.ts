@@ -191,9 +191,8 @@ function judgeCalls(
 const ARTICLE = (progType: string) => progType.replace(/^BPF_PROG_TYPE_/, '').toLowerCase();
 
 /** Helpers: missing from the kernel, or not allowed for the program's type (with the rule). */
-export function helperProvider(lk: LoadKnowledge, knowledge: Knowledge): ReasonProvider {
+export function helperProvider(lk: LoadKnowledge, knowledge: Knowledge, memo: AnswerMemo = localMemo()): ReasonProvider {
   // Programs of one file call the same helpers from the same program types: each answer once.
-  const answers = new Map<string, CallAnswer>();
   return {
     kind: 'helpers',
     reasons(program, kernels) {
@@ -202,7 +201,7 @@ export function helperProvider(lk: LoadKnowledge, knowledge: Knowledge): ReasonP
       const factsKey = facts ? factsKeyOf(facts) : '?';
       for (const need of program.needs.helpers) {
         const since = knowledge.helper(need.name)?.since;
-        const answer = (k: KernelFeatures) => remember(answers, `${k.id}|${factsKey}|${need.name}`,
+        const answer = (k: KernelFeatures) => remember(memo, k, `${factsKey}|${need.name}`,
           () => (facts ? lk.mayCallHelper(k, facts, need.name) : unknownType(lk, k, need.name)));
         for (const g of judgeCalls(need, kernels, lk, answer)) {
           const { effect, range } = g;
@@ -236,11 +235,30 @@ function factsKeyOf(f: ProgramFacts): string {
   return `${f.progType}|${f.attachType ?? ''}|${f.sleepable ? 's' : ''}|${f.target ?? ''}|${f.gplCompatible ?? '?'}`;
 }
 
-function remember<T>(memo: Map<string, T>, key: string, make: () => T): T {
-  let v = memo.get(key);
+/** Where the helper and kfunc providers keep their answers, per kernel and question: a map of
+ *  one run by default, the analysis cache's table across runs (loadCheck.ts). */
+export interface AnswerMemo {
+  get(kernel: KernelFeatures, key: string): CallAnswer | undefined;
+  set(kernel: KernelFeatures, key: string, answer: CallAnswer): void;
+}
+
+function localMemo(): AnswerMemo {
+  const byKernel = new Map<KernelFeatures, Map<string, CallAnswer>>();
+  return {
+    get: (k, key) => byKernel.get(k)?.get(key),
+    set: (k, key, v) => {
+      let m = byKernel.get(k);
+      if (!m) byKernel.set(k, (m = new Map()));
+      m.set(key, v);
+    },
+  };
+}
+
+function remember(memo: AnswerMemo, kernel: KernelFeatures, key: string, make: () => CallAnswer): CallAnswer {
+  let v = memo.get(kernel, key);
   if (v === undefined) {
     v = make();
-    memo.set(key, v);
+    memo.set(kernel, key, v);
   }
   return v;
 }
@@ -250,7 +268,7 @@ function unguarded(need: FunctionNeed): boolean {
   return need.sites.some((s) => !s.guards.length);
 }
 
-function unknownType(lk: LoadKnowledge, k: KernelFeatures, helper: string): { value: 'yes' | 'no' | 'unknown'; rule?: string; evidence: string } {
+function unknownType(lk: LoadKnowledge, k: KernelFeatures, helper: string): CallAnswer {
   const present = lk.helper(k, helper);
   if (present.value === 'absent') return { value: 'no', rule: 'helper-absent', evidence: present.evidence };
   return { value: 'unknown', evidence: 'the section is not one libbpf knows: its program type is not known' };
@@ -270,8 +288,7 @@ function ruleText(rule: string | undefined): string {
 }
 
 /** kfuncs: missing (and not a guarded __weak declaration), or not registered for the program's type. */
-export function kfuncProvider(lk: LoadKnowledge, kfuncSince: (name: string) => KfuncSince | undefined): ReasonProvider {
-  const answers = new Map<string, CallAnswer>();
+export function kfuncProvider(lk: LoadKnowledge, kfuncSince: (name: string) => KfuncSince | undefined, memo: AnswerMemo = localMemo()): ReasonProvider {
   return {
     kind: 'kfuncs',
     reasons(program, kernels) {
@@ -280,7 +297,7 @@ export function kfuncProvider(lk: LoadKnowledge, kfuncSince: (name: string) => K
       const factsKey = facts ? factsKeyOf(facts) : '?';
       for (const need of program.needs.kfuncs) {
         const since = kfuncSince(need.name);
-        const answer = (k: KernelFeatures) => remember(answers, `${k.id}|${factsKey}|${need.name}`, (): CallAnswer => {
+        const answer = (k: KernelFeatures) => remember(memo, k, `${factsKey}|${need.name}`, (): CallAnswer => {
           if (facts) return lk.mayCallKfunc(k, facts, need.name);
           const has = lk.kfunc(k, need.name);
           return has.value === 'absent' ? { value: 'no', rule: 'kfunc-absent', evidence: has.evidence } : { value: 'unknown', evidence: 'program type not known' };

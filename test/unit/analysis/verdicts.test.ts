@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Atlas } from '../../../server/src/atlas/atlas';
 import { AnalysisCache } from '../../../server/src/analysis/cache';
-import { attachVerdicts } from '../../../server/src/analysis/verdicts';
+import { attachVerdicts, familyOf, hasFamily } from '../../../server/src/analysis/verdicts';
 import { loadKnowledge } from '../../../server/src/knowledge/load';
 import { parseTarget } from '../../../server/src/model/targets';
 import { repoRoot } from '../../repoRoot';
@@ -36,5 +36,22 @@ describe('absent or unknown on a kernel with its modules covered', { skip: has ?
       assert.deepEqual(v.hazards.map((h) => [h.name, h.severity]), [['unknown', 'info']], t);
       assert.match(v.hazards[0].message, /not in debian-12 nor its in-tree modules, and no zpl_\* function is: likely an out-of-tree module/);
     }
+  });
+});
+
+describe('function families by prefix search (hasFamily)', { skip: has ? false : 'no bundled debian-12' }, () => {
+  it('answers as the set of every name\'s family does, for every family and for families the kernel lacks', () => {
+    const kernel = atlas.get('debian-12');
+    const all = new Set<string>();
+    for (const n of kernel.functionNames()) {
+      const f = familyOf(n);
+      if (f) all.add(f);
+    }
+    const fresh = { cache: new AnalysisCache() };
+    const asked = [...all, ...[...all].slice(0, 2000).map((f) => `q${f}`), 'zpl_', 'zz_', 'x86_', 'ab_'];
+    for (const f of asked) assert.equal(hasFamily(fresh, kernel, f), all.has(f), f);
+    // A kernel without a prefix search (the set of families, built once) answers the same.
+    const noPrefix = { meta: kernel.meta, functionNames: () => kernel.functionNames() } as unknown as typeof kernel;
+    for (const f of asked.slice(0, 500)) assert.equal(hasFamily(fresh, noPrefix, f), all.has(f), f);
   });
 });
