@@ -80,7 +80,7 @@ export function assessOn(ctx: AnalysisContext, kernelId: string, target: AttachT
       hazards: [{ name: 'unknown', severity: 'info', message: `Kernel ${kernelId} could not be loaded: ${(err as Error).message}` }],
     };
   }
-  return assess(kernel, target);
+  return assess(kernel, target, (key, make) => ctx.cache.derived(kernel, key, make));
 }
 
 /** Symbols of a glob target a verdict lists (messages show a few). */

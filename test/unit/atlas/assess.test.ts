@@ -286,3 +286,44 @@ describe('assess on Debian (own readers)', { skip: !hasDebian && 'data/atlas/deb
     assert.deepEqual(across(['debian-12', 'ubuntu-22.04'], 'tp_btf:sched_switch'), ['args-changed']);
   });
 });
+
+describe('built-in trace systems from one walk per kernel (assess with a kernel memo)', () => {
+  // The rule as first written: a walk over every tracepoint for each absent event.
+  function reference(kernel: ReturnType<typeof atlas.get>, name: string, written?: string): string | undefined {
+    const system = written ?? /^([a-z0-9]+)_/.exec(name)?.[1];
+    if (!system) return undefined;
+    const events = kernel.tracepoints().filter((t) => t.system === system && !t.module);
+    if (!events.length) return undefined;
+    if (!written && kernel.tracepoints().some((t) => t.name.startsWith(`${system}_`) && t.system !== system)) return undefined;
+    return `its system ${system} is built into the vmlinux (${events.length} events, e.g. ${events[0].name})`;
+  }
+  it('says the same as a walk per event, for every event head and system of kernels without module coverage', () => {
+    for (const id of ['ubuntu-20.04', 'debian-11']) {
+      if (!atlas.list().some((m) => m.id === id)) continue;
+      const kernel = atlas.get(id);
+      const derived = new Map<string, unknown>();
+      const memo = <T>(key: string, make: () => T): T => {
+        if (!derived.has(key)) derived.set(key, make());
+        return derived.get(key) as T;
+      };
+      const heads = [...new Set(kernel.tracepoints().map((t) => t.name.split('_')[0]))];
+      const systems = [...new Set(kernel.tracepoints().map((t) => t.system).filter((s): s is string => !!s))];
+      const cases: [string, string | undefined][] = [
+        ...heads.map((h): [string, undefined] => [`${h}_no_such_event_x`, undefined]),
+        ...systems.map((s): [string, string] => ['no_such_event_x', s]),
+        ['zz_no_such_event', undefined], ['nounderscore', undefined],
+      ];
+      for (const [name, system] of cases) {
+        for (const kind of system ? ['tracepoint'] as const : ['tp_btf', 'raw_tp'] as const) {
+          const target = system ? { kind, system, name } : { kind, name };
+          const a = assess(kernel, target, memo);
+          assert.deepEqual(a, assess(kernel, target), `${id} ${kind} ${system ?? ''} ${name}`);
+          const expected = reference(kernel, name, system);
+          const message = a.hazards.map((h) => h.message).join(' ');
+          if (expected) assert.ok(message.includes(expected), `${id} ${name}: ${message}`);
+          else assert.ok(!message.includes('is built into the vmlinux'), `${id} ${name}: ${message}`);
+        }
+      }
+    }
+  });
+});
