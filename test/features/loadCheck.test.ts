@@ -196,3 +196,31 @@ describe('load diagnostics at the call', () => {
     for (const k of ['ubuntu-20.04', 'ubuntu-22.04']) assert.equal(cell(md, k), '✗ does not have it', k);
   });
 });
+
+describe('program load verdicts kept between runs (analysis/loadCheck.ts)', () => {
+  it('after edits (a target renamed, a line added above, a helper call added), the kept verdicts equal a run from scratch', async () => {
+    const { fileLoadCheck } = await import('../../server/src/analysis/loadCheck');
+    const { AnalysisCache } = await import('../../server/src/analysis/cache');
+    const warm = featureContext(TARGETS);
+    const scratch = () => ({ ...warm, cache: new AnalysisCache() });
+    const strip = (c: ReturnType<typeof fileLoadCheck>) => ({ programs: c.programs, kernels: c.kernels, minKernel: c.minKernel });
+    for (const name of ['c/taskguard.bpf.c', 'c/execwatch.bpf.c', 'c/opensnoop.bpf.c', 'c/runqlat.bpf.c']) {
+      const f = loadFixture(name);
+      const edits = [
+        (t: string) => t,
+        (t: string) => t.replace(/SEC\("(kprobe|fentry|kretprobe|fexit|tp_btf|raw_tp)\/[A-Za-z0-9_]+"\)/, 'SEC("$1/vfs_write")'),
+        (t: string) => `// a line above\n${t}`,
+        (t: string) => t.replace(/\{\n/, '{\n\tbpf_loop(1, 0, 0, 0);\n'),
+        (t: string) => t.replace(/SEC\("(kprobe|fentry|kretprobe|fexit|tp_btf|raw_tp)\/vfs_write"\)/, 'SEC("$1/no_such_function_x")'),
+        (t: string) => t.replace(/char LICENSE\[\] SEC\("license"\) = "[^"]*"/, 'char LICENSE[] SEC("license") = "Proprietary"'),
+      ];
+      let text = f.text;
+      for (const edit of edits) {
+        text = edit(text);
+        const doc = await openFixture({ ...f, text });
+        const kept = strip(fileLoadCheck(doc, warm));
+        assert.deepEqual(kept, strip(fileLoadCheck(doc, scratch())), name);
+      }
+    }
+  });
+});
