@@ -1,0 +1,45 @@
+// The diagnostics debounce (lsp/diagnosticsScheduler.ts) adapts to what a document's runs cost,
+// but not to its first run, which opens the target kernels and remembers nothing yet: the first
+// edit after opening runs on the next tick when the open was costly; a costly edit run still
+// makes the next edit wait. Mocked timers and clock: no wall-clock bound.
+
+import assert from 'node:assert/strict';
+import { describe, it, mock } from 'node:test';
+import { DiagnosticsScheduler } from '../../../server/src/lsp/diagnosticsScheduler';
+
+describe('diagnostics debounce after the first run', () => {
+  it('the first run does not set the debounce; later runs do', () => {
+    mock.timers.enable({ apis: ['setTimeout', 'setImmediate', 'Date'], now: 1_000_000 });
+    try {
+      let version = 1;
+      const runs: number[] = [];
+      const uri = 'file:///a.bpf.c';
+      const scheduler = new DiagnosticsScheduler({
+        versionOf: () => version,
+        run: () => {
+          runs.push(version);
+          mock.timers.setTime(Date.now() + 300); // each run costs 300 ms
+          return [];
+        },
+        publish: () => undefined,
+        logError: (m) => assert.fail(m),
+        ready: () => true,
+      }, { budgetMs: 10_000 });
+      scheduler.schedule(uri);
+      mock.timers.tick(200);
+      assert.deepEqual(runs, [1], 'the open runs after the default delay');
+      version = 2;
+      scheduler.schedule(uri);
+      mock.timers.tick(0);
+      assert.deepEqual(runs, [1, 2], 'the first edit runs at once: the open\'s cost does not count');
+      version = 3;
+      scheduler.schedule(uri);
+      mock.timers.tick(0);
+      assert.deepEqual(runs, [1, 2], 'an edit after a costly edit run waits');
+      mock.timers.tick(200);
+      assert.deepEqual(runs, [1, 2, 3]);
+    } finally {
+      mock.timers.reset();
+    }
+  });
+});
