@@ -53,7 +53,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     parser: await loadCParser(), pythonParser: await loadPythonParser(), resolveSection, companions: readCompanions, bccLoaders: loaderCandidates,
   });
 
-  const atlases = new AtlasConfigurator({ dataDir: dir, sysRoot: options.sysRoot, cacheDir: options.cacheDir });
+  const atlases = new AtlasConfigurator({ dataDir: dir, sysRoot: options.sysRoot, cacheDir: options.cacheDir, knowledge });
 
   return {
     documents,

@@ -240,3 +240,21 @@ describe('completion and hover on broken code', () => {
     assert.equal(exit.handler?.params.at(-1)?.name, 'ret');
   });
 });
+
+describe('first target lists built while idle (warmTargetListSteps)', () => {
+  it('SEC("kprobe/ and SEC("fentry/ answer the same after the warm-up steps as computed in the request', async () => {
+    const { warmTargetListSteps } = await import('../../server/src/features/c/completion');
+    const { AnalysisCache } = await import('../../server/src/analysis/cache');
+    const { stripMarkers } = await import('./fixture');
+    const targets = ['ubuntu-20.04', 'ubuntu-22.04', 'debian-12'];
+    const warmed = { ...featureContext(targets), cache: new AnalysisCache() };
+    for (const step of warmTargetListSteps(warmed, ['kprobe', 'fentry'])) step();
+    for (const kind of ['kprobe', 'fentry', 'kretprobe']) {
+      const f = stripMarkers(`#include "vmlinux.h"\nSEC("${kind}//*^*/")\nint h(void *ctx) { return 0; }\n`);
+      const doc = await openFixture({ ...f, name: 'warm.bpf.c' });
+      const cold = completion(doc, marker(f), { ...featureContext(targets), cache: new AnalysisCache() });
+      assert.equal(cold.items.length, MAX_TARGET_ITEMS, kind);
+      assert.deepEqual(completion(doc, marker(f), warmed), cold, kind);
+    }
+  });
+});

@@ -13,7 +13,9 @@ import { warmUpSteps } from '../analysis/kernels';
 import { Atlas } from '../atlas/atlas';
 import { liveCacheDir, liveKernelKey, userCacheDir } from '../atlas/liveCache';
 import { type BuildLiveAtlasResult, type IndexProgressParams, summarizeKernel } from '../protocol';
-import type { Settings } from '../settings';
+import { DEFAULT_SETTINGS, type Settings } from '../settings';
+import type { Knowledge } from '../knowledge/types';
+import { warmTargetListSteps } from '../features/c/completion';
 import type { AtlasState } from './types';
 
 export interface AtlasConfiguratorOptions {
@@ -23,6 +25,8 @@ export interface AtlasConfiguratorOptions {
   sysRoot?: string;
   /** Where "build an atlas of this machine's kernel" writes its file; default the user cache. */
   cacheDir?: string;
+  /** The knowledge tables: with them, the first completion lists are also built while idle. */
+  knowledge?: Knowledge;
 }
 
 type Unresolved = { spec: string; reason: string };
@@ -128,6 +132,12 @@ export class AtlasConfigurator {
       }
     });
     const steps = warmUpSteps({ cache: this.cache }, kernels);
+    // Then the first list of the function kinds tools use most (features/c/completion.ts).
+    const knowledge = this.options.knowledge;
+    if (knowledge) {
+      const ctx = { atlas: current, targets, knowledge, cache: this.cache, settings: DEFAULT_SETTINGS };
+      steps.push(...warmTargetListSteps(ctx, ['kprobe', 'kretprobe', 'fentry']));
+    }
     const next = (): void => {
       const step = steps.shift();
       if (!step || generation !== this.warmGeneration) return;

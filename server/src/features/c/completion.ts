@@ -238,6 +238,29 @@ function cachedTargets(ctx: FeatureContext, kernels: readonly KernelQuery[], kin
   return list(cached.entries.map((e) => ({ ...e.item, textEdit: { range, newText: e.newText } })), cached.isIncomplete);
 }
 
+/** Names whose verdicts one warm-up step works out (~10 names over 30 targets: a few ms). */
+const WARM_STEP_NAMES = 10;
+
+/** Steps that build, while the server is idle, the list the first `SEC("kind/` of each of these
+ *  function kinds shows (its up to 100 names, each judged on every target kernel: 50-90 ms over
+ *  30 targets, which the keystroke after the `/` paid). The verdicts come in steps of a few
+ *  names, so a request that arrives meanwhile waits for one step; the last step caches the list
+ *  as cachedTargets would. Steps throw what the kernels throw. */
+export function warmTargetListSteps(ctx: FeatureContext, kinds: readonly AttachKind[]): (() => void)[] {
+  let names: string[] | undefined;
+  const firstNames = (): string[] => {
+    names ??= unionMatches(targetKernels(ctx).kernels, (k) => functionNamesWithPrefix(ctx, k, '', MAX_TARGET_ITEMS + 1), MAX_TARGET_ITEMS).names;
+    return names;
+  };
+  const origin = { line: 0, character: 0 };
+  return kinds.flatMap((kind) => [
+    ...Array.from({ length: Math.ceil(MAX_TARGET_ITEMS / WARM_STEP_NAMES) }, (_, i) => () => {
+      for (const name of firstNames().slice(i * WARM_STEP_NAMES, (i + 1) * WARM_STEP_NAMES)) attachVerdicts({ kind, name }, ctx);
+    }),
+    () => void cachedTargets(ctx, targetKernels(ctx).kernels, kind, '', replaceRange(origin, origin)),
+  ]);
+}
+
 /** Function targets (kprobe, fentry, ...) for typed text; also bcc's attach_kprobe(event=...). */
 export function functionTargets(ctx: FeatureContext, kind: AttachKind, kernels: readonly KernelQuery[], typed: string, range: Range): CompletionList {
   return cachedTargets(ctx, kernels, kind, typed, range);
