@@ -92,7 +92,7 @@ function featuresOf(ctx: Pick<AnalysisContext, 'cache'>, k: KernelQuery): Kernel
  *  loaded kernel), the program's facts and the name, and a file's unchanged programs ask them
  *  again on every edit (50 programs x 30 kernels x their helpers). */
 function answerMemo(ctx: Pick<AnalysisContext, 'cache'>, kind: string): AnswerMemo {
-  const table = ctx.cache.table<CallAnswer>('load-answers', 50_000);
+  const table = ctx.cache.table<CallAnswer>('load-answers', 20_000);
   const key = (k: KernelFeatures, rest: string) => `${kind}|${ctx.cache.instanceId(k)}|${rest}`;
   return {
     get: (k, rest) => table.get(key(k, rest)),
@@ -139,7 +139,7 @@ function computeLoadCheck(doc: LoadCheckDocument, programs: readonly BpfProgram[
 /** Program verdicts kept between runs: an edit to one program (or a file of unchanged programs
  *  opened again) leaves the others' verdicts as they were, where each run worked out every
  *  program's over every target kernel again (~0.4 ms a program over 30 kernels). */
-const PROGRAM_VERDICTS = 5000;
+const PROGRAM_VERDICTS = 2000;
 
 /** A program's verdict, computed once per everything the providers read of it: its section,
  *  target, places and handler name, its program facts, the helpers and kfuncs it calls (each call

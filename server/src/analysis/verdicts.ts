@@ -164,12 +164,15 @@ function foreignFamily(ctx: AnalysisContext, kernelId: string, target: AttachTar
  *  its leading underscores, so a prefix search for `F`, `_F`, `__F`, ... (up to the most leading
  *  underscores a name of the kernel has) answers it: a binary search on an atlas kernel, where
  *  collecting every family cost decoding every name (~15 ms a kernel, the first absent name of a
- *  completion list paid it on each of 30 targets). Kernels without a prefix search scan once. */
+ *  completion list paid it on each of 30 targets). Kernels without a binary prefix search (the
+ *  running kernel) collect the families of their names once. */
 export function hasFamily(ctx: Pick<AnalysisContext, 'cache'>, kernel: KernelQuery, family: string): boolean {
   const answers = ctx.cache.derived(kernel, 'function-families', () => new Map<string, boolean>());
   let known = answers.get(family);
   if (known === undefined) {
-    known = kernel.functionNamesWithPrefix ? familyByPrefix(ctx, kernel, family) : familySet(ctx, kernel).has(family);
+    // The running kernel's prefix search is a scan of every name: there the set, made once
+    // from its name list (which it keeps), is cheaper than a few scans per family.
+    known = kernel.functionNamesWithPrefix && kernel.meta.source !== 'live' ? familyByPrefix(ctx, kernel, family) : familySet(ctx, kernel).has(family);
     answers.set(family, known);
   }
   return known;
