@@ -11,7 +11,7 @@ import type { Knowledge } from '../knowledge/types';
 import type { BpfProgram, LineMap } from '../syntax/cModel';
 import type { AnalysisContext } from './context';
 import { kernelOf } from './kernels';
-import { fileNeeds, type FileNeeds, type ProgramNeeds } from './loadNeeds';
+import { fileNeeds, type BodyScan, type FileNeeds, type ProgramNeeds } from './loadNeeds';
 import {
   fileVerdict, helperProvider, kfuncProvider, kfuncSinceFrom, mapProvider, programVerdict, progTypeProvider,
   type FileVerdict, type KfuncSince, type LoadReason, type ProgramUnderCheck, type ProgramVerdict, type ReasonProvider,
@@ -92,12 +92,30 @@ export function fileLoadCheck(doc: LoadCheckDocument, ctx: AnalysisContext): Fil
 function computeLoadCheck(doc: LoadCheckDocument, programs: readonly BpfProgram[], ctx: AnalysisContext): FileLoadCheck {
   const lk = loadKnowledgeOf(ctx);
   const kernels = targetFeatures(ctx);
-  const needs = fileNeeds({ text: doc.text, tree: doc.tree, lines: doc.lines, programs }, vocabulary(ctx.knowledge, ctx));
+  const scans = ctx.cache.table<BodyScan>(`load-body-scans#${ctx.cache.instanceId(ctx.knowledge)}`);
+  const needs = fileNeeds({ text: doc.text, tree: doc.tree, lines: doc.lines, programs, scans }, vocabulary(ctx.knowledge, ctx));
   const providers = loadProviders(lk, ctx);
-  const verdicts = needs.programs.map((p) => programVerdict(underCheck(lk, p, needs), kernels, providers));
+  // A program's verdict depends on its needs, the file's maps and licence, the kernels and the
+  // knowledge: an edit to one program of a big file re-judges that program only.
+  const memo = ctx.cache.table<ProgramVerdict>('load-program-verdict');
+  const fileKey = `${ctx.cache.kernelsKey(ctx.atlas, ctx.targets)}|${ctx.cache.instanceId(ctx.knowledge)}|${JSON.stringify([needs.maps, needs.license, needs.gplCompatible])}`;
+  const verdicts = needs.programs.map((p) => {
+    const under = underCheck(lk, p, needs);
+    const key = `${fileKey}|${programNeedsKey(under)}`;
+    let v = memo.get(key);
+    if (!v) memo.set(key, v = programVerdict(under, kernels, providers));
+    return v;
+  });
   const byProgram = new Map<BpfProgram, ProgramVerdict>();
   needs.programs.forEach((p, i) => byProgram.set(p.program, verdicts[i]));
   return { ...fileVerdict(verdicts, kernels), needs, byProgram };
+}
+
+/** Everything of a program the reason providers read (loadVerdict.ts; the hook provider reads the
+ *  target through analysis/targets.ts programTarget), as a memo key. */
+function programNeedsKey(under: ProgramUnderCheck): string {
+  const p = under.needs.program;
+  return JSON.stringify([p.section, p.secRange, p.sectionRange, p.handler?.name, p.kind, p.target, under.facts, under.needs.helpers, under.needs.kfuncs]);
 }
 
 function underCheck(lk: LoadKnowledge, p: ProgramNeeds, file: FileNeeds): ProgramUnderCheck {

@@ -69,6 +69,10 @@ export interface NeedsInput {
   tree: Tree | undefined;
   lines: LineMap;
   programs: readonly BpfProgram[];
+  /** Body scans kept between versions of the document (the one cache's table; values are never
+   *  modified): a scan is keyed on the body's text and place and on the file's function names
+   *  and kfunc declarations, so an edit to one program rescans that body only. */
+  scans?: { get(key: string): BodyScan | undefined; set(key: string, value: BodyScan): unknown };
 }
 
 export interface NeedsVocabulary {
@@ -106,10 +110,17 @@ export function fileNeeds(input: NeedsInput, vocab: NeedsVocabulary): FileNeeds 
     if (name && body && !bodies.has(name)) bodies.set(name, body);
   }
   const scanCache = new Map<number, BodyScan>();
+  const fileKey = input.scans && JSON.stringify([[...bodies.keys()], [...externs]]);
   const scan = (body: SyntaxNode): BodyScan => {
     let s = scanCache.get(body.id);
     if (!s) {
-      s = scanBody(body, bodies, vocab, externs, lines);
+      const start = lines.positionAt(body.startIndex);
+      const key = fileKey && `${fileKey}|${start.line}:${start.character}|${text.slice(body.startIndex, body.endIndex)}`;
+      s = key ? input.scans!.get(key) : undefined;
+      if (!s) {
+        s = scanBody(body, bodies, vocab, externs, lines);
+        if (key) input.scans!.set(key, s);
+      }
       scanCache.set(body.id, s);
     }
     return s;
@@ -147,7 +158,7 @@ export function fileNeeds(input: NeedsInput, vocab: NeedsVocabulary): FileNeeds 
   return out;
 }
 
-interface BodyScan {
+export interface BodyScan {
   helpers: Map<string, CallSite[]>;
   kfuncs: Map<string, CallSite[]>;
   /** Local functions called or passed as callbacks. */
