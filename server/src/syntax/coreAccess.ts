@@ -430,6 +430,8 @@ function classifyCalls(calls: readonly SyntaxNode[], scopeOf: (at: number) => Sc
 /** The spans guarded by a field-exists style check, extended to helpers called only from them. */
 function guardedRegionsOf(conds: readonly SyntaxNode[], calls: CallSites, scopes: readonly Scope[]): [number, number][] {
   const guardedRegions: [number, number][] = [];
+  // No guard call anywhere in the file: no condition holds one (skips a tree lookup per `if`).
+  if (![...GUARD_CALLS].some((name) => calls.has(name))) return guardedRegions;
   for (const cond of conds) {
     if (!hasGuardCall(cond.childForFieldName('condition'))) continue;
     for (const field of ['consequence', 'alternative']) {
