@@ -11,6 +11,7 @@ import { describe, it } from 'node:test';
 import type { Diagnostic } from 'vscode-languageserver';
 import { AnalysisCache } from '../../server/src/analysis/cache';
 import { diagnostics } from '../../server/src/features/diagnostics';
+import { memberDiagnostics } from '../../server/src/features/c/memberDiagnostics';
 import type { FeatureContext } from '../../server/src/features/shared/context';
 import { DocumentStore } from '../../server/src/syntax/documents';
 import { loadCParser } from '../../server/src/syntax/parser';
@@ -76,6 +77,22 @@ describe('an incremental diagnostics run says what a run from scratch says', () 
       }
     });
   }
+
+  it('a cancelled member check is not kept for its text: the next run over the same text is whole', async () => {
+    const store = await documentStore();
+    const uri = 'file:///incremental/schedsnap.bpf.c';
+    const text = fs.readFileSync(path.join(repoRoot(), 'test/fixtures/c/schedsnap.bpf.c'), 'utf8').replace(/\/\*\^[\w.-]*\*\//g, '');
+    const doc = store.open(uri, 'c', 1, text);
+    try {
+      const ctx = freshContext();
+      const whole = memberDiagnostics(doc, { ...ctx, cache: new AnalysisCache() });
+      assert.ok(whole.length > 0, 'the fixture has member findings');
+      assert.deepEqual(memberDiagnostics(doc, { ...ctx, isCancelled: () => true }), [], 'cancelled before the first read');
+      assert.deepEqual(memberDiagnostics(doc, ctx), whole);
+    } finally {
+      store.close(uri);
+    }
+  });
 
   it('runs cut short by the work budget continue until they say what one unlimited run says', async () => {
     const store = await documentStore();
