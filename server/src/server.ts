@@ -45,7 +45,6 @@ import {
   TypeDefinitionRequest,
 } from 'vscode-languageserver';
 import type { FeatureContext } from './features/shared/context';
-import { DEFAULT_WORK_BUDGET } from './features/shared/workBudget';
 import { DiagnosticsScheduler } from './lsp/diagnosticsScheduler';
 import { LiveWatcher } from './lsp/liveWatcher';
 import { paramsProblem, type ParamShape } from './lsp/params';
@@ -136,13 +135,16 @@ class LanguageServer<D extends VersionedDocument> {
       versionOf: (uri) => services.documents.get(uri)?.version,
       run: (uri, isStale) => {
         const doc = services.documents.get(uri);
-        return doc ? services.features.diagnostics(doc, this.context(undefined, isStale)) : [];
+        let stoppedEarly = false;
+        const ctx: FeatureContext = { ...this.context(undefined, isStale), onStoppedEarly: () => { stoppedEarly = true; } };
+        if (options.diagnosticsBudgetMs !== undefined) ctx.budget = { maxMs: options.diagnosticsBudgetMs };
+        return { diagnostics: doc ? services.features.diagnostics(doc, ctx) : [], stoppedEarly };
       },
       publish: (uri, version, diagnostics) => void connection.sendDiagnostics({ uri, version, diagnostics }),
       logError: (m) => this.logError(m),
       ready: () => this.isReady,
       messagesHandled: () => this.messagesHandled,
-    }, { delayMs: options.diagnosticsDelayMs, budgetMs: options.diagnosticsBudgetMs ?? DEFAULT_WORK_BUDGET.maxMs });
+    }, { delayMs: options.diagnosticsDelayMs });
     // A module loaded or removed while the server runs changes what `live` holds.
     const changed = services.liveKernelChanged?.bind(services);
     if (changed) {

@@ -11,7 +11,7 @@ import type { Knowledge } from '../knowledge/types';
 import type { BpfProgram, LineMap } from '../syntax/cModel';
 import type { AnalysisContext } from './context';
 import { kernelOf } from './kernels';
-import { fileNeeds, type FileNeeds, type ProgramNeeds } from './loadNeeds';
+import { fileNeeds, type BodyScan, type FileNeeds, type ProgramNeeds } from './loadNeeds';
 import {
   fileVerdict, helperProvider, type AnswerMemo, kfuncProvider, kfuncSinceFrom, mapProvider, programVerdict, progTypeProvider,
   type FileVerdict, type KfuncSince, type LoadReason, type ProgramUnderCheck, type ProgramVerdict, type ReasonProvider,
@@ -127,7 +127,8 @@ export function fileLoadCheck(doc: LoadCheckDocument, ctx: AnalysisContext): Fil
 function computeLoadCheck(doc: LoadCheckDocument, programs: readonly BpfProgram[], ctx: AnalysisContext): FileLoadCheck {
   const lk = loadKnowledgeOf(ctx);
   const kernels = targetFeatures(ctx);
-  const needs = fileNeeds({ text: doc.text, tree: doc.tree, lines: doc.lines, programs }, vocabulary(ctx.knowledge, ctx));
+  const scans = ctx.cache.table<BodyScan>(`load-body-scans#${ctx.cache.instanceId(ctx.knowledge)}`);
+  const needs = fileNeeds({ text: doc.text, tree: doc.tree, lines: doc.lines, programs, scans }, vocabulary(ctx.knowledge, ctx));
   const providers = loadProviders(lk, ctx);
   const memo = verdictMemo(ctx, needs);
   const verdicts = needs.programs.map((p) => memo(underCheck(lk, p, needs), (u) => programVerdict(u, kernels, providers)));
@@ -154,7 +155,7 @@ function verdictMemo(ctx: AnalysisContext, file: FileNeeds): (u: ProgramUnderChe
   return (u, compute) => {
     const p = u.needs.program;
     const key = shared + JSON.stringify([
-      p.section, p.sectionRange, p.secRange, p.handler?.name ?? null, programTarget(p) ?? null, u.facts ?? null, u.needs.helpers, u.needs.kfuncs,
+      p.section, p.sectionRange, p.secRange, p.handler?.name ?? null, p.kind, programTarget(p) ?? null, u.facts ?? null, u.needs.helpers, u.needs.kfuncs,
     ]);
     let v = table.get(key);
     if (!v) {

@@ -69,6 +69,10 @@ export interface NeedsInput {
   tree: Tree | undefined;
   lines: LineMap;
   programs: readonly BpfProgram[];
+  /** Body scans kept between versions of the document (the one cache's table; values are never
+   *  modified): a scan is keyed on the body's text and place and on the file's function names
+   *  and kfunc declarations, so an edit to one program rescans that body only. */
+  scans?: { get(key: string): BodyScan | undefined; set(key: string, value: BodyScan): unknown };
 }
 
 export interface NeedsVocabulary {
@@ -99,17 +103,24 @@ export function fileNeeds(input: NeedsInput, vocab: NeedsVocabulary): FileNeeds 
   }
   // Bodies of the file's plain functions, by name (static helpers, callbacks).
   const bodies = new Map<string, SyntaxNode>();
-  for (const fn of tree.rootNode.descendantsOfType('function_definition')) {
+  for (const fn of functionDefinitions(tree.rootNode)) {
     if (!fn) continue;
     const name = functionName(fn);
     const body = fn.childForFieldName('body');
     if (name && body && !bodies.has(name)) bodies.set(name, body);
   }
   const scanCache = new Map<number, BodyScan>();
+  const fileKey = input.scans && JSON.stringify([[...bodies.keys()], [...externs]]);
   const scan = (body: SyntaxNode): BodyScan => {
     let s = scanCache.get(body.id);
     if (!s) {
-      s = scanBody(body, bodies, vocab, externs, lines);
+      const start = lines.positionAt(body.startIndex);
+      const key = fileKey && `${fileKey}|${start.line}:${start.character}|${text.slice(body.startIndex, body.endIndex)}`;
+      s = key ? input.scans!.get(key) : undefined;
+      if (!s) {
+        s = scanBody(body, bodies, vocab, externs, lines);
+        if (key) input.scans!.set(key, s);
+      }
       scanCache.set(body.id, s);
     }
     return s;
@@ -147,7 +158,7 @@ export function fileNeeds(input: NeedsInput, vocab: NeedsVocabulary): FileNeeds 
   return out;
 }
 
-interface BodyScan {
+export interface BodyScan {
   helpers: Map<string, CallSite[]>;
   kfuncs: Map<string, CallSite[]>;
   /** Local functions called or passed as callbacks. */
@@ -230,6 +241,24 @@ function guardsOf(call: SyntaxNode, stop: SyntaxNode): Guard[] {
 /** `(!bpf_ksym_exists(x))`: the condition is a negation. */
 function startsNegated(cond: string): boolean {
   return /^\(?\s*!/.test(cond.trim());
+}
+
+/** Every function definition of the tree, in document order. C has no nested functions (clang
+ *  refuses GNU's), so a tree without errors is not searched inside them: a search of every node
+ *  of a 30,000-line file took ~90 ms per version. A tree with errors may have wrapped a function
+ *  into another one: searched whole. */
+function functionDefinitions(root: SyntaxNode): (SyntaxNode | null)[] {
+  if (root.hasError) return root.descendantsOfType('function_definition');
+  const out: SyntaxNode[] = [];
+  const visit = (node: SyntaxNode): void => {
+    for (const child of node.namedChildren) {
+      if (!child) continue;
+      if (child.type === 'function_definition') out.push(child);
+      else if (child.namedChildCount) visit(child);
+    }
+  };
+  visit(root);
+  return out;
 }
 
 function functionName(fn: SyntaxNode): string | undefined {

@@ -85,6 +85,7 @@ export interface ServerOptions {
   /** How often to check whether the running kernel's modules changed (default 10 s, or
    *  BPF_ATLAS_LIVE_WATCH_MS). */
   liveWatchMs?: number;
-  /** A diagnostics run at least this long may have stopped early and is followed by another. */
+  /** Milliseconds one diagnostics run may spend (features/shared/workBudget.ts maxMs); a run that
+   *  stops there is followed by another over the same version. */
   diagnosticsBudgetMs?: number;
 }

@@ -285,7 +285,7 @@ function requiredOption(cond: SyntaxNode | null, options: ReadonlySet<string>): 
  *  condition requires it (the verifier drops the branch otherwise; the else branch is the
  *  default path), and the bodies of functions called only from such places. Answers the
  *  option's name for a span. */
-function loaderOptionRegions(text: string, conds: readonly SyntaxNode[], calls: readonly SyntaxNode[], scopes: readonly Scope[]): (a: number, b: number) => string | undefined {
+function loaderOptionRegions(text: string, conds: readonly SyntaxNode[], calls: CallSites, scopes: readonly Scope[]): (a: number, b: number) => string | undefined {
   const options = loaderOptions(text);
   const regions: Region<string>[] = [];
   if (!options.size) return () => undefined;
@@ -308,15 +308,32 @@ function regionAt<T>(regions: readonly Region<T>[], a: number, b: number): Regio
   return regions.find((r) => a >= r.from && b <= r.to);
 }
 
+/** The calls of a document by the name they call (each name read from the tree once: a lookup per
+ *  function and call made a 1,000-program file quadratic, seconds per version). */
+type CallSites = ReadonlyMap<string, readonly { start: number; end: number }[]>;
+
+function callSitesOf(calls: readonly SyntaxNode[]): CallSites {
+  const out = new Map<string, { start: number; end: number }[]>();
+  for (const c of calls) {
+    const name = callName(c);
+    if (name === undefined) continue;
+    const site = { start: c.startIndex, end: c.endIndex };
+    const list = out.get(name);
+    if (list) list.push(site);
+    else out.set(name, [site]);
+  }
+  return out;
+}
+
 /** Adds the bodies of functions whose every call lies in a region (with that call's value),
  *  followed through callers a few levels: such a function runs only where its callers do. */
-function extendToCallees<T>(regions: Region<T>[], calls: readonly SyntaxNode[], scopes: readonly Scope[]): void {
+function extendToCallees<T>(regions: Region<T>[], calls: CallSites, scopes: readonly Scope[]): void {
   for (let round = 0; round < 4; round++) {
     let added = false;
     for (const scope of scopes) {
       if (!scope.name || regionAt(regions, scope.start, scope.end)) continue;
-      const sites = calls.filter((c) => callName(c) === scope.name && !(c.startIndex >= scope.start && c.endIndex <= scope.end));
-      const found = sites.map((c) => regionAt(regions, c.startIndex, c.endIndex));
+      const sites = (calls.get(scope.name) ?? []).filter((c) => !(c.start >= scope.start && c.end <= scope.end));
+      const found = sites.map((c) => regionAt(regions, c.start, c.end));
       if (!sites.length || found.some((r) => !r)) continue;
       regions.push({ from: scope.start, to: scope.end, value: found[0]!.value });
       added = true;
@@ -411,8 +428,10 @@ function classifyCalls(calls: readonly SyntaxNode[], scopeOf: (at: number) => Sc
 }
 
 /** The spans guarded by a field-exists style check, extended to helpers called only from them. */
-function guardedRegionsOf(conds: readonly SyntaxNode[], calls: readonly SyntaxNode[], scopes: readonly Scope[]): [number, number][] {
+function guardedRegionsOf(conds: readonly SyntaxNode[], calls: CallSites, scopes: readonly Scope[]): [number, number][] {
   const guardedRegions: [number, number][] = [];
+  // No guard call anywhere in the file: no condition holds one (skips a tree lookup per `if`).
+  if (![...GUARD_CALLS].some((name) => calls.has(name))) return guardedRegions;
   for (const cond of conds) {
     if (!hasGuardCall(cond.childForFieldName('condition'))) continue;
     for (const field of ['consequence', 'alternative']) {
@@ -569,8 +588,9 @@ export function buildCoreModel(text: string, tree: Tree | undefined): CoreModel 
 
   // Regions, from the few nodes that make them (wasm-side type filtering finds them cheaply).
   const { guardCalls, builtinCalls, accessorArgs, coreCalls } = classifyCalls(ofType('call_expression'), scopeOf);
-  const guardedRegions = guardedRegionsOf(ofType('if_statement', 'conditional_expression'), ofType('call_expression'), scopes);
-  const optionAt = loaderOptionRegions(text, ofType('if_statement', 'conditional_expression'), ofType('call_expression'), scopes);
+  const sites = callSitesOf(ofType('call_expression'));
+  const guardedRegions = guardedRegionsOf(ofType('if_statement', 'conditional_expression'), sites, scopes);
+  const optionAt = loaderOptionRegions(text, ofType('if_statement', 'conditional_expression'), sites, scopes);
   const walkAt = (a: number, b: number): Walk => ({
     scope: scopeOf(a),
     guarded: within(guardedRegions, a, b),

@@ -89,10 +89,11 @@ export function maskSections(text: string): string {
 export const MAX_TREE_CHARS = 2_000_000;
 
 /** The part of a document that is analysed. Real BPF programs and bpftrace scripts are far
- *  smaller; past this, parsing alone would take seconds per keystroke, so the model covers the
- *  text up to the last line break before the limit and the features say so. The document's text
- *  itself is always kept whole: edits anywhere are applied and nothing is lost. */
-export const MAX_ANALYSED_CHARS = 512 * 1024;
+ *  smaller, and a 0.6 MB file of 1,000 real programs is analysed whole (issue 14); past this,
+ *  rebuilding the models would take seconds per keystroke, so the model covers the text up to
+ *  the last line break before the limit and the features say so. The document's text itself is
+ *  always kept whole: edits anywhere are applied and nothing is lost. */
+export const MAX_ANALYSED_CHARS = 1024 * 1024;
 
 /** The analysed prefix of a text: all of it, or up to a line break within the limit. */
 export function analysedPrefix(text: string): string {

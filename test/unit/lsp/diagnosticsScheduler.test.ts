@@ -19,7 +19,7 @@ describe('diagnostics debounce after the first run', () => {
         run: () => {
           runs.push(version);
           mock.timers.setTime(Date.now() + 300); // each run costs 300 ms
-          return [];
+          return { diagnostics: [], stoppedEarly: false };
         },
         publish: () => undefined,
         logError: (m) => assert.fail(m),

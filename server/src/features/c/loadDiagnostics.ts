@@ -34,6 +34,9 @@ export function loadDiagnostics(doc: LoadDocument, ctx: FeatureContext): Diagnos
   const check = fileLoadCheck(doc, ctx);
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
+  // The kernels' versions, listed once per run (not once per program-type reason).
+  let metas: ReturnType<FeatureContext['atlas']['list']> | undefined;
+  const versionOf = (id: string) => (metas ??= ctx.atlas.list()).find((m) => m.id === id)?.version;
   for (const program of doc.c.programs) {
     const v = check.byProgram.get(program);
     if (!v) continue;
@@ -45,7 +48,7 @@ export function loadDiagnostics(doc: LoadDocument, ctx: FeatureContext): Diagnos
       if (r.effect !== 'fails' || !r.range) continue;
       const code = loadReasonCode(r);
       if (!code || suppression?.codes.includes(code)) continue;
-      const kernels = r.kind === 'program-type' ? kernelsPastFloor(program, r, v, ctx) : r.kernels;
+      const kernels = r.kind === 'program-type' ? kernelsPastFloor(program, r, v, ctx, versionOf) : r.kernels;
       if (!kernels.length) continue;
       const severity = effectiveSeverity(code, ctx);
       if (severity === undefined) continue;
@@ -102,7 +105,8 @@ function loadMessage(r: LoadReason, code: string, kernels: readonly string[], la
 
 /** The kernels a program-type reason adds beyond the section's version floor (kernel-too-old
  *  already says those). */
-function kernelsPastFloor(program: BpfProgram, r: LoadReason, v: ProgramVerdict, ctx: FeatureContext): string[] {
+function kernelsPastFloor(program: BpfProgram, r: LoadReason, v: ProgramVerdict, ctx: FeatureContext,
+  versionOf: (id: string) => string | undefined): string[] {
   let since: string | undefined;
   try {
     since = ctx.knowledge.sectionPrefix(program.section)?.since;
@@ -110,9 +114,8 @@ function kernelsPastFloor(program: BpfProgram, r: LoadReason, v: ProgramVerdict,
     since = undefined;
   }
   if (!since) return r.kernels;
-  const metas = ctx.atlas.list();
   return r.kernels.filter((id) => {
-    const version = metas.find((m) => m.id === id)?.version;
+    const version = versionOf(id);
     return !version || !/^\d+\.\d+/.test(version) || compareKernelVersions(version, since!) >= 0 || v.kernels[id] === undefined;
   });
 }

@@ -35,22 +35,30 @@ export function memberDiagnostics(doc: CDocumentLike, ctx: FeatureContext): Diag
   const severity = effectiveSeverity(MEMBER_MISSING, ctx);
   if (severity === undefined || !ctx.targets.length) return [];
   const key = `${doc.uri}|${ctx.targets.join(',')}|${severity}|${crypto.createHash('sha1').update(doc.text).digest('base64')}`;
-  return ctx.cache.remember('c-member-diagnostics', key, () => {
-    const model = doc.core;
-    if (!model) return [];
-    const out: Diagnostic[] = [];
-    const suppressions = doc.c?.suppressions;
-    const kernels = ctx.cache.kernelsKey(ctx.atlas, ctx.targets);
-    for (const access of model.accesses) {
-      if (access.guarded || suppressed(suppressions, access.range.start.line)) continue;
-      if (ctx.isCancelled?.()) break;
-      const v = accessVerdict(access, model, ctx, kernels);
-      if (!v) continue;
-      // A read only a loader setting reaches fails to load only with that setting: a warning.
-      out.push(...(access.option
-        ? memberFindings(doc.uri, v, Math.max(severity, DiagnosticSeverity.Warning) as DiagnosticSeverity, { consequence: optionConsequence(access.option), libbpfAdvice: true })
-        : memberFindings(doc.uri, v, severity, { consequence: C_CONSEQUENCE, libbpfAdvice: true })));
-    }
-    return out;
-  });
+  const memo = ctx.cache.table<Diagnostic[]>('c-member-diagnostics');
+  const known = memo.get(key);
+  if (known) return known;
+  const found = computeMemberDiagnostics(doc, ctx, severity);
+  // A cancelled run stopped part way: its list must not stand for the text (an undo back to it).
+  if (!ctx.isCancelled?.()) memo.set(key, found);
+  return found;
+}
+
+function computeMemberDiagnostics(doc: CDocumentLike, ctx: FeatureContext, severity: DiagnosticSeverity): Diagnostic[] {
+  const model = doc.core;
+  if (!model) return [];
+  const out: Diagnostic[] = [];
+  const suppressions = doc.c?.suppressions;
+  const kernels = ctx.cache.kernelsKey(ctx.atlas, ctx.targets);
+  for (const access of model.accesses) {
+    if (access.guarded || suppressed(suppressions, access.range.start.line)) continue;
+    if (ctx.isCancelled?.()) break;
+    const v = accessVerdict(access, model, ctx, kernels);
+    if (!v) continue;
+    // A read only a loader setting reaches fails to load only with that setting: a warning.
+    out.push(...(access.option
+      ? memberFindings(doc.uri, v, Math.max(severity, DiagnosticSeverity.Warning) as DiagnosticSeverity, { consequence: optionConsequence(access.option), libbpfAdvice: true })
+      : memberFindings(doc.uri, v, severity, { consequence: C_CONSEQUENCE, libbpfAdvice: true })));
+  }
+  return out;
 }

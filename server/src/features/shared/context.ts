@@ -10,4 +10,7 @@ export interface FeatureContext extends AnalysisContext {
   settings: Settings;
   /** Limits of one diagnostics run (shared/workBudget.ts DEFAULT_WORK_BUDGET when absent). */
   budget?: Partial<WorkBudget>;
+  /** Called when a diagnostics run stops at its work budget (not when cancelled): its result is
+   *  progress, and another run over the same version gets further (lsp/diagnosticsScheduler.ts). */
+  onStoppedEarly?: () => void;
 }

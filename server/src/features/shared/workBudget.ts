@@ -2,7 +2,8 @@
 // hold the server for seconds: the dialects' diagnostics count the attach points they analyse and
 // watch the clock, stop when either limit is reached (or the request is cancelled), and end with
 // one information diagnostic saying how far they got and why. Reports are memoised
-// (analysis/report.ts, in the one cache), so the next run over the same document gets further.
+// (analysis/report.ts, in the one cache), so the next run over the same document gets further;
+// `onStoppedEarly` tells the caller (the server's scheduler) that such a run is due.
 
 import { performance } from 'node:perf_hooks';
 
@@ -31,7 +32,7 @@ export class WorkMeter {
   /** Why the run stopped early, once it has. */
   stoppedBecause?: string;
 
-  constructor(private readonly ctx: { isCancelled?: () => boolean; budget?: Partial<WorkBudget> }) {
+  constructor(private readonly ctx: { isCancelled?: () => boolean; budget?: Partial<WorkBudget>; onStoppedEarly?: () => void }) {
     this.limits = { ...DEFAULT_WORK_BUDGET, ...ctx.budget };
   }
 
@@ -41,7 +42,10 @@ export class WorkMeter {
     if (this.ctx.isCancelled?.()) this.stoppedBecause = 'the request was cancelled';
     else if (this.analysed >= this.limits.maxAttachPoints) this.stoppedBecause = `the limit is ${this.limits.maxAttachPoints} attach points per run`;
     else if (this.analysed >= this.limits.minAttachPoints && performance.now() - this.started > this.limits.maxMs) this.stoppedBecause = `the time budget of ${this.limits.maxMs} ms per run was spent`;
-    if (this.stoppedBecause) return false;
+    if (this.stoppedBecause) {
+      if (this.exhausted) this.ctx.onStoppedEarly?.();
+      return false;
+    }
     this.analysed++;
     return true;
   }

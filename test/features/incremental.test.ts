@@ -1,0 +1,121 @@
+// Incremental diagnostics (issue 14): a run after an edit reuses what earlier runs memoised in the
+// one cache (each program's diagnostics, its load verdict, the body scans of the load needs), so it
+// must say exactly what a run from scratch says over the same text. Checked on the real fixtures
+// with edits inside a body, edits that move later programs down a line, a changed target, and
+// runs cut short by the work budget that continue until the whole file is analysed.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import type { Diagnostic } from 'vscode-languageserver';
+import { AnalysisCache } from '../../server/src/analysis/cache';
+import { diagnostics } from '../../server/src/features/diagnostics';
+import { memberDiagnostics } from '../../server/src/features/c/memberDiagnostics';
+import type { FeatureContext } from '../../server/src/features/shared/context';
+import { DocumentStore } from '../../server/src/syntax/documents';
+import { loadCParser } from '../../server/src/syntax/parser';
+import { bundledKnowledge, documentStore, featureContext, repoRoot } from './fixture';
+
+const TARGETS = ['ubuntu-22.04', 'debian-12', 'ubuntu-18.04', 'ubuntu-24.04'];
+
+function fixtures(): { name: string; text: string }[] {
+  const dirs = ['test/fixtures/c', 'test/fixtures/check/tools'];
+  return dirs.flatMap((d) => fs.readdirSync(path.join(repoRoot(), d)).filter((f) => f.endsWith('.bpf.c'))
+    .map((f) => ({ name: `${d}/${f}`, text: fs.readFileSync(path.join(repoRoot(), d, f), 'utf8') })));
+}
+
+/** A context over the bundled atlases with a cache of its own. */
+function freshContext(patch: Partial<FeatureContext> = {}): FeatureContext {
+  return { ...featureContext(TARGETS), cache: new AnalysisCache(), ...patch };
+}
+
+/** The diagnostics of `text` at `uri` with nothing memoised (a store and cache of their own). */
+async function fromScratch(uri: string, text: string): Promise<Diagnostic[]> {
+  const store = new DocumentStore({ parser: await loadCParser(), resolveSection: bundledKnowledge().sectionPrefix });
+  const doc = store.open(uri, 'c', 1, text);
+  try {
+    return diagnostics(doc, freshContext());
+  } finally {
+    store.close(uri);
+  }
+}
+
+/** Offsets where edits go: just inside each program's body, and inside a string in a body. */
+function editPoints(text: string): number[] {
+  const out: number[] = [];
+  for (const m of text.matchAll(/\bSEC\("[^"]*"\)[^{;]*\{/g)) out.push(m.index! + m[0].length);
+  const str = /bpf_printk\("/.exec(text);
+  if (str) out.push(str.index + str[0].length);
+  return out;
+}
+
+describe('an incremental diagnostics run says what a run from scratch says', () => {
+  for (const f of fixtures()) {
+    it(f.name, async () => {
+      const store = await documentStore();
+      const uri = `file:///incremental/${path.basename(f.name)}`;
+      let doc = store.open(uri, 'c', 1, f.text);
+      const ctx = freshContext();
+      try {
+        diagnostics(doc, ctx);
+        let version = 1;
+        const edits: { at: number; insert: string }[] = [];
+        for (const at of editPoints(f.text)) edits.push({ at, insert: ' ' }, { at, insert: '\n' });
+        const target = /SEC\("(?:kprobe|fentry|tp_btf|raw_tp)\/(\w)/.exec(f.text);
+        if (target) edits.push({ at: target.index + target[0].length, insert: 'x' });
+        // Applied one after the other (each on the text the previous left), as an editor does.
+        for (const e of edits) {
+          const at = Math.min(e.at, doc.text.length);
+          const pos = doc.lines.positionAt(at);
+          doc = store.change(uri, ++version, [{ range: { start: pos, end: pos }, text: e.insert }])!;
+          const incremental = diagnostics(doc, ctx);
+          assert.deepEqual(incremental, await fromScratch(uri, doc.text), `${f.name} after inserting ${JSON.stringify(e.insert)} at line ${pos.line + 1}`);
+        }
+      } finally {
+        store.close(uri);
+      }
+    });
+  }
+
+  it('a cancelled member check is not kept for its text: the next run over the same text is whole', async () => {
+    const store = await documentStore();
+    const uri = 'file:///incremental/schedsnap.bpf.c';
+    const text = fs.readFileSync(path.join(repoRoot(), 'test/fixtures/c/schedsnap.bpf.c'), 'utf8').replace(/\/\*\^[\w.-]*\*\//g, '');
+    const doc = store.open(uri, 'c', 1, text);
+    try {
+      const ctx = freshContext();
+      const whole = memberDiagnostics(doc, { ...ctx, cache: new AnalysisCache() });
+      assert.ok(whole.length > 0, 'the fixture has member findings');
+      assert.deepEqual(memberDiagnostics(doc, { ...ctx, isCancelled: () => true }), [], 'cancelled before the first read');
+      assert.deepEqual(memberDiagnostics(doc, ctx), whole);
+    } finally {
+      store.close(uri);
+    }
+  });
+
+  it('runs cut short by the work budget continue until they say what one unlimited run says', async () => {
+    const store = await documentStore();
+    const texts = fixtures().map((f) => f.text.replace(/char LICENSE\[\][^\n]*\n/, ''));
+    const text = `${texts.join('\n')}\nchar LICENSE[] SEC("license") = "GPL";\n`;
+    const uri = 'file:///incremental/all.bpf.c';
+    const doc = store.open(uri, 'c', 1, text);
+    try {
+      const programs = doc.c!.programs.length;
+      let stopped = 0;
+      const ctx = freshContext({ budget: { maxAttachPoints: 5, minAttachPoints: 5 }, onStoppedEarly: () => { stopped++; } });
+      let runs = 0;
+      let last: Diagnostic[] = [];
+      for (let before = -1; before !== stopped && runs < programs; runs++) {
+        before = stopped;
+        last = diagnostics(doc, ctx);
+        if (stopped > before) assert.ok(last.some((d) => /before it stopped/.test(d.message)), 'a run cut short says so');
+      }
+      assert.ok(stopped >= 2, `the budget cut ${stopped} runs short`);
+      assert.ok(runs > stopped, 'a run finished without stopping');
+      assert.deepEqual(last, await fromScratch(uri, text));
+    } finally {
+      store.close(uri);
+    }
+  });
+});
