@@ -24,7 +24,7 @@ describe('diagnostics debounce after the first run', () => {
         publish: () => undefined,
         logError: (m) => assert.fail(m),
         ready: () => true,
-      }, { budgetMs: 10_000 });
+      }, {});
       scheduler.schedule(uri);
       mock.timers.tick(200);
       assert.deepEqual(runs, [1], 'the open runs after the default delay');
