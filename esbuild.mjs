@@ -22,6 +22,8 @@ const bundles = [
   { in: 'server/src/main.ts', out: 'server.js', external: [] },
   // The CLI: the bin entry (cli.js) runs the bundle (cli-main.js) through V8's code cache.
   { in: 'server/src/cli.ts', out: 'cli-main.js', external: [] },
+  // `bpf-atlas lookup` alone: the entry runs this smaller bundle for that verb.
+  { in: 'server/src/cli/lookupMain.ts', out: 'cli-lookup.js', external: [] },
   { in: 'server/src/cliEntry.ts', out: 'cli.js', external: [], banner: '#!/usr/bin/env node', executable: true },
 ];
 

@@ -1,7 +1,8 @@
 // The `bpf-atlas` command's entry (dist/cli.js). It runs the CLI bundle (dist/cli-main.js, built
-// from cli.ts) through V8's code cache, so a run does not compile a megabyte of JavaScript again:
+// from cli.ts; for `bpf-atlas lookup`, dist/cli-lookup.js from cli/lookupMain.ts, which holds
+// that verb alone) through V8's code cache, so a run does not compile a megabyte of JavaScript again:
 // after the first run of a build, what V8 compiled for it (the functions the command ran
-// included) is kept in the user cache folder (cacheDir.ts) under the bundle's size and time;
+// included) is kept in the user cache folder (cacheDir.ts) under the bundle's name, size and time;
 // later runs hand it to V8, which checks it against the source and its own version, and compiles
 // afresh (and keeps that) when it does not match. This is what Node 22's
 // module.enableCompileCache() does for every module; bpf-atlas supports Node 20, which has none.
@@ -15,14 +16,17 @@ import path from 'node:path';
 import vm from 'node:vm';
 import { cacheDirUnlessOff } from './cacheDir';
 
-const bundle = path.join(__dirname, 'cli-main.js');
+/** Verbs with a bundle of their own: what a run of one reads and compiles is what it runs. */
+const VERB_BUNDLES = new Map([['lookup', 'cli-lookup.js']]);
+const bundle = path.join(__dirname, VERB_BUNDLES.get(process.argv[2]) ?? 'cli-main.js');
+const bundleName = path.basename(bundle, '.js');
 
 function cacheFileOf(): string | undefined {
   const dir = cacheDirUnlessOff();
   if (!dir) return undefined;
   try {
     const st = fs.statSync(bundle);
-    return path.join(dir, 'v8', `cli-main-${st.size}-${Math.floor(st.mtimeMs)}-${process.version}-${process.arch}.cache`);
+    return path.join(dir, 'v8', `${bundleName}-${st.size}-${Math.floor(st.mtimeMs)}-${process.version}-${process.arch}.cache`);
   } catch {
     return undefined;
   }
@@ -36,7 +40,7 @@ function keep(file: string, data: Buffer): void {
     const tmp = `${file}.tmp-${process.pid}`;
     fs.writeFileSync(tmp, data);
     fs.renameSync(tmp, file);
-    for (const n of fs.readdirSync(dir)) if (n.startsWith('cli-main-') && n.endsWith('.cache') && path.join(dir, n) !== file) fs.rmSync(path.join(dir, n), { force: true });
+    for (const n of fs.readdirSync(dir)) if (n.startsWith(`${bundleName}-`) && n.endsWith('.cache') && path.join(dir, n) !== file) fs.rmSync(path.join(dir, n), { force: true });
   } catch {
     /* no cache: the next run compiles again */
   }
