@@ -28,6 +28,9 @@ export function liveCacheDir(): string | undefined {
 }
 
 const PREFIX = 'live-';
+/** The cached atlas's sections are compressed in pieces of this size: a lookup on the running
+ *  kernel decompresses the pieces of the string table it reads, not all of it (2 MB here). */
+const LIVE_PIECE_BYTES = 64 << 10;
 
 /** The identity of a BTF file without reading all of it: its size and the CRC-32 of its first and
  *  last 256 KB (the header with the section sizes, the first types and the last strings). Two
@@ -145,7 +148,7 @@ function gone(pid: number): boolean {
 export function writeLiveCache(file: string, kernel: KernelSource): string {
   const dir = path.dirname(file);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  writeKernelAtlas(file, kernel, { quality: 5, generator: 'bpf-atlas live cache' });
+  writeKernelAtlas(file, kernel, { quality: 5, pieceBytes: LIVE_PIECE_BYTES, generator: 'bpf-atlas live cache' });
   for (const n of fs.readdirSync(dir)) {
     if (!n.startsWith(PREFIX)) continue;
     const temp = n.lastIndexOf(TEMP_SUFFIX);
