@@ -28,7 +28,7 @@
 // one kernel decompresses the shared tables plus that kernel's lists, and function records are
 // turned into objects only when asked for.
 
-import crypto from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { ByteFormatError, ByteReader, ByteWriter } from './bytes';
@@ -532,7 +532,7 @@ function sectionWriter(quality: number, pieceBytes?: number): { section: (raw: U
   let offset = 0;
   const seen = new Map<string, SectionRef>();
   const section = (raw: Uint8Array): SectionRef => {
-    const key = crypto.createHash('sha256').update(raw).digest('base64');
+    const key = sha256().update(raw).digest('base64');
     const known = seen.get(key);
     if (known) return { ...known };
     const c = compress(raw, quality, pieceBytes);
@@ -724,10 +724,16 @@ export class AtlasWriter {
   }
 }
 
+/** A SHA-256 hash. node:crypto is loaded by the first writer that needs it, not by every reader
+ *  (loading it is ~3 ms of a whole-process `bpf-atlas lookup`, which writes nothing). */
+function sha256(): Hash {
+  return (require('node:crypto') as typeof import('node:crypto')).createHash('sha256');
+}
+
 /** What identifies a kernel's facts inside one writer: its staging record numbers and strings
  *  (equal facts give equal numbers), so identical kernels of a fleet are recognised. */
 function kernelDigest(k: PendingKernel): string {
-  const h = crypto.createHash('sha256');
+  const h = sha256();
   const meta = k.meta;
   h.update(JSON.stringify([meta.release, meta.arch, meta.coverage]));
   for (const kind of RECORD_KINDS) {
