@@ -5,7 +5,7 @@
 // dist/cli.js (cliEntry.ts) runs through V8's code cache (runAsMain); `lookup` has a bundle of
 // its own (cli/lookupMain.ts).
 
-import { dispatch, runProcess, SUMMARIES, type Verbs } from './cli/dispatch';
+import { dispatch, processStream, runProcess, SUMMARIES, type Verbs } from './cli/dispatch';
 import type { CliIo } from './cli/io';
 
 export type { CliIo };
@@ -17,7 +17,7 @@ const VERBS: Verbs = {
   index: { summary: SUMMARIES.index, run: async (a, io) => (await import('./cli/index')).run(a, io) },
   merge: { summary: SUMMARIES.merge, run: async (a, io) => (await import('./cli/merge')).run(a, io) },
   // The server speaks JSON-RPC over the real process streams, whatever io the caller passed.
-  lsp: { summary: SUMMARIES.lsp, run: async (a) => (await import('./cli/lsp')).run(a, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }) },
+  lsp: { summary: SUMMARIES.lsp, run: async (a) => (await import('./cli/lsp')).run(a, { stdin: process.stdin, stdout: processStream('stdout'), stderr: processStream('stderr') }) },
 };
 
 export function main(argv: string[], rawIo: CliIo): Promise<number> {

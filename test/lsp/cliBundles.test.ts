@@ -55,3 +55,15 @@ test('bpf-atlas lookup from its own bundle answers as the bundle of every verb, 
     fs.rmSync(cache, { recursive: true, force: true });
   }
 });
+
+test('output through a pipe closed early ends the run quietly, whatever the bundle', () => {
+  for (const verb of ['lookup --no-live --all --json kprobe:vfs_read', 'kernels --no-live --json']) {
+    // `true` closes the pipe without reading (long before node has started); pipefail reports
+    // bpf-atlas's own status.
+    const r = spawnSync('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${ENTRY}" ${verb} | true`], {
+      encoding: 'utf8', timeout: HANG_GUARD_MS, env: { ...process.env, BPF_ATLAS_CACHE: 'off' },
+    });
+    assert.equal(r.stderr, '', verb);
+    assert.equal(r.status, 0, verb);
+  }
+});
