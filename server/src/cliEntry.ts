@@ -10,23 +10,25 @@
 // Node would. The bundle is compiled here, not required: it is one file of our own build, loaded
 // once, not a module of the source graph.
 
-import fs from 'node:fs';
+// Named imports of the builtins (not default ones): a default import makes the bundle copy the
+// module's every property into a namespace object first.
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
-import path from 'node:path';
-import vm from 'node:vm';
+import { basename, dirname, join } from 'node:path';
+import { Script } from 'node:vm';
 import { cacheDirUnlessOff } from './cacheDir';
 
 /** Verbs with a bundle of their own: what a run of one reads and compiles is what it runs. */
 const VERB_BUNDLES = new Map([['lookup', 'cli-lookup.js']]);
-const bundle = path.join(__dirname, VERB_BUNDLES.get(process.argv[2]) ?? 'cli-main.js');
-const bundleName = path.basename(bundle, '.js');
+const bundle = join(__dirname, VERB_BUNDLES.get(process.argv[2]) ?? 'cli-main.js');
+const bundleName = basename(bundle, '.js');
 
 function cacheFileOf(): string | undefined {
   const dir = cacheDirUnlessOff();
   if (!dir) return undefined;
   try {
-    const st = fs.statSync(bundle);
-    return path.join(dir, 'v8', `${bundleName}-${st.size}-${Math.floor(st.mtimeMs)}-${process.version}-${process.arch}.cache`);
+    const st = statSync(bundle);
+    return join(dir, 'v8', `${bundleName}-${st.size}-${Math.floor(st.mtimeMs)}-${process.version}-${process.arch}.cache`);
   } catch {
     return undefined;
   }
@@ -35,12 +37,12 @@ function cacheFileOf(): string | undefined {
 /** Keep the compiled code, and drop what earlier builds of the bundle left. */
 function keep(file: string, data: Buffer): void {
   try {
-    const dir = path.dirname(file);
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const dir = dirname(file);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const tmp = `${file}.tmp-${process.pid}`;
-    fs.writeFileSync(tmp, data);
-    fs.renameSync(tmp, file);
-    for (const n of fs.readdirSync(dir)) if (n.startsWith(`${bundleName}-`) && n.endsWith('.cache') && path.join(dir, n) !== file) fs.rmSync(path.join(dir, n), { force: true });
+    writeFileSync(tmp, data);
+    renameSync(tmp, file);
+    for (const n of readdirSync(dir)) if (n.startsWith(`${bundleName}-`) && n.endsWith('.cache') && join(dir, n) !== file) rmSync(join(dir, n), { force: true });
   } catch {
     /* no cache: the next run compiles again */
   }
@@ -49,13 +51,13 @@ function keep(file: string, data: Buffer): void {
 const cacheFile = cacheFileOf();
 let cached: Buffer | undefined;
 try {
-  cached = cacheFile ? fs.readFileSync(cacheFile) : undefined;
+  cached = cacheFile ? readFileSync(cacheFile) : undefined;
 } catch {
   cached = undefined;
 }
 // Code from the cache cannot import() (Node drops the callback for it): the bundle has no dynamic
 // import (syntax/parser.ts gives web-tree-sitter bytes, not paths).
-const script = new vm.Script(Module.wrap(fs.readFileSync(bundle, 'utf8')), { filename: bundle, cachedData: cached });
+const script = new Script(Module.wrap(readFileSync(bundle, 'utf8')), { filename: bundle, cachedData: cached });
 if (cacheFile && (!cached || script.cachedDataRejected)) process.once('exit', () => keep(cacheFile, script.createCachedData()));
 const main = new Module(bundle, module);
 main.filename = bundle;
