@@ -947,7 +947,8 @@ export class AtlasFile {
     if (this.dataStart + ref.off + ref.len > this.fileSize) {
       throw new AtlasFileError(this.path, `truncated atlas file (${what} runs past the end); ${REBUILD_HINT}`);
     }
-    const data = Buffer.alloc(ref.len);
+    // Not zeroed first: every byte is read over, or the read is refused below.
+    const data = Buffer.allocUnsafe(ref.len);
     const got = fs.readSync(this.fd, data, 0, ref.len, this.dataStart + ref.off);
     if (got !== ref.len) throw new AtlasFileError(this.path, `truncated atlas file (${what}); ${REBUILD_HINT}`);
     if (zlib.crc32(data) !== ref.crc) {
