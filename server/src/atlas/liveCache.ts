@@ -40,11 +40,11 @@ function btfIdentity(file: string): string {
     fd = fs.openSync(file, 'r');
     const size = fs.fstatSync(fd).size;
     const piece = Math.min(size, 256 * 1024);
-    const head = Buffer.alloc(piece);
-    const tail = Buffer.alloc(piece);
-    fs.readSync(fd, head, 0, piece, 0);
-    fs.readSync(fd, tail, 0, piece, size - piece);
-    return `${size} ${zlib.crc32(head)} ${zlib.crc32(tail)}`;
+    // One buffer, not zeroed: each checksum covers the bytes the read returned.
+    const buf = Buffer.allocUnsafe(piece);
+    const head = zlib.crc32(buf.subarray(0, fs.readSync(fd, buf, 0, piece, 0)));
+    const tail = zlib.crc32(buf.subarray(0, fs.readSync(fd, buf, 0, piece, size - piece)));
+    return `${size} ${head} ${tail}`;
   } catch {
     return '-';
   } finally {
