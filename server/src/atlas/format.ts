@@ -26,7 +26,8 @@
 // records), u32 block offsets, then u16 record lengths. All little endian. A table with a string
 // or record longer than 65,535 bytes has no index. Listing kernels reads the header only; loading
 // one kernel decompresses the shared tables plus that kernel's lists, and function records are
-// turned into objects only when asked for.
+// turned into objects only when asked for; a string table in pieces (the live cache writes 64 KiB
+// ones) is decompressed piece by piece as its strings are read, unless prefetch() did it whole.
 
 import type { Hash } from 'node:crypto';
 import fs from 'node:fs';
