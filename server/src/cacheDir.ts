@@ -3,12 +3,12 @@
 // live there. BPF_ATLAS_CACHE=off turns both caches off (tests that must start cold, read-only
 // homes). Imports nothing of ours: the CLI's entry loads it before anything else.
 
-import os from 'node:os';
-import path from 'node:path';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 
 export function userCacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(base, 'bpf-atlas');
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'bpf-atlas');
 }
 
 /** The cache folder, or undefined when BPF_ATLAS_CACHE=off. */

@@ -195,8 +195,10 @@ export class Atlas implements AtlasQuery {
    */
   saveLiveCache(): string | undefined {
     const e = this.entries.get('live');
+    // The key is computed only when there is something to write (a run from the cache has not).
+    if (!e?.index || !this.liveFresh) return undefined;
     const file = this.liveCachePath();
-    if (!file || !e?.index || !this.liveFresh) return undefined;
+    if (!file) return undefined;
     try {
       writeLiveCache(file, e.index);
       this.liveFresh = false;

@@ -26,9 +26,10 @@
 // records), u32 block offsets, then u16 record lengths. All little endian. A table with a string
 // or record longer than 65,535 bytes has no index. Listing kernels reads the header only; loading
 // one kernel decompresses the shared tables plus that kernel's lists, and function records are
-// turned into objects only when asked for.
+// turned into objects only when asked for; a string table in pieces (the live cache writes 64 KiB
+// ones) is decompressed piece by piece as its strings are read, unless prefetch() did it whole.
 
-import crypto from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { ByteFormatError, ByteReader, ByteWriter } from './bytes';
@@ -138,6 +139,10 @@ interface TypesHeader {
 export interface EncodeOptions {
   /** Brotli quality 0-11: 11 for bundles (smallest), lower for quick user files. Default 11. */
   quality?: number;
+  /** Sections bigger than this are compressed in pieces of this size (default CHUNK_BYTES). The
+   *  live cache uses small pieces: a string table in pieces is decompressed piece by piece as
+   *  its strings are read (AtlasFile.stringTable), so one lookup inflates a few pieces. */
+  pieceBytes?: number;
   generator?: string;
   /** Write the event → system map into the header (default true): what bundled atlases offer
    *  the running kernel's reader; a single kernel's own file (the live cache, `index`) skips it,
@@ -374,7 +379,7 @@ class Encoder {
   }
 }
 
-function compress(raw: Uint8Array, quality: number): { data: Buffer; raw: number; crc: number; chunks?: [number, number][] } {
+function compress(raw: Uint8Array, quality: number, pieceBytes = CHUNK_BYTES): { data: Buffer; raw: number; crc: number; chunks?: [number, number][] } {
   const one = (piece: Uint8Array) => zlib.brotliCompressSync(piece, {
     params: {
       [zlib.constants.BROTLI_PARAM_QUALITY]: quality,
@@ -382,14 +387,14 @@ function compress(raw: Uint8Array, quality: number): { data: Buffer; raw: number
       [zlib.constants.BROTLI_PARAM_SIZE_HINT]: piece.length,
     },
   });
-  if (raw.length <= CHUNK_BYTES) {
+  if (raw.length <= pieceBytes) {
     const data = one(raw);
     return { data, raw: raw.length, crc: zlib.crc32(data) };
   }
   const pieces: Buffer[] = [];
   const chunks: [number, number][] = [];
-  for (let at = 0; at < raw.length; at += CHUNK_BYTES) {
-    const piece = raw.subarray(at, Math.min(raw.length, at + CHUNK_BYTES));
+  for (let at = 0; at < raw.length; at += pieceBytes) {
+    const piece = raw.subarray(at, Math.min(raw.length, at + pieceBytes));
     const data = one(piece);
     pieces.push(data);
     chunks.push([data.length, piece.length]);
@@ -523,15 +528,15 @@ function reencodeRecords(staging: Encoder, enc: Encoder): Record<RecordKind, Uin
 
 /** A section compressor that lays the compressed sections end to end in `chunks`, storing
  *  sections with the same bytes once (identical kernels of a fleet share their lists). */
-function sectionWriter(quality: number): { section: (raw: Uint8Array) => SectionRef; chunks: Buffer[] } {
+function sectionWriter(quality: number, pieceBytes?: number): { section: (raw: Uint8Array) => SectionRef; chunks: Buffer[] } {
   const chunks: Buffer[] = [];
   let offset = 0;
   const seen = new Map<string, SectionRef>();
   const section = (raw: Uint8Array): SectionRef => {
-    const key = crypto.createHash('sha256').update(raw).digest('base64');
+    const key = sha256().update(raw).digest('base64');
     const known = seen.get(key);
     if (known) return { ...known };
-    const c = compress(raw, quality);
+    const c = compress(raw, quality, pieceBytes);
     const ref: SectionRef = { off: offset, len: c.data.length, raw: c.raw, crc: c.crc };
     if (c.chunks) ref.chunks = c.chunks;
     chunks.push(c.data);
@@ -641,7 +646,7 @@ export class AtlasWriter {
       return w.take();
     });
 
-    const { section, chunks } = sectionWriter(opts.quality ?? 11);
+    const { section, chunks } = sectionWriter(opts.quality ?? 11, opts.pieceBytes);
     const header: AtlasHeader = {
       format: ATLAS_FORMAT_VERSION,
       generator: opts.generator ?? 'bpf-atlas',
@@ -720,10 +725,16 @@ export class AtlasWriter {
   }
 }
 
+/** A SHA-256 hash. node:crypto is loaded by the first writer that needs it, not by every reader
+ *  (loading it is ~3 ms of a whole-process `bpf-atlas lookup`, which writes nothing). */
+function sha256(): Hash {
+  return (require('node:crypto') as typeof import('node:crypto')).createHash('sha256');
+}
+
 /** What identifies a kernel's facts inside one writer: its staging record numbers and strings
  *  (equal facts give equal numbers), so identical kernels of a fleet are recognised. */
 function kernelDigest(k: PendingKernel): string {
-  const h = crypto.createHash('sha256');
+  const h = sha256();
   const meta = k.meta;
   h.update(JSON.stringify([meta.release, meta.arch, meta.coverage]));
   for (const kind of RECORD_KINDS) {
@@ -937,7 +948,8 @@ export class AtlasFile {
     if (this.dataStart + ref.off + ref.len > this.fileSize) {
       throw new AtlasFileError(this.path, `truncated atlas file (${what} runs past the end); ${REBUILD_HINT}`);
     }
-    const data = Buffer.alloc(ref.len);
+    // Not zeroed first: every byte is read over, or the read is refused below.
+    const data = Buffer.allocUnsafe(ref.len);
     const got = fs.readSync(this.fd, data, 0, ref.len, this.dataStart + ref.off);
     if (got !== ref.len) throw new AtlasFileError(this.path, `truncated atlas file (${what}); ${REBUILD_HINT}`);
     if (zlib.crc32(data) !== ref.crc) {
@@ -1022,15 +1034,25 @@ export class AtlasFile {
   }
 
   private strings(): LazyStrings {
-    if (!this.stringsCache) {
-      const raw = this.section(this.header.strings, 'string table');
-      const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
-      const index = this.header.index?.strings;
-      this.stringsCache = index
-        ? this.guard('string index', () => LazyStrings.fromIndex(bytes, this.section(index, 'string index'), index.count))
-        : LazyStrings.byScan(bytes);
-    }
+    this.stringsCache ??= this.stringTable(this.header.strings, this.header.index?.strings, this.header.index?.strings?.count ?? 0, '');
     return this.stringsCache;
+  }
+
+  /** A string table (`what`: '' or 'types ') with its index when it has one. A table in pieces
+   *  that prefetch() has not decompressed already is decompressed piece by piece as strings are
+   *  read (PiecewiseSection): a lookup in a big table inflates the pieces it reads. */
+  private stringTable(ref: SectionRef, index: SectionRef | undefined, count: number, what: string): LazyStrings {
+    const table = `${what}string table`;
+    if (index && ref.chunks && ref.chunks.length > 1 && !this.prefetched.has(ref.off)) {
+      const pieces = new PiecewiseSection(this.readChecked(ref, table), ref as SectionRef & { chunks: [number, number][] });
+      return this.guard(`${what}string index`, () => LazyStrings.fromIndexInPieces(pieces, this.section(index, `${what}string index`), count,
+        (step) => this.guard(table, step)));
+    }
+    const raw = this.section(ref, table);
+    const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
+    return index
+      ? this.guard(`${what}string index`, () => LazyStrings.fromIndex(bytes, this.section(index, `${what}string index`), count))
+      : LazyStrings.byScan(bytes);
   }
 
   private table(kind: RecordKind): RecordIndex {
@@ -1230,13 +1252,9 @@ export class AtlasFile {
     if (!this.typeStringsCache) {
       const t = this.header.types!;
       this.verify(t.strings, 'types string table');
-      const raw = this.section(t.strings, 'types string table');
-      const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
       const index = t.index.strings;
       if (index) this.verify(index, 'types string index');
-      this.typeStringsCache = index
-        ? this.guard('types string index', () => LazyStrings.fromIndex(bytes, this.section(index, 'types string index'), t.strings.count))
-        : LazyStrings.byScan(bytes);
+      this.typeStringsCache = this.stringTable(t.strings, index, t.strings.count, 'types ');
     }
     return this.typeStringsCache;
   }
@@ -1406,8 +1424,12 @@ export class AtlasFile {
 class LazyStrings {
   private readonly decoded: (string | undefined)[];
 
-  /** String i is `length(i)` bytes from `start(i)`. */
-  private constructor(private readonly raw: Buffer, count: number, private readonly start: (i: number) => number, private readonly length: (i: number) => number) {
+  /** String i is `length(i)` bytes from `start(i)`, once `prepare(i)` (when given) has made
+   *  those bytes ready. */
+  private constructor(
+    private readonly raw: Buffer, count: number, private readonly start: (i: number) => number, private readonly length: (i: number) => number,
+    private readonly prepare?: (i: number) => void,
+  ) {
     this.decoded = new Array(count);
   }
 
@@ -1434,11 +1456,40 @@ class LazyStrings {
       if (pos <= raw.length ? raw[pos - 1] !== 0 : pos !== raw.length + 1) throw new ByteFormatError(`string ${i} does not end where the index says`);
     }
     if (count ? pos !== raw.length + 1 : raw.length !== 0) throw new ByteFormatError('string index does not cover the string table');
-    return new LazyStrings(raw, count, (i) => {
-      let at = blockStarts[i >>> 6];
-      for (let j = i & ~(INDEX_BLOCK - 1); j < i; j++) at += lengths[j] + 1;
-      return at;
-    }, (i) => lengths[i]);
+    return new LazyStrings(raw, count, indexedStart(blockStarts, lengths), (i) => lengths[i]);
+  }
+
+  /** fromIndex over a string table in pieces (PiecewiseSection) that are decompressed as their
+   *  strings are read, with the same checks made a block of 64 strings at a time, when one of
+   *  its strings is first read (after its pieces are decompressed): each string of the block
+   *  ends in a NUL where the index says, and the block ends where the next one starts (the last
+   *  at the end of the table). Reading every string (loadFacts) checks all of them, as
+   *  fromIndex does at once. `guard` turns a problem met then into the file's error. */
+  static fromIndexInPieces(table: PiecewiseSection, index: Uint8Array, count: number, guard: (step: () => void) => void): LazyStrings {
+    const raw = table.bytes;
+    const blocks = Math.ceil(count / INDEX_BLOCK);
+    if (index.length !== 4 * blocks + 2 * count) throw new ByteFormatError(`string index of ${index.length} bytes for ${count} strings`);
+    const blockStarts = u32s(index, 0, blocks);
+    const lengths = u16s(index, 4 * blocks, count);
+    if (count ? blockStarts[0] !== 0 : raw.length !== 0) throw new ByteFormatError(count ? 'string index block 0 is misplaced' : 'string index does not cover the string table');
+    const checked = new Uint8Array(blocks);
+    const prepare = (i: number) => {
+      const b = i >>> 6;
+      if (checked[b]) return;
+      guard(() => {
+        const last = b + 1 === blocks;
+        let at = blockStarts[b];
+        table.ensure(at, last ? raw.length : blockStarts[b + 1]);
+        for (let j = b * INDEX_BLOCK; j < Math.min(count, (b + 1) * INDEX_BLOCK); j++) {
+          at += lengths[j] + 1;
+          if (at <= raw.length ? raw[at - 1] !== 0 : at !== raw.length + 1) throw new ByteFormatError(`string ${j} does not end where the index says`);
+        }
+        if (last && at !== raw.length + 1) throw new ByteFormatError('string index does not cover the string table');
+        if (!last && blockStarts[b + 1] !== at) throw new ByteFormatError(`string index block ${b + 1} is misplaced`);
+      });
+      checked[b] = 1;
+    };
+    return new LazyStrings(raw, count, indexedStart(blockStarts, lengths), (i) => lengths[i], prepare);
   }
 
   get count(): number {
@@ -1449,6 +1500,7 @@ class LazyStrings {
     if (!(i >= 0 && i < this.decoded.length)) return undefined;
     let s = this.decoded[i];
     if (s === undefined) {
+      this.prepare?.(i);
       const from = this.start(i);
       // The one place file strings enter: what a terminal or a markdown renderer would act on
       // is replaced here, once, for every sink.
@@ -1456,6 +1508,59 @@ class LazyStrings {
       this.decoded[i] = s;
     }
     return s;
+  }
+}
+
+/** Where string i starts, from the string index's block starts and lengths. */
+function indexedStart(blockStarts: Uint32Array, lengths: Uint16Array): (i: number) => number {
+  return (i) => {
+    let at = blockStarts[i >>> 6];
+    for (let j = i & ~(INDEX_BLOCK - 1); j < i; j++) at += lengths[j] + 1;
+    return at;
+  };
+}
+
+/** A section in pieces (SectionRef.chunks) whose pieces are decompressed, each bounded by its
+ *  declared size as decompressSync does, the first time one of their bytes is asked for. */
+class PiecewiseSection {
+  /** The section's bytes; only the pieces ensure() made ready hold them. */
+  readonly bytes: Buffer;
+  private readonly rawStarts: number[] = [];
+  private readonly dataStarts: number[] = [];
+  private readonly ready: Uint8Array;
+
+  constructor(private readonly data: Buffer, ref: SectionRef & { chunks: [number, number][] }) {
+    this.bytes = Buffer.allocUnsafe(ref.raw);
+    let at = 0;
+    let to = 0;
+    for (const [len, raw] of ref.chunks) {
+      this.dataStarts.push(at);
+      this.rawStarts.push(to);
+      at += len;
+      to += raw;
+    }
+    this.rawStarts.push(to);
+    this.dataStarts.push(at);
+    this.ready = new Uint8Array(ref.chunks.length);
+  }
+
+  /** Make bytes [from, to) ready; throws ByteFormatError for a piece that does not inflate to
+   *  its declared size. */
+  ensure(from: number, to: number): void {
+    const starts = this.rawStarts;
+    let lo = 0;
+    let hi = this.ready.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (starts[mid] <= from) lo = mid;
+      else hi = mid - 1;
+    }
+    for (let k = lo; k < this.ready.length && (starts[k] < to || k === lo); k++) {
+      if (this.ready[k]) continue;
+      const piece = this.data.subarray(this.dataStarts[k], this.dataStarts[k + 1]);
+      inflatePiece(piece, starts[k + 1] - starts[k]).copy(this.bytes, starts[k]);
+      this.ready[k] = 1;
+    }
   }
 }
 

@@ -9,9 +9,15 @@
 // synchronously instead; read errors are the fs errors a synchronous read would have thrown.
 
 import fs from 'node:fs';
-import { MessageChannel, MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import { KallsymsIndex, KallsymsScanner, scanKallsyms } from './procKallsyms';
 import type { NameTable } from './nameTable';
+
+/** node:worker_threads, loaded when kallsyms is read: a lookup answered from the cached live
+ *  atlas does not pay for loading it (~1 ms). */
+function threads(): typeof import('node:worker_threads') {
+  return require('node:worker_threads') as typeof import('node:worker_threads');
+}
 
 const WORKER_SOURCE = `'use strict';
 const fs = require('fs');
@@ -94,9 +100,9 @@ export class KallsymsRead {
     this.stallMs = opts.stallMs ?? 3000;
     if (opts.worker === false) return;
     try {
-      const { port1, port2 } = new MessageChannel();
+      const { port1, port2 } = new (threads().MessageChannel)();
       const signal = new SharedArrayBuffer(4);
-      const worker = new Worker(opts.workerSource ?? WORKER_SOURCE, {
+      const worker = new (threads().Worker)(opts.workerSource ?? WORKER_SOURCE, {
         eval: true,
         workerData: { file, port: port2, signal, chunkBytes: opts.chunkBytes ?? 262144 },
         transferList: [port2],
@@ -156,6 +162,7 @@ export class KallsymsRead {
 
   private waitSync(port: MessagePort, posted: Int32Array): void {
     let idle = 0;
+    const { receiveMessageOnPort } = threads();
     while (!this.outcome) {
       const seen = Atomics.load(posted, 0);
       const m = receiveMessageOnPort(port);
@@ -184,6 +191,7 @@ export class KallsymsRead {
   private waitAsync(port: MessagePort): Promise<void> {
     return new Promise<void>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
+      const { receiveMessageOnPort } = threads();
       const drain = () => {
         for (let m = receiveMessageOnPort(port); m && !this.outcome; m = this.outcome ? undefined : receiveMessageOnPort(port)) {
           this.take(m.message as ChunkMessage);
