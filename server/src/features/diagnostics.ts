@@ -11,6 +11,7 @@ import { diagnosticsC } from './c/diagnostics';
 import { loadDiagnostics } from './c/loadDiagnostics';
 import { memberDiagnostics } from './c/memberDiagnostics';
 import type { FeatureContext } from './shared/context';
+import { ANALYSIS_LIMIT_CODE } from './shared/workBudget';
 
 /** At most this many diagnostics per document: past it, a client's Problems list is no help and
  *  sending them costs more than computing them. */
@@ -24,7 +25,11 @@ export function diagnostics(doc: AnalyzedDocument, ctx: FeatureContext): Diagnos
   else if (doc.bt !== undefined) out = diagnosticsBpftrace(doc as BtDocumentLike, ctx);
   else if (doc.bcc) out = diagnosticsBcc(doc, ctx);
   else return [];
-  const notes: Diagnostic[] = [];
+  // The notes on how far the run got (a run stopped by the work budget) are not findings: they
+  // are neither counted nor cut off by the cap. Cut off, a run that stopped past the 1,000th
+  // finding would look complete, with a count of findings that depends on where it stopped.
+  const notes = out.filter(isLimitNote);
+  if (notes.length) out = out.filter((d) => !isLimitNote(d));
   if (out.length > MAX_DIAGNOSTICS) {
     const last = out[MAX_DIAGNOSTICS - 1].range.end;
     notes.push(note(last, `bpf-atlas shows the first ${MAX_DIAGNOSTICS} of ${out.length} findings in this document.`));
@@ -38,6 +43,10 @@ export function diagnostics(doc: AnalyzedDocument, ctx: FeatureContext): Diagnos
   return notes.length ? [...out, ...notes] : out;
 }
 
+function isLimitNote(d: Diagnostic): boolean {
+  return d.code === ANALYSIS_LIMIT_CODE;
+}
+
 function note(at: { line: number; character: number }, message: string): Diagnostic {
-  return { range: { start: at, end: at }, severity: DiagnosticSeverity.Information, source: 'bpf-atlas', code: 'analysis-limit', message };
+  return { range: { start: at, end: at }, severity: DiagnosticSeverity.Information, source: 'bpf-atlas', code: ANALYSIS_LIMIT_CODE, message };
 }

@@ -518,7 +518,7 @@ export function diagnosticsBpftrace(doc: BtDocumentLike, ctx: FeatureContext): D
       let analysis = byText.get(probe.raw);
       if (!analysis) {
         if (!meter.next()) {
-          if (meter.exhausted) c.out.push({ range: probe.range, severity: DiagnosticSeverity.Information, source: BT_SOURCE, message: meter.message(probeCount) });
+          if (meter.exhausted) c.out.push(meter.note(probe.range, probeCount, BT_SOURCE));
           break analyse;
         }
         analysis = analyseProbe(probe, ctx);

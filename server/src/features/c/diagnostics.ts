@@ -739,7 +739,7 @@ export function diagnosticsC(doc: CDocumentLike, ctx: FeatureContext): Diagnosti
     }
     if (!meter.next()) {
       if (meter.exhausted) {
-        out.push({ range: program.secRange, severity: DiagnosticSeverity.Information, source: DIAGNOSTIC_SOURCE, message: meter.message(programs.length) });
+        out.push(meter.note(program.secRange, programs.length, DIAGNOSTIC_SOURCE));
       }
       break;
     }

@@ -6,6 +6,11 @@
 // `onStoppedEarly` tells the caller (the server's scheduler) that such a run is due.
 
 import { performance } from 'node:perf_hooks';
+import { DiagnosticSeverity, type Diagnostic, type Range } from 'vscode-languageserver';
+
+/** The code of the notes that say how much of a document a run covered (this one, the findings
+ *  cap and the size cap of features/diagnostics.ts): they are never cut off with the findings. */
+export const ANALYSIS_LIMIT_CODE = 'analysis-limit';
 
 export interface WorkBudget {
   /** Attach points (programs, bpftrace probes) analysed per run. */
@@ -59,5 +64,12 @@ export class WorkMeter {
   message(total: number): string {
     // One sentence (the rest of the file is checked by the next run, from memoised results).
     return `bpf-atlas checked ${this.analysed} of ${total} attach points before it stopped (${this.stoppedBecause}); the next run checks the rest.`;
+  }
+
+  /** The information diagnostic of a run that stopped early, at the first attach point not
+   *  checked. Coded `analysis-limit`, so the findings cap keeps it: a partial result must say so
+   *  whatever its length. */
+  note(range: Range, total: number, source: string): Diagnostic {
+    return { range, severity: DiagnosticSeverity.Information, source, code: ANALYSIS_LIMIT_CODE, message: this.message(total) };
   }
 }
