@@ -2,12 +2,13 @@
 // names they share (format.ts fnLowerBound: records are numbered in name order), not each through
 // a sample of its own list. Both must give what a plain scan of the kernel's names gives, for
 // names it has, names it lacks, prefixes and keys past either end; and every KernelIndex query
-// built on them must answer as one built on the kernel's own sample.
+// built on them must answer as one built on the kernel's own sample. A kernel's record numbers
+// are kept as a bitmap over the file's table (recordSet): its members and ranks must be the list's.
 
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { AtlasFile, encodeAtlas, type KernelData } from '../../../server/src/atlas/format';
+import { AtlasFile, encodeAtlas, recordSet, type KernelData } from '../../../server/src/atlas/format';
 import { KernelIndex } from '../../../server/src/atlas/kernelIndex';
 import { realKernelSlice } from '../../craftAtlas';
 import { repoRoot } from '../../repoRoot';
@@ -73,5 +74,36 @@ describe('the function-name search shared by the kernels of a file', () => {
     for (const k of file.kernels()) agrees(file.load(k.id), 13, k.id);
     assert.equal(new KernelIndex(file.load(a.meta.id)).fnAll('vfs_read').length, 2);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('a kernel\'s record numbers as a bitmap (recordSet)', () => {
+  it('gives the list\'s members by position and counts below any record, at every density', () => {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    for (let t = 0; t < 200; t++) {
+      const records = 1 + Math.floor(rnd() * 3000);
+      const density = t % 10 === 0 ? 1 : rnd();
+      const ids: number[] = [];
+      for (let r = 0; r < records; r++) if (rnd() < density) ids.push(r);
+      const set = recordSet(Uint32Array.from(ids), records);
+      assert.equal(set.size, ids.length);
+      ids.forEach((id, i) => assert.equal(set.at(i), id, `list ${t} position ${i}`));
+      let below = 0;
+      for (let r = 0, k = 0; r <= records + 40; r++) {
+        assert.equal(set.rank(r), below, `list ${t} rank ${r}`);
+        if (ids[k] === r) {
+          below++;
+          k++;
+        }
+      }
+    }
+  });
+
+  it('keeps a record listed twice twice', () => {
+    const set = recordSet(Uint32Array.from([1, 2, 2, 5, 6, 7, 8, 9, 10, 11, 12]), 13);
+    assert.equal(set.size, 11);
+    assert.deepEqual(Array.from({ length: 11 }, (_, i) => set.at(i)), [1, 2, 2, 5, 6, 7, 8, 9, 10, 11, 12]);
+    assert.equal(set.rank(3), 3);
   });
 });
