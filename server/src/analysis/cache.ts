@@ -16,9 +16,13 @@ const TABLE_SIZE = 5000;
 /** Tables whose values hold one verdict per target kernel (`kernels`): an entry over 30 targets
  *  weighs ~35 KB, so 5,000 of them (a typing session reaches thousands: each keystroke in
  *  SEC("kprobe/…") brings up to 100 names) would hold ~170 MB. These are bounded by kernel
- *  verdicts instead: 5,000 targets at 12 kernels, 2,000 at 30. */
-const PER_KERNEL_TABLES = new Set(['verdicts', 'reports']);
-const KERNEL_VERDICTS = 60_000;
+ *  verdicts instead (a kernel verdict weighs ~0.6 KB: heap snapshot of a typing session).
+ *  `verdicts` fills with the names of completion lists: 24,000 kernel verdicts (~14 MB) keep the
+ *  last ~8 fresh lists over 30 targets (2,000 targets at 12 kernels, 6,000 at 4), enough for the
+ *  lists of one word being typed or erased (whole lists are kept by completion itself); at 60,000
+ *  it held ~35 MB over 30 targets. `reports` holds the document's targets (diagnostics, hover)
+ *  and shares their verdicts. */
+const PER_KERNEL_TABLES = new Map([['verdicts', 24_000], ['reports', 60_000]]);
 const kernelCount = (v: object): number => Math.max(1, (v as { kernels?: unknown[] }).kernels?.length ?? 1);
 
 export class AnalysisCache {
@@ -34,8 +38,9 @@ export class AnalysisCache {
   table<T extends object>(name: string, max = TABLE_SIZE): LRUCache<string, T> {
     let t = this.tables.get(name);
     if (!t) {
-      t = PER_KERNEL_TABLES.has(name)
-        ? new LRUCache<string, object>({ maxSize: KERNEL_VERDICTS, sizeCalculation: kernelCount })
+      const kernelVerdicts = PER_KERNEL_TABLES.get(name);
+      t = kernelVerdicts
+        ? new LRUCache<string, object>({ maxSize: kernelVerdicts, sizeCalculation: kernelCount })
         : new LRUCache<string, object>({ max });
       this.tables.set(name, t);
     }

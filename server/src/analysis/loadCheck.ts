@@ -107,11 +107,17 @@ export function programFacts(lk: LoadKnowledge, program: BpfProgram): ProgramFac
   return { progType: s.progType, attachType: s.attachType, sleepable: s.sleepable, target: program.target?.name };
 }
 
+/** Whole-text entries of the load-check memo. A hit needs the very text, so only the current
+ *  version of a document is asked again (its diagnostics, hover, code lens); each keystroke made
+ *  an entry that nothing asked for again, and 200 of them held ~55 MB over 30 target kernels
+ *  (a typing session, heap snapshot). A few documents' current versions. */
+const LOAD_CHECK_ENTRIES = 8;
+
 export function fileLoadCheck(doc: LoadCheckDocument, ctx: AnalysisContext): FileLoadCheck {
   const programs = doc.c?.programs ?? [];
   const text = analysedText(doc);
   const key = `${ctx.cache.kernelsKey(ctx.atlas, ctx.targets)}|${text}`;
-  const memo = ctx.cache.table<{ programs: readonly BpfProgram[]; result: FileLoadCheck }>('load-check', 200);
+  const memo = ctx.cache.table<{ programs: readonly BpfProgram[]; result: FileLoadCheck }>('load-check', LOAD_CHECK_ENTRIES);
   const hit = memo.get(key);
   // The programs of a model are new objects per document version: map by position.
   if (hit && hit.programs.length === programs.length) {

@@ -58,7 +58,7 @@ export function relevantHazards(kind: AttachKind, hazards: readonly Hazard[]): H
     if (out.some((o) => o.name === h.name)) continue;
     out.push({ ...h, severity });
   }
-  return out;
+  return out.slice(); // exact size (cached by the thousand; a pushed list has room for 17)
 }
 
 function statusOf(hazards: readonly Hazard[], a: Assessment): Status {

@@ -30,7 +30,9 @@ class Verdict {
     if (this.unknowns.length) {
       this.hazards.push({ name: 'unknown', severity: 'info', message: `Not known for ${kernelId}: ${this.unknowns.join('; ')}.` });
     }
-    a.hazards = this.hazards;
+    // An exact-size copy: the list grew by push (room for 17), and verdicts are kept by the
+    // thousand in the analysis cache (over 30 targets, tens of thousands).
+    a.hazards = this.hazards.slice();
     return a;
   }
 }

@@ -55,6 +55,8 @@ export class KernelIndex implements KernelQuery {
    *  over every name would cost more to build and hold than all lookups of a session. */
   private lowerBoundName(key: string): number {
     const data = this.data;
+    // An atlas file searches the names all its kernels share (format.ts).
+    if (data.lowerBoundName) return data.lowerBoundName(key);
     const n = data.functionCount;
     if (!this.sample) {
       const sample: string[] = [];
