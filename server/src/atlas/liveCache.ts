@@ -139,14 +139,27 @@ export function liveKernelKey(sysRoot: string, dataDir: string): { release: stri
   // The bundled atlases name trace systems and give syscall arguments when tracefs is closed.
   try {
     const atlasDir = path.join(dataDir, 'atlas');
-    for (const n of fs.readdirSync(atlasDir).sort()) {
-      const st = fs.statSync(path.join(atlasDir, n));
-      parts.push(`bundled ${n} ${st.size} ${st.mtimeMs}`);
-    }
+    for (const n of fs.readdirSync(atlasDir).sort()) parts.push(`bundled ${n} ${atlasIdentity(path.join(atlasDir, n))}`);
   } catch {
     parts.push('bundled -');
   }
   return { release, hash: keyHash(parts.join('\n')) };
+}
+
+/** What a bundled atlas file is, by content: its size and the CRC-32 of its first 64 KiB (the
+ *  header, which lists every section's CRC). Not its mtime: the extension's server and a CLI
+ *  installed elsewhere carry the same atlases with different mtimes, and with mtimes in the key
+ *  each evicted the other's live cache and re-read the kernel. */
+function atlasIdentity(file: string): string {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const head = Buffer.allocUnsafe(Math.min(size, 64 << 10));
+    const got = fs.readSync(fd, head, 0, head.length, 0);
+    return `${size} ${zlib.crc32(head.subarray(0, got)).toString(16)}`;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** True when no process of this id runs (a writer that died mid-write left its temporary file). */

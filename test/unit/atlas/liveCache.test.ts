@@ -82,6 +82,32 @@ describe('the cached live atlas', { skip: btfSkip }, () => {
     assert.ok(!fs.existsSync(fileA), 'the previous kernel\'s file is removed');
   });
 
+  it('is keyed on the bundled atlases\' content, not where they are or when they were copied', () => {
+    // The extension's server and a CLI installed elsewhere carry the same atlases with other
+    // mtimes: they must share one live cache, not evict each other's.
+    const root = sysRoot('root-d', '6.18.0-cache-d');
+    const copy = (name: string, mtime: Date) => {
+      const dir = path.join(tmp, name);
+      fs.mkdirSync(path.join(dir, 'atlas'), { recursive: true });
+      for (const f of fs.readdirSync(path.join(dataDir(), 'atlas'))) {
+        fs.copyFileSync(path.join(dataDir(), 'atlas', f), path.join(dir, 'atlas', f));
+        fs.utimesSync(path.join(dir, 'atlas', f), mtime, mtime);
+      }
+      return dir;
+    };
+    const a = copy('data-d1', new Date(2001, 1, 1));
+    const b = copy('data-d2', new Date(2021, 1, 1));
+    const cacheDir = path.join(tmp, 'cache-d');
+    assert.equal(liveCacheFile(cacheDir, root, a), liveCacheFile(cacheDir, root, b));
+    assert.equal(liveCacheFile(cacheDir, root, a), liveCacheFile(cacheDir, root, dataDir()));
+    // Other content (one byte of a header's section list) is another key.
+    const f = path.join(b, 'atlas', fs.readdirSync(path.join(b, 'atlas'))[0]);
+    const bytes = fs.readFileSync(f);
+    bytes[100] ^= 1;
+    fs.writeFileSync(f, bytes);
+    assert.notEqual(liveCacheFile(cacheDir, root, a), liveCacheFile(cacheDir, root, b));
+  });
+
   it('a damaged file is read afresh from the kernel', () => {
     const cacheDir = path.join(tmp, 'cache-c');
     const root = sysRoot('root-c', '6.18.0-cache-c');
