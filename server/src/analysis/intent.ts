@@ -14,7 +14,7 @@ import { kernelCheckAnswer } from './bccChecks';
 import type { AnalysisContext } from './context';
 import { kernelOf } from './kernels';
 import { programTarget } from './targets';
-import { attachVerdicts, type AttachVerdicts } from './verdicts';
+import { attachVerdicts, type KernelVerdict } from './verdicts';
 
 /** A program's standing on one kernel. */
 export interface KernelStanding {
@@ -30,12 +30,12 @@ export interface KernelStanding {
 export type ProgramStandings = Map<string, KernelStanding>;
 
 function attachesOn(target: AttachTarget, kernel: string, ctx: AnalysisContext): boolean {
-  return attachesIn(attachVerdicts(target, ctx), kernel);
+  return attaches(attachVerdicts(target, ctx).kernels.find((k) => k.kernel === kernel));
 }
 
-function attachesIn(verdicts: AttachVerdicts, kernel: string): boolean {
-  const v = verdicts.kernels.find((k) => k.kernel === kernel);
-  // A kernel the facts cannot judge is not held against the program.
+/** A kernel's verdict lets the program attach; a kernel the facts cannot judge is not held
+ *  against the program. */
+function attaches(v: KernelVerdict | undefined): boolean {
   return !v || v.status !== 'error';
 }
 
@@ -43,10 +43,7 @@ function attachesIn(verdicts: AttachVerdicts, kernel: string): boolean {
  *  lookup per kernel made a 1,000-program file cost 30,000 of them per diagnostics run). */
 function attachesOnEach(target: AttachTarget, ctx: AnalysisContext): boolean[] {
   const kernels = attachVerdicts(target, ctx).kernels;
-  return ctx.targets.map((id, i) => {
-    const v = kernels[i]?.kernel === id ? kernels[i] : kernels.find((k) => k.kernel === id);
-    return !v || v.status !== 'error';
-  });
+  return ctx.targets.map((id, i) => attaches(kernels[i]?.kernel === id ? kernels[i] : kernels.find((k) => k.kernel === id)));
 }
 
 /** Per program (index) and target kernel: does it attach, and if not, is it covered. */

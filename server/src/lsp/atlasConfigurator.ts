@@ -13,7 +13,7 @@ import { warmUpSteps } from '../analysis/kernels';
 import { Atlas } from '../atlas/atlas';
 import { liveCacheDir, liveKernelKey, userCacheDir } from '../atlas/liveCache';
 import { type BuildLiveAtlasResult, type IndexProgressParams, summarizeKernel } from '../protocol';
-import { DEFAULT_SETTINGS, type Settings } from '../settings';
+import type { Settings } from '../settings';
 import type { Knowledge } from '../knowledge/types';
 import { warmTargetListSteps } from '../features/c/completion';
 import type { AtlasState } from './types';
@@ -114,7 +114,7 @@ export class AtlasConfigurator {
     // Decompress what the target kernels need on the thread pool (both cores) before the first
     // request, instead of synchronously inside it.
     await current.preload(targets.filter((t) => t !== 'live'));
-    this.warmWhenIdle(current, targets);
+    this.warmWhenIdle(current, targets, settings);
     const error = current.list().length ? undefined : `no kernel atlas found in ${path.join(this.options.dataDir, 'atlas')}`;
     return { atlas: current, cache: this.cache, targets, unresolved, error };
   }
@@ -122,7 +122,7 @@ export class AtlasConfigurator {
   /** Builds what the first completion on each target would build (analysis/kernels.ts
    *  warmUpSteps) one step per turn of the event loop, after the requests waiting for this
    *  configuration: a request arriving meanwhile waits for one step, not for all of them. */
-  private warmWhenIdle(current: Atlas, targets: readonly string[]): void {
+  private warmWhenIdle(current: Atlas, targets: readonly string[], settings: Settings): void {
     const generation = ++this.warmGeneration;
     const kernels = targets.flatMap((id) => {
       try {
@@ -135,7 +135,7 @@ export class AtlasConfigurator {
     // Then the first list of the function kinds tools use most (features/c/completion.ts).
     const knowledge = this.options.knowledge;
     if (knowledge) {
-      const ctx = { atlas: current, targets, knowledge, cache: this.cache, settings: DEFAULT_SETTINGS };
+      const ctx = { atlas: current, targets, knowledge, cache: this.cache, settings };
       steps.push(...warmTargetListSteps(ctx, ['kprobe', 'kretprobe', 'fentry']));
     }
     const next = (): void => {
