@@ -30,9 +30,9 @@ import { isPlaceholderName, programTarget } from '../../analysis/targets';
 import { programLabel, programStandings, type ProgramStandings } from '../../analysis/intent';
 import { hookKey, type IntentModel, type ProgramIntent } from '../../syntax/intent';
 import type { LoaderSite } from '../../syntax/loader';
-import { verdictLine, type KernelVerdict } from '../../analysis/verdicts';
+import type { KernelVerdict } from '../../analysis/verdicts';
 import { codeDocsHref, diagnosticCodes } from '../shared/diagnosticCodes';
-import { type AttachClause, attachMessage, fitMessage, groupByPhrase, hazardPhrase, kernelList } from '../shared/phrases';
+import { type AttachClause, attachMessage, fitMessage, groupByPhrase, hazardPhrase, kernelList, verdictLines } from '../shared/phrases';
 import type { FeatureContext } from '../shared/context';
 import { WorkMeter } from '../shared/workBudget';
 
@@ -141,7 +141,7 @@ function alternativeClause(report: AttachReport): string | undefined {
 }
 
 function relatedPerKernel(uri: string, range: Range, report: AttachReport): DiagnosticRelatedInformation[] {
-  const out: DiagnosticRelatedInformation[] = report.kernels.map((v) => ({ location: { uri, range }, message: verdictLine(v) }));
+  const out: DiagnosticRelatedInformation[] = verdictLines(report.kernels).map((message) => ({ location: { uri, range }, message }));
   for (const p of report.partialAlternatives.slice(0, 3)) {
     const where = `${p.target.system ? `${p.target.system}:` : ''}${p.target.name}`;
     out.push({ location: { uri, range }, message: `${where} exists on ${p.presentOn.join(', ')} but not on ${p.missingOn.join(', ')}${p.since ? ` (since ${p.since})` : ''}.` });
