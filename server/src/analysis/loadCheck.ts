@@ -155,9 +155,10 @@ const PROGRAM_VERDICTS = 2000;
  *  another key. */
 function verdictMemo(ctx: AnalysisContext, file: FileNeeds): (u: ProgramUnderCheck, compute: (u: ProgramUnderCheck) => ProgramVerdict) => ProgramVerdict {
   const table = ctx.cache.table<ProgramVerdict>('program-load-verdicts', PROGRAM_VERDICTS);
-  const shared = JSON.stringify([
+  // What every program shares, as a short id: each program's key is made and hashed on every run.
+  const shared = `#${ctx.cache.instanceId(ctx.cache.remember('load-verdict-files', JSON.stringify([
     ctx.cache.kernelsKey(ctx.atlas, ctx.targets), ctx.cache.instanceId(ctx.knowledge), file.maps, file.license ?? null, file.gplCompatible ?? null,
-  ]);
+  ]), () => ({})))}`;
   return (u, compute) => {
     const p = u.needs.program;
     const key = shared + JSON.stringify([

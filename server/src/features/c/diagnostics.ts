@@ -717,7 +717,11 @@ export function diagnosticsC(doc: CDocumentLike, ctx: FeatureContext): Diagnosti
   // were (same text at the same place, same targets and settings), from the one cache: a
   // re-read kernel comes with a new cache. Cached diagnostics are shared: nothing may modify them.
   const memo = ctx.cache.table<Diagnostic[]>('c-program-diagnostics');
-  const configKey = `${doc.uri}|${ctx.targets.join(',')}|${JSON.stringify(ctx.settings.hints)}|${JSON.stringify(ctx.settings.severity)}`;
+  // The document, targets and settings, as a short id: the key of each program is made and
+  // hashed on every run, and with the full text of these in each (30 target ids) the lookups of a
+  // 1,000-program document cost ~15 ms a run.
+  const config = ctx.cache.remember('c-diagnostics-configs', `${doc.uri}|${ctx.targets.join(',')}|${JSON.stringify(ctx.settings.hints)}|${JSON.stringify(ctx.settings.severity)}`, () => ({}));
+  const configKey = `#${ctx.cache.instanceId(config)}`;
   const intents = doc.intents;
   const standings = intents ? programStandings(programs, intents, ctx) : [];
   const label = (i: number) => programLabel(programs[i]);
@@ -729,8 +733,10 @@ export function diagnosticsC(doc: CDocumentLike, ctx: FeatureContext): Diagnosti
     const rank = (x: number) => { const k = hookKey(programs[x]); return k === key0 ? 0 : k?.split(':')[0] === dir ? 1 : 2; };
     const related = (xs: number[]) => [...xs].sort((a, b) => rank(a) - rank(b) || a - b);
     const use: ProgramUse | undefined = intent ? { intent, standings: standings[i], label, related } : undefined;
-    // The program's diagnostics depend on the others through its intent and standings.
-    const useKey = use ? `|${JSON.stringify(intent)}|${JSON.stringify([...use.standings].map(([k, s]) => [k, s.attaches, s.via, s.covered?.by.map(label), s.covered?.site]))}` : '';
+    // The program's diagnostics depend on the others through its intent and standings: the
+    // kernels where it does not simply attach by its section (the others follow from the targets).
+    const useKey = use ? `|${JSON.stringify(intent)}|${JSON.stringify([...use.standings].filter(([, s]) => !s.attaches || s.via || s.covered)
+      .map(([k, s]) => [k, s.attaches, s.via, s.covered?.by.map(label), s.covered?.site]))}` : '';
     const key = programKey(doc, program, configKey + useKey);
     const known = key === undefined ? undefined : memo.get(key);
     if (known) {
