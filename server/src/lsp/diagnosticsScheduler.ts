@@ -1,10 +1,10 @@
-// When diagnostics run: debounced per document, adapted to how long the document's last run took,
-// dropped when a newer version arrived (cooperative cancellation), and followed by further runs
-// over the same version while a run stopped at its work budget (the features memoise what they
-// analysed, so each run gets further): a stopped run's result is published as progress, never
-// left as the version's last word unless the document is so big that the follow-ups run out. A
-// collaborator of server.ts: it computes and hands the result to `publish`; only server.ts speaks
-// to the client.
+// When diagnostics run: debounced per document, adapted to how long the document's runs take (at
+// once after a pause, as the first keystroke of a burst), dropped when a newer version arrived
+// (cooperative cancellation), and followed by further runs over the same version while a run
+// stopped at its work budget (the features memoise what they analysed, so each run gets further):
+// a stopped run's result is published as progress, never left as the version's last word unless
+// the document is so big that the follow-ups run out. A collaborator of server.ts: it computes and
+// hands the result to `publish`; only server.ts speaks to the client.
 
 import type { Diagnostic } from 'vscode-languageserver';
 
@@ -52,6 +52,8 @@ export class DiagnosticsScheduler {
   private readonly pending = new Map<string, NodeJS.Timeout>();
   /** How long the last runs of each document took (empty after its first run, which does not count). */
   private readonly costsMs = new Map<string, number[]>();
+  /** When each document was last edited (scheduled) or its last run ended. */
+  private readonly lastActivity = new Map<string, number>();
   /** Follow-up runs already made for a document version. */
   private readonly followUps = new Map<string, { version: number; count: number }>();
   private readonly delayMs: number;
@@ -64,13 +66,18 @@ export class DiagnosticsScheduler {
    *  the last COSTS_KEPT, at most delayMs). A typical program (a few ms) updates on the next tick
    *  after each keystroke, while edits already queued in the same tick are coalesced; a huge file
    *  whose run takes hundreds of ms leaves the server that long to answer other requests between
-   *  runs. */
+   *  runs, except after a pause: then the edit runs at once. */
   schedule(uri: string, delayMs?: number): void {
     const old = this.pending.get(uri);
     if (old) clearTimeout(old);
     const costs = this.costsMs.get(uri);
     const cost = costs === undefined ? undefined : costs.length ? Math.min(...costs) : 0;
-    const delay = delayMs ?? (cost === undefined ? this.delayMs : cost <= CHEAP_RUN_MS ? 0 : Math.min(this.delayMs, cost));
+    // An edit after a pause at least as long as a run (no edit, no run meanwhile) is not one of a
+    // burst of keystrokes: it runs at once rather than wait out the debounce.
+    const now = Date.now();
+    const paused = cost !== undefined && now - (this.lastActivity.get(uri) ?? -Infinity) >= cost;
+    this.lastActivity.set(uri, now);
+    const delay = delayMs ?? (cost === undefined ? this.delayMs : cost <= CHEAP_RUN_MS || paused ? 0 : Math.min(this.delayMs, cost));
     const generation = (this.generations.get(uri) ?? 0) + 1;
     this.generations.set(uri, generation);
     this.pending.set(uri, setTimeout(() => this.whenQuiet(() => {
@@ -115,6 +122,7 @@ export class DiagnosticsScheduler {
     this.pending.delete(uri);
     this.generations.delete(uri);
     this.costsMs.delete(uri);
+    this.lastActivity.delete(uri);
     this.followUps.delete(uri);
   }
 
@@ -134,7 +142,9 @@ export class DiagnosticsScheduler {
     } catch (e) {
       this.hooks.logError(`diagnostics failed for ${uri}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     }
-    this.costsMs.set(uri, costs ? [...costs, Date.now() - started].slice(-COSTS_KEPT) : []);
+    const ended = Date.now();
+    this.costsMs.set(uri, costs ? [...costs, ended - started].slice(-COSTS_KEPT) : []);
+    this.lastActivity.set(uri, ended);
     if (stale()) return; // a newer version has its own run scheduled
     this.hooks.publish(uri, version, result.diagnostics);
     // A run that stopped at its work budget published progress: run again for the same version
