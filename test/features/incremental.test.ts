@@ -11,7 +11,9 @@ import { describe, it } from 'node:test';
 import type { Diagnostic } from 'vscode-languageserver';
 import { AnalysisCache } from '../../server/src/analysis/cache';
 import { diagnostics } from '../../server/src/features/diagnostics';
+import { loadDiagnostics } from '../../server/src/features/c/loadDiagnostics';
 import { memberDiagnostics } from '../../server/src/features/c/memberDiagnostics';
+import { programStandings } from '../../server/src/analysis/intent';
 import type { FeatureContext } from '../../server/src/features/shared/context';
 import { DocumentStore } from '../../server/src/syntax/documents';
 import { loadCParser } from '../../server/src/syntax/parser';
@@ -31,14 +33,22 @@ function freshContext(patch: Partial<FeatureContext> = {}): FeatureContext {
 }
 
 /** The diagnostics of `text` at `uri` with nothing memoised (a store and cache of their own). */
-async function fromScratch(uri: string, text: string): Promise<Diagnostic[]> {
+async function fromScratch(uri: string, text: string, feature: typeof diagnostics = diagnostics): Promise<Diagnostic[]> {
   const store = new DocumentStore({ parser: await loadCParser(), resolveSection: bundledKnowledge().sectionPrefix });
   const doc = store.open(uri, 'c', 1, text);
   try {
-    return diagnostics(doc, freshContext());
+    return feature(doc, freshContext());
   } finally {
     store.close(uri);
   }
+}
+
+/** A fixture of test/fixtures/c without its markers, opened in the shared store. */
+async function openPlain(name: string) {
+  const store = await documentStore();
+  const uri = `file:///incremental/${name}`;
+  const text = fs.readFileSync(path.join(repoRoot(), 'test/fixtures/c', name), 'utf8').replace(/\/\*\^[\w.-]*\*\//g, '');
+  return { store, uri, doc: store.open(uri, 'c', 1, text) };
 }
 
 /** Offsets where edits go: just inside each program's body, and inside a string in a body. */
@@ -64,6 +74,9 @@ describe('an incremental diagnostics run says what a run from scratch says', () 
         for (const at of editPoints(f.text)) edits.push({ at, insert: ' ' }, { at, insert: '\n' });
         const target = /SEC\("(?:kprobe|fentry|tp_btf|raw_tp)\/(\w)/.exec(f.text);
         if (target) edits.push({ at: target.index + target[0].length, insert: 'x' });
+        // A suppression comment above the last program (its findings go, the others' stay).
+        const last = [...f.text.matchAll(/^SEC\("(?!license|\.maps)/gm)].pop();
+        if (last) edits.push({ at: last.index!, insert: '// bpf-atlas-ignore\n' });
         // Applied one after the other (each on the text the previous left), as an editor does.
         for (const e of edits) {
           const at = Math.min(e.at, doc.text.length);
@@ -78,11 +91,31 @@ describe('an incremental diagnostics run says what a run from scratch says', () 
     });
   }
 
+  it('a body edit reuses the file\'s standings and the other programs\' load diagnostics as they were', async () => {
+    const { store, uri, doc: opened } = await openPlain('execwatch.bpf.c');
+    let doc = opened;
+    try {
+      const ctx = freshContext();
+      const standings = programStandings(doc.c!.programs, doc.intents!, ctx);
+      const before = loadDiagnostics(doc, ctx);
+      assert.ok(before.length >= 2, `the fixture has load findings on ${TARGETS.join(', ')}: ${JSON.stringify(before.map((d) => d.message))}`);
+      // A character inside the body of the last program (fentry/do_unlinkat).
+      const body = doc.c!.programs.at(-1)!.bodyRange!.start;
+      doc = store.change(uri, 2, [{ range: { start: body, end: body }, text: ' ' }])!;
+      assert.equal(programStandings(doc.c!.programs, doc.intents!, ctx), standings, 'the standings are reused');
+      const after = loadDiagnostics(doc, ctx);
+      assert.deepEqual(after, await fromScratch(uri, doc.text, loadDiagnostics));
+      const edited = doc.c!.programs.at(-1)!.secRange.start.line;
+      const others = after.filter((d) => d.relatedInformation?.[0].location.range.start.line !== edited);
+      assert.ok(others.length > 0, 'findings of other programs');
+      for (const d of others) assert.ok(before.includes(d), `reused, not worded again: ${d.message}`);
+    } finally {
+      store.close(uri);
+    }
+  });
+
   it('a cancelled member check is not kept for its text: the next run over the same text is whole', async () => {
-    const store = await documentStore();
-    const uri = 'file:///incremental/schedsnap.bpf.c';
-    const text = fs.readFileSync(path.join(repoRoot(), 'test/fixtures/c/schedsnap.bpf.c'), 'utf8').replace(/\/\*\^[\w.-]*\*\//g, '');
-    const doc = store.open(uri, 'c', 1, text);
+    const { store, uri, doc } = await openPlain('schedsnap.bpf.c');
     try {
       const ctx = freshContext();
       const whole = memberDiagnostics(doc, { ...ctx, cache: new AnalysisCache() });

@@ -10,6 +10,10 @@ import { LRUCache } from 'lru-cache';
 import type { AtlasQuery } from '../atlas/model';
 import type { AttachTarget } from '../model/programKinds';
 
+/** The table of cross-kernel reports (report.ts), where verdicts.ts also finds a report's
+ *  verdicts under the same key. */
+export const REPORTS_TABLE = 'reports';
+
 /** Entries per table: a session's worth of distinct targets, a few MB at most. */
 const TABLE_SIZE = 5000;
 
@@ -22,7 +26,7 @@ const TABLE_SIZE = 5000;
  *  lists of one word being typed or erased (whole lists are kept by completion itself); at 60,000
  *  it held ~35 MB over 30 targets. `reports` holds the document's targets (diagnostics, hover)
  *  and shares their verdicts. */
-const PER_KERNEL_TABLES = new Map([['verdicts', 24_000], ['reports', 60_000]]);
+const PER_KERNEL_TABLES = new Map([['verdicts', 24_000], [REPORTS_TABLE, 60_000]]);
 const kernelCount = (v: object): number => Math.max(1, (v as { kernels?: unknown[] }).kernels?.length ?? 1);
 
 export class AnalysisCache {

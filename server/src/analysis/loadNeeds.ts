@@ -14,6 +14,7 @@
 // bpf_core_field_exists, ...) is a `core` guard: it may or may not rule the call out, so the call
 // is never an error (the verdict says unknown where it would fail).
 
+import crypto from 'node:crypto';
 import type { Node as SyntaxNode, Tree } from 'web-tree-sitter';
 import type { BpfProgram, LineMap, Range } from '../syntax/cModel';
 
@@ -45,6 +46,11 @@ export interface ProgramNeeds {
   program: BpfProgram;
   helpers: FunctionNeed[];
   kfuncs: KfuncNeed[];
+  /** The scans its helpers and kfuncs were read from (its handler's and those of the functions
+   *  it reaches, in the order reached), when the scans are kept between versions (NeedsInput
+   *  scans): the same objects say the same needs, as a scan is kept for its body's text and
+   *  place and the file's function names and kfunc declarations. */
+  scans?: readonly BodyScan[];
 }
 
 export interface MapNeed {
@@ -110,7 +116,8 @@ export function fileNeeds(input: NeedsInput, vocab: NeedsVocabulary): FileNeeds 
     if (name && body && !bodies.has(name)) bodies.set(name, body);
   }
   const scanCache = new Map<number, BodyScan>();
-  const fileKey = input.scans && JSON.stringify([[...bodies.keys()], [...externs]]);
+  // Digested: it heads the key of every body, and a file of 1,000 functions made it ~15 KB.
+  const fileKey = input.scans && crypto.createHash('sha1').update(JSON.stringify([[...bodies.keys()], [...externs]])).digest('base64');
   const scan = (body: SyntaxNode): BodyScan => {
     let s = scanCache.get(body.id);
     if (!s) {
@@ -129,6 +136,7 @@ export function fileNeeds(input: NeedsInput, vocab: NeedsVocabulary): FileNeeds 
     const helpers = new Map<string, CallSite[]>();
     const kfuncs = new Map<string, CallSite[]>();
     const root = program.bodyRange ? bodyNode(tree, lines, program.bodyRange) : undefined;
+    const reached: BodyScan[] = [];
     if (root) {
       // The handler and everything it reaches in this file.
       const seen = new Set<number>();
@@ -138,6 +146,7 @@ export function fileNeeds(input: NeedsInput, vocab: NeedsVocabulary): FileNeeds 
         if (seen.has(body.id)) continue;
         seen.add(body.id);
         const s = scan(body);
+        reached.push(s);
         for (const [n, sites] of s.helpers) helpers.set(n, [...(helpers.get(n) ?? []), ...sites]);
         for (const [n, sites] of s.kfuncs) kfuncs.set(n, [...(kfuncs.get(n) ?? []), ...sites]);
         for (const callee of s.calls) {
@@ -153,6 +162,7 @@ export function fileNeeds(input: NeedsInput, vocab: NeedsVocabulary): FileNeeds 
         const decl = externs.get(name);
         return { name, sites, weak: decl?.weak ?? false, declRange: decl?.range };
       }),
+      ...(input.scans ? { scans: reached } : {}),
     });
   }
   return out;

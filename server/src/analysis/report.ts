@@ -6,7 +6,7 @@
 
 import type { AttachTarget } from '../atlas/model';
 import { findAlternatives, type PartialAlternative, type StableAlternative } from './alternatives';
-import { targetKey } from './cache';
+import { REPORTS_TABLE, targetKey } from './cache';
 import { closestNames } from './closest';
 import type { AnalysisContext } from './context';
 import { renameAdvice, type RenameAdvice } from './rename';
@@ -43,7 +43,7 @@ export function suggestedNames(report: AttachReport, ctx: AnalysisContext, limit
 /** The cross-kernel report of one target, memoised. Reports are shared between requests: callers
  *  must not modify them. */
 export function attachReport(target: AttachTarget, ctx: AnalysisContext): AttachReport {
-  return ctx.cache.remember('reports', `${targetKey(target)}@${ctx.cache.kernelsKey(ctx.atlas, ctx.targets)}`, () => computeReport(target, ctx));
+  return ctx.cache.remember(REPORTS_TABLE, `${targetKey(target)}@${ctx.cache.kernelsKey(ctx.atlas, ctx.targets)}`, () => computeReport(target, ctx));
 }
 
 function computeReport(target: AttachTarget, ctx: AnalysisContext): AttachReport {

@@ -7,7 +7,7 @@ import { assess } from '../atlas/assess';
 import type { Assessment, AttachTarget, Hazard, KernelQuery } from '../atlas/model';
 import { HAZARD_SEVERITY, worse, type Severity, type Status } from '../model/hazards';
 import { hazardApplies, isFunctionKind, isKprobeKind, type AttachKind } from '../model/programKinds';
-import { targetKey } from './cache';
+import { REPORTS_TABLE, targetKey } from './cache';
 import type { AnalysisContext } from './context';
 import { matchFunctionGlob, type FunctionGlobMatches } from './globs';
 import { kernelMeta, kernelOf } from './kernels';
@@ -201,9 +201,14 @@ function familySet(ctx: Pick<AnalysisContext, 'cache'>, kernel: KernelQuery): Re
   });
 }
 
-/** The verdicts on one target, memoised in the cache. Shared between requests: do not modify. */
+/** The verdicts on one target, memoised in the cache. Shared between requests: do not modify.
+ *  A target with a report (report.ts, same key) has its verdicts there: the reports table holds
+ *  every target of an open document, while the verdicts table is sized for completion lists
+ *  (cache.ts) and, cycled through by a document of more targets than it holds (1,000 programs
+ *  over 30 kernels), missed on each of them in every diagnostics run (~300 ms a run). */
 export function attachVerdicts(target: AttachTarget, ctx: AnalysisContext): AttachVerdicts {
-  return ctx.cache.remember('verdicts', `${targetKey(target)}@${ctx.cache.kernelsKey(ctx.atlas, ctx.targets)}`, () => computeVerdicts(target, ctx));
+  const key = `${targetKey(target)}@${ctx.cache.kernelsKey(ctx.atlas, ctx.targets)}`;
+  return ctx.cache.table<AttachVerdicts>(REPORTS_TABLE).get(key) ?? ctx.cache.remember('verdicts', key, () => computeVerdicts(target, ctx));
 }
 
 function computeVerdicts(target: AttachTarget, ctx: AnalysisContext): AttachVerdicts {
@@ -220,12 +225,21 @@ function computeVerdicts(target: AttachTarget, ctx: AnalysisContext): AttachVerd
   return { target, kernels, worst, failing, degraded, unknownOn, differences };
 }
 
+/** How a verdict names its kernel in a line: `debian-12 (6.1)`. */
+export function verdictLabel(v: KernelVerdict): string {
+  return v.version ? `${v.kernel} (${v.version})` : v.kernel;
+}
+
 /** One line per kernel for relatedInformation and CLI detail: `debian-12 (6.1): fully inlined ...`. */
 export function verdictLine(v: KernelVerdict): string {
-  const label = v.version ? `${v.kernel} (${v.version})` : v.kernel;
+  return `${verdictLabel(v)}: ${verdictText(v)}`;
+}
+
+/** What verdictLine says after the kernel's label. */
+export function verdictText(v: KernelVerdict): string {
   if (!v.hazards.length) {
-    if (v.matches !== undefined) return `${label}: matches ${v.matchesTruncated ? 'at least ' : ''}${v.matches} function${v.matches === 1 ? '' : 's'}.`;
-    return `${label}: attaches${v.assessment.proto ? ` (${v.assessment.proto})` : ''}.`;
+    if (v.matches !== undefined) return `matches ${v.matchesTruncated ? 'at least ' : ''}${v.matches} function${v.matches === 1 ? '' : 's'}.`;
+    return `attaches${v.assessment.proto ? ` (${v.assessment.proto})` : ''}.`;
   }
   const parts = v.hazards.map((h) => {
     let text = `${h.name}: ${h.message}`;
@@ -235,5 +249,5 @@ export function verdictLine(v: KernelVerdict): string {
     if (h.name === 'renamed' && v.assessment.attachAs && !h.message.includes(v.assessment.attachAs)) text += ` (attach to ${v.assessment.attachAs})`;
     return text;
   });
-  return `${label}: ${parts.join(' ')}`;
+  return parts.join(' ');
 }

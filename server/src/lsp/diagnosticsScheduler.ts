@@ -1,10 +1,10 @@
-// When diagnostics run: debounced per document, adapted to how long the document's last run took,
-// dropped when a newer version arrived (cooperative cancellation), and followed by further runs
-// over the same version while a run stopped at its work budget (the features memoise what they
-// analysed, so each run gets further): a stopped run's result is published as progress, never
-// left as the version's last word unless the document is so big that the follow-ups run out. A
-// collaborator of server.ts: it computes and hands the result to `publish`; only server.ts speaks
-// to the client.
+// When diagnostics run: debounced per document, adapted to how long the document's runs take (at
+// once after a pause, as the first keystroke of a burst), dropped when a newer version arrived
+// (cooperative cancellation), and followed by further runs over the same version while a run
+// stopped at its work budget (the features memoise what they analysed, so each run gets further):
+// a stopped run's result is published as progress, never left as the version's last word unless
+// the document is so big that the follow-ups run out. A collaborator of server.ts: it computes and
+// hands the result to `publish`; only server.ts speaks to the client.
 
 import type { Diagnostic } from 'vscode-languageserver';
 
@@ -15,8 +15,13 @@ import type { Diagnostic } from 'vscode-languageserver';
 export const MAX_FOLLOW_UPS = 40;
 
 /** A run this cheap is simply repeated after every edit (edits queued in the same tick still
- *  coalesce); costlier documents wait about as long as their last run took. */
+ *  coalesce); costlier documents wait about as long as their runs take. */
 const CHEAP_RUN_MS = 50;
+
+/** Runs whose cost sets the debounce: the least of the last few, so that one slow run (a garbage
+ *  collection, a busy machine, an edit that brought a new target) does not hold up the next
+ *  edits as long as it took. */
+const COSTS_KEPT = 3;
 
 export interface SchedulerHooks {
   /** The stored document's version, or undefined when it is not open. */
@@ -45,8 +50,10 @@ export interface SchedulerOptions {
 
 export class DiagnosticsScheduler {
   private readonly pending = new Map<string, NodeJS.Timeout>();
-  /** How long the last run of each document took. */
-  private readonly lastCostMs = new Map<string, number>();
+  /** How long the last runs of each document took (empty after its first run, which does not count). */
+  private readonly costsMs = new Map<string, number[]>();
+  /** When each document was last edited (scheduled) or its last run ended. */
+  private readonly lastActivity = new Map<string, number>();
   /** Follow-up runs already made for a document version. */
   private readonly followUps = new Map<string, { version: number; count: number }>();
   private readonly delayMs: number;
@@ -55,15 +62,22 @@ export class DiagnosticsScheduler {
     this.delayMs = options.delayMs ?? 200;
   }
 
-  /** Debounce that adapts to the document: wait about as long as its last run took (at most
-   *  delayMs). A typical program (a few ms) updates on the next tick after each keystroke, while
-   *  edits already queued in the same tick are coalesced; a huge file whose run takes hundreds of
-   *  ms leaves the server that long to answer other requests between runs. */
+  /** Debounce that adapts to the document: wait about as long as its runs take (the least of
+   *  the last COSTS_KEPT, at most delayMs). A typical program (a few ms) updates on the next tick
+   *  after each keystroke, while edits already queued in the same tick are coalesced; a huge file
+   *  whose run takes hundreds of ms leaves the server that long to answer other requests between
+   *  runs, except after a pause: then the edit runs at once. */
   schedule(uri: string, delayMs?: number): void {
     const old = this.pending.get(uri);
     if (old) clearTimeout(old);
-    const cost = this.lastCostMs.get(uri);
-    const delay = delayMs ?? (cost === undefined ? this.delayMs : cost <= CHEAP_RUN_MS ? 0 : Math.min(this.delayMs, cost));
+    const costs = this.costsMs.get(uri);
+    const cost = costs === undefined ? undefined : costs.length ? Math.min(...costs) : 0;
+    // An edit after a pause at least as long as a run (no edit, no run meanwhile) is not one of a
+    // burst of keystrokes: it runs at once rather than wait out the debounce.
+    const now = Date.now();
+    const paused = cost !== undefined && now - (this.lastActivity.get(uri) ?? -Infinity) >= cost;
+    this.lastActivity.set(uri, now);
+    const delay = delayMs ?? (cost === undefined ? this.delayMs : cost <= CHEAP_RUN_MS || paused ? 0 : Math.min(this.delayMs, cost));
     const generation = (this.generations.get(uri) ?? 0) + 1;
     this.generations.set(uri, generation);
     this.pending.set(uri, setTimeout(() => this.whenQuiet(() => {
@@ -107,7 +121,8 @@ export class DiagnosticsScheduler {
     if (timer) clearTimeout(timer);
     this.pending.delete(uri);
     this.generations.delete(uri);
-    this.lastCostMs.delete(uri);
+    this.costsMs.delete(uri);
+    this.lastActivity.delete(uri);
     this.followUps.delete(uri);
   }
 
@@ -120,14 +135,16 @@ export class DiagnosticsScheduler {
     // A document's first run opens its target kernels and works out every program with nothing
     // remembered: what it costs says little of what an edit's run will, so it does not set the
     // debounce (the first edit after opening a 50-program file over 30 kernels waited 200 ms).
-    const first = !this.lastCostMs.has(uri);
+    const costs = this.costsMs.get(uri);
     const started = Date.now();
     try {
       result = this.hooks.run(uri, stale);
     } catch (e) {
       this.hooks.logError(`diagnostics failed for ${uri}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     }
-    this.lastCostMs.set(uri, first ? 0 : Date.now() - started);
+    const ended = Date.now();
+    this.costsMs.set(uri, costs ? [...costs, ended - started].slice(-COSTS_KEPT) : []);
+    this.lastActivity.set(uri, ended);
     if (stale()) return; // a newer version has its own run scheduled
     this.hooks.publish(uri, version, result.diagnostics);
     // A run that stopped at its work budget published progress: run again for the same version

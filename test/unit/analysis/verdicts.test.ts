@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Atlas } from '../../../server/src/atlas/atlas';
 import { AnalysisCache } from '../../../server/src/analysis/cache';
+import { attachReport } from '../../../server/src/analysis/report';
 import { attachVerdicts, familyOf, hasFamily } from '../../../server/src/analysis/verdicts';
 import { loadKnowledge } from '../../../server/src/knowledge/load';
 import { parseTarget } from '../../../server/src/model/targets';
@@ -53,5 +54,18 @@ describe('function families by prefix search (hasFamily)', { skip: has ? false :
     // A kernel without a prefix search (the set of families, built once) answers the same.
     const noPrefix = { meta: kernel.meta, functionNames: () => kernel.functionNames() } as unknown as typeof kernel;
     for (const f of asked.slice(0, 500)) assert.equal(hasFamily(fresh, noPrefix, f), all.has(f), f);
+  });
+});
+
+describe('verdicts of a target with a report', { skip: has ? false : 'no bundled debian-12' }, () => {
+  it('are the report\'s own: a document of more targets than the verdicts table holds is not judged again on each run', () => {
+    const c = { ...ctx, cache: new AnalysisCache() };
+    const target = parseTarget('kprobe:vfs_read');
+    const report = attachReport(target, c);
+    const before = c.cache.table('verdicts').size;
+    // Pushed out of the verdicts table (completion lists fill it), the report still answers.
+    c.cache.table('verdicts').clear();
+    assert.equal(attachVerdicts(target, c).kernels, report.kernels);
+    assert.equal(c.cache.table('verdicts').size, 0, `nothing judged again (${before} before)`);
   });
 });

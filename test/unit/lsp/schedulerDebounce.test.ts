@@ -42,4 +42,83 @@ describe('diagnostics debounce after the first run', () => {
       mock.timers.reset();
     }
   });
+
+  it('one slow run does not set the debounce: the least of the last three runs does', () => {
+    mock.timers.enable({ apis: ['setTimeout', 'setImmediate', 'Date'], now: 1_000_000 });
+    try {
+      let version = 1;
+      const runs: number[] = [];
+      // What each run costs, in order: the open, then edits at 120 ms, one at 190 ms (a garbage
+      // collection), and 120 ms again.
+      const costs = [300, 120, 190, 120];
+      const uri = 'file:///b.bpf.c';
+      const scheduler = new DiagnosticsScheduler({
+        versionOf: () => version,
+        run: () => {
+          runs.push(version);
+          mock.timers.setTime(Date.now() + (costs[runs.length - 1] ?? 120));
+          return { diagnostics: [], stoppedEarly: false };
+        },
+        publish: () => undefined,
+        logError: (m) => assert.fail(m),
+        ready: () => true,
+      }, {});
+      scheduler.schedule(uri, 0);
+      mock.timers.tick(0);
+      const edit = () => { version++; scheduler.schedule(uri); };
+      edit();
+      mock.timers.tick(0);
+      assert.deepEqual(runs, [1, 2], 'the first edit runs at once');
+      edit();
+      mock.timers.tick(119);
+      assert.deepEqual(runs, [1, 2], 'after a 120 ms run, an edit waits 120 ms');
+      mock.timers.tick(1);
+      assert.deepEqual(runs, [1, 2, 3]);
+      edit();
+      mock.timers.tick(120);
+      assert.deepEqual(runs, [1, 2, 3, 4], 'after the 190 ms run, still 120 ms: the least of 120 and 190');
+    } finally {
+      mock.timers.reset();
+    }
+  });
+
+  it('an edit after a pause as long as a run runs at once; the keystrokes right after it wait', () => {
+    mock.timers.enable({ apis: ['setTimeout', 'setImmediate', 'Date'], now: 1_000_000 });
+    try {
+      let version = 1;
+      const runs: number[] = [];
+      const uri = 'file:///c.bpf.c';
+      const scheduler = new DiagnosticsScheduler({
+        versionOf: () => version,
+        run: () => {
+          runs.push(version);
+          mock.timers.setTime(Date.now() + 120); // each run costs 120 ms
+          return { diagnostics: [], stoppedEarly: false };
+        },
+        publish: () => undefined,
+        logError: (m) => assert.fail(m),
+        ready: () => true,
+      }, {});
+      const edit = () => { version++; scheduler.schedule(uri); };
+      scheduler.schedule(uri, 0);
+      mock.timers.tick(0);
+      edit();
+      mock.timers.tick(0);
+      assert.deepEqual(runs, [1, 2], 'the open, and the first edit at once');
+      mock.timers.tick(500); // the user pauses
+      edit();
+      mock.timers.tick(0);
+      assert.deepEqual(runs, [1, 2, 3], 'after a pause, at once');
+      mock.timers.tick(30);
+      edit();
+      mock.timers.tick(100);
+      edit();
+      mock.timers.tick(100);
+      assert.deepEqual(runs, [1, 2, 3], 'keystrokes 30 and 100 ms apart wait for each other');
+      mock.timers.tick(20);
+      assert.deepEqual(runs, [1, 2, 3, 5], 'then the last version runs, 120 ms after the last keystroke');
+    } finally {
+      mock.timers.reset();
+    }
+  });
 });

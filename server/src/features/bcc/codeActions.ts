@@ -29,6 +29,7 @@ import type { BccAttachPoint, BccCallArg, BccFunction, BccModel, CSpan, Embedded
 import { comparePositions, LineMap, rangeContains } from '../../syntax/cModel';
 import { DIAGNOSTIC_SOURCE } from '../c/diagnostics';
 import type { FeatureContext } from '../shared/context';
+import { escapeRegex } from '../shared/phrases';
 import { assembleActions, codeLines, RANK, renamedEverywhereItFails, staleNamesUsed, type Fix } from '../shared/quickFixes';
 import { atlasTargets, bccReport, isJudgedKind, reachedKernels } from './diagnostics';
 
@@ -111,8 +112,6 @@ function fixesFor(w: BccWriter, ap: BccAttachPoint, ctx: FeatureContext): Fix[] 
 }
 
 type Draft = Omit<Fix, 'rank'>;
-
-const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** A Python `re` pattern that fully matches the plain name and the compiler clones of it that
  *  the target kernels have, numbers generalised (`^f$|^f\.isra\.\d+$`), with the symbols it

@@ -188,6 +188,6 @@ function regexDiagnostic(doc: BccDocumentLike, ap: BccAttachPoint, regex: string
         `${ap.kind} event_re ${regex} matches no attachable function on ${kernelList(failing, 3)}, so bcc's attach fails there.`,
         `${ap.kind} event_re ${regex} matches no attachable function on ${failing.length} of ${kernels.length} targets.`),
     relatedInformation: reachNote(doc, ap, range),
-    data: { section: `${ap.kind}/${regex}`, target, kernels: [...ctx.targets] },
+    data: { section: `${ap.kind}/${regex}`, target },
   };
 }

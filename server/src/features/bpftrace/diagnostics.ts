@@ -14,12 +14,11 @@ import type { AttachReport } from '../../analysis/report';
 import { GLOB_MATCH_LIMIT } from '../../analysis/globs';
 import { kernelLabel, kernelMeta } from '../../analysis/kernels';
 import { bpftraceProbeLimit } from '../../analysis/probeLimits';
-import { verdictLine } from '../../analysis/verdicts';
 import type { Status } from '../../model/hazards';
 import { codeDocsHref, diagnosticCodes } from '../shared/diagnosticCodes';
 import type { FeatureContext } from '../shared/context';
 import { cTypeKey } from '../../model/cTypes';
-import { type AttachClause, attachMessage, fitMessage, groupByPhrase, hazardPhrase, kernelList } from '../shared/phrases';
+import { type AttachClause, attachMessage, fitMessage, groupByPhrase, hazardPhrase, kernelList, verdictLines } from '../shared/phrases';
 import { WorkMeter } from '../shared/workBudget';
 import { analyseProbe, closestRewrites, type ProbeAnalysis, type WildcardOnKernel } from './analysis';
 import { argsOn, btModelOf, hasRetval, kernelOf, paramPerKernel, type BtDocumentLike } from './common';
@@ -204,7 +203,7 @@ function exactDiagnostics(c: Collector, ctx: FeatureContext, analyses: Map<BtPro
     }
     if (RANK[s] > RANK[status]) status = s;
   }
-  const related = report.kernels.filter((k) => k.status !== 'ok').map((k) => ({ range: probe.range, message: verdictLine(k) }));
+  const related = verdictLines(report.kernels.filter((k) => k.status !== 'ok')).map((message) => ({ range: probe.range, message }));
   // What the atlas cannot tell (exact offsets, a blacklist it did not read) stays in the hover:
   // as a diagnostic on every probe it would only be noise.
   if (status === 'info' && !coveredOn.length) status = 'ok';

@@ -30,9 +30,9 @@ import { isPlaceholderName, programTarget } from '../../analysis/targets';
 import { programLabel, programStandings, type ProgramStandings } from '../../analysis/intent';
 import { hookKey, type IntentModel, type ProgramIntent } from '../../syntax/intent';
 import type { LoaderSite } from '../../syntax/loader';
-import { verdictLine, type KernelVerdict } from '../../analysis/verdicts';
+import type { KernelVerdict } from '../../analysis/verdicts';
 import { codeDocsHref, diagnosticCodes } from '../shared/diagnosticCodes';
-import { type AttachClause, attachMessage, fitMessage, groupByPhrase, hazardPhrase, kernelList } from '../shared/phrases';
+import { type AttachClause, attachMessage, fitMessage, groupByPhrase, hazardPhrase, kernelList, verdictLines } from '../shared/phrases';
 import type { FeatureContext } from '../shared/context';
 import { WorkMeter } from '../shared/workBudget';
 
@@ -50,11 +50,12 @@ export interface CDocumentLike {
 
 export const DIAGNOSTIC_SOURCE = 'bpf-atlas';
 
-/** What a diagnostic carries for the code actions (LSP `data`, echoed back by the client). */
+/** What a diagnostic carries for the code actions (LSP `data`, echoed back by the client). The
+ *  target kernels are the session's, not repeated here: 30 ids on each of 1,000 diagnostics were
+ *  a quarter of a big document's publish, and nothing read them. */
 export interface DiagnosticData {
   section: string;
   target: AttachTarget;
-  kernels: string[];
 }
 
 
@@ -141,7 +142,7 @@ function alternativeClause(report: AttachReport): string | undefined {
 }
 
 function relatedPerKernel(uri: string, range: Range, report: AttachReport): DiagnosticRelatedInformation[] {
-  const out: DiagnosticRelatedInformation[] = report.kernels.map((v) => ({ location: { uri, range }, message: verdictLine(v) }));
+  const out: DiagnosticRelatedInformation[] = verdictLines(report.kernels).map((message) => ({ location: { uri, range }, message }));
   for (const p of report.partialAlternatives.slice(0, 3)) {
     const where = `${p.target.system ? `${p.target.system}:` : ''}${p.target.name}`;
     out.push({ location: { uri, range }, message: `${where} exists on ${p.presentOn.join(', ')} but not on ${p.missingOn.join(', ')}${p.since ? ` (since ${p.since})` : ''}.` });
@@ -248,7 +249,7 @@ export function attachDiagnostic(doc: { uri: string }, program: AttachSite, targ
   if (optional && clauses.some((c) => c.verb.includes('cannot attach'))) notes.push('It is optional (SEC("?...")): user space must leave it off there.');
   const ok = report.kernels.filter((v) => v.status === 'ok' && !covered.has(v.kernel)).map((v) => v.kernel);
   if (ok.length && ok.length < report.kernels.length) notes.push(`Fine on ${ok.join(', ')}.`);
-  const data: DiagnosticData = { section, target, kernels: [...ctx.targets] };
+  const data: DiagnosticData = { section, target };
   const related = [...notes.map((n) => ({ location: { uri: doc.uri, range: program.sectionRange }, message: n })), ...relatedPerKernel(doc.uri, program.sectionRange, report)];
   for (const e of evidenceFor(ctx, target.name).slice(0, 2)) {
     related.push({ location: { uri: doc.uri, range: program.sectionRange }, message: `Reported: ${e.ref} "${e.title}" (${e.url})` });
@@ -281,7 +282,7 @@ function hintDiagnostics(doc: CDocumentLike, program: BpfProgram, target: Attach
   if (attach && (attach.severity === DiagnosticSeverity.Error || attach.severity === DiagnosticSeverity.Warning)) return [];
   if (program.target?.offset) return [];
   const out: Diagnostic[] = [];
-  const data: DiagnosticData = { section: program.section, target, kernels: [...ctx.targets] };
+  const data: DiagnosticData = { section: program.section, target };
   for (const code of ['prefer-ksyscall', 'prefer-tracepoint', 'prefer-fentry'] as const) {
     // fentry/fexit are already cheap and BTF-typed: only an equivalent tracepoint is worth a hint.
     const btfProgram = target.kind === 'fentry' || target.kind === 'fexit' || target.kind === 'fmod_ret';
@@ -326,11 +327,11 @@ function notFoundAnywhere(doc: CDocumentLike, program: BpfProgram, target: Attac
     // No function of its family anywhere: not a misspelling to correct, code the data does not cover.
     return makeDiagnostic('unknown', severity, program.target?.nameRange ?? program.sectionRange,
       `${target.name}: no target kernel has any ${family}* function (image or covered modules); likely an out-of-tree module (e.g. zfs) or a subsystem not built: cannot be told here.`,
-      { data: { section: program.section, target, kernels: [...ctx.targets] }, relatedInformation: relatedPerKernel(doc.uri, program.sectionRange, report) });
+      { data: { section: program.section, target }, relatedInformation: relatedPerKernel(doc.uri, program.sectionRange, report) });
   }
   const closest = suggestedNames(report, ctx);
   if (!closest.length) return undefined;
-  const data: DiagnosticData = { section: program.section, target, kernels: [...ctx.targets] };
+  const data: DiagnosticData = { section: program.section, target };
   return makeDiagnostic('unknown', severity, program.target?.nameRange ?? program.sectionRange,
     fitMessage(
       `${target.name} is in no target kernel's image; unless a module provides it, did you mean ${closest.slice(0, 3).join(', ')}?`,
@@ -434,7 +435,7 @@ function handlerArgDiagnostics(doc: CDocumentLike, program: BpfProgram, target: 
       groups.length === 1 ? `The handler's arguments do not match ${program.section} on any target: ${groups[0].phrase}.` : `The handler's arguments do not match ${program.section} on any target: ${what(3)}.`,
       `The handler's arguments do not match ${program.section} on any target.`);
   const related = mismatches.map((m) => ({ location: { uri: doc.uri, range: program.sectionRange }, message: `${m.kernel}: ${m.detail}.` }));
-  return [makeDiagnostic(code, severity, range, message, { data: { section: program.section, target, kernels: [...ctx.targets] } as DiagnosticData, relatedInformation: related })];
+  return [makeDiagnostic(code, severity, range, message, { data: { section: program.section, target } as DiagnosticData, relatedInformation: related })];
 }
 
 const SYSCALL_CTX_STRUCTS = new Set(['trace_event_raw_sys_enter', 'trace_event_raw_sys_exit', 'syscall_trace_enter', 'syscall_trace_exit']);
@@ -454,7 +455,7 @@ function tracepointCtxDiagnostics(doc: CDocumentLike, program: BpfProgram, targe
   const found = report.kernels.filter((v) => v.assessment.found);
   if (!found.length) return out;
   const isSyscallEvent = target.system === 'syscalls' || /^sys_(enter|exit)_/.test(target.name);
-  const data: DiagnosticData = { section: program.section, target, kernels: [...ctx.targets] };
+  const data: DiagnosticData = { section: program.section, target };
 
   // The ctx struct must be the record of the event's class.
   let typeMatches = true;
@@ -506,7 +507,7 @@ export function recordFieldDiagnostics(doc: { uri: string }, program: AttachSite
   target: AttachTarget, report: AttachReport, ctx: FeatureContext, suppressed: Set<string>): Diagnostic[] {
   const out: Diagnostic[] = [];
   const found = report.kernels.filter((v) => v.assessment.found);
-  const data: DiagnosticData = { section: program.section, target, kernels: [...ctx.targets] };
+  const data: DiagnosticData = { section: program.section, target };
   const seen = new Set<string>();
   for (const access of accesses) {
     if (access.base !== base || seen.has(access.field)) continue;
@@ -587,7 +588,7 @@ function handlerMacroDiagnostic(program: BpfProgram, target: AttachTarget, ctx: 
   const severity = effectiveSeverity('handler-macro', ctx);
   if (severity === undefined) return undefined;
   const expected = target.kind === 'tracepoint' ? 'a plain function taking struct trace_event_raw_<class> *ctx' : fits![0];
-  const data: DiagnosticData = { section: program.section, target, kernels: [...ctx.targets] };
+  const data: DiagnosticData = { section: program.section, target };
   return makeDiagnostic('handler-macro', severity, handler.macroRange,
     `${handler.macro} reads ${MACRO_READS[handler.macro] ?? 'another context'}, but a ${target.kind} program gets ${CONTEXT_OF[target.kind] ?? 'another context'}: use ${expected}.`, { data });
 }
@@ -632,7 +633,7 @@ function versionFloorDiagnostic(program: BpfProgram, target: AttachTarget, ctx: 
   if (!older.length) return undefined;
   const severity = effectiveSeverity('kernel-too-old', ctx);
   if (severity === undefined) return undefined;
-  const data: DiagnosticData = { section: program.section, target, kernels: [...ctx.targets] };
+  const data: DiagnosticData = { section: program.section, target };
   return makeDiagnostic('kernel-too-old', severity, program.prefixRange,
     fitMessage(
       `${prefix} programs need Linux ${since} or newer, so ${kernelList(older.map((k) => `${k.id} (${k.version})`), 3)} cannot load them.`,
@@ -654,7 +655,7 @@ function patternDiagnostics(doc: { uri: string }, program: BpfProgram, target: A
   suppressed: Set<string>, attach: Diagnostic | undefined): Diagnostic[] {
   if (!target.pattern || !report.kernels.some((v) => v.matches)) return [];
   const out: Diagnostic[] = [];
-  const data: DiagnosticData = { section: program.section, target, kernels: [...ctx.targets] };
+  const data: DiagnosticData = { section: program.section, target };
   const over = report.kernels.map((v) => ({ v, limit: kprobeMultiLimit(v.matches ?? 0) })).filter((x) => x.limit);
   const limitSeverity = suppressed.has('probe-limit') ? undefined : effectiveSeverity('probe-limit', ctx, over[0]?.limit?.severity);
   if (over.length && limitSeverity !== undefined) {
@@ -717,7 +718,11 @@ export function diagnosticsC(doc: CDocumentLike, ctx: FeatureContext): Diagnosti
   // were (same text at the same place, same targets and settings), from the one cache: a
   // re-read kernel comes with a new cache. Cached diagnostics are shared: nothing may modify them.
   const memo = ctx.cache.table<Diagnostic[]>('c-program-diagnostics');
-  const configKey = `${doc.uri}|${ctx.targets.join(',')}|${JSON.stringify(ctx.settings.hints)}|${JSON.stringify(ctx.settings.severity)}`;
+  // The document, targets and settings, as a short id: the key of each program is made and
+  // hashed on every run, and with the full text of these in each (30 target ids) the lookups of a
+  // 1,000-program document cost ~15 ms a run.
+  const config = ctx.cache.remember('c-diagnostics-configs', `${doc.uri}|${ctx.targets.join(',')}|${JSON.stringify(ctx.settings.hints)}|${JSON.stringify(ctx.settings.severity)}`, () => ({}));
+  const configKey = `#${ctx.cache.instanceId(config)}`;
   const intents = doc.intents;
   const standings = intents ? programStandings(programs, intents, ctx) : [];
   const label = (i: number) => programLabel(programs[i]);
@@ -729,8 +734,10 @@ export function diagnosticsC(doc: CDocumentLike, ctx: FeatureContext): Diagnosti
     const rank = (x: number) => { const k = hookKey(programs[x]); return k === key0 ? 0 : k?.split(':')[0] === dir ? 1 : 2; };
     const related = (xs: number[]) => [...xs].sort((a, b) => rank(a) - rank(b) || a - b);
     const use: ProgramUse | undefined = intent ? { intent, standings: standings[i], label, related } : undefined;
-    // The program's diagnostics depend on the others through its intent and standings.
-    const useKey = use ? `|${JSON.stringify(intent)}|${JSON.stringify([...use.standings].map(([k, s]) => [k, s.attaches, s.via, s.covered?.by.map(label), s.covered?.site]))}` : '';
+    // The program's diagnostics depend on the others through its intent and standings: the
+    // kernels where it does not simply attach by its section (the others follow from the targets).
+    const useKey = use ? `|${JSON.stringify(intent)}|${JSON.stringify([...use.standings].filter(([, s]) => !s.attaches || s.via || s.covered)
+      .map(([k, s]) => [k, s.attaches, s.via, s.covered?.by.map(label), s.covered?.site]))}` : '';
     const key = programKey(doc, program, configKey + useKey);
     const known = key === undefined ? undefined : memo.get(key);
     if (known) {

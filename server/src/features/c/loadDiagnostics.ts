@@ -34,30 +34,59 @@ export function loadDiagnostics(doc: LoadDocument, ctx: FeatureContext): Diagnos
   const check = fileLoadCheck(doc, ctx);
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
+  // A program's diagnostics follow from its verdict (the load check keeps the same verdict object
+  // while what it was judged on is the same: the program's section, places and calls, the file's
+  // maps, the kernels), its suppression comment, the document, targets and severities: an edit to
+  // one program leaves the others' as they were, reused rather than worded again on each run.
+  const memo = ctx.cache.table<ProgramLoadDiagnostic[]>('c-load-diagnostics');
+  const config = ctx.cache.remember('c-load-configs', `${doc.uri}|${ctx.targets.join(',')}|${JSON.stringify(ctx.settings.severity)}`, () => ({}));
   // The kernels' versions, listed once per run (not once per program-type reason).
   let metas: ReturnType<FeatureContext['atlas']['list']> | undefined;
   const versionOf = (id: string) => (metas ??= ctx.atlas.list()).find((m) => m.id === id)?.version;
   for (const program of doc.c.programs) {
     const v = check.byProgram.get(program);
     if (!v) continue;
-    // `SEC("?...")`: libbpf does not load it unless the loader asks; never an error here.
-    if (program.section.startsWith('?')) continue;
-    const suppression = program.suppression;
-    if (suppression && (suppression.codes.length === 0 || suppression.codes.includes('all'))) continue;
-    for (const r of v.reasons) {
-      if (r.effect !== 'fails' || !r.range) continue;
-      const code = loadReasonCode(r);
-      if (!code || suppression?.codes.includes(code)) continue;
-      const kernels = r.kind === 'program-type' ? kernelsPastFloor(program, r, v, ctx, versionOf) : r.kernels;
-      if (!kernels.length) continue;
-      const severity = effectiveSeverity(code, ctx);
-      if (severity === undefined) continue;
+    const key = `${ctx.cache.instanceId(config)}|${ctx.cache.instanceId(v)}|${JSON.stringify(program.suppression ?? null)}`;
+    let found = memo.get(key);
+    if (!found) {
+      found = programLoadDiagnostics(doc.uri, program, v, ctx, versionOf);
+      memo.set(key, found);
+    }
+    for (const { place, diagnostic } of found) {
       // One diagnostic per place and message (a static function shared by programs, a map).
-      const key = `${code}|${r.range.start.line}:${r.range.start.character}|${r.message}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const message = loadMessage(r, code, kernels, kernels.map((k) => kernelLabel(ctx, k)), ctx.targets.length);
-      out.push({
+      if (seen.has(place)) continue;
+      seen.add(place);
+      out.push(diagnostic);
+    }
+  }
+  return out;
+}
+
+/** A diagnostic of one program, with its place and reason (shared ones are shown once). */
+interface ProgramLoadDiagnostic {
+  place: string;
+  diagnostic: Diagnostic;
+}
+
+function programLoadDiagnostics(uri: string, program: BpfProgram, v: ProgramVerdict, ctx: FeatureContext,
+  versionOf: (id: string) => string | undefined): ProgramLoadDiagnostic[] {
+  // `SEC("?...")`: libbpf does not load it unless the loader asks; never an error here.
+  if (program.section.startsWith('?')) return [];
+  const suppression = program.suppression;
+  if (suppression && (suppression.codes.length === 0 || suppression.codes.includes('all'))) return [];
+  const out: ProgramLoadDiagnostic[] = [];
+  for (const r of v.reasons) {
+    if (r.effect !== 'fails' || !r.range) continue;
+    const code = loadReasonCode(r);
+    if (!code || suppression?.codes.includes(code)) continue;
+    const kernels = r.kind === 'program-type' ? kernelsPastFloor(program, r, v, ctx, versionOf) : r.kernels;
+    if (!kernels.length) continue;
+    const severity = effectiveSeverity(code, ctx);
+    if (severity === undefined) continue;
+    const message = loadMessage(r, code, kernels, kernels.map((k) => kernelLabel(ctx, k)), ctx.targets.length);
+    out.push({
+      place: `${code}|${r.range.start.line}:${r.range.start.character}|${r.message}`,
+      diagnostic: {
         range: r.range,
         severity,
         code,
@@ -67,11 +96,11 @@ export function loadDiagnostics(doc: LoadDocument, ctx: FeatureContext): Diagnos
         // The evidence first (every diagnostic names it); the reason's own words after it only
         // when the message had to be shorter than them, never the message twice.
         relatedInformation: [
-          { location: { uri: doc.uri, range: program.secRange }, message: `${v.name} (SEC("${v.section}")): ${r.evidence}` },
-          ...(message === `${r.message}.` ? [] : [{ location: { uri: doc.uri, range: program.secRange }, message: `${r.message}.` }]),
+          { location: { uri, range: program.secRange }, message: `${v.name} (SEC("${v.section}")): ${r.evidence}` },
+          ...(message === `${r.message}.` ? [] : [{ location: { uri, range: program.secRange }, message: `${r.message}.` }]),
         ],
-      });
-    }
+      },
+    });
   }
   return out;
 }
