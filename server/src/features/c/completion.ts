@@ -33,8 +33,8 @@ export const MAX_TARGET_ITEMS = 100;
  *  proportion to both: 100 names over 30 targets took 20-60 ms, and each keystroke in
  *  `SEC("kprobe/…` can bring a fresh list. Over many targets a list offers fewer names, in the
  *  same order and with the same marks, and says it is incomplete (the client asks again as the
- *  user types): 100 names up to 12 targets, 40 over 30. */
-const LIST_VERDICT_BUDGET = 1200;
+ *  user types): 100 names up to 9 targets, 30 over 30 (still more than an editor shows at once). */
+const LIST_VERDICT_BUDGET = 900;
 
 /** Fewest target items a list offers, however many the target kernels. */
 const MIN_TARGET_ITEMS = 20;
