@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import type { CompletionItem, CompletionList, Position, TextEdit } from 'vscode-languageserver';
 import { CompletionItemTag } from 'vscode-languageserver';
 import { completion } from '../../server/src/features/completion';
-import { MAX_TARGET_ITEMS } from '../../server/src/features/c/completion';
+import { MAX_TARGET_ITEMS, targetItemLimit } from '../../server/src/features/c/completion';
 import { resolveCompletion } from '../../server/src/features/completionResolve';
 import { hover } from '../../server/src/features/hover';
 import { featureContext, loadFixture, marker, openFixture } from './fixture';
@@ -151,6 +151,34 @@ describe('completion in SEC("…")', () => {
     const list = await complete('c/completion/kprobe-target.bpf.c', 'empty');
     assert.equal(list.isIncomplete, true);
     assert.equal(list.items.length, MAX_TARGET_ITEMS);
+  });
+
+  it('offers fewer names over many target kernels, the first in name order, and says the list is incomplete', async () => {
+    // Every name is judged on every target: a list asks for at most ~900 kernel verdicts.
+    assert.equal(targetItemLimit(1), MAX_TARGET_ITEMS);
+    assert.equal(targetItemLimit(9), MAX_TARGET_ITEMS);
+    assert.equal(targetItemLimit(30), 30);
+    assert.equal(targetItemLimit(100_000), 20);
+    const targets = featureContext(TARGETS).atlas.list().filter((m) => m.id.startsWith('ubuntu-')).map((m) => m.id).slice(0, 16);
+    assert.equal(targets.length, 16);
+    const ctx = featureContext(targets);
+    const limit = targetItemLimit(targets.length);
+    assert.ok(limit < MAX_TARGET_ITEMS);
+    const f = loadFixture('c/completion/kprobe-target.bpf.c');
+    const d = await openFixture(f);
+    const list = completion(d, marker(f, 'empty'), ctx);
+    assert.equal(list.isIncomplete, true);
+    assert.equal(list.items.length, limit);
+    const union = new Set<string>();
+    for (const id of targets) for (const n of ctx.atlas.get(id).functionNames()) union.add(n);
+    const first = [...union].sort().slice(0, limit);
+    assert.deepEqual(list.items.map((i) => String(i.label)).sort(), first);
+    // Each item says what it says in a list of the same targets that holds fewer names.
+    const few = completion(d, marker(f), ctx);
+    assert.equal(few.isIncomplete, false);
+    for (const i of few.items) assert.ok(String(i.label).startsWith('vfs_r'));
+    assert.ok(few.items.some((i) => i.label === 'vfs_read'));
+    assert.match(String(item(few, 'vfs_read').labelDetails?.description), /16 targets/);
   });
 });
 

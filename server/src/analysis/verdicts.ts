@@ -80,16 +80,22 @@ export function assessOn(ctx: AnalysisContext, kernelId: string, target: AttachT
       hazards: [{ name: 'unknown', severity: 'info', message: `Kernel ${kernelId} could not be loaded: ${(err as Error).message}` }],
     };
   }
+  return assessLoaded(ctx, kernel, target);
+}
+
+function assessLoaded(ctx: AnalysisContext, kernel: KernelQuery, target: AttachTarget): Assessment {
   return assess(kernel, target, (key, make) => ctx.cache.derived(kernel, key, make));
 }
 
 /** Symbols of a glob target a verdict lists (messages show a few). */
 const VERDICT_SYMBOLS = 50;
 
-function verdictFor(ctx: AnalysisContext, kernelId: string, target: AttachTarget): KernelVerdict {
+/** One kernel's verdict. `family` is familyOf(target.name), worked out once for all kernels. */
+function verdictFor(ctx: AnalysisContext, kernelId: string, target: AttachTarget, family: string | undefined): KernelVerdict {
   // The loaded kernel's own metadata (listing every kernel's to find one cost as much as the
   // assessment over 30 targets); the listed one when it cannot load.
-  const meta = kernelOf(ctx, kernelId)?.meta ?? kernelMeta(ctx, kernelId);
+  const kernel = kernelOf(ctx, kernelId);
+  const meta = kernel?.meta ?? kernelMeta(ctx, kernelId);
   const label = { release: meta?.release, version: meta?.version };
   if (target.unexpandedGlob) {
     // libbpf takes the name literally (model/programKinds.ts libbpfExpandsGlob).
@@ -123,11 +129,14 @@ function verdictFor(ctx: AnalysisContext, kernelId: string, target: AttachTarget
       matches: found?.functions ?? 0, matchesTruncated: found && !found.exact ? true : undefined,
     };
   }
-  const assessment = assessOn(ctx, kernelId, target);
+  const assessment = kernel ? assessLoaded(ctx, kernel, target) : assessOn(ctx, kernelId, target);
   const own = relevantHazards(target.kind, assessment.hazards);
-  const family = assessment.found ? undefined : foreignFamily(ctx, kernelId, target, own);
-  const hazards = family ? own.map((h) => (h.name === 'absent' ? family.unknown : h)) : own;
-  return { kernel: kernelId, ...label, assessment, hazards, status: statusOf(hazards, assessment), ...(family ? { foreignFamily: family.family } : {}) };
+  const foreign = assessment.found || !kernel ? undefined : foreignFamily(ctx, kernelId, kernel, target, own, family);
+  const hazards = foreign ? own.map((h) => (h.name === 'absent' ? foreign.unknown : h)) : own;
+  // Written out, not spread: tens of thousands of these make one completion list over 30 targets.
+  const verdict: KernelVerdict = { kernel: kernelId, release: label.release, version: label.version, assessment, hazards, status: statusOf(hazards, assessment) };
+  if (foreign) verdict.foreignFamily = foreign.family;
+  return verdict;
 }
 
 /** `zpl_` of `zpl_read`, `blk_` of `__blk_account_io_start`: the subsystem prefix of a function
@@ -141,17 +150,10 @@ export function familyOf(name: string): string | undefined {
  *  modules belongs to code this kernel's data knows nothing of: an out-of-tree module (zfs's
  *  `zpl_*`, a vendor driver) or a subsystem not built. Its absence is then not a confident error:
  *  it is said as `unknown`, with why. A misspelt or removed name of a known family stays absent. */
-function foreignFamily(ctx: AnalysisContext, kernelId: string, target: AttachTarget, hazards: Hazard[]): { family: string; unknown: Hazard } | undefined {
+function foreignFamily(ctx: AnalysisContext, kernelId: string, kernel: KernelQuery, target: AttachTarget, hazards: Hazard[], family: string | undefined): { family: string; unknown: Hazard } | undefined {
   if (!isFunctionKind(target.kind) || target.pattern) return undefined;
   if (hazards.some((h) => h.severity === 'error' && h.name !== 'absent')) return undefined;
-  const family = familyOf(target.name);
   if (!family) return undefined;
-  let kernel: KernelQuery;
-  try {
-    kernel = ctx.atlas.get(kernelId);
-  } catch {
-    return undefined;
-  }
   if (hasFamily(ctx, kernel, family)) return undefined;
   return {
     family,
@@ -212,7 +214,8 @@ export function attachVerdicts(target: AttachTarget, ctx: AnalysisContext): Atta
 }
 
 function computeVerdicts(target: AttachTarget, ctx: AnalysisContext): AttachVerdicts {
-  const kernels = ctx.targets.map((id) => verdictFor(ctx, id, target));
+  const family = familyOf(target.name);
+  const kernels = ctx.targets.map((id) => verdictFor(ctx, id, target, family));
   const differences = shapeDifferences(target, kernels, ctx);
   let worst: Status = 'ok';
   for (const k of kernels) worst = worse(worst, k.status);

@@ -28,6 +28,8 @@ export class KernelIndex implements KernelQuery {
   private typeIndex?: TypeIndex | null;
   /** Every SAMPLE-th function name in table order (see lowerBoundName). */
   private sample?: string[];
+  /** The last name fn() did not find (absent names are not kept in `decoded`). */
+  private lastMissing?: string;
 
   /** `meta` overrides the stored metadata (the Atlas sets id and source) without touching the
    *  lazily decoded parts of `data`. */
@@ -81,8 +83,13 @@ export class KernelIndex implements KernelQuery {
     // shape comparison), and a name found once is not searched for again.
     let f = this.decoded.get(name);
     if (f) return f;
+    // The last name not found: an absent name is asked again at once (hasSymbol after fn).
+    if (name === this.lastMissing) return undefined;
     const i = this.position(name);
-    if (i === undefined) return undefined;
+    if (i === undefined) {
+      this.lastMissing = name;
+      return undefined;
+    }
     f = this.data.functionAt(i);
     this.decoded.set(name, f);
     return f;

@@ -62,6 +62,24 @@ describe('the function-name search shared by the kernels of a file', () => {
     for (const id of [ids[0], ids[ids.length - 1], 'ubuntu-20.04-arm64'].filter((x) => ids.includes(x))) agrees(file.load(id), 997, id);
   });
 
+  it('for kernels of one file asked in turn for the same name (the file keeps its last search), and for a name twice', () => {
+    const file = AtlasFile.open(path.join(repoRoot(), 'data', 'atlas', 'ubuntu.atlas'));
+    const ids = file.kernels().map((k) => k.id);
+    const picked = [ids[0], ids[ids.length - 1], ids[Math.floor(ids.length / 2)]];
+    const datas = picked.map((id) => file.load(id));
+    const shared = datas.map((d) => new KernelIndex(d));
+    const own = datas.map((d) => new KernelIndex(ownSample(d)));
+    for (const key of keys(datas[0], 4999)) {
+      datas.forEach((d, i) => assert.equal(d.lowerBoundName!(key), scan(d, key), `${picked[i]}: ${JSON.stringify(key)}`));
+      for (let round = 0; round < 2; round++) {
+        shared.forEach((k, i) => {
+          assert.equal(k.fn(key)?.name, own[i].fn(key)?.name, `${picked[i]}: fn ${JSON.stringify(key)}`);
+          assert.equal(k.hasSymbol(key), own[i].hasSymbol(key), `${picked[i]}: hasSymbol ${JSON.stringify(key)}`);
+        });
+      }
+    }
+  });
+
   it('on a file of two kernels whose lists differ, with names repeated (module copies)', () => {
     const a = realKernelSlice('ubuntu-22.04', 40);
     const b = realKernelSlice('ubuntu-24.04', 30);

@@ -28,6 +28,22 @@ import { memberCompletion } from './memberCompletion';
 /** Most target items returned at once; the list is marked incomplete beyond it. */
 export const MAX_TARGET_ITEMS = 100;
 
+/** Kernel verdicts one target list may ask for (names × target kernels). Every name of a list is
+ *  judged on every target kernel, with the verdicts diagnostics use, so a fresh list costs in
+ *  proportion to both: 100 names over 30 targets took 20-60 ms, and each keystroke in
+ *  `SEC("kprobe/…` can bring a fresh list. Over many targets a list offers fewer names, in the
+ *  same order and with the same marks, and says it is incomplete (the client asks again as the
+ *  user types): 100 names up to 9 targets, 30 over 30 (still more than an editor shows at once). */
+const LIST_VERDICT_BUDGET = 900;
+
+/** Fewest target items a list offers, however many the target kernels. */
+const MIN_TARGET_ITEMS = 20;
+
+/** How many target names one list offers over `kernelCount` target kernels. */
+export function targetItemLimit(kernelCount: number): number {
+  return Math.min(MAX_TARGET_ITEMS, Math.max(MIN_TARGET_ITEMS, Math.floor(LIST_VERDICT_BUDGET / Math.max(1, kernelCount))));
+}
+
 const EMPTY: CompletionList = { isIncomplete: false, items: [] };
 
 function list(items: CompletionItem[], isIncomplete = false): CompletionList {
@@ -182,10 +198,11 @@ function tracepointSystems(kernels: readonly KernelQuery[], typed: string, sep: 
   return { isIncomplete: false, entries };
 }
 
-/** Target items for names from each kernel: union, prefix-filtered, capped at MAX_TARGET_ITEMS. */
+/** Target items for names from each kernel: union, prefix-filtered, capped at targetItemLimit(). */
 function targetList(ctx: FeatureContext, kernels: readonly KernelQuery[], kind: AttachKind, typed: string,
   matches: (k: KernelQuery, limit: number) => readonly string[], system?: string): TargetList {
-  const { names, truncated } = unionMatches(kernels, (k) => matches(k, MAX_TARGET_ITEMS + 1), MAX_TARGET_ITEMS);
+  const limit = targetItemLimit(ctx.targets.length);
+  const { names, truncated } = unionMatches(kernels, (k) => matches(k, limit + 1), limit);
   return { isIncomplete: truncated, entries: names.map((name) => targetItem(name, system ? { kind, system, name } : { kind, name }, ctx)) };
 }
 
@@ -242,19 +259,20 @@ function cachedTargets(ctx: FeatureContext, kernels: readonly KernelQuery[], kin
 const WARM_STEP_NAMES = 10;
 
 /** Steps that build, while the server is idle, the list the first `SEC("kind/` of each of these
- *  function kinds shows (its up to 100 names, each judged on every target kernel: 50-90 ms over
- *  30 targets, which the keystroke after the `/` paid). The verdicts come in steps of a few
- *  names, so a request that arrives meanwhile waits for one step; the last step caches the list
- *  as cachedTargets would. Steps throw what the kernels throw. */
+ *  function kinds shows (its names, targetItemLimit() of them, each judged on every target
+ *  kernel: 50-90 ms for 100 names over 30 targets, which the keystroke after the `/` paid). The
+ *  verdicts come in steps of a few names, so a request that arrives meanwhile waits for one step;
+ *  the last step caches the list as cachedTargets would. Steps throw what the kernels throw. */
 export function warmTargetListSteps(ctx: FeatureContext, kinds: readonly AttachKind[]): (() => void)[] {
   let names: string[] | undefined;
   const firstNames = (): string[] => {
-    names ??= unionMatches(targetKernels(ctx).kernels, (k) => functionNamesWithPrefix(ctx, k, '', MAX_TARGET_ITEMS + 1), MAX_TARGET_ITEMS).names;
+    const limit = targetItemLimit(ctx.targets.length);
+    names ??= unionMatches(targetKernels(ctx).kernels, (k) => functionNamesWithPrefix(ctx, k, '', limit + 1), limit).names;
     return names;
   };
   const origin = { line: 0, character: 0 };
   return kinds.flatMap((kind) => [
-    ...Array.from({ length: Math.ceil(MAX_TARGET_ITEMS / WARM_STEP_NAMES) }, (_, i) => () => {
+    ...Array.from({ length: Math.ceil(targetItemLimit(ctx.targets.length) / WARM_STEP_NAMES) }, (_, i) => () => {
       for (const name of firstNames().slice(i * WARM_STEP_NAMES, (i + 1) * WARM_STEP_NAMES)) attachVerdicts({ kind, name }, ctx);
     }),
     () => void cachedTargets(ctx, targetKernels(ctx).kernels, kind, '', replaceRange(origin, origin)),
