@@ -883,6 +883,9 @@ export interface CPart {
   directives: Directive[];
   /** The part's text holds a `#define` that builds a SEC(): its programs are anywhere. */
   sectionMacros: boolean;
+  /** The programs as assembleCModel last completed them: given again while their conditions and
+   *  suppression are the same, so an unchanged program keeps its identity across versions. */
+  assembled?: BpfProgram[];
 }
 
 /** The C model of text[from, to) (`from` at a line start), lexed on its own. When `edge` says a
@@ -950,12 +953,18 @@ export function assembleCModel(parts: readonly CPart[]): CModel {
   const stack: string[] = [];
   for (const part of parts) {
     let next = 0;
+    const assembled = part.assembled ??= [];
     part.programs.forEach((p, i) => {
       for (; next < part.directives.length && part.directives[next].start < part.programStarts[i]; next++) applyDirective(stack, part.directives[next]);
       const secLine = p.secRange.start.line;
       const suppression = suppressions.find((s) => s.range.end.line === secLine || s.range.end.line === secLine - 1 ||
         (s.range.start.line <= secLine && s.range.end.line >= secLine));
-      programs.push({ ...p, suppression, conditions: [...stack] });
+      const last = assembled[i];
+      if (last && last.suppression === suppression && last.conditions.length === stack.length && last.conditions.every((c, k) => c === stack[k])) {
+        programs.push(last);
+      } else {
+        programs.push(assembled[i] = { ...p, suppression, conditions: [...stack] });
+      }
     });
     for (; next < part.directives.length; next++) applyDirective(stack, part.directives[next]);
   }

@@ -86,6 +86,29 @@ export function maskSections(text: string): string {
   return text.replace(SEC_CALL, (m) => m.replace(/[^\n]/g, ' '));
 }
 
+/** maskSections(text), from the masked text of an earlier version: only the edited lines are
+ *  masked again, between cuts that no SEC() can span (a line start after `;` or `}`: a SEC()
+ *  crosses a line break only where it holds white space, after `SEC`, `(` or its string). */
+export function maskEdited(oldText: string, oldMasked: string, text: string): string {
+  const { prefix, suffix } = commonEnds(oldText, text);
+  const grow = text.length - oldText.length;
+  const cut = (t: string, x: number) => {
+    if (x <= 0 || x >= t.length) return true;
+    if (t.charCodeAt(x - 1) !== 10) return false;
+    let k = x - 1;
+    while (k >= 0 && /\s/.test(t[k])) k--;
+    return k < 0 || t[k] === ';' || t[k] === '}';
+  };
+  // (lastIndexOf reads a negative start as 0.)
+  const lineStartAtOrBefore = (x: number) => (x <= 0 ? 0 : text.lastIndexOf('\n', x - 1) + 1);
+  let a = lineStartAtOrBefore(prefix);
+  while (!cut(text, a)) a = lineStartAtOrBefore(a - 1);
+  let b = text.length - suffix;
+  if (b > 0 && text.charCodeAt(b - 1) !== 10) b = text.indexOf('\n', b) + 1 || text.length;
+  while (!(cut(text, b) && cut(oldText, b - grow))) b = text.indexOf('\n', b) + 1 || text.length;
+  return oldMasked.slice(0, a) + maskSections(text.slice(a, b)) + oldMasked.slice(b - grow);
+}
+
 /** Largest C document parsed with tree-sitter (characters). */
 export const MAX_TREE_CHARS = 2_000_000;
 
@@ -122,8 +145,8 @@ export function commonEnds(a: string, b: string): { prefix: number; suffix: numb
 
 export class DocumentStore {
   private readonly docs = new Map<string, AnalyzedDocument>();
-  /** The (masked) text each C document's tree was parsed from, with its line starts. */
-  private readonly parsedTexts = new Map<string, { masked: string; lines: LineMap }>();
+  /** The text each C document's tree was parsed from, masked (and as it was), with its line starts. */
+  private readonly parsedTexts = new Map<string, { text: string; masked: string; lines: LineMap }>();
   /** Detaches a replaced version's lazy C model from its (deleted) tree. */
   private readonly retire = new WeakMap<AnalyzedDocument, () => void>();
   private readonly parser: Parser;
@@ -184,8 +207,8 @@ export class DocumentStore {
    *  differ, so a change that completes or breaks a SEC() is described exactly. */
   private parseC(uri: string, text: string, oldTree: Tree | undefined, lines: LineMap): Tree | undefined {
     // `lines`: of `text`, and so of the masked text too (masking keeps every line break).
-    const masked = maskSections(text);
     const parsed = this.parsedTexts.get(uri);
+    const masked = parsed ? maskEdited(parsed.text, parsed.masked, text) : maskSections(text);
     let reuse: Tree | undefined;
     if (oldTree && parsed !== undefined) {
       const before = parsed.masked;
@@ -207,7 +230,7 @@ export class DocumentStore {
       reuse = oldTree;
     }
     const tree = this.parser.parse(masked, reuse) ?? undefined;
-    if (tree) this.parsedTexts.set(uri, { masked, lines });
+    if (tree) this.parsedTexts.set(uri, { text, masked, lines });
     else this.parsedTexts.delete(uri);
     return tree;
   }

@@ -204,6 +204,7 @@ function shiftCPart(part: CPart, _offset: number, lines: number): CPart {
   if (!lines) return part;
   return {
     ...part,
+    assembled: undefined,
     programs: shiftLines(part.programs, lines), data: shiftLines(part.data, lines), helperCalls: shiftLines(part.helperCalls, lines),
     suppressions: shiftLines(part.suppressions, lines),
   };
