@@ -187,14 +187,20 @@ function shiftRange(r: Range, by: number): Range {
 }
 
 /** A copy of a model value with every position `by` lines further (characters stay: parts start
- *  at line starts). Sets and maps hold no positions here and are shared. */
+ *  at line starts). Sets and maps hold no positions here and are shared, and so are empty arrays.
+ *  (Runs over every program after an inserted line: kept to plain loops.) */
 function shiftLines<T>(value: T, by: number): T {
-  if (Array.isArray(value)) return value.map((v) => shiftLines(v, by)) as T;
-  if (!value || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return value;
+  if (typeof value !== 'object' || value === null || value instanceof Set || value instanceof Map) return value;
+  if (Array.isArray(value)) {
+    if (!value.length) return value;
+    const out = new Array(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = shiftLines(value[i], by);
+    return out as T;
+  }
   const v = value as Record<string, unknown>;
-  if (typeof v.line === 'number' && typeof v.character === 'number') return { ...v, line: v.line + by } as T;
+  if (typeof v.line === 'number' && typeof v.character === 'number') return { line: v.line + by, character: v.character } as T;
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(v)) out[k] = shiftLines(v[k], by);
+  for (const k in v) out[k] = shiftLines(v[k], by);
   return out as T;
 }
 
