@@ -229,7 +229,13 @@ export interface Comment { text: string; start: number; end: number }
 
 export interface Directive { text: string; start: number; end: number }
 
-export interface Lexed { tokens: Token[]; comments: Comment[]; directives: Directive[] }
+export interface Lexed {
+  tokens: Token[];
+  comments: Comment[];
+  directives: Directive[];
+  /** A comment, directive or string ran into the end of what was lexed. */
+  open?: boolean;
+}
 
 const PUNCT3 = ['...', '<<=', '>>='];
 const PUNCT2 = ['->', '++', '--', '<<', '>>', '<=', '>=', '==', '!=', '&&', '||', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '##'];
@@ -243,14 +249,15 @@ function isIdentPart(c: number): boolean {
 
 /** Records the `//` or `/*` comment at `i` (an unclosed block comment runs to the end); returns
  *  the offset after it. */
-function lexComment(text: string, i: number, comments: Comment[]): number {
+function lexComment(text: string, i: number, comments: Comment[], n: number, state: LexState): number {
   let j: number;
   if (text.charCodeAt(i + 1) === 42) {
     const close = text.indexOf('*/', i + 2);
-    j = close < 0 ? text.length : close + 2;
+    if (close < 0 || close + 2 > n) state.open = true;
+    j = close < 0 || close + 2 > n ? n : close + 2;
   } else {
     j = i;
-    while (j < text.length && text.charCodeAt(j) !== 10) j++;
+    while (j < n && text.charCodeAt(j) !== 10) j++;
   }
   comments.push({ text: text.slice(i, j), start: i, end: j });
   return j;
@@ -258,8 +265,7 @@ function lexComment(text: string, i: number, comments: Comment[]): number {
 
 /** The end of the preprocessor directive at `i`: up to an unescaped line end. Comments inside are
  *  kept as comments. */
-function lexDirective(text: string, i: number, comments: Comment[]): number {
-  const n = text.length;
+function lexDirective(text: string, i: number, comments: Comment[], n: number, state: LexState): number {
   let j = i;
   while (j < n) {
     const d = text.charCodeAt(j);
@@ -270,21 +276,21 @@ function lexDirective(text: string, i: number, comments: Comment[]): number {
       break;
     }
     if (d === 47 && text.charCodeAt(j + 1) === 42) {
-      j = lexComment(text, j, comments);
+      j = lexComment(text, j, comments, n, state);
       continue;
     }
     if (d === 47 && text.charCodeAt(j + 1) === 47) {
-      j = lexComment(text, j, comments);
+      j = lexComment(text, j, comments, n, state);
       break;
     }
     j++;
   }
+  if (j >= n) state.open = true;
   return j;
 }
 
 /** The string or char literal at `i`, ending at its closing quote or (unterminated) the line end. */
-function lexQuoted(text: string, i: number): Token {
-  const n = text.length;
+function lexQuoted(text: string, i: number, n: number, state: LexState): Token {
   const c = text.charCodeAt(i);
   let j = i + 1;
   let closed = false;
@@ -295,36 +301,43 @@ function lexQuoted(text: string, i: number): Token {
     if (d === c) { closed = true; j++; break; }
     j++;
   }
+  if (!closed && j >= n) state.open = true;
   if (j > n) j = n;
   return { kind: c === 34 ? 'string' : 'char', text: text.slice(i, j), start: i, end: j, closed };
 }
 
+/** What the lexer knows when it stops: `open` when a comment, directive or string ran into the
+ *  end (lexing a part of a text, the next part would not start afresh). */
+interface LexState { open: boolean }
+
 /** A forgiving C lexer: comments, preprocessor lines (with continuations), strings that may be
- *  unterminated (they end at the line end), identifiers, numbers and punctuation. */
-export function lex(text: string): Lexed {
+ *  unterminated (they end at the line end), identifiers, numbers and punctuation. `from`..`to`
+ *  (from at a line start) lexes a part of the text as if it were all of it, offsets in the text. */
+export function lex(text: string, from = 0, to = text.length): Lexed {
   const tokens: Token[] = [];
   const comments: Comment[] = [];
   const directives: Directive[] = [];
-  let i = 0;
+  const state: LexState = { open: false };
+  let i = from;
   let lineStart = true;
-  const n = text.length;
+  const n = to;
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === 10) { lineStart = true; i++; continue; }
     if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11) { i++; continue; }
     if (c === 47 && (text.charCodeAt(i + 1) === 47 || text.charCodeAt(i + 1) === 42)) {
-      i = lexComment(text, i, comments);
+      i = lexComment(text, i, comments, n, state);
       continue;
     }
     if (c === 35 && lineStart) {
-      const j = lexDirective(text, i, comments);
+      const j = lexDirective(text, i, comments, n, state);
       directives.push({ text: text.slice(i, j), start: i, end: j });
       i = j;
       continue;
     }
     lineStart = false;
     if (c === 34 || c === 39) {
-      const token = lexQuoted(text, i);
+      const token = lexQuoted(text, i, n, state);
       tokens.push(token);
       i = token.end;
       continue;
@@ -349,7 +362,7 @@ export function lex(text: string): Lexed {
     tokens.push({ kind: 'punct', text: text.slice(i, i + len), start: i, end: i + len });
     i += len;
   }
-  return { tokens, comments, directives };
+  return { tokens, comments, directives, ...(state.open ? { open: true } : {}) };
 }
 
 // ---------------------------------------------------------------- sections
@@ -357,7 +370,7 @@ export function lex(text: string): Lexed {
 /** The declaration a data section's SEC belongs to: `struct {...} name SEC(".maps");`,
  *  `char LICENSE[] SEC("license") = "GPL";`, or the legacy `struct bpf_map_def SEC("maps") name = {...};`.
  *  Undefined when no declared name is found (the user is still typing). */
-function dataDeclaration(tokens: Token[], sec: RawSection, section: string, lines: LineMap): DataDeclaration | undefined {
+function dataDeclaration(tokens: Token[], sec: RawSection, section: string, lines: LineMap, edge: PartEdge): DataDeclaration | undefined {
   let nameIdx = -1;
   if (tokens[sec.afterIndex]?.kind === 'ident') {
     nameIdx = sec.afterIndex;
@@ -365,6 +378,7 @@ function dataDeclaration(tokens: Token[], sec: RawSection, section: string, line
     let k = sec.tokenIndex - 1;
     if (tokens[k]?.text === ']') {
       while (k >= 0 && tokens[k].text !== '[') k--;
+      if (k < 0) edge.before = true;
       k--;
     }
     if (tokens[k]?.kind === 'ident') nameIdx = k;
@@ -375,12 +389,15 @@ function dataDeclaration(tokens: Token[], sec: RawSection, section: string, line
   let first = Math.min(nameIdx, sec.tokenIndex);
   let k = first - 1;
   while (k >= 0 && tokens[k].text === '*') k--;
+  // (Before a part come `}` or `;`, never an identifier: only a struct body could be missed.)
+  if (k < 0) edge.before = true;
   if (tokens[k]?.text === '}') {
     let depth = 0;
     for (; k >= 0; k--) {
       if (tokens[k].text === '}') depth++;
       else if (tokens[k].text === '{' && --depth === 0) break;
     }
+    if (k < 0) edge.before = true;
     k--;
   }
   while (k >= 0 && tokens[k].kind === 'ident' && !NOT_A_HANDLER_NAME.has(tokens[k].text)) k--;
@@ -388,13 +405,15 @@ function dataDeclaration(tokens: Token[], sec: RawSection, section: string, line
   // Forwards to the `;` that ends it, over an initialiser's braces.
   let end = Math.min(Math.max(nameIdx, sec.afterIndex - 1), tokens.length - 1);
   let depth = 0;
+  let ended = false;
   for (let j = end + 1; j < tokens.length; j++) {
     const t = tokens[j].text;
     if (t === '{' || t === '(') depth++;
     else if (t === '}' || t === ')') depth--;
     end = j;
-    if ((t === ';' && depth <= 0) || depth < 0) break;
+    if ((t === ';' && depth <= 0) || depth < 0) { ended = true; break; }
   }
+  if (!ended) edge.after = true;
   const decl: DataDeclaration = {
     section,
     name: tokens[nameIdx].text,
@@ -538,7 +557,7 @@ export function matchParen(tokens: Token[], open: number, stopAtBrace: boolean):
   return -1;
 }
 
-function findSections(tokens: Token[]): RawSection[] {
+function findSections(tokens: Token[], edge: PartEdge): RawSection[] {
   const out: RawSection[] = [];
   for (let k = 0; k < tokens.length; k++) {
     const t = tokens[k];
@@ -549,6 +568,7 @@ function findSections(tokens: Token[]): RawSection[] {
       out.push({ form: 'SEC', tokenIndex: k, afterIndex: (close >= 0 ? close : k + 2) + 1, str: tokens[k + 2], exprStart: t.start, exprEnd: endTok.end });
     } else if (t.text === '__attribute__' && tokens[k + 1]?.text === '(') {
       const close = matchParen(tokens, k + 1, true);
+      if (close < 0 && k + 12 > tokens.length - 1) edge.after = true;
       const last = close >= 0 ? close : Math.min(tokens.length - 1, k + 12);
       for (let j = k + 2; j < last; j++) {
         if (tokens[j].text === 'section' && tokens[j + 1]?.text === '(' && tokens[j + 2]?.kind === 'string') {
@@ -757,20 +777,22 @@ export function conditionTracker(directives: readonly Directive[]): (offset: num
       next = 0;
     }
     lastOffset = offset;
-    for (; next < directives.length && directives[next].start < offset; next++) {
-      const d = directives[next];
-      const word = /^#\s*(\w+)/.exec(d.text)?.[1];
-      if (word === 'if' || word === 'ifdef' || word === 'ifndef') stack.push(directiveLine(d));
-      else if (word === 'elif' || word === 'else' || word === 'elifdef' || word === 'elifndef') {
-        // Keep the opening condition visible: `#else of #ifdef USE_TP_BTF`.
-        if (stack.length) {
-          const opening = stack[stack.length - 1].replace(/^.* of (?=#)/, '');
-          stack[stack.length - 1] = `${directiveLine(d)} of ${opening}`;
-        }
-      } else if (word === 'endif') stack.pop();
-    }
+    for (; next < directives.length && directives[next].start < offset; next++) applyDirective(stack, directives[next]);
     return [...stack];
   };
+}
+
+/** The condition stack after one more directive. */
+function applyDirective(stack: string[], d: Directive): void {
+  const word = /^#\s*(\w+)/.exec(d.text)?.[1];
+  if (word === 'if' || word === 'ifdef' || word === 'ifndef') stack.push(directiveLine(d));
+  else if (word === 'elif' || word === 'else' || word === 'elifdef' || word === 'elifndef') {
+    // Keep the opening condition visible: `#else of #ifdef USE_TP_BTF`.
+    if (stack.length) {
+      const opening = stack[stack.length - 1].replace(/^.* of (?=#)/, '');
+      stack[stack.length - 1] = `${directiveLine(d)} of ${opening}`;
+    }
+  } else if (word === 'endif') stack.pop();
 }
 
 function directiveLine(d: Directive): string {
@@ -827,23 +849,64 @@ export function collectCtxAccesses(text: string, tree: Tree | undefined, startOf
 
 /** Builds the model of one C document. `tree` is the tree-sitter tree of the same text (ctx
  *  accesses need it; without it they are empty). */
-export function buildCModel(text: string, tree: Tree | undefined, resolve: SectionResolver = builtinSectionResolver, headers: readonly string[] = []): CModel {
+export function buildCModel(text: string, tree: Tree | undefined, resolve: SectionResolver = builtinSectionResolver, headers: readonly string[] = [], lines = new LineMap(text)): CModel {
   // `headers`: texts of the local headers the file includes, for sections built by their macros.
-  const lines = new LineMap(text);
-  const { tokens, comments, directives } = lex(text);
+  const { part, tokens } = buildCPart(text, 0, text.length, tree, resolve, lines);
+  const model = assembleCModel([part]);
+  const macros = macroPrograms(text, tokens, part.directives, headers, resolve, lines, model.suppressions, conditionTracker(part.directives));
+  if (macros.length) {
+    model.programs.push(...macros);
+    model.programs.sort((a, b) => comparePositions(a.secRange.start, b.secRange.start));
+  }
+  return model;
+}
+
+/** Where a part's scans reached past its ends (see buildCPart). */
+interface PartEdge {
+  /** A scan read tokens before the part (a declaration that starts earlier). */
+  before: boolean;
+  /** The part ends inside something: a comment, directive or string, an unclosed `{`, a
+   *  declaration without its `;`, or it does not end with `}` or `;`. */
+  after: boolean;
+}
+
+/** The model of a run of top-level declarations of a document: its programs (without their
+ *  preprocessor conditions and suppression, which depend on what comes before: assembleCModel
+ *  adds them), data, helper calls, suppressions and directives, positions in the whole text. */
+export interface CPart {
+  programs: BpfProgram[];
+  /** Offset of each program's SEC(...), to place it among the directives. */
+  programStarts: number[];
+  data: DataDeclaration[];
+  helperCalls: HelperCall[];
+  suppressions: Suppression[];
+  directives: Directive[];
+  /** The part's text holds a `#define` that builds a SEC(): its programs are anywhere. */
+  sectionMacros: boolean;
+  /** The programs as assembleCModel last completed them: given again while their conditions and
+   *  suppression are the same, so an unchanged program keeps its identity across versions. */
+  assembled?: BpfProgram[];
+}
+
+/** The C model of text[from, to) (`from` at a line start), lexed on its own. When `edge` says a
+ *  scan reached past either end, the result is not what the whole text gives there: the caller
+ *  joins the part to its neighbour. The whole text is one part. */
+export function buildCPart(text: string, from: number, to: number, tree: Tree | undefined, resolve: SectionResolver, lines: LineMap): { part: CPart; tokens: Token[]; edge: PartEdge } {
+  const { tokens, comments, directives, open } = lex(text, from, to);
+  const edge: PartEdge = { before: false, after: !!open || !closesEverything(tokens) };
   const suppressions = comments.map((c) => parseSuppression(c, lines)).filter((s): s is Suppression => !!s);
-  const raw = findSections(tokens);
+  const raw = findSections(tokens, edge);
   const startSet = new Set(raw.map((r) => r.tokenIndex));
   const sectionStarts: SectionStarts = { has: (i) => startSet.has(i), order: [...startSet].sort((a, b) => a - b) };
   const programs: BpfProgram[] = [];
+  const programStarts: number[] = [];
   const data: DataDeclaration[] = [];
   const headerCache = new Map<number, HeaderScan>();
-  const conditionsAt = conditionTracker(directives);
   for (let r = 0; r < raw.length; r++) {
     const sec = raw[r];
     const { section } = sectionContent(text, sec);
     if (isDataSection(section)) {
-      const decl = dataDeclaration(tokens, sec, section, lines);
+      const decl = dataDeclaration(tokens, sec, section, lines, edge);
       if (decl) data.push(decl);
       continue;
     }
@@ -857,11 +920,55 @@ export function buildCModel(text: string, tree: Tree | undefined, resolve: Secti
       }
     }
     if (scan.variable) continue;
-    programs.push(sectionProgram(text, tree, tokens, sec, scan, resolve, lines, suppressions, conditionsAt));
+    programs.push(sectionProgram(text, tree, tokens, sec, scan, resolve, lines));
+    programStarts.push(sec.exprStart);
   }
-  programs.push(...macroPrograms(text, tokens, directives, headers, resolve, lines, suppressions, conditionsAt));
-  programs.sort((a, b) => comparePositions(a.secRange.start, b.secRange.start));
-  return { programs, data, helperCalls: helperCallsOf(tokens, lines), suppressions };
+  const part: CPart = {
+    programs, programStarts, data, helperCalls: helperCallsOf(tokens, lines), suppressions, directives,
+    sectionMacros: sectionMacros(directives).length > 0,
+  };
+  return { part, tokens, edge };
+}
+
+/** Every `{` of the tokens is closed within them and the last one is `}` or `;`: scans that
+ *  start inside (a handler's header and body) end inside. */
+function closesEverything(tokens: readonly Token[]): boolean {
+  if (!tokens.length) return true;
+  const last = tokens[tokens.length - 1].text;
+  if (last !== '}' && last !== ';') return false;
+  let depth = 0;
+  for (const t of tokens) {
+    if (t.kind !== 'punct') continue;
+    if (t.text === '{') depth++;
+    else if (t.text === '}' && depth > 0) depth--;
+  }
+  return depth === 0;
+}
+
+/** The document's model from its parts in order: programs get the preprocessor conditions around
+ *  them and their suppression comment. */
+export function assembleCModel(parts: readonly CPart[]): CModel {
+  const suppressions = parts.flatMap((p) => p.suppressions);
+  const programs: BpfProgram[] = [];
+  const stack: string[] = [];
+  for (const part of parts) {
+    let next = 0;
+    const assembled = part.assembled ??= [];
+    part.programs.forEach((p, i) => {
+      for (; next < part.directives.length && part.directives[next].start < part.programStarts[i]; next++) applyDirective(stack, part.directives[next]);
+      const secLine = p.secRange.start.line;
+      const suppression = suppressions.find((s) => s.range.end.line === secLine || s.range.end.line === secLine - 1 ||
+        (s.range.start.line <= secLine && s.range.end.line >= secLine));
+      const last = assembled[i];
+      if (last && last.suppression === suppression && last.conditions.length === stack.length && last.conditions.every((c, k) => c === stack[k])) {
+        programs.push(last);
+      } else {
+        programs.push(assembled[i] = { ...p, suppression, conditions: [...stack] });
+      }
+    });
+    for (; next < part.directives.length; next++) applyDirective(stack, part.directives[next]);
+  }
+  return { programs, data: parts.flatMap((p) => p.data), helperCalls: parts.flatMap((p) => p.helperCalls), suppressions };
 }
 
 /** A section string's content (between the quotes) and its offsets in the text. */
@@ -874,7 +981,7 @@ function sectionContent(text: string, sec: RawSection): { section: string; conte
 
 /** The program of one (non-data) section: its prefix, target, handler, body and suppression. */
 function sectionProgram(text: string, tree: Tree | undefined, tokens: readonly Token[], sec: RawSection, scan: HeaderScan,
-  resolve: SectionResolver, lines: LineMap, suppressions: readonly Suppression[], conditionsAt: (offset: number) => string[]): BpfProgram {
+  resolve: SectionResolver, lines: LineMap): BpfProgram {
   const { section, contentStart, contentEnd } = sectionContent(text, sec);
   // `?` (libbpf: not auto-loaded) precedes the prefix; the rest reads as any section.
   const optional = section.startsWith('?');
@@ -890,9 +997,6 @@ function sectionProgram(text: string, tree: Tree | undefined, tokens: readonly T
     target = parseTarget(prefix, kind, bare.slice(prefixLen + 1), bareStart + prefixLen + 1, lines);
   }
   if (!prefix && slash < 0) prefixLen = bare.length;
-  const secLine = lines.positionAt(sec.exprStart).line;
-  const suppression = suppressions.find((s) => s.range.end.line === secLine || s.range.end.line === secLine - 1 ||
-    (s.range.start.line <= secLine && s.range.end.line >= secLine));
   const bases = new Set<string>();
   if (scan.handler?.ctx?.name) bases.add(scan.handler.ctx.name);
   const ctxAccesses = scan.bodyStart !== undefined && scan.bodyEnd !== undefined
@@ -911,8 +1015,9 @@ function sectionProgram(text: string, tree: Tree | undefined, tokens: readonly T
     handler: scan.handler,
     bodyRange: scan.bodyStart !== undefined && scan.bodyEnd !== undefined ? lines.range(scan.bodyStart, scan.bodyEnd) : undefined,
     ctxAccesses,
-    suppression,
-    conditions: conditionsAt(sec.exprStart),
+    // Filled in by assembleCModel (they depend on the text before the program).
+    suppression: undefined,
+    conditions: [],
     ...(optional ? { optional } : {}),
   };
   if (!prefix) delete program.prefix;
@@ -964,7 +1069,7 @@ interface SectionMacro {
 
 /** `#define NAME(a, b) ... SEC("lsm/" #a) int BPF_PROG(a##_hook, ...) ...`: the macros whose body
  *  holds a SEC() with a string built from literals, `#param` and string parameters. */
-function sectionMacros(directives: readonly Directive[]): SectionMacro[] {
+export function sectionMacros(directives: readonly Directive[]): SectionMacro[] {
   const out: SectionMacro[] = [];
   for (const d of directives) {
     const m = /^#\s*define\s+(\w+)(\(([^)]*)\))?/.exec(d.text);

@@ -164,7 +164,8 @@ export interface Scope {
   name?: string;
   start: number;
   end: number;
-  /** name → declarations (offset, type), in order. */
+  /** name → declarations (offset from `start`, type), in order; relative, so that a function
+   *  that moved keeps its declarations (syntax/parts.ts). */
   vars: Map<string, { at: number; type: WrittenType | undefined }[]>;
   /** Member names tested by a guard in this function (bpf_core_field_exists(t->a) names a). */
   guardedNames: Set<string>;
@@ -193,7 +194,7 @@ function declare(scope: Scope, typeNode: SyntaxNode | null, declarator: SyntaxNo
   const name = base?.childForFieldName('name')?.text;
   const type = base && name ? { tag: (base.type === 'union_specifier' ? 'union' : 'struct') as 'struct' | 'union', name, pointers: d.pointers, text: `${base.type === 'union_specifier' ? 'union' : 'struct'} ${name}${d.pointers ? ` ${'*'.repeat(d.pointers)}` : ''}` } : undefined;
   const list = scope.vars.get(d.name) ?? [];
-  list.push({ at: (declarator ?? typeNode).startIndex, type });
+  list.push({ at: (declarator ?? typeNode).startIndex - scope.start, type });
   scope.vars.set(d.name, list);
 }
 
@@ -222,7 +223,7 @@ function lookup(scope: Scope | undefined, name: string, at: number): WrittenType
   let found: WrittenType | undefined;
   let seen = false;
   for (const d of list) {
-    if (d.at > at && seen) break;
+    if (d.at + scope!.start > at && seen) break;
     found = d.type;
     seen = true;
   }
@@ -283,19 +284,17 @@ function requiredOption(cond: SyntaxNode | null, options: ReadonlySet<string>): 
 
 /** Where code runs only when the loader sets an option: the consequence of an `if`/`?:` whose
  *  condition requires it (the verifier drops the branch otherwise; the else branch is the
- *  default path), and the bodies of functions called only from such places. Answers the
- *  option's name for a span. */
-function loaderOptionRegions(text: string, conds: readonly SyntaxNode[], calls: CallSites, scopes: readonly Scope[]): (a: number, b: number) => string | undefined {
-  const options = loaderOptions(text);
+ *  default path). The bodies of functions called only from such places are added over the whole
+ *  document (assembleCoreModel). */
+function loaderOptionRegions(options: ReadonlySet<string>, conds: readonly SyntaxNode[]): Region<string>[] {
   const regions: Region<string>[] = [];
-  if (!options.size) return () => undefined;
+  if (!options.size) return regions;
   for (const cond of conds) {
     const option = requiredOption(cond.childForFieldName('condition'), options);
     const branch = option && cond.childForFieldName('consequence');
     if (option && branch) regions.push({ from: branch.startIndex, to: branch.endIndex, value: option });
   }
-  extendToCallees(regions, calls, scopes);
-  return (a, b) => regionAt(regions, a, b)?.value;
+  return regions;
 }
 
 interface Region<T> {
@@ -345,6 +344,9 @@ function extendToCallees<T>(regions: Region<T>[], calls: CallSites, scopes: read
 /** What the ancestors of a node say about it, found by position (tree-sitter's parent lookup
  *  walks down from the root each time: far too slow per node). */
 interface Walk {
+  /** The span of the expression the walk was made for. */
+  from: number;
+  to: number;
   scope?: Scope;
   /** In a guard's branch, or after a guard that left the block. */
   guarded: boolean;
@@ -370,11 +372,18 @@ function pragmaAccessRegions(text: string): [number, number][] {
   return pragmaRegions;
 }
 
-/** One pass over the tree for every node type of interest (each pass walks every node in wasm). */
-function nodesByType(root: SyntaxNode): Map<string, SyntaxNode[]> {
+/** One pass over the tree for every node type of interest (each pass walks every node in wasm),
+ *  for the nodes that start in text[from, to). */
+function nodesByType(root: SyntaxNode, text: string, from: number, to: number, lines: LineMap): Map<string, SyntaxNode[]> {
   const byType = new Map<string, SyntaxNode[]>();
-  for (const n of root.descendantsOfType(['function_definition', 'declaration', 'call_expression', 'field_expression', 'if_statement', 'conditional_expression', 'struct_specifier', 'union_specifier'])) {
-    if (!n) continue;
+  const types = ['function_definition', 'declaration', 'call_expression', 'field_expression', 'if_statement', 'conditional_expression', 'struct_specifier', 'union_specifier'];
+  const whole = from === 0 && to === text.length;
+  const point = (offset: number) => {
+    const p = lines.positionAt(offset);
+    return { row: p.line, column: p.character };
+  };
+  for (const n of whole ? root.descendantsOfType(types) : root.descendantsOfType(types, point(from), point(to))) {
+    if (!n || (!whole && (n.startIndex < from || n.startIndex >= to))) continue;
     const list = byType.get(n.type);
     if (list) list.push(n);
     else byType.set(n.type, [n]);
@@ -382,9 +391,18 @@ function nodesByType(root: SyntaxNode): Map<string, SyntaxNode[]> {
   return byType;
 }
 
-/** Records the local struct/union definitions (with their preserve_access_index) in the model. */
-function collectLocalTypes(model: CoreModel, text: string, lines: LineMap, specs: readonly SyntaxNode[]): void {
-  const pragmaRegions = pragmaAccessRegions(text);
+/** A struct/union definition of a part, before the pragma regions of the whole text are known. */
+interface PartType {
+  key: string;
+  type: LocalType;
+  /** Offset of the specifier (pragma regions are looked up by it). */
+  at: number;
+}
+
+/** The struct/union definitions among `specs`, with preserve_access_index when their declaration
+ *  says so; undefined when a declaration's `;` lies past `to` (the part ends inside it). */
+function partTypes(text: string, lines: LineMap, specs: readonly SyntaxNode[], to: number): PartType[] | undefined {
+  const out: PartType[] = [];
   for (const spec of specs) {
     const body = spec.childForFieldName('body');
     const name = spec.childForFieldName('name')?.text;
@@ -393,10 +411,12 @@ function collectLocalTypes(model: CoreModel, text: string, lines: LineMap, specs
     const members = body.descendantsOfType('field_identifier').filter((n): n is SyntaxNode => !!n).map((n) => n.text);
     // The attribute sits in the specifier or after it, before the declaration's `;`.
     const semi = text.indexOf(';', spec.endIndex);
+    if (semi < 0 ? to < text.length : semi >= to) return undefined;
     const after = text.slice(spec.startIndex, semi < 0 ? text.length : semi);
-    const pai = /preserve_access_index/.test(after) || pragmaRegions.some(([a, b]) => spec.startIndex > a && spec.startIndex < b);
-    model.localTypes.set(`${tag} ${name}`, { tag, name, members, preserveAccessIndex: pai, range: lines.range(spec.startIndex, spec.endIndex) });
+    const pai = /preserve_access_index/.test(after);
+    out.push({ key: `${tag} ${name}`, at: spec.startIndex, type: { tag, name, members, preserveAccessIndex: pai, range: lines.range(spec.startIndex, spec.endIndex) } });
   }
+  return out;
 }
 
 /** The regions made by the calls of interest: guards, CO-RE builtins and BPF_CORE_READ accessors. */
@@ -427,10 +447,11 @@ function classifyCalls(calls: readonly SyntaxNode[], scopeOf: (at: number) => Sc
   return out;
 }
 
-/** The spans guarded by a field-exists style check, extended to helpers called only from them. */
-function guardedRegionsOf(conds: readonly SyntaxNode[], calls: CallSites, scopes: readonly Scope[]): [number, number][] {
+/** The spans guarded by a field-exists style check. Helpers called only from them are guarded
+ *  too: assembleCoreModel adds them over the whole document. */
+function guardedRegionsOf(conds: readonly SyntaxNode[], calls: CallSites): [number, number][] {
   const guardedRegions: [number, number][] = [];
-  // No guard call anywhere in the file: no condition holds one (skips a tree lookup per `if`).
+  // No guard call anywhere in the part: no condition holds one (skips a tree lookup per `if`).
   if (![...GUARD_CALLS].some((name) => calls.has(name))) return guardedRegions;
   for (const cond of conds) {
     if (!hasGuardCall(cond.childForFieldName('condition'))) continue;
@@ -444,11 +465,6 @@ function guardedRegionsOf(conds: readonly SyntaxNode[], calls: CallSites, scopes
       if (block?.type === 'compound_statement') guardedRegions.push([cond.endIndex, block.endIndex]);
     }
   }
-  // A helper called only from guarded places (`if (bpf_core_field_exists(t->__state)) return
-  // state_of(t);`) is guarded too.
-  const guardRegions: Region<true>[] = guardedRegions.map(([from, to]) => ({ from, to, value: true }));
-  extendToCallees(guardRegions, calls, scopes);
-  for (const r of guardRegions.slice(guardedRegions.length)) guardedRegions.push([r.from, r.to]);
   return guardedRegions;
 }
 
@@ -458,6 +474,10 @@ class AccessCollector {
   private readonly accessOf = new Map<number, CoreAccess>();
   /** Field expressions that are the argument of a longer chain (collected with it). */
   readonly inner = new Set<number>();
+  /** Every access made, with the span of the walk that judged it. */
+  readonly made: MadeAccess[] = [];
+  /** An access outside any function took its root's type from the text before it. */
+  readsBefore = false;
 
   constructor(private readonly text: string, private readonly lines: LineMap) {}
 
@@ -470,6 +490,7 @@ class AccessCollector {
     if (n.type === 'identifier') {
       // Outside any function the tree recovered (an unclosed body being typed): the nearest
       // declaration written before it.
+      if (!w.scope) this.readsBefore = true;
       const t = w.scope ? lookup(w.scope, n.text, n.startIndex) : declaredInText(text, n.text, 0, n.startIndex);
       return t ? { kind: 'type', type: t } : undefined;
     }
@@ -532,6 +553,7 @@ class AccessCollector {
       ...(w.option ? { option: w.option } : {}),
     };
     this.accessOf.set(outer.startIndex * 2, a);
+    this.made.push({ access: a, from: w.from, to: w.to });
     return a;
   }
 
@@ -560,24 +582,59 @@ class AccessCollector {
       ...(w.option ? { option: w.option } : {}),
     };
     this.accessOf.set(call.startIndex * 2 + 1, a);
+    this.made.push({ access: a, from: w.from, to: w.to });
     return a;
   }
 }
 
 /** Builds the CO-RE model of a C document from its tree (the text it was parsed from). */
-export function buildCoreModel(text: string, tree: Tree | undefined): CoreModel {
-  const lines = new LineMap(text);
-  const includesVmlinux = /^\s*#\s*include\s*[<"][^>"]*vmlinux\.h[>"]/m.test(text);
-  let insertAt = 0;
-  for (const m of text.matchAll(/^[ \t]*#[ \t]*include[^\n]*\n?/gm)) insertAt = m.index! + m[0].length;
-  const model: CoreModel = { accesses: [], localTypes: new Map(), includesVmlinux, insertAt: lines.positionAt(insertAt), scopes: [] };
-  if (!tree) return model;
-  const byType = nodesByType(tree.rootNode);
+export function buildCoreModel(text: string, tree: Tree | undefined, lines = new LineMap(text)): CoreModel {
+  if (!tree) return assembleCoreModel(text, lines, []);
+  const options = loaderOptions(text);
+  return assembleCoreModel(text, lines, [buildCorePart(text, 0, text.length, tree, lines, options)!], options);
+}
+
+/** An access a part made, with the span of the expression whose walk judged it (an access that
+ *  is the root of another is judged with it). */
+interface MadeAccess {
+  access: CoreAccess;
+  from: number;
+  to: number;
+}
+
+/** The CO-RE reads of a run of top-level declarations of a document (text[from, to) with the
+ *  tree of the whole text), positions in the whole text. Reads are judged by what the part
+ *  holds; assembleCoreModel adds what needs the whole document: functions guarded (or under a
+ *  loader option) because every call of them is. */
+export interface CorePart {
+  /** The reads, by start. */
+  accesses: CoreAccess[];
+  scopes: Scope[];
+  /** What only the assembly reads, with offsets `delta` short of where the part is now (a part
+   *  moved to a later version is not copied for them): */
+  delta: number;
+  made: MadeAccess[];
+  structs: PartType[];
+  unions: PartType[];
+  /** Every call: name and span. */
+  calls: { name: string; start: number; end: number }[];
+  guardRegions: [number, number][];
+  optionRegions: Region<string>[];
+  /** A read outside any function whose root's type came from the text before the part: the part
+   *  depends on more than its own text. */
+  readsBefore: boolean;
+}
+
+/** The CO-RE part of text[from, to), `options` the loader options of the whole text (loaderOptions).
+ *  Undefined when the part ends inside a declaration (join it to the next). */
+export function buildCorePart(text: string, from: number, to: number, tree: Tree, lines: LineMap, options: ReadonlySet<string>): CorePart | undefined {
+  const byType = nodesByType(tree.rootNode, text, from, to, lines);
   const ofType = (...types: string[]) => types.flatMap((t) => byType.get(t) ?? []);
-  collectLocalTypes(model, text, lines, ofType('struct_specifier', 'union_specifier'));
+  const structs = partTypes(text, lines, ofType('struct_specifier'), to);
+  const unions = partTypes(text, lines, ofType('union_specifier'), to);
+  if (!structs || !unions) return undefined;
 
   const scopes = ofType('function_definition').map(buildScope);
-  model.scopes = scopes;
   const scopeOf = (at: number) => scopes.find((sc) => at >= sc.start && at < sc.end);
   for (const d of ofType('declaration')) {
     const scope = scopeOf(d.startIndex);
@@ -589,20 +646,23 @@ export function buildCoreModel(text: string, tree: Tree | undefined): CoreModel 
   // Regions, from the few nodes that make them (wasm-side type filtering finds them cheaply).
   const { guardCalls, builtinCalls, accessorArgs, coreCalls } = classifyCalls(ofType('call_expression'), scopeOf);
   const sites = callSitesOf(ofType('call_expression'));
-  const guardedRegions = guardedRegionsOf(ofType('if_statement', 'conditional_expression'), sites, scopes);
-  const optionAt = loaderOptionRegions(text, ofType('if_statement', 'conditional_expression'), sites, scopes);
+  const guardRegions = guardedRegionsOf(ofType('if_statement', 'conditional_expression'), sites);
+  const optionRegions = loaderOptionRegions(options, ofType('if_statement', 'conditional_expression'));
   const walkAt = (a: number, b: number): Walk => ({
+    from: a,
+    to: b,
     scope: scopeOf(a),
-    guarded: within(guardedRegions, a, b),
+    guarded: within(guardRegions, a, b),
     builtin: within(builtinCalls, a, b),
-    option: optionAt(a, b),
+    option: regionAt(optionRegions, a, b)?.value,
   });
   const collector = new AccessCollector(text, lines);
+  const accesses: CoreAccess[] = [];
 
   for (const call of coreCalls) {
     if (within(guardCalls, call.startIndex, call.endIndex) || within(accessorArgs, call.startIndex, call.endIndex)) continue;
     const a = collector.collectCoreRead(call, walkAt(call.startIndex, call.endIndex));
-    if (a) model.accesses.push(a);
+    if (a) accesses.push(a);
   }
   // Outermost chains first (a chain's inner parts are collected with it), by decreasing length.
   const chains = ofType('field_expression')
@@ -611,10 +671,98 @@ export function buildCoreModel(text: string, tree: Tree | undefined): CoreModel 
     if (collector.inner.has(fe.id)) continue;
     if (within(guardCalls, fe.startIndex, fe.endIndex) || within(accessorArgs, fe.startIndex, fe.endIndex)) continue;
     const a = collector.collectChain(fe, walkAt(fe.startIndex, fe.endIndex));
-    if (a) model.accesses.push(a);
+    if (a) accesses.push(a);
   }
-  model.accesses.sort((x, y) => x.start - y.start);
+  accesses.sort((x, y) => x.start - y.start);
+  const calls = [...sites].flatMap(([name, list]) => list.map((c) => ({ name, start: c.start, end: c.end })));
+  return { accesses, scopes, delta: 0, made: collector.made, structs, unions, calls, guardRegions, optionRegions, readsBefore: collector.readsBefore };
+}
+
+/** The document's CO-RE model from its parts in order. `options`: loaderOptions(text), given when
+ *  the parts were built with it. */
+export function assembleCoreModel(text: string, lines: LineMap, parts: readonly CorePart[], options?: ReadonlySet<string>): CoreModel {
+  const includesVmlinux = /^\s*#\s*include\s*[<"][^>"]*vmlinux\.h[>"]/m.test(text);
+  let insertAt = 0;
+  for (const m of text.matchAll(/^[ \t]*#[ \t]*include[^\n]*\n?/gm)) insertAt = m.index! + m[0].length;
+  const model: CoreModel = { accesses: [], localTypes: new Map(), includesVmlinux, insertAt: lines.positionAt(insertAt), scopes: [] };
+  if (!parts.length) return model;
+  const pragmaRegions = pragmaAccessRegions(text);
+  const types = (p: CorePart, list: readonly PartType[]) => list.map((t) => ({ ...t, at: t.at + p.delta }));
+  for (const t of [...parts.flatMap((p) => types(p, p.structs)), ...parts.flatMap((p) => types(p, p.unions))]) {
+    const pai = t.type.preserveAccessIndex || pragmaRegions.some(([a, b]) => t.at > a && t.at < b);
+    model.localTypes.set(t.key, pai === t.type.preserveAccessIndex ? t.type : { ...t.type, preserveAccessIndex: pai });
+  }
+  model.scopes = parts.flatMap((p) => p.scopes);
+  // A helper called only from guarded places (`if (bpf_core_field_exists(t->__state)) return
+  // state_of(t);`), or only under a loader option, is so too: found over the whole document.
+  const guardBase = parts.flatMap((p) => p.guardRegions.map(([from, to]): Region<true> => ({ from: from + p.delta, to: to + p.delta, value: true })));
+  const optionBase = options?.size ? parts.flatMap((p) => p.optionRegions.map((r) => ({ ...r, from: r.from + p.delta, to: r.to + p.delta }))) : [];
+  let sites: CallSites | undefined;
+  const callers = () => (sites ??= partCallSites(parts));
+  const guardedFns = guardBase.length ? calleesOf(guardBase, callers(), model.scopes) : [];
+  const optionFns = optionBase.length ? calleesOf(optionBase, callers(), model.scopes) : [];
+  for (const part of parts) {
+    if (!guardedFns.length && !optionFns.length) {
+      model.accesses.push(...part.accesses);
+      continue;
+    }
+    const revised = new Map<CoreAccess, { guarded: boolean; option?: string }>();
+    for (const m of part.made) {
+      const [from, to] = [m.from + part.delta, m.to + part.delta];
+      const guarded = m.access.guarded || !!regionAt(guardedFns, from, to);
+      const option = m.access.option ?? regionAt(optionFns, from, to)?.value;
+      if (guarded !== m.access.guarded || option !== m.access.option) revised.set(m.access, { guarded, option });
+    }
+    model.accesses.push(...(revised.size ? reviseAccesses(part.accesses, (a) => revised.get(a)) : part.accesses));
+  }
   return model;
+}
+
+/** The call sites of all parts by name. */
+function partCallSites(parts: readonly CorePart[]): CallSites {
+  const out = new Map<string, { start: number; end: number }[]>();
+  for (const part of parts) {
+    for (const c of part.calls) {
+      const site = { start: c.start + part.delta, end: c.end + part.delta };
+      const list = out.get(c.name);
+      if (list) list.push(site);
+      else out.set(c.name, [site]);
+    }
+  }
+  return out;
+}
+
+/** The function bodies extendToCallees adds to `base` (base itself left as it is). */
+function calleesOf<T>(base: readonly Region<T>[], calls: CallSites, scopes: readonly Scope[]): Region<T>[] {
+  const regions = [...base];
+  extendToCallees(regions, calls, scopes);
+  return regions.slice(base.length);
+}
+
+/** Copies of accesses with other guarded/option values, the roots they share copied once. */
+export function reviseAccesses(accesses: readonly CoreAccess[], change: (a: CoreAccess) => { guarded: boolean; option?: string } | undefined,
+  shift?: { offset: number; lines: number }, copies = new Map<CoreAccess, CoreAccess>()): CoreAccess[] {
+  const range = (r: Range): Range => shift?.lines ? { start: { line: r.start.line + shift.lines, character: r.start.character }, end: { line: r.end.line + shift.lines, character: r.end.character } } : r;
+  const copy = (a: CoreAccess): CoreAccess => {
+    let c = copies.get(a);
+    if (c) return c;
+    const root: AccessRoot = a.root.kind === 'access' ? { kind: 'access', access: copy(a.root.access) } : a.root;
+    c = { ...a, root };
+    if (shift) {
+      c.steps = a.steps.map((st) => ({ ...st, range: range(st.range) }));
+      c.range = range(a.range);
+      c.start = a.start + shift.offset;
+      c.end = a.end + shift.offset;
+    }
+    const changed = change(a);
+    if (changed) {
+      c.guarded = changed.guarded;
+      if (changed.option !== undefined) c.option = changed.option;
+    }
+    copies.set(a, c);
+    return c;
+  };
+  return accesses.map(copy);
 }
 
 /** The access whose member at `pos` is one of its steps. */

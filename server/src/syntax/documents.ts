@@ -17,6 +17,7 @@ import { buildIntents, fileFacts, type IntentModel } from './intent';
 import type { Companions } from './companions';
 import { emptyLoaderFacts, readCLoader, readPatternLoader, type LoaderFacts } from './loader';
 import { buildCoreModel, type CoreModel } from './coreAccess';
+import { buildCModelByParts, buildCoreModelByParts, PartCache } from './parts';
 import type { CParserFactory, Parser, PythonParserFactory, Tree } from './parser';
 
 /** One document version as features see it. Read-only for them. */
@@ -85,6 +86,29 @@ export function maskSections(text: string): string {
   return text.replace(SEC_CALL, (m) => m.replace(/[^\n]/g, ' '));
 }
 
+/** maskSections(text), from the masked text of an earlier version: only the edited lines are
+ *  masked again, between cuts that no SEC() can span (a line start after `;` or `}`: a SEC()
+ *  crosses a line break only where it holds white space, after `SEC`, `(` or its string). */
+export function maskEdited(oldText: string, oldMasked: string, text: string): string {
+  const { prefix, suffix } = commonEnds(oldText, text);
+  const grow = text.length - oldText.length;
+  const cut = (t: string, x: number) => {
+    if (x <= 0 || x >= t.length) return true;
+    if (t.charCodeAt(x - 1) !== 10) return false;
+    let k = x - 1;
+    while (k >= 0 && /\s/.test(t[k])) k--;
+    return k < 0 || t[k] === ';' || t[k] === '}';
+  };
+  // (lastIndexOf reads a negative start as 0.)
+  const lineStartAtOrBefore = (x: number) => (x <= 0 ? 0 : text.lastIndexOf('\n', x - 1) + 1);
+  let a = lineStartAtOrBefore(prefix);
+  while (!cut(text, a)) a = lineStartAtOrBefore(a - 1);
+  let b = text.length - suffix;
+  if (b > 0 && text.charCodeAt(b - 1) !== 10) b = text.indexOf('\n', b) + 1 || text.length;
+  while (!(cut(text, b) && cut(oldText, b - grow))) b = text.indexOf('\n', b) + 1 || text.length;
+  return oldMasked.slice(0, a) + maskSections(text.slice(a, b)) + oldMasked.slice(b - grow);
+}
+
 /** Largest C document parsed with tree-sitter (characters). */
 export const MAX_TREE_CHARS = 2_000_000;
 
@@ -105,10 +129,24 @@ export function analysedPrefix(text: string): string {
   return text.slice(0, cut > 0 ? cut + 1 : MAX_ANALYSED_CHARS);
 }
 
+/** The lengths of the common prefix and suffix of two texts (not overlapping). Compares blocks
+ *  first (string comparison is native), then characters within the first differing block. */
+export function commonEnds(a: string, b: string): { prefix: number; suffix: number } {
+  const limit = Math.min(a.length, b.length);
+  const BLOCK = 4096;
+  let prefix = 0;
+  while (prefix + BLOCK <= limit && a.slice(prefix, prefix + BLOCK) === b.slice(prefix, prefix + BLOCK)) prefix += BLOCK;
+  while (prefix < limit && a.charCodeAt(prefix) === b.charCodeAt(prefix)) prefix++;
+  let suffix = 0;
+  while (suffix + BLOCK <= limit - prefix && a.slice(a.length - suffix - BLOCK, a.length - suffix) === b.slice(b.length - suffix - BLOCK, b.length - suffix)) suffix += BLOCK;
+  while (suffix < limit - prefix && a.charCodeAt(a.length - 1 - suffix) === b.charCodeAt(b.length - 1 - suffix)) suffix++;
+  return { prefix, suffix };
+}
+
 export class DocumentStore {
   private readonly docs = new Map<string, AnalyzedDocument>();
-  /** The (masked) text each C document's tree was parsed from. */
-  private readonly parsedTexts = new Map<string, string>();
+  /** The text each C document's tree was parsed from, masked (and as it was), with its line starts. */
+  private readonly parsedTexts = new Map<string, { text: string; masked: string; lines: LineMap }>();
   /** Detaches a replaced version's lazy C model from its (deleted) tree. */
   private readonly retire = new WeakMap<AnalyzedDocument, () => void>();
   private readonly parser: Parser;
@@ -116,6 +154,8 @@ export class DocumentStore {
   private parseBpftrace: BpftraceParser;
   private readonly pythonParser: Parser | undefined;
   private readonly findLoaders: ((cUri: string) => LoaderSource[]) | undefined;
+  /** The parts of each C document's last models, reused by the next version (syntax/parts.ts). */
+  private readonly partCaches = new Map<string, PartCache>();
   /** The Python tool found loading each BCC C document when it was opened. */
   private readonly loaders = new Map<string, BccLoader>();
   private readonly companions: DocumentStoreOptions['companions'];
@@ -165,18 +205,16 @@ export class DocumentStore {
   /** Parses the C text with SEC() annotations blanked out (see maskSections), reusing the old
    *  tree where it has one: the edit given to tree-sitter is the span where the blanked texts
    *  differ, so a change that completes or breaks a SEC() is described exactly. */
-  private parseC(uri: string, text: string, oldTree: Tree | undefined): Tree | undefined {
-    const masked = maskSections(text);
-    const before = this.parsedTexts.get(uri);
+  private parseC(uri: string, text: string, oldTree: Tree | undefined, lines: LineMap): Tree | undefined {
+    // `lines`: of `text`, and so of the masked text too (masking keeps every line break).
+    const parsed = this.parsedTexts.get(uri);
+    const masked = parsed ? maskEdited(parsed.text, parsed.masked, text) : maskSections(text);
     let reuse: Tree | undefined;
-    if (oldTree && before !== undefined) {
-      const limit = Math.min(before.length, masked.length);
-      let prefix = 0;
-      while (prefix < limit && before.charCodeAt(prefix) === masked.charCodeAt(prefix)) prefix++;
-      let suffix = 0;
-      while (suffix < limit - prefix && before.charCodeAt(before.length - 1 - suffix) === masked.charCodeAt(masked.length - 1 - suffix)) suffix++;
-      const oldLines = new LineMap(before);
-      const newLines = new LineMap(masked);
+    if (oldTree && parsed !== undefined) {
+      const before = parsed.masked;
+      const { prefix, suffix } = commonEnds(before, masked);
+      const oldLines = parsed.lines;
+      const newLines = lines;
       const point = (lines: LineMap, offset: number) => {
         const p = lines.positionAt(offset);
         return { row: p.line, column: p.character };
@@ -192,13 +230,14 @@ export class DocumentStore {
       reuse = oldTree;
     }
     const tree = this.parser.parse(masked, reuse) ?? undefined;
-    if (tree) this.parsedTexts.set(uri, masked);
+    if (tree) this.parsedTexts.set(uri, { text, masked, lines });
     else this.parsedTexts.delete(uri);
     return tree;
   }
 
   close(uri: string): void {
     this.parsedTexts.delete(uri);
+    this.partCaches.delete(uri);
     this.loaders.delete(uri);
     const doc = this.docs.get(uri);
     if (!doc) return;
@@ -268,9 +307,19 @@ export class DocumentStore {
     let liveTree = tree;
     const resolve = this.resolveSection;
     const found = () => (companions ??= this.readCompanions(doc.uri, analysed));
-    Object.defineProperty(doc, 'c', { enumerable: true, get: () => (model ??= buildCModel(analysed, liveTree, resolve, found().headers)) });
+    let lines: LineMap | undefined;
+    const linesOf = () => (lines ??= analysed === doc.text ? doc.lines : new LineMap(analysed));
+    // With its tree (the newest version), a model reuses the parts of the previous version's.
+    const parts = () => {
+      let cache = this.partCaches.get(doc.uri);
+      if (!cache) this.partCaches.set(doc.uri, cache = new PartCache());
+      return cache;
+    };
+    const buildC = () => liveTree ? buildCModelByParts(analysed, liveTree, resolve, found().headers, linesOf(), parts()) : buildCModel(analysed, undefined, resolve, found().headers, linesOf());
+    const buildCore = () => liveTree ? buildCoreModelByParts(analysed, liveTree, linesOf(), parts()) : buildCoreModel(analysed, undefined, linesOf());
+    Object.defineProperty(doc, 'c', { enumerable: true, get: () => (model ??= buildC()) });
     Object.defineProperty(doc, 'intents', { enumerable: true, get: () => (intents ??= buildIntents(doc.c!.programs, fileFacts(analysed), found().loader)) });
-    Object.defineProperty(doc, 'core', { enumerable: true, get: () => (core ??= buildCoreModel(analysed, liveTree)) });
+    Object.defineProperty(doc, 'core', { enumerable: true, get: () => (core ??= buildCore()) });
     this.retire.set(doc, () => { liveTree = undefined; });
     return doc;
   }
@@ -310,13 +359,13 @@ export class DocumentStore {
       const loader = this.currentLoader(uri);
       if (loader) {
         // A bcc program: its model is built at once (the tree serves its `args->` reads).
-        const tree = analysed.length <= MAX_TREE_CHARS ? this.parseC(uri, analysed, oldTree) : undefined;
+        const tree = analysed.length <= MAX_TREE_CHARS ? this.parseC(uri, analysed, oldTree, analysed === text ? lines : new LineMap(analysed)) : undefined;
         return { uri, languageId, version, text, lines, tree, bcc: buildBccCModel(analysed, tree, loader), ...limited };
       }
       // Past MAX_TREE_CHARS the tree-sitter parse alone takes seconds; the model then comes from
       // the token scan only (programs, sections, handlers), without the ctx reads the tree gives.
       if (analysed.length > MAX_TREE_CHARS) this.parsedTexts.delete(uri);
-      const tree = analysed.length <= MAX_TREE_CHARS ? this.parseC(uri, analysed, oldTree) : undefined;
+      const tree = analysed.length <= MAX_TREE_CHARS ? this.parseC(uri, analysed, oldTree, analysed === text ? lines : new LineMap(analysed)) : undefined;
       return this.withLazyCModel({ uri, languageId, version, text, lines, tree, ...limited }, analysed, tree);
     }
     if (isPythonDocument(uri, languageId)) {

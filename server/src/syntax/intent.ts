@@ -75,8 +75,9 @@ function twinStem(name: string): string {
     .replace(/(_btf|_raw|_raw_tp|_tp|_nested|_kprobe|_kretprobe|_fentry|_fexit|_tracepoint)$/, '');
 }
 
-function direction(program: BpfProgram): string | undefined {
-  return hookKey(program)?.split(':')[0];
+/** `enter`, `exit` or `event`, from a hookKey. */
+function direction(key: string): string {
+  return key.slice(0, key.indexOf(':'));
 }
 
 export interface FileFacts {
@@ -223,20 +224,23 @@ function fileAlternatives(programs: readonly BpfProgram[], intents: ProgramInten
   return choices;
 }
 
-/** Groups (two or more) of program indexes sharing a hook or a handler twin stem, overlaps merged. */
+/** Groups (two or more) of program indexes sharing a hook or a handler twin stem, overlaps merged.
+ *  (Each program's hook is read once: a file may hold a thousand programs, judged per version.) */
 function hookGroups(programs: readonly BpfProgram[], intents: readonly ProgramIntent[]): number[][] {
   const groups = new Map<string, number[]>();
-  programs.forEach((p, i) => {
-    if (intents[i].intent === 'not-attached-by-section') return;
-    const key = hookKey(p);
-    if (key) groups.set(key, [...(groups.get(key) ?? []), i]);
-  });
+  const add = (map: Map<string, number[]>, key: string, i: number) => {
+    const list = map.get(key);
+    if (list) list.push(i);
+    else map.set(key, [i]);
+  };
   // Handler twins of one direction (`sched_wakeup` / `sched_wakeup_btf`) join their groups.
   const stems = new Map<string, number[]>();
   programs.forEach((p, i) => {
-    if (intents[i].intent === 'not-attached-by-section' || !p.handler?.name || !direction(p)) return;
-    const key = `${direction(p)}:${twinStem(p.handler.name)}`;
-    stems.set(key, [...(stems.get(key) ?? []), i]);
+    if (intents[i].intent === 'not-attached-by-section') return;
+    const key = hookKey(p);
+    if (!key) return;
+    add(groups, key, i);
+    if (p.handler?.name) add(stems, `${direction(key)}:${twinStem(p.handler.name)}`, i);
   });
   const merged: number[][] = [];
   for (const g of [...groups.values(), ...stems.values()]) {

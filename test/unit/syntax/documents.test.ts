@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DocumentStore, isCDocument } from '../../../server/src/syntax/documents';
+import { commonEnds, DocumentStore, isCDocument, maskEdited, maskSections } from '../../../server/src/syntax/documents';
 import { loadCParser, locateWasm } from '../../../server/src/syntax/parser';
 import { loadFixture } from '../../features/fixture';
 
@@ -112,5 +112,31 @@ describe('DocumentStore', () => {
     assert.equal(isCDocument('file:///a.txt', 'c'), true);
     assert.equal(isCDocument('file:///a.bt', 'bpftrace'), false);
     assert.throws(() => locateWasm('no-such-grammar.wasm', ['/nonexistent']), /cannot find no-such-grammar\.wasm; looked in:\n {2}\/nonexistent/);
+  });
+
+  it('masks an edited text from the previous masked text exactly as a whole masking', () => {
+    const rand = rng(11);
+    const pieces = ['SEC("kprobe/x")', 'SEC(', '"', ')', '\n', ' ', ';', '}', '{', 'SEC ( "a;}" )', '\n\n', 'x', 'SEC\n(\n"y"\n)'];
+    let text = loadFixture('c/runqlat.bpf.c').text;
+    let masked = maskSections(text);
+    for (let step = 0; step < 400; step++) {
+      const a = Math.floor(rand() * (text.length + 1));
+      const b = Math.min(text.length, a + Math.floor(rand() * 30));
+      const insert = rand() < 0.3 ? '' : pieces[Math.floor(rand() * pieces.length)];
+      const next = text.slice(0, a) + insert + text.slice(b);
+      masked = maskEdited(text, masked, next);
+      text = next;
+      assert.equal(masked, maskSections(text), `step ${step}`);
+    }
+  });
+
+  it('finds the common ends of two texts across block sizes', () => {
+    const base = 'ab'.repeat(5000);
+    for (const at of [0, 1, 4095, 4096, 4097, 9999]) {
+      const other = base.slice(0, at) + 'X' + base.slice(at + 1);
+      assert.deepEqual(commonEnds(base, other), { prefix: at, suffix: base.length - at - 1 });
+    }
+    assert.deepEqual(commonEnds('abc', 'abc'), { prefix: 3, suffix: 0 });
+    assert.deepEqual(commonEnds('abc', 'abXbc'), { prefix: 2, suffix: 1 });
   });
 });
