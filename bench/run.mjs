@@ -188,11 +188,11 @@ const libbpfHeaders = readable('/usr/include/bpf/bpf_helpers.h');
 /** Settings as the VS Code client sends them: every key, defaults unless given. */
 const settingsWith = (targetKernels) => ({ targetKernels, useLiveKernel: true, atlasFiles: [], hints: { preferTracepoints: true, preferFentry: true }, severity: {}, trace: { server: 'off' } });
 
-// The server is started as the VS Code client starts it: the node options and environment of
-// server/src/lsp/processOptions.ts (bundled here like bench/hooks.ts).
+// The server is started as the VS Code client starts it: the node options and environment that
+// server/src/protocol.ts gives (SERVER_NODE_OPTIONS; bundled here like bench/hooks.ts).
 const serverProcess = await (async () => {
-  const out = path.join(tmp, 'processOptions.cjs');
-  await esbuild.build({ entryPoints: [path.join(root, 'server/src/lsp/processOptions.ts')], outfile: out, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' });
+  const out = path.join(tmp, 'protocol.cjs');
+  await esbuild.build({ entryPoints: [path.join(root, 'server/src/protocol.ts')], outfile: out, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' });
   const m = require(out);
   return { nodeOptions: m.SERVER_NODE_OPTIONS, env: m.serverEnvironment(process.env) };
 })();

@@ -14,7 +14,7 @@ import {
 } from 'vscode-languageclient/node';
 import { SETTINGS_SECTION } from '../../server/src/settings';
 import { type InitializationOptions, WorkspaceTrustedNotification } from '../../server/src/protocol';
-import { SERVER_NODE_OPTIONS, serverEnvironment } from '../../server/src/lsp/processOptions';
+import { SERVER_NODE_OPTIONS, serverEnvironment } from '../../server/src/protocol';
 import { restrictForTrust } from './trust';
 
 type Handler = { type: NotificationType<unknown>; handler: (params: unknown) => void };
@@ -62,7 +62,7 @@ export class Ctx implements vscode.Disposable {
 
   async start(): Promise<void> {
     const serverModule = this.extension.asAbsolutePath('dist/server.js');
-    // Node options and environment that only work at spawn (processOptions.ts), as the bench uses them.
+    // Node options and environment that only work at spawn (protocol.ts), as the bench uses them.
     const env = serverEnvironment(process.env);
     const serverOptions: ServerOptions = {
       run: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_OPTIONS], env } },

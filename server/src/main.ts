@@ -9,7 +9,7 @@ import { serve } from './serve';
 // full collection when the process allocates fast, and keeps it. Over 30 target kernels a typing
 // session holds ~80-90 MB live, yet the heap reached 237 MB (RSS 398 MB; bench targets30 group,
 // process.memoryUsage at its end); growing by at most half of what survives, it ended at 149 MB
-// (RSS 319 MB). By at most a quarter (with the spawn options of lsp/processOptions.ts), RSS 243-247
+// (RSS 319 MB). By at most a quarter (with the spawn options of protocol.ts), RSS 243-247
 // vs 266-280 MB at a half, alternating runs; 14-19 full collections instead of 11-13 over the
 // session, whose pause time stays a few ms each (incremental, concurrent marking; 110-445 vs
 // 148-344 ms in all, on a loaded machine) and the server's CPU time did not rise (8.0-8.4 vs

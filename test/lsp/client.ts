@@ -21,7 +21,7 @@ import type {
   TextDocumentContentChangeEvent,
 } from 'vscode-languageserver-protocol';
 import { HANG_GUARD_MS } from '../hangGuard';
-import { SERVER_NODE_OPTIONS, serverEnvironment } from '../../server/src/lsp/processOptions';
+import { SERVER_NODE_OPTIONS, serverEnvironment } from '../../server/src/protocol';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export const SERVER = path.join(ROOT, 'dist/server.js');
@@ -57,7 +57,7 @@ export class TestClient {
 
   static async start(options: StartOptions = {}): Promise<TestClient> {
     if (!fs.existsSync(SERVER)) throw new Error(`${SERVER} is missing: run npm run build first`);
-    // The server runs as the VS Code client starts it (processOptions.ts).
+    // The server runs as the VS Code client starts it (SERVER_NODE_OPTIONS, protocol.ts).
     const argv = options.command ?? [...SERVER_NODE_OPTIONS, SERVER, '--stdio', ...(options.args ?? [])];
     const proc = spawn(process.execPath, argv, {
       stdio: ['pipe', 'pipe', 'pipe'],

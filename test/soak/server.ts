@@ -18,7 +18,7 @@ import {
 } from 'vscode-jsonrpc/node';
 import type { PublishDiagnosticsParams, TextDocumentContentChangeEvent } from 'vscode-languageserver-protocol';
 import { HANG_GUARD_MS } from '../hangGuard';
-import { SERVER_NODE_OPTIONS, serverEnvironment } from '../../server/src/lsp/processOptions';
+import { SERVER_NODE_OPTIONS, serverEnvironment } from '../../server/src/protocol';
 
 export { HANG_GUARD_MS };
 
@@ -82,7 +82,7 @@ export class SoakServer {
 
   static async start(options: SoakServerOptions = {}): Promise<SoakServer> {
     if (!fs.existsSync(SERVER)) throw new Error(`${SERVER} is missing: run npm run build first`);
-    // The server runs as the VS Code client starts it (processOptions.ts).
+    // The server runs as the VS Code client starts it (SERVER_NODE_OPTIONS, protocol.ts).
     const argv = [...(options.wrapper ?? []), process.execPath, ...SERVER_NODE_OPTIONS, ...(options.nodeArgs ?? []), SERVER, '--stdio'];
     const proc = spawn(argv[0], argv.slice(1), {
       stdio: ['pipe', 'pipe', 'pipe'],

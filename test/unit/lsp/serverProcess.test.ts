@@ -1,4 +1,4 @@
-// The server process's spawn-time options (lsp/processOptions.ts): node takes them, the young
+// The server process's spawn-time options (SERVER_NODE_OPTIONS and serverEnvironment, protocol.ts): node takes them, the young
 // generation stays within the semi-space cap they set, a user's own malloc setting wins, and
 // every starter of dist/server.js (the VS Code client, the bench, the protocol and soak test
 // clients) uses them, so that the bench and the tests run the server as users get it.
@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { SERVER_NODE_OPTIONS, serverEnvironment } from '../../../server/src/lsp/processOptions';
+import { SERVER_NODE_OPTIONS, serverEnvironment } from '../../../server/src/protocol';
 import { repoRoot } from '../../repoRoot';
 
 describe('language server process options', () => {
@@ -37,7 +37,8 @@ describe('language server process options', () => {
     const root = repoRoot();
     for (const file of ['client/src/ctx.ts', 'bench/run.mjs', 'test/lsp/client.ts', 'test/soak/server.ts']) {
       const text = fs.readFileSync(path.join(root, file), 'utf8');
-      assert.match(text, /processOptions/, `${file} starts the server with lsp/processOptions.ts`);
+      assert.match(text, /SERVER_NODE_OPTIONS|nodeOptions/, `${file} starts the server with protocol.ts's SERVER_NODE_OPTIONS`);
+      assert.match(text, /serverEnvironment/, `${file} starts the server with protocol.ts's serverEnvironment`);
     }
   });
 });
