@@ -188,7 +188,15 @@ const libbpfHeaders = readable('/usr/include/bpf/bpf_helpers.h');
 /** Settings as the VS Code client sends them: every key, defaults unless given. */
 const settingsWith = (targetKernels) => ({ targetKernels, useLiveKernel: true, atlasFiles: [], hints: { preferTracepoints: true, preferFentry: true }, severity: {}, trace: { server: 'off' } });
 
-const ours = (settings, cwd) => startLsp({ command: process.execPath, args: [...NODE_ARGS, SERVER, '--stdio'], cwd, settings, settingsSection: SETTINGS_SECTION, rootUri: cwd ? `file://${cwd}` : null });
+// The server is started as the VS Code client starts it: the node options and environment that
+// server/src/protocol.ts gives (SERVER_NODE_OPTIONS; bundled here like bench/hooks.ts).
+const serverProcess = await (async () => {
+  const out = path.join(tmp, 'protocol.cjs');
+  await esbuild.build({ entryPoints: [path.join(root, 'server/src/protocol.ts')], outfile: out, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' });
+  const m = require(out);
+  return { nodeOptions: m.SERVER_NODE_OPTIONS, env: m.serverEnvironment(process.env) };
+})();
+const ours = (settings, cwd) => startLsp({ command: process.execPath, env: serverProcess.env, args: [...NODE_ARGS, ...serverProcess.nodeOptions, SERVER, '--stdio'], cwd, settings, settingsSection: SETTINGS_SECTION, rootUri: cwd ? `file://${cwd}` : null });
 const clangd = (dir) => startLsp({ command: tools.clangd, args: ['--log=error'], cwd: dir, rootUri: `file://${dir}` });
 
 /** A clangd session on `name` (opened with `text`, its first diagnostics awaited) for `fn`. */

@@ -14,6 +14,7 @@ import {
 } from 'vscode-languageclient/node';
 import { SETTINGS_SECTION } from '../../server/src/settings';
 import { type InitializationOptions, WorkspaceTrustedNotification } from '../../server/src/protocol';
+import { SERVER_NODE_OPTIONS, serverEnvironment } from '../../server/src/protocol';
 import { restrictForTrust } from './trust';
 
 type Handler = { type: NotificationType<unknown>; handler: (params: unknown) => void };
@@ -61,10 +62,12 @@ export class Ctx implements vscode.Disposable {
 
   async start(): Promise<void> {
     const serverModule = this.extension.asAbsolutePath('dist/server.js');
+    // Node options and environment that only work at spawn (protocol.ts), as the bench uses them.
+    const env = serverEnvironment(process.env);
     const serverOptions: ServerOptions = {
-      run: { module: serverModule, transport: TransportKind.ipc },
+      run: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_OPTIONS], env } },
       // "attach to server" in .vscode/launch.json connects to this port.
-      debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
+      debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_OPTIONS, '--nolazy', '--inspect=6009'], env } },
     };
     // The settings go along too, so the server starts reading the target kernels before it gets
     // to ask for them (it still asks, and that answer wins).

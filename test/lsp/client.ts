@@ -21,6 +21,7 @@ import type {
   TextDocumentContentChangeEvent,
 } from 'vscode-languageserver-protocol';
 import { HANG_GUARD_MS } from '../hangGuard';
+import { SERVER_NODE_OPTIONS, serverEnvironment } from '../../server/src/protocol';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export const SERVER = path.join(ROOT, 'dist/server.js');
@@ -56,10 +57,11 @@ export class TestClient {
 
   static async start(options: StartOptions = {}): Promise<TestClient> {
     if (!fs.existsSync(SERVER)) throw new Error(`${SERVER} is missing: run npm run build first`);
-    const argv = options.command ?? [SERVER, '--stdio', ...(options.args ?? [])];
+    // The server runs as the VS Code client starts it (SERVER_NODE_OPTIONS, protocol.ts).
+    const argv = options.command ?? [...SERVER_NODE_OPTIONS, SERVER, '--stdio', ...(options.args ?? [])];
     const proc = spawn(process.execPath, argv, {
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, ...options.env },
+      env: { ...process.env, ...serverEnvironment(process.env), ...options.env },
     });
     const connection = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
     const client = new TestClient(proc, connection, options.settings);

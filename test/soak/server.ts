@@ -18,6 +18,7 @@ import {
 } from 'vscode-jsonrpc/node';
 import type { PublishDiagnosticsParams, TextDocumentContentChangeEvent } from 'vscode-languageserver-protocol';
 import { HANG_GUARD_MS } from '../hangGuard';
+import { SERVER_NODE_OPTIONS, serverEnvironment } from '../../server/src/protocol';
 
 export { HANG_GUARD_MS };
 
@@ -81,10 +82,11 @@ export class SoakServer {
 
   static async start(options: SoakServerOptions = {}): Promise<SoakServer> {
     if (!fs.existsSync(SERVER)) throw new Error(`${SERVER} is missing: run npm run build first`);
-    const argv = [...(options.wrapper ?? []), process.execPath, ...(options.nodeArgs ?? []), SERVER, '--stdio'];
+    // The server runs as the VS Code client starts it (SERVER_NODE_OPTIONS, protocol.ts).
+    const argv = [...(options.wrapper ?? []), process.execPath, ...SERVER_NODE_OPTIONS, ...(options.nodeArgs ?? []), SERVER, '--stdio'];
     const proc = spawn(argv[0], argv.slice(1), {
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, ...options.env },
+      env: { ...process.env, ...serverEnvironment(process.env), ...options.env },
       cwd: options.cwd ?? ROOT,
     });
     const connection = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));

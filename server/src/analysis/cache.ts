@@ -21,12 +21,14 @@ const TABLE_SIZE = 5000;
  *  weighs ~35 KB, so 5,000 of them (a typing session reaches thousands: each keystroke in
  *  SEC("kprobe/…") brings up to 100 names) would hold ~170 MB. These are bounded by kernel
  *  verdicts instead (a kernel verdict weighs ~0.6 KB: heap snapshot of a typing session).
- *  `verdicts` fills with the names of completion lists: 24,000 kernel verdicts (~14 MB) keep the
- *  last ~8 fresh lists over 30 targets (2,000 targets at 12 kernels, 6,000 at 4), enough for the
- *  lists of one word being typed or erased (whole lists are kept by completion itself); at 60,000
- *  it held ~35 MB over 30 targets. `reports` holds the document's targets (diagnostics, hover)
- *  and shares their verdicts. */
-const PER_KERNEL_TABLES = new Map([['verdicts', 24_000], [REPORTS_TABLE, 60_000]]);
+ *  `verdicts` fills with the names of completion lists: 12,000 kernel verdicts (~5.5 MB) keep the
+ *  last ~13 fresh lists over 30 targets (a list over 30 targets judges at most ~900), enough for the
+ *  lists of one word being typed or erased (whole lists are kept by completion itself, and the
+ *  document's targets by `reports`); at 60,000 it held ~35 MB over 30 targets, at 24,000 ~11 MB
+ *  for no more hits: the bench's 30-target session computed as many verdicts with 24,000 as with
+ *  12,000 (2,341 and 2,291 target verdicts; the difference is scheduling). `reports` holds the
+ *  document's targets (diagnostics, hover) and shares their verdicts. */
+const PER_KERNEL_TABLES = new Map([['verdicts', 12_000], [REPORTS_TABLE, 60_000]]);
 const kernelCount = (v: object): number => Math.max(1, (v as { kernels?: unknown[] }).kernels?.length ?? 1);
 
 export class AnalysisCache {
