@@ -342,9 +342,12 @@ class LanguageServer<D extends VersionedDocument> {
 
   /** The LSP requests on documents: one table, every entry guarded. */
   private bindDocumentRequests(): void {
-    const { connection, services } = this;
+    const { connection, services, scheduler } = this;
     connection.onRequest(CompletionRequest.type, this.onDocument<CompletionParams, CompletionItem[] | CompletionList>('completion', [],
-      (doc, p, ctx) => services.features.completion(doc, p.position, ctx), 'position'));
+      (doc, p, ctx) => {
+        scheduler.completionAsked(p.textDocument.uri);
+        return services.features.completion(doc, p.position, ctx);
+      }, 'position'));
     connection.onRequest(HoverRequest.type, this.onDocument<HoverParams, Hover | null>('hover', null,
       (doc, p, ctx) => services.features.hover(doc, p.position, ctx), 'position'));
     connection.onRequest(CodeActionRequest.type, this.onDocument<CodeActionParams, CodeAction[]>('codeAction', [],

@@ -23,6 +23,15 @@ const CHEAP_RUN_MS = 50;
  *  edits as long as it took. */
 const COSTS_KEPT = 3;
 
+/** While the user types with suggestions (a completion was asked between two edits of the
+ *  document), diagnostics wait this long for a quiet moment, as clangd's least debounce: the
+ *  next keystroke's completion must not queue behind the previous keystroke's run. At typing
+ *  speed (100–200 ms a character) the run still comes between keystrokes. */
+export const TYPING_DEBOUNCE_MS = 50;
+
+/** Edits further apart than this are not one burst of typing, whatever was asked between them. */
+const TYPING_WINDOW_MS = 1000;
+
 export interface SchedulerHooks {
   /** The stored document's version, or undefined when it is not open. */
   versionOf(uri: string): number | undefined;
@@ -56,6 +65,8 @@ export class DiagnosticsScheduler {
   private readonly lastActivity = new Map<string, number>();
   /** Follow-up runs already made for a document version. */
   private readonly followUps = new Map<string, { version: number; count: number }>();
+  /** Documents a completion was asked in since their last edit. */
+  private readonly completedSinceEdit = new Set<string>();
   private readonly delayMs: number;
 
   constructor(private readonly hooks: SchedulerHooks, private readonly options: SchedulerOptions) {
@@ -76,8 +87,13 @@ export class DiagnosticsScheduler {
     // burst of keystrokes: it runs at once rather than wait out the debounce.
     const now = Date.now();
     const paused = cost !== undefined && now - (this.lastActivity.get(uri) ?? -Infinity) >= cost;
+    // A completion between the last edit and this one: the user is typing with suggestions, and
+    // this edit's run would hold up the completion of the next keystroke.
+    const typing = this.completedSinceEdit.delete(uri) && now - (this.lastEdit.get(uri) ?? -Infinity) < TYPING_WINDOW_MS;
     this.lastActivity.set(uri, now);
-    const delay = delayMs ?? (cost === undefined ? this.delayMs : cost <= CHEAP_RUN_MS || paused ? 0 : Math.min(this.delayMs, cost));
+    if (delayMs === undefined) this.lastEdit.set(uri, now);
+    const adapted = cost === undefined ? this.delayMs : cost <= CHEAP_RUN_MS || paused ? 0 : Math.min(this.delayMs, cost);
+    const delay = delayMs ?? (typing ? Math.max(adapted, TYPING_DEBOUNCE_MS) : adapted);
     const generation = (this.generations.get(uri) ?? 0) + 1;
     this.generations.set(uri, generation);
     this.pending.set(uri, setTimeout(() => this.whenQuiet(() => {
@@ -87,6 +103,14 @@ export class DiagnosticsScheduler {
       if (this.hooks.ready() && this.generations.get(uri) === generation) this.runNow(uri);
     }), delay));
   }
+
+  /** A completion was asked in `uri`: its next edit is one of a typing burst when it comes soon. */
+  completionAsked(uri: string): void {
+    if (this.lastEdit.has(uri)) this.completedSinceEdit.add(uri);
+  }
+
+  /** When each document was last edited. */
+  private readonly lastEdit = new Map<string, number>();
 
   /** The latest scheduling of each document. */
   private readonly generations = new Map<string, number>();
@@ -124,6 +148,8 @@ export class DiagnosticsScheduler {
     this.costsMs.delete(uri);
     this.lastActivity.delete(uri);
     this.followUps.delete(uri);
+    this.lastEdit.delete(uri);
+    this.completedSinceEdit.delete(uri);
   }
 
   private runNow(uri: string): void {

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it, mock } from 'node:test';
-import { DiagnosticsScheduler } from '../../../server/src/lsp/diagnosticsScheduler';
+import { DiagnosticsScheduler, TYPING_DEBOUNCE_MS } from '../../../server/src/lsp/diagnosticsScheduler';
 
 describe('diagnostics debounce after the first run', () => {
   it('the first run does not set the debounce; later runs do', () => {
@@ -117,6 +117,59 @@ describe('diagnostics debounce after the first run', () => {
       assert.deepEqual(runs, [1, 2, 3], 'keystrokes 30 and 100 ms apart wait for each other');
       mock.timers.tick(20);
       assert.deepEqual(runs, [1, 2, 3, 5], 'then the last version runs, 120 ms after the last keystroke');
+    } finally {
+      mock.timers.reset();
+    }
+  });
+
+  it('keystrokes with completion between them wait for a quiet moment even when runs are cheap', () => {
+    mock.timers.enable({ apis: ['setTimeout', 'setImmediate', 'Date'], now: 1_000_000 });
+    try {
+      let version = 1;
+      const runs: number[] = [];
+      const uri = 'file:///d.bpf.c';
+      const scheduler = new DiagnosticsScheduler({
+        versionOf: () => version,
+        run: () => {
+          runs.push(version);
+          mock.timers.setTime(Date.now() + 5); // cheap runs: 5 ms
+          return { diagnostics: [], stoppedEarly: false };
+        },
+        publish: () => undefined,
+        logError: (m) => assert.fail(m),
+        ready: () => true,
+      }, {});
+      scheduler.schedule(uri, 0);
+      mock.timers.tick(0);
+      scheduler.completionAsked(uri); // a completion after opening is not typing
+      const keystroke = (completion: boolean) => {
+        version++;
+        scheduler.schedule(uri);
+        if (completion) scheduler.completionAsked(uri);
+      };
+      keystroke(true);
+      mock.timers.tick(0);
+      assert.deepEqual(runs, [1, 2], 'the first keystroke runs at once');
+      mock.timers.tick(10);
+      keystroke(true);
+      mock.timers.tick(10);
+      keystroke(true);
+      mock.timers.tick(TYPING_DEBOUNCE_MS - 1);
+      assert.deepEqual(runs, [1, 2], 'keystrokes with a completion between them wait');
+      mock.timers.tick(1);
+      assert.deepEqual(runs, [1, 2, 4], 'then the last version runs after a quiet moment');
+      mock.timers.tick(10);
+      keystroke(false);
+      mock.timers.tick(10);
+      keystroke(false);
+      mock.timers.tick(0);
+      assert.deepEqual(runs, [1, 2, 4, 6], 'the edit after the last completion waits; the next, with none asked since, runs at once when runs are cheap');
+      mock.timers.tick(2000);
+      scheduler.completionAsked(uri);
+      mock.timers.tick(2000);
+      keystroke(true);
+      mock.timers.tick(0);
+      assert.deepEqual(runs, [1, 2, 4, 6, 7], 'an edit long after the last one is no burst, whatever was asked between');
     } finally {
       mock.timers.reset();
     }
