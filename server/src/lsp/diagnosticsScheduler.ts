@@ -23,14 +23,16 @@ const CHEAP_RUN_MS = 50;
  *  edits as long as it took. */
 const COSTS_KEPT = 3;
 
-/** While the user types with suggestions (a completion was asked between two edits of the
- *  document), diagnostics wait this long for a quiet moment, as clangd's least debounce: the
- *  next keystroke's completion must not queue behind the previous keystroke's run. At typing
- *  speed (100–200 ms a character) the run still comes between keystrokes. */
+/** While the user types with suggestions (a completion was asked less than TYPING_WINDOW_MS
+ *  before an edit that comes less than TYPING_WINDOW_MS after the previous edit), diagnostics
+ *  wait this long for a quiet moment, as clangd's least debounce: the next keystroke's
+ *  completion must not queue behind the previous keystroke's run. At typing speed (100–200 ms a
+ *  character) the run still comes between keystrokes. */
 export const TYPING_DEBOUNCE_MS = 50;
 
-/** Edits further apart than this are not one burst of typing, whatever was asked between them. */
-const TYPING_WINDOW_MS = 1000;
+/** How recent the last edit and the last completion must be for an edit to be one of a burst of
+ *  typing (a newline or a space asks for no completion, but is typed in the same burst). */
+export const TYPING_WINDOW_MS = 1000;
 
 export interface SchedulerHooks {
   /** The stored document's version, or undefined when it is not open. */
@@ -65,8 +67,8 @@ export class DiagnosticsScheduler {
   private readonly lastActivity = new Map<string, number>();
   /** Follow-up runs already made for a document version. */
   private readonly followUps = new Map<string, { version: number; count: number }>();
-  /** Documents a completion was asked in since their last edit. */
-  private readonly completedSinceEdit = new Set<string>();
+  /** When a completion was last asked in each document that had been edited. */
+  private readonly lastCompletion = new Map<string, number>();
   private readonly delayMs: number;
 
   constructor(private readonly hooks: SchedulerHooks, private readonly options: SchedulerOptions) {
@@ -87,9 +89,9 @@ export class DiagnosticsScheduler {
     // burst of keystrokes: it runs at once rather than wait out the debounce.
     const now = Date.now();
     const paused = cost !== undefined && now - (this.lastActivity.get(uri) ?? -Infinity) >= cost;
-    // A completion between the last edit and this one: the user is typing with suggestions, and
-    // this edit's run would hold up the completion of the next keystroke.
-    const typing = this.completedSinceEdit.delete(uri) && now - (this.lastEdit.get(uri) ?? -Infinity) < TYPING_WINDOW_MS;
+    // The user is typing with suggestions: this edit's run would hold up the completion of the
+    // next keystroke.
+    const typing = now - (this.lastCompletion.get(uri) ?? -Infinity) < TYPING_WINDOW_MS && now - (this.lastEdit.get(uri) ?? -Infinity) < TYPING_WINDOW_MS;
     this.lastActivity.set(uri, now);
     if (delayMs === undefined) this.lastEdit.set(uri, now);
     const adapted = cost === undefined ? this.delayMs : cost <= CHEAP_RUN_MS || paused ? 0 : Math.min(this.delayMs, cost);
@@ -104,9 +106,9 @@ export class DiagnosticsScheduler {
     }), delay));
   }
 
-  /** A completion was asked in `uri`: its next edit is one of a typing burst when it comes soon. */
+  /** A completion was asked in `uri`: its edits soon after are a burst of typing. */
   completionAsked(uri: string): void {
-    if (this.lastEdit.has(uri)) this.completedSinceEdit.add(uri);
+    if (this.lastEdit.has(uri)) this.lastCompletion.set(uri, Date.now());
   }
 
   /** When each document was last edited. */
@@ -149,7 +151,7 @@ export class DiagnosticsScheduler {
     this.lastActivity.delete(uri);
     this.followUps.delete(uri);
     this.lastEdit.delete(uri);
-    this.completedSinceEdit.delete(uri);
+    this.lastCompletion.delete(uri);
   }
 
   private runNow(uri: string): void {
