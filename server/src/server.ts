@@ -104,6 +104,13 @@ class LanguageServer<D extends VersionedDocument> {
   /** Requests and document notifications handled so far: a diagnostics run waits until the
    *  messages already received are handled (lsp/diagnosticsScheduler.ts whenQuiet). */
   private messagesHandled = 0;
+
+  /** A request or document notification arrived: counted for the scheduler, and the idle work
+   *  (services.activity) waits for the next quiet moment. */
+  private handled(): void {
+    this.messagesHandled++;
+    this.services.activity?.touch();
+  }
   private readonly settings: SettingsController;
   private readonly scheduler: DiagnosticsScheduler;
   private readonly liveWatcher?: LiveWatcher;
@@ -250,7 +257,7 @@ class LanguageServer<D extends VersionedDocument> {
   private bindDocuments(): void {
     const { connection, services, scheduler, openUris } = this;
     connection.onDidOpenTextDocument((params) => {
-      this.messagesHandled++;
+      this.handled();
       if (this.refused('didOpen', params, 'didOpen')) return;
       const t = params.textDocument;
       try {
@@ -262,7 +269,7 @@ class LanguageServer<D extends VersionedDocument> {
       }
     });
     connection.onDidChangeTextDocument((params) => {
-      this.messagesHandled++;
+      this.handled();
       if (this.refused('didChange', params, 'didChange')) return;
       const { textDocument: t, contentChanges } = params;
       try {
@@ -299,7 +306,7 @@ class LanguageServer<D extends VersionedDocument> {
     name: string, empty: R, run: (doc: D, params: P, ctx: FeatureContext) => R | null | undefined, shape: ParamShape = 'document',
   ) {
     return async (params: P, token: CancellationToken): Promise<R> => {
-      this.messagesHandled++;
+      this.handled();
       this.requireInitialized(name);
       const problem = paramsProblem(params, shape);
       if (problem) throw new ResponseError(ErrorCodes.InvalidParams, `${name}: ${problem}`);
@@ -328,7 +335,7 @@ class LanguageServer<D extends VersionedDocument> {
   /** Guards a custom request the same way. */
   private guarded<P, R>(name: string, empty: () => R, run: (params: P, token: CancellationToken) => R | Promise<R>) {
     return async (params: P, token: CancellationToken): Promise<R> => {
-      this.messagesHandled++;
+      this.handled();
       this.requireInitialized(name);
       await this.ready;
       try {
@@ -342,9 +349,12 @@ class LanguageServer<D extends VersionedDocument> {
 
   /** The LSP requests on documents: one table, every entry guarded. */
   private bindDocumentRequests(): void {
-    const { connection, services } = this;
+    const { connection, services, scheduler } = this;
     connection.onRequest(CompletionRequest.type, this.onDocument<CompletionParams, CompletionItem[] | CompletionList>('completion', [],
-      (doc, p, ctx) => services.features.completion(doc, p.position, ctx), 'position'));
+      (doc, p, ctx) => {
+        scheduler.completionAsked(p.textDocument.uri);
+        return services.features.completion(doc, p.position, ctx);
+      }, 'position'));
     connection.onRequest(HoverRequest.type, this.onDocument<HoverParams, Hover | null>('hover', null,
       (doc, p, ctx) => services.features.hover(doc, p.position, ctx), 'position'));
     connection.onRequest(CodeActionRequest.type, this.onDocument<CodeActionParams, CodeAction[]>('codeAction', [],

@@ -15,6 +15,7 @@ import { diagnostics } from './features/diagnostics';
 import { hover } from './features/hover';
 import { lookup } from './features/lookup';
 import { loadKnowledge } from './knowledge/load';
+import { ActivityClock } from './lsp/activity';
 import { AtlasConfigurator } from './lsp/atlasConfigurator';
 import { headerLocations } from './lsp/headerFiles';
 import type { ServerServices } from './lsp/types';
@@ -53,7 +54,8 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     parser: await loadCParser(), pythonParser: await loadPythonParser(), resolveSection, companions: readCompanions, bccLoaders: loaderCandidates,
   });
 
-  const atlases = new AtlasConfigurator({ dataDir: dir, sysRoot: options.sysRoot, cacheDir: options.cacheDir, knowledge });
+  const activity = new ActivityClock();
+  const atlases = new AtlasConfigurator({ dataDir: dir, sysRoot: options.sysRoot, cacheDir: options.cacheDir, knowledge, activity });
 
   return {
     documents,
@@ -66,5 +68,6 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     buildLiveAtlas: (report) => atlases.buildLiveAtlas(report),
     liveKernelChanged: () => atlases.liveKernelChanged(),
     headerLocations: (result) => headerLocations(result, options.cacheDir),
+    activity,
   };
 }

@@ -774,6 +774,9 @@ export interface KernelData {
   /** The tracepoint records with this event name (one per system), in table order, decoding
    *  only those: a diagnostic on one tracepoint does not pay for the other thousands. */
   tracepointsNamed(name: string): readonly TracepointFacts[];
+  /** The event, system and kind of every tracepoint, read from the records' heads (no fields or
+   *  arguments decoded), when the data can do that more cheaply than `tracepoints`. */
+  tracepointHeads?(): readonly TracepointHead[];
   readonly syscalls: readonly SyscallFacts[];
   readonly lsmHooks: readonly LsmHookFacts[];
   readonly extraSymbols: readonly string[];
@@ -782,6 +785,9 @@ export interface KernelData {
    *  the kernel has none stored. */
   readonly types?: TypeStore;
 }
+
+/** What systems() and name lists need of a tracepoint. */
+export type TracepointHead = Pick<TracepointFacts, 'name' | 'system' | 'event'>;
 
 /** KernelData over facts already in memory (live kernel, freshly indexed files). */
 export function kernelDataFromFacts(facts: KernelFacts): KernelData {
@@ -889,6 +895,8 @@ export class AtlasFile {
    *  not once per kernel: the first tracepoint question over 30 targets decoded ~60,000 records
    *  (and held as many objects) where the files hold a few thousand. Readers must not modify. */
   private tpDecoded?: (TracepointFacts | undefined)[];
+  /** Tracepoint heads read without their records (kernelTracepoints). */
+  private tpHeads?: (TracepointHead | undefined)[];
   /** Function records and prototypes decoded so far, by record and prototype number: shared by
    *  the file's kernels like tracepoints (30 targets asked about one function decoded it 25
    *  times from the Ubuntu bundle, and held as many copies). Readers must not modify. */
@@ -1148,7 +1156,7 @@ export class AtlasFile {
         return { extraSymbols: read(), kfuncs: read() };
       });
     });
-    const { tracepoints, tracepointsNamed } = this.kernelTracepoints(id, str, list);
+    const { tracepoints, tracepointsNamed, tracepointHeads } = this.kernelTracepoints(id, str, list);
     const syscalls = once(() => decodeAll('sc', (r) => decodeSc(r, str)));
     const lsmHooks = once(() => decodeAll('lsm', (r) => decodeLsm(r, str, proto)));
     return {
@@ -1160,6 +1168,7 @@ export class AtlasFile {
       functionAt,
       get tracepoints() { return tracepoints(); },
       tracepointsNamed,
+      tracepointHeads,
       get syscalls() { return syscalls(); },
       get lsmHooks() { return lsmHooks(); },
       get extraSymbols() { return misc().extraSymbols; },
@@ -1258,6 +1267,16 @@ export class AtlasFile {
       return (decoded[rid] ??= decodeTp(new ByteReader(table.buf, table.offset(rid)), str));
     };
     const tracepoints = once(() => this.guard(`${id} tp records`, () => Array.from(list('tp'), tpRecord)));
+    // The heads alone (name, flags, system), shared by the kernels of the file like the records:
+    // listing the systems of 30 kernels decoded every field of ~2,000 tracepoints each.
+    const tpHead = (rid: number): TracepointHead => {
+      const full = this.tpDecoded?.[rid];
+      if (full) return full;
+      const table = this.table('tp');
+      const heads = (this.tpHeads ??= new Array<TracepointHead | undefined>(table.count));
+      return (heads[rid] ??= decodeTpHead(new ByteReader(table.buf, table.offset(rid)), str));
+    };
+    const tracepointHeads = once(() => this.guard(`${id} tp records`, () => Array.from(list('tp'), tpHead)));
     // Records are numbered in name order, so this kernel's tp list is sorted by event name: with
     // the table's index (each record's name string id), a binary search reads a dozen names.
     const tpIds = once(() => list('tp'));
@@ -1296,7 +1315,7 @@ export class AtlasFile {
       if (!rids?.length) return [];
       return this.guard(`${id} tracepoint ${name}`, () => rids.map(tpRecord));
     };
-    return { tracepoints, tracepointsNamed };
+    return { tracepoints, tracepointsNamed, tracepointHeads };
   }
 
   private typeStringsCache?: LazyStrings;
@@ -2203,10 +2222,21 @@ function decodeProto(r: ByteReader, str: (i: number) => string): Proto {
   return p;
 }
 
+/** A tracepoint record's head: its name, whether it is an event, its system. */
+function decodeTpHead(r: ByteReader, str: (i: number) => string): TracepointHead {
+  const name = str(r.uint());
+  const flags = r.uint();
+  const t: TracepointHead = { name, event: tpEvent(flags) };
+  if (flags & TP_SYSTEM) t.system = str(r.uint());
+  return t;
+}
+
+const tpEvent = (flags: number): boolean | null => (flags & TP_EVENT ? true : flags & TP_EVENT_UNKNOWN ? null : false);
+
 function decodeTp(r: ByteReader, str: (i: number) => string): TracepointFacts {
   const name = str(r.uint());
   const flags = r.uint();
-  const t: TracepointFacts = { name, event: flags & TP_EVENT ? true : flags & TP_EVENT_UNKNOWN ? null : false, btf: triValue((flags >> 7) & 3) };
+  const t: TracepointFacts = { name, event: tpEvent(flags), btf: triValue((flags >> 7) & 3) };
   if (flags & TP_SYSTEM) t.system = str(r.uint());
   if (flags & TP_TEMPLATE) t.template = str(r.uint());
   if (flags & TP_FIELDS) {

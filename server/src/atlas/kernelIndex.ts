@@ -152,7 +152,7 @@ export class KernelIndex implements KernelQuery {
   systems(): ReadonlyMap<string, readonly string[]> {
     if (!this.systemMap) {
       const m = new Map<string, string[]>();
-      for (const t of this.data.tracepoints) {
+      for (const t of this.data.tracepointHeads?.() ?? this.data.tracepoints) {
         if (!t.system || !t.event) continue;
         const list = m.get(t.system);
         if (list) list.push(t.name);

@@ -16,6 +16,7 @@ import { type BuildLiveAtlasResult, type IndexProgressParams, summarizeKernel } 
 import type { Settings } from '../settings';
 import type { Knowledge } from '../knowledge/types';
 import { warmTargetListSteps } from '../features/c/completion';
+import type { ActivityClock } from './activity';
 import type { AtlasState } from './types';
 
 export interface AtlasConfiguratorOptions {
@@ -27,7 +28,13 @@ export interface AtlasConfiguratorOptions {
   cacheDir?: string;
   /** The knowledge tables: with them, the first completion lists are also built while idle. */
   knowledge?: Knowledge;
+  /** When the server last heard from the client: warm-up steps wait for WARM_QUIET_MS of quiet. */
+  activity?: ActivityClock;
 }
+
+/** Quiet time before a warm-up step: while the user types, the steps wait (each can take tens of
+ *  milliseconds over 30 kernels, and a keystroke's completion would queue behind it). */
+export const WARM_QUIET_MS = 100;
 
 type Unresolved = { spec: string; reason: string };
 
@@ -121,7 +128,8 @@ export class AtlasConfigurator {
 
   /** Builds what the first completion on each target would build (analysis/kernels.ts
    *  warmUpSteps) one step per turn of the event loop, after the requests waiting for this
-   *  configuration: a request arriving meanwhile waits for one step, not for all of them. */
+   *  configuration, and only after WARM_QUIET_MS without a message: a request arriving
+   *  meanwhile waits for at most one step, and none while the user types. */
   private warmWhenIdle(current: Atlas, targets: readonly string[], settings: Settings): void {
     const generation = ++this.warmGeneration;
     const kernels = targets.flatMap((id) => {
@@ -138,9 +146,15 @@ export class AtlasConfigurator {
       const ctx = { atlas: current, targets, knowledge, cache: this.cache, settings };
       steps.push(...warmTargetListSteps(ctx, ['kprobe', 'kretprobe', 'fentry']));
     }
+    const activity = this.options.activity;
     const next = (): void => {
-      const step = steps.shift();
-      if (!step || generation !== this.warmGeneration) return;
+      if (!steps.length || generation !== this.warmGeneration) return;
+      const quiet = activity?.quietFor() ?? Infinity;
+      if (quiet < WARM_QUIET_MS) {
+        setTimeout(next, WARM_QUIET_MS - quiet).unref();
+        return;
+      }
+      const step = steps.shift()!;
       try {
         step();
       } catch {

@@ -23,6 +23,17 @@ const CHEAP_RUN_MS = 50;
  *  edits as long as it took. */
 const COSTS_KEPT = 3;
 
+/** While the user types with suggestions (a completion was asked less than TYPING_WINDOW_MS
+ *  before an edit that comes less than TYPING_WINDOW_MS after the previous edit), diagnostics
+ *  wait this long for a quiet moment, as clangd's least debounce: the next keystroke's
+ *  completion must not queue behind the previous keystroke's run. At typing speed (100–200 ms a
+ *  character) the run still comes between keystrokes. */
+export const TYPING_DEBOUNCE_MS = 50;
+
+/** How recent the last edit and the last completion must be for an edit to be one of a burst of
+ *  typing (a newline or a space asks for no completion, but is typed in the same burst). */
+export const TYPING_WINDOW_MS = 1000;
+
 export interface SchedulerHooks {
   /** The stored document's version, or undefined when it is not open. */
   versionOf(uri: string): number | undefined;
@@ -56,6 +67,8 @@ export class DiagnosticsScheduler {
   private readonly lastActivity = new Map<string, number>();
   /** Follow-up runs already made for a document version. */
   private readonly followUps = new Map<string, { version: number; count: number }>();
+  /** When a completion was last asked in each document that had been edited. */
+  private readonly lastCompletion = new Map<string, number>();
   private readonly delayMs: number;
 
   constructor(private readonly hooks: SchedulerHooks, private readonly options: SchedulerOptions) {
@@ -76,8 +89,13 @@ export class DiagnosticsScheduler {
     // burst of keystrokes: it runs at once rather than wait out the debounce.
     const now = Date.now();
     const paused = cost !== undefined && now - (this.lastActivity.get(uri) ?? -Infinity) >= cost;
+    // The user is typing with suggestions: this edit's run would hold up the completion of the
+    // next keystroke.
+    const typing = now - (this.lastCompletion.get(uri) ?? -Infinity) < TYPING_WINDOW_MS && now - (this.lastEdit.get(uri) ?? -Infinity) < TYPING_WINDOW_MS;
     this.lastActivity.set(uri, now);
-    const delay = delayMs ?? (cost === undefined ? this.delayMs : cost <= CHEAP_RUN_MS || paused ? 0 : Math.min(this.delayMs, cost));
+    if (delayMs === undefined) this.lastEdit.set(uri, now);
+    const adapted = cost === undefined ? this.delayMs : cost <= CHEAP_RUN_MS || paused ? 0 : Math.min(this.delayMs, cost);
+    const delay = delayMs ?? (typing ? Math.max(adapted, TYPING_DEBOUNCE_MS) : adapted);
     const generation = (this.generations.get(uri) ?? 0) + 1;
     this.generations.set(uri, generation);
     this.pending.set(uri, setTimeout(() => this.whenQuiet(() => {
@@ -87,6 +105,14 @@ export class DiagnosticsScheduler {
       if (this.hooks.ready() && this.generations.get(uri) === generation) this.runNow(uri);
     }), delay));
   }
+
+  /** A completion was asked in `uri`: its edits soon after are a burst of typing. */
+  completionAsked(uri: string): void {
+    if (this.lastEdit.has(uri)) this.lastCompletion.set(uri, Date.now());
+  }
+
+  /** When each document was last edited. */
+  private readonly lastEdit = new Map<string, number>();
 
   /** The latest scheduling of each document. */
   private readonly generations = new Map<string, number>();
@@ -124,6 +150,8 @@ export class DiagnosticsScheduler {
     this.costsMs.delete(uri);
     this.lastActivity.delete(uri);
     this.followUps.delete(uri);
+    this.lastEdit.delete(uri);
+    this.lastCompletion.delete(uri);
   }
 
   private runNow(uri: string): void {

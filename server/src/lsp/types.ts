@@ -1,6 +1,7 @@
 // What server.ts is given to serve: the document store, the pure features, the knowledge and the
 // atlas jobs (services.ts builds them), and its options. Types only.
 
+import type { ActivityClock } from './activity';
 import type {
   CodeAction, CodeLens, CompletionItem, CompletionList, Diagnostic, DocumentSymbol, Hover, Location, Position, Range,
   TextDocumentContentChangeEvent,
@@ -76,6 +77,8 @@ export interface ServerServices<D extends VersionedDocument> {
   /** Writes a definition's generated headers (read-only files in the user's cache) and returns
    *  where to land in each. */
   headerLocations(result: DefinitionResult): Location[];
+  /** Told of every message the server receives, so that idle work waits for a quiet moment. */
+  activity?: ActivityClock;
 }
 
 export interface ServerOptions {

@@ -4,6 +4,7 @@
 // names it has, names it lacks, prefixes and keys past either end; and every KernelIndex query
 // built on them must answer as one built on the kernel's own sample. A kernel's record numbers
 // are kept as a bitmap over the file's table (recordSet): its members and ranks must be the list's.
+// Tracepoint systems listed from the records' heads are those of the whole records.
 
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -92,6 +93,24 @@ describe('the function-name search shared by the kernels of a file', () => {
     for (const k of file.kernels()) agrees(file.load(k.id), 13, k.id);
     assert.equal(new KernelIndex(file.load(a.meta.id)).fnAll('vfs_read').length, 2);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('tracepoint systems from the records\' heads', () => {
+  it('are those of the whole records, on bundled kernels, before and after the records are decoded', () => {
+    for (const name of ['ubuntu.atlas', 'debian.atlas']) {
+      const file = AtlasFile.open(path.join(repoRoot(), 'data', 'atlas', name));
+      const ids = file.kernels().map((k) => k.id);
+      for (const id of [ids[0], ids[ids.length - 1]]) {
+        const data = file.load(id);
+        assert.ok(data.tracepointHeads, `${id}: a file reads heads alone`);
+        const fromHeads = [...new KernelIndex(data).systems()];
+        const fromRecords = [...new KernelIndex(ownSample(data)).systems()];
+        assert.ok(fromRecords.length > 10, `${id}: has tracepoint systems`);
+        assert.deepEqual(fromHeads, fromRecords, id);
+        assert.deepEqual([...new KernelIndex(file.load(id)).systems()], fromRecords, `${id}: heads taken from decoded records`);
+      }
+    }
   });
 });
 

@@ -5,7 +5,23 @@
 
 import assert from 'node:assert/strict';
 import { describe, it, mock } from 'node:test';
-import { DiagnosticsScheduler } from '../../../server/src/lsp/diagnosticsScheduler';
+import { DiagnosticsScheduler, TYPING_DEBOUNCE_MS, TYPING_WINDOW_MS } from '../../../server/src/lsp/diagnosticsScheduler';
+
+/** A scheduler over a document whose version `version()` gives; each run is recorded in `runs`
+ *  and advances the mocked clock by what `cost(n)` says the n-th run (0-based) costs. */
+function schedulerOver(version: () => number, runs: number[], cost: (n: number) => number): DiagnosticsScheduler {
+  return new DiagnosticsScheduler({
+    versionOf: version,
+    run: () => {
+      runs.push(version());
+      mock.timers.setTime(Date.now() + cost(runs.length - 1));
+      return { diagnostics: [], stoppedEarly: false };
+    },
+    publish: () => undefined,
+    logError: (m) => assert.fail(m),
+    ready: () => true,
+  }, {});
+}
 
 describe('diagnostics debounce after the first run', () => {
   it('the first run does not set the debounce; later runs do', () => {
@@ -14,17 +30,7 @@ describe('diagnostics debounce after the first run', () => {
       let version = 1;
       const runs: number[] = [];
       const uri = 'file:///a.bpf.c';
-      const scheduler = new DiagnosticsScheduler({
-        versionOf: () => version,
-        run: () => {
-          runs.push(version);
-          mock.timers.setTime(Date.now() + 300); // each run costs 300 ms
-          return { diagnostics: [], stoppedEarly: false };
-        },
-        publish: () => undefined,
-        logError: (m) => assert.fail(m),
-        ready: () => true,
-      }, {});
+      const scheduler = schedulerOver(() => version, runs, () => 300); // each run costs 300 ms
       scheduler.schedule(uri);
       mock.timers.tick(200);
       assert.deepEqual(runs, [1], 'the open runs after the default delay');
@@ -52,17 +58,7 @@ describe('diagnostics debounce after the first run', () => {
       // collection), and 120 ms again.
       const costs = [300, 120, 190, 120];
       const uri = 'file:///b.bpf.c';
-      const scheduler = new DiagnosticsScheduler({
-        versionOf: () => version,
-        run: () => {
-          runs.push(version);
-          mock.timers.setTime(Date.now() + (costs[runs.length - 1] ?? 120));
-          return { diagnostics: [], stoppedEarly: false };
-        },
-        publish: () => undefined,
-        logError: (m) => assert.fail(m),
-        ready: () => true,
-      }, {});
+      const scheduler = schedulerOver(() => version, runs, (n) => (costs[n] ?? 120));
       scheduler.schedule(uri, 0);
       mock.timers.tick(0);
       const edit = () => { version++; scheduler.schedule(uri); };
@@ -88,17 +84,7 @@ describe('diagnostics debounce after the first run', () => {
       let version = 1;
       const runs: number[] = [];
       const uri = 'file:///c.bpf.c';
-      const scheduler = new DiagnosticsScheduler({
-        versionOf: () => version,
-        run: () => {
-          runs.push(version);
-          mock.timers.setTime(Date.now() + 120); // each run costs 120 ms
-          return { diagnostics: [], stoppedEarly: false };
-        },
-        publish: () => undefined,
-        logError: (m) => assert.fail(m),
-        ready: () => true,
-      }, {});
+      const scheduler = schedulerOver(() => version, runs, () => 120); // each run costs 120 ms
       const edit = () => { version++; scheduler.schedule(uri); };
       scheduler.schedule(uri, 0);
       mock.timers.tick(0);
@@ -117,6 +103,45 @@ describe('diagnostics debounce after the first run', () => {
       assert.deepEqual(runs, [1, 2, 3], 'keystrokes 30 and 100 ms apart wait for each other');
       mock.timers.tick(20);
       assert.deepEqual(runs, [1, 2, 3, 5], 'then the last version runs, 120 ms after the last keystroke');
+    } finally {
+      mock.timers.reset();
+    }
+  });
+
+  it('keystrokes soon after a completion wait for a quiet moment even when runs are cheap', () => {
+    mock.timers.enable({ apis: ['setTimeout', 'setImmediate', 'Date'], now: 1_000_000 });
+    try {
+      let version = 1;
+      const runs: number[] = [];
+      const uri = 'file:///d.bpf.c';
+      const scheduler = schedulerOver(() => version, runs, () => 5); // cheap runs: 5 ms
+      scheduler.schedule(uri, 0);
+      mock.timers.tick(0);
+      scheduler.completionAsked(uri); // a completion after opening, before any edit: no typing
+      const keystroke = (completion: boolean) => {
+        version++;
+        scheduler.schedule(uri);
+        if (completion) scheduler.completionAsked(uri);
+      };
+      keystroke(true);
+      mock.timers.tick(0);
+      assert.deepEqual(runs, [1, 2], 'the first keystroke runs at once');
+      mock.timers.tick(10);
+      keystroke(true);
+      mock.timers.tick(10);
+      keystroke(false); // a newline: no completion, same burst
+      mock.timers.tick(TYPING_DEBOUNCE_MS - 1);
+      assert.deepEqual(runs, [1, 2], 'keystrokes soon after a completion wait');
+      mock.timers.tick(1);
+      assert.deepEqual(runs, [1, 2, 4], 'then the last version runs after a quiet moment');
+      mock.timers.tick(TYPING_WINDOW_MS);
+      keystroke(false);
+      mock.timers.tick(0);
+      assert.deepEqual(runs, [1, 2, 4, 5], 'an edit long after the last completion runs at once when runs are cheap');
+      mock.timers.tick(10);
+      keystroke(false);
+      mock.timers.tick(0);
+      assert.deepEqual(runs, [1, 2, 4, 5, 6], 'so do edits with no completion asked');
     } finally {
       mock.timers.reset();
     }
