@@ -6,7 +6,7 @@
 // the first search of a list scans it, the second builds the index, kept with the loaded kernel,
 // so a file with many misspelt targets never scans ~275,000 names per target.
 
-import type { AttachTarget, KernelMeta, KernelQuery } from '../atlas/model';
+import { tracepointHeads, type AttachTarget, type KernelMeta, type KernelQuery } from '../atlas/model';
 import type { AnalysisContext } from './context';
 import { SpellingIndex } from './spelling';
 
@@ -26,9 +26,9 @@ function nameKind(target: AttachTarget): NameKind {
 function namesOfKind(kernel: KernelQuery, kind: NameKind): { names: () => Iterable<string>; has: (n: string) => boolean } {
   switch (kind) {
     case 'events':
-      return { names: () => kernel.tracepoints().filter((t) => t.event).map((t) => t.name), has: (n) => !!kernel.tracepoint(n)?.event };
+      return { names: () => tracepointHeads(kernel).filter((t) => t.event).map((t) => t.name), has: (n) => !!kernel.tracepoint(n)?.event };
     case 'tracepoints':
-      return { names: () => kernel.tracepoints().map((t) => t.name), has: (n) => !!kernel.tracepoint(n) };
+      return { names: () => tracepointHeads(kernel).map((t) => t.name), has: (n) => !!kernel.tracepoint(n) };
     case 'syscalls':
       return { names: () => kernel.syscalls().map((s) => s.name), has: (n) => !!kernel.syscall(n) };
     case 'lsm':

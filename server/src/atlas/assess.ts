@@ -7,7 +7,7 @@
 
 import { syscallWrapperPrefix } from '../kernel/syscallEvents';
 import { kernelConfigHazard, withKernelConfig } from './kernelConfig';
-import { renderProto } from './model';
+import { renderProto, tracepointHeads } from './model';
 import type {
   Assessment, AttachTarget, FunctionFacts, Hazard, HazardName, KernelQuery, Param, Proto,
   Severity, TraceField, TracepointFacts,
@@ -86,12 +86,12 @@ function builtInSystem(kernel: KernelQuery, target: AttachTarget, memo: KernelMe
 
 /** A kernel's trace systems as builtInSystem asks them, from one walk over its tracepoints (a
  *  walk per absent event cost ~0.5 ms a kernel, 47 ms for a tp_btf completion list over 30
- *  targets): per system, its vmlinux events (count, first in tracepoints() order); per head of
+ *  targets): per system, its vmlinux events (count, first in tracepointHeads() order); per head of
  *  an event name (`block` of `block_rq_issue`), the systems of the events with that head. */
 function traceSystems(kernel: KernelQuery): { vmlinux: Map<string, { count: number; example: string }>; byHead: Map<string, Set<string | undefined>> } {
   const vmlinux = new Map<string, { count: number; example: string }>();
   const byHead = new Map<string, Set<string | undefined>>();
-  for (const t of kernel.tracepoints()) {
+  for (const t of tracepointHeads(kernel)) {
     if (t.system !== undefined && !t.module) {
       const e = vmlinux.get(t.system);
       if (e) e.count++;

@@ -38,7 +38,7 @@ import { escapeUnsafeText, hasUnsafeText, sanitiseFileText } from './safeText';
 import { lowerBound } from '../model/glob';
 import type {
   EnumFacts, FunctionFacts, InlineStatus, KernelFacts, KernelMeta, KernelTypes, LsmHookFacts, Param, Proto,
-  StructFacts, SyscallFacts, TraceField, TracepointFacts, TypedefFacts, TypeStore,
+  StructFacts, SyscallFacts, TraceField, TracepointFacts, TracepointHead, TypedefFacts, TypeStore,
 } from './model';
 import { TYPE_KINDS, TYPE_WRITERS, readEnum, readStruct, readTypedef, skipTypeRecord, type TypeKind } from './typeRecords';
 
@@ -786,9 +786,6 @@ export interface KernelData {
   readonly types?: TypeStore;
 }
 
-/** What systems() and name lists need of a tracepoint. */
-export type TracepointHead = Pick<TracepointFacts, 'name' | 'system' | 'event'>;
-
 /** KernelData over facts already in memory (live kernel, freshly indexed files). */
 export function kernelDataFromFacts(facts: KernelFacts): KernelData {
   const fns = [...facts.functions].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -1274,7 +1271,7 @@ export class AtlasFile {
       if (full) return full;
       const table = this.table('tp');
       const heads = (this.tpHeads ??= new Array<TracepointHead | undefined>(table.count));
-      return (heads[rid] ??= decodeTpHead(new ByteReader(table.buf, table.offset(rid)), str));
+      return (heads[rid] ??= decodeTpHead(new ByteReader(table.buf, table.offset(rid)), str) ?? tpRecord(rid));
     };
     const tracepointHeads = once(() => this.guard(`${id} tp records`, () => Array.from(list('tp'), tpHead)));
     // Records are numbered in name order, so this kernel's tp list is sorted by event name: with
@@ -2222,11 +2219,13 @@ function decodeProto(r: ByteReader, str: (i: number) => string): Proto {
   return p;
 }
 
-/** A tracepoint record's head: its name, whether it is an event, its system. */
-function decodeTpHead(r: ByteReader, str: (i: number) => string): TracepointHead {
-  const name = str(r.uint());
+/** A tracepoint record's head: its name, whether it is an event, its system; undefined for a
+ *  module's tracepoint (the module is written last: the whole record says it). */
+function decodeTpHead(r: ByteReader, str: (i: number) => string): TracepointHead | undefined {
+  const nameId = r.uint();
   const flags = r.uint();
-  const t: TracepointHead = { name, event: tpEvent(flags) };
+  if (flags & TP_MODULE) return undefined;
+  const t: TracepointHead = { name: str(nameId), event: tpEvent(flags) };
   if (flags & TP_SYSTEM) t.system = str(r.uint());
   return t;
 }

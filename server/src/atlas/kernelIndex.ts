@@ -6,7 +6,7 @@
 import { TypeIndex } from '../model/coreTypes';
 import { kernelDataFromFacts, type KernelData } from './format';
 import type {
-  FunctionFacts, KernelFacts, KernelMeta, KernelQuery, KernelTypesQuery, LsmHookFacts, SyscallFacts, TracepointFacts,
+  FunctionFacts, KernelFacts, KernelMeta, KernelQuery, KernelTypesQuery, LsmHookFacts, SyscallFacts, TracepointFacts, TracepointHead,
 } from './model';
 import { lowerBound } from '../model/glob';
 import { baseName, isLsmHookName } from '../model/symbols';
@@ -149,10 +149,14 @@ export class KernelIndex implements KernelQuery {
     return this.data.tracepoints;
   }
 
+  tracepointHeads(): readonly TracepointHead[] {
+    return this.data.tracepointHeads?.() ?? this.data.tracepoints;
+  }
+
   systems(): ReadonlyMap<string, readonly string[]> {
     if (!this.systemMap) {
       const m = new Map<string, string[]>();
-      for (const t of this.data.tracepointHeads?.() ?? this.data.tracepoints) {
+      for (const t of this.tracepointHeads()) {
         if (!t.system || !t.event) continue;
         const list = m.get(t.system);
         if (list) list.push(t.name);

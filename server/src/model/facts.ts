@@ -86,6 +86,10 @@ export interface TracepointFacts {
   module?: string;
 }
 
+/** What lists of tracepoint names need of one: its name, system, whether it is an event and the
+ *  module that defines it. */
+export type TracepointHead = Pick<TracepointFacts, 'name' | 'system' | 'event' | 'module'>;
+
 export interface SyscallFacts {
   name: string;
   nr?: number;
@@ -269,6 +273,9 @@ export interface KernelQuery {
   functionNamesWithPrefix?(prefix: string, limit: number): string[];
   tracepoint(name: string, system?: string): TracepointFacts | undefined;
   tracepoints(): readonly TracepointFacts[];
+  /** Every tracepoint's head, without what each carries (the running kernel reads no format
+   *  file, an atlas decodes no fields). Optional: read through tracepointHeads(kernel). */
+  tracepointHeads?(): readonly TracepointHead[];
   /** Trace systems with their event names. */
   systems(): ReadonlyMap<string, readonly string[]>;
   syscall(name: string): SyscallFacts | undefined;
@@ -336,4 +343,10 @@ export interface KernelTypesQuery {
   structNames(): readonly string[];
   /** Every type, decoded (writing a kernel out as an atlas file). */
   all(): KernelTypes;
+}
+
+/** Every tracepoint of `kernel`, as much as name lists need: its heads when it can give them
+ *  cheaply, else its whole records. */
+export function tracepointHeads(kernel: Pick<KernelQuery, 'tracepoints' | 'tracepointHeads'>): readonly TracepointHead[] {
+  return kernel.tracepointHeads?.() ?? kernel.tracepoints();
 }

@@ -158,6 +158,14 @@ test('with tracefs: every event of sched/ equals its format file; syscalls from 
   }
 });
 
+test('with tracefs: the tracepoint heads, read from folder names alone, are those of the whole records', { skip: tracefsSkip }, () => {
+  const heads = openLiveKernel({}).kernel.tracepointHeads!();
+  const whole = openLiveKernel({}).kernel.tracepoints();
+  const plain = (xs: readonly { name: string; system?: string; event: boolean | null; module?: string }[]) => xs.map((t) => `${t.system ?? ''}:${t.name}:${t.event}:${t.module ?? ''}`);
+  assert.ok(heads.length > 100, 'tracefs lists events');
+  assert.deepEqual(plain(heads), plain(whole));
+});
+
 test('without tracefs: syscalls:sys_enter_openat is found, with the fields of its format file', { skip: btfSkip }, () => {
   const root = fakeSysRoot({});
   try {

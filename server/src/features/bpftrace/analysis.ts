@@ -4,7 +4,7 @@
 // and the rewrites worth offering, written as bpftrace probes.
 
 import { kernelConfigHazard } from '../../atlas/kernelConfig';
-import type { AttachTarget, Hazard, KernelQuery } from '../../atlas/model';
+import { tracepointHeads, type AttachTarget, type Hazard, type KernelQuery } from '../../atlas/model';
 import { baseName } from '../../model/symbols';
 import type { BtProbe } from '../../syntax/bpftrace';
 import { compileGlob } from '../../model/glob';
@@ -102,7 +102,7 @@ export function expandTracepointGlob(kernel: KernelQuery, kernelId: string, syst
   const systemGlob = compileGlob(system, 'bpftrace');
   const eventGlob = compileGlob(event, 'bpftrace');
   const attachable: string[] = [];
-  for (const tp of kernel.tracepoints()) {
+  for (const tp of tracepointHeads(kernel)) {
     if (tp.event && tp.system && systemGlob.test(tp.system) && eventGlob.test(tp.name)) attachable.push(`${tp.system}:${tp.name}`);
   }
   return { kernel: kernelId, known: true, attachable, skipped: [], clones: [] };
@@ -132,7 +132,7 @@ function expandOnLoadedKernel(ctx: FeatureContext, kernel: KernelQuery, id: stri
   if (target.kind === 'tracepoint') return expandTracepointGlob(kernel, id, target.system ?? '*', target.name);
   if (target.kind === 'raw_tp') {
     const glob = compileGlob(target.name, 'bpftrace');
-    return { kernel: id, known: true, attachable: kernel.tracepoints().filter((t) => glob.test(t.name)).map((t) => t.name), skipped: [], clones: [] };
+    return { kernel: id, known: true, attachable: tracepointHeads(kernel).filter((t) => glob.test(t.name)).map((t) => t.name), skipped: [], clones: [] };
   }
   return expandFunctionGlob(ctx, kernel, id, target.kind, target.name);
 }

@@ -12,7 +12,7 @@
 import {
   CompletionItemKind, MarkupKind, type CompletionItem, type CompletionList, type Position, type Range,
 } from 'vscode-languageserver';
-import type { AttachTarget, KernelQuery } from '../../atlas/model';
+import { tracepointHeads, type AttachTarget, type KernelQuery } from '../../atlas/model';
 import { BT_PROBE_TYPES, probeTypeInfo } from '../../model/programKinds';
 import { blockAtOffset, offsetAt, positionAt, type BtBlock, type BtModel } from '../../syntax/bpftrace';
 import { compileGlob, hasWildcard } from '../../model/glob';
@@ -337,7 +337,7 @@ function eventItems(system: string, typed: string, range: Range, ctx: FeatureCon
   const counts = new Map<string, number>();
   const systemOf = new Map<string, string>();
   for (const { kernel } of kernels) {
-    for (const tp of kernel.tracepoints()) {
+    for (const tp of tracepointHeads(kernel)) {
       if (!tp.event || !tp.system || !systemGlob.test(tp.system) || !matches(tp.name)) continue;
       counts.set(tp.name, (counts.get(tp.name) ?? 0) + 1);
       systemOf.set(tp.name, tp.system);
@@ -351,7 +351,7 @@ function rawTracepointItems(typed: string, range: Range, ctx: FeatureContext): C
   const matches = matcher(typed);
   const counts = new Map<string, number>();
   for (const { kernel } of kernels) {
-    for (const tp of kernel.tracepoints()) {
+    for (const tp of tracepointHeads(kernel)) {
       if (matches(tp.name)) counts.set(tp.name, (counts.get(tp.name) ?? 0) + 1);
     }
   }

@@ -12,7 +12,7 @@
 
 import type { CompletionItem, CompletionList, Position } from 'vscode-languageserver';
 import { CompletionItemKind, CompletionItemTag, InsertTextFormat, MarkupKind } from 'vscode-languageserver';
-import { cDecl, type AttachKind, type AttachTarget, type Hazard, type KernelQuery, type Param } from '../../atlas/model';
+import { cDecl, tracepointHeads, type AttachKind, type AttachTarget, type Hazard, type KernelQuery, type Param } from '../../atlas/model';
 import type { SectionPrefix } from '../../knowledge/types';
 import type { AnalyzedDocument } from '../../syntax/documents';
 import { comparePositions, rangeContains, type BpfProgram, type Range } from '../../syntax/cModel';
@@ -223,7 +223,7 @@ function targetCompletion(ctx: FeatureContext, kernels: readonly KernelQuery[], 
       return targetList(ctx, kernels, 'tracepoint', event, names((k) => k.systems().get(system) ?? [], event), system);
     }
     case 'raw_tp': case 'tp_btf':
-      return targetList(ctx, kernels, kind, targetText, derivedNames('tracepoint-names', (k) => k.tracepoints().map((t) => t.name)));
+      return targetList(ctx, kernels, kind, targetText, derivedNames('tracepoint-names', (k) => tracepointHeads(k).map((t) => t.name)));
     case 'kprobe': case 'kretprobe': case 'fentry': case 'fexit': case 'fmod_ret': case 'fsession': case 'kprobe.session':
     case 'kprobe.multi': case 'kretprobe.multi':
       // Function names are the big list: each kernel searches its table by prefix.
