@@ -121,4 +121,39 @@ describe('diagnostics debounce after the first run', () => {
       mock.timers.reset();
     }
   });
+
+  it('follow-up runs over the same version (a huge open continued) do not set the debounce', () => {
+    mock.timers.enable({ apis: ['setTimeout', 'setImmediate', 'Date'], now: 1_000_000 });
+    try {
+      let version = 1;
+      const runs: number[] = [];
+      const uri = 'file:///d.bpf.c';
+      // The open stops at its work budget three times (300 ms runs), then finishes; edits cost 20 ms.
+      let stops = 3;
+      const scheduler = new DiagnosticsScheduler({
+        versionOf: () => version,
+        run: () => {
+          runs.push(version);
+          mock.timers.setTime(Date.now() + (version === 1 ? 300 : 20));
+          return { diagnostics: [], stoppedEarly: version === 1 && stops-- > 0 };
+        },
+        publish: () => undefined,
+        logError: (m) => assert.fail(m),
+        ready: () => true,
+      }, {});
+      scheduler.schedule(uri, 0);
+      for (let i = 0; i < 4; i++) mock.timers.tick(0);
+      assert.deepEqual(runs, [1, 1, 1, 1], 'the open and its three follow-ups');
+      version = 2;
+      scheduler.schedule(uri);
+      mock.timers.tick(0);
+      assert.deepEqual(runs, [1, 1, 1, 1, 2], 'the first edit runs at once');
+      version = 3;
+      scheduler.schedule(uri);
+      mock.timers.tick(0);
+      assert.deepEqual(runs, [1, 1, 1, 1, 2, 3], 'and so does the next: edit runs are cheap');
+    } finally {
+      mock.timers.reset();
+    }
+  });
 });
