@@ -7,6 +7,13 @@ import assert from 'node:assert/strict';
 import { describe, it, mock } from 'node:test';
 import { DiagnosticsScheduler } from '../../../server/src/lsp/diagnosticsScheduler';
 
+/** A scheduler over a document whose version `versionOf` gives; `run` stands for a run. */
+function withRuns(versionOf: () => number, run: () => { diagnostics: []; stoppedEarly: boolean }): DiagnosticsScheduler {
+  return new DiagnosticsScheduler({
+    versionOf, run, publish: () => undefined, logError: (m) => assert.fail(m), ready: () => true,
+  }, {});
+}
+
 describe('diagnostics debounce after the first run', () => {
   it('the first run does not set the debounce; later runs do', () => {
     mock.timers.enable({ apis: ['setTimeout', 'setImmediate', 'Date'], now: 1_000_000 });
@@ -14,17 +21,11 @@ describe('diagnostics debounce after the first run', () => {
       let version = 1;
       const runs: number[] = [];
       const uri = 'file:///a.bpf.c';
-      const scheduler = new DiagnosticsScheduler({
-        versionOf: () => version,
-        run: () => {
-          runs.push(version);
-          mock.timers.setTime(Date.now() + 300); // each run costs 300 ms
-          return { diagnostics: [], stoppedEarly: false };
-        },
-        publish: () => undefined,
-        logError: (m) => assert.fail(m),
-        ready: () => true,
-      }, {});
+      const scheduler = withRuns(() => version, () => {
+        runs.push(version);
+        mock.timers.setTime(Date.now() + 300); // each run costs 300 ms
+        return { diagnostics: [], stoppedEarly: false };
+      });
       scheduler.schedule(uri);
       mock.timers.tick(200);
       assert.deepEqual(runs, [1], 'the open runs after the default delay');
@@ -52,17 +53,11 @@ describe('diagnostics debounce after the first run', () => {
       // collection), and 120 ms again.
       const costs = [300, 120, 190, 120];
       const uri = 'file:///b.bpf.c';
-      const scheduler = new DiagnosticsScheduler({
-        versionOf: () => version,
-        run: () => {
-          runs.push(version);
-          mock.timers.setTime(Date.now() + (costs[runs.length - 1] ?? 120));
-          return { diagnostics: [], stoppedEarly: false };
-        },
-        publish: () => undefined,
-        logError: (m) => assert.fail(m),
-        ready: () => true,
-      }, {});
+      const scheduler = withRuns(() => version, () => {
+        runs.push(version);
+        mock.timers.setTime(Date.now() + (costs[runs.length - 1] ?? 120));
+        return { diagnostics: [], stoppedEarly: false };
+      });
       scheduler.schedule(uri, 0);
       mock.timers.tick(0);
       const edit = () => { version++; scheduler.schedule(uri); };
@@ -88,17 +83,11 @@ describe('diagnostics debounce after the first run', () => {
       let version = 1;
       const runs: number[] = [];
       const uri = 'file:///c.bpf.c';
-      const scheduler = new DiagnosticsScheduler({
-        versionOf: () => version,
-        run: () => {
-          runs.push(version);
-          mock.timers.setTime(Date.now() + 120); // each run costs 120 ms
-          return { diagnostics: [], stoppedEarly: false };
-        },
-        publish: () => undefined,
-        logError: (m) => assert.fail(m),
-        ready: () => true,
-      }, {});
+      const scheduler = withRuns(() => version, () => {
+        runs.push(version);
+        mock.timers.setTime(Date.now() + 120); // each run costs 120 ms
+        return { diagnostics: [], stoppedEarly: false };
+      });
       const edit = () => { version++; scheduler.schedule(uri); };
       scheduler.schedule(uri, 0);
       mock.timers.tick(0);
@@ -130,17 +119,11 @@ describe('diagnostics debounce after the first run', () => {
       const uri = 'file:///d.bpf.c';
       // The open stops at its work budget three times (300 ms runs), then finishes; edits cost 20 ms.
       let stops = 3;
-      const scheduler = new DiagnosticsScheduler({
-        versionOf: () => version,
-        run: () => {
-          runs.push(version);
-          mock.timers.setTime(Date.now() + (version === 1 ? 300 : 20));
-          return { diagnostics: [], stoppedEarly: version === 1 && stops-- > 0 };
-        },
-        publish: () => undefined,
-        logError: (m) => assert.fail(m),
-        ready: () => true,
-      }, {});
+      const scheduler = withRuns(() => version, () => {
+        runs.push(version);
+        mock.timers.setTime(Date.now() + (version === 1 ? 300 : 20));
+        return { diagnostics: [], stoppedEarly: version === 1 && stops-- > 0 };
+      });
       scheduler.schedule(uri, 0);
       for (let i = 0; i < 4; i++) mock.timers.tick(0);
       assert.deepEqual(runs, [1, 1, 1, 1], 'the open and its three follow-ups');
