@@ -10,6 +10,7 @@ import { escapeUnsafeText } from './atlas/safeText';
 import { guardFraming } from './lsp/framing';
 import { startServer } from './server';
 import { createServices, type ServicesOptions } from './services';
+import { publishReusingEncoder } from './lsp/jsonEncoder';
 
 export interface ServeOptions extends ServicesOptions {
   /** Transport flags as given on the command line (`--stdio`, `--node-ipc`, `--socket=N`). */
@@ -64,7 +65,7 @@ export async function serve(options: ServeOptions): Promise<string | void> {
     // wait for forever, a header without its end).
     const input = (options.stdin ?? process.stdin).pipe(guardFraming((reason) => brokenFraming(reason)));
     const reader = new StreamMessageReader(input);
-    const writer = new StreamMessageWriter(options.stdout ?? process.stdout);
+    const writer = new StreamMessageWriter(options.stdout ?? process.stdout, { contentTypeEncoder: publishReusingEncoder() });
     reader.onError((e) => {
       // A body that is not JSON leaves the framing intact: the client gets JSON-RPC's parse
       // error (-32700, no id to answer) and the connection goes on.

@@ -114,6 +114,65 @@ describe('an incremental diagnostics run says what a run from scratch says', () 
     }
   });
 
+  it('random edits of real fixtures (in handlers and in the functions they call) give what a run from scratch gives', async () => {
+    // A fixed seed: the same edits on every run. Edits touch any body, so a static function a
+    // handler reaches changes while the handler's own program object stays the same.
+    let seed = 0x14;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const inserts = [' ', 'x', '\n', 'bpf_ktime_get_ns();', 'bpf_loop(1, 0, 0, 0);', ';', '}', '{'];
+    const store = await documentStore();
+    for (const f of fixtures().filter((x) => /\bstatic\b[^;{]*\(/.test(x.text))) {
+      const uri = `file:///incremental/random/${path.basename(f.name)}`;
+      let doc = store.open(uri, 'c', 1, f.text);
+      const ctx = freshContext();
+      try {
+        diagnostics(doc, ctx);
+        for (let version = 2; version < 14; version++) {
+          const bodies = [...doc.text.matchAll(/\)\s*\{\n/g)].map((m) => m.index! + m[0].length);
+          const at = bodies[random(bodies.length)];
+          const pos = doc.lines.positionAt(at);
+          const remove = random(3) === 0;
+          const end = remove ? doc.lines.positionAt(Math.min(doc.text.length, at + 1 + random(20))) : pos;
+          const insert = remove ? '' : inserts[random(inserts.length)];
+          doc = store.change(uri, version, [{ range: { start: pos, end }, text: insert }])!;
+          assert.deepEqual(diagnostics(doc, ctx), await fromScratch(uri, doc.text),
+            `${f.name} version ${version}: ${remove ? 'removed' : 'inserted'} ${JSON.stringify(insert)} at line ${pos.line + 1}`);
+        }
+      } finally {
+        store.close(uri);
+      }
+    }
+  });
+
+  it('a body edit keeps the other programs\' load needs and verdicts as the same objects', async () => {
+    const { fileLoadCheck } = await import('../../server/src/analysis/loadCheck');
+    const { store, uri, doc: opened } = await openPlain('execwatch.bpf.c');
+    let doc = opened;
+    try {
+      const ctx = freshContext();
+      const before = fileLoadCheck(doc, ctx);
+      const body = doc.c!.programs.at(-1)!.bodyRange!.start;
+      doc = store.change(uri, 2, [{ range: { start: body, end: body }, text: ' ' }])!;
+      const after = fileLoadCheck(doc, ctx);
+      assert.equal(after.needs.programs.length, before.needs.programs.length);
+      let kept = 0;
+      after.needs.programs.forEach((p, i) => {
+        const was = before.needs.programs[i];
+        if (p.program !== was.program) return;
+        kept++;
+        if ((was.scans?.length ?? 0) <= 1) assert.equal(p, was, `the needs of ${p.program.section} are reused`);
+        assert.equal(after.byProgram.get(p.program), before.byProgram.get(was.program), `the verdict of ${p.program.section} is reused`);
+      });
+      assert.ok(kept >= 1, 'an unchanged program keeps its object');
+      assert.notEqual(after.needs.programs.at(-1), before.needs.programs.at(-1), 'the edited program is read again');
+    } finally {
+      store.close(uri);
+    }
+  });
+
   it('a cancelled member check is not kept for its text: the next run over the same text is whole', async () => {
     const { store, uri, doc } = await openPlain('schedsnap.bpf.c');
     try {

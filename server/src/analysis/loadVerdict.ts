@@ -107,10 +107,16 @@ export function fileVerdict(programs: ProgramVerdict[], kernels: readonly Kernel
   const states: Record<string, LoadState> = {};
   for (const k of kernels) {
     let worst: LoadState = 'loads';
-    for (const p of programs) if (rank[p.kernels[k.id]] > rank[worst]) worst = p.kernels[k.id];
+    for (const p of programs) {
+      if (rank[p.kernels[k.id]] > rank[worst]) worst = p.kernels[k.id];
+      if (worst === 'fails') break;
+    }
     states[k.id] = worst;
   }
-  return { programs, kernels: states, minKernel: newest(programs.map((p) => p.minKernel).filter((v): v is string => !!v)) };
+  // Each distinct version compared once (a 1,000-program file names a few dozen).
+  const versions = new Set<string>();
+  for (const p of programs) if (p.minKernel) versions.add(p.minKernel);
+  return { programs, kernels: states, minKernel: newest([...versions]) };
 }
 
 function newest(versions: string[]): string | undefined {

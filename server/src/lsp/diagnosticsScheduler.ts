@@ -65,6 +65,8 @@ export class DiagnosticsScheduler {
   private readonly costsMs = new Map<string, number[]>();
   /** When each document was last edited (scheduled) or its last run ended. */
   private readonly lastActivity = new Map<string, number>();
+  /** The version each document's last run was over. */
+  private readonly lastRunVersion = new Map<string, number>();
   /** Follow-up runs already made for a document version. */
   private readonly followUps = new Map<string, { version: number; count: number }>();
   /** When a completion was last asked in each document that had been edited. */
@@ -148,6 +150,7 @@ export class DiagnosticsScheduler {
     this.pending.delete(uri);
     this.generations.delete(uri);
     this.costsMs.delete(uri);
+    this.lastRunVersion.delete(uri);
     this.lastActivity.delete(uri);
     this.followUps.delete(uri);
     this.lastEdit.delete(uri);
@@ -171,7 +174,14 @@ export class DiagnosticsScheduler {
       this.hooks.logError(`diagnostics failed for ${uri}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     }
     const ended = Date.now();
-    this.costsMs.set(uri, costs ? [...costs, ended - started].slice(-COSTS_KEPT) : []);
+    // Only the first run over a version sets the debounce: it is the run an edit waits for.
+    // Further runs over the same version (follow-ups of a run stopped at its work budget, as the
+    // open of a huge file makes, each hundreds of ms) continue work nobody typed: counted, they
+    // held up the first edits after such an open by up to 200 ms each.
+    const again = this.lastRunVersion.get(uri) === version;
+    this.lastRunVersion.set(uri, version);
+    if (!costs) this.costsMs.set(uri, []);
+    else if (!again) this.costsMs.set(uri, [...costs, ended - started].slice(-COSTS_KEPT));
     this.lastActivity.set(uri, ended);
     if (stale()) return; // a newer version has its own run scheduled
     this.hooks.publish(uri, version, result.diagnostics);

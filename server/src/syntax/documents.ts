@@ -18,6 +18,9 @@ import type { Companions } from './companions';
 import { emptyLoaderFacts, readCLoader, readPatternLoader, type LoaderFacts } from './loader';
 import { buildCoreModel, type CoreModel } from './coreAccess';
 import { buildCModelByParts, buildCoreModelByParts, PartCache } from './parts';
+import { commonEnds } from './textEnds';
+
+export { commonEnds };
 import type { CParserFactory, Parser, PythonParserFactory, Tree } from './parser';
 
 /** One document version as features see it. Read-only for them. */
@@ -127,20 +130,6 @@ export function analysedPrefix(text: string): string {
   if (blank > MAX_ANALYSED_CHARS / 2) return text.slice(0, blank + 2);
   const cut = text.lastIndexOf('\n', MAX_ANALYSED_CHARS - 1);
   return text.slice(0, cut > 0 ? cut + 1 : MAX_ANALYSED_CHARS);
-}
-
-/** The lengths of the common prefix and suffix of two texts (not overlapping). Compares blocks
- *  first (string comparison is native), then characters within the first differing block. */
-export function commonEnds(a: string, b: string): { prefix: number; suffix: number } {
-  const limit = Math.min(a.length, b.length);
-  const BLOCK = 4096;
-  let prefix = 0;
-  while (prefix + BLOCK <= limit && a.slice(prefix, prefix + BLOCK) === b.slice(prefix, prefix + BLOCK)) prefix += BLOCK;
-  while (prefix < limit && a.charCodeAt(prefix) === b.charCodeAt(prefix)) prefix++;
-  let suffix = 0;
-  while (suffix + BLOCK <= limit - prefix && a.slice(a.length - suffix - BLOCK, a.length - suffix) === b.slice(b.length - suffix - BLOCK, b.length - suffix)) suffix += BLOCK;
-  while (suffix < limit - prefix && a.charCodeAt(a.length - 1 - suffix) === b.charCodeAt(b.length - 1 - suffix)) suffix++;
-  return { prefix, suffix };
 }
 
 export class DocumentStore {

@@ -18,6 +18,7 @@
 import { assembleCModel, buildCModel, buildCPart, lex, LineMap, sectionMacros, type CModel, type CPart, type Range, type SectionResolver } from './cModel';
 import { assembleCoreModel, buildCorePart, loaderOptions, reviseAccesses, type CoreModel, type CorePart, type Scope } from './coreAccess';
 import type { Tree } from './parser';
+import { commonEnds } from './textEnds';
 
 /** A candidate part: text[from, to), `clean` when the tree holds no error there. */
 export interface Span {
@@ -78,13 +79,35 @@ export class PartCache {
   /** Of the last build (C or CO-RE): parts built, and parts taken from the previous build. */
   built = 0;
   reused = 0;
+  /** The texts the C and CO-RE parts were last built from. */
+  cText?: string;
+  coreText?: string;
   /** The spans of the last tree asked about (both models of a version cut the same way). */
   private last?: { text: string; tree: Tree; spans: Span[] };
+  private lastEnds?: { before: string; text: string; same: Unchanged };
+
+  /** Where `text` is the same as `before` (undefined: no build before). */
+  unchanged(before: string | undefined, text: string): Unchanged | undefined {
+    if (before === undefined) return undefined;
+    if (this.lastEnds?.before !== before || this.lastEnds.text !== text) {
+      const { prefix, suffix } = commonEnds(before, text);
+      this.lastEnds = { before, text, same: { prefix, suffix, delta: text.length - before.length } };
+    }
+    return this.lastEnds.same;
+  }
 
   spans(text: string, tree: Tree): Span[] {
     if (this.last?.tree !== tree || this.last.text !== text) this.last = { text, tree, spans: topLevelSpans(text, tree) };
     return this.last.spans;
   }
+}
+
+/** The unchanged ends of a text against the one the previous parts were built from: text[0,
+ *  prefix) and text[length - suffix, length) are as they were, the latter `delta` further on. */
+export interface Unchanged {
+  prefix: number;
+  suffix: number;
+  delta: number;
 }
 
 /** What building one part gave. */
@@ -104,18 +127,30 @@ interface Built<P> {
 /** The parts of a text in order, from the previous build where the text is the same. `next`
  *  receives what the following version may reuse. */
 function buildParts<P>(text: string, spans: readonly Span[], lines: LineMap, previous: ReadonlyMap<string, Entry<P>>, next: Map<string, Entry<P>>,
-  build: (from: number, to: number) => Built<P>, shift: (part: P, offset: number, lines: number) => P, counts: PartCache): P[] {
+  build: (from: number, to: number) => Built<P>, shift: (part: P, offset: number, lines: number) => P, counts: PartCache, same?: Unchanged): P[] {
   counts.built = 0;
   counts.reused = 0;
+  // A span inside the unchanged ends holds the text of the entry built where it was: found by
+  // place, without slicing and hashing its text (~600 KB a version for a 30,000-line document).
+  let byPlace: Map<number, Entry<P>> | undefined;
+  const atPlace = (from: number, to: number): Entry<P> | undefined => {
+    if (!same) return undefined;
+    const was = to <= same.prefix ? from : from >= text.length - same.suffix ? from - same.delta : -1;
+    if (was < 0) return undefined;
+    byPlace ??= new Map([...previous.values()].map((e) => [e.from, e]));
+    const e = byPlace.get(was);
+    return e && e.key.length === to - from ? e : undefined;
+  };
   const out: { part: P; from: number; clean: boolean }[] = [];
   for (let i = 0; i < spans.length; i++) {
     let from = spans[i].from;
     let clean = spans[i].clean;
     for (;;) {
       const to = spans[i].to;
-      const key = text.slice(from, to);
+      const placed = atPlace(from, to);
+      const key = placed ? placed.key : text.slice(from, to);
       const line = lines.positionAt(from).line;
-      const hit = previous.get(key);
+      const hit = placed ?? previous.get(key);
       if (hit && (clean || hit.treeless)) {
         const part = from === hit.from && line === hit.line ? hit.part : shift(hit.part, from - hit.from, line - hit.line);
         next.set(hit.key, { ...hit, part, from, line });
@@ -159,8 +194,9 @@ export function buildCModelByParts(text: string, tree: Tree, resolve: SectionRes
     const { part, edge } = buildCPart(text, from, to, tree, resolve, lines);
     // Only handler bodies are read from the tree (ctx accesses).
     return { part, before: edge.before, after: edge.after, treeless: part.programs.every((p) => !p.bodyRange) };
-  }, shiftCPart, cache);
+  }, shiftCPart, cache, cache.unchanged(cache.cText, text));
   cache.c = next;
+  cache.cText = text;
   if (parts.some((p) => p.sectionMacros)) return buildCModel(text, tree, resolve, headers, lines);
   return assembleCModel(parts);
 }
@@ -174,8 +210,9 @@ export function buildCoreModelByParts(text: string, tree: Tree, lines: LineMap, 
   const parts = buildParts(text, cache.spans(text, tree), lines, previous, next, (from, to) => {
     const part = buildCorePart(text, from, to, tree, lines, options);
     return { part, volatile: part?.readsBefore };
-  }, shiftCorePart, cache);
+  }, shiftCorePart, cache, cache.unchanged(cache.coreText, text));
   cache.core = next;
+  cache.coreText = text;
   cache.coreOptions = optionsKey;
   return assembleCoreModel(text, lines, parts, options);
 }

@@ -10,16 +10,17 @@ import { DiagnosticsScheduler, TYPING_DEBOUNCE_MS, TYPING_WINDOW_MS } from '../.
 /** A scheduler over a document whose version `version()` gives; each run is recorded in `runs`
  *  and advances the mocked clock by what `cost(n)` says the n-th run (0-based) costs. */
 function schedulerOver(version: () => number, runs: number[], cost: (n: number) => number): DiagnosticsScheduler {
+  return withRuns(version, () => {
+    runs.push(version());
+    mock.timers.setTime(Date.now() + cost(runs.length - 1));
+    return { diagnostics: [], stoppedEarly: false };
+  });
+}
+
+/** A scheduler over a document whose version `versionOf` gives; `run` stands for a run. */
+function withRuns(versionOf: () => number, run: () => { diagnostics: []; stoppedEarly: boolean }): DiagnosticsScheduler {
   return new DiagnosticsScheduler({
-    versionOf: version,
-    run: () => {
-      runs.push(version());
-      mock.timers.setTime(Date.now() + cost(runs.length - 1));
-      return { diagnostics: [], stoppedEarly: false };
-    },
-    publish: () => undefined,
-    logError: (m) => assert.fail(m),
-    ready: () => true,
+    versionOf, run, publish: () => undefined, logError: (m) => assert.fail(m), ready: () => true,
   }, {});
 }
 
@@ -142,6 +143,35 @@ describe('diagnostics debounce after the first run', () => {
       keystroke(false);
       mock.timers.tick(0);
       assert.deepEqual(runs, [1, 2, 4, 5, 6], 'so do edits with no completion asked');
+    } finally {
+      mock.timers.reset();
+    }
+  });
+
+  it('follow-up runs over the same version (a huge open continued) do not set the debounce', () => {
+    mock.timers.enable({ apis: ['setTimeout', 'setImmediate', 'Date'], now: 1_000_000 });
+    try {
+      let version = 1;
+      const runs: number[] = [];
+      const uri = 'file:///e.bpf.c';
+      // The open stops at its work budget three times (300 ms runs), then finishes; edits cost 20 ms.
+      let stops = 3;
+      const scheduler = withRuns(() => version, () => {
+        runs.push(version);
+        mock.timers.setTime(Date.now() + (version === 1 ? 300 : 20));
+        return { diagnostics: [], stoppedEarly: version === 1 && stops-- > 0 };
+      });
+      scheduler.schedule(uri, 0);
+      for (let i = 0; i < 4; i++) mock.timers.tick(0);
+      assert.deepEqual(runs, [1, 1, 1, 1], 'the open and its three follow-ups');
+      version = 2;
+      scheduler.schedule(uri);
+      mock.timers.tick(0);
+      assert.deepEqual(runs, [1, 1, 1, 1, 2], 'the first edit runs at once');
+      version = 3;
+      scheduler.schedule(uri);
+      mock.timers.tick(0);
+      assert.deepEqual(runs, [1, 1, 1, 1, 2, 3], 'and so does the next: edit runs are cheap');
     } finally {
       mock.timers.reset();
     }
