@@ -162,6 +162,19 @@ describe('member completion', () => {
     assert.equal(flavor[0].labelDetails?.description, 'missing on debian-12, ubuntu-22.04');
     assert.deepEqual((await members('helper')).map((i) => i.label).sort(), ['arg_end', 'arg_lock', 'arg_start']);
   });
+
+  it('a chain\'s members are worked out once for the keystrokes of one member, as they are afresh', async () => {
+    const f = loadFixture('c/completion/core-members.bpf.c');
+    const doc = await openFixture(f);
+    const pos = marker(f, 'coreread');
+    const ctx = { ...featureContext(TWO), cache: new AnalysisCache() };
+    const first = completion(doc, pos, ctx).items;
+    const kept = ctx.cache.table('member-choices');
+    assert.equal(kept.size, 1, 'one chain, one list kept');
+    assert.deepEqual(completion(doc, pos, ctx).items, first);
+    assert.equal(kept.size, 1, 'asked again: the kept list');
+    assert.deepEqual(completion(doc, pos, { ...featureContext(TWO), cache: new AnalysisCache() }).items, first);
+  });
 });
 
 describe('member hover', () => {

@@ -53,9 +53,10 @@ export class AnalysisCache {
     return t as unknown as LRUCache<string, T>;
   }
 
-  /** The value of `key` in `table`, computed once while it stays cached. */
-  remember<T extends object>(table: string, key: string, compute: () => T): T {
-    const t = this.table<T>(table);
+  /** The value of `key` in `table`, computed once while it stays cached (`max`: the table's
+   *  size when this call creates it). */
+  remember<T extends object>(table: string, key: string, compute: () => T, max?: number): T {
+    const t = this.table<T>(table, max);
     const hit = t.get(key);
     if (hit !== undefined) return hit;
     const value = compute();
