@@ -125,8 +125,12 @@ export const WorkspaceTrustedNotification = new NotificationType<Record<string, 
 // Measured on the bench's 30-target session (typing, target changes, hover; process.memoryUsage
 // and /proc/PID/smaps at its end, 2026-12-07, a 2-core machine):
 // - The young generation grew to its default maximum, 2 × 16 MB semi-spaces, all resident (24-32
-//   MB of new space at the end). 2 × 4 MB holds a typing request's short-lived objects; it costs
-//   more, shorter scavenges (their total time rose by ~1 s over the ~70 s session).
+//   MB of new space at the end). 2 × 8 MB holds a typing request's short-lived objects. 2 × 4 MB
+//   saved ~15 MB more but promoted what a diagnostics run of a 1,000-program file keeps for a few
+//   ms, so the old generation filled and full collections (~100 ms) hit every few body edits;
+//   it also cost ~10% more CPU while typing. Measured alternately on one quiet machine, 30
+//   targets: RSS 207-223 MB at 8 MB, 240-246 at 16, 209 at 4; 30k-line document body edits
+//   p50 61 ms at 8 MB, 97 at 4.
 // - glibc raises its mmap threshold (up to 32 MB) each time a big block is freed, so later
 //   decompressed sections and V8's compiler zones, on the main thread and on the thread pool's
 //   arenas, come from heaps that free memory back to the system only at their top: ~30 MB freed
@@ -134,7 +138,7 @@ export const WorkspaceTrustedNotification = new NotificationType<Record<string, 
 //   in their own mappings, returned when freed.
 
 /** node options for the server process, before the script. */
-export const SERVER_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=4'];
+export const SERVER_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=8'];
 
 /** Environment variables the server process gets unless the environment already sets them
  *  (a user's own malloc tuning wins). Other C libraries ignore them. */
