@@ -17,3 +17,45 @@ export class ActivityClock {
     return now - this.last;
   }
 }
+
+export interface IdleStepsOptions {
+  /** Steps wait until the clock has been quiet this long (no clock: they do not wait). */
+  quietMs: number;
+  clock?: ActivityClock;
+  /** False once the work is superseded (newer settings): the remaining steps are dropped. */
+  current(): boolean;
+  /** Delay before the first step. */
+  startMs?: number;
+}
+
+/** Runs `steps` one per turn of the event loop, each after `quietMs` of quiet, until they are
+ *  done or no longer current; a step that throws is skipped (what it prepares is built by the
+ *  request that needs it, which reports the error). Resolves when the steps stop. The timers are
+ *  unref'd, so pending steps never keep a process alive. Timers rather than setImmediate: an
+ *  unref'd immediate does not keep libuv's poll phase from blocking, so on a server idle on its
+ *  input the next step waited for the next message or timer (over 30 targets, the warm-up's 93
+ *  steps took seconds, or had not run when the user began typing). */
+export function runIdleSteps(steps: (() => void)[], o: IdleStepsOptions): Promise<void> {
+  const queue = [...steps];
+  return new Promise((resolve) => {
+    const next = (): void => {
+      if (!queue.length || !o.current()) {
+        resolve();
+        return;
+      }
+      const quiet = o.clock?.quietFor() ?? Infinity;
+      if (quiet < o.quietMs) {
+        setTimeout(next, o.quietMs - quiet).unref();
+        return;
+      }
+      const step = queue.shift()!;
+      try {
+        step();
+      } catch {
+        /* skipped: see above */
+      }
+      setTimeout(next, 0).unref();
+    };
+    setTimeout(next, o.startMs ?? 0).unref();
+  });
+}

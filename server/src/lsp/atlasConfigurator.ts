@@ -16,7 +16,7 @@ import { type BuildLiveAtlasResult, type IndexProgressParams, summarizeKernel } 
 import type { Settings } from '../settings';
 import type { Knowledge } from '../knowledge/types';
 import { warmTargetListSteps } from '../features/c/completion';
-import type { ActivityClock } from './activity';
+import { type ActivityClock, runIdleSteps } from './activity';
 import type { AtlasState } from './types';
 
 export interface AtlasConfiguratorOptions {
@@ -146,23 +146,7 @@ export class AtlasConfigurator {
       const ctx = { atlas: current, targets, knowledge, cache: this.cache, settings };
       steps.push(...warmTargetListSteps(ctx, ['kprobe', 'kretprobe', 'fentry']));
     }
-    const activity = this.options.activity;
-    const next = (): void => {
-      if (!steps.length || generation !== this.warmGeneration) return;
-      const quiet = activity?.quietFor() ?? Infinity;
-      if (quiet < WARM_QUIET_MS) {
-        setTimeout(next, WARM_QUIET_MS - quiet).unref();
-        return;
-      }
-      const step = steps.shift()!;
-      try {
-        step();
-      } catch {
-        /* a kernel that cannot answer says so when a request asks it */
-      }
-      setImmediate(next).unref();
-    };
-    setTimeout(next, 50).unref();
+    void runIdleSteps(steps, { quietMs: WARM_QUIET_MS, clock: this.options.activity, current: () => generation === this.warmGeneration, startMs: 50 });
   }
 
   /** Reads the running kernel; without it, the targets fall back to bundled LTS kernels. */
