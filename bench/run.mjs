@@ -330,7 +330,7 @@ async function typeAndComplete(s, uri, snippets, triggerChars) {
     cursor = s.text(uri).length; // every auto-closed character has been typed over
   }
   // The slowest requests, with the line typed so far: where a budget is missed.
-  const slowest = times.map((ms, i) => ({ ms: round(ms), typed: where[i] })).sort((a, b) => b.ms - a.ms).slice(0, 5);
+  const slowest = times.map((ms, i) => ({ ms: round(ms), typed: where[i] })).sort((a, b) => b.ms - a.ms).slice(0, 20);
   return { times, items, slowest };
 }
 
