@@ -8,6 +8,7 @@
 
 import { LRUCache } from 'lru-cache';
 import type { AtlasQuery } from '../atlas/model';
+import { ownCopy } from '../syntax/ownStrings';
 import type { AttachTarget } from '../model/programKinds';
 
 /** The table of cross-kernel reports (report.ts), where verdicts.ts also finds a report's
@@ -31,6 +32,15 @@ const TABLE_SIZE = 5000;
 const PER_KERNEL_TABLES = new Map([['verdicts', 12_000], [REPORTS_TABLE, 60_000]]);
 const kernelCount = (v: object): number => Math.max(1, (v as { kernels?: unknown[] }).kernels?.length ?? 1);
 
+/** An LRU whose string keys are kept as their own copies: keys are made of pieces of a document's
+ *  text (a program's body, a typed prefix), and a key that is a view of the text would keep the
+ *  whole text of its version alive as long as the entry (syntax/ownStrings.ts). */
+class OwnKeyLRU<V extends object> extends LRUCache<string, V> {
+  override set(key: string, value: V | undefined, options?: LRUCache.SetOptions<string, V, unknown>): this {
+    return super.set(ownCopy(key), value, options);
+  }
+}
+
 export class AnalysisCache {
   private readonly tables = new Map<string, LRUCache<string, object>>();
   private readonly instanceIds = new WeakMap<object, number>();
@@ -46,8 +56,8 @@ export class AnalysisCache {
     if (!t) {
       const kernelVerdicts = PER_KERNEL_TABLES.get(name);
       t = kernelVerdicts
-        ? new LRUCache<string, object>({ maxSize: kernelVerdicts, sizeCalculation: kernelCount })
-        : new LRUCache<string, object>({ max });
+        ? new OwnKeyLRU<object>({ maxSize: kernelVerdicts, sizeCalculation: kernelCount })
+        : new OwnKeyLRU<object>({ max });
       this.tables.set(name, t);
     }
     return t as unknown as LRUCache<string, T>;

@@ -14,6 +14,7 @@
 // bpf_core_field_exists, ...) is a `core` guard: it may or may not rule the call out, so the call
 // is never an error (the verdict says unknown where it would fail).
 
+import { ownCopy, unpinStrings } from '../syntax/ownStrings';
 import crypto from 'node:crypto';
 import type { Node as SyntaxNode, Tree } from 'web-tree-sitter';
 import type { BpfProgram, LineMap, Range } from '../syntax/cModel';
@@ -102,11 +103,14 @@ const CORE_CHECK = /\b(bpf_core_enum_value_exists|bpf_core_type_exists|bpf_core_
 
 export function fileNeeds(input: NeedsInput, vocab: NeedsVocabulary): FileNeeds {
   const { text, tree, lines } = input;
-  const externs = kfuncDeclarations(text, lines);
-  const license = /\bSEC\s*\(\s*"license"\s*\)\s*=\s*"([^"]*)"/.exec(text)?.[1];
+  // What the verdicts quote of the file (map types, kfunc names, the licence) outlives this
+  // version in their caches: own copies, not views of the text (syntax/ownStrings.ts).
+  const externs = unpinStrings(kfuncDeclarations(text, lines));
+  const licenseText = /\bSEC\s*\(\s*"license"\s*\)\s*=\s*"([^"]*)"/.exec(text)?.[1];
+  const license = licenseText === undefined ? undefined : ownCopy(licenseText);
   const out: FileNeeds = {
     programs: [],
-    maps: mapDefinitions(text, lines),
+    maps: unpinStrings(mapDefinitions(text, lines)),
     license,
     gplCompatible: license === undefined ? undefined : GPL_COMPATIBLE.has(license),
   };
@@ -133,7 +137,8 @@ export function fileNeeds(input: NeedsInput, vocab: NeedsVocabulary): FileNeeds 
       s = key ? input.scans!.get(key) : undefined;
       if (!s) {
         s = scanBody(body, bodies, vocab, externs, lines);
-        if (key) input.scans!.set(key, s);
+        // Kept across versions: its names must not hold this version's text.
+        if (key) input.scans!.set(key, unpinStrings(s));
       }
       scanCache.set(body.id, s);
     }

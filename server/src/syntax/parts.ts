@@ -19,6 +19,7 @@ import { assembleCModel, buildCModel, buildCPart, lex, LineMap, sectionMacros, t
 import { assembleCoreModel, buildCorePart, loaderOptions, reviseAccesses, type CoreModel, type CorePart, type Scope } from './coreAccess';
 import type { Tree } from './parser';
 import { commonEnds } from './textEnds';
+import { ownCopy, unpinStrings } from './ownStrings';
 
 /** A candidate part: text[from, to), `clean` when the tree holds no error there. */
 export interface Span {
@@ -171,11 +172,13 @@ function buildParts<P>(text: string, spans: readonly Span[], lines: LineMap, pre
         clean &&= spans[i].clean;
         continue;
       }
-      // The last span takes what is left: nothing past it can be missing.
-      const part = built.part!;
+      // The last span takes what is left: nothing past it can be missing. Its strings get their
+      // own copies whether or not the part is kept here: the analysis caches keep what its
+      // programs say (verdicts, diagnostics) beyond this version.
+      const part = unpinStrings(built.part!);
       if ((clean || built.treeless) && !built.before && !built.after && !built.volatile) {
         const own = ownCopy(key);
-        next.set(own, { key: own, part: unpinStrings(part), from, line, treeless: !!built.treeless });
+        next.set(own, { key: own, part, from, line, treeless: !!built.treeless });
       }
       out.push({ part, from, clean });
       break;
@@ -274,39 +277,4 @@ function shiftCorePart(part: CorePart, offset: number, lines: number): CorePart 
     structs: types(part.structs),
     unions: types(part.unions),
   };
-}
-
-// ---------------------------------------------------------------- not keeping old texts alive
-
-/** A string of its own: V8 keeps a slice of a long string as a view that holds the whole string,
- *  and a kept part would hold the whole text of the version it was built from. */
-function ownCopy(s: string): string {
-  return s.length < 13 ? s : (' ' + s).slice(1);
-}
-
-/** Replaces, in place, the strings of a freshly built part with their own copies (see ownCopy). */
-function unpinStrings<T>(value: T): T {
-  const seen = new Set<object>();
-  const visit = (v: unknown): unknown => {
-    if (typeof v === 'string') return ownCopy(v);
-    if (!v || typeof v !== 'object' || seen.has(v)) return v;
-    seen.add(v);
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) v[i] = visit(v[i]);
-    } else if (v instanceof Set) {
-      const items = [...v];
-      v.clear();
-      for (const x of items) v.add(visit(x));
-    } else if (v instanceof Map) {
-      const entries = [...v];
-      v.clear();
-      for (const [k, x] of entries) v.set(visit(k), visit(x));
-    } else {
-      const o = v as Record<string, unknown>;
-      for (const k of Object.keys(o)) o[k] = visit(o[k]);
-    }
-    return v;
-  };
-  visit(value);
-  return value;
 }
