@@ -178,10 +178,16 @@ export interface CModel {
 
 /** Converts UTF-16 offsets of one text to LSP positions and back. */
 export class LineMap {
-  private readonly starts: number[] = [0];
+  /** Where each line starts: a typed array, counted then filled, so a 30,000-line document's
+   *  map is one buffer outside V8's heap rather than a growing array of 240 KB made per version. */
+  private readonly starts: Int32Array;
   constructor(private readonly text: string) {
     // indexOf is native and many times faster than a per-character loop on large documents.
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+    let lines = 1;
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
+    this.starts = new Int32Array(lines);
+    let n = 1;
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.starts[n++] = i + 1;
   }
   positionAt(offset: number): Position {
     const o = Math.max(0, Math.min(offset, this.text.length));
