@@ -108,25 +108,42 @@ export function programFacts(lk: LoadKnowledge, program: BpfProgram): ProgramFac
 }
 
 /** Whole-text entries of the load-check memo. A hit needs the very text, so only the current
- *  version of a document is asked again (its diagnostics, hover, code lens); each keystroke made
- *  an entry that nothing asked for again, and 200 of them held ~55 MB over 30 target kernels
- *  (a typing session, heap snapshot). A few documents' current versions. */
+ *  version of a document is asked again (its diagnostics, hover, code lens), or a copy of a file
+ *  (`check` over a tree of tools); each keystroke made an entry that nothing asked for again,
+ *  and 200 of them held ~55 MB over 30 target kernels (a typing session, heap snapshot). A few
+ *  documents' current versions. */
 const LOAD_CHECK_ENTRIES = 8;
+
+/** Texts longer than this are not keyed by their text: the same version is found by its model
+ *  (below), and a key of a 600 KB text cost a copy and a hash of it per version, and kept 8 old
+ *  versions of a 30,000-line document alive (~5 MB in V8's old generation). */
+const TEXT_KEY_MAX = 64 * 1024;
 
 export function fileLoadCheck(doc: LoadCheckDocument, ctx: AnalysisContext): FileLoadCheck {
   const programs = doc.c?.programs ?? [];
   const text = analysedText(doc);
-  const key = `${ctx.cache.kernelsKey(ctx.atlas, ctx.targets)}|${text}`;
+  const kernelsKey = ctx.cache.kernelsKey(ctx.atlas, ctx.targets);
+  // The same version again (diagnostics, hover, code lens): by its model's program list, which
+  // lives as long as the version.
+  const byModel = ctx.cache.derived(ctx.knowledge, 'load-check-by-model', () => new WeakMap<readonly BpfProgram[], Map<string, FileLoadCheck>>());
+  const ofModel = byModel.get(programs) ?? new Map<string, FileLoadCheck>();
+  byModel.set(programs, ofModel);
+  const same = ofModel.get(kernelsKey);
+  if (same) return same;
+  const key = text.length <= TEXT_KEY_MAX ? `${kernelsKey}|${text}` : undefined;
   const memo = ctx.cache.table<{ programs: readonly BpfProgram[]; result: FileLoadCheck }>('load-check', LOAD_CHECK_ENTRIES);
-  const hit = memo.get(key);
+  const hit = key === undefined ? undefined : memo.get(key);
   // The programs of a model are new objects per document version: map by position.
   if (hit && hit.programs.length === programs.length) {
     const byProgram = new Map<BpfProgram, ProgramVerdict>();
     programs.forEach((p, i) => byProgram.set(p, hit.result.byProgram.get(hit.programs[i])!));
-    return { ...hit.result, byProgram };
+    const result = { ...hit.result, byProgram };
+    ofModel.set(kernelsKey, result);
+    return result;
   }
   const result = computeLoadCheck({ ...doc, text }, programs, ctx);
-  memo.set(key, { programs, result });
+  if (key !== undefined) memo.set(key, { programs, result });
+  ofModel.set(kernelsKey, result);
   return result;
 }
 
