@@ -8,7 +8,7 @@
 
 import { LRUCache } from 'lru-cache';
 import type { AtlasQuery } from '../atlas/model';
-import { ownCopy } from '../syntax/ownStrings';
+import { ownCopy } from '../model/ownStrings';
 import type { AttachTarget } from '../model/programKinds';
 
 /** The table of cross-kernel reports (report.ts), where verdicts.ts also finds a report's
@@ -34,7 +34,7 @@ const kernelCount = (v: object): number => Math.max(1, (v as { kernels?: unknown
 
 /** An LRU whose string keys are kept as their own copies: keys are made of pieces of a document's
  *  text (a program's body, a typed prefix), and a key that is a view of the text would keep the
- *  whole text of its version alive as long as the entry (syntax/ownStrings.ts). */
+ *  whole text of its version alive as long as the entry (model/ownStrings.ts). */
 class OwnKeyLRU<V extends object> extends LRUCache<string, V> {
   override set(key: string, value: V | undefined, options?: LRUCache.SetOptions<string, V, unknown>): this {
     return super.set(ownCopy(key), value, options);

@@ -14,7 +14,7 @@
 // bpf_core_field_exists, ...) is a `core` guard: it may or may not rule the call out, so the call
 // is never an error (the verdict says unknown where it would fail).
 
-import { ownCopy, unpinStrings } from '../syntax/ownStrings';
+import { ownCopy, unpinStrings } from '../model/ownStrings';
 import crypto from 'node:crypto';
 import type { Node as SyntaxNode, Tree } from 'web-tree-sitter';
 import type { BpfProgram, LineMap, Range } from '../syntax/cModel';
@@ -104,7 +104,7 @@ const CORE_CHECK = /\b(bpf_core_enum_value_exists|bpf_core_type_exists|bpf_core_
 export function fileNeeds(input: NeedsInput, vocab: NeedsVocabulary): FileNeeds {
   const { text, tree, lines } = input;
   // What the verdicts quote of the file (map types, kfunc names, the licence) outlives this
-  // version in their caches: own copies, not views of the text (syntax/ownStrings.ts).
+  // version in their caches: own copies, not views of the text (model/ownStrings.ts).
   const externs = unpinStrings(kfuncDeclarations(text, lines));
   const licenseText = /\bSEC\s*\(\s*"license"\s*\)\s*=\s*"([^"]*)"/.exec(text)?.[1];
   const license = licenseText === undefined ? undefined : ownCopy(licenseText);

@@ -6,6 +6,7 @@
 // so, is unknown when none does but one cannot tell, and loads otherwise. New checks plug in as
 // providers (struct members: issue 15; attach points: the hook verdicts).
 
+import { ownCopy } from '../model/ownStrings';
 import type { CallAnswer, KernelFeatures, LoadKnowledge, ProgramFacts } from '../knowledge/loadability';
 import { compareKernelVersions } from '../knowledge/loadability';
 import type { Knowledge } from '../knowledge/types';
@@ -96,10 +97,20 @@ export function programVerdict(program: ProgramUnderCheck, kernels: readonly Ker
     section: p.section,
     range: p.secRange,
     kernels: states,
-    reasons: deciding,
+    reasons: flatSentences(deciding),
     requirements,
     minKernel: newest(requirements.map((r) => r.since)),
   };
+}
+
+/** Verdicts are kept by the thousand: their sentences are made flat, not trees of pieces
+ *  (model/ownStrings.ts). In place: a file-wide reason is one object shared by the programs. */
+function flatSentences(reasons: LoadReason[]): LoadReason[] {
+  for (const r of reasons) {
+    r.message = ownCopy(r.message);
+    r.evidence = ownCopy(r.evidence);
+  }
+  return reasons;
 }
 
 export function fileVerdict(programs: ProgramVerdict[], kernels: readonly KernelFeatures[]): FileVerdict {
@@ -263,7 +274,9 @@ function localMemo(): AnswerMemo {
 function remember(memo: AnswerMemo, kernel: KernelFeatures, key: string, make: () => CallAnswer): CallAnswer {
   let v = memo.get(kernel, key);
   if (v === undefined) {
-    v = make();
+    const made = make();
+    // Kept per kernel and name (thousands over 30 targets): its evidence flat (model/ownStrings.ts).
+    v = { ...made, evidence: ownCopy(made.evidence) };
     memo.set(kernel, key, v);
   }
   return v;

@@ -12,6 +12,7 @@ import type {
   Assessment, AttachTarget, FunctionFacts, Hazard, HazardName, KernelQuery, Param, Proto,
   Severity, TraceField, TracepointFacts,
 } from './model';
+import { ownCopy } from '../model/ownStrings';
 import { isKprobeKind, needsBtf } from '../model/programKinds';
 import { baseName, hasCompilerSuffix, isClone, isFragment, preferredSymbol } from '../model/symbols';
 
@@ -21,14 +22,15 @@ class Verdict {
   readonly hazards: Hazard[] = [];
   readonly unknowns: string[] = [];
   add(name: HazardName, severity: Severity, message: string): void {
-    this.hazards.push({ name, severity, message });
+    // Flat: verdicts are kept by the ten thousand (model/ownStrings.ts).
+    this.hazards.push({ name, severity, message: ownCopy(message) });
   }
   unknown(what: string): void {
     this.unknowns.push(what);
   }
   finish(a: Assessment, kernelId: string): Assessment {
     if (this.unknowns.length) {
-      this.hazards.push({ name: 'unknown', severity: 'info', message: `Not known for ${kernelId}: ${this.unknowns.join('; ')}.` });
+      this.hazards.push({ name: 'unknown', severity: 'info', message: ownCopy(`Not known for ${kernelId}: ${this.unknowns.join('; ')}.`) });
     }
     // An exact-size copy: the list grew by push (room for 17), and verdicts are kept by the
     // thousand in the analysis cache (over 30 targets, tens of thousands).
@@ -159,7 +161,7 @@ function assessFunction(kernel: KernelQuery, target: AttachTarget, name: string,
   a.found = true;
   a.symbols = f.symbols;
   if (f.module) a.module = f.module;
-  if (f.proto) a.proto = renderProto(base, f.proto);
+  if (f.proto) a.proto = ownCopy(renderProto(base, f.proto));
   const plain = f.symbols.filter((s) => s === base).length;
   let attachable = plain > 0 ? judgeSymbols(c, f, plain) : judgeNoPlainSymbol(c, f);
   if (f.initOnly) {
@@ -369,7 +371,7 @@ function assessLsm(kernel: KernelQuery, target: AttachTarget): Assessment {
   a.found = true;
   a.attachable = true;
   if (hook.proto) {
-    a.proto = renderProto(`security_${hook.name}`, hook.proto);
+    a.proto = ownCopy(renderProto(`security_${hook.name}`, hook.proto));
   }
   if (!kernel.meta.coverage.btf) {
     a.attachable = false;

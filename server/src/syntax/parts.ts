@@ -19,7 +19,7 @@ import { assembleCModel, buildCModel, buildCPart, lex, LineMap, sectionMacros, t
 import { assembleCoreModel, buildCorePart, loaderOptions, reviseAccesses, type CoreModel, type CorePart, type Scope } from './coreAccess';
 import type { Tree } from './parser';
 import { commonEnds } from './textEnds';
-import { ownCopy, unpinStrings } from './ownStrings';
+import { ownCopy, unpinStrings } from '../model/ownStrings';
 
 /** A candidate part: text[from, to), `clean` when the tree holds no error there. */
 export interface Span {
