@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { SERVER_NODE_OPTIONS, serverEnvironment } from '../../../server/src/protocol';
+import { gcThreads, SERVER_NODE_OPTIONS, serverEnvironment } from '../../../server/src/protocol';
 import { repoRoot } from '../../repoRoot';
 
 describe('language server process options', () => {
@@ -24,6 +24,15 @@ describe('language server process options', () => {
     });
     assert.equal(r.status, 0, r.stderr);
     assert.ok(Number(r.stdout) <= 2 * Number(semi) * 2 ** 20, `new space ${r.stdout} bytes, cap 2 × ${semi} MB`);
+  });
+
+  it("leaves one core to the server's main thread: V8's worker threads are the other cores, 1 to 4", () => {
+    assert.deepEqual([1, 2, 3, 4, 8, 64].map(gcThreads), [1, 1, 2, 3, 4, 4]);
+    const pool = SERVER_NODE_OPTIONS.map((o) => /^--v8-pool-size=(\d+)$/.exec(o)?.[1]).find(Boolean);
+    assert.ok(pool, 'the server gets a --v8-pool-size');
+    // node takes it, and the process runs.
+    const r = spawnSync(process.execPath, [`--v8-pool-size=${pool}`, '-e', 'process.stdout.write("ok")'], { encoding: 'utf8' });
+    assert.equal(r.stdout, 'ok', r.stderr);
   });
 
   it('adds only the variables the environment does not set', () => {
