@@ -178,7 +178,9 @@ export class DocumentStore {
     }
     const doc = this.analyse(uri, languageId, version, text, undefined);
     this.docs.set(uri, doc);
-    this.texts.set(uri, TextDocument.create(uri, languageId, version, text));
+    const kept = TextDocument.create(uri, languageId, version, text);
+    void kept.lineCount; // its line offsets now, with the open, rather than in the first keystroke
+    this.texts.set(uri, kept);
     return doc;
   }
 
