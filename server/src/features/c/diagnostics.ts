@@ -723,6 +723,7 @@ export function diagnosticsC(doc: CDocumentLike, ctx: FeatureContext): Diagnosti
   // 1,000-program document cost ~15 ms a run.
   const config = ctx.cache.remember('c-diagnostics-configs', `${doc.uri}|${ctx.targets.join(',')}|${JSON.stringify(ctx.settings.hints)}|${JSON.stringify(ctx.settings.severity)}`, () => ({}));
   const configKey = `#${ctx.cache.instanceId(config)}`;
+  const lastRun = ctx.cache.derived(ctx.knowledge, 'c-program-diagnostics-last', () => new WeakMap<BpfProgram, { use: string; found: Diagnostic[] }>());
   const intents = doc.intents;
   const standings = intents ? programStandings(programs, intents, ctx) : [];
   const label = (i: number) => programLabel(programs[i]);
@@ -738,9 +739,19 @@ export function diagnosticsC(doc: CDocumentLike, ctx: FeatureContext): Diagnosti
     // kernels where it does not simply attach by its section (the others follow from the targets).
     const useKey = use ? `|${JSON.stringify(intent)}|${JSON.stringify([...use.standings].filter(([, s]) => !s.attaches || s.via || s.covered)
       .map(([k, s]) => [k, s.attaches, s.via, s.covered?.by.map(label), s.covered?.site]))}` : '';
+    // The same program object as in the last run (its part's text and place, its suppression and
+    // conditions unchanged: syntax/parts.ts, cModel.ts assembleCModel) with the same settings,
+    // intent and standings is the same key: not made and hashed again (a program's text, for
+    // 1,000 programs, ~5 ms a run).
+    const seen = lastRun.get(program);
+    if (seen && seen.use === configKey + useKey) {
+      out.push(...seen.found);
+      continue;
+    }
     const key = programKey(doc, program, configKey + useKey);
     const known = key === undefined ? undefined : memo.get(key);
     if (known) {
+      if (key !== undefined) lastRun.set(program, { use: configKey + useKey, found: known });
       out.push(...known);
       continue;
     }
@@ -751,7 +762,10 @@ export function diagnosticsC(doc: CDocumentLike, ctx: FeatureContext): Diagnosti
       break;
     }
     const found = programDiagnostics(doc, program, ctx, use);
-    if (key !== undefined) memo.set(key, found);
+    if (key !== undefined) {
+      memo.set(key, found);
+      lastRun.set(program, { use: configKey + useKey, found });
+    }
     out.push(...found);
   }
   return out;
