@@ -147,7 +147,11 @@ class LanguageServer<D extends VersionedDocument> {
         if (options.diagnosticsBudgetMs !== undefined) ctx.budget = { maxMs: options.diagnosticsBudgetMs };
         return { diagnostics: doc ? services.features.diagnostics(doc, ctx) : [], stoppedEarly };
       },
-      publish: (uri, version, diagnostics) => void connection.sendDiagnostics({ uri, version, diagnostics }),
+      publish: (uri, version, diagnostics) => {
+        // The user reads them and answers with an edit: idle work waits for the next quiet moment.
+        this.services.activity?.touch();
+        void connection.sendDiagnostics({ uri, version, diagnostics });
+      },
       logError: (m) => this.logError(m),
       ready: () => this.isReady,
       messagesHandled: () => this.messagesHandled,

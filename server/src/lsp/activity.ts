@@ -1,4 +1,6 @@
-// When the server last received a request or a document notification. Background work that only
+// When the server last received a request or a document notification, or published diagnostics
+// (the user reads them and often answers with an edit at once: a warm-up step there held up the
+// first edit after a 30,000-line document's analysis by ~20 ms). Background work that only
 // prepares answers (the idle warm-up of lsp/atlasConfigurator.ts) waits for a quiet moment rather
 // than put its steps between a user's keystrokes: what a request needs meanwhile it builds itself.
 
