@@ -723,6 +723,7 @@ export function diagnosticsC(doc: CDocumentLike, ctx: FeatureContext): Diagnosti
   // 1,000-program document cost ~15 ms a run.
   const config = ctx.cache.remember('c-diagnostics-configs', `${doc.uri}|${ctx.targets.join(',')}|${JSON.stringify(ctx.settings.hints)}|${JSON.stringify(ctx.settings.severity)}`, () => ({}));
   const configKey = `#${ctx.cache.instanceId(config)}`;
+  const standingsKeys = ctx.cache.derived(ctx.knowledge, 'c-standings-keys', () => new WeakMap<ProgramStandings, string>());
   const lastRun = ctx.cache.derived(ctx.knowledge, 'c-program-diagnostics-last', () => new WeakMap<BpfProgram, { use: string; found: Diagnostic[] }>());
   const intents = doc.intents;
   const standings = intents ? programStandings(programs, intents, ctx) : [];
@@ -737,8 +738,7 @@ export function diagnosticsC(doc: CDocumentLike, ctx: FeatureContext): Diagnosti
     const use: ProgramUse | undefined = intent ? { intent, standings: standings[i], label, related } : undefined;
     // The program's diagnostics depend on the others through its intent and standings: the
     // kernels where it does not simply attach by its section (the others follow from the targets).
-    const useKey = use ? `|${JSON.stringify(intent)}|${JSON.stringify([...use.standings].filter(([, s]) => !s.attaches || s.via || s.covered)
-      .map(([k, s]) => [k, s.attaches, s.via, s.covered?.by.map(label), s.covered?.site]))}` : '';
+    const useKey = use ? `|${JSON.stringify(intent)}|${standingsKey(use.standings, label, standingsKeys)}` : '';
     // The same program object as in the last run (its part's text and place, its suppression and
     // conditions unchanged: syntax/parts.ts, cModel.ts assembleCModel) with the same settings,
     // intent and standings is the same key: not made and hashed again (a program's text, for
@@ -769,6 +769,27 @@ export function diagnosticsC(doc: CDocumentLike, ctx: FeatureContext): Diagnosti
     out.push(...found);
   }
   return out;
+}
+
+/** What a program's diagnostics read of its standings: the kernels where it does not simply attach
+ *  by its section. Standings are shared between runs while the file's targets are the same
+ *  (analysis/intent.ts programStandings), so the text is made once per standings object, unless
+ *  it names covering programs (by label, which an edit may change): over 30 kernels, spreading
+ *  and filtering every program's standings on every run was ~5 MB of garbage per body edit of a
+ *  1,000-program file, the most of any step (sampling heap profile). */
+function standingsKey(standings: ProgramStandings, label: (i: number) => string, kept: WeakMap<ProgramStandings, string>): string {
+  const known = kept.get(standings);
+  if (known !== undefined) return known;
+  let covered = false;
+  const rows: unknown[] = [];
+  for (const [k, st] of standings) {
+    if (st.attaches && !st.via && !st.covered) continue;
+    if (st.covered) covered = true;
+    rows.push([k, st.attaches, st.via, st.covered?.by.map(label), st.covered?.site]);
+  }
+  const key = JSON.stringify(rows);
+  if (!covered) kept.set(standings, key);
+  return key;
 }
 
 /** Characters of program text a memo key holds at most (real programs: a few kB). */
