@@ -45,7 +45,7 @@ import {
   TypeDefinitionRequest,
 } from 'vscode-languageserver';
 import type { FeatureContext } from './features/shared/context';
-import { DiagnosticsScheduler } from './lsp/diagnosticsScheduler';
+import { DiagnosticsScheduler, OPEN_DEBOUNCE_MS } from './lsp/diagnosticsScheduler';
 import { LiveWatcher } from './lsp/liveWatcher';
 import { paramsProblem, type ParamShape } from './lsp/params';
 import { SettingsController } from './lsp/settingsController';
@@ -267,7 +267,7 @@ class LanguageServer<D extends VersionedDocument> {
       try {
         services.documents.open(t.uri, t.languageId, t.version, t.text);
         openUris.add(t.uri);
-        scheduler.schedule(t.uri, 0);
+        scheduler.schedule(t.uri, OPEN_DEBOUNCE_MS);
       } catch (e) {
         this.logError(`open ${t.uri} failed: ${errorText(e)}`);
       }
